@@ -1,0 +1,92 @@
+#include "support/dtype.h"
+
+namespace wick {
+
+size_t dtype_size(DType t) {
+  switch (t) {
+    case DType::f64:
+    case DType::i64: return 8;
+    case DType::f32:
+    case DType::i32: return 4;
+    case DType::f16:
+    case DType::bf16:
+    case DType::i16: return 2;
+    case DType::i8:
+    case DType::u8:
+    case DType::b8: return 1;
+  }
+  return 0;
+}
+
+bool is_floating(DType t) {
+  return t == DType::f32 || t == DType::f64 || t == DType::f16 || t == DType::bf16;
+}
+
+bool is_integral(DType t) {
+  return t == DType::i64 || t == DType::i32 || t == DType::i16 || t == DType::i8 || t == DType::u8;
+}
+
+std::string_view dtype_name(DType t) {
+  switch (t) {
+    case DType::f32: return "f32";
+    case DType::f64: return "f64";
+    case DType::f16: return "f16";
+    case DType::bf16: return "bf16";
+    case DType::i64: return "i64";
+    case DType::i32: return "i32";
+    case DType::i16: return "i16";
+    case DType::i8: return "i8";
+    case DType::u8: return "u8";
+    case DType::b8: return "bool";
+  }
+  return "?";
+}
+
+std::optional<DType> dtype_from_name(std::string_view name) {
+  for (DType t : kAllDTypes)
+    if (dtype_name(t) == name) return t;
+  return std::nullopt;
+}
+
+// Codes from c10/core/ScalarType.h.
+std::optional<DType> dtype_from_torch_code(int64_t code) {
+  switch (code) {
+    case 0: return DType::u8;
+    case 1: return DType::i8;
+    case 2: return DType::i16;
+    case 3: return DType::i32;
+    case 4: return DType::i64;
+    case 5: return DType::f16;
+    case 6: return DType::f32;
+    case 7: return DType::f64;
+    case 11: return DType::b8;
+    case 15: return DType::bf16;
+    default: return std::nullopt;
+  }
+}
+
+std::optional<int64_t> torch_code_of(DType t) {
+  for (int64_t code = 0; code < 16; ++code)
+    if (dtype_from_torch_code(code) == t) return code;
+  return std::nullopt;
+}
+
+namespace {
+int category(DType t) { return t == DType::b8 ? 0 : is_integral(t) ? 1 : 2; }
+}  // namespace
+
+DType promote(DType a, DType b) {
+  if (a == b) return a;
+  int ca = category(a), cb = category(b);
+  if (ca != cb) return ca > cb ? a : b;
+  if (ca == 2) {
+    if (a == DType::f64 || b == DType::f64) return DType::f64;
+    if (a == DType::f32 || b == DType::f32) return DType::f32;
+    return DType::f32;  // f16 with bf16 promotes to f32
+  }
+  // integral: the wider type; u8 with i8 promotes to i16 as in torch
+  if ((a == DType::u8 && b == DType::i8) || (a == DType::i8 && b == DType::u8)) return DType::i16;
+  return dtype_size(a) >= dtype_size(b) ? a : b;
+}
+
+}  // namespace wick

@@ -1,0 +1,176 @@
+#include "support/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "support/error.h"
+
+namespace wick {
+
+std::string Device::str() const {
+  if (kind == DeviceKind::cpu) return "cpu";
+  return "cuda:" + std::to_string(index);
+}
+
+Storage::Storage(void* data, size_t nbytes, Device device, std::function<void(void*)> release)
+    : data_(data), nbytes_(nbytes), device_(device), release_(std::move(release)) {}
+
+Storage::~Storage() {
+  if (release_) release_(data_);
+}
+
+std::shared_ptr<Storage> Storage::allocate_cpu(size_t nbytes) {
+  size_t rounded = (nbytes + 63) / 64 * 64;
+  if (rounded == 0) rounded = 64;
+  void* p = std::aligned_alloc(64, rounded);
+  if (!p) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes");
+  std::memset(p, 0, rounded);
+  return std::make_shared<Storage>(p, nbytes, Device{}, [](void* q) { std::free(q); });
+}
+
+bool checked_mul(int64_t a, int64_t b, int64_t* out) {
+  if (a < 0 || b < 0) return false;
+  return !__builtin_mul_overflow(a, b, out);
+}
+
+bool checked_numel(const std::vector<int64_t>& sizes, int64_t* out) {
+  int64_t n = 1;
+  for (int64_t s : sizes)
+    if (!checked_mul(n, s, &n)) return false;
+  *out = n;
+  return true;
+}
+
+std::string shape_str(const std::vector<int64_t>& sizes) {
+  std::string s = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(sizes[i]);
+  }
+  return s + "]";
+}
+
+std::vector<int64_t> Tensor::contiguous_strides(const std::vector<int64_t>& sizes) {
+  std::vector<int64_t> strides(sizes.size());
+  int64_t stride = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= sizes[i] > 0 ? sizes[i] : 1;
+  }
+  return strides;
+}
+
+Tensor Tensor::zeros(DType dtype, std::vector<int64_t> sizes) {
+  int64_t numel = 0, bytes = 0;
+  if (!checked_numel(sizes, &numel) ||
+      !checked_mul(numel, static_cast<int64_t>(dtype_size(dtype)), &bytes) ||
+      bytes > kMaxTensorBytes)
+    throw Error("tensor of shape " + shape_str(sizes) + " is too large or has a negative size");
+  Tensor t;
+  t.storage_ = Storage::allocate_cpu(static_cast<size_t>(bytes));
+  t.dtype_ = dtype;
+  t.strides_ = contiguous_strides(sizes);
+  t.sizes_ = std::move(sizes);
+  return t;
+}
+
+Tensor Tensor::view_of(std::shared_ptr<Storage> storage, DType dtype, std::vector<int64_t> sizes,
+                       std::vector<int64_t> strides, int64_t offset_elements) {
+  if (!storage) throw Error("tensor view of a missing storage");
+  if (sizes.size() != strides.size())
+    throw Error("tensor has " + std::to_string(sizes.size()) + " sizes but " +
+                std::to_string(strides.size()) + " strides");
+  if (offset_elements < 0) throw Error("tensor has a negative storage offset");
+  // The highest element index reached, checked for overflow.
+  int64_t numel = 0;
+  if (!checked_numel(sizes, &numel))
+    throw Error("tensor shape " + shape_str(sizes) + " is negative or overflows");
+  int64_t last = offset_elements;
+  if (numel > 0) {
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      if (strides[i] < 0) throw Error("tensor has a negative stride");
+      int64_t reach = 0;
+      if (!checked_mul(sizes[i] - 1, strides[i], &reach) || __builtin_add_overflow(last, reach, &last))
+        throw Error("tensor extent overflows");
+    }
+  }
+  int64_t needed_bytes = 0;
+  int64_t needed_elems = numel > 0 ? last + 1 : offset_elements;
+  if (!checked_mul(needed_elems, static_cast<int64_t>(dtype_size(dtype)), &needed_bytes) ||
+      static_cast<uint64_t>(needed_bytes) > storage->nbytes())
+    throw Error("tensor " + std::string(dtype_name(dtype)) + shape_str(sizes) + " at offset " +
+                std::to_string(offset_elements) + " needs " + std::to_string(needed_bytes) +
+                " bytes but its storage holds " + std::to_string(storage->nbytes()));
+  Tensor t;
+  t.storage_ = std::move(storage);
+  t.dtype_ = dtype;
+  t.sizes_ = std::move(sizes);
+  t.strides_ = std::move(strides);
+  t.offset_ = offset_elements;
+  return t;
+}
+
+int64_t Tensor::numel() const {
+  int64_t n = 1;
+  for (int64_t s : sizes_) n *= s;
+  return n;
+}
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  for (size_t i = sizes_.size(); i-- > 0;) {
+    if (sizes_[i] == 1) continue;
+    if (strides_[i] != expected) return false;
+    expected *= sizes_[i];
+  }
+  return true;
+}
+
+void* Tensor::data() const {
+  if (!storage_) return nullptr;
+  return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(dtype_size(dtype_));
+}
+
+Tensor Tensor::contiguous() const {
+  if (is_contiguous()) return *this;
+  return clone();
+}
+
+Tensor Tensor::clone() const {
+  WICK_ASSERT(defined(), "clone of an undefined tensor");
+  WICK_ASSERT(device().kind == DeviceKind::cpu, "clone of a non-CPU tensor");
+  Tensor out = zeros(dtype_, sizes_);
+  const size_t esize = dtype_size(dtype_);
+  const int64_t n = numel();
+  if (n == 0) return out;
+  if (is_contiguous()) {
+    std::memcpy(out.data(), data(), static_cast<size_t>(n) * esize);
+    return out;
+  }
+  // Walk the source in row-major order with an index counter.
+  std::vector<int64_t> index(sizes_.size(), 0);
+  const char* src = static_cast<const char*>(data());
+  char* dst = static_cast<char*>(out.data());
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t off = 0;
+    for (size_t d = 0; d < index.size(); ++d) off += index[d] * strides_[d];
+    std::memcpy(dst + i * esize, src + off * static_cast<int64_t>(esize), esize);
+    for (size_t d = index.size(); d-- > 0;) {
+      if (++index[d] < sizes_[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+Tensor Tensor::as_strided(std::vector<int64_t> sizes, std::vector<int64_t> strides,
+                          int64_t offset) const {
+  return view_of(storage_, dtype_, std::move(sizes), std::move(strides), offset);
+}
+
+std::string Tensor::describe() const {
+  if (!defined()) return "undefined";
+  return std::string(dtype_name(dtype_)) + shape_str(sizes_);
+}
+
+}  // namespace wick

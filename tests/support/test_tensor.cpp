@@ -1,0 +1,49 @@
+#include "support/tensor.h"
+
+#include <gtest/gtest.h>
+
+#include "support/error.h"
+
+namespace wick {
+namespace {
+
+TEST(Tensor, ZerosIsContiguousAndZeroed) {
+  Tensor t = Tensor::zeros(DType::f32, {2, 3});
+  EXPECT_EQ(t.numel(), 6);
+  EXPECT_EQ(t.strides(), (std::vector<int64_t>{3, 1}));
+  EXPECT_TRUE(t.is_contiguous());
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(t.data_as<float>()[i], 0.0f);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data()) % 64, 0u);
+}
+
+TEST(Tensor, ZerosRejectsNegativeAndOverflowingShapes) {
+  EXPECT_THROW(Tensor::zeros(DType::f32, {2, -1}), Error);
+  EXPECT_THROW(Tensor::zeros(DType::f32, {int64_t{1} << 40, int64_t{1} << 40}), Error);
+  EXPECT_THROW(Tensor::zeros(DType::f64, {int64_t{1} << 34}), Error);  // 128 GiB
+}
+
+TEST(Tensor, ViewOutsideStorageIsAnError) {
+  auto storage = Storage::allocate_cpu(6 * sizeof(float));
+  EXPECT_NO_THROW(Tensor::view_of(storage, DType::f32, {2, 3}, {3, 1}, 0));
+  EXPECT_THROW(Tensor::view_of(storage, DType::f32, {2, 3}, {3, 1}, 1), Error);
+  EXPECT_THROW(Tensor::view_of(storage, DType::f32, {3, 3}, {3, 1}, 0), Error);
+  EXPECT_THROW(Tensor::view_of(storage, DType::f32, {2}, {3, 1}, 0), Error);
+  EXPECT_THROW(Tensor::view_of(storage, DType::f32, {2, 3}, {3, 1}, -1), Error);
+  EXPECT_THROW(Tensor::view_of(storage, DType::f32, {2, 3}, {int64_t{1} << 62, 1}, 0), Error);
+  // An empty tensor at the very end is fine.
+  EXPECT_NO_THROW(Tensor::view_of(storage, DType::f32, {0, 3}, {3, 1}, 6));
+}
+
+TEST(Tensor, TransposedViewClonesInRowMajorOrder) {
+  Tensor t = Tensor::zeros(DType::f32, {2, 3});
+  for (int i = 0; i < 6; ++i) t.data_as<float>()[i] = static_cast<float>(i);
+  Tensor tt = t.as_strided({3, 2}, {1, 3}, 0);
+  EXPECT_FALSE(tt.is_contiguous());
+  Tensor c = tt.contiguous();
+  EXPECT_TRUE(c.is_contiguous());
+  const float expected[] = {0, 3, 1, 4, 2, 5};
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(c.data_as<float>()[i], expected[i]);
+}
+
+}  // namespace
+}  // namespace wick
