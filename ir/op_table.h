@@ -1,0 +1,83 @@
+// The op table: the single source of truth about every operator wick knows.
+// One entry per op overload gives its aten-style schema, how to infer its
+// output types, extra structural checks, its gradient rule and its lowering
+// class. The frontend matches TorchScript calls against the schemas; shape
+// inference, the verifier, autodiff, fusion and codegen all read the entry.
+//
+// Entries live in ops_<category>.cpp files, each adding its ops from one
+// function called when the table is first used.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ir/op_schema.h"
+#include "ir/type.h"
+
+namespace wick::ir {
+
+class Node;
+
+// How codegen treats an op.
+enum class Lowering : uint8_t {
+  pointwise,    // elementwise with broadcasting; fuses
+  reduction,    // reduces dims; fuses as a group root
+  view,         // reinterprets sizes/strides; no data movement
+  extern_call,  // a library call (GEMM, convolution, pooling)
+  composite,    // rewritten into other ops before codegen
+  control,      // structured control flow (If, Loop)
+  scalar,       // host-side scalar arithmetic and shape queries
+  data,         // constants, parameters, tuples and lists
+  internal,     // bookkeeping nodes of a block (params, return)
+};
+
+std::string_view lowering_name(Lowering l);
+
+// Computes output types from the node's inputs (types and constant values).
+// Throws a user error (node.error(...)) when the inputs contradict each other.
+using InferFn = std::vector<TypePtr> (*)(const Node& node);
+// Extra checks beyond schema matching (blocks, attributes); throws Error.
+using VerifyFn = void (*)(const Node& node);
+// The reverse-mode rule; its type is defined by autodiff.
+struct GradientRule;
+
+struct OpDef {
+  std::string name;  // qualified: "aten::add.Tensor"
+  Schema schema;
+  Lowering lowering;
+  InferFn infer = nullptr;
+  VerifyFn verify = nullptr;
+  const GradientRule* gradient = nullptr;
+};
+
+// What an ops_<category>.cpp file gives for one entry.
+struct OpSpec {
+  const char* schema;
+  Lowering lowering;
+  InferFn infer = nullptr;
+  VerifyFn verify = nullptr;
+};
+
+class OpTableBuilder {
+ public:
+  void add(const OpSpec& spec);
+
+ private:
+  friend class OpTable;
+  std::vector<OpDef> defs_;
+};
+
+const OpDef* find_op(std::string_view qualified_name);
+// Every overload of `aten::add`, in table order.
+std::vector<const OpDef*> find_overloads(std::string_view base_name);
+const std::vector<const OpDef*>& all_ops();
+
+// Category registration functions, one per ops_<category>.cpp.
+void add_prim_ops(OpTableBuilder& t);
+void add_scalar_ops(OpTableBuilder& t);
+void add_pointwise_ops(OpTableBuilder& t);
+void add_reduction_ops(OpTableBuilder& t);
+void add_linalg_ops(OpTableBuilder& t);
+
+}  // namespace wick::ir

@@ -1,0 +1,164 @@
+// prim:: ops: block bookkeeping, constants, parameters, tuples and lists, and
+// structured control flow.
+#include "ir/constant_value.h"
+#include "ir/module.h"
+#include "ir/op_table.h"
+
+namespace wick::ir {
+namespace {
+
+void require_no_blocks(const Node& node) {
+  if (!node.blocks().empty()) throw node.error("must not have blocks");
+}
+
+void check_results(const Node& node, const Block* b, const char* which) {
+  if (b->results().size() != node.num_outputs())
+    throw node.error(std::string(which) + " block yields " + std::to_string(b->results().size()) +
+                     " values but the node has " + std::to_string(node.num_outputs()) + " outputs");
+}
+
+bool attr_matches_type(const AttrValue& v, const Type& t) {
+  switch (t.kind()) {
+    case TypeKind::Int: return std::holds_alternative<int64_t>(v);
+    case TypeKind::Float: return std::holds_alternative<double>(v);
+    case TypeKind::Bool: return std::holds_alternative<bool>(v);
+    case TypeKind::Str:
+    case TypeKind::Device: return std::holds_alternative<std::string>(v);
+    case TypeKind::None: return std::holds_alternative<NoneValue>(v);
+    case TypeKind::List: {
+      // An empty list reads back as an int list whatever its element type.
+      if (auto* ints = std::get_if<std::vector<int64_t>>(&v))
+        return t.element()->kind() == TypeKind::Int || ints->empty();
+      switch (t.element()->kind()) {
+        case TypeKind::Float: return std::holds_alternative<std::vector<double>>(v);
+        case TypeKind::Bool: return std::holds_alternative<std::vector<bool>>(v);
+        case TypeKind::Str: return std::holds_alternative<std::vector<std::string>>(v);
+        default: return false;
+      }
+    }
+    default: return false;
+  }
+}
+
+void verify_constant(const Node& node) {
+  require_no_blocks(node);
+  const AttrValue* v = node.attrs().find("value");
+  if (!v || node.attrs().items().size() != 1)
+    throw node.error("needs exactly one attribute, `value`");
+  if (node.num_outputs() != 1) throw node.error("must have one output");
+  const Type& t = *node.output()->type();
+  if (!attr_matches_type(*v, t))
+    throw node.error("value " + attr_str(*v) + " does not have type " + t.str());
+}
+
+void verify_param(const Node& node) {
+  require_no_blocks(node);
+  const AttrValue* v = node.attrs().find("name");
+  const std::string* name = v ? std::get_if<std::string>(v) : nullptr;
+  if (!name || node.attrs().items().size() != 1)
+    throw node.error("needs exactly one string attribute, `name`");
+  const Module* m = node.graph()->module();
+  if (!m) throw node.error("reads parameter \"" + *name + "\" but the graph is not in a module");
+  const NamedTensor* t = m->find_tensor(*name);
+  if (!t) throw node.error("module has no tensor named \"" + *name + "\"");
+  if (*t->type != *node.output()->type())
+    throw node.error("parameter \"" + *name + "\" has type " + t->type->str() + ", not " +
+                     node.output()->type()->str());
+}
+
+void verify_if(const Node& node) {
+  if (node.blocks().size() != 2) throw node.error("needs two blocks (then, else)");
+  for (size_t i = 0; i < 2; ++i) {
+    const Block* b = node.block(i);
+    if (!b->params().empty()) throw node.error("blocks of prim::If take no arguments");
+    check_results(node, b, i == 0 ? "then" : "else");
+    for (size_t j = 0; j < node.num_outputs(); ++j)
+      if (!node.output(j)->type()->accepts(*b->results()[j]->type()))
+        throw node.error("output " + std::to_string(j) + " has type " +
+                         node.output(j)->type()->str() + " but a branch yields " +
+                         b->results()[j]->type()->str());
+  }
+}
+
+void verify_loop(const Node& node) {
+  if (node.blocks().size() != 1) throw node.error("needs one body block");
+  const size_t carried = node.num_inputs() - 2;
+  const Block* body = node.block(0);
+  if (node.num_outputs() != carried)
+    throw node.error("carries " + std::to_string(carried) + " values but has " +
+                     std::to_string(node.num_outputs()) + " outputs");
+  if (body->params().size() != carried + 1)
+    throw node.error("body takes " + std::to_string(body->params().size()) +
+                     " arguments; expected the iteration count plus " + std::to_string(carried) +
+                     " carried values");
+  if (body->params()[0]->type()->kind() != TypeKind::Int)
+    throw node.error("the body's first argument (the iteration count) must be Int");
+  if (body->results().size() != carried + 1)
+    throw node.error("body yields " + std::to_string(body->results().size()) +
+                     " values; expected the continue condition plus " + std::to_string(carried) +
+                     " carried values");
+  if (body->results()[0]->type()->kind() != TypeKind::Bool)
+    throw node.error("the body's first result (the continue condition) must be Bool");
+}
+
+void verify_list_construct(const Node& node) {
+  require_no_blocks(node);
+  const Type& t = *node.output()->type();
+  if (t.kind() != TypeKind::List) throw node.error("output must be a List type, got " + t.str());
+  for (const Value* v : node.inputs())
+    if (!t.element()->accepts(*v->type()))
+      throw node.error("element of type " + v->type()->str() + " in a " + t.str());
+}
+
+std::vector<TypePtr> infer_tuple_construct(const Node& node) {
+  std::vector<TypePtr> elems;
+  for (const Value* v : node.inputs()) elems.push_back(v->type());
+  return {Type::tuple(std::move(elems))};
+}
+
+std::vector<TypePtr> infer_tuple_unpack(const Node& node) {
+  const Type& t = *node.input(0)->type();
+  if (t.kind() != TypeKind::Tuple) throw node.error("unpacks a " + t.str() + ", not a tuple");
+  if (t.elements().size() != node.num_outputs())
+    throw node.error("unpacks a tuple of " + std::to_string(t.elements().size()) + " into " +
+                     std::to_string(node.num_outputs()) + " values");
+  return t.elements();
+}
+
+std::vector<TypePtr> infer_tuple_index(const Node& node) {
+  const Type& t = *node.input(0)->type();
+  if (t.kind() != TypeKind::Tuple) throw node.error("indexes a " + t.str() + ", not a tuple");
+  auto i = constant_int(node.input(1));
+  if (!i) throw node.error("tuple index must be a constant");
+  int64_t n = static_cast<int64_t>(t.elements().size());
+  int64_t k = *i < 0 ? *i + n : *i;
+  if (k < 0 || k >= n) throw node.error("tuple index " + std::to_string(*i) + " out of range");
+  return {t.elements()[k]};
+}
+
+std::vector<TypePtr> infer_list_unpack(const Node& node) {
+  const Type& t = *node.input(0)->type();
+  if (t.kind() != TypeKind::List) throw node.error("unpacks a " + t.str() + ", not a list");
+  return std::vector<TypePtr>(node.num_outputs(), t.element());
+}
+
+}  // namespace
+
+void add_prim_ops(OpTableBuilder& t) {
+  t.add({"prim::Params(...) -> ...", Lowering::internal});
+  t.add({"prim::Return(...) -> ...", Lowering::internal});
+  t.add({"prim::Constant() -> Any", Lowering::data, nullptr, verify_constant});
+  t.add({"prim::Param() -> Tensor", Lowering::data, nullptr, verify_param});
+  t.add({"prim::If(bool cond) -> ...", Lowering::control, nullptr, verify_if});
+  t.add({"prim::Loop(int max_trip_count, bool start_condition, ...) -> ...", Lowering::control,
+         nullptr, verify_loop});
+  t.add({"prim::TupleConstruct(...) -> Any", Lowering::data, infer_tuple_construct});
+  t.add({"prim::TupleUnpack(Any tup) -> ...", Lowering::data, infer_tuple_unpack});
+  t.add({"prim::TupleIndex(Any tup, int i) -> Any", Lowering::data, infer_tuple_index});
+  t.add({"prim::ListConstruct(...) -> Any", Lowering::data, nullptr, verify_list_construct});
+  t.add({"prim::ListUnpack(Any l) -> ...", Lowering::data, infer_list_unpack});
+  t.add({"prim::RaiseException(str msg, str? cls=None) -> ()", Lowering::control});
+  t.add({"prim::Uninitialized() -> Any", Lowering::data});
+}
+
+}  // namespace wick::ir

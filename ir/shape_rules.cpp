@@ -1,0 +1,241 @@
+#include "ir/shape_rules.h"
+
+#include <algorithm>
+
+#include "ir/constant_value.h"
+#include "ir/op_table.h"
+
+namespace wick::ir::shape {
+
+const Type& input_type(const Node& node, size_t i) { return *node.input(i)->type(); }
+
+namespace {
+
+std::string dim_mismatch(const std::vector<Dim>& a, const std::vector<Dim>& b) {
+  return "shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast";
+}
+
+Dim broadcast_dim(const Dim& a, const Dim& b, bool* ok) {
+  if (a == b) return a;
+  if (a.is_static() && a.value() == 1) return b;
+  if (b.is_static() && b.value() == 1) return a;
+  if (a.is_static() && b.is_static()) {
+    *ok = false;
+    return a;
+  }
+  // A static size other than 1 wins: any valid program has the other equal to it.
+  if (a.is_static()) return a;
+  if (b.is_static()) return b;
+  return Dim::unknown();
+}
+
+bool is_scalar_kind(TypeKind k) {
+  return k == TypeKind::Int || k == TypeKind::Float || k == TypeKind::Bool || k == TypeKind::Number;
+}
+
+int category(DType t) { return t == DType::b8 ? 0 : is_integral(t) ? 1 : 2; }
+
+int scalar_category(TypeKind k) {
+  if (k == TypeKind::Bool) return 0;
+  if (k == TypeKind::Int) return 1;
+  return 2;  // Float, and Number as the widest guess
+}
+
+DType default_dtype_for(int category) {
+  return category == 0 ? DType::b8 : category == 1 ? DType::i64 : DType::f32;
+}
+
+}  // namespace
+
+std::optional<std::vector<Dim>> broadcast(const Node& node, const Type& a, const Type& b) {
+  if (!a.is_tensor()) return b.is_tensor() ? b.shape() : std::vector<Dim>{};
+  if (!b.is_tensor()) return a.shape();
+  if (!a.has_rank() || !b.has_rank()) return std::nullopt;
+  const auto& sa = *a.shape();
+  const auto& sb = *b.shape();
+  size_t n = std::max(sa.size(), sb.size());
+  std::vector<Dim> out(n);
+  bool ok = true;
+  for (size_t i = 0; i < n; ++i) {
+    // Align from the right.
+    Dim da = i < n - sa.size() ? Dim::constant(1) : sa[i - (n - sa.size())];
+    Dim db = i < n - sb.size() ? Dim::constant(1) : sb[i - (n - sb.size())];
+    out[i] = broadcast_dim(da, db, &ok);
+    if (!ok) throw node.error(dim_mismatch(sa, sb));
+  }
+  return out;
+}
+
+// Follows torch.result_type: a dimensioned tensor's dtype wins over scalars
+// and zero-dim tensors of the same or lower category.
+std::optional<DType> result_dtype(const Type& a, const Type& b) {
+  auto tensor_info = [](const Type& t, int* cat, bool* dimensioned) -> std::optional<DType> {
+    *dimensioned = t.rank() != 0;
+    if (!t.dtype()) return std::nullopt;
+    *cat = category(*t.dtype());
+    return t.dtype();
+  };
+  if (a.is_tensor() && b.is_tensor()) {
+    int ca = 0, cb = 0;
+    bool da = true, db = true;
+    auto ta = tensor_info(a, &ca, &da);
+    auto tb = tensor_info(b, &cb, &db);
+    if (!ta || !tb) return std::nullopt;
+    if (da == db) return promote(*ta, *tb);
+    // One side is zero-dim: it only matters when its category is higher.
+    const DType dimensioned = da ? *ta : *tb;
+    const DType zero_dim = da ? *tb : *ta;
+    if (category(zero_dim) > category(dimensioned)) return zero_dim;
+    return dimensioned;
+  }
+  const Type& t = a.is_tensor() ? a : b;
+  const Type& s = a.is_tensor() ? b : a;
+  if (!t.is_tensor()) {
+    // Both scalars: not a tensor op; callers only use this for tensors.
+    return std::nullopt;
+  }
+  if (!t.dtype()) return std::nullopt;
+  if (!is_scalar_kind(s.kind())) return t.dtype();
+  int sc = scalar_category(s.kind());
+  if (sc > category(*t.dtype())) return default_dtype_for(sc);
+  return t.dtype();
+}
+
+int64_t normalize_dim(const Node& node, int64_t dim, int64_t rank) {
+  int64_t r = std::max<int64_t>(rank, 1);
+  if (dim < -r || dim >= r)
+    throw node.error("dim " + std::to_string(dim) + " is out of range for a tensor of rank " +
+                     std::to_string(rank));
+  return dim < 0 ? dim + r : dim;
+}
+
+std::vector<TypePtr> same_as_input(const Node& node) {
+  const Type& t = input_type(node, 0);
+  return {Type::tensor(t.dtype(), t.shape(), t.tensor_device())};
+}
+
+std::vector<TypePtr> unary_float(const Node& node) {
+  const Type& t = input_type(node, 0);
+  std::optional<DType> dt = t.dtype();
+  if (dt && !is_floating(*dt)) dt = DType::f32;
+  return {Type::tensor(dt, t.shape(), t.tensor_device())};
+}
+
+std::vector<TypePtr> binary_broadcast(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  auto shape = broadcast(node, a, b);
+  return {Type::tensor(result_dtype(a, b), shape, a.tensor_device())};
+}
+
+std::vector<TypePtr> binary_true_divide(const Node& node) {
+  auto out = binary_broadcast(node);
+  std::optional<DType> dt = out[0]->dtype();
+  if (dt && !is_floating(*dt)) dt = DType::f32;
+  return {Type::tensor(dt, out[0]->shape(), out[0]->tensor_device())};
+}
+
+std::vector<TypePtr> compare_broadcast(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto shape = broadcast(node, a, input_type(node, 1));
+  return {Type::tensor(DType::b8, shape, a.tensor_device())};
+}
+
+namespace {
+
+// sum over ints and bools accumulates in i64, as in torch.
+std::optional<DType> reduction_dtype(const Node& node, const Type& t, size_t dtype_input) {
+  if (dtype_input < node.num_inputs()) {
+    if (auto code = constant_int(node.input(dtype_input))) {
+      auto dt = dtype_from_torch_code(*code);
+      if (!dt) throw node.error("unsupported dtype code " + std::to_string(*code));
+      return dt;
+    }
+  }
+  if (!t.dtype()) return std::nullopt;
+  const bool is_mean = node.op().schema.name == "mean";
+  if (is_mean && !is_floating(*t.dtype()))
+    throw node.error("mean needs a floating point input, got " +
+                     std::string(dtype_name(*t.dtype())));
+  if (!is_floating(*t.dtype())) return DType::i64;
+  return t.dtype();
+}
+
+}  // namespace
+
+std::vector<TypePtr> reduce_all(const Node& node) {
+  const Type& t = input_type(node, 0);
+  return {Type::tensor(reduction_dtype(node, t, 1), std::vector<Dim>{}, t.tensor_device())};
+}
+
+std::vector<TypePtr> reduce_dims(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto dtype = reduction_dtype(node, t, 3);
+  auto dims = constant_int_list(node.input(1));
+  if (!dims && is_none(node.input(1))) dims = std::vector<int64_t>{};
+  auto keepdim = constant_bool(node.input(2));
+  if (!t.has_rank() || !dims || !keepdim) return {Type::tensor(dtype, std::nullopt, t.tensor_device())};
+  const auto& in = *t.shape();
+  std::vector<bool> reduced(in.size(), dims->empty());  // an empty list reduces everything
+  for (int64_t d : *dims) {
+    int64_t n = normalize_dim(node, d, static_cast<int64_t>(in.size()));
+    if (in.empty()) continue;
+    if (reduced[n] && !dims->empty()) throw node.error("dim " + std::to_string(d) + " appears twice");
+    reduced[n] = true;
+  }
+  std::vector<Dim> out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!reduced[i]) out.push_back(in[i]);
+    else if (*keepdim) out.push_back(Dim::constant(1));
+  }
+  return {Type::tensor(dtype, out, t.tensor_device())};
+}
+
+std::vector<TypePtr> matmul(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  std::optional<DType> dtype;
+  if (a.dtype() && b.dtype()) {
+    if (*a.dtype() != *b.dtype())
+      throw node.error("matmul of " + std::string(dtype_name(*a.dtype())) + " and " +
+                       std::string(dtype_name(*b.dtype())) + " tensors");
+    dtype = a.dtype();
+  }
+  if (!a.has_rank() || !b.has_rank()) return {Type::tensor(dtype, std::nullopt, a.tensor_device())};
+  std::vector<Dim> sa = *a.shape(), sb = *b.shape();
+  if (sa.empty() || sb.empty()) throw node.error("matmul needs tensors of rank at least 1");
+  const bool a_vec = sa.size() == 1, b_vec = sb.size() == 1;
+  if (a_vec) sa.insert(sa.begin(), Dim::constant(1));
+  if (b_vec) sb.push_back(Dim::constant(1));
+  const Dim& k1 = sa.back();
+  const Dim& k2 = sb[sb.size() - 2];
+  if (k1.is_static() && k2.is_static() && k1 != k2)
+    throw node.error("matmul inner dims differ: " + shape_str(*a.shape()) + " @ " + shape_str(*b.shape()));
+  // Batch dims broadcast.
+  std::vector<Dim> ba(sa.begin(), sa.end() - 2), bb(sb.begin(), sb.end() - 2);
+  auto batch = broadcast(node, *Type::tensor(dtype, ba), *Type::tensor(dtype, bb));
+  std::vector<Dim> out = *batch;
+  if (!a_vec) out.push_back(sa[sa.size() - 2]);
+  if (!b_vec) out.push_back(sb.back());
+  return {Type::tensor(dtype, out, a.tensor_device())};
+}
+
+std::vector<TypePtr> linear(const Node& node) {
+  const Type& x = input_type(node, 0);
+  const Type& w = input_type(node, 1);
+  std::optional<DType> dtype = x.dtype() ? x.dtype() : w.dtype();
+  if (w.has_rank() && w.rank() != 2 && w.rank() != 1)
+    throw node.error("linear weight must have rank 1 or 2, got " + shape_str(*w.shape()));
+  if (!x.has_rank() || !w.has_rank()) return {Type::tensor(dtype, std::nullopt, x.tensor_device())};
+  std::vector<Dim> out = *x.shape();
+  if (out.empty()) throw node.error("linear input must have rank at least 1");
+  const Dim& in_features = w.shape()->back();
+  if (out.back().is_static() && in_features.is_static() && out.back() != in_features)
+    throw node.error("linear input has " + out.back().str() + " features but the weight expects " +
+                     in_features.str());
+  out.pop_back();
+  if (w.rank() == 2) out.push_back((*w.shape())[0]);
+  return {Type::tensor(dtype, out, x.tensor_device())};
+}
+
+}  // namespace wick::ir::shape

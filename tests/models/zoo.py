@@ -1,0 +1,384 @@
+"""The test model zoo: small TorchScript models that wick must load and run.
+
+Each entry of `MODELS` says how to build a model (random weights from a fixed
+seed, eval mode, batch-norm statistics randomized so no layer is an identity),
+how to make example inputs for any batch size, and whether the model is saved
+scripted, traced, or both. make_zoo.py writes the models and LibTorch's
+outputs; random_inputs.py makes fresh inputs for a second batch size.
+"""
+
+from dataclasses import dataclass
+from typing import Callable, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+Tensor = torch.Tensor
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    build: Callable[[], nn.Module]
+    # (batch, generator) -> input tensors; float32 or int64.
+    inputs: Callable[[int, torch.Generator], Tuple[Tensor, ...]]
+    batch: int
+    seed: int
+    variants: Tuple[str, ...] = ("scripted", "traced")
+    note: str = ""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def randn(g: torch.Generator, *shape: int) -> Tensor:
+    return torch.randn(*shape, generator=g)
+
+
+def randomize_batch_norm(module: nn.Module) -> None:
+    """Gives every batch-norm layer non-trivial statistics and affine terms."""
+    for m in module.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            n = m.num_features
+            with torch.no_grad():
+                m.running_mean.copy_(torch.randn(n) * 0.1)
+                m.running_var.copy_(torch.rand(n) + 0.5)
+                if m.affine:
+                    m.weight.copy_(torch.rand(n) + 0.5)
+                    m.bias.copy_(torch.randn(n) * 0.1)
+
+
+def build_model(name: str) -> nn.Module:
+    """The model `name` with its fixed random weights, in eval mode."""
+    spec = MODELS[name]
+    torch.manual_seed(spec.seed)
+    model = spec.build()
+    randomize_batch_norm(model)
+    return model.eval()
+
+
+def example_inputs(name: str, batch: int, seed: int) -> Tuple[Tensor, ...]:
+    g = torch.Generator().manual_seed(seed)
+    return tuple(MODELS[name].inputs(batch, g))
+
+
+# ---------------------------------------------------------------- MLPs
+
+
+def mlp_relu() -> nn.Module:
+    return nn.Sequential(
+        nn.Linear(32, 64), nn.ReLU(),
+        nn.Linear(64, 64), nn.ReLU(),
+        nn.Linear(64, 10))
+
+
+def nn5() -> nn.Module:
+    """The tabular MLP. Default-initialized weights leave the output nearly
+    constant through three sigmoids, so they are scaled up by 4."""
+    model = nn.Sequential(
+        nn.Linear(14, 20), nn.Sigmoid(),
+        nn.Linear(20, 10), nn.Sigmoid(),
+        nn.Linear(10, 5), nn.Sigmoid(),
+        nn.Linear(5, 1))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(4.0)
+    return model
+
+
+# ---------------------------------------------------------------- CNNs
+
+
+class CnnBn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.pool1 = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(16, 32, 3)
+        self.bn2 = nn.BatchNorm2d(32)
+        self.pool2 = nn.AvgPool2d(2)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.pool1(F.relu(self.bn1(self.conv1(x))))
+        x = self.pool2(F.relu(self.bn2(self.conv2(x))))
+        x = torch.flatten(self.gap(x), 1)
+        return self.fc(x)
+
+
+def resnet18() -> nn.Module:
+    import torchvision
+    return torchvision.models.resnet18(weights=None, num_classes=1000)
+
+
+def mobilenet_v2() -> nn.Module:
+    import torchvision
+    return torchvision.models.mobilenet_v2(weights=None)
+
+
+# ---------------------------------------------------------------- transformer
+
+
+class TransformerBlock(nn.Module):
+    """Pre-norm block from basic ops; dims come from x.size() at run time."""
+
+    def __init__(self, d_model: int = 256, n_heads: int = 4):
+        super().__init__()
+        self.n_heads = n_heads
+        self.ln1 = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.ln2 = nn.LayerNorm(d_model)
+        self.fc1 = nn.Linear(d_model, 4 * d_model)
+        self.fc2 = nn.Linear(4 * d_model, d_model)
+
+    def attn(self, x: Tensor) -> Tensor:
+        B = x.size(0)
+        T = x.size(1)
+        d = x.size(2)
+        H = self.n_heads
+        Dh = d // H
+        q, k, v = self.qkv(x).split(d, dim=-1)
+        q = q.view(B, T, H, Dh).transpose(1, 2)
+        k = k.view(B, T, H, Dh).transpose(1, 2)
+        v = v.view(B, T, H, Dh).transpose(1, 2)
+        scale = Dh ** -0.5
+        a = torch.softmax(q @ k.transpose(-2, -1) * scale, dim=-1)
+        y = (a @ v).transpose(1, 2).contiguous().view(B, T, d)
+        return self.proj(y)
+
+    def mlp(self, x: Tensor) -> Tensor:
+        return self.fc2(F.gelu(self.fc1(x)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x + self.attn(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
+
+
+# ---------------------------------------------------------------- control flow
+
+
+class ControlFlow(nn.Module):
+    """Scripted only: a trace would bake the branches and unroll the loops.
+
+    Both arms of the tensor-valued `if` in gate() run on every call: the
+    inputs are built so that x sums to a positive value and y to a negative
+    one, and forward() calls gate() on each.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.n_steps = 3
+        self.lin = nn.Linear(16, 16)
+
+    def gate(self, x: Tensor) -> Tensor:
+        if x.sum() > 0:
+            return torch.relu(self.lin(x))
+        else:
+            return torch.tanh(x) - 1.0
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        a = self.gate(x)
+        b = self.gate(y)
+        # Trip count from a module attribute, carrying a tensor.
+        h = a
+        for _ in range(self.n_steps):
+            h = torch.tanh(self.lin(h)) + b
+        # Trip count from the batch size, with an int-valued branch inside.
+        acc = torch.zeros_like(h[0])
+        for i in range(x.size(0)):
+            if i % 2 == 0:
+                acc = acc + h[i] * (i + 1)
+            else:
+                acc = acc - h[i]
+        # Data-dependent trip count; halving is exact, so is the comparison.
+        s = acc
+        k = 0
+        while k < 20 and bool(s.abs().amax() > 0.5):
+            s = s * 0.5
+            k += 1
+        return h, acc, s
+
+
+def control_flow_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    x = randn(g, b, 16).abs() + 0.1     # sum > 0: gate's `if` arm
+    y = -(randn(g, b, 16).abs() + 0.1)  # sum < 0: gate's `else` arm
+    return x, y
+
+
+# ---------------------------------------------------------------- tuples
+
+
+class TwoInputsTuple(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor]:
+        a = self.fc(torch.cat([x, y], dim=1))
+        b = (x * y).sum(dim=1)
+        return a, b
+
+
+class NestedTuple(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tuple[Tensor, Tensor]]:
+        h = self.fc(x) + y
+        return h, (h.sum(dim=1), torch.relu(h - y)[:, :3])
+
+
+# ---------------------------------------------------------------- embedding
+
+
+class EmbeddingClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(1000, 32)
+        self.fc = nn.Linear(32, 5)
+
+    def forward(self, ids: Tensor) -> Tensor:
+        h = self.emb(ids).mean(dim=1)
+        return F.log_softmax(self.fc(h), dim=-1)
+
+
+# ---------------------------------------------------------------- op coverage
+
+
+class OpsPointwise(nn.Module):
+    """Activations and elementwise math; one output per group of ops."""
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        act = (F.leaky_relu(x, 0.1) + F.relu6(x * 4.0) + F.hardtanh(x, -0.5, 0.5)
+               + F.hardswish(x) + F.elu(x) + F.softplus(x))
+        smooth = F.silu(x) + F.gelu(x) + torch.tanh(x) + torch.sigmoid(y)
+        mag = y.abs() + 0.5
+        elem = (torch.clamp(x, -1.0, 1.0) + torch.pow(x, 2) + torch.pow(mag, torch.tanh(y))
+                 + torch.sqrt(mag) + torch.rsqrt(mag) + torch.exp(x * 0.5) + torch.log(mag))
+        select = torch.where(x > y, x, y * 0.5) + torch.where(x <= 0.0, -x, torch.zeros_like(x))
+        arith = (x - y) * 2.0 / (1.0 + y * y) + x.neg() + torch.minimum(x, y) + torch.maximum(x, y)
+        return act, smooth, elem, select, arith
+
+
+class OpsShape(nn.Module):
+    """Views, concatenation, splitting and indexing on x: [B, 4, 6, 8]."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("idx", torch.tensor([5, 0, 2, 2]))
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        B = x.size(0)
+        p = x.permute(0, 2, 3, 1).reshape(B, -1)                   # [B, 192]
+        f = torch.flatten(x, 1) + p                                # [B, 192]
+        u = x.mean(dim=1).unsqueeze(1)                             # [B, 1, 6, 8]
+        e = u.expand(B, 4, 6, 8) + x
+        s = e.squeeze(1) if e.size(1) == 1 else e[:, 0]           # [B, 6, 8]
+        a, b = torch.chunk(s, 2, dim=2)                            # 2 x [B, 6, 4]
+        st = torch.stack([a, b * 2.0], dim=1)                      # [B, 2, 6, 4]
+        c = torch.cat([a, b, s[:, :, 1:7:2]], dim=2)               # [B, 6, 11]
+        sel = x.select(1, 2)[:, 1:4] + x[:, 3, -3:]                # [B, 3, 8]
+        gathered = x[:, :, self.idx] + torch.index_select(x, 2, self.idx)  # [B, 4, 4, 8]
+        t = x.transpose(2, 3).contiguous().view(B, 4, 48).unsqueeze(-1).squeeze(-1)
+        return f, st, c, sel, gathered, t
+
+
+class OpsReduce(nn.Module):
+    """Reductions and normalizations on x: [B, 8, 16]."""
+
+    def __init__(self):
+        super().__init__()
+        self.gn = nn.GroupNorm(4, 8)
+        with torch.no_grad():
+            self.gn.weight.copy_(torch.rand(8) + 0.5)
+            self.gn.bias.copy_(torch.randn(8) * 0.1)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        amax = torch.amax(x, dim=(1, 2))                           # [B]
+        mx, arg = torch.max(x, dim=1)                              # [B, 16] f32, i64
+        mn = torch.min(x, dim=-1, keepdim=True)[0]                 # [B, 8, 1]
+        sums = x.sum(dim=2, keepdim=True) + x.mean(dim=(1, 2), keepdim=True)
+        total = x.sum() + x.mean(dim=-1).sum(dim=0).mean()         # []
+        sm = torch.softmax(x, dim=-1) + F.log_softmax(x, dim=1)
+        gn = self.gn(x)
+        return amax, mx, arg, mn, sums, total, sm, gn
+
+
+class OpsLinalg(nn.Module):
+    """Matrix products and convolution on x: [B, 16] and s: [B, 4, 32]."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(16, 12) * 0.25)
+        self.b = nn.Parameter(torch.randn(12) * 0.1)
+        self.conv = nn.Conv1d(4, 6, 3, padding=1)
+        self.conv_s2 = nn.Conv1d(6, 8, 5, stride=2, bias=False)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x: Tensor, s: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        m = torch.matmul(x, self.w) + torch.mm(x, self.w) + x @ self.w
+        am = torch.addmm(self.b, x, self.w, beta=0.5, alpha=2.0)
+        bm = torch.bmm(s, s.transpose(1, 2))                       # [B, 4, 4]
+        c = self.conv_s2(F.relu(self.conv(s)))                     # [B, 8, 14]
+        c = F.conv1d(self.drop(c), torch.ones(2, 8, 1) * 0.5)     # [B, 2, 14]
+        lin = F.linear(self.drop(x), self.w.t(), self.b)
+        return m, am, bm, c, lin
+
+
+class Losses(nn.Module):
+    """Losses from predictions [B, 10] and int64 targets [B]."""
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        onehot = F.one_hot(target, 10).to(pred.dtype)
+        mse = F.mse_loss(torch.sigmoid(pred), onehot)
+        ce = F.cross_entropy(pred, target)
+        nll = F.nll_loss(F.log_softmax(pred, dim=1), target)
+        ce_sum = F.cross_entropy(pred, target, reduction="sum")
+        return mse, ce, nll, ce_sum
+
+
+# ---------------------------------------------------------------- registry
+
+
+MODELS = {
+    "mlp_relu": ModelSpec(
+        mlp_relu, lambda b, g: (randn(g, b, 32),), batch=16, seed=1),
+    "nn5": ModelSpec(
+        nn5, lambda b, g: (randn(g, b, 14),), batch=200, seed=2),
+    "cnn_bn": ModelSpec(
+        CnnBn, lambda b, g: (randn(g, b, 3, 32, 32),), batch=4, seed=3),
+    "resnet18": ModelSpec(
+        resnet18, lambda b, g: (randn(g, b, 3, 224, 224),), batch=1, seed=4),
+    "mobilenet_v2": ModelSpec(
+        mobilenet_v2, lambda b, g: (randn(g, b, 3, 224, 224),), batch=1, seed=5),
+    "transformer_block": ModelSpec(
+        TransformerBlock, lambda b, g: (randn(g, b, 64, 256),), batch=8, seed=6),
+    "control_flow": ModelSpec(
+        ControlFlow, control_flow_inputs, batch=4, seed=7, variants=("scripted",),
+        note="inputs: x sums > 0, y sums < 0, so both branches of gate() run"),
+    "two_inputs_tuple": ModelSpec(
+        TwoInputsTuple, lambda b, g: (randn(g, b, 8), randn(g, b, 8)), batch=4, seed=8),
+    "nested_tuple": ModelSpec(
+        NestedTuple, lambda b, g: (randn(g, b, 8), randn(g, b, 8)), batch=4, seed=9),
+    "embedding_classifier": ModelSpec(
+        EmbeddingClassifier,
+        lambda b, g: (torch.randint(0, 1000, (b, 16), generator=g),), batch=8, seed=10),
+    "ops_pointwise": ModelSpec(
+        OpsPointwise, lambda b, g: (randn(g, b, 16), randn(g, b, 16)), batch=4, seed=11),
+    "ops_shape": ModelSpec(
+        OpsShape, lambda b, g: (randn(g, b, 4, 6, 8),), batch=3, seed=12),
+    "ops_reduce": ModelSpec(
+        OpsReduce, lambda b, g: (randn(g, b, 8, 16),), batch=4, seed=13),
+    "ops_linalg": ModelSpec(
+        OpsLinalg, lambda b, g: (randn(g, b, 16), randn(g, b, 4, 32)), batch=4, seed=14),
+    "losses": ModelSpec(
+        Losses,
+        lambda b, g: (randn(g, b, 10), torch.randint(0, 10, (b,), generator=g)),
+        batch=6, seed=15),
+}
+
+assert all(v in ("scripted", "traced") for s in MODELS.values() for v in s.variants)
