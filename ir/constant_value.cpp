@@ -52,4 +52,65 @@ std::optional<std::vector<int64_t>> constant_int_list(const Value* v) {
   return out;
 }
 
+namespace {
+
+std::optional<Dim> symbolic_int_at(const Value* v, int depth) {
+  if (auto c = constant_int(v)) return Dim::constant(*c);
+  if (depth > 32) return std::nullopt;
+  const Node* n = v->node();
+  if (n->is("aten::size.int")) {
+    const Type& t = *n->input(0)->type();
+    auto d = constant_int(n->input(1));
+    if (!t.has_rank() || !d) return std::nullopt;
+    int64_t r = t.rank();
+    int64_t k = *d < 0 ? *d + r : *d;
+    if (k < 0 || k >= r) return std::nullopt;
+    const Dim& dim = (*t.shape())[k];
+    if (dim.is_unknown()) return std::nullopt;
+    return dim;
+  }
+  if (n->is("aten::mul.int") || n->is("aten::floordiv.int") || n->is("aten::add.int")) {
+    auto a = symbolic_int_at(n->input(0), depth + 1);
+    auto b = symbolic_int_at(n->input(1), depth + 1);
+    if (!a || !b) return std::nullopt;
+    if (n->is("aten::mul.int")) {
+      Dim p = *a * *b;
+      if (p.is_unknown()) return std::nullopt;
+      return p;
+    }
+    if (n->is("aten::add.int")) {
+      Dim s = *a + *b;
+      if (s.is_unknown()) return std::nullopt;
+      return s;
+    }
+    if (a->is_static() && b->is_static()) {
+      if (b->value() == 0) return std::nullopt;
+      int64_t q = a->value() / b->value();
+      if ((a->value() % b->value() != 0) && ((a->value() < 0) != (b->value() < 0))) --q;
+      return Dim::constant(q);
+    }
+    return a->divide_exactly(*b);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Dim> symbolic_int(const Value* v) { return symbolic_int_at(v, 0); }
+
+std::optional<std::vector<Dim>> symbolic_int_list(const Value* v) {
+  if (auto c = constant_int_list(v)) {
+    std::vector<Dim> out;
+    for (int64_t i : *c) out.push_back(Dim::constant(i));
+    return out;
+  }
+  if (!v->node()->is("prim::ListConstruct")) return std::nullopt;
+  std::vector<Dim> out;
+  for (const Value* e : v->node()->inputs()) {
+    auto d = symbolic_int(e);
+    out.push_back(d ? *d : Dim::unknown());
+  }
+  return out;
+}
+
 }  // namespace wick::ir

@@ -12,6 +12,7 @@ std::string_view lowering_name(Lowering l) {
     case Lowering::pointwise: return "pointwise";
     case Lowering::reduction: return "reduction";
     case Lowering::view: return "view";
+    case Lowering::movement: return "movement";
     case Lowering::extern_call: return "extern";
     case Lowering::composite: return "composite";
     case Lowering::control: return "control";
@@ -58,6 +59,8 @@ class OpTable {
     add_pointwise_ops(b);
     add_reduction_ops(b);
     add_linalg_ops(b);
+    add_layout_ops(b);
+    add_nn_ops(b);
     defs_.reserve(b.defs_.size());
     for (OpDef& d : b.defs_) {
       defs_.push_back(std::make_unique<OpDef>(std::move(d)));

@@ -24,6 +24,7 @@ enum class Lowering : uint8_t {
   pointwise,    // elementwise with broadcasting; fuses
   reduction,    // reduces dims; fuses as a group root
   view,         // reinterprets sizes/strides; no data movement
+  movement,     // copies data with index arithmetic (cat, stack, gathers)
   extern_call,  // a library call (GEMM, convolution, pooling)
   composite,    // rewritten into other ops before codegen
   control,      // structured control flow (If, Loop)
@@ -79,5 +80,7 @@ void add_scalar_ops(OpTableBuilder& t);
 void add_pointwise_ops(OpTableBuilder& t);
 void add_reduction_ops(OpTableBuilder& t);
 void add_linalg_ops(OpTableBuilder& t);
+void add_layout_ops(OpTableBuilder& t);
+void add_nn_ops(OpTableBuilder& t);
 
 }  // namespace wick::ir

@@ -159,6 +159,7 @@ void add_prim_ops(OpTableBuilder& t) {
   t.add({"prim::ListUnpack(Any l) -> ...", Lowering::data, infer_list_unpack});
   t.add({"prim::RaiseException(str msg, str? cls=None) -> ()", Lowering::control});
   t.add({"prim::Uninitialized() -> Any", Lowering::data});
+  t.add({"prim::unchecked_cast(t x) -> t", Lowering::data});
 }
 
 }  // namespace wick::ir

@@ -238,4 +238,216 @@ std::vector<TypePtr> linear(const Node& node) {
   return {Type::tensor(dtype, out, x.tensor_device())};
 }
 
+// ---- more elementwise, reductions and products ---------------------------
+
+namespace {
+
+// A ScalarType argument: absent (None), a known dtype, or unknown.
+struct DTypeArg {
+  bool given = false;
+  std::optional<DType> dtype;
+};
+
+DTypeArg dtype_arg(const Node& node, size_t i) {
+  DTypeArg a;
+  if (i >= node.num_inputs() || is_none(node.input(i))) return a;
+  a.given = true;
+  if (auto code = constant_int(node.input(i))) {
+    a.dtype = dtype_from_torch_code(*code);
+    if (!a.dtype) throw node.error("unsupported dtype code " + std::to_string(*code));
+  }
+  return a;
+}
+
+TypePtr with_dtype(const Type& t, std::optional<DType> dtype) {
+  return Type::tensor(dtype, t.shape(), t.tensor_device());
+}
+
+}  // namespace
+
+std::vector<TypePtr> scalar_base_pow(const Node& node) {
+  const Type& e = input_type(node, 1);
+  return {Type::tensor(result_dtype(e, input_type(node, 0)), e.shape(), e.tensor_device())};
+}
+
+std::vector<TypePtr> where(const Node& node) {
+  const Type& c = input_type(node, 0);
+  const Type& a = input_type(node, 1);
+  const Type& b = input_type(node, 2);
+  auto ab = broadcast(node, a, b);
+  std::optional<std::vector<Dim>> shape;
+  if (ab && c.has_rank()) shape = broadcast(node, c, *Type::tensor(std::nullopt, ab));
+  std::optional<DType> dtype;
+  if (a.is_tensor() || b.is_tensor()) dtype = result_dtype(a, b);
+  else if (a.kind() == TypeKind::Float || b.kind() == TypeKind::Float) dtype = DType::f32;
+  else dtype = DType::i64;
+  return {Type::tensor(dtype, shape, c.tensor_device())};
+}
+
+std::vector<TypePtr> same_shape_with_dtype_arg(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (t.has_rank()) {
+    if (auto d = constant_int(node.input(1))) normalize_dim(node, *d, t.rank());
+  }
+  DTypeArg a = dtype_arg(node, 2);
+  return {with_dtype(t, a.given ? a.dtype : t.dtype())};
+}
+
+std::vector<TypePtr> reduce_dims_same_dtype(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto dims = constant_int_list(node.input(1));
+  auto keepdim = constant_bool(node.input(2));
+  if (!t.has_rank() || !dims || !keepdim) return {Type::tensor(t.dtype(), std::nullopt, t.tensor_device())};
+  const auto& in = *t.shape();
+  std::vector<bool> reduced(in.size(), dims->empty());
+  for (int64_t d : *dims) {
+    int64_t n = normalize_dim(node, d, static_cast<int64_t>(in.size()));
+    if (!in.empty()) reduced[n] = true;
+  }
+  std::vector<Dim> out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!reduced[i]) out.push_back(in[i]);
+    else if (*keepdim) out.push_back(Dim::constant(1));
+  }
+  return {Type::tensor(t.dtype(), out, t.tensor_device())};
+}
+
+std::vector<TypePtr> reduce_all_same_dtype(const Node& node) {
+  const Type& t = input_type(node, 0);
+  return {Type::tensor(t.dtype(), std::vector<Dim>{}, t.tensor_device())};
+}
+
+std::vector<TypePtr> reduce_dim_with_indices(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto dim = constant_int(node.input(1));
+  auto keepdim = constant_bool(node.input(2));
+  std::optional<std::vector<Dim>> shape;
+  if (t.has_rank() && dim && keepdim) {
+    std::vector<Dim> out = *t.shape();
+    int64_t d = normalize_dim(node, *dim, t.rank());
+    if (!out.empty()) {
+      if (*keepdim) out[d] = Dim::constant(1);
+      else out.erase(out.begin() + d);
+    }
+    shape = out;
+  }
+  return {Type::tensor(t.dtype(), shape, t.tensor_device()),
+          Type::tensor(DType::i64, shape, t.tensor_device())};
+}
+
+std::vector<TypePtr> argmax(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (is_none(node.input(1))) return {Type::tensor(DType::i64, std::vector<Dim>{}, t.tensor_device())};
+  return {reduce_dim_with_indices(node)[1]};
+}
+
+std::vector<TypePtr> to_dtype(const Node& node) {
+  const Type& t = input_type(node, 0);
+  // to.dtype(self, dtype, ...), to.prim_dtype(self, dtype?, ...),
+  // to.device(self, device, dtype, ...), to.dtype_layout(self, *, dtype?, ...).
+  const std::string& overload = node.op().schema.overload;
+  size_t i = overload == "device" ? 2 : 1;
+  if (overload == "other") return {with_dtype(t, input_type(node, 1).dtype())};
+  if (overload == "prim_other") return {with_dtype(t, t.dtype())};
+  DTypeArg a = dtype_arg(node, i);
+  return {with_dtype(t, a.given ? a.dtype : t.dtype())};
+}
+
+std::vector<TypePtr> to_dtype_of_other(const Node& node) {
+  return {with_dtype(input_type(node, 0), input_type(node, 1).dtype())};
+}
+
+std::vector<TypePtr> compare_broadcast_unary(const Node& node) {
+  const Type& t = input_type(node, 0);
+  return {Type::tensor(DType::b8, t.shape(), t.tensor_device())};
+}
+
+std::vector<TypePtr> like_with_dtype(const Node& node) {
+  const Type& t = input_type(node, 0);
+  DTypeArg a = dtype_arg(node, 1);
+  return {with_dtype(t, a.given ? a.dtype : t.dtype())};
+}
+
+std::vector<TypePtr> new_filled(const Node& node) {
+  auto dims = symbolic_int_list(node.input(0));
+  DTypeArg a = dtype_arg(node, 1);
+  if (dims)
+    for (const Dim& d : *dims)
+      if (d.is_static() && d.value() < 0) throw node.error("negative size " + std::to_string(d.value()));
+  return {Type::tensor(a.given ? a.dtype : std::optional<DType>(DType::f32), dims)};
+}
+
+std::vector<TypePtr> loss(const Node& node) {
+  const Type& x = input_type(node, 0);
+  // reduction: 0 none, 1 mean, 2 sum; its position differs between losses.
+  size_t r = node.op().schema.name == "mse_loss" ? 2 : 3;
+  auto reduction = constant_int(node.input(r));
+  if (!reduction) return {Type::tensor(x.dtype(), std::nullopt, x.tensor_device())};
+  if (*reduction != 0) return {Type::tensor(x.dtype(), std::vector<Dim>{}, x.tensor_device())};
+  if (node.op().schema.name == "mse_loss") return binary_broadcast(node);
+  // nll/cross entropy without reduction: the target's shape.
+  const Type& target = input_type(node, 1);
+  return {Type::tensor(x.dtype(), target.shape(), x.tensor_device())};
+}
+
+std::vector<TypePtr> number_to_tensor(const Node& node) {
+  const Type& s = input_type(node, 0);
+  DType dt = s.kind() == TypeKind::Float ? DType::f64 : s.kind() == TypeKind::Bool ? DType::b8 : DType::i64;
+  if (s.kind() == TypeKind::Number) return {Type::tensor(std::nullopt, std::vector<Dim>{})};
+  return {Type::tensor(dt, std::vector<Dim>{})};
+}
+
+namespace {
+void require_rank(const Node& node, const Type& t, int rank, const char* what) {
+  if (t.has_rank() && t.rank() != rank)
+    throw node.error(std::string(what) + " must have rank " + std::to_string(rank) + ", got " +
+                     shape_str(*t.shape()));
+}
+}  // namespace
+
+std::vector<TypePtr> mm(const Node& node) {
+  require_rank(node, input_type(node, 0), 2, "mm's first operand");
+  require_rank(node, input_type(node, 1), 2, "mm's second operand");
+  return matmul(node);
+}
+
+std::vector<TypePtr> bmm(const Node& node) {
+  require_rank(node, input_type(node, 0), 3, "bmm's first operand");
+  require_rank(node, input_type(node, 1), 3, "bmm's second operand");
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  if (a.has_rank() && b.has_rank()) {
+    const Dim& ba = (*a.shape())[0];
+    const Dim& bb = (*b.shape())[0];
+    if (ba.is_static() && bb.is_static() && ba != bb)
+      throw node.error("bmm batch sizes differ: " + ba.str() + " and " + bb.str());
+  }
+  return matmul(node);
+}
+
+std::vector<TypePtr> addmm(const Node& node) {
+  const Type& a = input_type(node, 1);
+  const Type& b = input_type(node, 2);
+  require_rank(node, a, 2, "addmm's mat1");
+  require_rank(node, b, 2, "addmm's mat2");
+  std::optional<DType> dtype = a.dtype();
+  if (!a.has_rank() || !b.has_rank()) return {Type::tensor(dtype, std::nullopt, a.tensor_device())};
+  const Dim& k1 = (*a.shape())[1];
+  const Dim& k2 = (*b.shape())[0];
+  if (k1.is_static() && k2.is_static() && k1 != k2)
+    throw node.error("addmm inner dims differ: " + shape_str(*a.shape()) + " @ " + shape_str(*b.shape()));
+  std::vector<Dim> out = {(*a.shape())[0], (*b.shape())[1]};
+  // The bias must broadcast to the product.
+  broadcast(node, input_type(node, 0), *Type::tensor(dtype, out));
+  return {Type::tensor(dtype, out, a.tensor_device())};
+}
+
+std::vector<TypePtr> list_element(const Node& node) {
+  const Type& l = input_type(node, 0);
+  if (l.kind() != TypeKind::List) throw node.error("indexes a " + l.str() + ", not a list");
+  return {l.element()};
+}
+
+std::vector<TypePtr> same_as_input_type(const Node& node) { return {node.input(0)->type()}; }
+
 }  // namespace wick::ir::shape

@@ -26,9 +26,60 @@ std::vector<TypePtr> unary_float(const Node& node);        // exp, sigmoid: ints
 std::vector<TypePtr> binary_broadcast(const Node& node);   // add, mul, ...
 std::vector<TypePtr> binary_true_divide(const Node& node); // div: ints become f32
 std::vector<TypePtr> compare_broadcast(const Node& node);  // eq, lt, ...: bool
+std::vector<TypePtr> compare_broadcast_unary(const Node& node);  // logical_not: bool
 std::vector<TypePtr> reduce_all(const Node& node);         // sum(x), mean(x)
 std::vector<TypePtr> reduce_dims(const Node& node);        // sum(x, dims, keepdim, dtype)
 std::vector<TypePtr> matmul(const Node& node);
 std::vector<TypePtr> linear(const Node& node);
+
+// More elementwise rules (shape_rules.cpp).
+std::vector<TypePtr> scalar_base_pow(const Node& node);     // pow(Scalar, Tensor)
+std::vector<TypePtr> where(const Node& node);               // where(cond, a, b)
+std::vector<TypePtr> same_shape_with_dtype_arg(const Node& node);  // softmax(x, dim, dtype)
+std::vector<TypePtr> reduce_dims_same_dtype(const Node& node);     // amax(x, dims, keepdim)
+std::vector<TypePtr> reduce_all_same_dtype(const Node& node);      // max(x)
+std::vector<TypePtr> reduce_dim_with_indices(const Node& node);    // max.dim(x, dim, keepdim)
+std::vector<TypePtr> argmax(const Node& node);                     // argmax(x, dim?, keepdim)
+std::vector<TypePtr> to_dtype(const Node& node);            // to.dtype and friends
+std::vector<TypePtr> to_dtype_of_other(const Node& node);   // type_as
+std::vector<TypePtr> like_with_dtype(const Node& node);     // zeros_like(x, dtype, ...)
+std::vector<TypePtr> new_filled(const Node& node);          // zeros(size, dtype, ...)
+std::vector<TypePtr> loss(const Node& node);                // mse_loss, nll_loss, ...
+std::vector<TypePtr> number_to_tensor(const Node& node);    // prim::NumToTensor
+std::vector<TypePtr> mm(const Node& node);
+std::vector<TypePtr> bmm(const Node& node);
+std::vector<TypePtr> addmm(const Node& node);
+
+// Layout rules: views and data movement (shape_rules_layout.cpp).
+std::vector<TypePtr> view(const Node& node);                // view, reshape
+std::vector<TypePtr> flatten(const Node& node);
+std::vector<TypePtr> permute(const Node& node);
+std::vector<TypePtr> transpose(const Node& node);
+std::vector<TypePtr> matrix_transpose(const Node& node);    // t
+std::vector<TypePtr> unsqueeze(const Node& node);
+std::vector<TypePtr> squeeze_all(const Node& node);
+std::vector<TypePtr> squeeze_dim(const Node& node);
+std::vector<TypePtr> expand(const Node& node);
+std::vector<TypePtr> expand_as(const Node& node);
+std::vector<TypePtr> select(const Node& node);
+std::vector<TypePtr> slice(const Node& node);
+std::vector<TypePtr> cat(const Node& node);
+std::vector<TypePtr> stack(const Node& node);
+std::vector<TypePtr> split_into_list(const Node& node);     // split, chunk: List[Tensor]
+std::vector<TypePtr> broadcast_tensors(const Node& node);
+std::vector<TypePtr> index_select(const Node& node);
+std::vector<TypePtr> index(const Node& node);               // x[idx] with index tensors
+std::vector<TypePtr> embedding(const Node& node);
+std::vector<TypePtr> one_hot(const Node& node);
+
+// Neural-network rules (shape_rules_nn.cpp).
+std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, _convolution
+std::vector<TypePtr> max_pool2d(const Node& node);
+std::vector<TypePtr> avg_pool2d(const Node& node);
+std::vector<TypePtr> adaptive_avg_pool2d(const Node& node);
+
+// Scalar and list rules.
+std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t
+std::vector<TypePtr> same_as_input_type(const Node& node);  // list copies
 
 }  // namespace wick::ir::shape

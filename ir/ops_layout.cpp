@@ -1,0 +1,40 @@
+// Views (no data moves) and data movement (cat, stack, gathers).
+#include "ir/op_table.h"
+#include "ir/shape_rules.h"
+
+namespace wick::ir {
+
+void add_layout_ops(OpTableBuilder& t) {
+  constexpr Lowering V = Lowering::view;
+  constexpr Lowering M = Lowering::movement;
+  using namespace shape;
+  t.add({"aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a)", V, view});
+  t.add({"aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)", V, view});
+  t.add({"aten::flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)", V, flatten});
+  t.add({"aten::permute(Tensor(a) self, int[] dims) -> Tensor(a)", V, permute});
+  t.add({"aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", V, transpose});
+  t.add({"aten::t(Tensor(a) self) -> Tensor(a)", V, matrix_transpose});
+  t.add({"aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)", V, same_as_input});
+  t.add({"aten::unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", V, unsqueeze});
+  t.add({"aten::squeeze(Tensor(a) self) -> Tensor(a)", V, squeeze_all});
+  t.add({"aten::squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)", V, squeeze_dim});
+  t.add({"aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)", V, expand});
+  t.add({"aten::expand_as(Tensor(a) self, Tensor other) -> Tensor(a)", V, expand_as});
+  t.add({"aten::select.int(Tensor(a) self, int dim, int index) -> Tensor(a)", V, select});
+  t.add({"aten::slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)",
+         V, slice});
+  t.add({"aten::split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]", V, split_into_list});
+  t.add({"aten::split(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]", V, split_into_list});
+  t.add({"aten::split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[]", V, split_into_list});
+  t.add({"aten::chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", V, split_into_list});
+  t.add({"aten::cat(Tensor[] tensors, int dim=0) -> Tensor", M, cat});
+  t.add({"aten::stack(Tensor[] tensors, int dim=0) -> Tensor", M, stack});
+  t.add({"aten::broadcast_tensors(Tensor[] tensors) -> Tensor[]", V, broadcast_tensors});
+  t.add({"aten::index_select(Tensor self, int dim, Tensor index) -> Tensor", M, index_select});
+  t.add({"aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor", M, index});
+  t.add({"aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
+         M, embedding});
+  t.add({"aten::one_hot(Tensor self, int num_classes=-1) -> Tensor", M, one_hot});
+}
+
+}  // namespace wick::ir

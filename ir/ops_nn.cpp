@@ -1,0 +1,43 @@
+// Neural-network ops: convolution and pooling (extern calls), and the
+// composite ops that passes decompose into primitives (normalizations,
+// softmax, dropout, losses).
+#include "ir/op_table.h"
+#include "ir/shape_rules.h"
+
+namespace wick::ir {
+
+void add_nn_ops(OpTableBuilder& t) {
+  constexpr Lowering E = Lowering::extern_call;
+  constexpr Lowering C = Lowering::composite;
+  using namespace shape;
+  t.add({"aten::conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] dilation=[1], int groups=1) -> Tensor",
+         E, conv});
+  t.add({"aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor",
+         E, conv});
+  t.add({"aten::_convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32) -> Tensor",
+         C, conv});
+  t.add({"aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor",
+         E, max_pool2d});
+  t.add({"aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
+         E, avg_pool2d});
+  t.add({"aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", E, adaptive_avg_pool2d});
+  t.add({"aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+         C, same_as_input});
+  t.add({"aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor",
+         C, same_as_input});
+  t.add({"aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor",
+         C, same_as_input});
+  t.add({"aten::dropout(Tensor input, float p, bool train) -> Tensor", C, same_as_input});
+  t.add({"aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C, same_shape_with_dtype_arg});
+  t.add({"aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C,
+         same_shape_with_dtype_arg});
+  t.add({"aten::mse_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor", C, loss});
+  t.add({"aten::nll_loss(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, int ignore_index=-100) -> Tensor",
+         C, loss});
+  t.add({"aten::nll_loss_nd(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, int ignore_index=-100) -> Tensor",
+         C, loss});
+  t.add({"aten::cross_entropy_loss(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, int ignore_index=-100, float label_smoothing=0.0) -> Tensor",
+         C, loss});
+}
+
+}  // namespace wick::ir

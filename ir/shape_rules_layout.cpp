@@ -1,0 +1,417 @@
+// Type rules of views and data-movement ops: view/reshape, flatten, permute,
+// transpose, squeeze/unsqueeze, expand, select, slice, cat, stack, split,
+// chunk, indexing and embedding lookups.
+#include <algorithm>
+#include <limits>
+
+#include "ir/constant_value.h"
+#include "ir/op_table.h"
+#include "ir/shape_rules.h"
+
+namespace wick::ir::shape {
+namespace {
+
+TypePtr tensor_like(const Type& t, std::optional<std::vector<Dim>> shape) {
+  return Type::tensor(t.dtype(), std::move(shape), t.tensor_device());
+}
+
+TypePtr unknown_rank(const Type& t) { return tensor_like(t, std::nullopt); }
+
+Dim numel(const std::vector<Dim>& dims) {
+  Dim n = Dim::constant(1);
+  for (const Dim& d : dims) n = n * d;
+  return n;
+}
+
+// The types of the tensors in a ListConstruct, or nullopt.
+std::optional<std::vector<const Type*>> list_types(const Value* v) {
+  if (!v->node()->is("prim::ListConstruct")) return std::nullopt;
+  std::vector<const Type*> out;
+  for (const Value* e : v->node()->inputs()) out.push_back(e->type().get());
+  return out;
+}
+
+}  // namespace
+
+std::vector<TypePtr> view(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto sizes = symbolic_int_list(node.input(1));
+  if (!sizes) return {unknown_rank(t)};
+  std::vector<Dim> out = *sizes;
+  int inferred = -1;
+  Dim known = Dim::constant(1);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const Dim& d = out[i];
+    if (d.is_static() && d.value() == -1) {
+      if (inferred >= 0) throw node.error("only one dimension can be inferred (-1)");
+      inferred = static_cast<int>(i);
+    } else if (d.is_static() && d.value() < 0) {
+      throw node.error("invalid size " + std::to_string(d.value()));
+    } else {
+      known = known * d;
+    }
+  }
+  if (!t.has_rank()) {
+    if (inferred >= 0) out[inferred] = Dim::unknown();
+    return {tensor_like(t, out)};
+  }
+  Dim total = numel(*t.shape());
+  if (inferred >= 0) {
+    auto q = total.divide_exactly(known);
+    if (!q && total.is_static() && known.is_static())
+      throw node.error("shape " + shape_str(*sizes) + " is invalid for input of size " + total.str());
+    out[inferred] = q ? *q : Dim::unknown();
+  } else if (total.is_static() && known.is_static() && total != known) {
+    throw node.error("shape " + shape_str(*sizes) + " is invalid for input of size " + total.str());
+  }
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> flatten(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto start = constant_int(node.input(1));
+  auto end = constant_int(node.input(2));
+  if (!t.has_rank() || !start || !end) return {unknown_rank(t)};
+  const auto& in = *t.shape();
+  if (in.empty()) return {tensor_like(t, std::vector<Dim>{Dim::constant(1)})};
+  int64_t s = normalize_dim(node, *start, t.rank());
+  int64_t e = normalize_dim(node, *end, t.rank());
+  if (s > e) throw node.error("flatten start_dim " + std::to_string(*start) + " comes after end_dim " +
+                              std::to_string(*end));
+  std::vector<Dim> out(in.begin(), in.begin() + s);
+  out.push_back(numel(std::vector<Dim>(in.begin() + s, in.begin() + e + 1)));
+  out.insert(out.end(), in.begin() + e + 1, in.end());
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> permute(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto dims = constant_int_list(node.input(1));
+  if (!t.has_rank() || !dims) return {unknown_rank(t)};
+  if (static_cast<int>(dims->size()) != t.rank())
+    throw node.error("permute of a rank-" + std::to_string(t.rank()) + " tensor needs " +
+                     std::to_string(t.rank()) + " dims, got " + std::to_string(dims->size()));
+  std::vector<bool> seen(dims->size(), false);
+  std::vector<Dim> out;
+  for (int64_t d : *dims) {
+    int64_t n = normalize_dim(node, d, t.rank());
+    if (seen[n]) throw node.error("permute repeats dim " + std::to_string(d));
+    seen[n] = true;
+    out.push_back((*t.shape())[n]);
+  }
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> transpose(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d0 = constant_int(node.input(1));
+  auto d1 = constant_int(node.input(2));
+  if (!t.has_rank() || !d0 || !d1) return {unknown_rank(t)};
+  std::vector<Dim> out = *t.shape();
+  if (out.empty()) return {tensor_like(t, out)};
+  std::swap(out[normalize_dim(node, *d0, t.rank())], out[normalize_dim(node, *d1, t.rank())]);
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> matrix_transpose(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (!t.has_rank()) return {unknown_rank(t)};
+  if (t.rank() > 2) throw node.error("t() expects a tensor of rank at most 2, got " + shape_str(*t.shape()));
+  std::vector<Dim> out = *t.shape();
+  std::reverse(out.begin(), out.end());
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> unsqueeze(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d = constant_int(node.input(1));
+  if (!t.has_rank() || !d) return {unknown_rank(t)};
+  std::vector<Dim> out = *t.shape();
+  int64_t n = normalize_dim(node, *d, t.rank() + 1);
+  out.insert(out.begin() + n, Dim::constant(1));
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> squeeze_all(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (!t.has_rank()) return {unknown_rank(t)};
+  std::vector<Dim> out;
+  for (const Dim& d : *t.shape()) {
+    if (!d.is_static()) return {unknown_rank(t)};  // a symbolic dim might be 1
+    if (d.value() != 1) out.push_back(d);
+  }
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> squeeze_dim(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d = constant_int(node.input(1));
+  if (!t.has_rank() || !d) return {unknown_rank(t)};
+  std::vector<Dim> out = *t.shape();
+  if (out.empty()) return {tensor_like(t, out)};
+  int64_t n = normalize_dim(node, *d, t.rank());
+  if (!out[n].is_static()) return {unknown_rank(t)};
+  if (out[n].value() == 1) out.erase(out.begin() + n);
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> expand(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto sizes = symbolic_int_list(node.input(1));
+  if (!sizes) return {unknown_rank(t)};
+  if (!t.has_rank()) {
+    std::vector<Dim> out = *sizes;
+    for (Dim& d : out)
+      if (d.is_static() && d.value() == -1) d = Dim::unknown();
+    return {tensor_like(t, out)};
+  }
+  const auto& in = *t.shape();
+  if (sizes->size() < in.size())
+    throw node.error("expand to " + shape_str(*sizes) + " has fewer dims than the tensor " + shape_str(in));
+  std::vector<Dim> out = *sizes;
+  size_t lead = sizes->size() - in.size();
+  for (size_t i = 0; i < out.size(); ++i) {
+    Dim& d = out[i];
+    if (d.is_static() && d.value() == -1) {
+      if (i < lead) throw node.error("expand cannot use -1 for a new leading dim");
+      d = in[i - lead];
+      continue;
+    }
+    if (i < lead) continue;
+    const Dim& src = in[i - lead];
+    if (src.is_static() && src.value() != 1 && d.is_static() && d != src)
+      throw node.error("expand of size " + src.str() + " to " + d.str() + " in dim " + std::to_string(i));
+  }
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> expand_as(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const Type& other = input_type(node, 1);
+  if (t.has_rank() && other.has_rank()) broadcast(node, t, other);
+  return {tensor_like(t, other.shape())};
+}
+
+std::vector<TypePtr> select(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d = constant_int(node.input(1));
+  if (!t.has_rank() || !d) return {unknown_rank(t)};
+  if (t.rank() == 0) throw node.error("select on a zero-dim tensor");
+  std::vector<Dim> out = *t.shape();
+  int64_t n = normalize_dim(node, *d, t.rank());
+  if (auto i = constant_int(node.input(2)); i && out[n].is_static()) {
+    int64_t size = out[n].value();
+    if (*i < -size || *i >= size)
+      throw node.error("index " + std::to_string(*i) + " is out of range for dim " + std::to_string(*d) +
+                       " of size " + std::to_string(size));
+  }
+  out.erase(out.begin() + n);
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> slice(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d = constant_int(node.input(1));
+  if (!t.has_rank() || !d) return {unknown_rank(t)};
+  if (t.rank() == 0) throw node.error("slice on a zero-dim tensor");
+  std::vector<Dim> out = *t.shape();
+  int64_t n = normalize_dim(node, *d, t.rank());
+  const bool start_none = is_none(node.input(2));
+  const bool end_none = is_none(node.input(3));
+  auto start = start_none ? std::optional<int64_t>(0) : constant_int(node.input(2));
+  auto end = end_none ? std::optional<int64_t>(std::numeric_limits<int64_t>::max()) : constant_int(node.input(3));
+  auto step = constant_int(node.input(4));
+  if (step && *step <= 0) throw node.error("slice step must be positive");
+  const Dim size = out[n];
+  if (!start || !end || !step) {
+    out[n] = Dim::unknown();
+  } else if (!size.is_static()) {
+    // Only the whole-dim slice keeps a symbolic size.
+    bool whole = *start == 0 && *end >= std::numeric_limits<int64_t>::max() / 2 && *step == 1;
+    out[n] = whole ? size : Dim::unknown();
+  } else {
+    int64_t len = size.value();
+    int64_t s = *start < 0 ? std::max<int64_t>(*start + len, 0) : std::min(*start, len);
+    int64_t e = *end < 0 ? std::max<int64_t>(*end + len, 0) : std::min(*end, len);
+    out[n] = Dim::constant(e > s ? (e - s + *step - 1) / *step : 0);
+  }
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> cat(const Node& node) {
+  auto types = list_types(node.input(0));
+  auto d = constant_int(node.input(1));
+  if (!types || types->empty() || !d) return {Type::tensor()};
+  const Type* first = nullptr;
+  std::optional<DType> dtype;
+  bool dtype_known = true;
+  for (const Type* t : *types) {
+    if (t->dtype()) dtype = dtype ? promote(*dtype, *t->dtype()) : *t->dtype();
+    else dtype_known = false;
+    // Legacy behaviour: 1-D empty tensors are skipped.
+    if (t->has_rank() && t->rank() == 1 && (*t->shape())[0] == Dim::constant(0)) continue;
+    if (!first || !first->has_rank()) first = t;
+  }
+  if (!dtype_known) dtype.reset();
+  if (!first || !first->has_rank()) return {Type::tensor(dtype)};
+  const int rank = first->rank();
+  int64_t n = normalize_dim(node, *d, rank);
+  std::vector<Dim> out = *first->shape();
+  out[n] = Dim::constant(0);
+  for (const Type* t : *types) {
+    if (t->has_rank() && t->rank() == 1 && (*t->shape())[0] == Dim::constant(0)) continue;
+    if (!t->has_rank()) return {Type::tensor(dtype)};
+    if (t->rank() != rank)
+      throw node.error("cat of tensors of rank " + std::to_string(rank) + " and " + std::to_string(t->rank()));
+    for (int i = 0; i < rank; ++i) {
+      const Dim& a = out[i];
+      const Dim& b = (*t->shape())[i];
+      if (i == n) {
+        out[i] = a + b;
+      } else if (a.is_static() && b.is_static() && a != b) {
+        throw node.error("cat: sizes " + shape_str(*first->shape()) + " and " + shape_str(*t->shape()) +
+                         " differ outside dim " + std::to_string(*d));
+      } else if (!a.is_static() && b.is_static()) {
+        out[i] = b;
+      }
+    }
+  }
+  return {Type::tensor(dtype, out, first->tensor_device())};
+}
+
+std::vector<TypePtr> stack(const Node& node) {
+  auto types = list_types(node.input(0));
+  auto d = constant_int(node.input(1));
+  if (!types || types->empty() || !d) return {Type::tensor()};
+  const Type& first = *types->front();
+  if (!first.has_rank()) return {Type::tensor(first.dtype())};
+  for (const Type* t : *types)
+    if (t->has_rank() && *t->shape() != *first.shape())
+      throw node.error("stack of tensors of shapes " + shape_str(*first.shape()) + " and " +
+                       shape_str(*t->shape()));
+  std::vector<Dim> out = *first.shape();
+  int64_t n = normalize_dim(node, *d, first.rank() + 1);
+  out.insert(out.begin() + n, Dim::constant(static_cast<int64_t>(types->size())));
+  return {tensor_like(first, out)};
+}
+
+std::vector<TypePtr> split_into_list(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d = constant_int(node.input(2));
+  if (!t.has_rank() || !d) return {Type::list(unknown_rank(t))};
+  if (t.rank() == 0) throw node.error("cannot split a zero-dim tensor");
+  int64_t n = normalize_dim(node, *d, t.rank());
+  std::vector<Dim> elem = *t.shape();
+  const Dim size = elem[n];
+  const std::string& name = node.op().schema.name;
+  Dim part = Dim::unknown();
+  if (name == "chunk") {
+    auto chunks = constant_int(node.input(1));
+    if (chunks && *chunks <= 0) throw node.error("chunk expects a positive number of chunks");
+    if (chunks && size.is_static()) {
+      int64_t each = (size.value() + *chunks - 1) / *chunks;
+      if (size.value() % each == 0) part = Dim::constant(each);
+    } else if (chunks) {
+      if (auto q = size.divide_exactly(Dim::constant(*chunks))) part = *q;
+    }
+  } else if (node.input(1)->type()->kind() == TypeKind::Int) {
+    auto each = symbolic_int(node.input(1));
+    if (each && each->is_static() && each->value() <= 0) throw node.error("split_size must be positive");
+    if (each && size.divide_exactly(*each)) part = *each;
+  } else if (auto sizes = constant_int_list(node.input(1))) {
+    int64_t total = 0;
+    for (int64_t s : *sizes) total += s;
+    if (size.is_static() && total != size.value())
+      throw node.error("split sizes " + wick::shape_str(*sizes) + " do not add up to " + size.str());
+    if (!sizes->empty() && std::all_of(sizes->begin(), sizes->end(), [&](int64_t s) { return s == sizes->front(); }))
+      part = Dim::constant(sizes->front());
+  }
+  elem[n] = part;
+  return {Type::list(tensor_like(t, elem))};
+}
+
+std::vector<TypePtr> broadcast_tensors(const Node& node) {
+  auto types = list_types(node.input(0));
+  if (!types || types->empty()) return {Type::list(Type::tensor())};
+  TypePtr acc = Type::tensor(types->front()->dtype(), types->front()->shape());
+  for (const Type* t : *types) acc = Type::tensor(acc->dtype(), broadcast(node, *acc, *t));
+  return {Type::list(acc)};
+}
+
+std::vector<TypePtr> index_select(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const Type& idx = input_type(node, 2);
+  auto d = constant_int(node.input(1));
+  if (idx.dtype() && *idx.dtype() != DType::i64 && *idx.dtype() != DType::i32)
+    throw node.error("index_select needs an integer index, got " + std::string(dtype_name(*idx.dtype())));
+  if (idx.has_rank() && idx.rank() > 1) throw node.error("index_select needs a 1-D index");
+  if (!t.has_rank() || !d) return {unknown_rank(t)};
+  std::vector<Dim> out = *t.shape();
+  if (out.empty()) return {tensor_like(t, out)};
+  int64_t n = normalize_dim(node, *d, t.rank());
+  out[n] = idx.has_rank() ? (idx.rank() == 0 ? Dim::constant(1) : (*idx.shape())[0]) : Dim::unknown();
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> index(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const Node* list = node.input(1)->node();
+  if (!list->is("prim::ListConstruct") || !t.has_rank()) return {unknown_rank(t)};
+  const auto& in = *t.shape();
+  if (list->num_inputs() > in.size())
+    throw node.error("too many indices (" + std::to_string(list->num_inputs()) + ") for a tensor of rank " +
+                     std::to_string(in.size()));
+  // Broadcast the index tensors; note where they sit.
+  std::optional<std::vector<Dim>> idx_shape = std::vector<Dim>{};
+  int first = -1, last = -1;
+  for (size_t i = 0; i < list->num_inputs(); ++i) {
+    const Value* v = list->input(i);
+    if (is_none(v)) continue;
+    const Type& it = *v->type();
+    if (it.dtype() && *it.dtype() == DType::b8) return {unknown_rank(t)};  // mask: data-dependent
+    if (first < 0) first = static_cast<int>(i);
+    last = static_cast<int>(i);
+    if (idx_shape && it.has_rank()) idx_shape = broadcast(node, *Type::tensor(std::nullopt, idx_shape), it);
+    else idx_shape.reset();
+  }
+  if (first < 0) return {tensor_like(t, in)};
+  if (!idx_shape) return {unknown_rank(t)};
+  bool adjacent = true;
+  for (int i = first; i <= last; ++i)
+    if (is_none(list->input(i))) adjacent = false;
+  std::vector<Dim> out;
+  std::vector<Dim> rest;
+  for (size_t i = 0; i < in.size(); ++i) {
+    bool indexed = i < list->num_inputs() && !is_none(list->input(i));
+    if (indexed) continue;
+    if (adjacent && static_cast<int>(i) < first) out.push_back(in[i]);
+    else rest.push_back(in[i]);
+  }
+  out.insert(out.end(), idx_shape->begin(), idx_shape->end());
+  out.insert(out.end(), rest.begin(), rest.end());
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> embedding(const Node& node) {
+  const Type& w = input_type(node, 0);
+  const Type& idx = input_type(node, 1);
+  if (w.has_rank() && w.rank() != 2) throw node.error("embedding weight must be 2-D, got " + shape_str(*w.shape()));
+  if (idx.dtype() && *idx.dtype() != DType::i64 && *idx.dtype() != DType::i32)
+    throw node.error("embedding indices must be integers, got " + std::string(dtype_name(*idx.dtype())));
+  if (!w.has_rank() || !idx.has_rank()) return {unknown_rank(w)};
+  std::vector<Dim> out = *idx.shape();
+  out.push_back((*w.shape())[1]);
+  return {tensor_like(w, out)};
+}
+
+std::vector<TypePtr> one_hot(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (t.dtype() && *t.dtype() != DType::i64) throw node.error("one_hot needs an int64 tensor");
+  auto n = constant_int(node.input(1));
+  if (!t.has_rank()) return {Type::tensor(DType::i64)};
+  std::vector<Dim> out = *t.shape();
+  out.push_back(n && *n >= 0 ? Dim::constant(*n) : Dim::unknown());
+  return {Type::tensor(DType::i64, out, t.tensor_device())};
+}
+
+}  // namespace wick::ir::shape

@@ -1,0 +1,152 @@
+// Type rules of convolutions and pooling, following PyTorch's output-size
+// formulas (including ceil_mode for pooling).
+#include "ir/constant_value.h"
+#include "ir/op_table.h"
+#include "ir/shape_rules.h"
+
+namespace wick::ir::shape {
+namespace {
+
+// An int[N] argument: a list of N ints, or one int meaning N copies.
+std::optional<std::vector<int64_t>> int_n(const Node& node, size_t i, size_t n, const char* what) {
+  auto v = constant_int_list(node.input(i));
+  if (!v) {
+    if (auto one = constant_int(node.input(i))) v = std::vector<int64_t>{*one};
+    else return std::nullopt;
+  }
+  if (v->size() == 1 && n > 1) v = std::vector<int64_t>(n, v->front());
+  if (v->size() != n)
+    throw node.error(std::string(what) + " needs " + std::to_string(n) + " values, got " +
+                     std::to_string(v->size()));
+  return v;
+}
+
+std::vector<TypePtr> unknown_spatial(const Type& x, int rank) {
+  std::optional<std::vector<Dim>> shape;
+  if (rank > 0) shape = std::vector<Dim>(static_cast<size_t>(rank), Dim::unknown());
+  return {Type::tensor(x.dtype(), shape, x.tensor_device())};
+}
+
+int64_t pooled_size(const Node& node, int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil_mode) {
+  int64_t span = in + 2 * p - d * (k - 1) - 1;
+  if (span < 0) throw node.error("kernel larger than the padded input");
+  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  // The last window must start inside the input or its left padding.
+  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  return out;
+}
+
+std::vector<TypePtr> pool(const Node& node, bool has_dilation) {
+  const Type& x = input_type(node, 0);
+  if (x.has_rank() && x.rank() != 3 && x.rank() != 4)
+    throw node.error("pooling needs a 3-D or 4-D input, got " + shape_str(*x.shape()));
+  auto k = int_n(node, 1, 2, "kernel_size");
+  auto s = constant_int_list(node.input(2));
+  auto p = int_n(node, 3, 2, "padding");
+  std::optional<std::vector<int64_t>> d = std::vector<int64_t>{1, 1};
+  if (has_dilation) d = int_n(node, 4, 2, "dilation");
+  auto ceil_mode = constant_bool(node.input(has_dilation ? 5 : 4));
+  if (!x.has_rank() || !k || !s || !p || !d || !ceil_mode) return unknown_spatial(x, x.rank());
+  std::vector<int64_t> stride = s->empty() ? *k : *s;
+  if (stride.size() == 1) stride = {stride[0], stride[0]};
+  if (stride.size() != 2) throw node.error("stride needs 2 values");
+  std::vector<Dim> out = *x.shape();
+  for (int i = 0; i < 2; ++i) {
+    if ((*k)[i] <= 0 || stride[i] <= 0 || (*d)[i] <= 0) throw node.error("kernel, stride and dilation must be positive");
+    if ((*p)[i] < 0 || (*p)[i] * 2 > (*k)[i])
+      throw node.error("padding must be non-negative and at most half the kernel size");
+    Dim& dim = out[out.size() - 2 + i];
+    if (!dim.is_static()) {
+      dim = Dim::unknown();
+      continue;
+    }
+    dim = Dim::constant(pooled_size(node, dim.value(), (*k)[i], stride[i], (*p)[i], (*d)[i], *ceil_mode));
+  }
+  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+}
+
+}  // namespace
+
+std::vector<TypePtr> conv(const Node& node) {
+  const Type& x = input_type(node, 0);
+  const Type& w = input_type(node, 1);
+  const std::string& name = node.op().schema.name;
+  const bool is_generic = name == "_convolution";
+  int spatial = name == "conv1d" ? 1 : name == "conv2d" ? 2 : (w.has_rank() ? w.rank() - 2 : -1);
+  if (spatial < 1) return unknown_spatial(x, -1);
+  if (w.has_rank() && w.rank() != spatial + 2)
+    throw node.error("weight must have rank " + std::to_string(spatial + 2) + ", got " + shape_str(*w.shape()));
+  if (x.has_rank() && x.rank() != spatial + 2 && x.rank() != spatial + 1)
+    throw node.error("input must have rank " + std::to_string(spatial + 2) + ", got " + shape_str(*x.shape()));
+  auto stride = int_n(node, 3, spatial, "stride");
+  auto padding = int_n(node, 4, spatial, "padding");
+  auto dilation = int_n(node, 5, spatial, "dilation");
+  bool transposed = false;
+  std::optional<std::vector<int64_t>> output_padding = std::vector<int64_t>(spatial, 0);
+  size_t groups_index = 6;
+  if (is_generic) {
+    auto t = constant_bool(node.input(6));
+    if (!t) return unknown_spatial(x, x.rank());
+    transposed = *t;
+    output_padding = int_n(node, 7, spatial, "output_padding");
+    groups_index = 8;
+  }
+  auto groups = constant_int(node.input(groups_index));
+  if (!x.has_rank() || !w.has_rank() || !stride || !padding || !dilation || !groups || !output_padding)
+    return unknown_spatial(x, x.rank());
+  if (*groups <= 0) throw node.error("groups must be positive");
+  const bool batched = x.rank() == spatial + 2;
+  const auto& xs = *x.shape();
+  const auto& ws = *w.shape();
+  const Dim& in_channels = xs[batched ? 1 : 0];
+  const Dim& w_in = ws[transposed ? 0 : 1];
+  if (!transposed && in_channels.is_static() && w_in.is_static() && in_channels.value() != w_in.value() * *groups)
+    throw node.error("input has " + in_channels.str() + " channels but the weight expects " +
+                     std::to_string(w_in.value() * *groups) + " (" + w_in.str() + " x " + std::to_string(*groups) +
+                     " groups)");
+  std::vector<Dim> out;
+  if (batched) out.push_back(xs[0]);
+  Dim out_channels = transposed ? ws[1] * Dim::constant(*groups) : ws[0];
+  out.push_back(out_channels);
+  for (int i = 0; i < spatial; ++i) {
+    const Dim& in = xs[xs.size() - spatial + i];
+    const Dim& k = ws[2 + i];
+    int64_t s = (*stride)[i], p = (*padding)[i], d = (*dilation)[i];
+    if (s <= 0 || d <= 0 || p < 0) throw node.error("stride and dilation must be positive, padding non-negative");
+    if (!in.is_static() || !k.is_static()) {
+      out.push_back(Dim::unknown());
+      continue;
+    }
+    int64_t size;
+    if (transposed) {
+      size = (in.value() - 1) * s - 2 * p + d * (k.value() - 1) + (*output_padding)[i] + 1;
+    } else {
+      int64_t span = in.value() + 2 * p - d * (k.value() - 1) - 1;
+      if (span < 0)
+        throw node.error("kernel size " + k.str() + " (dilated) is larger than the padded input size " +
+                         std::to_string(in.value() + 2 * p));
+      size = span / s + 1;
+    }
+    out.push_back(Dim::constant(size));
+  }
+  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+}
+
+std::vector<TypePtr> max_pool2d(const Node& node) { return pool(node, true); }
+std::vector<TypePtr> avg_pool2d(const Node& node) { return pool(node, false); }
+
+std::vector<TypePtr> adaptive_avg_pool2d(const Node& node) {
+  const Type& x = input_type(node, 0);
+  auto size = int_n(node, 1, 2, "output_size");
+  if (x.has_rank() && x.rank() != 3 && x.rank() != 4)
+    throw node.error("adaptive_avg_pool2d needs a 3-D or 4-D input, got " + shape_str(*x.shape()));
+  if (!x.has_rank() || !size) return unknown_spatial(x, x.rank());
+  std::vector<Dim> out = *x.shape();
+  for (int i = 0; i < 2; ++i) {
+    if ((*size)[i] < 0) throw node.error("output_size must be non-negative");
+    out[out.size() - 2 + i] = Dim::constant((*size)[i]);
+  }
+  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+}
+
+}  // namespace wick::ir::shape
