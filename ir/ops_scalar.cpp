@@ -92,6 +92,8 @@ void add_scalar_ops(OpTableBuilder& t) {
   // Lists, strings and loop helpers.
   t.add({"aten::__getitem__.t(t[](a) list, int idx) -> t(*)", S, list_element});
   t.add({"aten::list.t(t[] l) -> t[]", S, same_as_input_type});
+  t.add({"aten::slice.t(t[] l, int? start=None, int? end=None, int step=1) -> t[]", S, same_as_input_type});
+  t.add({"aten::add.t(t[] a, t[] b) -> t[]", S, same_as_input_type});
   t.add({"aten::__range_length(int lo, int hi, int step) -> int", S});
   t.add({"aten::__derive_index(int index, int start, int step) -> int", S});
   t.add({"aten::format(str self, ...) -> str", S});

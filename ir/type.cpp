@@ -220,4 +220,37 @@ std::string Type::str() const {
   return "?";
 }
 
+TypePtr unify(const TypePtr& a, const TypePtr& b) {
+  if (*a == *b) return a;
+  if (a->is_tensor() && b->is_tensor()) {
+    std::optional<DType> dtype = a->dtype() == b->dtype() ? a->dtype() : std::nullopt;
+    std::optional<std::vector<Dim>> shape;
+    if (a->has_rank() && b->has_rank() && a->rank() == b->rank()) {
+      std::vector<Dim> dims;
+      for (int i = 0; i < a->rank(); ++i) {
+        const Dim& x = (*a->shape())[i];
+        dims.push_back(x == (*b->shape())[i] ? x : Dim::unknown());
+      }
+      shape = dims;
+    }
+    Device device = a->tensor_device() == b->tensor_device() ? a->tensor_device() : Device{};
+    return Type::tensor(dtype, shape, device);
+  }
+  auto payload = [](const TypePtr& t) { return t->kind() == TypeKind::Optional ? t->element() : t; };
+  if (a->kind() == TypeKind::None) return b->kind() == TypeKind::Optional ? b : Type::optional(b);
+  if (b->kind() == TypeKind::None) return a->kind() == TypeKind::Optional ? a : Type::optional(a);
+  if (a->kind() == TypeKind::Optional || b->kind() == TypeKind::Optional) {
+    TypePtr inner = unify(payload(a), payload(b));
+    return inner->kind() == TypeKind::Any ? inner : Type::optional(inner);
+  }
+  if (a->kind() == TypeKind::List && b->kind() == TypeKind::List)
+    return Type::list(unify(a->element(), b->element()));
+  if (a->kind() == TypeKind::Tuple && b->kind() == TypeKind::Tuple && a->elements().size() == b->elements().size()) {
+    std::vector<TypePtr> elems;
+    for (size_t i = 0; i < a->elements().size(); ++i) elems.push_back(unify(a->elements()[i], b->elements()[i]));
+    return Type::tuple(std::move(elems));
+  }
+  return Type::any();
+}
+
 }  // namespace wick::ir

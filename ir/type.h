@@ -124,4 +124,8 @@ class Type {
 
 std::string shape_str(const std::vector<Dim>& dims);  // "[B, 14]"
 
+// The most specific type both `a` and `b` belong to: tensors keep what they
+// agree on, None joins T as Optional[T], anything else that differs is Any.
+TypePtr unify(const TypePtr& a, const TypePtr& b);
+
 }  // namespace wick::ir

@@ -12,6 +12,10 @@ const std::vector<Command>& commands() {
        "usage: wick ir [FILE.wir] [--no-verify]\n"
        "  Parses FILE (the bundled example graph when omitted), verifies it and prints it.\n",
        run_ir},
+      {"inspect", "load a TorchScript .pt file and print its IR",
+       "usage: wick inspect MODEL.pt [--method NAME]\n"
+       "  Reads MODEL.pt without LibTorch and prints the IR of a method (forward by default).\n",
+       run_inspect},
   };
   return all;
 }

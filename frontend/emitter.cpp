@@ -1,0 +1,214 @@
+// The emitter's entry point and its view of the pickled module tree:
+// registering tensors, resolving attributes of module objects, turning
+// pickled attribute values into constants.
+#include "frontend/emitter.h"
+
+#include <algorithm>
+
+#include "frontend/emitter_impl.h"
+#include "frontend/type_expr.h"
+#include "ir/constant_value.h"
+
+namespace wick {
+
+namespace {
+constexpr int kMaxModuleDepth = 200;
+}  // namespace
+
+std::string dotted_name(const ts::Expr& e) {
+  if (const auto* n = e.get_if<ts::NameExpr>()) return n->id;
+  if (const auto* a = e.get_if<ts::AttributeExpr>()) return dotted_name(*a->value) + "." + a->attr;
+  if (e.is<ts::CallExpr>()) return dotted_name(*e.as<ts::CallExpr>().func) + "(...)";
+  return std::string("<") + ts::expr_kind_name(e.kind) + ">";
+}
+
+std::unique_ptr<ir::Module> emit_module(const PtArchive& archive, const CodeIndex& code,
+                                        const std::string& display_name, const std::string& method) {
+  auto module = std::make_unique<ir::Module>();
+  Emitter emitter(archive, code, *module, display_name);
+  module->add_method(emitter.emit_method(method));
+  return module;
+}
+
+Emitter::Emitter(const PtArchive& archive, const CodeIndex& code, ir::Module& module, std::string display_name)
+    : archive_(archive), code_(code), module_(module), display_name_(std::move(display_name)) {}
+
+std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
+  const PickleValue& root = archive_.data;
+  if (!root.is(PickleValue::Kind::object))
+    throw Error("data.pkl does not hold a module object (found " + std::string(root.kind_name()) + ")",
+                {display_name_});
+  const CodeIndex::Class* cls = code_.find_class(root.class_name());
+  if (!cls) throw Error("no code for the module class " + root.class_name(), {display_name_});
+  std::string name = cls->name.substr(cls->name.rfind('.') + 1);
+  module_.set_name(name);
+  register_tensors(root, "", 0);
+
+  auto fn = code_.method(*cls, method);
+  if (!fn) throw Error("module " + name + " has no method '" + method + "'", {display_name_});
+
+  auto graph = std::make_unique<ir::Graph>();
+  graph->set_name(method);
+  graph->set_module(&module_);
+  graph_ = graph.get();
+  builder_.emplace(*graph_);
+  params_.clear();
+  last_param_ = nullptr;
+  unsupported_.clear();
+
+  Frame f;
+  f.file = fn->file;
+  const ts::FunctionDef& def = *fn->def;
+  if (def.params.empty()) fail(f, def.loc, "method '" + method + "' has no self parameter");
+  f.env["__self__"] = SugaredValue::module_object(&root, "");
+  f.env[def.params[0].name] = f.env["__self__"];
+  for (size_t i = 1; i < def.params.size(); ++i) {
+    const ts::Param& p = def.params[i];
+    if (!p.annotation) fail(f, p.loc, "parameter '" + p.name + "' has no type annotation");
+    if (is_class_annotation(*p.annotation))
+      fail(f, p.loc, "parameter '" + p.name + "' of a class type is not supported");
+    ir::TypePtr t = type_from_annotation(*p.annotation, *f.file);
+    f.env[p.name] = SugaredValue::of(graph_->add_input(t, p.name));
+  }
+  emit_block(def.body, f);
+  if (!unsupported_.empty()) {
+    std::string msg = std::to_string(unsupported_.size()) + " unsupported op" +
+                      (unsupported_.size() == 1 ? "" : "s") + " in method '" + method + "':";
+    for (const std::string& u : unsupported_) msg += "\n  " + u;
+    throw Error(msg, {display_name_});
+  }
+  if (!f.returned) fail(f, def.loc, "method '" + method + "' does not return a value");
+  SourceLocation end = def.loc;
+  graph_->add_output(as_value(*f.returned, f, end));
+  graph_->set_module(nullptr);  // Module::add_method sets it
+  return graph;
+}
+
+const CodeIndex::Class& Emitter::class_of(const PickleValue& object, const Frame& f, const SourceLocation& loc) {
+  const CodeIndex::Class* c = code_.find_class(object.class_name());
+  if (!c) fail(f, loc, "no code for class " + object.class_name());
+  return *c;
+}
+
+void Emitter::register_tensors(const PickleValue& object, const std::string& path, int depth) {
+  if (depth > kMaxModuleDepth) throw Error("module tree nested too deeply", {display_name_});
+  const CodeIndex::Class* cls = code_.find_class(object.class_name());
+  if (!cls) throw Error("no code for class " + object.class_name(), {display_name_});
+  const auto params = code_.string_list(*cls, "__parameters__");
+  const PickleValue& state = object.state();
+  if (!state.is(PickleValue::Kind::dict)) return;
+  for (const auto& [key, value] : state.dict_items()) {
+    if (!key.is(PickleValue::Kind::string)) continue;
+    const std::string name = path.empty() ? key.to_str() : path + "." + key.to_str();
+    if (value.is(PickleValue::Kind::tensor)) {
+      bool is_param = std::find(params.begin(), params.end(), key.to_str()) != params.end();
+      if (!module_.find_tensor(name))
+        module_.add_tensor(name, is_param ? ir::TensorRole::parameter : ir::TensorRole::buffer, value.tensor());
+    } else if (value.is(PickleValue::Kind::object)) {
+      register_tensors(value, name, depth + 1);
+    }
+  }
+}
+
+ir::Value* Emitter::param(const std::string& name) {
+  auto it = params_.find(name);
+  if (it != params_.end()) return it->second;
+  const ir::NamedTensor* t = module_.find_tensor(name);
+  WICK_ASSERT(t != nullptr, "param of unregistered tensor " + name);
+  // Parameters are read once, at the top of the graph, so every block sees them.
+  ir::Node* n = graph_->create("prim::Param", {}, {t->type});
+  n->attrs().set("name", name);
+  n->insert_after(last_param_ ? last_param_ : graph_->block()->param_node());
+  last_param_ = n;
+  n->output()->set_name(name);
+  params_[name] = n->output();
+  return n->output();
+}
+
+SugaredValue Emitter::object_attribute(const SugaredValue& obj, const std::string& name, Frame& f,
+                                       const SourceLocation& loc) {
+  const PickleValue& o = *obj.object;
+  const std::string path = obj.path.empty() ? name : obj.path + "." + name;
+  if (const PickleValue* v = o.find(name)) {
+    if (v->is(PickleValue::Kind::object)) return SugaredValue::module_object(v, path);
+    if (v->is(PickleValue::Kind::tensor)) {
+      if (!module_.find_tensor(path)) module_.add_tensor(path, ir::TensorRole::buffer, v->tensor());
+      return SugaredValue::of(param(path));
+    }
+    return constant_from_pickle(*v, f, loc);
+  }
+  const CodeIndex::Class& cls = class_of(o, f, loc);
+  if (auto m = code_.method(cls, name)) {
+    SugaredValue s;
+    s.kind = SugaredValue::Kind::function;
+    s.function = m;
+    s.object = obj.object;
+    s.path = obj.path;
+    return s;
+  }
+  if (const ts::Expr* c = code_.class_constant(cls, name)) {
+    Frame cf;
+    cf.file = cls.file;
+    return emit_expr(*c, cf);
+  }
+  fail(f, loc, "module " + cls.name + " has no attribute '" + name + "'");
+}
+
+SugaredValue Emitter::constant_from_pickle(const PickleValue& v, Frame& f, const SourceLocation& loc, int depth) {
+  using ir::Type;
+  if (depth > kMaxModuleDepth) fail(f, loc, "attribute value nested too deeply");
+  switch (v.kind()) {
+    case PickleValue::Kind::none: return SugaredValue::of(constant(ir::NoneValue{}, Type::none()));
+    case PickleValue::Kind::boolean: return SugaredValue::of(constant(v.to_bool(), Type::bool_()));
+    case PickleValue::Kind::integer: return SugaredValue::of(constant(v.to_int(), Type::int_()));
+    case PickleValue::Kind::floating: return SugaredValue::of(constant(v.to_double(), Type::float_()));
+    case PickleValue::Kind::string: return SugaredValue::of(constant(v.to_str(), Type::string_()));
+    case PickleValue::Kind::device: return SugaredValue::of(constant(v.device_name(), Type::device()));
+    case PickleValue::Kind::tuple: {
+      std::vector<SugaredValue> parts;
+      for (const PickleValue& e : v.elements()) parts.push_back(constant_from_pickle(e, f, loc, depth + 1));
+      return SugaredValue::tuple_of(std::move(parts));
+    }
+    case PickleValue::Kind::list: {
+      std::vector<ir::Value*> items;
+      ir::TypePtr elem;
+      for (const PickleValue& e : v.elements()) {
+        SugaredValue s = constant_from_pickle(e, f, loc, depth + 1);
+        items.push_back(as_value(s, f, loc));
+        if (!elem) elem = items.back()->type();
+        else if (*elem != *items.back()->type()) elem = Type::any();
+      }
+      if (!elem) elem = Type::int_();
+      ir::Node* n = builder_->create("prim::ListConstruct", items, {Type::list(elem)});
+      return SugaredValue::of(n->output());
+    }
+    default:
+      fail(f, loc, "module attribute of kind " + std::string(v.kind_name()) + " is not supported");
+  }
+}
+
+void Emitter::fail(const Frame& f, const SourceLocation& loc, const std::string& msg, const std::string& op) const {
+  if (f.file) throw f.file->error(loc, msg, op);
+  throw Error(msg, loc.known() ? loc : SourceLocation{display_name_}, op);
+}
+
+SugaredValue Emitter::unsupported(const Frame& f, const SourceLocation& loc, const std::string& what) {
+  std::string line = f.file ? std::string(f.file->source.line(loc.line)) : std::string();
+  size_t start = line.find_first_not_of(' ');
+  line = start == std::string::npos ? std::string() : line.substr(start);
+  std::string entry = loc.str() + ": " + what + (line.empty() ? "" : "    (" + line + ")");
+  // A function inlined several times reports each of its sites once.
+  if (std::find(unsupported_.begin(), unsupported_.end(), entry) == unsupported_.end())
+    unsupported_.push_back(std::move(entry));
+  return SugaredValue::poisoned();
+}
+
+void Emitter::set_source(const Frame& f, const SourceLocation& loc) {
+  std::string line = f.file ? std::string(f.file->source.line(loc.line)) : std::string();
+  size_t start = line.find_first_not_of(' ');
+  builder_->set_source(loc, start == std::string::npos ? std::string() : line.substr(start));
+}
+
+ir::Value* Emitter::constant(ir::AttrValue v, ir::TypePtr t) { return builder_->constant(std::move(v), std::move(t)); }
+
+}  // namespace wick

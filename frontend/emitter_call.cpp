@@ -1,0 +1,243 @@
+// Calls: aten/prim ops matched against the op table, TorchScript functions
+// and methods inlined, and the Python builtins TorchScript code uses.
+#include "frontend/emitter_impl.h"
+#include "frontend/op_matcher.h"
+#include "frontend/type_expr.h"
+#include "ir/constant_value.h"
+
+namespace wick {
+
+namespace {
+constexpr int kMaxInlineDepth = 64;
+
+// "torch.add" -> "aten::add"; "ops.prim.NumToTensor" -> "prim::NumToTensor".
+std::string op_name_of(const std::string& path) {
+  if (path.rfind("torch.", 0) == 0 && path.find('.', 6) == std::string::npos) return "aten::" + path.substr(6);
+  if (path.rfind("ops.", 0) == 0) {
+    size_t dot = path.find('.', 4);
+    if (dot != std::string::npos && path.find('.', dot + 1) == std::string::npos)
+      return path.substr(4, dot - 4) + "::" + path.substr(dot + 1);
+  }
+  return {};
+}
+}  // namespace
+
+CallArgs Emitter::emit_args(const ts::CallExpr& e, Frame& f) {
+  CallArgs a;
+  for (const auto& x : e.args) a.positional.push_back(emit_expr(*x, f));
+  for (const auto& k : e.keywords) a.keywords.emplace_back(k.name, emit_expr(*k.value, f));
+  return a;
+}
+
+SugaredValue Emitter::emit_call(const ts::CallExpr& e, Frame& f) {
+  SugaredValue callee = emit_expr(*e.func, f);
+  switch (callee.kind) {
+    case SugaredValue::Kind::builtin: return call_builtin(callee.path, e, f);
+    case SugaredValue::Kind::function: {
+      CallArgs a = emit_args(e, f);
+      SugaredValue self = SugaredValue::module_object(callee.object, callee.path);
+      return call_function(*callee.function, callee.object ? &self : nullptr, a, f, e.loc);
+    }
+    case SugaredValue::Kind::name_path: {
+      if (callee.path.rfind("__torch__.", 0) == 0) {
+        const CodeIndex::Function* fn = code_.find_function(callee.path);
+        if (!fn) fail(f, e.loc, "no TorchScript function named " + callee.path);
+        CallArgs a = emit_args(e, f);
+        return call_function(*fn, nullptr, a, f, e.loc);
+      }
+      std::string op = op_name_of(callee.path);
+      CallArgs a = emit_args(e, f);
+      if (op.empty()) return unsupported(f, e.loc, callee.path);
+      return call_op(op, a, f, e.loc);
+    }
+    case SugaredValue::Kind::poison: return callee;
+    default: fail(f, e.loc, "'" + dotted_name(*e.func) + "' is not callable");
+  }
+}
+
+SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args, Frame& f, const SourceLocation& loc) {
+  OpCall call;
+  bool poisoned = false;
+  for (const SugaredValue& a : args.positional) {
+    call.positional.push_back(as_value(a, f, loc));
+    poisoned |= a.is_poison() || poisoned_.count(call.positional.back());
+  }
+  for (const auto& [name, a] : args.keywords) {
+    call.keywords.emplace_back(name, as_value(a, f, loc));
+    poisoned |= a.is_poison() || poisoned_.count(call.keywords.back().second);
+  }
+  std::string name = base_name;
+  std::vector<const ir::OpDef*> overloads = ir::find_overloads(name);
+  // In-place ops (relu_, add_) become their functional forms; every variable
+  // bound to the old value is rebound to the result below.
+  bool in_place = false;
+  if (overloads.empty() && name.size() > 1 && name.back() == '_' && name[name.size() - 2] != '_') {
+    name.pop_back();
+    overloads = ir::find_overloads(name);
+    in_place = !overloads.empty() && !call.positional.empty();
+  }
+  if (overloads.empty()) return unsupported(f, loc, name);
+  if (poisoned) return SugaredValue::poisoned();  // its cause is already reported
+
+  std::vector<ir::Value*> all = call.positional;
+  for (const auto& kw : call.keywords) all.push_back(kw.second);
+  if (auto folded = fold_scalar_op(name, all, f)) return *folded;
+
+  set_source(f, loc);
+  std::string why;
+  auto matched = match_op(overloads, call, *builder_, &why);
+  if (!matched) return unsupported(f, loc, name + describe_call(call) + ": " + why);
+  ir::Node* n = builder_->create(*matched->op, matched->inputs);
+  if (n->is("prim::RaiseException")) f.terminated = true;
+  SugaredValue result;
+  if (n->num_outputs() == 0) {
+    result = SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
+  } else if (n->num_outputs() == 1) {
+    result = SugaredValue::of(n->output());
+  } else {
+    std::vector<SugaredValue> parts;
+    for (ir::Value* v : n->outputs()) parts.push_back(SugaredValue::of(v));
+    result = SugaredValue::tuple_of(std::move(parts));
+  }
+  if (in_place && result.is_value()) {
+    ir::Value* old = call.positional[0];
+    for (auto& [var, binding] : f.env)
+      if (binding.is_value() && binding.value == old) binding = result;
+  }
+  return result;
+}
+
+std::optional<SugaredValue> Emitter::fold_scalar_op(const std::string& base, const std::vector<ir::Value*>& in,
+                                                    Frame& f) {
+  auto boolean = [&](bool b) { return SugaredValue::of(constant(b, ir::Type::bool_())); };
+  if ((base == "aten::__is__" || base == "aten::__isnot__") && in.size() == 2) {
+    // `x is None` is known unless x may or may not be None.
+    const ir::Type& a = *in[0]->type();
+    const ir::Type& b = *in[1]->type();
+    auto may_be_none = [](const ir::Type& t) {
+      return t.kind() == ir::TypeKind::Optional || t.kind() == ir::TypeKind::Any;
+    };
+    const bool a_none = a.kind() == ir::TypeKind::None, b_none = b.kind() == ir::TypeKind::None;
+    std::optional<bool> same;
+    if (a_none && b_none) same = true;
+    else if ((a_none && !may_be_none(b)) || (b_none && !may_be_none(a))) same = false;
+    if (same) return boolean(base == "aten::__is__" ? *same : !*same);
+    return std::nullopt;
+  }
+  if (base == "aten::__not__" && in.size() == 1)
+    if (auto c = ir::constant_bool(in[0])) return boolean(!*c);
+  if ((base == "aten::eq" || base == "aten::ne") && in.size() == 2) {
+    const ir::AttrValue* a = ir::constant_attr(in[0]);
+    const ir::AttrValue* b = ir::constant_attr(in[1]);
+    if (a && b && a->index() == b->index() && !std::holds_alternative<double>(*a))
+      return boolean((*a == *b) == (base == "aten::eq"));
+  }
+  (void)f;
+  return std::nullopt;
+}
+
+SugaredValue Emitter::call_function(const CodeIndex::Function& fn, const SugaredValue* self, const CallArgs& args,
+                                    Frame& caller, const SourceLocation& loc) {
+  if (inline_depth_ >= kMaxInlineDepth)
+    fail(caller, loc, "calls nested deeper than " + std::to_string(kMaxInlineDepth) + " (recursion?)");
+  const ts::FunctionDef& def = *fn.def;
+  Frame callee;
+  callee.file = fn.file;
+  size_t first = 0;
+  if (self) {
+    if (def.params.empty()) fail(caller, loc, fn.name + " takes no self argument");
+    callee.env[def.params[0].name] = *self;
+    first = 1;
+  }
+  const size_t n = def.params.size() - first;
+  if (args.positional.size() > n)
+    fail(caller, loc, fn.name + " takes " + std::to_string(n) + " arguments but got " +
+                          std::to_string(args.positional.size()));
+  std::vector<std::optional<SugaredValue>> bound(n);
+  for (size_t i = 0; i < args.positional.size(); ++i) bound[i] = args.positional[i];
+  for (const auto& [name, v] : args.keywords) {
+    size_t k = 0;
+    while (k < n && def.params[first + k].name != name) ++k;
+    if (k == n) fail(caller, loc, fn.name + " has no parameter named '" + name + "'");
+    if (bound[k]) fail(caller, loc, fn.name + " got parameter '" + name + "' twice");
+    bound[k] = v;
+  }
+  for (size_t k = 0; k < n; ++k) {
+    const ts::Param& p = def.params[first + k];
+    if (!bound[k]) {
+      if (!p.default_value) fail(caller, loc, fn.name + " is missing argument '" + p.name + "'");
+      bound[k] = emit_expr(*p.default_value, callee);
+    }
+    callee.env[p.name] = *bound[k];
+  }
+  ++inline_depth_;
+  emit_block(def.body, callee);
+  --inline_depth_;
+  if (callee.returned) return *callee.returned;
+  if (callee.terminated) return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
+  return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
+}
+
+SugaredValue Emitter::call_builtin(const std::string& name, const ts::CallExpr& e, Frame& f) {
+  auto arity = [&](size_t n) {
+    if (e.args.size() != n || !e.keywords.empty())
+      fail(f, e.loc, name + "() takes " + std::to_string(n) + " positional arguments");
+  };
+  if (name == "annotate" || name == "unchecked_cast") {
+    arity(2);
+    ir::TypePtr t = type_from_annotation(*e.args[0], *f.file);
+    if (name == "annotate" && e.args[1]->is<ts::ListExpr>())
+      return emit_list(e.args[1]->as<ts::ListExpr>().elts, f, e.args[1]->loc, t);
+    SugaredValue v = emit_expr(*e.args[1], f);
+    if (!v.is_value()) return v;
+    if (*v.value->type() == *t || v.value->type()->kind() == ir::TypeKind::None) return v;
+    set_source(f, e.loc);
+    return SugaredValue::of(builder_->create("prim::unchecked_cast", {v.value}, {t})->output());
+  }
+  if (name == "uninitialized") {
+    arity(1);
+    return SugaredValue::of(builder_->create("prim::Uninitialized", {}, {type_from_annotation(*e.args[0], *f.file)})->output());
+  }
+  if (name == "isinstance") {
+    arity(2);
+    ir::Value* v = emit_value(*e.args[0], f);
+    std::vector<const ts::Expr*> types;
+    if (const auto* t = e.args[1]->get_if<ts::TupleExpr>())
+      for (const auto& x : t->elts) types.push_back(x.get());
+    else
+      types.push_back(e.args[1].get());
+    bool result = false;
+    for (const ts::Expr* t : types) {
+      ir::TypePtr want = type_from_annotation(*t, *f.file);
+      if (v->type()->kind() == ir::TypeKind::Any || v->type()->kind() == ir::TypeKind::Optional)
+        fail(f, e.loc, "isinstance of a value whose type is only known at run time");
+      result |= want->accepts(*v->type());
+    }
+    return SugaredValue::of(constant(result, ir::Type::bool_()));
+  }
+  if (name == "getattr") {
+    if (e.args.size() != 2 || !e.args[1]->is<ts::StringExpr>())
+      fail(f, e.loc, "getattr() needs an object and a constant attribute name");
+    SugaredValue obj = emit_expr(*e.args[0], f);
+    if (obj.kind != SugaredValue::Kind::object) fail(f, e.loc, "getattr() of something that is not a module");
+    return object_attribute(obj, e.args[1]->as<ts::StringExpr>().value, f, e.loc);
+  }
+  if (name == "print") return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
+  if (name == "range") fail(f, e.loc, "range() is supported only as the iterable of a for loop");
+  static const std::map<std::string, std::string> ops = {
+      {"int", "aten::Int"}, {"float", "aten::Float"}, {"bool", "aten::Bool"}, {"len", "aten::len"},
+      {"list", "aten::list"}, {"max", "prim::max"}, {"min", "prim::min"}, {"abs", "prim::abs"}};
+  auto it = ops.find(name);
+  if (it == ops.end()) return unsupported(f, e.loc, name + "()");
+  CallArgs a = emit_args(e, f);
+  // int(x) of an int is x itself, and so on.
+  if (a.positional.size() == 1 && a.positional[0].is_value()) {
+    const ir::Type& t = *a.positional[0].value->type();
+    if ((name == "int" && t.kind() == ir::TypeKind::Int) || (name == "float" && t.kind() == ir::TypeKind::Float) ||
+        (name == "bool" && t.kind() == ir::TypeKind::Bool))
+      return a.positional[0];
+  }
+  return call_op(it->second, a, f, e.loc);
+}
+
+}  // namespace wick

@@ -1,0 +1,109 @@
+// Internal to the emitter: the Emitter class shared by emitter*.cpp, which
+// hold module setup, statements, expressions and calls respectively.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "frontend/code_index.h"
+#include "frontend/pt_archive.h"
+#include "frontend/sugared_value.h"
+#include "ir/builder.h"
+#include "ir/module.h"
+
+namespace wick {
+
+// One function being inlined: its file, its variables, and whether control
+// left it (a raise, or the final return).
+struct Frame {
+  const ts::SourceFile* file = nullptr;
+  std::map<std::string, SugaredValue> env;
+  bool terminated = false;
+  int nesting = 0;  // depth of if/for/while around the current statement
+  std::optional<SugaredValue> returned;
+};
+
+struct CallArgs {
+  std::vector<SugaredValue> positional;
+  std::vector<std::pair<std::string, SugaredValue>> keywords;
+};
+
+class Emitter {
+ public:
+  Emitter(const PtArchive& archive, const CodeIndex& code, ir::Module& module, std::string display_name);
+  std::unique_ptr<ir::Graph> emit_method(const std::string& method);
+
+ private:
+  // ---- emitter.cpp: module objects and bookkeeping
+  const CodeIndex::Class& class_of(const PickleValue& object, const Frame& f, const SourceLocation& loc);
+  void register_tensors(const PickleValue& object, const std::string& path, int depth);
+  SugaredValue object_attribute(const SugaredValue& obj, const std::string& name, Frame& f,
+                                const SourceLocation& loc);
+  SugaredValue constant_from_pickle(const PickleValue& v, Frame& f, const SourceLocation& loc, int depth = 0);
+  ir::Value* param(const std::string& name);
+  [[noreturn]] void fail(const Frame& f, const SourceLocation& loc, const std::string& msg,
+                         const std::string& op = {}) const;
+  SugaredValue unsupported(const Frame& f, const SourceLocation& loc, const std::string& what);
+  void set_source(const Frame& f, const SourceLocation& loc);
+
+  // ---- emitter_stmt.cpp
+  void emit_block(const ts::Block& body, Frame& f);
+  void emit_stmt(const ts::Stmt& s, Frame& f);
+  void emit_assign(const ts::AssignStmt& s, Frame& f);
+  void assign_target(const ts::Expr& target, SugaredValue v, Frame& f);
+  void emit_if(const ts::IfStmt& s, Frame& f);
+  void emit_for(const ts::ForStmt& s, Frame& f);
+  void emit_while(const ts::WhileStmt& s, Frame& f);
+  void emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f, const SourceLocation& loc,
+                 ir::Value* trip_count, ir::Value* start_condition, const ts::Expr* while_cond,
+                 const SugaredValue* iterable);
+  void emit_raise(const SourceLocation& loc, ir::Value* message, Frame& f);
+
+  // ---- emitter_expr.cpp
+  SugaredValue emit_expr(const ts::Expr& e, Frame& f);
+  ir::Value* emit_value(const ts::Expr& e, Frame& f);
+  ir::Value* as_value(const SugaredValue& v, Frame& f, const SourceLocation& loc);
+  ir::Value* as_condition(const SugaredValue& v, Frame& f, const SourceLocation& loc);
+  SugaredValue emit_name(const ts::NameExpr& e, Frame& f);
+  SugaredValue emit_attribute(const ts::AttributeExpr& e, Frame& f);
+  SugaredValue emit_subscript(const ts::SubscriptExpr& e, Frame& f);
+  SugaredValue emit_tensor_index(ir::Value* tensor, const ts::SubscriptExpr& e, Frame& f);
+  SugaredValue emit_binary(const ts::BinaryExpr& e, Frame& f);
+  SugaredValue emit_compare(const ts::CompareExpr& e, Frame& f);
+  SugaredValue emit_short_circuit(const ts::Expr& lhs, const ts::Expr& rhs, bool is_and, Frame& f,
+                                  const SourceLocation& loc);
+  SugaredValue emit_conditional(const ts::ConditionalExpr& e, Frame& f);
+  SugaredValue emit_list(const std::vector<ts::ExprPtr>& elts, Frame& f, const SourceLocation& loc,
+                         ir::TypePtr declared = nullptr);
+  ir::Value* constant(ir::AttrValue v, ir::TypePtr t);
+
+  // ---- emitter_call.cpp
+  SugaredValue emit_call(const ts::CallExpr& e, Frame& f);
+  CallArgs emit_args(const ts::CallExpr& e, Frame& f);
+  SugaredValue call_op(const std::string& base_name, const CallArgs& args, Frame& f, const SourceLocation& loc);
+  SugaredValue call_function(const CodeIndex::Function& fn, const SugaredValue* self, const CallArgs& args,
+                             Frame& caller, const SourceLocation& loc);
+  SugaredValue call_builtin(const std::string& name, const ts::CallExpr& e, Frame& f);
+  std::optional<SugaredValue> fold_scalar_op(const std::string& base, const std::vector<ir::Value*>& inputs,
+                                             Frame& f);
+
+  const PtArchive& archive_;
+  const CodeIndex& code_;
+  ir::Module& module_;
+  std::string display_name_;
+  ir::Graph* graph_ = nullptr;
+  std::optional<ir::Builder> builder_;
+  std::map<std::string, ir::Value*> params_;
+  ir::Node* last_param_ = nullptr;
+  std::vector<std::string> unsupported_;
+  std::set<const ir::Value*> poisoned_;  // stand-ins for values that failed to emit
+  int inline_depth_ = 0;
+};
+
+// Names a ts expression for messages: "torch.frob", "self.fc1".
+std::string dotted_name(const ts::Expr& e);
+
+}  // namespace wick

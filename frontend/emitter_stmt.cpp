@@ -1,0 +1,361 @@
+// Statements: assignments and unpacking, structured if/for/while, raise,
+// assert and return.
+#include <limits>
+#include <set>
+
+#include "frontend/emitter_impl.h"
+#include "frontend/type_expr.h"
+#include "ir/constant_value.h"
+
+namespace wick {
+
+namespace {
+
+void collect_target_names(const ts::Expr& t, std::set<std::string>& out) {
+  if (const auto* n = t.get_if<ts::NameExpr>()) out.insert(n->id);
+  if (const auto* tu = t.get_if<ts::TupleExpr>())
+    for (const auto& e : tu->elts) collect_target_names(*e, out);
+  if (const auto* l = t.get_if<ts::ListExpr>())
+    for (const auto& e : l->elts) collect_target_names(*e, out);
+}
+
+// Every name a block may rebind, nested blocks included.
+void collect_assigned(const ts::Block& body, std::set<std::string>& out) {
+  for (const ts::StmtPtr& s : body) {
+    if (const auto* a = s->get_if<ts::AssignStmt>()) collect_target_names(*a->target, out);
+    else if (const auto* g = s->get_if<ts::AugAssignStmt>()) collect_target_names(*g->target, out);
+    else if (const auto* i = s->get_if<ts::IfStmt>()) {
+      collect_assigned(i->then_body, out);
+      collect_assigned(i->else_body, out);
+    } else if (const auto* fo = s->get_if<ts::ForStmt>()) {
+      collect_target_names(*fo->target, out);
+      collect_assigned(fo->body, out);
+    } else if (const auto* w = s->get_if<ts::WhileStmt>()) {
+      collect_assigned(w->body, out);
+    }
+  }
+}
+
+bool same_binding(const SugaredValue& a, const SugaredValue& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case SugaredValue::Kind::value: return a.value == b.value;
+    case SugaredValue::Kind::object: return a.object == b.object && a.path == b.path;
+    case SugaredValue::Kind::name_path:
+    case SugaredValue::Kind::builtin: return a.path == b.path;
+    case SugaredValue::Kind::function:
+      return a.function->name == b.function->name && a.object == b.object;
+    case SugaredValue::Kind::poison: return true;
+    case SugaredValue::Kind::tuple:
+      if (a.parts.size() != b.parts.size()) return false;
+      for (size_t i = 0; i < a.parts.size(); ++i)
+        if (!same_binding(a.parts[i], b.parts[i])) return false;
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Emitter::emit_block(const ts::Block& body, Frame& f) {
+  for (const ts::StmtPtr& s : body) {
+    if (f.terminated) break;  // code after a raise never runs
+    emit_stmt(*s, f);
+  }
+}
+
+void Emitter::emit_stmt(const ts::Stmt& s, Frame& f) {
+  set_source(f, s.loc);
+  switch (s.kind) {
+    case ts::StmtKind::Expr: emit_expr(*s.as<ts::ExprStmt>().expr, f); return;
+    case ts::StmtKind::Assign: emit_assign(s.as<ts::AssignStmt>(), f); return;
+    case ts::StmtKind::AugAssign: {
+      const auto& a = s.as<ts::AugAssignStmt>();
+      static const char* names[] = {"aten::add", "aten::sub", "aten::mul", "aten::div", "aten::floordiv",
+                                    "aten::remainder", "aten::pow", "aten::matmul"};
+      if (static_cast<size_t>(a.op) >= sizeof(names) / sizeof(names[0]))
+        fail(f, s.loc, std::string("augmented assignment with ") + ts::op_spelling(a.op) + " is not supported");
+      CallArgs args;
+      args.positional = {emit_expr(*a.target, f), emit_expr(*a.value, f)};
+      assign_target(*a.target, call_op(names[static_cast<size_t>(a.op)], args, f, s.loc), f);
+      return;
+    }
+    case ts::StmtKind::If: emit_if(s.as<ts::IfStmt>(), f); return;
+    case ts::StmtKind::For: emit_for(s.as<ts::ForStmt>(), f); return;
+    case ts::StmtKind::While: emit_while(s.as<ts::WhileStmt>(), f); return;
+    case ts::StmtKind::Return: {
+      if (f.nesting > 0)
+        fail(f, s.loc, "a return inside if/for/while is not supported; torch.jit.save writes one final return");
+      const auto& r = s.as<ts::ReturnStmt>();
+      f.returned = r.value ? emit_expr(*r.value, f) : SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
+      f.terminated = true;
+      return;
+    }
+    case ts::StmtKind::Raise: {
+      const auto& r = s.as<ts::RaiseStmt>();
+      std::string message = "exception raised by the model";
+      if (r.exc)
+        if (const auto* c = r.exc->get_if<ts::CallExpr>(); c && !c->args.empty())
+          if (const auto* str = c->args[0]->get_if<ts::StringExpr>()) message = str->value;
+      emit_raise(s.loc, constant(message, ir::Type::string_()), f);
+      return;
+    }
+    case ts::StmtKind::Assert: {
+      const auto& a = s.as<ts::AssertStmt>();
+      ir::Value* cond = as_condition(emit_expr(*a.test, f), f, a.test->loc);
+      if (auto c = ir::constant_bool(cond); c && *c) return;
+      ir::Node* node = builder_->create("prim::If", {cond}, {});
+      ir::Node* saved = builder_->insertion_point();
+      node->add_block();
+      ir::Block* failed = node->add_block();
+      builder_->set_insertion_point_to_end(failed);
+      Frame ff = f;
+      ir::Value* msg = a.msg ? as_value(emit_expr(*a.msg, ff), ff, a.msg->loc)
+                             : constant(std::string("AssertionError"), ir::Type::string_());
+      emit_raise(s.loc, msg, ff);
+      builder_->set_insertion_point(saved);
+      return;
+    }
+    case ts::StmtKind::Pass:
+    case ts::StmtKind::Import:
+    case ts::StmtKind::ImportFrom: return;
+    case ts::StmtKind::Break:
+    case ts::StmtKind::Continue:
+      fail(f, s.loc, std::string(ts::stmt_kind_name(s.kind)) + " is not supported");
+    default:
+      fail(f, s.loc, std::string(ts::stmt_kind_name(s.kind)) + " is not supported in a method body");
+  }
+}
+
+void Emitter::emit_raise(const SourceLocation& loc, ir::Value* message, Frame& f) {
+  ir::Value* cls = constant(ir::NoneValue{}, ir::Type::none());
+  builder_->create("prim::RaiseException", {message, cls}, {});
+  f.terminated = true;
+}
+
+void Emitter::emit_assign(const ts::AssignStmt& s, Frame& f) {
+  if (!s.value) return;  // a bare annotation declares nothing we need
+  SugaredValue v;
+  if (s.annotation && s.value->is<ts::ListExpr>()) {
+    v = emit_list(s.value->as<ts::ListExpr>().elts, f, s.value->loc, type_from_annotation(*s.annotation, *f.file));
+  } else {
+    v = emit_expr(*s.value, f);
+  }
+  assign_target(*s.target, std::move(v), f);
+}
+
+void Emitter::assign_target(const ts::Expr& target, SugaredValue v, Frame& f) {
+  if (const auto* n = target.get_if<ts::NameExpr>()) {
+    if (v.is_value() && !v.value->has_name() && n->id.rfind("_", 0) != 0) v.value->set_name(n->id);
+    f.env[n->id] = std::move(v);
+    return;
+  }
+  const std::vector<ts::ExprPtr>* elts = nullptr;
+  if (const auto* t = target.get_if<ts::TupleExpr>()) elts = &t->elts;
+  if (const auto* l = target.get_if<ts::ListExpr>()) elts = &l->elts;
+  if (!elts) fail(f, target.loc, "assigning to " + std::string(ts::expr_kind_name(target.kind)) + " is not supported");
+  const size_t n = elts->size();
+  if (v.kind == SugaredValue::Kind::tuple) {
+    if (v.parts.size() != n)
+      fail(f, target.loc, "cannot unpack " + std::to_string(v.parts.size()) + " values into " + std::to_string(n));
+    for (size_t i = 0; i < n; ++i) assign_target(*(*elts)[i], v.parts[i], f);
+    return;
+  }
+  if (v.is_poison()) {
+    for (size_t i = 0; i < n; ++i) assign_target(*(*elts)[i], SugaredValue::poisoned(), f);
+    return;
+  }
+  ir::Value* value = as_value(v, f, target.loc);
+  const ir::Type& t = *value->type();
+  const char* op = nullptr;
+  if (t.kind() == ir::TypeKind::Tuple) {
+    if (t.elements().size() != n)
+      fail(f, target.loc, "cannot unpack a tuple of " + std::to_string(t.elements().size()) + " into " + std::to_string(n));
+    op = "prim::TupleUnpack";
+  } else if (t.kind() == ir::TypeKind::List) {
+    op = "prim::ListUnpack";
+  } else {
+    fail(f, target.loc, "cannot unpack a value of type " + t.str());
+  }
+  ir::Node* node = builder_->create(op, {value}, {}, n);
+  for (size_t i = 0; i < n; ++i) assign_target(*(*elts)[i], SugaredValue::of(node->output(i)), f);
+}
+
+void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
+  ir::Value* cond = as_condition(emit_expr(*s.cond, f), f, s.cond->loc);
+  if (auto c = ir::constant_bool(cond)) {
+    emit_block(*c ? s.then_body : s.else_body, f);
+    return;
+  }
+  ir::Node* node = builder_->create("prim::If", {cond}, {});
+  ir::Node* after = builder_->insertion_point();
+  Frame branch[2] = {f, f};
+  const ts::Block* bodies[2] = {&s.then_body, &s.else_body};
+  for (int i = 0; i < 2; ++i) {
+    branch[i].terminated = false;
+    branch[i].nesting = f.nesting + 1;
+    builder_->set_insertion_point_to_end(node->add_block());
+    emit_block(*bodies[i], branch[i]);
+  }
+  builder_->set_insertion_point(after);
+  if (branch[0].terminated && branch[1].terminated) {
+    f.terminated = true;
+    return;
+  }
+  // Names whose binding differs after either live branch become outputs.
+  std::set<std::string> names;
+  for (int i = 0; i < 2; ++i) {
+    if (branch[i].terminated) continue;
+    for (const auto& [name, v] : branch[i].env) {
+      auto old = f.env.find(name);
+      if (old == f.env.end() || !same_binding(old->second, v)) names.insert(name);
+    }
+  }
+  for (const std::string& name : names) {
+    const SugaredValue* side[2] = {nullptr, nullptr};
+    bool missing = false;
+    for (int i = 0; i < 2; ++i) {
+      if (branch[i].terminated) continue;
+      auto it = branch[i].env.find(name);
+      if (it == branch[i].env.end()) missing = true;
+      else side[i] = &it->second;
+    }
+    if (missing) {
+      f.env.erase(name);  // defined on one path only: not usable after the if
+      continue;
+    }
+    const SugaredValue* any = side[0] ? side[0] : side[1];
+    if (!any->is_value() && any->kind != SugaredValue::Kind::tuple) {
+      bool same = !side[0] || !side[1] || same_binding(*side[0], *side[1]);
+      if (!same && !any->is_poison())
+        fail(f, s.loc, "the branches of this if bind '" + name + "' to different modules or functions");
+      f.env[name] = *any;
+      continue;
+    }
+    ir::Value* vals[2] = {nullptr, nullptr};
+    for (int i = 0; i < 2; ++i) {
+      if (!side[i]) continue;
+      builder_->set_insertion_point(node->block(i)->return_node());
+      vals[i] = as_value(*side[i], branch[i], s.loc);
+    }
+    ir::TypePtr type = vals[0] && vals[1] ? ir::unify(vals[0]->type(), vals[1]->type())
+                                          : (vals[0] ? vals[0] : vals[1])->type();
+    for (int i = 0; i < 2; ++i) {
+      if (!vals[i]) {
+        builder_->set_insertion_point(node->block(i)->return_node());
+        vals[i] = builder_->create("prim::Uninitialized", {}, {type})->output();
+      }
+      node->block(i)->add_result(vals[i]);
+    }
+    ir::Value* out = node->add_output(type);
+    f.env[name] = SugaredValue::of(out);
+  }
+  builder_->set_insertion_point(after);
+}
+
+void Emitter::emit_for(const ts::ForStmt& s, Frame& f) {
+  // range(n), range(lo, hi), range(lo, hi, step): a counted loop.
+  if (const auto* call = s.iter->get_if<ts::CallExpr>()) {
+    const auto* fn = call->func->get_if<ts::NameExpr>();
+    if (fn && fn->id == "range" && f.env.find("range") == f.env.end()) {
+      if (call->args.empty() || call->args.size() > 3 || !call->keywords.empty())
+        fail(f, call->loc, "range() takes 1 to 3 positional arguments");
+      std::vector<ir::Value*> a;
+      for (const auto& arg : call->args) a.push_back(emit_value(*arg, f));
+      for (ir::Value*& v : a) {
+        if (poisoned_.count(v)) v = constant(int64_t{0}, ir::Type::int_());  // already reported
+        if (v->type()->kind() != ir::TypeKind::Int)
+          fail(f, call->loc, "range() arguments must be ints, got " + v->type()->str());
+      }
+      ir::Value* trip = a[0];
+      if (a.size() > 1) {
+        ir::Value* step = a.size() == 3 ? a[2] : constant(int64_t{1}, ir::Type::int_());
+        trip = builder_->op("aten::__range_length", {a[0], a[1], step});
+      }
+      emit_loop(s.body, s.target.get(), f, s.loc, trip, constant(true, ir::Type::bool_()), nullptr, nullptr);
+      return;
+    }
+  }
+  SugaredValue iterable = emit_expr(*s.iter, f);
+  if (iterable.kind == SugaredValue::Kind::tuple) {
+    // Iterating a tuple of modules or values unrolls the loop.
+    for (const SugaredValue& item : iterable.parts) {
+      if (f.terminated) break;
+      assign_target(*s.target, item, f);
+      Frame& inner = f;
+      ++inner.nesting;
+      emit_block(s.body, inner);
+      --inner.nesting;
+    }
+    return;
+  }
+  ir::Value* list = as_value(iterable, f, s.iter->loc);
+  if (list->type()->kind() != ir::TypeKind::List)
+    fail(f, s.iter->loc, "for loops over a " + list->type()->str() + " are not supported");
+  ir::Value* trip = builder_->op("aten::len.t", {list});
+  emit_loop(s.body, s.target.get(), f, s.loc, trip, constant(true, ir::Type::bool_()), nullptr, &iterable);
+}
+
+void Emitter::emit_while(const ts::WhileStmt& s, Frame& f) {
+  ir::Value* cond = as_condition(emit_expr(*s.cond, f), f, s.cond->loc);
+  if (auto c = ir::constant_bool(cond); c && !*c) return;
+  ir::Value* max_trips = constant(std::numeric_limits<int64_t>::max(), ir::Type::int_());
+  emit_loop(s.body, nullptr, f, s.loc, max_trips, cond, s.cond.get(), nullptr);
+}
+
+void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f, const SourceLocation& loc,
+                        ir::Value* trip_count, ir::Value* start_condition, const ts::Expr* while_cond,
+                        const SugaredValue* iterable) {
+  std::set<std::string> assigned;
+  collect_assigned(body, assigned);
+  std::set<std::string> target_names;
+  if (target) collect_target_names(*target, target_names);
+  std::vector<std::string> carried;
+  std::vector<ir::Value*> initial;
+  for (const std::string& name : assigned) {
+    if (target_names.count(name)) continue;
+    auto it = f.env.find(name);
+    if (it == f.env.end()) continue;
+    if (it->second.kind == SugaredValue::Kind::tuple) continue;  // unpacked parts are rebound by name
+    if (!it->second.is_value()) continue;
+    carried.push_back(name);
+    initial.push_back(it->second.value);
+  }
+  std::vector<ir::Value*> inputs = {trip_count, start_condition};
+  inputs.insert(inputs.end(), initial.begin(), initial.end());
+  ir::Node* node = builder_->create("prim::Loop", inputs, {});
+  ir::Node* after = builder_->insertion_point();
+  ir::Block* block = node->add_block();
+  ir::Value* iter = block->add_param(ir::Type::int_());
+  Frame bf = f;
+  bf.nesting = f.nesting + 1;
+  bf.terminated = false;
+  for (size_t i = 0; i < carried.size(); ++i)
+    bf.env[carried[i]] = SugaredValue::of(block->add_param(initial[i]->type(), carried[i]));
+  builder_->set_insertion_point_to_end(block);
+  if (target) {
+    SugaredValue item = SugaredValue::of(iter);
+    if (iterable) {
+      item = SugaredValue::of(builder_->op("aten::__getitem__.t", {iterable->value, iter}));
+    } else if (trip_count->node()->is("aten::__range_length")) {
+      ir::Node* range = trip_count->node();
+      item = SugaredValue::of(builder_->op("aten::__derive_index", {iter, range->input(0), range->input(2)}));
+    }
+    assign_target(*target, item, bf);
+  }
+  emit_block(body, bf);
+  ir::Value* next = bf.terminated ? constant(false, ir::Type::bool_()) : start_condition;
+  if (while_cond && !bf.terminated) next = as_condition(emit_expr(*while_cond, bf), bf, while_cond->loc);
+  block->add_result(next);
+  for (size_t i = 0; i < carried.size(); ++i) {
+    ir::Value* v = bf.terminated ? block->params()[i + 1] : as_value(bf.env.at(carried[i]), bf, loc);
+    block->add_result(v);
+    ir::TypePtr t = ir::unify(initial[i]->type(), v->type());
+    block->params()[i + 1]->set_type(t);
+    ir::Value* out = node->add_output(t);
+    f.env[carried[i]] = SugaredValue::of(out);
+  }
+  builder_->set_insertion_point(after);
+}
+
+}  // namespace wick

@@ -1,0 +1,34 @@
+// PtArchive: the raw contents of a TorchScript .pt file, before any parsing of
+// its code: the module object tree (data.pkl), the constants table
+// (constants.pkl), and the TorchScript sources under code/.
+//
+// Tensor storages come from data/<key> for data.pkl and constants/<key> for
+// constants.pkl, the folders torch.jit.save writes them to; each is checked
+// to hold at least the bytes its persistent id declares.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "frontend/pickle_value.h"
+#include "frontend/zip_archive.h"
+
+namespace wick {
+
+struct PtArchive {
+  std::string path;
+  ZipArchive zip;
+  int64_t version = 0;     // the archive's "version" entry (torch's file format version)
+  PickleValue data;        // the root module: an object such as __torch__.Net
+  PickleValue constants;   // a tuple; code refers to its items as CONSTANTS.c0, c1, ...
+  // TorchScript sources keyed by their path in the archive, e.g. "code/__torch__.py".
+  std::map<std::string, std::string> code_files;
+};
+
+// Throws wick::Error naming the file on any problem with it.
+PtArchive load_pt_archive(const std::string& path);
+// The same for an archive already opened (e.g. from memory).
+PtArchive read_pt_archive(ZipArchive zip);
+
+}  // namespace wick

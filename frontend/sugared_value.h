@@ -1,0 +1,67 @@
+// What a TorchScript expression evaluates to while the emitter works: an IR
+// value, or something that exists only at compile time: a module object of
+// the pickled tree, a function or method to inline, a namespace such as
+// `torch` or `ops.aten`, a Python builtin, or a tuple of such things. Only IR
+// values reach the graph; the rest is resolved away during emission.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "frontend/code_index.h"
+#include "frontend/pickle_value.h"
+#include "ir/graph.h"
+
+namespace wick {
+
+struct SugaredValue {
+  enum class Kind {
+    value,      // an IR value
+    object,     // a module object: `self`, `self.fc1`
+    function,   // a free function, or a method bound to `object`
+    name_path,  // a dotted namespace: torch, ops.aten, __torch__.x, CONSTANTS
+    builtin,    // a Python builtin such as annotate, getattr, int
+    tuple,      // a tuple whose parts may not be values (objects, functions)
+    poison,     // the result of an op wick could not emit; errors were noted
+  };
+
+  Kind kind = Kind::poison;
+  ir::Value* value = nullptr;
+  const PickleValue* object = nullptr;  // object, and the self of a bound method
+  std::string path;                     // object: "layer1.0"; name_path / builtin: the name
+  std::optional<CodeIndex::Function> function;
+  std::vector<SugaredValue> parts;  // tuple
+
+  static SugaredValue of(ir::Value* v) {
+    SugaredValue s;
+    s.kind = Kind::value;
+    s.value = v;
+    return s;
+  }
+  static SugaredValue module_object(const PickleValue* o, std::string path) {
+    SugaredValue s;
+    s.kind = Kind::object;
+    s.object = o;
+    s.path = std::move(path);
+    return s;
+  }
+  static SugaredValue names(std::string path, Kind kind = Kind::name_path) {
+    SugaredValue s;
+    s.kind = kind;
+    s.path = std::move(path);
+    return s;
+  }
+  static SugaredValue poisoned() { return SugaredValue(); }
+  static SugaredValue tuple_of(std::vector<SugaredValue> parts) {
+    SugaredValue s;
+    s.kind = Kind::tuple;
+    s.parts = std::move(parts);
+    return s;
+  }
+
+  bool is_value() const { return kind == Kind::value; }
+  bool is_poison() const { return kind == Kind::poison; }
+};
+
+}  // namespace wick

@@ -1,0 +1,213 @@
+// Type rules of the op table, one or more cases per rule. Each case states a
+// node and the types its rule must give.
+#include <gtest/gtest.h>
+
+#include "shape_rule_check.h"
+#include "support/error.h"
+
+namespace wick {
+namespace {
+
+using testing::inferred_types;
+
+std::string ints(const char* name, const char* list) {
+  return std::string("  %") + name + " : List[Int] = prim::Constant[value=" + list + "]()\n";
+}
+std::string one(const char* name, const char* type, const char* value) {
+  return std::string("  %") + name + " : " + type + " = prim::Constant[value=" + value + "]()\n";
+}
+
+TEST(LayoutRules, ViewInfersMinusOneAndKeepsSymbols) {
+  EXPECT_EQ(inferred_types(ints("s", "[-1, 12]") + "  %y : Tensor = aten::view(%x, %s)", "%x : Tensor(f32, [B, 3, 4])"),
+            "Tensor(f32, [B, 12])");
+  // Sizes computed from the input's own dims stay symbolic.
+  EXPECT_EQ(inferred_types(one("z", "Int", "0") + one("h", "Int", "4") + one("m1", "Int", "-1") +
+                               "  %b : Int = aten::size.int(%x, %z)\n"
+                               "  %s : List[Int] = prim::ListConstruct(%b, %h, %m1)\n"
+                               "  %y : Tensor = aten::reshape(%x, %s)",
+                           "%x : Tensor(f32, [B, 64, 256])"),
+            "Tensor(f32, [B, 4, 4096])");
+  EXPECT_THROW(inferred_types(ints("s", "[5, -1]") + "  %y : Tensor = aten::view(%x, %s)", "%x : Tensor(f32, [2, 3])"),
+               Error);
+  EXPECT_THROW(inferred_types(ints("s", "[-1, -1]") + "  %y : Tensor = aten::view(%x, %s)", "%x : Tensor(f32, [2, 3])"),
+               Error);
+}
+
+TEST(LayoutRules, FlattenPermuteTransposeSqueeze) {
+  EXPECT_EQ(inferred_types(one("a", "Int", "1") + one("b", "Int", "-1") + "  %y : Tensor = aten::flatten.using_ints(%x, %a, %b)",
+                           "%x : Tensor(f32, [B, 32, 1, 1])"),
+            "Tensor(f32, [B, 32])");
+  EXPECT_EQ(inferred_types(ints("p", "[0, 2, 1, 3]") + "  %y : Tensor = aten::permute(%x, %p)", "%x : Tensor(f32, [B, T, 4, 64])"),
+            "Tensor(f32, [B, 4, T, 64])");
+  EXPECT_THROW(inferred_types(ints("p", "[0, 0, 1]") + "  %y : Tensor = aten::permute(%x, %p)", "%x : Tensor(f32, [1, 2, 3])"),
+               Error);
+  EXPECT_EQ(inferred_types(one("a", "Int", "-2") + one("b", "Int", "-1") + "  %y : Tensor = aten::transpose.int(%x, %a, %b)",
+                           "%x : Tensor(f32, [8, 4, 64, 16])"),
+            "Tensor(f32, [8, 4, 16, 64])");
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::t(%x)", "%x : Tensor(f32, [3, 5])"), "Tensor(f32, [5, 3])");
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::squeeze(%x)", "%x : Tensor(f32, [1, 3, 1])"), "Tensor(f32, [3])");
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::squeeze(%x)", "%x : Tensor(f32, [B, 1])"), "Tensor(f32)");
+  EXPECT_EQ(inferred_types(one("d", "Int", "-1") + "  %y : Tensor = aten::unsqueeze(%x, %d)", "%x : Tensor(f32, [B, 3])"),
+            "Tensor(f32, [B, 3, 1])");
+}
+
+TEST(LayoutRules, SelectSliceExpand) {
+  EXPECT_EQ(inferred_types(one("d", "Int", "0") + one("i", "Int", "2") + "  %y : Tensor = aten::select.int(%x, %d, %i)",
+                           "%x : Tensor(f32, [4, 16])"),
+            "Tensor(f32, [16])");
+  EXPECT_THROW(inferred_types(one("d", "Int", "0") + one("i", "Int", "4") + "  %y : Tensor = aten::select.int(%x, %d, %i)",
+                              "%x : Tensor(f32, [4, 16])"),
+               Error);
+  const std::string slice = one("d", "Int", "1") + one("s", "Int", "1") + one("e", "Int", "-1") + one("k", "Int", "2") +
+                            "  %y : Tensor = aten::slice.Tensor(%x, %d, %s, %e, %k)";
+  EXPECT_EQ(inferred_types(slice, "%x : Tensor(f32, [B, 10])"), "Tensor(f32, [B, 4])");
+  const std::string whole = one("d", "Int", "0") + one("n", "None", "none") + one("k", "Int", "1") +
+                            "  %y : Tensor = aten::slice.Tensor(%x, %d, %n, %n, %k)";
+  EXPECT_EQ(inferred_types(whole, "%x : Tensor(f32, [B, 10])"), "Tensor(f32, [B, 10])");
+  EXPECT_EQ(inferred_types(ints("s", "[3, -1, 4]") + one("f", "Bool", "false") +
+                               "  %y : Tensor = aten::expand(%x, %s, %f)",
+                           "%x : Tensor(f32, [2, 1])"),
+            "Tensor(f32, [3, 2, 4])");
+  EXPECT_THROW(inferred_types(ints("s", "[3, 5]") + one("f", "Bool", "false") + "  %y : Tensor = aten::expand(%x, %s, %f)",
+                              "%x : Tensor(f32, [2, 5])"),
+               Error);
+}
+
+TEST(LayoutRules, CatStackSplitChunk) {
+  EXPECT_EQ(inferred_types(one("d", "Int", "1") + "  %l : List[Tensor] = prim::ListConstruct(%a, %b)\n"
+                                                  "  %y : Tensor = aten::cat(%l, %d)",
+                           "%a : Tensor(f32, [B, 3]), %b : Tensor(f32, [B, 5])"),
+            "Tensor(f32, [B, 8])");
+  EXPECT_THROW(inferred_types(one("d", "Int", "1") + "  %l : List[Tensor] = prim::ListConstruct(%a, %b)\n"
+                                                     "  %y : Tensor = aten::cat(%l, %d)",
+                              "%a : Tensor(f32, [2, 3]), %b : Tensor(f32, [4, 5])"),
+               Error);
+  EXPECT_EQ(inferred_types(one("d", "Int", "0") + "  %l : List[Tensor] = prim::ListConstruct(%a, %a, %a)\n"
+                                                  "  %y : Tensor = aten::stack(%l, %d)",
+                           "%a : Tensor(f32, [B, 3])"),
+            "Tensor(f32, [3, B, 3])");
+  EXPECT_EQ(inferred_types(one("n", "Int", "256") + one("d", "Int", "-1") + "  %y : List[Tensor] = aten::split.Tensor(%x, %n, %d)",
+                           "%x : Tensor(f32, [B, T, 768])"),
+            "List[Tensor(f32, [B, T, 256])]");
+  EXPECT_EQ(inferred_types(one("n", "Int", "3") + one("d", "Int", "1") + "  %y : List[Tensor] = aten::chunk(%x, %n, %d)",
+                           "%x : Tensor(f32, [4, 10])"),
+            "List[Tensor(f32, [4, ?])]");
+}
+
+TEST(LayoutRules, IndexingAndEmbedding) {
+  EXPECT_EQ(inferred_types(one("d", "Int", "0") + "  %y : Tensor = aten::index_select(%x, %d, %i)",
+                           "%x : Tensor(f32, [10, 4]), %i : Tensor(i64, [7])"),
+            "Tensor(f32, [7, 4])");
+  EXPECT_EQ(inferred_types(one("n", "None", "none") + "  %l : List[Optional[Tensor]] = prim::ListConstruct(%n, %i)\n"
+                                                      "  %y : Tensor = aten::index.Tensor(%x, %l)",
+                           "%x : Tensor(f32, [B, 10, 4]), %i : Tensor(i64, [3])"),
+            "Tensor(f32, [B, 3, 4])");
+  EXPECT_EQ(inferred_types(one("n", "None", "none") + "  %l : List[Optional[Tensor]] = prim::ListConstruct(%i, %n, %j)\n"
+                                                      "  %y : Tensor = aten::index.Tensor(%x, %l)",
+                           "%x : Tensor(f32, [5, 10, 4]), %i : Tensor(i64, [3]), %j : Tensor(i64, [3])"),
+            "Tensor(f32, [3, 10])");
+  EXPECT_EQ(inferred_types(one("p", "Int", "-1") + one("f", "Bool", "false") +
+                               "  %y : Tensor = aten::embedding(%w, %i, %p, %f, %f)",
+                           "%w : Tensor(f32, [1000, 32]), %i : Tensor(i64, [B, 16])"),
+            "Tensor(f32, [B, 16, 32])");
+  EXPECT_THROW(inferred_types(one("p", "Int", "-1") + one("f", "Bool", "false") +
+                                  "  %y : Tensor = aten::embedding(%w, %i, %p, %f, %f)",
+                              "%w : Tensor(f32, [1000, 32]), %i : Tensor(f32, [B, 16])"),
+               Error);
+  EXPECT_EQ(inferred_types(one("n", "Int", "10") + "  %y : Tensor = aten::one_hot(%x, %n)", "%x : Tensor(i64, [6])"),
+            "Tensor(i64, [6, 10])");
+}
+
+TEST(NnRules, ConvolutionSizesChannelsAndGroups) {
+  const std::string conv = one("n", "None", "none") + ints("s", "[2, 2]") + ints("p", "[3, 3]") + ints("d", "[1, 1]") +
+                           one("g", "Int", "1") + "  %y : Tensor = aten::conv2d(%x, %w, %n, %s, %p, %d, %g)";
+  EXPECT_EQ(inferred_types(conv, "%x : Tensor(f32, [1, 3, 224, 224]), %w : Tensor(f32, [64, 3, 7, 7])"),
+            "Tensor(f32, [1, 64, 112, 112])");
+  try {
+    inferred_types(conv, "%x : Tensor(f32, [1, 4, 224, 224]), %w : Tensor(f32, [64, 3, 7, 7])");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("input has 4 channels but the weight expects 3"), std::string::npos) << e.what();
+  }
+  const std::string depthwise = one("n", "None", "none") + ints("s", "[1, 1]") + ints("p", "[1, 1]") +
+                                ints("d", "[1, 1]") + one("g", "Int", "32") +
+                                "  %y : Tensor = aten::conv2d(%x, %w, %n, %s, %p, %d, %g)";
+  EXPECT_EQ(inferred_types(depthwise, "%x : Tensor(f32, [B, 32, 56, 56]), %w : Tensor(f32, [32, 1, 3, 3])"),
+            "Tensor(f32, [B, 32, 56, 56])");
+  const std::string conv1d = one("n", "None", "none") + ints("s", "[1]") + ints("p", "[0]") + ints("d", "[2]") +
+                             one("g", "Int", "1") + "  %y : Tensor = aten::conv1d(%x, %w, %n, %s, %p, %d, %g)";
+  EXPECT_EQ(inferred_types(conv1d, "%x : Tensor(f32, [4, 8, 20]), %w : Tensor(f32, [6, 8, 3])"), "Tensor(f32, [4, 6, 16])");
+}
+
+TEST(NnRules, PoolingFollowsTorchIncludingCeilMode) {
+  const std::string maxpool = ints("k", "[3, 3]") + ints("s", "[2, 2]") + ints("p", "[1, 1]") + ints("d", "[1, 1]") +
+                              one("c", "Bool", "false") + "  %y : Tensor = aten::max_pool2d(%x, %k, %s, %p, %d, %c)";
+  EXPECT_EQ(inferred_types(maxpool, "%x : Tensor(f32, [1, 64, 112, 112])"), "Tensor(f32, [1, 64, 56, 56])");
+  // ceil_mode: 6 wide, kernel 2 stride 4 -> ceil(4/4)+1 = 2 windows.
+  const std::string ceil = ints("k", "[2, 2]") + ints("s", "[4, 4]") + ints("p", "[0, 0]") + one("c", "Bool", "true") +
+                           one("i", "Bool", "true") + one("n", "None", "none") +
+                           "  %y : Tensor = aten::avg_pool2d(%x, %k, %s, %p, %c, %i, %n)";
+  EXPECT_EQ(inferred_types(ceil, "%x : Tensor(f32, [1, 1, 6, 7])"), "Tensor(f32, [1, 1, 2, 3])");
+  const std::string empty_stride = ints("k", "[2, 2]") + ints("s", "[]") + ints("p", "[0, 0]") + one("c", "Bool", "false") +
+                                   one("i", "Bool", "true") + one("n", "None", "none") +
+                                   "  %y : Tensor = aten::avg_pool2d(%x, %k, %s, %p, %c, %i, %n)";
+  EXPECT_EQ(inferred_types(empty_stride, "%x : Tensor(f32, [2, 16, 32, 32])"), "Tensor(f32, [2, 16, 16, 16])");
+  EXPECT_EQ(inferred_types(ints("o", "[1, 1]") + "  %y : Tensor = aten::adaptive_avg_pool2d(%x, %o)",
+                           "%x : Tensor(f32, [B, 512, 7, 7])"),
+            "Tensor(f32, [B, 512, 1, 1])");
+  const std::string bad_pad = ints("k", "[2, 2]") + ints("s", "[2, 2]") + ints("p", "[2, 2]") + ints("d", "[1, 1]") +
+                              one("c", "Bool", "false") + "  %y : Tensor = aten::max_pool2d(%x, %k, %s, %p, %d, %c)";
+  EXPECT_THROW(inferred_types(bad_pad, "%x : Tensor(f32, [1, 1, 8, 8])"), Error);
+}
+
+TEST(NnRules, ReductionsWithIndicesSoftmaxAndLosses) {
+  EXPECT_EQ(inferred_types(one("d", "Int", "1") + one("k", "Bool", "false") +
+                               "  %v : Tensor, %i : Tensor = aten::max.dim(%x, %d, %k)",
+                           "%x : Tensor(f32, [4, 8, 16])"),
+            "Tensor(f32, [4, 16]), Tensor(i64, [4, 16])");
+  EXPECT_EQ(inferred_types(ints("d", "[-1]") + one("k", "Bool", "true") + "  %y : Tensor = aten::amax(%x, %d, %k)",
+                           "%x : Tensor(f32, [4, 8])"),
+            "Tensor(f32, [4, 1])");
+  EXPECT_EQ(inferred_types(one("d", "Int", "-1") + one("n", "None", "none") + "  %y : Tensor = aten::softmax.int(%x, %d, %n)",
+                           "%x : Tensor(f32, [B, 4, T, T])"),
+            "Tensor(f32, [B, 4, T, T])");
+  EXPECT_EQ(inferred_types(one("r", "Int", "1") + "  %y : Tensor = aten::mse_loss(%x, %t, %r)",
+                           "%x : Tensor(f32, [6, 10]), %t : Tensor(f32, [6, 10])"),
+            "Tensor(f32, [])");
+  EXPECT_EQ(inferred_types(one("n", "None", "none") + one("r", "Int", "0") + one("g", "Int", "-100") +
+                               "  %y : Tensor = aten::nll_loss_nd(%x, %t, %n, %r, %g)",
+                           "%x : Tensor(f32, [6, 10]), %t : Tensor(i64, [6])"),
+            "Tensor(f32, [6])");
+}
+
+TEST(PointwiseRules, WhereClampAndConversions) {
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::where.self(%c, %a, %b)",
+                           "%c : Tensor(bool, [4, 1]), %a : Tensor(f32, [3]), %b : Tensor(f32, [])"),
+            "Tensor(f32, [4, 3])");
+  EXPECT_EQ(inferred_types(one("s", "Float", "0.0") + "  %y : Tensor = aten::where.ScalarOther(%c, %a, %s)",
+                           "%c : Tensor(bool, [4]), %a : Tensor(i64, [4])"),
+            "Tensor(f32, [4])");
+  EXPECT_EQ(inferred_types(one("d", "Int", "7") + one("f", "Bool", "false") + one("n", "None", "none") +
+                               "  %y : Tensor = aten::to.dtype(%x, %d, %f, %f, %n)",
+                           "%x : Tensor(f32, [2, 3])"),
+            "Tensor(f64, [2, 3])");
+  EXPECT_EQ(inferred_types(ints("s", "[2, 3]") + one("n", "None", "none") + "  %y : Tensor = aten::zeros(%s, %n, %n, %n, %n)", ""),
+            "Tensor(f32, [2, 3])");
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::gt.Tensor(%a, %b)", "%a : Tensor(f32, [2, 1]), %b : Tensor(f32, [3])"),
+            "Tensor(bool, [2, 3])");
+}
+
+TEST(LinalgRules, MmBmmAddmm) {
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::mm(%a, %b)", "%a : Tensor(f32, [4, 16]), %b : Tensor(f32, [16, 12])"),
+            "Tensor(f32, [4, 12])");
+  EXPECT_THROW(inferred_types("  %y : Tensor = aten::mm(%a, %b)", "%a : Tensor(f32, [4, 16, 2]), %b : Tensor(f32, [16, 12])"),
+               Error);
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::bmm(%a, %b)", "%a : Tensor(f32, [4, 4, 32]), %b : Tensor(f32, [4, 32, 2])"),
+            "Tensor(f32, [4, 4, 2])");
+  EXPECT_EQ(inferred_types(one("o", "Int", "1") + "  %y : Tensor = aten::addmm(%c, %a, %b, %o, %o)",
+                           "%c : Tensor(f32, [12]), %a : Tensor(f32, [4, 16]), %b : Tensor(f32, [16, 12])"),
+            "Tensor(f32, [4, 12])");
+}
+
+}  // namespace
+}  // namespace wick

@@ -1,0 +1,64 @@
+"""Writes broken variants of a valid TorchScript archive, one per kind of bad
+input the loader must reject with a clear error:
+
+  truncated.pt      the first half of the file
+  random.pt         random bytes
+  empty.pt          nothing
+  no_data_pkl.pt    a zip without data.pkl
+  os_system.pt      data.pkl calls os.system (must never run)
+  short_storage.pt  a storage shorter than its tensor's extent
+  syntax_error.pt   TorchScript code that does not parse
+  unsupported.pt    code calling two ops wick does not know
+
+Usage: make_bad_models.py --base MODEL.pt --out DIR
+"""
+import argparse
+import os
+import random
+import zipfile
+
+
+def rewrite(base, out, change):
+    """Copies the zip `base` to `out`, passing each entry through change(name, data)."""
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = change(info.filename, src.read(info.filename))
+            if data is not None:
+                dst.writestr(info, data)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--base", required=True)
+    p.add_argument("--out", required=True)
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    blob = open(a.base, "rb").read()
+    out = lambda name: os.path.join(a.out, name)
+
+    open(out("truncated.pt"), "wb").write(blob[: len(blob) // 2])
+    rng = random.Random(7)
+    open(out("random.pt"), "wb").write(bytes(rng.randrange(256) for _ in range(4096)))
+    open(out("empty.pt"), "wb").close()
+    rewrite(a.base, out("no_data_pkl.pt"), lambda n, d: None if n.endswith("/data.pkl") else d)
+    evil = b"\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00lsq\x01\x85q\x02Rq\x03."
+    rewrite(a.base, out("os_system.pt"), lambda n, d: evil if n.endswith("/data.pkl") else d)
+    rewrite(a.base, out("short_storage.pt"), lambda n, d: d[:8] if n.endswith("/data/0") else d)
+
+    def break_syntax(n, d):
+        if n.endswith(".py") and b"def forward" in d:
+            return d.replace(b"def forward", b"def forward((", 1)
+        return d
+
+    rewrite(a.base, out("syntax_error.pt"), break_syntax)
+
+    def unknown_ops(n, d):
+        if n.endswith(".py"):
+            return d.replace(b"torch.sigmoid(", b"torch.frobnicate(").replace(b"torch.linear(", b"torch.wobble(")
+        return d
+
+    rewrite(a.base, out("unsupported.pt"), unknown_ops)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+// `wick inspect` on the model zoo and on broken files: every zoo model
+// prints IR that parses back; every broken file is a clear error, exit 2.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "cli_runner.h"
+#include "ir/parser.h"
+#include "ir/printer.h"
+#include "ir/verifier.h"
+
+namespace wick {
+namespace {
+
+using testing::run_wick;
+namespace fs = std::filesystem;
+
+std::vector<std::string> zoo_models() {
+  std::vector<std::string> out;
+  if (!fs::exists(WICK_ZOO_DIR)) return out;
+  for (const auto& e : fs::directory_iterator(WICK_ZOO_DIR))
+    if (e.path().extension() == ".pt") out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Inspect, EveryZooModelLoadsVerifiesAndRoundTrips) {
+  auto models = zoo_models();
+  ASSERT_GE(models.size(), 25u) << "the model zoo in " << WICK_ZOO_DIR << " is missing";
+  for (const std::string& m : models) {
+    SCOPED_TRACE(m);
+    auto r = run_wick("inspect " + m);
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_NE(r.out.find("graph @forward("), std::string::npos);
+    auto parsed = ir::parse_module(r.out, m + ".wir");
+    ir::verify(*parsed);
+    EXPECT_EQ(ir::print(*parsed), r.out);
+  }
+}
+
+TEST(Inspect, ParametersKeepTheirDottedNames) {
+  auto r = run_wick(std::string("inspect ") + WICK_ZOO_DIR + "/resnet18.scripted.pt");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("param \"layer1.0.conv1.weight\" : Tensor(f32, [64, 64, 3, 3])"), std::string::npos);
+  EXPECT_NE(r.out.find("buffer \"layer1.0.bn1.running_mean\" : Tensor(f32, [64])"), std::string::npos);
+  EXPECT_NE(r.out.find("aten::conv2d"), std::string::npos);
+}
+
+TEST(Inspect, ControlFlowStaysStructured) {
+  auto r = run_wick(std::string("inspect ") + WICK_ZOO_DIR + "/control_flow.scripted.pt");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("prim::If("), std::string::npos);
+  EXPECT_NE(r.out.find("prim::Loop("), std::string::npos);
+  // self.training is folded: batch-norm's training branch is gone.
+  auto bn = run_wick(std::string("inspect ") + WICK_ZOO_DIR + "/cnn_bn.scripted.pt");
+  ASSERT_EQ(bn.status, 0) << bn.err;
+  EXPECT_EQ(bn.out.find("num_batches_tracked\"()"), std::string::npos);
+  EXPECT_NE(bn.out.find("aten::batch_norm"), std::string::npos);
+}
+
+TEST(Inspect, MethodOptionPicksAnotherMethod) {
+  auto r = run_wick(std::string("inspect ") + WICK_ZOO_DIR + "/transformer_block.scripted.pt --method attn");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("graph @attn("), std::string::npos);
+  auto missing = run_wick(std::string("inspect ") + WICK_ZOO_DIR + "/nn5.scripted.pt --method nope");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("has no method 'nope'"), std::string::npos) << missing.err;
+}
+
+class BadModels : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = testing::temp_dir("bad_models");
+    std::string cmd = "/usr/bin/python3 " WICK_SOURCE_DIR "/tests/tools/make_bad_models.py --base " WICK_ZOO_DIR
+                      "/nn5.scripted.pt --out " + dir_;
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  // Runs inspect on one broken file: exit 2, the file named, `expected` in the message.
+  static std::string expect_error(const std::string& file, const std::string& expected) {
+    auto r = run_wick("inspect " + dir_ + "/" + file);
+    EXPECT_EQ(r.status, 2) << file << ": " << r.err;
+    EXPECT_NE(r.err.find(dir_ + "/" + file), std::string::npos) << "file not named: " << r.err;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << "message: " << r.err;
+    EXPECT_EQ(r.out, "");
+    return r.err;
+  }
+  static std::string dir_;
+};
+std::string BadModels::dir_;
+
+TEST_F(BadModels, TruncatedArchive) { expect_error("truncated.pt", "error:"); }
+TEST_F(BadModels, RandomBytes) { expect_error("random.pt", "error:"); }
+TEST_F(BadModels, EmptyFile) { expect_error("empty.pt", "empty"); }
+TEST_F(BadModels, ZipWithoutDataPkl) { expect_error("no_data_pkl.pt", "no data.pkl"); }
+TEST_F(BadModels, PickleCallingOsSystem) { expect_error("os_system.pt", "os.system"); }
+TEST_F(BadModels, StorageShorterThanItsTensor) { expect_error("short_storage.pt", "bytes"); }
+TEST_F(BadModels, SyntaxErrorInCode) {
+  std::string err = expect_error("syntax_error.pt", ".py:");
+  EXPECT_NE(err.find("def forward(("), std::string::npos) << "the source line is quoted: " << err;
+}
+TEST_F(BadModels, UnsupportedOpsAreAllListed) {
+  std::string err = expect_error("unsupported.pt", "unsupported op");
+  EXPECT_NE(err.find("aten::frobnicate"), std::string::npos) << err;
+  EXPECT_NE(err.find("aten::wobble"), std::string::npos) << err;
+  EXPECT_NE(err.find("torch.frobnicate("), std::string::npos) << "the source line is quoted: " << err;
+}
+TEST_F(BadModels, MissingFile) {
+  auto r = run_wick("inspect " + dir_ + "/does_not_exist.pt");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("does_not_exist.pt"), std::string::npos) << r.err;
+}
+
+TEST(Inspect, WickLinksNeitherLibTorchNorPython) {
+  auto r = testing::run_tool("wick", "--version");
+  ASSERT_EQ(r.status, 0);
+  std::string dir = testing::temp_dir("ldd");
+  std::string cmd = "ldd " WICK_BINARY_DIR "/bin/wick > " + dir + "/ldd.txt";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream in(dir + "/ldd.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_NE(text.find("libc.so"), std::string::npos) << text;
+  for (const char* lib : {"libtorch", "libc10", "libpython", "libtorch_cpu"})
+    EXPECT_EQ(text.find(lib), std::string::npos) << "wick links " << lib << ":\n" << text;
+}
+
+}  // namespace
+}  // namespace wick
