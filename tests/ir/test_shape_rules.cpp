@@ -143,11 +143,13 @@ TEST(NnRules, PoolingFollowsTorchIncludingCeilMode) {
   const std::string maxpool = ints("k", "[3, 3]") + ints("s", "[2, 2]") + ints("p", "[1, 1]") + ints("d", "[1, 1]") +
                               one("c", "Bool", "false") + "  %y : Tensor = aten::max_pool2d(%x, %k, %s, %p, %d, %c)";
   EXPECT_EQ(inferred_types(maxpool, "%x : Tensor(f32, [1, 64, 112, 112])"), "Tensor(f32, [1, 64, 56, 56])");
-  // ceil_mode: 6 wide, kernel 2 stride 4 -> ceil(4/4)+1 = 2 windows.
+  // ceil_mode (sizes as torch gives them): a last window must start inside
+  // the input, so 7 wide gives 2 windows and 9 wide gives 3.
   const std::string ceil = ints("k", "[2, 2]") + ints("s", "[4, 4]") + ints("p", "[0, 0]") + one("c", "Bool", "true") +
                            one("i", "Bool", "true") + one("n", "None", "none") +
                            "  %y : Tensor = aten::avg_pool2d(%x, %k, %s, %p, %c, %i, %n)";
-  EXPECT_EQ(inferred_types(ceil, "%x : Tensor(f32, [1, 1, 6, 7])"), "Tensor(f32, [1, 1, 2, 3])");
+  EXPECT_EQ(inferred_types(ceil, "%x : Tensor(f32, [1, 1, 6, 7])"), "Tensor(f32, [1, 1, 2, 2])");
+  EXPECT_EQ(inferred_types(ceil, "%x : Tensor(f32, [1, 1, 6, 9])"), "Tensor(f32, [1, 1, 2, 3])");
   const std::string empty_stride = ints("k", "[2, 2]") + ints("s", "[]") + ints("p", "[0, 0]") + one("c", "Bool", "false") +
                                    one("i", "Bool", "true") + one("n", "None", "none") +
                                    "  %y : Tensor = aten::avg_pool2d(%x, %k, %s, %p, %c, %i, %n)";
