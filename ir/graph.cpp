@@ -247,41 +247,51 @@ Value* Graph::find_value(const std::string& name) const {
 
 namespace {
 
-using ValueMap = std::unordered_map<const Value*, Value*>;
+Value* mapped(const ValueMap& map, Value* v) {
+  auto it = map.find(v);
+  return it == map.end() ? v : it->second;
+}
 
-void clone_block(const Block* src, Block* dst, ValueMap& map) {
+Node* copy_node(const Node& n, Graph& g, ValueMap& map);
+
+void copy_block_contents(const Block* src, Block* dst, ValueMap& map) {
   for (const Value* p : src->params()) map[p] = dst->add_param(p->type(), p->name());
-  for (Node* n : *src) {
-    std::vector<Value*> inputs;
-    for (Value* v : n->inputs()) {
-      auto it = map.find(v);
-      WICK_ASSERT(it != map.end(), "clone: use before definition");
-      inputs.push_back(it->second);
-    }
-    std::vector<TypePtr> types;
-    for (Value* v : n->outputs()) types.push_back(v->type());
-    Node* c = dst->graph()->create(n->op(), inputs, types);
-    c->attrs() = n->attrs();
-    c->set_source(n->source_location(), n->source_line());
-    c->set_text_location(n->text_location());
-    dst->append(c);
-    for (size_t i = 0; i < n->num_outputs(); ++i) {
-      if (n->output(i)->has_name()) c->output(i)->set_name(n->output(i)->name());
-      map[n->output(i)] = c->output(i);
-    }
-    for (Block* b : n->blocks()) clone_block(b, c->add_block(), map);
+  for (Node* n : *src) dst->append(copy_node(*n, *dst->graph(), map));
+  for (Value* r : src->results()) dst->add_result(mapped(map, r));
+}
+
+// A copy of `n` in no block yet; its outputs are recorded in `map`.
+Node* copy_node(const Node& n, Graph& g, ValueMap& map) {
+  std::vector<Value*> inputs;
+  for (Value* v : n.inputs()) inputs.push_back(mapped(map, v));
+  std::vector<TypePtr> types;
+  for (Value* v : n.outputs()) types.push_back(v->type());
+  Node* c = g.create(n.op(), inputs, types);
+  c->attrs() = n.attrs();
+  c->set_source(n.source_location(), n.source_line());
+  c->set_text_location(n.text_location());
+  for (size_t i = 0; i < n.num_outputs(); ++i) {
+    if (n.output(i)->has_name()) c->output(i)->set_name(n.output(i)->name());
+    map[n.output(i)] = c->output(i);
   }
-  for (Value* r : src->results()) dst->add_result(map.at(r));
+  for (Block* b : n.blocks()) copy_block_contents(b, c->add_block(), map);
+  return c;
 }
 
 }  // namespace
+
+Node* clone_before(const Node& src, Node* before, ValueMap& map) {
+  Node* c = copy_node(src, *before->graph(), map);
+  c->insert_before(before);
+  return c;
+}
 
 std::unique_ptr<Graph> Graph::clone() const {
   auto g = std::make_unique<Graph>();
   g->name_ = name_;
   g->module_ = module_;
   ValueMap map;
-  clone_block(top_, g->top_, map);
+  copy_block_contents(top_, g->top_, map);
   return g;
 }
 

@@ -222,6 +222,12 @@ class Graph {
   std::unordered_map<std::string, Value*> names_;
 };
 
+// Deep-copies `src` (blocks included) into a new node placed before `before`,
+// in the same or another graph. Inputs found in `map` are replaced by their
+// mapping, others are used as they are; the copy's outputs are added to `map`.
+using ValueMap = std::unordered_map<const Value*, Value*>;
+Node* clone_before(const Node& src, Node* before, ValueMap& map);
+
 // Visits every node in `block` and, depth first, in the blocks it owns.
 template <typename F>
 void walk(Block* block, F&& f) {

@@ -30,6 +30,9 @@ void OpTableBuilder::add(const OpSpec& spec) {
   def.lowering = spec.lowering;
   def.infer = spec.infer;
   def.verify = spec.verify;
+  def.pointwise = spec.pointwise;
+  WICK_ASSERT((def.lowering == Lowering::pointwise) == (def.pointwise.expr != nullptr),
+              def.name + ": pointwise ops, and only they, have an expression");
   defs_.push_back(std::move(def));
 }
 

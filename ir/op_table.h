@@ -43,12 +43,27 @@ using VerifyFn = void (*)(const Node& node);
 // The reverse-mode rule; its type is defined by autodiff.
 struct GradientRule;
 
+// How a pointwise op computes one element, in a small C-like expression
+// language that codegen translates (see docs/ops.md): schema argument names
+// (`self`, `other`, `alpha`), numbers, + - * / unary -, comparisons, && || !,
+// `c ? a : b`, and functions exp log log1p tanh erf sqrt rsqrt abs floor
+// ceil sin cos max min pow floordiv mod, plus `defined(arg)`, which is false
+// for an argument passed as None.
+struct PointwiseRule {
+  const char* expr = nullptr;
+  // The type the expression computes in: the result's dtype (arithmetic), or
+  // the promoted dtype of the inputs (comparisons and casts, whose result
+  // dtype differs from what they compute on).
+  bool compute_in_input_type = false;
+};
+
 struct OpDef {
   std::string name;  // qualified: "aten::add.Tensor"
   Schema schema;
   Lowering lowering;
   InferFn infer = nullptr;
   VerifyFn verify = nullptr;
+  PointwiseRule pointwise;
   const GradientRule* gradient = nullptr;
 };
 
@@ -58,6 +73,7 @@ struct OpSpec {
   Lowering lowering;
   InferFn infer = nullptr;
   VerifyFn verify = nullptr;
+  PointwiseRule pointwise = {};
 };
 
 class OpTableBuilder {

@@ -1,5 +1,6 @@
-// Elementwise ops with broadcasting, as aten spells them. In-place variants
-// (relu_, add_, ...) are not entries: the frontend turns them into these.
+// Elementwise ops with broadcasting, as aten spells them, each with the
+// expression that computes one element. In-place variants (relu_, add_, ...)
+// are not entries: the frontend turns them into these.
 #include <string>
 
 #include "ir/op_table.h"
@@ -7,95 +8,115 @@
 
 namespace wick::ir {
 
+namespace {
+
+// Arithmetic: computed in the result's dtype.
+void arith(OpTableBuilder& t, const char* schema, InferFn infer, const char* expr) {
+  t.add({schema, Lowering::pointwise, infer, nullptr, {expr, false}});
+}
+
+// Comparisons and casts: computed in the inputs' promoted dtype.
+void on_inputs(OpTableBuilder& t, const char* schema, InferFn infer, const char* expr) {
+  t.add({schema, Lowering::pointwise, infer, nullptr, {expr, true}});
+}
+
+}  // namespace
+
 void add_pointwise_ops(OpTableBuilder& t) {
-  constexpr Lowering P = Lowering::pointwise;
   using namespace shape;
   // Arithmetic.
-  t.add({"aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", P, binary_broadcast});
-  t.add({"aten::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor", P, binary_broadcast});
-  t.add({"aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", P, binary_broadcast});
-  t.add({"aten::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor", P, binary_broadcast});
-  t.add({"aten::rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", P, binary_broadcast});
-  t.add({"aten::rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor", P, binary_broadcast});
-  t.add({"aten::mul.Tensor(Tensor self, Tensor other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::mul.Scalar(Tensor self, Scalar other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::div.Tensor(Tensor self, Tensor other) -> Tensor", P, binary_true_divide});
-  t.add({"aten::div.Scalar(Tensor self, Scalar other) -> Tensor", P, binary_true_divide});
-  t.add({"aten::remainder.Tensor(Tensor self, Tensor other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::remainder.Scalar(Tensor self, Scalar other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::floor_divide(Tensor self, Tensor other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::floor_divide.Scalar(Tensor self, Scalar other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", P, binary_broadcast});
-  t.add({"aten::pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", P, binary_broadcast});
-  t.add({"aten::pow.Scalar(Scalar self, Tensor exponent) -> Tensor", P, scalar_base_pow});
-  t.add({"aten::maximum(Tensor self, Tensor other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::minimum(Tensor self, Tensor other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::max.other(Tensor self, Tensor other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::min.other(Tensor self, Tensor other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::__and__.Tensor(Tensor self, Tensor other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::__or__.Tensor(Tensor self, Tensor other) -> Tensor", P, binary_broadcast});
-  t.add({"aten::logical_not(Tensor self) -> Tensor", P, compare_broadcast_unary});
+  arith(t, "aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", binary_broadcast, "self + alpha * other");
+  arith(t, "aten::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor", binary_broadcast, "self + alpha * other");
+  arith(t, "aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", binary_broadcast, "self - alpha * other");
+  arith(t, "aten::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor", binary_broadcast, "self - alpha * other");
+  arith(t, "aten::rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", binary_broadcast, "other - alpha * self");
+  arith(t, "aten::rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor", binary_broadcast, "other - alpha * self");
+  arith(t, "aten::mul.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "self * other");
+  arith(t, "aten::mul.Scalar(Tensor self, Scalar other) -> Tensor", binary_broadcast, "self * other");
+  arith(t, "aten::div.Tensor(Tensor self, Tensor other) -> Tensor", binary_true_divide, "self / other");
+  arith(t, "aten::div.Scalar(Tensor self, Scalar other) -> Tensor", binary_true_divide, "self / other");
+  arith(t, "aten::remainder.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "mod(self, other)");
+  arith(t, "aten::remainder.Scalar(Tensor self, Scalar other) -> Tensor", binary_broadcast, "mod(self, other)");
+  arith(t, "aten::floor_divide(Tensor self, Tensor other) -> Tensor", binary_broadcast, "floordiv(self, other)");
+  arith(t, "aten::floor_divide.Scalar(Tensor self, Scalar other) -> Tensor", binary_broadcast, "floordiv(self, other)");
+  arith(t, "aten::pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", binary_broadcast, "pow(self, exponent)");
+  arith(t, "aten::pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", binary_broadcast, "pow(self, exponent)");
+  arith(t, "aten::pow.Scalar(Scalar self, Tensor exponent) -> Tensor", scalar_base_pow, "pow(self, exponent)");
+  arith(t, "aten::maximum(Tensor self, Tensor other) -> Tensor", binary_broadcast, "max(self, other)");
+  arith(t, "aten::minimum(Tensor self, Tensor other) -> Tensor", binary_broadcast, "min(self, other)");
+  arith(t, "aten::max.other(Tensor self, Tensor other) -> Tensor", binary_broadcast, "max(self, other)");
+  arith(t, "aten::min.other(Tensor self, Tensor other) -> Tensor", binary_broadcast, "min(self, other)");
+  arith(t, "aten::__and__.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "self && other");
+  arith(t, "aten::__or__.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "self || other");
+  on_inputs(t, "aten::logical_not(Tensor self) -> Tensor", compare_broadcast_unary, "!self");
   // Comparisons give bool tensors.
-  for (const char* op : {"eq", "ne", "lt", "le", "gt", "ge"}) {
-    const std::string base = std::string("aten::") + op;
-    t.add({(base + ".Tensor(Tensor self, Tensor other) -> Tensor").c_str(), P, compare_broadcast});
-    t.add({(base + ".Scalar(Tensor self, Scalar other) -> Tensor").c_str(), P, compare_broadcast});
+  // The table keeps the expression pointers: they must be literals.
+  const char* comparisons[][2] = {{"eq", "self == other"}, {"ne", "self != other"}, {"lt", "self < other"},
+                                  {"le", "self <= other"}, {"gt", "self > other"},  {"ge", "self >= other"}};
+  for (const auto& [name, expr] : comparisons) {
+    const std::string base = std::string("aten::") + name;
+    on_inputs(t, (base + ".Tensor(Tensor self, Tensor other) -> Tensor").c_str(), compare_broadcast, expr);
+    on_inputs(t, (base + ".Scalar(Tensor self, Scalar other) -> Tensor").c_str(), compare_broadcast, expr);
   }
-  t.add({"aten::where.self(Tensor condition, Tensor self, Tensor other) -> Tensor", P, where});
-  t.add({"aten::where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor", P, where});
-  t.add({"aten::where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor", P, where});
-  t.add({"aten::where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor", P, where});
+  arith(t, "aten::where.self(Tensor condition, Tensor self, Tensor other) -> Tensor", where, "condition ? self : other");
+  arith(t, "aten::where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor", where, "condition ? self : other");
+  arith(t, "aten::where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor", where, "condition ? self : other");
+  arith(t, "aten::where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor", where, "condition ? self : other");
   // Unary math.
-  t.add({"aten::neg(Tensor self) -> Tensor", P, same_as_input});
-  t.add({"aten::abs(Tensor self) -> Tensor", P, same_as_input});
-  t.add({"aten::exp(Tensor self) -> Tensor", P, unary_float});
-  t.add({"aten::log(Tensor self) -> Tensor", P, unary_float});
-  t.add({"aten::sqrt(Tensor self) -> Tensor", P, unary_float});
-  t.add({"aten::rsqrt(Tensor self) -> Tensor", P, unary_float});
-  t.add({"aten::reciprocal(Tensor self) -> Tensor", P, unary_float});
-  t.add({"aten::floor(Tensor self) -> Tensor", P, same_as_input});
-  t.add({"aten::ceil(Tensor self) -> Tensor", P, same_as_input});
-  t.add({"aten::erf(Tensor self) -> Tensor", P, unary_float});
-  t.add({"aten::sin(Tensor self) -> Tensor", P, unary_float});
-  t.add({"aten::cos(Tensor self) -> Tensor", P, unary_float});
-  t.add({"aten::clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor", P, same_as_input});
-  t.add({"aten::clamp_min(Tensor self, Scalar min) -> Tensor", P, same_as_input});
-  t.add({"aten::clamp_max(Tensor self, Scalar max) -> Tensor", P, same_as_input});
+  arith(t, "aten::neg(Tensor self) -> Tensor", same_as_input, "-self");
+  arith(t, "aten::abs(Tensor self) -> Tensor", same_as_input, "abs(self)");
+  arith(t, "aten::exp(Tensor self) -> Tensor", unary_float, "exp(self)");
+  arith(t, "aten::log(Tensor self) -> Tensor", unary_float, "log(self)");
+  arith(t, "aten::sqrt(Tensor self) -> Tensor", unary_float, "sqrt(self)");
+  arith(t, "aten::rsqrt(Tensor self) -> Tensor", unary_float, "rsqrt(self)");
+  arith(t, "aten::reciprocal(Tensor self) -> Tensor", unary_float, "1 / self");
+  arith(t, "aten::floor(Tensor self) -> Tensor", same_as_input, "floor(self)");
+  arith(t, "aten::ceil(Tensor self) -> Tensor", same_as_input, "ceil(self)");
+  arith(t, "aten::erf(Tensor self) -> Tensor", unary_float, "erf(self)");
+  arith(t, "aten::sin(Tensor self) -> Tensor", unary_float, "sin(self)");
+  arith(t, "aten::cos(Tensor self) -> Tensor", unary_float, "cos(self)");
+  arith(t, "aten::clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor", same_as_input,
+        "defined(max) ? min(defined(min) ? max(self, min) : self, max) : (defined(min) ? max(self, min) : self)");
+  arith(t, "aten::clamp_min(Tensor self, Scalar min) -> Tensor", same_as_input, "max(self, min)");
+  arith(t, "aten::clamp_max(Tensor self, Scalar max) -> Tensor", same_as_input, "min(self, max)");
   // Activations.
-  t.add({"aten::sigmoid(Tensor self) -> Tensor", P, unary_float});
-  t.add({"aten::tanh(Tensor self) -> Tensor", P, unary_float});
-  t.add({"aten::relu(Tensor self) -> Tensor", P, same_as_input});
-  t.add({"aten::relu6(Tensor self) -> Tensor", P, same_as_input});
-  t.add({"aten::leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor", P, same_as_input});
-  t.add({"aten::hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor", P, same_as_input});
-  t.add({"aten::hardswish(Tensor self) -> Tensor", P, same_as_input});
-  t.add({"aten::hardsigmoid(Tensor self) -> Tensor", P, same_as_input});
-  t.add({"aten::elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor", P, same_as_input});
-  t.add({"aten::softplus(Tensor self, Scalar beta=1, Scalar threshold=20) -> Tensor", P, same_as_input});
-  t.add({"aten::gelu(Tensor self, *, str approximate=\"none\") -> Tensor", P, same_as_input});
-  t.add({"aten::silu(Tensor self) -> Tensor", P, same_as_input});
-  // Conversions and fills.
-  t.add({"aten::to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
-         P, to_dtype});
-  t.add({"aten::to.prim_dtype(Tensor(a) self, int? dtype=None, bool non_blocking=False, bool copy=False) -> Tensor(b|a)",
-         P, to_dtype});
-  t.add({"aten::to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
-         P, to_dtype});
-  t.add({"aten::to.prim_Device(Tensor(a) self, Device? device, int? dtype=None, bool non_blocking=False, bool copy=False) -> Tensor(b|a)",
-         P, to_dtype});
-  t.add({"aten::to.dtype_layout(Tensor(a) self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
-         P, to_dtype});
-  t.add({"aten::to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
-         P, to_dtype});
-  t.add({"aten::type_as(Tensor self, Tensor other) -> Tensor", P, to_dtype_of_other});
-  t.add({"aten::zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
-         P, like_with_dtype});
-  t.add({"aten::ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
-         P, like_with_dtype});
-  t.add({"aten::zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
-         P, new_filled});
-  t.add({"aten::ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
-         P, new_filled});
+  arith(t, "aten::sigmoid(Tensor self) -> Tensor", unary_float, "1 / (1 + exp(-self))");
+  arith(t, "aten::tanh(Tensor self) -> Tensor", unary_float, "tanh(self)");
+  arith(t, "aten::relu(Tensor self) -> Tensor", same_as_input, "max(self, 0)");
+  arith(t, "aten::relu6(Tensor self) -> Tensor", same_as_input, "min(max(self, 0), 6)");
+  arith(t, "aten::leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor", same_as_input,
+        "self > 0 ? self : self * negative_slope");
+  arith(t, "aten::hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor", same_as_input,
+        "min(max(self, min_val), max_val)");
+  arith(t, "aten::hardswish(Tensor self) -> Tensor", same_as_input, "self * min(max(self + 3, 0), 6) / 6");
+  arith(t, "aten::hardsigmoid(Tensor self) -> Tensor", same_as_input, "min(max(self + 3, 0), 6) / 6");
+  arith(t, "aten::elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor", same_as_input,
+        "self > 0 ? scale * self : scale * alpha * (exp(self * input_scale) - 1)");
+  arith(t, "aten::softplus(Tensor self, Scalar beta=1, Scalar threshold=20) -> Tensor", same_as_input,
+        "self * beta > threshold ? self : log1p(exp(self * beta)) / beta");
+  arith(t, "aten::gelu(Tensor self, *, str approximate=\"none\") -> Tensor", same_as_input,
+        "approximate == \"tanh\" ? 0.5 * self * (1 + tanh(0.7978845608028654 * (self + 0.044715 * self * self * self)))"
+        " : 0.5 * self * (1 + erf(self * 0.7071067811865476))");
+  arith(t, "aten::silu(Tensor self) -> Tensor", same_as_input, "self / (1 + exp(-self))");
+  // Conversions and fills: a cast computes on the input's dtype.
+  const char* to_schemas[] = {
+      "aten::to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
+      "aten::to.prim_dtype(Tensor(a) self, int? dtype=None, bool non_blocking=False, bool copy=False) -> Tensor(b|a)",
+      "aten::to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
+      "aten::to.prim_Device(Tensor(a) self, Device? device, int? dtype=None, bool non_blocking=False, bool copy=False) -> Tensor(b|a)",
+      "aten::to.dtype_layout(Tensor(a) self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
+      "aten::to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
+  };
+  for (const char* s : to_schemas) on_inputs(t, s, to_dtype, "self");
+  on_inputs(t, "aten::type_as(Tensor self, Tensor other) -> Tensor", to_dtype_of_other, "self");
+  arith(t, "aten::zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+        like_with_dtype, "0");
+  arith(t, "aten::ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+        like_with_dtype, "1");
+  arith(t, "aten::zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+        new_filled, "0");
+  arith(t, "aten::ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+        new_filled, "1");
 }
 
 }  // namespace wick::ir

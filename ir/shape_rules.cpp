@@ -220,9 +220,16 @@ std::vector<TypePtr> matmul(const Node& node) {
   return {Type::tensor(dtype, out, a.tensor_device())};
 }
 
+void require_same_dtype(const Node& node, const Type& a, const Type& b, const char* what_a, const char* what_b) {
+  if (a.dtype() && b.is_tensor() && b.dtype() && *a.dtype() != *b.dtype())
+    throw node.error(std::string(what_a) + " is " + std::string(dtype_name(*a.dtype())) + " but " + what_b + " is " +
+                     std::string(dtype_name(*b.dtype())));
+}
+
 std::vector<TypePtr> linear(const Node& node) {
   const Type& x = input_type(node, 0);
   const Type& w = input_type(node, 1);
+  require_same_dtype(node, x, w, "the input", "the weight");
   std::optional<DType> dtype = x.dtype() ? x.dtype() : w.dtype();
   if (w.has_rank() && w.rank() != 2 && w.rank() != 1)
     throw node.error("linear weight must have rank 1 or 2, got " + shape_str(*w.shape()));
@@ -385,8 +392,15 @@ std::vector<TypePtr> loss(const Node& node) {
   if (!reduction) return {Type::tensor(x.dtype(), std::nullopt, x.tensor_device())};
   if (*reduction != 0) return {Type::tensor(x.dtype(), std::vector<Dim>{}, x.tensor_device())};
   if (node.op().schema.name == "mse_loss") return binary_broadcast(node);
-  // nll/cross entropy without reduction: the target's shape.
+  // nll/cross entropy without reduction: the target's shape for class
+  // indices; for class probabilities (a float target shaped like the input)
+  // the input's shape without the class dim.
   const Type& target = input_type(node, 1);
+  if (target.dtype() && is_floating(*target.dtype()) && x.has_rank()) {
+    std::vector<Dim> out = *x.shape();
+    if (!out.empty()) out.erase(out.begin() + (out.size() > 1 ? 1 : 0));
+    return {Type::tensor(x.dtype(), out, x.tensor_device())};
+  }
   return {Type::tensor(x.dtype(), target.shape(), x.tensor_device())};
 }
 
@@ -428,6 +442,7 @@ std::vector<TypePtr> bmm(const Node& node) {
 std::vector<TypePtr> addmm(const Node& node) {
   const Type& a = input_type(node, 1);
   const Type& b = input_type(node, 2);
+  require_same_dtype(node, a, b, "mat1", "mat2");
   require_rank(node, a, 2, "addmm's mat1");
   require_rank(node, b, 2, "addmm's mat2");
   std::optional<DType> dtype = a.dtype();

@@ -19,6 +19,8 @@ std::optional<DType> result_dtype(const Type& a, const Type& b);
 // Wraps a possibly negative dim into [0, rank); error when out of range.
 int64_t normalize_dim(const Node& node, int64_t dim, int64_t rank);
 const Type& input_type(const Node& node, size_t i);
+// A user error when both tensors know their dtypes and they differ.
+void require_same_dtype(const Node& node, const Type& a, const Type& b, const char* what_a, const char* what_b);
 
 // Rules used directly as OpSpec::infer.
 std::vector<TypePtr> same_as_input(const Node& node);      // relu, neg, ...

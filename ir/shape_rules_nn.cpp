@@ -70,6 +70,7 @@ std::vector<TypePtr> pool(const Node& node, bool has_dilation) {
 std::vector<TypePtr> conv(const Node& node) {
   const Type& x = input_type(node, 0);
   const Type& w = input_type(node, 1);
+  require_same_dtype(node, x, w, "the input", "the weight");
   const std::string& name = node.op().schema.name;
   const bool is_generic = name == "_convolution";
   int spatial = name == "conv1d" ? 1 : name == "conv2d" ? 2 : (w.has_rank() ? w.rank() - 2 : -1);

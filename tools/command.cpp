@@ -16,6 +16,14 @@ const std::vector<Command>& commands() {
        "usage: wick inspect MODEL.pt [--method NAME]\n"
        "  Reads MODEL.pt without LibTorch and prints the IR of a method (forward by default).\n",
        run_inspect},
+      {"run", "compile and run a model on the CPU",
+       "usage: wick run MODEL.pt --input A.npy|SHAPE [--input ...] --output-dir DIR\n"
+       "                [--threads N] [--seed S] [--method NAME] [--verbose]\n"
+       "  Each --input is a .npy file or a shape such as 200x14 (seeded standard-normal\n"
+       "  float32). Writes DIR/output0.npy, DIR/output1.npy, ... (tuple outputs flattened in\n"
+       "  order). --verbose prints the time to load, to compile (per kernel, with cache hits)\n"
+       "  and to execute.\n",
+       run_run},
   };
   return all;
 }

@@ -22,6 +22,7 @@ const char* usage_of(const std::string& name);
 
 int run_ir(const Args& args);
 int run_inspect(const Args& args);
+int run_run(const Args& args);
 
 // Small argument helpers shared by subcommands.
 bool wants_help(const Args& args);

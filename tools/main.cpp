@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
     } catch (const std::bad_alloc&) {
       std::fprintf(stderr, "wick: out of memory\n");
       return 3;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "wick: internal error: %s\n", e.what());
+      return 3;
     }
   }
   std::fprintf(stderr, "wick: unknown command '%s' (see wick --help)\n", args[0].c_str());

@@ -42,6 +42,7 @@ std::vector<IrCase> read_ir_cases(const std::string& path) {
   std::string line;
   int n = 0;
   const std::string kExpect = "// expect-error: ";
+  const std::string kRun = "// run: ";
   while (std::getline(in, line)) {
     ++n;
     if (line == "// -----") {
@@ -49,6 +50,10 @@ std::vector<IrCase> read_ir_cases(const std::string& path) {
       c = IrCase();
       c.file = path;
       c.first_line = n + 1;
+      continue;
+    }
+    if (c.has_expected) {
+      c.expected += line + "\n";
       continue;
     }
     if (line.rfind(kExpect, 0) == 0) {
@@ -62,6 +67,19 @@ std::vector<IrCase> read_ir_cases(const std::string& path) {
       c.error_column = std::stoi(rest.substr(colon1 + 1, colon2 - colon1 - 1));
       c.error_text = rest.substr(colon2 + 1);
       c.error_text.erase(0, c.error_text.find_first_not_of(' '));
+    }
+    if (line == "// expect:") {
+      c.has_expected = true;
+      continue;
+    }
+    if (line.rfind(kRun, 0) == 0) {
+      std::istringstream names(line.substr(kRun.size()));
+      std::string name;
+      while (std::getline(names, name, ',')) {
+        name.erase(0, name.find_first_not_of(' '));
+        name.erase(name.find_last_not_of(' ') + 1);
+        if (!name.empty()) c.passes.push_back(name);
+      }
     }
     c.body += line + "\n";
   }

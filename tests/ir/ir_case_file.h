@@ -3,6 +3,10 @@
 //   // expect-error: LINE:COL: TEXT   parsing then verifying must fail with an
 //                                    error at LINE:COL whose message has TEXT
 // A case without directives must parse, verify and print back exactly.
+// Pass tests (tests/passes) add two more:
+//   // run: PASS[, PASS...]          the passes to run, in order
+//   // expect:                       the rest of the case is the expected
+//                                    print after the passes, not input
 // Line numbers are those of the whole file, so editors and messages agree.
 #pragma once
 
@@ -21,6 +25,9 @@ struct IrCase {
   int error_line = 0;
   int error_column = 0;
   std::string error_text;
+  std::vector<std::string> passes;  // from `// run:`
+  bool has_expected = false;
+  std::string expected;  // the lines after `// expect:`
 };
 
 // Keeps test names readable when a case fails.

@@ -1,0 +1,30 @@
+// Pointwise kernels: one loop nest over the outputs' shape (one per shape
+// when the outputs differ); each output element is computed from the
+// group's inputs in registers (pointwise_eval) and stored. Size-1 dims get
+// no loop. The innermost loop is a plain scf.for over contiguous output
+// elements, which LLVM's loop vectorizer widens to the host's vector width.
+#include <algorithm>
+
+#include "codegen/kernel_builder.h"
+#include "codegen/pointwise_eval.h"
+#include "support/error.h"
+
+namespace wick::codegen {
+
+void emit_pointwise(KernelBuilder& b) {
+  MlirWriter& w = b.w();
+  PointwiseEval eval(b);
+  // One loop nest per distinct output shape, in order of first appearance.
+  std::vector<std::vector<int64_t>> domains;
+  for (const ir::Value* v : b.group().outputs)
+    if (std::find(domains.begin(), domains.end(), static_sizes(v)) == domains.end()) domains.push_back(static_sizes(v));
+  for (const std::vector<int64_t>& domain : domains) {
+    const std::vector<std::string> idx = open_loops(w, domain);
+    for (const ir::Value* v : b.group().outputs)
+      if (static_sizes(v) == domain) w.store(eval.value_at(v, idx), *b.output(v), idx);
+    close_loops(w, domain);
+    eval.clear_cache();
+  }
+}
+
+}  // namespace wick::codegen

@@ -1,0 +1,283 @@
+// Reduction kernels: sum, mean, amax/amin/max/min and the index reductions
+// max.dim/min.dim/argmax, over any set of dims. The reduced input is read
+// through pointwise_eval, so pointwise nodes of the group feeding it fuse in.
+//
+// Two loop orders. When the input's innermost (smallest-stride) dim is
+// reduced, the reduced dims form the inner loops and carry the accumulator
+// in registers; float adds are `fastmath<reassoc>` so LLVM vectorizes them
+// with several partial sums. When the innermost dim is kept, the loops
+// follow the input's dim order and accumulate into the output in place,
+// which vectorizes across the kept dim. Index reductions always carry
+// (value, index) in registers and keep the first occurrence, NaN first as
+// torch does.
+#include <limits>
+
+#include "codegen/kernel_builder.h"
+#include "codegen/pointwise_eval.h"
+#include "ir/constant_value.h"
+#include "ir/op_table.h"
+#include "support/error.h"
+
+namespace wick::codegen {
+namespace {
+
+enum class Combine { sum, max, min };
+
+struct Reduction {
+  Combine combine = Combine::sum;
+  bool mean = false;
+  bool with_index = false;
+  const ir::Value* self = nullptr;
+  std::vector<int64_t> in_sizes;
+  std::vector<bool> reduced;  // per input dim
+  const ir::Value* values = nullptr;   // output of reduced values, or null
+  const ir::Value* indices = nullptr;  // output of int64 indices, or null
+  std::vector<int64_t> out_sizes;      // of the written outputs (values and indices agree)
+  DType acc = DType::f32;              // accumulation dtype
+  int64_t count = 1;                   // elements per output element
+};
+
+std::vector<bool> reduced_dims(const ir::Node& node, const ir::Value* dims_value, size_t rank) {
+  std::vector<bool> reduced(rank, true);  // None or [] reduce everything
+  if (ir::is_none(dims_value)) return reduced;
+  std::vector<int64_t> dims;
+  if (dims_value->type()->kind() == ir::TypeKind::Int) {
+    auto d = ir::constant_int(dims_value);
+    WICK_ASSERT(d.has_value(), node.kind() + ": the dim must be a constant");
+    dims = {*d};
+  } else {
+    auto list = ir::constant_int_list(dims_value);
+    WICK_ASSERT(list.has_value(), node.kind() + ": the dims must be constants");
+    dims = *list;
+  }
+  if (dims.empty() || rank == 0) return reduced;
+  reduced.assign(rank, false);
+  for (int64_t d : dims) reduced[d < 0 ? d + static_cast<int64_t>(rank) : d] = true;
+  return reduced;
+}
+
+Reduction describe(KernelBuilder& b, const ir::Node& node) {
+  Reduction r;
+  const std::string& name = node.op().schema.name;
+  const std::string& overload = node.op().schema.overload;
+  r.self = node.input(0);
+  r.in_sizes = static_sizes(r.self);
+  const size_t rank = r.in_sizes.size();
+  r.combine = name == "sum" || name == "mean" ? Combine::sum
+              : name == "amax" || name == "max" || name == "argmax" ? Combine::max
+                                                                    : Combine::min;
+  r.mean = name == "mean";
+  r.with_index = name == "argmax" || (overload == "dim" && (name == "max" || name == "min"));
+  // sum(x), mean(x), max(x), min(x) reduce everything.
+  if (overload.empty() && name != "argmax" && name != "amax" && name != "amin") r.reduced.assign(rank, true);
+  else r.reduced = reduced_dims(node, node.input(1), rank);
+  if (name == "argmax") r.indices = node.output(0);
+  else r.values = node.output(0);
+  if (r.with_index && name != "argmax") r.indices = node.output(1);
+  // Only what the group writes.
+  if (r.values && !b.output(r.values)) r.values = nullptr;
+  if (r.indices && !b.output(r.indices)) r.indices = nullptr;
+  WICK_ASSERT(r.values || r.indices, node.kind() + ": none of its results is a kernel output");
+  r.out_sizes = static_sizes(r.values ? r.values : r.indices);
+  const DType out = static_dtype(node.output(0));
+  r.acc = opmath_dtype(r.combine == Combine::sum ? out : static_dtype(r.self));
+  int64_t out_count = 1;
+  for (size_t d = 0; d < rank; ++d) (r.reduced[d] ? r.count : out_count) *= r.in_sizes[d];
+  if (r.combine != Combine::sum && r.count == 0 && out_count > 0)
+    throw node.error(name + " of an empty tensor or dim has no identity");
+  return r;
+}
+
+// The output index of an input index: kept dims, and 0 for reduced dims the
+// output keeps.
+std::vector<std::string> out_index(MlirWriter& w, const Reduction& r, const std::vector<std::string>& in_idx) {
+  const bool keeps_all = r.out_sizes.size() == r.in_sizes.size();
+  std::vector<std::string> idx;
+  for (size_t d = 0; d < r.in_sizes.size(); ++d) {
+    if (!r.reduced[d]) idx.push_back(in_idx[d]);
+    else if (keeps_all) idx.push_back(w.index(0));
+  }
+  WICK_ASSERT(idx.size() == r.out_sizes.size(), "reduction output rank does not match its dims");
+  return idx;
+}
+
+Scalar identity(MlirWriter& w, const Reduction& r) {
+  const DType t = r.acc;
+  if (r.combine == Combine::sum) return w.number(t, 0, 0, true);
+  const bool max = r.combine == Combine::max;
+  if (is_floating(t)) return w.float_constant(t, max ? -std::numeric_limits<double>::infinity()
+                                                     : std::numeric_limits<double>::infinity());
+  if (t == DType::b8) return w.bool_constant(!max);
+  if (t == DType::u8) return w.int_constant(t, max ? 0 : 255);
+  const int bits = bit_width(t);
+  const int64_t lowest = bits == 64 ? std::numeric_limits<int64_t>::min() : -(int64_t{1} << (bits - 1));
+  const int64_t highest = bits == 64 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << (bits - 1)) - 1;
+  return w.int_constant(t, max ? lowest : highest);
+}
+
+Scalar combine(MlirWriter& w, const Reduction& r, const Scalar& acc, const Scalar& x) {
+  const std::string ops = " " + acc.ssa + ", " + x.ssa;
+  const std::string ty = " : " + register_type(acc.dtype);
+  const DType t = acc.dtype;
+  if (r.combine == Combine::sum) {
+    if (is_floating(t)) return w.op("arith.addf" + ops + " fastmath<reassoc>" + ty, t);
+    if (t == DType::b8) return w.op("arith.ori" + ops + ty, t);
+    return w.op("arith.addi" + ops + ty, t);
+  }
+  const bool max = r.combine == Combine::max;
+  if (is_floating(t)) return w.op((max ? "arith.maximumf" : "arith.minimumf") + ops + ty, t);
+  if (t == DType::b8) return w.op((max ? "arith.ori" : "arith.andi") + ops + ty, t);
+  if (t == DType::u8) return w.op((max ? "arith.maxui" : "arith.minui") + ops + ty, t);
+  return w.op((max ? "arith.maxsi" : "arith.minsi") + ops + ty, t);
+}
+
+// Loops over `sizes` that carry values; size-1 dims get no loop.
+std::vector<std::string> open_carry(MlirWriter& w, const std::vector<int64_t>& sizes, std::vector<Scalar> init,
+                                    std::vector<Scalar>* carried) {
+  std::vector<std::string> idx;
+  for (int64_t n : sizes) {
+    if (n == 1) {
+      idx.push_back(w.index(0));
+      continue;
+    }
+    std::vector<Scalar> inner;
+    idx.push_back(w.begin_for(0, n, init, &inner));
+    init = inner;
+  }
+  *carried = init;
+  return idx;
+}
+
+std::vector<Scalar> close_carry(MlirWriter& w, const std::vector<int64_t>& sizes, std::vector<Scalar> next) {
+  for (size_t i = sizes.size(); i-- > 0;)
+    if (sizes[i] != 1) next = w.end_for(next);
+  return next;
+}
+
+// Splits an input index into kept and reduced positions and back.
+std::vector<std::string> merge(const Reduction& r, const std::vector<std::string>& kept,
+                               const std::vector<std::string>& red) {
+  std::vector<std::string> idx;
+  size_t k = 0, j = 0;
+  for (size_t d = 0; d < r.in_sizes.size(); ++d) idx.push_back(r.reduced[d] ? red[j++] : kept[k++]);
+  return idx;
+}
+
+void sizes_of(const Reduction& r, std::vector<int64_t>* kept, std::vector<int64_t>* red) {
+  for (size_t d = 0; d < r.in_sizes.size(); ++d) (r.reduced[d] ? red : kept)->push_back(r.in_sizes[d]);
+}
+
+Scalar finish(MlirWriter& w, const Reduction& r, const Scalar& acc) {
+  if (!r.mean) return acc;
+  Scalar n = w.number(acc.dtype, static_cast<double>(r.count), r.count, true);
+  return w.op("arith.divf " + acc.ssa + ", " + n.ssa + " : " + register_type(acc.dtype), acc.dtype);
+}
+
+// Reduced dims innermost, the accumulator in registers.
+void emit_carried(KernelBuilder& b, const Reduction& r) {
+  MlirWriter& w = b.w();
+  PointwiseEval eval(b);
+  std::vector<int64_t> kept_sizes, red_sizes;
+  sizes_of(r, &kept_sizes, &red_sizes);
+  const std::vector<std::string> kept = open_loops(w, kept_sizes);
+  std::vector<Scalar> carried;
+  const std::vector<std::string> red = open_carry(w, red_sizes, {identity(w, r)}, &carried);
+  Scalar x = w.convert(eval.value_at(r.self, merge(r, kept, red)), r.acc);
+  Scalar acc = close_carry(w, red_sizes, {combine(w, r, carried[0], x)})[0];
+  eval.clear_cache();
+  const std::vector<std::string> zeros(red_sizes.size(), w.index(0));
+  w.store(finish(w, r, acc), *b.output(r.values), out_index(w, r, merge(r, kept, zeros)));
+  close_loops(w, kept_sizes);
+}
+
+// Input dims in order, accumulating into the output in place.
+void emit_in_place(KernelBuilder& b, const Reduction& r) {
+  MlirWriter& w = b.w();
+  const MemRef& out = *b.output(r.values);
+  std::vector<std::string> idx = open_loops(w, r.out_sizes);
+  w.store(identity(w, r), out, idx);
+  close_loops(w, r.out_sizes);
+
+  PointwiseEval eval(b);
+  idx = open_loops(w, r.in_sizes);
+  Scalar x = w.convert(eval.value_at(r.self, idx), r.acc);
+  const std::vector<std::string> o = out_index(w, r, idx);
+  w.store(combine(w, r, w.convert(w.load(out, o), r.acc), x), out, o);
+  close_loops(w, r.in_sizes);
+  eval.clear_cache();
+
+  if (r.mean) {
+    idx = open_loops(w, r.out_sizes);
+    w.store(finish(w, r, w.convert(w.load(out, idx), r.acc)), out, idx);
+    close_loops(w, r.out_sizes);
+  }
+}
+
+// Whether the input's innermost dim (smallest stride, size above 1) is kept.
+bool innermost_dim_kept(KernelBuilder& b, const Reduction& r) {
+  const MemRef* in = b.input_tensor(r.self);
+  int inner = -1;
+  for (size_t d = 0; d < r.in_sizes.size(); ++d) {
+    if (r.in_sizes[d] <= 1) continue;
+    if (inner < 0 || !in || in->layout.strides[d] <= in->layout.strides[inner]) inner = static_cast<int>(d);
+  }
+  return inner >= 0 && !r.reduced[inner];
+}
+
+// (value, index) of the first maximum or minimum; NaN counts as the extreme.
+void emit_with_index(KernelBuilder& b, const Reduction& r) {
+  MlirWriter& w = b.w();
+  PointwiseEval eval(b);
+  std::vector<int64_t> kept_sizes, red_sizes;
+  sizes_of(r, &kept_sizes, &red_sizes);
+  const std::vector<std::string> kept = open_loops(w, kept_sizes);
+  // Start from the first element of the reduced range, index 0.
+  std::vector<std::string> zeros(red_sizes.size(), w.index(0));
+  Scalar first = w.convert(eval.value_at(r.self, merge(r, kept, zeros)), r.acc);
+  std::vector<Scalar> carried;
+  const std::vector<std::string> red = open_carry(w, red_sizes, {first, w.int_constant(DType::i64, 0)}, &carried);
+  Scalar x = w.convert(eval.value_at(r.self, merge(r, kept, red)), r.acc);
+  // The position in the reduced dims, row-major.
+  Scalar pos = w.int_constant(DType::i64, 0);
+  for (size_t j = 0; j < red.size(); ++j) {
+    Scalar size = w.int_constant(DType::i64, red_sizes[j]);
+    Scalar scaled = w.op("arith.muli " + pos.ssa + ", " + size.ssa + " : i64", DType::i64);
+    pos = w.op("arith.addi " + scaled.ssa + ", " + w.index_to_i64(red[j]).ssa + " : i64", DType::i64);
+  }
+  const Scalar& best = carried[0];
+  const bool max = r.combine == Combine::max;
+  const std::string ty = " : " + register_type(r.acc);
+  Scalar take;
+  if (is_floating(r.acc)) {
+    take = w.op(std::string("arith.cmpf ") + (max ? "ogt, " : "olt, ") + x.ssa + ", " + best.ssa + ty, DType::b8);
+    Scalar x_nan = w.op("arith.cmpf uno, " + x.ssa + ", " + x.ssa + ty, DType::b8);
+    Scalar best_num = w.op("arith.cmpf ord, " + best.ssa + ", " + best.ssa + ty, DType::b8);
+    Scalar nan_first = w.op("arith.andi " + x_nan.ssa + ", " + best_num.ssa + " : i1", DType::b8);
+    take = w.op("arith.ori " + take.ssa + ", " + nan_first.ssa + " : i1", DType::b8);
+  } else {
+    const bool u = r.acc == DType::u8 || r.acc == DType::b8;
+    const std::string pred = std::string(u ? "u" : "s") + (max ? "gt" : "lt");
+    take = w.op("arith.cmpi " + pred + ", " + x.ssa + ", " + best.ssa + ty, DType::b8);
+  }
+  std::vector<Scalar> result =
+      close_carry(w, red_sizes, {w.select(take, x, best), w.select(take, pos, carried[1])});
+  eval.clear_cache();
+  const std::vector<std::string> o = out_index(w, r, merge(r, kept, zeros));
+  if (r.values) w.store(result[0], *b.output(r.values), o);
+  if (r.indices) w.store(result[1], *b.output(r.indices), o);
+  close_loops(w, kept_sizes);
+}
+
+}  // namespace
+
+void emit_reduction(KernelBuilder& b, const ir::Node& node) {
+  for (const ir::Value* v : b.group().outputs)
+    WICK_ASSERT(v->node() == &node, "a reduction group writes only the reduction's results");
+  const Reduction r = describe(b, node);
+  if (r.with_index) return emit_with_index(b, r);
+  if (innermost_dim_kept(b, r) && opmath_dtype(static_dtype(r.values)) == static_dtype(r.values))
+    return emit_in_place(b, r);
+  emit_carried(b, r);
+}
+
+}  // namespace wick::codegen

@@ -1,0 +1,100 @@
+// Text emission of one MLIR kernel function: fresh SSA names, indented lines,
+// constants hoisted into the entry block (so every region sees them), typed
+// scalar values with conversions between wick dtypes, memref loads and
+// stores, and scf loops. Kernel generators speak in these terms and never
+// format MLIR by hand beyond single ops.
+//
+// Register forms: bool is i1, u8 is i8 treated as unsigned; in memory both
+// are one byte (i8).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "codegen/kernel_gen.h"
+
+namespace wick::codegen {
+
+std::string storage_type(DType t);   // element type in memory
+std::string register_type(DType t);  // element type of a loaded value
+// The dtype arithmetic runs in: f16 and bf16 widen to f32, as torch's CPU
+// kernels do.
+DType opmath_dtype(DType t);
+int bit_width(DType t);
+std::string memref_type(const TensorLayout& layout);  // memref<4x16xf32, strided<[16, 1], offset: ?>>
+
+// A value in a register, with the dtype it represents.
+struct Scalar {
+  std::string ssa;
+  DType dtype = DType::f32;
+};
+
+// A memref argument of the kernel.
+struct MemRef {
+  std::string ssa;
+  TensorLayout layout;
+  std::string type;  // memref_type(layout)
+};
+
+class MlirWriter {
+ public:
+  std::string fresh(const char* hint = "v");
+  void line(const std::string& text);
+  // `%r = <op>` on one line; returns %r.
+  std::string op(const std::string& text);
+  Scalar op(const std::string& text, DType result);
+
+  // Constants, hoisted and shared.
+  std::string index(int64_t v);
+  Scalar float_constant(DType t, double v);  // t is f32 or f64
+  Scalar int_constant(DType t, int64_t v);   // integer dtypes; b8 gives i1
+  Scalar bool_constant(bool v);
+  // `v` (given as a double, or exactly as an int64 when `is_int`) in dtype t.
+  Scalar number(DType t, double v, int64_t i, bool is_int);
+
+  // Conversions: `to` may be any dtype; b8 means nonzero.
+  Scalar convert(const Scalar& v, DType to);
+  Scalar to_bool(const Scalar& v) { return convert(v, DType::b8); }
+  Scalar index_to_i64(const std::string& index_value);
+  std::string i64_to_index(const Scalar& v);
+
+  Scalar load(const MemRef& m, const std::vector<std::string>& idx);
+  // Converts `v` to the memref's dtype and stores it.
+  void store(const Scalar& v, const MemRef& m, const std::vector<std::string>& idx);
+  Scalar select(const Scalar& cond, const Scalar& a, const Scalar& b);
+
+  // `for %i = 0 to n` with no carried values; returns %i.
+  std::string begin_for(int64_t n);
+  std::string begin_for(int64_t lower, int64_t upper);
+  // With carried values: `carried` receives the region's names for them.
+  std::string begin_for(int64_t lower, int64_t upper, const std::vector<Scalar>& init,
+                        std::vector<Scalar>* carried);
+  // Closes the innermost loop; yields `next` when the loop carries values
+  // and returns the loop's results.
+  std::vector<Scalar> end_for(const std::vector<Scalar>& next = {});
+  // scf.if without results; else_ opens the else region.
+  void begin_if(const Scalar& cond);
+  void begin_else();
+  void end_if();
+
+  // The whole module text: one function with `params` ("%a0: memref<...>").
+  std::string module(const std::string& name, const std::vector<std::string>& params) const;
+
+ private:
+  std::string constant(const std::string& literal, const std::string& type);
+
+  struct Loop {
+    std::vector<Scalar> results;
+    std::vector<DType> types;
+  };
+  int next_id_ = 0;
+  int depth_ = 1;
+  std::string constants_;
+  std::string body_;
+  std::map<std::string, std::string> constant_names_;
+  std::vector<Loop> loops_;
+};
+
+}  // namespace wick::codegen

@@ -1,0 +1,532 @@
+#include "codegen/plan_builder.h"
+
+#include <map>
+#include <set>
+
+#include "codegen/content_hash.h"
+#include "codegen/view_layout.h"
+#include "ir/constant_value.h"
+#include "ir/op_table.h"
+#include "ir/printer.h"
+
+namespace wick::codegen {
+namespace {
+
+using ir::Node;
+using ir::Value;
+using rt::Instr;
+using rt::Op;
+using rt::Slot;
+
+rt::ScalarType scalar_type_of(const ir::Type& t) {
+  switch (t.kind()) {
+    case ir::TypeKind::Int: return rt::ScalarType::int_;
+    case ir::TypeKind::Float: return rt::ScalarType::float_;
+    case ir::TypeKind::Bool: return rt::ScalarType::bool_;
+    case ir::TypeKind::Str: return rt::ScalarType::str;
+    default: return rt::ScalarType::none;
+  }
+}
+
+class PlanBuilder {
+ public:
+  BuiltPlan build(const ir::Graph& g) {
+    for (const Value* v : g.inputs()) {
+      const ir::Type& t = *v->type();
+      if (!t.is_tensor() || !t.fully_static())
+        throw Error("input %" + v->name() + " of @" + g.name() + " must be a tensor of known dtype and shape, got " +
+                    t.str());
+      Slot s = slot(v);
+      out_.plan.inputs.push_back(s);
+      out_.plan.input_specs.push_back({*t.dtype(), t.static_sizes()});
+      layouts_[v] = contiguous(t);
+    }
+    block(g.block(), out_.plan.body);
+    if (!unsupported_.empty()) {
+      std::string msg = std::to_string(unsupported_.size()) + " op" + (unsupported_.size() == 1 ? " has" : "s have") +
+                        " no CPU lowering yet:";
+      for (const std::string& u : unsupported_) msg += "\n  " + u;
+      throw Error(msg);
+    }
+    for (const Value* v : g.outputs()) {
+      if (!v->type()->is_tensor()) throw Error("@" + g.name() + " returns a " + v->type()->str() + "; only tensors are supported");
+      out_.plan.outputs.push_back(slot(v));
+    }
+    out_.plan.num_slots = next_slot_;
+    return std::move(out_);
+  }
+
+ private:
+  // ---- slots and layouts ----
+  Slot slot(const Value* v) {
+    auto it = slots_.find(v);
+    if (it != slots_.end()) return it->second;
+    return slots_[v] = next_slot_++;
+  }
+  Slot fresh() { return next_slot_++; }
+
+  static StridedLayout contiguous(const ir::Type& t) {
+    StridedLayout l;
+    l.sizes = t.static_sizes();
+    l.strides = contiguous_strides(l.sizes);
+    return l;
+  }
+
+  TensorLayout tensor_layout(const Value* v) {
+    auto it = layouts_.find(v);
+    // A value whose producer could not be lowered (already reported) is
+    // taken as contiguous so that the rest of the graph can be checked too.
+    if (it == layouts_.end()) {
+      WICK_ASSERT(!unsupported_.empty(), "no layout for %" + v->name());
+      it = layouts_.emplace(v, contiguous(*v->type())).first;
+    }
+    return TensorLayout{*v->type()->dtype(), it->second.sizes, it->second.strides};
+  }
+
+  void note_unsupported(const Node* n, const std::string& why) {
+    std::string where = n->source_location().known() ? n->source_location().str() + ": " : std::string();
+    std::string entry = where + n->kind() + (why.empty() ? "" : " (" + why + ")");
+    if (seen_.insert(entry).second) unsupported_.push_back(entry);
+  }
+
+  void require_static(const Node* n) {
+    for (const Value* v : n->outputs())
+      if (v->type()->is_tensor() && !v->type()->fully_static())
+        throw n->error("the shape of its result is not known at compile time: " + v->type()->str());
+  }
+
+  // ---- blocks and nodes ----
+  void block(const ir::Block* b, rt::Block& out) {
+    rt::Block* saved = current_;
+    current_ = &out;
+    for (const Node* n : *b) node(n);
+    current_ = saved;
+  }
+
+  Instr& emit(Op op) {
+    current_->instrs.emplace_back();
+    current_->instrs.back().op = op;
+    return current_->instrs.back();
+  }
+
+  void node(const Node* n) {
+    const ir::OpDef& op = n->op();
+    switch (op.lowering) {
+      case ir::Lowering::data: return data(n);
+      case ir::Lowering::pointwise:
+      case ir::Lowering::reduction:
+      case ir::Lowering::movement: return kernel(n);
+      case ir::Lowering::view: return view(n);
+      case ir::Lowering::extern_call: return extern_call(n);
+      case ir::Lowering::scalar: return scalar(n);
+      case ir::Lowering::control: return control(n);
+      default: return note_unsupported(n, "not decomposed");
+    }
+  }
+
+  void data(const Node* n) {
+    const std::string& k = n->kind();
+    if (k == "prim::Param") {
+      const std::string& name = std::get<std::string>(*n->attrs().find("name"));
+      out_.plan.tensors.emplace_back(slot(n->output()), name);
+      layouts_[n->output()] = contiguous(*n->output()->type());
+      return;
+    }
+    if (k == "prim::Constant") {
+      const ir::Type& t = *n->output()->type();
+      const ir::AttrValue& v = *n->attrs().find("value");
+      rt::ScalarType st = scalar_type_of(t);
+      if (st == rt::ScalarType::none) return;  // None, lists, devices: read at compile time
+      Instr& in = emit(Op::constant);
+      in.scalar = st;
+      in.outputs = {slot(n->output())};
+      if (auto* i = std::get_if<int64_t>(&v)) in.ints = {*i};
+      if (auto* b = std::get_if<bool>(&v)) in.ints = {*b ? 1 : 0};
+      if (auto* d = std::get_if<double>(&v)) in.floats = {*d};
+      if (auto* s = std::get_if<std::string>(&v)) in.text = *s;
+      return;
+    }
+    if (k == "prim::ListConstruct") return;  // consumed by the op it feeds
+    if (k == "prim::Uninitialized") return;
+    note_unsupported(n, "tuples and lists are not supported at run time");
+  }
+
+  // Inputs of a kernel: tensors and non-constant scalars, in first-use order.
+  void add_kernel_inputs(const Node* n, KernelGroup& g, std::set<const Value*>& seen) {
+    for (const Value* v : n->inputs()) {
+      if (v->node()->is("prim::ListConstruct")) {
+        if (std::find(g.nodes.begin(), g.nodes.end(), v->node()) == g.nodes.end())
+          g.nodes.insert(g.nodes.begin(), v->node());
+        add_kernel_inputs(v->node(), g, seen);
+        continue;
+      }
+      if (ir::constant_attr(v) || ir::is_none(v)) continue;
+      if (!seen.insert(v).second) continue;
+      const ir::Type& t = *v->type();
+      if (t.is_tensor()) {
+        g.inputs.push_back(v);
+        g.input_layouts.push_back(tensor_layout(v));
+      } else if (t.kind() == ir::TypeKind::Int || t.kind() == ir::TypeKind::Float || t.kind() == ir::TypeKind::Bool) {
+        g.inputs.push_back(v);
+        g.input_layouts.push_back(TensorLayout{});
+      }
+    }
+  }
+
+  int kernel_index(GeneratedKernel k) {
+    auto it = kernel_by_text_.find(k.mlir);
+    if (it != kernel_by_text_.end()) return it->second;
+    int index = static_cast<int>(out_.kernels.size());
+    out_.plan.kernels.push_back(k.name);
+    out_.kernels.push_back(std::move(k));
+    kernel_by_text_[out_.kernels.back().mlir] = index;
+    return index;
+  }
+
+  // Kernel names are derived from the kernel's text, so equal kernels share
+  // compiled code across graphs and processes.
+  static std::string kernel_name(const Node* n, const std::string& hash) {
+    std::string base = n->op().schema.name;
+    for (char& c : base)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return "wick_" + base + "_" + hash;
+  }
+
+  void kernel(const Node* n) {
+    if (!can_generate(*n)) return note_unsupported(n, "no kernel generator");
+    require_static(n);
+    KernelGroup g;
+    g.nodes.push_back(n);
+    std::set<const Value*> seen;
+    add_kernel_inputs(n, g, seen);
+    for (const Value* o : n->outputs()) g.outputs.push_back(o);
+    // Generate once under a provisional name, then name it by its text.
+    GeneratedKernel k = generate_kernel(g, "k");
+    k = generate_kernel(g, kernel_name(n, hash128(k.mlir).hex().substr(0, 16)));
+    for (const Value* o : n->outputs()) {
+      Instr& a = emit(Op::alloc);
+      a.outputs = {slot(o)};
+      a.dtype = *o->type()->dtype();
+      a.ints = o->type()->static_sizes();
+      layouts_[o] = contiguous(*o->type());
+    }
+    const bool has_status = k.status_arg >= 0;
+    Slot status = -1;
+    if (has_status) {
+      // Gathers report an out-of-range index through a flag the executor checks.
+      status = fresh();
+      Instr& a = emit(Op::alloc);
+      a.outputs = {status};
+      a.dtype = DType::i64;
+    }
+    Instr& in = emit(Op::kernel);
+    in.index = kernel_index(std::move(k));
+    in.text = n->kind();
+    for (const Value* v : g.inputs) in.inputs.push_back(slot(v));
+    for (const Value* o : g.outputs) in.outputs.push_back(slot(o));
+    if (has_status) {
+      in.outputs.push_back(status);
+      in.ints = {1};
+    }
+  }
+
+  // A contiguous copy of `v`, for views that cannot restride it.
+  const Value* copy_to_contiguous(const Value* v, Slot target, const Node* at) {
+    TensorLayout src = tensor_layout(v);
+    GeneratedKernel k = generate_copy(src, "k");
+    k = generate_copy(src, "wick_copy_" + hash128(k.mlir).hex().substr(0, 16));
+    Instr& a = emit(Op::alloc);
+    a.outputs = {target};
+    a.dtype = src.dtype;
+    a.ints = src.sizes;
+    Instr& in = emit(Op::kernel);
+    in.index = kernel_index(std::move(k));
+    in.text = at->kind();
+    in.inputs = {slot(v)};
+    in.outputs = {target};
+    return v;
+  }
+
+  void view(const Node* n) {
+    require_static(n);
+    const std::string& name = n->op().schema.name;
+    if (name == "split" || name == "chunk" || name == "broadcast_tensors")
+      return note_unsupported(n, "its list result was not unpacked");
+    const Value* x = n->input(0);
+    const Value* out = n->output();
+    TensorLayout source_layout = tensor_layout(x);
+    StridedLayout in{source_layout.sizes, source_layout.strides, 0};
+    if (name == "select" && !ir::constant_int(n->input(2))) {
+      // A run-time index (a loop counter): the executor restrides.
+      Instr& s = emit(Op::select);
+      s.inputs = {slot(x), slot(n->input(2))};
+      s.outputs = {slot(out)};
+      int64_t rank = static_cast<int64_t>(in.sizes.size());
+      int64_t d = *ir::constant_int(n->input(1));
+      s.ints = {d < 0 ? d + rank : d};
+      s.text = n->kind();
+      StridedLayout l;
+      l.sizes = out->type()->static_sizes();
+      l.strides = in.strides;
+      l.strides.erase(l.strides.begin() + s.ints[0]);
+      layouts_[out] = l;
+      return;
+    }
+    auto l = view_layout(*n, in);
+    Slot source = slot(x);
+    if (!l) {
+      // Restriding is impossible: copy to contiguous memory, then view that.
+      Slot tmp = fresh();
+      copy_to_contiguous(x, tmp, n);
+      StridedLayout c;
+      c.sizes = in.sizes;
+      c.strides = contiguous_strides(in.sizes);
+      l = view_layout(*n, c);
+      if (!l) return note_unsupported(n, "view of a copy failed");
+      source = tmp;
+    }
+    Instr& v = emit(Op::view);
+    v.inputs = {source};
+    v.outputs = {slot(out)};
+    v.ints.push_back(static_cast<int64_t>(l->sizes.size()));
+    v.ints.insert(v.ints.end(), l->sizes.begin(), l->sizes.end());
+    v.ints.insert(v.ints.end(), l->strides.begin(), l->strides.end());
+    v.ints.push_back(l->offset);
+    layouts_[out] = *l;
+  }
+
+  // ---- extern calls ----
+  std::vector<int64_t> ints_of(const Node* n, size_t i, size_t count) {
+    const Value* v = n->input(i);
+    std::vector<int64_t> values;
+    if (auto l = ir::constant_int_list(v)) values = *l;
+    else if (auto one = ir::constant_int(v)) values = {*one};
+    else throw n->error("argument " + n->op().schema.args[i].name + " must be a constant");
+    if (values.size() == 1 && count > 1) values.assign(count, values[0]);
+    if (values.empty() && count > 0) return {};
+    if (values.size() != count)
+      throw n->error("argument " + n->op().schema.args[i].name + " needs " + std::to_string(count) + " values");
+    return values;
+  }
+  int64_t int_of(const Node* n, size_t i) {
+    auto v = ir::constant_int(n->input(i));
+    if (!v) {
+      if (auto b = ir::constant_bool(n->input(i))) return *b ? 1 : 0;
+      throw n->error("argument " + n->op().schema.args[i].name + " must be a constant");
+    }
+    return *v;
+  }
+  double float_of(const Node* n, size_t i) {
+    auto v = ir::constant_double(n->input(i));
+    if (!v) throw n->error("argument " + n->op().schema.args[i].name + " must be a constant");
+    return *v;
+  }
+
+  void extern_call(const Node* n) {
+    require_static(n);
+    const std::string& name = n->op().schema.name;
+    for (const Value* v : n->inputs())
+      if (v->type()->is_tensor() && *v->type()->dtype() != DType::f32)
+        return note_unsupported(n, "only float32 is supported, got " + std::string(dtype_name(*v->type()->dtype())));
+    auto tensor_slot = [&](size_t i) -> Slot { return ir::is_none(n->input(i)) ? -1 : slot(n->input(i)); };
+    Instr in;
+    in.op = Op::extern_call;
+    in.text = n->kind();
+    if (name == "matmul" || name == "mm" || name == "bmm") {
+      in.index = static_cast<int32_t>(rt::ExternOp::matmul);
+      in.inputs = {tensor_slot(0), tensor_slot(1)};
+    } else if (name == "linear") {
+      in.index = static_cast<int32_t>(rt::ExternOp::linear);
+      in.inputs = {tensor_slot(0), tensor_slot(1), tensor_slot(2)};
+    } else if (name == "addmm") {
+      in.index = static_cast<int32_t>(rt::ExternOp::addmm);
+      in.inputs = {tensor_slot(0), tensor_slot(1), tensor_slot(2)};
+      in.floats = {float_of(n, 3), float_of(n, 4)};
+    } else if (name == "conv1d" || name == "conv2d") {
+      const size_t k = name == "conv1d" ? 1 : 2;
+      in.index = static_cast<int32_t>(k == 1 ? rt::ExternOp::conv1d : rt::ExternOp::conv2d);
+      in.inputs = {tensor_slot(0), tensor_slot(1), tensor_slot(2)};
+      for (size_t i : {3, 4, 5}) {
+        auto v = ints_of(n, i, k);
+        in.ints.insert(in.ints.end(), v.begin(), v.end());
+      }
+      in.ints.push_back(int_of(n, 6));
+    } else if (name == "max_pool2d") {
+      in.index = static_cast<int32_t>(rt::ExternOp::max_pool2d);
+      in.inputs = {tensor_slot(0)};
+      auto kernel = ints_of(n, 1, 2);
+      auto stride = ints_of(n, 2, 2);
+      if (stride.empty()) stride = kernel;
+      for (auto v : {kernel, stride, ints_of(n, 3, 2), ints_of(n, 4, 2)}) in.ints.insert(in.ints.end(), v.begin(), v.end());
+      in.ints.push_back(int_of(n, 5));
+    } else if (name == "avg_pool2d") {
+      in.index = static_cast<int32_t>(rt::ExternOp::avg_pool2d);
+      in.inputs = {tensor_slot(0)};
+      auto kernel = ints_of(n, 1, 2);
+      auto stride = ints_of(n, 2, 2);
+      if (stride.empty()) stride = kernel;
+      for (auto v : {kernel, stride, ints_of(n, 3, 2)}) in.ints.insert(in.ints.end(), v.begin(), v.end());
+      in.ints.push_back(int_of(n, 4));
+      in.ints.push_back(int_of(n, 5));
+      in.ints.push_back(ir::is_none(n->input(6)) ? 0 : int_of(n, 6));
+    } else if (name == "adaptive_avg_pool2d") {
+      in.index = static_cast<int32_t>(rt::ExternOp::adaptive_avg_pool2d);
+      in.inputs = {tensor_slot(0)};
+      in.ints = ints_of(n, 1, 2);
+    } else {
+      return note_unsupported(n, "no extern kernel");
+    }
+    const Value* o = n->output();
+    Instr& a = emit(Op::alloc);
+    a.outputs = {slot(o)};
+    a.dtype = *o->type()->dtype();
+    a.ints = o->type()->static_sizes();
+    layouts_[o] = contiguous(*o->type());
+    in.outputs = {slot(o)};
+    current_->instrs.push_back(std::move(in));
+  }
+
+  // ---- scalars ----
+  void scalar(const Node* n) {
+    const std::string& k = n->kind();
+    static const std::map<std::string, rt::ScalarOp> ops = {
+        {"aten::add.int", rt::ScalarOp::add_int},        {"aten::sub.int", rt::ScalarOp::sub_int},
+        {"aten::mul.int", rt::ScalarOp::mul_int},        {"aten::floordiv.int", rt::ScalarOp::floordiv_int},
+        {"aten::remainder.int", rt::ScalarOp::remainder_int}, {"aten::neg.int", rt::ScalarOp::neg_int},
+        {"aten::add.float", rt::ScalarOp::add_float},    {"aten::sub.float", rt::ScalarOp::sub_float},
+        {"aten::mul.float", rt::ScalarOp::mul_float},    {"aten::div.float", rt::ScalarOp::div_float},
+        {"aten::neg.float", rt::ScalarOp::neg_float},    {"aten::__not__", rt::ScalarOp::not_},
+        {"aten::__and__.bool", rt::ScalarOp::and_},      {"aten::__or__.bool", rt::ScalarOp::or_},
+        {"aten::Float.int", rt::ScalarOp::int_to_float}, {"aten::Int.float", rt::ScalarOp::float_to_int},
+        {"aten::Bool.int", rt::ScalarOp::to_bool},       {"aten::Bool.float", rt::ScalarOp::to_bool},
+        {"aten::size.int", rt::ScalarOp::size},          {"prim::max.int", rt::ScalarOp::max_int},
+        {"prim::min.int", rt::ScalarOp::min_int},        {"aten::__derive_index", rt::ScalarOp::derive_index},
+    };
+    if (k == "aten::Int.Tensor" || k == "aten::Float.Tensor" || k == "aten::Bool.Tensor") {
+      Instr& in = emit(Op::item);
+      in.index = k == "aten::Int.Tensor" ? 0 : k == "aten::Float.Tensor" ? 1 : 2;
+      in.inputs = {slot(n->input(0))};
+      in.outputs = {slot(n->output())};
+      return;
+    }
+    if (k == "prim::NumToTensor.Scalar" || k == "prim::NumToTensor.bool") {
+      require_static(n);
+      Instr& in = emit(Op::to_tensor);
+      in.dtype = *n->output()->type()->dtype();
+      in.inputs = {slot(n->input(0))};
+      in.outputs = {slot(n->output())};
+      layouts_[n->output()] = contiguous(*n->output()->type());
+      return;
+    }
+    if (k == "aten::format") return;  // only feeds exception messages
+    auto it = ops.find(k);
+    rt::ScalarOp op{};
+    if (it != ops.end()) {
+      op = it->second;
+    } else {
+      // Comparisons of any numbers.
+      const std::string& name = n->op().schema.name;
+      static const std::map<std::string, rt::ScalarOp> cmp = {{"eq", rt::ScalarOp::eq}, {"ne", rt::ScalarOp::ne},
+                                                              {"lt", rt::ScalarOp::lt}, {"le", rt::ScalarOp::le},
+                                                              {"gt", rt::ScalarOp::gt}, {"ge", rt::ScalarOp::ge}};
+      auto c = cmp.find(name);
+      if (c == cmp.end() || n->op().schema.overload == "str" || n->op().schema.overload == "int_list")
+        return note_unsupported(n, "scalar op not supported at run time");
+      op = c->second;
+    }
+    Instr& in = emit(Op::scalar);
+    in.index = static_cast<int32_t>(op);
+    for (const Value* v : n->inputs()) in.inputs.push_back(slot(v));
+    in.outputs = {slot(n->output())};
+    in.text = k;
+  }
+
+  // ---- control flow ----
+  // Block results and loop-carried tensors are contiguous, so that a value
+  // has one layout whichever branch or iteration produced it.
+  Slot contiguous_result(const Value* v) {
+    if (!v->type()->is_tensor()) return slot(v);
+    auto it = layouts_.find(v);
+    if (it == layouts_.end() || is_contiguous(it->second.sizes, it->second.strides)) return slot(v);
+    Slot tmp = fresh();
+    copy_to_contiguous(v, tmp, v->node());
+    return tmp;
+  }
+
+  void control(const Node* n) {
+    if (n->is("prim::RaiseException")) {
+      Instr& in = emit(Op::raise);
+      const ir::AttrValue* msg = ir::constant_attr(n->input(0));
+      if (msg && std::holds_alternative<std::string>(*msg)) {
+        in.text = std::get<std::string>(*msg);
+      } else if (n->input(0)->node()->is("aten::format")) {
+        const ir::AttrValue* fmt = ir::constant_attr(n->input(0)->node()->input(0));
+        in.text = fmt && std::holds_alternative<std::string>(*fmt) ? std::get<std::string>(*fmt) : "exception";
+      } else {
+        in.text = "exception";
+      }
+      if (n->source_location().known()) in.text += " (raised at " + n->source_location().str() + ")";
+      return;
+    }
+    require_static(n);
+    if (n->is("prim::If")) {
+      Instr in;
+      in.op = Op::if_;
+      in.inputs = {slot(n->input(0))};
+      in.blocks.resize(2);
+      for (int i = 0; i < 2; ++i) {
+        block(n->block(i), in.blocks[i]);
+        rt::Block* saved = current_;
+        current_ = &in.blocks[i];
+        for (const Value* r : n->block(i)->results()) in.blocks[i].results.push_back(contiguous_result(r));
+        current_ = saved;
+      }
+      for (const Value* o : n->outputs()) {
+        in.outputs.push_back(slot(o));
+        if (o->type()->is_tensor()) layouts_[o] = contiguous(*o->type());
+      }
+      current_->instrs.push_back(std::move(in));
+      return;
+    }
+    if (n->is("prim::Loop")) {
+      Instr in;
+      in.op = Op::loop;
+      in.inputs = {slot(n->input(0)), slot(n->input(1))};
+      for (size_t i = 2; i < n->num_inputs(); ++i) in.inputs.push_back(contiguous_result(n->input(i)));
+      const ir::Block* body = n->block(0);
+      in.blocks.resize(1);
+      rt::Block& b = in.blocks[0];
+      for (const Value* p : body->params()) {
+        b.params.push_back(slot(p));
+        if (p->type()->is_tensor()) layouts_[p] = contiguous(*p->type());
+      }
+      block(body, b);
+      rt::Block* saved = current_;
+      current_ = &b;
+      for (const Value* r : body->results()) b.results.push_back(contiguous_result(r));
+      current_ = saved;
+      for (const Value* o : n->outputs()) {
+        in.outputs.push_back(slot(o));
+        if (o->type()->is_tensor()) layouts_[o] = contiguous(*o->type());
+      }
+      current_->instrs.push_back(std::move(in));
+      return;
+    }
+    note_unsupported(n, "");
+  }
+
+  BuiltPlan out_;
+  rt::Block* current_ = nullptr;
+  std::map<const Value*, Slot> slots_;
+  std::map<const Value*, StridedLayout> layouts_;
+  std::map<std::string, int> kernel_by_text_;
+  std::vector<std::string> unsupported_;
+  std::set<std::string> seen_;
+  Slot next_slot_ = 0;
+};
+
+}  // namespace
+
+BuiltPlan build_plan(const ir::Graph& graph) { return PlanBuilder().build(graph); }
+
+}  // namespace wick::codegen

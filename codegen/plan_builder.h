@@ -1,0 +1,26 @@
+// Plan building: turns a graph whose types are fully static (after the pass
+// pipeline specialized it to an input signature) into a runtime Plan and the
+// kernels it calls. Pointwise, reduction and data-movement ops become
+// generated kernels, views become restriding instructions with layouts
+// computed here, GEMM/convolution/pooling become extern calls, and the
+// remaining scalar ops and If/Loop nodes become executor instructions.
+// Every op that cannot be lowered is reported in one error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codegen/kernel_gen.h"
+#include "ir/graph.h"
+#include "runtime/plan.h"
+
+namespace wick::codegen {
+
+struct BuiltPlan {
+  rt::Plan plan;
+  std::vector<GeneratedKernel> kernels;  // parallel to plan.kernels
+};
+
+BuiltPlan build_plan(const ir::Graph& graph);
+
+}  // namespace wick::codegen

@@ -1,0 +1,154 @@
+// The expression functions that take more than one MLIR op: pow, floordiv
+// and mod, written to match torch's CPU kernels (Python floor semantics;
+// special exponents as torch specializes them). Integer division never
+// traps: a zero divisor gives 0 and -1 is handled without dividing, since
+// torch raises on the first and x86 faults on INT_MIN / -1.
+#include <cmath>
+
+#include "codegen/pointwise_eval.h"
+#include "support/error.h"
+
+namespace wick::codegen {
+
+namespace {
+
+std::string operands(const Scalar& a, const Scalar& b) {
+  return " " + a.ssa + ", " + b.ssa + " : " + register_type(a.dtype);
+}
+
+}  // namespace
+
+Scalar PointwiseEval::pow(const Operand& base, const Operand& exponent, DType t) {
+  Scalar x = in(base, t);
+  if (!is_floating(t)) return int_pow(x, in(exponent, t));
+  const std::string ty = register_type(t);
+  if (exponent.kind == Operand::Kind::number) {
+    // torch computes these exponents without pow.
+    const double e = exponent.is_int ? static_cast<double>(exponent.integer) : exponent.number;
+    auto mul = [&](const Scalar& a, const Scalar& b) { return w_.op("arith.mulf" + operands(a, b), t); };
+    auto recip = [&](const Scalar& a) { return w_.op("arith.divf" + operands(w_.number(t, 1, 1, true), a), t); };
+    if (e == 1) return x;
+    if (e == 2) return mul(x, x);
+    if (e == 3) return mul(mul(x, x), x);
+    if (e == 0.5) return w_.op("math.sqrt " + x.ssa + " : " + ty, t);
+    if (e == -0.5) return w_.op("math.rsqrt " + x.ssa + " : " + ty, t);
+    if (e == -1) return recip(x);
+    if (e == -2) return recip(mul(x, x));
+  }
+  Scalar y = in(exponent, t);
+  return w_.op("math.powf" + operands(x, y), t);
+}
+
+// Square and multiply over the exponent's bits.
+Scalar PointwiseEval::int_pow(const Scalar& base, const Scalar& exponent) {
+  const DType t = base.dtype;
+  WICK_ASSERT(t != DType::b8, "pow of bools");
+  const std::string ty = register_type(t);
+  Scalar one = w_.int_constant(t, 1);
+  std::vector<Scalar> carried;
+  w_.begin_for(0, bit_width(t), {one, base, exponent}, &carried);
+  const Scalar& acc = carried[0];
+  const Scalar& b = carried[1];
+  const Scalar& e = carried[2];
+  Scalar bit = w_.op("arith.andi" + operands(e, one), t);
+  Scalar odd = w_.op("arith.cmpi ne," + operands(bit, w_.int_constant(t, 0)), DType::b8);
+  Scalar times = w_.op("arith.muli" + operands(acc, b), t);
+  Scalar next_acc = w_.select(odd, times, acc);
+  Scalar next_b = w_.op("arith.muli" + operands(b, b), t);
+  Scalar next_e = w_.op("arith.shrui" + operands(e, one), t);
+  Scalar result = w_.end_for({next_acc, next_b, next_e})[0];
+  if (t == DType::u8) return result;
+  // Negative exponents: 1 and -1 keep a value, every other base gives 0.
+  Scalar zero = w_.int_constant(t, 0);
+  Scalar minus_one = w_.int_constant(t, -1);
+  Scalar negative = w_.op("arith.cmpi slt," + operands(exponent, zero), DType::b8);
+  Scalar base_one = w_.op("arith.cmpi eq," + operands(base, one), DType::b8);
+  Scalar base_minus_one = w_.op("arith.cmpi eq," + operands(base, minus_one), DType::b8);
+  Scalar odd_exp = w_.op("arith.cmpi ne," + operands(w_.op("arith.andi" + operands(exponent, one), t), zero), DType::b8);
+  Scalar sign = w_.select(odd_exp, minus_one, one);
+  Scalar neg_result = w_.select(base_one, one, w_.select(base_minus_one, sign, zero));
+  return w_.select(negative, neg_result, result);
+}
+
+Scalar PointwiseEval::floordiv(const Scalar& a, const Scalar& b) {
+  const DType t = a.dtype;
+  WICK_ASSERT(t != DType::b8, "floor division of bools");
+  if (is_floating(t)) {
+    // torch's div_floor_floating.
+    Scalar zero = w_.number(t, 0, 0, true);
+    Scalar one = w_.number(t, 1, 1, true);
+    Scalar half = w_.number(t, 0.5, 0, false);
+    Scalar quotient = w_.op("arith.divf" + operands(a, b), t);
+    Scalar m = w_.op("arith.remf" + operands(a, b), t);
+    Scalar div = w_.op("arith.divf" + operands(w_.op("arith.subf" + operands(a, m), t), b), t);
+    Scalar m_nonzero = w_.op("arith.cmpf une," + operands(m, zero), DType::b8);
+    Scalar b_neg = w_.op("arith.cmpf olt," + operands(b, zero), DType::b8);
+    Scalar m_neg = w_.op("arith.cmpf olt," + operands(m, zero), DType::b8);
+    Scalar signs_differ = w_.op("arith.xori" + operands(b_neg, m_neg), DType::b8);
+    Scalar adjust = w_.op("arith.andi" + operands(m_nonzero, signs_differ), DType::b8);
+    div = w_.select(adjust, w_.op("arith.subf" + operands(div, one), t), div);
+    Scalar fl = w_.op("math.floor " + div.ssa + " : " + register_type(t), t);
+    Scalar frac = w_.op("arith.subf" + operands(div, fl), t);
+    Scalar round_up = w_.op("arith.cmpf ogt," + operands(frac, half), DType::b8);
+    fl = w_.select(round_up, w_.op("arith.addf" + operands(fl, one), t), fl);
+    Scalar signed_zero = w_.op("math.copysign" + operands(zero, quotient), t);
+    Scalar div_nonzero = w_.op("arith.cmpf une," + operands(div, zero), DType::b8);
+    Scalar r = w_.select(div_nonzero, fl, signed_zero);
+    Scalar b_zero = w_.op("arith.cmpf oeq," + operands(b, zero), DType::b8);
+    return w_.select(b_zero, quotient, r);
+  }
+  Scalar zero = w_.int_constant(t, 0);
+  Scalar one = w_.int_constant(t, 1);
+  Scalar b_zero = w_.op("arith.cmpi eq," + operands(b, zero), DType::b8);
+  if (t == DType::u8) {
+    Scalar safe = w_.select(b_zero, one, b);
+    return w_.select(b_zero, zero, w_.op("arith.divui" + operands(a, safe), t));
+  }
+  Scalar b_minus_one = w_.op("arith.cmpi eq," + operands(b, w_.int_constant(t, -1)), DType::b8);
+  Scalar unsafe = w_.op("arith.ori" + operands(b_zero, b_minus_one), DType::b8);
+  Scalar safe = w_.select(unsafe, one, b);
+  Scalar q = w_.op("arith.divsi" + operands(a, safe), t);
+  Scalar r = w_.op("arith.remsi" + operands(a, safe), t);
+  Scalar r_nonzero = w_.op("arith.cmpi ne," + operands(r, zero), DType::b8);
+  Scalar r_neg = w_.op("arith.cmpi slt," + operands(r, zero), DType::b8);
+  Scalar b_neg = w_.op("arith.cmpi slt," + operands(safe, zero), DType::b8);
+  Scalar adjust = w_.op("arith.andi" + operands(r_nonzero, w_.op("arith.xori" + operands(r_neg, b_neg), DType::b8)),
+                        DType::b8);
+  q = w_.select(adjust, w_.op("arith.subi" + operands(q, one), t), q);
+  q = w_.select(b_minus_one, w_.op("arith.subi" + operands(zero, a), t), q);
+  return w_.select(b_zero, zero, q);
+}
+
+Scalar PointwiseEval::mod(const Scalar& a, const Scalar& b) {
+  const DType t = a.dtype;
+  WICK_ASSERT(t != DType::b8, "remainder of bools");
+  if (is_floating(t)) {
+    Scalar zero = w_.number(t, 0, 0, true);
+    Scalar m = w_.op("arith.remf" + operands(a, b), t);
+    Scalar m_nonzero = w_.op("arith.cmpf une," + operands(m, zero), DType::b8);
+    Scalar b_neg = w_.op("arith.cmpf olt," + operands(b, zero), DType::b8);
+    Scalar m_neg = w_.op("arith.cmpf olt," + operands(m, zero), DType::b8);
+    Scalar adjust = w_.op("arith.andi" + operands(m_nonzero, w_.op("arith.xori" + operands(b_neg, m_neg), DType::b8)),
+                          DType::b8);
+    return w_.select(adjust, w_.op("arith.addf" + operands(m, b), t), m);
+  }
+  Scalar zero = w_.int_constant(t, 0);
+  Scalar one = w_.int_constant(t, 1);
+  Scalar b_zero = w_.op("arith.cmpi eq," + operands(b, zero), DType::b8);
+  if (t == DType::u8) {
+    Scalar safe = w_.select(b_zero, one, b);
+    return w_.select(b_zero, zero, w_.op("arith.remui" + operands(a, safe), t));
+  }
+  Scalar b_minus_one = w_.op("arith.cmpi eq," + operands(b, w_.int_constant(t, -1)), DType::b8);
+  Scalar unsafe = w_.op("arith.ori" + operands(b_zero, b_minus_one), DType::b8);
+  Scalar safe = w_.select(unsafe, one, b);
+  Scalar r = w_.op("arith.remsi" + operands(a, safe), t);
+  Scalar r_nonzero = w_.op("arith.cmpi ne," + operands(r, zero), DType::b8);
+  Scalar r_neg = w_.op("arith.cmpi slt," + operands(r, zero), DType::b8);
+  Scalar b_neg = w_.op("arith.cmpi slt," + operands(safe, zero), DType::b8);
+  Scalar adjust = w_.op("arith.andi" + operands(r_nonzero, w_.op("arith.xori" + operands(r_neg, b_neg), DType::b8)),
+                        DType::b8);
+  return w_.select(adjust, w_.op("arith.addi" + operands(r, safe), t), r);
+}
+
+}  // namespace wick::codegen

@@ -1,0 +1,35 @@
+// Static layouts of views: given the sizes and strides of a view op's input,
+// the sizes, strides and added element offset of its result. Every tensor in
+// a compiled plan has a layout known at compile time (kernels write
+// contiguous results; views restride them), so views cost nothing at run
+// time and kernels are compiled for exact strides.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace wick::codegen {
+
+struct StridedLayout {
+  std::vector<int64_t> sizes;
+  std::vector<int64_t> strides;
+  int64_t offset = 0;  // added to the input's offset, in elements
+};
+
+std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& sizes);
+bool is_contiguous(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides);
+
+// Strides that view `sizes`/`strides` as `shape` without copying, as torch's
+// view() computes them; nullopt when the data would have to move.
+std::optional<std::vector<int64_t>> restride(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
+                                             const std::vector<int64_t>& shape);
+
+// The layout a view node gives its static input layout; nullopt when it
+// needs a copy first (a reshape of data that cannot be restrided), or when a
+// parameter is only known at run time (select with a dynamic index).
+std::optional<StridedLayout> view_layout(const ir::Node& node, const StridedLayout& input);
+
+}  // namespace wick::codegen

@@ -1,0 +1,357 @@
+#include "passes/canonicalize.h"
+
+#include <functional>
+#include <limits>
+
+#include "ir/builder.h"
+#include "ir/constant_value.h"
+#include "ir/op_table.h"
+#include "passes/fold_scalar.h"
+
+namespace wick::passes {
+namespace {
+
+using ir::Node;
+using ir::Value;
+
+class Canonicalizer {
+ public:
+  explicit Canonicalizer(ir::Graph& g) : graph_(g), builder_(g) {}
+
+  bool run() {
+    flatten_outputs();
+    block(graph_.block());
+    return changed_;
+  }
+
+ private:
+  // ---- helpers ----
+  Value* constant_before(Node* at, ir::AttrValue v, ir::TypePtr t) {
+    builder_.set_insertion_point(at);
+    builder_.set_source(at->source_location(), at->source_line());
+    return builder_.constant(std::move(v), std::move(t));
+  }
+
+  void replace(Node* n, const std::vector<Value*>& values) {
+    WICK_ASSERT(values.size() == n->num_outputs(), "replacement count mismatch for " + n->kind());
+    for (size_t i = 0; i < values.size(); ++i) {
+      Value* out = n->output(i);
+      if (out->has_name() && !values[i]->has_name() && values[i]->node()->owning_block()) {
+        std::string name = out->name();
+        out->set_name("");
+        values[i]->set_name(name);
+      }
+      out->replace_all_uses_with(values[i]);
+    }
+    n->destroy();
+    changed_ = true;
+  }
+
+  // Elements of a tuple or list built in the graph, or null.
+  static const std::vector<Value*>* built_elements(const Value* v, const char* construct) {
+    return v->node()->is(construct) ? &v->node()->inputs() : nullptr;
+  }
+
+  // ---- graph outputs ----
+  void flatten_outputs() {
+    ir::Block* top = graph_.block();
+    bool any = false;
+    for (Value* v : top->results()) any |= v->type()->kind() == ir::TypeKind::Tuple;
+    if (!any) return;
+    std::vector<Value*> flat;
+    builder_.set_insertion_point(top->return_node());
+    std::function<void(Value*)> expand = [&](Value* v) {
+      if (v->type()->kind() != ir::TypeKind::Tuple) {
+        flat.push_back(v);
+        return;
+      }
+      if (const auto* e = built_elements(v, "prim::TupleConstruct")) {
+        for (Value* x : *e) expand(x);
+        return;
+      }
+      Node* u = builder_.create("prim::TupleUnpack", {v}, {}, v->type()->elements().size());
+      for (Value* x : u->outputs()) expand(x);
+    };
+    for (Value* v : top->results()) expand(v);
+    top->return_node()->remove_all_inputs();
+    for (Value* v : flat) top->add_result(v);
+    changed_ = true;
+  }
+
+  // ---- nodes ----
+  void block(ir::Block* b) {
+    for (Node* n : *b) {
+      for (ir::Block* inner : n->blocks()) block(inner);
+      node(n);
+    }
+  }
+
+  void node(Node* n) {
+    const std::string& k = n->kind();
+    if (auto v = fold_scalar(*n)) return replace(n, {constant_before(n, *v, n->output()->type())});
+    if (auto v = fold_tensor_to_scalar(*n)) return replace(n, {constant_before(n, *v, constant_type(*v))});
+    if (k == "prim::TupleUnpack") return unpack(n, "prim::TupleConstruct");
+    if (k == "prim::ListUnpack") return unpack_list(n);
+    if (k == "prim::TupleIndex") return tuple_index(n);
+    if (k == "aten::__getitem__.t") return list_getitem(n);
+    if (k == "aten::len.t") return list_len(n);
+    if (k == "aten::list.t") return replace(n, {n->input(0)});
+    if (k == "prim::unchecked_cast") return unchecked_cast(n);
+    if (k == "prim::ListConstruct") return constant_list(n);
+    if (k == "aten::warn") {
+      n->destroy();
+      changed_ = true;
+      return;
+    }
+    if (k == "prim::If") return if_node(n);
+    if (k == "prim::Loop") return loop_node(n);
+    shape_query(n);
+  }
+
+  void unpack(Node* n, const char* construct) {
+    if (const auto* e = built_elements(n->input(0), construct); e && e->size() == n->num_outputs())
+      replace(n, *e);
+  }
+
+  void unpack_list(Node* n) {
+    Value* list = n->input(0);
+    if (const auto* e = built_elements(list, "prim::ListConstruct")) {
+      if (e->size() != n->num_outputs())
+        throw n->error("unpacks a list of " + std::to_string(e->size()) + " into " + std::to_string(n->num_outputs()));
+      return replace(n, *e);
+    }
+    if (auto ints = ir::constant_int_list(list)) {
+      if (ints->size() != n->num_outputs())
+        throw n->error("unpacks a list of " + std::to_string(ints->size()) + " into " + std::to_string(n->num_outputs()));
+      std::vector<Value*> values;
+      for (int64_t i : *ints) values.push_back(constant_before(n, i, ir::Type::int_()));
+      return replace(n, values);
+    }
+    if (split_into_slices(n)) return;
+    broadcast_into_expands(n);
+  }
+
+  // ListUnpack of broadcast_tensors: each tensor expanded to the common shape.
+  void broadcast_into_expands(Node* unpack) {
+    Node* b = unpack->input(0)->node();
+    if (!b->is("aten::broadcast_tensors")) return;
+    const auto* tensors = built_elements(b->input(0), "prim::ListConstruct");
+    const ir::Type& elem = *b->output()->type()->element();
+    if (!tensors || !elem.fully_static()) return;
+    if (tensors->size() != unpack->num_outputs())
+      throw unpack->error("unpacks " + std::to_string(unpack->num_outputs()) + " values from " +
+                          std::to_string(tensors->size()) + " broadcast tensors");
+    builder_.set_insertion_point(unpack);
+    builder_.set_source(b->source_location(), b->source_line());
+    const std::vector<int64_t> shape = elem.static_sizes();
+    std::vector<Value*> out;
+    for (Value* t : *tensors) {
+      if (t->type()->fully_static() && t->type()->static_sizes() == shape) {
+        out.push_back(t);
+        continue;
+      }
+      Value* sizes = builder_.constant_int_list(shape);
+      out.push_back(builder_.op("aten::expand", {t, sizes, builder_.constant_bool(false)}));
+    }
+    replace(unpack, out);
+  }
+
+  // ListUnpack of split/chunk: one slice per part. True when it replaced `unpack`.
+  bool split_into_slices(Node* unpack) {
+    Node* split = unpack->input(0)->node();
+    const std::string& name = split->op().schema.name;
+    if (name != "split" && name != "chunk") return false;
+    const ir::Type& t = *split->input(0)->type();
+    auto dim = ir::constant_int(split->input(2));
+    if (!t.has_rank() || !dim) return false;
+    int64_t d = *dim < 0 ? *dim + t.rank() : *dim;
+    if (d < 0 || d >= t.rank()) return false;
+    const ir::Dim& size = (*t.shape())[d];
+    if (!size.is_static()) return false;
+    const int64_t total = size.value();
+    std::vector<int64_t> parts;
+    if (name == "chunk") {
+      auto chunks = ir::constant_int(split->input(1));
+      if (!chunks || *chunks <= 0) return false;
+      int64_t each = (total + *chunks - 1) / *chunks;
+      for (int64_t start = 0; start < total || (total == 0 && parts.empty()); start += each)
+        parts.push_back(std::min(each, total - start));
+    } else if (auto each = ir::constant_int(split->input(1))) {
+      if (*each <= 0) throw split->error("split_size must be positive");
+      for (int64_t start = 0; start < total; start += *each) parts.push_back(std::min(*each, total - start));
+    } else if (auto sizes = ir::constant_int_list(split->input(1))) {
+      parts = *sizes;
+    } else {
+      return false;
+    }
+    if (parts.size() != unpack->num_outputs())
+      throw unpack->error("unpacks " + std::to_string(unpack->num_outputs()) + " values but " + name + " gives " +
+                          std::to_string(parts.size()));
+    builder_.set_insertion_point(unpack);
+    builder_.set_source(split->source_location(), split->source_line());
+    std::vector<Value*> slices;
+    int64_t start = 0;
+    Value* dim_value = builder_.constant_int(d);
+    Value* one = builder_.constant_int(1);
+    for (int64_t p : parts) {
+      Value* s = builder_.constant_int(start);
+      Value* e = builder_.constant_int(start + p);
+      slices.push_back(builder_.op("aten::slice.Tensor", {split->input(0), dim_value, s, e, one}));
+      start += p;
+    }
+    replace(unpack, slices);
+    return true;
+  }
+
+  void tuple_index(Node* n) {
+    const auto* e = built_elements(n->input(0), "prim::TupleConstruct");
+    auto i = ir::constant_int(n->input(1));
+    if (!e || !i) return;
+    int64_t k = *i < 0 ? *i + static_cast<int64_t>(e->size()) : *i;
+    if (k < 0 || k >= static_cast<int64_t>(e->size())) throw n->error("tuple index out of range");
+    replace(n, {(*e)[static_cast<size_t>(k)]});
+  }
+
+  void list_getitem(Node* n) {
+    auto i = ir::constant_int(n->input(1));
+    if (!i) return;
+    const auto* e = built_elements(n->input(0), "prim::ListConstruct");
+    auto ints = ir::constant_int_list(n->input(0));
+    int64_t size = e ? static_cast<int64_t>(e->size()) : ints ? static_cast<int64_t>(ints->size()) : -1;
+    if (size < 0) return;
+    int64_t k = *i < 0 ? *i + size : *i;
+    if (k < 0 || k >= size) throw n->error("list index " + std::to_string(*i) + " out of range for a list of " + std::to_string(size));
+    if (e) return replace(n, {(*e)[static_cast<size_t>(k)]});
+    replace(n, {constant_before(n, (*ints)[static_cast<size_t>(k)], ir::Type::int_())});
+  }
+
+  void list_len(Node* n) {
+    const auto* e = built_elements(n->input(0), "prim::ListConstruct");
+    auto ints = ir::constant_int_list(n->input(0));
+    if (!e && !ints) return;
+    int64_t len = e ? static_cast<int64_t>(e->size()) : static_cast<int64_t>(ints->size());
+    replace(n, {constant_before(n, len, ir::Type::int_())});
+  }
+
+  void unchecked_cast(Node* n) {
+    Value* x = n->input(0);
+    if (n->output()->type()->accepts(*x->type()) && x->type()->kind() != ir::TypeKind::Optional &&
+        x->type()->kind() != ir::TypeKind::Any)
+      replace(n, {x});
+  }
+
+  // [1, 2, 3] built from constants is one constant.
+  void constant_list(Node* n) {
+    const ir::Type& t = *n->output()->type();
+    if (t.kind() != ir::TypeKind::List) return;
+    const ir::TypeKind elem = t.element()->kind();
+    if (elem == ir::TypeKind::Int) {
+      if (auto ints = ir::constant_int_list(n->output()))
+        replace(n, {constant_before(n, *ints, ir::Type::list(ir::Type::int_()))});
+    } else if (elem == ir::TypeKind::Float) {
+      std::vector<double> values;
+      for (const Value* v : n->inputs()) {
+        const ir::AttrValue* a = ir::constant_attr(v);
+        if (!a || !std::holds_alternative<double>(*a)) return;
+        values.push_back(std::get<double>(*a));
+      }
+      replace(n, {constant_before(n, values, ir::Type::list(ir::Type::float_()))});
+    }
+  }
+
+  void if_node(Node* n) {
+    auto c = ir::constant_bool(n->input(0));
+    if (!c) return;
+    ir::Block* taken = n->block(*c ? 0 : 1);
+    for (Node* inner : *taken) inner->move_before(n);
+    std::vector<Value*> results = taken->results();
+    replace(n, results);
+  }
+
+  static ir::TypePtr constant_type(const ir::AttrValue& v) {
+    if (std::holds_alternative<bool>(v)) return ir::Type::bool_();
+    if (std::holds_alternative<double>(v)) return ir::Type::float_();
+    return ir::Type::int_();
+  }
+
+  static size_t count_nodes(const ir::Block* b) {
+    size_t n = 0;
+    for (const Node* x : *b) {
+      ++n;
+      for (const ir::Block* inner : x->blocks()) n += count_nodes(inner);
+    }
+    return n;
+  }
+
+  void loop_node(Node* n) {
+    auto trips = ir::constant_int(n->input(0));
+    auto start = ir::constant_bool(n->input(1));
+    std::vector<Value*> carried(n->inputs().begin() + 2, n->inputs().end());
+    if ((trips && *trips <= 0) || (start && !*start)) return replace(n, carried);
+    // A for loop with a few constant trips is unrolled, so that what its body
+    // computes from the counter (shape checks, list indexing) folds too.
+    const ir::Block* body = n->block(0);
+    auto always = ir::constant_bool(body->results()[0]);
+    if (!trips || !start || !always || !*always) return;
+    if (*trips > kMaxUnrollTrips || static_cast<size_t>(*trips) * count_nodes(body) > kMaxUnrolledNodes) return;
+    for (int64_t it = 0; it < *trips; ++it) {
+      ir::ValueMap map;
+      map[body->params()[0]] = constant_before(n, it, ir::Type::int_());
+      for (size_t i = 0; i < carried.size(); ++i) map[body->params()[i + 1]] = carried[i];
+      for (const Node* inner : *body) ir::clone_before(*inner, n, map);
+      for (size_t i = 0; i < carried.size(); ++i) {
+        auto m = map.find(body->results()[i + 1]);
+        carried[i] = m == map.end() ? body->results()[i + 1] : m->second;
+      }
+    }
+    replace(n, carried);
+  }
+
+  static constexpr int64_t kMaxUnrollTrips = 64;
+  static constexpr size_t kMaxUnrolledNodes = 4096;
+
+  // Shape queries answered by the input's type.
+  void shape_query(Node* n) {
+    const std::string& k = n->kind();
+    if (n->num_inputs() == 0 || !n->input(0)->type()->is_tensor()) return;
+    const ir::Type& t = *n->input(0)->type();
+    if (k == "aten::dim" && t.has_rank()) return replace(n, {constant_before(n, int64_t{t.rank()}, ir::Type::int_())});
+    if (k == "prim::dtype" && t.dtype()) {
+      if (auto code = torch_code_of(*t.dtype())) return replace(n, {constant_before(n, *code, ir::Type::int_())});
+    }
+    if (k == "prim::device") return replace(n, {constant_before(n, t.tensor_device().str(), ir::Type::device())});
+    if (!t.has_rank()) return;
+    const auto& dims = *t.shape();
+    if (k == "aten::size.int") {
+      auto d = ir::constant_int(n->input(1));
+      if (!d) return;
+      int64_t r = t.rank();
+      int64_t i = *d < 0 ? *d + r : *d;
+      if (i < 0 || i >= r) throw n->error("dim " + std::to_string(*d) + " out of range for rank " + std::to_string(r));
+      if (dims[i].is_static()) replace(n, {constant_before(n, dims[i].value(), ir::Type::int_())});
+      return;
+    }
+    if (k == "aten::len.Tensor") {
+      if (dims.empty()) throw n->error("len() of a zero-dim tensor");
+      if (dims[0].is_static()) replace(n, {constant_before(n, dims[0].value(), ir::Type::int_())});
+      return;
+    }
+    if (!t.fully_static()) return;
+    if (k == "aten::size") return replace(n, {constant_before(n, t.static_sizes(), ir::Type::list(ir::Type::int_()))});
+    if (k == "aten::numel") {
+      int64_t total = 1;
+      for (int64_t s : t.static_sizes()) total *= s;
+      replace(n, {constant_before(n, total, ir::Type::int_())});
+    }
+  }
+
+  ir::Graph& graph_;
+  ir::Builder builder_;
+  bool changed_ = false;
+};
+
+}  // namespace
+
+bool canonicalize(ir::Graph& graph) { return Canonicalizer(graph).run(); }
+
+}  // namespace wick::passes

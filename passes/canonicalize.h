@@ -1,0 +1,25 @@
+// canonicalize: folds what is known at compile time and removes the tuples
+// and lists TorchScript code builds around tensor ops, so that codegen sees
+// tensors, constants and control flow only. It
+//   - flattens tuple results of the graph into separate outputs;
+//   - folds TupleUnpack/TupleIndex/ListUnpack/__getitem__/len of tuples and
+//     lists built in the graph, and unpacking of split/chunk into slices;
+//   - folds scalar ops whose operands are constants, and shape queries
+//     (size, dim, numel, dtype) of tensors whose types know the answer;
+//   - turns lists of constant ints into constants;
+//   - inlines If nodes with a constant condition, drops loops that never
+//     run and unrolls for loops of a few constant trips; removes casts that
+//     change nothing and warnings;
+//   - evaluates int()/float() of 0-dim tensors computed from known numbers,
+//     the shape arithmetic traced models carry.
+// Expects types inferred (infer_shapes); returns whether anything changed,
+// so a pipeline can alternate the two until neither does.
+#pragma once
+
+#include "ir/graph.h"
+
+namespace wick::passes {
+
+bool canonicalize(ir::Graph& graph);
+
+}  // namespace wick::passes

@@ -1,0 +1,258 @@
+// The decompose pass: its driver, the emitter rules build with, and the rules
+// for dropout, softmax and the generic convolution. Normalizations and
+// losses live in decompose_norms.cpp and decompose_losses.cpp.
+#include "passes/decompose.h"
+
+#include <unordered_set>
+
+#include "ir/constant_value.h"
+#include "ir/op_table.h"
+#include "passes/decompose_rules.h"
+
+namespace wick::passes {
+
+namespace decompose_detail {
+
+using ir::Dim;
+using ir::Type;
+using ir::TypePtr;
+using ir::Value;
+
+Emitter::Emitter(ir::Graph& graph, ir::Node& node) : node_(node), builder_(graph) {
+  builder_.set_insertion_point(&node);
+  builder_.set_source(node.source_location(), node.source_line());
+}
+
+bool Emitter::absent(size_t i) const { return ir::is_none(node_.input(i)); }
+
+int64_t Emitter::constant_int(size_t i, const char* what) const {
+  auto v = ir::constant_int(node_.input(i));
+  if (!v) throw node_.error(std::string(what) + " must be a constant");
+  return *v;
+}
+
+bool Emitter::constant_bool(size_t i, const char* what) const {
+  auto v = ir::constant_bool(node_.input(i));
+  if (!v) throw node_.error(std::string(what) + " must be a constant");
+  return *v;
+}
+
+const std::vector<Dim>& Emitter::shape(const Value* v, const char* what) const {
+  if (!v->type()->is_tensor() || !v->type()->has_rank())
+    throw node_.error(std::string("needs the rank of its ") + what + " to be known");
+  return *v->type()->shape();
+}
+
+DType Emitter::float_dtype(const Value* v, const char* what) const {
+  const auto& dt = v->type()->dtype();
+  if (!dt) throw node_.error(std::string("needs the dtype of its ") + what + " to be known");
+  if (!is_floating(*dt))
+    throw node_.error(std::string("needs a floating-point ") + what + ", got " + std::string(dtype_name(*dt)));
+  return *dt;
+}
+
+Value* Emitter::op(const char* name, const std::vector<Value*>& inputs) { return builder_.op(name, inputs); }
+
+Value* Emitter::constant(const ir::AttrValue& v, const TypePtr& type) {
+  const std::string key = type->str() + "=" + ir::attr_str(v);
+  auto it = constants_.find(key);
+  if (it != constants_.end()) return it->second;
+  Value* c = builder_.constant(v, type);
+  constants_[key] = c;
+  return c;
+}
+
+Value* Emitter::int_(int64_t v) { return constant(v, Type::int_()); }
+Value* Emitter::float_(double v) { return constant(v, Type::float_()); }
+Value* Emitter::bool_(bool v) { return constant(v, Type::bool_()); }
+Value* Emitter::none() { return constant(ir::NoneValue{}, Type::none()); }
+Value* Emitter::ints(const std::vector<int64_t>& v) { return constant(v, Type::list(Type::int_())); }
+
+Value* Emitter::sizes(Value* of, const std::vector<Size>& items) {
+  std::vector<int64_t> fixed;
+  for (const Size& s : items) {
+    if (s.dim < 0) {
+      fixed.push_back(s.value);
+      continue;
+    }
+    const Dim& d = shape(of, "input")[static_cast<size_t>(s.dim)];
+    if (!d.is_static()) break;
+    fixed.push_back(d.value());
+  }
+  if (fixed.size() == items.size()) return ints(fixed);
+  std::vector<Value*> elems;
+  for (const Size& s : items) {
+    if (s.dim < 0) {
+      elems.push_back(int_(s.value));
+      continue;
+    }
+    const Dim& d = shape(of, "input")[static_cast<size_t>(s.dim)];
+    elems.push_back(d.is_static() ? int_(d.value()) : op("aten::size.int", {of, int_(s.dim)}));
+  }
+  return builder_.create("prim::ListConstruct", elems, {Type::list(Type::int_())})->output();
+}
+
+Value* Emitter::add(Value* a, Value* b) { return op("aten::add.Tensor", {a, b, int_(1)}); }
+Value* Emitter::sub(Value* a, Value* b) { return op("aten::sub.Tensor", {a, b, int_(1)}); }
+Value* Emitter::mul(Value* a, Value* b) { return op("aten::mul.Tensor", {a, b}); }
+Value* Emitter::div(Value* a, Value* b) { return op("aten::div.Tensor", {a, b}); }
+Value* Emitter::add_scalar(Value* a, Value* s) { return op("aten::add.Scalar", {a, s, int_(1)}); }
+
+Value* Emitter::sum(Value* x, const std::vector<int64_t>& dims, bool keepdim) {
+  return op("aten::sum.dim_IntList", {x, ints(dims), bool_(keepdim), none()});
+}
+
+Value* Emitter::mean(Value* x, const std::vector<int64_t>& dims, bool keepdim) {
+  return op("aten::mean.dim", {x, ints(dims), bool_(keepdim), none()});
+}
+
+Value* Emitter::cast(Value* x, DType dtype) {
+  auto code = torch_code_of(dtype);
+  WICK_ASSERT(code.has_value(), "no torch code for a dtype");
+  return op("aten::to.dtype", {x, int_(*code), bool_(false), bool_(false), none()});
+}
+
+Value* Emitter::channel_view(Value* v, int rank) {
+  std::vector<int64_t> s(static_cast<size_t>(rank), 1);
+  s[1] = -1;
+  return op("aten::view", {v, ints(s)});
+}
+
+Value* Emitter::softmax(Value* x, int64_t dim) {
+  Value* shifted = sub(x, op("aten::amax", {x, ints({dim}), bool_(true)}));
+  Value* e = op("aten::exp", {shifted});
+  return div(e, sum(e, {dim}, true));
+}
+
+Value* Emitter::log_softmax(Value* x, int64_t dim) {
+  Value* shifted = sub(x, op("aten::amax", {x, ints({dim}), bool_(true)}));
+  Value* total = sum(op("aten::exp", {shifted}), {dim}, true);
+  return sub(shifted, op("aten::log", {total}));
+}
+
+namespace {
+
+// Eval mode only: dropout is then the identity.
+Value* dropout(Emitter& e) {
+  auto train = ir::constant_bool(e.input(2));
+  if (!train || *train) throw e.node().error("training-mode dropout is not supported yet");
+  return e.input(0);
+}
+
+// softmax.int / log_softmax.int(x, dim, dtype?): the optional dtype casts
+// the input first, as PyTorch does.
+Value* softmax_input(Emitter& e, int64_t* dim) {
+  *dim = e.constant_int(1, "dim");
+  Value* x = e.input(0);
+  if (!e.absent(2)) {
+    const int64_t code = e.constant_int(2, "dtype");
+    auto dt = dtype_from_torch_code(code);
+    if (!dt) throw e.node().error("unsupported dtype code " + std::to_string(code));
+    x = e.cast(x, *dt);
+  }
+  e.float_dtype(x, "input");
+  return x;
+}
+
+Value* softmax(Emitter& e) {
+  int64_t dim = 0;
+  Value* x = softmax_input(e, &dim);
+  return e.softmax(x, dim);
+}
+
+Value* log_softmax(Emitter& e) {
+  int64_t dim = 0;
+  Value* x = softmax_input(e, &dim);
+  return e.log_softmax(x, dim);
+}
+
+// _convolution(input, weight, bias, stride, padding, dilation, transposed,
+// output_padding, groups, ...): conv1d or conv2d by the weight's rank.
+Value* convolution(Emitter& e) {
+  if (e.constant_bool(6, "the transposed flag")) throw e.node().error("transposed convolution is not supported yet");
+  const int rank = static_cast<int>(e.shape(e.input(1), "weight").size());
+  const char* op = rank == 3 ? "aten::conv1d" : rank == 4 ? "aten::conv2d" : nullptr;
+  if (!op)
+    throw e.node().error("only 1-D and 2-D convolutions are supported; the weight has rank " + std::to_string(rank));
+  return e.op(op, {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.input(5), e.input(8)});
+}
+
+const std::map<std::string, Rule>& rules() {
+  static const std::map<std::string, Rule> table = [] {
+    std::map<std::string, Rule> t = {
+        {"aten::dropout", dropout},
+        {"aten::softmax.int", softmax},
+        {"aten::log_softmax.int", log_softmax},
+        {"aten::_convolution", convolution},
+    };
+    for (const auto& list : {norm_rules(), loss_rules()})
+      for (const NamedRule& r : list) t[r.op] = r.rule;
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+}  // namespace decompose_detail
+
+namespace {
+
+using decompose_detail::Emitter;
+using ir::Node;
+using ir::Type;
+using ir::TypePtr;
+using ir::Value;
+
+// What the rule's ops infer, completed by what the composite's declared type
+// knew (a dim the rules lose track of, e.g. through a size list).
+TypePtr refine(const TypePtr& inferred, const TypePtr& declared) {
+  if (!inferred->is_tensor() || !declared->is_tensor()) return inferred;
+  if (inferred->dtype() && declared->dtype() && *inferred->dtype() != *declared->dtype()) return inferred;
+  auto dtype = inferred->dtype() ? inferred->dtype() : declared->dtype();
+  auto shape = inferred->shape();
+  if (!shape) {
+    shape = declared->shape();
+  } else if (declared->has_rank() && declared->rank() == inferred->rank()) {
+    for (size_t i = 0; i < shape->size(); ++i)
+      if ((*shape)[i].is_unknown()) (*shape)[i] = (*declared->shape())[i];
+  }
+  return Type::tensor(dtype, shape, inferred->tensor_device());
+}
+
+void rewrite(ir::Graph& graph, Node& node) {
+  const auto& table = decompose_detail::rules();
+  auto it = table.find(node.kind());
+  if (it == table.end()) throw node.error("no decomposition for " + node.kind());
+  WICK_ASSERT(node.num_outputs() == 1, node.kind() + " has one result");
+  Node* before = node.prev();
+  Value* out = nullptr;
+  try {
+    Emitter e(graph, node);
+    out = it->second(e);
+  } catch (const Error& err) {
+    // A primitive the rule built rejected its inputs: report the composite.
+    if (err.op() == node.kind()) throw;
+    throw node.error(err.op().empty() ? err.message() : err.op() + ": " + err.message());
+  }
+  std::unordered_set<const Node*> created;
+  for (Node* n = before->next(); n != &node; n = n->next()) created.insert(n);
+  Value* old = node.output();
+  const bool is_new = created.count(out->node()) > 0;
+  if (is_new) out->set_type(refine(out->type(), old->type()));
+  const std::string name = old->name();
+  old->replace_all_uses_with(out);
+  node.destroy();
+  if (is_new && !name.empty() && !out->has_name()) out->set_name(name);
+}
+
+}  // namespace
+
+void decompose(ir::Graph& graph) {
+  std::vector<Node*> composites;
+  ir::walk(graph.block(), [&](Node* n) {
+    if (n->op().lowering == ir::Lowering::composite) composites.push_back(n);
+  });
+  for (Node* n : composites) rewrite(graph, *n);
+}
+
+}  // namespace wick::passes

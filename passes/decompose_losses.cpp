@@ -1,0 +1,136 @@
+// Decomposition of the losses. mse_loss is (a - b)^2 reduced. nll_loss picks
+// each target's log-probability with a one-hot mask (where, not a multiply,
+// so that -inf elsewhere in a row cannot turn into nan), weights it by the
+// class weight picked the same way, zeroes ignored targets, and reduces:
+// `mean` divides by the sum of the weights of the targets kept, as PyTorch
+// does. cross_entropy_loss is log_softmax over the class dim followed by
+// nll_loss, or for class-probability targets -sum(target * logp) per sample.
+#include "ir/constant_value.h"
+#include "passes/decompose_rules.h"
+
+namespace wick::passes::decompose_detail {
+namespace {
+
+using ir::Dim;
+using ir::Value;
+
+// reduction: 0 none, 1 mean, 2 sum.
+int64_t reduction_arg(Emitter& e, size_t i) {
+  const int64_t r = e.constant_int(i, "reduction");
+  if (r < 0 || r > 2) throw e.node().error("unknown reduction " + std::to_string(r));
+  return r;
+}
+
+Value* reduce(Emitter& e, Value* loss, int64_t reduction) {
+  if (reduction == 0) return loss;
+  return e.op(reduction == 1 ? "aten::mean" : "aten::sum", {loss, e.none()});
+}
+
+// mse_loss(a, b, reduction)
+Value* mse_loss(Emitter& e) {
+  const int64_t r = reduction_arg(e, 2);
+  Value* d = e.sub(e.input(0), e.input(1));
+  return reduce(e, e.mul(d, d), r);
+}
+
+// The negative log-likelihood of log-probabilities `logp` ([C], [N, C] or
+// [N, C, d1, ...]) at class indices `target` ([], [N] or [N, d1, ...]).
+// `weight` is null when absent.
+Value* nll(Emitter& e, Value* logp, Value* target, Value* weight, int64_t reduction, Value* ignore_index) {
+  const auto& shape = e.shape(logp, "input");
+  const int rank = static_cast<int>(shape.size());
+  const int class_dim = rank >= 2 ? 1 : 0;
+  const DType dtype = e.float_dtype(logp, "input");
+  const auto& target_dtype = target->type()->dtype();
+  if (!target_dtype) throw e.node().error("needs the dtype of its target to be known");
+  if (*target_dtype != DType::i64)
+    throw e.node().error("needs an int64 class-index target, got " + std::string(dtype_name(*target_dtype)));
+  const auto& target_shape = e.shape(target, "target");
+  bool fits = static_cast<int>(target_shape.size()) == rank - 1;
+  for (int i = 0, j = 0; fits && i < rank; ++i) {
+    if (i == class_dim) continue;
+    const Dim& a = shape[i];
+    const Dim& b = target_shape[j++];
+    fits = !(a.is_static() && b.is_static() && a != b);
+  }
+  if (!fits)
+    throw e.node().error("a target of shape " + ir::shape_str(target_shape) + " does not fit an input of shape " +
+                         ir::shape_str(shape));
+
+  Value* valid = e.op("aten::ne.Scalar", {target, ignore_index});
+  Value* index = e.op("aten::where.ScalarOther", {valid, target, e.int_(0)});
+  const Dim& classes = shape[class_dim];
+  Value* num_classes = classes.is_static() ? e.int_(classes.value())
+                                           : e.op("aten::size.int", {logp, e.int_(class_dim)});
+  Value* mask = e.op("aten::eq.Scalar", {e.op("aten::one_hot", {index, num_classes}), e.int_(1)});
+  Value* classes_last = logp;
+  if (class_dim != rank - 1) {
+    std::vector<int64_t> perm = {0};
+    for (int i = 2; i < rank; ++i) perm.push_back(i);
+    perm.push_back(1);
+    classes_last = e.op("aten::permute", {logp, e.ints(perm)});
+  }
+  Value* zero = e.float_(0.0);
+  Value* picked = e.sum(e.op("aten::where.ScalarOther", {mask, classes_last, zero}), {-1}, false);
+  Value* loss = e.op("aten::neg", {picked});
+  Value* picked_weight = nullptr;
+  if (weight) {
+    picked_weight = e.sum(e.op("aten::where.ScalarOther", {mask, weight, zero}), {-1}, false);
+    loss = e.mul(loss, picked_weight);
+  }
+  loss = e.op("aten::where.ScalarOther", {valid, loss, zero});
+  if (reduction == 0) return loss;
+  Value* total = e.op("aten::sum", {loss, e.none()});
+  if (reduction == 2) return total;
+  Value* kept = picked_weight ? e.op("aten::where.ScalarOther", {valid, picked_weight, zero}) : e.cast(valid, dtype);
+  return e.div(total, e.op("aten::sum", {kept, e.none()}));
+}
+
+Value* optional_input(Emitter& e, size_t i) { return e.absent(i) ? nullptr : e.input(i); }
+
+// nll_loss(logp, target, weight?, reduction, ignore_index): logp [C] or [N, C].
+Value* nll_loss(Emitter& e) {
+  const size_t rank = e.shape(e.input(0), "input").size();
+  if (rank != 1 && rank != 2) throw e.node().error("needs an input of rank 1 or 2, got rank " + std::to_string(rank));
+  return nll(e, e.input(0), e.input(1), optional_input(e, 2), reduction_arg(e, 3), e.input(4));
+}
+
+// nll_loss_nd: the same with any number of trailing dims after the classes.
+Value* nll_loss_nd(Emitter& e) {
+  if (e.shape(e.input(0), "input").empty()) throw e.node().error("needs an input of rank at least 1");
+  return nll(e, e.input(0), e.input(1), optional_input(e, 2), reduction_arg(e, 3), e.input(4));
+}
+
+// cross_entropy_loss(x, target, weight?, reduction, ignore_index, label_smoothing)
+Value* cross_entropy_loss(Emitter& e) {
+  auto smoothing = ir::constant_double(e.input(5));
+  if (!smoothing || *smoothing != 0.0) throw e.node().error("label_smoothing is not supported yet");
+  const int64_t r = reduction_arg(e, 3);
+  const int rank = static_cast<int>(e.shape(e.input(0), "input").size());
+  if (rank == 0) throw e.node().error("needs an input of rank at least 1");
+  e.float_dtype(e.input(0), "input");
+  const int class_dim = rank >= 2 ? 1 : 0;
+  const auto& target_dtype = e.input(1)->type()->dtype();
+  if (!target_dtype) throw e.node().error("needs the dtype of its target to be known");
+  Value* logp = e.log_softmax(e.input(0), class_dim);
+  if (!is_floating(*target_dtype)) return nll(e, logp, e.input(1), optional_input(e, 2), r, e.input(4));
+  // Class probabilities: the target has the input's shape; ignore_index
+  // does not apply.
+  Value* weighted = e.mul(logp, e.input(1));
+  if (!e.absent(2)) weighted = e.mul(weighted, rank > 2 ? e.channel_view(e.input(2), rank) : e.input(2));
+  Value* per_sample = e.op("aten::neg", {e.sum(weighted, {class_dim}, false)});
+  return reduce(e, per_sample, r);
+}
+
+}  // namespace
+
+std::vector<NamedRule> loss_rules() {
+  return {
+      {"aten::mse_loss", mse_loss},
+      {"aten::nll_loss", nll_loss},
+      {"aten::nll_loss_nd", nll_loss_nd},
+      {"aten::cross_entropy_loss", cross_entropy_loss},
+  };
+}
+
+}  // namespace wick::passes::decompose_detail

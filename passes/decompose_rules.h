@@ -1,0 +1,83 @@
+// Internal to the decompose pass: the emitter its rules build with, and the
+// rules of each file. Not part of the pass's interface.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/builder.h"
+#include "ir/graph.h"
+
+namespace wick::passes::decompose_detail {
+
+// One entry of a size list: a fixed size, or the size of a dim of a tensor
+// (a constant when that dim is static, else read with aten::size.int).
+struct Size {
+  int64_t value = 0;
+  int dim = -1;
+  static Size fixed(int64_t v) { return {v, -1}; }
+  static Size dim_of(int d) { return {0, d}; }
+};
+
+// Builds primitive ops in front of the composite node being rewritten, with
+// the node's source location. Constants are made once per rewrite. The
+// checks throw user errors on the composite node.
+class Emitter {
+ public:
+  Emitter(ir::Graph& graph, ir::Node& node);
+
+  ir::Node& node() const { return node_; }
+  ir::Value* input(size_t i) const { return node_.input(i); }
+  bool absent(size_t i) const;  // the input is None
+
+  // Requirements on the node's inputs.
+  int64_t constant_int(size_t i, const char* what) const;
+  bool constant_bool(size_t i, const char* what) const;
+  const std::vector<ir::Dim>& shape(const ir::Value* v, const char* what) const;  // known rank
+  DType float_dtype(const ir::Value* v, const char* what) const;  // known, floating
+
+  ir::Value* op(const char* name, const std::vector<ir::Value*>& inputs);
+  ir::Value* int_(int64_t v);
+  ir::Value* float_(double v);
+  ir::Value* bool_(bool v);
+  ir::Value* none();
+  ir::Value* ints(const std::vector<int64_t>& v);
+  // A List[Int] of sizes; a constant when every size is known statically.
+  ir::Value* sizes(ir::Value* of, const std::vector<Size>& items);
+
+  ir::Value* add(ir::Value* a, ir::Value* b);      // aten::add.Tensor(a, b, 1)
+  ir::Value* sub(ir::Value* a, ir::Value* b);      // aten::sub.Tensor(a, b, 1)
+  ir::Value* mul(ir::Value* a, ir::Value* b);      // aten::mul.Tensor
+  ir::Value* div(ir::Value* a, ir::Value* b);      // aten::div.Tensor
+  ir::Value* add_scalar(ir::Value* a, ir::Value* s);  // aten::add.Scalar(a, s, 1)
+  ir::Value* sum(ir::Value* x, const std::vector<int64_t>& dims, bool keepdim);
+  ir::Value* mean(ir::Value* x, const std::vector<int64_t>& dims, bool keepdim);
+  ir::Value* cast(ir::Value* x, DType dtype);      // aten::to.dtype
+  // A per-channel vector [C] viewed as [1, C, 1, ...] for a tensor of `rank`.
+  ir::Value* channel_view(ir::Value* v, int rank);
+
+  // softmax and log_softmax over `dim`, subtracting the maximum first.
+  ir::Value* softmax(ir::Value* x, int64_t dim);
+  ir::Value* log_softmax(ir::Value* x, int64_t dim);
+
+ private:
+  ir::Value* constant(const ir::AttrValue& v, const ir::TypePtr& type);
+
+  ir::Node& node_;
+  ir::Builder builder_;
+  std::map<std::string, ir::Value*> constants_;
+};
+
+// A rule returns the value that replaces the node's single result.
+using Rule = ir::Value* (*)(Emitter& e);
+struct NamedRule {
+  const char* op;
+  Rule rule;
+};
+
+std::vector<NamedRule> norm_rules();  // decompose_norms.cpp
+std::vector<NamedRule> loss_rules();  // decompose_losses.cpp
+
+}  // namespace wick::passes::decompose_detail

@@ -1,0 +1,67 @@
+#include "passes/pipeline.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+
+#include "ir/printer.h"
+#include "ir/verifier.h"
+#include "passes/canonicalize.h"
+#include "passes/decompose.h"
+#include "passes/eliminate_common_subexpressions.h"
+#include "passes/eliminate_dead_code.h"
+#include "passes/infer_shapes.h"
+
+namespace wick::passes {
+namespace {
+
+constexpr int kMaxSimplifyRounds = 16;
+
+class Pipeline {
+ public:
+  explicit Pipeline(ir::Graph& g) : graph_(g) {
+    const char* env = std::getenv("WICK_PRINT_IR");
+    if (env && *env) print_ = env;
+  }
+
+  void step(const char* name, const std::function<void()>& pass) {
+    auto start = std::chrono::steady_clock::now();
+    pass();
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+#ifndef NDEBUG
+    ir::verify(graph_);
+#endif
+    if (print_ == "1" || print_ == "all" || print_ == name)
+      std::fprintf(stderr, "// after %s (%.3f ms)\n%s\n", name, ms, ir::print(graph_).c_str());
+  }
+
+ private:
+  ir::Graph& graph_;
+  std::string print_;
+};
+
+}  // namespace
+
+void run_pipeline(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types) {
+  Pipeline p(graph);
+  // Alternates folding and type inference until neither finds anything new:
+  // a folded size makes a shape static, a static shape folds a size.
+  auto simplify = [&] {
+    for (int round = 0; round < kMaxSimplifyRounds; ++round) {
+      infer_shapes(graph);
+      if (!canonicalize(graph)) break;
+    }
+    infer_shapes(graph);
+  };
+  p.step("specialize", [&] { infer_shapes(graph, input_types); });
+  p.step("simplify", simplify);
+  p.step("decompose", [&] { decompose(graph); });
+  p.step("simplify", simplify);
+  p.step("eliminate_common_subexpressions", [&] { eliminate_common_subexpressions(graph); });
+  p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
+  ir::verify(graph);
+}
+
+}  // namespace wick::passes

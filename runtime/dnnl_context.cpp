@@ -1,0 +1,119 @@
+// Engine, OpenMP thread count, descriptor and attribute translation for the
+// oneDNN-backed kernels.
+#include "runtime/dnnl_context.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "runtime/thread_pool.h"
+#include "support/error.h"
+
+namespace wick::rt {
+
+float apply_epilogue(const Epilogue& e, float x) {
+  switch (e.op) {
+    case PostOp::none: return x;
+    case PostOp::relu: return x > 0.f ? x : x * e.alpha;
+    case PostOp::clip: return std::min(std::max(x, e.alpha), e.beta);
+    case PostOp::gelu_erf: return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f));
+    case PostOp::gelu_tanh: {
+      const float k = 0.79788456080286536f;  // sqrt(2 / pi)
+      return 0.5f * x * (1.f + std::tanh(k * (x + 0.044715f * x * x * x)));
+    }
+    case PostOp::sigmoid: return 1.f / (1.f + std::exp(-x));
+    case PostOp::tanh: return std::tanh(x);
+    case PostOp::silu: return x / (1.f + std::exp(-x));
+    case PostOp::hardswish: return x * std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;
+  }
+  return x;
+}
+
+namespace dnnl_support {
+namespace {
+
+dnnl::algorithm eltwise_of(PostOp op) {
+  switch (op) {
+    case PostOp::relu: return dnnl::algorithm::eltwise_relu;
+    case PostOp::clip: return dnnl::algorithm::eltwise_clip;
+    case PostOp::gelu_erf: return dnnl::algorithm::eltwise_gelu_erf;
+    case PostOp::gelu_tanh: return dnnl::algorithm::eltwise_gelu_tanh;
+    case PostOp::sigmoid: return dnnl::algorithm::eltwise_logistic;
+    case PostOp::tanh: return dnnl::algorithm::eltwise_tanh;
+    case PostOp::silu: return dnnl::algorithm::eltwise_swish;
+    case PostOp::hardswish: return dnnl::algorithm::eltwise_hardswish;
+    case PostOp::none: break;
+  }
+  WICK_ASSERT(false, "no oneDNN eltwise for this post-op");
+  return dnnl::algorithm::undef;
+}
+
+}  // namespace
+
+dnnl::engine& engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+int sync_threads() {
+  int want = ThreadPool::in_parallel_region() ? 1 : default_thread_pool().num_threads();
+  // The OpenMP count is per calling thread and anyone may have changed it.
+  if (omp_get_max_threads() != want) omp_set_num_threads(want);
+  return want;
+}
+
+dnnl::memory::desc f32_md(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides) {
+  // A size-1 dimension gets the stride it would have if it were stored
+  // outside all dimensions after it, so that dense views match oneDNN's
+  // plain formats (a [1, K, N] transposed matrix reads as "acb").
+  dnnl::memory::dims st(strides.begin(), strides.end());
+  int64_t extent = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    if (sizes[i] == 1) st[i] = extent;
+    extent = std::max(extent, st[i] * sizes[i]);
+  }
+  return dnnl::memory::desc(dnnl::memory::dims(sizes.begin(), sizes.end()),
+                            dnnl::memory::data_type::f32, st);
+}
+
+dnnl::memory::desc f32_md(const Tensor& t) { return f32_md(t.sizes(), t.strides()); }
+
+dnnl::memory::desc f32_contiguous_md(const std::vector<int64_t>& sizes) {
+  return f32_md(sizes, Tensor::contiguous_strides(sizes));
+}
+
+dnnl::primitive_attr make_attr(const Epilogue& e, float output_scale, float sum_scale) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (output_scale != 1.f) attr.set_output_scales(0, {output_scale});
+  dnnl::post_ops ops;
+  if (sum_scale != 0.f) ops.append_sum(sum_scale);
+  if (e.op != PostOp::none) {
+    float alpha = e.alpha, beta = e.beta;
+    if (e.op == PostOp::silu) alpha = 1.f;
+    ops.append_eltwise(1.f, eltwise_of(e.op), alpha, beta);
+  }
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+bool is_reference(const dnnl::primitive_desc_base& pd) {
+  return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
+}
+
+Reorder make_reorder(int arg, const dnnl::memory::desc& user, const dnnl::memory::desc& inner) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const bool in = arg != DNNL_ARG_DST;
+  dnnl::reorder::primitive_desc pd(engine(), in ? user : inner, engine(), in ? inner : user, attr);
+  return Reorder{arg, dnnl::reorder(pd), user, inner, pd.scratchpad_desc()};
+}
+
+void rethrow_dnnl(const char* op, const dnnl::error& e) {
+  throw Error(std::string("oneDNN failed: ") + e.what(), {}, op);
+}
+
+}  // namespace dnnl_support
+}  // namespace wick::rt

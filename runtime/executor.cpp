@@ -1,0 +1,387 @@
+#include "runtime/executor.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "runtime/extern_kernels.h"
+#include "support/error.h"
+
+namespace wick::rt {
+namespace {
+
+// What a slot holds at run time.
+struct RtValue {
+  ScalarType scalar = ScalarType::none;  // when !tensor.defined()
+  Tensor tensor;
+  int64_t i = 0;
+  double f = 0;
+  bool b = false;
+  std::string s;
+
+  bool is_tensor() const { return tensor.defined(); }
+  double as_double() const {
+    switch (scalar) {
+      case ScalarType::int_: return static_cast<double>(i);
+      case ScalarType::float_: return f;
+      case ScalarType::bool_: return b ? 1.0 : 0.0;
+      default: throw Error("expected a number");
+    }
+  }
+};
+
+RtValue int_value(int64_t v) {
+  RtValue r;
+  r.scalar = ScalarType::int_;
+  r.i = v;
+  return r;
+}
+RtValue float_value(double v) {
+  RtValue r;
+  r.scalar = ScalarType::float_;
+  r.f = v;
+  return r;
+}
+RtValue bool_value(bool v) {
+  RtValue r;
+  r.scalar = ScalarType::bool_;
+  r.b = v;
+  return r;
+}
+
+int64_t floordiv(int64_t a, int64_t b) {
+  if (b == 0) throw Error("integer division by zero");
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+// Reads the single element of a tensor as a double (for item and bool()).
+double element(const Tensor& t) {
+  if (t.numel() != 1)
+    throw Error("a tensor with " + std::to_string(t.numel()) + " elements cannot be converted to a scalar");
+  const void* p = t.data();
+  switch (t.dtype()) {
+    case DType::f32: return *static_cast<const float*>(p);
+    case DType::f64: return *static_cast<const double*>(p);
+    case DType::i64: return static_cast<double>(*static_cast<const int64_t*>(p));
+    case DType::i32: return *static_cast<const int32_t*>(p);
+    case DType::i16: return *static_cast<const int16_t*>(p);
+    case DType::i8: return *static_cast<const int8_t*>(p);
+    case DType::u8: return *static_cast<const uint8_t*>(p);
+    case DType::b8: return *static_cast<const uint8_t*>(p) ? 1.0 : 0.0;
+    default: throw Error("cannot read a scalar from a " + std::string(dtype_name(t.dtype())) + " tensor");
+  }
+}
+
+int64_t element_int(const Tensor& t) {
+  if (t.dtype() == DType::i64 && t.numel() == 1) return *static_cast<const int64_t*>(t.data());
+  return static_cast<int64_t>(element(t));
+}
+
+Tensor scalar_tensor(DType dtype, const RtValue& v) {
+  Tensor t = Tensor::zeros(dtype, {});
+  void* p = t.data();
+  const double d = v.as_double();
+  switch (dtype) {
+    case DType::f32: *static_cast<float*>(p) = static_cast<float>(d); break;
+    case DType::f64: *static_cast<double*>(p) = d; break;
+    case DType::i64: *static_cast<int64_t*>(p) = v.scalar == ScalarType::int_ ? v.i : static_cast<int64_t>(d); break;
+    case DType::i32: *static_cast<int32_t*>(p) = static_cast<int32_t>(d); break;
+    case DType::b8: *static_cast<uint8_t*>(p) = d != 0; break;
+    default: throw Error("cannot make a " + std::string(dtype_name(dtype)) + " tensor from a scalar");
+  }
+  return t;
+}
+
+class Run {
+ public:
+  Run(const Executor& e, const Plan& plan, const std::vector<PackedKernelFn>& kernels)
+      : plan_(plan), kernels_(kernels), slots_(static_cast<size_t>(plan.num_slots)) {
+    (void)e;
+  }
+
+  RtValue& slot(Slot s) {
+    WICK_ASSERT(s >= 0 && s < static_cast<Slot>(slots_.size()), "slot out of range");
+    return slots_[static_cast<size_t>(s)];
+  }
+  const Tensor& tensor(Slot s) {
+    RtValue& v = slot(s);
+    WICK_ASSERT(v.is_tensor(), "slot " + std::to_string(s) + " holds no tensor");
+    return v.tensor;
+  }
+
+  void block(const Block& b) {
+    for (const Instr& in : b.instrs) instr(in);
+  }
+
+ private:
+  void instr(const Instr& in) {
+    switch (in.op) {
+      case Op::alloc: {
+        std::vector<int64_t> sizes(in.ints.begin(), in.ints.end());
+        slot(in.outputs[0]) = RtValue();
+        slot(in.outputs[0]).tensor = Tensor::zeros(in.dtype, sizes);
+        return;
+      }
+      case Op::kernel: return kernel(in);
+      case Op::extern_call: return extern_call(in);
+      case Op::view: {
+        const Tensor& x = tensor(in.inputs[0]);
+        const int64_t rank = in.ints[0];
+        std::vector<int64_t> sizes(in.ints.begin() + 1, in.ints.begin() + 1 + rank);
+        std::vector<int64_t> strides(in.ints.begin() + 1 + rank, in.ints.begin() + 1 + 2 * rank);
+        RtValue v;
+        v.tensor = x.as_strided(std::move(sizes), std::move(strides), x.offset() + in.ints[1 + 2 * rank]);
+        slot(in.outputs[0]) = std::move(v);
+        return;
+      }
+      case Op::select: {
+        const Tensor& x = tensor(in.inputs[0]);
+        const int64_t d = in.ints[0];
+        int64_t index = slot(in.inputs[1]).i;
+        const int64_t size = x.size(static_cast<int>(d));
+        if (index < -size || index >= size)
+          throw Error("index " + std::to_string(index) + " is out of range for dim " + std::to_string(d) +
+                      " of size " + std::to_string(size), {}, in.text);
+        if (index < 0) index += size;
+        std::vector<int64_t> sizes = x.sizes(), strides = x.strides();
+        const int64_t offset = x.offset() + index * strides[d];
+        sizes.erase(sizes.begin() + d);
+        strides.erase(strides.begin() + d);
+        RtValue v;
+        v.tensor = x.as_strided(std::move(sizes), std::move(strides), offset);
+        slot(in.outputs[0]) = std::move(v);
+        return;
+      }
+      case Op::scalar: slot(in.outputs[0]) = scalar(in); return;
+      case Op::constant: {
+        RtValue v;
+        v.scalar = in.scalar;
+        if (in.scalar == ScalarType::int_) v.i = in.ints.at(0);
+        if (in.scalar == ScalarType::float_) v.f = in.floats.at(0);
+        if (in.scalar == ScalarType::bool_) v.b = in.ints.at(0) != 0;
+        if (in.scalar == ScalarType::str) v.s = in.text;
+        slot(in.outputs[0]) = std::move(v);
+        return;
+      }
+      case Op::to_tensor: {
+        RtValue v;
+        v.tensor = scalar_tensor(in.dtype, slot(in.inputs[0]));
+        slot(in.outputs[0]) = std::move(v);
+        return;
+      }
+      case Op::item: {
+        const Tensor& t = tensor(in.inputs[0]);
+        if (in.index == 0) slot(in.outputs[0]) = int_value(element_int(t));
+        else if (in.index == 1) slot(in.outputs[0]) = float_value(element(t));
+        else slot(in.outputs[0]) = bool_value(element(t) != 0);
+        return;
+      }
+      case Op::move: {
+        for (size_t i = 0; i < in.inputs.size(); ++i) {
+          RtValue v = slot(in.inputs[i]);
+          slot(in.outputs[i]) = std::move(v);
+        }
+        return;
+      }
+      case Op::if_: {
+        const RtValue& c = slot(in.inputs[0]);
+        const Block& b = in.blocks[c.b ? 0 : 1];
+        block(b);
+        std::vector<RtValue> results;
+        for (Slot r : b.results) results.push_back(slot(r));
+        for (size_t i = 0; i < in.outputs.size(); ++i) slot(in.outputs[i]) = std::move(results[i]);
+        return;
+      }
+      case Op::loop: return loop(in);
+      case Op::raise: throw Error("the model raised an exception: " + in.text);
+    }
+  }
+
+  void loop(const Instr& in) {
+    const int64_t trips = slot(in.inputs[0]).i;
+    bool go = slot(in.inputs[1]).b;
+    std::vector<RtValue> carried;
+    for (size_t i = 2; i < in.inputs.size(); ++i) carried.push_back(slot(in.inputs[i]));
+    const Block& body = in.blocks[0];
+    for (int64_t it = 0; it < trips && go; ++it) {
+      slot(body.params[0]) = int_value(it);
+      for (size_t i = 0; i < carried.size(); ++i) slot(body.params[i + 1]) = carried[i];
+      block(body);
+      go = slot(body.results[0]).b;
+      for (size_t i = 0; i < carried.size(); ++i) carried[i] = slot(body.results[i + 1]);
+    }
+    for (size_t i = 0; i < in.outputs.size(); ++i) slot(in.outputs[i]) = std::move(carried[i]);
+  }
+
+  void kernel(const Instr& in) {
+    const size_t n = in.inputs.size() + in.outputs.size();
+    std::vector<MemRefDescriptorBuffer> descriptors(n);
+    std::vector<int64_t> words(n);
+    std::vector<void*> args(n);
+    size_t k = 0;
+    auto add = [&](Slot s) {
+      RtValue& v = slot(s);
+      if (v.is_tensor()) {
+        const Tensor& t = v.tensor;
+        descriptors[k] = MemRefDescriptorBuffer(t.storage()->data(), t.offset(), t.sizes(), t.strides());
+        args[k] = descriptors[k].data();
+      } else {
+        switch (v.scalar) {
+          case ScalarType::int_: words[k] = v.i; break;
+          case ScalarType::float_: std::memcpy(&words[k], &v.f, sizeof(double)); break;
+          case ScalarType::bool_: words[k] = v.b ? 1 : 0; break;
+          default: WICK_ASSERT(false, "kernel argument of no value");
+        }
+        args[k] = &words[k];
+      }
+      ++k;
+    };
+    for (Slot s : in.inputs) add(s);
+    for (Slot s : in.outputs) add(s);
+    kernels_.at(static_cast<size_t>(in.index))(args.data());
+    if (!in.ints.empty() && in.ints[0] == 1 && *tensor(in.outputs.back()).data_as<int64_t>() != 0)
+      throw Error("index out of range", {}, in.text);
+  }
+
+  void extern_call(const Instr& in) {
+    const Tensor none;
+    auto arg = [&](size_t i) -> const Tensor& {
+      return i < in.inputs.size() && in.inputs[i] >= 0 ? tensor(in.inputs[i]) : none;
+    };
+    Tensor& out = slot(in.outputs[0]).tensor;
+    const auto& p = in.ints;
+    switch (static_cast<ExternOp>(in.index)) {
+      case ExternOp::matmul: return matmul(arg(0), arg(1), out);
+      case ExternOp::linear: return linear(arg(0), arg(1), arg(2), out);
+      case ExternOp::addmm:
+        return addmm(arg(0), arg(1), arg(2), static_cast<float>(in.floats[0]), static_cast<float>(in.floats[1]), out);
+      case ExternOp::conv1d: {
+        Conv1dParams c;
+        c.stride = p[0];
+        c.padding = p[1];
+        c.dilation = p[2];
+        c.groups = p[3];
+        return conv1d(arg(0), arg(1), arg(2), c, out);
+      }
+      case ExternOp::conv2d: {
+        Conv2dParams c;
+        c.stride = {p[0], p[1]};
+        c.padding = {p[2], p[3]};
+        c.dilation = {p[4], p[5]};
+        c.groups = p[6];
+        return conv2d(arg(0), arg(1), arg(2), c, out);
+      }
+      case ExternOp::max_pool2d: {
+        MaxPool2dParams m;
+        m.kernel = {p[0], p[1]};
+        m.stride = {p[2], p[3]};
+        m.padding = {p[4], p[5]};
+        m.dilation = {p[6], p[7]};
+        m.ceil_mode = p[8] != 0;
+        return max_pool2d(arg(0), m, out);
+      }
+      case ExternOp::avg_pool2d: {
+        AvgPool2dParams a;
+        a.kernel = {p[0], p[1]};
+        a.stride = {p[2], p[3]};
+        a.padding = {p[4], p[5]};
+        a.ceil_mode = p[6] != 0;
+        a.count_include_pad = p[7] != 0;
+        if (p[8] != 0) a.divisor_override = p[8];
+        return avg_pool2d(arg(0), a, out);
+      }
+      case ExternOp::adaptive_avg_pool2d: return adaptive_avg_pool2d(arg(0), {p[0], p[1]}, out);
+    }
+  }
+
+  RtValue scalar(const Instr& in) {
+    auto x = [&](size_t i) -> RtValue& { return slot(in.inputs[i]); };
+    switch (static_cast<ScalarOp>(in.index)) {
+      case ScalarOp::add_int: return int_value(x(0).i + x(1).i);
+      case ScalarOp::sub_int: return int_value(x(0).i - x(1).i);
+      case ScalarOp::mul_int: return int_value(x(0).i * x(1).i);
+      case ScalarOp::floordiv_int: return int_value(floordiv(x(0).i, x(1).i));
+      case ScalarOp::remainder_int: return int_value(x(0).i - floordiv(x(0).i, x(1).i) * x(1).i);
+      case ScalarOp::neg_int: return int_value(-x(0).i);
+      case ScalarOp::add_float: return float_value(x(0).as_double() + x(1).as_double());
+      case ScalarOp::sub_float: return float_value(x(0).as_double() - x(1).as_double());
+      case ScalarOp::mul_float: return float_value(x(0).as_double() * x(1).as_double());
+      case ScalarOp::div_float: return float_value(x(0).as_double() / x(1).as_double());
+      case ScalarOp::neg_float: return float_value(-x(0).as_double());
+      case ScalarOp::eq: return bool_value(x(0).as_double() == x(1).as_double());
+      case ScalarOp::ne: return bool_value(x(0).as_double() != x(1).as_double());
+      case ScalarOp::lt: return bool_value(x(0).as_double() < x(1).as_double());
+      case ScalarOp::le: return bool_value(x(0).as_double() <= x(1).as_double());
+      case ScalarOp::gt: return bool_value(x(0).as_double() > x(1).as_double());
+      case ScalarOp::ge: return bool_value(x(0).as_double() >= x(1).as_double());
+      case ScalarOp::not_: return bool_value(!x(0).b);
+      case ScalarOp::and_: return bool_value(x(0).b && x(1).b);
+      case ScalarOp::or_: return bool_value(x(0).b || x(1).b);
+      case ScalarOp::int_to_float: return float_value(static_cast<double>(x(0).i));
+      case ScalarOp::float_to_int: {
+        double d = x(0).as_double();
+        if (!std::isfinite(d)) throw Error("cannot convert a non-finite float to an int");
+        return int_value(static_cast<int64_t>(d));
+      }
+      case ScalarOp::to_bool: return bool_value(x(0).as_double() != 0);
+      case ScalarOp::size: {
+        const Tensor& t = tensor(in.inputs[0]);
+        int64_t d = x(1).i;
+        if (d < 0) d += t.dim();
+        if (d < 0 || d >= t.dim()) throw Error("size(): dim out of range");
+        return int_value(t.size(static_cast<int>(d)));
+      }
+      case ScalarOp::max_int: return int_value(std::max(x(0).i, x(1).i));
+      case ScalarOp::min_int: return int_value(std::min(x(0).i, x(1).i));
+      case ScalarOp::derive_index: return int_value(x(1).i + x(0).i * x(2).i);
+    }
+    WICK_ASSERT(false, "unknown scalar op");
+  }
+
+  const Plan& plan_;
+  const std::vector<PackedKernelFn>& kernels_;
+  std::vector<RtValue> slots_;
+};
+
+}  // namespace
+
+std::string check_inputs(const std::vector<TensorSpec>& specs, const std::vector<Tensor>& inputs) {
+  if (inputs.size() != specs.size())
+    return "the model takes " + std::to_string(specs.size()) + " input" + (specs.size() == 1 ? "" : "s") +
+           ", got " + std::to_string(inputs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const Tensor& t = inputs[i];
+    if (!t.defined()) return "input " + std::to_string(i) + " is an undefined tensor";
+    if (t.dtype() != specs[i].dtype)
+      return "input " + std::to_string(i) + " has dtype " + std::string(dtype_name(t.dtype())) + " but the model expects " +
+             std::string(dtype_name(specs[i].dtype));
+    if (t.sizes() != specs[i].sizes)
+      return "input " + std::to_string(i) + " has shape " + shape_str(t.sizes()) + " but this compiled signature expects " +
+             shape_str(specs[i].sizes);
+  }
+  return {};
+}
+
+Executor::Executor(Plan plan, std::vector<PackedKernelFn> kernels, std::vector<Tensor> tensors)
+    : plan_(std::move(plan)), kernels_(std::move(kernels)), tensors_(std::move(tensors)) {
+  WICK_ASSERT(kernels_.size() == plan_.kernels.size(), "kernel count mismatch");
+  WICK_ASSERT(tensors_.size() == plan_.tensors.size(), "tensor count mismatch");
+}
+
+std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) const {
+  std::string problem = check_inputs(plan_.input_specs, inputs);
+  if (!problem.empty()) throw Error(problem);
+  Run r(*this, plan_, kernels_);
+  for (size_t i = 0; i < plan_.tensors.size(); ++i) r.slot(plan_.tensors[i].first).tensor = tensors_[i];
+  for (size_t i = 0; i < inputs.size(); ++i) r.slot(plan_.inputs[i]).tensor = inputs[i].contiguous();
+  r.block(plan_.body);
+  std::vector<Tensor> outputs;
+  for (Slot s : plan_.outputs) {
+    const Tensor& t = r.tensor(s);
+    outputs.push_back(t.is_contiguous() && t.offset() == 0 && t.storage()->nbytes() == t.nbytes() ? t : t.clone());
+  }
+  return outputs;
+}
+
+}  // namespace wick::rt

@@ -1,0 +1,83 @@
+// The kernels that compiled code calls instead of generating its own: GEMM,
+// convolution and pooling, on CPU through oneDNN (adaptive pooling, and the
+// average pooling cases oneDNN rounds differently from PyTorch, are computed
+// here directly on the thread pool).
+//
+// Every kernel takes f32 CPU tensors with any strides (a transposed or sliced
+// view is read in place, not copied, when oneDNN can do so) and writes into
+// `out`, which the caller has allocated with exactly the shape that the
+// matching *_output_sizes function in kernel_shapes.h returns; `out` may be
+// strided too but must not overlap the inputs (addmm's `bias` excepted).
+// Anything else is a wick::Error naming the op.
+//
+// oneDNN primitives are created once per (op, shapes, strides, parameters,
+// thread count) and then reused from a process-wide cache, so a repeated call
+// costs about as much as the work itself. oneDNN runs on as many threads as
+// default_thread_pool() has, and on one when called from inside a
+// parallel_for chunk.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/kernel_shapes.h"
+#include "support/tensor.h"
+
+namespace wick::rt {
+
+// An activation applied to the result inside the same kernel (a oneDNN
+// post-op), so that a following pointwise op costs no extra pass over memory.
+enum class PostOp : uint8_t {
+  none,
+  relu,       // alpha: negative slope (0 for relu, else leaky_relu)
+  clip,       // clamp to [alpha, beta]: hardtanh, relu6
+  gelu_erf,   // gelu(approximate='none')
+  gelu_tanh,  // gelu(approximate='tanh')
+  sigmoid,
+  tanh,
+  silu,
+  hardswish,
+};
+
+struct Epilogue {
+  PostOp op = PostOp::none;
+  float alpha = 0.f;
+  float beta = 0.f;
+};
+
+// The epilogue applied to one value, with the same formulas oneDNN uses.
+float apply_epilogue(const Epilogue& e, float x);
+
+// torch.matmul for operands of rank 1 to 12: matrix, batched (bmm) and
+// broadcast batch products, vector operands promoted as torch does.
+void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Epilogue& epilogue = {});
+
+// x [..., in] @ weight[out, in]^T + bias; `bias` may be undefined.
+void linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out,
+            const Epilogue& epilogue = {});
+
+// out = beta * bias + alpha * (a @ b), bias broadcast to [n, m]. With
+// beta == 0 the bias is not read (as in PyTorch, NaNs in it do not spread).
+// `out` may be `bias` itself.
+void addmm(const Tensor& bias, const Tensor& a, const Tensor& b, float beta, float alpha,
+           Tensor& out, const Epilogue& epilogue = {});
+
+// NCHW (or CHW) convolution, grouped and depthwise included; `bias` may be
+// undefined.
+void conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
+            Tensor& out, const Epilogue& epilogue = {});
+// NCW (or CW) convolution.
+void conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv1dParams& p,
+            Tensor& out, const Epilogue& epilogue = {});
+
+void max_pool2d(const Tensor& x, const MaxPool2dParams& p, Tensor& out);
+void avg_pool2d(const Tensor& x, const AvgPool2dParams& p, Tensor& out);
+// PyTorch's adaptive windows: output cell i covers input rows
+// [floor(i * H / oh), ceil((i + 1) * H / oh)).
+void adaptive_avg_pool2d(const Tensor& x, Int2 output_size, Tensor& out);
+
+// The primitive cache, visible for tests and for freeing memory.
+size_t primitive_cache_size();
+void clear_primitive_cache();
+
+}  // namespace wick::rt

@@ -1,0 +1,58 @@
+// Small helpers the extern kernels share: argument checks with messages that
+// name the op, and strided f32 copies and fills. Internal to the runtime.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "support/tensor.h"
+
+namespace wick::rt {
+
+// `t` must be a defined f32 CPU tensor; `what` names it ("input", "weight").
+void check_f32_input(const char* op, const char* what, const Tensor& t);
+// `out` must be a defined f32 CPU tensor of exactly `expected` sizes.
+void check_output(const char* op, const Tensor& out, const std::vector<int64_t>& expected);
+
+// dst[i] = src[i] for tensors of equal sizes, any strides (f32).
+void copy_into(const Tensor& src, const Tensor& dst);
+// dst[i] = src broadcast to dst's sizes (src right-aligned, dims of 1 repeat).
+void broadcast_into(const Tensor& src, const Tensor& dst);
+// dst[i] = f(dst[i]) for every element (f32).
+template <typename F>
+void for_each_element(const Tensor& dst, F&& f);
+
+// The same storage seen with other sizes and strides.
+Tensor restride(const Tensor& t, std::vector<int64_t> sizes, std::vector<int64_t> strides);
+// `t` with size-1 dimensions prepended up to `rank` (t itself when it has it).
+Tensor with_rank(const Tensor& t, int rank);
+
+// Visits every element offset of a strided shape in row-major order.
+template <typename F>
+void for_each_offset(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
+                     F&& f) {
+  const int rank = static_cast<int>(sizes.size());
+  for (int64_t s : sizes)
+    if (s == 0) return;
+  std::vector<int64_t> index(rank, 0);
+  int64_t offset = 0;
+  for (;;) {
+    f(offset);
+    int d = rank - 1;
+    for (; d >= 0; --d) {
+      offset += strides[d];
+      if (++index[d] < sizes[d]) break;
+      offset -= strides[d] * sizes[d];
+      index[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+template <typename F>
+void for_each_element(const Tensor& dst, F&& f) {
+  float* p = dst.data_as<float>();
+  for_each_offset(dst.sizes(), dst.strides(), [&](int64_t o) { p[o] = f(p[o]); });
+}
+
+}  // namespace wick::rt

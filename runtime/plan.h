@@ -1,0 +1,104 @@
+// The Plan: what a compiled method does, as a flat list of instructions over
+// numbered value slots, with structured If/Loop instructions that own nested
+// blocks. It holds no pointers into the compiler, so it can be run by the
+// executor of a deployed runtime and written to disk.
+//
+// A slot holds a tensor or a scalar at run time. Kernels are named and bound
+// to function pointers separately (a JIT module or a shared library).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "support/dtype.h"
+
+namespace wick::rt {
+
+using Slot = int32_t;
+
+enum class Op : uint8_t {
+  alloc,        // outputs[0] = new contiguous tensor: dtype, sizes in `ints`
+  kernel,       // kernels[index](inputs..., outputs...): tensors as memrefs, scalars by value;
+                // with ints == {1} the last output is an int64 flag: nonzero means an index was out of range
+  extern_call,  // an ExternOp (`index`) on inputs, writing outputs[0] (already allocated)
+  view,         // outputs[0] = inputs[0] restrided: ints = [rank, sizes..., strides..., offset_delta]
+  select,       // outputs[0] = inputs[0] at index inputs[1] (an int slot) of dim ints[0]
+  scalar,       // outputs[0] = ScalarOp (`index`) of inputs
+  constant,     // outputs[0] = the scalar in ints[0] / floats[0] / text (ScalarType in `dtype`)
+  to_tensor,    // outputs[0] = 0-d tensor of dtype `dtype` holding the scalar inputs[0]
+  item,         // outputs[0] = the one element of tensor inputs[0] as an int, float or bool (index: 0/1/2)
+  move,         // outputs[i] = inputs[i]
+  if_,          // blocks[0] if inputs[0] else blocks[1]; outputs = the block's results
+  loop,         // up to inputs[0] trips while the condition holds; see Block
+  raise,        // stops with an error carrying `text`
+};
+
+// The kind of scalar a `constant` instruction or a slot holds.
+enum class ScalarType : uint8_t { none, int_, float_, bool_, str };
+
+// Scalar ops the executor evaluates itself (what is left after constant
+// folding: loop counters, conditions on tensor values).
+enum class ScalarOp : uint8_t {
+  add_int, sub_int, mul_int, floordiv_int, remainder_int, neg_int,
+  add_float, sub_float, mul_float, div_float, neg_float,
+  eq, ne, lt, le, gt, ge,  // on two numbers of any kind
+  not_, and_, or_,
+  int_to_float, float_to_int, to_bool,
+  size,  // inputs: tensor, int dim
+  max_int, min_int,
+  derive_index,  // inputs: index, start, step
+};
+
+enum class ExternOp : uint8_t {
+  matmul,               // inputs: a, b
+  linear,               // inputs: x, weight, [bias]
+  addmm,                // inputs: bias, a, b; floats: beta, alpha
+  conv1d,               // inputs: x, weight, [bias]; ints: stride, padding, dilation, groups
+  conv2d,               // inputs: x, weight, [bias]; ints: stride[2], padding[2], dilation[2], groups
+  max_pool2d,           // ints: kernel[2], stride[2], padding[2], dilation[2], ceil_mode
+  avg_pool2d,           // ints: kernel[2], stride[2], padding[2], ceil_mode, count_include_pad, divisor (0: none)
+  adaptive_avg_pool2d,  // ints: output size[2]
+};
+
+struct Instr;
+
+// A block of instructions. A loop body's params are [iteration, carried...]
+// and its results [continue condition, carried...]; an if branch has no
+// params and one result per output of the If.
+struct Block {
+  std::vector<Instr> instrs;
+  std::vector<Slot> params;
+  std::vector<Slot> results;
+};
+
+struct Instr {
+  Op op = Op::move;
+  int32_t index = 0;  // kernel index, ExternOp, ScalarOp, or item kind
+  std::vector<Slot> inputs;
+  std::vector<Slot> outputs;
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+  DType dtype = DType::f32;
+  ScalarType scalar = ScalarType::none;
+  std::string text;  // raise message, string constants, the source op for messages
+  std::vector<Block> blocks;
+};
+
+struct TensorSpec {
+  DType dtype = DType::f32;
+  std::vector<int64_t> sizes;
+};
+
+struct Plan {
+  int32_t num_slots = 0;
+  std::vector<Slot> inputs;
+  std::vector<TensorSpec> input_specs;  // checked before anything runs
+  std::vector<Slot> outputs;
+  // Module tensors (parameters, buffers, constants) loaded into slots.
+  std::vector<std::pair<Slot, std::string>> tensors;
+  std::vector<std::string> kernels;  // names, bound to functions by the caller
+  Block body;
+};
+
+}  // namespace wick::rt

@@ -1,0 +1,79 @@
+"""Writes fresh end-to-end cases for every zoo model: new random inputs at
+two batch sizes (the model's own and another), and LibTorch's outputs for
+them, so that wick is compared with LibTorch on data it has never seen.
+
+    fresh_cases.py --zoo ZOO_DIR --out DIR [--seed S]
+
+Without --seed a random seed is drawn; it is recorded in DIR/cases.json with
+every case: {model, variant, batch, pt, inputs: [npy], refs: [npy]}, and
+in DIR/cases.txt one case per line.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import zoo  # noqa: E402
+from reference import flatten_outputs, save_npy, to_numpy  # noqa: E402
+
+
+def other_batch(batch: int) -> int:
+    return 2 if batch == 3 else 3
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--zoo", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--only", nargs="*", default=None)
+    a = p.parse_args()
+    seed = a.seed if a.seed is not None else random.SystemRandom().randrange(1 << 30)
+    torch.set_num_threads(1)
+    os.makedirs(a.out, exist_ok=True)
+    cases = []
+    for name, spec in zoo.MODELS.items():
+        if a.only and name not in a.only:
+            continue
+        for batch in (spec.batch, other_batch(spec.batch)):
+            inputs = zoo.example_inputs(name, batch, seed + batch)
+            input_files = []
+            for i, t in enumerate(inputs):
+                path = os.path.join(a.out, f"{name}.b{batch}.input{i}.npy")
+                save_npy(path, to_numpy(t))
+                input_files.append(path)
+            for variant in spec.variants:
+                pt = os.path.join(a.zoo, f"{name}.{variant}.pt")
+                module = torch.jit.load(pt, map_location="cpu").eval()
+                with torch.no_grad():
+                    outputs = flatten_outputs(module(*inputs))
+                refs = []
+                for j, o in enumerate(outputs):
+                    path = os.path.join(a.out, f"{name}.{variant}.b{batch}.ref{j}.npy")
+                    save_npy(path, to_numpy(o))
+                    refs.append(path)
+                cases.append({"model": name, "variant": variant, "batch": batch, "pt": pt,
+                              "inputs": input_files, "refs": refs})
+    with open(os.path.join(a.out, "cases.json.tmp"), "w") as f:
+        json.dump({"seed": seed, "torch_version": torch.__version__, "cases": cases}, f, indent=1)
+    os.replace(os.path.join(a.out, "cases.json.tmp"), os.path.join(a.out, "cases.json"))
+    # The same, one case per line, for readers without a JSON parser:
+    # model variant batch pt n_inputs inputs... n_refs refs...
+    with open(os.path.join(a.out, "cases.txt.tmp"), "w") as f:
+        f.write(f"seed {seed}\n")
+        for c in cases:
+            fields = [c["model"], c["variant"], str(c["batch"]), c["pt"], str(len(c["inputs"]))] + c["inputs"]
+            fields += [str(len(c["refs"]))] + c["refs"]
+            f.write(" ".join(fields) + "\n")
+    os.replace(os.path.join(a.out, "cases.txt.tmp"), os.path.join(a.out, "cases.txt"))
+    print(f"{len(cases)} cases, seed {seed}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+// Runs every case in tests/passes/*.wir: parse and verify the input, run the
+// passes its `// run:` line names (or the pass the file is named after),
+// verifying after each, and compare the printed module with the case's
+// `// expect:` block; or, with `// expect-error: LINE:COL: TEXT`, require
+// that error.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+
+#include "../ir/ir_case_file.h"
+#include "ir/parser.h"
+#include "ir/printer.h"
+#include "ir/verifier.h"
+#include "passes/canonicalize.h"
+#include "passes/decompose.h"
+#include "passes/eliminate_common_subexpressions.h"
+#include "passes/eliminate_dead_code.h"
+#include "passes/infer_shapes.h"
+
+namespace wick {
+namespace {
+
+using testing::IrCase;
+using PassFn = void (*)(ir::Graph&);
+
+const std::map<std::string, PassFn>& passes() {
+  static const std::map<std::string, PassFn> table = {
+      {"canonicalize", [](ir::Graph& g) { passes::canonicalize(g); }},
+      {"infer_shapes", [](ir::Graph& g) { passes::infer_shapes(g); }},
+      {"decompose", passes::decompose},
+      {"eliminate_common_subexpressions", passes::eliminate_common_subexpressions},
+      {"eliminate_dead_code", passes::eliminate_dead_code},
+  };
+  return table;
+}
+
+std::string stem(const std::string& path) {
+  std::string f = path.substr(path.rfind('/') + 1);
+  return f.substr(0, f.find('.'));
+}
+
+std::vector<IrCase> all_cases() {
+  std::vector<IrCase> all;
+  for (const auto& f : testing::list_case_files(WICK_SOURCE_DIR "/tests/passes")) {
+    auto cs = testing::read_ir_cases(f);
+    all.insert(all.end(), cs.begin(), cs.end());
+  }
+  return all;
+}
+
+std::string case_name(const ::testing::TestParamInfo<IrCase>& info) {
+  return stem(info.param.file) + "_line" + std::to_string(info.param.first_line);
+}
+
+// The expected print: comment lines and surrounding blank lines dropped.
+std::string expected_print(const std::string& block) {
+  std::string out;
+  std::istringstream in(block);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("//", 0) != 0 && !(out.empty() && line.empty())) out += line + "\n";
+  while (out.size() >= 2 && out.compare(out.size() - 2, 2, "\n\n") == 0) out.pop_back();
+  return out;
+}
+
+std::unique_ptr<ir::Module> run_case(const IrCase& c) {
+  auto m = ir::parse_module(c.text, "case.wir");
+  ir::verify(*m);
+  std::vector<std::string> names = c.passes;
+  if (names.empty()) names.push_back(stem(c.file));
+  for (const std::string& name : names) {
+    auto it = passes().find(name);
+    if (it == passes().end()) throw std::runtime_error("unknown pass " + name);
+    for (const auto& g : m->methods()) it->second(*g);
+    ir::verify(*m);
+  }
+  return m;
+}
+
+class PassText : public ::testing::TestWithParam<IrCase> {};
+
+TEST_P(PassText, Case) {
+  const IrCase& c = GetParam();
+  if (c.expects_error) {
+    try {
+      run_case(c);
+      FAIL() << "expected an error at " << c.error_line << ":" << c.error_column << ": " << c.error_text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.where().line, c.error_line) << e.what();
+      EXPECT_EQ(e.where().column, c.error_column) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.error_text), std::string::npos)
+          << "message: " << e.what() << "\nexpected to contain: " << c.error_text;
+    }
+    return;
+  }
+  ASSERT_TRUE(c.has_expected) << "a case needs `// expect:` or `// expect-error:`";
+  auto m = run_case(c);
+  const std::string expected = expected_print(c.expected);
+  EXPECT_EQ(ir::print(*m), expected);
+  // The expected text is itself valid IR in printed form.
+  auto again = ir::parse_module(expected, "expected.wir");
+  ir::verify(*again);
+  EXPECT_EQ(ir::print(*again), expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, PassText, ::testing::ValuesIn(all_cases()), case_name);
+
+TEST(PassText, EveryPassHasCases) {
+  std::map<std::string, int> count;
+  for (const IrCase& c : all_cases()) {
+    if (c.passes.empty()) ++count[stem(c.file)];
+    for (const std::string& p : c.passes) ++count[p];
+  }
+  for (const auto& [name, fn] : passes()) EXPECT_GE(count[name], 3) << name;
+}
+
+}  // namespace
+}  // namespace wick
