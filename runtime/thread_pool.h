@@ -32,7 +32,8 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   // Stops the workers and starts `threads - 1` new ones. Waits for a running
-  // parallel_for to finish first. Throws wick::Error when threads < 1.
+  // parallel_for to finish first, so it must not be called from a chunk.
+  // Throws wick::Error when threads < 1.
   void set_num_threads(int threads);
   int num_threads() const { return num_threads_.load(std::memory_order_relaxed); }
 

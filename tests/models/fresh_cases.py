@@ -26,6 +26,22 @@ def other_batch(batch: int) -> int:
     return 2 if batch == 3 else 3
 
 
+# Models also run on inputs holding NaN, inf and -inf, whose outputs must be
+# non-finite exactly where LibTorch's are.
+NONFINITE_MODELS = ("mlp_relu", "ops_pointwise", "ops_reduce", "two_inputs_tuple")
+
+
+def with_nonfinite(t: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    if not t.is_floating_point():
+        return t
+    t = t.clone()
+    flat = t.view(-1)
+    picks = torch.randperm(flat.numel(), generator=g)[: max(3, flat.numel() // 20)]
+    for k, i in enumerate(picks.tolist()):
+        flat[i] = (float("nan"), float("inf"), float("-inf"))[k % 3]
+    return t
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--zoo", required=True)
@@ -37,14 +53,21 @@ def main() -> int:
     torch.set_num_threads(1)
     os.makedirs(a.out, exist_ok=True)
     cases = []
+    nonfinite_rng = torch.Generator().manual_seed(seed)
     for name, spec in zoo.MODELS.items():
         if a.only and name not in a.only:
             continue
-        for batch in (spec.batch, other_batch(spec.batch)):
+        batches = [(spec.batch, False), (other_batch(spec.batch), False)]
+        if name in NONFINITE_MODELS:
+            batches.append((spec.batch, True))
+        for batch, nonfinite in batches:
             inputs = zoo.example_inputs(name, batch, seed + batch)
+            if nonfinite:
+                inputs = tuple(with_nonfinite(t, nonfinite_rng) for t in inputs)
+            tag = f"b{batch}" + ("nf" if nonfinite else "")
             input_files = []
             for i, t in enumerate(inputs):
-                path = os.path.join(a.out, f"{name}.b{batch}.input{i}.npy")
+                path = os.path.join(a.out, f"{name}.{tag}.input{i}.npy")
                 save_npy(path, to_numpy(t))
                 input_files.append(path)
             for variant in spec.variants:
@@ -54,11 +77,11 @@ def main() -> int:
                     outputs = flatten_outputs(module(*inputs))
                 refs = []
                 for j, o in enumerate(outputs):
-                    path = os.path.join(a.out, f"{name}.{variant}.b{batch}.ref{j}.npy")
+                    path = os.path.join(a.out, f"{name}.{variant}.{tag}.ref{j}.npy")
                     save_npy(path, to_numpy(o))
                     refs.append(path)
                 cases.append({"model": name, "variant": variant, "batch": batch, "pt": pt,
-                              "inputs": input_files, "refs": refs})
+                              "inputs": input_files, "refs": refs, "nonfinite": nonfinite})
     with open(os.path.join(a.out, "cases.json.tmp"), "w") as f:
         json.dump({"seed": seed, "torch_version": torch.__version__, "cases": cases}, f, indent=1)
     os.replace(os.path.join(a.out, "cases.json.tmp"), os.path.join(a.out, "cases.json"))

@@ -103,6 +103,18 @@ TEST(Run, WrongDtypeIsAnErrorBeforeAnyKernelRuns) {
   EXPECT_NE(r.err.find("in aten::linear: the input is i64 but the weight is f32"), std::string::npos) << r.err;
 }
 
+TEST(Run, OutOfRangeEmbeddingIndexIsAnError) {
+  std::string dir = testing::temp_dir("run_index");
+  ASSERT_EQ(std::system(("/usr/bin/python3 -c \"import numpy as np; a = np.zeros((2, 16), dtype=np.int64); a[1, 3] = 5000; "
+                         "np.save('" + dir + "/ids.npy', a)\"")
+                            .c_str()),
+            0);
+  auto r = run_wick("run " + std::string(WICK_ZOO_DIR) + "/embedding_classifier.scripted.pt --input " + dir +
+                    "/ids.npy --output-dir " + dir + "/out");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("in aten::embedding: index out of range"), std::string::npos) << r.err;
+}
+
 TEST(Run, BadArgumentsExitTwo) {
   auto r = run_wick("run " + kNn5 + " --input 20xx4 --output-dir /tmp/unused");
   EXPECT_EQ(r.status, 2);

@@ -1,0 +1,99 @@
+// Plan building: static view layouts, and the error that lists every op the
+// CPU backend cannot lower yet.
+#include "codegen/plan_builder.h"
+
+#include <gtest/gtest.h>
+
+#include "codegen/view_layout.h"
+#include "ir/parser.h"
+#include "ir/verifier.h"
+
+namespace wick::codegen {
+namespace {
+
+TEST(ViewLayout, RestrideFollowsTorchView) {
+  // Contiguous data views as anything with the same numel.
+  EXPECT_EQ(restride({4, 6}, {6, 1}, {2, 12}), (std::vector<int64_t>{12, 1}));
+  // A transposed [6, 4] (strides 1, 6) can split its first dim but not merge.
+  EXPECT_EQ(restride({6, 4}, {1, 6}, {2, 3, 4}), (std::vector<int64_t>{3, 1, 6}));
+  EXPECT_FALSE(restride({6, 4}, {1, 6}, {24}).has_value());
+  // Size-1 dims take any stride.
+  EXPECT_EQ(restride({3, 1, 5}, {5, 99, 1}, {15}), (std::vector<int64_t>{1}));
+}
+
+TEST(ViewLayout, ContiguityIgnoresSizeOneAndEmptyDims) {
+  EXPECT_TRUE(is_contiguous({2, 1, 3}, {3, 7, 1}));
+  EXPECT_FALSE(is_contiguous({2, 3}, {1, 2}));
+  EXPECT_TRUE(is_contiguous({0, 3}, {5, 9}));
+}
+
+std::unique_ptr<ir::Module> parse(const std::string& text) {
+  auto m = ir::parse_module(text, "plan.wir");
+  ir::verify(*m);
+  return m;
+}
+
+TEST(PlanBuilder, ViewsBecomeRestridesOfOneBuffer) {
+  auto m = parse(
+      "graph @f(%x : Tensor(f32, [4, 6])) -> (Tensor(f32, [6, 4])) {\n"
+      "  %y : Tensor(f32, [4, 6]) = aten::relu(%x)\n"
+      "  %z : Tensor(f32, [6, 4]) = aten::t(%y)\n"
+      "  return(%z)\n"
+      "}\n");
+  BuiltPlan p = build_plan(*m->methods()[0]);
+  ASSERT_EQ(p.plan.body.instrs.size(), 3u);  // alloc, kernel, view
+  EXPECT_EQ(p.plan.body.instrs[0].op, rt::Op::alloc);
+  EXPECT_EQ(p.plan.body.instrs[1].op, rt::Op::kernel);
+  const rt::Instr& view = p.plan.body.instrs[2];
+  EXPECT_EQ(view.op, rt::Op::view);
+  // rank 2, sizes [6, 4], strides [1, 6], no offset
+  EXPECT_EQ(view.ints, (std::vector<int64_t>{2, 6, 4, 1, 6, 0}));
+  ASSERT_EQ(p.kernels.size(), 1u);
+  EXPECT_EQ(p.kernels[0].name.rfind("wick_relu_", 0), 0u);
+}
+
+TEST(PlanBuilder, EqualKernelsAreGeneratedOnce) {
+  auto m = parse(
+      "graph @f(%x : Tensor(f32, [8])) -> (Tensor(f32, [8])) {\n"
+      "  %a : Tensor(f32, [8]) = aten::sigmoid(%x)\n"
+      "  %b : Tensor(f32, [8]) = aten::sigmoid(%a)\n"
+      "  return(%b)\n"
+      "}\n");
+  BuiltPlan p = build_plan(*m->methods()[0]);
+  EXPECT_EQ(p.kernels.size(), 1u);
+  EXPECT_EQ(p.plan.kernels.size(), 1u);
+}
+
+TEST(PlanBuilder, EveryOpWithoutALoweringIsListed) {
+  auto m = parse(
+      "graph @f(%x : Tensor(i64, [4]), %y : Tensor(f64, [1, 1, 4, 4])) -> (Tensor(i64, [4]), Tensor(f64, [1, 1, 2, 2])) {\n"
+      "  %a : Tensor(i64, [4]) = aten::__and__.Tensor(%x, %x)\n"
+      "  %k : List[Int] = prim::Constant[value=[2, 2]]()\n"
+      "  %p : List[Int] = prim::Constant[value=[0, 0]]()\n"
+      "  %d : List[Int] = prim::Constant[value=[1, 1]]()\n"
+      "  %c : Bool = prim::Constant[value=false]()\n"
+      "  %b : Tensor(f64, [1, 1, 2, 2]) = aten::max_pool2d(%y, %k, %k, %p, %d, %c)\n"
+      "  return(%a, %b)\n"
+      "}\n");
+  try {
+    build_plan(*m->methods()[0]);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("2 ops have no CPU lowering yet"), std::string::npos) << what;
+    EXPECT_NE(what.find("aten::__and__.Tensor"), std::string::npos) << what;
+    EXPECT_NE(what.find("aten::max_pool2d (only float32 is supported, got f64)"), std::string::npos) << what;
+  }
+}
+
+TEST(PlanBuilder, InputsMustBeStatic) {
+  auto m = parse(
+      "graph @f(%x : Tensor(f32, [B, 4])) -> (Tensor(f32, [B, 4])) {\n"
+      "  %y : Tensor(f32, [B, 4]) = aten::relu(%x)\n"
+      "  return(%y)\n"
+      "}\n");
+  EXPECT_THROW(build_plan(*m->methods()[0]), Error);
+}
+
+}  // namespace
+}  // namespace wick::codegen

@@ -1,0 +1,144 @@
+// The executor on hand-written plans: input checks, scalar ops, structured
+// If/Loop, run-time select with bounds checks, views, and raise.
+#include "runtime/executor.h"
+
+#include <gtest/gtest.h>
+
+#include "support/error.h"
+
+namespace wick::rt {
+namespace {
+
+Instr make(Op op, std::vector<Slot> in, std::vector<Slot> out) {
+  Instr i;
+  i.op = op;
+  i.inputs = std::move(in);
+  i.outputs = std::move(out);
+  return i;
+}
+
+Instr int_constant(Slot s, int64_t v) {
+  Instr i = make(Op::constant, {}, {s});
+  i.scalar = ScalarType::int_;
+  i.ints = {v};
+  return i;
+}
+
+Tensor iota(int64_t n) {
+  Tensor t = Tensor::zeros(DType::f32, {n});
+  for (int64_t i = 0; i < n; ++i) t.data_as<float>()[i] = static_cast<float>(i);
+  return t;
+}
+
+// out = select(x, 0, sum of 0..k-1 computed by a loop), to exercise loops,
+// scalar ops and a run-time index together.
+Plan loop_select_plan() {
+  Plan p;
+  p.num_slots = 12;
+  p.inputs = {0};
+  p.input_specs = {{DType::f32, {10}}};
+  // slots: 0 x, 1 trips, 2 true, 3 zero acc, 4 loop out, body: 5 i, 6 acc, 7 next
+  p.body.instrs.push_back(int_constant(1, 4));
+  Instr t = make(Op::constant, {}, {2});
+  t.scalar = ScalarType::bool_;
+  t.ints = {1};
+  p.body.instrs.push_back(t);
+  p.body.instrs.push_back(int_constant(3, 0));
+  Instr loop = make(Op::loop, {1, 2, 3}, {4});
+  loop.blocks.resize(1);
+  loop.blocks[0].params = {5, 6};
+  Instr add = make(Op::scalar, {6, 5}, {7});
+  add.index = static_cast<int32_t>(ScalarOp::add_int);
+  loop.blocks[0].instrs.push_back(add);
+  loop.blocks[0].results = {2, 7};
+  p.body.instrs.push_back(loop);
+  Instr sel = make(Op::select, {0, 4}, {8});
+  sel.ints = {0};
+  p.body.instrs.push_back(sel);
+  // A view of x: elements 2, 4, 6 (offset 2, stride 2).
+  Instr view = make(Op::view, {0}, {9});
+  view.ints = {1, 3, 2, 2};
+  p.body.instrs.push_back(view);
+  p.outputs = {8, 9};
+  return p;
+}
+
+TEST(Executor, LoopsScalarsSelectAndViews) {
+  Executor e(loop_select_plan(), {}, {});
+  auto out = e.run({iota(10)});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].dim(), 0);
+  EXPECT_EQ(*out[0].data_as<float>(), 6.0f);  // 0 + 1 + 2 + 3
+  ASSERT_EQ(out[1].sizes(), (std::vector<int64_t>{3}));
+  EXPECT_TRUE(out[1].is_contiguous());  // outputs are returned compact
+  EXPECT_EQ(out[1].data_as<float>()[0], 2.0f);
+  EXPECT_EQ(out[1].data_as<float>()[2], 6.0f);
+}
+
+TEST(Executor, InputsAreCheckedBeforeAnythingRuns) {
+  Executor e(loop_select_plan(), {}, {});
+  try {
+    e.run({});
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("takes 1 input, got 0"), std::string::npos) << err.what();
+  }
+  try {
+    e.run({Tensor::zeros(DType::f64, {10})});
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("input 0 has dtype f64 but the model expects f32"), std::string::npos);
+  }
+  try {
+    e.run({iota(11)});
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("input 0 has shape [11]"), std::string::npos) << err.what();
+  }
+}
+
+TEST(Executor, RunTimeIndexOutOfRangeIsAnError) {
+  Plan p = loop_select_plan();
+  p.body.instrs[0].ints = {5};  // sum 0..4 = 10: out of range for 10 elements
+  Executor e(std::move(p), {}, {});
+  try {
+    e.run({iota(10)});
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("index 10 is out of range for dim 0 of size 10"), std::string::npos)
+        << err.what();
+  }
+}
+
+TEST(Executor, IfRunsOneBranchAndRaiseStops) {
+  Plan p;
+  p.num_slots = 4;
+  p.inputs = {0};
+  p.input_specs = {{DType::f32, {1}}};
+  // slot 1: bool(x); if x: output x, else raise.
+  Instr item = make(Op::item, {0}, {1});
+  item.index = 2;
+  p.body.instrs.push_back(item);
+  Instr branch = make(Op::if_, {1}, {2});
+  branch.blocks.resize(2);
+  branch.blocks[0].results = {0};
+  Instr raise = make(Op::raise, {}, {});
+  raise.text = "x must be nonzero";
+  branch.blocks[1].instrs.push_back(raise);
+  branch.blocks[1].results = {0};
+  p.body.instrs.push_back(branch);
+  p.outputs = {2};
+  Executor e(std::move(p), {}, {});
+  Tensor one = Tensor::zeros(DType::f32, {1});
+  one.data_as<float>()[0] = 3.0f;
+  EXPECT_EQ(e.run({one})[0].data_as<float>()[0], 3.0f);
+  try {
+    e.run({Tensor::zeros(DType::f32, {1})});
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("the model raised an exception: x must be nonzero"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace wick::rt
