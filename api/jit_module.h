@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "api/compiled_graph.h"
 #include "ir/module.h"
 #include "support/tensor.h"
 
@@ -22,24 +23,6 @@ struct JitOptions {
   std::string cache_dir;  // kernel cache: "" for the default location, "off" to disable
 };
 
-struct KernelReport {
-  std::string name;
-  double ms = 0;
-  bool cache_hit = false;
-};
-
-// What compiling one signature took.
-struct CompileReport {
-  std::string signature;
-  double passes_ms = 0;
-  double plan_ms = 0;
-  double kernels_ms = 0;
-  double total_ms = 0;
-  std::vector<KernelReport> kernels;
-  int cache_hits() const;
-};
-
-class CompiledSignature;
 
 class JitModule {
  public:
@@ -58,13 +41,13 @@ class JitModule {
   size_t compiled_signatures() const;
 
  private:
-  std::shared_ptr<CompiledSignature> compile(const std::vector<Tensor>& inputs, const std::string& key);
+  std::shared_ptr<CompiledGraph> compile(const std::vector<Tensor>& inputs, const std::string& key);
 
   std::unique_ptr<ir::Module> module_;
   JitOptions options_;
   std::string name_;
   mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<CompiledSignature>> cache_;
+  std::map<std::string, std::shared_ptr<CompiledGraph>> cache_;
   std::unique_ptr<CompileReport> last_compile_;
 };
 
