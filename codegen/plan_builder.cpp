@@ -4,10 +4,12 @@
 #include <set>
 
 #include "codegen/content_hash.h"
+#include "codegen/memory_plan.h"
 #include "codegen/view_layout.h"
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
 #include "ir/printer.h"
+#include "runtime/post_op.h"
 
 namespace wick::codegen {
 namespace {
@@ -30,6 +32,8 @@ rt::ScalarType scalar_type_of(const ir::Type& t) {
 
 class PlanBuilder {
  public:
+  explicit PlanBuilder(const PlanOptions& options) : options_(options) {}
+
   BuiltPlan build(const ir::Graph& g) {
     for (const Value* v : g.inputs()) {
       const ir::Type& t = *v->type();
@@ -53,12 +57,15 @@ class PlanBuilder {
       out_.plan.outputs.push_back(slot(v));
     }
     out_.plan.num_slots = next_slot_;
+    plan_memory(out_.plan);
     return std::move(out_);
   }
 
  private:
   // ---- slots and layouts ----
   Slot slot(const Value* v) {
+    auto outer = outer_.find(v);
+    if (outer != outer_.end()) v = outer->second;
     auto it = slots_.find(v);
     if (it != slots_.end()) return it->second;
     return slots_[v] = next_slot_++;
@@ -73,6 +80,8 @@ class PlanBuilder {
   }
 
   TensorLayout tensor_layout(const Value* v) {
+    auto outer = outer_.find(v);
+    if (outer != outer_.end()) v = outer->second;
     auto it = layouts_.find(v);
     // A value whose producer could not be lowered (already reported) is
     // taken as contiguous so that the rest of the graph can be checked too.
@@ -120,6 +129,7 @@ class PlanBuilder {
       case ir::Lowering::extern_call: return extern_call(n);
       case ir::Lowering::scalar: return scalar(n);
       case ir::Lowering::control: return control(n);
+      case ir::Lowering::fusion: return fusion_group(n);
       default: return note_unsupported(n, "not decomposed");
     }
   }
@@ -200,14 +210,27 @@ class PlanBuilder {
     std::set<const Value*> seen;
     add_kernel_inputs(n, g, seen);
     for (const Value* o : n->outputs()) g.outputs.push_back(o);
+    emit_kernel(g, n, g.inputs, n->outputs());
+  }
+
+  // Allocates `results` (the values standing for the group's outputs outside
+  // it), generates the group's kernel and calls it on `args` (the values
+  // standing for its inputs).
+  void emit_kernel(const KernelGroup& g, const Node* named_after, const std::vector<Value*>& args,
+                   const std::vector<Value*>& results) {
+    std::vector<const Value*> a(args.begin(), args.end());
+    emit_kernel(g, named_after, a, results);
+  }
+  void emit_kernel(const KernelGroup& g, const Node* named_after, const std::vector<const Value*>& args,
+                   const std::vector<Value*>& results) {
     // Generate once under a provisional name, then name it by its text.
     GeneratedKernel k = generate_kernel(g, "k");
-    k = generate_kernel(g, kernel_name(n, hash128(k.mlir).hex().substr(0, 16)));
-    for (const Value* o : n->outputs()) {
-      Instr& a = emit(Op::alloc);
-      a.outputs = {slot(o)};
-      a.dtype = *o->type()->dtype();
-      a.ints = o->type()->static_sizes();
+    k = generate_kernel(g, kernel_name(named_after, hash128(k.mlir).hex().substr(0, 16)));
+    for (const Value* o : results) {
+      Instr& al = emit(Op::alloc);
+      al.outputs = {slot(o)};
+      al.dtype = *o->type()->dtype();
+      al.ints = o->type()->static_sizes();
       layouts_[o] = contiguous(*o->type());
     }
     const bool has_status = k.status_arg >= 0;
@@ -215,15 +238,15 @@ class PlanBuilder {
     if (has_status) {
       // Gathers report an out-of-range index through a flag the executor checks.
       status = fresh();
-      Instr& a = emit(Op::alloc);
-      a.outputs = {status};
-      a.dtype = DType::i64;
+      Instr& al = emit(Op::alloc);
+      al.outputs = {status};
+      al.dtype = DType::i64;
     }
     Instr& in = emit(Op::kernel);
     in.index = kernel_index(std::move(k));
-    in.text = n->kind();
-    for (const Value* v : g.inputs) in.inputs.push_back(slot(v));
-    for (const Value* o : g.outputs) in.outputs.push_back(slot(o));
+    in.text = named_after->kind();
+    for (const Value* v : args) in.inputs.push_back(slot(v));
+    for (const Value* o : results) in.outputs.push_back(slot(o));
     if (has_status) {
       in.outputs.push_back(status);
       in.ints = {1};
@@ -322,7 +345,11 @@ class PlanBuilder {
     return *v;
   }
 
-  void extern_call(const Node* n) {
+  void extern_call(const Node* n) { extern_call(n, n->output(), nullptr); }
+
+  // A library call computing `n`, writing `result` (the node's output, or the
+  // output of the fusion group it heads), with `epilogue` applied in the call.
+  void extern_call(const Node* n, const Value* result, const Node* epilogue) {
     require_static(n);
     const std::string& name = n->op().schema.name;
     for (const Value* v : n->inputs())
@@ -351,6 +378,9 @@ class PlanBuilder {
         in.ints.insert(in.ints.end(), v.begin(), v.end());
       }
       in.ints.push_back(int_of(n, 6));
+      // Module tensors are read-only in an inference plan: the library may
+      // keep its own layout of them.
+      in.ints.push_back(n->input(1)->node()->is("prim::Param") && !options_.mutable_tensors ? 1 : 0);
     } else if (name == "max_pool2d") {
       in.index = static_cast<int32_t>(rt::ExternOp::max_pool2d);
       in.inputs = {tensor_slot(0)};
@@ -373,10 +403,13 @@ class PlanBuilder {
       in.index = static_cast<int32_t>(rt::ExternOp::adaptive_avg_pool2d);
       in.inputs = {tensor_slot(0)};
       in.ints = ints_of(n, 1, 2);
+    } else if (n->op().schema.ns == "wick") {
+      if (!backward_extern_call(n, in)) return note_unsupported(n, "no extern kernel");
     } else {
       return note_unsupported(n, "no extern kernel");
     }
-    const Value* o = n->output();
+    if (epilogue && !set_post_op(epilogue, in)) return note_unsupported(epilogue, "not an epilogue");
+    const Value* o = result;
     Instr& a = emit(Op::alloc);
     a.outputs = {slot(o)};
     a.dtype = *o->type()->dtype();
@@ -384,6 +417,94 @@ class PlanBuilder {
     layouts_[o] = contiguous(*o->type());
     in.outputs = {slot(o)};
     current_->instrs.push_back(std::move(in));
+  }
+
+  // The extern calls of the backward pass (ir/ops_backward.cpp); false for
+  // an op that has none.
+  bool backward_extern_call(const Node* n, Instr& in) {
+    const std::string& name = n->op().schema.name;
+    auto list = [&](size_t i) {
+      auto v = ir::constant_int_list(n->input(i));
+      if (!v) throw n->error("argument " + n->op().schema.args[i].name + " must be a constant");
+      return *v;
+    };
+    auto append = [&](const std::vector<int64_t>& v) { in.ints.insert(in.ints.end(), v.begin(), v.end()); };
+    in.inputs = {slot(n->input(0))};
+    if (name == "conv_input_backward" || name == "conv_weight_backward") {
+      in.index = static_cast<int32_t>(name == "conv_input_backward" ? rt::ExternOp::conv_input_backward
+                                                                    : rt::ExternOp::conv_weight_backward);
+      in.inputs.push_back(slot(n->input(1)));
+      const auto stride = list(3);
+      in.ints = {static_cast<int64_t>(stride.size())};
+      for (size_t i : {3, 4, 5}) {
+        if (list(i).size() != stride.size()) throw n->error("stride, padding and dilation differ in length");
+        append(list(i));
+      }
+      in.ints.push_back(int_of(n, 6));
+    } else if (name == "max_pool2d_backward") {
+      in.index = static_cast<int32_t>(rt::ExternOp::max_pool2d_backward);
+      in.inputs.push_back(slot(n->input(1)));
+      for (size_t i : {2, 3, 4, 5}) append(ints_of(n, i, 2));
+      in.ints.push_back(int_of(n, 6));
+    } else if (name == "avg_pool2d_backward") {
+      in.index = static_cast<int32_t>(rt::ExternOp::avg_pool2d_backward);
+      for (size_t i : {2, 3, 4}) append(ints_of(n, i, 2));
+      in.ints.push_back(int_of(n, 5));
+      in.ints.push_back(int_of(n, 6));
+      in.ints.push_back(ir::is_none(n->input(7)) ? 0 : int_of(n, 7));
+    } else if (name == "adaptive_avg_pool2d_backward") {
+      in.index = static_cast<int32_t>(rt::ExternOp::adaptive_avg_pool2d_backward);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // The oneDNN post-op computing the activation `n`.
+  static bool set_post_op(const Node* n, Instr& in) {
+    const std::string& k = n->kind();
+    auto number = [&](size_t i) { return static_cast<float>(*ir::constant_double(n->input(i))); };
+    rt::PostOp op = rt::PostOp::none;
+    if (k == "aten::relu") op = rt::PostOp::relu;
+    else if (k == "aten::leaky_relu") { op = rt::PostOp::relu; in.post_alpha = number(1); }
+    else if (k == "aten::relu6") { op = rt::PostOp::clip; in.post_alpha = 0; in.post_beta = 6; }
+    else if (k == "aten::hardtanh") { op = rt::PostOp::clip; in.post_alpha = number(1); in.post_beta = number(2); }
+    else if (k == "aten::sigmoid") op = rt::PostOp::sigmoid;
+    else if (k == "aten::tanh") op = rt::PostOp::tanh;
+    else if (k == "aten::silu") op = rt::PostOp::silu;
+    else if (k == "aten::hardswish") op = rt::PostOp::hardswish;
+    else if (k == "aten::gelu") {
+      const ir::AttrValue* a = ir::constant_attr(n->input(1));
+      bool tanh = a && std::holds_alternative<std::string>(*a) && std::get<std::string>(*a) == "tanh";
+      op = tanh ? rt::PostOp::gelu_tanh : rt::PostOp::gelu_erf;
+    }
+    if (op == rt::PostOp::none) return false;
+    in.post_op = static_cast<uint8_t>(op);
+    return true;
+  }
+
+  void fusion_group(const Node* n) {
+    const ir::Block* body = n->block(0);
+    for (size_t i = 0; i < n->num_inputs(); ++i) outer_[body->params()[i]] = n->input(i);
+    std::vector<const Node*> members;
+    for (const Node* m : *body) members.push_back(m);
+    const std::string& kind = std::get<std::string>(*n->attrs().find("kind"));
+    if (kind == "extern") {
+      WICK_ASSERT(members.size() <= 2 && n->num_outputs() == 1, "an extern group is a call and one epilogue");
+      extern_call(members[0], n->output(), members.size() == 2 ? members[1] : nullptr);
+      return;
+    }
+    for (const Node* m : members)
+      if (!can_generate(*m)) return note_unsupported(m, "no kernel generator");
+    require_static(n);
+    KernelGroup g;
+    g.nodes = members;
+    for (const Value* p : body->params()) {
+      g.inputs.push_back(p);
+      g.input_layouts.push_back(p->type()->is_tensor() ? tensor_layout(p) : TensorLayout{});
+    }
+    for (const Value* r : body->results()) g.outputs.push_back(r);
+    emit_kernel(g, members.back(), n->inputs(), n->outputs());
   }
 
   // ---- scalars ----
@@ -515,9 +636,11 @@ class PlanBuilder {
     note_unsupported(n, "");
   }
 
+  PlanOptions options_;
   BuiltPlan out_;
   rt::Block* current_ = nullptr;
   std::map<const Value*, Slot> slots_;
+  std::map<const Value*, const Value*> outer_;  // a fusion group's block params -> its inputs
   std::map<const Value*, StridedLayout> layouts_;
   std::map<std::string, int> kernel_by_text_;
   std::vector<std::string> unsupported_;
@@ -527,6 +650,6 @@ class PlanBuilder {
 
 }  // namespace
 
-BuiltPlan build_plan(const ir::Graph& graph) { return PlanBuilder().build(graph); }
+BuiltPlan build_plan(const ir::Graph& graph, const PlanOptions& options) { return PlanBuilder(options).build(graph); }
 
 }  // namespace wick::codegen

@@ -21,6 +21,12 @@ struct BuiltPlan {
   std::vector<GeneratedKernel> kernels;  // parallel to plan.kernels
 };
 
-BuiltPlan build_plan(const ir::Graph& graph);
+struct PlanOptions {
+  // Module tensors change between runs (training updates them in place), so
+  // libraries must not keep copies of them in their own layouts.
+  bool mutable_tensors = false;
+};
+
+BuiltPlan build_plan(const ir::Graph& graph, const PlanOptions& options = {});
 
 }  // namespace wick::codegen

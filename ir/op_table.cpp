@@ -16,6 +16,7 @@ std::string_view lowering_name(Lowering l) {
     case Lowering::extern_call: return "extern";
     case Lowering::composite: return "composite";
     case Lowering::control: return "control";
+    case Lowering::fusion: return "fusion";
     case Lowering::scalar: return "scalar";
     case Lowering::data: return "data";
     case Lowering::internal: return "internal";

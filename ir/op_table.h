@@ -28,6 +28,7 @@ enum class Lowering : uint8_t {
   extern_call,  // a library call (GEMM, convolution, pooling)
   composite,    // rewritten into other ops before codegen
   control,      // structured control flow (If, Loop)
+  fusion,       // a group of nodes compiled as one kernel (FusionGroup)
   scalar,       // host-side scalar arithmetic and shape queries
   data,         // constants, parameters, tuples and lists
   internal,     // bookkeeping nodes of a block (params, return)

@@ -110,6 +110,31 @@ void verify_list_construct(const Node& node) {
       throw node.error("element of type " + v->type()->str() + " in a " + t.str());
 }
 
+// A FusionGroup computes its block, whose params stand for the group's
+// inputs, in one kernel (kind "kernel") or as an extern call with the
+// pointwise ops after it applied as an epilogue (kind "extern").
+void verify_fusion_group(const Node& node) {
+  if (node.blocks().size() != 1) throw node.error("needs exactly one block");
+  const Block* b = node.block(0);
+  const AttrValue* kind = node.attrs().find("kind");
+  const std::string* k = kind ? std::get_if<std::string>(kind) : nullptr;
+  if (!k || (*k != "kernel" && *k != "extern") || node.attrs().items().size() != 1)
+    throw node.error("needs one attribute, kind = \"kernel\" or \"extern\"");
+  if (b->params().size() != node.num_inputs())
+    throw node.error("has " + std::to_string(node.num_inputs()) + " inputs but its block takes " +
+                     std::to_string(b->params().size()));
+  for (size_t i = 0; i < node.num_inputs(); ++i)
+    if (*b->params()[i]->type() != *node.input(i)->type())
+      throw node.error("block argument " + std::to_string(i) + " has type " + b->params()[i]->type()->str() +
+                       " but the input is " + node.input(i)->type()->str());
+  check_results(node, b, "the");
+  for (size_t i = 0; i < node.num_outputs(); ++i)
+    if (*node.output(i)->type() != *b->results()[i]->type())
+      throw node.error("output " + std::to_string(i) + " has type " + node.output(i)->type()->str() +
+                       " but the block yields " + b->results()[i]->type()->str());
+  if (b->empty()) throw node.error("an empty fusion group");
+}
+
 std::vector<TypePtr> infer_tuple_construct(const Node& node) {
   std::vector<TypePtr> elems;
   for (const Value* v : node.inputs()) elems.push_back(v->type());
@@ -160,6 +185,7 @@ void add_prim_ops(OpTableBuilder& t) {
   t.add({"prim::RaiseException(str msg, str? cls=None) -> ()", Lowering::control});
   t.add({"prim::Uninitialized() -> Any", Lowering::data});
   t.add({"prim::unchecked_cast(t x) -> t", Lowering::data});
+  t.add({"prim::FusionGroup(...) -> ...", Lowering::fusion, nullptr, verify_fusion_group});
 }
 
 }  // namespace wick::ir

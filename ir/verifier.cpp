@@ -73,8 +73,8 @@ class Verifier {
           throw n.error("result " + std::to_string(i) + " must be " + s.returns[i].type->str() +
                         " but is declared " + n.output(i)->type()->str());
     }
-    if (op.lowering != Lowering::control && !n.blocks().empty())
-      throw n.error("only control-flow ops own blocks");
+    if (op.lowering != Lowering::control && op.lowering != Lowering::fusion && !n.blocks().empty())
+      throw n.error("only control-flow and fusion ops own blocks");
     if (op.verify) op.verify(n);
     else if (!n.attrs().empty())
       throw n.error("takes no attributes, found " + n.attrs().items().front().first);

@@ -12,6 +12,8 @@
 #include "passes/decompose.h"
 #include "passes/eliminate_common_subexpressions.h"
 #include "passes/eliminate_dead_code.h"
+#include "passes/fold_batch_norm.h"
+#include "passes/fuse.h"
 #include "passes/infer_shapes.h"
 
 namespace wick::passes {
@@ -57,10 +59,12 @@ void run_pipeline(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types)
   };
   p.step("specialize", [&] { infer_shapes(graph, input_types); });
   p.step("simplify", simplify);
+  p.step("fold_batch_norm", [&] { fold_batch_norm(graph); });
   p.step("decompose", [&] { decompose(graph); });
   p.step("simplify", simplify);
   p.step("eliminate_common_subexpressions", [&] { eliminate_common_subexpressions(graph); });
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
+  p.step("fuse", [&] { fuse(graph); });
   ir::verify(graph);
 }
 

@@ -4,6 +4,10 @@
 // created primitive (dnnl_execute.cpp). Internal to the runtime.
 #pragma once
 
+#include <memory>
+
+#include "support/tensor.h"
+
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
@@ -82,7 +86,11 @@ Reorder make_reorder(int arg, const dnnl::memory::desc& user, const dnnl::memory
 // Runs `p` on the calling thread's stream with the given data pointers (one
 // per DNNL_ARG_* that `p` was created with, in the caller's layout; null
 // pointers are skipped), converting layouts as `p.reorders` say.
-void execute(const CachedPrimitive& p, std::initializer_list<std::pair<int, void*>> data);
+// `constant_weights`, when given, owns the weights and promises they never
+// change (inference on module parameters): their conversion to the
+// primitive's layout is done once and kept while that storage lives.
+void execute(const CachedPrimitive& p, std::initializer_list<std::pair<int, void*>> data,
+             const std::shared_ptr<Storage>& constant_weights = nullptr);
 
 // Translates dnnl::error into a wick::Error naming the op.
 [[noreturn]] void rethrow_dnnl(const char* op, const dnnl::error& e);

@@ -78,7 +78,8 @@ CachedPrimitive create_conv(const ConvProblem& c) {
       [&](bool contiguous) { return make_conv(c, contiguous, false); });
   bool pointwise = true;
   for (int i = 2; i < c.w.dim(); ++i) pointwise = pointwise && c.w.size(i) == 1;
-  if (!im2col_or_reference(plain) || pointwise) return plain;
+  if (!im2col_or_reference(plain)) return plain;
+  (void)pointwise;
   try {
     CachedPrimitive blocked = make_conv(c, false, true);
     if (!im2col_or_reference(blocked)) return blocked;
@@ -100,8 +101,8 @@ void bias_only(const Tensor& bias, const Tensor& o, const Epilogue& e) {
 
 void convolution(const char* op, int spatial, const Tensor& x, const Tensor& w, const Tensor& bias,
                  const std::vector<int64_t>& out_sizes, const int64_t* stride,
-                 const int64_t* padding, const int64_t* dilation, int64_t groups, Tensor& out,
-                 const Epilogue& e) {
+                 const int64_t* padding, const int64_t* dilation, int64_t groups, bool constant_weights,
+                 Tensor& out, const Epilogue& e) {
   check_output(op, out, out_sizes);
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != w.size(0)))
     throw Error("expected a bias of shape [" + std::to_string(w.size(0)) + "], got " +
@@ -144,7 +145,8 @@ void convolution(const char* op, int spatial, const Tensor& x, const Tensor& w, 
     execute(*prim, {{DNNL_ARG_SRC, xc.data()},
                     {DNNL_ARG_WEIGHTS, wc.data()},
                     {DNNL_ARG_BIAS, c.bias.defined() ? c.bias.data() : nullptr},
-                    {DNNL_ARG_DST, oc.data()}});
+                    {DNNL_ARG_DST, oc.data()}},
+            constant_weights && wc.data() == c.w.data() ? w.storage() : nullptr);
     if (oc.data() != c.out.data()) copy_into(oc, c.out);
   } catch (const dnnl::error& err) {
     rethrow_dnnl(op, err);
@@ -164,7 +166,7 @@ void conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Con
   check_conv_args("conv2d", x, weight, bias);
   auto sizes = conv2d_output_sizes(x.sizes(), weight.sizes(), p);
   convolution("conv2d", 2, x, weight, bias, sizes, p.stride.data(), p.padding.data(),
-              p.dilation.data(), p.groups, out, epilogue);
+              p.dilation.data(), p.groups, p.constant_weights, out, epilogue);
 }
 
 void conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv1dParams& p,
@@ -172,7 +174,7 @@ void conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Con
   check_conv_args("conv1d", x, weight, bias);
   auto sizes = conv1d_output_sizes(x.sizes(), weight.sizes(), p);
   convolution("conv1d", 1, x, weight, bias, sizes, &p.stride, &p.padding, &p.dilation, p.groups,
-              out, epilogue);
+              p.constant_weights, out, epilogue);
 }
 
 }  // namespace wick::rt

@@ -4,6 +4,8 @@
 // in blocked layouts live in per-thread buffers that only grow; each thread
 // has its own stream.
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -86,8 +88,26 @@ void attach_scratchpad(Args& args) {
 
 }  // namespace
 
-void execute(const CachedPrimitive& p, std::initializer_list<std::pair<int, void*>> data) {
+// Weights already converted to a primitive's layout, by (primitive, source
+// address); an entry counts only while the storage it came from lives.
+struct ConvertedWeights {
+  struct Entry {
+    std::weak_ptr<Storage> source;
+    std::shared_ptr<void> buffer;
+  };
+  std::mutex mutex;
+  std::map<std::pair<uint64_t, const void*>, Entry> entries;
+};
+
+ConvertedWeights& converted_weights() {
+  static ConvertedWeights c;
+  return c;
+}
+
+void execute(const CachedPrimitive& p, std::initializer_list<std::pair<int, void*>> data,
+             const std::shared_ptr<Storage>& constant_weights) {
   Bound& b = bound(p);
+  void* converted = nullptr;  // the kept conversion of the weights, once made
   int slot = 1;
   size_t given = 0;
   for (const auto& [id, ptr] : data) {
@@ -99,6 +119,24 @@ void execute(const CachedPrimitive& p, std::initializer_list<std::pair<int, void
     WICK_ASSERT(it != b.args.end(), "oneDNN argument without a descriptor");
     if (r == p.reorders.size()) {
       it->second.set_data_handle(ptr);
+    } else if (constant_weights != nullptr && id == DNNL_ARG_WEIGHTS) {
+      b.user[r].set_data_handle(ptr);
+      ConvertedWeights& cw = converted_weights();
+      std::lock_guard<std::mutex> lock(cw.mutex);
+      auto found = cw.entries.find({p.id, ptr});
+      if (found != cw.entries.end() && found->second.source.lock() == constant_weights) {
+        it->second.set_data_handle(found->second.buffer.get());
+        converted = found->second.buffer.get();
+      } else {
+        const size_t bytes = (it->second.get_desc().get_size() + 63) / 64 * 64;
+        std::shared_ptr<void> buffer(std::aligned_alloc(64, bytes), &std::free);
+        if (!buffer) throw Error("out of memory converting weights");
+        it->second.set_data_handle(buffer.get());
+        // Entries of freed storages go when the map grows.
+        if (cw.entries.size() > 4096)
+          std::erase_if(cw.entries, [](const auto& e) { return e.second.source.expired(); });
+        cw.entries[{p.id, ptr}] = {constant_weights, buffer};
+      }
     } else {
       b.user[r].set_data_handle(ptr);
       it->second.set_data_handle(thread_buffer(slot++, it->second.get_desc().get_size()));
@@ -109,6 +147,7 @@ void execute(const CachedPrimitive& p, std::initializer_list<std::pair<int, void
   dnnl::stream& stream = thread_stream();
   for (size_t r = 0; r < p.reorders.size(); ++r) {
     if (p.reorders[r].arg == DNNL_ARG_DST) continue;
+    if (converted && p.reorders[r].arg == DNNL_ARG_WEIGHTS) continue;  // kept from an earlier call
     attach_scratchpad(b.reorders[r]);
     p.reorders[r].primitive.execute(stream, b.reorders[r]);
   }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "runtime/backward_kernels.h"
 #include "runtime/extern_kernels.h"
 #include "support/error.h"
 
@@ -93,12 +94,22 @@ Tensor scalar_tensor(DType dtype, const RtValue& v) {
   return t;
 }
 
+}  // namespace
+
+// The reusable state of one run: slots, and the arena with the tensors that
+// live in it (set once, when the context is made).
+struct Executor::Context {
+  std::vector<RtValue> slots;
+  std::shared_ptr<Storage> arena;
+  std::vector<Slot> per_run;  // slots cleared after every run
+};
+
+namespace {
+
 class Run {
  public:
-  Run(const Executor& e, const Plan& plan, const std::vector<PackedKernelFn>& kernels)
-      : plan_(plan), kernels_(kernels), slots_(static_cast<size_t>(plan.num_slots)) {
-    (void)e;
-  }
+  Run(const Plan& plan, const std::vector<PackedKernelFn>& kernels, Executor::Context& c)
+      : plan_(plan), kernels_(kernels), slots_(c.slots) {}
 
   RtValue& slot(Slot s) {
     WICK_ASSERT(s >= 0 && s < static_cast<Slot>(slots_.size()), "slot out of range");
@@ -118,9 +129,10 @@ class Run {
   void instr(const Instr& in) {
     switch (in.op) {
       case Op::alloc: {
-        std::vector<int64_t> sizes(in.ints.begin(), in.ints.end());
-        slot(in.outputs[0]) = RtValue();
-        slot(in.outputs[0]).tensor = Tensor::zeros(in.dtype, sizes);
+        if (in.arena_offset >= 0) return;  // placed in the arena when the context was made
+        RtValue& v = slot(in.outputs[0]);
+        v = RtValue();
+        v.tensor = Tensor::empty(in.dtype, in.ints);
         return;
       }
       case Op::kernel: return kernel(in);
@@ -215,10 +227,12 @@ class Run {
   }
 
   void kernel(const Instr& in) {
+    constexpr size_t kMaxArgs = 64;
     const size_t n = in.inputs.size() + in.outputs.size();
-    std::vector<MemRefDescriptorBuffer> descriptors(n);
-    std::vector<int64_t> words(n);
-    std::vector<void*> args(n);
+    WICK_ASSERT(n <= kMaxArgs, "kernel with more than 64 arguments");
+    MemRefDescriptorBuffer descriptors[kMaxArgs];
+    int64_t words[kMaxArgs];
+    void* args[kMaxArgs];
     size_t k = 0;
     auto add = [&](Slot s) {
       RtValue& v = slot(s);
@@ -239,7 +253,7 @@ class Run {
     };
     for (Slot s : in.inputs) add(s);
     for (Slot s : in.outputs) add(s);
-    kernels_.at(static_cast<size_t>(in.index))(args.data());
+    kernels_[static_cast<size_t>(in.index)](args);
     if (!in.ints.empty() && in.ints[0] == 1 && *tensor(in.outputs.back()).data_as<int64_t>() != 0)
       throw Error("index out of range", {}, in.text);
   }
@@ -251,18 +265,21 @@ class Run {
     };
     Tensor& out = slot(in.outputs[0]).tensor;
     const auto& p = in.ints;
+    const Epilogue post{static_cast<PostOp>(in.post_op), in.post_alpha, in.post_beta};
     switch (static_cast<ExternOp>(in.index)) {
-      case ExternOp::matmul: return matmul(arg(0), arg(1), out);
-      case ExternOp::linear: return linear(arg(0), arg(1), arg(2), out);
+      case ExternOp::matmul: return matmul(arg(0), arg(1), out, post);
+      case ExternOp::linear: return linear(arg(0), arg(1), arg(2), out, post);
       case ExternOp::addmm:
-        return addmm(arg(0), arg(1), arg(2), static_cast<float>(in.floats[0]), static_cast<float>(in.floats[1]), out);
+        return addmm(arg(0), arg(1), arg(2), static_cast<float>(in.floats[0]), static_cast<float>(in.floats[1]), out,
+                     post);
       case ExternOp::conv1d: {
         Conv1dParams c;
         c.stride = p[0];
         c.padding = p[1];
         c.dilation = p[2];
         c.groups = p[3];
-        return conv1d(arg(0), arg(1), arg(2), c, out);
+        c.constant_weights = p.size() > 4 && p[4] != 0;
+        return conv1d(arg(0), arg(1), arg(2), c, out, post);
       }
       case ExternOp::conv2d: {
         Conv2dParams c;
@@ -270,7 +287,8 @@ class Run {
         c.padding = {p[2], p[3]};
         c.dilation = {p[4], p[5]};
         c.groups = p[6];
-        return conv2d(arg(0), arg(1), arg(2), c, out);
+        c.constant_weights = p.size() > 7 && p[7] != 0;
+        return conv2d(arg(0), arg(1), arg(2), c, out, post);
       }
       case ExternOp::max_pool2d: {
         MaxPool2dParams m;
@@ -292,6 +310,50 @@ class Run {
         return avg_pool2d(arg(0), a, out);
       }
       case ExternOp::adaptive_avg_pool2d: return adaptive_avg_pool2d(arg(0), {p[0], p[1]}, out);
+      case ExternOp::conv_input_backward:
+      case ExternOp::conv_weight_backward:
+      case ExternOp::max_pool2d_backward:
+      case ExternOp::avg_pool2d_backward:
+      case ExternOp::adaptive_avg_pool2d_backward: return backward_call(in, arg(0), arg(1), out);
+    }
+  }
+
+  // The extern calls of the backward pass.
+  void backward_call(const Instr& in, const Tensor& a, const Tensor& b, Tensor& out) {
+    const auto& p = in.ints;
+    switch (static_cast<ExternOp>(in.index)) {
+      case ExternOp::conv_input_backward:
+      case ExternOp::conv_weight_backward: {
+        const size_t s = static_cast<size_t>(p.at(0));
+        ConvBackwardParams c;
+        c.stride.assign(p.begin() + 1, p.begin() + 1 + s);
+        c.padding.assign(p.begin() + 1 + s, p.begin() + 1 + 2 * s);
+        c.dilation.assign(p.begin() + 1 + 2 * s, p.begin() + 1 + 3 * s);
+        c.groups = p.at(1 + 3 * s);
+        if (static_cast<ExternOp>(in.index) == ExternOp::conv_input_backward) return conv_input_backward(a, b, c, out);
+        return conv_weight_backward(a, b, c, out);
+      }
+      case ExternOp::max_pool2d_backward: {
+        MaxPool2dParams m;
+        m.kernel = {p[0], p[1]};
+        m.stride = {p[2], p[3]};
+        m.padding = {p[4], p[5]};
+        m.dilation = {p[6], p[7]};
+        m.ceil_mode = p[8] != 0;
+        return max_pool2d_backward(a, b, m, out);
+      }
+      case ExternOp::avg_pool2d_backward: {
+        AvgPool2dParams v;
+        v.kernel = {p[0], p[1]};
+        v.stride = {p[2], p[3]};
+        v.padding = {p[4], p[5]};
+        v.ceil_mode = p[6] != 0;
+        v.count_include_pad = p[7] != 0;
+        v.divisor_override = p[8];
+        return avg_pool2d_backward(a, v, out);
+      }
+      case ExternOp::adaptive_avg_pool2d_backward: return adaptive_avg_pool2d_backward(a, out);
+      default: WICK_ASSERT(false, "not a backward extern call");
     }
   }
 
@@ -341,7 +403,7 @@ class Run {
 
   const Plan& plan_;
   const std::vector<PackedKernelFn>& kernels_;
-  std::vector<RtValue> slots_;
+  std::vector<RtValue>& slots_;
 };
 
 }  // namespace
@@ -369,18 +431,69 @@ Executor::Executor(Plan plan, std::vector<PackedKernelFn> kernels, std::vector<T
   WICK_ASSERT(tensors_.size() == plan_.tensors.size(), "tensor count mismatch");
 }
 
+Executor::~Executor() = default;
+
+Executor::Executor(Executor&& o) noexcept
+    : plan_(std::move(o.plan_)),
+      kernels_(std::move(o.kernels_)),
+      tensors_(std::move(o.tensors_)),
+      contexts_(std::move(o.contexts_)) {}
+
+std::unique_ptr<Executor::Context> Executor::acquire() const {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!contexts_.empty()) {
+      auto c = std::move(contexts_.back());
+      contexts_.pop_back();
+      return c;
+    }
+  }
+  auto c = std::make_unique<Context>();
+  c->slots.resize(static_cast<size_t>(plan_.num_slots));
+  std::vector<bool> persistent(static_cast<size_t>(plan_.num_slots), false);
+  for (size_t i = 0; i < plan_.tensors.size(); ++i) {
+    c->slots[static_cast<size_t>(plan_.tensors[i].first)].tensor = tensors_[i];
+    persistent[static_cast<size_t>(plan_.tensors[i].first)] = true;
+  }
+  if (plan_.arena_bytes > 0) c->arena = Storage::allocate_cpu(static_cast<size_t>(plan_.arena_bytes), false);
+  for (const Instr& in : plan_.body.instrs) {
+    if (in.op != Op::alloc || in.arena_offset < 0) continue;
+    const int64_t esize = static_cast<int64_t>(dtype_size(in.dtype));
+    WICK_ASSERT(in.arena_offset % esize == 0, "misaligned arena offset");
+    c->slots[static_cast<size_t>(in.outputs[0])].tensor =
+        Tensor::view_of(c->arena, in.dtype, in.ints, Tensor::contiguous_strides(in.ints), in.arena_offset / esize);
+    persistent[static_cast<size_t>(in.outputs[0])] = true;
+  }
+  for (size_t i = 0; i < persistent.size(); ++i)
+    if (!persistent[i]) c->per_run.push_back(static_cast<Slot>(i));
+  return c;
+}
+
+void Executor::release(std::unique_ptr<Context> c) const {
+  // What a run leaves in its slots (inputs, outputs, views) is not kept alive.
+  for (Slot s : c->per_run) c->slots[static_cast<size_t>(s)] = RtValue();
+  std::lock_guard<std::mutex> lock(mutex_);
+  contexts_.push_back(std::move(c));
+}
+
 std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) const {
   std::string problem = check_inputs(plan_.input_specs, inputs);
   if (!problem.empty()) throw Error(problem);
-  Run r(*this, plan_, kernels_);
-  for (size_t i = 0; i < plan_.tensors.size(); ++i) r.slot(plan_.tensors[i].first).tensor = tensors_[i];
-  for (size_t i = 0; i < inputs.size(); ++i) r.slot(plan_.inputs[i]).tensor = inputs[i].contiguous();
-  r.block(plan_.body);
+  std::unique_ptr<Context> c = acquire();
   std::vector<Tensor> outputs;
-  for (Slot s : plan_.outputs) {
-    const Tensor& t = r.tensor(s);
-    outputs.push_back(t.is_contiguous() && t.offset() == 0 && t.storage()->nbytes() == t.nbytes() ? t : t.clone());
+  try {
+    Run r(plan_, kernels_, *c);
+    for (size_t i = 0; i < inputs.size(); ++i) r.slot(plan_.inputs[i]).tensor = inputs[i].contiguous();
+    r.block(plan_.body);
+    for (Slot s : plan_.outputs) {
+      const Tensor& t = r.tensor(s);
+      outputs.push_back(t.is_contiguous() && t.offset() == 0 && t.storage()->nbytes() == t.nbytes() ? t : t.clone());
+    }
+  } catch (...) {
+    release(std::move(c));
+    throw;
   }
+  release(std::move(c));
   return outputs;
 }
 

@@ -3,6 +3,8 @@
 // through their packed entries and extern kernels through oneDNN.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "runtime/memref_descriptor.h"
@@ -15,16 +17,26 @@ class Executor {
  public:
   // `kernels` is parallel to plan.kernels, `tensors` to plan.tensors.
   Executor(Plan plan, std::vector<PackedKernelFn> kernels, std::vector<Tensor> tensors);
+  ~Executor();
+  Executor(Executor&&) noexcept;
 
-  // Thread-compatible: concurrent runs each use their own slots.
+  // Thread-safe: concurrent runs each take their own context (slots and
+  // arena); a finished run returns its context for the next one to reuse.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
 
   const Plan& plan() const { return plan_; }
 
+  struct Context;
+
  private:
+  std::unique_ptr<Context> acquire() const;
+  void release(std::unique_ptr<Context> c) const;
+
   Plan plan_;
   std::vector<PackedKernelFn> kernels_;
   std::vector<Tensor> tensors_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::unique_ptr<Context>> contexts_;
 };
 
 // The error for inputs that do not match the compiled signature; empty when

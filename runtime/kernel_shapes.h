@@ -25,6 +25,7 @@ struct Conv2dParams {
   Int2 padding{0, 0};
   Int2 dilation{1, 1};
   int64_t groups = 1;
+  bool constant_weights = false;  // the weights never change: convert their layout once
 };
 
 struct Conv1dParams {
@@ -32,6 +33,7 @@ struct Conv1dParams {
   int64_t padding = 0;
   int64_t dilation = 1;
   int64_t groups = 1;
+  bool constant_weights = false;
 };
 
 struct MaxPool2dParams {

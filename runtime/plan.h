@@ -18,7 +18,8 @@ namespace wick::rt {
 using Slot = int32_t;
 
 enum class Op : uint8_t {
-  alloc,        // outputs[0] = new contiguous tensor: dtype, sizes in `ints`
+  alloc,        // outputs[0] = contiguous tensor: dtype, sizes in `ints`; at `arena_offset`
+                // bytes into the run's arena, or newly allocated when that is -1
   kernel,       // kernels[index](inputs..., outputs...): tensors as memrefs, scalars by value;
                 // with ints == {1} the last output is an int64 flag: nonzero means an index was out of range
   extern_call,  // an ExternOp (`index`) on inputs, writing outputs[0] (already allocated)
@@ -54,11 +55,17 @@ enum class ExternOp : uint8_t {
   matmul,               // inputs: a, b
   linear,               // inputs: x, weight, [bias]
   addmm,                // inputs: bias, a, b; floats: beta, alpha
-  conv1d,               // inputs: x, weight, [bias]; ints: stride, padding, dilation, groups
-  conv2d,               // inputs: x, weight, [bias]; ints: stride[2], padding[2], dilation[2], groups
+  conv1d,               // inputs: x, weight, [bias]; ints: stride, padding, dilation, groups, constant weights
+  conv2d,               // inputs: x, weight, [bias]; ints: stride[2], padding[2], dilation[2], groups, constant weights
   max_pool2d,           // ints: kernel[2], stride[2], padding[2], dilation[2], ceil_mode
   avg_pool2d,           // ints: kernel[2], stride[2], padding[2], ceil_mode, count_include_pad, divisor (0: none)
   adaptive_avg_pool2d,  // ints: output size[2]
+  // Gradients (runtime/backward_kernels.h); outputs[0] receives the gradient.
+  conv_input_backward,           // inputs: grad_output, weight; ints: spatial, stride[s], padding[s], dilation[s], groups
+  conv_weight_backward,          // inputs: grad_output, input; ints as conv_input_backward
+  max_pool2d_backward,           // inputs: grad_output, input; ints as max_pool2d
+  avg_pool2d_backward,           // inputs: grad_output; ints as avg_pool2d
+  adaptive_avg_pool2d_backward,  // inputs: grad_output
 };
 
 struct Instr;
@@ -83,6 +90,13 @@ struct Instr {
   ScalarType scalar = ScalarType::none;
   std::string text;  // raise message, string constants, the source op for messages
   std::vector<Block> blocks;
+  // extern_call only: an activation applied to the result in the same call
+  // (rt::PostOp), with its two parameters.
+  uint8_t post_op = 0;
+  float post_alpha = 0;
+  float post_beta = 0;
+  // alloc only: where the tensor lives in the arena (see Plan::arena_bytes).
+  int64_t arena_offset = -1;
 };
 
 struct TensorSpec {
@@ -99,6 +113,9 @@ struct Plan {
   std::vector<std::pair<Slot, std::string>> tensors;
   std::vector<std::string> kernels;  // names, bound to functions by the caller
   Block body;
+  // Intermediates share one arena, allocated once per executor context and
+  // reused by every run: no allocation per call in steady state.
+  int64_t arena_bytes = 0;
 };
 
 }  // namespace wick::rt

@@ -19,12 +19,12 @@ Storage::~Storage() {
   if (release_) release_(data_);
 }
 
-std::shared_ptr<Storage> Storage::allocate_cpu(size_t nbytes) {
+std::shared_ptr<Storage> Storage::allocate_cpu(size_t nbytes, bool zero) {
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
   void* p = std::aligned_alloc(64, rounded);
   if (!p) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes");
-  std::memset(p, 0, rounded);
+  if (zero) std::memset(p, 0, rounded);
   return std::make_shared<Storage>(p, nbytes, Device{}, [](void* q) { std::free(q); });
 }
 
@@ -60,14 +60,29 @@ std::vector<int64_t> Tensor::contiguous_strides(const std::vector<int64_t>& size
   return strides;
 }
 
-Tensor Tensor::zeros(DType dtype, std::vector<int64_t> sizes) {
+namespace {
+int64_t checked_bytes(DType dtype, const std::vector<int64_t>& sizes) {
   int64_t numel = 0, bytes = 0;
   if (!checked_numel(sizes, &numel) ||
       !checked_mul(numel, static_cast<int64_t>(dtype_size(dtype)), &bytes) ||
       bytes > kMaxTensorBytes)
     throw Error("tensor of shape " + shape_str(sizes) + " is too large or has a negative size");
+  return bytes;
+}
+}  // namespace
+
+Tensor Tensor::empty(DType dtype, std::vector<int64_t> sizes) {
   Tensor t;
-  t.storage_ = Storage::allocate_cpu(static_cast<size_t>(bytes));
+  t.storage_ = Storage::allocate_cpu(static_cast<size_t>(checked_bytes(dtype, sizes)), false);
+  t.dtype_ = dtype;
+  t.strides_ = contiguous_strides(sizes);
+  t.sizes_ = std::move(sizes);
+  return t;
+}
+
+Tensor Tensor::zeros(DType dtype, std::vector<int64_t> sizes) {
+  Tensor t;
+  t.storage_ = Storage::allocate_cpu(static_cast<size_t>(checked_bytes(dtype, sizes)));
   t.dtype_ = dtype;
   t.strides_ = contiguous_strides(sizes);
   t.sizes_ = std::move(sizes);

@@ -35,8 +35,8 @@ class Storage {
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
-  // Fresh zero-initialised CPU memory aligned to 64 bytes.
-  static std::shared_ptr<Storage> allocate_cpu(size_t nbytes);
+  // Fresh CPU memory aligned to 64 bytes, zero-initialised unless `zero` is false.
+  static std::shared_ptr<Storage> allocate_cpu(size_t nbytes, bool zero = true);
 
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
@@ -61,6 +61,8 @@ class Tensor {
   // Contiguous, zero-filled CPU tensor. Throws wick::Error on negative sizes or
   // when the byte size overflows or exceeds `max_bytes`.
   static Tensor zeros(DType dtype, std::vector<int64_t> sizes);
+  // The same without clearing the memory, for tensors about to be overwritten.
+  static Tensor empty(DType dtype, std::vector<int64_t> sizes);
   // A view of `storage`; throws wick::Error when the view reaches outside it.
   static Tensor view_of(std::shared_ptr<Storage> storage, DType dtype, std::vector<int64_t> sizes,
                         std::vector<int64_t> strides, int64_t offset_elements);

@@ -1,0 +1,195 @@
+#include "passes/fuse.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+#include "ir/constant_value.h"
+#include "ir/op_table.h"
+
+namespace wick::passes {
+namespace {
+
+using ir::Node;
+using ir::Value;
+
+// Activations a GEMM or convolution applies in the same call.
+bool is_epilogue(const Node* n) {
+  static const std::set<std::string> ops = {"aten::relu",      "aten::sigmoid",    "aten::tanh",    "aten::gelu",
+                                            "aten::silu",      "aten::hardswish",  "aten::relu6",   "aten::hardtanh",
+                                            "aten::leaky_relu"};
+  if (!ops.count(n->kind())) return false;
+  // Every argument besides the tensor must be a constant the epilogue can carry.
+  for (size_t i = 1; i < n->num_inputs(); ++i)
+    if (!ir::constant_attr(n->input(i))) return false;
+  return true;
+}
+
+bool is_extern_head(const Node* n) {
+  static const std::set<std::string> ops = {"aten::linear", "aten::matmul", "aten::mm",     "aten::bmm",
+                                            "aten::addmm",  "aten::conv1d", "aten::conv2d"};
+  return ops.count(n->kind()) > 0;
+}
+
+struct Group {
+  std::vector<Node*> nodes;
+  bool is_extern = false;
+  bool closed = false;  // a reduction ended it, or an extern took its epilogue
+  ir::TypePtr domain;   // the iteration domain of a kernel group
+};
+
+bool same_shape(const ir::Type& a, const ir::Type& b) {
+  return a.is_tensor() && b.is_tensor() && a.has_rank() && b.has_rank() && *a.shape() == *b.shape() &&
+         std::none_of(a.shape()->begin(), a.shape()->end(), [](const ir::Dim& d) { return d.is_unknown(); });
+}
+
+class Fuser {
+ public:
+  void block(ir::Block* b) {
+    std::vector<Node*> order;
+    for (Node* n : *b) order.push_back(n);
+    for (Node* n : order)
+      for (ir::Block* inner : n->blocks()) block(inner);
+    position_.clear();
+    for (size_t i = 0; i < order.size(); ++i) position_[order[i]] = i;
+    groups_.clear();
+    group_of_.clear();
+    for (Node* n : order) place(n);
+    for (auto& g : groups_)
+      if (g->nodes.size() >= 2) materialize(*g);
+  }
+
+ private:
+  // Whether a value of the group is used by a node outside it that comes
+  // before `n`: then the group cannot move down to `n`.
+  bool escapes_before(const Group& g, const Node* n) const {
+    for (const Node* m : g.nodes)
+      for (const Value* v : m->outputs())
+        for (const ir::Use& u : v->uses()) {
+          // A use inside a nested block counts at the node owning that block.
+          const Node* user = u.user;
+          while (user && !position_.count(user) && user->owning_block()) user = user->owning_block()->owning_node();
+          if (!user || !position_.count(user)) continue;  // the block's return
+          if (group_of_.count(user) && group_of_.at(user) == &g) continue;
+          if (position_.at(user) < position_.at(n)) return true;
+        }
+    return false;
+  }
+
+  bool used_outside(const Group& g, const Node* extra) const {
+    for (const Node* m : g.nodes)
+      for (const Value* v : m->outputs())
+        for (const ir::Use& u : v->uses()) {
+          if (u.user == extra) continue;
+          auto it = group_of_.find(u.user);
+          if (it == group_of_.end() || it->second != &g) return true;
+        }
+    return false;
+  }
+
+  Group* new_group(Node* n) {
+    groups_.push_back(std::make_unique<Group>());
+    Group* g = groups_.back().get();
+    g->nodes.push_back(n);
+    group_of_[n] = g;
+    return g;
+  }
+
+  void place(Node* n) {
+    const ir::Lowering l = n->op().lowering;
+    if (is_extern_head(n)) {
+      new_group(n)->is_extern = true;
+      return;
+    }
+    if (l != ir::Lowering::pointwise && l != ir::Lowering::reduction) return;
+    if (!n->output()->type()->is_tensor()) return;
+    const bool reduction = l == ir::Lowering::reduction;
+    // The domain this node iterates over: its output, or a reduction's input.
+    const ir::Type& domain = reduction ? *n->input(0)->type() : *n->output()->type();
+    for (const Value* in : n->inputs()) {
+      auto it = group_of_.find(in->node());
+      if (it == group_of_.end()) continue;
+      Group* g = it->second;
+      if (g->closed) continue;
+      if (g->is_extern) {
+        // The single activation consuming the library call's result.
+        if (reduction || g->nodes.size() != 1 || !is_epilogue(n) || n->input(0) != g->nodes[0]->output() ||
+            g->nodes[0]->output()->uses().size() != 1)
+          continue;
+      } else {
+        if (!same_shape(domain, *g->domain)) continue;
+        // A reduction kernel writes only the reduction's results: the
+        // group's other values must not be needed elsewhere.
+        if (reduction && used_outside(*g, n)) continue;
+      }
+      if (escapes_before(*g, n)) continue;
+      g->nodes.push_back(n);
+      group_of_[n] = g;
+      if (g->is_extern || reduction) g->closed = true;
+      return;
+    }
+    Group* g = new_group(n);
+    g->domain = std::make_shared<const ir::Type>(domain);
+    g->closed = reduction;
+  }
+
+  // Moves the members into a FusionGroup node placed where the last member was.
+  void materialize(Group& g) {
+    std::set<const Node*> members(g.nodes.begin(), g.nodes.end());
+    std::vector<Value*> inputs;
+    std::vector<Value*> outputs;
+    for (Node* m : g.nodes) {
+      for (Value* v : m->inputs()) {
+        if (members.count(v->node()) || ir::constant_attr(v) || ir::is_none(v)) continue;
+        if (v->node()->is("prim::Constant")) continue;
+        if (std::find(inputs.begin(), inputs.end(), v) == inputs.end()) inputs.push_back(v);
+      }
+      for (Value* v : m->outputs())
+        for (const ir::Use& u : v->uses())
+          if (!members.count(u.user) && std::find(outputs.begin(), outputs.end(), v) == outputs.end())
+            outputs.push_back(v);
+    }
+    std::vector<ir::TypePtr> types;
+    for (Value* v : outputs) types.push_back(v->type());
+    Node* last = g.nodes.back();
+    ir::Graph& graph = *last->graph();
+    Node* group = graph.create("prim::FusionGroup", inputs, types);
+    group->attrs().set("kind", std::string(g.is_extern ? "extern" : "kernel"));
+    group->set_source(last->source_location(), last->source_line());
+    group->insert_after(last);
+    ir::Block* body = group->add_block();
+    std::unordered_map<const Value*, Value*> param_of;
+    for (Value* v : inputs) param_of[v] = body->add_param(v->type());
+    // Uses outside the group move to the group's outputs first.
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      std::vector<ir::Use> uses = outputs[i]->uses();
+      for (const ir::Use& u : uses)
+        if (!members.count(u.user)) u.user->set_input(u.index, group->output(i));
+      if (outputs[i]->has_name()) {
+        std::string name = outputs[i]->name();
+        outputs[i]->set_name("");
+        group->output(i)->set_name(name);
+      }
+    }
+    for (Node* m : g.nodes) {
+      m->move_before(body->return_node());
+      for (size_t k = 0; k < m->num_inputs(); ++k) {
+        auto it = param_of.find(m->input(k));
+        if (it != param_of.end()) m->set_input(k, it->second);
+      }
+    }
+    for (Value* v : outputs) body->add_result(v);
+  }
+
+  std::unordered_map<const Node*, size_t> position_;
+  std::vector<std::unique_ptr<Group>> groups_;
+  std::unordered_map<const Node*, Group*> group_of_;
+};
+
+}  // namespace
+
+void fuse(ir::Graph& graph) { Fuser().block(graph.block()); }
+
+}  // namespace wick::passes
