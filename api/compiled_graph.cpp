@@ -1,10 +1,11 @@
 #include "api/compiled_graph.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 
+#include "api/plan_method.h"
 #include "codegen/jit_engine.h"
-#include "codegen/plan_builder.h"
-#include "passes/pipeline.h"
 
 namespace wick {
 
@@ -30,21 +31,24 @@ std::shared_ptr<CompiledGraph> compile_graph(const ir::Graph& method, const ir::
                                              const GraphCompileOptions& options) {
   auto start = std::chrono::steady_clock::now();
   CompileReport report;
-  auto graph = method.clone();
-  graph->set_module(const_cast<ir::Module*>(&module));
-  passes::run_pipeline(*graph, &input_types);
-  report.passes_ms = ms_since(start);
-
-  auto plan_start = std::chrono::steady_clock::now();
-  codegen::BuiltPlan built = codegen::build_plan(*graph);
-  report.plan_ms = ms_since(plan_start);
+  PlanMethodOptions plan_options;
+  plan_options.pipeline.fold_batch_norm = !options.mutable_tensors;
+  plan_options.plan.mutable_tensors = options.mutable_tensors;
+  plan_options.run_pipeline = !options.prepared;
+  PlannedMethod planned = plan_method(method, module, input_types, plan_options);
+  codegen::BuiltPlan& built = planned.built;
+  report.passes_ms = planned.passes_ms;
+  report.plan_ms = planned.plan_ms;
 
   auto kernels_start = std::chrono::steady_clock::now();
   codegen::CompileOptions compile_options;
   compile_options.cache_dir = options.cache_dir;
   std::vector<PackedKernelFn> fns;
   std::vector<codegen::CompiledModule> code;
+  // WICK_DUMP_KERNELS=DIR writes every kernel's MLIR there, for inspection.
+  const char* dump = std::getenv("WICK_DUMP_KERNELS");
   for (const codegen::GeneratedKernel& k : built.kernels) {
+    if (dump && *dump) std::ofstream(std::string(dump) + "/" + k.name + ".mlir") << k.mlir;
     auto kstart = std::chrono::steady_clock::now();
     codegen::CompiledModule m = codegen::JitEngine::global().compile(k.mlir, {packed_entry_name(k.name)}, compile_options);
     fns.push_back(reinterpret_cast<PackedKernelFn>(m.address(0)));
@@ -53,12 +57,7 @@ std::shared_ptr<CompiledGraph> compile_graph(const ir::Graph& method, const ir::
   }
   report.kernels_ms = ms_since(kernels_start);
 
-  std::vector<Tensor> tensors;
-  for (const auto& [slot, name] : built.plan.tensors) {
-    const ir::NamedTensor* t = module.find_tensor(name);
-    if (!t || !t->data.defined()) throw Error("module tensor \"" + name + "\" has no data");
-    tensors.push_back(t->data.is_contiguous() ? t->data : t->data.contiguous());
-  }
+  std::vector<Tensor> tensors = plan_tensors(built.plan, module);
   report.total_ms = ms_since(start);
   return std::make_shared<CompiledGraph>(rt::Executor(std::move(built.plan), std::move(fns), std::move(tensors)),
                                          std::move(code), std::move(report));

@@ -36,6 +36,12 @@ struct CompileReport {
 
 struct GraphCompileOptions {
   std::string cache_dir;  // kernel cache: "" for the default location, "off" to disable
+  // Module tensors change between runs (a training step updates them in
+  // place): nothing is computed from their values at compile time (no
+  // batch-norm folding) and libraries keep no copies of them.
+  bool mutable_tensors = false;
+  // The graph already went through the pass pipeline: plan it as it is.
+  bool prepared = false;
 };
 
 class CompiledGraph {

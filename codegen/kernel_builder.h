@@ -2,12 +2,16 @@
 // one kernel is written. It owns the writer, turns the group's inputs and
 // outputs into kernel arguments, and answers what each IR value is: a
 // memref argument, a scalar argument, a constant, or a value computed in the
-// group. Each kernel kind (kernel_pointwise.cpp, kernel_reduction.cpp,
-// kernel_movement.cpp, kernel_gather.cpp) has one entry declared here.
+// group. It also knows each dim's size: static, or read at run time from an
+// argument's descriptor (once, in the entry block). Each kernel kind
+// (kernel_pointwise.cpp, kernel_reduction.cpp, kernel_movement.cpp,
+// kernel_gather.cpp, kernel_scatter.cpp, kernel_mlp.cpp) has one entry
+// declared here.
 #pragma once
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,16 +25,36 @@ class KernelBuilder {
  public:
   KernelBuilder(const KernelGroup& group, std::string name);
 
+  // Before add_group_args: makes dim 0 of `rows` (values of the group) the
+  // split dim, read from a sliced argument (see GeneratedKernel). Returns
+  // false, changing nothing, when the kernel could not then be split: no
+  // argument to read the split size from, or a symbolic dim elsewhere that
+  // only a sliced dim 0 carries.
+  bool split_dim0(const std::set<const ir::Value*>& rows);
+  // For kernels made without a group (generate_copy): the kernel splits along
+  // dim 0, slicing the arguments marked in `sliced`.
+  void mark_split(std::vector<bool> sliced) {
+    kernel_.splittable_dim0 = true;
+    kernel_.sliced_dim0 = std::move(sliced);
+  }
   // Makes arguments of the group's inputs and outputs, in order.
   void add_group_args();
-  // One more memref argument.
+  // One more memref argument; the caller fills in its `sizes`.
   MemRef add_tensor_arg(const TensorLayout& layout, bool is_output);
+
+  // The sizes of a tensor value of the group in this kernel.
+  std::vector<Size> shape(const ir::Value* v);
+  // The size of a dim: static, or read from an argument that has it.
+  Size size_of(const ir::Dim& d);
 
   const KernelGroup& group() const { return group_; }
   MlirWriter& w() { return w_; }
 
-  // The memref argument of a group input tensor, or null.
+  // The memref argument of a group input tensor (or a buffer bound to a value
+  // computed in the group), or null.
   const MemRef* input_tensor(const ir::Value* v) const;
+  // Makes `v` read from `m` from now on, as if it were an input.
+  void bind(const ir::Value* v, const MemRef& m) { inputs_[v] = m; }
   // The scalar argument of a group input scalar, or null.
   const Scalar* input_scalar(const ir::Value* v) const;
   // The output memref of `v`, or null when `v` is not a group output.
@@ -45,6 +69,17 @@ class KernelBuilder {
   GeneratedKernel finish();
 
  private:
+  // Where a symbolic dim can be read: dim `pos` of memref argument `memref`.
+  struct DimSource {
+    ir::Dim dim;
+    std::string memref, type;
+    size_t pos = 0;
+  };
+  TensorLayout output_layout(const ir::Value* v) const;
+  bool is_row(const ir::Value* v) const { return split_ && rows_.count(v); }
+  void add_sources(const ir::Value* v, const MemRef& m);
+  Size split_size();
+
   const KernelGroup& group_;
   std::string name_;
   MlirWriter w_;
@@ -54,19 +89,74 @@ class KernelBuilder {
   std::map<const ir::Value*, Scalar> scalars_;
   std::map<const ir::Value*, MemRef> outputs_;
   std::optional<MemRef> status_;
+  bool split_ = false;
+  std::set<const ir::Value*> rows_;
+  std::optional<DimSource> split_source_;
+  std::optional<Size> split_size_;
+  std::vector<DimSource> sources_;
+  std::map<std::string, Size> dim_sizes_;  // by ir::Dim::str()
 };
 
 // The static sizes of a tensor value's type; asserts that it is fully static.
 std::vector<int64_t> static_sizes(const ir::Value* v);
+// The dtype of a tensor value; asserts that its dtype and every dim are known.
 DType static_dtype(const ir::Value* v);
+
+// Whether a reduction node reduces dim 0 of its input (kernel_reduction.cpp).
+bool reduces_dim0(const ir::Node& reduction);
+
+// The kinds of kernel generate_kernel writes.
+enum class KernelKind { pointwise, reduction, movement, mlp };
+// The values of a group whose dim 0 is dim 0 of its iteration domain, when
+// the kernel can be split along that dim (kernel_split.cpp); nothing when an
+// output element may depend on other positions along it, or when the dim is
+// static 0 or 1. `node` is the reduction or movement node.
+std::optional<std::set<const ir::Value*>> dim0_rows(const KernelGroup& group, KernelKind kind, const ir::Node* node);
+
+// The tensor values of a group: its inputs and what its nodes compute.
+std::vector<const ir::Value*> group_tensors(const KernelGroup& g);
 
 // The elements of a list operand, through its prim::ListConstruct.
 std::vector<const ir::Value*> list_elements(const ir::Value* list);
 
-// Row-major loops over `sizes`; the index of each dim (a constant 0 for size-1
-// dims, so broadcasting reads need no special case).
+// Row-major loops over `sizes`; the index of each dim (a constant 0 for
+// static size-1 dims, so broadcasting reads need no special case).
+std::vector<std::string> open_loops(MlirWriter& w, const std::vector<Size>& sizes);
+void close_loops(MlirWriter& w, const std::vector<Size>& sizes);
+// The same over static sizes.
 std::vector<std::string> open_loops(MlirWriter& w, const std::vector<int64_t>& sizes);
 void close_loops(MlirWriter& w, const std::vector<int64_t>& sizes);
+
+// An index read from tensor data, checked (kernel_gather.cpp): `raw` (i32 or
+// i64) against [0, size), negative values first wrapping around once when
+// `wrap` (Python-style indexing). `index` is 0 when not `ok`.
+struct CheckedIndex {
+  Scalar ok;          // i1
+  std::string index;  // an index value
+};
+CheckedIndex check_index(MlirWriter& w, const Scalar& raw, const Size& size, bool wrap);
+inline CheckedIndex check_index(MlirWriter& w, const Scalar& raw, int64_t size, bool wrap) {
+  return check_index(w, raw, Size::of(size), wrap);
+}
+
+// Advanced indexing of a tensor of sizes `s` with the index tensors (and
+// None entries) of a list operand: the index tensors broadcast to `bshape`,
+// which takes the place of the indexed dims when they are adjacent and comes
+// first otherwise. Shared by index.Tensor and index_put.
+struct AdvancedIndex {
+  std::vector<const MemRef*> index;   // per dim of s; null where not indexed
+  std::vector<Size> bshape;           // the broadcast index shape
+  std::vector<int64_t> pre_dims, rest_dims;    // kept dims of s before and after bshape
+  std::vector<Size> pre_sizes, rest_sizes;
+  std::vector<Size> result_sizes;     // pre + bshape + rest
+  // Loads the indices at `bidx` (an index into bshape) and sets picked[d] for
+  // the indexed dims; returns whether all are in range (none when no dim is
+  // indexed).
+  std::optional<Scalar> pick(MlirWriter& w, const std::vector<Size>& s, const std::vector<std::string>& bidx,
+                             std::vector<std::string>& picked) const;
+};
+AdvancedIndex advanced_index(KernelBuilder& b, const ir::Node& node, const std::vector<Size>& s,
+                             const ir::Value* list);
 
 // The kernel kinds. Each writes its loops into `b`.
 void emit_pointwise(KernelBuilder& b);
@@ -74,5 +164,7 @@ void emit_reduction(KernelBuilder& b, const ir::Node& node);
 void emit_concat(KernelBuilder& b, const ir::Node& node);   // cat, stack
 void emit_copy(MlirWriter& w, const MemRef& in, const MemRef& out);  // contiguous
 void emit_gather(KernelBuilder& b, const ir::Node& node);   // index_select, embedding, index, one_hot
+void emit_mlp(KernelBuilder& b);                            // chains of small linears and activations
+void emit_scatter(KernelBuilder& b, const ir::Node& node);  // slice_backward, index_add, index_put
 
 }  // namespace wick::codegen

@@ -10,18 +10,10 @@
 #include "support/error.h"
 
 namespace wick::codegen {
-namespace {
 
-struct CheckedIndex {
-  Scalar ok;          // i1
-  std::string index;  // an index value, 0 when not ok
-};
-
-// `raw` (i32 or i64) checked against [0, size); negative values first wrap
-// around once when `wrap` (Python-style indexing).
-CheckedIndex check_index(MlirWriter& w, const Scalar& raw, int64_t size, bool wrap) {
+CheckedIndex check_index(MlirWriter& w, const Scalar& raw, const Size& size, bool wrap) {
   Scalar i = w.convert(raw, DType::i64);
-  Scalar n = w.int_constant(DType::i64, size);
+  Scalar n = size.dynamic() ? w.index_to_i64(size.ssa) : w.int_constant(DType::i64, size.value);
   if (wrap) {
     Scalar neg = w.op("arith.cmpi slt, " + i.ssa + ", " + w.int_constant(DType::i64, 0).ssa + " : i64", DType::b8);
     i = w.select(neg, w.op("arith.addi " + i.ssa + ", " + n.ssa + " : i64", DType::i64), i);
@@ -32,13 +24,68 @@ CheckedIndex check_index(MlirWriter& w, const Scalar& raw, int64_t size, bool wr
   return {ok, w.i64_to_index(safe)};
 }
 
+AdvancedIndex advanced_index(KernelBuilder& b, const ir::Node& node, const std::vector<Size>& s,
+                             const ir::Value* list) {
+  const std::vector<const ir::Value*> entries = list_elements(list);
+  WICK_ASSERT(entries.size() <= s.size(), node.kind() + " with more indices than dims");
+  AdvancedIndex a;
+  a.index.assign(s.size(), nullptr);
+  int first = -1, last = -1;
+  for (size_t d = 0; d < entries.size(); ++d) {
+    if (ir::is_none(entries[d])) continue;
+    const MemRef* m = b.input_tensor(entries[d]);
+    WICK_ASSERT(m != nullptr, node.kind() + ": an index tensor is not a kernel input");
+    a.index[d] = m;
+    if (first < 0) first = static_cast<int>(d);
+    last = static_cast<int>(d);
+    // Broadcast the index shapes (numpy rules; shapes were checked by type inference).
+    const std::vector<Size>& is = m->sizes;
+    if (is.size() > a.bshape.size()) a.bshape.insert(a.bshape.begin(), is.size() - a.bshape.size(), Size::of(1));
+    for (size_t k = 0; k < is.size(); ++k) {
+      Size& t = a.bshape[a.bshape.size() - is.size() + k];
+      if (t.is(1)) t = is[k];
+    }
+  }
+  bool adjacent = true;
+  for (int d = first; d >= 0 && d <= last; ++d)
+    if (!a.index[d]) adjacent = false;
+  // Result dims: [kept dims before the indexed ones, if adjacent] + B + [other kept dims].
+  for (int d = 0; d < static_cast<int>(s.size()); ++d) {
+    if (a.index[d]) continue;
+    (adjacent && d < first ? a.pre_dims : a.rest_dims).push_back(d);
+  }
+  for (int64_t d : a.pre_dims) a.pre_sizes.push_back(s[d]);
+  for (int64_t d : a.rest_dims) a.rest_sizes.push_back(s[d]);
+  a.result_sizes = a.pre_sizes;
+  a.result_sizes.insert(a.result_sizes.end(), a.bshape.begin(), a.bshape.end());
+  a.result_sizes.insert(a.result_sizes.end(), a.rest_sizes.begin(), a.rest_sizes.end());
+  return a;
+}
+
+std::optional<Scalar> AdvancedIndex::pick(MlirWriter& w, const std::vector<Size>& s,
+                                          const std::vector<std::string>& bidx,
+                                          std::vector<std::string>& picked) const {
+  picked.assign(s.size(), {});
+  std::optional<Scalar> ok;
+  for (size_t d = 0; d < s.size(); ++d) {
+    if (!index[d]) continue;
+    Scalar raw = w.load(*index[d], broadcast_index(w, index[d]->sizes, bshape, bidx));
+    CheckedIndex c = check_index(w, raw, s[d], true);
+    picked[d] = c.index;
+    ok = ok ? w.op("arith.andi " + ok->ssa + ", " + c.ok.ssa + " : i1", DType::b8) : c.ok;
+  }
+  return ok;
+}
+
+namespace {
+
 Scalar zero_of(MlirWriter& w, DType t) { return w.number(opmath_dtype(t), 0, 0, true); }
 
 // Writes out[prefix + rest] = in[assemble(rest)] for every `rest` index over
 // `rest_sizes` when `ok`, else zeros, and reports the bad index.
 template <typename Assemble>
 void guarded_copy(KernelBuilder& b, const Scalar* ok, const MemRef& in, const MemRef& out,
-                  const std::vector<std::string>& prefix, const std::vector<int64_t>& rest_sizes,
+                  const std::vector<std::string>& prefix, const std::vector<Size>& rest_sizes,
                   Assemble assemble) {
   MlirWriter& w = b.w();
   auto body = [&](bool valid) {
@@ -74,17 +121,17 @@ void emit_index_select(KernelBuilder& b, const ir::Node& node) {
   const MemRef& self = input(b, node, node.input(0));
   const MemRef& index = input(b, node, node.input(2));
   const MemRef& out = result(b, node);
-  const std::vector<int64_t>& s = self.layout.sizes;
+  const std::vector<Size>& s = self.sizes;
   const int64_t rank = static_cast<int64_t>(s.size());
   if (rank == 0) throw node.error("index_select of a zero-dim tensor is not supported");
   auto dim = ir::constant_int(node.input(1));
   WICK_ASSERT(dim.has_value(), "index_select: the dim must be a constant");
   const int64_t d = *dim < 0 ? *dim + rank : *dim;
-  const std::vector<int64_t> pre_sizes(s.begin(), s.begin() + d), post_sizes(s.begin() + d + 1, s.end());
+  const std::vector<Size> pre_sizes(s.begin(), s.begin() + d), post_sizes(s.begin() + d + 1, s.end());
   const std::vector<std::string> pre = open_loops(w, pre_sizes);
-  const bool scalar_index = index.layout.sizes.empty();
-  const int64_t m = scalar_index ? 1 : index.layout.sizes[0];
-  const std::string i = m == 1 ? w.index(0) : w.begin_for(m);
+  const bool scalar_index = index.sizes.empty();
+  const Size m = scalar_index ? Size::of(1) : index.sizes[0];
+  const std::string i = m.is(1) ? w.index(0) : w.begin_for(m);
   CheckedIndex c = check_index(w, w.load(index, scalar_index ? std::vector<std::string>{} : std::vector{i}), s[d], false);
   std::vector<std::string> prefix = pre;
   prefix.push_back(i);
@@ -94,7 +141,7 @@ void emit_index_select(KernelBuilder& b, const ir::Node& node) {
     idx.insert(idx.end(), post.begin(), post.end());
     return idx;
   });
-  if (m != 1) w.end_for();
+  if (!m.is(1)) w.end_for();
   close_loops(w, pre_sizes);
 }
 
@@ -103,10 +150,10 @@ void emit_embedding(KernelBuilder& b, const ir::Node& node) {
   const MemRef& weight = input(b, node, node.input(0));
   const MemRef& indices = input(b, node, node.input(1));
   const MemRef& out = result(b, node);
-  const std::vector<int64_t>& p = indices.layout.sizes;
+  const std::vector<Size>& p = indices.sizes;
   const std::vector<std::string> pos = open_loops(w, p);
-  CheckedIndex c = check_index(w, w.load(indices, pos), weight.layout.sizes[0], false);
-  guarded_copy(b, &c.ok, weight, out, pos, {weight.layout.sizes[1]}, [&](const std::vector<std::string>& j) {
+  CheckedIndex c = check_index(w, w.load(indices, pos), weight.sizes[0], false);
+  guarded_copy(b, &c.ok, weight, out, pos, {weight.sizes[1]}, [&](const std::vector<std::string>& j) {
     return std::vector<std::string>{c.index, j[0]};
   });
   close_loops(w, p);
@@ -116,21 +163,22 @@ void emit_one_hot(KernelBuilder& b, const ir::Node& node) {
   MlirWriter& w = b.w();
   const MemRef& self = input(b, node, node.input(0));
   const MemRef& out = result(b, node);
-  const std::vector<int64_t>& p = self.layout.sizes;
-  const int64_t classes = out.layout.sizes.back();
+  const std::vector<Size>& p = self.sizes;
+  const Size classes = out.sizes.back();
   const std::vector<std::string> pos = open_loops(w, p);
   Scalar v = w.convert(w.load(self, pos), DType::i64);
-  Scalar ok = w.op("arith.cmpi ult, " + v.ssa + ", " + w.int_constant(DType::i64, classes).ssa + " : i64", DType::b8);
+  const Scalar n = classes.dynamic() ? w.index_to_i64(classes.ssa) : w.int_constant(DType::i64, classes.value);
+  Scalar ok = w.op("arith.cmpi ult, " + v.ssa + ", " + n.ssa + " : i64", DType::b8);
   Scalar bad = w.op("arith.xori " + ok.ssa + ", " + w.bool_constant(true).ssa + " : i1", DType::b8);
   w.begin_if(bad);
   b.report_out_of_range();
   w.end_if();
-  const std::string c = classes == 1 ? w.index(0) : w.begin_for(classes);
+  const std::string c = classes.is(1) ? w.index(0) : w.begin_for(classes);
   Scalar hit = w.op("arith.cmpi eq, " + v.ssa + ", " + w.index_to_i64(c).ssa + " : i64", DType::b8);
   std::vector<std::string> o = pos;
   o.push_back(c);
   w.store(hit, out, o);
-  if (classes != 1) w.end_for();
+  if (!classes.is(1)) w.end_for();
   close_loops(w, p);
 }
 
@@ -141,63 +189,24 @@ void emit_index(KernelBuilder& b, const ir::Node& node) {
   MlirWriter& w = b.w();
   const MemRef& self = input(b, node, node.input(0));
   const MemRef& out = result(b, node);
-  const std::vector<int64_t>& s = self.layout.sizes;
-  const std::vector<const ir::Value*> entries = list_elements(node.input(1));
-  WICK_ASSERT(entries.size() <= s.size(), "index.Tensor with more indices than dims");
-  std::vector<const MemRef*> index(s.size(), nullptr);
-  std::vector<int64_t> bshape;
-  int first = -1, last = -1;
-  for (size_t d = 0; d < entries.size(); ++d) {
-    if (ir::is_none(entries[d])) continue;
-    index[d] = &input(b, node, entries[d]);
-    if (first < 0) first = static_cast<int>(d);
-    last = static_cast<int>(d);
-    // Broadcast the index shapes (numpy rules; shapes were checked by type inference).
-    const std::vector<int64_t>& is = index[d]->layout.sizes;
-    if (is.size() > bshape.size()) bshape.insert(bshape.begin(), is.size() - bshape.size(), 1);
-    for (size_t k = 0; k < is.size(); ++k) {
-      int64_t& t = bshape[bshape.size() - is.size() + k];
-      if (t == 1) t = is[k];
-    }
-  }
-  bool adjacent = true;
-  for (int d = first; d >= 0 && d <= last; ++d)
-    if (!index[d]) adjacent = false;
-  // Result dims: [kept dims before the indexed ones, if adjacent] + B + [other kept dims].
-  std::vector<int64_t> pre_dims, rest_dims;
-  for (int d = 0; d < static_cast<int>(s.size()); ++d) {
-    if (index[d]) continue;
-    (adjacent && d < first ? pre_dims : rest_dims).push_back(d);
-  }
-  std::vector<int64_t> pre_sizes, rest_sizes, out_sizes;
-  for (int64_t d : pre_dims) pre_sizes.push_back(s[d]);
-  for (int64_t d : rest_dims) rest_sizes.push_back(s[d]);
-  out_sizes = pre_sizes;
-  out_sizes.insert(out_sizes.end(), bshape.begin(), bshape.end());
-  out_sizes.insert(out_sizes.end(), rest_sizes.begin(), rest_sizes.end());
-  WICK_ASSERT(out_sizes == out.layout.sizes, "index.Tensor: the result type disagrees with advanced indexing");
+  const std::vector<Size>& s = self.sizes;
+  const AdvancedIndex a = advanced_index(b, node, s, node.input(1));
+  WICK_ASSERT(a.result_sizes == out.sizes, "index.Tensor: the result type disagrees with advanced indexing");
 
-  const std::vector<std::string> pre = open_loops(w, pre_sizes);
-  const std::vector<std::string> bidx = open_loops(w, bshape);
-  std::vector<std::string> picked(s.size());
-  std::optional<Scalar> ok;
-  for (size_t d = 0; d < s.size(); ++d) {
-    if (!index[d]) continue;
-    Scalar raw = w.load(*index[d], broadcast_index(w, index[d]->layout.sizes, bshape, bidx));
-    CheckedIndex c = check_index(w, raw, s[d], true);
-    picked[d] = c.index;
-    ok = ok ? w.op("arith.andi " + ok->ssa + ", " + c.ok.ssa + " : i1", DType::b8) : c.ok;
-  }
+  const std::vector<std::string> pre = open_loops(w, a.pre_sizes);
+  const std::vector<std::string> bidx = open_loops(w, a.bshape);
+  std::vector<std::string> picked;
+  std::optional<Scalar> ok = a.pick(w, s, bidx, picked);
   std::vector<std::string> prefix = pre;
   prefix.insert(prefix.end(), bidx.begin(), bidx.end());
-  guarded_copy(b, ok ? &*ok : nullptr, self, out, prefix, rest_sizes, [&](const std::vector<std::string>& rest) {
+  guarded_copy(b, ok ? &*ok : nullptr, self, out, prefix, a.rest_sizes, [&](const std::vector<std::string>& rest) {
     std::vector<std::string> idx = picked;
-    for (size_t k = 0; k < pre_dims.size(); ++k) idx[pre_dims[k]] = pre[k];
-    for (size_t k = 0; k < rest_dims.size(); ++k) idx[rest_dims[k]] = rest[k];
+    for (size_t k = 0; k < a.pre_dims.size(); ++k) idx[a.pre_dims[k]] = pre[k];
+    for (size_t k = 0; k < a.rest_dims.size(); ++k) idx[a.rest_dims[k]] = rest[k];
     return idx;
   });
-  close_loops(w, bshape);
-  close_loops(w, pre_sizes);
+  close_loops(w, a.bshape);
+  close_loops(w, a.pre_sizes);
 }
 
 }  // namespace

@@ -15,13 +15,14 @@ void emit_pointwise(KernelBuilder& b) {
   MlirWriter& w = b.w();
   PointwiseEval eval(b);
   // One loop nest per distinct output shape, in order of first appearance.
-  std::vector<std::vector<int64_t>> domains;
+  std::vector<std::vector<Size>> domains;
   for (const ir::Value* v : b.group().outputs)
-    if (std::find(domains.begin(), domains.end(), static_sizes(v)) == domains.end()) domains.push_back(static_sizes(v));
-  for (const std::vector<int64_t>& domain : domains) {
+    if (std::find(domains.begin(), domains.end(), b.output(v)->sizes) == domains.end())
+      domains.push_back(b.output(v)->sizes);
+  for (const std::vector<Size>& domain : domains) {
     const std::vector<std::string> idx = open_loops(w, domain);
     for (const ir::Value* v : b.group().outputs)
-      if (static_sizes(v) == domain) w.store(eval.value_at(v, idx), *b.output(v), idx);
+      if (b.output(v)->sizes == domain) w.store(eval.value_at(v, idx), *b.output(v), idx);
     close_loops(w, domain);
     eval.clear_cache();
   }

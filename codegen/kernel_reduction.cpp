@@ -9,7 +9,9 @@
 // follow the input's dim order and accumulate into the output in place,
 // which vectorizes across the kept dim. Index reductions always carry
 // (value, index) in registers and keep the first occurrence, NaN first as
-// torch does.
+// torch does. Over a dynamic dim, mean divides by the run-time count, and
+// index reductions start from the identity instead of the first element
+// (which may not exist).
 #include <limits>
 
 #include "codegen/kernel_builder.h"
@@ -28,13 +30,15 @@ struct Reduction {
   bool mean = false;
   bool with_index = false;
   const ir::Value* self = nullptr;
-  std::vector<int64_t> in_sizes;
+  std::vector<Size> in_sizes;
   std::vector<bool> reduced;  // per input dim
   const ir::Value* values = nullptr;   // output of reduced values, or null
   const ir::Value* indices = nullptr;  // output of int64 indices, or null
-  std::vector<int64_t> out_sizes;      // of the written outputs (values and indices agree)
+  std::vector<Size> out_sizes;         // of the written outputs (values and indices agree)
   DType acc = DType::f32;              // accumulation dtype
-  int64_t count = 1;                   // elements per output element
+  int64_t count = 1;                   // elements per output element, when static
+  bool dynamic_count = false;          // a reduced dim is dynamic
+  Scalar count_value;                  // then: the count in acc, computed before the loops
 };
 
 std::vector<bool> reduced_dims(const ir::Node& node, const ir::Value* dims_value, size_t rank) {
@@ -56,21 +60,28 @@ std::vector<bool> reduced_dims(const ir::Node& node, const ir::Value* dims_value
   return reduced;
 }
 
+// Per input dim: whether `node` reduces it. sum(x), mean(x), max(x), min(x)
+// reduce everything.
+std::vector<bool> reduced_of(const ir::Node& node, size_t rank) {
+  const std::string& name = node.op().schema.name;
+  if (node.op().schema.overload.empty() && name != "argmax" && name != "amax" && name != "amin")
+    return std::vector<bool>(rank, true);
+  return reduced_dims(node, node.input(1), rank);
+}
+
 Reduction describe(KernelBuilder& b, const ir::Node& node) {
   Reduction r;
   const std::string& name = node.op().schema.name;
   const std::string& overload = node.op().schema.overload;
   r.self = node.input(0);
-  r.in_sizes = static_sizes(r.self);
+  r.in_sizes = b.shape(r.self);
   const size_t rank = r.in_sizes.size();
   r.combine = name == "sum" || name == "mean" ? Combine::sum
               : name == "amax" || name == "max" || name == "argmax" ? Combine::max
                                                                     : Combine::min;
   r.mean = name == "mean";
   r.with_index = name == "argmax" || (overload == "dim" && (name == "max" || name == "min"));
-  // sum(x), mean(x), max(x), min(x) reduce everything.
-  if (overload.empty() && name != "argmax" && name != "amax" && name != "amin") r.reduced.assign(rank, true);
-  else r.reduced = reduced_dims(node, node.input(1), rank);
+  r.reduced = reduced_of(node, rank);
   if (name == "argmax") r.indices = node.output(0);
   else r.values = node.output(0);
   if (r.with_index && name != "argmax") r.indices = node.output(1);
@@ -78,14 +89,31 @@ Reduction describe(KernelBuilder& b, const ir::Node& node) {
   if (r.values && !b.output(r.values)) r.values = nullptr;
   if (r.indices && !b.output(r.indices)) r.indices = nullptr;
   WICK_ASSERT(r.values || r.indices, node.kind() + ": none of its results is a kernel output");
-  r.out_sizes = static_sizes(r.values ? r.values : r.indices);
+  r.out_sizes = b.shape(r.values ? r.values : r.indices);
   const DType out = static_dtype(node.output(0));
   r.acc = opmath_dtype(r.combine == Combine::sum ? out : static_dtype(r.self));
+  // A dynamic dim may turn out empty at run time: reductions without an
+  // identity then give it (the identity) where torch raises.
   int64_t out_count = 1;
-  for (size_t d = 0; d < rank; ++d) (r.reduced[d] ? r.count : out_count) *= r.in_sizes[d];
-  if (r.combine != Combine::sum && r.count == 0 && out_count > 0)
+  bool dynamic_out = false;
+  for (size_t d = 0; d < rank; ++d) {
+    const Size& n = r.in_sizes[d];
+    if (n.dynamic()) (r.reduced[d] ? r.dynamic_count : dynamic_out) = true;
+    else (r.reduced[d] ? r.count : out_count) *= n.value;
+  }
+  if (r.combine != Combine::sum && r.count == 0 && (out_count > 0 || dynamic_out))
     throw node.error(name + " of an empty tensor or dim has no identity");
   return r;
+}
+
+// The number of elements each output element reduces, as a value of dtype
+// acc, when that depends on a dynamic dim.
+void count_at_run_time(MlirWriter& w, Reduction& r) {
+  if (!r.mean || !r.dynamic_count) return;
+  std::string n = w.index(r.count);
+  for (size_t d = 0; d < r.in_sizes.size(); ++d)
+    if (r.reduced[d] && r.in_sizes[d].dynamic()) n = w.op("arith.muli " + n + ", " + r.in_sizes[d].ssa + " : index");
+  r.count_value = w.convert(w.index_to_i64(n), r.acc);
 }
 
 // The output index of an input index: kept dims, and 0 for reduced dims the
@@ -131,26 +159,26 @@ Scalar combine(MlirWriter& w, const Reduction& r, const Scalar& acc, const Scala
   return w.op((max ? "arith.maxsi" : "arith.minsi") + ops + ty, t);
 }
 
-// Loops over `sizes` that carry values; size-1 dims get no loop.
-std::vector<std::string> open_carry(MlirWriter& w, const std::vector<int64_t>& sizes, std::vector<Scalar> init,
+// Loops over `sizes` that carry values; static size-1 dims get no loop.
+std::vector<std::string> open_carry(MlirWriter& w, const std::vector<Size>& sizes, std::vector<Scalar> init,
                                     std::vector<Scalar>* carried) {
   std::vector<std::string> idx;
-  for (int64_t n : sizes) {
-    if (n == 1) {
+  for (const Size& n : sizes) {
+    if (n.is(1)) {
       idx.push_back(w.index(0));
       continue;
     }
     std::vector<Scalar> inner;
-    idx.push_back(w.begin_for(0, n, init, &inner));
+    idx.push_back(w.begin_for(n, init, &inner));
     init = inner;
   }
   *carried = init;
   return idx;
 }
 
-std::vector<Scalar> close_carry(MlirWriter& w, const std::vector<int64_t>& sizes, std::vector<Scalar> next) {
+std::vector<Scalar> close_carry(MlirWriter& w, const std::vector<Size>& sizes, std::vector<Scalar> next) {
   for (size_t i = sizes.size(); i-- > 0;)
-    if (sizes[i] != 1) next = w.end_for(next);
+    if (!sizes[i].is(1)) next = w.end_for(next);
   return next;
 }
 
@@ -163,13 +191,13 @@ std::vector<std::string> merge(const Reduction& r, const std::vector<std::string
   return idx;
 }
 
-void sizes_of(const Reduction& r, std::vector<int64_t>* kept, std::vector<int64_t>* red) {
+void sizes_of(const Reduction& r, std::vector<Size>* kept, std::vector<Size>* red) {
   for (size_t d = 0; d < r.in_sizes.size(); ++d) (r.reduced[d] ? red : kept)->push_back(r.in_sizes[d]);
 }
 
 Scalar finish(MlirWriter& w, const Reduction& r, const Scalar& acc) {
   if (!r.mean) return acc;
-  Scalar n = w.number(acc.dtype, static_cast<double>(r.count), r.count, true);
+  Scalar n = r.dynamic_count ? r.count_value : w.number(acc.dtype, static_cast<double>(r.count), r.count, true);
   return w.op("arith.divf " + acc.ssa + ", " + n.ssa + " : " + register_type(acc.dtype), acc.dtype);
 }
 
@@ -177,7 +205,7 @@ Scalar finish(MlirWriter& w, const Reduction& r, const Scalar& acc) {
 void emit_carried(KernelBuilder& b, const Reduction& r) {
   MlirWriter& w = b.w();
   PointwiseEval eval(b);
-  std::vector<int64_t> kept_sizes, red_sizes;
+  std::vector<Size> kept_sizes, red_sizes;
   sizes_of(r, &kept_sizes, &red_sizes);
   const std::vector<std::string> kept = open_loops(w, kept_sizes);
   std::vector<Scalar> carried;
@@ -218,7 +246,7 @@ bool innermost_dim_kept(KernelBuilder& b, const Reduction& r) {
   const MemRef* in = b.input_tensor(r.self);
   int inner = -1;
   for (size_t d = 0; d < r.in_sizes.size(); ++d) {
-    if (r.in_sizes[d] <= 1) continue;
+    if (!r.in_sizes[d].dynamic() && r.in_sizes[d].value <= 1) continue;
     if (inner < 0 || !in || in->layout.strides[d] <= in->layout.strides[inner]) inner = static_cast<int>(d);
   }
   return inner >= 0 && !r.reduced[inner];
@@ -228,19 +256,22 @@ bool innermost_dim_kept(KernelBuilder& b, const Reduction& r) {
 void emit_with_index(KernelBuilder& b, const Reduction& r) {
   MlirWriter& w = b.w();
   PointwiseEval eval(b);
-  std::vector<int64_t> kept_sizes, red_sizes;
+  std::vector<Size> kept_sizes, red_sizes;
   sizes_of(r, &kept_sizes, &red_sizes);
   const std::vector<std::string> kept = open_loops(w, kept_sizes);
-  // Start from the first element of the reduced range, index 0.
+  // Start from the first element of the reduced range, index 0; or, when
+  // that range may be empty at run time, from the identity, index 0, which
+  // the first element replaces unless it equals the identity (same result).
   std::vector<std::string> zeros(red_sizes.size(), w.index(0));
-  Scalar first = w.convert(eval.value_at(r.self, merge(r, kept, zeros)), r.acc);
+  Scalar first = r.dynamic_count ? identity(w, r) : w.convert(eval.value_at(r.self, merge(r, kept, zeros)), r.acc);
   std::vector<Scalar> carried;
   const std::vector<std::string> red = open_carry(w, red_sizes, {first, w.int_constant(DType::i64, 0)}, &carried);
   Scalar x = w.convert(eval.value_at(r.self, merge(r, kept, red)), r.acc);
   // The position in the reduced dims, row-major.
   Scalar pos = w.int_constant(DType::i64, 0);
   for (size_t j = 0; j < red.size(); ++j) {
-    Scalar size = w.int_constant(DType::i64, red_sizes[j]);
+    const Size& n = red_sizes[j];
+    Scalar size = n.dynamic() ? w.index_to_i64(n.ssa) : w.int_constant(DType::i64, n.value);
     Scalar scaled = w.op("arith.muli " + pos.ssa + ", " + size.ssa + " : i64", DType::i64);
     pos = w.op("arith.addi " + scaled.ssa + ", " + w.index_to_i64(red[j]).ssa + " : i64", DType::i64);
   }
@@ -270,10 +301,18 @@ void emit_with_index(KernelBuilder& b, const Reduction& r) {
 
 }  // namespace
 
+bool reduces_dim0(const ir::Node& node) {
+  const auto& shape = node.input(0)->type()->shape();
+  WICK_ASSERT(shape.has_value(), node.kind() + ": the rank of the input is unknown");
+  const std::vector<bool> reduced = reduced_of(node, shape->size());
+  return !reduced.empty() && reduced[0];
+}
+
 void emit_reduction(KernelBuilder& b, const ir::Node& node) {
   for (const ir::Value* v : b.group().outputs)
     WICK_ASSERT(v->node() == &node, "a reduction group writes only the reduction's results");
-  const Reduction r = describe(b, node);
+  Reduction r = describe(b, node);
+  count_at_run_time(b.w(), r);
   if (r.with_index) return emit_with_index(b, r);
   if (innermost_dim_kept(b, r) && opmath_dtype(static_dtype(r.values)) == static_dtype(r.values))
     return emit_in_place(b, r);

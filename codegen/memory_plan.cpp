@@ -46,6 +46,8 @@ void plan_memory(rt::Plan& plan) {
       for (int64_t s : in.ints) numel *= s;
       int64_t bytes = numel * static_cast<int64_t>(dtype_size(in.dtype));
       buffer_of[in.outputs[0]] = buffers.size();
+      // Sizes known only at run time (a dynamic dim) get their own allocation.
+      if (!in.int_symbols.empty()) excluded.insert(buffers.size());
       buffers.push_back({i, i, (bytes + kAlignment - 1) / kAlignment * kAlignment});
       continue;
     }

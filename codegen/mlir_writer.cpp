@@ -35,12 +35,34 @@ std::string memref_type(const TensorLayout& layout) {
   // MLIR rejects zero strides: a broadcast (stride-0) dim becomes a size-1
   // dim that is always read at index 0 (see MlirWriter::load).
   std::string s = "memref<";
-  for (size_t i = 0; i < layout.sizes.size(); ++i)
-    s += std::to_string(layout.strides[i] == 0 ? 1 : layout.sizes[i]) + "x";
+  for (size_t i = 0; i < layout.sizes.size(); ++i) {
+    WICK_ASSERT(layout.strides[i] >= 0, "memref strides must be static and not negative");
+    if (layout.strides[i] == 0) s += "1x";
+    else if (layout.sizes[i] == kDynamic) s += "?x";
+    else s += std::to_string(layout.sizes[i]) + "x";
+  }
   s += storage_type(layout.dtype) + ", strided<[";
   for (size_t i = 0; i < layout.strides.size(); ++i)
     s += (i ? ", " : "") + std::to_string(layout.strides[i] == 0 ? 1 : layout.strides[i]);
   return s + "], offset: ?>>";
+}
+
+std::vector<Size> static_shape(const std::vector<int64_t>& sizes) {
+  std::vector<Size> s;
+  for (int64_t n : sizes) {
+    WICK_ASSERT(n != kDynamic, "a dynamic size where a static one is needed");
+    s.push_back(Size::of(n));
+  }
+  return s;
+}
+
+std::vector<int64_t> static_values(const std::vector<Size>& sizes) {
+  std::vector<int64_t> v;
+  for (const Size& n : sizes) {
+    WICK_ASSERT(!n.dynamic(), "a dynamic size where a static one is needed");
+    v.push_back(n.value);
+  }
+  return v;
 }
 
 std::string MlirWriter::fresh(const char* hint) { return "%" + std::string(hint) + std::to_string(next_id_++); }
@@ -193,6 +215,35 @@ Scalar MlirWriter::select(const Scalar& cond, const Scalar& a, const Scalar& b) 
   return op("arith.select " + cond.ssa + ", " + a.ssa + ", " + b.ssa + " : " + register_type(a.dtype), a.dtype);
 }
 
+std::string MlirWriter::entry_op(const std::string& text, const char* hint) {
+  std::string r = fresh(hint);
+  constants_ += "    " + r + " = " + text + "\n";
+  return r;
+}
+
+std::string MlirWriter::begin_for_step(int64_t lower, int64_t upper, int64_t step) {
+  std::string iv = fresh("i");
+  line("scf.for " + iv + " = " + index(lower) + " to " + index(upper) + " step " + index(step) + " {");
+  ++depth_;
+  loops_.push_back({});
+  return iv;
+}
+
+std::string MlirWriter::begin_for_step(const Size& upper, int64_t step) {
+  if (!upper.dynamic()) return begin_for_step(0, upper.value, step);
+  const std::string lower = index(0), by = index(step);
+  std::string iv = fresh("i");
+  line("scf.for " + iv + " = " + lower + " to " + upper.ssa + " step " + by + " {");
+  ++depth_;
+  loops_.push_back({});
+  return iv;
+}
+
+void MlirWriter::close_region(const std::string& closing) {
+  --depth_;
+  line(closing);
+}
+
 std::string MlirWriter::begin_for(int64_t n) { return begin_for(0, n); }
 
 std::string MlirWriter::begin_for(int64_t lower, int64_t upper) {
@@ -222,6 +273,43 @@ std::string MlirWriter::begin_for(int64_t lower, int64_t upper, const std::vecto
   std::string lhs = init.size() == 1 ? result : result + ":" + std::to_string(init.size());
   line(lhs + " = scf.for " + iv + " = " + index(lower) + " to " + index(upper) + " step " + index(1) +
        " iter_args(" + args + ") -> (" + types + ") {");
+  ++depth_;
+  loops_.push_back(std::move(loop));
+  return iv;
+}
+
+std::string MlirWriter::begin_for(const Size& n) {
+  if (!n.dynamic()) return begin_for(n.value);
+  return begin_dynamic_for(n.ssa, {}, nullptr);
+}
+
+std::string MlirWriter::begin_for(const Size& n, const std::vector<Scalar>& init, std::vector<Scalar>* carried) {
+  if (!n.dynamic()) return begin_for(0, n.value, init, carried);
+  return begin_dynamic_for(n.ssa, init, carried);
+}
+
+std::string MlirWriter::begin_dynamic_for(const std::string& upper, const std::vector<Scalar>& init,
+                                          std::vector<Scalar>* carried) {
+  const std::string lower = index(0), step = index(1);
+  std::string iv = fresh("i");
+  Loop loop;
+  std::string head = "scf.for " + iv + " = " + lower + " to " + upper + " step " + step;
+  if (!init.empty()) {
+    const std::string result = fresh("r");
+    std::string args, types;
+    carried->clear();
+    for (size_t i = 0; i < init.size(); ++i) {
+      Scalar c{fresh("acc"), init[i].dtype};
+      carried->push_back(c);
+      args += (i ? ", " : "") + c.ssa + " = " + init[i].ssa;
+      types += (i ? ", " : "") + register_type(init[i].dtype);
+      loop.results.push_back({init.size() == 1 ? result : result + "#" + std::to_string(i), init[i].dtype});
+      loop.types.push_back(init[i].dtype);
+    }
+    const std::string lhs = init.size() == 1 ? result : result + ":" + std::to_string(init.size());
+    head = lhs + " = " + head + " iter_args(" + args + ") -> (" + types + ")";
+  }
+  line(head + " {");
   ++depth_;
   loops_.push_back(std::move(loop));
   return iv;

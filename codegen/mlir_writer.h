@@ -23,7 +23,23 @@ std::string register_type(DType t);  // element type of a loaded value
 // kernels do.
 DType opmath_dtype(DType t);
 int bit_width(DType t);
-std::string memref_type(const TensorLayout& layout);  // memref<4x16xf32, strided<[16, 1], offset: ?>>
+// memref<4x16xf32, strided<[16, 1], offset: ?>>; a kDynamic size prints `?`.
+std::string memref_type(const TensorLayout& layout);
+
+// The size of a dim while a kernel is written: a static number, or an index
+// value read at run time (from a memref descriptor).
+struct Size {
+  int64_t value = 0;  // when static
+  std::string ssa;    // when dynamic: an SSA value of type index
+
+  static Size of(int64_t n) { return {n, {}}; }
+  bool dynamic() const { return !ssa.empty(); }
+  bool is(int64_t n) const { return !dynamic() && value == n; }  // statically n
+  bool operator==(const Size& o) const { return dynamic() ? ssa == o.ssa : !o.dynamic() && value == o.value; }
+  bool operator!=(const Size& o) const { return !(*this == o); }
+};
+std::vector<Size> static_shape(const std::vector<int64_t>& sizes);
+std::vector<int64_t> static_values(const std::vector<Size>& sizes);  // asserts they are static
 
 // A value in a register, with the dtype it represents.
 struct Scalar {
@@ -35,7 +51,8 @@ struct Scalar {
 struct MemRef {
   std::string ssa;
   TensorLayout layout;
-  std::string type;  // memref_type(layout)
+  std::string type;          // memref_type(layout)
+  std::vector<Size> sizes;   // the layout's sizes, dynamic ones as index values
 };
 
 class MlirWriter {
@@ -65,12 +82,28 @@ class MlirWriter {
   void store(const Scalar& v, const MemRef& m, const std::vector<std::string>& idx);
   Scalar select(const Scalar& cond, const Scalar& a, const Scalar& b);
 
+  // `%r = <text>` in the function's entry block (allocas, so every region
+  // sees them); returns %r.
+  std::string entry_op(const std::string& text, const char* hint = "buf");
+  // The index value of a size: its SSA value, or a constant.
+  std::string bound(const Size& s) { return s.dynamic() ? s.ssa : index(s.value); }
+  // `for %i = lower to upper step step` with no carried values; returns %i.
+  std::string begin_for_step(int64_t lower, int64_t upper, int64_t step);
+  std::string begin_for_step(const Size& upper, int64_t step);  // from 0
+  // Opens a region by hand (for ops the helpers here do not cover); the
+  // caller writes the opening line and closes it with close_region.
+  void open_region() { ++depth_; }
+  void close_region(const std::string& closing = "}");
   // `for %i = 0 to n` with no carried values; returns %i.
   std::string begin_for(int64_t n);
   std::string begin_for(int64_t lower, int64_t upper);
   // With carried values: `carried` receives the region's names for them.
   std::string begin_for(int64_t lower, int64_t upper, const std::vector<Scalar>& init,
                         std::vector<Scalar>* carried);
+  // The same up to a size that may be dynamic (static sizes write exactly
+  // what the overloads above write).
+  std::string begin_for(const Size& n);
+  std::string begin_for(const Size& n, const std::vector<Scalar>& init, std::vector<Scalar>* carried);
   // Closes the innermost loop; yields `next` when the loop carries values
   // and returns the loop's results.
   std::vector<Scalar> end_for(const std::vector<Scalar>& next = {});
@@ -84,6 +117,8 @@ class MlirWriter {
 
  private:
   std::string constant(const std::string& literal, const std::string& type);
+  std::string begin_dynamic_for(const std::string& upper, const std::vector<Scalar>& init,
+                                std::vector<Scalar>* carried);
 
   struct Loop {
     std::vector<Scalar> results;

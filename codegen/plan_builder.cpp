@@ -37,12 +37,14 @@ class PlanBuilder {
   BuiltPlan build(const ir::Graph& g) {
     for (const Value* v : g.inputs()) {
       const ir::Type& t = *v->type();
-      if (!t.is_tensor() || !t.fully_static())
-        throw Error("input %" + v->name() + " of @" + g.name() + " must be a tensor of known dtype and shape, got " +
+      if (!t.is_tensor() || !t.dtype() || !known_shape(t))
+        throw Error("input %" + v->name() + " of @" + g.name() +
+                    " must be a tensor of known dtype and shape (static, or with dynamic dims such as B), got " +
                     t.str());
       Slot s = slot(v);
       out_.plan.inputs.push_back(s);
-      out_.plan.input_specs.push_back({*t.dtype(), t.static_sizes()});
+      SymbolicInts sizes = symbolic_sizes(t);
+      out_.plan.input_specs.push_back({*t.dtype(), sizes.ints, sizes.symbols});
       layouts_[v] = contiguous(t);
     }
     block(g.block(), out_.plan.body);
@@ -72,24 +74,105 @@ class PlanBuilder {
   }
   Slot fresh() { return next_slot_++; }
 
-  static StridedLayout contiguous(const ir::Type& t) {
+  // ---- dynamic dims ----
+  // A dim that is a multiple of one symbol (`B`, `12*B`) is written in plan
+  // ints as its coefficient, with the symbol's index beside it
+  // (Instr::int_symbols). Layouts are worked out with every symbol bound to a
+  // probe value; kernels are compiled for static strides, so a layout is
+  // accepted only if a second probe gives the same strides and offset.
+  static constexpr int64_t kProbe = 0, kCheckProbe = 1;
+
+  struct SymbolicInts {
+    std::vector<int64_t> ints;
+    std::vector<int32_t> symbols;  // empty when every entry is static
+  };
+
+  static bool known_shape(const ir::Type& t) {
+    if (!t.shape()) return false;
+    for (const ir::Dim& d : *t.shape())
+      if (d.is_unknown() || d.symbols().size() > 1) return false;
+    return true;
+  }
+
+  int32_t symbol_index(const std::string& name) {
+    auto& names = out_.plan.symbols;
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it != names.end()) return static_cast<int32_t>(it - names.begin());
+    names.push_back(name);
+    return static_cast<int32_t>(names.size() - 1);
+  }
+
+  SymbolicInts symbolic_sizes(const ir::Type& t) {
+    WICK_ASSERT(known_shape(t), "symbolic_sizes of " + t.str());
+    SymbolicInts r;
+    bool any = false;
+    for (const ir::Dim& d : *t.shape()) {
+      r.ints.push_back(d.coefficient());
+      r.symbols.push_back(d.is_symbolic() ? symbol_index(d.symbols()[0]) : -1);
+      any = any || d.is_symbolic();
+    }
+    if (!any) r.symbols.clear();
+    return r;
+  }
+
+  // The sizes of `t` with its symbols bound to probe `which`.
+  std::vector<int64_t> probe_sizes(const ir::Type& t, int which) {
+    std::vector<int64_t> sizes;
+    for (const ir::Dim& d : *t.shape()) {
+      if (!d.is_symbolic()) {
+        sizes.push_back(d.value());
+        continue;
+      }
+      // Distinct, odd values per symbol, so that no two symbols (and no
+      // static size of 1) can be confused for each other.
+      const int64_t value = (which == kProbe ? 5 : 101) + 2 * symbol_index(d.symbols()[0]);
+      sizes.push_back(d.coefficient() * value);
+    }
+    return sizes;
+  }
+
+  StridedLayout contiguous(const ir::Type& t) {
     StridedLayout l;
-    l.sizes = t.static_sizes();
+    l.sizes = probe_sizes(t, kProbe);
     l.strides = contiguous_strides(l.sizes);
+    if (!t.fully_static() && contiguous_strides(probe_sizes(t, kCheckProbe)) != l.strides)
+      throw Error("a tensor of type " + t.str() +
+                  " would need strides that change with a dynamic dim; only the outermost dim of a tensor may be dynamic");
     return l;
   }
 
-  TensorLayout tensor_layout(const Value* v) {
-    auto outer = outer_.find(v);
-    if (outer != outer_.end()) v = outer->second;
-    auto it = layouts_.find(v);
-    // A value whose producer could not be lowered (already reported) is
-    // taken as contiguous so that the rest of the graph can be checked too.
+  // An alloc of `t` into slot `s`.
+  void emit_alloc(Slot s, const ir::Type& t) {
+    Instr& al = emit(Op::alloc);
+    al.outputs = {s};
+    al.dtype = *t.dtype();
+    SymbolicInts sizes = symbolic_sizes(t);
+    al.ints = std::move(sizes.ints);
+    al.int_symbols = std::move(sizes.symbols);
+  }
+
+  // The layout of `x`, its sizes at kProbe. A value whose producer could not
+  // be lowered (already reported) is taken as contiguous so that the rest of
+  // the graph can be checked too.
+  StridedLayout layout_of(const Value* x) {
+    auto outer = outer_.find(x);
+    if (outer != outer_.end()) x = outer->second;
+    auto it = layouts_.find(x);
     if (it == layouts_.end()) {
-      WICK_ASSERT(!unsupported_.empty(), "no layout for %" + v->name());
-      it = layouts_.emplace(v, contiguous(*v->type())).first;
+      WICK_ASSERT(!unsupported_.empty(), "no layout for %" + x->name());
+      it = layouts_.emplace(x, contiguous(*x->type())).first;
     }
-    return TensorLayout{*v->type()->dtype(), it->second.sizes, it->second.strides};
+    return it->second;
+  }
+
+  // The layout a kernel argument has: symbolic dims are kDynamic.
+  TensorLayout tensor_layout(const Value* v) {
+    const StridedLayout strided = layout_of(v);
+    TensorLayout l{*v->type()->dtype(), strided.sizes, strided.strides};
+    const auto& dims = *v->type()->shape();
+    for (size_t d = 0; d < dims.size() && d < l.sizes.size(); ++d)
+      if (dims[d].is_symbolic()) l.sizes[d] = kDynamic;
+    return l;
   }
 
   void note_unsupported(const Node* n, const std::string& why) {
@@ -98,10 +181,16 @@ class PlanBuilder {
     if (seen_.insert(entry).second) unsupported_.push_back(entry);
   }
 
-  void require_static(const Node* n) {
-    for (const Value* v : n->outputs())
-      if (v->type()->is_tensor() && !v->type()->fully_static())
-        throw n->error("the shape of its result is not known at compile time: " + v->type()->str());
+  void require_known_shapes(const Node* n) {
+    for (const Value* v : n->outputs()) {
+      const ir::Type& t = *v->type();
+      if (!t.is_tensor() || known_shape(t)) continue;
+      bool product = false;
+      if (t.shape())
+        for (const ir::Dim& d : *t.shape()) product = product || d.symbols().size() > 1;
+      throw n->error(product ? "its result has a dim that is a product of dynamic dims, which is not supported: " + t.str()
+                             : "the shape of its result is not known at compile time: " + t.str());
+    }
   }
 
   // ---- blocks and nodes ----
@@ -119,6 +208,16 @@ class PlanBuilder {
   }
 
   void node(const Node* n) {
+    try {
+      lower(n);
+    } catch (const Error& e) {
+      // Messages raised without a place get the node's.
+      if (e.op().empty() && !e.where().known()) throw n->error(e.message());
+      throw;
+    }
+  }
+
+  void lower(const Node* n) {
     const ir::OpDef& op = n->op();
     switch (op.lowering) {
       case ir::Lowering::data: return data(n);
@@ -158,7 +257,22 @@ class PlanBuilder {
     }
     if (k == "prim::ListConstruct") return;  // consumed by the op it feeds
     if (k == "prim::Uninitialized") return;
+    if (k == "prim::StoreParam") return store_param(n);
     note_unsupported(n, "tuples and lists are not supported at run time");
+  }
+
+  // prim::StoreParam: the module tensor gets a slot of its own (as a
+  // prim::Param would), which the store writes into.
+  void store_param(const Node* n) {
+    const std::string& name = std::get<std::string>(*n->attrs().find("name"));
+    const Value* v = n->input(0);
+    if (!v->type()->is_tensor() || !v->type()->fully_static())
+      return note_unsupported(n, "a value of unknown shape: " + v->type()->str());
+    const Slot target = fresh();
+    out_.plan.tensors.emplace_back(target, name);
+    Instr& in = emit(Op::store);
+    in.inputs = {slot(v), target};
+    in.text = n->kind() + "[" + name + "]";
   }
 
   // Inputs of a kernel: tensors and non-constant scalars, in first-use order.
@@ -204,7 +318,7 @@ class PlanBuilder {
 
   void kernel(const Node* n) {
     if (!can_generate(*n)) return note_unsupported(n, "no kernel generator");
-    require_static(n);
+    require_known_shapes(n);
     KernelGroup g;
     g.nodes.push_back(n);
     std::set<const Value*> seen;
@@ -221,16 +335,16 @@ class PlanBuilder {
     std::vector<const Value*> a(args.begin(), args.end());
     emit_kernel(g, named_after, a, results);
   }
-  void emit_kernel(const KernelGroup& g, const Node* named_after, const std::vector<const Value*>& args,
+  void emit_kernel(const KernelGroup& group, const Node* named_after, const std::vector<const Value*>& args,
                    const std::vector<Value*>& results) {
+    KernelGroup g = group;
+    g.dynamic_dim0 = worth_splitting(*results.front()->type());
     // Generate once under a provisional name, then name it by its text.
     GeneratedKernel k = generate_kernel(g, "k");
     k = generate_kernel(g, kernel_name(named_after, hash128(k.mlir).hex().substr(0, 16)));
+    const std::vector<uint8_t> sliced = sliced_args(k);
     for (const Value* o : results) {
-      Instr& al = emit(Op::alloc);
-      al.outputs = {slot(o)};
-      al.dtype = *o->type()->dtype();
-      al.ints = o->type()->static_sizes();
+      emit_alloc(slot(o), *o->type());
       layouts_[o] = contiguous(*o->type());
     }
     const bool has_status = k.status_arg >= 0;
@@ -245,6 +359,7 @@ class PlanBuilder {
     Instr& in = emit(Op::kernel);
     in.index = kernel_index(std::move(k));
     in.text = named_after->kind();
+    in.sliced = sliced;
     for (const Value* v : args) in.inputs.push_back(slot(v));
     for (const Value* o : results) in.outputs.push_back(slot(o));
     if (has_status) {
@@ -253,17 +368,36 @@ class PlanBuilder {
     }
   }
 
+  // Kernels big enough to share among threads are generated with a dynamic
+  // dim 0 so that the executor can call them on slices of it; kernels whose
+  // dim 0 is dynamic anyway are always. Small static kernels stay as they
+  // are: one call, every bound a constant.
+  static bool worth_splitting(const ir::Type& t) {
+    if (!t.is_tensor() || !t.shape() || t.shape()->empty()) return false;
+    if (!t.fully_static()) return true;
+    int64_t numel = 1;
+    for (int64_t s : t.static_sizes()) numel *= s;
+    return numel >= kSplitMinElements && t.static_sizes()[0] >= 2;
+  }
+  static constexpr int64_t kSplitMinElements = 1 << 16;
+
+  // Instr::sliced for a kernel: empty when it must run as one call.
+  static std::vector<uint8_t> sliced_args(const GeneratedKernel& k) {
+    if (!k.splittable_dim0) return {};
+    return std::vector<uint8_t>(k.sliced_dim0.begin(), k.sliced_dim0.end());
+  }
+
   // A contiguous copy of `v`, for views that cannot restride it.
   const Value* copy_to_contiguous(const Value* v, Slot target, const Node* at) {
     TensorLayout src = tensor_layout(v);
-    GeneratedKernel k = generate_copy(src, "k");
-    k = generate_copy(src, "wick_copy_" + hash128(k.mlir).hex().substr(0, 16));
-    Instr& a = emit(Op::alloc);
-    a.outputs = {target};
-    a.dtype = src.dtype;
-    a.ints = src.sizes;
+    const bool split = worth_splitting(*v->type());
+    GeneratedKernel k = generate_copy(src, "k", split);
+    k = generate_copy(src, "wick_copy_" + hash128(k.mlir).hex().substr(0, 16), split);
+    const std::vector<uint8_t> sliced = sliced_args(k);
+    emit_alloc(target, *v->type());
     Instr& in = emit(Op::kernel);
     in.index = kernel_index(std::move(k));
+    in.sliced = sliced;
     in.text = at->kind();
     in.inputs = {slot(v)};
     in.outputs = {target};
@@ -271,14 +405,13 @@ class PlanBuilder {
   }
 
   void view(const Node* n) {
-    require_static(n);
+    require_known_shapes(n);
     const std::string& name = n->op().schema.name;
     if (name == "split" || name == "chunk" || name == "broadcast_tensors")
       return note_unsupported(n, "its list result was not unpacked");
     const Value* x = n->input(0);
     const Value* out = n->output();
-    TensorLayout source_layout = tensor_layout(x);
-    StridedLayout in{source_layout.sizes, source_layout.strides, 0};
+    StridedLayout in = layout_of(x);
     if (name == "select" && !ir::constant_int(n->input(2))) {
       // A run-time index (a loop counter): the executor restrides.
       Instr& s = emit(Op::select);
@@ -289,33 +422,51 @@ class PlanBuilder {
       s.ints = {d < 0 ? d + rank : d};
       s.text = n->kind();
       StridedLayout l;
-      l.sizes = out->type()->static_sizes();
+      l.sizes = probe_sizes(*out->type(), kProbe);
       l.strides = in.strides;
       l.strides.erase(l.strides.begin() + s.ints[0]);
       layouts_[out] = l;
       return;
     }
-    auto l = view_layout(*n, in);
+    auto l = probed_view_layout(n, in);
     Slot source = slot(x);
     if (!l) {
       // Restriding is impossible: copy to contiguous memory, then view that.
       Slot tmp = fresh();
       copy_to_contiguous(x, tmp, n);
-      StridedLayout c;
-      c.sizes = in.sizes;
-      c.strides = contiguous_strides(in.sizes);
-      l = view_layout(*n, c);
+      l = probed_view_layout(n, contiguous(*x->type()));
       if (!l) return note_unsupported(n, "view of a copy failed");
       source = tmp;
     }
     Instr& v = emit(Op::view);
     v.inputs = {source};
     v.outputs = {slot(out)};
+    const SymbolicInts sizes = symbolic_sizes(*out->type());
     v.ints.push_back(static_cast<int64_t>(l->sizes.size()));
-    v.ints.insert(v.ints.end(), l->sizes.begin(), l->sizes.end());
+    v.ints.insert(v.ints.end(), sizes.ints.begin(), sizes.ints.end());
     v.ints.insert(v.ints.end(), l->strides.begin(), l->strides.end());
     v.ints.push_back(l->offset);
+    if (!sizes.symbols.empty()) {
+      v.int_symbols.assign(v.ints.size(), -1);
+      std::copy(sizes.symbols.begin(), sizes.symbols.end(), v.int_symbols.begin() + 1);
+    }
     layouts_[out] = *l;
+  }
+
+  // view_layout, checked to give the same strides and offset whatever the
+  // dynamic dims are; nullopt where the view needs a copy.
+  std::optional<StridedLayout> probed_view_layout(const Node* n, const StridedLayout& in) {
+    const ir::Type& in_type = *n->input(0)->type();
+    const ir::Type& out_type = *n->output()->type();
+    auto l = view_layout(*n, in, probe_sizes(out_type, kProbe));
+    if (!l || (in_type.fully_static() && out_type.fully_static())) return l;
+    StridedLayout in_check = in;
+    in_check.sizes = probe_sizes(in_type, kCheckProbe);
+    auto check = view_layout(*n, in_check, probe_sizes(out_type, kCheckProbe));
+    if (!check || check->strides != l->strides || check->offset != l->offset)
+      throw n->error("this view of " + in_type.str() + " as " + out_type.str() +
+                     " would have strides or an offset that change with a dynamic dim");
+    return l;
   }
 
   // ---- extern calls ----
@@ -350,7 +501,7 @@ class PlanBuilder {
   // A library call computing `n`, writing `result` (the node's output, or the
   // output of the fusion group it heads), with `epilogue` applied in the call.
   void extern_call(const Node* n, const Value* result, const Node* epilogue) {
-    require_static(n);
+    require_known_shapes(n);
     const std::string& name = n->op().schema.name;
     for (const Value* v : n->inputs())
       if (v->type()->is_tensor() && *v->type()->dtype() != DType::f32)
@@ -410,10 +561,7 @@ class PlanBuilder {
     }
     if (epilogue && !set_post_op(epilogue, in)) return note_unsupported(epilogue, "not an epilogue");
     const Value* o = result;
-    Instr& a = emit(Op::alloc);
-    a.outputs = {slot(o)};
-    a.dtype = *o->type()->dtype();
-    a.ints = o->type()->static_sizes();
+    emit_alloc(slot(o), *o->type());
     layouts_[o] = contiguous(*o->type());
     in.outputs = {slot(o)};
     current_->instrs.push_back(std::move(in));
@@ -494,9 +642,8 @@ class PlanBuilder {
       extern_call(members[0], n->output(), members.size() == 2 ? members[1] : nullptr);
       return;
     }
-    for (const Node* m : members)
-      if (!can_generate(*m)) return note_unsupported(m, "no kernel generator");
-    require_static(n);
+    if (!can_generate_group(members)) return note_unsupported(members.front(), "no kernel generator for its group");
+    require_known_shapes(n);
     KernelGroup g;
     g.nodes = members;
     for (const Value* p : body->params()) {
@@ -531,7 +678,7 @@ class PlanBuilder {
       return;
     }
     if (k == "prim::NumToTensor.Scalar" || k == "prim::NumToTensor.bool") {
-      require_static(n);
+      require_known_shapes(n);
       Instr& in = emit(Op::to_tensor);
       in.dtype = *n->output()->type()->dtype();
       in.inputs = {slot(n->input(0))};
@@ -589,7 +736,7 @@ class PlanBuilder {
       if (n->source_location().known()) in.text += " (raised at " + n->source_location().str() + ")";
       return;
     }
-    require_static(n);
+    require_known_shapes(n);
     if (n->is("prim::If")) {
       Instr in;
       in.op = Op::if_;

@@ -14,15 +14,15 @@ namespace wick::codegen {
 using ir::PointwiseExpr;
 using K = PointwiseExpr::Kind;
 
-std::vector<std::string> broadcast_index(MlirWriter& w, const std::vector<int64_t>& operand_sizes,
-                                         const std::vector<int64_t>& result_sizes,
+std::vector<std::string> broadcast_index(MlirWriter& w, const std::vector<Size>& operand_sizes,
+                                         const std::vector<Size>& result_sizes,
                                          const std::vector<std::string>& idx) {
   WICK_ASSERT(operand_sizes.size() <= result_sizes.size() && idx.size() == result_sizes.size(),
               "an operand of higher rank than its result");
   const size_t lead = result_sizes.size() - operand_sizes.size();
   std::vector<std::string> out;
   for (size_t k = 0; k < operand_sizes.size(); ++k) {
-    if (operand_sizes[k] == 1) {
+    if (operand_sizes[k].is(1)) {
       out.push_back(w.index(0));
       continue;
     }
@@ -98,7 +98,7 @@ DType PointwiseEval::compute_dtype(const ir::Node& n, const PointwiseExpr& e) {
     const ir::Value* v = n.input(i);
     if (v->type()->is_tensor()) {
       const DType t = static_dtype(v);
-      if (static_sizes(v).empty()) zero_dim = promote_opt(zero_dim, t);
+      if (v->type()->rank() == 0) zero_dim = promote_opt(zero_dim, t);
       else dimensioned = promote_opt(dimensioned, t);
       continue;
     }
@@ -190,7 +190,7 @@ PointwiseEval::Operand PointwiseEval::arg(int index, const Context& c) {
     return o;
   }
   if (!v->type()->is_tensor()) return value(value_at(v, {}));
-  const auto idx = broadcast_index(w_, static_sizes(v), static_sizes(c.node->output()), *c.idx);
+  const auto idx = broadcast_index(w_, b_.shape(v), b_.shape(c.node->output()), *c.idx);
   return value(value_at(v, idx));
 }
 
@@ -270,6 +270,10 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     o.integer = !ir::is_none(c.node->input(e.operand(0).arg_index));
     o.number = static_cast<double>(o.integer);
     return o;
+  }
+  if (fn == "uniform") {
+    if (!is_floating(c.compute)) throw unsupported(*c.node, c.compute, fn);
+    return value(uniform(e, c));
   }
   if ((float_functions().count(fn) && !is_floating(c.compute)) ||
       ((fn == "pow" || fn == "floordiv" || fn == "mod") && c.compute == DType::b8))

@@ -30,7 +30,7 @@ class PointwiseEval {
  public:
   explicit PointwiseEval(KernelBuilder& b) : b_(b), w_(b.w()) {}
 
-  // The value of `v` at `idx` (one index per dim of v's static shape).
+  // The value of `v` at `idx` (one index per dim of v's shape).
   Scalar value_at(const ir::Value* v, const std::vector<std::string>& idx);
   // Forget cached values: call when leaving the region they were made in.
   void clear_cache() { cache_.clear(); }
@@ -61,6 +61,8 @@ class PointwiseEval {
   Operand binary(const ir::PointwiseExpr& e, const Context& c);
   Operand ternary(const ir::PointwiseExpr& e, const Context& c);
   Operand call(const ir::PointwiseExpr& e, const Context& c);
+  // The `uniform` builtin (pointwise_eval_random.cpp).
+  Scalar uniform(const ir::PointwiseExpr& e, const Context& c);
   DType compute_dtype(const ir::Node& n, const ir::PointwiseExpr& e);
 
   Scalar in(const Operand& o, DType t);    // the operand as a register value of dtype t
@@ -82,9 +84,10 @@ class PointwiseEval {
 };
 
 // Maps an index of a consumer's shape onto an operand's shape by numpy
-// broadcasting: trailing dims align, size-1 dims read index 0.
-std::vector<std::string> broadcast_index(MlirWriter& w, const std::vector<int64_t>& operand_sizes,
-                                         const std::vector<int64_t>& result_sizes,
+// broadcasting: trailing dims align, static size-1 dims read index 0 (a
+// dynamic dim is never taken for a broadcast 1).
+std::vector<std::string> broadcast_index(MlirWriter& w, const std::vector<Size>& operand_sizes,
+                                         const std::vector<Size>& result_sizes,
                                          const std::vector<std::string>& idx);
 
 }  // namespace wick::codegen

@@ -65,10 +65,15 @@ std::vector<int64_t> static_sizes_of(const ir::Value* v) { return v->type()->sta
 }  // namespace
 
 std::optional<StridedLayout> view_layout(const ir::Node& n, const StridedLayout& in) {
+  return view_layout(n, in, static_sizes_of(n.output()));
+}
+
+std::optional<StridedLayout> view_layout(const ir::Node& n, const StridedLayout& in,
+                                         const std::vector<int64_t>& output_sizes) {
   const std::string& name = n.op().schema.name;
   const int64_t rank = static_cast<int64_t>(in.sizes.size());
   StridedLayout out;
-  out.sizes = static_sizes_of(n.output());
+  out.sizes = output_sizes;
   if (name == "view" || name == "reshape" || name == "flatten") {
     auto s = restride(in.sizes, in.strides, out.sizes);
     if (!s) return std::nullopt;

@@ -31,5 +31,9 @@ std::optional<std::vector<int64_t>> restride(const std::vector<int64_t>& sizes, 
 // needs a copy first (a reshape of data that cannot be restrided), or when a
 // parameter is only known at run time (select with a dynamic index).
 std::optional<StridedLayout> view_layout(const ir::Node& node, const StridedLayout& input);
+// The same for a result of the given sizes (the node's output type with its
+// dynamic dims bound to chosen values).
+std::optional<StridedLayout> view_layout(const ir::Node& node, const StridedLayout& input,
+                                         const std::vector<int64_t>& output_sizes);
 
 }  // namespace wick::codegen

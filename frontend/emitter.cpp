@@ -23,15 +23,27 @@ std::string dotted_name(const ts::Expr& e) {
 }
 
 std::unique_ptr<ir::Module> emit_module(const PtArchive& archive, const CodeIndex& code,
-                                        const std::string& display_name, const std::string& method) {
+                                        const std::string& display_name, const std::string& method,
+                                        const EmitOptions& options) {
   auto module = std::make_unique<ir::Module>();
-  Emitter emitter(archive, code, *module, display_name);
+  Emitter emitter(archive, code, *module, display_name, options);
   module->add_method(emitter.emit_method(method));
   return module;
 }
 
-Emitter::Emitter(const PtArchive& archive, const CodeIndex& code, ir::Module& module, std::string display_name)
-    : archive_(archive), code_(code), module_(module), display_name_(std::move(display_name)) {}
+std::unique_ptr<ir::Graph> emit_graph(const PtArchive& archive, const CodeIndex& code, ir::Module& module,
+                                      const std::string& display_name, const std::string& method,
+                                      const EmitOptions& options) {
+  Emitter emitter(archive, code, module, display_name, options);
+  auto graph = emitter.emit_method(method);
+  graph->set_module(&module);
+  return graph;
+}
+
+Emitter::Emitter(const PtArchive& archive, const CodeIndex& code, ir::Module& module, std::string display_name,
+                 EmitOptions options)
+    : archive_(archive), code_(code), module_(module), display_name_(std::move(display_name)),
+      options_(options) {}
 
 std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
   const PickleValue& root = archive_.data;
@@ -125,11 +137,26 @@ ir::Value* Emitter::param(const std::string& name) {
   return n->output();
 }
 
+void Emitter::store_in_place(ir::Value* old, ir::Value* result, Frame& f, const SourceLocation& loc) {
+  if (!old->node()->is("prim::Param") || !result->type()->is_tensor()) return;
+  const std::string name = std::get<std::string>(*old->node()->attrs().find("name"));
+  auto it = params_.find(name);
+  if (it == params_.end() || it->second != old) return;  // an older read: already overwritten
+  if (builder_->insertion_point()->owning_block() != graph_->block())
+    fail(f, loc, "an in-place update of module tensor \"" + name + "\" inside control flow is not supported in training mode");
+  set_source(f, loc);
+  ir::Node* n = builder_->create("prim::StoreParam", {result}, {});
+  n->attrs().set("name", name);
+  params_[name] = result;
+}
+
 SugaredValue Emitter::object_attribute(const SugaredValue& obj, const std::string& name, Frame& f,
                                        const SourceLocation& loc) {
   const PickleValue& o = *obj.object;
   const std::string path = obj.path.empty() ? name : obj.path + "." + name;
   if (const PickleValue* v = o.find(name)) {
+    if (name == "training" && options_.training && v->is(PickleValue::Kind::boolean))
+      return SugaredValue::of(constant(*options_.training, ir::Type::bool_()));
     if (v->is(PickleValue::Kind::object)) return SugaredValue::module_object(v, path);
     if (v->is(PickleValue::Kind::tensor)) {
       if (!module_.find_tensor(path)) module_.add_tensor(path, ir::TensorRole::buffer, v->tensor());

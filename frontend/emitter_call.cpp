@@ -103,6 +103,7 @@ SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args
     ir::Value* old = call.positional[0];
     for (auto& [var, binding] : f.env)
       if (binding.is_value() && binding.value == old) binding = result;
+    if (options_.training.value_or(false)) store_in_place(old, result.value, f, loc);
   }
   return result;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "frontend/code_index.h"
+#include "frontend/emitter.h"
 #include "frontend/pt_archive.h"
 #include "frontend/sugared_value.h"
 #include "ir/builder.h"
@@ -33,7 +34,8 @@ struct CallArgs {
 
 class Emitter {
  public:
-  Emitter(const PtArchive& archive, const CodeIndex& code, ir::Module& module, std::string display_name);
+  Emitter(const PtArchive& archive, const CodeIndex& code, ir::Module& module, std::string display_name,
+          EmitOptions options = {});
   std::unique_ptr<ir::Graph> emit_method(const std::string& method);
 
  private:
@@ -44,6 +46,8 @@ class Emitter {
                                 const SourceLocation& loc);
   SugaredValue constant_from_pickle(const PickleValue& v, Frame& f, const SourceLocation& loc, int depth = 0);
   ir::Value* param(const std::string& name);
+  // Training mode: an in-place op wrote `result` over the module tensor `old`.
+  void store_in_place(ir::Value* old, ir::Value* result, Frame& f, const SourceLocation& loc);
   [[noreturn]] void fail(const Frame& f, const SourceLocation& loc, const std::string& msg,
                          const std::string& op = {}) const;
   SugaredValue unsupported(const Frame& f, const SourceLocation& loc, const std::string& what);
@@ -94,6 +98,7 @@ class Emitter {
   const CodeIndex& code_;
   ir::Module& module_;
   std::string display_name_;
+  EmitOptions options_;
   ir::Graph* graph_ = nullptr;
   std::optional<ir::Builder> builder_;
   std::map<std::string, ir::Value*> params_;

@@ -11,7 +11,9 @@ std::unique_ptr<ir::Module> load_torchscript(const std::string& path, const Load
   try {
     PtArchive archive = load_pt_archive(path);
     CodeIndex code(archive.code_files, path);
-    auto module = emit_module(archive, code, path, options.method);
+    EmitOptions emit;
+    if (options.training) emit.training = true;
+    auto module = emit_module(archive, code, path, options.method, emit);
     ir::verify(*module);
     return module;
   } catch (const Error& e) {

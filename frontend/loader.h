@@ -11,6 +11,9 @@ namespace wick {
 
 struct LoadOptions {
   std::string method = "forward";
+  // Emit the method in training mode: `self.training` reads as true in
+  // every submodule (see EmitOptions).
+  bool training = false;
 };
 
 // Throws wick::Error naming the file (and the op and source line where there

@@ -9,8 +9,10 @@ namespace wick {
 
 namespace {
 
-// Reads <archive>.pkl with storages from <archive>/<key>.
-PickleValue read_pickle(const ZipArchive& zip, const std::string& archive) {
+// Reads <archive>.pkl with storages from <archive>/<key>, recording them in
+// `storages` when given.
+PickleValue read_pickle(const ZipArchive& zip, const std::string& archive,
+                        std::map<std::string, std::shared_ptr<Storage>>* storages = nullptr) {
   const std::string pkl = archive + ".pkl";
   const std::string dir = archive + "/";
   StorageLoader loader = [&](const std::string& key, DType dtype, int64_t numel) {
@@ -26,6 +28,7 @@ PickleValue read_pickle(const ZipArchive& zip, const std::string& archive) {
                   " elements (" + std::to_string(want) + " bytes)");
     auto storage = Storage::allocate_cpu(static_cast<size_t>(have));
     zip.read_into(rel, storage->data(), have);
+    if (storages) (*storages)[key] = storage;
     return storage;
   };
   return unpickle(zip.read(pkl), loader, pkl);
@@ -59,9 +62,9 @@ PtArchive read_pt_archive(ZipArchive zip) {
         throw Error("archive stores tensors in '" + order.substr(0, 20) +
                     "' byte order; only little-endian archives are supported");
     }
-    PtArchive a{file, std::move(zip), 0, {}, {}, {}};
+    PtArchive a{file, std::move(zip), 0, {}, {}, {}, {}};
     if (a.zip.contains("version")) a.version = parse_version(a.zip.read("version"));
-    a.data = read_pickle(a.zip, "data");
+    a.data = read_pickle(a.zip, "data", &a.data_storages);
     a.constants = a.zip.contains("constants.pkl") ? read_pickle(a.zip, "constants")
                                                   : PickleValue::tuple({});
     if (!a.constants.is(PickleValue::Kind::tuple))

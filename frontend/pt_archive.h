@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "frontend/pickle_value.h"
@@ -24,6 +25,9 @@ struct PtArchive {
   PickleValue constants;   // a tuple; code refers to its items as CONSTANTS.c0, c1, ...
   // TorchScript sources keyed by their path in the archive, e.g. "code/__torch__.py".
   std::map<std::string, std::string> code_files;
+  // The storages data.pkl's tensors view, by key (entry data/<key>): how a
+  // writer finds which entry holds a tensor's bytes.
+  std::map<std::string, std::shared_ptr<Storage>> data_storages;
 };
 
 // Throws wick::Error naming the file on any problem with it.

@@ -1,8 +1,10 @@
 #include "ir/op_table.h"
 
+#include <deque>
 #include <map>
 #include <memory>
 
+#include "ir/gradient_rule.h"
 #include "support/error.h"
 
 namespace wick::ir {
@@ -37,6 +39,18 @@ void OpTableBuilder::add(const OpSpec& spec) {
   defs_.push_back(std::move(def));
 }
 
+void OpTableBuilder::set_gradient(std::string_view qualified_name, const GradientRule& rule) {
+  // Rules live as long as the table, which lives as long as the process.
+  static std::deque<GradientRule> storage;
+  for (OpDef& d : defs_) {
+    if (d.name != qualified_name) continue;
+    WICK_ASSERT(d.gradient == nullptr, d.name + " has two gradient rules");
+    d.gradient = &storage.emplace_back(rule);
+    return;
+  }
+  WICK_ASSERT(false, "a gradient rule for " + std::string(qualified_name) + ", which is not in the table");
+}
+
 class OpTable {
  public:
   static const OpTable& get() {
@@ -65,6 +79,12 @@ class OpTable {
     add_linalg_ops(b);
     add_layout_ops(b);
     add_nn_ops(b);
+    add_backward_ops(b);
+    add_pointwise_gradients(b);
+    add_reduction_gradients(b);
+    add_layout_gradients(b);
+    add_linalg_gradients(b);
+    add_nn_gradients(b);
     defs_.reserve(b.defs_.size());
     for (OpDef& d : b.defs_) {
       defs_.push_back(std::make_unique<OpDef>(std::move(d)));

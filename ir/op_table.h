@@ -49,7 +49,8 @@ struct GradientRule;
 // (`self`, `other`, `alpha`), numbers, + - * / unary -, comparisons, && || !,
 // `c ? a : b`, and functions exp log log1p tanh erf sqrt rsqrt abs floor
 // ceil sin cos max min pow floordiv mod, plus `defined(arg)`, which is false
-// for an argument passed as None.
+// for an argument passed as None, and `uniform(seed, step, stream)`, a
+// random number in [0, 1) of the element's position (wick::uniform).
 struct PointwiseRule {
   const char* expr = nullptr;
   // The type the expression computes in: the result's dtype (arithmetic), or
@@ -80,6 +81,8 @@ struct OpSpec {
 class OpTableBuilder {
  public:
   void add(const OpSpec& spec);
+  // Attaches the gradient rule (ir/gradient_rule.h) of an op already added.
+  void set_gradient(std::string_view qualified_name, const GradientRule& rule);
 
  private:
   friend class OpTable;
@@ -99,5 +102,6 @@ void add_reduction_ops(OpTableBuilder& t);
 void add_linalg_ops(OpTableBuilder& t);
 void add_layout_ops(OpTableBuilder& t);
 void add_nn_ops(OpTableBuilder& t);
+void add_backward_ops(OpTableBuilder& t);  // ops_backward.cpp: what gradients are built from
 
 }  // namespace wick::ir

@@ -36,6 +36,19 @@ void add_nn_ops(OpTableBuilder& t) {
          C, loss});
   t.add({"aten::nll_loss_nd(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, int ignore_index=-100) -> Tensor",
          C, loss});
+  t.add({"aten::binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor",
+         C, loss});
+  t.add({"aten::l1_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor", C, loss});
+  t.add({"aten::smooth_l1_loss(Tensor self, Tensor target, int reduction=Mean, float beta=1.0) -> Tensor", C, loss});
+  t.add({"aten::huber_loss(Tensor self, Tensor target, int reduction=Mean, float delta=1.0) -> Tensor", C, loss});
+  // Uniform random numbers in [0, 1) for training-mode dropout: element i
+  // of the result is a pure function of (seed, step, stream, i), computed by
+  // the pointwise builtin `uniform` (codegen/pointwise_eval_random.cpp gives
+  // the hash), so a step is reproducible and each step, and each dropout of
+  // one step (its stream), draws fresh numbers. seed and step are int64 0-d
+  // tensors.
+  t.add({"wick::uniform(SymInt[] size, ScalarType? dtype, Tensor seed, Tensor step, int stream) -> Tensor",
+         Lowering::pointwise, new_filled, nullptr, {"uniform(seed, step, stream)", false}});
   t.add({"aten::cross_entropy_loss(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, int ignore_index=-100, float label_smoothing=0.0) -> Tensor",
          C, loss});
 }

@@ -66,6 +66,34 @@ void verify_param(const Node& node) {
                      node.output()->type()->str());
 }
 
+// A store writes a new value into a module tensor (a training step's update
+// of parameters, optimizer state and batch-norm statistics): same dtype,
+// and a shape that does not contradict the tensor's.
+void verify_store_param(const Node& node) {
+  require_no_blocks(node);
+  const AttrValue* v = node.attrs().find("name");
+  const std::string* name = v ? std::get_if<std::string>(v) : nullptr;
+  if (!name || node.attrs().items().size() != 1)
+    throw node.error("needs exactly one string attribute, `name`");
+  const Module* m = node.graph()->module();
+  if (!m) throw node.error("stores to \"" + *name + "\" but the graph is not in a module");
+  const NamedTensor* t = m->find_tensor(*name);
+  if (!t) throw node.error("module has no tensor named \"" + *name + "\"");
+  const Type& value = *node.input(0)->type();
+  const Type& target = *t->type;
+  if (!value.is_tensor()) throw node.error("stores a " + value.str() + ", not a tensor");
+  bool fits = !value.dtype() || !target.dtype() || *value.dtype() == *target.dtype();
+  if (fits && value.has_rank() && target.has_rank()) {
+    fits = value.rank() == target.rank();
+    for (size_t i = 0; fits && i < value.shape()->size(); ++i) {
+      const Dim& a = (*value.shape())[i];
+      const Dim& b = (*target.shape())[i];
+      fits = !(a.is_static() && b.is_static() && a != b);
+    }
+  }
+  if (!fits) throw node.error("stores a " + value.str() + " into \"" + *name + "\" of type " + target.str());
+}
+
 void verify_if(const Node& node) {
   if (node.blocks().size() != 2) throw node.error("needs two blocks (then, else)");
   for (size_t i = 0; i < 2; ++i) {
@@ -174,6 +202,9 @@ void add_prim_ops(OpTableBuilder& t) {
   t.add({"prim::Return(...) -> ...", Lowering::internal});
   t.add({"prim::Constant() -> Any", Lowering::data, nullptr, verify_constant});
   t.add({"prim::Param() -> Tensor", Lowering::data, nullptr, verify_param});
+  // Side effect: writes `value` into the module tensor `name`; kept by DCE,
+  // never merged by CSE.
+  t.add({"prim::StoreParam(Tensor value) -> ()", Lowering::data, nullptr, verify_store_param});
   t.add({"prim::If(bool cond) -> ...", Lowering::control, nullptr, verify_if});
   t.add({"prim::Loop(int max_trip_count, bool start_condition, ...) -> ...", Lowering::control,
          nullptr, verify_loop});

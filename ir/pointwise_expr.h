@@ -46,6 +46,11 @@ std::unique_ptr<PointwiseExpr> parse_pointwise_expr(std::string_view text,
 // The parsed expression of a pointwise op, parsed on first use.
 const PointwiseExpr& pointwise_expr(const OpDef& op);
 
+// Whether an op's expression depends on the element's position in its
+// result (the `uniform` builtin: element i of a random stream), so that a
+// kernel computing it must index whole tensors, never slices of them.
+bool reads_position(const OpDef& op);
+
 // Fully parenthesized text, for tests and messages: "(self + (alpha * other))".
 std::string to_string(const PointwiseExpr& e);
 

@@ -351,9 +351,10 @@ std::vector<TypePtr> argmax(const Node& node) {
 std::vector<TypePtr> to_dtype(const Node& node) {
   const Type& t = input_type(node, 0);
   // to.dtype(self, dtype, ...), to.prim_dtype(self, dtype?, ...),
-  // to.device(self, device, dtype, ...), to.dtype_layout(self, *, dtype?, ...).
+  // to.device(self, device, dtype, ...), to.prim_Device(self, device?, dtype?, ...),
+  // to.dtype_layout(self, *, dtype?, ...).
   const std::string& overload = node.op().schema.overload;
-  size_t i = overload == "device" ? 2 : 1;
+  size_t i = overload == "device" || overload == "prim_Device" ? 2 : 1;
   if (overload == "other") return {with_dtype(t, input_type(node, 1).dtype())};
   if (overload == "prim_other") return {with_dtype(t, t.dtype())};
   DTypeArg a = dtype_arg(node, i);
@@ -387,11 +388,16 @@ std::vector<TypePtr> new_filled(const Node& node) {
 std::vector<TypePtr> loss(const Node& node) {
   const Type& x = input_type(node, 0);
   // reduction: 0 none, 1 mean, 2 sum; its position differs between losses.
-  size_t r = node.op().schema.name == "mse_loss" ? 2 : 3;
+  const auto& args = node.op().schema.args;
+  size_t r = 0;
+  while (r < args.size() && args[r].name != "reduction") ++r;
+  WICK_ASSERT(r < args.size(), node.kind() + " has no reduction argument");
   auto reduction = constant_int(node.input(r));
   if (!reduction) return {Type::tensor(x.dtype(), std::nullopt, x.tensor_device())};
   if (*reduction != 0) return {Type::tensor(x.dtype(), std::vector<Dim>{}, x.tensor_device())};
-  if (node.op().schema.name == "mse_loss") return binary_broadcast(node);
+  // Elementwise losses: the broadcast shape of input and target.
+  const std::string& name = node.op().schema.name;
+  if (name != "nll_loss" && name != "nll_loss_nd" && name != "cross_entropy_loss") return binary_broadcast(node);
   // nll/cross entropy without reduction: the target's shape for class
   // indices; for class probabilities (a float target shaped like the input)
   // the input's shape without the class dim.

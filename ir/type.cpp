@@ -34,8 +34,10 @@ Dim Dim::operator*(const Dim& o) const {
 
 Dim Dim::operator+(const Dim& o) const {
   if (unknown_ || o.unknown_) return unknown();
-  if (is_static() && o.coefficient_ == 0) return *this;
-  if (o.is_static() && coefficient_ == 0) return o;
+  // Adding static zero keeps the other side, symbolic or not: cat of a
+  // constant-size-0 piece with a [B, ...] piece is still B rows.
+  if (o.is_static() && o.coefficient_ == 0) return *this;
+  if (is_static() && coefficient_ == 0) return o;
   if (symbols_ != o.symbols_) return unknown();
   int64_t c = 0;
   if (__builtin_add_overflow(coefficient_, o.coefficient_, &c)) return unknown();

@@ -1,7 +1,9 @@
 #include "passes/canonicalize.h"
 
+#include <algorithm>
 #include <functional>
 #include <limits>
+#include <optional>
 
 #include "ir/builder.h"
 #include "ir/constant_value.h"
@@ -95,6 +97,8 @@ class Canonicalizer {
     if (k == "prim::TupleIndex") return tuple_index(n);
     if (k == "aten::__getitem__.t") return list_getitem(n);
     if (k == "aten::len.t") return list_len(n);
+    if (k == "aten::slice.t") return list_slice(n);
+    if (k == "aten::add.t") return list_concat(n);
     if (k == "aten::list.t") return replace(n, {n->input(0)});
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
     if (k == "prim::ListConstruct") return constant_list(n);
@@ -131,13 +135,20 @@ class Canonicalizer {
     broadcast_into_expands(n);
   }
 
-  // ListUnpack of broadcast_tensors: each tensor expanded to the common shape.
+  // ListUnpack of broadcast_tensors: each tensor expanded to the common shape
+  // (with dynamic dims, only tensors of that shape already).
   void broadcast_into_expands(Node* unpack) {
     Node* b = unpack->input(0)->node();
     if (!b->is("aten::broadcast_tensors")) return;
     const auto* tensors = built_elements(b->input(0), "prim::ListConstruct");
     const ir::Type& elem = *b->output()->type()->element();
-    if (!tensors || !elem.fully_static()) return;
+    if (!tensors || !elem.has_rank()) return;
+    if (!elem.fully_static()) {
+      for (Value* t : *tensors)
+        if (!t->type()->has_rank() || *t->type()->shape() != *elem.shape()) return;
+      if (tensors->size() == unpack->num_outputs()) replace(unpack, *tensors);
+      return;
+    }
     if (tensors->size() != unpack->num_outputs())
       throw unpack->error("unpacks " + std::to_string(unpack->num_outputs()) + " values from " +
                           std::to_string(tensors->size()) + " broadcast tensors");
@@ -231,6 +242,56 @@ class Canonicalizer {
     if (!e && !ints) return;
     int64_t len = e ? static_cast<int64_t>(e->size()) : static_cast<int64_t>(ints->size());
     replace(n, {constant_before(n, len, ir::Type::int_())});
+  }
+
+  // The elements of an int list built in the graph or constant (as new
+  // constants before `at`).
+  void int_list_elements(Node* at, Value* list, std::vector<Value*>* out) {
+    if (const auto* e = built_elements(list, "prim::ListConstruct")) {
+      *out = *e;
+      return;
+    }
+    out->clear();
+    if (auto ints = ir::constant_int_list(list))
+      for (int64_t i : *ints) out->push_back(constant_before(at, i, ir::Type::int_()));
+  }
+
+  // Lists of sizes with dynamic entries (aten::size of a tensor with dynamic
+  // dims) stay built lists through slicing and concatenation, so that their
+  // length and static entries still fold. Constant lists fold elsewhere.
+  void list_slice(Node* n) {
+    if (!built_elements(n->input(0), "prim::ListConstruct")) return;
+    auto bound = [&](size_t i, int64_t none) -> std::optional<int64_t> {
+      if (i >= n->num_inputs() || ir::is_none(n->input(i))) return none;
+      return ir::constant_int(n->input(i));
+    };
+    const auto& e = n->input(0)->node()->inputs();
+    const int64_t len = static_cast<int64_t>(e.size());
+    auto start = bound(1, 0), end = bound(2, len), step = bound(3, 1);
+    if (!start || !end || !step || *step < 1) return;
+    auto clamp = [&](int64_t v) { return std::clamp(v < 0 ? v + len : v, int64_t{0}, len); };
+    std::vector<Value*> picked;
+    for (int64_t k = clamp(*start); k < clamp(*end); k += *step) picked.push_back(e[static_cast<size_t>(k)]);
+    built_list(n, picked);
+  }
+
+  void list_concat(Node* n) {
+    if (!built_elements(n->input(0), "prim::ListConstruct") && !built_elements(n->input(1), "prim::ListConstruct"))
+      return;
+    for (Value* list : n->inputs())
+      if (!built_elements(list, "prim::ListConstruct") && !ir::constant_int_list(list)) return;
+    std::vector<Value*> a, b;
+    int_list_elements(n, n->input(0), &a);
+    int_list_elements(n, n->input(1), &b);
+    a.insert(a.end(), b.begin(), b.end());
+    built_list(n, a);
+  }
+
+  // Replaces `n` by a prim::ListConstruct of `items`, of n's type.
+  void built_list(Node* n, const std::vector<Value*>& items) {
+    builder_.set_insertion_point(n);
+    builder_.set_source(n->source_location(), n->source_line());
+    replace(n, {builder_.create("prim::ListConstruct", items, {n->output()->type()})->output()});
   }
 
   void unchecked_cast(Node* n) {
@@ -335,6 +396,19 @@ class Canonicalizer {
       if (dims.empty()) throw n->error("len() of a zero-dim tensor");
       if (dims[0].is_static()) replace(n, {constant_before(n, dims[0].value(), ir::Type::int_())});
       return;
+    }
+    if (k == "aten::size" && !t.fully_static()) {
+      // A known rank with dynamic dims: the list of the static sizes and a
+      // size query per other dim, so that len() and the static entries fold.
+      builder_.set_insertion_point(n);
+      builder_.set_source(n->source_location(), n->source_line());
+      std::vector<Value*> items;
+      for (size_t d = 0; d < dims.size(); ++d)
+        items.push_back(dims[d].is_static()
+                            ? builder_.constant_int(dims[d].value())
+                            : builder_.op("aten::size.int", {n->input(0), builder_.constant_int(static_cast<int64_t>(d))}));
+      Node* list = builder_.create("prim::ListConstruct", items, {ir::Type::list(ir::Type::int_())});
+      return replace(n, {list->output()});
     }
     if (!t.fully_static()) return;
     if (k == "aten::size") return replace(n, {constant_before(n, t.static_sizes(), ir::Type::list(ir::Type::int_()))});

@@ -1,13 +1,16 @@
 // The decompose pass: its driver, the emitter rules build with, and the rules
-// for dropout, softmax and the generic convolution. Normalizations and
-// losses live in decompose_norms.cpp and decompose_losses.cpp.
+// for dropout (eval and training mode), softmax and the generic convolution.
+// Normalizations and losses live in decompose_norms.cpp and
+// decompose_losses.cpp.
 #include "passes/decompose.h"
 
 #include <unordered_set>
 
 #include "ir/constant_value.h"
+#include "ir/module.h"
 #include "ir/op_table.h"
 #include "passes/decompose_rules.h"
+#include "passes/training_state.h"
 
 namespace wick::passes {
 
@@ -67,6 +70,17 @@ Value* Emitter::float_(double v) { return constant(v, Type::float_()); }
 Value* Emitter::bool_(bool v) { return constant(v, Type::bool_()); }
 Value* Emitter::none() { return constant(ir::NoneValue{}, Type::none()); }
 Value* Emitter::ints(const std::vector<int64_t>& v) { return constant(v, Type::list(Type::int_())); }
+
+Value* Emitter::module_tensor(const std::string& name) {
+  const ir::Module* m = node_.graph()->module();
+  const ir::NamedTensor* t = m ? m->find_tensor(name) : nullptr;
+  return t ? builder_.param(name, t->type) : nullptr;
+}
+
+void Emitter::store_param(const std::string& name, Value* value) {
+  ir::Node* n = builder_.create("prim::StoreParam", {value}, {});
+  n->attrs().set("name", name);
+}
 
 Value* Emitter::sizes(Value* of, const std::vector<Size>& items) {
   std::vector<int64_t> fixed;
@@ -132,11 +146,47 @@ Value* Emitter::log_softmax(Value* x, int64_t dim) {
 
 namespace {
 
-// Eval mode only: dropout is then the identity.
+// The number of random streams the graph already draws from: each
+// training-mode dropout takes the next one, so that two dropouts of one step
+// draw different numbers.
+int64_t streams_in_use(ir::Graph& g) {
+  int64_t n = 0;
+  ir::walk(g.block(), [&](ir::Node* node) { n += node->is("wick::uniform") ? 1 : 0; });
+  return n;
+}
+
+// dropout(x, p, train): the identity in eval mode. In training mode each
+// element is kept where a uniform random number u >= p and scaled by
+// 1 / (1 - p), as PyTorch does; u comes from the step's random stream
+// (module tensors wick::seed and wick::step, see training_state.h).
 Value* dropout(Emitter& e) {
   auto train = ir::constant_bool(e.input(2));
-  if (!train || *train) throw e.node().error("training-mode dropout is not supported yet");
-  return e.input(0);
+  if (!train) throw e.node().error("the train flag must be a constant");
+  if (!*train) return e.input(0);
+  auto p = ir::constant_double(e.input(1));
+  if (!p) throw e.node().error("the probability p must be a constant in training mode");
+  if (!(*p >= 0 && *p <= 1)) throw e.node().error("dropout probability has to be between 0 and 1, but got " +
+                                                   std::to_string(*p));
+  Value* x = e.input(0);
+  const DType dtype = e.float_dtype(x, "input");
+  if (*p == 0) return x;
+  if (*p == 1) return e.op("aten::mul.Scalar", {x, e.float_(0.0)});
+  Value* seed = e.module_tensor(passes::kSeedTensor);
+  Value* step = e.module_tensor(passes::kStepTensor);
+  if (!seed || !step)
+    throw e.node().error("training-mode dropout needs a random stream (module tensors " +
+                         std::string(passes::kSeedTensor) + " and " + passes::kStepTensor +
+                         "), which a training step provides");
+  const int rank = static_cast<int>(e.shape(x, "input").size());
+  std::vector<Size> dims;
+  for (int i = 0; i < rank; ++i) dims.push_back(Size::dim_of(i));
+  Value* sizes = e.sizes(x, dims);
+  Value* code = e.int_(*torch_code_of(dtype));
+  Value* stream = e.int_(streams_in_use(*e.node().graph()));
+  Value* u = e.op("wick::uniform", {sizes, code, seed, step, stream});
+  Value* keep = e.op("aten::ge.Scalar", {u, e.float_(*p)});
+  Value* scaled = e.op("aten::mul.Scalar", {x, e.float_(1.0 / (1.0 - *p))});
+  return e.op("aten::where.ScalarOther", {keep, scaled, e.float_(0.0)});
 }
 
 // softmax.int / log_softmax.int(x, dim, dtype?): the optional dtype casts

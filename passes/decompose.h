@@ -1,12 +1,16 @@
 // decompose: rewrites every composite op of the op table (normalizations,
 // softmax, dropout, losses, the generic _convolution) into primitive ops
-// (pointwise, reduction, view, movement, extern) with PyTorch's eval-mode
-// numerics, inside nested blocks too. Expects inferred types: ranks, the
+// (pointwise, reduction, view, movement, extern) with PyTorch's numerics,
+// inside nested blocks too. Training mode is supported where a training
+// step needs it: batch_norm on batch statistics with prim::StoreParam
+// updates of running statistics that are module tensors, and dropout
+// drawing from the random stream of the module tensors wick::seed and
+// wick::step (passes/training_state.h). Expects inferred types: ranks, the
 // dtypes of loss inputs and the channel count of group_norm must be known,
-// and flags such as `training` must be constants. What wick cannot run yet
-// (training-mode dropout and batch_norm, label smoothing, transposed or 3-D
-// convolution) is a wick::Error on the node, as is a composite op without a
-// rule.
+// and flags such as `training` must be constants (batch_norm in training
+// mode also needs static sizes). What wick cannot run yet (label smoothing,
+// transposed or 3-D convolution, cumulative batch-norm averaging) is a
+// wick::Error on the node, as is a composite op without a rule.
 #pragma once
 
 #include "ir/graph.h"

@@ -1,4 +1,10 @@
-// Decomposition of the losses. mse_loss is (a - b)^2 reduced. nll_loss picks
+// Decomposition of the losses, in the numerically stable forms PyTorch
+// computes them. mse_loss is (a - b)^2 reduced, l1_loss |a - b|; with
+// z = |a - b|, smooth_l1_loss is z < beta ? 0.5 z^2 / beta : z - 0.5 beta
+// (l1 for beta 0) and huber_loss z < delta ? 0.5 z^2 : delta (z - 0.5 delta).
+// binary_cross_entropy_with_logits is (1 - y) x + m + log(exp(-m) +
+// exp(-x - m)) with m = max(-x, 0), so that no exp overflows; with
+// pos_weight p the log term is scaled by (p - 1) y + 1. nll_loss picks
 // each target's log-probability with a one-hot mask (where, not a multiply,
 // so that -inf elsewhere in a row cannot turn into nan), weights it by the
 // class weight picked the same way, zeroes ignored targets, and reduces:
@@ -31,6 +37,90 @@ Value* mse_loss(Emitter& e) {
   const int64_t r = reduction_arg(e, 2);
   Value* d = e.sub(e.input(0), e.input(1));
   return reduce(e, e.mul(d, d), r);
+}
+
+Value* optional_input(Emitter& e, size_t i) { return e.absent(i) ? nullptr : e.input(i); }
+
+// The float argument `i` of the node, which must be a constant.
+double constant_float(Emitter& e, size_t i, const char* what) {
+  auto v = ir::constant_double(e.input(i));
+  if (!v) throw e.node().error(std::string(what) + " must be a constant");
+  return *v;
+}
+
+// |a - b| of the loss's input and target, which must be floating-point.
+Value* abs_difference(Emitter& e) {
+  e.float_dtype(e.input(0), "input");
+  return e.op("aten::abs", {e.sub(e.input(0), e.input(1))});
+}
+
+// l1_loss(a, b, reduction)
+Value* l1_loss(Emitter& e) {
+  const int64_t r = reduction_arg(e, 2);
+  return reduce(e, abs_difference(e), r);
+}
+
+// z < threshold ? quadratic : linear, elementwise. (Each op is built in a
+// statement of its own, so the order of the ops does not depend on the
+// compiler's order of evaluating arguments.)
+Value* piecewise(Emitter& e, Value* z, double threshold, Value* quadratic, Value* linear) {
+  Value* small = e.op("aten::lt.Scalar", {z, e.float_(threshold)});
+  return e.op("aten::where.self", {small, quadratic, linear});
+}
+
+// 0.5 * z * z, as torch orders it.
+Value* half_square(Emitter& e, Value* z) {
+  Value* half = e.op("aten::mul.Scalar", {z, e.float_(0.5)});
+  return e.mul(half, z);
+}
+
+// smooth_l1_loss(a, b, reduction, beta)
+Value* smooth_l1_loss(Emitter& e) {
+  const int64_t r = reduction_arg(e, 2);
+  const double beta = constant_float(e, 3, "beta");
+  if (beta < 0) throw e.node().error("beta must not be negative, got " + std::to_string(beta));
+  Value* z = abs_difference(e);
+  if (beta == 0) return reduce(e, z, r);
+  Value* quadratic = e.op("aten::div.Scalar", {half_square(e, z), e.float_(beta)});
+  Value* linear = e.op("aten::sub.Scalar", {z, e.float_(0.5 * beta), e.int_(1)});
+  return reduce(e, piecewise(e, z, beta, quadratic, linear), r);
+}
+
+// huber_loss(a, b, reduction, delta)
+Value* huber_loss(Emitter& e) {
+  const int64_t r = reduction_arg(e, 2);
+  const double delta = constant_float(e, 3, "delta");
+  if (!(delta > 0)) throw e.node().error("delta must be positive, got " + std::to_string(delta));
+  Value* z = abs_difference(e);
+  Value* quadratic = half_square(e, z);
+  Value* shifted = e.op("aten::sub.Scalar", {z, e.float_(0.5 * delta), e.int_(1)});
+  Value* linear = e.op("aten::mul.Scalar", {shifted, e.float_(delta)});
+  return reduce(e, piecewise(e, z, delta, quadratic, linear), r);
+}
+
+// binary_cross_entropy_with_logits(x, y, weight?, pos_weight?, reduction)
+Value* binary_cross_entropy_with_logits(Emitter& e) {
+  const int64_t r = reduction_arg(e, 4);
+  e.float_dtype(e.input(0), "input");
+  Value* x = e.input(0);
+  Value* y = e.input(1);
+  Value* one = e.int_(1);
+  Value* neg_x = e.op("aten::neg", {x});
+  Value* m = e.op("aten::clamp_min", {neg_x, e.float_(0.0)});
+  // log(exp(-m) + exp(-x - m))
+  Value* exp_neg_m = e.op("aten::exp", {e.op("aten::neg", {m})});
+  Value* exp_neg_x_m = e.op("aten::exp", {e.sub(neg_x, m)});
+  Value* log_term = e.op("aten::log", {e.add(exp_neg_m, exp_neg_x_m)});
+  Value* loss = e.mul(e.op("aten::rsub.Scalar", {y, one, one}), x);
+  if (Value* pos_weight = optional_input(e, 3)) {
+    Value* scaled = e.mul(e.op("aten::sub.Scalar", {pos_weight, one, one}), y);
+    Value* log_weight = e.add_scalar(scaled, one);
+    loss = e.add(loss, e.mul(log_weight, e.add(log_term, m)));
+  } else {
+    loss = e.add(e.add(loss, m), log_term);
+  }
+  if (Value* weight = optional_input(e, 2)) loss = e.mul(loss, weight);
+  return reduce(e, loss, r);
 }
 
 // The negative log-likelihood of log-probabilities `logp` ([C], [N, C] or
@@ -86,8 +176,6 @@ Value* nll(Emitter& e, Value* logp, Value* target, Value* weight, int64_t reduct
   return e.div(total, e.op("aten::sum", {kept, e.none()}));
 }
 
-Value* optional_input(Emitter& e, size_t i) { return e.absent(i) ? nullptr : e.input(i); }
-
 // nll_loss(logp, target, weight?, reduction, ignore_index): logp [C] or [N, C].
 Value* nll_loss(Emitter& e) {
   const size_t rank = e.shape(e.input(0), "input").size();
@@ -127,6 +215,10 @@ Value* cross_entropy_loss(Emitter& e) {
 std::vector<NamedRule> loss_rules() {
   return {
       {"aten::mse_loss", mse_loss},
+      {"aten::l1_loss", l1_loss},
+      {"aten::smooth_l1_loss", smooth_l1_loss},
+      {"aten::huber_loss", huber_loss},
+      {"aten::binary_cross_entropy_with_logits", binary_cross_entropy_with_logits},
       {"aten::nll_loss", nll_loss},
       {"aten::nll_loss_nd", nll_loss_nd},
       {"aten::cross_entropy_loss", cross_entropy_loss},

@@ -1,12 +1,16 @@
-// Decomposition of batch_norm (eval mode), layer_norm and group_norm into
-// reductions, pointwise ops and views, as PyTorch computes them:
+// Decomposition of batch_norm, layer_norm and group_norm into reductions,
+// pointwise ops and views, as PyTorch computes them:
 //   batch_norm: x * scale + shift, scale = w * rsqrt(var + eps),
 //               shift = b - mean * scale, both viewed [1, C, 1, ...];
+//               in training mode (x - mean) * rsqrt(biased var + eps) * w + b
+//               over the batch, and prim::StoreParam updates of the running
+//               statistics (momentum; the unbiased variance);
 //   layer_norm: (x - mean) * rsqrt(biased var + eps) over the trailing dims,
 //               then * w + b;
 //   group_norm: the same over each group of x viewed [N, G, -1], viewed
 //               back, then * w + b per channel.
 #include "ir/constant_value.h"
+#include "ir/type.h"
 #include "passes/decompose_rules.h"
 
 namespace wick::passes::decompose_detail {
@@ -15,13 +19,72 @@ namespace {
 using ir::Dim;
 using ir::Value;
 
+// The name of the module tensor `v` reads, or "" when it is no such read.
+std::string module_tensor_name(const Value* v) {
+  if (!v->node()->is("prim::Param")) return {};
+  return std::get<std::string>(*v->node()->attrs().find("name"));
+}
+
+// running * (1 - momentum) + batch * momentum, stored into the module tensor
+// `running` reads.
+void update_running(Emitter& e, const std::string& name, Value* running, Value* batch, double momentum) {
+  Value* kept = e.op("aten::mul.Scalar", {running, e.float_(1.0 - momentum)});
+  Value* added = e.op("aten::mul.Scalar", {batch, e.float_(momentum)});
+  e.store_param(name, e.add(added, kept));
+}
+
+// Training mode: normalized with the batch's mean and biased variance over
+// every dim but the channels; the running statistics move towards the
+// batch's mean and unbiased variance by `momentum`.
+Value* batch_norm_training(Emitter& e, int rank) {
+  Value* x = e.input(0);
+  const auto& shape = e.shape(x, "input");
+  int64_t n = 1;
+  std::vector<int64_t> dims = {0};
+  for (int i = 0; i < rank; ++i) {
+    if (i == 1) continue;
+    if (!shape[i].is_static()) throw e.node().error("needs static sizes in training mode, got " + ir::shape_str(shape));
+    n *= shape[i].value();
+    if (i > 1) dims.push_back(i);
+  }
+  // Statistics that are no module tensors (a functional call on
+  // temporaries) would be updated and dropped: nothing to store.
+  const std::string mean_name = e.absent(3) ? std::string() : module_tensor_name(e.input(3));
+  const std::string var_name = e.absent(4) ? std::string() : module_tensor_name(e.input(4));
+  const bool update = !mean_name.empty() || !var_name.empty();
+  if (n <= 1)
+    throw e.node().error("expected more than 1 value per channel when training, got input of shape " +
+                         ir::shape_str(shape));
+  Value* mean = e.mean(x, dims, true);
+  Value* centered = e.sub(x, mean);
+  Value* var = e.mean(e.mul(centered, centered), dims, true);
+  Value* y = e.mul(centered, e.op("aten::rsqrt", {e.add_scalar(var, e.input(7))}));
+  if (!e.absent(1)) y = e.mul(y, e.channel_view(e.input(1), rank));
+  if (!e.absent(2)) y = e.add(y, e.channel_view(e.input(2), rank));
+  if (update) {
+    auto momentum = ir::constant_double(e.input(6));
+    if (!momentum)
+      throw e.node().error("needs a constant momentum in training mode (cumulative averaging is not supported yet)");
+    Value* channels = e.ints({-1});
+    if (!mean_name.empty()) update_running(e, mean_name, e.input(3), e.op("aten::view", {mean, channels}), *momentum);
+    if (!var_name.empty()) {
+      Value* biased = e.op("aten::view", {var, channels});
+      const double correction = static_cast<double>(n) / static_cast<double>(n - 1);
+      Value* unbiased = e.op("aten::mul.Scalar", {biased, e.float_(correction)});
+      update_running(e, var_name, e.input(4), unbiased, *momentum);
+    }
+  }
+  return y;
+}
+
 // batch_norm(x, w?, b?, running_mean?, running_var?, training, momentum, eps, cudnn)
 Value* batch_norm(Emitter& e) {
   auto training = ir::constant_bool(e.input(5));
-  if (!training || *training) throw e.node().error("training-mode batch_norm is not supported yet");
-  if (e.absent(3) || e.absent(4)) throw e.node().error("needs running_mean and running_var (eval mode)");
+  if (!training) throw e.node().error("the training flag must be a constant");
   const int rank = static_cast<int>(e.shape(e.input(0), "input").size());
   if (rank < 2) throw e.node().error("needs an input of rank at least 2, got rank " + std::to_string(rank));
+  if (*training) return batch_norm_training(e, rank);
+  if (e.absent(3) || e.absent(4)) throw e.node().error("needs running_mean and running_var (eval mode)");
   Value* scale = e.op("aten::rsqrt", {e.add_scalar(e.input(4), e.input(7))});
   if (!e.absent(1)) scale = e.mul(e.input(1), scale);
   Value* mean_scale = e.mul(e.input(3), scale);

@@ -44,6 +44,11 @@ class Emitter {
   ir::Value* bool_(bool v);
   ir::Value* none();
   ir::Value* ints(const std::vector<int64_t>& v);
+  // A read of the module tensor `name` (prim::Param), or null when the
+  // graph's module has no such tensor.
+  ir::Value* module_tensor(const std::string& name);
+  // prim::StoreParam[name](value): the step writes `value` into the tensor.
+  void store_param(const std::string& name, ir::Value* value);
   // A List[Int] of sizes; a constant when every size is known statically.
   ir::Value* sizes(ir::Value* of, const std::vector<Size>& items);
 

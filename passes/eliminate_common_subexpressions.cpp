@@ -48,8 +48,10 @@ size_t node_hash(const Node* n) {
   return h * 31 + n->attrs().items().size();
 }
 
+// Side effects are never merged: two stores are two writes. Dropout draws
+// a fresh mask per call.
 bool candidate(const Node* n) {
-  return n->blocks().empty() && n->num_outputs() > 0 && !n->is("aten::dropout");
+  return n->blocks().empty() && n->num_outputs() > 0 && !n->is("aten::dropout") && !n->is("prim::StoreParam");
 }
 
 // Nodes seen so far, one scope per open block: a node may be replaced by one
@@ -71,9 +73,21 @@ class CommonSubexpressionEliminator {
     return nullptr;
   }
 
+  // After a store, a read of the same tensor reads the new value: it must
+  // not be merged with a read from before.
+  void forget_reads_of(const Node* store) {
+    const ir::AttrValue& name = *store->attrs().find("name");
+    for (Scope& s : scopes_)
+      for (auto it = s.begin(); it != s.end();) {
+        const Node* n = it->second;
+        it = n->is("prim::Param") && *n->attrs().find("name") == name ? s.erase(it) : std::next(it);
+      }
+  }
+
   void visit(const Block* b) {
     scopes_.emplace_back();
     for (Node* n : *b) {
+      if (n->is("prim::StoreParam")) forget_reads_of(n);
       if (!candidate(n)) {
         for (const Block* c : n->blocks()) visit(c);
         continue;

@@ -24,11 +24,12 @@ class DeadCodeEliminator {
   }
 
  private:
-  // Records the nodes that raise, directly or inside their blocks.
+  // Records the nodes with side effects, directly or inside their blocks.
   bool find_side_effects(const Block* b) {
     bool any = false;
     for (Node* n : *b) {
-      bool effect = n->is("prim::RaiseException");
+      // Raising, and writing a module tensor (a training step's update).
+      bool effect = n->is("prim::RaiseException") || n->is("prim::StoreParam");
       for (const Block* c : n->blocks())
         if (find_side_effects(c)) effect = true;
       if (effect) effectful_.insert(n);

@@ -4,8 +4,9 @@
 // also loses a carried value that is unused after the loop and, inside the
 // body, only feeds its own next value (its input, block argument and result
 // go with it). A control node with no outputs left and no side effect inside
-// goes entirely. The only side effect is prim::RaiseException (and any node
-// holding one in its blocks); aten::warn changes no result and is removed
+// goes entirely. The side effects are prim::RaiseException and
+// prim::StoreParam (and any node holding one in its blocks): a store and
+// whatever computes its value stay. aten::warn changes no result and is removed
 // like any other unused node. Graph inputs and outputs are kept. Expects any
 // graph that verifies.
 #pragma once

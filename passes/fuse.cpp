@@ -56,7 +56,9 @@ class Fuser {
     for (size_t i = 0; i < order.size(); ++i) position_[order[i]] = i;
     groups_.clear();
     group_of_.clear();
-    for (Node* n : order) place(n);
+    for (Node* n : order) small_mlp(n);
+    for (Node* n : order)
+      if (!group_of_.count(n)) place(n);
     for (auto& g : groups_)
       if (g->nodes.size() >= 2) materialize(*g);
   }
@@ -88,6 +90,68 @@ class Fuser {
         }
     return false;
   }
+
+  // A linear layer small enough that generated code beats a library call:
+  // 2-D f32 input, a weight of at most kMaxMlpWeights elements read from the
+  // module, a bias from the module or none.
+  static bool small_linear(const Node* n) {
+    if (!n->is("aten::linear") || !n->input(1)->node()->is("prim::Param")) return false;
+    const ir::Type& x = *n->input(0)->type();
+    const ir::Type& w = *n->input(1)->type();
+    if (!x.fully_static() || x.rank() != 2 || *x.dtype() != DType::f32) return false;
+    if (!w.fully_static() || w.rank() != 2) return false;
+    auto ws = w.static_sizes();
+    if (ws[0] * ws[1] > kMaxMlpWeights) return false;
+    return ir::is_none(n->input(2)) || n->input(2)->node()->is("prim::Param");
+  }
+
+  // An activation between layers: pointwise, reading the chain's value and
+  // otherwise only constants or per-feature (1-D) tensors.
+  static bool mlp_activation(const Node* n, const Value* chain) {
+    if (n->op().lowering != ir::Lowering::pointwise || n->num_outputs() != 1) return false;
+    if (!same_shape(*n->output()->type(), *chain->type())) return false;
+    bool reads_chain = false;
+    for (const Value* v : n->inputs()) {
+      if (v == chain) {
+        reads_chain = true;
+        continue;
+      }
+      if (!v->type()->is_tensor()) {
+        if (!ir::constant_attr(v) && !ir::is_none(v)) return false;
+        continue;
+      }
+      if (v->type()->rank() != 1) return false;
+    }
+    return reads_chain;
+  }
+
+  // Chains of at least two small linear layers, with activations between
+  // them, become one kernel (the whole of a small MLP).
+  void small_mlp(Node* first) {
+    if (group_of_.count(first) || !small_linear(first)) return;
+    std::vector<Node*> chain = {first};
+    int layers = 1;
+    const Value* v = first->output();
+    while (v->uses().size() == 1) {
+      Node* next = v->uses()[0].user;
+      if (next->owning_block() != first->owning_block() || group_of_.count(next)) break;
+      if (small_linear(next) && next->input(0) == v) ++layers;
+      else if (!mlp_activation(next, v)) break;
+      chain.push_back(next);
+      v = next->output();
+    }
+    // Activations after the last layer stay in the kernel; a chain ending in
+    // them is fine, but at least two layers are needed to pay off.
+    if (layers < 2) return;
+    Group* g = new_group(chain[0]);
+    for (size_t i = 1; i < chain.size(); ++i) {
+      g->nodes.push_back(chain[i]);
+      group_of_[chain[i]] = g;
+    }
+    g->closed = true;
+  }
+
+  static constexpr int64_t kMaxMlpWeights = 16384;
 
   Group* new_group(Node* n) {
     groups_.push_back(std::make_unique<Group>());

@@ -44,28 +44,48 @@ class Pipeline {
   std::string print_;
 };
 
+// Alternates folding and type inference until neither finds anything new:
+// a folded size makes a shape static, a static shape folds a size.
+void simplify(ir::Graph& graph) {
+  for (int round = 0; round < kMaxSimplifyRounds; ++round) {
+    infer_shapes(graph);
+    if (!canonicalize(graph)) break;
+  }
+  infer_shapes(graph);
+}
+
 }  // namespace
 
-void run_pipeline(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types) {
+void specialize_stage(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types) {
   Pipeline p(graph);
-  // Alternates folding and type inference until neither finds anything new:
-  // a folded size makes a shape static, a static shape folds a size.
-  auto simplify = [&] {
-    for (int round = 0; round < kMaxSimplifyRounds; ++round) {
-      infer_shapes(graph);
-      if (!canonicalize(graph)) break;
-    }
-    infer_shapes(graph);
-  };
   p.step("specialize", [&] { infer_shapes(graph, input_types); });
-  p.step("simplify", simplify);
-  p.step("fold_batch_norm", [&] { fold_batch_norm(graph); });
+  p.step("simplify", [&] { simplify(graph); });
+}
+
+void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
+  Pipeline p(graph);
+  if (options.fold_batch_norm) p.step("fold_batch_norm", [&] { fold_batch_norm(graph); });
   p.step("decompose", [&] { decompose(graph); });
-  p.step("simplify", simplify);
+  p.step("simplify", [&] { simplify(graph); });
+}
+
+void simplify_stage(ir::Graph& graph) {
+  Pipeline p(graph);
+  p.step("simplify", [&] { simplify(graph); });
+}
+
+void finish_stage(ir::Graph& graph) {
+  Pipeline p(graph);
   p.step("eliminate_common_subexpressions", [&] { eliminate_common_subexpressions(graph); });
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
   p.step("fuse", [&] { fuse(graph); });
   ir::verify(graph);
+}
+
+void run_pipeline(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types, const PipelineOptions& options) {
+  specialize_stage(graph, input_types);
+  lower_stage(graph, options);
+  finish_stage(graph);
 }
 
 }  // namespace wick::passes

@@ -10,8 +10,25 @@
 
 namespace wick::passes {
 
+struct PipelineOptions {
+  // Fold eval-mode batch norms into convolution weights at compile time:
+  // right only while module tensors never change after compiling, so not for
+  // graphs that read tensors a training step updates.
+  bool fold_batch_norm = true;
+};
+
 // Specializes `graph` to `input_types` (when given) and lowers it to what
 // codegen takes: static shapes, no tuples or lists, no composite ops.
-void run_pipeline(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types = nullptr);
+void run_pipeline(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types = nullptr,
+                  const PipelineOptions& options = {});
+
+// The stages run_pipeline strings together, in order, for callers that
+// change the graph between them (a training step appends its loss after
+// specialize_stage, its backward and update after lower_stage, then
+// simplifies what it added).
+void specialize_stage(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types);  // types, folding
+void lower_stage(ir::Graph& graph, const PipelineOptions& options = {});  // batch-norm folding, decompose
+void simplify_stage(ir::Graph& graph);                                     // types, folding
+void finish_stage(ir::Graph& graph);                                       // CSE, DCE, fusion
 
 }  // namespace wick::passes

@@ -1,10 +1,12 @@
 #include "runtime/executor.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
 #include "runtime/backward_kernels.h"
 #include "runtime/extern_kernels.h"
+#include "runtime/thread_pool.h"
 #include "support/error.h"
 
 namespace wick::rt {
@@ -108,8 +110,9 @@ namespace {
 
 class Run {
  public:
-  Run(const Plan& plan, const std::vector<PackedKernelFn>& kernels, Executor::Context& c)
-      : plan_(plan), kernels_(kernels), slots_(c.slots) {}
+  Run(const Plan& plan, const std::vector<PackedKernelFn>& kernels, Executor::Context& c,
+      const std::vector<int64_t>& symbols)
+      : plan_(plan), kernels_(kernels), slots_(c.slots), symbols_(symbols) {}
 
   RtValue& slot(Slot s) {
     WICK_ASSERT(s >= 0 && s < static_cast<Slot>(slots_.size()), "slot out of range");
@@ -132,18 +135,20 @@ class Run {
         if (in.arena_offset >= 0) return;  // placed in the arena when the context was made
         RtValue& v = slot(in.outputs[0]);
         v = RtValue();
-        v.tensor = Tensor::empty(in.dtype, in.ints);
+        v.tensor = Tensor::empty(in.dtype, in.int_symbols.empty() ? in.ints : resolved_ints(in));
         return;
       }
       case Op::kernel: return kernel(in);
       case Op::extern_call: return extern_call(in);
       case Op::view: {
         const Tensor& x = tensor(in.inputs[0]);
-        const int64_t rank = in.ints[0];
-        std::vector<int64_t> sizes(in.ints.begin() + 1, in.ints.begin() + 1 + rank);
-        std::vector<int64_t> strides(in.ints.begin() + 1 + rank, in.ints.begin() + 1 + 2 * rank);
+        const std::vector<int64_t> ints = in.int_symbols.empty() ? std::vector<int64_t>() : resolved_ints(in);
+        const std::vector<int64_t>& p = in.int_symbols.empty() ? in.ints : ints;
+        const int64_t rank = p[0];
+        std::vector<int64_t> sizes(p.begin() + 1, p.begin() + 1 + rank);
+        std::vector<int64_t> strides(p.begin() + 1 + rank, p.begin() + 1 + 2 * rank);
         RtValue v;
-        v.tensor = x.as_strided(std::move(sizes), std::move(strides), x.offset() + in.ints[1 + 2 * rank]);
+        v.tensor = x.as_strided(std::move(sizes), std::move(strides), x.offset() + p[1 + 2 * rank]);
         slot(in.outputs[0]) = std::move(v);
         return;
       }
@@ -207,6 +212,35 @@ class Run {
       }
       case Op::loop: return loop(in);
       case Op::raise: throw Error("the model raised an exception: " + in.text);
+      case Op::store: return store(in);
+    }
+  }
+
+  // A training step's update of a module tensor, in place: the executors
+  // sharing the tensor's storage (eval-mode plans) see the new value.
+  void store(const Instr& in) {
+    const Tensor& src = tensor(in.inputs[0]);
+    const Tensor& dst = tensor(in.inputs[1]);
+    if (src.dtype() != dst.dtype() || src.sizes() != dst.sizes())
+      throw Error("cannot store a " + src.describe() + " into a module tensor of " + dst.describe(), {}, in.text);
+    if (src.numel() == 0 || src.data() == dst.data()) return;
+    const size_t esize = dtype_size(dst.dtype());
+    if (src.is_contiguous() && dst.is_contiguous()) {
+      std::memmove(dst.data(), src.data(), dst.nbytes());
+      return;
+    }
+    const int rank = dst.dim();
+    std::vector<int64_t> index(static_cast<size_t>(rank), 0);
+    const char* from = static_cast<const char*>(src.data());
+    char* to = static_cast<char*>(dst.data());
+    for (int64_t k = 0, n = dst.numel(); k < n; ++k) {
+      int64_t a = 0, b = 0;
+      for (int d = 0; d < rank; ++d) {
+        a += index[d] * src.strides()[d];
+        b += index[d] * dst.strides()[d];
+      }
+      std::memcpy(to + b * static_cast<int64_t>(esize), from + a * static_cast<int64_t>(esize), esize);
+      for (int d = rank - 1; d >= 0 && ++index[d] == dst.size(d); --d) index[d] = 0;
     }
   }
 
@@ -230,32 +264,78 @@ class Run {
     constexpr size_t kMaxArgs = 64;
     const size_t n = in.inputs.size() + in.outputs.size();
     WICK_ASSERT(n <= kMaxArgs, "kernel with more than 64 arguments");
-    MemRefDescriptorBuffer descriptors[kMaxArgs];
+    const Tensor* tensors[kMaxArgs];
     int64_t words[kMaxArgs];
     void* args[kMaxArgs];
-    size_t k = 0;
-    auto add = [&](Slot s) {
-      RtValue& v = slot(s);
-      if (v.is_tensor()) {
-        const Tensor& t = v.tensor;
-        descriptors[k] = MemRefDescriptorBuffer(t.storage()->data(), t.offset(), t.sizes(), t.strides());
-        args[k] = descriptors[k].data();
-      } else {
-        switch (v.scalar) {
-          case ScalarType::int_: words[k] = v.i; break;
-          case ScalarType::float_: std::memcpy(&words[k], &v.f, sizeof(double)); break;
-          case ScalarType::bool_: words[k] = v.b ? 1 : 0; break;
-          default: WICK_ASSERT(false, "kernel argument of no value");
-        }
-        args[k] = &words[k];
+    for (size_t k = 0; k < n; ++k) {
+      RtValue& v = slot(k < in.inputs.size() ? in.inputs[k] : in.outputs[k - in.inputs.size()]);
+      tensors[k] = v.is_tensor() ? &v.tensor : nullptr;
+      if (v.is_tensor()) continue;
+      switch (v.scalar) {
+        case ScalarType::int_: words[k] = v.i; break;
+        case ScalarType::float_: std::memcpy(&words[k], &v.f, sizeof(double)); break;
+        case ScalarType::bool_: words[k] = v.b ? 1 : 0; break;
+        default: WICK_ASSERT(false, "kernel argument of no value");
       }
-      ++k;
+      args[k] = &words[k];
+    }
+    const PackedKernelFn fn = kernels_[static_cast<size_t>(in.index)];
+    // Kernels that index with tensor data report a bad index through a flag,
+    // their last argument, which each call first resets: split calls get a
+    // flag each, or-ed afterwards.
+    const bool has_status = !in.ints.empty() && in.ints[0] == 1;
+    std::atomic<bool> bad_index{false};
+    // One call on rows [begin, end) of dim 0: sliced tensors start at `begin`.
+    auto call = [&](int64_t begin, int64_t end) {
+      MemRefDescriptorBuffer descriptors[kMaxArgs];
+      void* local[kMaxArgs];
+      int64_t status = 0;
+      for (size_t k = 0; k < n; ++k) {
+        if (!tensors[k]) {
+          local[k] = args[k];
+          continue;
+        }
+        const Tensor& t = *tensors[k];
+        const bool slice = !in.sliced.empty() && in.sliced[k] && t.dim() > 0;
+        if (has_status && k == n - 1) {
+          descriptors[k] = MemRefDescriptorBuffer(&status, 0, {}, {});
+        } else if (!slice) {
+          descriptors[k] = MemRefDescriptorBuffer(t.storage()->data(), t.offset(), t.sizes(), t.strides());
+        } else {
+          int64_t sizes[MemRefDescriptorBuffer::kMaxRank];
+          std::copy(t.sizes().begin(), t.sizes().end(), sizes);
+          sizes[0] = end - begin;
+          descriptors[k] = MemRefDescriptorBuffer(t.storage()->data(), t.offset() + begin * t.strides()[0],
+                                                  std::span<const int64_t>(sizes, t.sizes().size()), t.strides());
+        }
+        local[k] = descriptors[k].data();
+      }
+      fn(local);
+      if (status != 0) bad_index = true;
     };
-    for (Slot s : in.inputs) add(s);
-    for (Slot s : in.outputs) add(s);
-    kernels_[static_cast<size_t>(in.index)](args);
-    if (!in.ints.empty() && in.ints[0] == 1 && *tensor(in.outputs.back()).data_as<int64_t>() != 0)
-      throw Error("index out of range", {}, in.text);
+    // All sliced arguments share the size of dim 0 (the kernel's domain);
+    // the work per row is taken from the largest of them (an embedding's
+    // output rows, not its index rows).
+    int64_t rows = 0, row_elements = 0;
+    for (size_t k = 0; k < in.sliced.size() && k < n; ++k) {
+      if (!in.sliced[k] || !tensors[k] || tensors[k]->dim() == 0) continue;
+      const Tensor& t = *tensors[k];
+      rows = t.size(0);
+      if (rows > 0) row_elements = std::max(row_elements, t.numel() / rows);
+    }
+    ThreadPool& pool = default_thread_pool();
+    // Split only work worth the hand-off: at least kMinElementsPerChunk each.
+    constexpr int64_t kMinElementsPerChunk = 1 << 15;
+    const int64_t grain = std::max<int64_t>(1, kMinElementsPerChunk / std::max<int64_t>(row_elements, 1));
+    if (rows >= 2 * grain && pool.num_threads() > 1 && !ThreadPool::in_parallel_region()) {
+      pool.parallel_for(0, rows, grain, call);
+    } else {
+      call(0, rows);
+    }
+    if (has_status) {
+      *tensor(in.outputs.back()).data_as<int64_t>() = bad_index ? 1 : 0;
+      if (bad_index) throw Error("index out of range", {}, in.text);
+    }
   }
 
   void extern_call(const Instr& in) {
@@ -401,26 +481,61 @@ class Run {
     WICK_ASSERT(false, "unknown scalar op");
   }
 
+  // `in.ints` with dynamic dims replaced by their values in this run.
+  std::vector<int64_t> resolved_ints(const Instr& in) const {
+    std::vector<int64_t> v = in.ints;
+    for (size_t i = 0; i < in.int_symbols.size() && i < v.size(); ++i)
+      if (in.int_symbols[i] >= 0) v[i] *= symbols_[static_cast<size_t>(in.int_symbols[i])];
+    return v;
+  }
+
   const Plan& plan_;
   const std::vector<PackedKernelFn>& kernels_;
   std::vector<RtValue>& slots_;
+  const std::vector<int64_t>& symbols_;
 };
 
 }  // namespace
 
 std::string check_inputs(const std::vector<TensorSpec>& specs, const std::vector<Tensor>& inputs) {
+  std::vector<int64_t> symbols;
+  return bind_symbols(specs, inputs, &symbols);
+}
+
+std::string bind_symbols(const std::vector<TensorSpec>& specs, const std::vector<Tensor>& inputs,
+                         std::vector<int64_t>* symbols) {
   if (inputs.size() != specs.size())
     return "the model takes " + std::to_string(specs.size()) + " input" + (specs.size() == 1 ? "" : "s") +
            ", got " + std::to_string(inputs.size());
+  std::vector<std::string> first_seen;
   for (size_t i = 0; i < specs.size(); ++i) {
     const Tensor& t = inputs[i];
+    const TensorSpec& s = specs[i];
     if (!t.defined()) return "input " + std::to_string(i) + " is an undefined tensor";
-    if (t.dtype() != specs[i].dtype)
+    if (t.dtype() != s.dtype)
       return "input " + std::to_string(i) + " has dtype " + std::string(dtype_name(t.dtype())) + " but the model expects " +
-             std::string(dtype_name(specs[i].dtype));
-    if (t.sizes() != specs[i].sizes)
-      return "input " + std::to_string(i) + " has shape " + shape_str(t.sizes()) + " but this compiled signature expects " +
-             shape_str(specs[i].sizes);
+             std::string(dtype_name(s.dtype));
+    const std::string expected = "input " + std::to_string(i) + " has shape " + shape_str(t.sizes());
+    if (t.dim() != static_cast<int>(s.sizes.size()))
+      return expected + " but the model expects rank " + std::to_string(s.sizes.size());
+    for (size_t d = 0; d < s.sizes.size(); ++d) {
+      const int32_t sym = d < s.size_symbols.size() ? s.size_symbols[d] : -1;
+      if (sym < 0) {
+        if (t.size(static_cast<int>(d)) != s.sizes[d])
+          return expected + " but this compiled signature expects " + std::to_string(s.sizes[d]) + " in dim " +
+                 std::to_string(d);
+        continue;
+      }
+      const int64_t coefficient = s.sizes[d], actual = t.size(static_cast<int>(d));
+      if (coefficient <= 0 || actual % coefficient != 0)
+        return expected + ": dim " + std::to_string(d) + " must be a multiple of " + std::to_string(coefficient);
+      if (symbols->size() <= static_cast<size_t>(sym)) symbols->resize(static_cast<size_t>(sym) + 1, -1);
+      int64_t& value = (*symbols)[static_cast<size_t>(sym)];
+      if (value >= 0 && value != actual / coefficient)
+        return "inputs disagree on a dynamic dim: input " + std::to_string(i) + " gives it " +
+               std::to_string(actual / coefficient) + ", an earlier input " + std::to_string(value);
+      value = actual / coefficient;
+    }
   }
   return {};
 }
@@ -455,7 +570,8 @@ std::unique_ptr<Executor::Context> Executor::acquire() const {
     c->slots[static_cast<size_t>(plan_.tensors[i].first)].tensor = tensors_[i];
     persistent[static_cast<size_t>(plan_.tensors[i].first)] = true;
   }
-  if (plan_.arena_bytes > 0) c->arena = Storage::allocate_cpu(static_cast<size_t>(plan_.arena_bytes), false);
+  // Zero-size tensors live in the arena too (a batch of 0): never leave it absent.
+  c->arena = Storage::allocate_cpu(static_cast<size_t>(std::max<int64_t>(plan_.arena_bytes, 64)), false);
   for (const Instr& in : plan_.body.instrs) {
     if (in.op != Op::alloc || in.arena_offset < 0) continue;
     const int64_t esize = static_cast<int64_t>(dtype_size(in.dtype));
@@ -477,12 +593,14 @@ void Executor::release(std::unique_ptr<Context> c) const {
 }
 
 std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) const {
-  std::string problem = check_inputs(plan_.input_specs, inputs);
+  std::vector<int64_t> symbols;
+  std::string problem = bind_symbols(plan_.input_specs, inputs, &symbols);
   if (!problem.empty()) throw Error(problem);
+  symbols.resize(plan_.symbols.size(), -1);
   std::unique_ptr<Context> c = acquire();
   std::vector<Tensor> outputs;
   try {
-    Run r(plan_, kernels_, *c);
+    Run r(plan_, kernels_, *c, symbols);
     for (size_t i = 0; i < inputs.size(); ++i) r.slot(plan_.inputs[i]).tensor = inputs[i].contiguous();
     r.block(plan_.body);
     for (Slot s : plan_.outputs) {

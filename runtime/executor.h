@@ -42,5 +42,8 @@ class Executor {
 // The error for inputs that do not match the compiled signature; empty when
 // they do. Exposed so that callers can decide to compile for a new signature.
 std::string check_inputs(const std::vector<TensorSpec>& specs, const std::vector<Tensor>& inputs);
+// The same, also giving the value of each dynamic dim (symbol) the inputs fix.
+std::string bind_symbols(const std::vector<TensorSpec>& specs, const std::vector<Tensor>& inputs,
+                         std::vector<int64_t>* symbols);
 
 }  // namespace wick::rt

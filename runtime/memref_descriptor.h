@@ -80,7 +80,7 @@ class MemRefDescriptorBuffer {
  private:
   static_assert(sizeof(void*) == sizeof(int64_t), "descriptor words must be 8 bytes");
   int rank_ = 0;
-  std::array<int64_t, 3 + 2 * kMaxRank> words_{};
+  std::array<int64_t, 3 + 2 * kMaxRank> words_;  // only the first 3 + 2 * rank_ are meaningful
 };
 
 static_assert(sizeof(MemRefDescriptor<2>) == 7 * sizeof(int64_t));

@@ -33,6 +33,8 @@ enum class Op : uint8_t {
   if_,          // blocks[0] if inputs[0] else blocks[1]; outputs = the block's results
   loop,         // up to inputs[0] trips while the condition holds; see Block
   raise,        // stops with an error carrying `text`
+  store,        // writes tensor inputs[0] into the module tensor in slot inputs[1] (a Plan::tensors
+                // slot), element by element honouring both layouts: a training step's update
 };
 
 // The kind of scalar a `constant` instruction or a slot holds.
@@ -97,11 +99,23 @@ struct Instr {
   float post_beta = 0;
   // alloc only: where the tensor lives in the arena (see Plan::arena_bytes).
   int64_t arena_offset = -1;
+  // When not empty, parallel to `ints`: ints[i] is a coefficient of symbol
+  // int_symbols[i] (Plan::symbols), or a plain number where that is -1.
+  // Sizes of tensors with a dynamic (symbolic) dim are written this way.
+  std::vector<int32_t> int_symbols;
+  // kernel only: when not empty, the kernel may run as several calls on
+  // slices of its dim 0, split across threads; one flag per argument (inputs
+  // then outputs): 1 where the argument's dim 0 is sliced, 0 where it is
+  // passed whole (it broadcasts along dim 0).
+  std::vector<uint8_t> sliced;
 };
 
 struct TensorSpec {
   DType dtype = DType::f32;
   std::vector<int64_t> sizes;
+  // When not empty, parallel to `sizes`: the symbol a dim is a multiple of
+  // (sizes[i] is then the coefficient), or -1 for a static size.
+  std::vector<int32_t> size_symbols;
 };
 
 struct Plan {
@@ -116,6 +130,8 @@ struct Plan {
   // Intermediates share one arena, allocated once per executor context and
   // reused by every run: no allocation per call in steady state.
   int64_t arena_bytes = 0;
+  // Names of the dynamic dims (e.g. "B"); bound from the inputs' sizes at run time.
+  std::vector<std::string> symbols;
 };
 
 }  // namespace wick::rt

@@ -24,6 +24,50 @@ const std::vector<Command>& commands() {
        "  order). --verbose prints the time to load, to compile (per kernel, with cache hits)\n"
        "  and to execute.\n",
        run_run},
+      {"compile", "compile a model ahead of time into a directory for deployment",
+       "usage: wick compile MODEL.pt --input SPEC [--input ...] -o DIR\n"
+       "                    [--dynamic-dim INPUT:DIM[:NAME] ...]\n"
+       "                    [--target native|x86-64-v3|x86-64-v4] [--method NAME] [--verbose]\n"
+       "  Compiles the model for one input signature and writes DIR: model.so (every kernel),\n"
+       "  weights.bin, plan.bin and manifest.json, which run with the wick runtime alone\n"
+       "  (libwick_runtime.so and its C API; see examples/deploy). Each SPEC is a shape such\n"
+       "  as 200x14 (float32), a dtype and shape such as i64:8x16, or a .npy file whose dtype\n"
+       "  and shape are used. --dynamic-dim makes dim DIM of input INPUT (both from 0) dynamic:\n"
+       "  the directory runs any size there, e.g. --dynamic-dim 0:0 for any batch size. Dims\n"
+       "  given without a NAME are one symbol, B, and must be equal in a run; NAME (a letter,\n"
+       "  then letters, digits or _) gives a separate one. --target picks the CPUs the code\n"
+       "  runs on: native (this CPU, the default), x86-64-v3 (AVX2) or x86-64-v4 (AVX-512).\n"
+       "  Links model.so with the system C compiler ($CC, else cc).\n",
+       run_compile},
+      {"bench", "time a model with wick beside LibTorch",
+       "usage: wick bench MODEL.pt --input A.npy|SHAPE [--input ...] [--threads N] [--iters N]\n"
+       "                  [--warmup N] [--seed S] [--json]\n"
+       "  Runs the model with wick and with LibTorch (the peer plugin libwick_torch_peer.so,\n"
+       "  found in ../lib next to wick or at $WICK_TORCH_PEER) on the same inputs and thread\n"
+       "  count (default 1). Inputs are given as for `wick run`. Both run once and their outputs\n"
+       "  must agree (relative error at most 1e-4), then after N warm-up calls each (default 10)\n"
+       "  calls alternate between the two and each is timed (default 100 each). Prints each\n"
+       "  side's median time per call with the 10th-90th percentile spread and the speedup\n"
+       "  (LibTorch median / wick median); --json adds one JSON object as the last line.\n",
+       run_bench},
+      {"train", "train a model on a CSV table and save it as a .pt",
+       "usage: wick train MODEL.pt --data TRAIN.csv --target-cols COLS -o OUT.pt\n"
+       "                  [--loss mse|l1|smooth_l1|huber|bce_with_logits|cross_entropy]\n"
+       "                  [--optim sgd|adam|adamw] [--lr LR] [--momentum M] [--weight-decay W]\n"
+       "                  [--epochs N] [--batch-size N] [--shuffle] [--seed S]\n"
+       "                  [--valid VALID.csv] [--history HIST.csv] [--threads N]\n"
+       "  Trains MODEL (its forward takes one f32 [B, F] input) on a numeric CSV file with\n"
+       "  a header row. COLS are the target columns, as 0-based indices or header names\n"
+       "  separated by commas; the other F columns, in file order, are the features. The\n"
+       "  targets are f32 [B, targets], except that one cross_entropy target column holds\n"
+       "  class indices (i64 [B]). Batches of --batch-size rows (default 200; the\n"
+       "  last may be smaller) go in file order, or with --shuffle in a new order each\n"
+       "  epoch drawn from --seed (default 0). Defaults: mse, sgd, --lr 0.01 for sgd and\n"
+       "  0.001 for adam and adamw, 10 epochs. Prints each epoch's train_loss (the mean of\n"
+       "  its batch losses) and, with --valid, valid_loss (the eval-mode loss over the whole\n"
+       "  validation file); --history writes them as CSV. Writes the trained model to OUT.pt,\n"
+       "  which LibTorch and R torch load.\n",
+       run_train},
   };
   return all;
 }

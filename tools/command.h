@@ -23,6 +23,9 @@ const char* usage_of(const std::string& name);
 int run_ir(const Args& args);
 int run_inspect(const Args& args);
 int run_run(const Args& args);
+int run_compile(const Args& args);
+int run_bench(const Args& args);
+int run_train(const Args& args);
 
 // Small argument helpers shared by subcommands.
 bool wants_help(const Args& args);

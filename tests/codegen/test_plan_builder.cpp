@@ -86,13 +86,99 @@ TEST(PlanBuilder, EveryOpWithoutALoweringIsListed) {
   }
 }
 
-TEST(PlanBuilder, InputsMustBeStatic) {
+TEST(PlanBuilder, InputsOfUnknownShapeAreRejected) {
+  for (const char* type : {"Tensor(f32, [?, 4])", "Tensor(f32)", "Tensor(f32, [B*T, 4])"}) {
+    auto m = parse(std::string("graph @f(%x : ") + type + ") -> (" + type + ") {\n  return(%x)\n}\n");
+    try {
+      build_plan(*m->methods()[0]);
+      FAIL() << "expected an error for " << type;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("must be a tensor of known dtype and shape"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// A dynamic batch: input specs, allocs and views carry the symbol B as a
+// coefficient and its index; the plan names it.
+TEST(PlanBuilder, DynamicDimsAreCarriedAsSymbolCoefficients) {
   auto m = parse(
-      "graph @f(%x : Tensor(f32, [B, 4])) -> (Tensor(f32, [B, 4])) {\n"
-      "  %y : Tensor(f32, [B, 4]) = aten::relu(%x)\n"
+      "graph @f(%x : Tensor(f32, [B, 6])) -> (Tensor(f32, [3*B, 2])) {\n"
+      "  %y : Tensor(f32, [B, 6]) = aten::relu(%x)\n"
+      "  %s : List[Int] = prim::Constant[value=[-1, 2]]()\n"
+      "  %z : Tensor(f32, [3*B, 2]) = aten::reshape(%y, %s)\n"
+      "  return(%z)\n"
+      "}\n");
+  BuiltPlan p = build_plan(*m->methods()[0]);
+  EXPECT_EQ(p.plan.symbols, (std::vector<std::string>{"B"}));
+  ASSERT_EQ(p.plan.input_specs.size(), 1u);
+  EXPECT_EQ(p.plan.input_specs[0].sizes, (std::vector<int64_t>{1, 6}));
+  EXPECT_EQ(p.plan.input_specs[0].size_symbols, (std::vector<int32_t>{0, -1}));
+  ASSERT_EQ(p.plan.body.instrs.size(), 3u);  // alloc, kernel, view
+  const rt::Instr& alloc = p.plan.body.instrs[0];
+  EXPECT_EQ(alloc.ints, (std::vector<int64_t>{1, 6}));
+  EXPECT_EQ(alloc.int_symbols, (std::vector<int32_t>{0, -1}));
+  EXPECT_EQ(alloc.arena_offset, -1);  // sized at run time: not in the arena
+  const rt::Instr& view = p.plan.body.instrs[2];
+  // rank 2, sizes [3*B, 2], strides [2, 1], no offset
+  EXPECT_EQ(view.ints, (std::vector<int64_t>{2, 3, 2, 2, 1, 0}));
+  EXPECT_EQ(view.int_symbols, (std::vector<int32_t>{-1, 0, -1, -1, -1, -1}));
+  // The kernel is generated with a dynamic dim 0 and may run in slices.
+  ASSERT_EQ(p.kernels.size(), 1u);
+  EXPECT_NE(p.kernels[0].mlir.find("memref<?x6xf32"), std::string::npos) << p.kernels[0].mlir;
+  EXPECT_EQ(p.plan.body.instrs[1].sliced, (std::vector<uint8_t>{1, 1}));
+}
+
+TEST(PlanBuilder, DynamicDimThatWouldChangeStridesIsRejected) {
+  auto m = parse(
+      "graph @f(%x : Tensor(f32, [4, B])) -> (Tensor(f32, [4, B])) {\n"
+      "  %y : Tensor(f32, [4, B]) = aten::relu(%x)\n"
       "  return(%y)\n"
       "}\n");
-  EXPECT_THROW(build_plan(*m->methods()[0]), Error);
+  try {
+    build_plan(*m->methods()[0]);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("only the outermost dim of a tensor may be dynamic"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(PlanBuilder, ViewWhoseOffsetDependsOnADynamicDimIsRejected) {
+  // x[-1]: the last row's offset is (B - 1) * 4.
+  auto m = parse(
+      "graph @f(%x : Tensor(f32, [B, 4])) -> (Tensor(f32, [4])) {\n"
+      "  %d : Int = prim::Constant[value=0]()\n"
+      "  %i : Int = prim::Constant[value=-1]()\n"
+      "  %y : Tensor(f32, [4]) = aten::select.int(%x, %d, %i)\n"
+      "  return(%y)\n"
+      "}\n");
+  try {
+    build_plan(*m->methods()[0]);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.op(), "aten::select.int");
+    EXPECT_NE(std::string(e.what()).find("change with a dynamic dim"), std::string::npos) << e.what();
+  }
+}
+
+// Big kernels may be split across threads; small ones stay one static call.
+TEST(PlanBuilder, OnlyKernelsWorthThreadingAreSplittable) {
+  auto m = parse(
+      "graph @f(%x : Tensor(f32, [256, 512]), %y : Tensor(f32, [4, 6])) -> (Tensor(f32, [256, 512]), Tensor(f32, [4, 6])) {\n"
+      "  %a : Tensor(f32, [256, 512]) = aten::relu(%x)\n"
+      "  %b : Tensor(f32, [4, 6]) = aten::relu(%y)\n"
+      "  return(%a, %b)\n"
+      "}\n");
+  BuiltPlan p = build_plan(*m->methods()[0]);
+  std::vector<const rt::Instr*> kernels;
+  for (const rt::Instr& in : p.plan.body.instrs)
+    if (in.op == rt::Op::kernel) kernels.push_back(&in);
+  ASSERT_EQ(kernels.size(), 2u);
+  EXPECT_EQ(kernels[0]->sliced, (std::vector<uint8_t>{1, 1}));
+  EXPECT_TRUE(kernels[1]->sliced.empty());
+  ASSERT_EQ(p.kernels.size(), 2u);
+  EXPECT_NE(p.kernels[0].mlir.find("memref<?x512xf32"), std::string::npos);
+  EXPECT_EQ(p.kernels[1].mlir.find("?x"), std::string::npos);
 }
 
 }  // namespace

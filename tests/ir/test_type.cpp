@@ -20,6 +20,13 @@ TEST(Dim, SymbolicArithmeticStaysExact) {
   EXPECT_EQ((Dim::constant(3) + Dim::constant(4)).value(), 7);
 }
 
+TEST(Dim, AddingStaticZeroKeepsTheOtherSide) {
+  Dim b = Dim::symbol("B");
+  EXPECT_EQ((Dim::constant(0) + b).str(), "B");
+  EXPECT_EQ((b + Dim::constant(0)).str(), "B");
+  EXPECT_TRUE((Dim::constant(1) + b).is_unknown());
+}
+
 TEST(Dim, OverflowBecomesUnknown) {
   Dim big = Dim::constant(int64_t{1} << 62);
   EXPECT_TRUE((big * Dim::constant(4)).is_unknown());

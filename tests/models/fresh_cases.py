@@ -7,6 +7,10 @@ them, so that wick is compared with LibTorch on data it has never seen.
 Without --seed a random seed is drawn; it is recorded in DIR/cases.json with
 every case: {model, variant, batch, pt, inputs: [npy], refs: [npy]}, and
 in DIR/cases.txt one case per line.
+
+DIR/dynamic_cases.txt holds, in the same line format, the cases of a few
+models at three more batch sizes (DYNAMIC_BATCHES), for models compiled once
+with a dynamic batch dim and run at every size.
 """
 
 import argparse
@@ -29,6 +33,50 @@ def other_batch(batch: int) -> int:
 # Models also run on inputs holding NaN, inf and -inf, whose outputs must be
 # non-finite exactly where LibTorch's are.
 NONFINITE_MODELS = ("mlp_relu", "ops_pointwise", "ops_reduce", "two_inputs_tuple")
+
+
+# Models run at several batch sizes through one artifact compiled with a
+# dynamic batch dim (tests/tools/test_deploy_dynamic.cpp), scripted only.
+DYNAMIC_BATCH_MODELS = ("mlp_relu", "nn5", "cnn_bn", "two_inputs_tuple", "embedding_classifier", "ops_reduce",
+                        "losses", "transformer_block")
+DYNAMIC_BATCHES = (1, 3, 17)
+
+
+def write_cases_txt(path: str, seed: int, cases) -> None:
+    """One case per line: model variant batch pt n_inputs inputs... n_refs refs..."""
+    with open(path + ".tmp", "w") as f:
+        f.write(f"seed {seed}\n")
+        for c in cases:
+            fields = [c["model"], c["variant"], str(c["batch"]), c["pt"], str(len(c["inputs"]))] + c["inputs"]
+            fields += [str(len(c["refs"]))] + c["refs"]
+            f.write(" ".join(fields) + "\n")
+    os.replace(path + ".tmp", path)
+
+
+def dynamic_batch_cases(zoo_dir: str, out: str, seed: int, only) -> list:
+    cases = []
+    for name in DYNAMIC_BATCH_MODELS:
+        if only and name not in only:
+            continue
+        pt = os.path.join(zoo_dir, f"{name}.scripted.pt")
+        module = torch.jit.load(pt, map_location="cpu").eval()
+        for batch in DYNAMIC_BATCHES:
+            # Seeds apart from the main cases', so the inputs differ from theirs.
+            inputs = zoo.example_inputs(name, batch, seed + 1000 + batch)
+            input_files, refs = [], []
+            for i, t in enumerate(inputs):
+                path = os.path.join(out, f"{name}.dyn{batch}.input{i}.npy")
+                save_npy(path, to_numpy(t))
+                input_files.append(path)
+            with torch.no_grad():
+                outputs = flatten_outputs(module(*inputs))
+            for j, o in enumerate(outputs):
+                path = os.path.join(out, f"{name}.dyn{batch}.ref{j}.npy")
+                save_npy(path, to_numpy(o))
+                refs.append(path)
+            cases.append({"model": name, "variant": "scripted", "batch": batch, "pt": pt,
+                          "inputs": input_files, "refs": refs})
+    return cases
 
 
 def with_nonfinite(t: torch.Tensor, g: torch.Generator) -> torch.Tensor:
@@ -85,16 +133,11 @@ def main() -> int:
     with open(os.path.join(a.out, "cases.json.tmp"), "w") as f:
         json.dump({"seed": seed, "torch_version": torch.__version__, "cases": cases}, f, indent=1)
     os.replace(os.path.join(a.out, "cases.json.tmp"), os.path.join(a.out, "cases.json"))
-    # The same, one case per line, for readers without a JSON parser:
-    # model variant batch pt n_inputs inputs... n_refs refs...
-    with open(os.path.join(a.out, "cases.txt.tmp"), "w") as f:
-        f.write(f"seed {seed}\n")
-        for c in cases:
-            fields = [c["model"], c["variant"], str(c["batch"]), c["pt"], str(len(c["inputs"]))] + c["inputs"]
-            fields += [str(len(c["refs"]))] + c["refs"]
-            f.write(" ".join(fields) + "\n")
-    os.replace(os.path.join(a.out, "cases.txt.tmp"), os.path.join(a.out, "cases.txt"))
-    print(f"{len(cases)} cases, seed {seed}")
+    # The same, one case per line, for readers without a JSON parser.
+    write_cases_txt(os.path.join(a.out, "cases.txt"), seed, cases)
+    dynamic = dynamic_batch_cases(a.zoo, a.out, seed, a.only)
+    write_cases_txt(os.path.join(a.out, "dynamic_cases.txt"), seed, dynamic)
+    print(f"{len(cases)} cases, {len(dynamic)} dynamic-batch cases, seed {seed}")
     return 0
 
 

@@ -12,11 +12,14 @@
 #include "ir/parser.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
+#include "passes/autodiff.h"
 #include "passes/canonicalize.h"
 #include "passes/decompose.h"
 #include "passes/eliminate_common_subexpressions.h"
 #include "passes/eliminate_dead_code.h"
+#include "passes/fuse.h"
 #include "passes/infer_shapes.h"
+#include "passes/sink_stores.h"
 
 namespace wick {
 namespace {
@@ -26,11 +29,14 @@ using PassFn = void (*)(ir::Graph&);
 
 const std::map<std::string, PassFn>& passes() {
   static const std::map<std::string, PassFn> table = {
+      {"autodiff", [](ir::Graph& g) { passes::autodiff(g, passes::loss_spec(g)); }},
       {"canonicalize", [](ir::Graph& g) { passes::canonicalize(g); }},
       {"infer_shapes", [](ir::Graph& g) { passes::infer_shapes(g); }},
+      {"fuse", passes::fuse},
       {"decompose", passes::decompose},
       {"eliminate_common_subexpressions", passes::eliminate_common_subexpressions},
       {"eliminate_dead_code", passes::eliminate_dead_code},
+      {"sink_stores", passes::sink_stores},
   };
   return table;
 }

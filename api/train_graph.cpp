@@ -1,0 +1,98 @@
+#include "api/train_graph.h"
+
+#include "api/train_loss.h"
+#include "api/train_optimizer.h"
+#include "ir/builder.h"
+#include "passes/autodiff.h"
+#include "passes/eliminate_common_subexpressions.h"
+#include "passes/pipeline.h"
+#include "passes/sink_stores.h"
+#include "passes/training_state.h"
+
+namespace wick::train {
+namespace {
+
+using ir::Node;
+using ir::Value;
+
+// A copy of `method` specialized to `types`, returning the loss of its
+// output against a new last input, the target; lowered (no batch-norm
+// folding: the module's tensors change).
+std::unique_ptr<ir::Graph> loss_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
+                                      const std::vector<ir::TypePtr>& types) {
+  WICK_ASSERT(types.size() == method.inputs().size() + 1, "a type per input and the target's");
+  auto g = method.clone();
+  g->set_module(&module);
+  Value* target = g->add_input(ir::Type::tensor(), "target");
+  passes::specialize_stage(*g, &types);
+  if (g->outputs().size() != 1 || !g->outputs()[0]->type()->is_tensor()) {
+    std::string got;
+    for (const Value* v : g->outputs()) got += (got.empty() ? "" : ", ") + v->type()->str();
+    throw Error("@" + method.name() + " returns (" + got + "); training needs a model with one tensor output");
+  }
+  const ir::Type& t = *target->type();
+  check_target(loss, *g->outputs()[0]->type(), *t.dtype(), t.static_sizes());
+  ir::Builder b(*g);
+  Value* l = append_loss(b, loss, g->outputs()[0], target);
+  g->block()->return_node()->remove_all_inputs();
+  g->add_output(l);
+  passes::PipelineOptions options;
+  options.fold_batch_norm = false;
+  passes::lower_stage(*g, options);
+  return g;
+}
+
+std::string param_name(const Node* n) { return std::get<std::string>(*n->attrs().find("name")); }
+
+}  // namespace
+
+std::unique_ptr<ir::Graph> build_step_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
+                                            const OptimizerConfig& optimizer, const std::vector<ir::TypePtr>& types) {
+  auto g = loss_graph(method, module, loss, types);
+  // One read per tensor, so that each parameter is one wrt value.
+  passes::eliminate_common_subexpressions(*g);
+
+  passes::AutodiffSpec spec;
+  spec.outputs = {g->outputs()[0]};
+  std::vector<std::string> names;
+  for (Node* n : *g->block()) {
+    if (!n->is("prim::Param")) continue;
+    const ir::NamedTensor* t = module.find_tensor(param_name(n));
+    const auto& dtype = n->output()->type()->dtype();
+    if (!t || t->role != ir::TensorRole::parameter || !dtype || !is_floating(*dtype)) continue;
+    spec.wrt.push_back(n->output());
+    names.push_back(t->name);
+  }
+  if (spec.wrt.empty()) throw Error("@" + method.name() + " reads no floating-point parameter: nothing to train");
+  std::vector<Value*> grads = passes::autodiff(*g, spec);
+  while (g->outputs().size() > 1) g->block()->return_node()->remove_input(g->outputs().size() - 1);
+
+  ir::Builder b(*g);
+  const ir::NamedTensor* step_tensor = module.find_tensor(passes::kStepTensor);
+  WICK_ASSERT(step_tensor != nullptr, "the module has no step count");
+  Value* step = b.param(passes::kStepTensor, step_tensor->type);
+  OptimizerGraph update(b, module, optimizer, step);
+  for (size_t i = 0; i < grads.size(); ++i) {
+    // Autodiff's zeros for a parameter the loss does not depend on: torch
+    // leaves such a parameter (its grad is None) alone.
+    if (grads[i]->node()->is("aten::zeros")) continue;
+    update.update(names[i], spec.wrt[i], grads[i]);
+  }
+  ir::Value* one = b.constant_int(1);
+  Node* count = b.create("prim::StoreParam", {b.op("aten::add.Scalar", {step, one, one})}, {});
+  count->attrs().set("name", std::string(passes::kStepTensor));
+
+  passes::sink_stores(*g);
+  passes::simplify_stage(*g);
+  passes::finish_stage(*g);
+  return g;
+}
+
+std::unique_ptr<ir::Graph> build_loss_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
+                                            const std::vector<ir::TypePtr>& types) {
+  auto g = loss_graph(method, module, loss, types);
+  passes::finish_stage(*g);
+  return g;
+}
+
+}  // namespace wick::train

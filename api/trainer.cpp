@@ -1,0 +1,191 @@
+// wick::Trainer: loads a .pt twice over one module (the forward in training
+// mode as the module's method, and in eval mode beside it), compiles a step
+// graph per input signature, and runs it. Every executor reads the module's
+// tensors in place (contiguous, shared storage), so a step's stores are
+// what the next step, evaluate() and predict() read.
+#include "api/trainer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "api/compiled_graph.h"
+#include "api/train_graph.h"
+#include "api/train_optimizer.h"
+#include "frontend/code_index.h"
+#include "frontend/emitter.h"
+#include "frontend/pt_archive.h"
+#include "frontend/pt_writer.h"
+#include "ir/verifier.h"
+#include "passes/training_state.h"
+
+namespace wick {
+
+namespace {
+
+std::string signature_of(const std::vector<Tensor>& inputs) {
+  std::string key;
+  for (const Tensor& t : inputs) key += (key.empty() ? "" : ", ") + (t.defined() ? t.describe() : "undefined");
+  return key;
+}
+
+Tensor scalar_i64(int64_t v) {
+  Tensor t = Tensor::zeros(DType::i64, {});
+  *t.data_as<int64_t>() = v;
+  return t;
+}
+
+// Tied weights (two parameters over the same bytes) would each get their
+// own gradient and update, which is not what torch does with them.
+void check_untied(const ir::Module& m) {
+  struct Span {
+    const Storage* storage;
+    uintptr_t begin, end;
+    const std::string* name;
+  };
+  std::vector<Span> spans;
+  for (const ir::NamedTensor& t : m.tensors()) {
+    if (t.role != ir::TensorRole::parameter || !t.data.defined() || t.data.numel() == 0) continue;
+    const auto begin = reinterpret_cast<uintptr_t>(t.data.data());
+    spans.push_back({t.data.storage().get(), begin, begin + t.data.nbytes(), &t.name});
+  }
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
+    return a.storage != b.storage ? a.storage < b.storage : a.begin < b.begin;
+  });
+  for (size_t i = 1; i < spans.size(); ++i)
+    if (spans[i].storage == spans[i - 1].storage && spans[i].begin < spans[i - 1].end)
+      throw Error("parameters " + *spans[i - 1].name + " and " + *spans[i].name +
+                  " share their data (tied weights), which training does not support yet");
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+  std::string path;
+  PtArchive archive;
+  std::unique_ptr<ir::Module> module;  // its method: the forward in training mode
+  std::unique_ptr<ir::Graph> eval;     // the same forward in eval mode
+  LossConfig loss;
+  OptimizerConfig optimizer;
+  TrainerOptions options;
+  std::map<std::string, std::shared_ptr<CompiledGraph>> steps, losses, predictions;
+
+  const ir::Graph& train_method() const { return *module->method(options.method); }
+
+  GraphCompileOptions compile_options(bool prepared) const {
+    GraphCompileOptions o;
+    o.cache_dir = options.cache_dir;
+    o.mutable_tensors = true;
+    o.prepared = prepared;
+    return o;
+  }
+
+  std::vector<ir::TypePtr> types_of(const std::vector<Tensor>& inputs, const Tensor* target) const {
+    const size_t n = train_method().inputs().size();
+    if (inputs.size() != n)
+      throw Error("@" + options.method + " takes " + std::to_string(n) + " input" + (n == 1 ? "" : "s") + ", got " +
+                  std::to_string(inputs.size()));
+    std::vector<ir::TypePtr> types;
+    for (const Tensor& t : inputs) {
+      if (!t.defined()) throw Error("an input tensor is undefined");
+      types.push_back(ir::Type::tensor_static(t.dtype(), t.sizes()));
+    }
+    if (target) {
+      if (!target->defined()) throw Error("the target tensor is undefined");
+      types.push_back(ir::Type::tensor_static(target->dtype(), target->sizes()));
+    }
+    return types;
+  }
+
+  // Runs `make` on a miss of `cache`, then the compiled graph; errors name the file.
+  template <typename Make>
+  std::vector<Tensor> run(std::map<std::string, std::shared_ptr<CompiledGraph>>& cache,
+                          const std::vector<Tensor>& args, Make&& make) {
+    try {
+      const std::string key = signature_of(args);
+      auto it = cache.find(key);
+      if (it == cache.end()) it = cache.emplace(key, make()).first;
+      return it->second->executor().run(args);
+    } catch (const Error& e) {
+      throw e.with_file(path);
+    }
+  }
+
+  double loss_value(const std::vector<Tensor>& out) const {
+    WICK_ASSERT(out.size() == 1 && out[0].numel() == 1, "a loss graph returns one 0-d tensor");
+    const Tensor& l = out[0];
+    return l.dtype() == DType::f64 ? *l.data_as<double>() : static_cast<double>(*l.data_as<float>());
+  }
+};
+
+Trainer::Trainer(const std::string& path, LossConfig loss, OptimizerConfig optimizer, TrainerOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& t = *impl_;
+  t.path = path;
+  t.loss = loss;
+  t.optimizer = optimizer;
+  t.options = std::move(options);
+  train::check_optimizer(optimizer);
+  try {
+    t.archive = load_pt_archive(path);
+    CodeIndex code(t.archive.code_files, path);
+    EmitOptions train_mode, eval_mode;
+    train_mode.training = true;
+    eval_mode.training = false;
+    t.module = emit_module(t.archive, code, path, t.options.method, train_mode);
+    t.eval = emit_graph(t.archive, code, *t.module, path, t.options.method, eval_mode);
+    // Executors read contiguous tensors in place; others would be copied,
+    // and updates to the copies lost.
+    for (const ir::NamedTensor& nt : t.module->tensors())
+      if (nt.data.defined() && !nt.data.is_contiguous()) t.module->set_tensor_data(nt.name, nt.data.contiguous());
+    check_untied(*t.module);
+    t.module->add_tensor(passes::kStepTensor, ir::TensorRole::buffer, scalar_i64(0));
+    t.module->add_tensor(passes::kSeedTensor, ir::TensorRole::buffer,
+                         scalar_i64(static_cast<int64_t>(t.options.seed)));
+    ir::verify(*t.module);
+  } catch (const Error& e) {
+    throw e.with_file(path);
+  }
+}
+
+Trainer::~Trainer() = default;
+
+double Trainer::step(const std::vector<Tensor>& inputs, const Tensor& target) {
+  Impl& t = *impl_;
+  std::vector<Tensor> args = inputs;
+  args.push_back(target);
+  return t.loss_value(t.run(t.steps, args, [&] {
+    auto graph = train::build_step_graph(t.train_method(), *t.module, t.loss, t.optimizer, t.types_of(inputs, &target));
+    return compile_graph(*graph, *t.module, t.types_of(inputs, &target), t.compile_options(true));
+  }));
+}
+
+double Trainer::evaluate(const std::vector<Tensor>& inputs, const Tensor& target) {
+  Impl& t = *impl_;
+  std::vector<Tensor> args = inputs;
+  args.push_back(target);
+  return t.loss_value(t.run(t.losses, args, [&] {
+    auto graph = train::build_loss_graph(*t.eval, *t.module, t.loss, t.types_of(inputs, &target));
+    return compile_graph(*graph, *t.module, t.types_of(inputs, &target), t.compile_options(true));
+  }));
+}
+
+std::vector<Tensor> Trainer::predict(const std::vector<Tensor>& inputs) {
+  Impl& t = *impl_;
+  return t.run(t.predictions, inputs, [&] {
+    return compile_graph(*t.eval, *t.module, t.types_of(inputs, nullptr), t.compile_options(false));
+  });
+}
+
+void Trainer::save(const std::string& path) const {
+  write_pt(impl_->archive, *impl_->module, path);
+}
+
+int64_t Trainer::steps() const {
+  return *impl_->module->find_tensor(passes::kStepTensor)->data.data_as<int64_t>();
+}
+
+const ir::Module& Trainer::module() const { return *impl_->module; }
+
+}  // namespace wick

@@ -1,0 +1,96 @@
+// wick::Trainer: one compiled training step for a loaded module. The step
+// is a single graph (forward in training mode, the loss, the backward
+// derived by autodiff, and the optimizer's update) compiled and fused like
+// any other; parameters, batch-norm statistics and optimizer state are
+// module tensors that the step updates in place. save() writes a .pt with
+// the input file's structure and code and the new values, which LibTorch and
+// R torch load.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/jit_module.h"
+#include "support/tensor.h"
+
+namespace wick {
+
+enum class LossKind { mse, cross_entropy, bce_with_logits, l1, smooth_l1, huber };
+
+// "mse", "cross_entropy", "bce_with_logits", "l1", "smooth_l1", "huber";
+// throws wick::Error for anything else.
+LossKind loss_from_name(const std::string& name);
+const char* loss_name(LossKind kind);
+
+struct LossConfig {
+  LossKind kind = LossKind::mse;
+  double beta = 1.0;   // smooth_l1's beta, huber's delta
+};
+
+enum class OptimizerKind { sgd, adam, adamw };
+
+// "sgd", "adam", "adamw"; throws wick::Error for anything else.
+OptimizerKind optimizer_from_name(const std::string& name);
+const char* optimizer_name(OptimizerKind kind);
+
+// PyTorch's torch.optim semantics for each kind.
+struct OptimizerConfig {
+  OptimizerKind kind = OptimizerKind::sgd;
+  double lr = 0.01;
+  double momentum = 0.0;      // sgd
+  double dampening = 0.0;     // sgd
+  bool nesterov = false;      // sgd
+  double weight_decay = 0.0;  // sgd and adam: L2 added to the gradient; adamw: decoupled
+  double beta1 = 0.9;         // adam, adamw
+  double beta2 = 0.999;
+  double eps = 1e-8;
+};
+
+struct TrainerOptions {
+  std::string method = "forward";
+  uint64_t seed = 0;      // dropout's random stream
+  std::string cache_dir;  // kernel cache, as in JitOptions
+};
+
+class Trainer {
+ public:
+  // Loads `path` for training (the module's `training` flag is taken as
+  // true: dropout active, batch norm on batch statistics). The parameters
+  // trained are the module's parameters of a floating-point dtype; one the
+  // loss does not depend on is left alone, as torch.optim leaves a
+  // parameter without a gradient. Throws wick::Error for a file that is no
+  // model, settings torch.optim refuses (check_optimizer), and parameters
+  // that share their data (tied weights), which are not supported yet.
+  Trainer(const std::string& path, LossConfig loss, OptimizerConfig optimizer, TrainerOptions options = {});
+  ~Trainer();
+
+  // One optimizer step on a batch; returns the batch's mean loss (as the
+  // loss's own reduction computes it). Compiles on the first call for each
+  // input signature. A model output that cannot match `target` is a
+  // wick::Error raised before anything is updated.
+  double step(const std::vector<Tensor>& inputs, const Tensor& target);
+  // The loss in eval mode, without updating anything.
+  double evaluate(const std::vector<Tensor>& inputs, const Tensor& target);
+  // The model's outputs in eval mode (for predictions after training).
+  std::vector<Tensor> predict(const std::vector<Tensor>& inputs);
+
+  // Writes the trained model as a TorchScript archive: the input file's
+  // entries, code and structure unchanged, its parameters and buffers
+  // replaced by the trained values (frontend/pt_writer.h). Optimizer state
+  // is not saved.
+  void save(const std::string& path) const;
+
+  // Steps taken so far.
+  int64_t steps() const;
+  // The module: its tensors hold the current values (the model's own, and
+  // the training state named "wick::...", passes/training_state.h).
+  const ir::Module& module() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wick

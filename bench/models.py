@@ -1,0 +1,58 @@
+"""Benchmark-only models, kept out of the test zoo so the tests stay fast.
+
+Two memory-bandwidth benchmarks over one large float32 tensor:
+    pointwise_chain  ((x * 1.5 + 0.5).relu() * x - 0.25).sigmoid():
+                     exactly six pointwise ops, one read and one write of x
+                     when they are fused
+    copy             x.clone(): the plain copy the chain is measured against
+
+write_models(DIR) saves both, scripted, as DIR/<name>.pt.
+"""
+
+import os
+
+import torch
+
+Tensor = torch.Tensor
+
+# 16M float32 elements: 64 MiB, far larger than any cache.
+BANDWIDTH_ELEMENTS = 16 * 1024 * 1024
+
+
+class PointwiseChain(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return ((x * 1.5 + 0.5).relu() * x - 0.25).sigmoid()
+
+
+class Copy(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.clone()
+
+
+BANDWIDTH_MODELS = {
+    "pointwise_chain": PointwiseChain,
+    "copy": Copy,
+}
+
+
+def bandwidth_bytes(name: str) -> int:
+    """Bytes a call must move at least: x read once, the result written once."""
+    assert name in BANDWIDTH_MODELS
+    return 2 * 4 * BANDWIDTH_ELEMENTS
+
+
+def write_models(out_dir: str) -> dict:
+    """Saves every benchmark model under out_dir; returns name -> path."""
+    os.makedirs(out_dir, exist_ok=True)
+    paths = {}
+    for name, cls in BANDWIDTH_MODELS.items():
+        path = os.path.join(out_dir, f"{name}.pt")
+        module = torch.jit.script(cls().eval())
+        # Checked against eager on a small input before it counts.
+        x = torch.randn(1000)
+        torch.testing.assert_close(module(x), cls()(x))
+        tmp = f"{path}.tmp{os.getpid()}"
+        torch.jit.save(module, tmp)
+        os.replace(tmp, path)
+        paths[name] = path
+    return paths

@@ -1,0 +1,114 @@
+// Gradient rules of the matrix products: for C = A B, dA = dC B^T and
+// dB = A^T dC. matmul promotes 1-D operands to matrices first (and its
+// gradient removes the added dim again) and sums the gradient over batch dims
+// an operand was broadcast in. A matrix times a batch of matrices folds the
+// batch into the rows, so its weight gradient is one GEMM.
+#include "ir/constant_value.h"
+#include "ir/gradient_rule.h"
+
+namespace wick::ir {
+namespace {
+
+using Grads = std::vector<Value*>;
+
+Grads none_for(const GradContext& c) { return Grads(c.node().num_inputs(), nullptr); }
+
+Value* mm(GradContext& c, Value* a, Value* b) { return c.op("aten::mm", {a, b}); }
+Value* tr(GradContext& c, Value* a) { return c.op("aten::t", {a}); }
+Value* mt(GradContext& c, Value* a) { return c.transpose(a, -2, -1); }  // last two dims swapped
+
+// x reshaped to [-1, last dim]: a batch of rows as one matrix.
+Value* rows(GradContext& c, Value* x) {
+  Value* last = c.size(x, c.rank(x) - 1);
+  Value* shape = nullptr;
+  if (auto n = constant_int(last)) shape = c.ints({-1, *n});
+  else shape = c.builder().create("prim::ListConstruct", {c.int_(-1), last}, {Type::list(Type::int_())})->output();
+  return c.op("aten::reshape", {x, shape});
+}
+
+Grads mm_rule(GradContext& c) {
+  Grads r = none_for(c);
+  Value *a = c.input(0), *b = c.input(1), *g = c.grad();
+  if (c.needs_grad(0)) r[0] = mm(c, g, tr(c, b));
+  if (c.needs_grad(1)) r[1] = mm(c, tr(c, a), g);
+  return r;
+}
+
+Grads bmm(GradContext& c) {
+  Grads r = none_for(c);
+  Value *a = c.input(0), *b = c.input(1), *g = c.grad();
+  if (c.needs_grad(0)) r[0] = c.op("aten::bmm", {g, mt(c, b)});
+  if (c.needs_grad(1)) r[1] = c.op("aten::bmm", {mt(c, a), g});
+  return r;
+}
+
+// addmm(self, mat1, mat2, beta, alpha) = beta * self + alpha * mat1 @ mat2.
+Grads addmm(GradContext& c) {
+  Grads r = none_for(c);
+  Value *g = c.grad(), *beta = c.input(3), *alpha = c.input(4);
+  auto scaled = [&](Value* v, Value* s) {
+    auto k = constant_double(s);
+    return k && *k == 1.0 ? v : c.scale(v, s);
+  };
+  if (c.needs_grad(0)) r[0] = c.sum_to_shape(scaled(g, beta), c.input(0));
+  if (c.needs_grad(1)) r[1] = scaled(mm(c, g, tr(c, c.input(2))), alpha);
+  if (c.needs_grad(2)) r[2] = scaled(mm(c, tr(c, c.input(1)), g), alpha);
+  return r;
+}
+
+Grads matmul(GradContext& c) {
+  Grads r = none_for(c);
+  Value *a = c.input(0), *b = c.input(1), *g = c.grad();
+  const int ra = c.rank(a), rb = c.rank(b);
+  if (ra == 1 && rb == 1) {  // a dot product: g is 0-dim
+    if (c.needs_grad(0)) r[0] = c.mul(g, b);
+    if (c.needs_grad(1)) r[1] = c.mul(g, a);
+    return r;
+  }
+  // Both operands as (batches of) matrices, and g with the dims that a
+  // 1-D operand removed put back.
+  Value* a2 = ra == 1 ? c.unsqueeze(a, 0) : a;
+  Value* b2 = rb == 1 ? c.unsqueeze(b, 1) : b;
+  Value* g2 = ra == 1 ? c.unsqueeze(g, -2) : rb == 1 ? c.unsqueeze(g, -1) : g;
+  if (c.needs_grad(0)) {
+    Value* ga = c.sum_to_shape(c.op("aten::matmul", {g2, mt(c, b2)}), a2);
+    r[0] = ra == 1 ? c.squeeze(ga, 0) : ga;
+  }
+  if (c.needs_grad(1)) {
+    Value* gb = nullptr;
+    if (rb <= 2 && ra > 2) {
+      // A matrix applied to a batch: fold the batch into rows, one GEMM.
+      gb = mm(c, tr(c, rows(c, a2)), rows(c, g2));
+    } else {
+      gb = c.sum_to_shape(c.op("aten::matmul", {mt(c, a2), g2}), b2);
+    }
+    r[1] = rb == 1 ? c.squeeze(gb, 1) : gb;
+  }
+  return r;
+}
+
+// linear(x, weight, bias) = x @ weight^T + bias, x [..., in] or [in].
+Grads linear(GradContext& c) {
+  Grads r = none_for(c);
+  Value *x = c.input(0), *w = c.input(1), *g = c.grad();
+  if (c.needs_grad(0)) r[0] = c.op("aten::matmul", {g, w});
+  if (c.needs_grad(1)) {
+    if (c.rank(x) == 1) r[1] = mm(c, c.unsqueeze(g, 1), c.unsqueeze(x, 0));
+    else if (c.rank(x) == 2) r[1] = mm(c, tr(c, g), x);
+    else r[1] = mm(c, tr(c, rows(c, g)), rows(c, x));
+  }
+  if (!c.is_none(2) && c.needs_grad(2)) r[2] = c.sum_to_shape(g, c.input(2));
+  return r;
+}
+
+}  // namespace
+
+void add_linalg_gradients(OpTableBuilder& t) {
+  t.set_gradient("aten::matmul", {matmul});
+  t.set_gradient("aten::mm", {mm_rule});
+  t.set_gradient("aten::bmm", {bmm});
+  t.set_gradient("aten::addmm", {addmm});
+  t.set_gradient("aten::linear", {linear});
+}
+
+}  // namespace wick::ir

@@ -1,0 +1,68 @@
+// A deployed model directory, opened for running: manifest.json checked
+// (format, wick version, CPU features), plan.bin read and validated,
+// weights.bin mapped read-only with its checksum verified, model.so checked
+// against the manifest, loaded with dlopen and its kernel entries looked up,
+// and an Executor built over all of it. Everything a file could get wrong is
+// a wick::Error naming the file; an artifact for a CPU that this one is not
+// is an UnsupportedCpu error (manifest.h).
+//
+// Directory layout (written by codegen/aot_writer.h):
+//   manifest.json  what was built, for what, and the files' checksums
+//   plan.bin       the Plan (plan_io.h)
+//   weights.bin    the module tensors the plan reads (weights_file.h)
+//   model.so       every kernel, as `_wick_packed_<name>`, and the identity
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/executor.h"
+#include "runtime/manifest.h"
+
+namespace wick::rt {
+
+inline constexpr const char* kManifestFile = "manifest.json";
+inline constexpr const char* kPlanFile = "plan.bin";
+inline constexpr const char* kWeightsFile = "weights.bin";
+inline constexpr const char* kLibraryFile = "model.so";
+inline constexpr size_t kMaxLibraryBytes = size_t{1} << 31;
+
+class Artifact {
+ public:
+  static std::unique_ptr<Artifact> open(const std::string& dir);
+  ~Artifact();
+  Artifact(const Artifact&) = delete;
+  Artifact& operator=(const Artifact&) = delete;
+
+  const Manifest& manifest() const { return manifest_; }
+  const std::string& dir() const { return dir_; }
+
+  // The inputs must match the manifest's dtypes and shapes: static dims
+  // exactly, dynamic dims (manifest().symbols) with one value per symbol
+  // across all inputs (a wick::Error saying which input and how, before
+  // anything runs). Safe to call from several threads at once.
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
+
+  // The problem with `inputs` for this artifact; empty when they fit. Gives
+  // the value of each of manifest().symbols in `symbols` when not null (all -1
+  // when the inputs do not fit).
+  std::string check_inputs(const std::vector<Tensor>& inputs, std::vector<int64_t>* symbols = nullptr) const;
+
+  // The sizes of the outputs for the symbol values check_inputs gave.
+  std::vector<std::vector<int64_t>> output_sizes(const std::vector<int64_t>& symbols) const;
+
+  // The module tensors, views of the mapped weights file.
+  const std::vector<Tensor>& weights() const { return weights_; }
+
+ private:
+  Artifact() = default;
+
+  std::string dir_;
+  Manifest manifest_;
+  std::shared_ptr<void> library_;  // dlclose'd after the executor is gone
+  std::vector<Tensor> weights_;
+  std::unique_ptr<Executor> executor_;
+};
+
+}  // namespace wick::rt

@@ -1,0 +1,128 @@
+// What a Trainer refuses, with the message it gives: a target that cannot
+// match the model's output (raised by the first step, before any tensor is
+// updated), unknown loss and optimizer names, settings torch.optim refuses,
+// the wrong number of inputs, and a file that is no model.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <functional>
+
+#include "../frontend/python_helpers.h"
+#include "api/trainer.h"
+
+namespace wick {
+namespace {
+
+std::string zoo(const char* model) { return std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt"; }
+
+void expect_error(const std::function<void()>& f, const std::string& text) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an error containing: " << text;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << "message: " << e.what();
+  }
+}
+
+Tensor zeros(DType dtype, std::vector<int64_t> sizes) { return Tensor::zeros(dtype, std::move(sizes)); }
+
+LossConfig loss_of(LossKind kind) {
+  LossConfig l;
+  l.kind = kind;
+  return l;
+}
+
+// Every floating-point module tensor's bytes, to see that nothing changed.
+std::vector<std::string> snapshot(const Trainer& t) {
+  std::vector<std::string> out;
+  for (const ir::NamedTensor& n : t.module().tensors())
+    if (n.data.defined()) out.emplace_back(static_cast<const char*>(n.data.data()), n.data.nbytes());
+  return out;
+}
+
+TEST(TrainerErrors, TargetOfTheWrongShapeFailsBeforeAnyUpdate) {
+  Trainer t(zoo("nn5"), loss_of(LossKind::mse), OptimizerConfig{});
+  const auto before = snapshot(t);
+  const Tensor x = zeros(DType::f32, {8, 14});
+  expect_error([&] { t.step({x}, zeros(DType::f32, {8})); },
+               "the model's output is f32[8, 1] but the target is f32[8]: the mse loss needs a target of the "
+               "output's shape and dtype (f32[8, 1])");
+  expect_error([&] { t.evaluate({x}, zeros(DType::f32, {8, 2})); }, "but the target is f32[8, 2]");
+  EXPECT_EQ(t.steps(), 0);
+  EXPECT_EQ(snapshot(t), before);
+  // The right target still trains afterwards.
+  t.step({x}, zeros(DType::f32, {8, 1}));
+  EXPECT_EQ(t.steps(), 1);
+}
+
+TEST(TrainerErrors, TargetOfTheWrongDtype) {
+  Trainer t(zoo("nn5"), loss_of(LossKind::bce_with_logits), OptimizerConfig{});
+  expect_error([&] { t.step({zeros(DType::f32, {4, 14})}, zeros(DType::i64, {4, 1})); },
+               "the bce_with_logits loss needs a target of the output's shape and dtype (f32[4, 1])");
+}
+
+TEST(TrainerErrors, CrossEntropyTargetThatFitsNeither) {
+  Trainer t(zoo("cnn_bn"), loss_of(LossKind::cross_entropy), OptimizerConfig{});
+  const Tensor x = zeros(DType::f32, {2, 3, 32, 32});
+  expect_error([&] { t.step({x}, zeros(DType::i64, {2, 10})); },
+               "the cross_entropy loss needs class indices (i64[2]) or class probabilities (f32[2, 10])");
+  expect_error([&] { t.step({x}, zeros(DType::f32, {2})); }, "but the target is f32[2]");
+  EXPECT_EQ(t.steps(), 0);
+}
+
+TEST(TrainerErrors, ClassIndexOutOfRangeFailsTheStepWithoutUpdates) {
+  Trainer t(zoo("cnn_bn"), loss_of(LossKind::cross_entropy), OptimizerConfig{});
+  const auto before = snapshot(t);
+  Tensor target = zeros(DType::i64, {2});
+  target.data_as<int64_t>()[1] = 10;
+  expect_error([&] { t.step({zeros(DType::f32, {2, 3, 32, 32})}, target); }, "in aten::one_hot: index out of range");
+  EXPECT_EQ(t.steps(), 0);
+  EXPECT_EQ(snapshot(t), before);
+}
+
+TEST(TrainerErrors, WrongInputs) {
+  Trainer t(zoo("nn5"), loss_of(LossKind::mse), OptimizerConfig{});
+  expect_error([&] { t.step({}, zeros(DType::f32, {4, 1})); }, "@forward takes 1 input, got 0");
+  expect_error([&] { t.step({zeros(DType::f32, {4, 14})}, Tensor()); }, "the target tensor is undefined");
+  expect_error([&] { t.predict({zeros(DType::f32, {4, 13})}); },
+               "linear input has 13 features but the weight expects 14");
+  EXPECT_EQ(t.steps(), 0);
+}
+
+TEST(TrainerErrors, UnknownNames) {
+  expect_error([] { loss_from_name("hinge"); },
+               "unknown loss 'hinge'; the losses are mse, cross_entropy, bce_with_logits, l1, smooth_l1, huber");
+  expect_error([] { optimizer_from_name("rmsprop"); },
+               "unknown optimizer 'rmsprop'; the optimizers are sgd, adam, adamw");
+  EXPECT_EQ(loss_from_name("smooth_l1"), LossKind::smooth_l1);
+  EXPECT_EQ(optimizer_from_name("adamw"), OptimizerKind::adamw);
+  EXPECT_STREQ(loss_name(LossKind::bce_with_logits), "bce_with_logits");
+  EXPECT_STREQ(optimizer_name(OptimizerKind::adam), "adam");
+}
+
+TEST(TrainerErrors, SettingsTorchOptimRefuses) {
+  auto make = [](OptimizerConfig o) { Trainer(zoo("nn5"), loss_of(LossKind::mse), o); };
+  OptimizerConfig o;
+  o.lr = -1;
+  expect_error([&] { make(o); }, "invalid learning rate: -1");
+  o = {};
+  o.nesterov = true;
+  expect_error([&] { make(o); }, "Nesterov momentum requires a momentum and zero dampening");
+  o = {};
+  o.kind = OptimizerKind::adam;
+  o.beta2 = 1.0;
+  expect_error([&] { make(o); }, "invalid beta parameter at index 1: 1");
+  o = {};
+  o.weight_decay = -0.1;
+  expect_error([&] { make(o); }, "invalid weight_decay value: -0.1");
+}
+
+TEST(TrainerErrors, NotAModel) {
+  test::TempDir dir("trainer");
+  test::spit(dir / "junk.pt", "not a zip file at all");
+  expect_error([&] { Trainer((dir / "junk.pt").string(), LossConfig{}, OptimizerConfig{}); }, "junk.pt");
+  expect_error([&] { Trainer((dir / "missing.pt").string(), LossConfig{}, OptimizerConfig{}); }, "missing.pt");
+}
+
+}  // namespace
+}  // namespace wick

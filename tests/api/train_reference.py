@@ -1,0 +1,154 @@
+"""LibTorch's side of the training tests (tests/api/test_trainer.cpp).
+
+    train_reference.py train --model M.pt --out DIR --input-shape 14 --batch 200
+        --batches 5 --epochs 3 --loss mse --optimizer sgd [--lr ..] [--momentum ..]
+        [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
+        [--target indices|probabilities] [--seed S]
+    train_reference.py predict --model M.pt --input X.npy --out Y.npy
+    train_reference.py model --kind dropout_mlp --out M.pt
+
+`train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
+batch (eval_x.npy), loads the model with torch.jit.load, trains it with
+torch.optim on the batches in order for the epochs given, and writes each
+step's loss (losses.npy, float64, in step order), the eval-mode predictions
+on the eval batch (eval_pred.npy) and every buffer after training
+(buffer_<name>.npy). `predict` runs a saved model in eval mode. `model`
+writes the small scripted models the tests train that the zoo lacks.
+"""
+
+import argparse
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def loss_fn(name):
+    return {
+        "mse": F.mse_loss,
+        "l1": F.l1_loss,
+        "smooth_l1": lambda a, b: F.smooth_l1_loss(a, b, beta=1.0),
+        "huber": lambda a, b: F.huber_loss(a, b, delta=1.0),
+        "bce_with_logits": F.binary_cross_entropy_with_logits,
+        "cross_entropy": F.cross_entropy,
+    }[name]
+
+
+def optimizer(name, params, a):
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=a.lr, momentum=a.momentum, dampening=a.dampening,
+                               nesterov=a.nesterov, weight_decay=a.weight_decay)
+    cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+    return cls(params, lr=a.lr, betas=tuple(a.betas), eps=a.eps, weight_decay=a.weight_decay)
+
+
+def make_target(loss, out, kind, g):
+    if loss == "cross_entropy":
+        n, c = out.shape[0], out.shape[1]
+        if kind == "probabilities":
+            return torch.softmax(torch.randn(out.shape, generator=g), dim=1)
+        return torch.randint(0, c, (n,), generator=g)
+    if loss == "bce_with_logits":
+        return (torch.rand(out.shape, generator=g) > 0.5).float()
+    return torch.randn(out.shape, generator=g)
+
+
+def train(a):
+    g = torch.Generator().manual_seed(a.seed)
+    model = torch.jit.load(a.model)
+    shape = [a.batch] + [int(s) for s in a.input_shape.split(",")]
+    xs = [torch.randn(shape, generator=g) for _ in range(a.batches)]
+    model.eval()
+    with torch.no_grad():
+        out = model(xs[0])
+    ys = [make_target(a.loss, out, a.target, g) for _ in range(a.batches)]
+    eval_x = torch.randn(shape, generator=g)
+    for k in range(a.batches):
+        np.save(os.path.join(a.out, f"x_{k}.npy"), xs[k].numpy())
+        np.save(os.path.join(a.out, f"y_{k}.npy"), ys[k].numpy())
+    np.save(os.path.join(a.out, "eval_x.npy"), eval_x.numpy())
+
+    model.train()
+    opt = optimizer(a.optimizer, model.parameters(), a)
+    f = loss_fn(a.loss)
+    losses = []
+    for _ in range(a.epochs):
+        for k in range(a.batches):
+            opt.zero_grad()
+            loss = f(model(xs[k]), ys[k])
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    np.save(os.path.join(a.out, "losses.npy"), np.array(losses, dtype=np.float64))
+    model.eval()
+    with torch.no_grad():
+        np.save(os.path.join(a.out, "eval_pred.npy"), model(eval_x).numpy())
+    for name, b in model.named_buffers():
+        np.save(os.path.join(a.out, f"buffer_{name}.npy"), b.numpy())
+
+
+def predict(a):
+    model = torch.jit.load(a.model)
+    model.eval()
+    with torch.no_grad():
+        y = model(torch.from_numpy(np.load(a.input)))
+    np.save(a.out, y.numpy())
+
+
+class DropoutMlp(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(16, 64)
+        self.drop = torch.nn.Dropout(0.25)
+        self.fc2 = torch.nn.Linear(64, 64)
+        self.drop2 = torch.nn.Dropout(0.5)
+        self.fc3 = torch.nn.Linear(64, 1)
+
+    def forward(self, x):
+        x = self.drop(torch.relu(self.fc1(x)))
+        x = self.drop2(torch.relu(self.fc2(x)))
+        return self.fc3(x)
+
+
+def model(a):
+    torch.manual_seed(0)
+    m = {"dropout_mlp": DropoutMlp}[a.kind]()
+    torch.jit.save(torch.jit.script(m), a.out)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--model", required=True)
+    t.add_argument("--out", required=True)
+    t.add_argument("--input-shape", required=True)
+    t.add_argument("--batch", type=int, required=True)
+    t.add_argument("--batches", type=int, default=5)
+    t.add_argument("--epochs", type=int, default=3)
+    t.add_argument("--loss", required=True)
+    t.add_argument("--target", default="indices")
+    t.add_argument("--optimizer", required=True)
+    t.add_argument("--lr", type=float, default=0.01)
+    t.add_argument("--momentum", type=float, default=0.0)
+    t.add_argument("--dampening", type=float, default=0.0)
+    t.add_argument("--nesterov", action="store_true")
+    t.add_argument("--weight-decay", type=float, default=0.0)
+    t.add_argument("--betas", type=float, nargs=2, default=[0.9, 0.999])
+    t.add_argument("--eps", type=float, default=1e-8)
+    t.add_argument("--seed", type=int, default=0)
+    r = sub.add_parser("predict")
+    r.add_argument("--model", required=True)
+    r.add_argument("--input", required=True)
+    r.add_argument("--out", required=True)
+    m = sub.add_parser("model")
+    m.add_argument("--kind", required=True)
+    m.add_argument("--out", required=True)
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    {"train": train, "predict": predict, "model": model}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()

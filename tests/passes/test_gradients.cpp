@@ -1,0 +1,412 @@
+// Every gradient rule checked against LibTorch autograd on fresh random
+// inputs: one table entry per op (and variant) gives the IR of a tiny graph
+// computing %y from inputs %x0, %x1, ... and the same computation in torch.
+// wick differentiates loss = sum(y * w) for random weights w with
+// passes::autodiff, compiles the joint graph and runs it; torch computes the
+// gradients with torch::autograd::grad. fp32 gradients must agree within a
+// relative error (max|wick - torch| / max|torch|) of 1e-4. Inputs of some
+// entries are drawn to hit the non-differentiable points (ties, clamp
+// bounds, relu at 0), where the rules follow torch's conventions.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+#include <set>
+
+#include "grad_check.h"
+#include "ir/op_table.h"
+
+namespace wick {
+namespace {
+
+using testing::Draw;
+using testing::InputSpec;
+using V = std::vector<torch::Tensor>;
+
+struct GradCase {
+  std::string name;
+  std::vector<InputSpec> inputs;
+  std::string body;  // IR lines defining %y
+  std::function<torch::Tensor(const V&)> torch_fn;
+};
+
+void PrintTo(const GradCase& c, std::ostream* os) { *os << c.name; }
+
+// Inputs.
+InputSpec F(std::vector<int64_t> s, Draw d = Draw::normal) { return {std::move(s), d}; }
+InputSpec P(std::vector<int64_t> s) { return F(std::move(s), Draw::positive); }
+InputSpec AZ(std::vector<int64_t> s) { return F(std::move(s), Draw::away_from_zero); }
+InputSpec T(std::vector<int64_t> s) { return F(std::move(s), Draw::ties); }
+InputSpec Bnd(std::vector<int64_t> s, std::vector<double> special) {
+  return {std::move(s), Draw::boundary, std::move(special)};
+}
+InputSpec Choice(std::vector<int64_t> s, std::vector<double> values) {
+  return {std::move(s), Draw::choice, std::move(values)};
+}
+InputSpec Idx(std::vector<int64_t> s, int64_t high) { return {std::move(s), Draw::index, {}, high, false}; }
+InputSpec Unique(std::vector<int64_t> s, int64_t high) { return {std::move(s), Draw::unique_index, {}, high, false}; }
+InputSpec Mask(std::vector<int64_t> s) { return {std::move(s), Draw::mask, {}, 0, false}; }
+InputSpec Const(std::vector<int64_t> s, torch::ScalarType t = torch::kFloat) {
+  return {std::move(s), Draw::normal, {}, 0, false, t};
+}
+
+// IR constant lines.
+std::string I(const char* n, int64_t v) { return "  %" + std::string(n) + " : Int = prim::Constant[value=" + std::to_string(v) + "]()\n"; }
+std::string Fl(const char* n, const char* v) { return "  %" + std::string(n) + " : Float = prim::Constant[value=" + v + "]()\n"; }
+std::string Bo(const char* n, bool v) { return "  %" + std::string(n) + " : Bool = prim::Constant[value=" + (v ? "true" : "false") + "]()\n"; }
+std::string L(const char* n, const char* v) { return "  %" + std::string(n) + " : List[Int] = prim::Constant[value=" + v + "]()\n"; }
+std::string None(const char* n = "none") { return "  %" + std::string(n) + " : None = prim::Constant[value=none]()\n"; }
+std::string Y(const std::string& call) { return "  %y : Tensor = " + call; }
+
+std::vector<GradCase> pointwise_cases() {
+  return {
+      {"add_Tensor", {F({3, 4}), F({4})}, Fl("a", "0.5") + Y("aten::add.Tensor(%x0, %x1, %a)"),
+       [](const V& x) { return torch::add(x[0], x[1], 0.5); }},
+      {"add_Scalar", {F({3, 4})}, Fl("s", "1.5") + I("a", 2) + Y("aten::add.Scalar(%x0, %s, %a)"),
+       [](const V& x) { return torch::add(x[0], 1.5, 2); }},
+      {"sub_Tensor", {F({2, 3, 4}), F({3, 1})}, Fl("a", "2.0") + Y("aten::sub.Tensor(%x0, %x1, %a)"),
+       [](const V& x) { return torch::sub(x[0], x[1], 2.0); }},
+      {"sub_Scalar", {F({3, 4})}, Fl("s", "1.5") + I("a", 2) + Y("aten::sub.Scalar(%x0, %s, %a)"),
+       [](const V& x) { return torch::sub(x[0], 1.5, 2); }},
+      {"rsub_Tensor", {F({3, 4}), F({1, 4})}, I("a", 3) + Y("aten::rsub.Tensor(%x0, %x1, %a)"),
+       [](const V& x) { return torch::rsub(x[0], x[1], 3); }},
+      {"rsub_Scalar", {F({3, 4})}, Fl("s", "2.5") + Fl("a", "1.5") + Y("aten::rsub.Scalar(%x0, %s, %a)"),
+       [](const V& x) { return torch::rsub(x[0], 2.5, 1.5); }},
+      {"mul_Tensor", {F({3, 4}), F({})}, Y("aten::mul.Tensor(%x0, %x1)"), [](const V& x) { return x[0] * x[1]; }},
+      {"mul_Tensor_broadcast", {F({2, 1, 4}), F({3, 1})}, Y("aten::mul.Tensor(%x0, %x1)"),
+       [](const V& x) { return x[0] * x[1]; }},
+      {"mul_Scalar", {F({5})}, Fl("s", "-1.5") + Y("aten::mul.Scalar(%x0, %s)"), [](const V& x) { return x[0] * -1.5; }},
+      {"div_Tensor", {F({3, 4}), AZ({4})}, Y("aten::div.Tensor(%x0, %x1)"), [](const V& x) { return x[0] / x[1]; }},
+      {"div_Scalar", {F({3, 4})}, Fl("s", "0.7") + Y("aten::div.Scalar(%x0, %s)"), [](const V& x) { return x[0] / 0.7; }},
+      {"remainder_Tensor", {F({3, 4}), P({3, 4})}, Y("aten::remainder.Tensor(%x0, %x1)"),
+       [](const V& x) { return torch::remainder(x[0], x[1]); }},
+      {"remainder_Scalar", {F({3, 4})}, Fl("s", "0.7") + Y("aten::remainder.Scalar(%x0, %s)"),
+       [](const V& x) { return torch::remainder(x[0], 0.7); }},
+      {"pow_Tensor_Tensor", {P({3, 4}), F({3, 4})}, Y("aten::pow.Tensor_Tensor(%x0, %x1)"),
+       [](const V& x) { return torch::pow(x[0], x[1]); }},
+      // Zero bases and zero exponents: torch's special cases.
+      {"pow_Tensor_Tensor_zeros", {Choice({3, 4}, {0, 0.5, 1.5}), Choice({3, 4}, {0, 2, 3})},
+       Y("aten::pow.Tensor_Tensor(%x0, %x1)"), [](const V& x) { return torch::pow(x[0], x[1]); }},
+      {"pow_Tensor_Scalar", {F({3, 4})}, I("e", 3) + Y("aten::pow.Tensor_Scalar(%x0, %e)"),
+       [](const V& x) { return torch::pow(x[0], 3); }},
+      {"pow_Tensor_Scalar_float", {P({3, 4})}, Fl("e", "2.5") + Y("aten::pow.Tensor_Scalar(%x0, %e)"),
+       [](const V& x) { return torch::pow(x[0], 2.5); }},
+      {"pow_Tensor_Scalar_zero", {Bnd({3, 4}, {0})}, Fl("e", "0.0") + Y("aten::pow.Tensor_Scalar(%x0, %e)"),
+       [](const V& x) { return torch::pow(x[0], 0.0); }},
+      {"pow_Scalar", {F({3, 4})}, Fl("b", "2.0") + Y("aten::pow.Scalar(%b, %x0)"),
+       [](const V& x) { return torch::pow(2.0, x[0]); }},
+      {"maximum", {T({3, 4}), T({3, 4})}, Y("aten::maximum(%x0, %x1)"),
+       [](const V& x) { return torch::maximum(x[0], x[1]); }},
+      {"minimum", {T({3, 4}), T({3, 4})}, Y("aten::minimum(%x0, %x1)"),
+       [](const V& x) { return torch::minimum(x[0], x[1]); }},
+      {"max_other", {T({3, 4}), T({4})}, Y("aten::max.other(%x0, %x1)"), [](const V& x) { return torch::max(x[0], x[1]); }},
+      {"min_other", {T({3, 4}), T({4})}, Y("aten::min.other(%x0, %x1)"), [](const V& x) { return torch::min(x[0], x[1]); }},
+      {"where_self", {Mask({3, 4}), F({3, 4}), F({4})}, Y("aten::where.self(%x0, %x1, %x2)"),
+       [](const V& x) { return torch::where(x[0], x[1], x[2]); }},
+      {"where_ScalarSelf", {Mask({3, 4}), F({3, 4})}, Fl("s", "1.5") + Y("aten::where.ScalarSelf(%x0, %s, %x1)"),
+       [](const V& x) { return torch::where(x[0], torch::scalar_tensor(1.5), x[1]); }},
+      {"where_ScalarOther", {Mask({3, 4}), F({1, 4})}, Fl("s", "1.5") + Y("aten::where.ScalarOther(%x0, %x1, %s)"),
+       [](const V& x) { return torch::where(x[0], x[1], torch::scalar_tensor(1.5)); }},
+      {"neg", {F({3, 4})}, Y("aten::neg(%x0)"), [](const V& x) { return -x[0]; }},
+      {"abs", {Bnd({3, 4}, {0})}, Y("aten::abs(%x0)"), [](const V& x) { return torch::abs(x[0]); }},
+      {"exp", {F({3, 4})}, Y("aten::exp(%x0)"), [](const V& x) { return torch::exp(x[0]); }},
+      {"log", {P({3, 4})}, Y("aten::log(%x0)"), [](const V& x) { return torch::log(x[0]); }},
+      {"sqrt", {P({3, 4})}, Y("aten::sqrt(%x0)"), [](const V& x) { return torch::sqrt(x[0]); }},
+      {"rsqrt", {P({3, 4})}, Y("aten::rsqrt(%x0)"), [](const V& x) { return torch::rsqrt(x[0]); }},
+      {"reciprocal", {AZ({3, 4})}, Y("aten::reciprocal(%x0)"), [](const V& x) { return torch::reciprocal(x[0]); }},
+      {"floor", {F({3, 4})}, Y("aten::floor(%x0)"), [](const V& x) { return torch::floor(x[0]); }},
+      {"ceil", {F({3, 4})}, Y("aten::ceil(%x0)"), [](const V& x) { return torch::ceil(x[0]); }},
+      {"erf", {F({3, 4})}, Y("aten::erf(%x0)"), [](const V& x) { return torch::erf(x[0]); }},
+      {"sin", {F({3, 4})}, Y("aten::sin(%x0)"), [](const V& x) { return torch::sin(x[0]); }},
+      {"cos", {F({3, 4})}, Y("aten::cos(%x0)"), [](const V& x) { return torch::cos(x[0]); }},
+      {"clamp", {Bnd({4, 5}, {-0.5, 0.5})}, Fl("lo", "-0.5") + Fl("hi", "0.5") + Y("aten::clamp(%x0, %lo, %hi)"),
+       [](const V& x) { return torch::clamp(x[0], -0.5, 0.5); }},
+      {"clamp_min_only", {Bnd({4, 5}, {-0.5})}, Fl("lo", "-0.5") + None() + Y("aten::clamp(%x0, %lo, %none)"),
+       [](const V& x) { return torch::clamp(x[0], -0.5); }},
+      {"clamp_max_only", {Bnd({4, 5}, {0.5})}, Fl("hi", "0.5") + None() + Y("aten::clamp(%x0, %none, %hi)"),
+       [](const V& x) { return torch::clamp(x[0], c10::nullopt, 0.5); }},
+      {"clamp_min", {Bnd({4, 5}, {-0.5})}, Fl("lo", "-0.5") + Y("aten::clamp_min(%x0, %lo)"),
+       [](const V& x) { return torch::clamp_min(x[0], -0.5); }},
+      {"clamp_max", {Bnd({4, 5}, {0.5})}, Fl("hi", "0.5") + Y("aten::clamp_max(%x0, %hi)"),
+       [](const V& x) { return torch::clamp_max(x[0], 0.5); }},
+      // Activations.
+      {"sigmoid", {F({3, 4})}, Y("aten::sigmoid(%x0)"), [](const V& x) { return torch::sigmoid(x[0]); }},
+      {"tanh", {F({3, 4})}, Y("aten::tanh(%x0)"), [](const V& x) { return torch::tanh(x[0]); }},
+      {"relu", {Bnd({4, 5}, {0})}, Y("aten::relu(%x0)"), [](const V& x) { return torch::relu(x[0]); }},
+      {"relu6", {Bnd({4, 5}, {0, 6})}, Y("aten::relu6(%x0)"),
+       [](const V& x) { return torch::nn::functional::relu6(x[0]); }},
+      {"leaky_relu", {Bnd({4, 5}, {0})}, Fl("s", "0.2") + Y("aten::leaky_relu(%x0, %s)"),
+       [](const V& x) { return torch::leaky_relu(x[0], 0.2); }},
+      {"hardtanh", {Bnd({4, 5}, {-0.5, 1.5})}, Fl("lo", "-0.5") + Fl("hi", "1.5") + Y("aten::hardtanh(%x0, %lo, %hi)"),
+       [](const V& x) { return torch::hardtanh(x[0], -0.5, 1.5); }},
+      // 64 elements: torch's vectorized kernel sees every one (its scalar tail
+      // treats x == 3 differently).
+      {"hardswish", {Bnd({4, 16}, {-3, 3})}, Y("aten::hardswish(%x0)"), [](const V& x) { return torch::hardswish(x[0]); }},
+      {"hardsigmoid", {Bnd({4, 5}, {-3, 3})}, Y("aten::hardsigmoid(%x0)"),
+       [](const V& x) { return torch::hardsigmoid(x[0]); }},
+      {"elu", {Bnd({4, 5}, {0})}, Fl("a", "1.3") + Fl("s", "1.1") + Fl("i", "0.9") + Y("aten::elu(%x0, %a, %s, %i)"),
+       [](const V& x) { return torch::elu(x[0], 1.3, 1.1, 0.9); }},
+      {"softplus", {F({4, 5})}, Fl("b", "2.0") + Fl("t", "1.5") + Y("aten::softplus(%x0, %b, %t)"),
+       [](const V& x) { return torch::softplus(x[0], 2.0, 1.5); }},
+      {"gelu", {F({4, 5})}, "  %a : Str = prim::Constant[value=\"none\"]()\n" + Y("aten::gelu(%x0, %a)"),
+       [](const V& x) { return torch::gelu(x[0], "none"); }},
+      {"gelu_tanh", {F({4, 5})}, "  %a : Str = prim::Constant[value=\"tanh\"]()\n" + Y("aten::gelu(%x0, %a)"),
+       [](const V& x) { return torch::gelu(x[0], "tanh"); }},
+      {"silu", {F({4, 5})}, Y("aten::silu(%x0)"), [](const V& x) { return torch::silu(x[0]); }},
+      // Conversions: the gradient comes back in the input's dtype.
+      {"to_dtype", {F({3, 4})}, I("d", 7) + Bo("f", false) + None() + Y("aten::to.dtype(%x0, %d, %f, %f, %none)"),
+       [](const V& x) { return x[0].to(torch::kDouble); }},
+      {"to_prim_dtype", {F({3, 4})}, I("d", 7) + Bo("f", false) + Y("aten::to.prim_dtype(%x0, %d, %f, %f)"),
+       [](const V& x) { return x[0].to(torch::kDouble); }},
+      {"to_device", {F({3, 4})},
+       "  %dev : Device = prim::Constant[value=\"cpu\"]()\n" + I("d", 7) + Bo("f", false) + None() +
+           Y("aten::to.device(%x0, %dev, %d, %f, %f, %none)"),
+       [](const V& x) { return x[0].to(torch::kDouble); }},
+      {"to_prim_Device", {F({3, 4})},
+       "  %dev : Device = prim::Constant[value=\"cpu\"]()\n" + I("d", 7) + Bo("f", false) +
+           Y("aten::to.prim_Device(%x0, %dev, %d, %f, %f)"),
+       [](const V& x) { return x[0].to(torch::kDouble); }},
+      {"to_dtype_layout", {F({3, 4})},
+       I("d", 7) + Bo("f", false) + None() + Y("aten::to.dtype_layout(%x0, %d, %none, %none, %none, %f, %f, %none)"),
+       [](const V& x) { return x[0].to(torch::kDouble); }},
+      {"to_other", {F({3, 4}), Const({2}, torch::kDouble)}, Bo("f", false) + None() +
+                                                                  Y("aten::to.other(%x0, %x1, %f, %f, %none)"),
+       [](const V& x) { return x[0].to(torch::kDouble); }},
+      {"type_as", {F({3, 4}), Const({2}, torch::kDouble)}, Y("aten::type_as(%x0, %x1)"),
+       [](const V& x) { return x[0].type_as(x[1]); }},
+      {"clone", {F({3, 4})}, None() + Y("aten::clone(%x0, %none)"), [](const V& x) { return x[0].clone(); }},
+      {"zeros_like", {F({3, 4}), F({3, 4})},
+       None() + I("one", 1) + "  %z : Tensor = aten::zeros_like(%x0, %none, %none, %none, %none, %none)\n" +
+           Y("aten::add.Tensor(%z, %x1, %one)"),
+       [](const V& x) { return torch::zeros_like(x[0]) + x[1]; }},
+      {"ones_like", {F({3, 4}), F({3, 4})},
+       None() + "  %o : Tensor = aten::ones_like(%x0, %none, %none, %none, %none, %none)\n" +
+           Y("aten::mul.Tensor(%o, %x1)"),
+       [](const V& x) { return torch::ones_like(x[0]) * x[1]; }},
+  };
+}
+
+std::vector<GradCase> reduction_cases() {
+  return {
+      {"sum", {F({3, 4})}, None() + Y("aten::sum(%x0, %none)"), [](const V& x) { return torch::sum(x[0]); }},
+      {"sum_dim", {F({2, 3, 4})}, L("d", "[0, 2]") + Bo("k", false) + None() + Y("aten::sum.dim_IntList(%x0, %d, %k, %none)"),
+       [](const V& x) { return torch::sum(x[0], std::vector<int64_t>{0, 2}); }},
+      {"sum_dim_keepdim", {F({2, 3, 4})}, L("d", "[-1]") + Bo("k", true) + None() + Y("aten::sum.dim_IntList(%x0, %d, %k, %none)"),
+       [](const V& x) { return torch::sum(x[0], std::vector<int64_t>{-1}, true); }},
+      {"mean", {F({3, 4})}, None() + Y("aten::mean(%x0, %none)"), [](const V& x) { return torch::mean(x[0]); }},
+      {"mean_dim", {F({2, 3, 4})}, L("d", "[1]") + Bo("k", false) + None() + Y("aten::mean.dim(%x0, %d, %k, %none)"),
+       [](const V& x) { return torch::mean(x[0], std::vector<int64_t>{1}); }},
+      {"amax", {T({3, 4, 5})}, L("d", "[1]") + Bo("k", false) + Y("aten::amax(%x0, %d, %k)"),
+       [](const V& x) { return torch::amax(x[0], {1}); }},
+      {"amin", {T({3, 4, 5})}, L("d", "[0, 2]") + Bo("k", true) + Y("aten::amin(%x0, %d, %k)"),
+       [](const V& x) { return torch::amin(x[0], {0, 2}, true); }},
+      {"amax_all", {T({3, 4})}, L("d", "[]") + Bo("k", false) + Y("aten::amax(%x0, %d, %k)"),
+       [](const V& x) { return torch::amax(x[0], c10::IntArrayRef{}); }},
+      {"max", {T({3, 4})}, Y("aten::max(%x0)"), [](const V& x) { return torch::max(x[0]); }},
+      {"min", {T({3, 4})}, Y("aten::min(%x0)"), [](const V& x) { return torch::min(x[0]); }},
+      {"max_dim", {T({3, 5})}, I("d", 1) + Bo("k", false) + "  %y : Tensor, %i : Tensor = aten::max.dim(%x0, %d, %k)",
+       [](const V& x) { return std::get<0>(torch::max(x[0], 1)); }},
+      {"min_dim", {T({3, 5, 2})}, I("d", 0) + Bo("k", true) + "  %y : Tensor, %i : Tensor = aten::min.dim(%x0, %d, %k)",
+       [](const V& x) { return std::get<0>(torch::min(x[0], 0, true)); }},
+  };
+}
+
+std::vector<GradCase> linalg_cases() {
+  auto matmul = [](std::vector<int64_t> a, std::vector<int64_t> b, const std::string& name) {
+    return GradCase{"matmul_" + name, {F(std::move(a)), F(std::move(b))}, Y("aten::matmul(%x0, %x1)"),
+                    [](const V& x) { return torch::matmul(x[0], x[1]); }};
+  };
+  return {
+      {"mm", {F({3, 4}), F({4, 5})}, Y("aten::mm(%x0, %x1)"), [](const V& x) { return torch::mm(x[0], x[1]); }},
+      {"bmm", {F({2, 3, 4}), F({2, 4, 5})}, Y("aten::bmm(%x0, %x1)"), [](const V& x) { return torch::bmm(x[0], x[1]); }},
+      {"addmm", {F({5}), F({3, 4}), F({4, 5})}, Fl("b", "0.5") + Fl("a", "2.0") + Y("aten::addmm(%x0, %x1, %x2, %b, %a)"),
+       [](const V& x) { return torch::addmm(x[0], x[1], x[2], 0.5, 2.0); }},
+      {"linear", {F({2, 3, 4}), F({5, 4}), F({5})}, Y("aten::linear(%x0, %x1, %x2)"),
+       [](const V& x) { return torch::linear(x[0], x[1], x[2]); }},
+      {"linear_no_bias", {F({6, 4}), F({5, 4})}, None() + Y("aten::linear(%x0, %x1, %none)"),
+       [](const V& x) { return torch::linear(x[0], x[1]); }},
+      {"linear_1d", {F({4}), F({5, 4}), F({5})}, Y("aten::linear(%x0, %x1, %x2)"),
+       [](const V& x) { return torch::linear(x[0], x[1], x[2]); }},
+      matmul({4}, {4}, "1d_1d"),
+      matmul({4}, {4, 5}, "1d_2d"),
+      matmul({3, 4}, {4}, "2d_1d"),
+      matmul({3, 4}, {4, 5}, "2d_2d"),
+      matmul({2, 3, 4}, {4, 5}, "3d_2d"),
+      matmul({3, 4}, {2, 4, 5}, "2d_3d"),
+      matmul({4}, {2, 4, 5}, "1d_3d"),
+      matmul({2, 3, 4}, {4}, "3d_1d"),
+      matmul({2, 1, 3, 4}, {1, 3, 4, 5}, "broadcast_batch"),
+      matmul({2, 3, 4}, {2, 4, 5}, "3d_3d"),
+  };
+}
+
+std::vector<GradCase> nn_cases() {
+  return {
+      {"conv2d", {F({2, 3, 7, 6}), F({4, 3, 3, 3}), F({4})},
+       L("s", "[2, 1]") + L("p", "[1, 1]") + L("d", "[1, 1]") + I("g", 1) + Y("aten::conv2d(%x0, %x1, %x2, %s, %p, %d, %g)"),
+       [](const V& x) { return torch::conv2d(x[0], x[1], x[2], {2, 1}, {1, 1}); }},
+      {"conv2d_groups_dilation", {F({1, 4, 8, 8}), F({6, 2, 3, 3})},
+       None() + L("s", "[1, 1]") + L("p", "[2, 2]") + L("d", "[2, 2]") + I("g", 2) +
+           Y("aten::conv2d(%x0, %x1, %none, %s, %p, %d, %g)"),
+       [](const V& x) { return torch::conv2d(x[0], x[1], {}, 1, 2, 2, 2); }},
+      {"conv2d_unbatched", {F({3, 6, 6}), F({2, 3, 3, 3}), F({2})},
+       L("s", "[1, 1]") + L("p", "[0, 0]") + L("d", "[1, 1]") + I("g", 1) + Y("aten::conv2d(%x0, %x1, %x2, %s, %p, %d, %g)"),
+       [](const V& x) { return torch::conv2d(x[0], x[1], x[2]); }},
+      {"conv1d", {F({2, 3, 10}), F({4, 3, 3}), F({4})},
+       L("s", "[2]") + L("p", "[1]") + L("d", "[1]") + I("g", 1) + Y("aten::conv1d(%x0, %x1, %x2, %s, %p, %d, %g)"),
+       [](const V& x) { return torch::conv1d(x[0], x[1], x[2], 2, 1); }},
+      // Ties in windows: the gradient goes to the first maximum, as in torch.
+      {"max_pool2d", {T({2, 3, 7, 7})},
+       L("k", "[3, 3]") + L("s", "[2, 2]") + L("p", "[1, 1]") + L("d", "[1, 1]") + Bo("c", false) +
+           Y("aten::max_pool2d(%x0, %k, %s, %p, %d, %c)"),
+       [](const V& x) { return torch::max_pool2d(x[0], {3, 3}, {2, 2}, {1, 1}); }},
+      {"max_pool2d_ceil_dilation", {F({1, 2, 8, 9})},
+       L("k", "[2, 2]") + L("s", "[2, 2]") + L("p", "[0, 0]") + L("d", "[2, 2]") + Bo("c", true) +
+           Y("aten::max_pool2d(%x0, %k, %s, %p, %d, %c)"),
+       [](const V& x) { return torch::max_pool2d(x[0], {2, 2}, {2, 2}, {0, 0}, {2, 2}, true); }},
+      {"avg_pool2d", {F({2, 3, 7, 7})},
+       L("k", "[3, 3]") + L("s", "[2, 2]") + L("p", "[1, 1]") + Bo("c", false) + Bo("i", true) + None() +
+           Y("aten::avg_pool2d(%x0, %k, %s, %p, %c, %i, %none)"),
+       [](const V& x) { return torch::avg_pool2d(x[0], {3, 3}, {2, 2}, {1, 1}); }},
+      {"avg_pool2d_ceil_exclude_pad", {F({1, 2, 8, 8})},
+       L("k", "[3, 3]") + L("s", "[2, 2]") + L("p", "[1, 1]") + Bo("c", true) + Bo("i", false) + None() +
+           Y("aten::avg_pool2d(%x0, %k, %s, %p, %c, %i, %none)"),
+       [](const V& x) { return torch::avg_pool2d(x[0], {3, 3}, {2, 2}, {1, 1}, true, false); }},
+      {"avg_pool2d_divisor", {F({3, 6, 6})},
+       L("k", "[2, 2]") + L("s", "[]") + L("p", "[0, 0]") + Bo("c", false) + Bo("i", true) + I("v", 5) +
+           Y("aten::avg_pool2d(%x0, %k, %s, %p, %c, %i, %v)"),
+       [](const V& x) { return torch::avg_pool2d(x[0], {2, 2}, {}, {0, 0}, false, true, 5); }},
+      {"adaptive_avg_pool2d", {F({2, 3, 7, 5})}, L("o", "[3, 2]") + Y("aten::adaptive_avg_pool2d(%x0, %o)"),
+       [](const V& x) { return torch::adaptive_avg_pool2d(x[0], {3, 2}); }},
+  };
+}
+
+std::vector<GradCase> layout_cases() {
+  return {
+      {"view", {F({3, 4})}, L("s", "[2, 6]") + Y("aten::view(%x0, %s)"), [](const V& x) { return x[0].view({2, 6}); }},
+      {"reshape", {F({2, 3, 4})}, L("s", "[-1, 4]") + Y("aten::reshape(%x0, %s)"),
+       [](const V& x) { return x[0].reshape({-1, 4}); }},
+      {"flatten", {F({2, 3, 4})}, I("a", 1) + I("b", -1) + Y("aten::flatten.using_ints(%x0, %a, %b)"),
+       [](const V& x) { return x[0].flatten(1); }},
+      {"permute", {F({2, 3, 4})}, L("p", "[2, 0, 1]") + Y("aten::permute(%x0, %p)"),
+       [](const V& x) { return x[0].permute({2, 0, 1}); }},
+      {"transpose", {F({2, 3, 4})}, I("a", 0) + I("b", 2) + Y("aten::transpose.int(%x0, %a, %b)"),
+       [](const V& x) { return x[0].transpose(0, 2); }},
+      {"t", {F({3, 4})}, Y("aten::t(%x0)"), [](const V& x) { return x[0].t(); }},
+      {"contiguous", {F({3, 4})}, I("m", 0) + Y("aten::contiguous(%x0, %m)"), [](const V& x) { return x[0].contiguous(); }},
+      {"unsqueeze", {F({3, 4})}, I("d", 1) + Y("aten::unsqueeze(%x0, %d)"), [](const V& x) { return x[0].unsqueeze(1); }},
+      {"squeeze", {F({3, 1, 4, 1})}, Y("aten::squeeze(%x0)"), [](const V& x) { return x[0].squeeze(); }},
+      {"squeeze_dim", {F({3, 1, 4})}, I("d", 1) + Y("aten::squeeze.dim(%x0, %d)"), [](const V& x) { return x[0].squeeze(1); }},
+      {"expand", {F({3, 1})}, L("s", "[2, 3, 4]") + Bo("f", false) + Y("aten::expand(%x0, %s, %f)"),
+       [](const V& x) { return x[0].expand({2, 3, 4}); }},
+      {"expand_as", {F({4}), Const({3, 4})}, Y("aten::expand_as(%x0, %x1)"), [](const V& x) { return x[0].expand_as(x[1]); }},
+      {"select", {F({3, 4, 2})}, I("d", 1) + I("i", -2) + Y("aten::select.int(%x0, %d, %i)"),
+       [](const V& x) { return x[0].select(1, -2); }},
+      {"slice", {F({3, 9})}, I("d", 1) + I("a", 1) + I("b", -1) + I("s", 2) + Y("aten::slice.Tensor(%x0, %d, %a, %b, %s)"),
+       [](const V& x) { return x[0].slice(1, 1, -1, 2); }},
+      {"slice_open", {F({7, 2})}, I("d", 0) + None() + I("s", 3) + Y("aten::slice.Tensor(%x0, %d, %none, %none, %s)"),
+       [](const V& x) { return x[0].slice(0, c10::nullopt, c10::nullopt, 3); }},
+      {"cat", {F({2, 3}), F({2, 1}), F({2, 4})},
+       "  %l : List[Tensor] = prim::ListConstruct(%x0, %x1, %x2)\n" + I("d", 1) + Y("aten::cat(%l, %d)"),
+       [](const V& x) { return torch::cat({x[0], x[1], x[2]}, 1); }},
+      {"stack", {F({2, 3}), F({2, 3})},
+       "  %l : List[Tensor] = prim::ListConstruct(%x0, %x1, %x0)\n" + I("d", -1) + Y("aten::stack(%l, %d)"),
+       [](const V& x) { return torch::stack({x[0], x[1], x[0]}, -1); }},
+      {"index_select", {F({5, 3}), Idx({7}, 5)}, I("d", 0) + Y("aten::index_select(%x0, %d, %x1)"),
+       [](const V& x) { return x[0].index_select(0, x[1]); }},
+      {"index_Tensor", {F({5, 6, 7}), Idx({4}, 6), Idx({2, 1}, 7)},
+       None() + "  %l : List[Optional[Tensor]] = prim::ListConstruct(%none, %x1, %x2)\n" + Y("aten::index.Tensor(%x0, %l)"),
+       [](const V& x) { return x[0].index({torch::indexing::Slice(), x[1], x[2]}); }},
+      {"index_Tensor_apart", {F({5, 6, 7}), Idx({4}, 5), Idx({4}, 7)},
+       None() + "  %l : List[Optional[Tensor]] = prim::ListConstruct(%x1, %none, %x2)\n" + Y("aten::index.Tensor(%x0, %l)"),
+       [](const V& x) { return x[0].index({x[1], torch::indexing::Slice(), x[2]}); }},
+      {"embedding", {F({6, 4}), Idx({3, 5}, 6)},
+       I("p", 2) + Bo("f", false) + Y("aten::embedding(%x0, %x1, %p, %f, %f)"),
+       [](const V& x) { return torch::embedding(x[0], x[1], 2); }},
+      {"embedding_scale_grad_by_freq", {F({6, 4}), Idx({3, 5}, 6)},
+       I("p", -1) + Bo("f", false) + Bo("t", true) + Y("aten::embedding(%x0, %x1, %p, %t, %f)"),
+       [](const V& x) { return torch::embedding(x[0], x[1], -1, true); }},
+      // The scatters gradients are built from.
+      {"slice_backward", {F({3, 2})}, L("s", "[3, 7]") + I("d", 1) + I("a", 1) + I("b", 6) + I("k", 3) +
+                                          Y("aten::slice_backward(%x0, %s, %d, %a, %b, %k)"),
+       [](const V& x) { return torch::slice_backward(x[0], {3, 7}, 1, 1, 6, 3); }},
+      {"index_add", {F({5, 3}), Idx({4}, 5), F({4, 3})},
+       I("d", 0) + Fl("a", "2.0") + Y("aten::index_add(%x0, %d, %x1, %x2, %a)"),
+       [](const V& x) { return torch::index_add(x[0], 0, x[1], x[2], 2.0); }},
+      {"index_put_accumulate", {F({5, 4}), Idx({6}, 5), F({6, 4})},
+       Bo("t", true) + "  %l : List[Optional[Tensor]] = prim::ListConstruct(%x1)\n" + Y("aten::index_put(%x0, %l, %x2, %t)"),
+       [](const V& x) { return torch::index_put(x[0], {c10::optional<torch::Tensor>(x[1])}, x[2], true); }},
+      {"index_put", {F({5, 4}), Unique({3}, 5), F({3, 4})},
+       Bo("f", false) + "  %l : List[Optional[Tensor]] = prim::ListConstruct(%x1)\n" + Y("aten::index_put(%x0, %l, %x2, %f)"),
+       [](const V& x) { return torch::index_put(x[0], {c10::optional<torch::Tensor>(x[1])}, x[2], false); }},
+  };
+}
+
+std::vector<GradCase> all_cases() {
+  std::vector<GradCase> all;
+  for (auto list : {pointwise_cases(), reduction_cases(), linalg_cases(), nn_cases(), layout_cases()})
+    all.insert(all.end(), list.begin(), list.end());
+  return all;
+}
+
+class Gradient : public ::testing::TestWithParam<GradCase> {};
+
+TEST_P(Gradient, MatchesTorchAutograd) {
+  const GradCase& c = GetParam();
+  const uint64_t seed = std::random_device{}();
+  torch::manual_seed(seed);
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  V inputs;
+  std::vector<bool> differentiate;
+  for (const InputSpec& s : c.inputs) {
+    inputs.push_back(testing::make_input(s));
+    differentiate.push_back(s.grad);
+  }
+  // torch: the inputs that are differentiated require grad.
+  V leaves;
+  V torch_inputs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    torch::Tensor t = inputs[i].clone();
+    if (differentiate[i]) {
+      t.requires_grad_(true);
+      leaves.push_back(t);
+    }
+    torch_inputs.push_back(t);
+  }
+  torch::Tensor y = c.torch_fn(torch_inputs);
+  torch::Tensor w = torch::randn(y.sizes(), y.options().requires_grad(false));
+  torch::Tensor loss = (y * w).sum();
+  V expected = torch::autograd::grad({loss}, leaves, {}, false, false, /*allow_unused=*/true);
+
+  testing::GradRun got = testing::wick_gradients(c.body, inputs, differentiate, w);
+  EXPECT_LE(testing::relative_error(got.loss, loss.detach()), 1e-4) << "the loss itself";
+  ASSERT_EQ(got.grads.size(), leaves.size());
+  for (size_t k = 0; k < leaves.size(); ++k) {
+    torch::Tensor ref = expected[k].defined() ? expected[k] : torch::zeros_like(leaves[k]);
+    ASSERT_EQ(got.grads[k].sizes(), ref.sizes()) << "gradient " << k;
+    ASSERT_EQ(got.grads[k].scalar_type(), ref.scalar_type()) << "gradient " << k;
+    EXPECT_LE(testing::relative_error(got.grads[k], ref), 1e-4)
+        << "gradient " << k << "\nwick:\n" << got.grads[k] << "\ntorch:\n" << ref << "\ninput:\n" << inputs;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, Gradient, ::testing::ValuesIn(all_cases()),
+                         [](const ::testing::TestParamInfo<GradCase>& info) { return info.param.name; });
+
+// The table covers every op that has a gradient rule.
+TEST(Gradient, EveryRuleIsChecked) {
+  std::set<std::string> used;
+  for (const GradCase& c : all_cases()) {
+    V inputs;
+    for (const InputSpec& s : c.inputs) inputs.push_back(testing::make_input(s));
+    std::vector<int64_t> shape;
+    torch::ScalarType dtype;
+    auto m = testing::loss_graph(c.body, inputs, &shape, &dtype);
+    for (const ir::Node* n : *m->methods().at(0)->block()) used.insert(n->kind());
+  }
+  for (const ir::OpDef* op : ir::all_ops())
+    if (op->gradient && op->name.rfind("prim::", 0) != 0) EXPECT_TRUE(used.count(op->name)) << op->name << " is not checked";
+}
+
+}  // namespace
+}  // namespace wick

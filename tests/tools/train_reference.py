@@ -1,0 +1,95 @@
+"""LibTorch's side of the `wick train` tests.
+
+  train MODEL CSV --target-cols 14 [--loss mse] [--optim sgd] [--lr ..] ...
+      trains MODEL with torch.optim on the CSV's rows in file order, in batches
+      as `wick train` without --shuffle forms them, and prints each epoch's
+      mean of per-batch losses, one per line.
+  predict MODEL X.npy OUT.npy
+      writes MODEL's eval-mode output for X.
+  evaluate MODEL CSV --target-cols 14 [--loss mse]
+      prints MODEL's eval-mode loss over the whole CSV.
+"""
+import argparse
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def load_table(path, target_cols):
+    table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2).astype(np.float32)
+    features = [c for c in range(table.shape[1]) if c not in target_cols]
+    return torch.from_numpy(table[:, features].copy()), torch.from_numpy(table[:, target_cols].copy())
+
+
+def loss_fn(name):
+    return {
+        "mse": F.mse_loss,
+        "l1": F.l1_loss,
+        "smooth_l1": F.smooth_l1_loss,
+        "huber": F.huber_loss,
+        "bce_with_logits": F.binary_cross_entropy_with_logits,
+        # One column of class indices, or one column of probabilities per class.
+        "cross_entropy": lambda out, y: F.cross_entropy(out, y.reshape(-1).long() if y.shape[1] == 1 else y),
+    }[name]
+
+
+def make_optimizer(args, params):
+    if args.optim == "sgd":
+        return torch.optim.SGD(params, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    if args.optim == "adam":
+        return torch.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
+    return torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["train", "predict", "evaluate"])
+    p.add_argument("model")
+    p.add_argument("data")
+    p.add_argument("out", nargs="?")
+    p.add_argument("--target-cols", default="")
+    p.add_argument("--loss", default="mse")
+    p.add_argument("--optim", default="sgd")
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--batch-size", type=int, default=200)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    model = torch.jit.load(args.model)
+
+    if args.mode == "predict":
+        model.eval()
+        with torch.no_grad():
+            out = model(torch.from_numpy(np.load(args.data)))
+        np.save(args.out, out.numpy())
+        return
+
+    targets = [int(c) for c in args.target_cols.split(",")]
+    x, y = load_table(args.data, targets)
+    loss = loss_fn(args.loss)
+    if args.mode == "evaluate":
+        model.eval()
+        with torch.no_grad():
+            print(repr(loss(model(x), y).item()))
+        return
+
+    model.train()
+    opt = make_optimizer(args, model.parameters())
+    for _ in range(args.epochs):
+        losses = []
+        for start in range(0, x.shape[0], args.batch_size):
+            opt.zero_grad()
+            out = loss(model(x[start:start + args.batch_size]), y[start:start + args.batch_size])
+            out.backward()
+            opt.step()
+            losses.append(out.item())
+        print(repr(sum(losses) / len(losses)))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+// `wick bench MODEL.pt --input ... [--threads N] [--iters N] [--warmup N]
+// [--json]`: runs the model with wick and with LibTorch (the peer plugin) in
+// one process, on the same inputs and thread count. Both run once and must
+// agree; then, after a warm-up, calls alternate between the two (the one that
+// goes first alternates too, so neither always finds the caches the other
+// left) and each call is timed on the steady clock. The report gives each
+// side's median time per call with the 10th-90th percentile spread, and the
+// speedup, LibTorch's median over wick's.
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "api/jit_module.h"
+#include "support/error.h"
+#include "tools/bench_stats.h"
+#include "tools/command.h"
+#include "tools/input_spec.h"
+#include "tools/torch_peer_client.h"
+
+namespace wick::tools {
+
+namespace {
+
+// Largest relative error max|wick - torch| / max|torch| the outputs may show.
+constexpr double kTolerance = 1e-4;
+constexpr long long kMaxIters = 1000000;
+
+struct BenchArgs {
+  std::string model;
+  std::vector<std::string> inputs;
+  int threads = 1;
+  long long iters = 100;
+  long long warmup = 10;
+  uint64_t seed = 0;
+  bool json = false;
+};
+
+BenchArgs parse(const Args& args, const char* usage) {
+  BenchArgs b;
+  auto value = [&](size_t& i) -> const std::string& {
+    if (i + 1 >= args.size()) usage_error(args[i] + " needs a value", usage);
+    return args[++i];
+  };
+  auto number = [&](const std::string& opt, const std::string& v, long long lo, long long hi) {
+    char* end = nullptr;
+    errno = 0;
+    long long n = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end || errno || n < lo || n > hi)
+      usage_error("bad value for " + opt + ": " + v + " (from " + std::to_string(lo) + " to " + std::to_string(hi) + ")",
+                  usage);
+    return n;
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--input") b.inputs.push_back(value(i));
+    else if (a == "--json") b.json = true;
+    else if (a == "--threads") b.threads = static_cast<int>(number(a, value(i), 1, 1024));
+    else if (a == "--iters") b.iters = number(a, value(i), 1, kMaxIters);
+    else if (a == "--warmup") b.warmup = number(a, value(i), 0, kMaxIters);
+    else if (a == "--seed") b.seed = static_cast<uint64_t>(number(a, value(i), 0, INT64_MAX));
+    else if (!a.empty() && a[0] == '-') usage_error("unknown option " + a, usage);
+    else if (b.model.empty()) b.model = a;
+    else usage_error("more than one model given", usage);
+  }
+  if (b.model.empty()) usage_error("no model given", usage);
+  return b;
+}
+
+// Element `i` of a contiguous tensor, as a double.
+double element(const Tensor& t, int64_t i) {
+  const void* p = t.data();
+  switch (t.dtype()) {
+    case DType::f32: return static_cast<const float*>(p)[i];
+    case DType::f64: return static_cast<const double*>(p)[i];
+    case DType::i64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
+    case DType::i32: return static_cast<const int32_t*>(p)[i];
+    case DType::i16: return static_cast<const int16_t*>(p)[i];
+    case DType::i8: return static_cast<const int8_t*>(p)[i];
+    case DType::u8: return static_cast<const uint8_t*>(p)[i];
+    case DType::b8: return static_cast<const uint8_t*>(p)[i] != 0;
+    case DType::bf16: {
+      uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(p)[i]) << 16;
+      float f;
+      std::memcpy(&f, &bits, 4);
+      return f;
+    }
+    case DType::f16: {
+      const uint16_t h = static_cast<const uint16_t*>(p)[i];
+      const int exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+      const double sign = (h & 0x8000) ? -1.0 : 1.0;
+      if (exp == 0x1f) return mant ? NAN : sign * INFINITY;
+      if (exp == 0) return sign * std::ldexp(mant, -24);
+      return sign * std::ldexp(mant + 1024, exp - 25);
+    }
+  }
+  return 0;
+}
+
+// max|got - want| / max|want| over the finite elements; NaN and infinite
+// elements must sit at the same places in both. Throws on any mismatch.
+double compare(const Tensor& wick_out, const Tensor& torch_out, size_t index) {
+  const std::string name = "output " + std::to_string(index);
+  if (wick_out.dtype() != torch_out.dtype() || wick_out.sizes() != torch_out.sizes())
+    throw Error("wick and LibTorch disagree on " + name + ": wick gives " + wick_out.describe() + ", LibTorch " +
+                torch_out.describe());
+  Tensor a = wick_out.contiguous();
+  double max_diff = 0, max_ref = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double x = element(a, i), y = element(torch_out, i);
+    if (std::isnan(x) || std::isnan(y) || std::isinf(x) || std::isinf(y)) {
+      if (!(std::isnan(x) && std::isnan(y)) && x != y)
+        throw Error("wick and LibTorch disagree on " + name + " at element " + std::to_string(i) + ": " +
+                    std::to_string(x) + " vs " + std::to_string(y));
+      continue;
+    }
+    max_diff = std::max(max_diff, std::abs(x - y));
+    max_ref = std::max(max_ref, std::abs(y));
+  }
+  const double err = max_diff / std::max(max_ref, 1e-30);
+  if (err > kTolerance) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "relative error %.3g (max|wick - torch| / max|torch|), above the tolerance %.0e",
+                  err, kTolerance);
+    throw Error("wick and LibTorch disagree on " + name + ": " + buf);
+  }
+  return err;
+}
+
+template <typename F>
+double time_us(F&& call) {
+  auto t0 = std::chrono::steady_clock::now();
+  call();
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
+    else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+int run_bench(const Args& args) {
+  const char* usage = usage_of("bench");
+  if (wants_help(args)) {
+    std::printf("%s", usage);
+    return 0;
+  }
+  const BenchArgs b = parse(args, usage);
+
+  // The plugin first: without it there is nothing to compare against.
+  auto peer = TorchPeer::open();
+  set_num_threads(b.threads);
+  peer->set_num_threads(b.threads);
+
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < b.inputs.size(); ++i)
+    inputs.push_back(read_input(b.inputs[i], b.seed, static_cast<int>(i)).contiguous());
+  auto module = jit_load(b.model);
+  auto torch_model = peer->load(b.model);
+  torch_model->bind_inputs(inputs);
+
+  // One checked call each; wick's also compiles the model for these inputs.
+  std::vector<Tensor> wick_out = module->forward(inputs);
+  torch_model->forward();
+  std::vector<Tensor> torch_out = torch_model->outputs();
+  if (wick_out.size() != torch_out.size())
+    throw Error("wick and LibTorch disagree on the number of outputs: " + std::to_string(wick_out.size()) + " vs " +
+                std::to_string(torch_out.size()));
+  double max_err = 0;
+  for (size_t i = 0; i < wick_out.size(); ++i) max_err = std::max(max_err, compare(wick_out[i], torch_out[i], i));
+
+  // Each side frees its previous outputs inside its timed call.
+  auto run_wick = [&] { wick_out = module->forward(inputs); };
+  auto run_torch = [&] { torch_model->forward(); };
+  for (long long i = 0; i < b.warmup; ++i) {
+    run_wick();
+    run_torch();
+  }
+  std::vector<double> wick_us, torch_us;
+  wick_us.reserve(static_cast<size_t>(b.iters));
+  torch_us.reserve(static_cast<size_t>(b.iters));
+  for (long long i = 0; i < b.iters; ++i) {
+    if (i % 2 == 0) {
+      wick_us.push_back(time_us(run_wick));
+      torch_us.push_back(time_us(run_torch));
+    } else {
+      torch_us.push_back(time_us(run_torch));
+      wick_us.push_back(time_us(run_wick));
+    }
+  }
+  const Summary w = summarize(wick_us), t = summarize(torch_us);
+  const double speedup = t.median / std::max(w.median, 1e-3);
+
+  std::string shapes;
+  for (const Tensor& x : inputs) shapes += (shapes.empty() ? "" : ", ") + x.describe();
+  std::printf("model: %s\ninputs: %s\nthreads: %d, iterations: %lld (after %lld warm-up)\n", b.model.c_str(),
+              shapes.c_str(), b.threads, b.iters, b.warmup);
+  std::printf("outputs agree: max relative error %.3g\n", max_err);
+  std::printf("%-10s %14s %14s %14s\n", "", "median us", "p10 us", "p90 us");
+  std::printf("%-10s %14.1f %14.1f %14.1f\n", "wick", w.median, w.p10, w.p90);
+  std::printf("%-10s %14.1f %14.1f %14.1f\n", "LibTorch", t.median, t.p10, t.p90);
+  std::printf("speedup (LibTorch median / wick median): %.2fx\n", speedup);
+  if (b.json) {
+    std::string inputs_json;
+    for (const Tensor& x : inputs) inputs_json += (inputs_json.empty() ? "" : ", ") + json_string(x.describe());
+    std::printf(
+        "{\"model\": %s, \"inputs\": [%s], \"threads\": %d, \"iters\": %lld, \"warmup\": %lld, "
+        "\"max_rel_error\": %.6g, "
+        "\"wick_median_us\": %.3f, \"wick_p10_us\": %.3f, \"wick_p90_us\": %.3f, \"wick_min_us\": %.3f, "
+        "\"wick_max_us\": %.3f, "
+        "\"torch_median_us\": %.3f, \"torch_p10_us\": %.3f, \"torch_p90_us\": %.3f, \"torch_min_us\": %.3f, "
+        "\"torch_max_us\": %.3f, \"speedup\": %.4f}\n",
+        json_string(b.model).c_str(), inputs_json.c_str(), b.threads, b.iters, b.warmup, max_err, w.median, w.p10,
+        w.p90, w.min, w.max, t.median, t.p10, t.p90, t.min, t.max, speedup);
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace wick::tools
