@@ -45,7 +45,11 @@ class PlanBuilder {
       out_.plan.inputs.push_back(s);
       SymbolicInts sizes = symbolic_sizes(t);
       out_.plan.input_specs.push_back({*t.dtype(), sizes.ints, sizes.symbols});
-      layouts_[v] = contiguous(t);
+      try {
+        layouts_[v] = contiguous(t);
+      } catch (const Error& e) {
+        throw Error("input %" + v->name() + " of @" + g.name() + ": " + e.message());
+      }
     }
     block(g.block(), out_.plan.body);
     if (!unsupported_.empty()) {
@@ -193,6 +197,28 @@ class PlanBuilder {
     }
   }
 
+  // A dynamic dim broadcast against a static size (x[B, 8] * y[4, 8]) only
+  // works when the dim is 1 or that size: shape inference has taken the
+  // static size, and code built on it would read past a dynamic input.
+  static void check_dynamic_broadcast(const Node* n) {
+    const std::string& name = n->op().schema.name;
+    if (n->op().lowering != ir::Lowering::pointwise && name != "expand" && name != "expand_as") return;
+    if (n->num_outputs() != 1 || !n->output()->type()->is_tensor() || !n->output()->type()->shape()) return;
+    const auto& out = *n->output()->type()->shape();
+    for (const Value* v : n->inputs()) {
+      if (!v->type()->is_tensor() || !v->type()->shape()) continue;
+      if (name == "expand_as" && v != n->input(0)) continue;
+      const auto& in = *v->type()->shape();
+      if (in.size() > out.size()) continue;
+      const size_t lead = out.size() - in.size();
+      for (size_t d = 0; d < in.size(); ++d)
+        if (in[d].is_symbolic() && in[d] != out[lead + d])
+          throw n->error("the dynamic dim " + in[d].str() + " of an input meets size " + out[lead + d].str() +
+                         " here, so the model runs only when " + in[d].str() + " is 1 or " + out[lead + d].str() +
+                         "; make the other input's dim dynamic too, or compile for a static size");
+    }
+  }
+
   // ---- blocks and nodes ----
   void block(const ir::Block* b, rt::Block& out) {
     rt::Block* saved = current_;
@@ -219,6 +245,11 @@ class PlanBuilder {
 
   void lower(const Node* n) {
     const ir::OpDef& op = n->op();
+    if (op.lowering == ir::Lowering::fusion) {
+      for (const Node* m : *n->block(0)) check_dynamic_broadcast(m);
+    } else {
+      check_dynamic_broadcast(n);
+    }
     switch (op.lowering) {
       case ir::Lowering::data: return data(n);
       case ir::Lowering::pointwise:

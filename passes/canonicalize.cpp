@@ -100,6 +100,7 @@ class Canonicalizer {
     if (k == "aten::slice.t") return list_slice(n);
     if (k == "aten::add.t") return list_concat(n);
     if (k == "aten::list.t") return replace(n, {n->input(0)});
+    if (k == "aten::Int.Tensor" || k == "aten::Float.Tensor") return number_round_trip(n);
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
     if (k == "prim::ListConstruct") return constant_list(n);
     if (k == "aten::warn") {
@@ -110,6 +111,15 @@ class Canonicalizer {
     if (k == "prim::If") return if_node(n);
     if (k == "prim::Loop") return loop_node(n);
     shape_query(n);
+  }
+
+  // Int(NumToTensor(x)) is x: traced models pass sizes through 0-dim
+  // tensors, and seeing through them keeps a dynamic batch symbolic.
+  void number_round_trip(Node* n) {
+    const Node* wrap = n->input(0)->node();
+    if (!wrap->is("prim::NumToTensor.Scalar")) return;
+    Value* x = wrap->input(0);
+    if (x->type()->kind() == n->output()->type()->kind()) replace(n, {x});
   }
 
   void unpack(Node* n, const char* construct) {

@@ -110,7 +110,8 @@ Tensor Tensor::view_of(std::shared_ptr<Storage> storage, DType dtype, std::vecto
     }
   }
   int64_t needed_bytes = 0;
-  int64_t needed_elems = numel > 0 ? last + 1 : offset_elements;
+  // As in torch, a tensor with no elements reads nothing: any offset is fine.
+  int64_t needed_elems = numel > 0 ? last + 1 : 0;
   if (!checked_mul(needed_elems, static_cast<int64_t>(dtype_size(dtype)), &needed_bytes) ||
       static_cast<uint64_t>(needed_bytes) > storage->nbytes())
     throw Error("tensor " + std::string(dtype_name(dtype)) + shape_str(sizes) + " at offset " +

@@ -161,6 +161,21 @@ TEST(PlanBuilder, ViewWhoseOffsetDependsOnADynamicDimIsRejected) {
   }
 }
 
+TEST(PlanBuilder, DynamicDimBroadcastAgainstAStaticSizeIsRejected) {
+  auto m = parse(
+      "graph @f(%x : Tensor(f32, [B, 8]), %y : Tensor(f32, [4, 8])) -> (Tensor(f32, [4, 8])) {\n"
+      "  %z : Tensor(f32, [4, 8]) = aten::mul.Tensor(%x, %y)\n"
+      "  return(%z)\n"
+      "}\n");
+  try {
+    build_plan(*m->methods()[0]);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.op(), "aten::mul.Tensor");
+    EXPECT_NE(std::string(e.what()).find("the dynamic dim B of an input meets size 4"), std::string::npos) << e.what();
+  }
+}
+
 // Big kernels may be split across threads; small ones stay one static call.
 TEST(PlanBuilder, OnlyKernelsWorthThreadingAreSplittable) {
   auto m = parse(

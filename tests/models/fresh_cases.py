@@ -36,9 +36,11 @@ NONFINITE_MODELS = ("mlp_relu", "ops_pointwise", "ops_reduce", "two_inputs_tuple
 
 
 # Models run at several batch sizes through one artifact compiled with a
-# dynamic batch dim (tests/tools/test_deploy_dynamic.cpp), scripted only.
-DYNAMIC_BATCH_MODELS = ("mlp_relu", "nn5", "cnn_bn", "two_inputs_tuple", "embedding_classifier", "ops_reduce",
-                        "losses", "transformer_block")
+# dynamic batch dim (tests/tools/test_deploy_dynamic.cpp): (model, variant).
+# Traced models compute view shapes from x.size(0) through 0-dim tensors.
+DYNAMIC_BATCH_MODELS = tuple((m, "scripted") for m in (
+    "mlp_relu", "nn5", "cnn_bn", "two_inputs_tuple", "embedding_classifier", "ops_reduce", "losses",
+    "transformer_block")) + (("transformer_block", "traced"), ("ops_shape", "traced"))
 DYNAMIC_BATCHES = (1, 3, 17)
 
 
@@ -55,10 +57,10 @@ def write_cases_txt(path: str, seed: int, cases) -> None:
 
 def dynamic_batch_cases(zoo_dir: str, out: str, seed: int, only) -> list:
     cases = []
-    for name in DYNAMIC_BATCH_MODELS:
+    for name, variant in DYNAMIC_BATCH_MODELS:
         if only and name not in only:
             continue
-        pt = os.path.join(zoo_dir, f"{name}.scripted.pt")
+        pt = os.path.join(zoo_dir, f"{name}.{variant}.pt")
         module = torch.jit.load(pt, map_location="cpu").eval()
         for batch in DYNAMIC_BATCHES:
             # Seeds apart from the main cases', so the inputs differ from theirs.
@@ -71,10 +73,10 @@ def dynamic_batch_cases(zoo_dir: str, out: str, seed: int, only) -> list:
             with torch.no_grad():
                 outputs = flatten_outputs(module(*inputs))
             for j, o in enumerate(outputs):
-                path = os.path.join(out, f"{name}.dyn{batch}.ref{j}.npy")
+                path = os.path.join(out, f"{name}.{variant}.dyn{batch}.ref{j}.npy")
                 save_npy(path, to_numpy(o))
                 refs.append(path)
-            cases.append({"model": name, "variant": "scripted", "batch": batch, "pt": pt,
+            cases.append({"model": name, "variant": variant, "batch": batch, "pt": pt,
                           "inputs": input_files, "refs": refs})
     return cases
 

@@ -30,8 +30,11 @@ TEST(Tensor, ViewOutsideStorageIsAnError) {
   EXPECT_THROW(Tensor::view_of(storage, DType::f32, {2}, {3, 1}, 0), Error);
   EXPECT_THROW(Tensor::view_of(storage, DType::f32, {2, 3}, {3, 1}, -1), Error);
   EXPECT_THROW(Tensor::view_of(storage, DType::f32, {2, 3}, {int64_t{1} << 62, 1}, 0), Error);
-  // An empty tensor at the very end is fine.
+  // An empty tensor reads nothing: at the very end or past it is fine (a
+  // view into a batch of 0 keeps its static offset).
   EXPECT_NO_THROW(Tensor::view_of(storage, DType::f32, {0, 3}, {3, 1}, 6));
+  auto empty = Storage::allocate_cpu(0);
+  EXPECT_NO_THROW(Tensor::view_of(empty, DType::f32, {0, 64, 4}, {256, 4, 1}, 64));
 }
 
 TEST(Tensor, TransposedViewClonesInRowMajorOrder) {

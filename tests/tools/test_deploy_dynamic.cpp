@@ -85,7 +85,7 @@ struct Case {
 };
 
 // fresh_cases.py's dynamic_cases.txt: model variant batch pt n inputs... n refs...
-std::vector<Case> read_cases(const std::string& model, std::string* seed) {
+std::vector<Case> read_cases(const std::string& model, const std::string& wanted_variant, std::string* seed) {
   std::ifstream in(WICK_BINARY_DIR "/fresh_cases/dynamic_cases.txt");
   std::vector<Case> cases;
   std::string line;
@@ -104,7 +104,7 @@ std::vector<Case> read_cases(const std::string& model, std::string* seed) {
     s >> n;
     c.refs.resize(n);
     for (auto& x : c.refs) s >> x;
-    if (c.model == model) cases.push_back(c);
+    if (c.model == model && variant == wanted_variant) cases.push_back(c);
   }
   return cases;
 }
@@ -116,17 +116,21 @@ std::string batch_dims(const std::string& model) {
   return flags;
 }
 
+// A parameter is a model name, scripted, or "NAME_traced".
 class DynamicBatch : public ::testing::TestWithParam<std::string> {};
 
 // One artifact, every batch size: the C API with runtime-allocated outputs and
 // with caller buffers sized by wick_model_output_sizes, and wick-deploy-run.
 TEST_P(DynamicBatch, OneArtifactMatchesLibTorchAtEveryBatch) {
-  const std::string model = GetParam();
+  const std::string param = GetParam();
+  const bool traced = param.size() > 7 && param.compare(param.size() - 7, 7, "_traced") == 0;
+  const std::string model = traced ? param.substr(0, param.size() - 7) : param;
+  const std::string variant = traced ? "traced" : "scripted";
   std::string seed;
-  const std::vector<Case> cases = read_cases(model, &seed);
-  ASSERT_EQ(cases.size(), 3u) << "no dynamic-batch cases for " << model << ": run the zoo_fresh_cases test first";
+  const std::vector<Case> cases = read_cases(model, variant, &seed);
+  ASSERT_EQ(cases.size(), 3u) << "no dynamic-batch cases for " << param << ": run the zoo_fresh_cases test first";
   SCOPED_TRACE("input seed " + seed);
-  ArtifactDir artifact(model, "dynamic_" + model, batch_dims(model));
+  ArtifactDir artifact(model, "dynamic_" + param, batch_dims(model), variant);
   const std::string& dir = artifact.path();
   ASSERT_FALSE(dir.empty());
   Model m;
@@ -194,7 +198,8 @@ TEST_P(DynamicBatch, OneArtifactMatchesLibTorchAtEveryBatch) {
 
 INSTANTIATE_TEST_SUITE_P(Models, DynamicBatch,
                          ::testing::Values("mlp_relu", "nn5", "cnn_bn", "two_inputs_tuple", "embedding_classifier",
-                                           "ops_reduce", "losses", "transformer_block"),
+                                           "ops_reduce", "losses", "transformer_block", "transformer_block_traced",
+                                           "ops_shape_traced"),
                          [](const auto& info) { return info.param; });
 
 std::string manifest_of(const std::string& dir) { return read_bytes(dir + "/manifest.json"); }
