@@ -370,6 +370,7 @@ class PlanBuilder {
                    const std::vector<Value*>& results) {
     KernelGroup g = group;
     g.dynamic_dim0 = worth_splitting(*results.front()->type());
+    if (options_.on_kernel_group) options_.on_kernel_group(g);
     // Generate once under a provisional name, then name it by its text.
     GeneratedKernel k = generate_kernel(g, "k");
     k = generate_kernel(g, kernel_name(named_after, hash128(k.mlir).hex().substr(0, 16)));
@@ -421,6 +422,7 @@ class PlanBuilder {
   // A contiguous copy of `v`, for views that cannot restride it.
   const Value* copy_to_contiguous(const Value* v, Slot target, const Node* at) {
     TensorLayout src = tensor_layout(v);
+    if (options_.on_copy) options_.on_copy(src);
     const bool split = worth_splitting(*v->type());
     GeneratedKernel k = generate_copy(src, "k", split);
     k = generate_copy(src, "wick_copy_" + hash128(k.mlir).hex().substr(0, 16), split);

@@ -7,6 +7,7 @@
 // Every op that cannot be lowered is reported in one error.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ struct PlanOptions {
   // Module tensors change between runs (training updates them in place), so
   // libraries must not keep copies of them in their own layouts.
   bool mutable_tensors = false;
+  // Called with every kernel group the plan generates code for, and with
+  // the layout of every strided copy, before generating it: lets other code
+  // generators (and their tests) see exactly the kernels a model needs.
+  std::function<void(const KernelGroup&)> on_kernel_group;
+  std::function<void(const TensorLayout&)> on_copy;
 };
 
 BuiltPlan build_plan(const ir::Graph& graph, const PlanOptions& options = {});
