@@ -1,6 +1,5 @@
 #include "api/jit_module.h"
 
-
 #include "frontend/loader.h"
 #include "runtime/thread_pool.h"
 
@@ -12,6 +11,16 @@ std::string signature_of(const std::vector<Tensor>& inputs) {
   for (const Tensor& t : inputs) key += (key.empty() ? "" : ", ") + (t.defined() ? t.describe() : "undefined");
   return key;
 }
+
+// Whether `inputs` have exactly these dtypes and sizes.
+bool same_signature(const std::vector<Tensor>& inputs, const std::vector<DType>& dtypes,
+                    const std::vector<std::vector<int64_t>>& sizes) {
+  if (inputs.size() != dtypes.size()) return false;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!inputs[i].defined() || inputs[i].dtype() != dtypes[i] || inputs[i].sizes() != sizes[i]) return false;
+  return true;
+}
+
 }  // namespace
 
 JitModule::JitModule(std::unique_ptr<ir::Module> module, JitOptions options, std::string name)
@@ -27,6 +36,23 @@ size_t JitModule::compiled_signatures() const {
 }
 
 std::vector<Tensor> JitModule::forward(const std::vector<Tensor>& inputs) {
+  std::shared_ptr<CompiledGraph> compiled;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (last_graph_ && same_signature(inputs, last_dtypes_, last_sizes_)) {
+      compiled = last_graph_;
+      last_compile_.reset();
+    }
+  }
+  if (!compiled) compiled = compiled_for(inputs);
+  try {
+    return compiled->executor().run(inputs);
+  } catch (const Error& e) {
+    throw name_.empty() ? e : e.with_file(name_);
+  }
+}
+
+std::shared_ptr<CompiledGraph> JitModule::compiled_for(const std::vector<Tensor>& inputs) {
   const std::string key = signature_of(inputs);
   std::shared_ptr<CompiledGraph> compiled;
   {
@@ -46,11 +72,15 @@ std::vector<Tensor> JitModule::forward(const std::vector<Tensor>& inputs) {
     std::lock_guard<std::mutex> lock(mutex_);
     cache_[key] = compiled;
   }
-  try {
-    return compiled->executor().run(inputs);
-  } catch (const Error& e) {
-    throw name_.empty() ? e : e.with_file(name_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  last_graph_ = compiled;
+  last_dtypes_.clear();
+  last_sizes_.clear();
+  for (const Tensor& t : inputs) {
+    last_dtypes_.push_back(t.dtype());
+    last_sizes_.push_back(t.sizes());
   }
+  return compiled;
 }
 
 std::shared_ptr<CompiledGraph> JitModule::compile(const std::vector<Tensor>& inputs, const std::string& key) {

@@ -41,6 +41,7 @@ class JitModule {
   size_t compiled_signatures() const;
 
  private:
+  std::shared_ptr<CompiledGraph> compiled_for(const std::vector<Tensor>& inputs);
   std::shared_ptr<CompiledGraph> compile(const std::vector<Tensor>& inputs, const std::string& key);
 
   std::unique_ptr<ir::Module> module_;
@@ -49,6 +50,11 @@ class JitModule {
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<CompiledGraph>> cache_;
   std::unique_ptr<CompileReport> last_compile_;
+  // The signature of the last call, checked first without building a key:
+  // per-call cost matters for small models.
+  std::vector<DType> last_dtypes_;
+  std::vector<std::vector<int64_t>> last_sizes_;
+  std::shared_ptr<CompiledGraph> last_graph_;
 };
 
 std::unique_ptr<JitModule> jit_load(const std::string& path, const JitOptions& options = {});

@@ -56,6 +56,103 @@ const ir::Node* only_user(const KernelBuilder& b, const ir::Value* v) {
   return user;
 }
 
+// Copies rows [r0, r0 + kLanes) of `x` (features contiguous; rows past
+// `last_row` read it again) into `buf`, feature-major: 16 x 16 tiles are read
+// a row at a time and transposed in registers (shuffles), where reading a
+// column of 16 rows would take a gather per column.
+void transpose_rows(MlirWriter& w, const MemRef& x, const std::string& r0, const std::string& last_row,
+                    int64_t features, const std::string& buf) {
+  static_assert(kLanes == 16, "the register transpose works on 16 x 16 tiles");
+  const std::string tile = "vector<16x16xf32>";
+  const std::string pad = w.op("arith.constant 0.0 : f32");
+  std::vector<std::string> row_index;
+  for (int64_t i = 0; i < kLanes; ++i) {
+    const std::string row = w.op("arith.addi " + r0 + ", " + w.index(i) + " : index");
+    row_index.push_back(w.op("arith.minui " + row + ", " + last_row + " : index"));
+  }
+  // `count` features from `k0`: reads past the last feature are masked.
+  auto copy_tile = [&](const std::string& k0, int64_t count) {
+    const std::string in_bounds = count == kLanes ? "true" : "false";
+    std::string t = w.op("arith.constant dense<0.000000e+00> : " + tile);
+    for (int64_t i = 0; i < kLanes; ++i) {
+      const std::string v = w.op("vector.transfer_read " + x.ssa + "[" + row_index[static_cast<size_t>(i)] + ", " + k0 +
+                                 "], " + pad + " {in_bounds = [" + in_bounds + "]} : " + x.type + ", " + vec());
+      t = w.op("vector.insert " + v + ", " + t + " [" + std::to_string(i) + "] : " + vec() + " into " + tile);
+    }
+    const std::string tt = w.op("vector.transpose " + t + ", [1, 0] : " + tile + " to " + tile);
+    for (int64_t c = 0; c < count; ++c) {
+      const std::string col = w.op("vector.extract " + tt + "[" + std::to_string(c) + "] : " + vec() + " from " + tile);
+      const std::string k = w.op("arith.addi " + k0 + ", " + w.index(c) + " : index");
+      w.line("vector.store " + col + ", " + buf + "[" + k + ", " + w.index(0) + "] : " + buf_type(features) + ", " + vec());
+    }
+  };
+  const int64_t full = features / kLanes * kLanes;
+  if (full > 0) {
+    const std::string k0 = w.begin_for_step(0, full, kLanes);
+    copy_tile(k0, kLanes);
+    w.end_for();
+  }
+  if (features > full) copy_tile(w.index(full), features - full);
+}
+
+// 4 to 8 accumulators: the first count that divides `out`, else 4 and a tail.
+int64_t features_per_group(int64_t out) {
+  for (int64_t u : {8, 7, 6, 5, 4})
+    if (out % u == 0) return u;
+  return 4;
+}
+
+struct LayerArgs {
+  const MemRef& weight;  // [out, in]
+  const MemRef* bias;    // [out] or null
+  const std::string& in_buf;
+  int64_t in;
+  const std::string& out_buf;
+  int64_t out;
+};
+
+// Output features [j0, j0 + count) of a layer for the block's rows: each a
+// vector of kLanes rows, sum over k of weight[j, k] * in_buf[k].
+void emit_features(MlirWriter& w, const LayerArgs& l, const std::string& j0, int64_t count,
+                   const std::string& zero_vec) {
+  std::vector<std::string> js, init, acc, sum;
+  for (int64_t u = 0; u < count; ++u) {
+    js.push_back(u == 0 ? j0 : w.op("arith.addi " + j0 + ", " + w.index(u) + " : index"));
+    if (l.bias) {
+      Scalar bj = w.load(*l.bias, {js.back()});
+      init.push_back(w.op("vector.broadcast " + bj.ssa + " : f32 to " + vec()));
+    } else {
+      init.push_back(zero_vec);
+    }
+    acc.push_back(w.fresh("acc"));
+    sum.push_back(w.fresh("sum"));
+  }
+  const std::string k = w.fresh("k");
+  std::string results = sum[0] + (count > 1 ? ":" + std::to_string(count) : "");
+  std::string args, types;
+  for (int64_t u = 0; u < count; ++u) {
+    args += (u ? ", " : "") + acc[static_cast<size_t>(u)] + " = " + init[static_cast<size_t>(u)];
+    types += (u ? ", " : "") + vec();
+  }
+  w.line(results + " = scf.for " + k + " = " + w.index(0) + " to " + w.index(l.in) + " step " + w.index(1) +
+         " iter_args(" + args + ") -> (" + types + ") {");
+  w.open_region();
+  const std::string xv = w.op("vector.load " + l.in_buf + "[" + k + ", " + w.index(0) + "] : " + buf_type(l.in) + ", " + vec());
+  std::string next;
+  for (int64_t u = 0; u < count; ++u) {
+    Scalar wjk = w.load(l.weight, {js[static_cast<size_t>(u)], k});
+    const std::string wv = w.op("vector.broadcast " + wjk.ssa + " : f32 to " + vec());
+    next += (u ? ", " : "") + w.op("vector.fma " + wv + ", " + xv + ", " + acc[static_cast<size_t>(u)] + " : " + vec());
+  }
+  w.line("scf.yield " + next + " : " + types);
+  w.close_region();
+  for (int64_t u = 0; u < count; ++u) {
+    const std::string r = count > 1 ? sum[0] + "#" + std::to_string(u) : sum[0];
+    w.line("vector.store " + r + ", " + l.out_buf + "[" + js[static_cast<size_t>(u)] + ", " + w.index(0) + "] : " +
+           buf_type(l.out) + ", " + vec());
+  }
+}
+
 }  // namespace
 
 void emit_mlp(KernelBuilder& b) {
@@ -96,7 +193,6 @@ void emit_mlp(KernelBuilder& b) {
     l.end_buf = l.end == l.linear->output() ? l.out_buf : w.entry_op("memref.alloca() : " + buf_type(l.out));
   }
   const std::string zero_vec = w.entry_op("arith.constant dense<0.000000e+00> : " + vec());
-  const std::string c0 = w.index(0);
   PointwiseEval eval(b);
 
   // Blocks of kLanes rows; a dynamic count of rows may be 0.
@@ -108,11 +204,13 @@ void emit_mlp(KernelBuilder& b) {
     r0 = w.begin_for_step(0, blocks * kLanes, kLanes);
   }
   // The block's rows, feature-major; rows past the end read the last row.
-  {
+  if (rows.dynamic()) last_row = w.op("arith.subi " + rows.ssa + ", " + w.index(1) + " : index");
+  else last_row = w.index(rows.value - 1);
+  if (xin->layout.strides.back() == 1) {
+    transpose_rows(w, *xin, r0, last_row, xs[1], input_buf);
+  } else {
     const std::string r = w.begin_for(kLanes);
     std::string row = w.op("arith.addi " + r0 + ", " + r + " : index");
-    if (rows.dynamic()) last_row = w.op("arith.subi " + rows.ssa + ", " + w.index(1) + " : index");
-    else last_row = w.index(rows.value - 1);
     row = w.op("arith.minui " + row + ", " + last_row + " : index");
     const std::string k = w.begin_for(xs[1]);
     Scalar v = w.load(*xin, {row, k});
@@ -125,26 +223,17 @@ void emit_mlp(KernelBuilder& b) {
     const MemRef* weight = b.input_tensor(l.linear->input(1));
     WICK_ASSERT(weight != nullptr, "an MLP layer reads its weight as an argument");
     const MemRef* bias = ir::is_none(l.linear->input(2)) ? nullptr : b.input_tensor(l.linear->input(2));
-    const std::string j = w.begin_for(l.out);
-    std::string init = zero_vec;
-    if (bias) {
-      Scalar bj = w.load(*bias, {j});
-      init = w.op("vector.broadcast " + bj.ssa + " : f32 to " + vec());
+    // Output features in groups: independent accumulators hide the FMA
+    // latency, and each row vector loaded serves them all.
+    const int64_t unroll = features_per_group(l.out);
+    const int64_t grouped = l.out / unroll * unroll;
+    if (grouped > 0) {
+      const std::string j0 = w.begin_for_step(0, grouped, unroll);
+      emit_features(w, LayerArgs{*weight, bias, in_buf, l.in, l.out_buf, l.out}, j0, unroll, zero_vec);
+      w.end_for();
     }
-    const std::string k = w.fresh("k");
-    const std::string acc = w.fresh("acc");
-    const std::string sum = w.fresh("sum");
-    w.line(sum + " = scf.for " + k + " = " + c0 + " to " + w.index(l.in) + " step " + w.index(1) + " iter_args(" + acc +
-           " = " + init + ") -> (" + vec() + ") {");
-    w.open_region();
-    const std::string xv = w.op("vector.load " + in_buf + "[" + k + ", " + c0 + "] : " + buf_type(l.in) + ", " + vec());
-    Scalar wjk = w.load(*weight, {j, k});
-    const std::string wv = w.op("vector.broadcast " + wjk.ssa + " : f32 to " + vec());
-    const std::string next = w.op("vector.fma " + wv + ", " + xv + ", " + acc + " : " + vec());
-    w.line("scf.yield " + next + " : " + vec());
-    w.close_region();
-    w.line("vector.store " + sum + ", " + l.out_buf + "[" + j + ", " + c0 + "] : " + buf_type(l.out) + ", " + vec());
-    w.end_for();
+    for (int64_t j = grouped; j < l.out; ++j)
+      emit_features(w, LayerArgs{*weight, bias, in_buf, l.in, l.out_buf, l.out}, w.index(j), 1, zero_vec);
     if (l.end != l.linear->output() && &l != &layers.back()) {
       // The activations, element by element, into the next layer's input.
       b.bind(l.linear->output(), row_view(w, l.out_buf, l.out));
@@ -164,15 +253,15 @@ void emit_mlp(KernelBuilder& b) {
   b.bind(last.linear->output(), row_view(w, last.out_buf, last.out));
   const MemRef* out = b.output(last.end);
   {
-    const std::string r = w.begin_for(kLanes);
-    const std::string row = w.op("arith.addi " + r0 + ", " + r + " : index");
-    Scalar inside{w.op("arith.cmpi ult, " + row + ", " + w.bound(rows) + " : index"), DType::b8};
-    w.begin_if(inside);
+    // Rows innermost and no condition inside the loop, so that it vectorizes.
+    const std::string left = w.op("arith.subi " + w.bound(rows) + ", " + r0 + " : index");
+    const Size valid{0, w.op("arith.minui " + left + ", " + w.index(kLanes) + " : index")};
     const std::string f = w.begin_for(last.out);
+    const std::string r = w.begin_for(valid);
+    const std::string row = w.op("arith.addi " + r0 + ", " + r + " : index");
     // The evaluator indexes the block's rows; the output takes the real row.
     w.store(eval.value_at(last.end, {r, f}), *out, {row, f});
     w.end_for();
-    w.end_if();
     w.end_for();
     eval.clear_cache();
   }

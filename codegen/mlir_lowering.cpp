@@ -22,7 +22,9 @@
 #include <mlir/Dialect/SCF/IR/SCF.h>
 #include <mlir/Dialect/UB/IR/UBOps.h>
 #include <mlir/Dialect/Vector/IR/VectorOps.h>
+#include <mlir/Dialect/Vector/Transforms/LoweringPatterns.h>
 #include <mlir/Dialect/Vector/Transforms/Passes.h>
+#include <mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h>
 #include <mlir/IR/BuiltinOps.h>
 #include <mlir/IR/Diagnostics.h>
 #include <mlir/IR/MLIRContext.h>
@@ -80,11 +82,32 @@ struct MathApproximationPass
   }
 };
 
+// 16 x 16 transposes of f32 (the small-MLP kernel's input tiles) become
+// shuffles; the default lowering would move the 256 elements one by one.
+struct TransposeLoweringPass
+    : public mlir::PassWrapper<TransposeLoweringPass, mlir::OperationPass<mlir::func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TransposeLoweringPass)
+
+  llvm::StringRef getArgument() const final { return "wick-transpose-lowering"; }
+  void getDependentDialects(mlir::DialectRegistry& registry) const override {
+    registry.insert<mlir::vector::VectorDialect>();
+  }
+  void runOnOperation() override {
+    mlir::RewritePatternSet patterns(&getContext());
+    mlir::vector::VectorTransformsOptions options;
+    options.setVectorTransposeLowering(mlir::vector::VectorTransposeLowering::Shuffle16x16);
+    mlir::vector::populateVectorTransposeLoweringPatterns(patterns, options);
+    if (mlir::failed(mlir::applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
 void build_pipeline(mlir::PassManager& pm, const CompileOptions& options) {
   mlir::OpPassManager& fn = pm.nest<mlir::func::FuncOp>();
   fn.addPass(mlir::createConvertLinalgToLoopsPass());
   if (options.approximate_math) fn.addPass(std::make_unique<MathApproximationPass>());
   fn.addPass(mlir::vector::createLowerVectorMultiReductionPass());
+  fn.addPass(std::make_unique<TransposeLoweringPass>());
   fn.addPass(mlir::createConvertVectorToSCFPass());
   pm.addPass(mlir::createLowerAffinePass());
   pm.addPass(mlir::createConvertSCFToCFPass());

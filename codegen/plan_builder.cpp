@@ -212,7 +212,7 @@ class PlanBuilder {
       if (in.size() > out.size()) continue;
       const size_t lead = out.size() - in.size();
       for (size_t d = 0; d < in.size(); ++d)
-        if (in[d].is_symbolic() && in[d] != out[lead + d])
+        if (in[d].is_symbolic() && !out[lead + d].is_unknown() && in[d] != out[lead + d])
           throw n->error("the dynamic dim " + in[d].str() + " of an input meets size " + out[lead + d].str() +
                          " here, so the model runs only when " + in[d].str() + " is 1 or " + out[lead + d].str() +
                          "; make the other input's dim dynamic too, or compile for a static size");

@@ -298,15 +298,15 @@ class Run {
         const Tensor& t = *tensors[k];
         const bool slice = !in.sliced.empty() && in.sliced[k] && t.dim() > 0;
         if (has_status && k == n - 1) {
-          descriptors[k] = MemRefDescriptorBuffer(&status, 0, {}, {});
+          descriptors[k].set(&status, 0, {}, {});
         } else if (!slice) {
-          descriptors[k] = MemRefDescriptorBuffer(t.storage()->data(), t.offset(), t.sizes(), t.strides());
+          descriptors[k].set(t.storage()->data(), t.offset(), t.sizes(), t.strides());
         } else {
           int64_t sizes[MemRefDescriptorBuffer::kMaxRank];
           std::copy(t.sizes().begin(), t.sizes().end(), sizes);
           sizes[0] = end - begin;
-          descriptors[k] = MemRefDescriptorBuffer(t.storage()->data(), t.offset() + begin * t.strides()[0],
-                                                  std::span<const int64_t>(sizes, t.sizes().size()), t.strides());
+          descriptors[k].set(t.storage()->data(), t.offset() + begin * t.strides()[0],
+                             std::span<const int64_t>(sizes, t.sizes().size()), t.strides());
         }
         local[k] = descriptors[k].data();
       }
@@ -507,7 +507,6 @@ std::string bind_symbols(const std::vector<TensorSpec>& specs, const std::vector
   if (inputs.size() != specs.size())
     return "the model takes " + std::to_string(specs.size()) + " input" + (specs.size() == 1 ? "" : "s") +
            ", got " + std::to_string(inputs.size());
-  std::vector<std::string> first_seen;
   for (size_t i = 0; i < specs.size(); ++i) {
     const Tensor& t = inputs[i];
     const TensorSpec& s = specs[i];
@@ -515,20 +514,21 @@ std::string bind_symbols(const std::vector<TensorSpec>& specs, const std::vector
     if (t.dtype() != s.dtype)
       return "input " + std::to_string(i) + " has dtype " + std::string(dtype_name(t.dtype())) + " but the model expects " +
              std::string(dtype_name(s.dtype));
-    const std::string expected = "input " + std::to_string(i) + " has shape " + shape_str(t.sizes());
+    // Built only for a message: this runs on every call.
+    auto expected = [&] { return "input " + std::to_string(i) + " has shape " + shape_str(t.sizes()); };
     if (t.dim() != static_cast<int>(s.sizes.size()))
-      return expected + " but the model expects rank " + std::to_string(s.sizes.size());
+      return expected() + " but the model expects rank " + std::to_string(s.sizes.size());
     for (size_t d = 0; d < s.sizes.size(); ++d) {
       const int32_t sym = d < s.size_symbols.size() ? s.size_symbols[d] : -1;
       if (sym < 0) {
         if (t.size(static_cast<int>(d)) != s.sizes[d])
-          return expected + " but this compiled signature expects " + std::to_string(s.sizes[d]) + " in dim " +
+          return expected() + " but this compiled signature expects " + std::to_string(s.sizes[d]) + " in dim " +
                  std::to_string(d);
         continue;
       }
       const int64_t coefficient = s.sizes[d], actual = t.size(static_cast<int>(d));
       if (coefficient <= 0 || actual % coefficient != 0)
-        return expected + ": dim " + std::to_string(d) + " must be a multiple of " + std::to_string(coefficient);
+        return expected() + ": dim " + std::to_string(d) + " must be a multiple of " + std::to_string(coefficient);
       if (symbols->size() <= static_cast<size_t>(sym)) symbols->resize(static_cast<size_t>(sym) + 1, -1);
       int64_t& value = (*symbols)[static_cast<size_t>(sym)];
       if (value >= 0 && value != actual / coefficient)

@@ -59,6 +59,10 @@ class MemRefDescriptorBuffer {
   // `data` is the base of the allocation; `offset` and `strides` in elements.
   MemRefDescriptorBuffer(void* data, int64_t offset, std::span<const int64_t> sizes,
                          std::span<const int64_t> strides) {
+    set(data, offset, sizes, strides);
+  }
+  // The same in place: no copy of the whole buffer.
+  void set(void* data, int64_t offset, std::span<const int64_t> sizes, std::span<const int64_t> strides) {
     WICK_ASSERT(sizes.size() == strides.size(), "memref sizes and strides differ in rank");
     WICK_ASSERT(sizes.size() <= static_cast<size_t>(kMaxRank), "memref rank above kMaxRank");
     rank_ = static_cast<int>(sizes.size());
