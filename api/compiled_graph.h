@@ -42,7 +42,14 @@ struct GraphCompileOptions {
   bool mutable_tensors = false;
   // The graph already went through the pass pipeline: plan it as it is.
   bool prepared = false;
+  // "cpu", or "cuda" / "cuda:N" for the N-th NVIDIA GPU: kernels are PTX for
+  // that device's architecture, loaded through the CUDA driver.
+  std::string device = "cpu";
 };
+
+// The CUDA device index of a device string ("cuda" is 0, "cuda:N" is N), or
+// -1 for "cpu". Throws wick::Error for anything else.
+int cuda_device_index(const std::string& device);
 
 class CompiledGraph {
  public:

@@ -26,6 +26,7 @@ bool same_signature(const std::vector<Tensor>& inputs, const std::vector<DType>&
 JitModule::JitModule(std::unique_ptr<ir::Module> module, JitOptions options, std::string name)
     : module_(std::move(module)), options_(std::move(options)), name_(std::move(name)) {
   if (!module_->method(options_.method)) throw Error("module has no method '" + options_.method + "'");
+  cuda_device_index(options_.device);  // a bad device name fails here, not at the first call
 }
 
 JitModule::~JitModule() = default;
@@ -95,6 +96,7 @@ std::shared_ptr<CompiledGraph> JitModule::compile(const std::vector<Tensor>& inp
   }
   GraphCompileOptions options;
   options.cache_dir = options_.cache_dir;
+  options.device = options_.device;
   auto compiled = compile_graph(method, *module_, types, options);
   last_compile_ = std::make_unique<CompileReport>(compiled->report);
   last_compile_->signature = key;

@@ -21,6 +21,9 @@ namespace wick {
 struct JitOptions {
   std::string method = "forward";
   std::string cache_dir;  // kernel cache: "" for the default location, "off" to disable
+  // "cpu", or "cuda" / "cuda:N": where the model runs. On a GPU, inputs may
+  // be host or device tensors and outputs come back on the host.
+  std::string device = "cpu";
 };
 
 

@@ -121,21 +121,24 @@ int64_t pow2_ceil(int64_t v);
 // `outs`, all contiguous): `values(idx)` gives the value of each output at
 // idx. When the innermost dim is a multiple of 4 each thread takes 4
 // consecutive elements. If then every memref in `outs` and `vector_inputs`
-// (inputs whose innermost stride is 1 and other strides multiples of 4) has a
-// 16-byte aligned base pointer, a uniform branch takes a path where LLVM
-// knows it (memref.assume_alignment): `loads(idx)` first reads each lane's
-// inputs (so that LLVM's load-store vectorizer finds the 4 loads side by
-// side and merges them into one 128-bit load), then each lane's values are
-// computed and stored as one vector store per output. Otherwise a loop over
-// the 4 lanes does the scalar work. `forget` drops values cached by
-// `loads` and `values` (it runs between the paths).
+// (inputs whose innermost stride is 1 and other strides multiples of 4,
+// see vector_readable) has a 16-byte aligned base pointer, a uniform branch
+// takes a path where LLVM knows it (memref.assume_alignment):
+// `vector_loads(lane_idx)` reads the 4 lanes' inputs first, vector_inputs
+// with one vector.load each (load_vector), then each lane's values are
+// computed and stored as one vector.store per output: 128-bit accesses for
+// 32-bit dtypes. Otherwise a loop over the 4 lanes does the scalar work.
+// `forget` drops values cached by the callbacks (it runs between the paths).
 struct ElementwiseBody {
-  std::function<void(const std::vector<std::string>&)> loads;  // may be empty
+  std::function<void(const std::vector<std::vector<std::string>>&)> vector_loads;  // may be empty
   std::function<std::vector<Scalar>(const std::vector<std::string>&)> values;
   std::function<void()> forget;  // may be empty
 };
 void emit_elementwise(GpuBuilder& g, const std::vector<int64_t>& domain, const std::vector<const MemRef*>& outs,
                       const std::vector<const MemRef*>& vector_inputs, const ElementwiseBody& body);
+// `lanes` consecutive elements of `m` along its innermost dim from `idx`,
+// by one vector.load (aligned as the caller ensures), as register values.
+std::vector<Scalar> load_vector(MlirWriter& w, const MemRef& m, const std::vector<std::string>& idx, int lanes);
 // Whether a tensor argument of this layout can be read with the lanes of
 // an elementwise kernel over `domain` merged into vector loads.
 bool vector_readable(const TensorLayout& layout, const std::vector<int64_t>& domain);

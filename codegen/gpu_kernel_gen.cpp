@@ -73,8 +73,8 @@ bool fits_index32(const std::vector<KernelArg>& args, const KernelGroup* group) 
   return true;
 }
 
-GpuKernel finish(KernelBuilder& b, GpuBuilder& g, const std::string& name, const GpuTarget& target,
-                 const KernelGroup* group, const Stopwatch& clock) {
+GpuKernel finish(KernelBuilder& b, GpuBuilder& g, const std::string& name, const KernelGroup* group,
+                 const Stopwatch& clock) {
   GeneratedKernel k = b.finish();
   const bool index32 = fits_index32(k.args, group);
   GpuModuleText m = make_gpu_module(k.mlir, name, g.launch.block, index32);
@@ -88,7 +88,6 @@ GpuKernel finish(KernelBuilder& b, GpuBuilder& g, const std::string& name, const
   out.status_arg = g.status_arg();
   WICK_ASSERT(out.shared_bytes <= 48 * 1024, "GPU kernel " + name + " needs more than 48 KiB of shared memory");
   out.generate_ms = clock.elapsed_ms();
-  out.ptx = compile_gpu_module(out.mlir, target, &out.compile);
   return out;
 }
 
@@ -99,6 +98,22 @@ bool can_generate_gpu_group(const std::vector<const ir::Node*>& nodes) {
 }
 
 GpuKernel generate_gpu_kernel(const KernelGroup& group, const std::string& name, const GpuTarget& target) {
+  GpuKernel k = write_gpu_kernel(group, name);
+  compile_gpu_kernel(k, target);
+  return k;
+}
+
+GpuKernel generate_gpu_copy(const TensorLayout& src, const std::string& name, const GpuTarget& target) {
+  GpuKernel k = write_gpu_copy(src, name);
+  compile_gpu_kernel(k, target);
+  return k;
+}
+
+void compile_gpu_kernel(GpuKernel& kernel, const GpuTarget& target) {
+  kernel.ptx = compile_gpu_module(kernel.mlir, target, &kernel.compile);
+}
+
+GpuKernel write_gpu_kernel(const KernelGroup& group, const std::string& name) {
   Stopwatch clock;
   WICK_ASSERT(can_generate_group(group.nodes), "kernel " + name + ": cannot generate this group");
   std::vector<const ir::Node*> compute;
@@ -144,10 +159,10 @@ GpuKernel generate_gpu_kernel(const KernelGroup& group, const std::string& name,
   } else {
     emit_gpu_pointwise(g);
   }
-  return finish(b, g, name, target, &group, clock);
+  return finish(b, g, name, &group, clock);
 }
 
-GpuKernel generate_gpu_copy(const TensorLayout& src, const std::string& name, const GpuTarget& target) {
+GpuKernel write_gpu_copy(const TensorLayout& src, const std::string& name) {
   Stopwatch clock;
   if (std::find(src.sizes.begin(), src.sizes.end(), kDynamic) != src.sizes.end())
     dynamic_error(name, "the copied layout has a dynamic size");
@@ -158,7 +173,7 @@ GpuKernel generate_gpu_copy(const TensorLayout& src, const std::string& name, co
   in.sizes = out.sizes = static_shape(src.sizes);
   GpuBuilder g(b);
   emit_gpu_copy(g, in, out);
-  return finish(b, g, name, target, nullptr, clock);
+  return finish(b, g, name, nullptr, clock);
 }
 
 }  // namespace wick::codegen

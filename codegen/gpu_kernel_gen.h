@@ -85,6 +85,15 @@ GpuKernel generate_gpu_kernel(const KernelGroup& group, const std::string& name,
 // arguments (src, out), out contiguous with the same sizes and dtype.
 GpuKernel generate_gpu_copy(const TensorLayout& src, const std::string& name, const GpuTarget& target);
 
+// The two halves of the above, for callers that name kernels by their text
+// or share equal kernels before compiling (as the CPU plan builder does):
+// write_* fills everything but `ptx` and `compile` (the MLIR text depends
+// only on the group and the name, not on the target); compile_gpu_kernel
+// fills those for a target (through the PTX cache).
+GpuKernel write_gpu_kernel(const KernelGroup& group, const std::string& name);
+GpuKernel write_gpu_copy(const TensorLayout& src, const std::string& name);
+void compile_gpu_kernel(GpuKernel& kernel, const GpuTarget& target);
+
 // Whether generate_gpu_kernel can make a kernel of this group (as
 // can_generate_group, less the small-MLP kind).
 bool can_generate_gpu_group(const std::vector<const ir::Node*>& nodes);

@@ -4,6 +4,7 @@
 // plan_domain, 4 consecutive elements per thread with 128-bit memory
 // accesses where alignment allows (see emit_elementwise).
 #include <algorithm>
+#include <map>
 
 #include "codegen/gpu_builder.h"
 #include "codegen/pointwise_eval.h"
@@ -42,6 +43,23 @@ void store_vector(MlirWriter& w, const std::vector<Scalar>& lanes, const MemRef&
 
 }  // namespace
 
+std::vector<Scalar> load_vector(MlirWriter& w, const MemRef& m, const std::vector<std::string>& idx, int lanes) {
+  WICK_ASSERT(idx.size() == m.layout.sizes.size(), "a vector load with the wrong number of indices");
+  const DType t = m.layout.dtype;
+  const std::string elem = storage_type(t);
+  const std::string vtype = "vector<" + std::to_string(lanes) + "x" + elem + ">";
+  std::string at;
+  for (size_t i = 0; i < idx.size(); ++i) at += (i ? ", " : "") + (m.layout.strides[i] == 0 ? w.index(0) : idx[i]);
+  const std::string v = w.op("vector.load " + m.ssa + "[" + at + "] : " + m.type + ", " + vtype);
+  std::vector<Scalar> out;
+  for (int k = 0; k < lanes; ++k) {
+    Scalar e = w.op("vector.extract " + v + "[" + std::to_string(k) + "] : " + elem + " from " + vtype,
+                    t == DType::b8 ? DType::i8 : t);
+    out.push_back(t == DType::b8 ? w.convert(e, DType::b8) : e);
+  }
+  return out;
+}
+
 void emit_elementwise(GpuBuilder& g, const std::vector<int64_t>& domain, const std::vector<const MemRef*>& outs,
                       const std::vector<const MemRef*>& vector_inputs, const ElementwiseBody& body) {
   MlirWriter& w = g.w();
@@ -70,8 +88,7 @@ void emit_elementwise(GpuBuilder& g, const std::vector<int64_t>& domain, const s
       lane_idx.push_back(idx);
       lane_idx.back().back() = g.add(idx.back(), k);
     }
-    if (body.loads)
-      for (int k = 0; k < lanes; ++k) body.loads(lane_idx[k]);
+    if (body.vector_loads) body.vector_loads(lane_idx);
     std::vector<std::vector<Scalar>> per_output(outs.size());
     for (int k = 0; k < lanes; ++k) {
       const std::vector<Scalar> v = body.values(lane_idx[k]);
@@ -117,10 +134,22 @@ void emit_gpu_pointwise(GpuBuilder& g) {
   }
   PointwiseEval eval(b);
   ElementwiseBody body;
-  // The loads PointwiseEval will make, made first: every input read at the
-  // index a node of the domain's shape reads it (cached, so reused).
-  body.loads = [&](const std::vector<std::string>& idx) {
-    for (const ir::Value* v : tensors) eval.value_at(v, broadcast_index(w, b.shape(v), static_shape(domain), idx));
+  // Each input's 4 lanes first: the vector-readable ones by one vector
+  // load, handed to PointwiseEval as the values it would have loaded; the
+  // others by scalar loads (cached, so reused).
+  body.vector_loads = [&](const std::vector<std::vector<std::string>>& lanes) {
+    for (const ir::Value* v : tensors) {
+      std::vector<std::vector<std::string>> at;
+      for (const std::vector<std::string>& idx : lanes)
+        at.push_back(broadcast_index(w, b.shape(v), static_shape(domain), idx));
+      const MemRef* m = b.input_tensor(v);
+      if (std::find(vector_inputs.begin(), vector_inputs.end(), m) == vector_inputs.end()) {
+        for (const std::vector<std::string>& idx : at) eval.value_at(v, idx);
+        continue;
+      }
+      const std::vector<Scalar> loaded = load_vector(w, *m, at[0], static_cast<int>(at.size()));
+      for (size_t k = 0; k < at.size(); ++k) eval.preset(v, at[k], loaded[k]);
+    }
   };
   body.values = [&](const std::vector<std::string>& idx) {
     std::vector<Scalar> r;
@@ -132,12 +161,28 @@ void emit_gpu_pointwise(GpuBuilder& g) {
 }
 
 void emit_gpu_copy(GpuBuilder& g, const MemRef& in, const MemRef& out) {
+  MlirWriter& w = g.w();
   const std::vector<int64_t> domain = out.layout.sizes;
   WICK_ASSERT(in.layout.sizes == domain, "a copy between different shapes");
   std::vector<const MemRef*> vector_inputs;
   if (vector_readable(in.layout, domain)) vector_inputs.push_back(&in);
+  std::map<std::string, Scalar> lanes;  // by index, from a vector load
+  auto key = [](const std::vector<std::string>& idx) {
+    std::string k;
+    for (const std::string& i : idx) k += i + ",";
+    return k;
+  };
   ElementwiseBody body;
-  body.values = [&](const std::vector<std::string>& idx) { return std::vector<Scalar>{g.w().load(in, idx)}; };
+  if (!vector_inputs.empty())
+    body.vector_loads = [&](const std::vector<std::vector<std::string>>& at) {
+      const std::vector<Scalar> loaded = load_vector(w, in, at[0], static_cast<int>(at.size()));
+      for (size_t k = 0; k < at.size(); ++k) lanes[key(at[k])] = loaded[k];
+    };
+  body.values = [&](const std::vector<std::string>& idx) {
+    auto it = lanes.find(key(idx));
+    return std::vector<Scalar>{it != lanes.end() ? it->second : w.load(in, idx)};
+  };
+  body.forget = [&] { lanes.clear(); };
   emit_elementwise(g, domain, {&out}, vector_inputs, body);
 }
 

@@ -9,6 +9,8 @@
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
 #include "ir/printer.h"
+#include "runtime/cublaslt_gemm.h"
+#include "runtime/cudnn_conv.h"
 #include "runtime/post_op.h"
 
 namespace wick::codegen {
@@ -35,6 +37,7 @@ class PlanBuilder {
   explicit PlanBuilder(const PlanOptions& options) : options_(options) {}
 
   BuiltPlan build(const ir::Graph& g) {
+    out_.plan.device = options_.device;
     for (const Value* v : g.inputs()) {
       const ir::Type& t = *v->type();
       if (!t.is_tensor() || !t.dtype() || !known_shape(t))
@@ -338,6 +341,24 @@ class PlanBuilder {
     return index;
   }
 
+  int gpu_kernel_index(GpuKernel k) {
+    const int index = static_cast<int>(out_.gpu_kernels.size());
+    out_.plan.kernels.push_back(k.name);
+    for (uint32_t d : k.grid) out_.plan.launch_dims.push_back(d);
+    for (uint32_t d : k.block) out_.plan.launch_dims.push_back(d);
+    out_.gpu_kernels.push_back(std::move(k));
+    return index;
+  }
+
+  // GPU kernels are named by their place in the plan (each is its own
+  // module, so names need only be unique within it).
+  std::string gpu_kernel_name(const Node* n) const {
+    std::string base = n->op().schema.name;
+    for (char& c : base)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return "wick_" + base + "_" + std::to_string(out_.gpu_kernels.size());
+  }
+
   // Kernel names are derived from the kernel's text, so equal kernels share
   // compiled code across graphs and processes.
   static std::string kernel_name(const Node* n, const std::string& hash) {
@@ -347,8 +368,11 @@ class PlanBuilder {
     return "wick_" + base + "_" + hash;
   }
 
+  bool on_gpu() const { return options_.device == rt::PlanDevice::cuda; }
+
   void kernel(const Node* n) {
-    if (!can_generate(*n)) return note_unsupported(n, "no kernel generator");
+    if (!can_generate(*n) || (on_gpu() && !can_generate_gpu_group({n})))
+      return note_unsupported(n, "no kernel generator");
     require_known_shapes(n);
     KernelGroup g;
     g.nodes.push_back(n);
@@ -369,17 +393,28 @@ class PlanBuilder {
   void emit_kernel(const KernelGroup& group, const Node* named_after, const std::vector<const Value*>& args,
                    const std::vector<Value*>& results) {
     KernelGroup g = group;
-    g.dynamic_dim0 = worth_splitting(*results.front()->type());
+    g.dynamic_dim0 = !on_gpu() && worth_splitting(*results.front()->type());
     if (options_.on_kernel_group) options_.on_kernel_group(g);
-    // Generate once under a provisional name, then name it by its text.
-    GeneratedKernel k = generate_kernel(g, "k");
-    k = generate_kernel(g, kernel_name(named_after, hash128(k.mlir).hex().substr(0, 16)));
-    const std::vector<uint8_t> sliced = sliced_args(k);
+    int status_arg = -1, index = 0;
+    std::vector<uint8_t> sliced;
+    if (on_gpu()) {
+      // Named by position: a GPU kernel is compiled when generated.
+      GpuKernel k = generate_gpu_kernel(g, gpu_kernel_name(named_after), options_.gpu);
+      status_arg = k.status_arg;
+      index = gpu_kernel_index(std::move(k));
+    } else {
+      // Generate once under a provisional name, then name it by its text.
+      GeneratedKernel k = generate_kernel(g, "k");
+      k = generate_kernel(g, kernel_name(named_after, hash128(k.mlir).hex().substr(0, 16)));
+      sliced = sliced_args(k);
+      status_arg = k.status_arg;
+      index = kernel_index(std::move(k));
+    }
     for (const Value* o : results) {
       emit_alloc(slot(o), *o->type());
       layouts_[o] = contiguous(*o->type());
     }
-    const bool has_status = k.status_arg >= 0;
+    const bool has_status = status_arg >= 0;
     Slot status = -1;
     if (has_status) {
       // Gathers report an out-of-range index through a flag the executor checks.
@@ -389,7 +424,7 @@ class PlanBuilder {
       al.dtype = DType::i64;
     }
     Instr& in = emit(Op::kernel);
-    in.index = kernel_index(std::move(k));
+    in.index = index;
     in.text = named_after->kind();
     in.sliced = sliced;
     for (const Value* v : args) in.inputs.push_back(slot(v));
@@ -423,13 +458,20 @@ class PlanBuilder {
   const Value* copy_to_contiguous(const Value* v, Slot target, const Node* at) {
     TensorLayout src = tensor_layout(v);
     if (options_.on_copy) options_.on_copy(src);
-    const bool split = worth_splitting(*v->type());
-    GeneratedKernel k = generate_copy(src, "k", split);
-    k = generate_copy(src, "wick_copy_" + hash128(k.mlir).hex().substr(0, 16), split);
-    const std::vector<uint8_t> sliced = sliced_args(k);
+    int index = 0;
+    std::vector<uint8_t> sliced;
+    if (on_gpu()) {
+      index = gpu_kernel_index(generate_gpu_copy(src, gpu_kernel_name(at), options_.gpu));
+    } else {
+      const bool split = worth_splitting(*v->type());
+      GeneratedKernel k = generate_copy(src, "k", split);
+      k = generate_copy(src, "wick_copy_" + hash128(k.mlir).hex().substr(0, 16), split);
+      sliced = sliced_args(k);
+      index = kernel_index(std::move(k));
+    }
     emit_alloc(target, *v->type());
     Instr& in = emit(Op::kernel);
-    in.index = kernel_index(std::move(k));
+    in.index = index;
     in.sliced = sliced;
     in.text = at->kind();
     in.inputs = {slot(v)};
@@ -583,11 +625,14 @@ class PlanBuilder {
       in.ints.push_back(int_of(n, 4));
       in.ints.push_back(int_of(n, 5));
       in.ints.push_back(ir::is_none(n->input(6)) ? 0 : int_of(n, 6));
+    } else if (name == "adaptive_avg_pool2d" && on_gpu()) {
+      return note_unsupported(n, "no CUDA kernel unless its output is 1 x 1");
     } else if (name == "adaptive_avg_pool2d") {
       in.index = static_cast<int32_t>(rt::ExternOp::adaptive_avg_pool2d);
       in.inputs = {tensor_slot(0)};
       in.ints = ints_of(n, 1, 2);
     } else if (n->op().schema.ns == "wick") {
+      if (on_gpu()) return note_unsupported(n, "no CUDA kernel yet");
       if (!backward_extern_call(n, in)) return note_unsupported(n, "no extern kernel");
     } else {
       return note_unsupported(n, "no extern kernel");
@@ -641,6 +686,16 @@ class PlanBuilder {
     return true;
   }
 
+  // Whether cuBLASLt (GEMMs) or cuDNN (convolutions) computes activation
+  // `act` after `call` exactly.
+  static bool gpu_fuses(const Node* call, const Node* act) {
+    rt::Instr probe;
+    if (!set_post_op(act, probe)) return false;
+    const rt::Epilogue e{static_cast<rt::PostOp>(probe.post_op), probe.post_alpha, probe.post_beta};
+    const std::string& name = call->op().schema.name;
+    return name.rfind("conv", 0) == 0 ? rt::cudnn_fuses(e) : rt::cublaslt_fuses(e);
+  }
+
   // The oneDNN post-op computing the activation `n`.
   static bool set_post_op(const Node* n, Instr& in) {
     const std::string& k = n->kind();
@@ -672,10 +727,22 @@ class PlanBuilder {
     const std::string& kind = std::get<std::string>(*n->attrs().find("kind"));
     if (kind == "extern") {
       WICK_ASSERT(members.size() <= 2 && n->num_outputs() == 1, "an extern group is a call and one epilogue");
+      if (members.size() == 2 && on_gpu() && !gpu_fuses(members[0], members[1])) {
+        // The library cannot apply this activation: a kernel after the call.
+        extern_call(members[0], members[0]->output(), nullptr);
+        KernelGroup g;
+        g.nodes.push_back(members[1]);
+        std::set<const Value*> seen;
+        add_kernel_inputs(members[1], g, seen);
+        g.outputs.push_back(members[1]->output());
+        emit_kernel(g, members[1], g.inputs, n->outputs());
+        return;
+      }
       extern_call(members[0], n->output(), members.size() == 2 ? members[1] : nullptr);
       return;
     }
-    if (!can_generate_group(members)) return note_unsupported(members.front(), "no kernel generator for its group");
+    const bool generatable = on_gpu() ? can_generate_gpu_group(members) : can_generate_group(members);
+    if (!generatable) return note_unsupported(members.front(), "no kernel generator for its group");
     require_known_shapes(n);
     KernelGroup g;
     g.nodes = members;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/gpu_kernel_gen.h"
 #include "codegen/kernel_gen.h"
 #include "ir/graph.h"
 #include "runtime/plan.h"
@@ -19,7 +20,8 @@ namespace wick::codegen {
 
 struct BuiltPlan {
   rt::Plan plan;
-  std::vector<GeneratedKernel> kernels;  // parallel to plan.kernels
+  std::vector<GeneratedKernel> kernels;  // CPU plans: parallel to plan.kernels
+  std::vector<GpuKernel> gpu_kernels;    // CUDA plans: parallel to plan.kernels, PTX compiled
 };
 
 struct PlanOptions {
@@ -31,6 +33,12 @@ struct PlanOptions {
   // generators (and their tests) see exactly the kernels a model needs.
   std::function<void(const KernelGroup&)> on_kernel_group;
   std::function<void(const TensorLayout&)> on_copy;
+  // Where the plan runs. A CUDA plan's kernels are PTX for `gpu` (compiled
+  // here), its GEMMs and convolutions cuBLASLt and cuDNN calls, which apply
+  // an activation epilogue only where those libraries compute it exactly;
+  // other activations become kernels of their own.
+  rt::PlanDevice device = rt::PlanDevice::cpu;
+  GpuTarget gpu;
 };
 
 BuiltPlan build_plan(const ir::Graph& graph, const PlanOptions& options = {});

@@ -32,10 +32,21 @@ std::vector<std::string> broadcast_index(MlirWriter& w, const std::vector<Size>&
   return out;
 }
 
-Scalar PointwiseEval::value_at(const ir::Value* v, const std::vector<std::string>& idx) {
-  if (const Scalar* s = b_.input_scalar(v)) return *s;
+namespace {
+std::string cache_key(const std::vector<std::string>& idx) {
   std::string key;
   for (const std::string& i : idx) key += i + ",";
+  return key;
+}
+}  // namespace
+
+void PointwiseEval::preset(const ir::Value* v, const std::vector<std::string>& idx, const Scalar& s) {
+  cache_[{v, cache_key(idx)}] = s;
+}
+
+Scalar PointwiseEval::value_at(const ir::Value* v, const std::vector<std::string>& idx) {
+  if (const Scalar* s = b_.input_scalar(v)) return *s;
+  const std::string key = cache_key(idx);
   auto it = cache_.find({v, key});
   if (it != cache_.end()) return it->second;
   Scalar r;

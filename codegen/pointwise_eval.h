@@ -34,6 +34,9 @@ class PointwiseEval {
   Scalar value_at(const ir::Value* v, const std::vector<std::string>& idx);
   // Forget cached values: call when leaving the region they were made in.
   void clear_cache() { cache_.clear(); }
+  // Makes value_at(v, idx) give `s` until the cache is cleared: for values
+  // the caller loaded itself (several elements by one vector load, GPU).
+  void preset(const ir::Value* v, const std::vector<std::string>& idx, const Scalar& s);
 
  private:
   // An operand while evaluating an expression: a value in a register, or a

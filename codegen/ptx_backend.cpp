@@ -13,6 +13,7 @@
 #include <mlir/Dialect/LLVMIR/LLVMDialect.h>
 #include <mlir/Dialect/LLVMIR/NVVMDialect.h>
 #include <mlir/Dialect/MemRef/Transforms/Passes.h>
+#include <mlir/IR/Builders.h>
 #include <mlir/IR/BuiltinOps.h>
 #include <mlir/IR/Diagnostics.h>
 #include <mlir/IR/MLIRContext.h>
@@ -23,7 +24,11 @@
 
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Config/llvm-config.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/InstIterator.h>
+#include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/PatternMatch.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Linker/Linker.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -132,6 +137,34 @@ void link_libdevice(llvm::Module& module, const GpuTarget& target) {
   module.addModuleFlag(llvm::Module::Override, "nvvm-reflect-ftz", uint32_t{0});
 }
 
+// memref.assume_alignment becomes llvm.assume((ptrtoint p & 15) == 0),
+// which InstCombine drops as redundant where a branch has just tested the
+// same thing (the vectorized path of an elementwise kernel, see
+// gpu_builder.h) before InferAlignment could use it. An "align" operand
+// bundle says the same and is kept.
+void keep_alignment_assumptions(llvm::Module& module) {
+  std::vector<llvm::CallInst*> assumes;
+  for (llvm::Function& f : module)
+    for (llvm::Instruction& i : llvm::instructions(f))
+      if (auto* call = llvm::dyn_cast<llvm::CallInst>(&i))
+        if (call->getIntrinsicID() == llvm::Intrinsic::assume && call->getNumOperandBundles() == 0)
+          assumes.push_back(call);
+  const llvm::DataLayout& layout = module.getDataLayout();
+  for (llvm::CallInst* call : assumes) {
+    llvm::Value *masked = nullptr, *pointer = nullptr;
+    const llvm::APInt *mask = nullptr, *zero = nullptr;
+    llvm::ICmpInst::Predicate pred;
+    using namespace llvm::PatternMatch;
+    if (!match(call->getArgOperand(0), m_ICmp(pred, m_Value(masked), m_APInt(zero))) ||
+        pred != llvm::ICmpInst::ICMP_EQ || !zero->isZero())
+      continue;
+    if (!match(masked, m_And(m_PtrToInt(m_Value(pointer)), m_APInt(mask))) || !(*mask + 1).isPowerOf2()) continue;
+    llvm::IRBuilder<> builder(call);
+    builder.CreateAlignmentAssumption(layout, pointer, mask->getZExtValue() + 1);
+    call->eraseFromParent();
+  }
+}
+
 // What convert-gpu-to-nvvm left unconverted (a generator bug); true if any.
 bool report_unlowered_ops(mlir::ModuleOp module) {
   int found = 0;
@@ -191,14 +224,20 @@ std::string compile(const std::string& mlir_text, const GpuTarget& target, Compi
     if (mlir::isa<mlir::gpu::ModuleEndOp>(op)) continue;
     op.moveBefore(device->getBody(), device->getBody()->end());
   }
+  // The NVPTX data layout before translation: the translation gives loads
+  // and stores the layout's alignment (8 for i64 and f64, not the default's 4).
+  std::unique_ptr<llvm::TargetMachine> machine = make_nvptx_machine(target);
+  const llvm::DataLayout data_layout = machine->createDataLayout();
+  mlir::OpBuilder attrs(&context);
+  (*device)->setAttr(mlir::LLVM::LLVMDialect::getDataLayoutAttrName(),
+                     attrs.getStringAttr(data_layout.getStringRepresentation()));
+  (*device)->setAttr(mlir::LLVM::LLVMDialect::getTargetTripleAttrName(), attrs.getStringAttr(kTriple));
   llvm::LLVMContext llvm_context;
   std::unique_ptr<llvm::Module> ir = mlir::translateModuleToLLVMIR(*device, llvm_context, "wick_gpu");
   if (!ir) throw InternalError("codegen: GPU module translation to LLVM IR failed:\n" + diagnostics);
   stats.translate_ms = clock.lap_ms();
-
-  std::unique_ptr<llvm::TargetMachine> machine = make_nvptx_machine(target);
   ir->setTargetTriple(kTriple);
-  ir->setDataLayout(machine->createDataLayout());
+  ir->setDataLayout(data_layout);
   // Kernel arguments never overlap the outputs (gpu_kernel_gen.h): `noalias`
   // lets loads go through the read-only cache and be reordered and merged.
   for (llvm::Function& f : *ir) {
@@ -207,6 +246,7 @@ std::string compile(const std::string& mlir_text, const GpuTarget& target, Compi
       if (a.getType()->isPointerTy()) a.addAttr(llvm::Attribute::NoAlias);
   }
   link_libdevice(*ir, target);
+  keep_alignment_assumptions(*ir);
   optimize(*ir, *machine);
   for (const llvm::Function& f : *ir)
     if (f.isDeclaration() && !f.isIntrinsic() && !f.use_empty())

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -38,6 +39,10 @@ struct Group {
   bool is_extern = false;
   bool closed = false;  // a reduction ended it, or an extern took its epilogue
   ir::TypePtr domain;   // the iteration domain of a kernel group
+  // Row groups (FuseOptions::row_groups): the dims its row reductions
+  // reduce (empty: none yet) and the shape of their results.
+  std::vector<bool> row_dims;
+  ir::TypePtr row_type;
 };
 
 bool same_shape(const ir::Type& a, const ir::Type& b) {
@@ -45,8 +50,34 @@ bool same_shape(const ir::Type& a, const ir::Type& b) {
          std::none_of(a.shape()->begin(), a.shape()->end(), [](const ir::Dim& d) { return d.is_unknown(); });
 }
 
+// A reduction over trailing dims of its input that keeps them as 1:
+// sum.dim_IntList, mean.dim, amax, amin with constant dims and keepdim
+// true. Returns the reduced dims, or nothing.
+std::optional<std::vector<bool>> row_reduction(const Node* n) {
+  static const std::set<std::string> ops = {"aten::sum.dim_IntList", "aten::mean.dim", "aten::amax", "aten::amin"};
+  if (!ops.count(n->kind())) return std::nullopt;
+  const ir::Type& in = *n->input(0)->type();
+  if (!in.is_tensor() || !in.has_rank() || in.rank() == 0) return std::nullopt;
+  auto dims = ir::constant_int_list(n->input(1));
+  auto keep = ir::constant_bool(n->input(2));
+  if (!dims || dims->empty() || !keep || !*keep) return std::nullopt;
+  const int64_t rank = static_cast<int64_t>(in.rank());
+  std::vector<bool> reduced(rank, false);
+  for (int64_t d : *dims) {
+    if (d < 0) d += rank;
+    if (d < 0 || d >= rank) return std::nullopt;
+    reduced[d] = true;
+  }
+  // Trailing: no kept dim after a reduced one.
+  for (int64_t d = 1; d < rank; ++d)
+    if (reduced[d - 1] && !reduced[d]) return std::nullopt;
+  return reduced;
+}
+
 class Fuser {
  public:
+  explicit Fuser(const FuseOptions& options) : options_(options) {}
+
   void block(ir::Block* b) {
     std::vector<Node*> order;
     for (Node* n : *b) order.push_back(n);
@@ -56,7 +87,8 @@ class Fuser {
     for (size_t i = 0; i < order.size(); ++i) position_[order[i]] = i;
     groups_.clear();
     group_of_.clear();
-    for (Node* n : order) small_mlp(n);
+    if (options_.small_mlp)
+      for (Node* n : order) small_mlp(n);
     for (Node* n : order)
       if (!group_of_.count(n)) place(n);
     for (auto& g : groups_)
@@ -172,6 +204,9 @@ class Fuser {
     const bool reduction = l == ir::Lowering::reduction;
     // The domain this node iterates over: its output, or a reduction's input.
     const ir::Type& domain = reduction ? *n->input(0)->type() : *n->output()->type();
+    // A row reduction keeps its group open (row groups only).
+    std::optional<std::vector<bool>> row;
+    if (reduction && options_.row_groups) row = row_reduction(n);
     for (const Value* in : n->inputs()) {
       auto it = group_of_.find(in->node());
       if (it == group_of_.end()) continue;
@@ -182,21 +217,38 @@ class Fuser {
         if (reduction || g->nodes.size() != 1 || !is_epilogue(n) || n->input(0) != g->nodes[0]->output() ||
             g->nodes[0]->output()->uses().size() != 1)
           continue;
-      } else {
+      } else if (row) {
+        // Another reduction over the same rows, or the first.
         if (!same_shape(domain, *g->domain)) continue;
+        if (!g->row_dims.empty() && g->row_dims != *row) continue;
+      } else {
+        // Pointwise over the rows of a row group's reductions.
+        if (reduction && !g->row_dims.empty()) continue;  // other dims: it would end the rows' group
+        const bool over_rows = !reduction && g->row_type && same_shape(domain, *g->row_type);
+        if (!over_rows && !same_shape(domain, *g->domain)) continue;
         // A reduction kernel writes only the reduction's results: the
-        // group's other values must not be needed elsewhere.
-        if (reduction && used_outside(*g, n)) continue;
+        // group's other values must not be needed elsewhere. (A row group
+        // writes whatever is used outside it.)
+        if (reduction && g->row_dims.empty() && used_outside(*g, n)) continue;
       }
       if (escapes_before(*g, n)) continue;
       g->nodes.push_back(n);
       group_of_[n] = g;
-      if (g->is_extern || reduction) g->closed = true;
+      if (row) {
+        g->row_dims = *row;
+        g->row_type = n->output()->type();
+      } else if (g->is_extern || reduction) {
+        g->closed = true;
+      }
       return;
     }
     Group* g = new_group(n);
     g->domain = std::make_shared<const ir::Type>(domain);
-    g->closed = reduction;
+    g->closed = reduction && !row;
+    if (row) {
+      g->row_dims = *row;
+      g->row_type = n->output()->type();
+    }
   }
 
   // Moves the members into a FusionGroup node placed where the last member was.
@@ -247,6 +299,7 @@ class Fuser {
     for (Value* v : outputs) body->add_result(v);
   }
 
+  FuseOptions options_;
   std::unordered_map<const Node*, size_t> position_;
   std::vector<std::unique_ptr<Group>> groups_;
   std::unordered_map<const Node*, Group*> group_of_;
@@ -254,6 +307,6 @@ class Fuser {
 
 }  // namespace
 
-void fuse(ir::Graph& graph) { Fuser().block(graph.block()); }
+void fuse(ir::Graph& graph, const FuseOptions& options) { Fuser(options).block(graph.block()); }
 
 }  // namespace wick::passes

@@ -11,12 +11,30 @@
 // the group and the node, so moving the members to the group's place keeps
 // every use after its definition. Expects static or symbolic types (after
 // infer_shapes), composite ops decomposed. Groups of one node stay plain.
+//
+// With FuseOptions::row_groups (for the GPU generator, gpu_kernel_gen.h), a
+// reduction over the trailing dims of its input with keepdim (sum, mean,
+// amax, amin) does not end its kernel group: what follows may join, as
+// long as it is pointwise over the group's domain or over its rows (the
+// domain with the reduced dims 1), or is another such reduction over the
+// same dims of the same domain. Softmax (amax, sub, exp, sum, div),
+// log_softmax and a decomposed layer_norm (mean, sub, square, mean, add
+// eps, rsqrt, mul, affine) each become one group whose row is read once.
+// Such a group writes any of its values that are used outside it. The CPU
+// generator takes none of these groups, so the option is off by default.
 #pragma once
 
 #include "ir/graph.h"
 
 namespace wick::passes {
 
-void fuse(ir::Graph& graph);
+struct FuseOptions {
+  bool row_groups = false;
+  // Chains of small linear layers as one kernel (the CPU's small-MLP
+  // kernel); the GPU generator has no such kernel, so the GPU turns it off.
+  bool small_mlp = true;
+};
+
+void fuse(ir::Graph& graph, const FuseOptions& options = {});
 
 }  // namespace wick::passes

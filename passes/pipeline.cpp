@@ -74,18 +74,21 @@ void simplify_stage(ir::Graph& graph) {
   p.step("simplify", [&] { simplify(graph); });
 }
 
-void finish_stage(ir::Graph& graph) {
+void finish_stage(ir::Graph& graph, const PipelineOptions& options) {
   Pipeline p(graph);
   p.step("eliminate_common_subexpressions", [&] { eliminate_common_subexpressions(graph); });
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
-  p.step("fuse", [&] { fuse(graph); });
+  FuseOptions fuse_options;
+  fuse_options.row_groups = options.device == TargetDevice::cuda;
+  fuse_options.small_mlp = options.device == TargetDevice::cpu;
+  p.step("fuse", [&] { fuse(graph, fuse_options); });
   ir::verify(graph);
 }
 
 void run_pipeline(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types, const PipelineOptions& options) {
   specialize_stage(graph, input_types);
   lower_stage(graph, options);
-  finish_stage(graph);
+  finish_stage(graph, options);
 }
 
 }  // namespace wick::passes

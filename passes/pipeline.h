@@ -10,11 +10,15 @@
 
 namespace wick::passes {
 
+// The device code is generated for; it decides what fusion groups form.
+enum class TargetDevice { cpu, cuda };
+
 struct PipelineOptions {
   // Fold eval-mode batch norms into convolution weights at compile time:
   // right only while module tensors never change after compiling, so not for
   // graphs that read tensors a training step updates.
   bool fold_batch_norm = true;
+  TargetDevice device = TargetDevice::cpu;
 };
 
 // Specializes `graph` to `input_types` (when given) and lowers it to what
@@ -29,6 +33,6 @@ void run_pipeline(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types 
 void specialize_stage(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types);  // types, folding
 void lower_stage(ir::Graph& graph, const PipelineOptions& options = {});  // batch-norm folding, decompose
 void simplify_stage(ir::Graph& graph);                                     // types, folding
-void finish_stage(ir::Graph& graph);                                       // CSE, DCE, fusion
+void finish_stage(ir::Graph& graph, const PipelineOptions& options = {});  // CSE, DCE, fusion
 
 }  // namespace wick::passes

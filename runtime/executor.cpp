@@ -5,6 +5,11 @@
 #include <cstring>
 
 #include "runtime/backward_kernels.h"
+#include "runtime/cublaslt_gemm.h"
+#include "runtime/cuda_device.h"
+#include "runtime/cuda_graph.h"
+#include "runtime/cuda_tensor.h"
+#include "runtime/cudnn_conv.h"
 #include "runtime/extern_kernels.h"
 #include "runtime/thread_pool.h"
 #include "support/error.h"
@@ -104,15 +109,26 @@ struct Executor::Context {
   std::vector<RtValue> slots;
   std::shared_ptr<Storage> arena;
   std::vector<Slot> per_run;  // slots cleared after every run
+  // CUDA plans of fixed shapes: the run captured as a graph after the first
+  // one, with the buffers it reads its inputs from and writes its outputs
+  // and index flags to.
+  std::unique_ptr<CudaGraph> graph;
+  bool graph_failed = false;
+  std::vector<Tensor> graph_inputs, graph_outputs;
+  std::vector<std::pair<Tensor, std::string>> graph_flags;
 };
 
 namespace {
 
 class Run {
  public:
-  Run(const Plan& plan, const std::vector<PackedKernelFn>& kernels, Executor::Context& c,
-      const std::vector<int64_t>& symbols)
-      : plan_(plan), kernels_(kernels), slots_(c.slots), symbols_(symbols) {}
+  Run(const Plan& plan, const std::vector<PackedKernelFn>& kernels, const CudaPlanKernels* gpu,
+      Executor::Context& c, const std::vector<int64_t>& symbols)
+      : plan_(plan), kernels_(kernels), gpu_(gpu), slots_(c.slots), symbols_(symbols) {}
+
+  // CUDA plans: the index flags the kernels of this run set, with the op
+  // each belongs to; read once the run's work is done.
+  std::vector<std::pair<Tensor, std::string>> flags;
 
   RtValue& slot(Slot s) {
     WICK_ASSERT(s >= 0 && s < static_cast<Slot>(slots_.size()), "slot out of range");
@@ -135,7 +151,8 @@ class Run {
         if (in.arena_offset >= 0) return;  // placed in the arena when the context was made
         RtValue& v = slot(in.outputs[0]);
         v = RtValue();
-        v.tensor = Tensor::empty(in.dtype, in.int_symbols.empty() ? in.ints : resolved_ints(in));
+        const std::vector<int64_t> sizes = in.int_symbols.empty() ? in.ints : resolved_ints(in);
+        v.tensor = gpu_ ? cuda_empty(in.dtype, sizes, gpu_->device) : Tensor::empty(in.dtype, sizes);
         return;
       }
       case Op::kernel: return kernel(in);
@@ -184,11 +201,12 @@ class Run {
       case Op::to_tensor: {
         RtValue v;
         v.tensor = scalar_tensor(in.dtype, slot(in.inputs[0]));
+        if (gpu_) v.tensor = to_device(v.tensor, gpu_->device);
         slot(in.outputs[0]) = std::move(v);
         return;
       }
       case Op::item: {
-        const Tensor& t = tensor(in.inputs[0]);
+        const Tensor t = gpu_ ? to_host(tensor(in.inputs[0])) : tensor(in.inputs[0]);
         if (in.index == 0) slot(in.outputs[0]) = int_value(element_int(t));
         else if (in.index == 1) slot(in.outputs[0]) = float_value(element(t));
         else slot(in.outputs[0]) = bool_value(element(t) != 0);
@@ -224,6 +242,7 @@ class Run {
     if (src.dtype() != dst.dtype() || src.sizes() != dst.sizes())
       throw Error("cannot store a " + src.describe() + " into a module tensor of " + dst.describe(), {}, in.text);
     if (src.numel() == 0 || src.data() == dst.data()) return;
+    if (gpu_) return cuda_copy(src, dst);
     const size_t esize = dtype_size(dst.dtype());
     if (src.is_contiguous() && dst.is_contiguous()) {
       std::memmove(dst.data(), src.data(), dst.nbytes());
@@ -260,7 +279,40 @@ class Run {
     for (size_t i = 0; i < in.outputs.size(); ++i) slot(in.outputs[i]) = std::move(carried[i]);
   }
 
+  // A generated CUDA kernel: device pointers to each tensor's first element,
+  // scalars by value (codegen/gpu_kernel_gen.h), on the device's stream.
+  void gpu_kernel(const Instr& in) {
+    CudaKernelArgs args;
+    const size_t n = in.inputs.size() + in.outputs.size();
+    for (size_t k = 0; k < n; ++k) {
+      const RtValue& v = slot(k < in.inputs.size() ? in.inputs[k] : in.outputs[k - in.inputs.size()]);
+      if (v.is_tensor()) {
+        args.pointer(v.tensor);
+        continue;
+      }
+      switch (v.scalar) {
+        case ScalarType::int_: args.i64(v.i); break;
+        case ScalarType::float_: args.f64(v.f); break;
+        case ScalarType::bool_: args.i32(v.b ? 1 : 0); break;
+        default: WICK_ASSERT(false, "kernel argument of no value");
+      }
+    }
+    if (!in.ints.empty() && in.ints[0] == 1) {
+      const Tensor& flag = tensor(in.outputs.back());
+      cuda_memset(flag, 0);
+      flags.emplace_back(flag, in.text);
+    }
+    const int64_t* d = &plan_.launch_dims[6 * static_cast<size_t>(in.index)];
+    CudaLaunchDims dims;
+    for (int i = 0; i < 3; ++i) {
+      dims.grid[static_cast<size_t>(i)] = static_cast<unsigned>(d[i]);
+      dims.block[static_cast<size_t>(i)] = static_cast<unsigned>(d[3 + i]);
+    }
+    cuda_launch(gpu_->functions[static_cast<size_t>(in.index)], dims, args);
+  }
+
   void kernel(const Instr& in) {
+    if (gpu_) return gpu_kernel(in);
     constexpr size_t kMaxArgs = 64;
     const size_t n = in.inputs.size() + in.outputs.size();
     WICK_ASSERT(n <= kMaxArgs, "kernel with more than 64 arguments");
@@ -346,12 +398,13 @@ class Run {
     Tensor& out = slot(in.outputs[0]).tensor;
     const auto& p = in.ints;
     const Epilogue post{static_cast<PostOp>(in.post_op), in.post_alpha, in.post_beta};
+    const bool gpu = gpu_ != nullptr;
     switch (static_cast<ExternOp>(in.index)) {
-      case ExternOp::matmul: return matmul(arg(0), arg(1), out, post);
-      case ExternOp::linear: return linear(arg(0), arg(1), arg(2), out, post);
+      case ExternOp::matmul: return (gpu ? cuda_matmul : matmul)(arg(0), arg(1), out, post);
+      case ExternOp::linear: return (gpu ? cuda_linear : linear)(arg(0), arg(1), arg(2), out, post);
       case ExternOp::addmm:
-        return addmm(arg(0), arg(1), arg(2), static_cast<float>(in.floats[0]), static_cast<float>(in.floats[1]), out,
-                     post);
+        return (gpu ? cuda_addmm : addmm)(arg(0), arg(1), arg(2), static_cast<float>(in.floats[0]),
+                                          static_cast<float>(in.floats[1]), out, post);
       case ExternOp::conv1d: {
         Conv1dParams c;
         c.stride = p[0];
@@ -359,7 +412,7 @@ class Run {
         c.dilation = p[2];
         c.groups = p[3];
         c.constant_weights = p.size() > 4 && p[4] != 0;
-        return conv1d(arg(0), arg(1), arg(2), c, out, post);
+        return (gpu ? cuda_conv1d : conv1d)(arg(0), arg(1), arg(2), c, out, post);
       }
       case ExternOp::conv2d: {
         Conv2dParams c;
@@ -368,7 +421,7 @@ class Run {
         c.dilation = {p[4], p[5]};
         c.groups = p[6];
         c.constant_weights = p.size() > 7 && p[7] != 0;
-        return conv2d(arg(0), arg(1), arg(2), c, out, post);
+        return (gpu ? cuda_conv2d : conv2d)(arg(0), arg(1), arg(2), c, out, post);
       }
       case ExternOp::max_pool2d: {
         MaxPool2dParams m;
@@ -377,7 +430,7 @@ class Run {
         m.padding = {p[4], p[5]};
         m.dilation = {p[6], p[7]};
         m.ceil_mode = p[8] != 0;
-        return max_pool2d(arg(0), m, out);
+        return (gpu ? cuda_max_pool2d : max_pool2d)(arg(0), m, out);
       }
       case ExternOp::avg_pool2d: {
         AvgPool2dParams a;
@@ -387,14 +440,18 @@ class Run {
         a.ceil_mode = p[6] != 0;
         a.count_include_pad = p[7] != 0;
         if (p[8] != 0) a.divisor_override = p[8];
-        return avg_pool2d(arg(0), a, out);
+        return (gpu ? cuda_avg_pool2d : avg_pool2d)(arg(0), a, out);
       }
-      case ExternOp::adaptive_avg_pool2d: return adaptive_avg_pool2d(arg(0), {p[0], p[1]}, out);
+      case ExternOp::adaptive_avg_pool2d:
+        if (gpu) throw Error("adaptive_avg_pool2d has no CUDA kernel", {}, in.text);
+        return adaptive_avg_pool2d(arg(0), {p[0], p[1]}, out);
       case ExternOp::conv_input_backward:
       case ExternOp::conv_weight_backward:
       case ExternOp::max_pool2d_backward:
       case ExternOp::avg_pool2d_backward:
-      case ExternOp::adaptive_avg_pool2d_backward: return backward_call(in, arg(0), arg(1), out);
+      case ExternOp::adaptive_avg_pool2d_backward:
+        if (gpu) throw Error("gradients of convolution and pooling have no CUDA kernels yet", {}, in.text);
+        return backward_call(in, arg(0), arg(1), out);
     }
   }
 
@@ -491,6 +548,7 @@ class Run {
 
   const Plan& plan_;
   const std::vector<PackedKernelFn>& kernels_;
+  const CudaPlanKernels* gpu_;
   std::vector<RtValue>& slots_;
   const std::vector<int64_t>& symbols_;
 };
@@ -546,11 +604,44 @@ Executor::Executor(Plan plan, std::vector<PackedKernelFn> kernels, std::vector<T
   WICK_ASSERT(tensors_.size() == plan_.tensors.size(), "tensor count mismatch");
 }
 
+namespace {
+
+// Whether a run of `b` queues device work only: nothing read back to the
+// host, no branch on data, so that it can be replayed as a CUDA graph.
+bool device_only(const Block& b) {
+  for (const Instr& in : b.instrs) {
+    switch (in.op) {
+      case Op::if_:
+      case Op::loop:
+      case Op::item:
+      case Op::select:
+      case Op::raise:
+      case Op::to_tensor: return false;
+      default: break;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Executor::Executor(CudaPlanKernels kernels, Plan plan, std::vector<Tensor> tensors)
+    : plan_(std::move(plan)), gpu_(std::make_unique<CudaPlanKernels>(std::move(kernels))) {
+  WICK_ASSERT(plan_.device == PlanDevice::cuda, "a CPU plan given CUDA kernels");
+  WICK_ASSERT(gpu_->functions.size() == plan_.kernels.size(), "kernel count mismatch");
+  WICK_ASSERT(tensors.size() == plan_.tensors.size(), "tensor count mismatch");
+  WICK_ASSERT(plan_.launch_dims.size() == 6 * plan_.kernels.size(), "launch dims missing");
+  for (const Tensor& t : tensors) tensors_.push_back(to_device(t.contiguous(), gpu_->device));
+  graph_safe_ = plan_.symbols.empty() && device_only(plan_.body);
+}
+
 Executor::~Executor() = default;
 
 Executor::Executor(Executor&& o) noexcept
     : plan_(std::move(o.plan_)),
       kernels_(std::move(o.kernels_)),
+      gpu_(std::move(o.gpu_)),
+      graph_safe_(o.graph_safe_),
       tensors_(std::move(o.tensors_)),
       contexts_(std::move(o.contexts_)) {}
 
@@ -571,7 +662,8 @@ std::unique_ptr<Executor::Context> Executor::acquire() const {
     persistent[static_cast<size_t>(plan_.tensors[i].first)] = true;
   }
   // Zero-size tensors live in the arena too (a batch of 0): never leave it absent.
-  c->arena = Storage::allocate_cpu(static_cast<size_t>(std::max<int64_t>(plan_.arena_bytes, 64)), false);
+  const size_t arena_bytes = static_cast<size_t>(std::max<int64_t>(plan_.arena_bytes, 64));
+  c->arena = gpu_ ? cuda_allocate(arena_bytes, gpu_->device) : Storage::allocate_cpu(arena_bytes, false);
   for (const Instr& in : plan_.body.instrs) {
     if (in.op != Op::alloc || in.arena_offset < 0) continue;
     const int64_t esize = static_cast<int64_t>(dtype_size(in.dtype));
@@ -598,9 +690,20 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) const {
   if (!problem.empty()) throw Error(problem);
   symbols.resize(plan_.symbols.size(), -1);
   std::unique_ptr<Context> c = acquire();
+  if (gpu_) {
+    std::vector<Tensor> outputs;
+    try {
+      outputs = run_cuda(*c, inputs, symbols);
+    } catch (...) {
+      release(std::move(c));
+      throw;
+    }
+    release(std::move(c));
+    return outputs;
+  }
   std::vector<Tensor> outputs;
   try {
-    Run r(plan_, kernels_, *c, symbols);
+    Run r(plan_, kernels_, nullptr, *c, symbols);
     for (size_t i = 0; i < inputs.size(); ++i) r.slot(plan_.inputs[i]).tensor = inputs[i].contiguous();
     r.block(plan_.body);
     for (Slot s : plan_.outputs) {
@@ -613,6 +716,64 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) const {
   }
   release(std::move(c));
   return outputs;
+}
+
+namespace {
+
+void check_flags(const std::vector<std::pair<Tensor, std::string>>& flags) {
+  for (const auto& [flag, op] : flags)
+    if (*to_host(flag).data_as<int64_t>() != 0) throw Error("index out of range", {}, op);
+}
+
+}  // namespace
+
+std::vector<Tensor> Executor::run_cuda(Context& c, const std::vector<Tensor>& inputs,
+                                       const std::vector<int64_t>& symbols) const {
+  std::vector<Tensor> outputs;
+  if (c.graph && c.graph->captured()) {
+    for (size_t i = 0; i < inputs.size(); ++i) cuda_copy(inputs[i], c.graph_inputs[i]);
+    c.graph->replay();
+    check_flags(c.graph_flags);
+    for (const Tensor& t : c.graph_outputs) outputs.push_back(to_host(t));
+    return outputs;
+  }
+  std::vector<Tensor> device_inputs;
+  for (const Tensor& t : inputs) device_inputs.push_back(to_device(t, gpu_->device));
+  {
+    Run r(plan_, kernels_, gpu_.get(), c, symbols);
+    for (size_t i = 0; i < inputs.size(); ++i) r.slot(plan_.inputs[i]).tensor = device_inputs[i];
+    r.block(plan_.body);
+    check_flags(r.flags);
+    for (Slot s : plan_.outputs) outputs.push_back(to_host(r.tensor(s)));
+  }
+  if (graph_safe_ && !c.graph_failed && !c.graph) capture_graph(c, device_inputs);
+  return outputs;
+}
+
+// Captures one run into c.graph, reading its inputs from buffers of its own;
+// a plan that cannot be captured keeps running directly.
+void Executor::capture_graph(Context& c, const std::vector<Tensor>& inputs) const {
+  c.graph = std::make_unique<CudaGraph>(gpu_->device);
+  c.graph_inputs.clear();
+  for (const Tensor& t : inputs) c.graph_inputs.push_back(cuda_empty(t.dtype(), t.sizes(), gpu_->device));
+  const std::vector<int64_t> no_symbols;
+  Run r(plan_, kernels_, gpu_.get(), c, no_symbols);
+  for (size_t i = 0; i < inputs.size(); ++i) r.slot(plan_.inputs[i]).tensor = c.graph_inputs[i];
+  std::string why;
+  const bool ok = c.graph->capture([&] { r.block(plan_.body); }, &why);
+  if (!ok) {
+    c.graph.reset();
+    c.graph_failed = true;
+    return;
+  }
+  c.graph_outputs.clear();
+  for (Slot s : plan_.outputs) c.graph_outputs.push_back(r.tensor(s));
+  c.graph_flags = r.flags;
+  for (const Tensor& t : c.graph_inputs) c.graph->keep_alive(t.storage());
+  for (const Tensor& t : c.graph_outputs) c.graph->keep_alive(t.storage());
+  for (const auto& f : c.graph_flags) c.graph->keep_alive(f.first.storage());
+  c.graph->keep_alive(c.arena);
+  for (const Tensor& t : tensors_) c.graph->keep_alive(t.storage());
 }
 
 }  // namespace wick::rt

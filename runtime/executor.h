@@ -7,16 +7,28 @@
 #include <mutex>
 #include <vector>
 
+#include "runtime/cuda_module.h"
 #include "runtime/memref_descriptor.h"
 #include "runtime/plan.h"
 #include "support/tensor.h"
 
 namespace wick::rt {
 
+// The kernels of a CUDA plan, loaded on `device`, parallel to plan.kernels.
+struct CudaPlanKernels {
+  int device = 0;
+  std::vector<CudaFunction> functions;
+};
+
 class Executor {
  public:
   // `kernels` is parallel to plan.kernels, `tensors` to plan.tensors.
   Executor(Plan plan, std::vector<PackedKernelFn> kernels, std::vector<Tensor> tensors);
+  // A CUDA plan: `tensors` are copied to the device once, here. Inputs may
+  // be on the CPU or the device; outputs come back on the CPU. A plan of
+  // fixed shapes whose run needs nothing from the host midway (no If, Loop
+  // or item) is captured as a CUDA graph after its first run and replayed.
+  Executor(CudaPlanKernels kernels, Plan plan, std::vector<Tensor> tensors);
   ~Executor();
   Executor(Executor&&) noexcept;
 
@@ -25,15 +37,21 @@ class Executor {
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
 
   const Plan& plan() const { return plan_; }
+  // The module tensors the plan reads (on the plan's device).
+  const std::vector<Tensor>& tensors() const { return tensors_; }
 
   struct Context;
 
  private:
   std::unique_ptr<Context> acquire() const;
   void release(std::unique_ptr<Context> c) const;
+  std::vector<Tensor> run_cuda(Context& c, const std::vector<Tensor>& inputs, const std::vector<int64_t>& symbols) const;
+  void capture_graph(Context& c, const std::vector<Tensor>& inputs) const;
 
   Plan plan_;
   std::vector<PackedKernelFn> kernels_;
+  std::unique_ptr<CudaPlanKernels> gpu_;
+  bool graph_safe_ = false;
   std::vector<Tensor> tensors_;
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<Context>> contexts_;

@@ -37,6 +37,9 @@ enum class Op : uint8_t {
                 // slot), element by element honouring both layouts: a training step's update
 };
 
+// Where a plan runs: its tensors, kernels and extern calls are all on one device.
+enum class PlanDevice : uint8_t { cpu, cuda };
+
 // The kind of scalar a `constant` instruction or a slot holds.
 enum class ScalarType : uint8_t { none, int_, float_, bool_, str };
 
@@ -132,6 +135,10 @@ struct Plan {
   int64_t arena_bytes = 0;
   // Names of the dynamic dims (e.g. "B"); bound from the inputs' sizes at run time.
   std::vector<std::string> symbols;
+  PlanDevice device = PlanDevice::cpu;
+  // cuda only: six numbers per kernel, parallel to `kernels`: the grid's and
+  // the block's x, y and z.
+  std::vector<int64_t> launch_dims;
 };
 
 }  // namespace wick::rt

@@ -57,6 +57,8 @@ void plan_fields(V&& v, S& p) {
   v("body", p.body);
   v("arena_bytes", p.arena_bytes);
   v("symbols", p.symbols);
+  v("device", p.device);
+  v("launch_dims", p.launch_dims);
 }
 
 }  // namespace wick::rt

@@ -19,7 +19,7 @@ namespace {
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(Instr) == 240, "rt::Instr changed: update plan_fields.h and kPlanFormatVersion");
 static_assert(sizeof(Block) == 72, "rt::Block changed: update plan_fields.h and kPlanFormatVersion");
-static_assert(sizeof(Plan) == 232, "rt::Plan changed: update plan_fields.h and kPlanFormatVersion");
+static_assert(sizeof(Plan) == 264, "rt::Plan changed: update plan_fields.h and kPlanFormatVersion");
 static_assert(sizeof(TensorSpec) == 56, "rt::TensorSpec changed: update plan_fields.h and kPlanFormatVersion");
 #endif
 
@@ -86,6 +86,7 @@ class Reader {
   void get(DType& t) { t = checked_enum<DType>([](DType d) { return known_dtype(d); }); }
   void get(Op& op) { op = checked_enum<Op>([](Op o) { return op_name(o) != nullptr; }); }
   void get(ScalarType& t) { t = checked_enum<ScalarType>([](ScalarType s) { return scalar_type_name(s) != nullptr; }); }
+  void get(PlanDevice& d) { d = checked_enum<PlanDevice>([](PlanDevice x) { return plan_device_name(x) != nullptr; }); }
   // Vectors of fixed-size elements are sized up front (the count is checked
   // against the bytes left); vectors of structs grow as their elements
   // decode, so memory stays proportional to the data actually present.

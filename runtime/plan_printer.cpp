@@ -107,6 +107,14 @@ const char* post_op_name(PostOp op) {
   return nullptr;
 }
 
+const char* plan_device_name(PlanDevice device) {
+  switch (device) {
+    case PlanDevice::cpu: return "cpu";
+    case PlanDevice::cuda: return "cuda";
+  }
+  return nullptr;
+}
+
 namespace {
 
 std::string quoted(const std::string& s) {
@@ -155,6 +163,10 @@ struct ValueText {
   std::string operator()(Op op) const {
     const char* n = op_name(op);
     return n ? n : unknown("op", static_cast<int>(op));
+  }
+  std::string operator()(PlanDevice d) const {
+    const char* n = plan_device_name(d);
+    return n ? n : unknown("device", static_cast<int>(d));
   }
   std::string operator()(const std::vector<Slot>& slots) const {
     std::string s = "[";

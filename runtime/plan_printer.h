@@ -21,5 +21,6 @@ const char* scalar_type_name(ScalarType type);
 const char* scalar_op_name(ScalarOp op);
 const char* extern_op_name(ExternOp op);
 const char* post_op_name(PostOp op);
+const char* plan_device_name(PlanDevice device);
 
 }  // namespace wick::rt

@@ -63,6 +63,7 @@ class Validator {
     }
     if (plan_.arena_bytes < 0 || plan_.arena_bytes > kMaxTensorBytes)
       fail("bad arena size " + std::to_string(plan_.arena_bytes));
+    launch_dims();
     block(plan_.body, 0);
   }
 
@@ -72,6 +73,27 @@ class Validator {
   }
   [[noreturn]] void fail(const Instr& in, const std::string& message) const {
     throw Error("invalid plan: " + message + " in instruction: " + print_instr(in), SourceLocation{file_});
+  }
+
+  // A CUDA plan gives every kernel a grid and a block within the limits of
+  // every CUDA device; a CPU plan gives none.
+  void launch_dims() const {
+    if (plan_.device == PlanDevice::cpu) {
+      if (!plan_.launch_dims.empty()) fail("a CPU plan has kernel launch dimensions");
+      return;
+    }
+    if (plan_.launch_dims.size() != 6 * plan_.kernels.size())
+      fail(std::to_string(plan_.launch_dims.size()) + " launch dimensions for " + std::to_string(plan_.kernels.size()) +
+           " kernels (6 each)");
+    const int64_t grid_max[3] = {(int64_t{1} << 31) - 1, 65535, 65535};
+    const int64_t block_max[3] = {1024, 1024, 64};
+    for (size_t k = 0; k < plan_.kernels.size(); ++k) {
+      const int64_t* d = &plan_.launch_dims[6 * k];
+      for (int i = 0; i < 3; ++i)
+        if (d[i] < 1 || d[i] > grid_max[i] || d[3 + i] < 1 || d[3 + i] > block_max[i])
+          fail("bad launch dimensions for kernel " + plan_.kernels[k]);
+      if (d[3] * d[4] * d[5] > 1024) fail("kernel " + plan_.kernels[k] + " has more than 1024 threads per block");
+    }
   }
 
   void symbol(int32_t sym, const char* what) const {

@@ -23,7 +23,7 @@ int run_run(const Args& args) {
     std::printf("%s", usage);
     return 0;
   }
-  std::string model, output_dir, method = "forward";
+  std::string model, output_dir, method = "forward", device = "cpu";
   std::vector<std::string> inputs;
   int threads = 0;
   uint64_t seed = 0;
@@ -37,6 +37,7 @@ int run_run(const Args& args) {
     if (a == "--input") inputs.push_back(value(i));
     else if (a == "--output-dir") output_dir = value(i);
     else if (a == "--method") method = value(i);
+    else if (a == "--device") device = value(i);
     else if (a == "--verbose") verbose = true;
     else if (a == "--threads" || a == "--seed") {
       const std::string& v = value(i);
@@ -56,6 +57,7 @@ int run_run(const Args& args) {
   auto t0 = std::chrono::steady_clock::now();
   JitOptions options;
   options.method = method;
+  options.device = device;
   auto module = jit_load(model, options);
   double load_ms = ms_since(t0);
   std::vector<Tensor> values;

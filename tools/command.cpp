@@ -16,13 +16,14 @@ const std::vector<Command>& commands() {
        "usage: wick inspect MODEL.pt [--method NAME]\n"
        "  Reads MODEL.pt without LibTorch and prints the IR of a method (forward by default).\n",
        run_inspect},
-      {"run", "compile and run a model on the CPU",
+      {"run", "compile and run a model on the CPU or an NVIDIA GPU",
        "usage: wick run MODEL.pt --input A.npy|SHAPE [--input ...] --output-dir DIR\n"
-       "                [--threads N] [--seed S] [--method NAME] [--verbose]\n"
+       "                [--device cpu|cuda|cuda:N] [--threads N] [--seed S] [--method NAME] [--verbose]\n"
        "  Each --input is a .npy file or a shape such as 200x14 (seeded standard-normal\n"
        "  float32). Writes DIR/output0.npy, DIR/output1.npy, ... (tuple outputs flattened in\n"
-       "  order). --verbose prints the time to load, to compile (per kernel, with cache hits)\n"
-       "  and to execute.\n",
+       "  order). --device cuda compiles PTX for the GPU and runs there (inputs and outputs\n"
+       "  are copied). --verbose prints the time to load, to compile (per kernel, with cache\n"
+       "  hits) and to execute.\n",
        run_run},
       {"compile", "compile a model ahead of time into a directory for deployment",
        "usage: wick compile MODEL.pt --input SPEC [--input ...] -o DIR\n"

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "codegen/view_layout.h"
+#include "passes/pipeline.h"
+#include "runtime/post_op.h"
 #include "ir/parser.h"
 #include "ir/verifier.h"
 
@@ -194,6 +198,44 @@ TEST(PlanBuilder, OnlyKernelsWorthThreadingAreSplittable) {
   ASSERT_EQ(p.kernels.size(), 2u);
   EXPECT_NE(p.kernels[0].mlir.find("memref<?x512xf32"), std::string::npos);
   EXPECT_EQ(p.kernels[1].mlir.find("?x"), std::string::npos);
+}
+
+// CUDA plans: PTX kernels with their launch dims; an activation cuBLASLt
+// cannot apply (sigmoid) becomes a kernel after the GEMM, one it can (relu)
+// stays an epilogue.
+TEST(PlanBuilder, CudaPlansCarryPtxKernelsAndLaunchDims) {
+  if (!std::ifstream(default_libdevice_path()).good()) GTEST_SKIP() << "no libdevice: the CUDA toolkit is not installed";
+  auto m = parse(
+      "graph @f(%x : Tensor(f32, [8, 16]), %w : Tensor(f32, [4, 16]), %v : Tensor(f32, [4, 16]), %b : Tensor(f32, [4])) -> (Tensor(f32, [8, 4]), Tensor(f32, [8, 4])) {\n"
+      "  %y : Tensor(f32, [8, 4]) = aten::linear(%x, %w, %b)\n"
+      "  %r : Tensor(f32, [8, 4]) = aten::relu(%y)\n"
+      "  %z : Tensor(f32, [8, 4]) = aten::linear(%x, %v, %b)\n"
+      "  %s : Tensor(f32, [8, 4]) = aten::sigmoid(%z)\n"
+      "  return(%r, %s)\n"
+      "}\n");
+  ir::Graph& g = *m->methods()[0];
+  passes::PipelineOptions pipeline;
+  pipeline.device = passes::TargetDevice::cuda;
+  passes::finish_stage(g, pipeline);
+  PlanOptions options;
+  options.device = rt::PlanDevice::cuda;
+  options.gpu.sm = 90;
+  options.gpu.cache_dir = "off";
+  BuiltPlan p = build_plan(g, options);
+  EXPECT_EQ(p.plan.device, rt::PlanDevice::cuda);
+  EXPECT_TRUE(p.kernels.empty());
+  ASSERT_EQ(p.gpu_kernels.size(), 1u);  // the sigmoid; relu is cuBLASLt's epilogue
+  EXPECT_EQ(p.plan.kernels, (std::vector<std::string>{p.gpu_kernels[0].name}));
+  EXPECT_NE(p.gpu_kernels[0].ptx.find(".entry " + p.gpu_kernels[0].name), std::string::npos);
+  ASSERT_EQ(p.plan.launch_dims.size(), 6u);
+  for (int64_t d : p.plan.launch_dims) EXPECT_GE(d, 1);
+  int relu_epilogues = 0, kernels = 0;
+  for (const rt::Instr& in : p.plan.body.instrs) {
+    if (in.op == rt::Op::extern_call && in.post_op == static_cast<uint8_t>(rt::PostOp::relu)) ++relu_epilogues;
+    if (in.op == rt::Op::kernel) ++kernels;
+  }
+  EXPECT_EQ(relu_epilogues, 1);
+  EXPECT_EQ(kernels, 1);
 }
 
 }  // namespace

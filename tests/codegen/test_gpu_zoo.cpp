@@ -1,0 +1,295 @@
+// Every kernel of the zoo on the GPU: each zoo model (scripted variant) goes
+// through the pass pipeline and the CPU plan builder (wick::plan_method),
+// whose hooks hand over every kernel group and strided copy the plan
+// generates; each becomes a GPU kernel (generate_gpu_kernel /
+// generate_gpu_copy), whose PTX ptxas must assemble for sm_90. Groups the
+// GPU generator refuses must be listed in kKnownGaps below, so that a new
+// gap fails the test (and a closed one too, to keep the list true).
+// Prints the count per model and the time per kernel.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <semaphore>
+#include <set>
+#include <sstream>
+
+#include "api/plan_method.h"
+#include "codegen/gpu_kernel_gen.h"
+#include "codegen/ptxas.h"
+#include "frontend/loader.h"
+#include "gpu_test_util.h"
+#include "ir/builder.h"
+#include "ir/type.h"
+#include "ir/op_table.h"
+#include "passes/autodiff.h"
+#include "passes/eliminate_common_subexpressions.h"
+#include "passes/eliminate_dead_code.h"
+#include "passes/fuse.h"
+#include "passes/pipeline.h"
+#include "runtime/npy.h"
+#include "support/error.h"
+
+namespace wick {
+namespace {
+
+const char* const kModels[] = {"mlp_relu",          "nn5",           "cnn_bn",      "resnet18",
+                               "mobilenet_v2",      "transformer_block", "embedding_classifier",
+                               "ops_linalg",        "ops_pointwise", "ops_reduce",  "ops_shape",
+                               "two_inputs_tuple",  "nested_tuple",  "losses",      "control_flow"};
+
+// Groups the GPU generator does not take yet, by model: the first op of the
+// group and the start of the error. Keep in sync with gpu_kernel_gen.h.
+const std::multiset<std::string> kKnownGaps = {
+    // The small-MLP kernel (two or more small linear layers as one kernel).
+    "mlp_relu: aten::linear: the small-MLP kernel is not on the GPU yet",
+    "nn5: aten::linear: the small-MLP kernel is not on the GPU yet",
+};
+const std::multiset<std::string> kKnownTrainingGaps = {};
+
+std::vector<std::string> input_files(const std::string& model) {
+  std::ifstream in(std::string(WICK_ZOO_DIR) + "/" + model + ".meta.json");
+  std::stringstream s;
+  s << in.rdbuf();
+  const std::string text = s.str();
+  std::vector<std::string> files;
+  for (size_t at = text.find("\"file\""); at != std::string::npos; at = text.find("\"file\"", at + 1)) {
+    const size_t open = text.find('"', text.find(':', at)) + 1;
+    files.push_back(text.substr(open, text.find('"', open) - open));
+  }
+  return files;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+struct ZooTotals {
+  int kernels = 0, copies = 0, gaps = 0, distinct = 0;
+  double generate_ms = 0, compile_ms = 0, ptxas_ms = 0;
+};
+
+// Generates the GPU kernel of every kernel group and copy that plans of the
+// zoo's graphs need, assembles each (ptxas on another thread meanwhile),
+// and collects refused groups as "model: first op: message".
+class ZooRun {
+ public:
+  PlanMethodOptions options(const std::string& model) {
+    PlanMethodOptions o;
+    o.plan.on_kernel_group = [this, model](const codegen::KernelGroup& group) {
+      const std::string name = "zoo_kernel";
+      try {
+        record(model, codegen::write_gpu_kernel(group, name), false);
+      } catch (const Error& e) {
+        const ir::Node* first = nullptr;
+        for (const ir::Node* n : group.nodes)
+          if (!n->is("prim::Constant") && !n->is("prim::ListConstruct") && !first) first = n;
+        std::string message = e.what();
+        const size_t at = message.find("kernel " + name + ": ");
+        if (at != std::string::npos) message = message.substr(at + name.size() + 9);
+        message = message.substr(0, message.find('\n'));
+        gaps_.insert(model + ": " + (first ? first->kind() : "?") + ": " + message);
+        ++totals_[model].gaps;
+      }
+    };
+    o.plan.on_copy = [this, model](const codegen::TensorLayout& layout) {
+      record(model, codegen::write_gpu_copy(layout, "zoo_kernel"), true);
+    };
+    return o;
+  }
+
+  // Waits for ptxas, prints the table, checks the gaps against `known`.
+  void finish(const std::multiset<std::string>& known, int min_kernels) {
+    for (auto& f : assembling_) f.get();
+    ZooTotals all;
+    std::cout << std::left << std::setw(22) << "model" << std::right << std::setw(9) << "kernels" << std::setw(8)
+              << "copies" << std::setw(6) << "gaps" << std::setw(10) << "distinct" << std::setw(14) << "generate ms" << std::setw(13)
+              << "compile ms" << std::setw(11) << "ptxas ms" << "\n";
+    for (const auto& [model, t] : totals_) {
+      std::cout << std::left << std::setw(22) << model << std::right << std::setw(9) << t.kernels << std::setw(8)
+                << t.copies << std::setw(6) << t.gaps << std::setw(10) << t.distinct << std::fixed << std::setprecision(1) << std::setw(14)
+                << t.generate_ms << std::setw(13) << t.compile_ms << std::setw(11) << t.ptxas_ms << "\n";
+      all.kernels += t.kernels;
+      all.copies += t.copies;
+      all.gaps += t.gaps;
+      all.distinct += t.distinct;
+      all.generate_ms += t.generate_ms;
+      all.compile_ms += t.compile_ms;
+      all.ptxas_ms += t.ptxas_ms;
+    }
+    const int n = std::max(all.kernels + all.copies, 1), d = std::max(all.distinct, 1);
+    std::cout << "total: " << all.kernels << " kernels, " << all.copies << " copies (" << all.distinct
+              << " distinct), " << all.gaps << " known gaps; " << std::setprecision(1) << all.generate_ms / n
+              << " ms to write a kernel, per distinct kernel " << all.compile_ms / d << " ms MLIR to PTX, "
+              << all.ptxas_ms / d << " ms ptxas\n";
+    EXPECT_GE(all.kernels, min_kernels);
+    for (const std::string& g : gaps_)
+      EXPECT_TRUE(known.count(g)) << "a new gap (add it to the known gaps if it is expected): " << g;
+    for (const std::string& g : known)
+      EXPECT_TRUE(gaps_.count(g)) << "a known gap is gone (remove it from the known gaps): " << g;
+  }
+
+ private:
+  // Kernels of equal text (equal shapes, often) compile and assemble once,
+  // as a plan shares them.
+  void record(const std::string& model, codegen::GpuKernel k, bool copy) {
+    ZooTotals& t = totals_[model];
+    ++(copy ? t.copies : t.kernels);
+    t.generate_ms += k.generate_ms;
+    if (!distinct_.insert(k.mlir).second) return;
+    ++t.distinct;
+    codegen::compile_gpu_kernel(k, target_);
+    t.compile_ms += k.compile.total_ms;
+    // ptxas on another thread (at most two at a time) while the next kernel is written.
+    assembling_.push_back(std::async(std::launch::async, [this, k = std::move(k), model] {
+      ptxas_slots_.acquire();
+      const auto start = std::chrono::steady_clock::now();
+      std::string log;
+      const std::string cubin = codegen::assemble_ptx(k.ptx, 90, &log);
+      const double ms = ms_since(start);
+      ptxas_slots_.release();
+      std::lock_guard<std::mutex> lock(mutex_);
+      totals_[model].ptxas_ms += ms;
+      EXPECT_FALSE(cubin.empty()) << model << ": ptxas rejects kernel " << k.name << ":\n" << log << "\n" << k.mlir;
+    }));
+  }
+
+  codegen::GpuTarget target_ = codegen::gpu_test::target(90);
+  int index_ = 0;
+  std::mutex mutex_;
+  std::map<std::string, ZooTotals> totals_;
+  std::multiset<std::string> gaps_;
+  std::vector<std::future<void>> assembling_;
+  std::set<std::string> distinct_;
+  std::counting_semaphore<2> ptxas_slots_{2};
+};
+
+std::vector<ir::TypePtr> input_types(const std::string& model) {
+  std::vector<ir::TypePtr> types;
+  for (const std::string& f : input_files(model)) {
+    Tensor t = read_npy(std::string(WICK_ZOO_DIR) + "/" + f);
+    types.push_back(ir::Type::tensor_static(t.dtype(), t.sizes()));
+  }
+  return types;
+}
+
+TEST(GpuZoo, EveryKernelAssemblesForSm90) {
+  WICK_REQUIRE_PTXAS();
+  ZooRun run;
+  for (const char* model : kModels) {
+    SCOPED_TRACE(model);
+    const std::vector<ir::TypePtr> types = input_types(model);
+    ASSERT_FALSE(types.empty()) << "no inputs for " << model << " in " << WICK_ZOO_DIR;
+    auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt");
+    try {
+      plan_method(*module->method("forward"), *module, types, run.options(model));
+    } catch (const Error& e) {
+      ADD_FAILURE() << model << ": the CPU plan failed: " << e.what();
+    }
+  }
+  run.finish(kKnownGaps, 100);
+}
+
+// The training graphs too (as test_zoo_gradients builds them): the
+// forward graph, loss = sum(output0 * w), and the gradients of every f32
+// input and parameter, where the scatters (index_add, index_put,
+// slice_backward) and the reductions over the batch come from.
+TEST(GpuZoo, TrainingGraphsAssembleForSm90) {
+  WICK_REQUIRE_PTXAS();
+  ZooRun run;
+  for (const char* model : kModels) {
+    SCOPED_TRACE(model);
+    // mobilenet_v2's 140 distinct backward kernels would double the test's
+    // time and add no kind of kernel that resnet18's do not have.
+    if (std::string(model) == "mobilenet_v2") continue;
+    std::vector<ir::TypePtr> types = input_types(model);
+    auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt");
+    ir::Graph& g = *module->method("forward");
+    passes::specialize_stage(g, &types);
+    passes::PipelineOptions pipeline;
+    pipeline.fold_batch_norm = false;  // the parameters keep their meaning
+    passes::lower_stage(g, pipeline);
+    passes::simplify_stage(g);
+    ir::Value* out = g.outputs().at(0);
+    if (!out->type()->is_tensor() || *out->type()->dtype() != DType::f32) continue;
+    ir::Value* w = g.add_input(out->type(), "w");
+    ir::Builder b(g);
+    ir::Value* loss = b.op("aten::sum", {b.op("aten::mul.Tensor", {out, w}), b.constant_none()});
+    passes::AutodiffSpec spec;
+    spec.outputs = {loss};
+    for (size_t i = 0; i + 1 < g.inputs().size(); ++i)
+      if (g.inputs()[i]->type()->is_tensor() && *g.inputs()[i]->type()->dtype() == DType::f32)
+        spec.wrt.push_back(g.inputs()[i]);
+    for (ir::Node* n : *g.block())
+      if (n->is("prim::Param") && *n->output()->type()->dtype() == DType::f32) spec.wrt.push_back(n->output());
+    try {
+      passes::autodiff(g, spec);
+    } catch (const Error& e) {
+      if (std::string(e.what()).find("control flow") != std::string::npos) continue;  // autodiff refuses it
+      throw;
+    }
+    types.push_back(w->type());
+    PlanMethodOptions options = run.options(std::string(model));
+    options.pipeline.fold_batch_norm = false;
+    try {
+      plan_method(g, *module, types, options);
+    } catch (const Error& e) {
+      ADD_FAILURE() << model << ": the CPU plan failed: " << e.what();
+    }
+  }
+  run.finish(kKnownTrainingGaps, 150);
+}
+
+// The zoo fused with row groups (passes::FuseOptions::row_groups): every
+// kernel group that holds a reduction, its inputs taken contiguous, becomes
+// a GPU kernel. softmax and layer_norm (transformer_block), log_softmax and
+// the losses' reductions each come out as one kernel.
+TEST(GpuZoo, RowGroupsAssembleForSm90) {
+  WICK_REQUIRE_PTXAS();
+  ZooRun run;
+  std::map<std::string, int> multi;  // groups with more than one reduction, per model
+  for (const char* model : kModels) {
+    SCOPED_TRACE(model);
+    std::vector<ir::TypePtr> types = input_types(model);
+    auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt");
+    ir::Graph& g = *module->method("forward");
+    passes::specialize_stage(g, &types);
+    passes::lower_stage(g);
+    passes::simplify_stage(g);
+    passes::eliminate_common_subexpressions(g);
+    passes::eliminate_dead_code(g);
+    passes::fuse(g, passes::FuseOptions{.row_groups = true});
+    const PlanMethodOptions options = run.options(model);
+    ir::walk(g.block(), [&](ir::Node* n) {
+      if (!n->is("prim::FusionGroup") || std::get<std::string>(*n->attrs().find("kind")) != "kernel") return;
+      const ir::Block* body = n->block(0);
+      codegen::KernelGroup group;
+      int reductions = 0;
+      for (const ir::Node* m : *body) {
+        group.nodes.push_back(m);
+        reductions += m->op().lowering == ir::Lowering::reduction;
+      }
+      if (reductions == 0 || !codegen::can_generate_gpu_group(group.nodes)) return;
+      for (const ir::Value* p : body->params()) {
+        group.inputs.push_back(p);
+        group.input_layouts.push_back(p->type()->is_tensor() ? codegen::contiguous_layout(*p->type()->dtype(),
+                                                                                           p->type()->static_sizes())
+                                                             : codegen::TensorLayout{});
+      }
+      for (const ir::Value* r : body->results()) group.outputs.push_back(r);
+      if (reductions > 1) ++multi[model];
+      options.plan.on_kernel_group(group);
+    });
+  }
+  for (const auto& [model, n] : multi) std::cout << model << ": " << n << " row groups of several reductions\n";
+  EXPECT_GE(multi["transformer_block"], 3);  // a softmax and two layer norms
+  run.finish({}, 10);
+}
+
+}  // namespace
+}  // namespace wick
