@@ -5,7 +5,9 @@
 #include <filesystem>
 
 #include "api/plan_method.h"
+#include "codegen/ptx_backend.h"
 #include "frontend/loader.h"
+#include "runtime/gpu_kernels_file.h"
 #include "runtime/tensor_spec.h"
 
 namespace wick {
@@ -91,6 +93,29 @@ rt::IoInfo output_of(const ir::Value* v, size_t index, const std::vector<std::st
   if (!rt::has_dynamic_dims(io.spec)) io.spec.size_symbols.clear();
   return io;
 }
+
+// options.gpu_archs sorted, without repeats, for --device cuda (empty for
+// the CPU); a wick::Error saying what is wrong with the device or an
+// architecture.
+std::vector<int> checked_gpu_archs(const AotOptions& options) {
+  if (options.device != "cpu" && options.device != "cuda")
+    throw Error("unknown device '" + options.device + "' (expected cpu or cuda)");
+  if (options.device == "cpu") return {};
+  if (options.gpu_archs.empty()) throw Error("no GPU architecture given for --device cuda");
+  std::vector<int> archs = options.gpu_archs;
+  for (int sm : archs)
+    if (sm < rt::kMinGpuSm || sm > rt::kMaxGpuSm)
+      throw Error("bad GPU architecture " + rt::sm_name(sm) + " (expected sm_" + std::to_string(rt::kMinGpuSm) +
+                  " to sm_" + std::to_string(rt::kMaxGpuSm) + ")");
+  std::sort(archs.begin(), archs.end());
+  archs.erase(std::unique(archs.begin(), archs.end()), archs.end());
+  // wick generates code for sm_75 and newer (codegen/ptx_backend.h).
+  if (archs.front() < 75)
+    throw Error("GPU architecture " + rt::sm_name(archs.front()) +
+                " is older than wick generates code for (sm_75 and newer)");
+  return archs;
+}
+
 }  // namespace
 
 AotResult aot_compile(const std::string& model_path, const std::vector<rt::TensorSpec>& inputs,
@@ -99,8 +124,19 @@ AotResult aot_compile(const std::string& model_path, const std::vector<rt::Tenso
   AotResult result;
   codegen::CompileOptions base;
   base.cache_dir = options.cache_dir;
-  // The target first: a bad name should not wait for a model to compile.
+  // The target and device first: a bad name should not wait for a model to compile.
   const codegen::AotTarget target = codegen::resolve_aot_target(options.target, base);
+  const std::vector<int> gpu_archs = checked_gpu_archs(options);
+  const bool cuda = !gpu_archs.empty();
+  PlanMethodOptions plan_options;
+  if (cuda) {
+    // One PTX for the oldest architecture asked for, which the driver
+    // compiles for any newer GPU; no GPU is needed to build it.
+    plan_options.pipeline.device = passes::TargetDevice::cuda;
+    plan_options.plan.device = rt::PlanDevice::cuda;
+    plan_options.plan.gpu = codegen::gpu_target_for_device(gpu_archs.front() / 10, gpu_archs.front() % 10);
+    plan_options.plan.gpu.cache_dir = options.cache_dir;
+  }
   try {
     LoadOptions load;
     load.method = options.method;
@@ -113,7 +149,7 @@ AotResult aot_compile(const std::string& model_path, const std::vector<rt::Tenso
                   (method->inputs().size() == 1 ? "" : "s") + ", got " + std::to_string(inputs.size()));
     const std::vector<ir::TypePtr> types = input_types(inputs, options.symbols);
 
-    PlannedMethod planned = plan_method(*method, *module, types);
+    PlannedMethod planned = plan_method(*method, *module, types, plan_options);
     result.passes_ms = planned.passes_ms;
     result.plan_ms = planned.plan_ms;
 
@@ -121,6 +157,10 @@ AotResult aot_compile(const std::string& model_path, const std::vector<rt::Tenso
     source.built = &planned.built;
     source.model = std::filesystem::path(model_path).filename().string();
     source.method = options.method;
+    if (cuda) {
+      source.ptx_sm = plan_options.plan.gpu.sm;
+      source.cubin_sms = gpu_archs;
+    }
     const std::vector<Tensor> tensors = plan_tensors(planned.built.plan, *module);
     for (size_t i = 0; i < tensors.size(); ++i) {
       const std::string& name = planned.built.plan.tensors[i].second;

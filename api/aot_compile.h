@@ -18,7 +18,15 @@ struct AotOptions {
   // inputs[i].sizes[d] (>= 1) times symbols[k], so the artifact runs any size
   // there. Empty: every dim is static.
   std::vector<std::string> symbols;
-  std::string target = "native";  // native, x86-64-v3 or x86-64-v4
+  std::string target = "native";  // the host CPU: native, x86-64-v3 or x86-64-v4
+  // Where the plan runs: "cpu", or "cuda" for NVIDIA GPUs (the executor and
+  // extern calls' set-up still run on the host `target`).
+  std::string device = "cpu";
+  // CUDA: the GPU architectures (compute capability x 10, each from
+  // rt::kMinGpuSm to rt::kMaxGpuSm) to build for. The PTX is generated once
+  // for the lowest (it runs on any GPU not older); where ptxas is found, a
+  // cubin is assembled for each.
+  std::vector<int> gpu_archs = {80, 90};
   std::string method = "forward";
   std::string cache_dir;          // kernel cache: "" for the default location, "off" to disable
   std::string cc;                 // C compiler that links model.so: "" = $CC, else cc

@@ -2,7 +2,9 @@
 // mode as the module's method, and in eval mode beside it), compiles a step
 // graph per input signature, and runs it. Every executor reads the module's
 // tensors in place (contiguous, shared storage), so a step's stores are
-// what the next step, evaluate() and predict() read.
+// what the next step, evaluate() and predict() read. On a GPU the module's
+// tensors are moved to the device once, so that every executor shares them
+// there too (rt::to_device keeps a tensor already on the device).
 #include "api/trainer.h"
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include "frontend/pt_writer.h"
 #include "ir/verifier.h"
 #include "passes/training_state.h"
+#include "runtime/cuda_tensor.h"
 
 namespace wick {
 
@@ -78,6 +81,7 @@ struct Trainer::Impl {
     o.cache_dir = options.cache_dir;
     o.mutable_tensors = true;
     o.prepared = prepared;
+    o.device = options.device;
     return o;
   }
 
@@ -144,6 +148,10 @@ Trainer::Trainer(const std::string& path, LossConfig loss, OptimizerConfig optim
     t.module->add_tensor(passes::kSeedTensor, ir::TensorRole::buffer,
                          scalar_i64(static_cast<int64_t>(t.options.seed)));
     ir::verify(*t.module);
+    const int device = cuda_device_index(t.options.device);
+    if (device >= 0)
+      for (const ir::NamedTensor& nt : t.module->tensors())
+        if (nt.data.defined()) t.module->set_tensor_data(nt.name, rt::to_device(nt.data, device));
   } catch (const Error& e) {
     throw e.with_file(path);
   }
@@ -179,11 +187,24 @@ std::vector<Tensor> Trainer::predict(const std::vector<Tensor>& inputs) {
 }
 
 void Trainer::save(const std::string& path) const {
-  write_pt(impl_->archive, *impl_->module, path);
+  ir::Module& m = *impl_->module;
+  // The writer reads host memory: device tensors are swapped for host copies
+  // while it runs, then put back.
+  std::vector<std::pair<std::string, Tensor>> on_device;
+  for (const ir::NamedTensor& nt : m.tensors())
+    if (nt.data.defined() && nt.data.device().kind != DeviceKind::cpu) on_device.emplace_back(nt.name, nt.data);
+  for (const auto& [name, data] : on_device) m.set_tensor_data(name, rt::to_host(data));
+  try {
+    write_pt(impl_->archive, m, path);
+  } catch (...) {
+    for (const auto& [name, data] : on_device) m.set_tensor_data(name, data);
+    throw;
+  }
+  for (const auto& [name, data] : on_device) m.set_tensor_data(name, data);
 }
 
 int64_t Trainer::steps() const {
-  return *impl_->module->find_tensor(passes::kStepTensor)->data.data_as<int64_t>();
+  return *rt::to_host(impl_->module->find_tensor(passes::kStepTensor)->data).data_as<int64_t>();
 }
 
 const ir::Module& Trainer::module() const { return *impl_->module; }

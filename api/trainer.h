@@ -51,6 +51,10 @@ struct TrainerOptions {
   std::string method = "forward";
   uint64_t seed = 0;      // dropout's random stream
   std::string cache_dir;  // kernel cache, as in JitOptions
+  // "cpu", or "cuda" / "cuda:N": the parameters and optimizer state move to
+  // that GPU once and stay there; every step, loss and prediction runs
+  // there; save() and steps() copy back what they read.
+  std::string device = "cpu";
 };
 
 class Trainer {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "codegen/aot_gpu_kernels.h"
 #include "codegen/host_target.h"
 #include "codegen/mlir_compiler.h"
 #include "runtime/artifact.h"
@@ -139,7 +140,9 @@ ArtifactReport write_artifact(const ArtifactSource& source, const std::string& d
   const auto start = std::chrono::steady_clock::now();
   const rt::Plan& plan = source.built->plan;
   const std::vector<GeneratedKernel>& kernels = source.built->kernels;
-  WICK_ASSERT(kernels.size() == plan.kernels.size(), "kernels and plan disagree");
+  const bool cuda = plan.device == rt::PlanDevice::cuda;
+  WICK_ASSERT((cuda ? source.built->gpu_kernels.size() : kernels.size()) == plan.kernels.size(),
+              "kernels and plan disagree");
   prepare_dir(dir);
   ScratchDir scratch;
   ArtifactReport report;
@@ -156,6 +159,17 @@ ArtifactReport write_artifact(const ArtifactSource& source, const std::string& d
     rt::write_file_atomic(objects.back(), object);
     identity.add(rt::xxh64(object));
   }
+  // A CUDA plan's kernels: PTX and cubins, for gpu_kernels.bin.
+  std::string gpu_bytes;
+  if (cuda) {
+    GpuKernelsBuild gpu =
+        build_gpu_kernels(source.built->gpu_kernels, source.ptx_sm, source.cubin_sms, target.options.cache_dir);
+    gpu_bytes = rt::encode_gpu_kernels(gpu.kernels);
+    report.ptxas = gpu.ptxas;
+    report.cubin_cache_hits = gpu.cubin_cache_hits;
+    report.ptxas_ms = gpu.ptxas_ms;
+    for (const GpuKernel& k : source.built->gpu_kernels) report.cache_hits += k.compile.cache_hit() ? 1 : 0;
+  }
   report.kernels_ms = ms_since(kernels_start);
 
   // Weights and plan.
@@ -168,18 +182,27 @@ ArtifactReport write_artifact(const ArtifactSource& source, const std::string& d
   m.target = target.name;
   m.arch = target.arch;
   m.cpu = target.cpu;
-  m.required_features = target.required_features;
+  // A CUDA artifact holds no host code of its own (model.so carries only the
+  // identity), so it asks nothing of the host CPU.
+  if (!cuda) m.required_features = target.required_features;
   m.model = source.model;
   m.method = source.method;
   m.symbols = plan.symbols;
   m.inputs = source.inputs;
   m.outputs = source.outputs;
+  if (cuda) {
+    m.device = "cuda";
+    m.ptx_sm = source.ptx_sm;
+    if (!report.ptxas.empty()) m.cubin_sms = source.cubin_sms;
+    m.gpu_kernels_bin = {gpu_bytes.size(), rt::xxh64(gpu_bytes)};
+  }
   m.format_version = rt::artifact_format_version(m);
-  m.kernel_count = static_cast<int64_t>(kernels.size());
+  m.kernel_count = static_cast<int64_t>(plan.kernels.size());
   m.plan_bin = {plan_bytes.size(), rt::xxh64(plan_bytes)};
   m.weights_bin = {weights.file_size, weights.data_checksum};
   identity.add(m.plan_bin.checksum);
   identity.add(m.weights_bin.checksum);
+  if (cuda) identity.add(m.gpu_kernels_bin.checksum);
   identity.add(rt::xxh64(m.wick_version + "|" + m.target + "|" + m.cpu));
   m.identity = identity.finish();
 
@@ -220,6 +243,14 @@ ArtifactReport write_artifact(const ArtifactSource& source, const std::string& d
 
   rt::write_file_atomic(dir + "/" + rt::kLibraryFile, library_bytes);
   rt::write_file_atomic(dir + "/" + rt::kPlanFile, plan_bytes);
+  const std::string gpu_path = dir + "/" + rt::kGpuKernelsFile;
+  if (cuda) {
+    rt::write_file_atomic(gpu_path, gpu_bytes);
+  } else {
+    // A CUDA artifact's file left from an earlier compile into this directory.
+    std::error_code ec;
+    fs::remove(gpu_path, ec);
+  }
   rt::write_file_atomic(dir + "/" + rt::kManifestFile, rt::manifest_to_json(m));
   report.total_ms = ms_since(start);
   return report;

@@ -5,6 +5,10 @@
 // the module tensors the plan reads into weights.bin, and manifest.json
 // last, so that an interrupted write never looks complete. The directory
 // then runs with the wick runtime alone.
+//
+// A CUDA plan's kernels go into gpu_kernels.bin instead (PTX, and cubins
+// where ptxas is present; aot_gpu_kernels.h), and model.so holds only the
+// identity, so that the layout and its checks stay those of a CPU artifact.
 #pragma once
 
 #include <string>
@@ -39,6 +43,10 @@ struct ArtifactSource {
   std::vector<rt::IoInfo> inputs, outputs;
   std::string model;  // the source file's name, for messages
   std::string method = "forward";
+  // CUDA plans: the architecture built->gpu_kernels' PTX is for, and those to
+  // assemble cubins for (increasing) when ptxas is present.
+  int ptx_sm = 0;
+  std::vector<int> cubin_sms;
 };
 
 struct ArtifactReport {
@@ -47,6 +55,11 @@ struct ArtifactReport {
   double kernels_ms = 0;    // compiling (or loading) kernel objects
   double link_ms = 0;       // the C compiler building model.so
   double total_ms = 0;
+  // CUDA artifacts: the ptxas that assembled the cubins ("" when none was
+  // found, and the artifact has PTX only), and its time.
+  std::string ptxas;
+  int cubin_cache_hits = 0;
+  double ptxas_ms = 0;
 };
 
 // Writes the artifact into `dir`, creating it if needed and replacing the

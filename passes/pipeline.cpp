@@ -15,6 +15,7 @@
 #include "passes/fold_batch_norm.h"
 #include "passes/fuse.h"
 #include "passes/infer_shapes.h"
+#include "passes/lower_for_gpu.h"
 
 namespace wick::passes {
 namespace {
@@ -66,6 +67,7 @@ void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   Pipeline p(graph);
   if (options.fold_batch_norm) p.step("fold_batch_norm", [&] { fold_batch_norm(graph); });
   p.step("decompose", [&] { decompose(graph); });
+  if (options.device == TargetDevice::cuda) p.step("lower_for_gpu", [&] { lower_for_gpu(graph); });
   p.step("simplify", [&] { simplify(graph); });
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "runtime/artifact_cuda.h"
 #include "runtime/checksum.h"
 #include "runtime/file_util.h"
 #include "runtime/plan_io.h"
@@ -48,6 +49,9 @@ std::unique_ptr<Artifact> Artifact::open(const std::string& dir) {
   check_size(plan_path, plan_bytes.size(), m.plan_bin);
   check_checksum(plan_path, xxh64(plan_bytes), m.plan_bin);
   Plan plan = decode_plan(plan_bytes, plan_path);
+  if ((plan.device == PlanDevice::cuda) != m.cuda())
+    fail(plan_path, std::string("the plan runs on ") + (plan.device == PlanDevice::cuda ? "cuda" : "cpu") +
+                        ", but the manifest says the device is " + m.device);
   if (plan.input_specs.size() != m.inputs.size() || plan.outputs.size() != m.outputs.size() ||
       plan.kernels.size() != static_cast<size_t>(m.kernel_count))
     fail(plan_path, "the plan's inputs, outputs or kernels do not match the manifest");
@@ -75,7 +79,8 @@ std::unique_ptr<Artifact> Artifact::open(const std::string& dir) {
     a->weights_.push_back(*t);
   }
 
-  // The kernels. The library is checked before dlopen runs any of its code.
+  // The library is checked before dlopen runs any of its code. A CUDA
+  // artifact's holds only the identity; its kernels are in gpu_kernels.bin.
   const std::string library_path = dir + "/" + kLibraryFile;
   const std::string library_bytes = read_file(library_path, kMaxLibraryBytes);
   check_size(library_path, library_bytes.size(), m.model_so);
@@ -87,6 +92,17 @@ std::unique_ptr<Artifact> Artifact::open(const std::string& dir) {
   const std::string expected = identity_string(m);
   if (!identity || std::strncmp(identity, expected.c_str(), expected.size() + 1) != 0)
     fail(library_path, "its identity does not match the manifest's \"" + expected + "\" (file from another build)");
+  if (m.cuda()) {
+    // Every file is checked before the driver is asked for the device.
+    const GpuKernels gpu = read_artifact_gpu_kernels(m, plan, dir);
+    CudaPlanKernels kernels = load_artifact_gpu_kernels(gpu, dir);
+    try {
+      a->executor_ = std::make_unique<Executor>(std::move(kernels), std::move(plan), a->weights_);
+    } catch (const Error& e) {
+      throw e.with_file(dir);
+    }
+    return a;
+  }
   std::vector<PackedKernelFn> kernels;
   for (const std::string& name : plan.kernels) {
     void* fn = ::dlsym(handle, packed_entry_name(name).c_str());
@@ -98,6 +114,8 @@ std::unique_ptr<Artifact> Artifact::open(const std::string& dir) {
 }
 
 Artifact::~Artifact() { executor_.reset(); }
+
+const char* Artifact::device() const { return manifest_.cuda() ? "cuda" : "cpu"; }
 
 std::string Artifact::check_inputs(const std::vector<Tensor>& inputs, std::vector<int64_t>* symbols) const {
   std::vector<int64_t> values;

@@ -4,13 +4,23 @@
 // against the manifest, loaded with dlopen and its kernel entries looked up,
 // and an Executor built over all of it. Everything a file could get wrong is
 // a wick::Error naming the file; an artifact for a CPU that this one is not
-// is an UnsupportedCpu error (manifest.h).
+// is an UnsupportedCpu error, a CUDA artifact on a machine without a fitting
+// GPU an UnsupportedDevice error (manifest.h).
 //
 // Directory layout (written by codegen/aot_writer.h):
-//   manifest.json  what was built, for what, and the files' checksums
-//   plan.bin       the Plan (plan_io.h)
-//   weights.bin    the module tensors the plan reads (weights_file.h)
-//   model.so       every kernel, as `_wick_packed_<name>`, and the identity
+//   manifest.json    what was built, for what, and the files' checksums
+//   plan.bin         the Plan (plan_io.h)
+//   weights.bin      the module tensors the plan reads (weights_file.h)
+//   model.so         every kernel, as `_wick_packed_<name>`, and the identity;
+//                    for a CUDA artifact the identity only
+//   gpu_kernels.bin  CUDA artifacts only: every kernel's PTX and cubins
+//                    (gpu_kernels_file.h)
+//
+// A CUDA artifact (manifest "device": "cuda") runs on $WICK_CUDA_DEVICE (an
+// index, 0 by default): each kernel is loaded from the cubin built for that
+// GPU's architecture, else from the PTX, which the driver compiles for it.
+// Its executor still runs on the host; inputs are copied to the GPU and the
+// outputs come back to the host.
 #pragma once
 
 #include <memory>
@@ -26,6 +36,7 @@ inline constexpr const char* kManifestFile = "manifest.json";
 inline constexpr const char* kPlanFile = "plan.bin";
 inline constexpr const char* kWeightsFile = "weights.bin";
 inline constexpr const char* kLibraryFile = "model.so";
+inline constexpr const char* kGpuKernelsFile = "gpu_kernels.bin";
 inline constexpr size_t kMaxLibraryBytes = size_t{1} << 31;
 
 class Artifact {
@@ -37,11 +48,14 @@ class Artifact {
 
   const Manifest& manifest() const { return manifest_; }
   const std::string& dir() const { return dir_; }
+  // "cpu" or "cuda": where the plan runs (inputs and outputs are host tensors either way).
+  const char* device() const;
 
   // The inputs must match the manifest's dtypes and shapes: static dims
   // exactly, dynamic dims (manifest().symbols) with one value per symbol
   // across all inputs (a wick::Error saying which input and how, before
-  // anything runs). Safe to call from several threads at once.
+  // anything runs). Returns host tensors. Safe to call from several threads
+  // at once.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
 
   // The problem with `inputs` for this artifact; empty when they fit. Gives

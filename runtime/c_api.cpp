@@ -50,6 +50,8 @@ wick_status guarded(wick_status code, F&& body) {
     return body();
   } catch (const wick::rt::UnsupportedCpu& e) {
     return fail(WICK_ERROR_CPU, e.what());
+  } catch (const wick::rt::UnsupportedDevice& e) {
+    return fail(WICK_ERROR_DEVICE, e.what());
   } catch (const wick::Error& e) {
     return fail(code, e.what());
   } catch (const std::bad_alloc&) {
@@ -195,6 +197,14 @@ wick_status wick_model_open(const char* dir, wick_model** model) {
 }
 
 void wick_model_close(wick_model* model) { delete model; }
+
+const char* wick_model_device(const wick_model* model) {
+  if (!model) {
+    fail(WICK_ERROR_ARGUMENT, "model is NULL");
+    return nullptr;
+  }
+  return model->artifact->device();
+}
 
 int64_t wick_model_num_inputs(const wick_model* model) {
   if (!model) {

@@ -2,8 +2,10 @@
 
 #include <charconv>
 
+#include "runtime/artifact.h"
 #include "runtime/checksum.h"
 #include "runtime/cpu_features.h"
+#include "runtime/gpu_kernels_file.h"
 #include "runtime/json.h"
 #include "runtime/plan_validate.h"
 #include "runtime/tensor_spec.h"
@@ -22,6 +24,7 @@ namespace {
 constexpr size_t kMaxString = 4096;
 constexpr size_t kMaxIo = 4096;
 constexpr size_t kMaxFeatures = 256;
+constexpr size_t kMaxCubins = 64;
 
 std::string strings_json(const std::vector<std::string>& xs) {
   std::string s = "[";
@@ -173,9 +176,38 @@ FileInfo parse_file(const Fields& files, const std::string& name, const char* ch
   return info;
 }
 
+// "device" and "gpu" (format version 3): where the plan runs and, on a GPU,
+// the architectures its code is for.
+void parse_device(const Fields& f, const Json& root, Manifest* m) {
+  const bool has_device = root.find("device") != nullptr, has_gpu = root.find("gpu") != nullptr;
+  if (m->format_version < 3) {
+    for (const char* key : {"device", "gpu"})
+      if (root.find(key))
+        f.fail(key, "needs format version 3 (the manifest says " + std::to_string(m->format_version) + ")");
+    return;
+  }
+  if (!has_device) f.fail("device", "is missing");
+  m->device = f.string("device");
+  if (m->device != "cpu" && m->device != "cuda")
+    f.fail("device", "names an unknown device \"" + m->device + "\" (this runtime knows cpu and cuda)");
+  if (!m->cuda()) {
+    if (has_gpu) f.fail("gpu", "belongs to CUDA artifacts only (the device is " + m->device + ")");
+    return;
+  }
+  Fields gpu = f.object("gpu");
+  m->ptx_sm = static_cast<int>(gpu.integer("ptx_sm", kMinGpuSm, kMaxGpuSm));
+  for (const Json& sm : gpu.array("cubin_sms", kMaxCubins)) {
+    if (!sm.is(Json::Kind::number)) gpu.fail("cubin_sms", "must hold integers");
+    const int value = static_cast<int>(gpu.integer_of(sm, "cubin_sms", kMinGpuSm, kMaxGpuSm));
+    if (!m->cubin_sms.empty() && value <= m->cubin_sms.back()) gpu.fail("cubin_sms", "must increase");
+    m->cubin_sms.push_back(value);
+  }
+}
+
 }  // namespace
 
 int artifact_format_version(const Manifest& m) {
+  if (m.device != "cpu") return 3;
   bool dynamic = !m.symbols.empty();
   for (const auto* list : {&m.inputs, &m.outputs})
     for (const IoInfo& io : *list) dynamic = dynamic || has_dynamic_dims(io.spec);
@@ -184,7 +216,8 @@ int artifact_format_version(const Manifest& m) {
 
 std::string manifest_to_json(const Manifest& m) {
   WICK_ASSERT(m.format_version >= artifact_format_version(m) && m.format_version <= kArtifactFormatVersion,
-              "manifest format version " + std::to_string(m.format_version) + " cannot hold its dynamic dims");
+              "manifest format version " + std::to_string(m.format_version) + " cannot hold its dynamic dims or device");
+  WICK_ASSERT(m.device == "cpu" || m.device == "cuda", "manifest device " + m.device);
   auto file = [](const FileInfo& f, const char* key) {
     return "{\"bytes\": " + std::to_string(f.bytes) + ", \"" + key + "\": \"" + hex64(f.checksum) + "\"}";
   };
@@ -202,10 +235,17 @@ std::string manifest_to_json(const Manifest& m) {
   s += "  \"inputs\": " + io_json(m.inputs, m.symbols) + ",\n";
   s += "  \"outputs\": " + io_json(m.outputs, m.symbols) + ",\n";
   s += "  \"kernel_count\": " + std::to_string(m.kernel_count) + ",\n";
+  if (m.format_version >= 3) s += "  \"device\": " + json_quote(m.device) + ",\n";
+  if (m.cuda()) {
+    std::string sms;
+    for (int sm : m.cubin_sms) sms += (sms.empty() ? "" : ", ") + std::to_string(sm);
+    s += "  \"gpu\": {\"ptx_sm\": " + std::to_string(m.ptx_sm) + ", \"cubin_sms\": [" + sms + "]},\n";
+  }
   s += "  \"files\": {\n";
   s += "    \"model.so\": " + file(m.model_so, "xxh64") + ",\n";
   s += "    \"plan.bin\": " + file(m.plan_bin, "xxh64") + ",\n";
-  s += "    \"weights.bin\": " + file(m.weights_bin, "data_xxh64") + "\n";
+  s += "    \"weights.bin\": " + file(m.weights_bin, "data_xxh64") + (m.cuda() ? ",\n" : "\n");
+  if (m.cuda()) s += "    \"" + std::string(kGpuKernelsFile) + "\": " + file(m.gpu_kernels_bin, "xxh64") + "\n";
   s += "  }\n}\n";
   return s;
 }
@@ -258,10 +298,14 @@ Manifest parse_manifest(std::string_view text, const std::string& file) {
     if (!bound) f.fail("symbols", "names \"" + m.symbols[k] + "\", which is no dim of an input");
   }
   m.kernel_count = f.integer("kernel_count", 0, INT32_MAX);
+  parse_device(f, root, &m);
   Fields files = f.object("files");
   m.model_so = parse_file(files, "model.so", "xxh64");
   m.plan_bin = parse_file(files, "plan.bin", "xxh64");
   m.weights_bin = parse_file(files, "weights.bin", "data_xxh64");
+  const bool has_gpu_file = f.get("files", Json::Kind::object).find(kGpuKernelsFile) != nullptr;
+  if (m.cuda()) m.gpu_kernels_bin = parse_file(files, kGpuKernelsFile, "xxh64");
+  else if (has_gpu_file) files.fail(kGpuKernelsFile, "belongs to CUDA artifacts only (the device is " + m.device + ")");
   return m;
 }
 

@@ -13,9 +13,12 @@
 //   "inputs":  [{"name": "x", "dtype": "f32", "shape": ["B", 14]}, ...],
 //   "outputs": [{"name": "output0", "dtype": "f32", "shape": ["B", 1]}, ...],
 //   "kernel_count": 12,
+//   "device": "cuda",                    where the plan runs (format version 3)
+//   "gpu": {"ptx_sm": 80, "cubin_sms": [80, 90]},   CUDA artifacts only
 //   "files": {"model.so":    {"bytes": N, "xxh64": "<whole file>"},
 //             "plan.bin":    {"bytes": N, "xxh64": "<whole file>"},
-//             "weights.bin": {"bytes": N, "data_xxh64": "<checksum of its data>"}}
+//             "weights.bin": {"bytes": N, "data_xxh64": "<checksum of its data>"},
+//             "gpu_kernels.bin": {"bytes": N, "xxh64": "<whole file>"}}   CUDA only
 // }
 //
 // A shape entry is a size, or for a dynamic dim a string: a symbol ("B") or a
@@ -23,6 +26,14 @@
 // of a run fix them all. Format version 1 is the same without "symbols" and
 // with integer shapes only; wick writes version 1 for artifacts without
 // dynamic dims, so that they stay readable by runtimes that know only it.
+//
+// Format version 3 adds "device": "cpu" or "cuda". A CUDA artifact's kernels
+// are in gpu_kernels.bin (runtime/gpu_kernels_file.h): PTX for ptx_sm, which
+// the driver compiles for any GPU not older, and a cubin for each of
+// cubin_sms (empty where ptxas was missing at compile time); its model.so
+// holds only the identity. "target" still names the host CPU, which runs the
+// executor. wick writes version 3 for CUDA artifacts only, so CPU artifacts
+// keep versions 1 and 2.
 #pragma once
 
 #include <cstdint>
@@ -35,14 +46,21 @@
 
 namespace wick::rt {
 
-// The versions of manifest.json this runtime reads: 1 (static shapes) and 2
-// (adds dynamic dims).
+// The versions of manifest.json this runtime reads: 1 (static shapes), 2
+// (adds dynamic dims) and 3 (adds the device and CUDA artifacts).
 inline constexpr int kMinArtifactFormatVersion = 1;
-inline constexpr int kArtifactFormatVersion = 2;
+inline constexpr int kArtifactFormatVersion = 3;
 inline constexpr size_t kMaxManifestBytes = size_t{1} << 20;
 
 // An artifact built for a CPU this one is not.
 class UnsupportedCpu : public Error {
+ public:
+  using Error::Error;
+};
+
+// A CUDA artifact on a machine that cannot run it: no NVIDIA driver, no such
+// device, or a GPU older than the artifact's code.
+class UnsupportedDevice : public Error {
  public:
   using Error::Error;
 };
@@ -75,10 +93,17 @@ struct Manifest {
   std::vector<std::string> symbols;
   std::vector<IoInfo> inputs, outputs;
   int64_t kernel_count = 0;
+  std::string device = "cpu";  // "cpu" or "cuda" (format version 3)
+  int ptx_sm = 0;              // CUDA: the PTX's architecture (80 for sm_80)
+  std::vector<int> cubin_sms;  // CUDA: the cubins' architectures, increasing
   FileInfo model_so, plan_bin, weights_bin;
+  FileInfo gpu_kernels_bin;    // CUDA only
+
+  bool cuda() const { return device == "cuda"; }
 };
 
-// The oldest format version that can hold `m`: 2 with dynamic dims, else 1.
+// The oldest format version that can hold `m`: 3 for a CUDA artifact, 2 with
+// dynamic dims, else 1.
 int artifact_format_version(const Manifest& m);
 
 // Throws wick::InternalError when m.format_version cannot hold `m`.

@@ -29,7 +29,9 @@ typedef enum wick_status {
   WICK_ERROR_RUN = 5,       /* the model failed while running (e.g. it raised an exception) */
   WICK_ERROR_FILE = 6,      /* a .npy file could not be read or written */
   WICK_ERROR_MEMORY = 7,    /* out of memory */
-  WICK_ERROR_INTERNAL = 8   /* a bug in wick */
+  WICK_ERROR_INTERNAL = 8,  /* a bug in wick */
+  WICK_ERROR_DEVICE = 9     /* the model runs on an NVIDIA GPU and this machine has no driver, no such
+                               device, or a GPU older than the model's code */
 } wick_status;
 
 /* Element types; the values are stable. */
@@ -74,9 +76,14 @@ wick_status wick_set_num_threads(int n);
 int wick_get_num_threads(void);
 
 /* Opens a directory written by `wick compile`, checking its files, its wick
- * version and that this CPU can run its code. On failure *model is NULL. */
+ * version and that this CPU can run its code. A model compiled with
+ * `--device cuda` is loaded onto the GPU here: the one the WICK_CUDA_DEVICE
+ * environment variable numbers, else the first. On failure *model is NULL. */
 wick_status wick_model_open(const char* dir, wick_model** model);
 void wick_model_close(wick_model* model); /* NULL is fine */
+/* Where the model runs: "cpu" or "cuda" (static strings). Inputs and outputs
+ * are host memory either way. NULL (with an error message) for a NULL model. */
+const char* wick_model_device(const wick_model* model);
 
 /* Counts, or -1 (with an error message) for a NULL model. */
 int64_t wick_model_num_inputs(const wick_model* model);

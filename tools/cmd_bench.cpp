@@ -6,6 +6,12 @@
 // left) and each call is timed on the steady clock. The report gives each
 // side's median time per call with the 10th-90th percentile spread, and the
 // speedup, LibTorch's median over wick's.
+//
+// With --device cuda, wick runs on the GPU (inputs moved there once, outputs
+// back on the host at the end of every call, which is what synchronizes)
+// and LibTorch, on the CPU, is the reference for the outputs only; without
+// the plugin (a GPU machine may have no LibTorch of the build's version)
+// the outputs go unchecked and the report says so.
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -14,6 +20,7 @@
 #include <cstring>
 
 #include "api/jit_module.h"
+#include "runtime/cuda_tensor.h"
 #include "support/error.h"
 #include "tools/bench_stats.h"
 #include "tools/command.h"
@@ -36,6 +43,7 @@ struct BenchArgs {
   long long warmup = 10;
   uint64_t seed = 0;
   bool json = false;
+  std::string device = "cpu";
 };
 
 BenchArgs parse(const Args& args, const char* usage) {
@@ -57,6 +65,7 @@ BenchArgs parse(const Args& args, const char* usage) {
     const std::string& a = args[i];
     if (a == "--input") b.inputs.push_back(value(i));
     else if (a == "--json") b.json = true;
+    else if (a == "--device") b.device = value(i);
     else if (a == "--threads") b.threads = static_cast<int>(number(a, value(i), 1, 1024));
     else if (a == "--iters") b.iters = number(a, value(i), 1, kMaxIters);
     else if (a == "--warmup") b.warmup = number(a, value(i), 0, kMaxIters);
@@ -66,6 +75,11 @@ BenchArgs parse(const Args& args, const char* usage) {
     else usage_error("more than one model given", usage);
   }
   if (b.model.empty()) usage_error("no model given", usage);
+  try {
+    cuda_device_index(b.device);
+  } catch (const Error& e) {
+    usage_error(e.message(), usage);
+  }
   return b;
 }
 
@@ -158,41 +172,63 @@ int run_bench(const Args& args) {
     return 0;
   }
   const BenchArgs b = parse(args, usage);
+  const int device = cuda_device_index(b.device);
 
-  // The plugin first: without it there is nothing to compare against.
-  auto peer = TorchPeer::open();
+  // The plugin first: without it there is nothing to compare against. On a
+  // GPU it is only the reference, and may be missing.
+  std::unique_ptr<TorchPeer> peer;
+  try {
+    peer = TorchPeer::open();
+  } catch (const Error& e) {
+    if (device < 0) throw;
+    std::fprintf(stderr, "note: %s\nthe outputs go unchecked\n", e.message().c_str());
+  }
   set_num_threads(b.threads);
-  peer->set_num_threads(b.threads);
+  if (peer) peer->set_num_threads(b.threads);
 
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < b.inputs.size(); ++i)
     inputs.push_back(read_input(b.inputs[i], b.seed, static_cast<int>(i)).contiguous());
-  auto module = jit_load(b.model);
-  auto torch_model = peer->load(b.model);
-  torch_model->bind_inputs(inputs);
+  JitOptions options;
+  options.device = b.device;
+  auto module = jit_load(b.model, options);
+  std::unique_ptr<TorchPeer::Model> torch_model;
+  if (peer) {
+    torch_model = peer->load(b.model);
+    torch_model->bind_inputs(inputs);
+  }
+  std::vector<Tensor> wick_inputs;
+  for (const Tensor& x : inputs) wick_inputs.push_back(device >= 0 ? rt::to_device(x, device) : x);
 
   // One checked call each; wick's also compiles the model for these inputs.
-  std::vector<Tensor> wick_out = module->forward(inputs);
-  torch_model->forward();
-  std::vector<Tensor> torch_out = torch_model->outputs();
-  if (wick_out.size() != torch_out.size())
-    throw Error("wick and LibTorch disagree on the number of outputs: " + std::to_string(wick_out.size()) + " vs " +
-                std::to_string(torch_out.size()));
-  double max_err = 0;
-  for (size_t i = 0; i < wick_out.size(); ++i) max_err = std::max(max_err, compare(wick_out[i], torch_out[i], i));
+  std::vector<Tensor> wick_out = module->forward(wick_inputs);
+  double max_err = -1;
+  if (torch_model) {
+    torch_model->forward();
+    std::vector<Tensor> torch_out = torch_model->outputs();
+    if (wick_out.size() != torch_out.size())
+      throw Error("wick and LibTorch disagree on the number of outputs: " + std::to_string(wick_out.size()) + " vs " +
+                  std::to_string(torch_out.size()));
+    max_err = 0;
+    for (size_t i = 0; i < wick_out.size(); ++i) max_err = std::max(max_err, compare(wick_out[i], torch_out[i], i));
+  }
+  // LibTorch is timed beside wick only on the same device.
+  const bool timed_peer = torch_model && device < 0;
 
   // Each side frees its previous outputs inside its timed call.
-  auto run_wick = [&] { wick_out = module->forward(inputs); };
+  auto run_wick = [&] { wick_out = module->forward(wick_inputs); };
   auto run_torch = [&] { torch_model->forward(); };
   for (long long i = 0; i < b.warmup; ++i) {
     run_wick();
-    run_torch();
+    if (timed_peer) run_torch();
   }
   std::vector<double> wick_us, torch_us;
   wick_us.reserve(static_cast<size_t>(b.iters));
   torch_us.reserve(static_cast<size_t>(b.iters));
   for (long long i = 0; i < b.iters; ++i) {
-    if (i % 2 == 0) {
+    if (!timed_peer) {
+      wick_us.push_back(time_us(run_wick));
+    } else if (i % 2 == 0) {
       wick_us.push_back(time_us(run_wick));
       torch_us.push_back(time_us(run_torch));
     } else {
@@ -200,31 +236,44 @@ int run_bench(const Args& args) {
       wick_us.push_back(time_us(run_wick));
     }
   }
-  const Summary w = summarize(wick_us), t = summarize(torch_us);
-  const double speedup = t.median / std::max(w.median, 1e-3);
+  const Summary w = summarize(wick_us);
 
   std::string shapes;
   for (const Tensor& x : inputs) shapes += (shapes.empty() ? "" : ", ") + x.describe();
-  std::printf("model: %s\ninputs: %s\nthreads: %d, iterations: %lld (after %lld warm-up)\n", b.model.c_str(),
-              shapes.c_str(), b.threads, b.iters, b.warmup);
-  std::printf("outputs agree: max relative error %.3g\n", max_err);
+  std::printf("model: %s\ninputs: %s\ndevice: %s, threads: %d, iterations: %lld (after %lld warm-up)\n",
+              b.model.c_str(), shapes.c_str(), b.device.c_str(), b.threads, b.iters, b.warmup);
+  if (max_err >= 0) std::printf("outputs agree with LibTorch: max relative error %.3g\n", max_err);
+  else std::printf("outputs unchecked: no LibTorch peer\n");
   std::printf("%-10s %14s %14s %14s\n", "", "median us", "p10 us", "p90 us");
   std::printf("%-10s %14.1f %14.1f %14.1f\n", "wick", w.median, w.p10, w.p90);
+  std::string inputs_json;
+  for (const Tensor& x : inputs) inputs_json += (inputs_json.empty() ? "" : ", ") + json_string(x.describe());
+  auto number = [](const char* format, double v) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, format, v);
+    return std::string(buf);
+  };
+  const std::string common =
+      "\"model\": " + json_string(b.model) + ", \"inputs\": [" + inputs_json + "], \"device\": " + json_string(b.device) +
+      ", \"threads\": " + std::to_string(b.threads) + ", \"iters\": " + std::to_string(b.iters) +
+      ", \"warmup\": " + std::to_string(b.warmup) + ", \"max_rel_error\": " + number("%.6g", max_err) +
+      ", \"wick_median_us\": " + number("%.3f", w.median) + ", \"wick_p10_us\": " + number("%.3f", w.p10) +
+      ", \"wick_p90_us\": " + number("%.3f", w.p90) + ", \"wick_min_us\": " + number("%.3f", w.min) +
+      ", \"wick_max_us\": " + number("%.3f", w.max);
+  if (!timed_peer) {
+    if (b.json) std::printf("{%s}\n", common.c_str());
+    std::fflush(stdout);
+    return 0;
+  }
+  const Summary t = summarize(torch_us);
+  const double speedup = t.median / std::max(w.median, 1e-3);
   std::printf("%-10s %14.1f %14.1f %14.1f\n", "LibTorch", t.median, t.p10, t.p90);
   std::printf("speedup (LibTorch median / wick median): %.2fx\n", speedup);
-  if (b.json) {
-    std::string inputs_json;
-    for (const Tensor& x : inputs) inputs_json += (inputs_json.empty() ? "" : ", ") + json_string(x.describe());
+  if (b.json)
     std::printf(
-        "{\"model\": %s, \"inputs\": [%s], \"threads\": %d, \"iters\": %lld, \"warmup\": %lld, "
-        "\"max_rel_error\": %.6g, "
-        "\"wick_median_us\": %.3f, \"wick_p10_us\": %.3f, \"wick_p90_us\": %.3f, \"wick_min_us\": %.3f, "
-        "\"wick_max_us\": %.3f, "
-        "\"torch_median_us\": %.3f, \"torch_p10_us\": %.3f, \"torch_p90_us\": %.3f, \"torch_min_us\": %.3f, "
+        "{%s, \"torch_median_us\": %.3f, \"torch_p10_us\": %.3f, \"torch_p90_us\": %.3f, \"torch_min_us\": %.3f, "
         "\"torch_max_us\": %.3f, \"speedup\": %.4f}\n",
-        json_string(b.model).c_str(), inputs_json.c_str(), b.threads, b.iters, b.warmup, max_err, w.median, w.p10,
-        w.p90, w.min, w.max, t.median, t.p10, t.p90, t.min, t.max, speedup);
-  }
+        common.c_str(), t.median, t.p10, t.p90, t.min, t.max, speedup);
   std::fflush(stdout);
   return 0;
 }

@@ -1,13 +1,15 @@
 // `wick compile MODEL.pt --input SPEC ... -o DIR [--target T]
-// [--dynamic-dim INPUT:DIM[:NAME] ...]`: compiles the model ahead of time for
-// one input signature, some of whose dims may be dynamic, and writes a
-// directory that runs with the wick runtime alone (see api/aot_compile.h).
+// [--dynamic-dim INPUT:DIM[:NAME] ...] [--device cpu|cuda [--gpu-arch LIST]]`:
+// compiles the model ahead of time for one input signature, some of whose
+// dims may be dynamic, and writes a directory that runs with the wick runtime
+// alone (see api/aot_compile.h), on the CPU or on NVIDIA GPUs.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
 
 #include "api/aot_compile.h"
+#include "runtime/gpu_kernels_file.h"
 #include "runtime/npy.h"
 #include "runtime/tensor_spec.h"
 #include "tools/command.h"
@@ -112,6 +114,28 @@ void apply_dynamic_dims(const std::vector<std::string>& dynamic, std::vector<rt:
   }
 }
 
+// --gpu-arch sm_80,sm_90: architectures as compute capability x 10.
+std::vector<int> parse_gpu_archs(const std::string& list, const char* usage) {
+  std::vector<int> archs;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = list.find(',', start);
+    const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string digits = item.rfind("sm_", 0) == 0 ? item.substr(3) : "";
+    const int sm = digits.size() >= 2 && digits.size() <= 3 && digits.find_first_not_of("0123456789") == std::string::npos
+                       ? std::stoi(digits)
+                       : -1;
+    if (sm < rt::kMinGpuSm || sm > rt::kMaxGpuSm)
+      usage_error("bad --gpu-arch '" + item + "': expected sm_NN with NN from " + std::to_string(rt::kMinGpuSm) +
+                      " to " + std::to_string(rt::kMaxGpuSm) + ", such as sm_80, or a list such as sm_80,sm_90",
+                  usage);
+    archs.push_back(sm);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return archs;
+}
+
 std::string kib(uint64_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
@@ -129,7 +153,7 @@ int run_compile(const Args& args) {
   std::string model, output_dir;
   std::vector<std::string> specs, dynamic;
   AotOptions options;
-  bool verbose = false;
+  bool verbose = false, gpu_archs_given = false;
   auto value = [&](size_t& i) -> const std::string& {
     if (i + 1 >= args.size()) usage_error(args[i] + " needs a value", usage);
     return args[++i];
@@ -141,6 +165,11 @@ int run_compile(const Args& args) {
     else if (a == "--target") options.target = value(i);
     else if (a == "--method") options.method = value(i);
     else if (a == "--dynamic-dim") dynamic.push_back(value(i));
+    else if (a == "--device") options.device = value(i);
+    else if (a == "--gpu-arch") {
+      options.gpu_archs = parse_gpu_archs(value(i), usage);
+      gpu_archs_given = true;
+    }
     else if (a == "--verbose") verbose = true;
     else if (!a.empty() && a[0] == '-') usage_error("unknown option " + a, usage);
     else if (model.empty()) model = a;
@@ -150,21 +179,38 @@ int run_compile(const Args& args) {
   if (output_dir.empty()) usage_error("-o DIR is required", usage);
   if (options.target != "native" && options.target != "x86-64-v3" && options.target != "x86-64-v4")
     usage_error("unknown target '" + options.target + "' (expected native, x86-64-v3 or x86-64-v4)", usage);
+  if (options.device != "cpu" && options.device != "cuda")
+    usage_error("unknown device '" + options.device + "' (expected cpu or cuda)", usage);
+  if (gpu_archs_given && options.device != "cuda") usage_error("--gpu-arch needs --device cuda", usage);
   std::vector<rt::TensorSpec> inputs;
   for (const std::string& s : specs) inputs.push_back(parse_input_spec(s, usage));
   apply_dynamic_dims(dynamic, &inputs, &options.symbols, usage);
 
   const AotResult r = aot_compile(model, inputs, output_dir, options);
   const rt::Manifest& m = r.artifact.manifest;
-  std::printf("wrote %s: target %s (cpu %s), %lld kernels, model.so %s, weights.bin %s, plan.bin %s\n",
-              output_dir.c_str(), m.target.c_str(), m.cpu.c_str(), static_cast<long long>(m.kernel_count),
-              kib(m.model_so.bytes).c_str(), kib(m.weights_bin.bytes).c_str(), kib(m.plan_bin.bytes).c_str());
+  if (m.cuda()) {
+    const std::string cubins = m.cubin_sms.empty()
+                                   ? std::string("no cubins: ptxas not found, the driver compiles the PTX at load")
+                                   : "cubins " + rt::sm_list(m.cubin_sms);
+    std::printf("wrote %s: device cuda (PTX %s, %s), host target %s (cpu %s), %lld kernels, gpu_kernels.bin %s, "
+                "weights.bin %s, plan.bin %s\n",
+                output_dir.c_str(), rt::sm_name(m.ptx_sm).c_str(), cubins.c_str(), m.target.c_str(), m.cpu.c_str(),
+                static_cast<long long>(m.kernel_count), kib(m.gpu_kernels_bin.bytes).c_str(),
+                kib(m.weights_bin.bytes).c_str(), kib(m.plan_bin.bytes).c_str());
+  } else {
+    std::printf("wrote %s: target %s (cpu %s), %lld kernels, model.so %s, weights.bin %s, plan.bin %s\n",
+                output_dir.c_str(), m.target.c_str(), m.cpu.c_str(), static_cast<long long>(m.kernel_count),
+                kib(m.model_so.bytes).c_str(), kib(m.weights_bin.bytes).c_str(), kib(m.plan_bin.bytes).c_str());
+  }
   if (verbose)
     std::fprintf(stderr,
                  "load %.1f ms, passes %.1f ms, plan %.1f ms, kernels %.1f ms (%d of %lld from the cache), "
                  "link %.1f ms, total %.1f ms\n",
                  r.load_ms, r.passes_ms, r.plan_ms, r.artifact.kernels_ms, r.artifact.cache_hits,
                  static_cast<long long>(m.kernel_count), r.artifact.link_ms, r.total_ms);
+  if (verbose && m.cuda() && !r.artifact.ptxas.empty())
+    std::fprintf(stderr, "ptxas %.1f ms (%s; %d of %zu cubins from the cache)\n", r.artifact.ptxas_ms,
+                 r.artifact.ptxas.c_str(), r.artifact.cubin_cache_hits, m.cubin_sms.size() * m.kernel_count);
   return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <random>
 
+#include "api/compiled_graph.h"
 #include "api/trainer.h"
 #include "support/error.h"
 #include "tools/command.h"
@@ -39,6 +40,7 @@ struct TrainArgs {
   bool shuffle = false;
   uint64_t seed = 0;
   int threads = 0;
+  std::string device = "cpu";
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -99,6 +101,7 @@ TrainArgs parse_args(const Args& args, const char* usage) {
     else if (s == "--seed") a.seed = static_cast<uint64_t>(integer(i, 0, INT64_MAX));
     else if (s == "--threads") a.threads = static_cast<int>(integer(i, 1, 1024));
     else if (s == "--shuffle") a.shuffle = true;
+    else if (s == "--device") a.device = value(i);
     else if (!s.empty() && s[0] == '-') usage_error("unknown option " + s, usage);
     else if (a.model.empty()) a.model = s;
     else usage_error("more than one model given", usage);
@@ -107,6 +110,11 @@ TrainArgs parse_args(const Args& args, const char* usage) {
   if (a.data.empty()) usage_error("--data is required", usage);
   if (a.targets.empty()) usage_error("--target-cols is required", usage);
   if (a.output.empty()) usage_error("-o is required (where to write the trained model)", usage);
+  try {
+    cuda_device_index(a.device);
+  } catch (const Error& e) {
+    usage_error(e.message(), usage);
+  }
   return a;
 }
 
@@ -243,6 +251,7 @@ int run_train(const Args& args) {
   if (a.threads > 0) set_num_threads(a.threads);
   TrainerOptions topts;
   topts.seed = a.seed;
+  topts.device = a.device;
   Trainer trainer(a.model, loss, optim, topts);
 
   std::mt19937_64 rng(a.seed);

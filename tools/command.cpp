@@ -29,6 +29,7 @@ const std::vector<Command>& commands() {
        "usage: wick compile MODEL.pt --input SPEC [--input ...] -o DIR\n"
        "                    [--dynamic-dim INPUT:DIM[:NAME] ...]\n"
        "                    [--target native|x86-64-v3|x86-64-v4] [--method NAME] [--verbose]\n"
+       "                    [--device cpu|cuda] [--gpu-arch sm_NN[,sm_NN...]]\n"
        "  Compiles the model for one input signature and writes DIR: model.so (every kernel),\n"
        "  weights.bin, plan.bin and manifest.json, which run with the wick runtime alone\n"
        "  (libwick_runtime.so and its C API; see examples/deploy). Each SPEC is a shape such\n"
@@ -38,18 +39,25 @@ const std::vector<Command>& commands() {
        "  given without a NAME are one symbol, B, and must be equal in a run; NAME (a letter,\n"
        "  then letters, digits or _) gives a separate one. --target picks the CPUs the code\n"
        "  runs on: native (this CPU, the default), x86-64-v3 (AVX2) or x86-64-v4 (AVX-512).\n"
-       "  Links model.so with the system C compiler ($CC, else cc).\n",
+       "  Links model.so with the system C compiler ($CC, else cc). --device cuda builds for\n"
+       "  NVIDIA GPUs (no GPU is needed to compile): DIR also gets gpu_kernels.bin, with PTX\n"
+       "  for the oldest --gpu-arch (default sm_80,sm_90), which any newer GPU runs, and where\n"
+       "  ptxas is found a cubin for each listed architecture; --target still names the host\n"
+       "  CPU, which runs the executor.\n",
        run_compile},
       {"bench", "time a model with wick beside LibTorch",
        "usage: wick bench MODEL.pt --input A.npy|SHAPE [--input ...] [--threads N] [--iters N]\n"
-       "                  [--warmup N] [--seed S] [--json]\n"
+       "                  [--warmup N] [--seed S] [--device cpu|cuda|cuda:N] [--json]\n"
        "  Runs the model with wick and with LibTorch (the peer plugin libwick_torch_peer.so,\n"
        "  found in ../lib next to wick or at $WICK_TORCH_PEER) on the same inputs and thread\n"
        "  count (default 1). Inputs are given as for `wick run`. Both run once and their outputs\n"
        "  must agree (relative error at most 1e-4), then after N warm-up calls each (default 10)\n"
        "  calls alternate between the two and each is timed (default 100 each). Prints each\n"
        "  side's median time per call with the 10th-90th percentile spread and the speedup\n"
-       "  (LibTorch median / wick median); --json adds one JSON object as the last line.\n",
+       "  (LibTorch median / wick median); --json adds one JSON object as the last line.\n"
+       "  With --device cuda wick runs on the GPU (each call ends with its outputs on the\n"
+       "  host) and LibTorch, on the CPU, only checks the outputs: it is not timed, and\n"
+       "  without the plugin the outputs go unchecked.\n",
        run_bench},
       {"train", "train a model on a CSV table and save it as a .pt",
        "usage: wick train MODEL.pt --data TRAIN.csv --target-cols COLS -o OUT.pt\n"
@@ -57,6 +65,7 @@ const std::vector<Command>& commands() {
        "                  [--optim sgd|adam|adamw] [--lr LR] [--momentum M] [--weight-decay W]\n"
        "                  [--epochs N] [--batch-size N] [--shuffle] [--seed S]\n"
        "                  [--valid VALID.csv] [--history HIST.csv] [--threads N]\n"
+       "                  [--device cpu|cuda|cuda:N]\n"
        "  Trains MODEL (its forward takes one f32 [B, F] input) on a numeric CSV file with\n"
        "  a header row. COLS are the target columns, as 0-based indices or header names\n"
        "  separated by commas; the other F columns, in file order, are the features. The\n"
@@ -67,7 +76,8 @@ const std::vector<Command>& commands() {
        "  0.001 for adam and adamw, 10 epochs. Prints each epoch's train_loss (the mean of\n"
        "  its batch losses) and, with --valid, valid_loss (the eval-mode loss over the whole\n"
        "  validation file); --history writes them as CSV. Writes the trained model to OUT.pt,\n"
-       "  which LibTorch and R torch load.\n",
+       "  which LibTorch and R torch load. --device cuda trains on the GPU: the parameters\n"
+       "  and optimizer state stay there between steps.\n",
        run_train},
   };
   return all;

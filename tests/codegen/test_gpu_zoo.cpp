@@ -32,6 +32,7 @@
 #include "passes/eliminate_dead_code.h"
 #include "passes/fuse.h"
 #include "passes/pipeline.h"
+#include "runtime/plan.h"
 #include "runtime/npy.h"
 #include "support/error.h"
 
@@ -193,6 +194,54 @@ TEST(GpuZoo, EveryKernelAssemblesForSm90) {
     }
   }
   run.finish(kKnownGaps, 100);
+}
+
+// Whole CUDA plans: every zoo model compiled for the GPU as `wick run
+// --device cuda` compiles it (the GPU pipeline: row groups, no small-MLP
+// kernel, global pools as means), every kernel of the plan assembled by
+// ptxas for sm_90. The plan builder refuses what a CUDA plan cannot run,
+// so a model that plans here has every op covered.
+TEST(GpuZoo, EveryModelPlansForCuda) {
+  WICK_REQUIRE_PTXAS();
+  std::set<std::string> distinct;
+  std::vector<std::future<std::string>> assembling;
+  std::counting_semaphore<2> slots{2};
+  int kernels = 0;
+  for (const char* model : kModels) {
+    SCOPED_TRACE(model);
+    const std::vector<ir::TypePtr> types = input_types(model);
+    auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt");
+    PlanMethodOptions options;
+    options.pipeline.device = passes::TargetDevice::cuda;
+    options.plan.device = rt::PlanDevice::cuda;
+    options.plan.gpu = codegen::gpu_test::target(90);
+    PlannedMethod planned;
+    try {
+      planned = plan_method(*module->method("forward"), *module, types, options);
+    } catch (const Error& e) {
+      ADD_FAILURE() << model << ": no CUDA plan: " << e.what();
+      continue;
+    }
+    EXPECT_EQ(planned.built.plan.device, rt::PlanDevice::cuda);
+    EXPECT_EQ(planned.built.gpu_kernels.size(), planned.built.plan.kernels.size());
+    for (const codegen::GpuKernel& k : planned.built.gpu_kernels) {
+      ++kernels;
+      if (!distinct.insert(k.ptx).second) continue;
+      assembling.push_back(std::async(std::launch::async, [&slots, ptx = k.ptx, name = std::string(model) + ": " + k.name] {
+        slots.acquire();
+        std::string log;
+        const bool ok = !codegen::assemble_ptx(ptx, 90, &log).empty();
+        slots.release();
+        return ok ? std::string() : name + ":\n" + log;
+      }));
+    }
+  }
+  for (auto& f : assembling) {
+    const std::string problem = f.get();
+    EXPECT_TRUE(problem.empty()) << "ptxas rejects " << problem;
+  }
+  std::cout << kernels << " kernels in the zoo's CUDA plans, " << distinct.size() << " distinct\n";
+  EXPECT_GE(kernels, 100);
 }
 
 // The training graphs too (as test_zoo_gradients builds them): the

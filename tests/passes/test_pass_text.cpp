@@ -19,6 +19,7 @@
 #include "passes/eliminate_dead_code.h"
 #include "passes/fuse.h"
 #include "passes/infer_shapes.h"
+#include "passes/lower_for_gpu.h"
 #include "passes/sink_stores.h"
 
 namespace wick {
@@ -33,7 +34,8 @@ const std::map<std::string, PassFn>& passes() {
       {"canonicalize", [](ir::Graph& g) { passes::canonicalize(g); }},
       {"infer_shapes", [](ir::Graph& g) { passes::infer_shapes(g); }},
       {"fuse", [](ir::Graph& g) { passes::fuse(g); }},
-      {"fuse_row_groups", [](ir::Graph& g) { passes::fuse(g, passes::FuseOptions{.row_groups = true}); }},
+      {"fuse_gpu", [](ir::Graph& g) { passes::fuse(g, passes::FuseOptions{.row_groups = true, .small_mlp = false}); }},
+      {"lower_for_gpu", passes::lower_for_gpu},
       {"decompose", passes::decompose},
       {"eliminate_common_subexpressions", passes::eliminate_common_subexpressions},
       {"eliminate_dead_code", passes::eliminate_dead_code},

@@ -1,7 +1,8 @@
 // The files of a deployed artifact other than the plan: XXH64 checksums,
 // weights.bin (round trip, zero-copy read-only mapping, every truncation and
 // corruption refused), the JSON reader and manifest.json (round trip, every
-// malformed field refused with its name, dynamic dims as symbols), input
+// malformed field refused with its name, dynamic dims as symbols, the device
+// and GPU architectures of CUDA artifacts), input
 // shapes checked against specs with dynamic dims, and the CPU feature checks.
 #include <gtest/gtest.h>
 
@@ -253,8 +254,8 @@ TEST(Manifest, EveryMalformedFieldIsNamed) {
   };
   const Case cases[] = {
       {"\"format\": \"wick-artifact\"", "\"format\": \"zip\"", "format is not"},
-      {"\"format_version\": 1", "\"format_version\": 3", "artifact format version 3, but this runtime reads versions 1 to 2"},
-      {"\"format_version\": 1", "\"format_version\": 0", "artifact format version 0, but this runtime reads versions 1 to 2"},
+      {"\"format_version\": 1", "\"format_version\": 4", "artifact format version 4, but this runtime reads versions 1 to 3"},
+      {"\"format_version\": 1", "\"format_version\": 0", "artifact format version 0, but this runtime reads versions 1 to 3"},
       {"\"format_version\": 1", "\"format_version\": \"1\"", "format_version must be a number, not a string"},
       {"\"identity\": \"1234abcd5678ef90\"", "\"identity\": \"xyz\"", "identity must be 16 hex digits"},
       {"\"cpu\": \"x86-64-v3\"", "\"cpux\": \"x86-64-v3\"", "target.cpu is missing"},
@@ -352,6 +353,93 @@ TEST(Manifest, BadDynamicDimsAreNamed) {
   const std::string static_json = manifest_to_json(sample_manifest());
   expect_error([&] { parse_manifest(replace(static_json, "[200, 14]", "[\"B\", 14]"), "m"); },
                "inputs[0].shape names an unknown symbol \"B\" (the manifest declares none)");
+}
+
+// A CUDA artifact's manifest: PTX for sm_80, cubins for sm_80 and sm_90.
+Manifest cuda_manifest() {
+  Manifest m = sample_manifest();
+  m.device = "cuda";
+  m.ptx_sm = 80;
+  m.cubin_sms = {80, 90};
+  m.gpu_kernels_bin = {4242, 0x0123456789abcdefull};
+  m.format_version = artifact_format_version(m);
+  return m;
+}
+
+TEST(Manifest, CudaRoundTrips) {
+  const Manifest m = cuda_manifest();
+  EXPECT_EQ(m.format_version, 3);
+  const std::string json = manifest_to_json(m);
+  EXPECT_NE(json.find("\"format_version\": 3"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"device\": \"cuda\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"gpu\": {\"ptx_sm\": 80, \"cubin_sms\": [80, 90]}"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"gpu_kernels.bin\": {\"bytes\": 4242, \"xxh64\": \"0123456789abcdef\"}"), std::string::npos)
+      << json;
+  const Manifest back = parse_manifest(json, "manifest.json");
+  EXPECT_EQ(manifest_to_json(back), json);
+  EXPECT_TRUE(back.cuda());
+  EXPECT_EQ(back.ptx_sm, 80);
+  EXPECT_EQ(back.cubin_sms, (std::vector<int>{80, 90}));
+  EXPECT_EQ(back.gpu_kernels_bin.checksum, 0x0123456789abcdefull);
+  EXPECT_EQ(identity_string(back).rfind("wick-artifact/3 ", 0), 0u);
+  // PTX only (no ptxas at compile time).
+  Manifest ptx_only = cuda_manifest();
+  ptx_only.cubin_sms.clear();
+  EXPECT_TRUE(parse_manifest(manifest_to_json(ptx_only), "m").cubin_sms.empty());
+  // CPU artifacts keep versions 1 and 2 and say nothing of a device.
+  const std::string cpu_json = manifest_to_json(sample_manifest());
+  EXPECT_EQ(cpu_json.find("device"), std::string::npos);
+  EXPECT_EQ(cpu_json.find("gpu"), std::string::npos);
+  EXPECT_EQ(parse_manifest(cpu_json, "m").device, "cpu");
+  // A version 3 manifest may name the CPU.
+  const std::string v3_cpu = replace(replace(cpu_json, "\"format_version\": 1", "\"format_version\": 3"),
+                                     "\"kernel_count\": 12,", "\"kernel_count\": 12, \"device\": \"cpu\",");
+  EXPECT_FALSE(parse_manifest(v3_cpu, "m").cuda());
+  // A version 2 manifest cannot be written for a GPU.
+  Manifest wrong = cuda_manifest();
+  wrong.format_version = 2;
+  EXPECT_THROW(manifest_to_json(wrong), InternalError);
+}
+
+TEST(Manifest, BadDevicesAreNamed) {
+  const std::string json = manifest_to_json(cuda_manifest());
+  struct Case {
+    std::string from, to, message;
+  };
+  const Case cases[] = {
+      {"\"device\": \"cuda\"", "\"device\": \"tpu\"", "device names an unknown device \"tpu\" (this runtime knows cpu and cuda)"},
+      {"\"device\": \"cuda\"", "\"device\": 1", "device must be a string"},
+      {"\"device\": \"cuda\",", "", "device is missing"},
+      {"\"device\": \"cuda\"", "\"device\": \"cpu\"", "gpu belongs to CUDA artifacts only (the device is cpu)"},
+      {"\"format_version\": 3", "\"format_version\": 2", "device needs format version 3 (the manifest says 2)"},
+      {"\"gpu\": {\"ptx_sm\": 80, \"cubin_sms\": [80, 90]},", "", "gpu is missing"},
+      {"\"ptx_sm\": 80", "\"ptx_sm\": 7", "gpu.ptx_sm is out of range: 7"},
+      {"\"ptx_sm\": 80", "\"ptx_sm\": \"80\"", "gpu.ptx_sm must be a number"},
+      {"\"cubin_sms\": [80, 90]", "\"cubin_sms\": [90, 80]", "gpu.cubin_sms must increase"},
+      {"\"cubin_sms\": [80, 90]", "\"cubin_sms\": [80, 80]", "gpu.cubin_sms must increase"},
+      {"\"cubin_sms\": [80, 90]", "\"cubin_sms\": [80, 121]", "gpu.cubin_sms is out of range: 121"},
+      {"\"cubin_sms\": [80, 90]", "\"cubin_sms\": [\"80\"]", "gpu.cubin_sms must hold integers"},
+      {"\"cubin_sms\": [80, 90]", "\"cubin_sms\": 80", "gpu.cubin_sms must be an array"},
+      {"\"gpu_kernels.bin\": {\"bytes\": 4242", "\"gpu_kernels.binx\": {\"bytes\": 4242", "files.gpu_kernels.bin is missing"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.to);
+    const std::string edited = replace(json, c.from, c.to);
+    expect_error([&] { parse_manifest(edited, "dir/manifest.json"); }, "dir/manifest.json: error: manifest: ");
+    expect_error([&] { parse_manifest(edited, "dir/manifest.json"); }, c.message);
+  }
+  // Device fields in a manifest of an older version, and GPU files in a CPU one.
+  const std::string cpu_json = manifest_to_json(sample_manifest());
+  expect_error([&] { parse_manifest(replace(cpu_json, "\"kernel_count\": 12,", "\"kernel_count\": 12, \"device\": \"cuda\","), "m"); },
+               "device needs format version 3 (the manifest says 1)");
+  expect_error([&] { parse_manifest(replace(cpu_json, "\"kernel_count\": 12,", "\"kernel_count\": 12, \"gpu\": {},"), "m"); },
+               "gpu needs format version 3 (the manifest says 1)");
+  expect_error(
+      [&] {
+        parse_manifest(replace(cpu_json, "\"weights.bin\": {", "\"gpu_kernels.bin\": {\"bytes\": 1, \"xxh64\": \"0123456789abcdef\"}, \"weights.bin\": {"),
+                       "m");
+      },
+      "files.gpu_kernels.bin belongs to CUDA artifacts only (the device is cpu)");
 }
 
 TEST(TensorSpec, TextResolveAndBind) {

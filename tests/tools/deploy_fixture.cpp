@@ -26,22 +26,6 @@ void flip(const std::string& path, size_t from_end) {
   write_bytes(path, b);
 }
 
-// The manifest's entry for `file` updated to the file's current size and
-// whole-file checksum, so that only the file's own checks can object.
-void reseal(const std::string& dir, const std::string& file, const std::string& old_bytes) {
-  const std::string bytes = read_bytes(dir + "/" + file);
-  const std::string manifest = read_bytes(dir + "/manifest.json");
-  const size_t entry = manifest.find("\"" + file + "\": {\"bytes\": ");
-  ASSERT_NE(entry, std::string::npos);
-  const size_t sum = manifest.find("\"xxh64\": \"", entry);
-  ASSERT_NE(sum, std::string::npos);
-  std::string edited = manifest;
-  edited.replace(sum + 10, 16, rt::hex64(rt::xxh64(bytes)));
-  write_bytes(dir + "/manifest.json", edited);
-  edit_manifest(dir, "\"" + file + "\": {\"bytes\": " + std::to_string(old_bytes.size()),
-                "\"" + file + "\": {\"bytes\": " + std::to_string(bytes.size()));
-}
-
 }  // namespace
 
 std::vector<std::string> zoo_inputs(const std::string& model) {
@@ -107,6 +91,20 @@ void edit_manifest(const std::string& dir, const std::string& from, const std::s
   write_bytes(dir + "/manifest.json", m);
 }
 
+void reseal(const std::string& dir, const std::string& file, const std::string& old_bytes) {
+  const std::string bytes = read_bytes(dir + "/" + file);
+  const std::string manifest = read_bytes(dir + "/manifest.json");
+  const size_t entry = manifest.find("\"" + file + "\": {\"bytes\": ");
+  ASSERT_NE(entry, std::string::npos);
+  const size_t sum = manifest.find("\"xxh64\": \"", entry);
+  ASSERT_NE(sum, std::string::npos);
+  std::string edited = manifest;
+  edited.replace(sum + 10, 16, rt::hex64(rt::xxh64(bytes)));
+  write_bytes(dir + "/manifest.json", edited);
+  edit_manifest(dir, "\"" + file + "\": {\"bytes\": " + std::to_string(old_bytes.size()),
+                "\"" + file + "\": {\"bytes\": " + std::to_string(bytes.size()));
+}
+
 const std::vector<Damage>& artifact_damages() {
   static const std::vector<Damage> all = {
       {"OtherWickVersion",
@@ -114,7 +112,7 @@ const std::vector<Damage>& artifact_damages() {
        WICK_ERROR_ARTIFACT, "compiled by wick 0.0.1, but this runtime is wick", ""},
       {"OtherFormatVersion",
        [](const std::string& d, const std::string&) { edit_manifest(d, "\"format_version\": 1", "\"format_version\": 7"); },
-       WICK_ERROR_ARTIFACT, "artifact format version 7, but this runtime reads versions 1 to 2", "manifest.json"},
+       WICK_ERROR_ARTIFACT, "artifact format version 7, but this runtime reads versions 1 to 3", "manifest.json"},
       {"OtherArchitecture",
        [](const std::string& d, const std::string&) { set_manifest_string(d, "arch", "aarch64"); },
        WICK_ERROR_CPU, "compiled for aarch64", ""},

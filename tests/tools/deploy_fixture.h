@@ -38,6 +38,10 @@ void write_bytes(const std::string& path, const std::string& bytes);
 void edit_manifest(const std::string& dir, const std::string& from, const std::string& to);
 // Sets the first string member named `key` in DIR/manifest.json to `value`.
 void set_manifest_string(const std::string& dir, const std::string& key, const std::string& value);
+// The manifest's entry for DIR/`file` (whose manifest size was that of
+// `old_bytes`) updated to the file's current size and whole-file checksum, so
+// that only the file's own checks can object.
+void reseal(const std::string& dir, const std::string& file, const std::string& old_bytes);
 
 struct Damage {
   const char* name;

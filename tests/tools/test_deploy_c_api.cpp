@@ -2,10 +2,13 @@
 // compile`: models open, describe their inputs and outputs and run with
 // caller buffers or runtime-allocated outputs, matching LibTorch's outputs;
 // every damaged directory and every bad argument gives its status code and a
-// message naming the problem, never a crash. Links libwick_runtime.so only.
+// message naming the problem, never a crash; a CUDA model on a machine whose
+// driver cannot be loaded (a missing file here, for the whole process) is
+// WICK_ERROR_DEVICE. Links libwick_runtime.so only.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -15,6 +18,13 @@
 
 namespace wick::testing {
 namespace {
+
+// No model here runs on a GPU except the one that must fail to: the driver
+// is a missing file, set before anything could load it.
+const bool kEnvironment = [] {
+  setenv("WICK_CUDA_DRIVER", "/nonexistent/wick/libcuda.so.1", 1);
+  return true;
+}();
 
 struct Tensor {
   wick_tensor* t = nullptr;
@@ -68,6 +78,7 @@ TEST(DeployCApi, OpenDescribeAndRunBothWays) {
   EXPECT_STREQ(wick_model_input_name(model.m, 0), "x");
   EXPECT_STREQ(wick_model_input_name(model.m, 1), "y");
   EXPECT_STREQ(wick_model_output_name(model.m, 1), "output1");
+  EXPECT_STREQ(wick_model_device(model.m), "cpu");
   wick_dtype dtype = WICK_BOOL;
   int32_t rank = -1;
   int64_t sizes[WICK_MAX_RANK] = {0};
@@ -247,6 +258,8 @@ TEST(DeployCApi, BadArguments) {
   EXPECT_EQ(wick_model_num_inputs(nullptr), -1);
   EXPECT_NE(std::string(wick_last_error()).find("model is NULL"), std::string::npos);
   EXPECT_EQ(wick_model_input_name(nullptr, 0), nullptr);
+  EXPECT_EQ(wick_model_device(nullptr), nullptr);
+  EXPECT_NE(std::string(wick_last_error()).find("model is NULL"), std::string::npos);
   EXPECT_EQ(wick_model_run(nullptr, nullptr, 0, nullptr, 0), WICK_ERROR_ARGUMENT);
   EXPECT_EQ(wick_set_num_threads(0), WICK_ERROR_ARGUMENT);
   EXPECT_NE(std::string(wick_last_error()).find("thread count"), std::string::npos);
@@ -261,6 +274,18 @@ TEST(DeployCApi, BadArguments) {
   EXPECT_STREQ(wick_dtype_name(WICK_BFLOAT16), "bfloat16");
   wick_model_close(nullptr);
   wick_tensor_free(nullptr);
+}
+
+TEST(DeployCApi, CudaModelWithoutADriver) {
+  ArtifactDir artifact("nn5", "c_api_cuda", "--device cuda");
+  const std::string& dir = artifact.path();
+  ASSERT_FALSE(dir.empty());
+  wick_model* m = reinterpret_cast<wick_model*>(0x1);  // must be reset to NULL
+  EXPECT_EQ(wick_model_open(dir.c_str(), &m), WICK_ERROR_DEVICE);
+  EXPECT_EQ(m, nullptr);
+  const std::string message = wick_last_error();
+  EXPECT_EQ(message.rfind(dir + ": error: ", 0), 0u) << message;
+  EXPECT_NE(message.find("no NVIDIA driver found (/nonexistent/wick/libcuda.so.1: "), std::string::npos) << message;
 }
 
 TEST_F(DeployCApiInputs, IndexOutOfRange) {

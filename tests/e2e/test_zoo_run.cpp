@@ -1,7 +1,8 @@
 // Every zoo model, scripted and traced, through `wick run` on fresh random
 // inputs at two batch sizes, against LibTorch's outputs for the same inputs:
 // relative error max|out - ref| / max|ref| at most 1e-4 for every output of
-// every tuple, exact for integer outputs.
+// every tuple, exact for integer outputs. The same on an NVIDIA GPU with
+// `wick run --device cuda` (plain fp32, no TF32), skipped without one.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "cli_runner.h"
+#include "runtime/cuda_driver.h"
 #include "runtime/npy.h"
 
 namespace wick {
@@ -82,9 +84,8 @@ double relative_error(const Tensor& out, const Tensor& ref, std::string* problem
   return max_ref > 0 ? max_diff / max_ref : max_diff;
 }
 
-class ZooCpu : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(ZooCpu, MatchesLibTorchAtTwoBatchSizes) {
+// Runs every fresh case of `model` with `wick run --device <device>`.
+void check_model(const std::string& model, const std::string& device) {
   std::string seed;
   auto cases = read_cases(&seed);
   ASSERT_FALSE(cases.empty()) << "no fresh cases: run the zoo_fresh_cases test first";
@@ -92,10 +93,10 @@ TEST_P(ZooCpu, MatchesLibTorchAtTwoBatchSizes) {
   int ran = 0;
   std::set<int> batches;
   for (const Case& c : cases) {
-    if (c.model != GetParam()) continue;
+    if (c.model != model) continue;
     SCOPED_TRACE(c.model + "." + c.variant + " at batch " + std::to_string(c.batch));
-    std::string out = testing::temp_dir("zoo_" + c.model + "_" + c.variant + "_" + std::to_string(c.batch));
-    std::string cmd = "run " + c.pt + " --output-dir " + out;
+    std::string out = testing::temp_dir("zoo_" + device + "_" + c.model + "_" + c.variant + "_" + std::to_string(c.batch));
+    std::string cmd = "run " + c.pt + " --device " + device + " --output-dir " + out;
     for (const std::string& i : c.inputs) cmd += " --input " + i;
     auto r = testing::run_wick(cmd);
     ASSERT_EQ(r.status, 0) << r.err;
@@ -112,14 +113,26 @@ TEST_P(ZooCpu, MatchesLibTorchAtTwoBatchSizes) {
     batches.insert(c.batch);
     ++ran;
   }
-  EXPECT_GE(ran, 2) << "no cases for model " << GetParam();
+  EXPECT_GE(ran, 2) << "no cases for model " << model;
   EXPECT_EQ(batches.size(), 2u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, ZooCpu,
-                         ::testing::Values("mlp_relu", "nn5", "cnn_bn", "resnet18", "mobilenet_v2", "transformer_block",
-                                           "control_flow", "two_inputs_tuple", "nested_tuple", "embedding_classifier",
-                                           "ops_pointwise", "ops_shape", "ops_reduce", "ops_linalg", "losses"));
+class ZooCpu : public ::testing::TestWithParam<std::string> {};
+class ZooCuda : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ZooCpu, MatchesLibTorchAtTwoBatchSizes) { check_model(GetParam(), "cpu"); }
+
+TEST_P(ZooCuda, MatchesLibTorchAtTwoBatchSizes) {
+  if (!rt::cuda_available()) GTEST_SKIP() << "no NVIDIA GPU here";
+  check_model(GetParam(), "cuda");
+}
+
+const std::vector<std::string> kModels = {"mlp_relu",      "nn5",          "cnn_bn",     "resnet18",  "mobilenet_v2",
+                                          "transformer_block", "control_flow", "two_inputs_tuple",
+                                          "nested_tuple",  "embedding_classifier", "ops_pointwise", "ops_shape",
+                                          "ops_reduce",    "ops_linalg",   "losses"};
+INSTANTIATE_TEST_SUITE_P(Models, ZooCpu, ::testing::ValuesIn(kModels));
+INSTANTIATE_TEST_SUITE_P(Models, ZooCuda, ::testing::ValuesIn(kModels));
 
 }  // namespace
 }  // namespace wick
