@@ -11,88 +11,22 @@
 #include <sstream>
 
 #include "cli_runner.h"
+#include "fresh_cases.h"
 #include "runtime/cuda_driver.h"
 #include "runtime/npy.h"
 
 namespace wick {
 namespace {
 
-struct Case {
-  std::string model, variant, pt;
-  int batch = 0;
-  std::vector<std::string> inputs, refs;
-};
-
-std::vector<Case> read_cases(std::string* seed) {
-  std::ifstream in(WICK_BINARY_DIR "/fresh_cases/cases.txt");
-  std::vector<Case> cases;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream s(line);
-    if (line.rfind("seed ", 0) == 0) {
-      *seed = line.substr(5);
-      continue;
-    }
-    Case c;
-    size_t n = 0;
-    s >> c.model >> c.variant >> c.batch >> c.pt >> n;
-    c.inputs.resize(n);
-    for (auto& x : c.inputs) s >> x;
-    s >> n;
-    c.refs.resize(n);
-    for (auto& x : c.refs) s >> x;
-    cases.push_back(c);
-  }
-  return cases;
-}
-
-double to_double(const Tensor& t, int64_t i) {
-  const void* p = t.data();
-  switch (t.dtype()) {
-    case DType::f32: return static_cast<const float*>(p)[i];
-    case DType::f64: return static_cast<const double*>(p)[i];
-    case DType::i64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
-    case DType::i32: return static_cast<const int32_t*>(p)[i];
-    case DType::b8: return static_cast<const uint8_t*>(p)[i];
-    default: ADD_FAILURE() << "unexpected dtype"; return 0;
-  }
-}
-
-// max|out - ref| / max|ref|; NaN and inf must sit in the same places.
-double relative_error(const Tensor& out, const Tensor& ref, std::string* problem) {
-  if (out.dtype() != ref.dtype()) {
-    *problem = "dtype " + std::string(dtype_name(out.dtype())) + " vs " + std::string(dtype_name(ref.dtype()));
-    return INFINITY;
-  }
-  if (out.sizes() != ref.sizes()) {
-    *problem = "shape " + shape_str(out.sizes()) + " vs " + shape_str(ref.sizes());
-    return INFINITY;
-  }
-  double max_diff = 0, max_ref = 0;
-  for (int64_t i = 0; i < out.numel(); ++i) {
-    double a = to_double(out, i), b = to_double(ref, i);
-    if (std::isnan(a) || std::isnan(b) || std::isinf(a) || std::isinf(b)) {
-      if (!(std::isnan(a) && std::isnan(b)) && a != b) {
-        *problem = "non-finite mismatch at " + std::to_string(i) + ": " + std::to_string(a) + " vs " + std::to_string(b);
-        return INFINITY;
-      }
-      continue;
-    }
-    max_diff = std::max(max_diff, std::fabs(a - b));
-    max_ref = std::max(max_ref, std::fabs(b));
-  }
-  return max_ref > 0 ? max_diff / max_ref : max_diff;
-}
-
 // Runs every fresh case of `model` with `wick run --device <device>`.
 void check_model(const std::string& model, const std::string& device) {
   std::string seed;
-  auto cases = read_cases(&seed);
+  auto cases = testing::read_fresh_cases(&seed);
   ASSERT_FALSE(cases.empty()) << "no fresh cases: run the zoo_fresh_cases test first";
   SCOPED_TRACE("input seed " + seed);
   int ran = 0;
   std::set<int> batches;
-  for (const Case& c : cases) {
+  for (const testing::FreshCase& c : cases) {
     if (c.model != model) continue;
     SCOPED_TRACE(c.model + "." + c.variant + " at batch " + std::to_string(c.batch));
     std::string out = testing::temp_dir("zoo_" + device + "_" + c.model + "_" + c.variant + "_" + std::to_string(c.batch));
@@ -104,7 +38,7 @@ void check_model(const std::string& model, const std::string& device) {
       Tensor ref = read_npy(c.refs[j]);
       Tensor got = read_npy(out + "/output" + std::to_string(j) + ".npy");
       std::string problem;
-      double err = relative_error(got, ref, &problem);
+      double err = testing::relative_error(got, ref, &problem);
       const double tolerance = is_floating(ref.dtype()) ? 1e-4 : 0.0;
       EXPECT_LE(err, tolerance) << "output " << j << " " << problem;
     }

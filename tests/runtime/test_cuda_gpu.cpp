@@ -3,10 +3,8 @@
 // and pools against the CPU extern kernels. Every test is skipped, saying
 // why, where cuda_available() is false. Links only the runtime, so the binary
 // can be carried to a GPU machine that has nothing but the NVIDIA driver and
-// the libraries (see docs/gpu.md): when WICK_CUDA_LIBRARY_PATH is unset, the
-// directories of PyTorch's pip wheels under /opt/torch/.venv (the lent GPU
-// machines' Python) are used if present.
-#include <glob.h>
+// the libraries (see docs/gpu.md for WICK_CUDA_LIBRARY_PATH, which says
+// where cuBLASLt and cuDNN are when the loader does not find them).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -29,22 +27,6 @@
 
 namespace wick::rt {
 namespace {
-
-const bool kEnvironment = [] {
-  if (std::getenv("WICK_CUDA_LIBRARY_PATH")) return true;
-  std::string dirs;
-  for (const char* pattern : {"/opt/torch/.venv/lib/python3*/site-packages/nvidia/cu13/lib",
-                              "/opt/torch/.venv/lib/python3*/site-packages/nvidia/cudnn/lib",
-                              "/usr/local/lib/python3*/dist-packages/nvidia/cu13/lib",
-                              "/usr/local/lib/python3*/dist-packages/nvidia/cudnn/lib"}) {
-    glob_t g{};
-    if (glob(pattern, 0, nullptr, &g) == 0)
-      for (size_t i = 0; i < g.gl_pathc; ++i) dirs += (dirs.empty() ? "" : ":") + std::string(g.gl_pathv[i]);
-    globfree(&g);
-  }
-  if (!dirs.empty()) setenv("WICK_CUDA_LIBRARY_PATH", dirs.c_str(), 1);
-  return true;
-}();
 
 #define REQUIRE_GPU()                                         \
   do {                                                        \

@@ -15,6 +15,7 @@
 
 #include "cli_runner.h"
 #include "deploy_fixture.h"
+#include "fresh_cases.h"
 #include "runtime/manifest.h"
 #include "runtime/npy.h"
 
@@ -34,82 +35,19 @@ std::string shell(const std::string& command) {
   return out;
 }
 
-struct Case {
-  std::string model, variant, pt;
-  int batch = 0;
-  std::vector<std::string> inputs, refs;
-};
-
-std::vector<Case> read_cases(std::string* seed) {
-  std::ifstream in(WICK_BINARY_DIR "/fresh_cases/cases.txt");
-  std::vector<Case> cases;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("seed ", 0) == 0) {
-      *seed = line.substr(5);
-      continue;
-    }
-    std::istringstream s(line);
-    Case c;
-    size_t n = 0;
-    s >> c.model >> c.variant >> c.batch >> c.pt >> n;
-    c.inputs.resize(n);
-    for (auto& x : c.inputs) s >> x;
-    s >> n;
-    c.refs.resize(n);
-    for (auto& x : c.refs) s >> x;
-    cases.push_back(c);
-  }
-  return cases;
-}
-
-double value(const Tensor& t, int64_t i) {
-  const void* p = t.data();
-  switch (t.dtype()) {
-    case DType::f32: return static_cast<const float*>(p)[i];
-    case DType::f64: return static_cast<const double*>(p)[i];
-    case DType::i64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
-    case DType::i32: return static_cast<const int32_t*>(p)[i];
-    case DType::b8: return static_cast<const uint8_t*>(p)[i];
-    default: ADD_FAILURE() << "unexpected dtype"; return 0;
-  }
-}
-
-// max|out - ref| / max|ref|; NaN and inf must sit in the same places.
-double relative_error(const Tensor& out, const Tensor& ref, std::string* problem) {
-  if (out.dtype() != ref.dtype() || out.sizes() != ref.sizes()) {
-    *problem = out.describe() + " vs " + ref.describe();
-    return INFINITY;
-  }
-  double max_diff = 0, max_ref = 0;
-  for (int64_t i = 0; i < out.numel(); ++i) {
-    const double a = value(out, i), b = value(ref, i);
-    if (!std::isfinite(a) || !std::isfinite(b)) {
-      if (!(std::isnan(a) && std::isnan(b)) && a != b) {
-        *problem = "non-finite mismatch at " + std::to_string(i) + ": " + std::to_string(a) + " vs " + std::to_string(b);
-        return INFINITY;
-      }
-      continue;
-    }
-    max_diff = std::max(max_diff, std::fabs(a - b));
-    max_ref = std::max(max_ref, std::fabs(b));
-  }
-  return max_ref > 0 ? max_diff / max_ref : max_diff;
-}
-
 class ZooDeploy : public ::testing::TestWithParam<std::string> {};
 
 // Each (variant, batch) is compiled once; the cases with non-finite inputs
 // run through the same directory.
 TEST_P(ZooDeploy, MatchesLibTorch) {
   std::string seed;
-  const auto cases = read_cases(&seed);
+  const auto cases = read_fresh_cases(&seed);
   ASSERT_FALSE(cases.empty()) << "no fresh cases: run the zoo_fresh_cases test first";
   SCOPED_TRACE("input seed " + seed);
   const std::string root = temp_dir("zoo_deploy_" + GetParam());
   std::map<std::string, std::string> compiled;
   int ran = 0;
-  for (const Case& c : cases) {
+  for (const FreshCase& c : cases) {
     if (c.model != GetParam()) continue;
     const std::string key = c.variant + "_b" + std::to_string(c.batch);
     SCOPED_TRACE(c.model + "." + c.variant + " at batch " + std::to_string(c.batch));

@@ -6,7 +6,6 @@
 // saying why, where the driver reports no GPU.
 #include <gtest/gtest.h>
 
-#include <glob.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -20,24 +19,6 @@ namespace wick::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-// cuBLASLt and cuDNN from PyTorch's wheels when nothing says where they are
-// (as test_cuda_gpu does); the tools run here inherit it.
-const bool kEnvironment = [] {
-  if (std::getenv("WICK_CUDA_LIBRARY_PATH")) return true;
-  std::string dirs;
-  for (const char* pattern : {"/opt/torch/.venv/lib/python3*/site-packages/nvidia/cu13/lib",
-                              "/opt/torch/.venv/lib/python3*/site-packages/nvidia/cudnn/lib",
-                              "/usr/local/lib/python3*/dist-packages/nvidia/cu13/lib",
-                              "/usr/local/lib/python3*/dist-packages/nvidia/cudnn/lib"}) {
-    glob_t g{};
-    if (glob(pattern, 0, nullptr, &g) == 0)
-      for (size_t i = 0; i < g.gl_pathc; ++i) dirs += (dirs.empty() ? "" : ":") + std::string(g.gl_pathv[i]);
-    globfree(&g);
-  }
-  if (!dirs.empty()) setenv("WICK_CUDA_LIBRARY_PATH", dirs.c_str(), 1);
-  return true;
-}();
 
 // Whether this machine runs CUDA artifacts, asked the way a deployed program
 // would: open one. Compiled once per process.

@@ -1,0 +1,77 @@
+#include "fresh_cases.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace wick::testing {
+
+std::vector<FreshCase> read_fresh_cases(std::string* seed) {
+  std::ifstream in(WICK_BINARY_DIR "/fresh_cases/cases.txt");
+  std::vector<FreshCase> cases;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("seed ", 0) == 0) {
+      *seed = line.substr(5);
+      continue;
+    }
+    std::istringstream s(line);
+    FreshCase c;
+    size_t n = 0;
+    s >> c.model >> c.variant >> c.batch >> c.pt >> n;
+    c.inputs.resize(n);
+    for (auto& x : c.inputs) s >> x;
+    s >> n;
+    c.refs.resize(n);
+    for (auto& x : c.refs) s >> x;
+    cases.push_back(c);
+  }
+  return cases;
+}
+
+namespace {
+
+bool comparable(DType d) {
+  return d == DType::f32 || d == DType::f64 || d == DType::i64 || d == DType::i32 || d == DType::b8;
+}
+
+double value(const Tensor& t, int64_t i) {
+  const void* p = t.data();
+  switch (t.dtype()) {
+    case DType::f32: return static_cast<const float*>(p)[i];
+    case DType::f64: return static_cast<const double*>(p)[i];
+    case DType::i64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
+    case DType::i32: return static_cast<const int32_t*>(p)[i];
+    default: return static_cast<const uint8_t*>(p)[i];
+  }
+}
+
+}  // namespace
+
+double relative_error(const Tensor& out, const Tensor& ref, std::string* problem) {
+  if (out.dtype() != ref.dtype() || out.sizes() != ref.sizes()) {
+    *problem = out.describe() + " vs " + ref.describe();
+    return INFINITY;
+  }
+  if (!comparable(ref.dtype())) {
+    *problem = "no comparison for dtype " + std::string(dtype_name(ref.dtype()));
+    return INFINITY;
+  }
+  const Tensor a = out.contiguous(), b = ref.contiguous();
+  double max_diff = 0, max_ref = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double x = value(a, i), y = value(b, i);
+    if (!std::isfinite(x) || !std::isfinite(y)) {
+      if (!(std::isnan(x) && std::isnan(y)) && x != y) {
+        *problem = "non-finite mismatch at " + std::to_string(i) + ": " + std::to_string(x) + " vs " + std::to_string(y);
+        return INFINITY;
+      }
+      continue;
+    }
+    max_diff = std::max(max_diff, std::fabs(x - y));
+    max_ref = std::max(max_ref, std::fabs(y));
+  }
+  return max_ref > 0 ? max_diff / max_ref : max_diff;
+}
+
+}  // namespace wick::testing
