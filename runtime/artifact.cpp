@@ -146,10 +146,18 @@ std::vector<std::vector<int64_t>> Artifact::output_sizes(const std::vector<int64
 }
 
 std::vector<Tensor> Artifact::run(const std::vector<Tensor>& inputs) const {
+  return run_checked(inputs, false);
+}
+
+std::vector<Tensor> Artifact::run_on_device(const std::vector<Tensor>& inputs) const {
+  return run_checked(inputs, true);
+}
+
+std::vector<Tensor> Artifact::run_checked(const std::vector<Tensor>& inputs, bool outputs_on_device) const {
   std::string problem = check_inputs(inputs);
   if (!problem.empty()) throw Error(problem, SourceLocation{dir_});
   try {
-    return executor_->run(inputs);
+    return outputs_on_device ? executor_->run_on_device(inputs) : executor_->run(inputs);
   } catch (const Error& e) {
     throw e.with_file(dir_);
   }

@@ -57,6 +57,10 @@ class Artifact {
   // anything runs). Returns host tensors. Safe to call from several threads
   // at once.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
+  // The same, leaving a CUDA artifact's outputs on the device, unwaited for
+  // (Executor::run_on_device says how long they stay valid).
+  std::vector<Tensor> run_on_device(const std::vector<Tensor>& inputs) const;
+  const Executor& executor() const { return *executor_; }
 
   // The problem with `inputs` for this artifact; empty when they fit. Gives
   // the value of each of manifest().symbols in `symbols` when not null (all -1
@@ -71,6 +75,7 @@ class Artifact {
 
  private:
   Artifact() = default;
+  std::vector<Tensor> run_checked(const std::vector<Tensor>& inputs, bool outputs_on_device) const;
 
   std::string dir_;
   Manifest manifest_;

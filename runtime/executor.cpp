@@ -623,6 +623,24 @@ bool device_only(const Block& b) {
   return true;
 }
 
+// Whether replaying a graph beats launching directly. A replay first copies
+// the inputs into the graph's own buffers; a launch saved is worth a few
+// microseconds of host time, about what a device copy of 1 MiB costs. So a
+// plan whose inputs outweigh that (a bandwidth-bound kernel over gigabytes)
+// launches directly instead of paying a second pass over its inputs.
+bool graph_pays(const Plan& plan) {
+  int64_t launches = 0;
+  for (const Instr& in : plan.body.instrs)
+    if (in.op == Op::kernel || in.op == Op::extern_call) ++launches;
+  double input_bytes = 0;
+  for (const TensorSpec& s : plan.input_specs) {
+    double n = static_cast<double>(dtype_size(s.dtype));
+    for (int64_t d : s.sizes) n *= static_cast<double>(d);
+    input_bytes += n;
+  }
+  return launches > 1 && input_bytes <= static_cast<double>(launches) * (1 << 20);
+}
+
 }  // namespace
 
 Executor::Executor(CudaPlanKernels kernels, Plan plan, std::vector<Tensor> tensors)
@@ -632,7 +650,7 @@ Executor::Executor(CudaPlanKernels kernels, Plan plan, std::vector<Tensor> tenso
   WICK_ASSERT(tensors.size() == plan_.tensors.size(), "tensor count mismatch");
   WICK_ASSERT(plan_.launch_dims.size() == 6 * plan_.kernels.size(), "launch dims missing");
   for (const Tensor& t : tensors) tensors_.push_back(to_device(t.contiguous(), gpu_->device));
-  graph_safe_ = plan_.symbols.empty() && device_only(plan_.body);
+  graph_safe_ = plan_.symbols.empty() && device_only(plan_.body) && graph_pays(plan_);
 }
 
 Executor::~Executor() = default;
@@ -685,6 +703,14 @@ void Executor::release(std::unique_ptr<Context> c) const {
 }
 
 std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) const {
+  return run_impl(inputs, false);
+}
+
+std::vector<Tensor> Executor::run_on_device(const std::vector<Tensor>& inputs) const {
+  return run_impl(inputs, true);
+}
+
+std::vector<Tensor> Executor::run_impl(const std::vector<Tensor>& inputs, bool outputs_on_device) const {
   std::vector<int64_t> symbols;
   std::string problem = bind_symbols(plan_.input_specs, inputs, &symbols);
   if (!problem.empty()) throw Error(problem);
@@ -693,7 +719,7 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) const {
   if (gpu_) {
     std::vector<Tensor> outputs;
     try {
-      outputs = run_cuda(*c, inputs, symbols);
+      outputs = run_cuda(*c, inputs, symbols, outputs_on_device);
     } catch (...) {
       release(std::move(c));
       throw;
@@ -728,13 +754,13 @@ void check_flags(const std::vector<std::pair<Tensor, std::string>>& flags) {
 }  // namespace
 
 std::vector<Tensor> Executor::run_cuda(Context& c, const std::vector<Tensor>& inputs,
-                                       const std::vector<int64_t>& symbols) const {
+                                       const std::vector<int64_t>& symbols, bool outputs_on_device) const {
   std::vector<Tensor> outputs;
   if (c.graph && c.graph->captured()) {
     for (size_t i = 0; i < inputs.size(); ++i) cuda_copy(inputs[i], c.graph_inputs[i]);
     c.graph->replay();
     check_flags(c.graph_flags);
-    for (const Tensor& t : c.graph_outputs) outputs.push_back(to_host(t));
+    for (const Tensor& t : c.graph_outputs) outputs.push_back(outputs_on_device ? t : to_host(t));
     return outputs;
   }
   std::vector<Tensor> device_inputs;
@@ -744,7 +770,18 @@ std::vector<Tensor> Executor::run_cuda(Context& c, const std::vector<Tensor>& in
     for (size_t i = 0; i < inputs.size(); ++i) r.slot(plan_.inputs[i]).tensor = device_inputs[i];
     r.block(plan_.body);
     check_flags(r.flags);
-    for (Slot s : plan_.outputs) outputs.push_back(to_host(r.tensor(s)));
+    for (Slot s : plan_.outputs) {
+      const Tensor& t = r.tensor(s);
+      if (!outputs_on_device) {
+        outputs.push_back(to_host(t));
+      } else if (t.is_contiguous() && t.offset() == 0 && t.storage()->nbytes() == t.nbytes()) {
+        outputs.push_back(t);
+      } else {  // a view of the arena or of another tensor: the next run may overwrite it
+        Tensor copy = cuda_empty(t.dtype(), t.sizes(), gpu_->device);
+        cuda_copy(t, copy);
+        outputs.push_back(copy);
+      }
+    }
   }
   if (graph_safe_ && !c.graph_failed && !c.graph) capture_graph(c, device_inputs);
   return outputs;
