@@ -4,8 +4,12 @@
 // .npy when given (max|out - ref| / max|ref|), then times calls and prints
 // one JSON object on the last line.
 //
-//   wick-artifact-bench DIR --input A.npy [--input ...] [--ref R0.npy ...]
+//   wick-artifact-bench DIR --input A.npy|SHAPE [--input ...] [--ref R0.npy ...]
 //                       [--iters N] [--warmup N] [--threads N]
+//
+// An input is a .npy file or a shape such as 16384x4096 (seeded
+// standard-normal float32, as `wick run` makes them): inputs of gigabytes are
+// made where they are used instead of being carried.
 //
 // A call of a CUDA artifact is timed as a caller that keeps its tensors on
 // the GPU sees it: inputs already on the device, outputs left there, and the
@@ -28,6 +32,7 @@
 #include "runtime/thread_pool.h"
 #include "support/error.h"
 #include "tools/bench_stats.h"
+#include "tools/input_spec.h"
 
 namespace {
 
@@ -42,7 +47,7 @@ struct Options {
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr,
                "wick-artifact-bench: %s\n"
-               "usage: wick-artifact-bench DIR --input A.npy [--input ...] [--ref R0.npy ...]\n"
+               "usage: wick-artifact-bench DIR --input A.npy|SHAPE [--input ...] [--ref R0.npy ...]\n"
                "                           [--iters N] [--warmup N] [--threads N]\n",
                why.c_str());
   std::exit(1);
@@ -125,8 +130,8 @@ int run(const Options& o) {
   const int device = cuda ? wick::rt::artifact_cuda_device(o.dir) : -1;
 
   std::vector<Tensor> inputs;
-  for (const std::string& path : o.inputs) {
-    Tensor t = wick::read_npy(path);
+  for (size_t i = 0; i < o.inputs.size(); ++i) {
+    Tensor t = wick::tools::read_input(o.inputs[i], 0, static_cast<int>(i));
     inputs.push_back(cuda ? wick::rt::to_device(t, device) : t);
   }
   auto call = [&] {

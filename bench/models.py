@@ -7,6 +7,13 @@ Two memory-bandwidth benchmarks over one large float32 tensor:
     copy             x.clone(): the plain copy the chain is measured against
 
 write_models(DIR) saves both, scripted, as DIR/<name>.pt.
+
+Two row reductions for the GPU benchmark (bench/gpu_bundle.py), over
+[ROWS, n] float32 for n in ROW_SIZES:
+    softmax_rows     torch.softmax(x, -1)
+    layer_norm_rows  nn.LayerNorm(n) (its weight ones and bias zeros, as made)
+
+write_row_models(DIR) saves them, scripted, as DIR/<name>_<n>.pt.
 """
 
 import os
@@ -55,4 +62,40 @@ def write_models(out_dir: str) -> dict:
         torch.jit.save(module, tmp)
         os.replace(tmp, path)
         paths[name] = path
+    return paths
+
+
+ROWS = 16384
+ROW_SIZES = (1024, 2048, 4096, 8192, 16384, 32768, 65536)
+
+
+class SoftmaxRows(torch.nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.softmax(x, -1)
+
+
+def row_models(n: int) -> dict:
+    """name -> module over rows of n elements."""
+    return {"softmax_rows": SoftmaxRows(), "layer_norm_rows": torch.nn.LayerNorm(n)}
+
+
+def row_bytes(n: int) -> int:
+    """Bytes a row-reduction call must move at least: x read once, the result written once."""
+    return 2 * 4 * ROWS * n
+
+
+def write_row_models(out_dir: str, sizes=ROW_SIZES) -> dict:
+    """Saves every row model for every n in sizes; returns (name, n) -> path."""
+    os.makedirs(out_dir, exist_ok=True)
+    paths = {}
+    for n in sizes:
+        for name, module in row_models(n).items():
+            path = os.path.join(out_dir, f"{name}_{n}.pt")
+            scripted = torch.jit.script(module.eval())
+            x = torch.randn(3, n)
+            torch.testing.assert_close(scripted(x), module(x))
+            tmp = f"{path}.tmp{os.getpid()}"
+            torch.jit.save(scripted, tmp)
+            os.replace(tmp, path)
+            paths[(name, n)] = path
     return paths

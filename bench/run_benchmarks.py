@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+import doc_sections  # noqa: E402
 import models  # noqa: E402
 
 
@@ -268,8 +269,12 @@ def write_markdown(results: list, info: dict, command: str, path: str, chart_nam
                 wp = tp = "–"
             lines.append(f"| {name} | {t} | {w:.2f} | {tt:.2f} | {wp} | {tp} |")
         lines.append("")
+    text = "\n".join(lines)
+    gpu = doc_sections.read_section(path)  # the GPU figures, measured elsewhere, are kept
+    if gpu:
+        text = doc_sections.replace_section(text, gpu)
     with open(path, "w") as f:
-        f.write("\n".join(lines))
+        f.write(text)
 
 
 def main(argv=None) -> int:
