@@ -63,7 +63,10 @@ PtArchive read_pt_archive(ZipArchive zip) {
                     "' byte order; only little-endian archives are supported");
     }
     PtArchive a{file, std::move(zip), 0, {}, {}, {}, {}};
-    if (a.zip.contains("version")) a.version = parse_version(a.zip.read("version"));
+    // PyTorch 2.x keeps the format version in .data/version (with a
+    // .data/serialization_id beside it); 1.x in version.
+    if (a.zip.contains(".data/version")) a.version = parse_version(a.zip.read(".data/version"));
+    else if (a.zip.contains("version")) a.version = parse_version(a.zip.read("version"));
     a.data = read_pickle(a.zip, "data", &a.data_storages);
     a.constants = a.zip.contains("constants.pkl") ? read_pickle(a.zip, "constants")
                                                   : PickleValue::tuple({});

@@ -20,7 +20,7 @@ namespace wick {
 struct PtArchive {
   std::string path;
   ZipArchive zip;
-  int64_t version = 0;     // the archive's "version" entry (torch's file format version)
+  int64_t version = 0;     // torch's file format version: .data/version (2.x) or version (1.x)
   PickleValue data;        // the root module: an object such as __torch__.Net
   PickleValue constants;   // a tuple; code refers to its items as CONSTANTS.c0, c1, ...
   // TorchScript sources keyed by their path in the archive, e.g. "code/__torch__.py".

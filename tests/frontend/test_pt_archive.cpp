@@ -4,6 +4,7 @@
 // archives rewritten to be broken.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -346,6 +347,31 @@ TEST(PtArchiveErrors, BigEndianArchive) {
                {"be.pt", "'big' byte order", "only little-endian"});
   std::string little = rewrite(zip, {{"byteorder", "little"}});
   EXPECT_NO_THROW(read_pt_archive(ZipArchive::from_bytes(little, "le.pt")));
+}
+
+// PyTorch 2.x writes the same records in another layout: the version in
+// .data/version, a .data/serialization_id, and a byteorder record. The same
+// archive in that layout must read to the same tensors and code.
+TEST_F(TorchArchives, PyTorch2LayoutReadsTheSame) {
+  ZipArchive zip = ZipArchive::open(path("lin.pt"));
+  const PtArchive old_layout = read_pt_archive(ZipArchive::open(path("lin.pt")));
+  std::string bytes = rewrite(zip, {{"version", std::nullopt},
+                                    {".data/version", "10\n"},
+                                    {".data/serialization_id", "1234567890123456789012345678901234567890"},
+                                    {"byteorder", "little"}});
+  const PtArchive new_layout = read_pt_archive(ZipArchive::from_bytes(bytes, "lin2.pt"));
+  EXPECT_EQ(old_layout.version, 3);
+  EXPECT_EQ(new_layout.version, 10);
+  EXPECT_EQ(new_layout.code_files, old_layout.code_files);
+  ASSERT_EQ(new_layout.data_storages.size(), old_layout.data_storages.size());
+  for (const auto& [key, storage] : old_layout.data_storages) {
+    ASSERT_TRUE(new_layout.data_storages.count(key)) << key;
+    const auto& other = new_layout.data_storages.at(key);
+    ASSERT_EQ(other->nbytes(), storage->nbytes()) << key;
+    EXPECT_EQ(std::memcmp(other->data(), storage->data(), storage->nbytes()), 0) << key;
+  }
+  std::string bad = rewrite(zip, {{".data/version", "ten"}});
+  expect_error([&] { read_pt_archive(ZipArchive::from_bytes(bad, "v2.pt")); }, {"v2.pt", "'ten', not a version number"});
 }
 
 TEST(PtArchiveErrors, BadVersionEntry) {

@@ -3,7 +3,7 @@
 // reference (small for the real one, large for a perturbed one, none for a
 // reference of another shape), time the calls, and refuse inputs that do not
 // fit, a CUDA artifact without a driver and bad options with the right exit
-// status.
+// status; inputs are files or shapes.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -72,6 +72,17 @@ TEST(ArtifactBench, ReportsErrorsAgainstReferencesAndTimes) {
                                                        zoo("nn5.input0.npy"));
   EXPECT_EQ(count.status, 2);
   EXPECT_NE(count.err.find("2 references given for 1 outputs"), std::string::npos) << count.err;
+}
+
+TEST(ArtifactBench, MakesInputsFromShapes) {
+  ArtifactDir artifact("nn5", "artifact_bench_shape");
+  ASSERT_FALSE(artifact.path().empty());
+  CliResult ok = run_tool("wick-artifact-bench", " " + artifact.path() + " --input 200x14 --iters 2");
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(field(last_line(ok.out), "relative_errors"), "[]");
+  CliResult wrong = run_tool("wick-artifact-bench", " " + artifact.path() + " --input 200x15");
+  EXPECT_EQ(wrong.status, 2);
+  EXPECT_NE(wrong.err.find("input 0"), std::string::npos) << wrong.err;
 }
 
 TEST(ArtifactBench, RefusesInputsThatDoNotFit) {
