@@ -64,7 +64,8 @@ std::unique_ptr<ir::Graph> build_step_graph(const ir::Graph& method, ir::Module&
     names.push_back(t->name);
   }
   if (spec.wrt.empty()) throw Error("@" + method.name() + " reads no floating-point parameter: nothing to train");
-  std::vector<Value*> grads = passes::autodiff(*g, spec);
+  std::vector<Value*> reached;  // whether a gradient flowed in this step, where that depends on a branch
+  std::vector<Value*> grads = passes::autodiff(*g, spec, &reached);
   while (g->outputs().size() > 1) g->block()->return_node()->remove_input(g->outputs().size() - 1);
 
   ir::Builder b(*g);
@@ -76,7 +77,7 @@ std::unique_ptr<ir::Graph> build_step_graph(const ir::Graph& method, ir::Module&
     // Autodiff's zeros for a parameter the loss does not depend on: torch
     // leaves such a parameter (its grad is None) alone.
     if (grads[i]->node()->is("aten::zeros")) continue;
-    update.update(names[i], spec.wrt[i], grads[i]);
+    update.update(names[i], spec.wrt[i], grads[i], reached[i]);
   }
   ir::Value* one = b.constant_int(1);
   Node* count = b.create("prim::StoreParam", {b.op("aten::add.Scalar", {step, one, one})}, {});

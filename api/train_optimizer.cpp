@@ -49,30 +49,37 @@ void check_optimizer(const OptimizerConfig& c) {
 }
 
 OptimizerGraph::OptimizerGraph(ir::Builder& b, ir::Module& module, const OptimizerConfig& config, ir::Value* step)
-    : b_(b), g_(b, constants_), module_(module), config_(config), step_(step) {
-  first_ = g_.op("aten::eq.Scalar", {step_, g_.int_(0)});
-  if (config_.kind == OptimizerKind::sgd) return;
+    : b_(b), g_(b, constants_), module_(module), config_(config), every_step_(terms(step)) {}
+
+OptimizerGraph::StepTerms OptimizerGraph::terms(ir::Value* step) {
+  StepTerms out;
+  out.first = g_.op("aten::eq.Scalar", {step, g_.int_(0)});
+  if (config_.kind == OptimizerKind::sgd) return out;
   // torch: t = step + 1; bias_correction = 1 - beta^t, in double precision.
-  Value* t = g_.add_scalar(g_.cast(step_, DType::f64), 1.0);
+  Value* t = g_.add_scalar(g_.cast(step, DType::f64), 1.0);
   auto bias = [&](double beta) {
     return g_.rsub_scalar(1.0, g_.op("aten::pow.Scalar", {g_.float_(beta), t}));
   };
-  neg_step_size_ = g_.scale(g_.op("aten::reciprocal", {bias(config_.beta1)}), -config_.lr);
-  bias2_sqrt_ = g_.op("aten::sqrt", {bias(config_.beta2)});
+  out.neg_step_size = g_.scale(g_.op("aten::reciprocal", {bias(config_.beta1)}), -config_.lr);
+  out.bias2_sqrt = g_.op("aten::sqrt", {bias(config_.beta2)});
+  return out;
 }
 
-ir::Value* OptimizerGraph::state(const std::string& kind, const std::string& param, const ir::Value* like) {
+ir::Value* OptimizerGraph::state(const std::string& kind, const std::string& param, DType dtype,
+                                 const std::vector<int64_t>& sizes) {
   const std::string name = passes::optimizer_state_name(kind, param);
   const ir::NamedTensor* t = module_.find_tensor(name);
-  if (!t) {
-    Tensor zeros = Tensor::zeros(g_.dtype(like), like->type()->static_sizes());
-    t = &module_.add_tensor(name, ir::TensorRole::buffer, std::move(zeros));
-  }
+  if (!t) t = &module_.add_tensor(name, ir::TensorRole::buffer, Tensor::zeros(dtype, sizes));
   return b_.param(name, t->type);
 }
 
-void OptimizerGraph::store(const std::string& name, ir::Value* value, const ir::Value* like) {
-  if (value->type()->dtype() != like->type()->dtype()) value = g_.cast(value, g_.dtype(like));
+ir::Value* OptimizerGraph::state(const std::string& kind, const std::string& param, const ir::Value* like) {
+  return state(kind, param, g_.dtype(like), like->type()->static_sizes());
+}
+
+void OptimizerGraph::store(const std::string& name, ir::Value* value, ir::Value* old) {
+  if (value->type()->dtype() != old->type()->dtype()) value = g_.cast(value, g_.dtype(old));
+  if (reached_) value = g_.where(reached_, value, old);
   ir::Node* n = b_.create("prim::StoreParam", {value}, {});
   n->attrs().set("name", name);
 }
@@ -82,23 +89,33 @@ ir::Value* OptimizerGraph::as_dtype_of(ir::Value* scalar, const ir::Value* like)
   return dtype == DType::f64 ? scalar : g_.cast(scalar, dtype);
 }
 
-void OptimizerGraph::update(const std::string& name, ir::Value* param, ir::Value* grad) {
-  if (config_.kind == OptimizerKind::sgd) sgd(name, param, grad);
-  else adam(name, param, grad);
+void OptimizerGraph::update(const std::string& name, ir::Value* param, ir::Value* grad, ir::Value* reached) {
+  StepTerms step = every_step_;
+  reached_ = reached;
+  if (reached) {
+    // torch.optim skips a parameter whose gradient is None, and counts the
+    // steps of each parameter apart.
+    Value* own = state("step", name, DType::i64, {});
+    step = terms(own);
+    store(passes::optimizer_state_name("step", name), g_.op("aten::add.Scalar", {own, g_.int_(1), g_.int_(1)}), own);
+  }
+  if (config_.kind == OptimizerKind::sgd) sgd(name, param, grad, step);
+  else adam(name, param, grad, step);
+  reached_ = nullptr;
 }
 
 // torch.optim.SGD: d = g + wd * p; buf = d on the first step, else
 // momentum * buf + (1 - dampening) * d; d = d + momentum * buf (Nesterov)
 // or buf; p -= lr * d.
-void OptimizerGraph::sgd(const std::string& name, ir::Value* param, ir::Value* grad) {
+void OptimizerGraph::sgd(const std::string& name, ir::Value* param, ir::Value* grad, const StepTerms& step) {
   Value* d = grad;
   if (config_.weight_decay != 0) d = g_.op("aten::add.Tensor", {d, param, g_.float_(config_.weight_decay)});
   if (config_.momentum != 0) {
     const std::string kind = "momentum_buffer";
     Value* buf = state(kind, name, param);
     Value* later = g_.op("aten::add.Tensor", {g_.scale(buf, config_.momentum), d, g_.float_(1.0 - config_.dampening)});
-    Value* next = g_.where(first_, d, later);
-    store(passes::optimizer_state_name(kind, name), next, param);
+    Value* next = g_.where(step.first, d, later);
+    store(passes::optimizer_state_name(kind, name), next, buf);
     d = config_.nesterov ? g_.op("aten::add.Tensor", {d, next, g_.float_(config_.momentum)}) : next;
   }
   store(name, g_.op("aten::add.Tensor", {param, d, g_.float_(-config_.lr)}), param);
@@ -107,7 +124,7 @@ void OptimizerGraph::sgd(const std::string& name, ir::Value* param, ir::Value* g
 // torch.optim.Adam / AdamW: g += wd * p (Adam) or p *= 1 - lr * wd (AdamW);
 // m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g g;
 // p += -lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
-void OptimizerGraph::adam(const std::string& name, ir::Value* param, ir::Value* grad) {
+void OptimizerGraph::adam(const std::string& name, ir::Value* param, ir::Value* grad, const StepTerms& step) {
   Value* g = grad;
   Value* p = param;
   if (config_.weight_decay != 0) {
@@ -118,10 +135,10 @@ void OptimizerGraph::adam(const std::string& name, ir::Value* param, ir::Value* 
   Value* v = state("exp_avg_sq", name, param);
   Value* m_next = g_.op("aten::add.Tensor", {g_.scale(m, config_.beta1), g, g_.float_(1.0 - config_.beta1)});
   Value* v_next = g_.add(g_.scale(v, config_.beta2), g_.mul(g_.scale(g, 1.0 - config_.beta2), g));
-  Value* denom = g_.add_scalar(g_.div(g_.op("aten::sqrt", {v_next}), as_dtype_of(bias2_sqrt_, param)), config_.eps);
-  Value* p_next = g_.add(p, g_.div(g_.mul(m_next, as_dtype_of(neg_step_size_, param)), denom));
-  store(passes::optimizer_state_name("exp_avg", name), m_next, param);
-  store(passes::optimizer_state_name("exp_avg_sq", name), v_next, param);
+  Value* denom = g_.add_scalar(g_.div(g_.op("aten::sqrt", {v_next}), as_dtype_of(step.bias2_sqrt, param)), config_.eps);
+  Value* p_next = g_.add(p, g_.div(g_.mul(m_next, as_dtype_of(step.neg_step_size, param)), denom));
+  store(passes::optimizer_state_name("exp_avg", name), m_next, m);
+  store(passes::optimizer_state_name("exp_avg_sq", name), v_next, v);
   store(name, p_next, param);
 }
 

@@ -27,26 +27,37 @@ class OptimizerGraph {
 
   // Appends the update of parameter `name` (read as `param`) by `grad`, and
   // the stores of the new value and state. State tensors missing from the
-  // module are added, zero.
-  void update(const std::string& name, ir::Value* param, ir::Value* grad);
+  // module are added, zero. `reached` (a 0-d bool tensor, or null for
+  // always) says whether the gradient flowed in this step: when it did not,
+  // the parameter and its state are left as they are, and such a parameter
+  // keeps its own step count, as torch.optim does for a None gradient.
+  void update(const std::string& name, ir::Value* param, ir::Value* grad, ir::Value* reached = nullptr);
 
  private:
+  // What the update reads of a step count (the step's, or a parameter's own).
+  struct StepTerms {
+    ir::Value* first = nullptr;          // step == 0
+    ir::Value* neg_step_size = nullptr;  // Adam: -lr / (1 - beta1^t), f64 []
+    ir::Value* bias2_sqrt = nullptr;     // Adam: sqrt(1 - beta2^t), f64 []
+  };
+  StepTerms terms(ir::Value* step);
+  ir::Value* state(const std::string& kind, const std::string& param, DType dtype, const std::vector<int64_t>& sizes);
   ir::Value* state(const std::string& kind, const std::string& param, const ir::Value* like);
-  void store(const std::string& name, ir::Value* value, const ir::Value* like);
+  // Stores `value` as module tensor `name`, read as `old` in this step (kept
+  // instead where the gradient was not reached).
+  void store(const std::string& name, ir::Value* value, ir::Value* old);
   // A 0-d f64 value cast to `like`'s dtype (CSE merges repeats).
   ir::Value* as_dtype_of(ir::Value* scalar, const ir::Value* like);
-  void sgd(const std::string& name, ir::Value* param, ir::Value* grad);
-  void adam(const std::string& name, ir::Value* param, ir::Value* grad);
+  void sgd(const std::string& name, ir::Value* param, ir::Value* grad, const StepTerms& step);
+  void adam(const std::string& name, ir::Value* param, ir::Value* grad, const StepTerms& step);
 
   ir::Builder& b_;
   std::map<std::string, ir::Value*> constants_;
   ir::GradBuilder g_;
   ir::Module& module_;
   OptimizerConfig config_;
-  ir::Value* step_;
-  ir::Value* first_ = nullptr;          // step == 0
-  ir::Value* neg_step_size_ = nullptr;  // Adam: -lr / (1 - beta1^t), f64 []
-  ir::Value* bias2_sqrt_ = nullptr;     // Adam: sqrt(1 - beta2^t), f64 []
+  StepTerms every_step_;         // from the step count of the training step
+  ir::Value* reached_ = nullptr;  // of the parameter being updated
 };
 
 }  // namespace wick::train

@@ -286,6 +286,30 @@ Node* clone_before(const Node& src, Node* before, ValueMap& map) {
   return c;
 }
 
+namespace {
+
+void collect_reads(const Block* b, std::unordered_set<const Value*>& defined, std::vector<const Value*>& used) {
+  for (const Value* p : b->params()) defined.insert(p);
+  for (const Node* inner : *b) {
+    used.insert(used.end(), inner->inputs().begin(), inner->inputs().end());
+    defined.insert(inner->outputs().begin(), inner->outputs().end());
+    for (const Block* nested : inner->blocks()) collect_reads(nested, defined, used);
+  }
+  used.insert(used.end(), b->results().begin(), b->results().end());
+}
+
+}  // namespace
+
+std::vector<const Value*> captured_values(const Node& n) {
+  std::vector<const Value*> out(n.inputs().begin(), n.inputs().end());
+  std::unordered_set<const Value*> defined;
+  std::vector<const Value*> used;
+  for (const Block* b : n.blocks()) collect_reads(b, defined, used);
+  for (const Value* v : used)
+    if (!defined.count(v)) out.push_back(v);
+  return out;
+}
+
 std::unique_ptr<Graph> Graph::clone() const {
   auto g = std::make_unique<Graph>();
   g->name_ = name_;

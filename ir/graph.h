@@ -228,6 +228,10 @@ class Graph {
 using ValueMap = std::unordered_map<const Value*, Value*>;
 Node* clone_before(const Node& src, Node* before, ValueMap& map);
 
+// The values defined outside `n` that `n` reads, in its inputs or inside its
+// blocks, in the order they are read (repeats included).
+std::vector<const Value*> captured_values(const Node& n);
+
 // Visits every node in `block` and, depth first, in the blocks it owns.
 template <typename F>
 void walk(Block* block, F&& f) {

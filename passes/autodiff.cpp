@@ -11,6 +11,7 @@
 #include "ir/builder.h"
 #include "ir/gradient_rule.h"
 #include "ir/module.h"
+#include "passes/canonicalize.h"
 
 namespace wick::passes {
 namespace {
@@ -31,32 +32,11 @@ bool carries_gradient(const Value* v) {
   return is_float_tensor(v);
 }
 
-void collect(const ir::Block* b, std::unordered_set<const Value*>& defined, std::vector<const Value*>& used) {
-  for (const Value* p : b->params()) defined.insert(p);
-  for (const Node* inner : *b) {
-    used.insert(used.end(), inner->inputs().begin(), inner->inputs().end());
-    defined.insert(inner->outputs().begin(), inner->outputs().end());
-    for (const ir::Block* nested : inner->blocks()) collect(nested, defined, used);
-  }
-  used.insert(used.end(), b->results().begin(), b->results().end());
-}
-
-// Values defined outside `n` that `n` reads, in its inputs or inside its blocks.
-std::vector<const Value*> captured(const Node* n) {
-  std::vector<const Value*> out(n->inputs().begin(), n->inputs().end());
-  std::unordered_set<const Value*> defined;
-  std::vector<const Value*> used;
-  for (const ir::Block* b : n->blocks()) collect(b, defined, used);
-  for (const Value* v : used)
-    if (!defined.count(v)) out.push_back(v);
-  return out;
-}
-
 class Autodiff {
  public:
   Autodiff(ir::Graph& g, const AutodiffSpec& spec) : g_(g), spec_(spec), builder_(g) {}
 
-  std::vector<Value*> run() {
+  std::vector<Value*> run(std::vector<Value*>* reached) {
     check_spec();
     analyse();
     GradBuilder b(builder_, constants_);
@@ -69,6 +49,10 @@ class Autodiff {
       auto it = grads_.find(w);
       Value* g = it != grads_.end() ? it->second : b.zeros_like(w);
       if (!g->has_name() && w->has_name()) g->set_name(w->name() + "_grad");
+      if (reached) {
+        auto r = reached_.find(w);
+        reached->push_back(it != grads_.end() && r != reached_.end() ? r->second : nullptr);
+      }
       g_.add_output(g);
       out.push_back(g);
     }
@@ -139,10 +123,10 @@ class Autodiff {
     for (Value* w : spec_.wrt) active_.insert(w);
     for (Node* n : *g_.block()) {
       bool any = false;
-      const std::vector<const Value*> in = captured(n);
+      const std::vector<const Value*> in = ir::captured_values(*n);
       for (const Value* v : in) any = any || active_.count(v);
       if (!any) continue;
-      reached_.insert(n);
+      reads_active_.insert(n);
       for (const Value* o : n->outputs())
         if (carries_gradient(o)) active_.insert(o);
     }
@@ -154,22 +138,32 @@ class Autodiff {
         is_active = is_active || (useful.count(o) && active_.count(o));
       }
       if (!is_useful) continue;
-      const std::vector<const Value*> in = captured(n);
+      const std::vector<const Value*> in = ir::captured_values(*n);
       useful.insert(in.begin(), in.end());
-      if (!is_active || !reached_.count(n)) continue;
-      if (n->op().lowering == ir::Lowering::control)
-        throw n->error("differentiating through control flow is not supported yet");
-      if (!n->blocks().empty())
-        throw n->error("cannot differentiate through " + n->kind() + ": autodiff expects a graph before fusion");
+      if (!is_active || !reads_active_.count(n)) continue;
+      check_differentiable(*n);
       region_.insert(n);
     }
+  }
+
+  // Loops left after canonicalization (which unrolls for-loops with a small
+  // constant trip count) and nodes owning blocks other than If (fusion
+  // groups) are refused before the graph is touched where they lie in the
+  // top block; inside an If, when its branch is differentiated.
+  static void check_differentiable(const Node& n) {
+    if (n.is("prim::Loop"))
+      throw n.error("cannot differentiate through a loop: only for-loops with a constant trip count of at most " +
+                    std::to_string(kMaxUnrollTrips) +
+                    " and a body small enough to unroll are differentiated (they are unrolled first)");
+    if (!n.blocks().empty() && !n.is("prim::If"))
+      throw n.error("cannot differentiate through " + n.kind() + ": autodiff expects a graph before fusion");
   }
 
   void seed(GradBuilder& b) {
     for (size_t i = 0; i < spec_.outputs.size(); ++i) {
       Value* out = spec_.outputs[i];
       Value* s = spec_.seeds.empty() ? b.op("aten::ones_like", {out}) : spec_.seeds[i];
-      accumulate(b, out, s);
+      accumulate(b, out, s, nullptr);
     }
   }
 
@@ -183,6 +177,8 @@ class Autodiff {
       any = any || out_grads.back();
     }
     if (!any) return;
+    check_differentiable(n);
+    if (n.is("prim::If")) return differentiate_if(n, out_grads);
     const ir::GradientRule* rule = n.op().gradient;
     if (!rule) {
       if (n.op().lowering == ir::Lowering::composite)
@@ -191,21 +187,149 @@ class Autodiff {
     }
     builder_.set_source(n.source_location(), n.source_line());
     ir::GradContext c(builder_, constants_, n, out_grads, [this](const Value* v) { return active_.count(v) > 0; });
+    Value* reached = reached_by(c, n.outputs());
     std::vector<Value*> in_grads = rule->fn(c);
     WICK_ASSERT(in_grads.size() == n.num_inputs(), n.kind() + ": the gradient rule returned " +
                                                        std::to_string(in_grads.size()) + " gradients");
     for (size_t i = 0; i < in_grads.size(); ++i)
-      if (in_grads[i] && active_.count(n.input(i))) accumulate(c, n.input(i), in_grads[i]);
+      if (in_grads[i] && active_.count(n.input(i))) accumulate(c, n.input(i), in_grads[i], reached);
     for (const auto& [i, grads] : c.element_grads()) {
       const std::vector<Value*> elements = c.elements(i);
       WICK_ASSERT(grads.size() == elements.size(), n.kind() + ": element gradients of the wrong count");
       for (size_t k = 0; k < grads.size(); ++k)
-        if (grads[k] && active_.count(elements[k])) accumulate(c, elements[k], grads[k]);
+        if (grads[k] && active_.count(elements[k])) accumulate(c, elements[k], grads[k], reached);
     }
   }
 
-  // grads_[v] += g, with g cast to v's dtype.
-  void accumulate(GradBuilder& b, Value* v, Value* g) {
+  // The gradient of an If is an If on the same condition. Values defined in
+  // a branch are not visible after it, so each backward branch recomputes
+  // its forward branch and differentiates that copy; it yields the gradients
+  // of the active values the If reads from outside (zeros for those the
+  // branch does not use), which then flow on like any input's gradient.
+  // Where a branch does not reach a value, the If also yields whether the
+  // gradient was reached in this run (see reached_).
+  void differentiate_if(Node& n, const std::vector<Value*>& out_grads) {
+    std::vector<Value*> targets;
+    std::unordered_set<const Value*> seen;
+    for (const Value* v : ir::captured_values(n)) {
+      if (!active_.count(v) || !seen.insert(v).second) continue;
+      if (!is_float_tensor(v))
+        throw n.error("cannot differentiate through this if: it reads %" + v->name() + " of type " +
+                      v->type()->str() + ", which carries gradients but is not a tensor");
+      targets.push_back(const_cast<Value*>(v));
+    }
+    if (targets.empty()) return;
+    std::vector<Value*> out_reached;
+    for (Value* o : n.outputs()) {
+      auto r = reached_.find(o);
+      out_reached.push_back(r == reached_.end() ? nullptr : r->second);
+    }
+    std::vector<ir::TypePtr> types;
+    for (const Value* t : targets) types.push_back(t->type());
+    builder_.set_source(n.source_location(), n.source_line());
+    Node* backward = builder_.create("prim::If", {n.input(0)}, types);
+    Node* after = builder_.insertion_point();
+    std::vector<Branch> branches;
+    for (const ir::Block* forward : n.blocks())
+      branches.push_back(differentiate_branch(*forward, *backward->add_block(), out_grads, out_reached, targets));
+    std::vector<Value*> reached(targets.size(), nullptr);
+    for (size_t i = 0; i < targets.size(); ++i) {
+      bool always = true;
+      for (const Branch& br : branches) always = always && !br.reached[i];
+      if (always) continue;
+      for (size_t k = 0; k < branches.size(); ++k) {
+        ir::Block* block = backward->block(k);
+        Value* r = branches[k].reached[i];
+        if (!r) {
+          builder_.set_insertion_point_to_end(block);
+          std::map<std::string, Value*> local = constants_;  // constants made here stay in the block
+          GradBuilder in_block(builder_, local);
+          r = flag(in_block, true);
+        }
+        block->add_result(r);
+      }
+      reached[i] = backward->add_output(backward->block(0)->results().back()->type());
+    }
+    builder_.set_insertion_point(after);
+    builder_.set_source(n.source_location(), n.source_line());
+    GradBuilder b(builder_, constants_);
+    for (size_t i = 0; i < targets.size(); ++i) accumulate(b, targets[i], backward->output(i), reached[i]);
+  }
+
+  struct Branch {
+    std::vector<Value*> reached;  // per target: null when always reached
+  };
+
+  Branch differentiate_branch(const ir::Block& forward, ir::Block& into, const std::vector<Value*>& out_grads,
+                              const std::vector<Value*>& out_reached, const std::vector<Value*>& targets) {
+    // Gradients and cached constants made in the branch stay in it.
+    std::unordered_map<const Value*, Value*> outer_grads, outer_reached;
+    std::swap(outer_grads, grads_);
+    std::swap(outer_reached, reached_);
+    const std::map<std::string, Value*> outer_constants = constants_;
+    builder_.set_insertion_point_to_end(&into);
+
+    ir::ValueMap copy;
+    std::vector<Node*> nodes;
+    for (const Node* f : forward) {
+      Node* c = ir::clone_before(*f, into.return_node(), copy);
+      nodes.push_back(c);
+      bool reads_active = false;
+      for (const Value* v : ir::captured_values(*c)) reads_active = reads_active || active_.count(v);
+      if (!reads_active) continue;
+      for (const Value* o : c->outputs())
+        if (carries_gradient(o)) active_.insert(o);
+    }
+    GradBuilder b(builder_, constants_);
+    for (size_t i = 0; i < out_grads.size(); ++i) {
+      Value* result = forward.results()[i];
+      auto it = copy.find(result);
+      Value* r = it == copy.end() ? result : it->second;
+      if (out_grads[i] && active_.count(r)) accumulate(b, r, out_grads[i], out_reached[i]);
+    }
+    for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) differentiate(**it);
+    builder_.set_insertion_point_to_end(&into);
+    builder_.set_source({}, {});
+    Branch out;
+    for (Value* t : targets) {
+      auto it = grads_.find(t);
+      if (it == grads_.end()) {
+        into.add_result(b.zeros_like(t));
+        out.reached.push_back(flag(b, false));
+        continue;
+      }
+      into.add_result(it->second);
+      auto r = reached_.find(t);
+      out.reached.push_back(r == reached_.end() ? nullptr : r->second);
+    }
+
+    std::swap(outer_grads, grads_);
+    std::swap(outer_reached, reached_);
+    constants_ = outer_constants;
+    return out;
+  }
+
+  // A 0-d bool tensor.
+  static Value* flag(GradBuilder& b, bool value) {
+    return b.op(value ? "aten::ones" : "aten::zeros", {b.ints({}), b.int_(*torch_code_of(DType::b8))});
+  }
+
+  // Whether the gradients of `values` (those that have one) were reached in
+  // this run: null when one of them always is.
+  Value* reached_by(GradBuilder& b, const std::vector<Value*>& values) {
+    Value* any = nullptr;
+    for (const Value* v : values) {
+      if (!grads_.count(v)) continue;
+      auto r = reached_.find(v);
+      if (r == reached_.end()) return nullptr;
+      any = any ? b.op("aten::__or__.Tensor", {any, r->second}) : r->second;
+    }
+    return any;
+  }
+
+  // grads_[v] += g, with g cast to v's dtype; `reached` (null: always) says
+  // whether g flows in this run.
+  void accumulate(GradBuilder& b, Value* v, Value* g, Value* reached) {
     WICK_ASSERT(g->type()->is_tensor(), "a gradient of type " + g->type()->str());
     const auto& want = v->type()->dtype();
     if (want && g->type()->dtype() != want) g = b.cast(g, *want);
@@ -215,9 +339,14 @@ class Autodiff {
     auto it = grads_.find(v);
     if (it == grads_.end()) {
       grads_[v] = g;
+      if (reached) reached_[v] = reached;
       return;
     }
     it->second = b.add(it->second, g);
+    auto r = reached_.find(v);
+    if (r == reached_.end()) return;
+    if (!reached) reached_.erase(r);
+    else r->second = b.op("aten::__or__.Tensor", {r->second, reached});
   }
 
   ir::Graph& g_;
@@ -225,9 +354,13 @@ class Autodiff {
   ir::Builder builder_;
   std::map<std::string, Value*> constants_;
   std::unordered_set<const Value*> active_;
-  std::unordered_set<const Node*> reached_;  // nodes reading an active value
+  std::unordered_set<const Node*> reads_active_;  // nodes reading an active value
   std::unordered_set<const Node*> region_;
   std::unordered_map<const Value*, Value*> grads_;
+  // For a value whose gradient flows only in some runs (through a branch of
+  // an If that reaches it while another does not): a 0-d bool tensor saying
+  // whether it flowed in this run, as torch's gradient is None otherwise.
+  std::unordered_map<const Value*, Value*> reached_;
 };
 
 }  // namespace
@@ -248,6 +381,8 @@ AutodiffSpec loss_spec(const ir::Graph& graph) {
   return spec;
 }
 
-std::vector<ir::Value*> autodiff(ir::Graph& graph, const AutodiffSpec& spec) { return Autodiff(graph, spec).run(); }
+std::vector<ir::Value*> autodiff(ir::Graph& graph, const AutodiffSpec& spec, std::vector<ir::Value*>* reached) {
+  return Autodiff(graph, spec).run(reached);
+}
 
 }  // namespace wick::passes

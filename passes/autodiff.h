@@ -11,9 +11,13 @@
 // Only floating-point tensors carry gradients: a wrt value of another dtype
 // is a wick::Error, and integer results (indices, masks) stop the flow. A wrt
 // value with no path to the differentiated outputs gets zeros of its shape.
-// Differentiating through prim::If or prim::Loop is not supported yet (a
-// wick::Error on that node), and neither is an op without a rule (composite
-// ops must be decomposed first).
+// A prim::If whose condition is only known at run time is differentiated
+// into a prim::If on the same condition whose branches recompute the
+// forward branch and differentiate it (values of a branch are not visible
+// after it), yielding gradients for the values the If reads from outside.
+// A prim::Loop left after canonicalization (which unrolls for-loops of a
+// few constant trips) is refused with a wick::Error on that node, and so is
+// an op without a rule (composite ops must be decomposed first).
 //
 // The split form gives the same computation as two graphs, for inspection
 // and tests. The forward graph returns its outputs and then the values the
@@ -50,8 +54,13 @@ inline constexpr int kMaxRecomputeDepth = 4;
 AutodiffSpec loss_spec(const ir::Graph& graph);
 
 // Appends the backward; returns the gradients (parallel to spec.wrt), which
-// are also added, in that order, as graph outputs.
-std::vector<ir::Value*> autodiff(ir::Graph& graph, const AutodiffSpec& spec);
+// are also added, in that order, as graph outputs. With `reached`, also one
+// value per wrt value: null when its gradient flows in every run, else a 0-d
+// bool tensor of the graph saying whether it flowed in this one (it is zero
+// when not, as when a branch that did not run was the only one to read it;
+// torch's gradient is None then).
+std::vector<ir::Value*> autodiff(ir::Graph& graph, const AutodiffSpec& spec,
+                                 std::vector<ir::Value*>* reached = nullptr);
 
 struct SplitGraphs {
   // The graph's inputs; its outputs, then the saved values.

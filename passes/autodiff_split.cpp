@@ -150,7 +150,7 @@ SplitGraphs autodiff_split(const ir::Graph& graph, const AutodiffSpec& spec) {
   std::vector<const Value*> needed;
   for (const Node* n : *joint.block())
     if (!forward.count(n))
-      for (const Value* v : n->inputs())
+      for (const Value* v : ir::captured_values(*n))
         if (from_forward(v)) needed.push_back(v);
   for (const Value* g : grads)
     if (from_forward(g)) needed.push_back(g);
@@ -196,7 +196,7 @@ SplitGraphs autodiff_split(const ir::Graph& graph, const AutodiffSpec& spec) {
   for (const Value* s : js.seeds) to_b[s] = b.add_input(s->type(), s->name());
   for (const Node* n : *joint.block()) {
     if (forward.count(n) && !policy.recomputed(n)) continue;
-    for (const Value* v : n->inputs()) mapped(to_b, v);
+    for (const Value* v : ir::captured_values(*n)) mapped(to_b, v);
     ir::clone_before(*n, b.block()->return_node(), to_b);
   }
   for (const Value* g : grads) b.add_output(mapped(to_b, g));

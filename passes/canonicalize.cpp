@@ -378,9 +378,6 @@ class Canonicalizer {
     replace(n, carried);
   }
 
-  static constexpr int64_t kMaxUnrollTrips = 64;
-  static constexpr size_t kMaxUnrolledNodes = 4096;
-
   // Shape queries answered by the input's type.
   void shape_query(Node* n) {
     const std::string& k = n->kind();

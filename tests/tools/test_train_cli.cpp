@@ -433,6 +433,18 @@ TEST_F(TrainCli, MlpCrossEntropyMatchesLibTorch) {
   EXPECT_LT(h.rows[2][1], h.rows[0][1]);
 }
 
+// A model with an if on a tensor condition: each batch's mean picks the
+// branch, so the epochs mix steps through both and their parameters.
+TEST_F(TrainCli, DataDependentIfMatchesLibTorch) {
+  const std::string model = path("gated.pt");
+  Captured made = capture("/usr/bin/python3 " + std::string(WICK_SOURCE_DIR) + "/tests/tools/make_gated_model.py " +
+                          model + " 14 2>&1");
+  ASSERT_EQ(made.status, 0) << made.out;
+  train_against_libtorch(model, path("train.csv"), "14", "--batch-size 50 --lr 0.05 --momentum 0.9 --weight-decay 0.01", 2,
+                         "gated_sgd");
+  train_against_libtorch(model, path("train.csv"), "14", "--optim adam --lr 0.01 --batch-size 50", 2, "gated_adam");
+}
+
 TEST_F(TrainCli, MlpCrossEntropyOnClassProbabilitiesMatchesLibTorch) {
   train_against_libtorch(kMlp, path("soft.csv"), "32,33,34,35,36,37,38,39,40,41",
                          "--loss cross_entropy --optim adamw --lr 0.01 --weight-decay 0.1 --batch-size 50", 2, "soft");

@@ -82,7 +82,10 @@ def main():
     for _ in range(args.epochs):
         losses = []
         for start in range(0, x.shape[0], args.batch_size):
-            opt.zero_grad()
+            # A parameter the step does not reach (a branch that did not run)
+            # then has no gradient, and torch.optim leaves it and its state
+            # alone, as `wick train` does.
+            opt.zero_grad(set_to_none=True)
             out = loss(model(x[start:start + args.batch_size]), y[start:start + args.batch_size])
             out.backward()
             opt.step()
