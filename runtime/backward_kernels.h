@@ -17,12 +17,6 @@
 
 namespace wick::rt {
 
-// stride, padding and dilation have one value per spatial dim (1 or 2).
-struct ConvBackwardParams {
-  std::vector<int64_t> stride, padding, dilation;
-  int64_t groups = 1;
-};
-
 // d input of conv1d/conv2d: `out` has the input's shape, [N, C, ...] or
 // unbatched [C, ...]; weight [O, C/groups, k...].
 void conv_input_backward(const Tensor& grad_output, const Tensor& weight, const ConvBackwardParams& p,

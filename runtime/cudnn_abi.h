@@ -50,12 +50,17 @@ inline constexpr int CUDNN_POOLING_MAX = 0;
 inline constexpr int CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING = 1;
 inline constexpr int CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING = 2;
 
-// cudnn_ops.h: cudnnConvolutionFwdAlgo_t (CUDNN_CONVOLUTION_FWD_ALGO_COUNT).
+// cudnn_ops.h: cudnnConvolutionFwdAlgo_t, cudnnConvolutionBwdDataAlgo_t and
+// cudnnConvolutionBwdFilterAlgo_t (their _COUNT), cudnnDeterminism_t.
 inline constexpr int CUDNN_CONVOLUTION_FWD_ALGO_COUNT = 8;
+inline constexpr int CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT = 6;
+inline constexpr int CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT = 7;
+inline constexpr int CUDNN_DETERMINISTIC = 1;
 
-// cudnn_cnn.h: cudnnConvolutionFwdAlgoPerf_t.
+// cudnn_cnn.h: cudnnConvolutionFwdAlgoPerf_t; cudnnConvolutionBwdDataAlgoPerf_t
+// and cudnnConvolutionBwdFilterAlgoPerf_t have the same fields.
 struct cudnnConvolutionFwdAlgoPerf_t {
-  int algo;           // cudnnConvolutionFwdAlgo_t
+  int algo;           // cudnnConvolution{Fwd,BwdData,BwdFilter}Algo_t
   cudnnStatus_t status;
   float time;
   size_t memory;
@@ -64,5 +69,7 @@ struct cudnnConvolutionFwdAlgoPerf_t {
   int reserved[3];
 };
 static_assert(sizeof(cudnnConvolutionFwdAlgoPerf_t) == 48, "as in cudnn_cnn.h");
+using cudnnConvolutionBwdDataAlgoPerf_t = cudnnConvolutionFwdAlgoPerf_t;
+using cudnnConvolutionBwdFilterAlgoPerf_t = cudnnConvolutionFwdAlgoPerf_t;
 
 }  // namespace wick::cudnn_api

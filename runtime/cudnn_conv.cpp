@@ -9,6 +9,7 @@
 #include "runtime/cuda_device.h"
 #include "runtime/cuda_kernel_util.h"
 #include "runtime/cuda_library.h"
+#include "runtime/cuda_tensor.h"
 #include "runtime/cudnn_abi.h"
 #include "runtime/kernel_util.h"
 #include "support/error.h"
@@ -63,6 +64,28 @@ struct Cudnn {
   cudnnStatus_t (*pool_forward)(cudnnHandle_t, cudnnPoolingDescriptor_t, const void*,
                                 cudnnTensorDescriptor_t, const void*, const void*,
                                 cudnnTensorDescriptor_t, void*) = nullptr;
+  // Gradients.
+  cudnnStatus_t (*get_data_algos)(cudnnHandle_t, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t,
+                                  cudnnConvolutionDescriptor_t, cudnnTensorDescriptor_t, int, int*,
+                                  cudnnConvolutionBwdDataAlgoPerf_t*) = nullptr;
+  cudnnStatus_t (*data_workspace_size)(cudnnHandle_t, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t,
+                                       cudnnConvolutionDescriptor_t, cudnnTensorDescriptor_t, int,
+                                       size_t*) = nullptr;
+  cudnnStatus_t (*conv_backward_data)(cudnnHandle_t, const void*, cudnnFilterDescriptor_t, const void*,
+                                      cudnnTensorDescriptor_t, const void*, cudnnConvolutionDescriptor_t, int,
+                                      void*, size_t, const void*, cudnnTensorDescriptor_t, void*) = nullptr;
+  cudnnStatus_t (*get_filter_algos)(cudnnHandle_t, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t,
+                                    cudnnConvolutionDescriptor_t, cudnnFilterDescriptor_t, int, int*,
+                                    cudnnConvolutionBwdFilterAlgoPerf_t*) = nullptr;
+  cudnnStatus_t (*filter_workspace_size)(cudnnHandle_t, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t,
+                                         cudnnConvolutionDescriptor_t, cudnnFilterDescriptor_t, int,
+                                         size_t*) = nullptr;
+  cudnnStatus_t (*conv_backward_filter)(cudnnHandle_t, const void*, cudnnTensorDescriptor_t, const void*,
+                                        cudnnTensorDescriptor_t, const void*, cudnnConvolutionDescriptor_t, int,
+                                        void*, size_t, const void*, cudnnFilterDescriptor_t, void*) = nullptr;
+  cudnnStatus_t (*pool_backward)(cudnnHandle_t, cudnnPoolingDescriptor_t, const void*, cudnnTensorDescriptor_t,
+                                 const void*, cudnnTensorDescriptor_t, const void*, cudnnTensorDescriptor_t,
+                                 const void*, const void*, cudnnTensorDescriptor_t, void*) = nullptr;
 };
 
 const Cudnn& cudnn() {
@@ -103,6 +126,13 @@ const Cudnn& cudnn() {
       sym(a.create_pool, "cudnnCreatePoolingDescriptor");
       sym(a.set_pool2d, "cudnnSetPooling2dDescriptor");
       sym(a.pool_forward, "cudnnPoolingForward");
+      sym(a.get_data_algos, "cudnnGetConvolutionBackwardDataAlgorithm_v7");
+      sym(a.data_workspace_size, "cudnnGetConvolutionBackwardDataWorkspaceSize");
+      sym(a.conv_backward_data, "cudnnConvolutionBackwardData");
+      sym(a.get_filter_algos, "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
+      sym(a.filter_workspace_size, "cudnnGetConvolutionBackwardFilterWorkspaceSize");
+      sym(a.conv_backward_filter, "cudnnConvolutionBackwardFilter");
+      sym(a.pool_backward, "cudnnPoolingBackward");
       if (a.get_version() < 90000)
         throw Error("cuDNN at " + a.lib.path + " is version " + std::to_string(a.get_version()) +
                     "; wick needs cuDNN 9");
@@ -220,10 +250,81 @@ bool activation_of(const Epilogue& e, int* mode, double* coef) {
   }
 }
 
+// The geometry of one convolution: x [N, C, H, W], w [O, C/groups, kH, kW]
+// (contiguous), y [N, O, oH, oW], whichever of them is a gradient.
+struct ConvShape {
+  const int64_t* stride;
+  const int64_t* padding;
+  const int64_t* dilation;
+  int64_t groups;
+};
+
+// Locks a device's cuDNN state for one call; the device is current.
+struct DnnCall {
+  const CudaDevice& dev;
+  const Cudnn& dnn;
+  DnnDevice& state;
+  std::lock_guard<std::mutex> lock;
+  explicit DnnCall(int device)
+      : dev(cuda_device(device)),  // no driver: say so before looking for cuDNN
+        dnn(cudnn()),
+        state(dnn_device(dnn, device)),
+        lock(state.mutex) {
+    dev.make_current();
+  }
+};
+
+std::string conv_key(const char* op, const Tensor& x, const Tensor& w, const Tensor& y, const ConvShape& c) {
+  std::string key = std::string(op) + layout_key(x) + layout_key(w) + layout_key(y);
+  for (int i = 0; i < 2; ++i)
+    key += "," + std::to_string(c.stride[i]) + "," + std::to_string(c.padding[i]) + "," +
+           std::to_string(c.dilation[i]);
+  return key + "g" + std::to_string(c.groups);
+}
+
+// The descriptors of x, w, y and the convolution, in plan.
+void describe_conv(const Cudnn& dnn, const char* op, const Tensor& x, const Tensor& w, const Tensor& y,
+                   const ConvShape& c, const std::string& what, ConvPlan& plan) {
+  plan.x = tensor_desc(dnn, op, x);
+  plan.y = tensor_desc(dnn, op, y);
+  int wdims[4];
+  for (int d = 0; d < 4; ++d) wdims[d] = to_int(op, w.size(d));
+  dnn_check(dnn, dnn.create_filter(&plan.w), "cudnnCreateFilterDescriptor", what);
+  dnn_check(dnn, dnn.set_filter(plan.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, 4, wdims),
+            "cudnnSetFilterNdDescriptor", what);
+  int pad[2], str[2], dil[2];
+  for (int i = 0; i < 2; ++i) {
+    pad[i] = to_int(op, c.padding[i]);
+    str[i] = to_int(op, c.stride[i]);
+    dil[i] = to_int(op, c.dilation[i]);
+  }
+  dnn_check(dnn, dnn.create_conv(&plan.conv), "cudnnCreateConvolutionDescriptor", what);
+  dnn_check(dnn, dnn.set_conv(plan.conv, 2, pad, str, dil, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+            "cudnnSetConvolutionNdDescriptor", what);
+  dnn_check(dnn, dnn.set_groups(plan.conv, to_int(op, c.groups)), "cudnnSetConvolutionGroupCount", what);
+  dnn_check(dnn, dnn.set_math(plan.conv, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType", what);
+}
+
+// Of cuDNN's heuristic list (best first): the first algorithm that runs in
+// fp32 (the descriptor asks for FMA math, which it keeps; tensor-op entries
+// would mean TF32) within the workspace limit, deterministic ones first.
+int choose_algo(const char* op, const cudnnConvolutionFwdAlgoPerf_t* perf, int count, const std::string& what) {
+  for (bool need_determinism : {true, false})
+    for (int i = 0; i < count; ++i)
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].mathType != CUDNN_TENSOR_OP_MATH &&
+          perf[i].mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION && perf[i].memory <= kMaxWorkspace &&
+          (!need_determinism || perf[i].determinism == CUDNN_DETERMINISTIC))
+        return perf[i].algo;
+  throw Error("cuDNN offers no fp32 algorithm within a 256 MiB workspace for " + what, {}, op);
+}
+
+std::shared_ptr<Storage> workspace_for(const CudaDevice& dev, const ConvPlan& plan) {
+  return plan.workspace ? dev.allocator().allocate(plan.workspace) : nullptr;
+}
+
 // x [N, C, H, W], w [O, C/groups, kH, kW] (contiguous), out [N, O, oH, oW].
-void convolution(const char* op, const Tensor& x, const Tensor& w, const Tensor& bias,
-                 const int64_t* stride, const int64_t* padding, const int64_t* dilation,
-                 int64_t groups, const Tensor& out, const Epilogue& e) {
+void convolution(const char* op, const Tensor& x, const Tensor& w, const Tensor& bias, const ConvShape& c,
+                 const Tensor& out, const Epilogue& e) {
   int act_mode = 0;
   double act_coef = 0;
   if (e.op != PostOp::none && !activation_of(e, &act_mode, &act_coef))
@@ -233,58 +334,24 @@ void convolution(const char* op, const Tensor& x, const Tensor& w, const Tensor&
   if (out.numel() == 0) return;
   if (x.numel() == 0)
     throw Error("the GPU " + std::string(op) + " does not take an input with no channels", {}, op);
-  const int device = out.device().index;
-  const CudaDevice& dev = cuda_device(device);  // no driver: say so before looking for cuDNN
-  const Cudnn& dnn = cudnn();
-  DnnDevice& state = dnn_device(dnn, device);
-  std::lock_guard<std::mutex> lock(state.mutex);
-  dev.make_current();
+  DnnCall call(out.device().index);
+  const Cudnn& dnn = call.dnn;
+  DnnDevice& state = call.state;
 
-  std::string key = std::string(op) + layout_key(x) + layout_key(w) + layout_key(out);
-  for (int i = 0; i < 2; ++i)
-    key += "," + std::to_string(stride[i]) + "," + std::to_string(padding[i]) + "," +
-           std::to_string(dilation[i]);
-  key += "g" + std::to_string(groups) + (bias.defined() ? "b" : "") + "a" +
-         std::to_string(static_cast<int>(e.op)) + "," + std::to_string(e.beta);
+  const std::string key = conv_key(op, x, w, out, c) + (bias.defined() ? "b" : "") + "a" +
+                          std::to_string(static_cast<int>(e.op)) + "," + std::to_string(e.beta);
+  const std::string what = std::string(op) + " of " + x.describe() + " with " + w.describe();
   auto it = state.convs.find(key);
   if (it == state.convs.end()) {
     auto plan = std::make_unique<ConvPlan>();
-    const std::string what = std::string(op) + " of " + x.describe() + " with " + w.describe();
-    plan->x = tensor_desc(dnn, op, x);
-    plan->y = tensor_desc(dnn, op, out);
-    int wdims[4];
-    for (int d = 0; d < 4; ++d) wdims[d] = to_int(op, w.size(d));
-    dnn_check(dnn, dnn.create_filter(&plan->w), "cudnnCreateFilterDescriptor", what);
-    dnn_check(dnn, dnn.set_filter(plan->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, 4, wdims),
-              "cudnnSetFilterNdDescriptor", what);
-    int pad[2], str[2], dil[2];
-    for (int i = 0; i < 2; ++i) {
-      pad[i] = to_int(op, padding[i]);
-      str[i] = to_int(op, stride[i]);
-      dil[i] = to_int(op, dilation[i]);
-    }
-    dnn_check(dnn, dnn.create_conv(&plan->conv), "cudnnCreateConvolutionDescriptor", what);
-    dnn_check(dnn, dnn.set_conv(plan->conv, 2, pad, str, dil, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
-              "cudnnSetConvolutionNdDescriptor", what);
-    dnn_check(dnn, dnn.set_groups(plan->conv, to_int(op, groups)), "cudnnSetConvolutionGroupCount",
-              what);
-    dnn_check(dnn, dnn.set_math(plan->conv, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType", what);
+    describe_conv(dnn, op, x, w, out, c, what, *plan);
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT] = {};
     int count = 0;
     dnn_check(dnn,
               dnn.get_algos(state.handle, plan->x, plan->w, plan->conv, plan->y,
                             CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf),
               "cudnnGetConvolutionForwardAlgorithm_v7", what);
-    // The first algorithm that runs in fp32 (the descriptor asks for FMA
-    // math, which it keeps; tensor-op entries would mean TF32).
-    int chosen = -1;
-    for (int i = 0; i < count && chosen < 0; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].mathType != CUDNN_TENSOR_OP_MATH &&
-          perf[i].mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION && perf[i].memory <= kMaxWorkspace)
-        chosen = i;
-    if (chosen < 0)
-      throw Error("cuDNN offers no fp32 algorithm within a 256 MiB workspace for " + what, {}, op);
-    plan->algo = perf[chosen].algo;
+    plan->algo = choose_algo(op, perf, count, what);
     dnn_check(dnn,
               dnn.workspace_size(state.handle, plan->x, plan->w, plan->conv, plan->y, plan->algo,
                                  &plan->workspace),
@@ -307,10 +374,8 @@ void convolution(const char* op, const Tensor& x, const Tensor& w, const Tensor&
     it = state.convs.emplace(key, std::move(plan)).first;
   }
   const ConvPlan& plan = *it->second;
-  std::shared_ptr<Storage> workspace;
-  if (plan.workspace) workspace = dev.allocator().allocate(plan.workspace);
+  std::shared_ptr<Storage> workspace = workspace_for(call.dev, plan);
   const float one = 1.f, zero = 0.f;
-  const std::string what = std::string(op) + " of " + x.describe() + " with " + w.describe();
   dnn_check(dnn,
             dnn.conv_forward(state.handle, &one, plan.x, x.data(), plan.w, w.data(), plan.conv,
                              plan.algo, workspace ? workspace->data() : nullptr, plan.workspace,
@@ -326,6 +391,76 @@ void convolution(const char* op, const Tensor& x, const Tensor& w, const Tensor&
               "cudnnActivationForward", what + " (post-op)");
 }
 
+// The input gradient dx [N, C, H, W] from dy and w (contiguous).
+void convolution_backward_data(const char* op, const Tensor& dy, const Tensor& w, const ConvShape& c,
+                               const Tensor& dx) {
+  DnnCall call(dx.device().index);
+  const Cudnn& dnn = call.dnn;
+  DnnDevice& state = call.state;
+  const std::string key = conv_key(op, dx, w, dy, c);
+  const std::string what = std::string(op) + " of " + dy.describe() + " with " + w.describe();
+  auto it = state.convs.find(key);
+  if (it == state.convs.end()) {
+    auto plan = std::make_unique<ConvPlan>();
+    describe_conv(dnn, op, dx, w, dy, c, what, *plan);
+    cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT] = {};
+    int count = 0;
+    dnn_check(dnn,
+              dnn.get_data_algos(state.handle, plan->w, plan->y, plan->conv, plan->x,
+                                 CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf),
+              "cudnnGetConvolutionBackwardDataAlgorithm_v7", what);
+    plan->algo = choose_algo(op, perf, count, what);
+    dnn_check(dnn,
+              dnn.data_workspace_size(state.handle, plan->w, plan->y, plan->conv, plan->x, plan->algo,
+                                      &plan->workspace),
+              "cudnnGetConvolutionBackwardDataWorkspaceSize", what);
+    it = state.convs.emplace(key, std::move(plan)).first;
+  }
+  const ConvPlan& plan = *it->second;
+  std::shared_ptr<Storage> workspace = workspace_for(call.dev, plan);
+  const float one = 1.f, zero = 0.f;
+  dnn_check(dnn,
+            dnn.conv_backward_data(state.handle, &one, plan.w, w.data(), plan.y, dy.data(), plan.conv, plan.algo,
+                                   workspace ? workspace->data() : nullptr, plan.workspace, &zero, plan.x,
+                                   dx.data()),
+            "cudnnConvolutionBackwardData", what);
+}
+
+// The weight gradient dw [O, C/groups, kH, kW] (contiguous) from dy and x.
+void convolution_backward_filter(const char* op, const Tensor& dy, const Tensor& x, const ConvShape& c,
+                                 const Tensor& dw) {
+  DnnCall call(dw.device().index);
+  const Cudnn& dnn = call.dnn;
+  DnnDevice& state = call.state;
+  const std::string key = conv_key(op, x, dw, dy, c);
+  const std::string what = std::string(op) + " of " + dy.describe() + " with " + x.describe();
+  auto it = state.convs.find(key);
+  if (it == state.convs.end()) {
+    auto plan = std::make_unique<ConvPlan>();
+    describe_conv(dnn, op, x, dw, dy, c, what, *plan);
+    cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT] = {};
+    int count = 0;
+    dnn_check(dnn,
+              dnn.get_filter_algos(state.handle, plan->x, plan->y, plan->conv, plan->w,
+                                   CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf),
+              "cudnnGetConvolutionBackwardFilterAlgorithm_v7", what);
+    plan->algo = choose_algo(op, perf, count, what);
+    dnn_check(dnn,
+              dnn.filter_workspace_size(state.handle, plan->x, plan->y, plan->conv, plan->w, plan->algo,
+                                        &plan->workspace),
+              "cudnnGetConvolutionBackwardFilterWorkspaceSize", what);
+    it = state.convs.emplace(key, std::move(plan)).first;
+  }
+  const ConvPlan& plan = *it->second;
+  std::shared_ptr<Storage> workspace = workspace_for(call.dev, plan);
+  const float one = 1.f, zero = 0.f;
+  dnn_check(dnn,
+            dnn.conv_backward_filter(state.handle, &one, plan.x, x.data(), plan.y, dy.data(), plan.conv, plan.algo,
+                                     workspace ? workspace->data() : nullptr, plan.workspace, &zero, plan.w,
+                                     dw.data()),
+            "cudnnConvolutionBackwardFilter", what);
+}
+
 void check_bias(const char* op, const Tensor& bias, const Tensor& w, int device) {
   if (!bias.defined()) return;
   check_cuda_f32(op, "bias", bias, device);
@@ -335,39 +470,50 @@ void check_bias(const char* op, const Tensor& bias, const Tensor& w, int device)
                 {}, op);
 }
 
+const PoolPlan& pool_plan(DnnCall& call, const char* op, const Tensor& x, int mode, const Int2& kernel,
+                          const Int2& stride, const Int2& padding, const Tensor& y) {
+  const Cudnn& dnn = call.dnn;
+  std::string key = std::string(op) + layout_key(x) + layout_key(y) + std::to_string(mode);
+  for (int i = 0; i < 2; ++i)
+    key += "," + std::to_string(kernel[i]) + "," + std::to_string(stride[i]) + "," + std::to_string(padding[i]);
+  auto it = call.state.pools.find(key);
+  if (it != call.state.pools.end()) return *it->second;
+  const std::string what = std::string(op) + " of " + x.describe();
+  auto plan = std::make_unique<PoolPlan>();
+  plan->x = tensor_desc(dnn, op, x);
+  plan->y = tensor_desc(dnn, op, y);
+  dnn_check(dnn, dnn.create_pool(&plan->pool), "cudnnCreatePoolingDescriptor", what);
+  dnn_check(dnn,
+            dnn.set_pool2d(plan->pool, mode, CUDNN_PROPAGATE_NAN, to_int(op, kernel[0]), to_int(op, kernel[1]),
+                           to_int(op, padding[0]), to_int(op, padding[1]), to_int(op, stride[0]),
+                           to_int(op, stride[1])),
+            "cudnnSetPooling2dDescriptor", what);
+  return *call.state.pools.emplace(key, std::move(plan)).first->second;
+}
+
 void pool(const char* op, const Tensor& x, int mode, const Int2& kernel, const Int2& stride,
           const Int2& padding, const Tensor& out) {
   if (out.numel() == 0) return;
-  const int device = out.device().index;
-  const CudaDevice& dev = cuda_device(device);  // no driver: say so before looking for cuDNN
-  const Cudnn& dnn = cudnn();
-  DnnDevice& state = dnn_device(dnn, device);
-  std::lock_guard<std::mutex> lock(state.mutex);
-  dev.make_current();
-  std::string key = std::string(op) + layout_key(x) + layout_key(out) + std::to_string(mode);
-  for (int i = 0; i < 2; ++i)
-    key += "," + std::to_string(kernel[i]) + "," + std::to_string(stride[i]) + "," +
-           std::to_string(padding[i]);
-  auto it = state.pools.find(key);
-  const std::string what = std::string(op) + " of " + x.describe();
-  if (it == state.pools.end()) {
-    auto plan = std::make_unique<PoolPlan>();
-    plan->x = tensor_desc(dnn, op, x);
-    plan->y = tensor_desc(dnn, op, out);
-    dnn_check(dnn, dnn.create_pool(&plan->pool), "cudnnCreatePoolingDescriptor", what);
-    dnn_check(dnn,
-              dnn.set_pool2d(plan->pool, mode, CUDNN_PROPAGATE_NAN, to_int(op, kernel[0]),
-                             to_int(op, kernel[1]), to_int(op, padding[0]), to_int(op, padding[1]),
-                             to_int(op, stride[0]), to_int(op, stride[1])),
-              "cudnnSetPooling2dDescriptor", what);
-    it = state.pools.emplace(key, std::move(plan)).first;
-  }
-  const PoolPlan& plan = *it->second;
+  DnnCall call(out.device().index);
+  const PoolPlan& plan = pool_plan(call, op, x, mode, kernel, stride, padding, out);
   const float one = 1.f, zero = 0.f;
-  dnn_check(dnn,
-            dnn.pool_forward(state.handle, plan.pool, &one, plan.x, x.data(), &zero, plan.y,
-                             out.data()),
-            "cudnnPoolingForward", what);
+  dnn_check(call.dnn,
+            call.dnn.pool_forward(call.state.handle, plan.pool, &one, plan.x, x.data(), &zero, plan.y, out.data()),
+            "cudnnPoolingForward", std::string(op) + " of " + x.describe());
+}
+
+// dx from dy; y (the forward output) and x are read by max pooling only,
+// average pooling takes any tensors of their shapes.
+void pool_backward(const char* op, const Tensor& dy, const Tensor& y, const Tensor& x, int mode,
+                   const Int2& kernel, const Int2& stride, const Int2& padding, const Tensor& dx) {
+  if (dx.numel() == 0) return;
+  DnnCall call(dx.device().index);
+  const PoolPlan& plan = pool_plan(call, op, dx, mode, kernel, stride, padding, dy);
+  const float one = 1.f, zero = 0.f;
+  dnn_check(call.dnn,
+            call.dnn.pool_backward(call.state.handle, plan.pool, &one, plan.y, y.data(), plan.y, dy.data(), plan.x,
+                                   x.data(), &zero, plan.x, dx.data()),
+            "cudnnPoolingBackward", std::string(op) + " of " + dy.describe());
 }
 
 }  // namespace
@@ -404,7 +550,7 @@ void cuda_conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
   const int64_t padding[2] = {p.padding[0], p.padding[1]};
   const int64_t dilation[2] = {p.dilation[0], p.dilation[1]};
   convolution("conv2d", with_rank(x, 4), cuda_contiguous(weight),
-              bias.defined() ? cuda_contiguous(bias) : Tensor(), stride, padding, dilation, p.groups,
+              bias.defined() ? cuda_contiguous(bias) : Tensor(), {stride, padding, dilation, p.groups},
               with_rank(out, 4), epilogue);
 }
 
@@ -418,7 +564,7 @@ void cuda_conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
   const int64_t padding[2] = {0, p.padding};
   const int64_t dilation[2] = {1, p.dilation};
   convolution("conv1d", as_2d(with_rank(x, 3)), as_2d(cuda_contiguous(weight)),
-              bias.defined() ? cuda_contiguous(bias) : Tensor(), stride, padding, dilation, p.groups,
+              bias.defined() ? cuda_contiguous(bias) : Tensor(), {stride, padding, dilation, p.groups},
               as_2d(with_rank(out, 3)), epilogue);
 }
 
@@ -444,6 +590,105 @@ void cuda_avg_pool2d(const Tensor& x, const AvgPool2dParams& p, Tensor& out) {
        p.count_include_pad ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
                            : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING,
        p.kernel, p.stride, p.padding, with_rank(out, 4));
+}
+
+namespace {
+
+// A convolution gradient's operand as a 4-D view: a batch of one when
+// unbatched, height 1 for a 1-D convolution.
+Tensor conv_operand(const Tensor& t, size_t spatial) {
+  Tensor b = with_rank(t, static_cast<int>(spatial) + 2);
+  return spatial == 2 ? b : as_2d(b);
+}
+
+// The 4-D geometry of a convolution gradient, in `storage`.
+ConvShape conv_shape(const ConvBackwardParams& p, int64_t (&storage)[3][2]) {
+  const bool one_d = p.stride.size() == 1;
+  for (int i = 0; i < 2; ++i) {
+    const size_t k = one_d ? 0 : static_cast<size_t>(i);
+    const bool real = !one_d || i == 1;
+    storage[0][i] = real ? p.stride[k] : 1;
+    storage[1][i] = real ? p.padding[k] : 0;
+    storage[2][i] = real ? p.dilation[k] : 1;
+  }
+  return {storage[0], storage[1], storage[2], p.groups};
+}
+
+void check_contiguous_output(const char* op, const Tensor& out) {
+  if (!out.is_contiguous())
+    throw Error("the GPU " + std::string(op) + " writes a contiguous gradient, got strides " +
+                    shape_str(out.strides()),
+                {}, op);
+}
+
+}  // namespace
+
+void cuda_conv_input_backward(const Tensor& grad_output, const Tensor& weight, const ConvBackwardParams& p,
+                              Tensor& out) {
+  const char* op = "conv_input_backward";
+  const int device = check_cuda_f32(op, "output gradient", grad_output);
+  check_cuda_f32(op, "weight", weight, device);
+  check_cuda_f32(op, "input gradient", out, device);
+  check_conv_grad_output(op, grad_output.sizes(), out.sizes(), weight.sizes(), p);
+  check_contiguous_output(op, out);
+  if (out.numel() == 0) return;
+  if (grad_output.numel() == 0 || weight.numel() == 0) return cuda_memset(out, 0);
+  const size_t spatial = p.stride.size();
+  int64_t storage[3][2];
+  convolution_backward_data(op, conv_operand(grad_output, spatial), conv_operand(cuda_contiguous(weight), spatial),
+                            conv_shape(p, storage), conv_operand(out, spatial));
+}
+
+void cuda_conv_weight_backward(const Tensor& grad_output, const Tensor& input, const ConvBackwardParams& p,
+                               Tensor& out) {
+  const char* op = "conv_weight_backward";
+  const int device = check_cuda_f32(op, "output gradient", grad_output);
+  check_cuda_f32(op, "input", input, device);
+  check_cuda_f32(op, "weight gradient", out, device);
+  check_conv_grad_output(op, grad_output.sizes(), input.sizes(), out.sizes(), p);
+  check_contiguous_output(op, out);
+  if (out.numel() == 0) return;
+  if (grad_output.numel() == 0 || input.numel() == 0) return cuda_memset(out, 0);
+  const size_t spatial = p.stride.size();
+  int64_t storage[3][2];
+  convolution_backward_filter(op, conv_operand(grad_output, spatial), conv_operand(input, spatial),
+                              conv_shape(p, storage), conv_operand(out, spatial));
+}
+
+void cuda_max_pool2d_backward(const Tensor& grad_output, const Tensor& input, const MaxPool2dParams& p,
+                              Tensor& out) {
+  const char* op = "max_pool2d_backward";
+  const int device = check_cuda_f32(op, "output gradient", grad_output);
+  check_cuda_f32(op, "input", input, device);
+  check_cuda_output(op, out, input.sizes(), device);
+  check_cuda_output(op, grad_output, max_pool2d_output_sizes(input.sizes(), p), device);
+  if (!cudnn_pools(input.sizes(), p))
+    throw Error("the GPU max_pool2d_backward (cuDNN) takes neither dilation nor a ceil_mode that adds a window",
+                {}, op);
+  // cuDNN finds each window's maximum by comparing the input with the
+  // forward output, which is computed again here.
+  Tensor y = cuda_empty(DType::f32, grad_output.sizes(), device);
+  cuda_max_pool2d(input, p, y);
+  pool_backward(op, with_rank(grad_output, 4), with_rank(y, 4), with_rank(input, 4), CUDNN_POOLING_MAX, p.kernel,
+                p.stride, p.padding, with_rank(out, 4));
+}
+
+void cuda_avg_pool2d_backward(const Tensor& grad_output, const AvgPool2dParams& p, Tensor& out) {
+  const char* op = "avg_pool2d_backward";
+  const int device = check_cuda_f32(op, "output gradient", grad_output);
+  check_cuda_f32(op, "input gradient", out, device);
+  check_cuda_output(op, grad_output, avg_pool2d_output_sizes(out.sizes(), p), device);
+  if (!cudnn_pools(out.sizes(), p))
+    throw Error("the GPU avg_pool2d_backward (cuDNN) takes neither divisor_override nor a ceil_mode that adds "
+                "a window",
+                {}, op);
+  // Average pooling reads neither the forward input nor its output: the
+  // gradients stand in for them.
+  const Tensor dy = with_rank(grad_output, 4), dx = with_rank(out, 4);
+  pool_backward(op, dy, dy, dx,
+                p.count_include_pad ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
+                                    : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING,
+                p.kernel, p.stride, p.padding, dx);
 }
 
 size_t cudnn_version() { return cudnn().get_version(); }

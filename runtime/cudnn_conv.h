@@ -1,7 +1,8 @@
 // Convolution and pooling on NVIDIA GPUs through cuDNN: the GPU side of the
 // conv1d, conv2d, max_pool2d and avg_pool2d extern kernels
-// (extern_kernels.h), with the same signatures, shape rules and semantics,
-// on f32 NCHW (NCW) tensors in CUDA device memory.
+// (extern_kernels.h) and of their gradients (backward_kernels.h), with the
+// same signatures, shape rules and semantics, on f32 NCHW (NCW) tensors in
+// CUDA device memory.
 //
 // cuDNN 9's legacy API does the work (cudnnConvolutionForward, then
 // cudnnAddTensor for the bias and cudnnActivationForward for the post-op,
@@ -48,6 +49,20 @@ void cuda_conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
                  Tensor& out, const Epilogue& epilogue = {});
 void cuda_max_pool2d(const Tensor& x, const MaxPool2dParams& p, Tensor& out);
 void cuda_avg_pool2d(const Tensor& x, const AvgPool2dParams& p, Tensor& out);
+
+// The gradients, as conv_input_backward, conv_weight_backward,
+// max_pool2d_backward and avg_pool2d_backward (backward_kernels.h) compute
+// them on the CPU: cudnnConvolutionBackwardData / BackwardFilter (fp32,
+// deterministic algorithms preferred) and cudnnPoolingBackward, whose max
+// pooling compares the input with the forward output, computed again. The
+// pools take what cudnn_pools allows; gradients are written contiguous.
+void cuda_conv_input_backward(const Tensor& grad_output, const Tensor& weight, const ConvBackwardParams& p,
+                              Tensor& out);
+void cuda_conv_weight_backward(const Tensor& grad_output, const Tensor& input, const ConvBackwardParams& p,
+                               Tensor& out);
+void cuda_max_pool2d_backward(const Tensor& grad_output, const Tensor& input, const MaxPool2dParams& p,
+                              Tensor& out);
+void cuda_avg_pool2d_backward(const Tensor& grad_output, const AvgPool2dParams& p, Tensor& out);
 
 // Loads cuDNN (once) and returns cudnnGetVersion(), e.g. 91900; throws
 // wick::Error when it cannot be found. Needs no GPU.

@@ -46,21 +46,8 @@ struct Problem {
 // `input_shape` and `weight_shape` are those of the forward operands.
 Problem problem(const char* op, const Tensor& grad_output, const std::vector<int64_t>& input_shape,
                 const std::vector<int64_t>& weight_shape, const ConvBackwardParams& p) {
+  check_conv_grad_output(op, grad_output.sizes(), input_shape, weight_shape, p);
   const size_t spatial = p.stride.size();
-  if ((spatial != 1 && spatial != 2) || p.padding.size() != spatial || p.dilation.size() != spatial)
-    throw Error("stride, padding and dilation need 1 or 2 values each", {}, op);
-  std::vector<int64_t> expected;
-  if (spatial == 1) {
-    Conv1dParams c{p.stride[0], p.padding[0], p.dilation[0], p.groups};
-    expected = conv1d_output_sizes(input_shape, weight_shape, c);
-  } else {
-    Conv2dParams c{{p.stride[0], p.stride[1]}, {p.padding[0], p.padding[1]}, {p.dilation[0], p.dilation[1]}, p.groups};
-    expected = conv2d_output_sizes(input_shape, weight_shape, c);
-  }
-  if (grad_output.sizes() != expected)
-    throw Error("the output gradient has shape " + shape_str(grad_output.sizes()) +
-                    " but the convolution's output has " + shape_str(expected),
-                {}, op);
   Problem pr;
   const int s = static_cast<int>(spatial);
   pr.y = as_4d(grad_output, s);

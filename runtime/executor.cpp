@@ -449,14 +449,12 @@ class Run {
       case ExternOp::conv_weight_backward:
       case ExternOp::max_pool2d_backward:
       case ExternOp::avg_pool2d_backward:
-      case ExternOp::adaptive_avg_pool2d_backward:
-        if (gpu) throw Error("gradients of convolution and pooling have no CUDA kernels yet", {}, in.text);
-        return backward_call(in, arg(0), arg(1), out);
+      case ExternOp::adaptive_avg_pool2d_backward: return backward_call(in, arg(0), arg(1), out, gpu);
     }
   }
 
   // The extern calls of the backward pass.
-  void backward_call(const Instr& in, const Tensor& a, const Tensor& b, Tensor& out) {
+  void backward_call(const Instr& in, const Tensor& a, const Tensor& b, Tensor& out, bool gpu) {
     const auto& p = in.ints;
     switch (static_cast<ExternOp>(in.index)) {
       case ExternOp::conv_input_backward:
@@ -467,8 +465,9 @@ class Run {
         c.padding.assign(p.begin() + 1 + s, p.begin() + 1 + 2 * s);
         c.dilation.assign(p.begin() + 1 + 2 * s, p.begin() + 1 + 3 * s);
         c.groups = p.at(1 + 3 * s);
-        if (static_cast<ExternOp>(in.index) == ExternOp::conv_input_backward) return conv_input_backward(a, b, c, out);
-        return conv_weight_backward(a, b, c, out);
+        if (static_cast<ExternOp>(in.index) == ExternOp::conv_input_backward)
+          return (gpu ? cuda_conv_input_backward : conv_input_backward)(a, b, c, out);
+        return (gpu ? cuda_conv_weight_backward : conv_weight_backward)(a, b, c, out);
       }
       case ExternOp::max_pool2d_backward: {
         MaxPool2dParams m;
@@ -477,7 +476,7 @@ class Run {
         m.padding = {p[4], p[5]};
         m.dilation = {p[6], p[7]};
         m.ceil_mode = p[8] != 0;
-        return max_pool2d_backward(a, b, m, out);
+        return (gpu ? cuda_max_pool2d_backward : max_pool2d_backward)(a, b, m, out);
       }
       case ExternOp::avg_pool2d_backward: {
         AvgPool2dParams v;
@@ -487,9 +486,11 @@ class Run {
         v.ceil_mode = p[6] != 0;
         v.count_include_pad = p[7] != 0;
         v.divisor_override = p[8];
-        return avg_pool2d_backward(a, v, out);
+        return (gpu ? cuda_avg_pool2d_backward : avg_pool2d_backward)(a, v, out);
       }
-      case ExternOp::adaptive_avg_pool2d_backward: return adaptive_avg_pool2d_backward(a, out);
+      case ExternOp::adaptive_avg_pool2d_backward:
+        if (gpu) throw Error("adaptive_avg_pool2d_backward has no CUDA kernel", {}, in.text);
+        return adaptive_avg_pool2d_backward(a, out);
       default: WICK_ASSERT(false, "not a backward extern call");
     }
   }

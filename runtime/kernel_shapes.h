@@ -36,6 +36,13 @@ struct Conv1dParams {
   bool constant_weights = false;
 };
 
+// The gradients of conv1d / conv2d: stride, padding and dilation have one
+// value per spatial dim (1 or 2).
+struct ConvBackwardParams {
+  std::vector<int64_t> stride, padding, dilation;
+  int64_t groups = 1;
+};
+
 struct MaxPool2dParams {
   Int2 kernel{1, 1};
   Int2 stride{1, 1};
@@ -81,6 +88,13 @@ std::vector<int64_t> conv2d_output_sizes(const std::vector<int64_t>& input,
 // input [N, C, W] or [C, W], weight [O, C/groups, kW].
 std::vector<int64_t> conv1d_output_sizes(const std::vector<int64_t>& input,
                                          const std::vector<int64_t>& weight, const Conv1dParams& p);
+
+// The output gradient a convolution gradient (op) takes: the forward
+// output's sizes for these forward operands; throws wick::Error naming `op`
+// when `grad_output` has others or the parameters are malformed.
+void check_conv_grad_output(const char* op, const std::vector<int64_t>& grad_output,
+                            const std::vector<int64_t>& input, const std::vector<int64_t>& weight,
+                            const ConvBackwardParams& p);
 
 std::vector<int64_t> max_pool2d_output_sizes(const std::vector<int64_t>& input,
                                              const MaxPool2dParams& p);

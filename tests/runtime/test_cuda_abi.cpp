@@ -84,5 +84,19 @@ SAME(CUDNN_CONVOLUTION_FWD_ALGO_COUNT, n::CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
 SAME(sizeof(cudnnConvolutionFwdAlgoPerf_t), sizeof(n::cudnnConvolutionFwdAlgoPerf_t));
 SAME(offsetof(cudnnConvolutionFwdAlgoPerf_t, memory), offsetof(n::cudnnConvolutionFwdAlgoPerf_t, memory));
 SAME(offsetof(cudnnConvolutionFwdAlgoPerf_t, mathType), offsetof(n::cudnnConvolutionFwdAlgoPerf_t, mathType));
+SAME(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, n::CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
+SAME(CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, n::CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
+SAME(CUDNN_DETERMINISTIC, n::CUDNN_DETERMINISTIC);
+SAME(sizeof(cudnnConvolutionBwdDataAlgoPerf_t), sizeof(n::cudnnConvolutionBwdDataAlgoPerf_t));
+SAME(offsetof(cudnnConvolutionBwdDataAlgoPerf_t, memory), offsetof(n::cudnnConvolutionBwdDataAlgoPerf_t, memory));
+SAME(offsetof(cudnnConvolutionBwdDataAlgoPerf_t, determinism),
+     offsetof(n::cudnnConvolutionBwdDataAlgoPerf_t, determinism));
+SAME(offsetof(cudnnConvolutionBwdDataAlgoPerf_t, mathType), offsetof(n::cudnnConvolutionBwdDataAlgoPerf_t, mathType));
+SAME(sizeof(cudnnConvolutionBwdFilterAlgoPerf_t), sizeof(n::cudnnConvolutionBwdFilterAlgoPerf_t));
+SAME(offsetof(cudnnConvolutionBwdFilterAlgoPerf_t, memory), offsetof(n::cudnnConvolutionBwdFilterAlgoPerf_t, memory));
+SAME(offsetof(cudnnConvolutionBwdFilterAlgoPerf_t, determinism),
+     offsetof(n::cudnnConvolutionBwdFilterAlgoPerf_t, determinism));
+SAME(offsetof(cudnnConvolutionBwdFilterAlgoPerf_t, mathType),
+     offsetof(n::cudnnConvolutionBwdFilterAlgoPerf_t, mathType));
 
 TEST(CudaAbi, MatchesTheToolkitHeaders) { SUCCEED(); }

@@ -1,6 +1,6 @@
 // The CUDA layer on a real GPU: devices, the caching allocator, copies, PTX
 // modules and launches, events, graphs, cuBLASLt GEMMs and cuDNN convolutions
-// and pools against the CPU extern kernels. Every test is skipped, saying
+// and pools, and their gradients, against the CPU extern kernels. Every test is skipped, saying
 // why, where cuda_available() is false. Links only the runtime, so the binary
 // can be carried to a GPU machine that has nothing but the NVIDIA driver and
 // the libraries (see docs/gpu.md for WICK_CUDA_LIBRARY_PATH, which says
@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 
+#include "runtime/backward_kernels.h"
 #include "runtime/cublaslt_gemm.h"
 #include "runtime/cuda_device.h"
 #include "runtime/cuda_driver.h"
@@ -716,6 +717,87 @@ TEST(CudaGpu, PoolsMatchCpu) {
   Tensor out = cuda_empty(DType::f32, max_pool2d_output_sizes(x.sizes(), dilated));
   std::string msg = error_of([&] { cuda_max_pool2d(dx, dilated, out); });
   EXPECT_NE(msg.find("generated kernel"), std::string::npos) << msg;
+}
+
+std::vector<int64_t> conv_output_sizes(const std::vector<int64_t>& x, const std::vector<int64_t>& w,
+                                       const ConvBackwardParams& p) {
+  if (p.stride.size() == 1)
+    return conv1d_output_sizes(x, w, Conv1dParams{p.stride[0], p.padding[0], p.dilation[0], p.groups});
+  return conv2d_output_sizes(
+      x, w, Conv2dParams{{p.stride[0], p.stride[1]}, {p.padding[0], p.padding[1]}, {p.dilation[0], p.dilation[1]}, p.groups});
+}
+
+TEST(CudaGpu, ConvGradientsMatchCpu) {
+  REQUIRE_GPU();
+  struct Case {
+    std::vector<int64_t> x, w;
+    ConvBackwardParams p;
+  };
+  const Case cases[] = {
+      {{2, 6, 17, 19}, {8, 6, 3, 3}, {{1, 1}, {0, 0}, {1, 1}, 1}},
+      {{2, 6, 17, 19}, {8, 3, 3, 3}, {{2, 1}, {1, 2}, {1, 2}, 2}},
+      {{1, 6, 16, 16}, {6, 1, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 6}},  // depthwise
+      {{6, 16, 16}, {4, 6, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}},     // unbatched
+      {{3, 4, 50}, {6, 2, 5}, {{2}, {3}, {2}, 2}},                  // 1-D
+  };
+  uint32_t seed = 130;
+  for (const Case& c : cases) {
+    Tensor x = random_cpu(c.x, seed++), w = random_cpu(c.w, seed++);
+    Tensor dy = random_cpu(conv_output_sizes(c.x, c.w, c.p), seed++);
+    Tensor dx_ref = Tensor::empty(DType::f32, c.x), dw_ref = Tensor::empty(DType::f32, c.w);
+    conv_input_backward(dy, w, c.p, dx_ref);
+    conv_weight_backward(dy, x, c.p, dw_ref);
+    Tensor dx = cuda_empty(DType::f32, c.x), dw = cuda_empty(DType::f32, c.w);
+    cuda_conv_input_backward(to_device(dy), to_device(w), c.p, dx);
+    cuda_conv_weight_backward(to_device(dy), to_device(x), c.p, dw);
+    const double ex = rel_error(to_host(dx), dx_ref), ew = rel_error(to_host(dw), dw_ref);
+    std::printf("conv %s * %s gradients: input %.3g, weight %.3g\n", shape_str(c.x).c_str(), shape_str(c.w).c_str(),
+                ex, ew);
+    EXPECT_LE(ex, kTol) << "input gradient of " << shape_str(c.x) << " * " << shape_str(c.w);
+    EXPECT_LE(ew, kTol) << "weight gradient of " << shape_str(c.x) << " * " << shape_str(c.w);
+  }
+  // An output gradient of the wrong shape names the op.
+  Tensor dx = cuda_empty(DType::f32, {2, 6, 8, 8});
+  std::string msg = error_of([&] {
+    cuda_conv_input_backward(cuda_zeros(DType::f32, {2, 4, 5, 5}), cuda_zeros(DType::f32, {4, 6, 3, 3}),
+                             {{1, 1}, {0, 0}, {1, 1}, 1}, dx);
+  });
+  EXPECT_NE(msg.find("the output gradient has shape [2, 4, 5, 5]"), std::string::npos) << msg;
+}
+
+TEST(CudaGpu, PoolGradientsMatchCpu) {
+  REQUIRE_GPU();
+  Tensor x = random_cpu({2, 3, 15, 16}, 140);
+  MaxPool2dParams mp;
+  mp.kernel = {3, 3};
+  mp.stride = {2, 2};
+  mp.padding = {1, 1};
+  {
+    std::vector<int64_t> os = max_pool2d_output_sizes(x.sizes(), mp);
+    Tensor dy = random_cpu(os, 141);
+    Tensor ref = Tensor::empty(DType::f32, x.sizes()), dx = cuda_empty(DType::f32, x.sizes());
+    max_pool2d_backward(dy, x, mp, ref);
+    cuda_max_pool2d_backward(to_device(dy), to_device(x), mp, dx);
+    EXPECT_LE(rel_error(to_host(dx), ref), kTol) << "max_pool2d";
+  }
+  for (bool include : {true, false}) {
+    AvgPool2dParams ap;
+    ap.kernel = {3, 2};
+    ap.stride = {2, 2};
+    ap.padding = {1, 1};
+    ap.count_include_pad = include;
+    Tensor dy = random_cpu(avg_pool2d_output_sizes(x.sizes(), ap), 142);
+    Tensor ref = Tensor::empty(DType::f32, x.sizes()), dx = cuda_empty(DType::f32, x.sizes());
+    avg_pool2d_backward(dy, ap, ref);
+    cuda_avg_pool2d_backward(to_device(dy), ap, dx);
+    EXPECT_LE(rel_error(to_host(dx), ref), kTol) << "avg_pool2d, count_include_pad " << include;
+  }
+  MaxPool2dParams dilated = mp;
+  dilated.dilation = {2, 2};
+  Tensor dy = cuda_zeros(DType::f32, max_pool2d_output_sizes(x.sizes(), dilated));
+  Tensor dx = cuda_empty(DType::f32, x.sizes());
+  std::string msg = error_of([&] { cuda_max_pool2d_backward(dy, to_device(x), dilated, dx); });
+  EXPECT_NE(msg.find("takes neither dilation"), std::string::npos) << msg;
 }
 
 }  // namespace
