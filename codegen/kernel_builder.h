@@ -57,6 +57,9 @@ class KernelBuilder {
   void bind(const ir::Value* v, const MemRef& m) { inputs_[v] = m; }
   // The scalar argument of a group input scalar, or null.
   const Scalar* input_scalar(const ir::Value* v) const;
+  // Makes every read of `v` (at any index) give `s` from now on: for a
+  // row's reduction results in a row group, read by the nodes after them.
+  void bind_register(const ir::Value* v, const Scalar& s) { scalars_[v] = s; }
   // The output memref of `v`, or null when `v` is not a group output.
   const MemRef* output(const ir::Value* v) const;
   // Adds the int64 [] out-of-range status output and stores 0 into it.
@@ -106,7 +109,7 @@ DType static_dtype(const ir::Value* v);
 bool reduces_dim0(const ir::Node& reduction);
 
 // The kinds of kernel generate_kernel writes.
-enum class KernelKind { pointwise, reduction, movement, mlp };
+enum class KernelKind { pointwise, reduction, row_group, movement, mlp };
 // The values of a group whose dim 0 is dim 0 of its iteration domain, when
 // the kernel can be split along that dim (kernel_split.cpp); nothing when an
 // output element may depend on other positions along it, or when the dim is
@@ -161,6 +164,9 @@ AdvancedIndex advanced_index(KernelBuilder& b, const ir::Node& node, const std::
 // The kernel kinds. Each writes its loops into `b`.
 void emit_pointwise(KernelBuilder& b);
 void emit_reduction(KernelBuilder& b, const ir::Node& node);
+// Several reductions over the same trailing dims of one domain, with
+// pointwise nodes before, between and after them (passes::FuseOptions::row_groups).
+void emit_row_group(KernelBuilder& b, const std::vector<const ir::Node*>& reductions);
 void emit_concat(KernelBuilder& b, const ir::Node& node);   // cat, stack
 void emit_copy(MlirWriter& w, const MemRef& in, const MemRef& out);  // contiguous
 void emit_gather(KernelBuilder& b, const ir::Node& node);   // index_select, embedding, index, one_hot

@@ -347,27 +347,28 @@ GeneratedKernel generate_kernel(const KernelGroup& group, const std::string& nam
     WICK_ASSERT(std::find(compute.begin(), compute.end(), v->node()) != compute.end(),
                 "kernel " + name + ": output %" + v->name() + " is not computed in the group");
 
-  const ir::Node* reduction = nullptr;
+  std::vector<const ir::Node*> reductions;
   const ir::Node* movement = nullptr;
   KernelKind kind = KernelKind::pointwise;
   if (std::any_of(compute.begin(), compute.end(), [](const ir::Node* n) { return n->is("aten::linear"); })) {
     kind = KernelKind::mlp;
   } else {
     for (const ir::Node* n : compute) {
-      if (reduction_ops().count(n->kind())) {
-        WICK_ASSERT(!reduction, "kernel " + name + " holds two reductions");
-        reduction = n;
-      } else if (n->op().lowering != ir::Lowering::pointwise) {
-        movement = n;
-      }
+      if (reduction_ops().count(n->kind())) reductions.push_back(n);
+      else if (n->op().lowering != ir::Lowering::pointwise) movement = n;
     }
     if (movement) {
       WICK_ASSERT(compute.size() == 1, "kernel " + name + ": " + movement->kind() + " must be alone in its group");
       kind = KernelKind::movement;
-    } else if (reduction) {
-      kind = KernelKind::reduction;
+    } else if (!reductions.empty()) {
+      // One reduction writing only its own results is a reduction kernel;
+      // anything more is a row group.
+      bool only_results = reductions.size() == 1;
+      for (const ir::Value* v : group.outputs) only_results = only_results && v->node() == reductions[0];
+      kind = only_results ? KernelKind::reduction : KernelKind::row_group;
     }
   }
+  const ir::Node* reduction = reductions.empty() ? nullptr : reductions.front();
 
   KernelBuilder b(group, name);
   // Split along dim 0 where the caller asks for it or where that dim is
@@ -381,6 +382,7 @@ GeneratedKernel generate_kernel(const KernelGroup& group, const std::string& nam
   switch (kind) {
     case KernelKind::mlp: emit_mlp(b); break;
     case KernelKind::reduction: emit_reduction(b, *reduction); break;
+    case KernelKind::row_group: emit_row_group(b, reductions); break;
     case KernelKind::pointwise: emit_pointwise(b); break;
     case KernelKind::movement: {
       const std::string& k = movement->kind();

@@ -7,7 +7,10 @@
 //   - pointwise nodes (any DAG; every output of the group has one shape, the
 //     iteration domain; inputs broadcast to it), computed in registers;
 //   - one reduction node (sum, mean, amax, amin, max, min, max.dim, min.dim,
-//     argmax), optionally fed by pointwise nodes of the group;
+//     argmax), optionally fed by pointwise nodes of the group; or a row
+//     group: several of sum, mean, amax, amin over the same trailing dims of
+//     one domain, keepdim, with pointwise nodes before, between and after
+//     them, writing values of the domain's shape or of the rows' shape;
 //   - one movement node: cat, stack, index_select, embedding, index.Tensor,
 //     one_hot or contiguous (a copy), or a scatter: slice_backward, index_add,
 //     index_put (whose loops must stay sequential, see kernel_scatter.cpp);

@@ -12,7 +12,16 @@
 // torch does. Over a dynamic dim, mean divides by the run-time count, and
 // index reductions start from the identity instead of the first element
 // (which may not exist).
+//
+// A row group (several reductions over the same trailing dims, with
+// pointwise work before, between and after them: softmax, log_softmax,
+// layer_norm) is one loop over the rows; in it, one carried pass over the
+// row per reduction, whose result is bound to a register that the nodes
+// after it read, then one pass writing the row's outputs. A row of a few KB
+// stays in cache across the passes, so memory sees it read once and
+// written once.
 #include <limits>
+#include <set>
 
 #include "codegen/kernel_builder.h"
 #include "codegen/pointwise_eval.h"
@@ -26,6 +35,7 @@ namespace {
 enum class Combine { sum, max, min };
 
 struct Reduction {
+  const ir::Node* node = nullptr;
   Combine combine = Combine::sum;
   bool mean = false;
   bool with_index = false;
@@ -71,6 +81,7 @@ std::vector<bool> reduced_of(const ir::Node& node, size_t rank) {
 
 Reduction describe(KernelBuilder& b, const ir::Node& node) {
   Reduction r;
+  r.node = &node;
   const std::string& name = node.op().schema.name;
   const std::string& overload = node.op().schema.overload;
   r.self = node.input(0);
@@ -85,11 +96,10 @@ Reduction describe(KernelBuilder& b, const ir::Node& node) {
   if (name == "argmax") r.indices = node.output(0);
   else r.values = node.output(0);
   if (r.with_index && name != "argmax") r.indices = node.output(1);
+  r.out_sizes = b.shape(r.values ? r.values : r.indices);
   // Only what the group writes.
   if (r.values && !b.output(r.values)) r.values = nullptr;
   if (r.indices && !b.output(r.indices)) r.indices = nullptr;
-  WICK_ASSERT(r.values || r.indices, node.kind() + ": none of its results is a kernel output");
-  r.out_sizes = b.shape(r.values ? r.values : r.indices);
   const DType out = static_dtype(node.output(0));
   r.acc = opmath_dtype(r.combine == Combine::sum ? out : static_dtype(r.self));
   // A dynamic dim may turn out empty at run time: reductions without an
@@ -299,7 +309,74 @@ void emit_with_index(KernelBuilder& b, const Reduction& r) {
   close_loops(w, kept_sizes);
 }
 
+// Whether `v` has the shape of the row group's reduction results.
+bool row_shaped(const ir::Value* v, const Reduction& r) {
+  const auto& shape = v->type()->shape();
+  return v->type()->is_tensor() && shape && *shape == *r.node->output(0)->type()->shape();
+}
+
 }  // namespace
+
+void emit_row_group(KernelBuilder& b, const std::vector<const ir::Node*>& reductions) {
+  MlirWriter& w = b.w();
+  std::vector<Reduction> rs;
+  for (const ir::Node* n : reductions) {
+    Reduction r = describe(b, *n);
+    WICK_ASSERT(!r.with_index, n->kind() + ": index reductions do not go in row groups");
+    WICK_ASSERT(rs.empty() || (r.reduced == rs.front().reduced && r.in_sizes.size() == rs.front().in_sizes.size()),
+                "the reductions of a row group reduce the same dims of one domain");
+    count_at_run_time(w, r);
+    rs.push_back(r);
+  }
+  const Reduction& first = rs.front();
+  std::vector<Size> kept_sizes, red_sizes;
+  sizes_of(first, &kept_sizes, &red_sizes);
+  const std::vector<std::string> kept = open_loops(w, kept_sizes);
+  const std::vector<std::string> row = merge(first, kept, std::vector<std::string>(red_sizes.size(), w.index(0)));
+  PointwiseEval eval(b);
+
+  // Values of the row's shape: bound to registers once what they read is.
+  std::set<const ir::Value*> bound;
+  auto bind = [&](const ir::Value* v, Scalar s) {
+    s = w.convert(s, static_dtype(v));
+    b.bind_register(v, s);
+    bound.insert(v);
+    if (const MemRef* out = b.output(v)) w.store(s, *out, row);
+  };
+  auto bind_ready_rows = [&] {
+    for (const ir::Node* n : b.group().nodes) {
+      if (n->op().lowering != ir::Lowering::pointwise || n->num_outputs() != 1) continue;
+      const ir::Value* v = n->output();
+      if (bound.count(v) || !row_shaped(v, first)) continue;
+      bool ready = true;
+      for (const ir::Value* in : n->inputs())
+        if (in->type()->is_tensor() && b.in_group(in->node())) ready = ready && bound.count(in);
+      if (ready) bind(v, eval.value_at(v, row));
+    }
+  };
+  bind_ready_rows();
+  for (const Reduction& r : rs) {
+    std::vector<Scalar> carried;
+    const std::vector<std::string> red = open_carry(w, red_sizes, {identity(w, r)}, &carried);
+    Scalar x = w.convert(eval.value_at(r.self, merge(r, kept, red)), r.acc);
+    Scalar acc = close_carry(w, red_sizes, {combine(w, r, carried[0], x)})[0];
+    eval.clear_cache();
+    bind(r.node->output(0), finish(w, r, acc));
+    bind_ready_rows();
+  }
+  // The outputs over the whole row.
+  std::vector<const ir::Value*> whole;
+  for (const ir::Value* v : b.group().outputs)
+    if (!bound.count(v)) whole.push_back(v);
+  if (!whole.empty()) {
+    const std::vector<std::string> red = open_loops(w, red_sizes);
+    const std::vector<std::string> idx = merge(first, kept, red);
+    for (const ir::Value* v : whole) w.store(w.convert(eval.value_at(v, idx), static_dtype(v)), *b.output(v), idx);
+    close_loops(w, red_sizes);
+    eval.clear_cache();
+  }
+  close_loops(w, kept_sizes);
+}
 
 bool reduces_dim0(const ir::Node& node) {
   const auto& shape = node.input(0)->type()->shape();
@@ -312,6 +389,7 @@ void emit_reduction(KernelBuilder& b, const ir::Node& node) {
   for (const ir::Value* v : b.group().outputs)
     WICK_ASSERT(v->node() == &node, "a reduction group writes only the reduction's results");
   Reduction r = describe(b, node);
+  WICK_ASSERT(r.values || r.indices, node.kind() + ": none of its results is a kernel output");
   count_at_run_time(b.w(), r);
   if (r.with_index) return emit_with_index(b, r);
   if (innermost_dim_kept(b, r) && opmath_dtype(static_dtype(r.values)) == static_dtype(r.values))

@@ -146,7 +146,8 @@ std::optional<std::set<const ir::Value*>> dim0_rows(const KernelGroup& group, Ke
   std::optional<Rows> rows;
   switch (kind) {
     case KernelKind::pointwise: rows = pointwise_rows(group); break;
-    case KernelKind::reduction: rows = reduction_rows(group, *node); break;
+    case KernelKind::reduction:
+    case KernelKind::row_group: rows = reduction_rows(group, *node); break;
     case KernelKind::movement: rows = movement_rows(*node); break;
     case KernelKind::mlp: rows = mlp_rows(group); break;
   }

@@ -12,7 +12,7 @@
 // every use after its definition. Expects static or symbolic types (after
 // infer_shapes), composite ops decomposed. Groups of one node stay plain.
 //
-// With FuseOptions::row_groups (for the GPU generator, gpu_kernel_gen.h), a
+// With FuseOptions::row_groups (the pipeline's choice on both devices), a
 // reduction over the trailing dims of its input with keepdim (sum, mean,
 // amax, amin) does not end its kernel group: what follows may join, as
 // long as it is pointwise over the group's domain or over its rows (the
@@ -20,8 +20,9 @@
 // same dims of the same domain. Softmax (amax, sub, exp, sum, div),
 // log_softmax and a decomposed layer_norm (mean, sub, square, mean, add
 // eps, rsqrt, mul, affine) each become one group whose row is read once.
-// Such a group writes any of its values that are used outside it. The CPU
-// generator takes none of these groups, so the option is off by default.
+// Such a group writes any of its values that are used outside it. Both
+// generators take these groups (kernel_reduction.cpp, gpu_reduction.cpp);
+// the option is off by default so that pass tests show the plain groups.
 #pragma once
 
 #include "ir/graph.h"

@@ -81,7 +81,7 @@ void finish_stage(ir::Graph& graph, const PipelineOptions& options) {
   p.step("eliminate_common_subexpressions", [&] { eliminate_common_subexpressions(graph); });
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
   FuseOptions fuse_options;
-  fuse_options.row_groups = options.device == TargetDevice::cuda;
+  fuse_options.row_groups = true;
   fuse_options.small_mlp = options.device == TargetDevice::cpu;
   p.step("fuse", [&] { fuse(graph, fuse_options); });
   ir::verify(graph);

@@ -227,6 +227,27 @@ Kernel check(const std::string& text, const MakeInputs& make, const Check& c = {
   return k;
 }
 
+// ---- row groups -----------------------------------------------------------------
+
+// softmax as decomposed, one kernel over a symbolic batch: split across
+// calls, each slice computes its own rows.
+TEST_F(DynamicKernels, RowGroupSplitsByRows) {
+  Kernel k = check(R"(graph @g(%x : Tensor(f32, [B, 24])) -> (Tensor, Tensor) {
+  %one : Int = prim::Constant[value=1]()
+  %dims : List[Int] = prim::Constant[value=[-1]]()
+  %t : Bool = prim::Constant[value=true]()
+  %none : None = prim::Constant[value=none]()
+  %m : Tensor = aten::amax(%x, %dims, %t)
+  %d : Tensor = aten::sub.Tensor(%x, %m, %one)
+  %e : Tensor = aten::exp(%d)
+  %s : Tensor = aten::sum.dim_IntList(%e, %dims, %t, %none)
+  %r : Tensor = aten::div.Tensor(%e, %s)
+  return(%r, %s)
+})",
+                   [](int64_t b) { return Inputs{torch::randn({b, 24}) * 3}; });
+  EXPECT_TRUE(k.code.splittable_dim0);
+}
+
 // ---- pointwise ---------------------------------------------------------------
 
 TEST_F(DynamicKernels, PointwiseWithBroadcasting) {

@@ -1,6 +1,8 @@
 // Reduction kernels against LibTorch: every reduction over several dim
 // sets, keepdim, all dims, dtype arguments, integer inputs, strided inputs
-// (both loop orders), NaN, ties, and a pointwise prologue fused in.
+// (both loop orders), NaN, ties, and a pointwise prologue fused in; row
+// groups (several reductions over the same trailing dims, with pointwise
+// work between them) as softmax, log_softmax and layer_norm decompose.
 #include <gtest/gtest.h>
 
 #include "kernel_test_util.h"
@@ -181,6 +183,83 @@ TEST_F(ReductionKernels, PointwisePrologueFuses) {
   auto ref = test::torch_graph(g, {x, b});
   auto got = test::run_group(test::whole_graph_group(g, {x, b}), {x, b});
   EXPECT_TRUE(matches(got.outputs[0], ref[0]));
+}
+
+// softmax over the last dim as decomposed: amax, sub, exp, sum, div.
+const char* const kSoftmaxRows = R"(graph @g(%x : Tensor(f32, [6, 3, 40])) -> (Tensor) {
+  %one : Int = prim::Constant[value=1]()
+  %dims : List[Int] = prim::Constant[value=[-1]]()
+  %t : Bool = prim::Constant[value=true]()
+  %none : None = prim::Constant[value=none]()
+  %m : Tensor = aten::amax(%x, %dims, %t)
+  %d : Tensor = aten::sub.Tensor(%x, %m, %one)
+  %e : Tensor = aten::exp(%d)
+  %s : Tensor = aten::sum.dim_IntList(%e, %dims, %t, %none)
+  %r : Tensor = aten::div.Tensor(%e, %s)
+  return(%r)
+})";
+
+TEST_F(ReductionKernels, RowGroupSoftmax) {
+  torch::Tensor x = torch::randn({6, 3, 40}) * 4;
+  auto m = test::parse_graph(kSoftmaxRows);
+  const ir::Graph& g = test::graph_of(*m);
+  auto got = test::run_group(test::whole_graph_group(g, {x}), {x});
+  EXPECT_TRUE(matches(got.outputs[0], torch::softmax(x, -1)));
+  // A strided input (a transposed view) reads the same.
+  torch::Tensor xt = torch::randn({40, 3, 6}).permute({2, 1, 0});
+  got = test::run_group(test::whole_graph_group(g, {xt}), {xt});
+  EXPECT_TRUE(matches(got.outputs[0], torch::softmax(xt, -1)));
+}
+
+// layer_norm over the last two dims: the row's mean and reciprocal standard
+// deviation are outputs too (row-shaped, as a training graph saves them),
+// and the affine part reads per-element weights.
+TEST_F(ReductionKernels, RowGroupLayerNormWithRowOutputs) {
+  torch::Tensor x = torch::randn({5, 4, 9}) + 3, w = torch::randn({4, 9}), b = torch::randn({4, 9});
+  auto m = test::parse_graph(R"(graph @g(%x : Tensor(f32, [5, 4, 9]), %w : Tensor(f32, [4, 9]), %b : Tensor(f32, [4, 9])) -> (Tensor, Tensor, Tensor) {
+  %one : Int = prim::Constant[value=1]()
+  %eps : Float = prim::Constant[value=1e-05]()
+  %dims : List[Int] = prim::Constant[value=[-2, -1]]()
+  %t : Bool = prim::Constant[value=true]()
+  %none : None = prim::Constant[value=none]()
+  %mean : Tensor = aten::mean.dim(%x, %dims, %t, %none)
+  %c : Tensor = aten::sub.Tensor(%x, %mean, %one)
+  %sq : Tensor = aten::mul.Tensor(%c, %c)
+  %var : Tensor = aten::mean.dim(%sq, %dims, %t, %none)
+  %ve : Tensor = aten::add.Scalar(%var, %eps, %one)
+  %rstd : Tensor = aten::rsqrt(%ve)
+  %n : Tensor = aten::mul.Tensor(%c, %rstd)
+  %nw : Tensor = aten::mul.Tensor(%n, %w)
+  %y : Tensor = aten::add.Tensor(%nw, %b, %one)
+  return(%y, %mean, %rstd)
+})");
+  const ir::Graph& g = test::graph_of(*m);
+  auto got = test::run_group(test::whole_graph_group(g, {x, w, b}), {x, w, b});
+  ASSERT_EQ(got.outputs.size(), 3u);
+  EXPECT_TRUE(matches(got.outputs[0], torch::layer_norm(x, {4, 9}, w, b, 1e-5), 1e-4));
+  torch::Tensor mean = x.mean({-2, -1}, true);
+  EXPECT_TRUE(matches(got.outputs[1], mean));
+  EXPECT_TRUE(matches(got.outputs[2], torch::rsqrt(x.var({-2, -1}, false, true) + 1e-5), 1e-4));
+}
+
+TEST_F(ReductionKernels, RowGroupLogSoftmax) {
+  torch::Tensor x = torch::randn({7, 33}) * 3;
+  auto m = test::parse_graph(R"(graph @g(%x : Tensor(f32, [7, 33])) -> (Tensor) {
+  %one : Int = prim::Constant[value=1]()
+  %dims : List[Int] = prim::Constant[value=[1]]()
+  %t : Bool = prim::Constant[value=true]()
+  %none : None = prim::Constant[value=none]()
+  %m : Tensor = aten::amax(%x, %dims, %t)
+  %d : Tensor = aten::sub.Tensor(%x, %m, %one)
+  %e : Tensor = aten::exp(%d)
+  %s : Tensor = aten::sum.dim_IntList(%e, %dims, %t, %none)
+  %l : Tensor = aten::log(%s)
+  %r : Tensor = aten::sub.Tensor(%d, %l, %one)
+  return(%r)
+})");
+  const ir::Graph& g = test::graph_of(*m);
+  auto got = test::run_group(test::whole_graph_group(g, {x}), {x});
+  EXPECT_TRUE(matches(got.outputs[0], torch::log_softmax(x, 1)));
 }
 
 }  // namespace
