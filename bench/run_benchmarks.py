@@ -51,9 +51,16 @@ BENCHMARKS = [
     Benchmark("mobilenet_v2", 100, 10, note="batch 1, 3x224x224"),
     Benchmark("transformer_block", 100, 10, note="batch 8, seq 64, d 256, 4 heads"),
     Benchmark("embedding_classifier", 5000, 100, note="batch 8, 16 ids"),
+    Benchmark("softmax_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], softmax over the last dim"),
+    Benchmark("layer_norm_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], layer_norm over the last dim"),
     Benchmark("pointwise_chain", 30, 3, zoo=False, note="16M floats, 6 ops"),
     Benchmark("copy", 50, 3, zoo=False, note="16M floats"),
 ]
+
+# The row reductions of bench/models.py, timed at one row length on the CPU
+# (the GPU benchmark sweeps the lengths).
+ROW_BENCHMARKS = ("softmax_rows", "layer_norm_rows")
+ROW_SIZE = 256
 
 MISSING_PEER = "wick bench needs the LibTorch peer plugin"
 BENCH_TIMEOUT_S = 1800
@@ -87,11 +94,16 @@ def prepare_models(work: str, names: List[str]) -> dict:
                 meta = json.load(f)
             inputs = [os.path.join(zoo_dir, i["file"]) for i in meta["inputs"]]
             out[name] = (os.path.join(zoo_dir, meta["files"]["scripted"]), inputs)
-    if any(not b.zoo and b.name in names for b in BENCHMARKS):
+    if any(name in models.BANDWIDTH_MODELS for name in names):
         paths = models.write_models(os.path.join(work, "models"))
         for name, path in paths.items():
             if name in names:
                 out[name] = (path, [str(models.BANDWIDTH_ELEMENTS)])
+    rows = [name for name in names if name in ROW_BENCHMARKS]
+    if rows:
+        paths = models.write_row_models(os.path.join(work, "models"), sizes=[ROW_SIZE])
+        for name in rows:
+            out[name] = (paths[(name, ROW_SIZE)], [f"{models.ROWS}x{ROW_SIZE}"])
     return out
 
 
