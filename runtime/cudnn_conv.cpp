@@ -322,6 +322,20 @@ std::shared_ptr<Storage> workspace_for(const CudaDevice& dev, const ConvPlan& pl
   return plan.workspace ? dev.allocator().allocate(plan.workspace) : nullptr;
 }
 
+// The plan of one convolution call, made on first use and kept: the
+// descriptors, then `choose` sets the algorithm and its workspace (and
+// anything else the call needs).
+template <typename Choose>
+const ConvPlan& conv_plan(DnnCall& call, const char* op, const std::string& key, const Tensor& x, const Tensor& w,
+                          const Tensor& y, const ConvShape& c, const std::string& what, Choose&& choose) {
+  auto it = call.state.convs.find(key);
+  if (it != call.state.convs.end()) return *it->second;
+  auto plan = std::make_unique<ConvPlan>();
+  describe_conv(call.dnn, op, x, w, y, c, what, *plan);
+  choose(*plan);
+  return *call.state.convs.emplace(key, std::move(plan)).first->second;
+}
+
 // x [N, C, H, W], w [O, C/groups, kH, kW] (contiguous), out [N, O, oH, oW].
 void convolution(const char* op, const Tensor& x, const Tensor& w, const Tensor& bias, const ConvShape& c,
                  const Tensor& out, const Epilogue& e) {
@@ -336,129 +350,92 @@ void convolution(const char* op, const Tensor& x, const Tensor& w, const Tensor&
     throw Error("the GPU " + std::string(op) + " does not take an input with no channels", {}, op);
   DnnCall call(out.device().index);
   const Cudnn& dnn = call.dnn;
-  DnnDevice& state = call.state;
-
+  const cudnnHandle_t handle = call.state.handle;
   const std::string key = conv_key(op, x, w, out, c) + (bias.defined() ? "b" : "") + "a" +
                           std::to_string(static_cast<int>(e.op)) + "," + std::to_string(e.beta);
   const std::string what = std::string(op) + " of " + x.describe() + " with " + w.describe();
-  auto it = state.convs.find(key);
-  if (it == state.convs.end()) {
-    auto plan = std::make_unique<ConvPlan>();
-    describe_conv(dnn, op, x, w, out, c, what, *plan);
+  const ConvPlan& plan = conv_plan(call, op, key, x, w, out, c, what, [&](ConvPlan& p) {
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT] = {};
     int count = 0;
-    dnn_check(dnn,
-              dnn.get_algos(state.handle, plan->x, plan->w, plan->conv, plan->y,
-                            CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf),
+    dnn_check(dnn, dnn.get_algos(handle, p.x, p.w, p.conv, p.y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf),
               "cudnnGetConvolutionForwardAlgorithm_v7", what);
-    plan->algo = choose_algo(op, perf, count, what);
-    dnn_check(dnn,
-              dnn.workspace_size(state.handle, plan->x, plan->w, plan->conv, plan->y, plan->algo,
-                                 &plan->workspace),
+    p.algo = choose_algo(op, perf, count, what);
+    dnn_check(dnn, dnn.workspace_size(handle, p.x, p.w, p.conv, p.y, p.algo, &p.workspace),
               "cudnnGetConvolutionForwardWorkspaceSize", what);
     if (bias.defined()) {
       const int bdims[4] = {1, to_int(op, w.size(0)), 1, 1};
       const int bstrides[4] = {bdims[1], 1, 1, 1};
-      dnn_check(dnn, dnn.create_tensor(&plan->bias), "cudnnCreateTensorDescriptor", what);
-      dnn_check(dnn, dnn.set_tensor(plan->bias, CUDNN_DATA_FLOAT, 4, bdims, bstrides),
-                "cudnnSetTensorNdDescriptor", what + " (bias)");
+      dnn_check(dnn, dnn.create_tensor(&p.bias), "cudnnCreateTensorDescriptor", what);
+      dnn_check(dnn, dnn.set_tensor(p.bias, CUDNN_DATA_FLOAT, 4, bdims, bstrides), "cudnnSetTensorNdDescriptor",
+                what + " (bias)");
     }
     if (e.op != PostOp::none) {
-      dnn_check(dnn, dnn.create_act(&plan->act), "cudnnCreateActivationDescriptor", what);
-      dnn_check(dnn, dnn.set_act(plan->act, act_mode, CUDNN_PROPAGATE_NAN, act_coef),
-                "cudnnSetActivationDescriptor", what);
+      dnn_check(dnn, dnn.create_act(&p.act), "cudnnCreateActivationDescriptor", what);
+      dnn_check(dnn, dnn.set_act(p.act, act_mode, CUDNN_PROPAGATE_NAN, act_coef), "cudnnSetActivationDescriptor",
+                what);
       if (act_mode == CUDNN_ACTIVATION_SWISH)
-        dnn_check(dnn, dnn.set_swish_beta(plan->act, 1.0), "cudnnSetActivationDescriptorSwishBeta",
-                  what);
+        dnn_check(dnn, dnn.set_swish_beta(p.act, 1.0), "cudnnSetActivationDescriptorSwishBeta", what);
     }
-    it = state.convs.emplace(key, std::move(plan)).first;
-  }
-  const ConvPlan& plan = *it->second;
+  });
   std::shared_ptr<Storage> workspace = workspace_for(call.dev, plan);
   const float one = 1.f, zero = 0.f;
   dnn_check(dnn,
-            dnn.conv_forward(state.handle, &one, plan.x, x.data(), plan.w, w.data(), plan.conv,
-                             plan.algo, workspace ? workspace->data() : nullptr, plan.workspace,
-                             &zero, plan.y, out.data()),
+            dnn.conv_forward(handle, &one, plan.x, x.data(), plan.w, w.data(), plan.conv, plan.algo,
+                             workspace ? workspace->data() : nullptr, plan.workspace, &zero, plan.y, out.data()),
             "cudnnConvolutionForward", what);
   if (bias.defined())
-    dnn_check(dnn, dnn.add_tensor(state.handle, &one, plan.bias, bias.data(), &one, plan.y, out.data()),
-              "cudnnAddTensor", what + " (bias)");
+    dnn_check(dnn, dnn.add_tensor(handle, &one, plan.bias, bias.data(), &one, plan.y, out.data()), "cudnnAddTensor",
+              what + " (bias)");
   if (plan.act)
-    dnn_check(dnn,
-              dnn.act_forward(state.handle, plan.act, &one, plan.y, out.data(), &zero, plan.y,
-                              out.data()),
+    dnn_check(dnn, dnn.act_forward(handle, plan.act, &one, plan.y, out.data(), &zero, plan.y, out.data()),
               "cudnnActivationForward", what + " (post-op)");
 }
 
-// The input gradient dx [N, C, H, W] from dy and w (contiguous).
-void convolution_backward_data(const char* op, const Tensor& dy, const Tensor& w, const ConvShape& c,
-                               const Tensor& dx) {
-  DnnCall call(dx.device().index);
+// A gradient of a convolution from its output gradient dy: of the input
+// (`data`: result dx [N, C, H, W], from the weight) or of the weight (result
+// dw [O, C/groups, kH, kW], contiguous, from the input).
+void convolution_gradient(const char* op, bool data, const Tensor& dy, const Tensor& operand, const ConvShape& c,
+                          const Tensor& result) {
+  DnnCall call(result.device().index);
   const Cudnn& dnn = call.dnn;
-  DnnDevice& state = call.state;
-  const std::string key = conv_key(op, dx, w, dy, c);
-  const std::string what = std::string(op) + " of " + dy.describe() + " with " + w.describe();
-  auto it = state.convs.find(key);
-  if (it == state.convs.end()) {
-    auto plan = std::make_unique<ConvPlan>();
-    describe_conv(dnn, op, dx, w, dy, c, what, *plan);
-    cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT] = {};
+  const cudnnHandle_t handle = call.state.handle;
+  const Tensor& x = data ? result : operand;
+  const Tensor& w = data ? operand : result;
+  const std::string what = std::string(op) + " of " + dy.describe() + " with " + operand.describe();
+  const ConvPlan& plan = conv_plan(call, op, conv_key(op, x, w, dy, c), x, w, dy, c, what, [&](ConvPlan& p) {
+    // The two perf structs are one layout (cudnn_abi.h); the filter list is the longer.
+    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT] = {};
     int count = 0;
-    dnn_check(dnn,
-              dnn.get_data_algos(state.handle, plan->w, plan->y, plan->conv, plan->x,
-                                 CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf),
-              "cudnnGetConvolutionBackwardDataAlgorithm_v7", what);
-    plan->algo = choose_algo(op, perf, count, what);
-    dnn_check(dnn,
-              dnn.data_workspace_size(state.handle, plan->w, plan->y, plan->conv, plan->x, plan->algo,
-                                      &plan->workspace),
-              "cudnnGetConvolutionBackwardDataWorkspaceSize", what);
-    it = state.convs.emplace(key, std::move(plan)).first;
-  }
-  const ConvPlan& plan = *it->second;
+    if (data) {
+      dnn_check(dnn,
+                dnn.get_data_algos(handle, p.w, p.y, p.conv, p.x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf),
+                "cudnnGetConvolutionBackwardDataAlgorithm_v7", what);
+      p.algo = choose_algo(op, perf, count, what);
+      dnn_check(dnn, dnn.data_workspace_size(handle, p.w, p.y, p.conv, p.x, p.algo, &p.workspace),
+                "cudnnGetConvolutionBackwardDataWorkspaceSize", what);
+    } else {
+      dnn_check(dnn,
+                dnn.get_filter_algos(handle, p.x, p.y, p.conv, p.w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count,
+                                     perf),
+                "cudnnGetConvolutionBackwardFilterAlgorithm_v7", what);
+      p.algo = choose_algo(op, perf, count, what);
+      dnn_check(dnn, dnn.filter_workspace_size(handle, p.x, p.y, p.conv, p.w, p.algo, &p.workspace),
+                "cudnnGetConvolutionBackwardFilterWorkspaceSize", what);
+    }
+  });
   std::shared_ptr<Storage> workspace = workspace_for(call.dev, plan);
+  void* space = workspace ? workspace->data() : nullptr;
   const float one = 1.f, zero = 0.f;
-  dnn_check(dnn,
-            dnn.conv_backward_data(state.handle, &one, plan.w, w.data(), plan.y, dy.data(), plan.conv, plan.algo,
-                                   workspace ? workspace->data() : nullptr, plan.workspace, &zero, plan.x,
-                                   dx.data()),
-            "cudnnConvolutionBackwardData", what);
-}
-
-// The weight gradient dw [O, C/groups, kH, kW] (contiguous) from dy and x.
-void convolution_backward_filter(const char* op, const Tensor& dy, const Tensor& x, const ConvShape& c,
-                                 const Tensor& dw) {
-  DnnCall call(dw.device().index);
-  const Cudnn& dnn = call.dnn;
-  DnnDevice& state = call.state;
-  const std::string key = conv_key(op, x, dw, dy, c);
-  const std::string what = std::string(op) + " of " + dy.describe() + " with " + x.describe();
-  auto it = state.convs.find(key);
-  if (it == state.convs.end()) {
-    auto plan = std::make_unique<ConvPlan>();
-    describe_conv(dnn, op, x, dw, dy, c, what, *plan);
-    cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT] = {};
-    int count = 0;
+  if (data)
     dnn_check(dnn,
-              dnn.get_filter_algos(state.handle, plan->x, plan->y, plan->conv, plan->w,
-                                   CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf),
-              "cudnnGetConvolutionBackwardFilterAlgorithm_v7", what);
-    plan->algo = choose_algo(op, perf, count, what);
+              dnn.conv_backward_data(handle, &one, plan.w, w.data(), plan.y, dy.data(), plan.conv, plan.algo, space,
+                                     plan.workspace, &zero, plan.x, x.data()),
+              "cudnnConvolutionBackwardData", what);
+  else
     dnn_check(dnn,
-              dnn.filter_workspace_size(state.handle, plan->x, plan->y, plan->conv, plan->w, plan->algo,
-                                        &plan->workspace),
-              "cudnnGetConvolutionBackwardFilterWorkspaceSize", what);
-    it = state.convs.emplace(key, std::move(plan)).first;
-  }
-  const ConvPlan& plan = *it->second;
-  std::shared_ptr<Storage> workspace = workspace_for(call.dev, plan);
-  const float one = 1.f, zero = 0.f;
-  dnn_check(dnn,
-            dnn.conv_backward_filter(state.handle, &one, plan.x, x.data(), plan.y, dy.data(), plan.conv, plan.algo,
-                                     workspace ? workspace->data() : nullptr, plan.workspace, &zero, plan.w,
-                                     dw.data()),
-            "cudnnConvolutionBackwardFilter", what);
+              dnn.conv_backward_filter(handle, &one, plan.x, x.data(), plan.y, dy.data(), plan.conv, plan.algo, space,
+                                       plan.workspace, &zero, plan.w, w.data()),
+              "cudnnConvolutionBackwardFilter", what);
 }
 
 void check_bias(const char* op, const Tensor& bias, const Tensor& w, int device) {
@@ -635,8 +612,8 @@ void cuda_conv_input_backward(const Tensor& grad_output, const Tensor& weight, c
   if (grad_output.numel() == 0 || weight.numel() == 0) return cuda_memset(out, 0);
   const size_t spatial = p.stride.size();
   int64_t storage[3][2];
-  convolution_backward_data(op, conv_operand(grad_output, spatial), conv_operand(cuda_contiguous(weight), spatial),
-                            conv_shape(p, storage), conv_operand(out, spatial));
+  convolution_gradient(op, true, conv_operand(grad_output, spatial), conv_operand(cuda_contiguous(weight), spatial),
+                       conv_shape(p, storage), conv_operand(out, spatial));
 }
 
 void cuda_conv_weight_backward(const Tensor& grad_output, const Tensor& input, const ConvBackwardParams& p,
@@ -651,8 +628,8 @@ void cuda_conv_weight_backward(const Tensor& grad_output, const Tensor& input, c
   if (grad_output.numel() == 0 || input.numel() == 0) return cuda_memset(out, 0);
   const size_t spatial = p.stride.size();
   int64_t storage[3][2];
-  convolution_backward_filter(op, conv_operand(grad_output, spatial), conv_operand(input, spatial),
-                              conv_shape(p, storage), conv_operand(out, spatial));
+  convolution_gradient(op, false, conv_operand(grad_output, spatial), conv_operand(input, spatial),
+                       conv_shape(p, storage), conv_operand(out, spatial));
 }
 
 void cuda_max_pool2d_backward(const Tensor& grad_output, const Tensor& input, const MaxPool2dParams& p,

@@ -2,6 +2,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <iterator>
+#include <mutex>
+#include <utility>
 
 #include "support/error.h"
 
@@ -19,14 +23,73 @@ Storage::~Storage() {
   if (release_) release_(data_);
 }
 
+namespace {
+
+// Large blocks freed lately, kept for the next allocation of the same size.
+// A model called in a loop frees its outputs between calls; handed back to
+// the system, such a block comes back as fresh pages that every call faults
+// in again (for a 16 MB output, more time than the kernel that writes it).
+// Blocks below kMinBytes are left to malloc's own bins; at most kMaxHeld
+// bytes are kept, the oldest given back first.
+class BlockCache {
+ public:
+  static constexpr size_t kMinBytes = size_t{1} << 20;
+  static constexpr size_t kMaxHeld = size_t{256} << 20;
+
+  void* take(size_t bytes) {
+    if (bytes < kMinBytes) return nullptr;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
+      if (it->first != bytes) continue;
+      void* p = it->second;
+      blocks_.erase(std::next(it).base());
+      held_ -= bytes;
+      return p;
+    }
+    return nullptr;
+  }
+
+  size_t held() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return held_;
+  }
+
+  void give(void* p, size_t bytes) {
+    if (bytes < kMinBytes || bytes > kMaxHeld) return std::free(p);
+    std::lock_guard<std::mutex> lock(mutex_);
+    while (held_ + bytes > kMaxHeld && !blocks_.empty()) {
+      std::free(blocks_.front().second);
+      held_ -= blocks_.front().first;
+      blocks_.pop_front();
+    }
+    blocks_.emplace_back(bytes, p);
+    held_ += bytes;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::deque<std::pair<size_t, void*>> blocks_;  // oldest first
+  size_t held_ = 0;
+};
+
+BlockCache& block_cache() {
+  static auto* cache = new BlockCache;  // never destroyed: storages may outlive static destruction
+  return *cache;
+}
+
+}  // namespace
+
 std::shared_ptr<Storage> Storage::allocate_cpu(size_t nbytes, bool zero) {
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
-  void* p = std::aligned_alloc(64, rounded);
+  void* p = block_cache().take(rounded);
+  if (!p) p = std::aligned_alloc(64, rounded);
   if (!p) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes");
   if (zero) std::memset(p, 0, rounded);
-  return std::make_shared<Storage>(p, nbytes, Device{}, [](void* q) { std::free(q); });
+  return std::make_shared<Storage>(p, nbytes, Device{}, [rounded](void* q) { block_cache().give(q, rounded); });
 }
+
+size_t Storage::cpu_bytes_kept() { return block_cache().held(); }
 
 bool checked_mul(int64_t a, int64_t b, int64_t* out) {
   if (a < 0 || b < 0) return false;

@@ -35,8 +35,12 @@ class Storage {
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
-  // Fresh CPU memory aligned to 64 bytes, zero-initialised unless `zero` is false.
+  // Fresh CPU memory aligned to 64 bytes, zero-initialised unless `zero` is
+  // false. Blocks of 1 MiB and more, once freed, are kept (up to 256 MiB in
+  // all, the oldest given back first) for the next request of the same size.
   static std::shared_ptr<Storage> allocate_cpu(size_t nbytes, bool zero = true);
+  // The bytes of freed blocks kept for reuse.
+  static size_t cpu_bytes_kept();
 
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }

@@ -52,9 +52,10 @@ const std::vector<Command>& commands() {
        "  found in ../lib next to wick or at $WICK_TORCH_PEER) on the same inputs and thread\n"
        "  count (default 1). Inputs are given as for `wick run`. Both run once and their outputs\n"
        "  must agree (relative error at most 1e-4), then after N warm-up calls each (default 10)\n"
-       "  calls alternate between the two and each is timed (default 100 each). Prints each\n"
-       "  side's median time per call with the 10th-90th percentile spread and the speedup\n"
-       "  (LibTorch median / wick median); --json adds one JSON object as the last line.\n"
+       "  blocks of up to 10 calls alternate between the two and each call is timed (default\n"
+       "  100 each). Prints each side's median time per call with the 10th-90th percentile\n"
+       "  spread and the speedup (LibTorch median / wick median); --json adds one JSON object\n"
+       "  as the last line.\n"
        "  With --device cuda wick runs on the GPU (each call ends with its outputs on the\n"
        "  host) and LibTorch, on the CPU, only checks the outputs: it is not timed, and\n"
        "  without the plugin the outputs go unchecked.\n",

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
 #include "support/error.h"
 
 namespace wick {
@@ -35,6 +40,31 @@ TEST(Tensor, ViewOutsideStorageIsAnError) {
   EXPECT_NO_THROW(Tensor::view_of(storage, DType::f32, {0, 3}, {3, 1}, 6));
   auto empty = Storage::allocate_cpu(0);
   EXPECT_NO_THROW(Tensor::view_of(empty, DType::f32, {0, 64, 4}, {256, 4, 1}, 64));
+}
+
+// A large block freed is handed out again for the same size (a model called
+// in a loop gets its output memory back without faulting pages in), zeroed
+// when asked; small blocks and what exceeds the bound are given back.
+TEST(Storage, LargeFreedBlocksAreReused) {
+  const size_t mib = size_t{1} << 20;
+  void* first = nullptr;
+  {
+    auto a = Storage::allocate_cpu(3 * mib, false);
+    first = a->data();
+    std::memset(first, 0xab, 3 * mib);
+  }
+  EXPECT_GE(Storage::cpu_bytes_kept(), 3 * mib);
+  auto b = Storage::allocate_cpu(3 * mib);
+  EXPECT_EQ(b->data(), first);
+  const auto* bytes = static_cast<const unsigned char*>(b->data());
+  EXPECT_EQ(*std::max_element(bytes, bytes + 3 * mib), 0) << "not zeroed";
+  // Freeing far more than the bound keeps at most the bound.
+  {
+    std::vector<std::shared_ptr<Storage>> many;
+    for (int i = 0; i < 300; ++i) many.push_back(Storage::allocate_cpu(mib + 64 * static_cast<size_t>(i), false));
+  }
+  EXPECT_LE(Storage::cpu_bytes_kept(), 256 * mib);
+  EXPECT_GT(Storage::cpu_bytes_kept(), 200 * mib);
 }
 
 TEST(Tensor, TransposedViewClonesInRowMajorOrder) {
