@@ -8,6 +8,7 @@
 #include "passes/pipeline.h"
 #include "passes/sink_stores.h"
 #include "passes/training_state.h"
+#include "passes/unroll_loops.h"
 
 namespace wick::train {
 namespace {
@@ -49,6 +50,9 @@ std::string param_name(const Node* n) { return std::get<std::string>(*n->attrs()
 std::unique_ptr<ir::Graph> build_step_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
                                             const OptimizerConfig& optimizer, const std::vector<ir::TypePtr>& types) {
   auto g = loss_graph(method, module, loss, types);
+  // Autodiff goes through no loop: the for-loops of known trip count are
+  // unrolled, then what their copies compute from the counter folds.
+  if (passes::unroll_loops(*g, passes::kTrainingUnroll)) passes::simplify_stage(*g);
   // One read per tensor, so that each parameter is one wrt value.
   passes::eliminate_common_subexpressions(*g);
 

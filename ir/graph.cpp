@@ -300,6 +300,20 @@ void collect_reads(const Block* b, std::unordered_set<const Value*>& defined, st
 
 }  // namespace
 
+void replace_node(Node* n, const std::vector<Value*>& values) {
+  WICK_ASSERT(values.size() == n->num_outputs(), "replacement count mismatch for " + n->kind());
+  for (size_t i = 0; i < values.size(); ++i) {
+    Value* out = n->output(i);
+    if (out->has_name() && !values[i]->has_name() && values[i]->node()->owning_block()) {
+      std::string name = out->name();
+      out->set_name("");
+      values[i]->set_name(name);
+    }
+    out->replace_all_uses_with(values[i]);
+  }
+  n->destroy();
+}
+
 std::vector<const Value*> captured_values(const Node& n) {
   std::vector<const Value*> out(n.inputs().begin(), n.inputs().end());
   std::unordered_set<const Value*> defined;

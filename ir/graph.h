@@ -228,6 +228,10 @@ class Graph {
 using ValueMap = std::unordered_map<const Value*, Value*>;
 Node* clone_before(const Node& src, Node* before, ValueMap& map);
 
+// Makes every use of n's outputs use `values` instead (one per output; an
+// unnamed replacement takes the output's name) and destroys n.
+void replace_node(Node* n, const std::vector<Value*>& values);
+
 // The values defined outside `n` that `n` reads, in its inputs or inside its
 // blocks, in the order they are read (repeats included).
 std::vector<const Value*> captured_values(const Node& n);

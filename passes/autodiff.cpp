@@ -9,9 +9,10 @@
 #include <unordered_set>
 
 #include "ir/builder.h"
+#include "ir/constant_value.h"
 #include "ir/gradient_rule.h"
 #include "ir/module.h"
-#include "passes/canonicalize.h"
+#include "passes/unroll_loops.h"
 
 namespace wick::passes {
 namespace {
@@ -146,15 +147,23 @@ class Autodiff {
     }
   }
 
-  // Loops left after canonicalization (which unrolls for-loops with a small
-  // constant trip count) and nodes owning blocks other than If (fusion
-  // groups) are refused before the graph is touched where they lie in the
-  // top block; inside an If, when its branch is differentiated.
+  // Loops are differentiated by unrolling them first (unroll_loops.h): one
+  // left here and nodes owning blocks other than If (fusion groups) are
+  // refused, before the graph is touched where they lie in the top block;
+  // inside an If, when its branch is differentiated.
   static void check_differentiable(const Node& n) {
-    if (n.is("prim::Loop"))
-      throw n.error("cannot differentiate through a loop: only for-loops with a constant trip count of at most " +
-                    std::to_string(kMaxUnrollTrips) +
-                    " and a body small enough to unroll are differentiated (they are unrolled first)");
+    if (n.is("prim::Loop")) {
+      const auto trips = ir::constant_int(n.input(0));
+      const auto start = ir::constant_bool(n.input(1));
+      const auto again = ir::constant_bool(n.block(0)->results()[0]);
+      if (trips && start && *start && again && *again)
+        throw n.error("cannot differentiate through this loop of " + std::to_string(*trips) +
+                      " trips: loops are differentiated by unrolling them, and a training step unrolls at most " +
+                      std::to_string(kTrainingUnroll.max_trips) + " trips of " +
+                      std::to_string(kTrainingUnroll.max_nodes) + " nodes in all");
+      throw n.error("cannot differentiate through a loop whose trip count is known only at run time (a while "
+                    "loop, or a for loop over a dynamic size): loops are differentiated by unrolling them");
+    }
     if (!n.blocks().empty() && !n.is("prim::If"))
       throw n.error("cannot differentiate through " + n.kind() + ": autodiff expects a graph before fusion");
   }

@@ -15,9 +15,10 @@
 // into a prim::If on the same condition whose branches recompute the
 // forward branch and differentiate it (values of a branch are not visible
 // after it), yielding gradients for the values the If reads from outside.
-// A prim::Loop left after canonicalization (which unrolls for-loops of a
-// few constant trips) is refused with a wick::Error on that node, and so is
-// an op without a rule (composite ops must be decomposed first).
+// Loops are differentiated by unrolling them first (unroll_loops.h; a
+// training step unrolls up to kTrainingUnroll): a prim::Loop left is
+// refused with a wick::Error on that node that says why, and so is an op
+// without a rule (composite ops must be decomposed first).
 //
 // The split form gives the same computation as two graphs, for inspection
 // and tests. The forward graph returns its outputs and then the values the

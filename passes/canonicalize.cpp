@@ -9,6 +9,7 @@
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
 #include "passes/fold_scalar.h"
+#include "passes/unroll_loops.h"
 
 namespace wick::passes {
 namespace {
@@ -35,17 +36,7 @@ class Canonicalizer {
   }
 
   void replace(Node* n, const std::vector<Value*>& values) {
-    WICK_ASSERT(values.size() == n->num_outputs(), "replacement count mismatch for " + n->kind());
-    for (size_t i = 0; i < values.size(); ++i) {
-      Value* out = n->output(i);
-      if (out->has_name() && !values[i]->has_name() && values[i]->node()->owning_block()) {
-        std::string name = out->name();
-        out->set_name("");
-        values[i]->set_name(name);
-      }
-      out->replace_all_uses_with(values[i]);
-    }
-    n->destroy();
+    ir::replace_node(n, values);
     changed_ = true;
   }
 
@@ -345,38 +336,9 @@ class Canonicalizer {
     return ir::Type::int_();
   }
 
-  static size_t count_nodes(const ir::Block* b) {
-    size_t n = 0;
-    for (const Node* x : *b) {
-      ++n;
-      for (const ir::Block* inner : x->blocks()) n += count_nodes(inner);
-    }
-    return n;
-  }
-
-  void loop_node(Node* n) {
-    auto trips = ir::constant_int(n->input(0));
-    auto start = ir::constant_bool(n->input(1));
-    std::vector<Value*> carried(n->inputs().begin() + 2, n->inputs().end());
-    if ((trips && *trips <= 0) || (start && !*start)) return replace(n, carried);
-    // A for loop with a few constant trips is unrolled, so that what its body
-    // computes from the counter (shape checks, list indexing) folds too.
-    const ir::Block* body = n->block(0);
-    auto always = ir::constant_bool(body->results()[0]);
-    if (!trips || !start || !always || !*always) return;
-    if (*trips > kMaxUnrollTrips || static_cast<size_t>(*trips) * count_nodes(body) > kMaxUnrolledNodes) return;
-    for (int64_t it = 0; it < *trips; ++it) {
-      ir::ValueMap map;
-      map[body->params()[0]] = constant_before(n, it, ir::Type::int_());
-      for (size_t i = 0; i < carried.size(); ++i) map[body->params()[i + 1]] = carried[i];
-      for (const Node* inner : *body) ir::clone_before(*inner, n, map);
-      for (size_t i = 0; i < carried.size(); ++i) {
-        auto m = map.find(body->results()[i + 1]);
-        carried[i] = m == map.end() ? body->results()[i + 1] : m->second;
-      }
-    }
-    replace(n, carried);
-  }
+  // A for loop with a few constant trips is unrolled, so that what its body
+  // computes from the counter (shape checks, list indexing) folds too.
+  void loop_node(Node* n) { changed_ = unroll_loop(n, kCanonicalUnroll) || changed_; }
 
   // Shape queries answered by the input's type.
   void shape_query(Node* n) {

@@ -8,8 +8,8 @@
 //     (size, dim, numel, dtype) of tensors whose types know the answer;
 //   - turns lists of constant ints into constants;
 //   - inlines If nodes with a constant condition, drops loops that never
-//     run and unrolls for loops of a few constant trips (at most
-//     kMaxUnrollTrips, kMaxUnrolledNodes nodes in all); removes casts that
+//     run and unrolls for loops of a few constant trips (unroll_loops.h,
+//     kCanonicalUnroll); removes casts that
 //     change nothing and warnings;
 //   - evaluates int()/float() of 0-dim tensors computed from known numbers,
 //     the shape arithmetic traced models carry.
@@ -17,15 +17,9 @@
 // so a pipeline can alternate the two until neither does.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-
 #include "ir/graph.h"
 
 namespace wick::passes {
-
-inline constexpr int64_t kMaxUnrollTrips = 64;
-inline constexpr size_t kMaxUnrolledNodes = 4096;
 
 bool canonicalize(ir::Graph& graph);
 

@@ -112,6 +112,23 @@ class Fuser {
     return false;
   }
 
+  // The kernel arguments the group would have with `extra` joined: the
+  // tensors and scalars it reads from outside (constants are baked in) and
+  // the values it computes that are used outside it, as far as known now.
+  size_t arguments_with(const Group& g, const Node* extra) const {
+    std::set<const Node*> members(g.nodes.begin(), g.nodes.end());
+    members.insert(extra);
+    std::set<const Value*> args;
+    for (const Node* m : members) {
+      for (const Value* v : m->inputs())
+        if (!members.count(v->node()) && !v->node()->is("prim::Constant")) args.insert(v);
+      for (const Value* v : m->outputs())
+        for (const ir::Use& u : v->uses())
+          if (!members.count(u.user)) args.insert(v);
+    }
+    return args.size();
+  }
+
   bool used_outside(const Group& g, const Node* extra) const {
     for (const Node* m : g.nodes)
       for (const Value* v : m->outputs())
@@ -232,6 +249,7 @@ class Fuser {
         if (reduction && g->row_dims.empty() && used_outside(*g, n)) continue;
       }
       if (escapes_before(*g, n)) continue;
+      if (!g->is_extern && arguments_with(*g, n) > kMaxKernelArguments) continue;
       g->nodes.push_back(n);
       group_of_[n] = g;
       if (row) {

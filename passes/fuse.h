@@ -9,7 +9,8 @@
 //     epilogue (a oneDNN post-op).
 // A node joins a group only when the group's values are not used between
 // the group and the node, so moving the members to the group's place keeps
-// every use after its definition. Expects static or symbolic types (after
+// every use after its definition, and when the group's arguments stay
+// within kMaxKernelArguments. Expects static or symbolic types (after
 // infer_shapes), composite ops decomposed. Groups of one node stay plain.
 //
 // With FuseOptions::row_groups (the pipeline's choice on both devices), a
@@ -25,9 +26,17 @@
 // the option is off by default so that pass tests show the plain groups.
 #pragma once
 
+#include <cstddef>
+
 #include "ir/graph.h"
 
 namespace wick::passes {
+
+// A kernel group takes at most this many arguments (inputs it reads and
+// values it writes): a node that would take it past stays out. The
+// runtime calls a kernel with at most 64, and unrolled loops' gradients
+// (a sum over every trip) would otherwise gather hundreds into one group.
+inline constexpr size_t kMaxKernelArguments = 48;
 
 struct FuseOptions {
   bool row_groups = false;

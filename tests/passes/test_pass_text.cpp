@@ -21,6 +21,7 @@
 #include "passes/infer_shapes.h"
 #include "passes/lower_for_gpu.h"
 #include "passes/sink_stores.h"
+#include "passes/unroll_loops.h"
 
 namespace wick {
 namespace {
@@ -40,6 +41,8 @@ const std::map<std::string, PassFn>& passes() {
       {"eliminate_common_subexpressions", passes::eliminate_common_subexpressions},
       {"eliminate_dead_code", passes::eliminate_dead_code},
       {"sink_stores", passes::sink_stores},
+      // Small limits, so that the cases show both sides of them.
+      {"unroll_loops", [](ir::Graph& g) { passes::unroll_loops(g, passes::UnrollLimits{4, 64}); }},
   };
   return table;
 }

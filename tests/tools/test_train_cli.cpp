@@ -433,16 +433,32 @@ TEST_F(TrainCli, MlpCrossEntropyMatchesLibTorch) {
   EXPECT_LT(h.rows[2][1], h.rows[0][1]);
 }
 
-// A model with an if on a tensor condition: each batch's mean picks the
-// branch, so the epochs mix steps through both and their parameters.
-TEST_F(TrainCli, DataDependentIfMatchesLibTorch) {
+// Models with control flow (tests/tools/make_control_flow_models.py).
+class TrainCliControlFlow : public TrainCli {
+ protected:
+  static void SetUpTestSuite() {
+    TrainCli::SetUpTestSuite();
+    Captured made = capture("/usr/bin/python3 " + std::string(WICK_SOURCE_DIR) +
+                            "/tests/tools/make_control_flow_models.py " + path("") + " 14 2>&1");
+    if (made.status != 0) std::fprintf(stderr, "make_control_flow_models.py failed:\n%s", made.out.c_str());
+  }
+};
+
+// An if on a tensor condition: each batch's mean picks the branch, so the
+// epochs mix steps through both and their parameters.
+TEST_F(TrainCliControlFlow, DataDependentIfMatchesLibTorch) {
   const std::string model = path("gated.pt");
-  Captured made = capture("/usr/bin/python3 " + std::string(WICK_SOURCE_DIR) + "/tests/tools/make_gated_model.py " +
-                          model + " 14 2>&1");
-  ASSERT_EQ(made.status, 0) << made.out;
+  ASSERT_TRUE(std::filesystem::exists(model));
   train_against_libtorch(model, path("train.csv"), "14", "--batch-size 50 --lr 0.05 --momentum 0.9 --weight-decay 0.01", 2,
                          "gated_sgd");
   train_against_libtorch(model, path("train.csv"), "14", "--optim adam --lr 0.01 --batch-size 50", 2, "gated_adam");
+}
+
+// A loop of 100 trips, unrolled by the training step.
+TEST_F(TrainCliControlFlow, LongLoopMatchesLibTorch) {
+  const std::string model = path("recurrent.pt");
+  ASSERT_TRUE(std::filesystem::exists(model));
+  train_against_libtorch(model, path("train.csv"), "14", "--optim adam --lr 0.01 --batch-size 100", 2, "recurrent_adam");
 }
 
 TEST_F(TrainCli, MlpCrossEntropyOnClassProbabilitiesMatchesLibTorch) {
