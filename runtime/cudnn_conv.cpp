@@ -598,38 +598,35 @@ void check_contiguous_output(const char* op, const Tensor& out) {
                 {}, op);
 }
 
+// Checks and runs either gradient: of the input (`data`, from the weight)
+// or of the weight (from the input), into `out`.
+void conv_gradient_call(const char* op, bool data, const Tensor& grad_output, const Tensor& operand,
+                        const ConvBackwardParams& p, Tensor& out) {
+  const int device = check_cuda_f32(op, "output gradient", grad_output);
+  check_cuda_f32(op, data ? "weight" : "input", operand, device);
+  check_cuda_f32(op, data ? "input gradient" : "weight gradient", out, device);
+  check_conv_grad_output(op, grad_output.sizes(), data ? out.sizes() : operand.sizes(),
+                         data ? operand.sizes() : out.sizes(), p);
+  check_contiguous_output(op, out);
+  if (out.numel() == 0) return;
+  if (grad_output.numel() == 0 || operand.numel() == 0) return cuda_memset(out, 0);
+  const size_t spatial = p.stride.size();
+  int64_t storage[3][2];
+  convolution_gradient(op, data, conv_operand(grad_output, spatial),
+                       conv_operand(data ? cuda_contiguous(operand) : operand, spatial), conv_shape(p, storage),
+                       conv_operand(out, spatial));
+}
+
 }  // namespace
 
 void cuda_conv_input_backward(const Tensor& grad_output, const Tensor& weight, const ConvBackwardParams& p,
                               Tensor& out) {
-  const char* op = "conv_input_backward";
-  const int device = check_cuda_f32(op, "output gradient", grad_output);
-  check_cuda_f32(op, "weight", weight, device);
-  check_cuda_f32(op, "input gradient", out, device);
-  check_conv_grad_output(op, grad_output.sizes(), out.sizes(), weight.sizes(), p);
-  check_contiguous_output(op, out);
-  if (out.numel() == 0) return;
-  if (grad_output.numel() == 0 || weight.numel() == 0) return cuda_memset(out, 0);
-  const size_t spatial = p.stride.size();
-  int64_t storage[3][2];
-  convolution_gradient(op, true, conv_operand(grad_output, spatial), conv_operand(cuda_contiguous(weight), spatial),
-                       conv_shape(p, storage), conv_operand(out, spatial));
+  conv_gradient_call("conv_input_backward", true, grad_output, weight, p, out);
 }
 
 void cuda_conv_weight_backward(const Tensor& grad_output, const Tensor& input, const ConvBackwardParams& p,
                                Tensor& out) {
-  const char* op = "conv_weight_backward";
-  const int device = check_cuda_f32(op, "output gradient", grad_output);
-  check_cuda_f32(op, "input", input, device);
-  check_cuda_f32(op, "weight gradient", out, device);
-  check_conv_grad_output(op, grad_output.sizes(), input.sizes(), out.sizes(), p);
-  check_contiguous_output(op, out);
-  if (out.numel() == 0) return;
-  if (grad_output.numel() == 0 || input.numel() == 0) return cuda_memset(out, 0);
-  const size_t spatial = p.stride.size();
-  int64_t storage[3][2];
-  convolution_gradient(op, false, conv_operand(grad_output, spatial), conv_operand(input, spatial),
-                       conv_shape(p, storage), conv_operand(out, spatial));
+  conv_gradient_call("conv_weight_backward", false, grad_output, input, p, out);
 }
 
 void cuda_max_pool2d_backward(const Tensor& grad_output, const Tensor& input, const MaxPool2dParams& p,
