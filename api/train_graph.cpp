@@ -20,7 +20,7 @@ using ir::Value;
 // output against a new last input, the target; lowered (no batch-norm
 // folding: the module's tensors change).
 std::unique_ptr<ir::Graph> loss_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
-                                      const std::vector<ir::TypePtr>& types) {
+                                      const std::vector<ir::TypePtr>& types, const passes::PipelineOptions& options) {
   WICK_ASSERT(types.size() == method.inputs().size() + 1, "a type per input and the target's");
   auto g = method.clone();
   g->set_module(&module);
@@ -37,19 +37,27 @@ std::unique_ptr<ir::Graph> loss_graph(const ir::Graph& method, ir::Module& modul
   Value* l = append_loss(b, loss, g->outputs()[0], target);
   g->block()->return_node()->remove_all_inputs();
   g->add_output(l);
-  passes::PipelineOptions options;
-  options.fold_batch_norm = false;
   passes::lower_stage(*g, options);
   return g;
 }
 
 std::string param_name(const Node* n) { return std::get<std::string>(*n->attrs().find("name")); }
 
+// No batch-norm folding: the module's tensors change.
+passes::PipelineOptions pipeline_for(passes::TargetDevice device) {
+  passes::PipelineOptions options;
+  options.fold_batch_norm = false;
+  options.device = device;
+  return options;
+}
+
 }  // namespace
 
 std::unique_ptr<ir::Graph> build_step_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
-                                            const OptimizerConfig& optimizer, const std::vector<ir::TypePtr>& types) {
-  auto g = loss_graph(method, module, loss, types);
+                                            const OptimizerConfig& optimizer, const std::vector<ir::TypePtr>& types,
+                                            passes::TargetDevice device) {
+  const passes::PipelineOptions options = pipeline_for(device);
+  auto g = loss_graph(method, module, loss, types, options);
   // Autodiff goes through no loop: the for-loops of known trip count are
   // unrolled, then what their copies compute from the counter folds.
   if (passes::unroll_loops(*g, passes::kTrainingUnroll)) passes::simplify_stage(*g);
@@ -89,14 +97,15 @@ std::unique_ptr<ir::Graph> build_step_graph(const ir::Graph& method, ir::Module&
 
   passes::sink_stores(*g);
   passes::simplify_stage(*g);
-  passes::finish_stage(*g);
+  passes::finish_stage(*g, options);
   return g;
 }
 
 std::unique_ptr<ir::Graph> build_loss_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
-                                            const std::vector<ir::TypePtr>& types) {
-  auto g = loss_graph(method, module, loss, types);
-  passes::finish_stage(*g);
+                                            const std::vector<ir::TypePtr>& types, passes::TargetDevice device) {
+  const passes::PipelineOptions options = pipeline_for(device);
+  auto g = loss_graph(method, module, loss, types, options);
+  passes::finish_stage(*g, options);
   return g;
 }
 

@@ -11,16 +11,21 @@
 
 #include "api/trainer.h"
 #include "ir/module.h"
+#include "passes/pipeline.h"
 
 namespace wick::train {
 
 // `method` belongs to `module`; `types` are its inputs' types and then the
-// target's. Optimizer state tensors missing from `module` are added.
+// target's. Optimizer state tensors missing from `module` are added. The
+// graph is lowered and fused for `device` (a GPU has no small-MLP kernel,
+// and pools the CPU calls a library for become generated code there).
 std::unique_ptr<ir::Graph> build_step_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
-                                            const OptimizerConfig& optimizer, const std::vector<ir::TypePtr>& types);
+                                            const OptimizerConfig& optimizer, const std::vector<ir::TypePtr>& types,
+                                            passes::TargetDevice device = passes::TargetDevice::cpu);
 
 // The loss of `method`'s output against the target, nothing updated.
 std::unique_ptr<ir::Graph> build_loss_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
-                                            const std::vector<ir::TypePtr>& types);
+                                            const std::vector<ir::TypePtr>& types,
+                                            passes::TargetDevice device = passes::TargetDevice::cpu);
 
 }  // namespace wick::train

@@ -76,6 +76,10 @@ struct Trainer::Impl {
 
   const ir::Graph& train_method() const { return *module->method(options.method); }
 
+  passes::TargetDevice target_device() const {
+    return cuda_device_index(options.device) >= 0 ? passes::TargetDevice::cuda : passes::TargetDevice::cpu;
+  }
+
   GraphCompileOptions compile_options(bool prepared) const {
     GraphCompileOptions o;
     o.cache_dir = options.cache_dir;
@@ -164,7 +168,8 @@ double Trainer::step(const std::vector<Tensor>& inputs, const Tensor& target) {
   std::vector<Tensor> args = inputs;
   args.push_back(target);
   return t.loss_value(t.run(t.steps, args, [&] {
-    auto graph = train::build_step_graph(t.train_method(), *t.module, t.loss, t.optimizer, t.types_of(inputs, &target));
+    auto graph = train::build_step_graph(t.train_method(), *t.module, t.loss, t.optimizer, t.types_of(inputs, &target),
+                                         t.target_device());
     return compile_graph(*graph, *t.module, t.types_of(inputs, &target), t.compile_options(true));
   }));
 }
@@ -174,7 +179,7 @@ double Trainer::evaluate(const std::vector<Tensor>& inputs, const Tensor& target
   std::vector<Tensor> args = inputs;
   args.push_back(target);
   return t.loss_value(t.run(t.losses, args, [&] {
-    auto graph = train::build_loss_graph(*t.eval, *t.module, t.loss, t.types_of(inputs, &target));
+    auto graph = train::build_loss_graph(*t.eval, *t.module, t.loss, t.types_of(inputs, &target), t.target_device());
     return compile_graph(*graph, *t.module, t.types_of(inputs, &target), t.compile_options(true));
   }));
 }

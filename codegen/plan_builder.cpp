@@ -57,7 +57,7 @@ class PlanBuilder {
     block(g.block(), out_.plan.body);
     if (!unsupported_.empty()) {
       std::string msg = std::to_string(unsupported_.size()) + " op" + (unsupported_.size() == 1 ? " has" : "s have") +
-                        " no CPU lowering yet:";
+                        (on_gpu() ? " no CUDA lowering yet:" : " no CPU lowering yet:");
       for (const std::string& u : unsupported_) msg += "\n  " + u;
       throw Error(msg);
     }
@@ -632,7 +632,9 @@ class PlanBuilder {
       in.inputs = {tensor_slot(0)};
       in.ints = ints_of(n, 1, 2);
     } else if (n->op().schema.ns == "wick") {
-      if (on_gpu()) return note_unsupported(n, "no CUDA kernel yet");
+      // The gradients of convolution and pooling (cuDNN on the GPU); not
+      // adaptive pooling's, which the GPU pipeline turns into a mean's.
+      if (on_gpu() && name == "adaptive_avg_pool2d_backward") return note_unsupported(n, "no CUDA kernel yet");
       if (!backward_extern_call(n, in)) return note_unsupported(n, "no extern kernel");
     } else {
       return note_unsupported(n, "no extern kernel");

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "api/plan_method.h"
+#include "api/train_graph.h"
 #include "codegen/gpu_kernel_gen.h"
 #include "codegen/ptxas.h"
 #include "frontend/loader.h"
@@ -32,6 +33,7 @@
 #include "passes/eliminate_dead_code.h"
 #include "passes/fuse.h"
 #include "passes/pipeline.h"
+#include "passes/training_state.h"
 #include "runtime/plan.h"
 #include "runtime/npy.h"
 #include "support/error.h"
@@ -242,6 +244,53 @@ TEST(GpuZoo, EveryModelPlansForCuda) {
   }
   std::cout << kernels << " kernels in the zoo's CUDA plans, " << distinct.size() << " distinct\n";
   EXPECT_GE(kernels, 100);
+}
+
+// Whole training steps planned for CUDA as `wick train --device cuda`
+// plans them: the step graph (training-mode forward, MSE loss, backward,
+// Adam's update) lowered and fused for the GPU, then a CUDA plan, every
+// kernel of which assembles for sm_90. The plan builder refuses what a CUDA
+// plan cannot run; convolution and pooling gradients are cuDNN calls there.
+TEST(GpuZoo, TrainingStepsPlanForCuda) {
+  WICK_REQUIRE_PTXAS();
+  for (const char* model : {"nn5", "mlp_relu", "cnn_bn", "transformer_block"}) {
+    SCOPED_TRACE(model);
+    std::vector<ir::TypePtr> types = input_types(model);
+    const Tensor ref = read_npy(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.ref0.npy");
+    types.push_back(ir::Type::tensor_static(DType::f32, ref.sizes()));  // the target
+    LoadOptions load;
+    load.training = true;
+    auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt", load);
+    for (const char* name : {passes::kStepTensor, passes::kSeedTensor})
+      module->add_tensor(name, ir::TensorRole::buffer, Tensor::zeros(DType::i64, {}));
+    OptimizerConfig adam;
+    adam.kind = OptimizerKind::adam;
+    std::unique_ptr<ir::Graph> step;
+    try {
+      step = train::build_step_graph(*module->method("forward"), *module, LossConfig{}, adam, types,
+                                     passes::TargetDevice::cuda);
+    } catch (const Error& e) {
+      ADD_FAILURE() << model << ": no training step for the GPU: " << e.what();
+      continue;
+    }
+    PlanMethodOptions options;
+    options.run_pipeline = false;
+    options.pipeline.device = passes::TargetDevice::cuda;
+    options.plan.device = rt::PlanDevice::cuda;
+    options.plan.gpu = codegen::gpu_test::target(90);
+    PlannedMethod planned;
+    try {
+      planned = plan_method(*step, *module, types, options);
+    } catch (const Error& e) {
+      ADD_FAILURE() << model << ": no CUDA plan for its training step: " << e.what();
+      continue;
+    }
+    EXPECT_FALSE(planned.built.gpu_kernels.empty());
+    for (const codegen::GpuKernel& k : planned.built.gpu_kernels) {
+      std::string log;
+      EXPECT_FALSE(codegen::assemble_ptx(k.ptx, 90, &log).empty()) << model << ": " << k.name << ":\n" << log;
+    }
+  }
 }
 
 // The training graphs too (as test_zoo_gradients builds them): the
