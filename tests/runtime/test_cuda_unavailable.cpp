@@ -110,6 +110,15 @@ TEST(CudaUnavailable, EveryEntryPointThrows) {
   mp.stride = {2, 2};
   Tensor pooled = fake_cuda({1, 2, 3, 3});
   EXPECT_CUDA_ERROR(cuda_max_pool2d(img, mp, pooled));
+  // The gradients.
+  const ConvBackwardParams cp{{1, 1}, {0, 0}, {1, 1}, 1};
+  EXPECT_CUDA_ERROR(cuda_conv_input_backward(conv_out, filt, cp, img));
+  EXPECT_CUDA_ERROR(cuda_conv_weight_backward(conv_out, img, cp, filt));
+  EXPECT_CUDA_ERROR(cuda_max_pool2d_backward(pooled, img, mp, img));
+  AvgPool2dParams ap;
+  ap.kernel = {2, 2};
+  ap.stride = {2, 2};
+  EXPECT_CUDA_ERROR(cuda_avg_pool2d_backward(pooled, ap, img));
 }
 
 TEST(CudaUnavailable, WrongDeviceArgumentsAreNamed) {
