@@ -7,6 +7,8 @@
                 through the other; training must follow whichever ran.
   recurrent.pt  a cell applied 100 times in a `for` loop (more trips than
                 canonicalization unrolls; a training step unrolls it).
+  halving.pt    a `while` loop whose trip count depends on the data, which
+                a training step cannot unroll: training it is an error.
 
 Usage: make_control_flow_models.py OUT_DIR FEATURES
 """
@@ -48,11 +50,25 @@ class Recurrent(nn.Module):
         return self.out(h)
 
 
+class Halving(nn.Module):
+    def __init__(self, features: int):
+        super().__init__()
+        self.inp = nn.Linear(features, 8)
+        self.out = nn.Linear(8, 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = self.inp(x)
+        while bool(h.abs().max() > 1.0):
+            h = h * 0.5
+        return self.out(h)
+
+
 def main():
     out, features = sys.argv[1], int(sys.argv[2])
     torch.manual_seed(5)
     torch.jit.script(Gated(features)).save(os.path.join(out, "gated.pt"))
     torch.jit.script(Recurrent(features)).save(os.path.join(out, "recurrent.pt"))
+    torch.jit.script(Halving(features)).save(os.path.join(out, "halving.pt"))
 
 
 if __name__ == "__main__":

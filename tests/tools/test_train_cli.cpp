@@ -454,6 +454,24 @@ TEST_F(TrainCliControlFlow, DataDependentIfMatchesLibTorch) {
   train_against_libtorch(model, path("train.csv"), "14", "--optim adam --lr 0.01 --batch-size 50", 2, "gated_adam");
 }
 
+// A while loop that runs as long as the data says: no step can unroll it,
+// so training is refused, naming the loop's source line; exit 2.
+TEST_F(TrainCliControlFlow, DataDependentLoopIsRefused) {
+  const std::string model = path("halving.pt");
+  ASSERT_TRUE(std::filesystem::exists(model));
+  auto r = testing::run_wick("train " + model + " --data " + path("train.csv") + " --target-cols 14 --epochs 1 -o " +
+                             path("halving.trained.pt"));
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("cannot differentiate through a loop whose trip count is known only at run time"),
+            std::string::npos)
+      << r.err;
+  // The file, the op and the line of the saved TorchScript code.
+  EXPECT_NE(r.err.find("halving.pt:code/__torch__.py:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("in prim::Loop"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("    while "), std::string::npos) << "the loop's source line\n" << r.err;
+  EXPECT_FALSE(std::filesystem::exists(path("halving.trained.pt")));
+}
+
 // A loop of 100 trips, unrolled by the training step.
 TEST_F(TrainCliControlFlow, LongLoopMatchesLibTorch) {
   const std::string model = path("recurrent.pt");
