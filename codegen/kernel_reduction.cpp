@@ -19,8 +19,11 @@
 // row per reduction, whose result is bound to a register that the nodes
 // after it read, then one pass writing the row's outputs. A row of a few KB
 // stays in cache across the passes, so memory sees it read once and
-// written once.
+// written once. What a reduction pass reduces, when a later pass needs it
+// again (softmax's exponentials), goes to a row buffer on the stack instead
+// of being computed twice.
 #include <limits>
+#include <map>
 #include <set>
 
 #include "codegen/kernel_builder.h"
@@ -309,6 +312,18 @@ void emit_with_index(KernelBuilder& b, const Reduction& r) {
   close_loops(w, kept_sizes);
 }
 
+// Whether `v`, computed in the group, is or reads `target`.
+bool reads(KernelBuilder& b, const ir::Value* v, const ir::Value* target) {
+  if (v == target) return true;
+  if (!b.in_group(v->node())) return false;
+  for (const ir::Value* in : v->node()->inputs())
+    if (reads(b, in, target)) return true;
+  return false;
+}
+
+// Row buffers hold at most this many bytes each (a stack allocation).
+constexpr int64_t kMaxRowBufferBytes = 64 << 10;
+
 // Whether `v` has the shape of the row group's reduction results.
 bool row_shaped(const ir::Value* v, const Reduction& r) {
   const auto& shape = v->type()->shape();
@@ -355,22 +370,55 @@ void emit_row_group(KernelBuilder& b, const std::vector<const ir::Node*>& reduct
     }
   };
   bind_ready_rows();
-  for (const Reduction& r : rs) {
+  // The outputs over the whole row.
+  std::vector<const ir::Value*> whole;
+  for (const ir::Value* v : b.group().outputs)
+    if (!row_shaped(v, first)) whole.push_back(v);
+
+  // Reduced values computed in the group that a later pass reads again.
+  std::map<const ir::Value*, MemRef> buffers;
+  int64_t row_elements = 1;
+  bool static_row = true;
+  for (const Size& n : red_sizes) {
+    static_row = static_row && !n.dynamic();
+    if (!n.dynamic()) row_elements *= n.value;
+  }
+  for (size_t k = 0; k < rs.size() && static_row; ++k) {
+    const ir::Value* v = rs[k].self;
+    const int64_t bytes = row_elements * static_cast<int64_t>(dtype_size(static_dtype(v)));
+    if (!b.in_group(v->node()) || bytes > kMaxRowBufferBytes) continue;
+    bool again = false;
+    for (size_t j = k + 1; j < rs.size(); ++j) again = again || reads(b, rs[j].self, v);
+    for (const ir::Value* o : whole) again = again || reads(b, o, v);
+    if (!again) continue;
+    TensorLayout layout = contiguous_layout(static_dtype(v), static_values(red_sizes));
+    std::string plain = "memref<";
+    for (int64_t n : layout.sizes) plain += std::to_string(n) + "x";
+    plain += storage_type(layout.dtype) + ">";
+    MemRef m{{}, layout, memref_type(layout), red_sizes};
+    const std::string buffer = w.entry_op("memref.alloca() : " + plain, "row");
+    m.ssa = w.entry_op("memref.cast " + buffer + " : " + plain + " to " + m.type, "row");
+    buffers.emplace(v, m);
+  }
+
+  for (size_t k = 0; k < rs.size(); ++k) {
+    const Reduction& r = rs[k];
     std::vector<Scalar> carried;
     const std::vector<std::string> red = open_carry(w, red_sizes, {identity(w, r)}, &carried);
-    Scalar x = w.convert(eval.value_at(r.self, merge(r, kept, red)), r.acc);
-    Scalar acc = close_carry(w, red_sizes, {combine(w, r, carried[0], x)})[0];
+    // The buffers the passes before filled.
+    for (size_t j = 0; j < k; ++j)
+      if (buffers.count(rs[j].self)) eval.preset(rs[j].self, merge(r, kept, red), w.load(buffers.at(rs[j].self), red));
+    Scalar value = eval.value_at(r.self, merge(r, kept, red));
+    if (auto it = buffers.find(r.self); it != buffers.end()) w.store(value, it->second, red);
+    Scalar acc = close_carry(w, red_sizes, {combine(w, r, carried[0], w.convert(value, r.acc))})[0];
     eval.clear_cache();
     bind(r.node->output(0), finish(w, r, acc));
     bind_ready_rows();
   }
-  // The outputs over the whole row.
-  std::vector<const ir::Value*> whole;
-  for (const ir::Value* v : b.group().outputs)
-    if (!bound.count(v)) whole.push_back(v);
   if (!whole.empty()) {
     const std::vector<std::string> red = open_loops(w, red_sizes);
     const std::vector<std::string> idx = merge(first, kept, red);
+    for (const auto& [v, m] : buffers) eval.preset(v, idx, w.load(m, red));
     for (const ir::Value* v : whole) w.store(w.convert(eval.value_at(v, idx), static_dtype(v)), *b.output(v), idx);
     close_loops(w, red_sizes);
     eval.clear_cache();
