@@ -287,7 +287,7 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     return value(uniform(e, c));
   }
   if ((float_functions().count(fn) && !is_floating(c.compute)) ||
-      ((fn == "pow" || fn == "floordiv" || fn == "mod") && c.compute == DType::b8))
+      ((fn == "pow" || fn == "floordiv" || fn == "truncdiv" || fn == "mod") && c.compute == DType::b8))
     throw unsupported(*c.node, c.compute, fn);
   if (fn == "pow") return value(pow(eval(e.operand(0), c), eval(e.operand(1), c), c.compute));
   if (e.operands.size() == 2) {
@@ -295,6 +295,7 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     Scalar b = in(eval(e.operand(1), c), c.compute);
     if (fn == "max" || fn == "min") return value(max_min(fn == "max", a, b));
     if (fn == "floordiv") return value(floordiv(a, b));
+    if (fn == "truncdiv") return value(truncdiv(a, b));
     WICK_ASSERT(fn == "mod", "unknown function " + fn);
     return value(mod(a, b));
   }

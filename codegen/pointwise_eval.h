@@ -79,6 +79,7 @@ class PointwiseEval {
   Scalar pow(const Operand& base, const Operand& exponent, DType t);
   Scalar int_pow(const Scalar& base, const Scalar& exponent);
   Scalar floordiv(const Scalar& a, const Scalar& b);
+  Scalar truncdiv(const Scalar& a, const Scalar& b);
   Scalar mod(const Scalar& a, const Scalar& b);
 
   KernelBuilder& b_;

@@ -91,7 +91,11 @@ Scalar PointwiseEval::floordiv(const Scalar& a, const Scalar& b) {
     Scalar frac = w_.op("arith.subf" + operands(div, fl), t);
     Scalar round_up = w_.op("arith.cmpf ogt," + operands(frac, half), DType::b8);
     fl = w_.select(round_up, w_.op("arith.addf" + operands(fl, one), t), fl);
-    Scalar signed_zero = w_.op("math.copysign" + operands(zero, quotient), t);
+    // copysign(0, quotient) by the sign bit: the GPU lowering has no math.copysign.
+    const DType bits = t == DType::f64 ? DType::i64 : DType::i32;
+    Scalar q_bits = w_.op("arith.bitcast " + quotient.ssa + " : " + register_type(t) + " to " + register_type(bits), bits);
+    Scalar q_negative = w_.op("arith.cmpi slt," + operands(q_bits, w_.int_constant(bits, 0)), DType::b8);
+    Scalar signed_zero = w_.select(q_negative, w_.number(t, -0.0, 0, false), zero);
     Scalar div_nonzero = w_.op("arith.cmpf une," + operands(div, zero), DType::b8);
     Scalar r = w_.select(div_nonzero, fl, signed_zero);
     Scalar b_zero = w_.op("arith.cmpf oeq," + operands(b, zero), DType::b8);
@@ -115,6 +119,34 @@ Scalar PointwiseEval::floordiv(const Scalar& a, const Scalar& b) {
   Scalar adjust = w_.op("arith.andi" + operands(r_nonzero, w_.op("arith.xori" + operands(r_neg, b_neg), DType::b8)),
                         DType::b8);
   q = w_.select(adjust, w_.op("arith.subi" + operands(q, one), t), q);
+  q = w_.select(b_minus_one, w_.op("arith.subi" + operands(zero, a), t), q);
+  return w_.select(b_zero, zero, q);
+}
+
+// torch's div_trunc: the quotient rounded toward zero.
+Scalar PointwiseEval::truncdiv(const Scalar& a, const Scalar& b) {
+  const DType t = a.dtype;
+  WICK_ASSERT(t != DType::b8, "truncating division of bools");
+  if (is_floating(t)) {
+    // trunc(q) as q < 0 ? -floor(-q) : floor(q): the GPU lowering has no
+    // math.trunc (nor math.copysign).
+    const std::string ty = register_type(t);
+    auto neg = [&](const Scalar& v) { return w_.op("arith.negf " + v.ssa + " : " + ty, t); };
+    auto floor = [&](const Scalar& v) { return w_.op("math.floor " + v.ssa + " : " + ty, t); };
+    Scalar q = w_.op("arith.divf" + operands(a, b), t);
+    Scalar negative = w_.op("arith.cmpf olt," + operands(q, w_.number(t, 0, 0, true)), DType::b8);
+    return w_.select(negative, neg(floor(neg(q))), floor(q));
+  }
+  Scalar zero = w_.int_constant(t, 0);
+  Scalar one = w_.int_constant(t, 1);
+  Scalar b_zero = w_.op("arith.cmpi eq," + operands(b, zero), DType::b8);
+  if (t == DType::u8) {
+    Scalar safe = w_.select(b_zero, one, b);
+    return w_.select(b_zero, zero, w_.op("arith.divui" + operands(a, safe), t));
+  }
+  Scalar b_minus_one = w_.op("arith.cmpi eq," + operands(b, w_.int_constant(t, -1)), DType::b8);
+  Scalar unsafe = w_.op("arith.ori" + operands(b_zero, b_minus_one), DType::b8);
+  Scalar q = w_.op("arith.divsi" + operands(a, w_.select(unsafe, one, b)), t);
   q = w_.select(b_minus_one, w_.op("arith.subi" + operands(zero, a), t), q);
   return w_.select(b_zero, zero, q);
 }

@@ -76,6 +76,8 @@ SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args
     overloads = ir::find_overloads(name);
     in_place = !overloads.empty() && !call.positional.empty();
   }
+  // append mutates its list: later reads of the list's variable see the result.
+  if (name == "aten::append" && !call.positional.empty()) in_place = true;
   if (overloads.empty()) return unsupported(f, loc, name);
   if (poisoned) return SugaredValue::poisoned();  // its cause is already reported
 
@@ -103,7 +105,7 @@ SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args
     ir::Value* old = call.positional[0];
     for (auto& [var, binding] : f.env)
       if (binding.is_value() && binding.value == old) binding = result;
-    if (options_.training.value_or(false)) store_in_place(old, result.value, f, loc);
+    if (options_.training.value_or(false) && old->type()->is_tensor()) store_in_place(old, result.value, f, loc);
   }
   return result;
 }
@@ -122,9 +124,16 @@ std::optional<SugaredValue> Emitter::fold_scalar_op(const std::string& base, con
     std::optional<bool> same;
     if (a_none && b_none) same = true;
     else if ((a_none && !may_be_none(b)) || (b_none && !may_be_none(a))) same = false;
+    // One value is one object.
+    if (in[0] == in[1]) same = true;
     if (same) return boolean(base == "aten::__is__" ? *same : !*same);
     return std::nullopt;
   }
+  // The autograd state: a training step records gradients; inference runs
+  // as under torch.no_grad(). wick has no autocast and no nested tensors.
+  const bool training = options_.training.value_or(false);
+  if (base == "aten::is_grad_enabled" || base == "prim::requires_grad") return boolean(training);
+  if (base == "aten::is_autocast_enabled" || base == "prim::is_nested") return boolean(false);
   if (base == "aten::__not__" && in.size() == 1)
     if (auto c = ir::constant_bool(in[0])) return boolean(!*c);
   if ((base == "aten::eq" || base == "aten::ne") && in.size() == 2) {
@@ -227,7 +236,7 @@ SugaredValue Emitter::call_builtin(const std::string& name, const ts::CallExpr& 
   if (name == "range") fail(f, e.loc, "range() is supported only as the iterable of a for loop");
   static const std::map<std::string, std::string> ops = {
       {"int", "aten::Int"}, {"float", "aten::Float"}, {"bool", "aten::Bool"}, {"len", "aten::len"},
-      {"list", "aten::list"}, {"max", "prim::max"}, {"min", "prim::min"}, {"abs", "prim::abs"}};
+      {"list", "aten::list"}, {"str", "aten::str"}, {"max", "prim::max"}, {"min", "prim::min"}, {"abs", "prim::abs"}};
   auto it = ops.find(name);
   if (it == ops.end()) return unsupported(f, e.loc, name + "()");
   CallArgs a = emit_args(e, f);

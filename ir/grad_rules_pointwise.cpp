@@ -90,6 +90,18 @@ Grads div_tensor(GradContext& c) {
 
 Grads div_scalar(GradContext& c) { return first(c, c.op("aten::div.Scalar", {c.grad(), c.input(1)})); }
 
+// div with rounding_mode: true division's gradient without a mode, zeros
+// for "trunc" and "floor" (as torch defines them, a step function's).
+Grads div_mode(GradContext& c, Grads (*true_division)(GradContext&)) {
+  if (c.is_none(2)) return true_division(c);
+  Grads r = none_for(c);
+  if (c.needs_grad(0)) r[0] = c.zeros_like(c.input(0));
+  if (c.needs_grad(1) && c.input(1)->type()->is_tensor()) r[1] = c.zeros_like(c.input(1));
+  return r;
+}
+Grads div_tensor_mode(GradContext& c) { return div_mode(c, div_tensor); }
+Grads div_scalar_mode(GradContext& c) { return div_mode(c, div_scalar); }
+
 // remainder(x, y) = x - floor(x / y) * y.
 Grads remainder_tensor(GradContext& c) {
   Grads r = none_for(c);
@@ -319,6 +331,8 @@ void add_pointwise_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::mul.Scalar", {mul_scalar});
   t.set_gradient("aten::div.Tensor", {div_tensor});
   t.set_gradient("aten::div.Scalar", {div_scalar});
+  t.set_gradient("aten::div.Tensor_mode", {div_tensor_mode});
+  t.set_gradient("aten::div.Scalar_mode", {div_scalar_mode});
   t.set_gradient("aten::remainder.Tensor", {remainder_tensor});
   t.set_gradient("aten::remainder.Scalar", {identity});
   t.set_gradient("aten::pow.Tensor_Tensor", {pow_tensor_tensor});

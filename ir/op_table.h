@@ -48,7 +48,7 @@ struct GradientRule;
 // language that codegen translates (see docs/ops.md): schema argument names
 // (`self`, `other`, `alpha`), numbers, + - * / unary -, comparisons, && || !,
 // `c ? a : b`, and functions exp log log1p tanh erf sqrt rsqrt abs floor
-// ceil sin cos max min pow floordiv mod, plus `defined(arg)`, which is false
+// ceil sin cos max min pow floordiv truncdiv mod, plus `defined(arg)`, which is false
 // for an argument passed as None, and `uniform(seed, step, stream)`, a
 // random number in [0, 1) of the element's position (wick::uniform).
 struct PointwiseRule {

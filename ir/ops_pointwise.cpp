@@ -11,6 +11,11 @@ namespace wick::ir {
 namespace {
 
 // Arithmetic: computed in the result's dtype.
+// div's rounding modes: torch's div_true, div_trunc and div_floor.
+constexpr const char* kDivideWithMode =
+    "defined(rounding_mode) ? (rounding_mode == \"trunc\" ? truncdiv(self, other) : floordiv(self, other)) "
+    ": self / other";
+
 void arith(OpTableBuilder& t, const char* schema, InferFn infer, const char* expr) {
   t.add({schema, Lowering::pointwise, infer, nullptr, {expr, false}});
 }
@@ -35,6 +40,10 @@ void add_pointwise_ops(OpTableBuilder& t) {
   arith(t, "aten::mul.Scalar(Tensor self, Scalar other) -> Tensor", binary_broadcast, "self * other");
   arith(t, "aten::div.Tensor(Tensor self, Tensor other) -> Tensor", binary_true_divide, "self / other");
   arith(t, "aten::div.Scalar(Tensor self, Scalar other) -> Tensor", binary_true_divide, "self / other");
+  arith(t, "aten::div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", binary_divide_mode,
+        kDivideWithMode);
+  arith(t, "aten::div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", binary_divide_mode,
+        kDivideWithMode);
   arith(t, "aten::remainder.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "mod(self, other)");
   arith(t, "aten::remainder.Scalar(Tensor self, Scalar other) -> Tensor", binary_broadcast, "mod(self, other)");
   arith(t, "aten::floor_divide(Tensor self, Tensor other) -> Tensor", binary_broadcast, "floordiv(self, other)");

@@ -21,6 +21,14 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"aten::len.t(t[] a) -> int", S});
   t.add({"prim::dtype(Tensor a) -> int", S});
   t.add({"prim::device(Tensor a) -> Device", S});
+  // What a module's Python asks of its tensors and of the autograd state
+  // (nn.MultiheadAttention's fast-path checks); all folded while compiling.
+  t.add({"prim::is_cuda(Tensor a) -> bool", S});
+  t.add({"aten::is_floating_point(Tensor self) -> bool", S});
+  t.add({"prim::is_nested(Tensor a) -> bool", S});
+  t.add({"prim::requires_grad(Tensor a) -> bool", S});
+  t.add({"aten::is_grad_enabled() -> bool", S});
+  t.add({"aten::is_autocast_enabled() -> bool", S});
   // Arithmetic on ints and floats, overloads as aten names them.
   struct Binary {
     const char* name;
@@ -96,6 +104,13 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"aten::add.t(t[] a, t[] b) -> t[]", S, same_as_input_type});
   t.add({"aten::__range_length(int lo, int hi, int step) -> int", S});
   t.add({"aten::__derive_index(int index, int start, int step) -> int", S});
+  t.add({"aten::append.t(t[](a!) self, t(c -> *a) el) -> t[](a!)", S, same_as_input_type});
+  t.add({"aten::all.bool(bool[] self) -> bool", S});
+  t.add({"aten::any.bool(bool[] self) -> bool", S});
+  t.add({"aten::len.str(str s) -> int", S});
+  t.add({"aten::add.str(str a, str b) -> str", S});
+  t.add({"aten::find(str self, str substr, int start=0, int end=-1) -> int", S});
+  t.add({"aten::str(t elem) -> str", S});
   t.add({"aten::format(str self, ...) -> str", S});
   t.add({"aten::warn(str message, int stacklevel=2) -> ()", S});
   t.add({"aten::device(str a) -> Device", S});

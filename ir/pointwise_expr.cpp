@@ -17,7 +17,7 @@ int pointwise_function_arity(std::string_view name) {
   static const std::map<std::string_view, int> arity = {
       {"exp", 1},  {"log", 1},  {"log1p", 1}, {"tanh", 1},  {"erf", 1},      {"sqrt", 1},
       {"rsqrt", 1}, {"abs", 1}, {"floor", 1}, {"ceil", 1},  {"sin", 1},      {"cos", 1},
-      {"max", 2},  {"min", 2},  {"pow", 2},   {"mod", 2},   {"floordiv", 2}, {"defined", 1},
+      {"max", 2},  {"min", 2},  {"pow", 2},   {"mod", 2},   {"floordiv", 2}, {"truncdiv", 2}, {"defined", 1},
       {"uniform", 3},
   };
   auto it = arity.find(name);

@@ -135,6 +135,19 @@ std::vector<TypePtr> binary_true_divide(const Node& node) {
   return {Type::tensor(dt, out[0]->shape(), out[0]->tensor_device())};
 }
 
+// div(self, other, rounding_mode=...): "trunc" and "floor" keep integer
+// dtypes, None divides truly.
+std::vector<TypePtr> binary_divide_mode(const Node& node) {
+  const Value* mode = node.input(2);
+  if (is_none(mode)) return binary_true_divide(node);
+  const AttrValue* a = constant_attr(mode);
+  const std::string* s = a ? std::get_if<std::string>(a) : nullptr;
+  if (!s) throw node.error("rounding_mode must be a constant string");
+  if (*s != "trunc" && *s != "floor")
+    throw node.error("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '" + *s + "'");
+  return binary_broadcast(node);
+}
+
 std::vector<TypePtr> compare_broadcast(const Node& node) {
   const Type& a = input_type(node, 0);
   auto shape = broadcast(node, a, input_type(node, 1));

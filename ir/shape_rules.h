@@ -27,6 +27,7 @@ std::vector<TypePtr> same_as_input(const Node& node);      // relu, neg, ...
 std::vector<TypePtr> unary_float(const Node& node);        // exp, sigmoid: ints become f32
 std::vector<TypePtr> binary_broadcast(const Node& node);   // add, mul, ...
 std::vector<TypePtr> binary_true_divide(const Node& node); // div: ints become f32
+std::vector<TypePtr> binary_divide_mode(const Node& node); // div with rounding_mode: ints stay ints
 std::vector<TypePtr> compare_broadcast(const Node& node);  // eq, lt, ...: bool
 std::vector<TypePtr> compare_broadcast_unary(const Node& node);  // logical_not: bool
 std::vector<TypePtr> reduce_all(const Node& node);         // sum(x), mean(x)
@@ -79,6 +80,7 @@ std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, _
 std::vector<TypePtr> max_pool2d(const Node& node);
 std::vector<TypePtr> avg_pool2d(const Node& node);
 std::vector<TypePtr> adaptive_avg_pool2d(const Node& node);
+std::vector<TypePtr> multi_head_attention(const Node& node);  // _native_multi_head_attention
 
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t

@@ -150,4 +150,27 @@ std::vector<TypePtr> adaptive_avg_pool2d(const Node& node) {
   return {Type::tensor(x.dtype(), out, x.tensor_device())};
 }
 
+// _native_multi_head_attention(query [B, L, E], key [B, S, E], value, ...):
+// the output is shaped like the query; the attention weights, when asked
+// for, are [B, L, S] averaged over heads or [B, H, L, S]. Without them torch
+// returns an undefined tensor, typed here as a tensor of unknown shape.
+std::vector<TypePtr> multi_head_attention(const Node& node) {
+  const Type& q = input_type(node, 0);
+  const Type& k = input_type(node, 1);
+  TypePtr out = Type::tensor(q.dtype(), q.shape(), q.tensor_device());
+  auto need = constant_bool(node.input(10));
+  auto average = constant_bool(node.input(11));
+  auto heads = constant_int(node.input(4));
+  if (!need || !*need || !average || !q.has_rank() || !k.has_rank() || q.rank() != 3 || k.rank() != 3)
+    return {out, Type::tensor(q.dtype(), std::nullopt, q.tensor_device())};
+  const auto& qs = *q.shape();
+  const auto& ks = *k.shape();
+  std::vector<Dim> w = {qs[0], qs[1], ks[1]};
+  if (!*average) {
+    if (!heads) return {out, Type::tensor(q.dtype(), std::nullopt, q.tensor_device())};
+    w.insert(w.begin() + 1, Dim::constant(*heads));
+  }
+  return {out, Type::tensor(q.dtype(), w, q.tensor_device())};
+}
+
 }  // namespace wick::ir::shape

@@ -91,6 +91,8 @@ class Canonicalizer {
     if (k == "aten::slice.t") return list_slice(n);
     if (k == "aten::add.t") return list_concat(n);
     if (k == "aten::list.t") return replace(n, {n->input(0)});
+    if (k == "aten::append.t") return list_append(n);
+    if (k == "aten::all.bool" || k == "aten::any.bool") return all_or_any(n, k == "aten::all.bool");
     if (k == "aten::Int.Tensor" || k == "aten::Float.Tensor") return number_round_trip(n);
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
     if (k == "prim::ListConstruct") return constant_list(n);
@@ -288,6 +290,29 @@ class Canonicalizer {
     built_list(n, a);
   }
 
+  // append(list, x) where the list is built here and nothing else reads it:
+  // the list built with x too. (The front end rebinds the list's variable
+  // to append's result, so later reads see the longer list.)
+  void list_append(Node* n) {
+    const auto* e = built_elements(n->input(0), "prim::ListConstruct");
+    if (!e || n->input(0)->uses().size() != 1) return;
+    std::vector<Value*> items = *e;
+    items.push_back(n->input(1));
+    built_list(n, items);
+  }
+
+  void all_or_any(Node* n, bool all) {
+    const auto* e = built_elements(n->input(0), "prim::ListConstruct");
+    if (!e) return;
+    bool result = all;
+    for (const Value* v : *e) {
+      auto b = ir::constant_bool(v);
+      if (!b) return;
+      result = all ? result && *b : result || *b;
+    }
+    replace(n, {constant_before(n, result, ir::Type::bool_())});
+  }
+
   // Replaces `n` by a prim::ListConstruct of `items`, of n's type.
   void built_list(Node* n, const std::vector<Value*>& items) {
     builder_.set_insertion_point(n);
@@ -350,6 +375,10 @@ class Canonicalizer {
       if (auto code = torch_code_of(*t.dtype())) return replace(n, {constant_before(n, *code, ir::Type::int_())});
     }
     if (k == "prim::device") return replace(n, {constant_before(n, t.tensor_device().str(), ir::Type::device())});
+    if (k == "aten::is_floating_point" && t.dtype())
+      return replace(n, {constant_before(n, is_floating(*t.dtype()), ir::Type::bool_())});
+    if (k == "prim::is_cuda")
+      return replace(n, {constant_before(n, t.tensor_device().kind == DeviceKind::cuda, ir::Type::bool_())});
     if (!t.has_rank()) return;
     const auto& dims = *t.shape();
     if (k == "aten::size.int") {

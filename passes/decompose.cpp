@@ -70,6 +70,7 @@ Value* Emitter::float_(double v) { return constant(v, Type::float_()); }
 Value* Emitter::bool_(bool v) { return constant(v, Type::bool_()); }
 Value* Emitter::none() { return constant(ir::NoneValue{}, Type::none()); }
 Value* Emitter::ints(const std::vector<int64_t>& v) { return constant(v, Type::list(Type::int_())); }
+Value* Emitter::str_(const std::string& v) { return constant(v, Type::string_()); }
 
 Value* Emitter::module_tensor(const std::string& name) {
   const ir::Module* m = node_.graph()->module();
@@ -235,11 +236,35 @@ const std::map<std::string, Rule>& rules() {
         {"aten::log_softmax.int", log_softmax},
         {"aten::_convolution", convolution},
     };
-    for (const auto& list : {norm_rules(), loss_rules()})
+    for (const auto& list : {norm_rules(), loss_rules(), attention_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();
   return table;
+}
+
+const std::map<std::string, MultiRule>& multi_rules() {
+  static const std::map<std::string, MultiRule> table = [] {
+    std::map<std::string, MultiRule> t;
+    for (const NamedMultiRule& r : attention_multi_rules()) t[r.op] = r.rule;
+    return t;
+  }();
+  return table;
+}
+
+// The values that replace the node's results, by its rule.
+std::vector<Value*> apply_rule(Emitter& e) {
+  const std::string& kind = e.node().kind();
+  auto single = rules().find(kind);
+  if (single != rules().end()) {
+    WICK_ASSERT(e.node().num_outputs() == 1, kind + " has one result");
+    return {single->second(e)};
+  }
+  auto multi = multi_rules().find(kind);
+  if (multi == multi_rules().end()) throw e.node().error("no decomposition for " + kind);
+  std::vector<Value*> out = multi->second(e);
+  WICK_ASSERT(out.size() == e.node().num_outputs(), kind + ": the rule gives a value per result");
+  return out;
 }
 
 }  // namespace
@@ -270,15 +295,11 @@ TypePtr refine(const TypePtr& inferred, const TypePtr& declared) {
 }
 
 void rewrite(ir::Graph& graph, Node& node) {
-  const auto& table = decompose_detail::rules();
-  auto it = table.find(node.kind());
-  if (it == table.end()) throw node.error("no decomposition for " + node.kind());
-  WICK_ASSERT(node.num_outputs() == 1, node.kind() + " has one result");
   Node* before = node.prev();
-  Value* out = nullptr;
+  std::vector<Value*> outs;
   try {
     Emitter e(graph, node);
-    out = it->second(e);
+    outs = decompose_detail::apply_rule(e);
   } catch (const Error& err) {
     // A primitive the rule built rejected its inputs: report the composite.
     if (err.op() == node.kind()) throw;
@@ -286,23 +307,36 @@ void rewrite(ir::Graph& graph, Node& node) {
   }
   std::unordered_set<const Node*> created;
   for (Node* n = before->next(); n != &node; n = n->next()) created.insert(n);
-  Value* old = node.output();
-  const bool is_new = created.count(out->node()) > 0;
-  if (is_new) out->set_type(refine(out->type(), old->type()));
-  const std::string name = old->name();
-  old->replace_all_uses_with(out);
+  std::vector<std::pair<Value*, std::string>> names;  // given once the node is gone
+  for (size_t i = 0; i < outs.size(); ++i) {
+    Value* old = node.output(i);
+    Value* out = outs[i];
+    if (!out) {
+      if (old->has_uses()) throw node.error("result " + std::to_string(i) + " is undefined here (torch returns no tensor)");
+      continue;
+    }
+    const bool is_new = created.count(out->node()) > 0;
+    if (is_new) out->set_type(refine(out->type(), old->type()));
+    if (is_new && !old->name().empty() && !out->has_name()) names.emplace_back(out, old->name());
+    old->replace_all_uses_with(out);
+  }
   node.destroy();
-  if (is_new && !name.empty() && !out->has_name()) out->set_name(name);
+  for (auto& [value, name] : names) value->set_name(name);
 }
 
 }  // namespace
 
 void decompose(ir::Graph& graph) {
-  std::vector<Node*> composites;
-  ir::walk(graph.block(), [&](Node* n) {
-    if (n->op().lowering == ir::Lowering::composite) composites.push_back(n);
-  });
-  for (Node* n : composites) rewrite(graph, *n);
+  // A rule may build other composites (the encoder layer's layer norms):
+  // rewrite until none is left. Rules only build simpler ops, so this ends.
+  for (;;) {
+    std::vector<Node*> composites;
+    ir::walk(graph.block(), [&](Node* n) {
+      if (n->op().lowering == ir::Lowering::composite) composites.push_back(n);
+    });
+    if (composites.empty()) return;
+    for (Node* n : composites) rewrite(graph, *n);
+  }
 }
 
 }  // namespace wick::passes

@@ -44,6 +44,7 @@ class Emitter {
   ir::Value* bool_(bool v);
   ir::Value* none();
   ir::Value* ints(const std::vector<int64_t>& v);
+  ir::Value* str_(const std::string& v);
   // A read of the module tensor `name` (prim::Param), or null when the
   // graph's module has no such tensor.
   ir::Value* module_tensor(const std::string& name);
@@ -82,7 +83,17 @@ struct NamedRule {
   Rule rule;
 };
 
-std::vector<NamedRule> norm_rules();  // decompose_norms.cpp
-std::vector<NamedRule> loss_rules();  // decompose_losses.cpp
+// A rule for a composite with several results returns one value per result,
+// or nullptr for a result torch leaves undefined (it must have no uses).
+using MultiRule = std::vector<ir::Value*> (*)(Emitter& e);
+struct NamedMultiRule {
+  const char* op;
+  MultiRule rule;
+};
+
+std::vector<NamedRule> norm_rules();                  // decompose_norms.cpp
+std::vector<NamedRule> loss_rules();                  // decompose_losses.cpp
+std::vector<NamedRule> attention_rules();             // decompose_attention.cpp
+std::vector<NamedMultiRule> attention_multi_rules();  // decompose_attention.cpp
 
 }  // namespace wick::passes::decompose_detail

@@ -102,6 +102,21 @@ std::optional<AttrValue> arithmetic(const ir::Node& n, const std::string& op, co
   return std::nullopt;
 }
 
+// str.find(substr, start, end), with Python's clamping of the bounds.
+std::optional<AttrValue> find(const AttrValue& s, const AttrValue& sub, const AttrValue& start, const AttrValue& end) {
+  auto* str = std::get_if<std::string>(&s);
+  auto* what = std::get_if<std::string>(&sub);
+  auto* lo = std::get_if<int64_t>(&start);
+  auto* hi = std::get_if<int64_t>(&end);
+  if (!str || !what || !lo || !hi) return std::nullopt;
+  const int64_t size = static_cast<int64_t>(str->size());
+  auto clamp = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + size : v, 0, size); };
+  const int64_t a = clamp(*lo), b = clamp(*hi);
+  if (b - a < static_cast<int64_t>(what->size())) return int64_t{-1};
+  size_t at = std::string_view(*str).substr(static_cast<size_t>(a), static_cast<size_t>(b - a)).find(*what);
+  return at == std::string_view::npos ? int64_t{-1} : a + static_cast<int64_t>(at);
+}
+
 }  // namespace
 
 std::optional<AttrValue> fold_scalar(const ir::Node& n) {
@@ -118,6 +133,22 @@ std::optional<AttrValue> fold_scalar(const ir::Node& n) {
   const ir::TypeKind result = n.output()->type()->kind();
   if (name == "device" && in.size() == 1)
     if (auto* str = std::get_if<std::string>(in[0])) return *str;
+  if (name == "str" && in.size() == 1) {
+    // Devices are kept as their string; ints and bools print as Python does.
+    if (auto* s = std::get_if<std::string>(in[0])) return *s;
+    if (auto* i = std::get_if<int64_t>(in[0])) return std::to_string(*i);
+    if (auto* b = std::get_if<bool>(in[0])) return std::string(*b ? "True" : "False");
+    return std::nullopt;
+  }
+  if (name == "add" && overload == "str") {
+    auto* a = std::get_if<std::string>(in[0]);
+    auto* b = std::get_if<std::string>(in[1]);
+    if (a && b) return *a + *b;
+    return std::nullopt;
+  }
+  if (name == "len" && overload == "str")
+    if (auto* s = std::get_if<std::string>(in[0])) return static_cast<int64_t>(s->size());
+  if (name == "find" && in.size() == 4) return find(*in[0], *in[1], *in[2], *in[3]);
   if (overload == "t" && name == "add" && in.size() == 2) {
     auto* a = std::get_if<std::vector<int64_t>>(in[0]);
     auto* b = std::get_if<std::vector<int64_t>>(in[1]);
@@ -267,7 +298,14 @@ std::optional<double> tensor_value(const ir::Value* v, int depth) {
   if (name == "add") return to_dtype(*a + alpha * *b, out);
   if (name == "sub") return to_dtype(*a - alpha * *b, out);
   if (name == "mul") return to_dtype(*a * *b, out);
-  if (name == "div") return to_dtype(*a / *b, out);
+  if (name == "div") {
+    const AttrValue* mode = n.num_inputs() > 2 ? ir::constant_attr(n.input(2)) : nullptr;
+    const std::string* m = mode ? std::get_if<std::string>(mode) : nullptr;
+    if (m && *b == 0 && is_integral(out)) throw n.error("integer division by zero");
+    if (m && *m == "trunc") return to_dtype(std::trunc(*a / *b), out);
+    if (m && *m == "floor") return to_dtype(std::floor(*a / *b), out);
+    return to_dtype(*a / *b, out);
+  }
   if (name == "floor_divide") {
     if (*b == 0 && is_integral(out)) throw n.error("integer division by zero");
     return to_dtype(std::floor(*a / *b), out);

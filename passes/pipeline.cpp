@@ -66,6 +66,9 @@ void specialize_stage(ir::Graph& graph, const std::vector<ir::TypePtr>* input_ty
 void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   Pipeline p(graph);
   if (options.fold_batch_norm) p.step("fold_batch_norm", [&] { fold_batch_norm(graph); });
+  // Folding leaves dead code behind; a composite's undefined result (the
+  // attention weights nobody asked for) must have no uses left when it goes.
+  p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
   p.step("decompose", [&] { decompose(graph); });
   if (options.device == TargetDevice::cuda) p.step("lower_for_gpu", [&] { lower_for_gpu(graph); });
   p.step("simplify", [&] { simplify(graph); });

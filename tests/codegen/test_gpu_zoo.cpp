@@ -44,7 +44,8 @@ namespace {
 const char* const kModels[] = {"mlp_relu",          "nn5",           "cnn_bn",      "resnet18",
                                "mobilenet_v2",      "transformer_block", "embedding_classifier",
                                "ops_linalg",        "ops_pointwise", "ops_reduce",  "ops_shape",
-                               "two_inputs_tuple",  "nested_tuple",  "losses",      "control_flow"};
+                               "two_inputs_tuple",  "nested_tuple",  "losses",      "control_flow",
+                               "attention_layers"};
 
 // Groups the GPU generator does not take yet, by model: the first op of the
 // group and the start of the error. Keep in sync with gpu_kernel_gen.h.

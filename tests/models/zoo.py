@@ -157,6 +157,25 @@ class TransformerBlock(nn.Module):
         return x + self.mlp(self.ln2(x))
 
 
+class AttentionLayers(nn.Module):
+    """nn.MultiheadAttention and two nn.TransformerEncoderLayers (post-norm
+    with relu, pre-norm with gelu) as PyTorch builds them. In eval mode
+    without grad their forward takes the fused fast path
+    (_native_multi_head_attention, _transformer_encoder_layer_fwd)."""
+
+    def __init__(self, d_model: int = 32, n_heads: int = 4):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(d_model, n_heads, batch_first=True)
+        self.enc = nn.TransformerEncoderLayer(d_model, n_heads, 64, batch_first=True)
+        self.enc_pre = nn.TransformerEncoderLayer(d_model, n_heads, 64, activation="gelu",
+                                                  norm_first=True, batch_first=True)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        a, weights = self.attn(x, x, x)
+        assert weights is not None
+        return self.enc_pre(self.enc(a)), weights
+
+
 # ---------------------------------------------------------------- control flow
 
 
@@ -261,6 +280,8 @@ class OpsPointwise(nn.Module):
                  + torch.sqrt(mag) + torch.rsqrt(mag) + torch.exp(x * 0.5) + torch.log(mag))
         select = torch.where(x > y, x, y * 0.5) + torch.where(x <= 0.0, -x, torch.zeros_like(x))
         arith = (x - y) * 2.0 / (1.0 + y * y) + x.neg() + torch.minimum(x, y) + torch.maximum(x, y)
+        arith = (arith + torch.div(x * 3.0, mag, rounding_mode="trunc")
+                 + torch.div(y * 3.0, 0.7, rounding_mode="floor"))
         return act, smooth, elem, select, arith
 
 
@@ -357,6 +378,9 @@ MODELS = {
         mobilenet_v2, lambda b, g: (randn(g, b, 3, 224, 224),), batch=1, seed=5),
     "transformer_block": ModelSpec(
         TransformerBlock, lambda b, g: (randn(g, b, 64, 256),), batch=8, seed=6),
+    "attention_layers": ModelSpec(
+        AttentionLayers, lambda b, g: (randn(g, b, 10, 32),), batch=3, seed=16,
+        note="nn.MultiheadAttention and nn.TransformerEncoderLayer on their fused fast path"),
     "control_flow": ModelSpec(
         ControlFlow, control_flow_inputs, batch=4, seed=7, variants=("scripted",),
         note="inputs: x sums > 0, y sums < 0, so both branches of gate() run"),
