@@ -40,26 +40,31 @@ Tensor scalar_i64(int64_t v) {
 }
 
 // Tied weights (two parameters over the same bytes) would each get their
-// own gradient and update, which is not what torch does with them.
+// own gradient and update, which is not what torch does with them; nor
+// would a frozen parameter see the updates of a trained one it shares bytes
+// with. Frozen parameters may share among themselves.
 void check_untied(const ir::Module& m) {
   struct Span {
     const Storage* storage;
     uintptr_t begin, end;
     const std::string* name;
+    bool trained;
   };
   std::vector<Span> spans;
   for (const ir::NamedTensor& t : m.tensors()) {
-    if (t.role != ir::TensorRole::parameter || !t.data.defined() || t.data.numel() == 0) continue;
+    const bool trained = t.role == ir::TensorRole::parameter;
+    if ((!trained && t.role != ir::TensorRole::frozen) || !t.data.defined() || t.data.numel() == 0) continue;
     const auto begin = reinterpret_cast<uintptr_t>(t.data.data());
-    spans.push_back({t.data.storage().get(), begin, begin + t.data.nbytes(), &t.name});
+    spans.push_back({t.data.storage().get(), begin, begin + t.data.nbytes(), &t.name, trained});
   }
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
     return a.storage != b.storage ? a.storage < b.storage : a.begin < b.begin;
   });
   for (size_t i = 1; i < spans.size(); ++i)
-    if (spans[i].storage == spans[i - 1].storage && spans[i].begin < spans[i - 1].end)
-      throw Error("parameters " + *spans[i - 1].name + " and " + *spans[i].name +
-                  " share their data (tied weights), which training does not support yet");
+    for (size_t j = i; j-- > 0 && spans[j].storage == spans[i].storage;)
+      if (spans[i].begin < spans[j].end && (spans[i].trained || spans[j].trained))
+        throw Error("parameters " + *spans[j].name + " and " + *spans[i].name +
+                    " share their data (tied weights), which training does not support yet");
 }
 
 }  // namespace

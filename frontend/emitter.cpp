@@ -114,8 +114,10 @@ void Emitter::register_tensors(const PickleValue& object, const std::string& pat
     const std::string name = path.empty() ? key.to_str() : path + "." + key.to_str();
     if (value.is(PickleValue::Kind::tensor)) {
       bool is_param = std::find(params.begin(), params.end(), key.to_str()) != params.end();
-      if (!module_.find_tensor(name))
-        module_.add_tensor(name, is_param ? ir::TensorRole::parameter : ir::TensorRole::buffer, value.tensor());
+      ir::TensorRole role = !is_param                ? ir::TensorRole::buffer
+                            : value.requires_grad() ? ir::TensorRole::parameter
+                                                    : ir::TensorRole::frozen;
+      if (!module_.find_tensor(name)) module_.add_tensor(name, role, value.tensor());
     } else if (value.is(PickleValue::Kind::object)) {
       register_tensors(value, name, depth + 1);
     }

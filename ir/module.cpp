@@ -5,6 +5,7 @@ namespace wick::ir {
 std::string_view role_name(TensorRole r) {
   switch (r) {
     case TensorRole::parameter: return "param";
+    case TensorRole::frozen: return "frozen";
     case TensorRole::buffer: return "buffer";
     case TensorRole::constant: return "constant";
   }

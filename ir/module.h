@@ -16,11 +16,12 @@ namespace wick::ir {
 
 enum class TensorRole : uint8_t {
   parameter,  // trainable
+  frozen,     // a parameter saved with requires_grad=False: read, never trained
   buffer,     // state such as batch-norm running statistics
   constant,   // tensors from CONSTANTS.cN in TorchScript code
 };
 
-std::string_view role_name(TensorRole r);  // "param", "buffer", "constant"
+std::string_view role_name(TensorRole r);  // "param", "frozen", "buffer", "constant"
 
 struct NamedTensor {
   std::string name;  // dotted path, e.g. "layer1.0.conv1.weight"

@@ -23,7 +23,7 @@ class Parser {
       lex_.next();
       if (lex_.peek().kind == Tok::at_name) m->set_name(lex_.next().text);
       expect("{");
-      while (is_ident("param") || is_ident("buffer") || is_ident("constant")) tensor_decl(*m);
+      while (is_ident("param") || is_ident("frozen") || is_ident("buffer") || is_ident("constant")) tensor_decl(*m);
       while (is_ident("graph")) m->add_method(graph());
       expect("}");
     } else {
@@ -246,8 +246,10 @@ class Parser {
     TypePtr t = type();
     if (!t->is_tensor()) fail(at, "a module's " + role.text + " must have a Tensor type");
     if (m.find_tensor(name.text)) fail(name, "duplicate tensor \"" + name.text + "\"");
-    TensorRole r = role.text == "param" ? TensorRole::parameter
-                   : role.text == "buffer" ? TensorRole::buffer : TensorRole::constant;
+    TensorRole r = role.text == "param"    ? TensorRole::parameter
+                   : role.text == "frozen" ? TensorRole::frozen
+                   : role.text == "buffer" ? TensorRole::buffer
+                                           : TensorRole::constant;
     m.add_tensor(name.text, r, t);
   }
 

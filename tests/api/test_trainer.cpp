@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "../frontend/python_helpers.h"
 #include "api/trainer.h"
@@ -106,48 +107,46 @@ double relative_error(const Tensor& a, const Tensor& b) {
   return diff / (scale == 0 ? 1 : scale);
 }
 
-class TrainAgainstTorch : public ::testing::TestWithParam<Case> {};
-
-TEST_P(TrainAgainstTorch, StepLossesPredictionsAndSavedModel) {
-  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
-  const Case& c = GetParam();
-  const std::string pt = std::string(WICK_ZOO_DIR) + "/" + c.model + ".scripted.pt";
-  TempDir dir("train");
+// Trains `pt` as the case says with wick and with torch and checks both
+// agree; returns the trainer after training, for further checks.
+std::unique_ptr<Trainer> train_against_torch(const Case& c, const std::string& pt, const TempDir& dir) {
   const std::string args = "train --model '" + pt + "' --out . --input-shape " + c.input_shape + " --batch " +
                            std::to_string(c.batch) + " --batches " + std::to_string(kBatches) + " --epochs " +
                            std::to_string(kEpochs) + " --loss " + loss_name(c.loss) +
                            (c.target[0] ? std::string(" --target ") + c.target : std::string()) + " " +
                            optimizer_args(c.optimizer) + " --seed 7";
-  ASSERT_EQ(python(dir, args), 0) << test::slurp(dir / "log.txt");
+  EXPECT_EQ(python(dir, args), 0) << test::slurp(dir / "log.txt");
+  if (::testing::Test::HasFailure()) return nullptr;
 
   LossConfig loss;
   loss.kind = c.loss;
-  Trainer trainer(pt, loss, c.optimizer);
+  auto trainer = std::make_unique<Trainer>(pt, loss, c.optimizer);
   // Compiled before training: the same executor must see the trained values.
   const Tensor eval_x = read_npy((dir / "eval_x.npy").string());
-  const Tensor untrained = trainer.predict({eval_x}).at(0);
+  const Tensor untrained = trainer->predict({eval_x}).at(0);
   const Tensor reference = read_npy((dir / "losses.npy").string());
-  ASSERT_EQ(reference.numel(), kBatches * kEpochs);
+  EXPECT_EQ(reference.numel(), kBatches * kEpochs);
+  if (reference.numel() != kBatches * kEpochs) return nullptr;
   double worst = 0;
   for (int step = 0; step < kBatches * kEpochs; ++step) {
     const int k = step % kBatches;
     const Tensor x = read_npy((dir / ("x_" + std::to_string(k) + ".npy")).string());
     const Tensor y = read_npy((dir / ("y_" + std::to_string(k) + ".npy")).string());
-    const double got = trainer.step({x}, y);
+    const double got = trainer->step({x}, y);
     const double want = reference.data_as<double>()[step];
     const double rel = std::abs(got - want) / std::max(std::abs(want), 1e-12);
     worst = std::max(worst, rel);
     EXPECT_LE(rel, 1e-3) << "step " << step << ": wick " << got << ", torch " << want;
   }
-  EXPECT_EQ(trainer.steps(), kBatches * kEpochs);
+  EXPECT_EQ(trainer->steps(), kBatches * kEpochs);
 
-  const Tensor predicted = trainer.predict({eval_x}).at(0);
+  const Tensor predicted = trainer->predict({eval_x}).at(0);
   EXPECT_GT(relative_error(predicted, untrained), 1e-4) << "predict() does not see the trained values";
   const double vs_torch = relative_error(predicted, read_npy((dir / "eval_pred.npy").string()));
   EXPECT_LE(vs_torch, 1e-2) << "wick's and torch's trained models predict differently";
 
-  trainer.save((dir / "trained.pt").string());
-  ASSERT_EQ(python(dir, "predict --model trained.pt --input eval_x.npy --out saved_pred.npy"), 0)
+  trainer->save((dir / "trained.pt").string());
+  EXPECT_EQ(python(dir, "predict --model trained.pt --input eval_x.npy --out saved_pred.npy"), 0)
       << test::slurp(dir / "log.txt");
   const double saved = relative_error(read_npy((dir / "saved_pred.npy").string()), predicted);
   EXPECT_LE(saved, 1e-4) << "LibTorch's predictions from the saved model differ from wick's";
@@ -158,7 +157,7 @@ TEST_P(TrainAgainstTorch, StepLossesPredictionsAndSavedModel) {
   // bias), which Adam scales up to full-size steps, so the bias, and the
   // running mean that includes it, follow that noise in either framework.
   double buffers = 0;
-  for (const ir::NamedTensor& t : trainer.module().tensors()) {
+  for (const ir::NamedTensor& t : trainer->module().tensors()) {
     if (t.role != ir::TensorRole::buffer || t.name.find("::") != std::string::npos) continue;
     const bool noisy = c.optimizer.kind != OptimizerKind::sgd && t.name.find("running_mean") != std::string::npos;
     if (noisy) continue;
@@ -170,10 +169,49 @@ TEST_P(TrainAgainstTorch, StepLossesPredictionsAndSavedModel) {
   std::printf("[train] %s: worst step loss relative difference %.3g; predictions vs torch-trained %.3g, "
               "LibTorch on the saved model vs wick %.3g; buffers %.3g\n",
               c.name, worst, vs_torch, saved, buffers);
+  return trainer;
+}
+
+class TrainAgainstTorch : public ::testing::TestWithParam<Case> {};
+
+TEST_P(TrainAgainstTorch, StepLossesPredictionsAndSavedModel) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  const Case& c = GetParam();
+  TempDir dir("train");
+  train_against_torch(c, std::string(WICK_ZOO_DIR) + "/" + c.model + ".scripted.pt", dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, TrainAgainstTorch, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+
+// Parameters saved with requires_grad=False (a frozen first layer) stay as
+// they were, weight decay and momentum included, as torch.optim leaves a
+// parameter without a gradient; the saved model keeps them frozen.
+TEST(TrainAgainstTorchFrozen, FrozenParametersStayPut) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  TempDir dir("train_frozen");
+  ASSERT_EQ(python(dir, "model --kind frozen_mlp --out frozen.pt"), 0) << test::slurp(dir / "log.txt");
+  const Case c{"frozen_mlp_mse_sgd", "", "16", 32, LossKind::mse, "", sgd(0.05, 0.9, 1e-2)};
+  const std::string pt = (dir / "frozen.pt").string();
+  Trainer before(pt, LossConfig{}, c.optimizer);
+  auto trainer = train_against_torch(c, pt, dir);
+  ASSERT_TRUE(trainer);
+  int frozen = 0;
+  for (const ir::NamedTensor& t : trainer->module().tensors()) {
+    const ir::NamedTensor* old = before.module().find_tensor(t.name);
+    if (!old || (t.role != ir::TensorRole::frozen && t.role != ir::TensorRole::parameter)) continue;
+    const double moved = relative_error(t.data, old->data);
+    if (t.role == ir::TensorRole::frozen) {
+      ++frozen;
+      EXPECT_EQ(moved, 0) << t.name << " is frozen but was trained";
+    } else {
+      EXPECT_GT(moved, 0) << t.name << " was not trained";
+    }
+  }
+  EXPECT_EQ(frozen, 2) << "fc1.weight and fc1.bias load as frozen";
+  ASSERT_EQ(python(dir, "frozen --model trained.pt --out frozen.txt"), 0) << test::slurp(dir / "log.txt");
+  EXPECT_EQ(test::slurp(dir / "frozen.txt"), "fc1.bias fc1.weight\n");
+}
 
 }  // namespace
 }  // namespace wick

@@ -1,7 +1,8 @@
 // What a Trainer refuses, with the message it gives: a target that cannot
 // match the model's output (raised by the first step, before any tensor is
 // updated), unknown loss and optimizer names, settings torch.optim refuses,
-// the wrong number of inputs, and a file that is no model.
+// the wrong number of inputs, tied trained parameters, and a file that is no
+// model.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -115,6 +116,43 @@ TEST(TrainerErrors, SettingsTorchOptimRefuses) {
   o = {};
   o.weight_decay = -0.1;
   expect_error([&] { make(o); }, "invalid weight_decay value: -0.1");
+}
+
+// Writes the named model of train_reference.py into dir/m.pt.
+std::string reference_model(const test::TempDir& dir, const char* kind) {
+  const std::string cmd = "cd '" + dir.path().string() + "' && " + test::python_command() + " '" WICK_SOURCE_DIR
+                          "/tests/api/train_reference.py' model --kind " + kind + " --out m.pt >log.txt 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << test::slurp(dir / "log.txt");
+  return (dir / "m.pt").string();
+}
+
+TEST(TrainerErrors, TiedTrainedParameters) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  test::TempDir dir("trainer");
+  const std::string pt = reference_model(dir, "tied_mlp");
+  expect_error([&] { Trainer(pt, LossConfig{}, OptimizerConfig{}); },
+               "parameters fc1.weight and fc2.weight share their data (tied weights)");
+}
+
+// Frozen parameters may share their bytes: nothing writes them.
+TEST(TrainerErrors, TiedFrozenParametersTrain) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  test::TempDir dir("trainer");
+  Trainer t(reference_model(dir, "tied_frozen_mlp"), loss_of(LossKind::mse), OptimizerConfig{});
+  auto bytes = [&](const char* name) {
+    const ir::NamedTensor* n = t.module().find_tensor(name);
+    EXPECT_TRUE(n && n->data.defined()) << name;
+    return n && n->data.defined() ? std::string(static_cast<const char*>(n->data.data()), n->data.nbytes())
+                                  : std::string();
+  };
+  const std::string weight = bytes("fc1.weight"), bias = bytes("fc2.bias");
+  Tensor x = zeros(DType::f32, {4, 16}), y = zeros(DType::f32, {4, 16});
+  for (int64_t i = 0; i < y.numel(); ++i) y.data_as<float>()[i] = 1.0f;
+  t.step({x}, y);
+  EXPECT_EQ(t.steps(), 1);
+  EXPECT_EQ(bytes("fc1.weight"), weight);
+  EXPECT_NE(bytes("fc2.bias"), bias) << "the biases train";
+  EXPECT_EQ(t.module().find_tensor("fc2.weight")->role, ir::TensorRole::frozen);
 }
 
 TEST(TrainerErrors, NotAModel) {

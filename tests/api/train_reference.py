@@ -5,7 +5,8 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp --out M.pt
+    train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
 batch (eval_x.npy), loads the model with torch.jit.load, trains it with
@@ -14,6 +15,7 @@ step's loss (losses.npy, float64, in step order), the eval-mode predictions
 on the eval batch (eval_pred.npy) and every buffer after training
 (buffer_<name>.npy). `predict` runs a saved model in eval mode. `model`
 writes the small scripted models the tests train that the zoo lacks.
+`frozen` lists the parameters a model loads with requires_grad=False.
 """
 
 import argparse
@@ -111,10 +113,50 @@ class DropoutMlp(torch.nn.Module):
         return self.fc3(x)
 
 
+class FrozenMlp(torch.nn.Module):
+    """A fine-tuning setup: the first layer is frozen."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(16, 32)
+        self.fc2 = torch.nn.Linear(32, 32)
+        self.fc3 = torch.nn.Linear(32, 4)
+        self.fc1.requires_grad_(False)
+
+    def forward(self, x):
+        return self.fc3(torch.tanh(self.fc2(torch.relu(self.fc1(x)))))
+
+
+class TiedMlp(torch.nn.Module):
+    """Two layers over one weight (tied), trained or frozen."""
+
+    def __init__(self, frozen=False):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(16, 16)
+        self.fc2 = torch.nn.Linear(16, 16)
+        self.fc2.weight = self.fc1.weight
+        self.fc1.weight.requires_grad_(not frozen)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
 def model(a):
     torch.manual_seed(0)
-    m = {"dropout_mlp": DropoutMlp}[a.kind]()
+    m = {
+        "dropout_mlp": DropoutMlp,
+        "frozen_mlp": FrozenMlp,
+        "tied_mlp": TiedMlp,
+        "tied_frozen_mlp": lambda: TiedMlp(frozen=True),
+    }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)
+
+
+def frozen(a):
+    model = torch.jit.load(a.model)
+    names = sorted(n for n, p in model.named_parameters() if not p.requires_grad)
+    with open(a.out, "w") as f:
+        f.write(" ".join(names) + "\n")
 
 
 def main():
@@ -145,9 +187,12 @@ def main():
     m = sub.add_parser("model")
     m.add_argument("--kind", required=True)
     m.add_argument("--out", required=True)
+    f = sub.add_parser("frozen")
+    f.add_argument("--model", required=True)
+    f.add_argument("--out", required=True)
     a = p.parse_args()
     torch.set_num_threads(1)
-    {"train": train, "predict": predict, "model": model}[a.cmd](a)
+    {"train": train, "predict": predict, "model": model, "frozen": frozen}[a.cmd](a)
 
 
 if __name__ == "__main__":
