@@ -114,18 +114,7 @@ std::optional<SugaredValue> Emitter::fold_scalar_op(const std::string& base, con
                                                     Frame& f) {
   auto boolean = [&](bool b) { return SugaredValue::of(constant(b, ir::Type::bool_())); };
   if ((base == "aten::__is__" || base == "aten::__isnot__") && in.size() == 2) {
-    // `x is None` is known unless x may or may not be None.
-    const ir::Type& a = *in[0]->type();
-    const ir::Type& b = *in[1]->type();
-    auto may_be_none = [](const ir::Type& t) {
-      return t.kind() == ir::TypeKind::Optional || t.kind() == ir::TypeKind::Any;
-    };
-    const bool a_none = a.kind() == ir::TypeKind::None, b_none = b.kind() == ir::TypeKind::None;
-    std::optional<bool> same;
-    if (a_none && b_none) same = true;
-    else if ((a_none && !may_be_none(b)) || (b_none && !may_be_none(a))) same = false;
-    // One value is one object.
-    if (in[0] == in[1]) same = true;
+    std::optional<bool> same = ir::known_identity(in[0], in[1]);
     if (same) return boolean(base == "aten::__is__" ? *same : !*same);
     return std::nullopt;
   }

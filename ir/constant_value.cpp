@@ -15,6 +15,49 @@ bool is_none(const Value* v) {
   return a && std::holds_alternative<NoneValue>(*a);
 }
 
+namespace {
+
+// Whether `v` is a tensor object no other value of the graph can be: a
+// graph input (inputs are taken to be distinct objects) or the result of an
+// op that always makes a new tensor. Ops that may hand back their input
+// (contiguous, to, type_as, flatten of one dim, eval-mode dropout), module
+// tensors (tied weights), and values out of lists, tuples and blocks may be
+// another value's object.
+bool distinct_object(const Value* v) {
+  if (!v->type()->is_tensor()) return false;
+  const Node* n = v->node();
+  if (n == n->graph()->block()->param_node()) return true;
+  switch (n->op().lowering) {
+    case Lowering::pointwise:
+    case Lowering::reduction:
+    case Lowering::view:
+    case Lowering::movement:
+    case Lowering::extern_call:
+    case Lowering::composite: break;
+    default: return false;
+  }
+  const std::string& name = n->op().schema.name;
+  static const char* may_return_input[] = {"contiguous", "to", "type_as", "flatten", "dropout", "feature_dropout",
+                                           "alpha_dropout"};
+  for (const char* m : may_return_input)
+    if (name == m) return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<bool> known_identity(const Value* a, const Value* b) {
+  if (a == b) return true;
+  auto may_be_none = [](const Type& t) { return t.kind() == TypeKind::Optional || t.kind() == TypeKind::Any; };
+  const Type& ta = *a->type();
+  const Type& tb = *b->type();
+  const bool a_none = is_none(a), b_none = is_none(b);
+  if (a_none && b_none) return true;
+  if ((a_none && !may_be_none(tb)) || (b_none && !may_be_none(ta))) return false;
+  if (distinct_object(a) && distinct_object(b)) return false;
+  return std::nullopt;
+}
+
 std::optional<int64_t> constant_int(const Value* v) {
   const AttrValue* a = constant_attr(v);
   if (!a) return std::nullopt;

@@ -20,6 +20,15 @@ std::optional<bool> constant_bool(const Value* v);
 // An int list from a constant list or a ListConstruct of constant ints.
 std::optional<std::vector<int64_t>> constant_int_list(const Value* v);
 
+// Python's `a is b` where the graph tells: None is None; a value that
+// cannot be None is not None; one value is one object; two tensors each
+// either an input of the graph or the result of an op that always makes a
+// new tensor are two objects. Inputs are taken to be distinct objects even
+// though a caller may pass one tensor twice: the `query is key` checks of
+// nn.MultiheadAttention, what `is` on tensors is for in TorchScript code,
+// pick between paths that compute the same. Else nullopt.
+std::optional<bool> known_identity(const Value* a, const Value* b);
+
 // The value of an Int as a dim, possibly symbolic: constants, sizes of
 // tensors whose shape is known (`x.size(0)` of a [B, 14] tensor is B), and
 // products and exact quotients of those. Unknown values give nullopt.

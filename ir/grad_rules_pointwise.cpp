@@ -177,6 +177,17 @@ Grads where(GradContext& c) {
   return r;
 }
 
+// masked_fill(self, mask, value): self's gradient where the mask is off, the
+// value's (a 0-d tensor) the sum of it where the mask is on.
+Grads masked_fill(GradContext& c) {
+  Grads r = none_for(c);
+  Value *mask = c.input(1), *g = c.grad();
+  if (c.needs_grad(0)) r[0] = c.sum_to_shape(zero_where(c, mask, g), c.input(0));
+  if (c.node().op().schema.overload == "Tensor" && c.needs_grad(2))
+    r[2] = c.sum_to_shape(c.where_zero(mask, g), c.input(2));
+  return r;
+}
+
 // ---- unary math ----
 
 Grads neg(GradContext& c) { return first(c, c.neg(c.grad())); }
@@ -345,6 +356,8 @@ void add_pointwise_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::where.self", {where});
   t.set_gradient("aten::where.ScalarSelf", {where});
   t.set_gradient("aten::where.ScalarOther", {where});
+  t.set_gradient("aten::masked_fill.Scalar", {masked_fill});
+  t.set_gradient("aten::masked_fill.Tensor", {masked_fill});
   // Unary math.
   t.set_gradient("aten::neg", {neg});
   t.set_gradient("aten::abs", {abs});

@@ -26,6 +26,8 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]", V, split_into_list});
   t.add({"aten::split(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]", V, split_into_list});
   t.add({"aten::split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[]", V, split_into_list});
+  t.add({"aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]", V,
+         split_into_list});
   t.add({"aten::chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", V, split_into_list});
   t.add({"aten::cat(Tensor[] tensors, int dim=0) -> Tensor", M, cat});
   t.add({"aten::stack(Tensor[] tensors, int dim=0) -> Tensor", M, stack});

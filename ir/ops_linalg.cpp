@@ -1,4 +1,5 @@
-// Matrix products: extern calls to a GEMM library.
+// Matrix products: extern calls to a GEMM library (baddbmm decomposes into
+// bmm and the pointwise ops that scale and add).
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
 
@@ -11,6 +12,8 @@ void add_linalg_ops(OpTableBuilder& t) {
   t.add({"aten::mm(Tensor self, Tensor mat2) -> Tensor", E, mm});
   t.add({"aten::bmm(Tensor self, Tensor mat2) -> Tensor", E, bmm});
   t.add({"aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor", E, addmm});
+  t.add({"aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+         Lowering::composite, baddbmm});
   t.add({"aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor", E, linear});
 }
 

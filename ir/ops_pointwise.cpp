@@ -58,6 +58,9 @@ void add_pointwise_ops(OpTableBuilder& t) {
   arith(t, "aten::__and__.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "self && other");
   arith(t, "aten::__or__.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "self || other");
   on_inputs(t, "aten::logical_not(Tensor self) -> Tensor", compare_broadcast_unary, "!self");
+  on_inputs(t, "aten::logical_and(Tensor self, Tensor other) -> Tensor", compare_broadcast, "self && other");
+  on_inputs(t, "aten::logical_or(Tensor self, Tensor other) -> Tensor", compare_broadcast, "self || other");
+  on_inputs(t, "aten::logical_xor(Tensor self, Tensor other) -> Tensor", compare_broadcast, "!self != !other");
   // Comparisons give bool tensors.
   // The table keeps the expression pointers: they must be literals.
   const char* comparisons[][2] = {{"eq", "self == other"}, {"ne", "self != other"}, {"lt", "self < other"},
@@ -71,6 +74,11 @@ void add_pointwise_ops(OpTableBuilder& t) {
   arith(t, "aten::where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor", where, "condition ? self : other");
   arith(t, "aten::where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor", where, "condition ? self : other");
   arith(t, "aten::where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor", where, "condition ? self : other");
+  // masked_fill: value where mask holds, else self, in self's dtype.
+  arith(t, "aten::masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor", masked_fill,
+        "mask ? value : self");
+  arith(t, "aten::masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor", masked_fill,
+        "mask ? value : self");
   // Unary math.
   arith(t, "aten::neg(Tensor self) -> Tensor", same_as_input, "-self");
   arith(t, "aten::abs(Tensor self) -> Tensor", same_as_input, "abs(self)");

@@ -195,6 +195,20 @@ std::vector<TypePtr> infer_list_unpack(const Node& node) {
   return std::vector<TypePtr>(node.num_outputs(), t.element());
 }
 
+// A list of tensors takes the join of its elements' types, so that the
+// tensors unpacked from it keep what all of them share (dtype, dims).
+std::vector<TypePtr> infer_list_construct(const Node& node) {
+  const TypePtr& declared = node.output()->type();
+  if (declared->kind() != TypeKind::List || !declared->element()->is_tensor() || node.inputs().empty())
+    return {declared};
+  TypePtr element = node.input(0)->type();
+  for (const Value* v : node.inputs()) {
+    if (!v->type()->is_tensor()) return {declared};
+    element = unify(element, v->type());
+  }
+  return {Type::list(element)};
+}
+
 }  // namespace
 
 void add_prim_ops(OpTableBuilder& t) {
@@ -211,7 +225,7 @@ void add_prim_ops(OpTableBuilder& t) {
   t.add({"prim::TupleConstruct(...) -> Any", Lowering::data, infer_tuple_construct});
   t.add({"prim::TupleUnpack(Any tup) -> ...", Lowering::data, infer_tuple_unpack});
   t.add({"prim::TupleIndex(Any tup, int i) -> Any", Lowering::data, infer_tuple_index});
-  t.add({"prim::ListConstruct(...) -> Any", Lowering::data, nullptr, verify_list_construct});
+  t.add({"prim::ListConstruct(...) -> Any", Lowering::data, infer_list_construct, verify_list_construct});
   t.add({"prim::ListUnpack(Any l) -> ...", Lowering::data, infer_list_unpack});
   t.add({"prim::RaiseException(str msg, str? cls=None) -> ()", Lowering::control});
   t.add({"prim::Uninitialized() -> Any", Lowering::data});

@@ -101,10 +101,13 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"aten::__getitem__.t(t[](a) list, int idx) -> t(*)", S, list_element});
   t.add({"aten::list.t(t[] l) -> t[]", S, same_as_input_type});
   t.add({"aten::slice.t(t[] l, int? start=None, int? end=None, int step=1) -> t[]", S, same_as_input_type});
-  t.add({"aten::add.t(t[] a, t[] b) -> t[]", S, same_as_input_type});
+  t.add({"aten::add.t(t[] a, t[] b) -> t[]", S, joined_lists});
   t.add({"aten::__range_length(int lo, int hi, int step) -> int", S});
   t.add({"aten::__derive_index(int index, int start, int step) -> int", S});
   t.add({"aten::append.t(t[](a!) self, t(c -> *a) el) -> t[](a!)", S, same_as_input_type});
+  t.add({"aten::__contains__.int_list(int[] l, int item) -> bool", S});
+  t.add({"aten::__contains__.float_list(float[] l, float item) -> bool", S});
+  t.add({"aten::__contains__.str_list(str[] l, str item) -> bool", S});
   t.add({"aten::all.bool(bool[] self) -> bool", S});
   t.add({"aten::any.bool(bool[] self) -> bool", S});
   t.add({"aten::len.str(str s) -> int", S});

@@ -304,6 +304,19 @@ std::vector<TypePtr> where(const Node& node) {
   return {Type::tensor(dtype, shape, c.tensor_device())};
 }
 
+std::vector<TypePtr> masked_fill(const Node& node) {
+  const Type& self = input_type(node, 0);
+  const Type& mask = input_type(node, 1);
+  if (mask.dtype() && *mask.dtype() != DType::b8)
+    throw node.error("masked_fill only supports boolean masks, but got mask with dtype " +
+                     std::string(dtype_name(*mask.dtype())));
+  const Value* value = node.input(2);
+  if (value->type()->is_tensor() && value->type()->has_rank() && value->type()->rank() != 0)
+    throw node.error("masked_fill only supports a 0-dimensional value tensor, but got tensor with " +
+                     std::to_string(value->type()->rank()) + " dimension(s)");
+  return {Type::tensor(self.dtype(), broadcast(node, self, mask), self.tensor_device())};
+}
+
 std::vector<TypePtr> same_shape_with_dtype_arg(const Node& node) {
   const Type& t = input_type(node, 0);
   if (t.has_rank()) {
@@ -476,6 +489,28 @@ std::vector<TypePtr> addmm(const Node& node) {
   return {Type::tensor(dtype, out, a.tensor_device())};
 }
 
+std::vector<TypePtr> baddbmm(const Node& node) {
+  const Type& self = input_type(node, 0);
+  const Type& a = input_type(node, 1);
+  const Type& b = input_type(node, 2);
+  require_same_dtype(node, a, b, "batch1", "batch2");
+  require_same_dtype(node, a, self, "batch1", "self");
+  require_rank(node, a, 3, "baddbmm's batch1");
+  require_rank(node, b, 3, "baddbmm's batch2");
+  std::optional<DType> dtype = a.dtype();
+  if (!a.has_rank() || !b.has_rank()) return {Type::tensor(dtype, std::nullopt, a.tensor_device())};
+  const std::vector<Dim>& sa = *a.shape();
+  const std::vector<Dim>& sb = *b.shape();
+  if (sa[0].is_static() && sb[0].is_static() && sa[0] != sb[0])
+    throw node.error("baddbmm batch sizes differ: " + sa[0].str() + " and " + sb[0].str());
+  if (sa[2].is_static() && sb[1].is_static() && sa[2] != sb[1])
+    throw node.error("baddbmm inner dims differ: " + shape_str(sa) + " @ " + shape_str(sb));
+  std::vector<Dim> out = {sa[0], sa[1], sb[2]};
+  // self must broadcast to the product.
+  broadcast(node, self, *Type::tensor(dtype, out));
+  return {Type::tensor(dtype, out, a.tensor_device())};
+}
+
 std::vector<TypePtr> list_element(const Node& node) {
   const Type& l = input_type(node, 0);
   if (l.kind() != TypeKind::List) throw node.error("indexes a " + l.str() + ", not a list");
@@ -483,5 +518,7 @@ std::vector<TypePtr> list_element(const Node& node) {
 }
 
 std::vector<TypePtr> same_as_input_type(const Node& node) { return {node.input(0)->type()}; }
+
+std::vector<TypePtr> joined_lists(const Node& node) { return {unify(node.input(0)->type(), node.input(1)->type())}; }
 
 }  // namespace wick::ir::shape

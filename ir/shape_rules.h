@@ -38,6 +38,7 @@ std::vector<TypePtr> linear(const Node& node);
 // More elementwise rules (shape_rules.cpp).
 std::vector<TypePtr> scalar_base_pow(const Node& node);     // pow(Scalar, Tensor)
 std::vector<TypePtr> where(const Node& node);               // where(cond, a, b)
+std::vector<TypePtr> masked_fill(const Node& node);         // masked_fill(self, mask, value): self's dtype
 std::vector<TypePtr> same_shape_with_dtype_arg(const Node& node);  // softmax(x, dim, dtype)
 std::vector<TypePtr> reduce_dims_same_dtype(const Node& node);     // amax(x, dims, keepdim)
 std::vector<TypePtr> reduce_all_same_dtype(const Node& node);      // max(x)
@@ -52,6 +53,7 @@ std::vector<TypePtr> number_to_tensor(const Node& node);    // prim::NumToTensor
 std::vector<TypePtr> mm(const Node& node);
 std::vector<TypePtr> bmm(const Node& node);
 std::vector<TypePtr> addmm(const Node& node);
+std::vector<TypePtr> baddbmm(const Node& node);
 
 // Layout rules: views and data movement (shape_rules_layout.cpp).
 std::vector<TypePtr> view(const Node& node);                // view, reshape
@@ -85,5 +87,6 @@ std::vector<TypePtr> multi_head_attention(const Node& node);  // _native_multi_h
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t
 std::vector<TypePtr> same_as_input_type(const Node& node);  // list copies
+std::vector<TypePtr> joined_lists(const Node& node);        // a + b of two lists: the join of their types
 
 }  // namespace wick::ir::shape

@@ -170,23 +170,22 @@ class Canonicalizer {
     replace(unpack, out);
   }
 
-  // ListUnpack of split/chunk: one slice per part. True when it replaced `unpack`.
-  bool split_into_slices(Node* unpack) {
-    Node* split = unpack->input(0)->node();
+  // The parts of a split/chunk node along its dim `*d`, when known now.
+  std::optional<std::vector<int64_t>> split_parts(Node* split, int64_t* d) {
     const std::string& name = split->op().schema.name;
-    if (name != "split" && name != "chunk") return false;
+    if (name != "split" && name != "split_with_sizes" && name != "chunk") return std::nullopt;
     const ir::Type& t = *split->input(0)->type();
     auto dim = ir::constant_int(split->input(2));
-    if (!t.has_rank() || !dim) return false;
-    int64_t d = *dim < 0 ? *dim + t.rank() : *dim;
-    if (d < 0 || d >= t.rank()) return false;
-    const ir::Dim& size = (*t.shape())[d];
-    if (!size.is_static()) return false;
+    if (!t.has_rank() || !dim) return std::nullopt;
+    *d = *dim < 0 ? *dim + t.rank() : *dim;
+    if (*d < 0 || *d >= t.rank()) return std::nullopt;
+    const ir::Dim& size = (*t.shape())[*d];
+    if (!size.is_static()) return std::nullopt;
     const int64_t total = size.value();
     std::vector<int64_t> parts;
     if (name == "chunk") {
       auto chunks = ir::constant_int(split->input(1));
-      if (!chunks || *chunks <= 0) return false;
+      if (!chunks || *chunks <= 0) return std::nullopt;
       int64_t each = (total + *chunks - 1) / *chunks;
       for (int64_t start = 0; start < total || (total == 0 && parts.empty()); start += each)
         parts.push_back(std::min(each, total - start));
@@ -196,12 +195,14 @@ class Canonicalizer {
     } else if (auto sizes = ir::constant_int_list(split->input(1))) {
       parts = *sizes;
     } else {
-      return false;
+      return std::nullopt;
     }
-    if (parts.size() != unpack->num_outputs())
-      throw unpack->error("unpacks " + std::to_string(unpack->num_outputs()) + " values but " + name + " gives " +
-                          std::to_string(parts.size()));
-    builder_.set_insertion_point(unpack);
+    return parts;
+  }
+
+  // One aten::slice per part of a split, in front of `at`.
+  std::vector<Value*> slices_of(Node* split, int64_t d, const std::vector<int64_t>& parts, Node* at) {
+    builder_.set_insertion_point(at);
     builder_.set_source(split->source_location(), split->source_line());
     std::vector<Value*> slices;
     int64_t start = 0;
@@ -213,7 +214,19 @@ class Canonicalizer {
       slices.push_back(builder_.op("aten::slice.Tensor", {split->input(0), dim_value, s, e, one}));
       start += p;
     }
-    replace(unpack, slices);
+    return slices;
+  }
+
+  // ListUnpack of split/chunk: one slice per part. True when it replaced `unpack`.
+  bool split_into_slices(Node* unpack) {
+    Node* split = unpack->input(0)->node();
+    int64_t d = 0;
+    auto parts = split_parts(split, &d);
+    if (!parts) return false;
+    if (parts->size() != unpack->num_outputs())
+      throw unpack->error("unpacks " + std::to_string(unpack->num_outputs()) + " values but " +
+                          split->op().schema.name + " gives " + std::to_string(parts->size()));
+    replace(unpack, slices_of(split, d, *parts, unpack));
     return true;
   }
 
@@ -278,14 +291,25 @@ class Canonicalizer {
     built_list(n, picked);
   }
 
+  // a + b of lists whose elements are known here (built, constant ints, or
+  // the parts of a split): one list built of them all.
   void list_concat(Node* n) {
     if (!built_elements(n->input(0), "prim::ListConstruct") && !built_elements(n->input(1), "prim::ListConstruct"))
       return;
-    for (Value* list : n->inputs())
-      if (!built_elements(list, "prim::ListConstruct") && !ir::constant_int_list(list)) return;
+    std::vector<std::optional<std::vector<int64_t>>> parts(2);
+    int64_t dims[2] = {0, 0};
+    for (size_t i = 0; i < 2; ++i) {
+      Value* list = n->input(i);
+      if (built_elements(list, "prim::ListConstruct") || ir::constant_int_list(list)) continue;
+      parts[i] = split_parts(list->node(), &dims[i]);
+      if (!parts[i]) return;
+    }
     std::vector<Value*> a, b;
-    int_list_elements(n, n->input(0), &a);
-    int_list_elements(n, n->input(1), &b);
+    std::vector<Value*>* out[2] = {&a, &b};
+    for (size_t i = 0; i < 2; ++i) {
+      if (parts[i]) *out[i] = slices_of(n->input(i)->node(), dims[i], *parts[i], n);
+      else int_list_elements(n, n->input(i), out[i]);
+    }
     a.insert(a.end(), b.begin(), b.end());
     built_list(n, a);
   }

@@ -3,8 +3,10 @@
 // tensors, constants and control flow only. It
 //   - flattens tuple results of the graph into separate outputs;
 //   - folds TupleUnpack/TupleIndex/ListUnpack/__getitem__/len of tuples and
-//     lists built in the graph, and unpacking of split/chunk into slices;
-//   - folds scalar ops whose operands are constants, and shape queries
+//     lists built in the graph, and unpacking of split/chunk into slices
+//     (also where a built list is joined to a split's parts with +);
+//   - folds scalar ops whose operands are constants (str.format, `in`, ...),
+//     `is` where the graph tells (ir::known_identity), and shape queries
 //     (size, dim, numel, dtype) of tensors whose types know the answer;
 //   - turns lists of constant ints into constants;
 //   - inlines If nodes with a constant condition, drops loops that never

@@ -228,6 +228,19 @@ Value* convolution(Emitter& e) {
   return e.op(op, {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.input(5), e.input(8)});
 }
 
+// baddbmm(self, b1, b2, beta, alpha) = beta * self + alpha * bmm(b1, b2);
+// with beta 0 self is not read (its NaNs do not spread), as in torch.
+Value* baddbmm(Emitter& e) {
+  Value* product = e.op("aten::bmm", {e.input(1), e.input(2)});
+  auto alpha = ir::constant_double(e.input(4));
+  if (!alpha || *alpha != 1.0) product = e.op("aten::mul.Scalar", {product, e.input(4)});
+  auto beta = ir::constant_double(e.input(3));
+  if (beta && *beta == 0.0) return product;
+  Value* self = e.input(0);
+  if (!beta || *beta != 1.0) self = e.op("aten::mul.Scalar", {self, e.input(3)});
+  return e.add(product, self);
+}
+
 const std::map<std::string, Rule>& rules() {
   static const std::map<std::string, Rule> table = [] {
     std::map<std::string, Rule> t = {
@@ -235,6 +248,7 @@ const std::map<std::string, Rule>& rules() {
         {"aten::softmax.int", softmax},
         {"aten::log_softmax.int", log_softmax},
         {"aten::_convolution", convolution},
+        {"aten::baddbmm", baddbmm},
     };
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;

@@ -1,5 +1,6 @@
 // decompose: rewrites every composite op of the op table (normalizations,
-// softmax, dropout, losses, the generic _convolution) into primitive ops
+// softmax, dropout, losses, the generic _convolution, baddbmm, the fused
+// attention ops) into primitive ops
 // (pointwise, reduction, view, movement, extern) with PyTorch's numerics,
 // inside nested blocks too. Training mode is supported where a training
 // step needs it: batch_norm on batch statistics with prim::StoreParam

@@ -102,6 +102,57 @@ std::optional<AttrValue> arithmetic(const ir::Node& n, const std::string& op, co
   return std::nullopt;
 }
 
+// str(v) as Python prints it, for the kinds TorchScript formats.
+std::optional<std::string> python_str(const AttrValue& v) {
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  if (auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  if (auto* b = std::get_if<bool>(&v)) return std::string(*b ? "True" : "False");
+  if (auto* d = std::get_if<double>(&v)) return ir::float_str(*d);
+  if (std::holds_alternative<ir::NoneValue>(v)) return std::string("None");
+  if (auto* l = std::get_if<std::vector<int64_t>>(&v)) {
+    std::string out = "[";
+    for (size_t k = 0; k < l->size(); ++k) out += (k ? ", " : "") + std::to_string((*l)[k]);
+    return out + "]";
+  }
+  return std::nullopt;
+}
+
+// str.format with `{}` fields (and `{{`, `}}`); other fields are not folded.
+std::optional<AttrValue> format(const std::vector<const AttrValue*>& in) {
+  auto* fmt = std::get_if<std::string>(in[0]);
+  if (!fmt) return std::nullopt;
+  std::string out;
+  size_t next = 1;
+  for (size_t i = 0; i < fmt->size(); ++i) {
+    const char c = (*fmt)[i];
+    const char after = i + 1 < fmt->size() ? (*fmt)[i + 1] : '\0';
+    if ((c == '{' && after == '{') || (c == '}' && after == '}')) {
+      out += c;
+      ++i;
+    } else if (c == '{' && after == '}') {
+      if (next >= in.size()) return std::nullopt;
+      auto s = python_str(*in[next++]);
+      if (!s) return std::nullopt;
+      out += *s;
+      ++i;
+    } else if (c == '{' || c == '}') {
+      return std::nullopt;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// `item in l` for a list of ints, floats or strings.
+template <typename T>
+std::optional<AttrValue> contains(const AttrValue& l, const AttrValue& item) {
+  auto* list = std::get_if<std::vector<T>>(&l);
+  auto* x = std::get_if<T>(&item);
+  if (!list || !x) return std::nullopt;
+  return std::find(list->begin(), list->end(), *x) != list->end();
+}
+
 // str.find(substr, start, end), with Python's clamping of the bounds.
 std::optional<AttrValue> find(const AttrValue& s, const AttrValue& sub, const AttrValue& start, const AttrValue& end) {
   auto* str = std::get_if<std::string>(&s);
@@ -122,6 +173,11 @@ std::optional<AttrValue> find(const AttrValue& s, const AttrValue& sub, const At
 std::optional<AttrValue> fold_scalar(const ir::Node& n) {
   const ir::OpDef& op = n.op();
   if (op.lowering != ir::Lowering::scalar || n.num_outputs() != 1) return std::nullopt;
+  if ((n.is("aten::__is__") || n.is("aten::__isnot__")) && n.num_inputs() == 2) {
+    std::optional<bool> same = ir::known_identity(n.input(0), n.input(1));
+    if (!same) return std::nullopt;
+    return n.is("aten::__is__") ? *same : !*same;
+  }
   std::vector<const AttrValue*> in;
   for (const ir::Value* v : n.inputs()) {
     const AttrValue* a = ir::constant_attr(v);
@@ -134,12 +190,11 @@ std::optional<AttrValue> fold_scalar(const ir::Node& n) {
   if (name == "device" && in.size() == 1)
     if (auto* str = std::get_if<std::string>(in[0])) return *str;
   if (name == "str" && in.size() == 1) {
-    // Devices are kept as their string; ints and bools print as Python does.
-    if (auto* s = std::get_if<std::string>(in[0])) return *s;
-    if (auto* i = std::get_if<int64_t>(in[0])) return std::to_string(*i);
-    if (auto* b = std::get_if<bool>(in[0])) return std::string(*b ? "True" : "False");
+    // Devices are kept as their string; numbers print as Python does.
+    if (auto s = python_str(*in[0])) return *s;
     return std::nullopt;
   }
+  if (name == "format" && !in.empty()) return format(in);
   if (name == "add" && overload == "str") {
     auto* a = std::get_if<std::string>(in[0]);
     auto* b = std::get_if<std::string>(in[1]);
@@ -149,6 +204,11 @@ std::optional<AttrValue> fold_scalar(const ir::Node& n) {
   if (name == "len" && overload == "str")
     if (auto* s = std::get_if<std::string>(in[0])) return static_cast<int64_t>(s->size());
   if (name == "find" && in.size() == 4) return find(*in[0], *in[1], *in[2], *in[3]);
+  if (name == "__contains__" && in.size() == 2) {
+    if (overload == "int_list") return contains<int64_t>(*in[0], *in[1]);
+    if (overload == "float_list") return contains<double>(*in[0], *in[1]);
+    if (overload == "str_list") return contains<std::string>(*in[0], *in[1]);
+  }
   if (overload == "t" && name == "add" && in.size() == 2) {
     auto* a = std::get_if<std::vector<int64_t>>(in[0]);
     auto* b = std::get_if<std::vector<int64_t>>(in[1]);

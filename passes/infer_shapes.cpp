@@ -16,6 +16,8 @@ ir::TypePtr refine(const ir::TypePtr& declared, const ir::TypePtr& inferred) {
 
 class ShapeInference {
  public:
+  explicit ShapeInference(BranchErrors branch_errors) : branch_errors_(branch_errors) {}
+
   void block(ir::Block* b) {
     for (ir::Node* n : *b) node(n);
   }
@@ -32,7 +34,13 @@ class ShapeInference {
   }
 
   void if_node(ir::Node* n) {
-    for (ir::Block* b : n->blocks()) block(b);
+    for (ir::Block* b : n->blocks()) {
+      try {
+        block(b);
+      } catch (const Error&) {
+        if (branch_errors_ == BranchErrors::raise) throw;
+      }
+    }
     for (size_t i = 0; i < n->num_outputs(); ++i) {
       ir::TypePtr t = ir::unify(n->block(0)->results()[i]->type(), n->block(1)->results()[i]->type());
       n->output(i)->set_type(t);
@@ -60,11 +68,13 @@ class ShapeInference {
     }
     for (size_t i = 0; i < carried; ++i) n->output(i)->set_type(types[i]);
   }
+
+  BranchErrors branch_errors_;
 };
 
 }  // namespace
 
-void infer_shapes(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types) {
+void infer_shapes(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types, BranchErrors branch_errors) {
   if (input_types) {
     const auto& inputs = graph.inputs();
     if (input_types->size() != inputs.size())
@@ -77,7 +87,7 @@ void infer_shapes(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types)
       inputs[i]->set_type((*input_types)[i]);
     }
   }
-  ShapeInference().block(graph.block());
+  ShapeInference(branch_errors).block(graph.block());
 }
 
 }  // namespace wick::passes

@@ -46,10 +46,11 @@ class Pipeline {
 };
 
 // Alternates folding and type inference until neither finds anything new:
-// a folded size makes a shape static, a static shape folds a size.
+// a folded size makes a shape static, a static shape folds a size. A
+// contradiction in a branch waits until folding has removed the dead ones.
 void simplify(ir::Graph& graph) {
   for (int round = 0; round < kMaxSimplifyRounds; ++round) {
-    infer_shapes(graph);
+    infer_shapes(graph, nullptr, BranchErrors::defer);
     if (!canonicalize(graph)) break;
   }
   infer_shapes(graph);
@@ -59,7 +60,7 @@ void simplify(ir::Graph& graph) {
 
 void specialize_stage(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types) {
   Pipeline p(graph);
-  p.step("specialize", [&] { infer_shapes(graph, input_types); });
+  p.step("specialize", [&] { infer_shapes(graph, input_types, BranchErrors::defer); });
   p.step("simplify", [&] { simplify(graph); });
 }
 

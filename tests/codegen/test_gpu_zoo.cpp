@@ -45,7 +45,7 @@ const char* const kModels[] = {"mlp_relu",          "nn5",           "cnn_bn",  
                                "mobilenet_v2",      "transformer_block", "embedding_classifier",
                                "ops_linalg",        "ops_pointwise", "ops_reduce",  "ops_shape",
                                "two_inputs_tuple",  "nested_tuple",  "losses",      "control_flow",
-                               "attention_layers"};
+                               "attention_layers",  "attention_masks"};
 
 // Groups the GPU generator does not take yet, by model: the first op of the
 // group and the start of the error. Keep in sync with gpu_kernel_gen.h.

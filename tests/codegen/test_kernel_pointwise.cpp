@@ -49,6 +49,7 @@ const std::map<std::string, std::string>& scalar_choices() {
       {"aten::where.ScalarOther:other", "-2.0"},
       {"aten::where.Scalar:self", "1.5"},
       {"aten::where.Scalar:other", "-2.0"},
+      {"aten::masked_fill.Scalar:value", "-inf"},
       {"min", "-0.5"},
       {"max", "0.5"},
       {"negative_slope", "0.2"},
@@ -67,6 +68,11 @@ torch::Tensor tensor_input(const std::string& op, const std::string& arg) {
   const std::vector<int64_t> shape = {3, 17};
   auto positive = [&] { return torch::rand(shape) * 1.5 + 0.5; };
   if (op.rfind("aten::where", 0) == 0 && arg == "condition") return torch::rand(shape) > 0.5;
+  if (op.rfind("aten::masked_fill", 0) == 0 && arg == "mask") return torch::rand(shape) > 0.5;
+  if (op == "aten::masked_fill.Tensor" && arg == "value") return torch::randn({});
+  // Logical ops read any nonzero as true: floats with zeros among them.
+  if (op.rfind("aten::logical_", 0) == 0 && op != "aten::logical_not")
+    return (torch::randint(0, 3, shape) - 1).to(torch::kFloat);
   if (op == "aten::logical_not" || op.rfind("aten::__and__", 0) == 0 || op.rfind("aten::__or__", 0) == 0)
     return torch::rand(shape) > 0.5;
   if (op == "aten::log" || op == "aten::sqrt" || op == "aten::rsqrt") return positive();
@@ -91,8 +97,10 @@ std::string op_graph(const ir::OpDef& op, std::vector<c10::IValue>* inputs,
     if (a.type->is_tensor()) {
       torch::Tensor t = tensor_input(op.name, a.name);
       inputs->push_back(t);
+      std::string sizes;
+      for (int64_t d : t.sizes()) sizes += (sizes.empty() ? "" : ", ") + std::to_string(d);
       params += (params.empty() ? "" : ", ") + name + " : Tensor(" +
-                std::string(dtype_name(test::wick_dtype(t.scalar_type()))) + ", [3, 17])";
+                std::string(dtype_name(test::wick_dtype(t.scalar_type()))) + ", [" + sizes + "])";
       continue;
     }
     std::string value;

@@ -64,7 +64,8 @@ TEST_P(ZooCuda, MatchesLibTorchAtTwoBatchSizes) {
 const std::vector<std::string> kModels = {"mlp_relu",      "nn5",          "cnn_bn",     "resnet18",  "mobilenet_v2",
                                           "transformer_block", "control_flow", "two_inputs_tuple",
                                           "nested_tuple",  "embedding_classifier", "ops_pointwise", "ops_shape",
-                                          "ops_reduce",    "ops_linalg",   "losses",       "attention_layers"};
+                                          "ops_reduce",    "ops_linalg",   "losses",       "attention_layers",
+                                          "attention_masks"};
 INSTANTIATE_TEST_SUITE_P(Models, ZooCpu, ::testing::ValuesIn(kModels));
 INSTANTIATE_TEST_SUITE_P(Models, ZooCuda, ::testing::ValuesIn(kModels));
 

@@ -209,6 +209,26 @@ TEST(LinalgRules, MmBmmAddmm) {
   EXPECT_EQ(inferred_types(one("o", "Int", "1") + "  %y : Tensor = aten::addmm(%c, %a, %b, %o, %o)",
                            "%c : Tensor(f32, [12]), %a : Tensor(f32, [4, 16]), %b : Tensor(f32, [16, 12])"),
             "Tensor(f32, [4, 12])");
+  const std::string baddbmm = one("o", "Int", "1") + "  %y : Tensor = aten::baddbmm(%c, %a, %b, %o, %o)";
+  EXPECT_EQ(inferred_types(baddbmm, "%c : Tensor(f32, [4, 1]), %a : Tensor(f32, [3, 4, 16]), %b : Tensor(f32, [3, 16, 5])"),
+            "Tensor(f32, [3, 4, 5])");
+  // Inner dims, batch sizes, and a self that does not broadcast.
+  EXPECT_THROW(inferred_types(baddbmm, "%c : Tensor(f32, [5]), %a : Tensor(f32, [3, 4, 16]), %b : Tensor(f32, [3, 8, 5])"),
+               Error);
+  EXPECT_THROW(inferred_types(baddbmm, "%c : Tensor(f32, [5]), %a : Tensor(f32, [3, 4, 16]), %b : Tensor(f32, [2, 16, 5])"),
+               Error);
+  EXPECT_THROW(inferred_types(baddbmm, "%c : Tensor(f32, [3]), %a : Tensor(f32, [3, 4, 16]), %b : Tensor(f32, [3, 16, 5])"),
+               Error);
+}
+
+TEST(PointwiseRules, MaskedFill) {
+  const std::string fill = one("v", "Float", "-inf") + "  %y : Tensor = aten::masked_fill.Scalar(%x, %m, %v)";
+  // The mask broadcasts; the result keeps self's dtype.
+  EXPECT_EQ(inferred_types(fill, "%x : Tensor(i64, [2, 1]), %m : Tensor(bool, [3])"), "Tensor(i64, [2, 3])");
+  EXPECT_THROW(inferred_types(fill, "%x : Tensor(f32, [2, 3]), %m : Tensor(f32, [2, 3])"), Error);
+  EXPECT_THROW(inferred_types("  %y : Tensor = aten::masked_fill.Tensor(%x, %m, %v)",
+                              "%x : Tensor(f32, [2, 3]), %m : Tensor(bool, [2, 3]), %v : Tensor(f32, [3])"),
+               Error);
 }
 
 }  // namespace

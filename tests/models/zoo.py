@@ -20,7 +20,7 @@ Tensor = torch.Tensor
 @dataclass(frozen=True)
 class ModelSpec:
     build: Callable[[], nn.Module]
-    # (batch, generator) -> input tensors; float32 or int64.
+    # (batch, generator) -> input tensors; float32, int64 or bool.
     inputs: Callable[[int, torch.Generator], Tuple[Tensor, ...]]
     batch: int
     seed: int
@@ -174,6 +174,41 @@ class AttentionLayers(nn.Module):
         a, weights = self.attn(x, x, x)
         assert weights is not None
         return self.enc_pre(self.enc(a)), weights
+
+
+class AttentionMasks(nn.Module):
+    """The attention that does not take the fast path: cross-attention,
+    boolean and float attention masks merged with key padding masks, and
+    encoder and decoder layers given masks as arguments of forward. It runs
+    F.multi_head_attention_forward (masked_fill, logical_or, baddbmm)."""
+
+    def __init__(self, d_model: int = 32, n_heads: int = 4):
+        super().__init__()
+        self.cross = nn.MultiheadAttention(d_model, n_heads, batch_first=True)
+        self.masked = nn.MultiheadAttention(d_model, n_heads, batch_first=True)
+        self.enc = nn.TransformerEncoderLayer(d_model, n_heads, 64, batch_first=True)
+        self.dec = nn.TransformerDecoderLayer(d_model, n_heads, 64, batch_first=True)
+
+    def forward(self, x: Tensor, memory: Tensor, mask: Tensor, pad: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        c, c_weights = self.cross(x, memory, memory)
+        blocked = mask < -1.0
+        m, m_weights = self.masked(x, x, x, attn_mask=blocked, key_padding_mask=pad, average_attn_weights=False)
+        assert c_weights is not None and m_weights is not None
+        e = self.enc(c + m, src_mask=mask, src_key_padding_mask=pad)
+        y = self.dec(e, memory, tgt_mask=mask, tgt_key_padding_mask=pad)
+        return y, c_weights, m_weights, e
+
+
+def attention_masks_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    """x [b, 6, 32], memory [b, 9, 32], a float mask [6, 6] (added to the
+    scores, and below -1 a blocked position), a padding mask [b, 6]. The
+    diagonal and the first key stay open, so that no row is fully masked."""
+    x, memory, mask = randn(g, b, 6, 32), randn(g, b, 9, 32), randn(g, 6, 6)
+    mask.fill_diagonal_(0.0)
+    pad = torch.rand(b, 6, generator=g) > 0.6
+    pad[:, 0] = False
+    mask[:, 0] = 0.0
+    return x, memory, mask, pad
 
 
 # ---------------------------------------------------------------- control flow
@@ -344,6 +379,7 @@ class OpsLinalg(nn.Module):
         m = torch.matmul(x, self.w) + torch.mm(x, self.w) + x @ self.w
         am = torch.addmm(self.b, x, self.w, beta=0.5, alpha=2.0)
         bm = torch.bmm(s, s.transpose(1, 2))                       # [B, 4, 4]
+        bm = bm + torch.baddbmm(bm[:, :1], s, s.transpose(1, 2), beta=0.5, alpha=-1.5)
         c = self.conv_s2(F.relu(self.conv(s)))                     # [B, 8, 14]
         c = F.conv1d(self.drop(c), torch.ones(2, 8, 1) * 0.5)     # [B, 2, 14]
         lin = F.linear(self.drop(x), self.w.t(), self.b)
@@ -381,6 +417,9 @@ MODELS = {
     "attention_layers": ModelSpec(
         AttentionLayers, lambda b, g: (randn(g, b, 10, 32),), batch=3, seed=16,
         note="nn.MultiheadAttention and nn.TransformerEncoderLayer on their fused fast path"),
+    "attention_masks": ModelSpec(
+        AttentionMasks, attention_masks_inputs, batch=3, seed=17,
+        note="cross-attention, boolean and float masks, padding masks: the slow path of nn.MultiheadAttention"),
     "control_flow": ModelSpec(
         ControlFlow, control_flow_inputs, batch=4, seed=7, variants=("scripted",),
         note="inputs: x sums > 0, y sums < 0, so both branches of gate() run"),

@@ -17,7 +17,7 @@ const std::map<std::string, const char*>& no_gradient() {
     std::map<std::string, const char*> m;
     for (const char* c : {"eq", "ne", "lt", "le", "gt", "ge"})
       for (const char* o : {".Tensor", ".Scalar"}) m[std::string("aten::") + c + o] = "a bool result";
-    m["aten::logical_not"] = "a bool result";
+    for (const char* c : {"not", "and", "or", "xor"}) m[std::string("aten::logical_") + c] = "a bool result";
     m["aten::__and__.Tensor"] = "logical or bitwise: bool or integer results";
     m["aten::__or__.Tensor"] = "logical or bitwise: bool or integer results";
     m["aten::floor_divide"] = "torch defines no derivative";
@@ -28,7 +28,7 @@ const std::map<std::string, const char*>& no_gradient() {
     m["wick::uniform"] = "random numbers: no operand but the stream's integer state";
     m["aten::argmax"] = "an integer result";
     m["aten::one_hot"] = "an integer result";
-    for (const char* s : {"aten::split.Tensor", "aten::split", "aten::split.sizes", "aten::chunk",
+    for (const char* s : {"aten::split.Tensor", "aten::split", "aten::split.sizes", "aten::split_with_sizes", "aten::chunk",
                           "aten::broadcast_tensors"})
       m[s] = "a list result, which canonicalize turns into views";
     for (const char* s : {"wick::conv_input_backward", "wick::conv_weight_backward", "wick::max_pool2d_backward",

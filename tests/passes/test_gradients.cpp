@@ -117,6 +117,11 @@ std::vector<GradCase> pointwise_cases() {
        [](const V& x) { return torch::where(x[0], torch::scalar_tensor(1.5), x[1]); }},
       {"where_ScalarOther", {Mask({3, 4}), F({1, 4})}, Fl("s", "1.5") + Y("aten::where.ScalarOther(%x0, %x1, %s)"),
        [](const V& x) { return torch::where(x[0], x[1], torch::scalar_tensor(1.5)); }},
+      // The mask broadcasts over self's rows.
+      {"masked_fill_Scalar", {F({3, 4}), Mask({4})}, Fl("s", "-2.5") + Y("aten::masked_fill.Scalar(%x0, %x1, %s)"),
+       [](const V& x) { return x[0].masked_fill(x[1], -2.5); }},
+      {"masked_fill_Tensor", {F({3, 4}), Mask({3, 4}), F({})}, Y("aten::masked_fill.Tensor(%x0, %x1, %x2)"),
+       [](const V& x) { return x[0].masked_fill(x[1], x[2]); }},
       {"neg", {F({3, 4})}, Y("aten::neg(%x0)"), [](const V& x) { return -x[0]; }},
       {"abs", {Bnd({3, 4}, {0})}, Y("aten::abs(%x0)"), [](const V& x) { return torch::abs(x[0]); }},
       {"exp", {F({3, 4})}, Y("aten::exp(%x0)"), [](const V& x) { return torch::exp(x[0]); }},
