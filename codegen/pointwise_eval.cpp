@@ -286,6 +286,13 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     if (!is_floating(c.compute)) throw unsupported(*c.node, c.compute, fn);
     return value(uniform(e, c));
   }
+  if (fn == "diagonal_offset") {
+    // Column minus row of the element in the node's result (rank >= 2).
+    const std::vector<std::string>& idx = *c.idx;
+    WICK_ASSERT(idx.size() >= 2, c.node->kind() + ": diagonal_offset needs two dims");
+    std::string diff = w_.op("arith.subi " + idx[idx.size() - 1] + ", " + idx[idx.size() - 2] + " : index");
+    return value(w_.index_to_i64(diff));
+  }
   if ((float_functions().count(fn) && !is_floating(c.compute)) ||
       ((fn == "pow" || fn == "floordiv" || fn == "truncdiv" || fn == "mod") && c.compute == DType::b8))
     throw unsupported(*c.node, c.compute, fn);

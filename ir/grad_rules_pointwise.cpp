@@ -188,6 +188,9 @@ Grads masked_fill(GradContext& c) {
   return r;
 }
 
+// triu / tril: the same triangle of the gradient.
+Grads triangle(GradContext& c) { return first(c, c.op(c.node().kind().c_str(), {c.grad(), c.input(1)})); }
+
 // ---- unary math ----
 
 Grads neg(GradContext& c) { return first(c, c.neg(c.grad())); }
@@ -358,6 +361,8 @@ void add_pointwise_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::where.ScalarOther", {where});
   t.set_gradient("aten::masked_fill.Scalar", {masked_fill});
   t.set_gradient("aten::masked_fill.Tensor", {masked_fill});
+  t.set_gradient("aten::triu", {triangle});
+  t.set_gradient("aten::tril", {triangle});
   // Unary math.
   t.set_gradient("aten::neg", {neg});
   t.set_gradient("aten::abs", {abs});

@@ -47,8 +47,10 @@ std::unique_ptr<PointwiseExpr> parse_pointwise_expr(std::string_view text,
 const PointwiseExpr& pointwise_expr(const OpDef& op);
 
 // Whether an op's expression depends on the element's position in its
-// result (the `uniform` builtin: element i of a random stream), so that a
-// kernel computing it must index whole tensors, never slices of them.
+// result (the `uniform` builtin: element i of a random stream; the
+// `diagonal_offset()` builtin: column minus row of the last two dims, for
+// triu and tril), so that a kernel computing it must index whole tensors,
+// never slices of them.
 bool reads_position(const OpDef& op);
 
 // Fully parenthesized text, for tests and messages: "(self + (alpha * other))".

@@ -411,6 +411,31 @@ std::vector<TypePtr> new_filled(const Node& node) {
   return {Type::tensor(a.given ? a.dtype : std::optional<DType>(DType::f32), dims)};
 }
 
+// full(size, fill_value, dtype=None): without a dtype, the fill value's
+// kind picks it, as torch does (float f32, int i64, bool bool).
+std::vector<TypePtr> new_full(const Node& node) {
+  auto dims = symbolic_int_list(node.input(0));
+  if (dims)
+    for (const Dim& d : *dims)
+      if (d.is_static() && d.value() < 0) throw node.error("negative size " + std::to_string(d.value()));
+  DTypeArg a = dtype_arg(node, 2);
+  if (a.given) return {Type::tensor(a.dtype, dims)};
+  const TypeKind fill = node.input(1)->type()->kind();
+  std::optional<DType> dtype = fill == TypeKind::Int    ? DType::i64
+                               : fill == TypeKind::Bool ? DType::b8
+                               : fill == TypeKind::Float ? std::optional<DType>(DType::f32)
+                                                         : std::nullopt;
+  return {Type::tensor(dtype, dims)};
+}
+
+// triu / tril: the input's type; the last two dims are the matrix.
+std::vector<TypePtr> triangle(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (t.has_rank() && t.rank() < 2)
+    throw node.error(node.op().schema.name + ": input tensor must have at least 2 dimensions");
+  return {Type::tensor(t.dtype(), t.shape(), t.tensor_device())};
+}
+
 std::vector<TypePtr> loss(const Node& node) {
   const Type& x = input_type(node, 0);
   // reduction: 0 none, 1 mean, 2 sum; its position differs between losses.

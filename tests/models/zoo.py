@@ -179,8 +179,9 @@ class AttentionLayers(nn.Module):
 class AttentionMasks(nn.Module):
     """The attention that does not take the fast path: cross-attention,
     boolean and float attention masks merged with key padding masks, and
-    encoder and decoder layers given masks as arguments of forward. It runs
-    F.multi_head_attention_forward (masked_fill, logical_or, baddbmm)."""
+    encoder and decoder layers given masks as arguments of forward, and a
+    causal mask built with triu. It runs F.multi_head_attention_forward
+    (masked_fill, logical_or, baddbmm)."""
 
     def __init__(self, d_model: int = 32, n_heads: int = 4):
         super().__init__()
@@ -195,7 +196,10 @@ class AttentionMasks(nn.Module):
         m, m_weights = self.masked(x, x, x, attn_mask=blocked, key_padding_mask=pad, average_attn_weights=False)
         assert c_weights is not None and m_weights is not None
         e = self.enc(c + m, src_mask=mask, src_key_padding_mask=pad)
-        y = self.dec(e, memory, tgt_mask=mask, tgt_key_padding_mask=pad)
+        # A causal mask as nn.Transformer.generate_square_subsequent_mask builds it.
+        n = x.size(1)
+        causal = torch.triu(torch.full((n, n), float("-inf")), diagonal=1)
+        y = self.dec(e, memory, tgt_mask=causal + torch.tril(mask, -1), tgt_key_padding_mask=pad)
         return y, c_weights, m_weights, e
 
 

@@ -25,6 +25,7 @@ const std::map<std::string, const char*>& no_gradient() {
     m["aten::where.Scalar"] = "no tensor operand but the bool condition";
     m["aten::zeros"] = "no tensor operand";
     m["aten::ones"] = "no tensor operand";
+    m["aten::full"] = "no tensor operand";
     m["wick::uniform"] = "random numbers: no operand but the stream's integer state";
     m["aten::argmax"] = "an integer result";
     m["aten::one_hot"] = "an integer result";

@@ -118,6 +118,10 @@ std::vector<GradCase> pointwise_cases() {
       {"where_ScalarOther", {Mask({3, 4}), F({1, 4})}, Fl("s", "1.5") + Y("aten::where.ScalarOther(%x0, %x1, %s)"),
        [](const V& x) { return torch::where(x[0], x[1], torch::scalar_tensor(1.5)); }},
       // The mask broadcasts over self's rows.
+      {"triu", {F({2, 3, 4})}, I("d", 1) + Y("aten::triu(%x0, %d)"),
+       [](const V& x) { return torch::triu(x[0], 1); }},
+      {"tril", {F({4, 3})}, I("d", -1) + Y("aten::tril(%x0, %d)"),
+       [](const V& x) { return torch::tril(x[0], -1); }},
       {"masked_fill_Scalar", {F({3, 4}), Mask({4})}, Fl("s", "-2.5") + Y("aten::masked_fill.Scalar(%x0, %x1, %s)"),
        [](const V& x) { return x[0].masked_fill(x[1], -2.5); }},
       {"masked_fill_Tensor", {F({3, 4}), Mask({3, 4}), F({})}, Y("aten::masked_fill.Tensor(%x0, %x1, %x2)"),
