@@ -286,12 +286,15 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     if (!is_floating(c.compute)) throw unsupported(*c.node, c.compute, fn);
     return value(uniform(e, c));
   }
-  if (fn == "diagonal_offset") {
-    // Column minus row of the element in the node's result (rank >= 2).
+  if (fn == "lower_triangle" || fn == "upper_triangle") {
+    // Column minus row of the element in the node's result (rank >= 2),
+    // against the diagonal, in i64 whatever the op computes in.
     const std::vector<std::string>& idx = *c.idx;
-    WICK_ASSERT(idx.size() >= 2, c.node->kind() + ": diagonal_offset needs two dims");
-    std::string diff = w_.op("arith.subi " + idx[idx.size() - 1] + ", " + idx[idx.size() - 2] + " : index");
-    return value(w_.index_to_i64(diff));
+    WICK_ASSERT(idx.size() >= 2, c.node->kind() + ": " + fn + " needs two dims");
+    Scalar diff = w_.index_to_i64(w_.op("arith.subi " + idx[idx.size() - 1] + ", " + idx[idx.size() - 2] + " : index"));
+    Scalar d = in(eval(e.operand(0), c), DType::i64);
+    const char* pred = fn == "lower_triangle" ? "sle" : "sge";
+    return value(w_.op(std::string("arith.cmpi ") + pred + ", " + diff.ssa + ", " + d.ssa + " : i64", DType::b8));
   }
   if ((float_functions().count(fn) && !is_floating(c.compute)) ||
       ((fn == "pow" || fn == "floordiv" || fn == "truncdiv" || fn == "mod") && c.compute == DType::b8))

@@ -31,6 +31,10 @@ void add_nn_ops(OpTableBuilder& t) {
          C, multi_head_attention});
   t.add({"aten::_transformer_encoder_layer_fwd(Tensor src, int embed_dim, int num_heads, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, bool use_gelu, bool norm_first, float eps, Tensor norm_weight_1, Tensor norm_bias_1, Tensor norm_weight_2, Tensor norm_bias_2, Tensor ffn_weight_1, Tensor ffn_bias_1, Tensor ffn_weight_2, Tensor ffn_bias_2, Tensor? mask=None, int? mask_type=None) -> Tensor",
          C, same_as_input});
+  // PyTorch 2.x's attention (F.scaled_dot_product_attention); the 2.0 call
+  // without scale and enable_gqa matches too.
+  t.add({"aten::scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
+         C, scaled_dot_product_attention});
   t.add({"aten::dropout(Tensor input, float p, bool train) -> Tensor", C, same_as_input});
   t.add({"aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C, same_shape_with_dtype_arg});
   t.add({"aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C,

@@ -138,10 +138,9 @@ void add_pointwise_ops(OpTableBuilder& t) {
         new_filled, "1");
   arith(t, "aten::full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
         new_full, "fill_value");
-  // Triangles of the last two dims (causal masks): diagonal_offset() is the
-  // element's column minus its row.
-  arith(t, "aten::triu(Tensor self, int diagonal=0) -> Tensor", triangle, "diagonal_offset() >= diagonal ? self : 0");
-  arith(t, "aten::tril(Tensor self, int diagonal=0) -> Tensor", triangle, "diagonal_offset() <= diagonal ? self : 0");
+  // Triangles of the last two dims (causal masks).
+  arith(t, "aten::triu(Tensor self, int diagonal=0) -> Tensor", triangle, "upper_triangle(diagonal) ? self : 0");
+  arith(t, "aten::tril(Tensor self, int diagonal=0) -> Tensor", triangle, "lower_triangle(diagonal) ? self : 0");
 }
 
 }  // namespace wick::ir

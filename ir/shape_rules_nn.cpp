@@ -173,4 +173,32 @@ std::vector<TypePtr> multi_head_attention(const Node& node) {
   return {out, Type::tensor(q.dtype(), w, q.tensor_device())};
 }
 
+// scaled_dot_product_attention(q [..., L, E], k [..., S, E], v [..., S, Ev])
+// -> [..., L, Ev], the leading dims broadcast as in matmul.
+std::vector<TypePtr> scaled_dot_product_attention(const Node& node) {
+  const Type& q = input_type(node, 0);
+  const Type& k = input_type(node, 1);
+  const Type& v = input_type(node, 2);
+  require_same_dtype(node, q, k, "query", "key");
+  require_same_dtype(node, q, v, "query", "value");
+  if (!q.has_rank() || !k.has_rank() || !v.has_rank()) return {Type::tensor(q.dtype(), std::nullopt, q.tensor_device())};
+  for (const Type* t : {&q, &k, &v})
+    if (t->rank() < 2) throw node.error("query, key and value need at least 2 dims, got rank " + std::to_string(t->rank()));
+  const auto& qs = *q.shape();
+  const auto& ks = *k.shape();
+  const auto& vs = *v.shape();
+  auto differ = [](const Dim& a, const Dim& b) { return a.is_static() && b.is_static() && a != b; };
+  if (differ(qs.back(), ks.back()))
+    throw node.error("query and key differ in their last dim: " + shape_str(qs) + " and " + shape_str(ks));
+  if (differ(ks[ks.size() - 2], vs[vs.size() - 2]))
+    throw node.error("key and value differ in their sequence length: " + shape_str(ks) + " and " + shape_str(vs));
+  std::vector<Dim> qb(qs.begin(), qs.end() - 2), kb(ks.begin(), ks.end() - 2), vb(vs.begin(), vs.end() - 2);
+  auto batch = broadcast(node, *Type::tensor(q.dtype(), qb), *Type::tensor(q.dtype(), kb));
+  batch = broadcast(node, *Type::tensor(q.dtype(), *batch), *Type::tensor(q.dtype(), vb));
+  std::vector<Dim> out = *batch;
+  out.push_back(qs[qs.size() - 2]);
+  out.push_back(vs.back());
+  return {Type::tensor(q.dtype(), out, q.tensor_device())};
+}
+
 }  // namespace wick::ir::shape

@@ -3,7 +3,8 @@
 // path (eval mode, no grad): _native_multi_head_attention and
 // _transformer_encoder_layer_fwd. Both become the products, softmax and
 // layer norms they compute, as ATen's CPU kernels do (the query scaled by
-// 1/sqrt(head_dim) before q @ k^T, masked positions set to -inf).
+// 1/sqrt(head_dim) before q @ k^T, masked positions set to -inf). And
+// PyTorch 2.x's scaled_dot_product_attention, as its reference math.
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -148,9 +149,54 @@ Value* transformer_encoder_layer(Emitter& e) {
   return norm_first ? x : norm2(x);
 }
 
+// scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal,
+// scale, enable_gqa) = dropout(softmax(q @ k^T * scale + bias)) @ v, scale
+// 1/sqrt(E) by default; a boolean mask (or is_causal's lower triangle)
+// keeps the positions where it is true, a float mask is added.
+Value* scaled_dot_product_attention(Emitter& e) {
+  Value *q = e.input(0), *k = e.input(1), *v = e.input(2);
+  const std::vector<ir::Dim>& qs = e.shape(q, "query");
+  const std::vector<ir::Dim>& ks = e.shape(k, "key");
+  if (e.constant_bool(7, "enable_gqa") && qs.size() >= 3 &&
+      !(qs[qs.size() - 3].is_static() && ks.size() >= 3 && qs[qs.size() - 3] == ks[ks.size() - 3]))
+    throw e.node().error("enable_gqa with fewer key/value heads than query heads is not supported yet");
+  Value* scale = e.absent(6) ? nullptr : e.input(6);
+  if (!scale) {
+    const ir::Dim& E = qs.back();
+    if (!E.is_static()) throw e.node().error("the query's last dim must be known to scale by 1/sqrt(E)");
+    scale = e.float_(1.0 / std::sqrt(static_cast<double>(E.value())));
+  }
+  Value* scores = e.op("aten::matmul", {q, e.op("aten::transpose.int", {k, e.int_(-2), e.int_(-1)})});
+  scores = e.op("aten::mul.Scalar", {scores, scale});
+  const int64_t last = static_cast<int64_t>(e.shape(scores, "scores").size()) - 1;
+  auto keep_only = [&](Value* keep) {
+    return e.op("aten::masked_fill.Scalar", {scores, e.op("aten::logical_not", {keep}), e.float_(-INFINITY)});
+  };
+  const bool causal = e.constant_bool(5, "is_causal");
+  if (causal) {
+    if (!e.absent(3)) throw e.node().error("an explicit attn_mask should not be set when is_causal=True");
+    Value* ones = e.op("aten::ones_like", {scores, e.int_(*torch_code_of(DType::b8)), e.none(), e.none(), e.none(),
+                                           e.none()});
+    scores = keep_only(e.op("aten::tril", {ones, e.int_(0)}));
+  } else if (!e.absent(3)) {
+    Value* mask = e.input(3);
+    const auto& dt = mask->type()->dtype();
+    if (!dt) throw e.node().error("the dtype of attn_mask must be known");
+    scores = *dt == DType::b8 ? keep_only(mask) : e.add(scores, mask);
+  }
+  Value* probs = e.softmax(scores, last);
+  auto p = ir::constant_double(e.input(4));
+  if (!p) throw e.node().error("dropout_p must be a constant");
+  if (*p > 0) probs = e.op("aten::dropout", {probs, e.input(4), e.bool_(true)});
+  return e.op("aten::matmul", {probs, v});
+}
+
 }  // namespace
 
-std::vector<NamedRule> attention_rules() { return {{"aten::_transformer_encoder_layer_fwd", transformer_encoder_layer}}; }
+std::vector<NamedRule> attention_rules() {
+  return {{"aten::_transformer_encoder_layer_fwd", transformer_encoder_layer},
+          {"aten::scaled_dot_product_attention", scaled_dot_product_attention}};
+}
 
 std::vector<NamedMultiRule> attention_multi_rules() {
   return {{"aten::_native_multi_head_attention", multi_head_attention}};

@@ -248,6 +248,22 @@ TEST_F(PointwiseKernels, BoolWhereAndLogic) {
 })", {c, x, y});
 }
 
+// Triangles compare positions as integers whatever the dtype: bool and
+// int64 tensors, batched, both sides of the diagonal.
+TEST_F(PointwiseKernels, TrianglesOfAnyDtype) {
+  torch::Tensor b = torch::rand({2, 5, 6}) > 0.2, i = torch::randint(-9, 9, {2, 5, 6}, torch::kLong);
+  check_graph(R"(graph @g(%b : Tensor(bool, [2, 5, 6]), %i : Tensor(i64, [2, 5, 6])) -> (Tensor, Tensor, Tensor, Tensor) {
+  %zero : Int = prim::Constant[value=0]()
+  %two : Int = prim::Constant[value=2]()
+  %minus : Int = prim::Constant[value=-1]()
+  %lb : Tensor = aten::tril(%b, %zero)
+  %ub : Tensor = aten::triu(%b, %two)
+  %li : Tensor = aten::tril(%i, %two)
+  %ui : Tensor = aten::triu(%i, %minus)
+  return(%lb, %ub, %li, %ui)
+})", {b, i});
+}
+
 TEST_F(PointwiseKernels, Casts) {
   torch::Tensor x = torch::randn({6, 7}) * 10;
   x.index_put_({0, 0}, 0.0);
