@@ -16,6 +16,37 @@ std::string operands(const Scalar& a, const Scalar& b) {
   return " " + a.ssa + ", " + b.ssa + " : " + register_type(a.dtype);
 }
 
+// An integer divisor made safe to divide by: `safe` is b with 0 (and, when
+// signed, -1) replaced by 1; the caller patches the lanes where b was 0
+// (`b_zero`) or -1 (`b_minus_one`, null for u8).
+struct IntDivisor {
+  Scalar zero, one, b_zero, b_minus_one, safe;
+};
+
+IntDivisor guard_divisor(MlirWriter& w, const Scalar& b) {
+  const DType t = b.dtype;
+  IntDivisor d;
+  d.zero = w.int_constant(t, 0);
+  d.one = w.int_constant(t, 1);
+  d.b_zero = w.op("arith.cmpi eq," + operands(b, d.zero), DType::b8);
+  Scalar unsafe = d.b_zero;
+  if (t != DType::u8) {
+    d.b_minus_one = w.op("arith.cmpi eq," + operands(b, w.int_constant(t, -1)), DType::b8);
+    unsafe = w.op("arith.ori" + operands(d.b_zero, d.b_minus_one), DType::b8);
+  }
+  d.safe = w.select(unsafe, d.one, b);
+  return d;
+}
+
+// Whether a signed remainder r of division by `divisor` is off Python's
+// floor convention: nonzero with the sign opposite the divisor's.
+Scalar needs_floor_adjust(MlirWriter& w, const Scalar& r, const Scalar& divisor, const Scalar& zero) {
+  Scalar r_nonzero = w.op("arith.cmpi ne," + operands(r, zero), DType::b8);
+  Scalar r_neg = w.op("arith.cmpi slt," + operands(r, zero), DType::b8);
+  Scalar b_neg = w.op("arith.cmpi slt," + operands(divisor, zero), DType::b8);
+  return w.op("arith.andi" + operands(r_nonzero, w.op("arith.xori" + operands(r_neg, b_neg), DType::b8)), DType::b8);
+}
+
 }  // namespace
 
 Scalar PointwiseEval::pow(const Operand& base, const Operand& exponent, DType t) {
@@ -101,26 +132,13 @@ Scalar PointwiseEval::floordiv(const Scalar& a, const Scalar& b) {
     Scalar b_zero = w_.op("arith.cmpf oeq," + operands(b, zero), DType::b8);
     return w_.select(b_zero, quotient, r);
   }
-  Scalar zero = w_.int_constant(t, 0);
-  Scalar one = w_.int_constant(t, 1);
-  Scalar b_zero = w_.op("arith.cmpi eq," + operands(b, zero), DType::b8);
-  if (t == DType::u8) {
-    Scalar safe = w_.select(b_zero, one, b);
-    return w_.select(b_zero, zero, w_.op("arith.divui" + operands(a, safe), t));
-  }
-  Scalar b_minus_one = w_.op("arith.cmpi eq," + operands(b, w_.int_constant(t, -1)), DType::b8);
-  Scalar unsafe = w_.op("arith.ori" + operands(b_zero, b_minus_one), DType::b8);
-  Scalar safe = w_.select(unsafe, one, b);
-  Scalar q = w_.op("arith.divsi" + operands(a, safe), t);
-  Scalar r = w_.op("arith.remsi" + operands(a, safe), t);
-  Scalar r_nonzero = w_.op("arith.cmpi ne," + operands(r, zero), DType::b8);
-  Scalar r_neg = w_.op("arith.cmpi slt," + operands(r, zero), DType::b8);
-  Scalar b_neg = w_.op("arith.cmpi slt," + operands(safe, zero), DType::b8);
-  Scalar adjust = w_.op("arith.andi" + operands(r_nonzero, w_.op("arith.xori" + operands(r_neg, b_neg), DType::b8)),
-                        DType::b8);
-  q = w_.select(adjust, w_.op("arith.subi" + operands(q, one), t), q);
-  q = w_.select(b_minus_one, w_.op("arith.subi" + operands(zero, a), t), q);
-  return w_.select(b_zero, zero, q);
+  const IntDivisor d = guard_divisor(w_, b);
+  if (t == DType::u8) return w_.select(d.b_zero, d.zero, w_.op("arith.divui" + operands(a, d.safe), t));
+  Scalar q = w_.op("arith.divsi" + operands(a, d.safe), t);
+  Scalar r = w_.op("arith.remsi" + operands(a, d.safe), t);
+  q = w_.select(needs_floor_adjust(w_, r, d.safe, d.zero), w_.op("arith.subi" + operands(q, d.one), t), q);
+  q = w_.select(d.b_minus_one, w_.op("arith.subi" + operands(d.zero, a), t), q);
+  return w_.select(d.b_zero, d.zero, q);
 }
 
 // torch's div_trunc: the quotient rounded toward zero.
@@ -137,18 +155,11 @@ Scalar PointwiseEval::truncdiv(const Scalar& a, const Scalar& b) {
     Scalar negative = w_.op("arith.cmpf olt," + operands(q, w_.number(t, 0, 0, true)), DType::b8);
     return w_.select(negative, neg(floor(neg(q))), floor(q));
   }
-  Scalar zero = w_.int_constant(t, 0);
-  Scalar one = w_.int_constant(t, 1);
-  Scalar b_zero = w_.op("arith.cmpi eq," + operands(b, zero), DType::b8);
-  if (t == DType::u8) {
-    Scalar safe = w_.select(b_zero, one, b);
-    return w_.select(b_zero, zero, w_.op("arith.divui" + operands(a, safe), t));
-  }
-  Scalar b_minus_one = w_.op("arith.cmpi eq," + operands(b, w_.int_constant(t, -1)), DType::b8);
-  Scalar unsafe = w_.op("arith.ori" + operands(b_zero, b_minus_one), DType::b8);
-  Scalar q = w_.op("arith.divsi" + operands(a, w_.select(unsafe, one, b)), t);
-  q = w_.select(b_minus_one, w_.op("arith.subi" + operands(zero, a), t), q);
-  return w_.select(b_zero, zero, q);
+  const IntDivisor d = guard_divisor(w_, b);
+  if (t == DType::u8) return w_.select(d.b_zero, d.zero, w_.op("arith.divui" + operands(a, d.safe), t));
+  Scalar q = w_.op("arith.divsi" + operands(a, d.safe), t);
+  q = w_.select(d.b_minus_one, w_.op("arith.subi" + operands(d.zero, a), t), q);
+  return w_.select(d.b_zero, d.zero, q);
 }
 
 Scalar PointwiseEval::mod(const Scalar& a, const Scalar& b) {
@@ -164,23 +175,11 @@ Scalar PointwiseEval::mod(const Scalar& a, const Scalar& b) {
                           DType::b8);
     return w_.select(adjust, w_.op("arith.addf" + operands(m, b), t), m);
   }
-  Scalar zero = w_.int_constant(t, 0);
-  Scalar one = w_.int_constant(t, 1);
-  Scalar b_zero = w_.op("arith.cmpi eq," + operands(b, zero), DType::b8);
-  if (t == DType::u8) {
-    Scalar safe = w_.select(b_zero, one, b);
-    return w_.select(b_zero, zero, w_.op("arith.remui" + operands(a, safe), t));
-  }
-  Scalar b_minus_one = w_.op("arith.cmpi eq," + operands(b, w_.int_constant(t, -1)), DType::b8);
-  Scalar unsafe = w_.op("arith.ori" + operands(b_zero, b_minus_one), DType::b8);
-  Scalar safe = w_.select(unsafe, one, b);
-  Scalar r = w_.op("arith.remsi" + operands(a, safe), t);
-  Scalar r_nonzero = w_.op("arith.cmpi ne," + operands(r, zero), DType::b8);
-  Scalar r_neg = w_.op("arith.cmpi slt," + operands(r, zero), DType::b8);
-  Scalar b_neg = w_.op("arith.cmpi slt," + operands(safe, zero), DType::b8);
-  Scalar adjust = w_.op("arith.andi" + operands(r_nonzero, w_.op("arith.xori" + operands(r_neg, b_neg), DType::b8)),
-                        DType::b8);
-  return w_.select(adjust, w_.op("arith.addi" + operands(r, safe), t), r);
+  const IntDivisor d = guard_divisor(w_, b);
+  if (t == DType::u8) return w_.select(d.b_zero, d.zero, w_.op("arith.remui" + operands(a, d.safe), t));
+  // The 1 that stands for -1 leaves 0, the right remainder; for 0 too (see the header).
+  Scalar r = w_.op("arith.remsi" + operands(a, d.safe), t);
+  return w_.select(needs_floor_adjust(w_, r, d.safe, d.zero), w_.op("arith.addi" + operands(r, d.safe), t), r);
 }
 
 }  // namespace wick::codegen

@@ -105,8 +105,11 @@ TEST_F(SplitKernels, MatchWhatOneCallComputes) {
   const Tensor w = counting(DType::f32, {100, 32}, 97);
   const Tensor i = counting(DType::i64, {4096}, 100);
   // Both kernels were made splittable.
-  for (const rt::Instr& in : compiled->executor().plan().body.instrs)
-    if (in.op == rt::Op::kernel) EXPECT_FALSE(in.sliced.empty()) << in.text;
+  for (const rt::Instr& in : compiled->executor().plan().body.instrs) {
+    if (in.op == rt::Op::kernel) {
+      EXPECT_FALSE(in.sliced.empty()) << in.text;
+    }
+  }
   const std::vector<Tensor> out = compiled->executor().run({x, w, i});
   ASSERT_EQ(out.size(), 2u);
   for (int64_t k = 0; k < x.numel(); ++k)

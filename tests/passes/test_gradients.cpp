@@ -428,7 +428,9 @@ TEST(Gradient, EveryRuleIsChecked) {
     for (const ir::Node* n : *m->methods().at(0)->block()) used.insert(n->kind());
   }
   for (const ir::OpDef* op : ir::all_ops())
-    if (op->gradient && op->name.rfind("prim::", 0) != 0) EXPECT_TRUE(used.count(op->name)) << op->name << " is not checked";
+    if (op->gradient && op->name.rfind("prim::", 0) != 0) {
+      EXPECT_TRUE(used.count(op->name)) << op->name << " is not checked";
+    }
 }
 
 }  // namespace

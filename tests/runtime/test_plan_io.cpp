@@ -34,7 +34,7 @@ Plan sample_plan() {
   Plan p;
   p.num_slots = 40;
   p.inputs = {0, 1};
-  p.input_specs = {{DType::f32, {2, 3}}, {DType::i64, {}}};
+  p.input_specs = {{DType::f32, {2, 3}, {}}, {DType::i64, {}, {}}};
   p.outputs = {20, 21};
   p.tensors = {{2, "fc.weight"}, {3, "weird \"name\"\n\x01"}};
   p.kernels = {"wick_add_0123456789abcdef", "k2"};
@@ -160,7 +160,7 @@ TEST(PlanIo, EveryFieldSurvivesOnItsOwn) {
   Plan p;
   p.num_slots = 9;
   p.inputs = {1};
-  p.input_specs = {{DType::i32, {4, 0}}};
+  p.input_specs = {{DType::i32, {4, 0}, {}}};
   p.outputs = {2};
   p.tensors = {{3, "w"}};
   p.kernels = {"k"};
