@@ -184,6 +184,18 @@ TEST_P(TrainAgainstTorch, StepLossesPredictionsAndSavedModel) {
 INSTANTIATE_TEST_SUITE_P(Zoo, TrainAgainstTorch, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
+// A transformer encoder layer trains as torch trains it: in training mode
+// its attention takes F.multi_head_attention_forward, differentiated
+// through the projections, softmax and layer norms.
+TEST(TrainAgainstTorchModels, TransformerEncoderLayer) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  TempDir dir("train_attention");
+  ASSERT_EQ(python(dir, "model --kind attention_classifier --out attention.pt"), 0) << test::slurp(dir / "log.txt");
+  const Case c{"attention_ce_adam", "", "48", 16, LossKind::cross_entropy, "indices",
+               adam(OptimizerKind::adam, 1e-2, 0)};
+  EXPECT_TRUE(train_against_torch(c, (dir / "attention.pt").string(), dir));
+}
+
 // Parameters saved with requires_grad=False (a frozen first layer) stay as
 // they were, weight decay and momentum included, as torch.optim leaves a
 // parameter without a gradient; the saved model keeps them frozen.

@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|attention_classifier --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -141,6 +141,20 @@ class TiedMlp(torch.nn.Module):
         return self.fc2(torch.relu(self.fc1(x)))
 
 
+class AttentionClassifier(torch.nn.Module):
+    """Rows of 6 tokens of 8 features through a transformer encoder layer
+    (training mode: the slow path of its attention), pooled, classified."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        self.head = torch.nn.Linear(8, 3)
+
+    def forward(self, x):
+        h = self.enc(x.view(x.size(0), 6, 8))
+        return self.head(h.mean(1))
+
+
 def model(a):
     torch.manual_seed(0)
     m = {
@@ -148,6 +162,7 @@ def model(a):
         "frozen_mlp": FrozenMlp,
         "tied_mlp": TiedMlp,
         "tied_frozen_mlp": lambda: TiedMlp(frozen=True),
+        "attention_classifier": AttentionClassifier,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)
 
