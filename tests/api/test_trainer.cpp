@@ -6,7 +6,9 @@
 // save() writes must load in LibTorch (torch.jit.load) and predict what
 // wick's predict() does within 1e-4 (predict() compiled before training sees
 // the trained values); batch norm's running statistics must match torch's
-// after training (1e-3).
+// after training (1e-3). The same for a transformer encoder layer and for an
+// MLP whose first layer is frozen (requires_grad=False), built by
+// train_reference.py.
 #include <gtest/gtest.h>
 
 #include <cmath>
