@@ -39,32 +39,59 @@ Tensor scalar_i64(int64_t v) {
   return t;
 }
 
-// Tied weights (two parameters over the same bytes) would each get their
-// own gradient and update, which is not what torch does with them; nor
-// would a frozen parameter see the updates of a trained one it shares bytes
-// with. Frozen parameters may share among themselves.
-void check_untied(const ir::Module& m) {
+// Tied weights: two names for one tensor (one Parameter in torch, as in
+// weight tying) are one parameter: every read of the later name reads the
+// first, so a step sums the gradients of all uses into one update, as
+// torch.optim does. Returns alias -> first name. Parameters whose bytes
+// overlap otherwise would each get their own update, which is not what
+// torch does with them, nor would a frozen parameter see the updates of a
+// trained one it shares bytes with: refused. Frozen parameters may share.
+std::map<std::string, std::string> tied_parameters(const ir::Module& m) {
   struct Span {
     const Storage* storage;
     uintptr_t begin, end;
-    const std::string* name;
-    bool trained;
+    const ir::NamedTensor* t;
   };
   std::vector<Span> spans;
   for (const ir::NamedTensor& t : m.tensors()) {
-    const bool trained = t.role == ir::TensorRole::parameter;
-    if ((!trained && t.role != ir::TensorRole::frozen) || !t.data.defined() || t.data.numel() == 0) continue;
+    if ((t.role != ir::TensorRole::parameter && t.role != ir::TensorRole::frozen) || !t.data.defined() ||
+        t.data.numel() == 0)
+      continue;
     const auto begin = reinterpret_cast<uintptr_t>(t.data.data());
-    spans.push_back({t.data.storage().get(), begin, begin + t.data.nbytes(), &t.name, trained});
+    spans.push_back({t.data.storage().get(), begin, begin + t.data.nbytes(), &t});
   }
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
+  std::stable_sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
     return a.storage != b.storage ? a.storage < b.storage : a.begin < b.begin;
   });
+  auto same_tensor = [](const ir::NamedTensor& a, const ir::NamedTensor& b) {
+    return a.role == b.role && a.data.data() == b.data.data() && a.data.dtype() == b.data.dtype() &&
+           a.data.sizes() == b.data.sizes() && a.data.strides() == b.data.strides();
+  };
+  std::map<std::string, std::string> aliases;
   for (size_t i = 1; i < spans.size(); ++i)
-    for (size_t j = i; j-- > 0 && spans[j].storage == spans[i].storage;)
-      if (spans[i].begin < spans[j].end && (spans[i].trained || spans[j].trained))
-        throw Error("parameters " + *spans[j].name + " and " + *spans[i].name +
-                    " share their data (tied weights), which training does not support yet");
+    for (size_t j = i; j-- > 0 && spans[j].storage == spans[i].storage;) {
+      const ir::NamedTensor &a = *spans[j].t, &b = *spans[i].t;
+      if (spans[i].begin >= spans[j].end || (a.role == ir::TensorRole::frozen && b.role == ir::TensorRole::frozen))
+        continue;
+      if (!same_tensor(a, b))
+        throw Error("parameters " + a.name + " and " + b.name +
+                    " overlap in memory without being one tensor, which training does not support yet");
+      // The name the module lists first stays; the other reads it.
+      const ir::NamedTensor* first = &a < &b ? &a : &b;
+      const ir::NamedTensor* other = first == &a ? &b : &a;
+      auto it = aliases.find(first->name);
+      aliases[other->name] = it == aliases.end() ? first->name : it->second;
+    }
+  return aliases;
+}
+
+// Every read of an alias in `g` reads the tensor it is tied to.
+void read_tied_as_one(ir::Graph& g, const std::map<std::string, std::string>& aliases) {
+  ir::walk(g.block(), [&](ir::Node* n) {
+    if (!n->is("prim::Param")) return;
+    auto it = aliases.find(std::get<std::string>(*n->attrs().find("name")));
+    if (it != aliases.end()) n->attrs().set("name", it->second);
+  });
 }
 
 }  // namespace
@@ -148,11 +175,13 @@ Trainer::Trainer(const std::string& path, LossConfig loss, OptimizerConfig optim
     eval_mode.training = false;
     t.module = emit_module(t.archive, code, path, t.options.method, train_mode);
     t.eval = emit_graph(t.archive, code, *t.module, path, t.options.method, eval_mode);
+    const std::map<std::string, std::string> tied = tied_parameters(*t.module);
+    read_tied_as_one(*t.module->method(t.options.method), tied);
+    read_tied_as_one(*t.eval, tied);
     // Executors read contiguous tensors in place; others would be copied,
     // and updates to the copies lost.
     for (const ir::NamedTensor& nt : t.module->tensors())
       if (nt.data.defined() && !nt.data.is_contiguous()) t.module->set_tensor_data(nt.name, nt.data.contiguous());
-    check_untied(*t.module);
     t.module->add_tensor(passes::kStepTensor, ir::TensorRole::buffer, scalar_i64(0));
     t.module->add_tensor(passes::kSeedTensor, ir::TensorRole::buffer,
                          scalar_i64(static_cast<int64_t>(t.options.seed)));
@@ -161,6 +190,9 @@ Trainer::Trainer(const std::string& path, LossConfig loss, OptimizerConfig optim
     if (device >= 0)
       for (const ir::NamedTensor& nt : t.module->tensors())
         if (nt.data.defined()) t.module->set_tensor_data(nt.name, rt::to_device(nt.data, device));
+    // An alias holds its tensor's data (a copy made contiguous or moved to
+    // the device would go stale, and save() writes every name).
+    for (const auto& [alias, name] : tied) t.module->set_tensor_data(alias, t.module->find_tensor(name)->data);
   } catch (const Error& e) {
     throw e.with_file(path);
   }

@@ -6,9 +6,9 @@
 // save() writes must load in LibTorch (torch.jit.load) and predict what
 // wick's predict() does within 1e-4 (predict() compiled before training sees
 // the trained values); batch norm's running statistics must match torch's
-// after training (1e-3). The same for a transformer encoder layer and for an
-// MLP whose first layer is frozen (requires_grad=False), built by
-// train_reference.py.
+// after training (1e-3). The same for a transformer encoder layer, an MLP
+// with tied weights and one whose first layer is frozen
+// (requires_grad=False), built by train_reference.py.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -196,6 +196,22 @@ TEST(TrainAgainstTorchModels, TransformerEncoderLayer) {
   const Case c{"attention_ce_adam", "", "48", 16, LossKind::cross_entropy, "indices",
                adam(OptimizerKind::adam, 1e-2, 0)};
   EXPECT_TRUE(train_against_torch(c, (dir / "attention.pt").string(), dir));
+}
+
+// Tied weights (one Parameter under two names) train as one parameter: the
+// gradients of both uses summed into one Adam update, as torch.optim does
+// with the module's deduplicated parameters.
+TEST(TrainAgainstTorchModels, TiedWeights) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  TempDir dir("train_tied");
+  ASSERT_EQ(python(dir, "model --kind tied_mlp --out tied.pt"), 0) << test::slurp(dir / "log.txt");
+  const Case c{"tied_mse_adam", "", "16", 32, LossKind::mse, "", adam(OptimizerKind::adam, 1e-2, 1e-3)};
+  auto trainer = train_against_torch(c, (dir / "tied.pt").string(), dir);
+  ASSERT_TRUE(trainer);
+  const ir::NamedTensor* a = trainer->module().find_tensor("fc1.weight");
+  const ir::NamedTensor* b = trainer->module().find_tensor("fc2.weight");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(relative_error(a->data, b->data), 0) << "the two names of one tensor drifted apart";
 }
 
 // Parameters saved with requires_grad=False (a frozen first layer) stay as

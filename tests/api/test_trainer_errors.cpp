@@ -1,8 +1,8 @@
 // What a Trainer refuses, with the message it gives: a target that cannot
 // match the model's output (raised by the first step, before any tensor is
 // updated), unknown loss and optimizer names, settings torch.optim refuses,
-// the wrong number of inputs, tied trained parameters, and a file that is no
-// model.
+// the wrong number of inputs, parameters that overlap in memory without
+// being one tensor, and a file that is no model.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -126,12 +126,12 @@ std::string reference_model(const test::TempDir& dir, const char* kind) {
   return (dir / "m.pt").string();
 }
 
-TEST(TrainerErrors, TiedTrainedParameters) {
+TEST(TrainerErrors, OverlappingParameters) {
   if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
   test::TempDir dir("trainer");
-  const std::string pt = reference_model(dir, "tied_mlp");
+  const std::string pt = reference_model(dir, "overlapping_mlp");
   expect_error([&] { Trainer(pt, LossConfig{}, OptimizerConfig{}); },
-               "parameters fc1.weight and fc2.weight share their data (tied weights)");
+               "parameters fc1.weight and fc2.weight overlap in memory without being one tensor");
 }
 
 // Frozen parameters may share their bytes: nothing writes them.

@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|attention_classifier --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -155,6 +155,20 @@ class AttentionClassifier(torch.nn.Module):
         return self.head(h.mean(1))
 
 
+class OverlappingMlp(torch.nn.Module):
+    """fc2's weight is a Parameter over the first rows of fc1's: their bytes
+    overlap but they are two tensors."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(16, 16)
+        self.fc2 = torch.nn.Linear(16, 8)
+        self.fc2.weight = torch.nn.Parameter(self.fc1.weight.data[:8])
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
 def model(a):
     torch.manual_seed(0)
     m = {
@@ -162,6 +176,7 @@ def model(a):
         "frozen_mlp": FrozenMlp,
         "tied_mlp": TiedMlp,
         "tied_frozen_mlp": lambda: TiedMlp(frozen=True),
+        "overlapping_mlp": OverlappingMlp,
         "attention_classifier": AttentionClassifier,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)
