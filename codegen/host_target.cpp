@@ -60,6 +60,9 @@ std::unique_ptr<llvm::TargetMachine> create_machine(const std::string& triple,
       llvm::CodeGenOptLevel::None, llvm::CodeGenOptLevel::Less, llvm::CodeGenOptLevel::Default,
       llvm::CodeGenOptLevel::Aggressive};
   llvm::TargetOptions target_options;
+  // a * b + c as one fused multiply-add where the CPU has one: the
+  // polynomials of exp, tanh and erf are chains of them.
+  target_options.AllowFPOpFusion = llvm::FPOpFusion::Fast;
   std::unique_ptr<llvm::TargetMachine> machine(lookup_target(triple).createTargetMachine(
       triple, cpu, features, target_options, llvm::Reloc::PIC_, std::nullopt,
       levels[opt_level]));

@@ -17,8 +17,9 @@
 namespace wick::codegen {
 namespace {
 
-// Bump when the object layout or the packed-entry convention changes.
-constexpr const char* kObjectFormat = "wick-kernel-object-1";
+// Bump when the object layout, the packed-entry convention or the code
+// made from the same MLIR (target options) changes.
+constexpr const char* kObjectFormat = "wick-kernel-object-2";
 
 struct TargetModule {
   std::unique_ptr<llvm::LLVMContext> context = std::make_unique<llvm::LLVMContext>();
