@@ -286,6 +286,10 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     if (!is_floating(c.compute)) throw unsupported(*c.node, c.compute, fn);
     return value(uniform(e, c));
   }
+  if (fn == "position") {
+    WICK_ASSERT(c.idx->size() == 1, c.node->kind() + ": position() needs a 1-D result");
+    return value(w_.index_to_i64((*c.idx)[0]));
+  }
   if (fn == "lower_triangle" || fn == "upper_triangle") {
     // Column minus row of the element in the node's result (rank >= 2),
     // against the diagonal, in i64 whatever the op computes in.

@@ -138,6 +138,13 @@ void add_pointwise_ops(OpTableBuilder& t) {
         new_filled, "1");
   arith(t, "aten::full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
         new_full, "fill_value");
+  // Ranges: position() is the element's index (the result has one dim).
+  arith(t, "aten::arange(Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+        arange, "position()");
+  arith(t, "aten::arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+        arange, "start + position()");
+  arith(t, "aten::arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+        arange, "start + step * position()");
   // Triangles of the last two dims (causal masks).
   arith(t, "aten::triu(Tensor self, int diagonal=0) -> Tensor", triangle, "upper_triangle(diagonal) ? self : 0");
   arith(t, "aten::tril(Tensor self, int diagonal=0) -> Tensor", triangle, "lower_triangle(diagonal) ? self : 0");

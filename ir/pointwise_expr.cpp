@@ -18,7 +18,7 @@ int pointwise_function_arity(std::string_view name) {
       {"exp", 1},  {"log", 1},  {"log1p", 1}, {"tanh", 1},  {"erf", 1},      {"sqrt", 1},
       {"rsqrt", 1}, {"abs", 1}, {"floor", 1}, {"ceil", 1},  {"sin", 1},      {"cos", 1},
       {"max", 2},  {"min", 2},  {"pow", 2},   {"mod", 2},   {"floordiv", 2}, {"truncdiv", 2}, {"defined", 1},
-      {"uniform", 3}, {"lower_triangle", 1}, {"upper_triangle", 1},
+      {"uniform", 3}, {"lower_triangle", 1}, {"upper_triangle", 1}, {"position", 0},
   };
   auto it = arity.find(name);
   return it == arity.end() ? -1 : it->second;
@@ -241,7 +241,8 @@ const PointwiseExpr& pointwise_expr(const OpDef& op) {
 
 namespace {
 bool calls_positional(const PointwiseExpr& e) {
-  if (e.kind == PointwiseExpr::Kind::call && (e.text == "uniform" || e.text == "lower_triangle" || e.text == "upper_triangle")) return true;
+  if (e.kind == PointwiseExpr::Kind::call && (e.text == "uniform" || e.text == "lower_triangle" || e.text == "upper_triangle" ||
+                                             e.text == "position")) return true;
   for (const auto& o : e.operands)
     if (calls_positional(*o)) return true;
   return false;

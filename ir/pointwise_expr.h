@@ -49,8 +49,10 @@ const PointwiseExpr& pointwise_expr(const OpDef& op);
 // Whether an op's expression depends on the element's position in its
 // result (the `uniform` builtin: element i of a random stream; the
 // `lower_triangle(d)` and `upper_triangle(d)` builtins: whether column minus
-// row of the last two dims is at most, at least d, for tril and triu), so
-// that a kernel computing it must index whole tensors, never slices of them.
+// row of the last two dims is at most, at least d, for tril and triu; the
+// `position()` builtin: the index of an element of a 1-D result, for
+// arange), so that a kernel computing it must index whole tensors, never
+// slices of them.
 bool reads_position(const OpDef& op);
 
 // Fully parenthesized text, for tests and messages: "(self + (alpha * other))".

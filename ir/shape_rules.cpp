@@ -1,6 +1,7 @@
 #include "ir/shape_rules.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
@@ -426,6 +427,52 @@ std::vector<TypePtr> new_full(const Node& node) {
                                : fill == TypeKind::Float ? std::optional<DType>(DType::f32)
                                                          : std::nullopt;
   return {Type::tensor(dtype, dims)};
+}
+
+// arange(start=0, end, step=1, dtype=None): ceil((end - start) / step)
+// elements, i64 when every bound is an int, else f32. The length is known
+// for constant bounds, or 0 to a size (x.size(1)) by 1.
+std::vector<TypePtr> arange(const Node& node) {
+  const std::string& overload = node.op().schema.overload;
+  const size_t n_bounds = overload.empty() ? 1 : overload == "start" ? 2 : 3;
+  const Value* start = n_bounds > 1 ? node.input(0) : nullptr;
+  const Value* end = node.input(n_bounds > 1 ? 1 : 0);
+  const Value* step = n_bounds > 2 ? node.input(2) : nullptr;
+  DTypeArg a = dtype_arg(node, n_bounds);
+  // A traced file passes sizes as numbers made from 0-d tensors; until they
+  // fold, whether they are ints is known from the tensor's dtype, or not.
+  bool all_ints = true, kinds_known = true;
+  for (const Value* v : {start, end, step}) {
+    if (!v) continue;
+    const TypeKind k = v->type()->kind();
+    if (k == TypeKind::Int || k == TypeKind::Bool) continue;
+    if (k == TypeKind::Float) {
+      all_ints = false;
+      continue;
+    }
+    const Node& from = *v->node();
+    const auto& dt = from.num_inputs() == 1 && from.input(0)->type()->is_tensor() ? from.input(0)->type()->dtype()
+                                                                               : std::nullopt;
+    if (dt) all_ints = all_ints && is_integral(*dt);
+    else kinds_known = false;
+  }
+  std::optional<DType> dtype = a.given ? a.dtype
+                               : !kinds_known ? std::nullopt
+                                              : std::optional<DType>(all_ints ? DType::i64 : DType::f32);
+  std::optional<Dim> length;
+  auto s = start ? constant_double(start) : std::optional<double>(0.0);
+  auto st = step ? constant_double(step) : std::optional<double>(1.0);
+  auto e = constant_double(end);
+  if (st && *st == 0) throw node.error("arange: step must be nonzero");
+  if (s && e && st) {
+    const double count = std::ceil((*e - *s) / *st);
+    if (!(count >= 0) || count > 1e15)
+      throw node.error("arange: upper bound and larger bound inconsistent with step sign");
+    length = Dim::constant(static_cast<int64_t>(count));
+  } else if (s && *s == 0 && st && *st == 1 && all_ints) {
+    length = symbolic_int(end);
+  }
+  return {Type::tensor(dtype, std::vector<Dim>{length ? *length : Dim::unknown()})};
 }
 
 // triu / tril: the input's type; the last two dims are the matrix.

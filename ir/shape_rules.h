@@ -50,6 +50,7 @@ std::vector<TypePtr> like_with_dtype(const Node& node);     // zeros_like(x, dty
 std::vector<TypePtr> new_filled(const Node& node);          // zeros(size, dtype, ...)
 std::vector<TypePtr> new_full(const Node& node);            // full(size, fill_value, dtype, ...)
 std::vector<TypePtr> triangle(const Node& node);            // triu, tril: rank >= 2
+std::vector<TypePtr> arange(const Node& node);              // arange(start, end, step, dtype, ...)
 std::vector<TypePtr> loss(const Node& node);                // mse_loss, nll_loss, ...
 std::vector<TypePtr> number_to_tensor(const Node& node);    // prim::NumToTensor
 std::vector<TypePtr> mm(const Node& node);

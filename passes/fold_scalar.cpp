@@ -379,8 +379,11 @@ std::optional<double> tensor_value(const ir::Value* v, int depth) {
 
 std::optional<AttrValue> fold_tensor_to_scalar(const ir::Node& n) {
   const std::string& k = n.kind();
+  // A traced file's annotate(number, t) is an unchecked_cast of a 0-d tensor.
+  const bool cast_to_number = k == "prim::unchecked_cast" && n.input(0)->type()->is_tensor() &&
+                              !n.output()->type()->is_tensor();
   if (k != "aten::Int.Tensor" && k != "aten::Float.Tensor" && k != "aten::Bool.Tensor" && k != "aten::ScalarImplicit" &&
-      k != "aten::item")
+      k != "aten::item" && !cast_to_number)
     return std::nullopt;
   auto v = tensor_value(n.input(0), 0);
   if (!v) return std::nullopt;

@@ -15,7 +15,8 @@ namespace wick::passes {
 // errors on the node.
 std::optional<ir::AttrValue> fold_scalar(const ir::Node& node);
 
-// For int()/float()/bool() of a tensor (aten::Int.Tensor, ...): the value,
+// For int()/float()/bool() of a tensor (aten::Int.Tensor, ...; a traced
+// file's annotate(number, t) too): the value,
 // when the tensor is a 0-dim computation on known numbers, as traced models
 // write shape arithmetic: prim::NumToTensor of constants, constant 0-dim
 // module tensors, and arithmetic on those.

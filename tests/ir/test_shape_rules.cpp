@@ -221,6 +221,31 @@ TEST(LinalgRules, MmBmmAddmm) {
                Error);
 }
 
+TEST(PointwiseRules, Arange) {
+  const std::string none = one("n", "None", "none");
+  const std::string tail = "%n, %n, %n, %n)";
+  // Length ceil((end - start) / step); i64 for int bounds, else f32.
+  EXPECT_EQ(inferred_types(none + one("e", "Int", "5") + "  %y : Tensor = aten::arange(%e, " + tail, ""),
+            "Tensor(i64, [5])");
+  EXPECT_EQ(inferred_types(none + one("s", "Float", "0.5") + one("e", "Int", "3") + one("t", "Float", "0.75") +
+                               "  %y : Tensor = aten::arange.start_step(%s, %e, %t, %n, " + tail,
+                           ""),
+            "Tensor(f32, [4])");
+  // 0 to a size by 1: the size's dim, symbolic too.
+  EXPECT_EQ(inferred_types(none + one("d", "Int", "0") + "  %e : Int = aten::size.int(%x, %d)\n"
+                               "  %y : Tensor = aten::arange(%e, " + tail,
+                           "%x : Tensor(f32, [B, 3])"),
+            "Tensor(i64, [B])");
+  EXPECT_THROW(inferred_types(none + one("s", "Int", "0") + one("e", "Int", "3") + one("t", "Int", "0") +
+                                  "  %y : Tensor = aten::arange.start_step(%s, %e, %t, %n, " + tail,
+                              ""),
+               Error);
+  EXPECT_THROW(inferred_types(none + one("s", "Int", "5") + one("e", "Int", "3") +
+                                  "  %y : Tensor = aten::arange.start(%s, %e, %n, " + tail,
+                              ""),
+               Error);
+}
+
 TEST(PointwiseRules, MaskedFill) {
   const std::string fill = one("v", "Float", "-inf") + "  %y : Tensor = aten::masked_fill.Scalar(%x, %m, %v)";
   // The mask broadcasts; the result keeps self's dtype.

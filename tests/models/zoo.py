@@ -179,8 +179,8 @@ class AttentionLayers(nn.Module):
 class AttentionMasks(nn.Module):
     """The attention that does not take the fast path: cross-attention,
     boolean and float attention masks merged with key padding masks, and
-    encoder and decoder layers given masks as arguments of forward, and a
-    causal mask built with triu. It runs F.multi_head_attention_forward
+    encoder and decoder layers given masks as arguments of forward, a
+    causal mask built with triu, and positions from arange. It runs F.multi_head_attention_forward
     (masked_fill, logical_or, baddbmm)."""
 
     def __init__(self, d_model: int = 32, n_heads: int = 4):
@@ -189,8 +189,10 @@ class AttentionMasks(nn.Module):
         self.masked = nn.MultiheadAttention(d_model, n_heads, batch_first=True)
         self.enc = nn.TransformerEncoderLayer(d_model, n_heads, 64, batch_first=True)
         self.dec = nn.TransformerDecoderLayer(d_model, n_heads, 64, batch_first=True)
+        self.pos = nn.Embedding(16, d_model)
 
     def forward(self, x: Tensor, memory: Tensor, mask: Tensor, pad: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        x = x + self.pos(torch.arange(x.size(1)))
         c, c_weights = self.cross(x, memory, memory)
         blocked = mask < -1.0
         m, m_weights = self.masked(x, x, x, attn_mask=blocked, key_padding_mask=pad, average_attn_weights=False)

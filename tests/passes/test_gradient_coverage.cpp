@@ -26,6 +26,7 @@ const std::map<std::string, const char*>& no_gradient() {
     m["aten::zeros"] = "no tensor operand";
     m["aten::ones"] = "no tensor operand";
     m["aten::full"] = "no tensor operand";
+    for (const char* s : {"aten::arange", "aten::arange.start", "aten::arange.start_step"}) m[s] = "no tensor operand";
     m["wick::uniform"] = "random numbers: no operand but the stream's integer state";
     m["aten::argmax"] = "an integer result";
     m["aten::one_hot"] = "an integer result";
