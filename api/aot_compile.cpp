@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "api/bind_inputs.h"
 #include "api/plan_method.h"
 #include "codegen/ptx_backend.h"
 #include "frontend/loader.h"
@@ -144,9 +145,9 @@ AotResult aot_compile(const std::string& model_path, const std::vector<rt::Tenso
     result.load_ms = ms_since(start);
     const ir::Graph* method = module->method(options.method);
     if (!method) throw Error("module has no method '" + options.method + "'");
-    if (inputs.size() != method->inputs().size())
-      throw Error("@" + options.method + " takes " + std::to_string(method->inputs().size()) + " input" +
-                  (method->inputs().size() == 1 ? "" : "s") + ", got " + std::to_string(inputs.size()));
+    // Trailing Optional inputs left out read as None; the artifact does not take them.
+    std::unique_ptr<ir::Graph> bound = bind_left_out_inputs(*method, std::vector<bool>(inputs.size(), true));
+    if (bound) method = bound.get();
     const std::vector<ir::TypePtr> types = input_types(inputs, options.symbols);
 
     PlannedMethod planned = plan_method(*method, *module, types, plan_options);

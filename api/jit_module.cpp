@@ -1,5 +1,6 @@
 #include "api/jit_module.h"
 
+#include "api/bind_inputs.h"
 #include "frontend/loader.h"
 #include "runtime/thread_pool.h"
 
@@ -47,6 +48,9 @@ std::vector<Tensor> JitModule::forward(const std::vector<Tensor>& inputs) {
   }
   if (!compiled) compiled = compiled_for(inputs);
   try {
+    // A left-out Optional input is part of the signature, not of the graph's inputs.
+    for (const Tensor& t : inputs)
+      if (!t.defined()) return compiled->executor().run(given_only(inputs));
     return compiled->executor().run(inputs);
   } catch (const Error& e) {
     throw name_.empty() ? e : e.with_file(name_);
@@ -78,6 +82,10 @@ std::shared_ptr<CompiledGraph> JitModule::compiled_for(const std::vector<Tensor>
   last_dtypes_.clear();
   last_sizes_.clear();
   for (const Tensor& t : inputs) {
+    if (!t.defined()) {
+      last_graph_.reset();  // the quick check compares defined inputs only
+      break;
+    }
     last_dtypes_.push_back(t.dtype());
     last_sizes_.push_back(t.sizes());
   }
@@ -86,18 +94,13 @@ std::shared_ptr<CompiledGraph> JitModule::compiled_for(const std::vector<Tensor>
 
 std::shared_ptr<CompiledGraph> JitModule::compile(const std::vector<Tensor>& inputs, const std::string& key) {
   const ir::Graph& method = *module_->method(options_.method);
-  if (inputs.size() != method.inputs().size())
-    throw Error("@" + options_.method + " takes " + std::to_string(method.inputs().size()) + " input" +
-                (method.inputs().size() == 1 ? "" : "s") + ", got " + std::to_string(inputs.size()));
+  std::unique_ptr<ir::Graph> bound = bind_left_out_inputs(method, given_inputs(inputs));
   std::vector<ir::TypePtr> types;
-  for (const Tensor& t : inputs) {
-    if (!t.defined()) throw Error("an input tensor is undefined");
-    types.push_back(ir::Type::tensor_static(t.dtype(), t.sizes()));
-  }
+  for (const Tensor& t : given_only(inputs)) types.push_back(ir::Type::tensor_static(t.dtype(), t.sizes()));
   GraphCompileOptions options;
   options.cache_dir = options_.cache_dir;
   options.device = options_.device;
-  auto compiled = compile_graph(method, *module_, types, options);
+  auto compiled = compile_graph(bound ? *bound : method, *module_, types, options);
   last_compile_ = std::make_unique<CompileReport>(compiled->report);
   last_compile_->signature = key;
   return compiled;

@@ -1,5 +1,7 @@
 #include "api/plan_method.h"
 
+#include "api/bind_inputs.h"
+
 #include <chrono>
 
 #include "passes/pipeline.h"
@@ -16,7 +18,10 @@ PlannedMethod plan_method(const ir::Graph& method, const ir::Module& module,
                           const std::vector<ir::TypePtr>& input_types, const PlanMethodOptions& options) {
   auto start = std::chrono::steady_clock::now();
   PlannedMethod p;
-  p.graph = method.clone();
+  // Fewer input types than inputs: the rest are Optional inputs left out.
+  if (options.run_pipeline && input_types.size() < method.inputs().size())
+    p.graph = bind_left_out_inputs(method, std::vector<bool>(input_types.size(), true));
+  if (!p.graph) p.graph = method.clone();
   p.graph->set_module(const_cast<ir::Module*>(&module));
   if (options.run_pipeline) passes::run_pipeline(*p.graph, &input_types, options.pipeline);
   p.passes_ms = ms_since(start);

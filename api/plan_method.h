@@ -29,7 +29,8 @@ struct PlanMethodOptions {
   bool run_pipeline = true;
 };
 
-// `method` is left unchanged.
+// `method` is left unchanged. Given fewer input types than `method` has
+// inputs, the rest must be Optional and read as None (api/bind_inputs.h).
 PlannedMethod plan_method(const ir::Graph& method, const ir::Module& module,
                           const std::vector<ir::TypePtr>& input_types, const PlanMethodOptions& options = {});
 

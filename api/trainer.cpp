@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 
+#include "api/bind_inputs.h"
 #include "api/compiled_graph.h"
 #include "api/train_graph.h"
 #include "api/train_optimizer.h"
@@ -121,16 +122,21 @@ struct Trainer::Impl {
     return o;
   }
 
+  // `g` with the inputs left out of `inputs` bound to None (api/bind_inputs.h).
+  struct Bound {
+    std::unique_ptr<ir::Graph> owned;
+    const ir::Graph* graph;
+  };
+  static Bound bind(const ir::Graph& g, const std::vector<Tensor>& inputs) {
+    Bound b;
+    b.owned = bind_left_out_inputs(g, given_inputs(inputs));
+    b.graph = b.owned ? b.owned.get() : &g;
+    return b;
+  }
+
   std::vector<ir::TypePtr> types_of(const std::vector<Tensor>& inputs, const Tensor* target) const {
-    const size_t n = train_method().inputs().size();
-    if (inputs.size() != n)
-      throw Error("@" + options.method + " takes " + std::to_string(n) + " input" + (n == 1 ? "" : "s") + ", got " +
-                  std::to_string(inputs.size()));
     std::vector<ir::TypePtr> types;
-    for (const Tensor& t : inputs) {
-      if (!t.defined()) throw Error("an input tensor is undefined");
-      types.push_back(ir::Type::tensor_static(t.dtype(), t.sizes()));
-    }
+    for (const Tensor& t : given_only(inputs)) types.push_back(ir::Type::tensor_static(t.dtype(), t.sizes()));
     if (target) {
       if (!target->defined()) throw Error("the target tensor is undefined");
       types.push_back(ir::Type::tensor_static(target->dtype(), target->sizes()));
@@ -146,7 +152,7 @@ struct Trainer::Impl {
       const std::string key = signature_of(args);
       auto it = cache.find(key);
       if (it == cache.end()) it = cache.emplace(key, make()).first;
-      return it->second->executor().run(args);
+      return it->second->executor().run(given_only(args));
     } catch (const Error& e) {
       throw e.with_file(path);
     }
@@ -205,7 +211,8 @@ double Trainer::step(const std::vector<Tensor>& inputs, const Tensor& target) {
   std::vector<Tensor> args = inputs;
   args.push_back(target);
   return t.loss_value(t.run(t.steps, args, [&] {
-    auto graph = train::build_step_graph(t.train_method(), *t.module, t.loss, t.optimizer, t.types_of(inputs, &target),
+    Impl::Bound method = Impl::bind(t.train_method(), inputs);
+    auto graph = train::build_step_graph(*method.graph, *t.module, t.loss, t.optimizer, t.types_of(inputs, &target),
                                          t.target_device());
     return compile_graph(*graph, *t.module, t.types_of(inputs, &target), t.compile_options(true));
   }));
@@ -216,7 +223,8 @@ double Trainer::evaluate(const std::vector<Tensor>& inputs, const Tensor& target
   std::vector<Tensor> args = inputs;
   args.push_back(target);
   return t.loss_value(t.run(t.losses, args, [&] {
-    auto graph = train::build_loss_graph(*t.eval, *t.module, t.loss, t.types_of(inputs, &target), t.target_device());
+    Impl::Bound eval = Impl::bind(*t.eval, inputs);
+    auto graph = train::build_loss_graph(*eval.graph, *t.module, t.loss, t.types_of(inputs, &target), t.target_device());
     return compile_graph(*graph, *t.module, t.types_of(inputs, &target), t.compile_options(true));
   }));
 }
@@ -224,7 +232,8 @@ double Trainer::evaluate(const std::vector<Tensor>& inputs, const Tensor& target
 std::vector<Tensor> Trainer::predict(const std::vector<Tensor>& inputs) {
   Impl& t = *impl_;
   return t.run(t.predictions, inputs, [&] {
-    return compile_graph(*t.eval, *t.module, t.types_of(inputs, nullptr), t.compile_options(false));
+    Impl::Bound eval = Impl::bind(*t.eval, inputs);
+    return compile_graph(*eval.graph, *t.module, t.types_of(inputs, nullptr), t.compile_options(false));
   });
 }
 

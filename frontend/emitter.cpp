@@ -80,6 +80,12 @@ std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
     if (is_class_annotation(*p.annotation))
       fail(f, p.loc, "parameter '" + p.name + "' of a class type is not supported");
     ir::TypePtr t = type_from_annotation(*p.annotation, *f.file);
+    if (p.default_value && !t->accepts(*ir::Type::tensor())) {
+      // A method's inputs are tensors: a parameter of another type
+      // (`need_weights: bool=True`) that has a default takes it.
+      f.env[p.name] = emit_expr(*p.default_value, f);
+      continue;
+    }
     f.env[p.name] = SugaredValue::of(graph_->add_input(t, p.name));
   }
   emit_block(def.body, f);
@@ -226,10 +232,27 @@ SugaredValue Emitter::unsupported(const Frame& f, const SourceLocation& loc, con
   size_t start = line.find_first_not_of(' ');
   line = start == std::string::npos ? std::string() : line.substr(start);
   std::string entry = loc.str() + ": " + what + (line.empty() ? "" : "    (" + line + ")");
+  if (builder_ && builder_->insertion_point()->owning_block() != graph_->block()) {
+    // Under a condition the inputs may decide (`if mask is not None:`), or in
+    // a loop that may not run: a placeholder that fails the compile only if
+    // it is still there once the graph is specialized and folded.
+    ir::Node* n = builder_->create("prim::Unsupported", {}, {ir::Type::any()});
+    n->attrs().set("what", entry);
+    SugaredValue s = SugaredValue::poisoned();
+    s.value = n->output();
+    poisoned_.insert(s.value);
+    return s;
+  }
   // A function inlined several times reports each of its sites once.
   if (std::find(unsupported_.begin(), unsupported_.end(), entry) == unsupported_.end())
     unsupported_.push_back(std::move(entry));
   return SugaredValue::poisoned();
+}
+
+ir::Value* Emitter::placeholder_as(ir::Value* v, const ir::TypePtr& type) {
+  ir::Value* p = builder_->create("prim::Unsupported", {v}, {type})->output();
+  poisoned_.insert(p);
+  return p;
 }
 
 void Emitter::set_source(const Frame& f, const SourceLocation& loc) {

@@ -85,8 +85,10 @@ ir::Value* Emitter::as_value(const SugaredValue& v, Frame& f, const SourceLocati
       return builder_->create("prim::TupleConstruct", items, {ir::Type::tuple(types)})->output();
     }
     case SugaredValue::Kind::poison: {
-      // Stands in for a value wick could not emit; the load fails at the end.
-      ir::Value* p = builder_->create("prim::Uninitialized", {}, {ir::Type::any()})->output();
+      if (v.value) return v.value;  // a placeholder for the unsupported op itself
+      // Stands in for what depends on an op wick could not emit: it goes when
+      // that op's placeholder goes, and the op alone is reported.
+      ir::Value* p = builder_->create("prim::Unsupported", {}, {ir::Type::any()})->output();
       poisoned_.insert(p);
       return p;
     }

@@ -51,6 +51,8 @@ class Emitter {
   [[noreturn]] void fail(const Frame& f, const SourceLocation& loc, const std::string& msg,
                          const std::string& op = {}) const;
   SugaredValue unsupported(const Frame& f, const SourceLocation& loc, const std::string& what);
+  // A placeholder of `type` standing for the placeholder `v`, at the insertion point.
+  ir::Value* placeholder_as(ir::Value* v, const ir::TypePtr& type);
   void set_source(const Frame& f, const SourceLocation& loc);
 
   // ---- emitter_stmt.cpp

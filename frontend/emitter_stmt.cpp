@@ -224,12 +224,15 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
       f.env.erase(name);  // defined on one path only: not usable after the if
       continue;
     }
-    const SugaredValue* any = side[0] ? side[0] : side[1];
+    // A branch that could not be emitted takes the other branch's binding:
+    // if it folds away later, what follows reads as if it never existed.
+    const SugaredValue* any = side[0] && !side[0]->is_poison() ? side[0] : side[1] ? side[1] : side[0];
     if (!any->is_value() && any->kind != SugaredValue::Kind::tuple) {
-      bool same = !side[0] || !side[1] || same_binding(*side[0], *side[1]);
-      if (!same && !any->is_poison())
-        fail(f, s.loc, "the branches of this if bind '" + name + "' to different modules or functions");
-      f.env[name] = *any;
+      bool same = !side[0] || !side[1] || same_binding(*side[0], *side[1]) || side[0]->is_poison() ||
+                  side[1]->is_poison();
+      if (!same) fail(f, s.loc, "the branches of this if bind '" + name + "' to different modules or functions");
+      // A poisoned value defined in a branch is not visible after it.
+      f.env[name] = any->is_poison() ? SugaredValue::poisoned() : *any;
       continue;
     }
     ir::Value* vals[2] = {nullptr, nullptr};
@@ -238,13 +241,14 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
       builder_->set_insertion_point(node->block(i)->return_node());
       vals[i] = as_value(*side[i], branch[i], s.loc);
     }
-    ir::TypePtr type = vals[0] && vals[1] ? ir::unify(vals[0]->type(), vals[1]->type())
-                                          : (vals[0] ? vals[0] : vals[1])->type();
+    const bool poisoned[2] = {vals[0] && poisoned_.count(vals[0]) > 0, vals[1] && poisoned_.count(vals[1]) > 0};
+    ir::TypePtr type = vals[0] && vals[1] && !poisoned[0] && !poisoned[1] ? ir::unify(vals[0]->type(), vals[1]->type())
+                       : vals[0] && !poisoned[0]                       ? vals[0]->type()
+                                                                       : (vals[1] ? vals[1] : vals[0])->type();
     for (int i = 0; i < 2; ++i) {
-      if (!vals[i]) {
-        builder_->set_insertion_point(node->block(i)->return_node());
-        vals[i] = builder_->create("prim::Uninitialized", {}, {type})->output();
-      }
+      builder_->set_insertion_point(node->block(i)->return_node());
+      if (!vals[i]) vals[i] = builder_->create("prim::Uninitialized", {}, {type})->output();
+      else if (poisoned[i] && *vals[i]->type() != *type) vals[i] = placeholder_as(vals[i], type);
       node->block(i)->add_result(vals[i]);
     }
     ir::Value* out = node->add_output(type);
@@ -349,6 +353,7 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
   block->add_result(next);
   for (size_t i = 0; i < carried.size(); ++i) {
     ir::Value* v = bf.terminated ? block->params()[i + 1] : as_value(bf.env.at(carried[i]), bf, loc);
+    if (poisoned_.count(v) && *v->type() != *initial[i]->type()) v = placeholder_as(v, initial[i]->type());
     block->add_result(v);
     ir::TypePtr t = ir::unify(initial[i]->type(), v->type());
     block->params()[i + 1]->set_type(t);

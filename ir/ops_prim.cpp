@@ -94,6 +94,14 @@ void verify_store_param(const Node& node) {
   if (!fits) throw node.error("stores a " + value.str() + " into \"" + *name + "\" of type " + target.str());
 }
 
+void verify_unsupported(const Node& node) {
+  require_no_blocks(node);
+  if (node.num_outputs() != 1) throw node.error("must have one output");
+  const AttrValue* what = node.attrs().find("what");
+  if (node.attrs().items().size() > (what ? 1u : 0u) || (what && !std::holds_alternative<std::string>(*what)))
+    throw node.error("takes one optional string attribute, `what`");
+}
+
 void verify_if(const Node& node) {
   if (node.blocks().size() != 2) throw node.error("needs two blocks (then, else)");
   for (size_t i = 0; i < 2; ++i) {
@@ -101,7 +109,8 @@ void verify_if(const Node& node) {
     if (!b->params().empty()) throw node.error("blocks of prim::If take no arguments");
     check_results(node, b, i == 0 ? "then" : "else");
     for (size_t j = 0; j < node.num_outputs(); ++j)
-      if (!node.output(j)->type()->accepts(*b->results()[j]->type()))
+      if (!b->results()[j]->node()->is("prim::Unsupported") &&  // stands in for any type
+          !node.output(j)->type()->accepts(*b->results()[j]->type()))
         throw node.error("output " + std::to_string(j) + " has type " +
                          node.output(j)->type()->str() + " but a branch yields " +
                          b->results()[j]->type()->str());
@@ -229,6 +238,10 @@ void add_prim_ops(OpTableBuilder& t) {
   t.add({"prim::ListUnpack(Any l) -> ...", Lowering::data, infer_list_unpack});
   t.add({"prim::RaiseException(str msg, str? cls=None) -> ()", Lowering::control});
   t.add({"prim::Uninitialized() -> Any", Lowering::data});
+  // An op the front end could not emit, under a condition later folding may
+  // remove; `what` (on the op itself, not on what merely depends on it) is the
+  // error reported if it is still there after folding.
+  t.add({"prim::Unsupported(...) -> Any", Lowering::data, nullptr, verify_unsupported});
   t.add({"prim::unchecked_cast(t x) -> t", Lowering::data});
   t.add({"prim::FusionGroup(...) -> ...", Lowering::fusion, nullptr, verify_fusion_group});
 }

@@ -28,8 +28,10 @@ class DeadCodeEliminator {
   bool find_side_effects(const Block* b) {
     bool any = false;
     for (Node* n : *b) {
-      // Raising, and writing a module tensor (a training step's update).
-      bool effect = n->is("prim::RaiseException") || n->is("prim::StoreParam");
+      // Raising, writing a module tensor (a training step's update), and an
+      // op the front end could not emit (an error if it is reached).
+      bool effect = n->is("prim::RaiseException") || n->is("prim::StoreParam") ||
+                    (n->is("prim::Unsupported") && n->attrs().find("what"));
       for (const Block* c : n->blocks())
         if (find_side_effects(c)) effect = true;
       if (effect) effectful_.insert(n);

@@ -14,6 +14,8 @@ ir::TypePtr refine(const ir::TypePtr& declared, const ir::TypePtr& inferred) {
   return inferred->kind() == ir::TypeKind::Any ? declared : inferred;
 }
 
+bool is_placeholder(const ir::Value* v) { return v->node() && v->node()->is("prim::Unsupported"); }
+
 class ShapeInference {
  public:
   explicit ShapeInference(BranchErrors branch_errors) : branch_errors_(branch_errors) {}
@@ -42,7 +44,11 @@ class ShapeInference {
       }
     }
     for (size_t i = 0; i < n->num_outputs(); ++i) {
-      ir::TypePtr t = ir::unify(n->block(0)->results()[i]->type(), n->block(1)->results()[i]->type());
+      const ir::Value* a = n->block(0)->results()[i];
+      const ir::Value* b = n->block(1)->results()[i];
+      // A branch holding an op the front end could not emit takes the other
+      // branch's type: folding may yet remove it.
+      ir::TypePtr t = is_placeholder(a) ? b->type() : is_placeholder(b) ? a->type() : ir::unify(a->type(), b->type());
       n->output(i)->set_type(t);
     }
   }

@@ -1,10 +1,13 @@
 #include "passes/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "ir/printer.h"
 #include "ir/verifier.h"
@@ -45,6 +48,28 @@ class Pipeline {
   std::string print_;
 };
 
+void collect_unsupported(const ir::Block& b, std::vector<std::string>& out) {
+  for (const ir::Node* n : b) {
+    if (n->is("prim::Unsupported"))
+      if (const auto* what = n->attrs().find("what"))
+        if (const auto* s = std::get_if<std::string>(what))
+          if (std::find(out.begin(), out.end(), *s) == out.end()) out.push_back(*s);
+    for (const ir::Block* c : n->blocks()) collect_unsupported(*c, out);
+  }
+}
+
+// The front end's placeholders for ops it could not emit that folding has
+// not removed: their branches run after all, so the ops are needed.
+void reject_unsupported(const ir::Graph& graph) {
+  std::vector<std::string> ops;
+  collect_unsupported(*graph.block(), ops);
+  if (ops.empty()) return;
+  std::string msg = std::to_string(ops.size()) + " unsupported op" + (ops.size() == 1 ? "" : "s") +
+                    " in method '" + graph.name() + "':";
+  for (const std::string& op : ops) msg += "\n  " + op;
+  throw Error(msg);
+}
+
 // Alternates folding and type inference until neither finds anything new:
 // a folded size makes a shape static, a static shape folds a size. A
 // contradiction in a branch waits until folding has removed the dead ones.
@@ -53,6 +78,7 @@ void simplify(ir::Graph& graph) {
     infer_shapes(graph, nullptr, BranchErrors::defer);
     if (!canonicalize(graph)) break;
   }
+  reject_unsupported(graph);
   infer_shapes(graph);
 }
 

@@ -19,8 +19,9 @@ const std::vector<Command>& commands() {
       {"run", "compile and run a model on the CPU or an NVIDIA GPU",
        "usage: wick run MODEL.pt --input A.npy|SHAPE [--input ...] --output-dir DIR\n"
        "                [--device cpu|cuda|cuda:N] [--threads N] [--seed S] [--method NAME] [--verbose]\n"
-       "  Each --input is a .npy file or a shape such as 200x14 (seeded standard-normal\n"
-       "  float32). Writes DIR/output0.npy, DIR/output1.npy, ... (tuple outputs flattened in\n"
+       "  Each --input is a .npy file, a shape such as 200x14 (seeded standard-normal\n"
+       "  float32), or none for an Optional input left out; trailing Optional inputs may be\n"
+       "  omitted. Writes DIR/output0.npy, DIR/output1.npy, ... (tuple outputs flattened in\n"
        "  order). --device cuda compiles PTX for the GPU and runs there (inputs and outputs\n"
        "  are copied). --verbose prints the time to load, to compile (per kernel, with cache\n"
        "  hits) and to execute.\n",

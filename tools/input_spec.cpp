@@ -19,6 +19,7 @@ bool looks_like_shape(const std::string& s) {
 }  // namespace
 
 Tensor read_input(const std::string& spec, uint64_t seed, int index) {
+  if (spec == "none") return Tensor();  // an Optional input left out
   if (!looks_like_shape(spec)) return read_npy(spec);
   std::vector<int64_t> sizes;
   size_t start = 0;

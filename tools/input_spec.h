@@ -1,5 +1,6 @@
-// Model inputs named on the command line: a .npy file, or a shape such as
-// 200x14 for seeded standard-normal float32 data.
+// Model inputs named on the command line: a .npy file, a shape such as
+// 200x14 for seeded standard-normal float32 data, or `none` for an Optional
+// input left out (an undefined tensor).
 #pragma once
 
 #include <cstdint>

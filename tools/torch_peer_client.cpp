@@ -114,11 +114,12 @@ void TorchPeer::Model::bind_inputs(const std::vector<Tensor>& inputs) {
   inputs_.clear();
   bound_.clear();
   for (const Tensor& t : inputs) {
-    if (t.device().kind != DeviceKind::cpu) throw Error("the LibTorch peer takes CPU inputs only");
-    inputs_.push_back(t.contiguous());
+    if (t.defined() && t.device().kind != DeviceKind::cpu) throw Error("the LibTorch peer takes CPU inputs only");
+    inputs_.push_back(t.defined() ? t.contiguous() : t);
   }
   for (const Tensor& t : inputs_)
-    bound_.push_back({static_cast<int>(t.dtype()), t.dim(), t.sizes().data(), t.data()});
+    bound_.push_back(t.defined() ? WickPeerTensor{static_cast<int>(t.dtype()), t.dim(), t.sizes().data(), t.data()}
+                                 : WickPeerTensor{0, -1, nullptr, nullptr});  // None
 }
 
 void TorchPeer::Model::forward() {

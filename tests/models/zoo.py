@@ -217,6 +217,27 @@ def attention_masks_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
     return x, memory, mask, pad
 
 
+def transformer() -> nn.Module:
+    """nn.Transformer saved as it is, so the masks of its forward are
+    Optional arguments: src_mask is given, the rest are left out and read as
+    None. The encoder stack's nested-tensor fast path, which wick does not
+    have, sits behind `src_key_padding_mask is not None` and folds away."""
+    return nn.Transformer(d_model=32, nhead=4, num_encoder_layers=2, num_decoder_layers=2,
+                          dim_feedforward=64, batch_first=True)
+
+
+def transformer_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    """src [b, 7, 32], tgt [b, 5, 32], an additive float src_mask [7, 7]."""
+    return randn(g, b, 7, 32), randn(g, b, 5, 32), randn(g, 7, 7)
+
+
+def multihead_attention() -> nn.Module:
+    """nn.MultiheadAttention saved as it is: need_weights and
+    average_attn_weights are bool arguments with defaults, which a model's
+    tensor inputs cannot give, so they take their defaults."""
+    return nn.MultiheadAttention(32, 4, batch_first=True)
+
+
 # ---------------------------------------------------------------- control flow
 
 
@@ -426,6 +447,12 @@ MODELS = {
     "attention_masks": ModelSpec(
         AttentionMasks, attention_masks_inputs, batch=3, seed=17,
         note="cross-attention, boolean and float masks, padding masks: the slow path of nn.MultiheadAttention"),
+    "transformer": ModelSpec(
+        transformer, transformer_inputs, batch=3, seed=18,
+        note="nn.Transformer itself: src_mask given, the other masks left out"),
+    "multihead_attention": ModelSpec(
+        multihead_attention, lambda b, g: (randn(g, b, 5, 32), randn(g, b, 7, 32), randn(g, b, 7, 32)),
+        batch=3, seed=19, note="nn.MultiheadAttention itself: query, key, value; defaults for the rest"),
     "control_flow": ModelSpec(
         ControlFlow, control_flow_inputs, batch=4, seed=7, variants=("scripted",),
         note="inputs: x sums > 0, y sums < 0, so both branches of gate() run"),

@@ -9,13 +9,21 @@ input the loader must reject with a clear error:
   short_storage.pt  a storage shorter than its tensor's extent
   syntax_error.pt   TorchScript code that does not parse
   unsupported.pt    code calling two ops wick does not know
+  gated_unknown.pt  an op wick does not know, only in the branch taken when
+                    the Optional input `scale` is given: left out, the
+                    model runs (relu(x)); given, it is an error
+
 
 Usage: make_bad_models.py --base MODEL.pt --out DIR
 """
 import argparse
+import io
 import os
 import random
 import zipfile
+from typing import Optional
+
+import torch
 
 
 def rewrite(base, out, change):
@@ -25,6 +33,13 @@ def rewrite(base, out, change):
             data = change(info.filename, src.read(info.filename))
             if data is not None:
                 dst.writestr(info, data)
+
+
+class Gated(torch.nn.Module):
+    def forward(self, x: torch.Tensor, scale: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if scale is None:
+            return torch.relu(x)
+        return torch.sigmoid(x) * scale
 
 
 def main():
@@ -58,6 +73,11 @@ def main():
         return d
 
     rewrite(a.base, out("unsupported.pt"), unknown_ops)
+
+    gated = out("gated.tmp.pt")
+    torch.jit.save(torch.jit.script(Gated()), gated)
+    rewrite(gated, out("gated_unknown.pt"), unknown_ops)
+    os.remove(gated)
 
 
 if __name__ == "__main__":

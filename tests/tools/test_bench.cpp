@@ -78,6 +78,22 @@ TEST(Bench, Nn5SmokeRunEndsWithAJsonLine) {
   EXPECT_LE(std::stod(json["max_rel_error"]), 1e-4);
 }
 
+TEST(Bench, OptionalInputGivenAsNoneReachesBothSides) {
+  // nn.Transformer(src, tgt, src_mask=None, tgt_mask=causal): both sides
+  // must read None for src_mask, or their outputs disagree.
+  const std::string zoo = WICK_ZOO_DIR;
+  const std::string dir = testing::temp_dir("bench_none");
+  ASSERT_EQ(std::system(("/usr/bin/python3 -c \"import numpy as np; m = np.triu(np.full((5, 5), -1e9, np.float32), 1); "
+                         "np.save('" + dir + "/causal.npy', m)\"").c_str()),
+            0);
+  auto r = run_wick("bench " + zoo + "/transformer.scripted.pt --input " + zoo + "/transformer.input0.npy --input " + zoo +
+                    "/transformer.input1.npy --input none --input " + dir + "/causal.npy --iters 1 --warmup 0 --json");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  auto json = parse_json_object(last_line(r.out));
+  ASSERT_TRUE(json.count("max_rel_error")) << r.out;
+  EXPECT_LE(std::stod(json["max_rel_error"]), 1e-4);
+}
+
 TEST(Bench, MissingModelIsAnError) {
   auto r = run_wick("bench " + std::string(WICK_ZOO_DIR) + "/no_such_model.pt --input 2x14 --iters 1");
   EXPECT_EQ(r.status, 2) << r.err;

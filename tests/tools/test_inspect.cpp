@@ -107,6 +107,15 @@ TEST_F(BadModels, UnsupportedOpsAreAllListed) {
   EXPECT_NE(err.find("aten::wobble"), std::string::npos) << err;
   EXPECT_NE(err.find("torch.frobnicate("), std::string::npos) << "the source line is quoted: " << err;
 }
+TEST_F(BadModels, UnknownOpUnderAConditionIsAPlaceholder) {
+  // `if scale is None` decides only once inputs are known: the op the other
+  // branch calls stays as a placeholder carrying its error.
+  auto r = run_wick("inspect " + dir_ + "/gated_unknown.pt");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("prim::Unsupported[what="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("aten::frobnicate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("aten::relu"), std::string::npos) << r.out;
+}
 TEST_F(BadModels, MissingFile) {
   auto r = run_wick("inspect " + dir_ + "/does_not_exist.pt");
   EXPECT_EQ(r.status, 2);

@@ -3,6 +3,7 @@
 // fit the model, before any kernel runs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -125,6 +126,68 @@ TEST(Run, BadArgumentsExitTwo) {
   r = run_wick("run " + kNn5 + " --input 200x14 --output-dir /tmp/unused --threads 0");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("bad value for --threads"), std::string::npos) << r.err;
+}
+
+// A model whose forward takes an Optional input `scale` and calls an op wick
+// does not know only when it is given (make_bad_models.py: gated_unknown.pt).
+class OptionalInputs : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = testing::temp_dir("optional_inputs");
+    std::string cmd = "/usr/bin/python3 " WICK_SOURCE_DIR "/tests/tools/make_bad_models.py --base " WICK_ZOO_DIR
+                      "/nn5.scripted.pt --out " + dir_;
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    cmd = "/usr/bin/python3 -c \"import numpy as np; np.save('" + dir_ + "/x.npy', np.random.randn(4, 3).astype(np.float32))\"";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  static std::string dir_;
+};
+std::string OptionalInputs::dir_;
+
+TEST_F(OptionalInputs, LeftOutReadsAsNoneAndItsBranchFoldsAway) {
+  std::string out = testing::temp_dir("optional_left_out");
+  auto r = run_wick("run " + dir_ + "/gated_unknown.pt --input " + dir_ + "/x.npy --output-dir " + out);
+  ASSERT_EQ(r.status, 0) << r.err;
+  Tensor x = read_npy(dir_ + "/x.npy");
+  Tensor y = read_npy(out + "/output0.npy");
+  ASSERT_EQ(y.sizes(), x.sizes());
+  for (int64_t i = 0; i < x.numel(); ++i)
+    EXPECT_EQ(y.data_as<float>()[i], std::max(x.data_as<float>()[i], 0.0f)) << "element " << i;
+}
+
+TEST_F(OptionalInputs, NoneOnTheCommandLineIsLeftOut) {
+  std::string out = testing::temp_dir("optional_none");
+  auto r = run_wick("run " + dir_ + "/gated_unknown.pt --input " + dir_ + "/x.npy --input none --output-dir " + out);
+  ASSERT_EQ(r.status, 0) << r.err;
+  Tensor x = read_npy(dir_ + "/x.npy");
+  Tensor y = read_npy(out + "/output0.npy");
+  ASSERT_EQ(y.sizes(), x.sizes());
+  for (int64_t i = 0; i < x.numel(); ++i) EXPECT_EQ(y.data_as<float>()[i], std::max(x.data_as<float>()[i], 0.0f));
+  // `none` for an input that is not Optional.
+  r = run_wick("run " + dir_ + "/gated_unknown.pt --input none --output-dir " + out);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("input 0 (%x) of @forward is undefined"), std::string::npos) << r.err;
+}
+
+TEST_F(OptionalInputs, GivenItsBranchRunsAndTheUnknownOpIsAnError) {
+  std::string out = testing::temp_dir("optional_given");
+  auto r = run_wick("run " + dir_ + "/gated_unknown.pt --input " + dir_ + "/x.npy --input 4x3 --output-dir " + out);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("1 unsupported op in method 'forward'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("gated_unknown.pt:code/"), std::string::npos) << "file and line: " << r.err;
+  EXPECT_NE(r.err.find("aten::frobnicate"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("torch.frobnicate(x)"), std::string::npos) << "the source line is quoted: " << r.err;
+  EXPECT_FALSE(std::ifstream(out + "/output0.npy").good()) << "nothing may be written";
+}
+
+TEST_F(OptionalInputs, TooManyOrTooFewInputsSayHowManyItTakes) {
+  std::string out = testing::temp_dir("optional_count");
+  auto r = run_wick("run " + dir_ + "/gated_unknown.pt --input 4x3 --input 4x3 --input 4x3 --output-dir " + out);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("takes 1 to 2 inputs, got 3"), std::string::npos) << r.err;
+  r = run_wick("run " + dir_ + "/gated_unknown.pt --output-dir " + out);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("takes 1 to 2 inputs, got 0"), std::string::npos) << r.err;
 }
 
 }  // namespace

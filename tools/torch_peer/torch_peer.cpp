@@ -170,7 +170,10 @@ int wick_torch_peer_forward(WickPeerModel* model, const WickPeerTensor* inputs, 
     model->outputs.clear();
     std::vector<c10::IValue> args;
     args.reserve(static_cast<size_t>(num_inputs));
-    for (int i = 0; i < num_inputs; ++i) args.emplace_back(wrap_input(inputs[i], i));
+    for (int i = 0; i < num_inputs; ++i) {
+      if (inputs[i].ndim == -1 && !inputs[i].data) args.emplace_back();  // None
+      else args.emplace_back(wrap_input(inputs[i], i));
+    }
     torch::NoGradGuard no_grad;
     c10::IValue result = model->module.forward(std::move(args));
     flatten(result, &model->outputs);

@@ -37,7 +37,8 @@ enum WickPeerDType {
   WICK_PEER_BOOL = 9,
 };
 
-/* A contiguous, row-major CPU tensor owned by the caller. */
+/* A contiguous, row-major CPU tensor owned by the caller; ndim -1 (sizes and
+ * data null) passes None, for an Optional argument left out. */
 typedef struct WickPeerTensor {
   int dtype; /* a WickPeerDType */
   int ndim;
