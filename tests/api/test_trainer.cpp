@@ -198,6 +198,15 @@ TEST(TrainAgainstTorchModels, TransformerEncoderLayer) {
   EXPECT_TRUE(train_against_torch(c, (dir / "attention.pt").string(), dir));
 }
 
+TEST(TrainAgainstTorchModels, TransformerEncoderStack) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  TempDir dir("train_encoder_stack");
+  ASSERT_EQ(python(dir, "model --kind encoder_stack_classifier --out stack.pt"), 0) << test::slurp(dir / "log.txt");
+  const Case c{"encoder_stack_ce_adam", "", "48", 16, LossKind::cross_entropy, "indices",
+               adam(OptimizerKind::adam, 1e-2, 0)};
+  EXPECT_TRUE(train_against_torch(c, (dir / "stack.pt").string(), dir));
+}
+
 // Tied weights (one Parameter under two names) train as one parameter: the
 // gradients of both uses summed into one Adam update, as torch.optim does
 // with the module's deduplicated parameters.

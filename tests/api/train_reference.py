@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -155,6 +155,22 @@ class AttentionClassifier(torch.nn.Module):
         return self.head(h.mean(1))
 
 
+class EncoderStackClassifier(torch.nn.Module):
+    """The same rows through nn.TransformerEncoder (two layers and a final
+    norm), whose Python holds a nested-tensor path behind the padding mask
+    that folds away."""
+
+    def __init__(self):
+        super().__init__()
+        layer = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        self.enc = torch.nn.TransformerEncoder(layer, 2, norm=torch.nn.LayerNorm(8))
+        self.head = torch.nn.Linear(8, 3)
+
+    def forward(self, x):
+        h = self.enc(x.view(x.size(0), 6, 8))
+        return self.head(h.mean(1))
+
+
 class OverlappingMlp(torch.nn.Module):
     """fc2's weight is a Parameter over the first rows of fc1's: their bytes
     overlap but they are two tensors."""
@@ -178,6 +194,7 @@ def model(a):
         "tied_frozen_mlp": lambda: TiedMlp(frozen=True),
         "overlapping_mlp": OverlappingMlp,
         "attention_classifier": AttentionClassifier,
+        "encoder_stack_classifier": EncoderStackClassifier,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)
 
