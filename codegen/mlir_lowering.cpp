@@ -43,6 +43,7 @@
 #include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include "codegen/exp_approximation.h"
 #include "codegen/stopwatch.h"
 #include "support/error.h"
 
@@ -76,6 +77,7 @@ struct MathApproximationPass
   }
   void runOnOperation() override {
     mlir::RewritePatternSet patterns(&getContext());
+    populate_exp_approximation(patterns);
     mlir::populateMathPolynomialApproximationPatterns(patterns, {});
     if (mlir::failed(mlir::applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <vector>
 
 #include "codegen/jit_engine.h"
 #include "kernels.h"
@@ -37,6 +41,67 @@ TEST(MathKernels, ExpApproximationMatchesStdExp) {
 
 TEST(MathKernels, ExpThroughLibmMatchesStdExp) {
   EXPECT_LT(max_exp_error(false), 1e-6);
+}
+
+// exp(x) for each of `x` through the approximation.
+std::vector<float> approximate_exp(std::vector<float> x) {
+  CompileOptions options;
+  options.cache_dir = "off";
+  CompiledModule module = JitEngine::global().compile(test::kExp, {}, options);
+  std::vector<float> y(x.size());
+  auto xd = vector_memref(x), yd = vector_memref(y);
+  void* args[] = {xd.data(), yd.data()};
+  module.packed("exp")(args);
+  return y;
+}
+
+float from_bits(uint32_t b) {
+  float f;
+  std::memcpy(&f, &b, sizeof f);
+  return f;
+}
+
+uint32_t to_bits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, sizeof b);
+  return b;
+}
+
+// In units in the last place of the float result, over every 1009th float
+// from -86.9 (below, the result is under 2e-38 and flushed to zero) to the
+// overflow at 88.72: two million points.
+TEST(MathKernels, ExpApproximationIsWithinTwoUlpsOverTheFloatRange) {
+  std::vector<float> x;
+  for (uint32_t b = 0; b <= to_bits(88.72f); b += 1009) x.push_back(from_bits(b));
+  for (uint32_t b = to_bits(-0.0f) + 1; b <= to_bits(-86.9f); b += 1009) x.push_back(from_bits(b));
+  ASSERT_GT(x.size(), 2000000u);
+  std::vector<float> y = approximate_exp(x);
+  double worst = 0;
+  float worst_x = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double want = std::exp(static_cast<double>(x[i]));
+    const float rounded = static_cast<float>(want);
+    const double ulp = std::nextafter(rounded, INFINITY) - rounded;
+    const double err = std::abs(y[i] - want) / ulp;
+    if (err > worst) worst = err, worst_x = x[i];
+  }
+  EXPECT_LE(worst, 2.0) << "at x = " << worst_x;
+  std::printf("exp: at most %.2f ulp (at x = %g)\n", worst, worst_x);
+}
+
+TEST(MathKernels, ExpApproximationEdges) {
+  const float inf = INFINITY;
+  std::vector<float> y = approximate_exp({0.f, inf, -inf, NAN, 88.8f, 1000.f, -104.f, -1000.f, 1.f, -1.f});
+  EXPECT_EQ(y[0], 1.f);
+  EXPECT_EQ(y[1], inf);
+  EXPECT_EQ(y[2], 0.f);
+  EXPECT_TRUE(std::isnan(y[3]));
+  EXPECT_EQ(y[4], inf);
+  EXPECT_EQ(y[5], inf);
+  EXPECT_EQ(y[6], 0.f);
+  EXPECT_EQ(y[7], 0.f);
+  EXPECT_NEAR(y[8], std::exp(1.0), 2e-7);
+  EXPECT_NEAR(y[9], std::exp(-1.0), 1e-7);
 }
 
 // erf, tanh, pow and fmod, each into its own output.
