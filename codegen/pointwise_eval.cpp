@@ -305,9 +305,19 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     throw unsupported(*c.node, c.compute, fn);
   if (fn == "pow") return value(pow(eval(e.operand(0), c), eval(e.operand(1), c), c.compute));
   if (e.operands.size() == 2) {
+    const Operand second = eval(e.operand(1), c);
     Scalar a = in(eval(e.operand(0), c), c.compute);
-    Scalar b = in(eval(e.operand(1), c), c.compute);
-    if (fn == "max" || fn == "min") return value(max_min(fn == "max", a, b));
+    Scalar b = in(second, c.compute);
+    if (fn == "max" || fn == "min") {
+      // Against a number (relu's max(x, 0), clamp's bounds) NaN can only come
+      // from x: `x < b ? b : x` passes it on, and is one max instruction.
+      if (second.kind == Operand::Kind::number && is_floating(c.compute) && !std::isnan(second.number))
+        return value(w_.op("arith.select " +
+                               compare(fn == "max" ? "<" : ">", a, b).ssa + ", " + b.ssa + ", " + a.ssa + " : " +
+                               register_type(a.dtype),
+                           a.dtype));
+      return value(max_min(fn == "max", a, b));
+    }
     if (fn == "floordiv") return value(floordiv(a, b));
     if (fn == "truncdiv") return value(truncdiv(a, b));
     WICK_ASSERT(fn == "mod", "unknown function " + fn);
