@@ -27,6 +27,16 @@ std::string temp_dir(const std::string& name) {
   return dir.string();
 }
 
+std::string bad_models_dir() {
+  static const std::string dir = [] {
+    std::string d = temp_dir("bad_models");
+    std::string cmd = "/usr/bin/python3 " WICK_SOURCE_DIR "/tests/tools/make_bad_models.py --base " WICK_ZOO_DIR
+                      "/nn5.scripted.pt --out " + d;
+    return std::system(cmd.c_str()) == 0 ? d : std::string();
+  }();
+  return dir;
+}
+
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;

@@ -19,4 +19,8 @@ inline CliResult run_wick(const std::string& args) { return run_tool("wick", arg
 std::string temp_dir(const std::string& name);  // a fresh empty directory
 void write_text(const std::string& path, const std::string& text);
 
+// A directory of make_bad_models.py's broken and unusual models (written on
+// the first call in a process); empty if the script failed.
+std::string bad_models_dir();
+
 }  // namespace wick::testing

@@ -133,38 +133,35 @@ TEST(Run, BadArgumentsExitTwo) {
 class OptionalInputs : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = testing::temp_dir("optional_inputs");
-    std::string cmd = "/usr/bin/python3 " WICK_SOURCE_DIR "/tests/tools/make_bad_models.py --base " WICK_ZOO_DIR
-                      "/nn5.scripted.pt --out " + dir_;
+    dir_ = testing::bad_models_dir();
+    ASSERT_FALSE(dir_.empty()) << "make_bad_models.py failed";
+    std::string cmd = "/usr/bin/python3 -c \"import numpy as np; np.save('" + dir_ +
+                      "/x.npy', np.random.randn(4, 3).astype(np.float32))\"";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
-    cmd = "/usr/bin/python3 -c \"import numpy as np; np.save('" + dir_ + "/x.npy', np.random.randn(4, 3).astype(np.float32))\"";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  // Runs gated_unknown.pt on x.npy and `more`; its output must be relu(x).
+  static void expect_relu(const std::string& more, const std::string& out) {
+    auto r = run_wick("run " + dir_ + "/gated_unknown.pt --input " + dir_ + "/x.npy" + more + " --output-dir " + out);
+    ASSERT_EQ(r.status, 0) << r.err;
+    Tensor x = read_npy(dir_ + "/x.npy");
+    Tensor y = read_npy(out + "/output0.npy");
+    ASSERT_EQ(y.sizes(), x.sizes());
+    for (int64_t i = 0; i < x.numel(); ++i)
+      EXPECT_EQ(y.data_as<float>()[i], std::max(x.data_as<float>()[i], 0.0f)) << "element " << i;
   }
   static std::string dir_;
 };
 std::string OptionalInputs::dir_;
 
 TEST_F(OptionalInputs, LeftOutReadsAsNoneAndItsBranchFoldsAway) {
-  std::string out = testing::temp_dir("optional_left_out");
-  auto r = run_wick("run " + dir_ + "/gated_unknown.pt --input " + dir_ + "/x.npy --output-dir " + out);
-  ASSERT_EQ(r.status, 0) << r.err;
-  Tensor x = read_npy(dir_ + "/x.npy");
-  Tensor y = read_npy(out + "/output0.npy");
-  ASSERT_EQ(y.sizes(), x.sizes());
-  for (int64_t i = 0; i < x.numel(); ++i)
-    EXPECT_EQ(y.data_as<float>()[i], std::max(x.data_as<float>()[i], 0.0f)) << "element " << i;
+  expect_relu("", testing::temp_dir("optional_left_out"));
 }
 
 TEST_F(OptionalInputs, NoneOnTheCommandLineIsLeftOut) {
   std::string out = testing::temp_dir("optional_none");
-  auto r = run_wick("run " + dir_ + "/gated_unknown.pt --input " + dir_ + "/x.npy --input none --output-dir " + out);
-  ASSERT_EQ(r.status, 0) << r.err;
-  Tensor x = read_npy(dir_ + "/x.npy");
-  Tensor y = read_npy(out + "/output0.npy");
-  ASSERT_EQ(y.sizes(), x.sizes());
-  for (int64_t i = 0; i < x.numel(); ++i) EXPECT_EQ(y.data_as<float>()[i], std::max(x.data_as<float>()[i], 0.0f));
+  expect_relu(" --input none", out);
   // `none` for an input that is not Optional.
-  r = run_wick("run " + dir_ + "/gated_unknown.pt --input none --output-dir " + out);
+  auto r = run_wick("run " + dir_ + "/gated_unknown.pt --input none --output-dir " + out);
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("input 0 (%x) of @forward is undefined"), std::string::npos) << r.err;
 }
