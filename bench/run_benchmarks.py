@@ -51,6 +51,7 @@ BENCHMARKS = [
     Benchmark("mobilenet_v2", 100, 10, note="batch 1, 3x224x224"),
     Benchmark("transformer_block", 100, 10, note="batch 8, seq 64, d 256, 4 heads"),
     Benchmark("embedding_classifier", 5000, 100, note="batch 8, 16 ids"),
+    Benchmark("recurrent", 1000, 20, note="nn.LSTM (2 layers), bidirectional nn.GRU, 2 nn.RNNs; 7 steps, batch 3"),
     Benchmark("transformer", 1000, 20, note="nn.Transformer as saved: 2 + 2 layers, d 32, batch 3, src_mask given"),
     Benchmark("softmax_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], softmax over the last dim"),
     Benchmark("layer_norm_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], layer_norm over the last dim"),

@@ -210,12 +210,21 @@ SugaredValue Emitter::constant_from_pickle(const PickleValue& v, Frame& f, const
       for (const PickleValue& e : v.elements()) {
         SugaredValue s = constant_from_pickle(e, f, loc, depth + 1);
         items.push_back(as_value(s, f, loc));
-        if (!elem) elem = items.back()->type();
-        else if (*elem != *items.back()->type()) elem = Type::any();
+        elem = elem ? ir::unify(elem, items.back()->type()) : items.back()->type();
       }
       if (!elem) elem = Type::int_();
       ir::Node* n = builder_->create("prim::ListConstruct", items, {Type::list(elem)});
       return SugaredValue::of(n->output());
+    }
+    case PickleValue::Kind::tensor: {
+      // A module tensor named again in an attribute (nn.LSTM's _flat_weights
+      // lists its parameters): a read of that tensor.
+      const Tensor& t = v.tensor();
+      for (const ir::NamedTensor& nt : module_.tensors())
+        if (nt.data.defined() && nt.data.data() == t.data() && nt.data.dtype() == t.dtype() &&
+            nt.data.sizes() == t.sizes() && nt.data.strides() == t.strides())
+          return SugaredValue::of(param(nt.name));
+      fail(f, loc, "a tensor in a module attribute that is none of the module's parameters or buffers");
     }
     default:
       fail(f, loc, "module attribute of kind " + std::string(v.kind_name()) + " is not supported");

@@ -35,6 +35,16 @@ void add_nn_ops(OpTableBuilder& t) {
   // without scale and enable_gqa matches too.
   t.add({"aten::scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
          C, scaled_dot_product_attention});
+  // Recurrent layers (nn.LSTM, nn.GRU, nn.RNN): params holds, per layer and
+  // direction, w_ih, w_hh and (with has_biases) b_ih, b_hh.
+  t.add({"aten::lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor)",
+         C, rnn});
+  t.add({"aten::gru.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",
+         C, rnn});
+  t.add({"aten::rnn_tanh.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",
+         C, rnn});
+  t.add({"aten::rnn_relu.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",
+         C, rnn});
   t.add({"aten::dropout(Tensor input, float p, bool train) -> Tensor", C, same_as_input});
   t.add({"aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C, same_shape_with_dtype_arg});
   t.add({"aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C,

@@ -87,6 +87,7 @@ std::vector<TypePtr> avg_pool2d(const Node& node);
 std::vector<TypePtr> adaptive_avg_pool2d(const Node& node);
 std::vector<TypePtr> multi_head_attention(const Node& node);  // _native_multi_head_attention
 std::vector<TypePtr> scaled_dot_product_attention(const Node& node);
+std::vector<TypePtr> rnn(const Node& node);  // lstm, gru, rnn_tanh, rnn_relu
 
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t

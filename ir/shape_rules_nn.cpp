@@ -201,4 +201,39 @@ std::vector<TypePtr> scaled_dot_product_attention(const Node& node) {
   return {Type::tensor(q.dtype(), out, q.tensor_device())};
 }
 
+// lstm(input, hx = [h0, c0], params, has_biases, num_layers, dropout, train,
+// bidirectional, batch_first) -> (output, h_n, c_n); gru, rnn_tanh and
+// rnn_relu take hx = h0 and return (output, h_n). input is [B, T, I] with
+// batch_first, else [T, B, I]; h0 is [layers * directions, B, H]; output is
+// [B, T, directions * H] (or [T, B, ...]); h_n and c_n are shaped as h0 and c0.
+std::vector<TypePtr> rnn(const Node& node) {
+  const Type& x = input_type(node, 0);
+  const bool lstm = node.kind() == "aten::lstm.input";
+  TypePtr h0 = node.input(1)->type(), c0;
+  if (lstm) {
+    const Node* list = node.input(1)->node();
+    if (list->is("prim::ListConstruct") && list->num_inputs() == 2) {
+      h0 = list->input(0)->type();
+      c0 = list->input(1)->type();
+    } else {
+      h0 = c0 = Type::tensor(x.dtype(), std::nullopt, x.tensor_device());
+    }
+  }
+  if (x.has_rank() && x.rank() != 3)
+    throw node.error("needs a 3-D input (batched sequences), got rank " + std::to_string(x.rank()));
+  if (h0->is_tensor() && h0->has_rank() && h0->rank() != 3)
+    throw node.error("needs a 3-D initial hidden state [layers * directions, batch, hidden], got rank " +
+                     std::to_string(h0->rank()));
+  TypePtr out = Type::tensor(x.dtype(), std::nullopt, x.tensor_device());
+  auto bidirectional = constant_bool(node.input(7));
+  if (x.has_rank() && h0->is_tensor() && h0->has_rank() && bidirectional) {
+    const Dim& hidden = h0->shape()->back();
+    const Dim features = hidden.is_static() ? Dim::constant(hidden.value() * (*bidirectional ? 2 : 1)) : Dim::unknown();
+    const auto& xs = *x.shape();
+    out = Type::tensor(x.dtype(), std::vector<Dim>{xs[0], xs[1], features}, x.tensor_device());
+  }
+  if (lstm) return {out, h0, c0};
+  return {out, h0};
+}
+
 }  // namespace wick::ir::shape

@@ -107,6 +107,13 @@ Value* Emitter::sizes(Value* of, const std::vector<Size>& items) {
   return builder_.create("prim::ListConstruct", elems, {Type::list(Type::int_())})->output();
 }
 
+Value* Emitter::list(const std::vector<Value*>& items) {
+  WICK_ASSERT(!items.empty(), "an empty list has no element type");
+  TypePtr element = items.front()->type();
+  for (const Value* v : items) element = ir::unify(element, v->type());
+  return builder_.create("prim::ListConstruct", items, {Type::list(element)})->output();
+}
+
 Value* Emitter::add(Value* a, Value* b) { return op("aten::add.Tensor", {a, b, int_(1)}); }
 Value* Emitter::sub(Value* a, Value* b) { return op("aten::sub.Tensor", {a, b, int_(1)}); }
 Value* Emitter::mul(Value* a, Value* b) { return op("aten::mul.Tensor", {a, b}); }
@@ -261,6 +268,7 @@ const std::map<std::string, MultiRule>& multi_rules() {
   static const std::map<std::string, MultiRule> table = [] {
     std::map<std::string, MultiRule> t;
     for (const NamedMultiRule& r : attention_multi_rules()) t[r.op] = r.rule;
+    for (const NamedMultiRule& r : recurrent_multi_rules()) t[r.op] = r.rule;
     return t;
   }();
   return table;

@@ -50,6 +50,8 @@ class Emitter {
   ir::Value* module_tensor(const std::string& name);
   // prim::StoreParam[name](value): the step writes `value` into the tensor.
   void store_param(const std::string& name, ir::Value* value);
+  // prim::ListConstruct of `items` (at least one), typed by their join.
+  ir::Value* list(const std::vector<ir::Value*>& items);
   // A List[Int] of sizes; a constant when every size is known statically.
   ir::Value* sizes(ir::Value* of, const std::vector<Size>& items);
 
@@ -95,5 +97,6 @@ std::vector<NamedRule> norm_rules();                  // decompose_norms.cpp
 std::vector<NamedRule> loss_rules();                  // decompose_losses.cpp
 std::vector<NamedRule> attention_rules();             // decompose_attention.cpp
 std::vector<NamedMultiRule> attention_multi_rules();  // decompose_attention.cpp
+std::vector<NamedMultiRule> recurrent_multi_rules();  // decompose_rnn.cpp
 
 }  // namespace wick::passes::decompose_detail

@@ -238,6 +238,27 @@ def multihead_attention() -> nn.Module:
     return nn.MultiheadAttention(32, 4, batch_first=True)
 
 
+class Recurrent(nn.Module):
+    """nn.LSTM (two layers, batch first, given its initial state), a
+    bidirectional nn.GRU, and sequence-first nn.RNNs (relu without biases,
+    then tanh): every output and final state."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(8, 16, num_layers=2, batch_first=True)
+        self.gru = nn.GRU(16, 12, batch_first=True, bidirectional=True)
+        self.rnn_relu = nn.RNN(24, 10, nonlinearity="relu", bias=False)
+        self.rnn_tanh = nn.RNN(10, 6)
+        self.head = nn.Linear(6, 3)
+
+    def forward(self, x: Tensor, h0: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        y, (h, c) = self.lstm(x, (h0, torch.zeros_like(h0)))
+        z, hg = self.gru(y)
+        r, _ = self.rnn_relu(z.transpose(0, 1))
+        t, ht = self.rnn_tanh(r)
+        return self.head(t[-1]), h, c, hg, ht
+
+
 # ---------------------------------------------------------------- control flow
 
 
@@ -453,6 +474,9 @@ MODELS = {
     "multihead_attention": ModelSpec(
         multihead_attention, lambda b, g: (randn(g, b, 5, 32), randn(g, b, 7, 32), randn(g, b, 7, 32)),
         batch=3, seed=19, note="nn.MultiheadAttention itself: query, key, value; defaults for the rest"),
+    "recurrent": ModelSpec(
+        Recurrent, lambda b, g: (randn(g, b, 7, 8), randn(g, 2, b, 16)), batch=3, seed=20,
+        note="nn.LSTM, nn.GRU (bidirectional), nn.RNN (relu and tanh), unrolled over 7 steps"),
     "control_flow": ModelSpec(
         ControlFlow, control_flow_inputs, batch=4, seed=7, variants=("scripted",),
         note="inputs: x sums > 0, y sums < 0, so both branches of gate() run"),

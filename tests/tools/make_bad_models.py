@@ -12,6 +12,8 @@ input the loader must reject with a clear error:
   gated_unknown.pt  an op wick does not know, only in the branch taken when
                     the Optional input `scale` is given: left out, the
                     model runs (relu(x)); given, it is an error
+  tensor_list.pt    a List[Tensor] attribute holding a tensor that is no
+                    parameter or buffer of the module
 
 
 Usage: make_bad_models.py --base MODEL.pt --out DIR
@@ -21,7 +23,7 @@ import io
 import os
 import random
 import zipfile
-from typing import Optional
+from typing import List, Optional
 
 import torch
 
@@ -40,6 +42,15 @@ class Gated(torch.nn.Module):
         if scale is None:
             return torch.relu(x)
         return torch.sigmoid(x) * scale
+
+
+class TensorList(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.extra: List[torch.Tensor] = [torch.ones(3)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.extra[0]
 
 
 def main():
@@ -78,6 +89,7 @@ def main():
     torch.jit.save(torch.jit.script(Gated()), gated)
     rewrite(gated, out("gated_unknown.pt"), unknown_ops)
     os.remove(gated)
+    torch.jit.save(torch.jit.script(TensorList()), out("tensor_list.pt"))
 
 
 if __name__ == "__main__":

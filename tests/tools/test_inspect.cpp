@@ -114,6 +114,9 @@ TEST_F(BadModels, UnknownOpUnderAConditionIsAPlaceholder) {
   EXPECT_NE(r.out.find("aten::frobnicate"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("aten::relu"), std::string::npos) << r.out;
 }
+TEST_F(BadModels, TensorInAnAttributeThatIsNoModuleTensor) {
+  expect_error("tensor_list.pt", "a tensor in a module attribute that is none of the module's parameters or buffers");
+}
 TEST_F(BadModels, MissingFile) {
   auto r = run_wick("inspect " + dir_ + "/does_not_exist.pt");
   EXPECT_EQ(r.status, 2);

@@ -1,0 +1,172 @@
+// Decomposition rules for the recurrent layers (aten::lstm, gru, rnn_tanh,
+// rnn_relu: nn.LSTM, nn.GRU and nn.RNN), unrolled over the sequence, which
+// must have a static length. Per layer and direction, the input projection
+// of every step is one product ([B, T, I] x w_ih^T); each step then adds
+// h x w_hh^T and applies the cell's gates, as ATen's cells do:
+//   LSTM: i, f, g, o = chunks of the gates; c = sig(f) c + sig(i) tanh(g);
+//         h = sig(o) tanh(c)
+//   GRU:  r = sig(x_r + h_r); z = sig(x_z + h_z); n = tanh(x_n + r h_n);
+//         h = n + z (h - n)
+//   RNN:  h = tanh or relu(x + h x w_hh^T + biases)
+// The reverse direction of a bidirectional layer runs from the last step
+// to the first; the two directions' outputs are concatenated on the feature
+// dim, and dropout (when training) sits between layers.
+#include <string>
+
+#include "ir/constant_value.h"
+#include "passes/decompose_rules.h"
+
+namespace wick::passes::decompose_detail {
+
+namespace {
+
+using ir::Value;
+
+enum class Cell { lstm, gru, rnn_tanh, rnn_relu };
+
+// Unrolling makes a few ops per step; beyond this many steps (sequence
+// length x layers x directions) the graph would be too large to compile.
+constexpr int64_t kMaxSteps = 4096;
+
+std::vector<Value*> list_items(Emitter& e, Value* list, const char* what) {
+  const ir::Node* n = list->node();
+  if (!n->is("prim::ListConstruct")) throw e.node().error(std::string("needs ") + what + " as a list built in the graph");
+  return n->inputs();
+}
+
+Value* narrow(Emitter& e, Value* x, int64_t dim, int64_t start, int64_t length) {
+  return e.op("aten::slice.Tensor", {x, e.int_(dim), e.int_(start), e.int_(start + length), e.int_(1)});
+}
+
+Value* sigmoid(Emitter& e, Value* x) { return e.op("aten::sigmoid", {x}); }
+Value* tanh(Emitter& e, Value* x) { return e.op("aten::tanh", {x}); }
+
+struct Weights {
+  Value *w_ih, *w_hh, *b_ih, *b_hh;  // biases null without has_biases
+};
+
+// One layer in one direction over x [B, T, I] from h (and c) [B, H]: the
+// outputs [B, T, H] and the last h (and c).
+struct Run {
+  Value* output;
+  Value* h;
+  Value* c;
+};
+
+Run run_direction(Emitter& e, Cell cell, Value* x, int64_t steps, bool reverse, const Weights& w, Value* h, Value* c,
+                  int64_t hidden) {
+  Value* projected = e.op("aten::linear", {x, w.w_ih, w.b_ih ? w.b_ih : e.none()});  // [B, T, G*H]
+  std::vector<Value*> outputs(static_cast<size_t>(steps));
+  for (int64_t s = 0; s < steps; ++s) {
+    const int64_t t = reverse ? steps - 1 - s : s;
+    Value* xt = e.op("aten::select.int", {projected, e.int_(1), e.int_(t)});         // [B, G*H]
+    Value* ht = e.op("aten::linear", {h, w.w_hh, w.b_hh ? w.b_hh : e.none()});     // [B, G*H]
+    auto gate = [&](Value* v, int64_t k) { return narrow(e, v, 1, k * hidden, hidden); };
+    switch (cell) {
+      case Cell::lstm: {
+        Value* gates = e.add(xt, ht);
+        Value* i = sigmoid(e, gate(gates, 0));
+        Value* f = sigmoid(e, gate(gates, 1));
+        Value* g = tanh(e, gate(gates, 2));
+        Value* o = sigmoid(e, gate(gates, 3));
+        c = e.add(e.mul(f, c), e.mul(i, g));
+        h = e.mul(o, tanh(e, c));
+        break;
+      }
+      case Cell::gru: {
+        Value* r = sigmoid(e, e.add(gate(xt, 0), gate(ht, 0)));
+        Value* z = sigmoid(e, e.add(gate(xt, 1), gate(ht, 1)));
+        Value* n = tanh(e, e.add(gate(xt, 2), e.mul(r, gate(ht, 2))));
+        h = e.add(n, e.mul(z, e.sub(h, n)));
+        break;
+      }
+      case Cell::rnn_tanh: h = tanh(e, e.add(xt, ht)); break;
+      case Cell::rnn_relu: h = e.op("aten::relu", {e.add(xt, ht)}); break;
+    }
+    outputs[static_cast<size_t>(t)] = h;
+  }
+  return {e.op("aten::stack", {e.list(outputs), e.int_(1)}), h, c};
+}
+
+std::vector<Value*> recurrent(Emitter& e, Cell cell) {
+  const bool lstm = cell == Cell::lstm;
+  const bool has_biases = e.constant_bool(3, "has_biases");
+  const int64_t layers = e.constant_int(4, "num_layers");
+  const bool bidirectional = e.constant_bool(7, "bidirectional");
+  const bool batch_first = e.constant_bool(8, "batch_first");
+  const auto dropout = ir::constant_double(e.input(5));
+  if (!dropout) throw e.node().error("dropout must be a constant");
+  const int64_t directions = bidirectional ? 2 : 1;
+  const int64_t gates = cell == Cell::lstm ? 4 : cell == Cell::gru ? 3 : 1;
+
+  Value* x = e.input(0);
+  if (!batch_first) x = e.op("aten::transpose.int", {x, e.int_(0), e.int_(1)});  // [B, T, I]
+  const std::vector<ir::Dim>& xs = e.shape(x, "input");
+  if (xs.size() != 3) throw e.node().error("needs a 3-D input, got rank " + std::to_string(xs.size()));
+  if (!xs[1].is_static()) throw e.node().error("needs a sequence length known when compiling, got " + xs[1].str());
+  const int64_t steps = xs[1].value();
+  if (layers < 1) throw e.node().error("num_layers must be positive, got " + std::to_string(layers));
+  if (steps * layers * directions > kMaxSteps)
+    throw e.node().error("unrolls into " + std::to_string(steps * layers * directions) + " steps (sequence length " +
+                         std::to_string(steps) + " x layers x directions), more than " + std::to_string(kMaxSteps));
+
+  const std::vector<Value*> params = list_items(e, e.input(2), "its weights");
+  const size_t per = has_biases ? 4 : 2;
+  if (params.size() != static_cast<size_t>(layers * directions) * per)
+    throw e.node().error("takes " + std::to_string(layers * directions * static_cast<int64_t>(per)) +
+                         " weight tensors for " + std::to_string(layers) + " layers" +
+                         (bidirectional ? " in two directions" : "") + ", got " + std::to_string(params.size()) +
+                         (lstm ? " (LSTM projections, proj_size > 0, are not supported yet)" : ""));
+  Value *h0 = e.input(1), *c0 = nullptr;
+  if (lstm) {
+    const std::vector<Value*> hx = list_items(e, e.input(1), "hx");
+    if (hx.size() != 2) throw e.node().error("needs hx = [h0, c0], got " + std::to_string(hx.size()) + " tensors");
+    h0 = hx[0];
+    c0 = hx[1];
+  }
+  const std::vector<ir::Dim>& hs = e.shape(h0, "hx");
+  if (hs.size() != 3 || !hs[2].is_static()) throw e.node().error("needs hx of a known shape [layers * directions, B, H]");
+  const int64_t hidden = hs[2].value();
+  const std::vector<ir::Dim>& whs = e.shape(params[1], "w_hh");
+  if (whs.size() != 2 || !whs[0].is_static() || whs[0].value() != gates * hidden)
+    throw e.node().error("w_hh of layer 0 must have " + std::to_string(gates * hidden) + " rows for hidden size " +
+                         std::to_string(hidden));
+
+  std::vector<Value*> h_n, c_n;
+  for (int64_t l = 0; l < layers; ++l) {
+    std::vector<Value*> outs;
+    for (int64_t d = 0; d < directions; ++d) {
+      const int64_t k = l * directions + d;
+      const size_t at = static_cast<size_t>(k) * per;
+      Weights w{params[at], params[at + 1], has_biases ? params[at + 2] : nullptr, has_biases ? params[at + 3] : nullptr};
+      Value* h = e.op("aten::select.int", {h0, e.int_(0), e.int_(k)});
+      Value* c = lstm ? e.op("aten::select.int", {c0, e.int_(0), e.int_(k)}) : nullptr;
+      Run r = run_direction(e, cell, x, steps, d == 1, w, h, c, hidden);
+      outs.push_back(r.output);
+      h_n.push_back(r.h);
+      if (lstm) c_n.push_back(r.c);
+    }
+    x = directions == 1 ? outs[0] : e.op("aten::cat", {e.list(outs), e.int_(2)});
+    if (*dropout > 0 && l + 1 < layers) x = e.op("aten::dropout", {x, e.input(5), e.input(6)});
+  }
+  if (!batch_first) x = e.op("aten::transpose.int", {x, e.int_(0), e.int_(1)});
+  std::vector<Value*> out = {x, e.op("aten::stack", {e.list(h_n), e.int_(0)})};
+  if (lstm) out.push_back(e.op("aten::stack", {e.list(c_n), e.int_(0)}));
+  return out;
+}
+
+std::vector<Value*> lstm(Emitter& e) { return recurrent(e, Cell::lstm); }
+std::vector<Value*> gru(Emitter& e) { return recurrent(e, Cell::gru); }
+std::vector<Value*> rnn_tanh(Emitter& e) { return recurrent(e, Cell::rnn_tanh); }
+std::vector<Value*> rnn_relu(Emitter& e) { return recurrent(e, Cell::rnn_relu); }
+
+}  // namespace
+
+std::vector<NamedMultiRule> recurrent_multi_rules() {
+  return {{"aten::lstm.input", lstm},
+          {"aten::gru.input", gru},
+          {"aten::rnn_tanh.input", rnn_tanh},
+          {"aten::rnn_relu.input", rnn_relu}};
+}
+
+}  // namespace wick::passes::decompose_detail
