@@ -207,6 +207,15 @@ TEST(TrainAgainstTorchModels, TransformerEncoderStack) {
   EXPECT_TRUE(train_against_torch(c, (dir / "stack.pt").string(), dir));
 }
 
+TEST(TrainAgainstTorchModels, RecurrentLayers) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  TempDir dir("train_recurrent");
+  ASSERT_EQ(python(dir, "model --kind recurrent_classifier --out recurrent.pt"), 0) << test::slurp(dir / "log.txt");
+  const Case c{"recurrent_ce_adam", "", "48", 16, LossKind::cross_entropy, "indices",
+               adam(OptimizerKind::adam, 1e-2, 0)};
+  EXPECT_TRUE(train_against_torch(c, (dir / "recurrent.pt").string(), dir));
+}
+
 // Tied weights (one Parameter under two names) train as one parameter: the
 // gradients of both uses summed into one Adam update, as torch.optim does
 // with the module's deduplicated parameters.

@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -171,6 +171,22 @@ class EncoderStackClassifier(torch.nn.Module):
         return self.head(h.mean(1))
 
 
+class RecurrentClassifier(torch.nn.Module):
+    """Rows of 6 steps of 8 features through nn.LSTM and a bidirectional
+    nn.GRU, classified from the last step."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(8, 12, batch_first=True)
+        self.gru = torch.nn.GRU(12, 6, batch_first=True, bidirectional=True)
+        self.head = torch.nn.Linear(12, 3)
+
+    def forward(self, x):
+        y, _ = self.lstm(x.view(x.size(0), 6, 8))
+        z, _ = self.gru(y)
+        return self.head(z[:, -1])
+
+
 class OverlappingMlp(torch.nn.Module):
     """fc2's weight is a Parameter over the first rows of fc1's: their bytes
     overlap but they are two tensors."""
@@ -195,6 +211,7 @@ def model(a):
         "overlapping_mlp": OverlappingMlp,
         "attention_classifier": AttentionClassifier,
         "encoder_stack_classifier": EncoderStackClassifier,
+        "recurrent_classifier": RecurrentClassifier,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)
 
