@@ -57,8 +57,9 @@ dnnl::engine& engine() {
   return e;
 }
 
-int sync_threads() {
-  int want = ThreadPool::in_parallel_region() ? 1 : default_thread_pool().num_threads();
+int sync_threads(int64_t multiply_adds) {
+  const bool small = multiply_adds >= 0 && multiply_adds < kSerialWork;
+  int want = ThreadPool::in_parallel_region() || small ? 1 : default_thread_pool().num_threads();
   // The OpenMP count is per calling thread and anyone may have changed it.
   if (omp_get_max_threads() != want) omp_set_num_threads(want);
   return want;

@@ -23,10 +23,12 @@ namespace wick::rt::dnnl_support {
 dnnl::engine& engine();
 
 // Points oneDNN's OpenMP team of the calling thread at the size of
-// default_thread_pool() (one inside a parallel_for chunk) and returns that
-// count. Call it before creating or running a primitive: primitives are
-// tuned for the thread count seen at creation.
-int sync_threads();
+// default_thread_pool() (one inside a parallel_for chunk, or for a call of
+// fewer than kSerialWork multiply-adds, which a team would only slow down)
+// and returns that count. Call it before creating or running a primitive:
+// primitives are tuned for the thread count seen at creation.
+constexpr int64_t kSerialWork = int64_t{1} << 18;
+int sync_threads(int64_t multiply_adds = -1);
 
 // f32 memory descriptor of a strided view. Strides of size-1 dimensions do
 // not matter to the data but oneDNN reads them when it classifies layouts,

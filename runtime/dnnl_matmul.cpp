@@ -89,7 +89,7 @@ void product(const char* op, Tensor a, Tensor b, Tensor bias, Tensor o, float al
   // oneDNN reads a bias as dense whatever its strides say; it is small.
   if (bias.defined()) bias = bias.contiguous();
 
-  const int threads = sync_threads();
+  const int threads = sync_threads(o.numel() * a.size(-1));
   PrimitiveKey key("matmul", threads);
   key.add(a).add(b).add(bias).add(o).add(alpha).add(sum_scale);
   key.add(static_cast<int64_t>(e.op)).add(e.alpha).add(e.beta);
