@@ -65,7 +65,7 @@ class Emitter {
   void emit_while(const ts::WhileStmt& s, Frame& f);
   void emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f, const SourceLocation& loc,
                  ir::Value* trip_count, ir::Value* start_condition, const ts::Expr* while_cond,
-                 const SugaredValue* iterable);
+                 const SugaredValue* iterable, bool ranged = false);
   void emit_raise(const SourceLocation& loc, ir::Value* message, Frame& f);
 
   // ---- emitter_expr.cpp

@@ -19,9 +19,38 @@ void collect_target_names(const ts::Expr& t, std::set<std::string>& out) {
     for (const auto& e : l->elts) collect_target_names(*e, out);
 }
 
+// Names an expression mutates in place, which the emitter rebinds to the
+// result: `x.append(v)`, `torch.append(x, v)`, `x.add_(y)`, `torch.relu_(x)`.
+// Over-approximates: naming a module (`torch`) or an unchanged value only
+// carries it through a loop unchanged.
+void collect_mutated(const ts::Expr& e, std::set<std::string>& out) {
+  if (const auto* c = e.get_if<ts::CallExpr>()) {
+    if (const auto* f = c->func->get_if<ts::AttributeExpr>()) {
+      const std::string& a = f->attr;
+      const bool in_place = a == "append" || (a.size() > 1 && a.back() == '_' && a[a.size() - 2] != '_');
+      if (in_place) {
+        if (const auto* receiver = f->value->get_if<ts::NameExpr>()) out.insert(receiver->id);
+        if (!c->args.empty())
+          if (const auto* first = c->args.front()->get_if<ts::NameExpr>()) out.insert(first->id);
+      }
+      collect_mutated(*f->value, out);
+    }
+    for (const auto& arg : c->args) collect_mutated(*arg, out);
+  } else if (const auto* b = e.get_if<ts::BinaryExpr>()) {
+    collect_mutated(*b->lhs, out);
+    collect_mutated(*b->rhs, out);
+  } else if (const auto* u = e.get_if<ts::UnaryExpr>()) {
+    collect_mutated(*u->operand, out);
+  } else if (const auto* t = e.get_if<ts::TupleExpr>()) {
+    for (const auto& x : t->elts) collect_mutated(*x, out);
+  }
+}
+
 // Every name a block may rebind, nested blocks included.
 void collect_assigned(const ts::Block& body, std::set<std::string>& out) {
   for (const ts::StmtPtr& s : body) {
+    if (const auto* x = s->get_if<ts::ExprStmt>()) collect_mutated(*x->expr, out);
+    if (const auto* a = s->get_if<ts::AssignStmt>(); a && a->value) collect_mutated(*a->value, out);
     if (const auto* a = s->get_if<ts::AssignStmt>()) collect_target_names(*a->target, out);
     else if (const auto* g = s->get_if<ts::AugAssignStmt>()) collect_target_names(*g->target, out);
     else if (const auto* i = s->get_if<ts::IfStmt>()) {
@@ -276,7 +305,11 @@ void Emitter::emit_for(const ts::ForStmt& s, Frame& f) {
         ir::Value* step = a.size() == 3 ? a[2] : constant(int64_t{1}, ir::Type::int_());
         trip = builder_->op("aten::__range_length", {a[0], a[1], step});
       }
-      emit_loop(s.body, s.target.get(), f, s.loc, trip, constant(true, ir::Type::bool_()), nullptr, nullptr);
+      // range(lo, hi, step): the loop variable is lo + i * step. range(n)
+      // counts from 0, whatever computed n (saved code writes
+      // `range(torch.__range_length(...))` with its own __derive_index).
+      emit_loop(s.body, s.target.get(), f, s.loc, trip, constant(true, ir::Type::bool_()), nullptr, nullptr,
+                a.size() > 1);
       return;
     }
   }
@@ -309,7 +342,7 @@ void Emitter::emit_while(const ts::WhileStmt& s, Frame& f) {
 
 void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f, const SourceLocation& loc,
                         ir::Value* trip_count, ir::Value* start_condition, const ts::Expr* while_cond,
-                        const SugaredValue* iterable) {
+                        const SugaredValue* iterable, bool ranged) {
   std::set<std::string> assigned;
   collect_assigned(body, assigned);
   std::set<std::string> target_names;
@@ -341,7 +374,7 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
     SugaredValue item = SugaredValue::of(iter);
     if (iterable) {
       item = SugaredValue::of(builder_->op("aten::__getitem__.t", {iterable->value, iter}));
-    } else if (trip_count->node()->is("aten::__range_length")) {
+    } else if (ranged) {
       ir::Node* range = trip_count->node();
       item = SugaredValue::of(builder_->op("aten::__derive_index", {iter, range->input(0), range->input(2)}));
     }

@@ -95,6 +95,22 @@ std::optional<std::vector<int64_t>> constant_int_list(const Value* v) {
   return out;
 }
 
+std::optional<std::vector<double>> constant_double_list(const Value* v) {
+  if (const AttrValue* a = constant_attr(v)) {
+    if (auto* l = std::get_if<std::vector<double>>(a)) return *l;
+    if (auto* l = std::get_if<std::vector<int64_t>>(a)) return std::vector<double>(l->begin(), l->end());
+    return std::nullopt;
+  }
+  if (!v->node()->is("prim::ListConstruct")) return std::nullopt;
+  std::vector<double> out;
+  for (const Value* e : v->node()->inputs()) {
+    auto d = constant_double(e);
+    if (!d) return std::nullopt;
+    out.push_back(*d);
+  }
+  return out;
+}
+
 namespace {
 
 std::optional<Dim> symbolic_int_at(const Value* v, int depth) {

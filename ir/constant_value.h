@@ -19,6 +19,8 @@ std::optional<double> constant_double(const Value* v);  // Int constants widen
 std::optional<bool> constant_bool(const Value* v);
 // An int list from a constant list or a ListConstruct of constant ints.
 std::optional<std::vector<int64_t>> constant_int_list(const Value* v);
+// A float list likewise (int elements widen).
+std::optional<std::vector<double>> constant_double_list(const Value* v);
 
 // Python's `a is b` where the graph tells: None is None; a value that
 // cannot be None is not None; one value is one object; two tensors each

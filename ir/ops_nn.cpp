@@ -46,6 +46,52 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::rnn_relu.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",
          C, rnn});
   t.add({"aten::dropout(Tensor input, float p, bool train) -> Tensor", C, same_as_input});
+  // Activations written with others (decompose_activations.cpp).
+  t.add({"aten::mish(Tensor self) -> Tensor", C, same_as_input});
+  t.add({"aten::selu(Tensor self) -> Tensor", C, same_as_input});
+  t.add({"aten::celu(Tensor self, Scalar alpha=1.0) -> Tensor", C, same_as_input});
+  t.add({"aten::log_sigmoid(Tensor self) -> Tensor", C, same_as_input});
+  t.add({"aten::prelu(Tensor self, Tensor weight) -> Tensor", C, same_as_input});
+  t.add({"aten::glu(Tensor self, int dim=-1) -> Tensor", C, glu});
+  // 1-D pooling as 2-D pooling over [.., 1, L] (decompose_pooling.cpp).
+  t.add({"aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor",
+         C, max_pool1d});
+  t.add({"aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
+         C, avg_pool1d});
+  t.add({"aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor", C, adaptive_avg_pool1d});
+  // Per-sample normalization: group_norm with a group per channel, or the
+  // running statistics (decompose_norms.cpp).
+  t.add({"aten::instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+         C, same_as_input});
+  // Statistics over dims (decompose_reductions.cpp).
+  t.add({"aten::var(Tensor self, bool unbiased=True) -> Tensor", C, reduce_float_all});
+  t.add({"aten::var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor", C, reduce_float_1_3});
+  t.add({"aten::var.correction(Tensor self, int[1]? dim=None, *, int? correction=None, bool keepdim=False) -> Tensor", C,
+         reduce_float_1_3});
+  t.add({"aten::std(Tensor self, bool unbiased=True) -> Tensor", C, reduce_float_all});
+  t.add({"aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor", C, reduce_float_1_3});
+  t.add({"aten::std.correction(Tensor self, int[1]? dim=None, *, int? correction=None, bool keepdim=False) -> Tensor", C,
+         reduce_float_1_3});
+  t.add({"aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", C, reduce_float_1_2});
+  t.add({"aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor", C, reduce_float_all});
+  t.add({"aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor", C,
+         reduce_float_2_3});
+  t.add({"aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+         C, reduce_float_2_3});
+  // Layout ops written with slices, cat, index_select, expand and reshape
+  // (decompose_layout.cpp).
+  t.add({"aten::narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)", C, narrow});
+  t.add({"aten::roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor", C, same_as_input});
+  t.add({"aten::flip(Tensor self, int[] dims) -> Tensor", C, same_as_input});
+  t.add({"aten::constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor", C, pad});
+  t.add({"aten::pad(Tensor self, int[] pad, str mode=\"constant\", float? value=None) -> Tensor", C, pad});
+  t.add({"aten::repeat(Tensor self, int[] repeats) -> Tensor", C, repeat});
+  t.add({"aten::pixel_shuffle(Tensor self, int upscale_factor) -> Tensor", C, pixel_shuffle});
+  t.add({"aten::unflatten.int(Tensor(a) self, int dim, int[] sizes, str[]? names=None) -> Tensor(a)", C, unflatten});
+  t.add({"aten::upsample_nearest1d.vec(Tensor input, int[]? output_size, float[]? scale_factors) -> Tensor", C,
+         upsample_nearest});
+  t.add({"aten::upsample_nearest2d.vec(Tensor input, int[]? output_size, float[]? scale_factors) -> Tensor", C,
+         upsample_nearest});
   t.add({"aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C, same_shape_with_dtype_arg});
   t.add({"aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C,
          same_shape_with_dtype_arg});

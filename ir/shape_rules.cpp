@@ -205,6 +205,40 @@ std::vector<TypePtr> reduce_dims(const Node& node) {
   return {Type::tensor(dtype, out, t.tensor_device())};
 }
 
+namespace {
+
+// A float reduction over the dims at input `dims_at` (None or empty: all)
+// keeping them as 1 when the bool at `keepdim_at` says so (keepdim_at 0: a
+// 0-d result). Integer inputs give f32.
+std::vector<TypePtr> reduce_float(const Node& node, size_t dims_at, size_t keepdim_at) {
+  const Type& t = input_type(node, 0);
+  std::optional<DType> dtype = t.dtype() && !is_floating(*t.dtype()) ? DType::f32 : t.dtype();
+  if (keepdim_at == 0) return {Type::tensor(dtype, std::vector<Dim>{}, t.tensor_device())};
+  auto dims = constant_int_list(node.input(dims_at));
+  if (!dims && is_none(node.input(dims_at))) dims = std::vector<int64_t>{};
+  auto keepdim = constant_bool(node.input(keepdim_at));
+  if (!t.has_rank() || !dims || !keepdim) return {Type::tensor(dtype, std::nullopt, t.tensor_device())};
+  const auto& in = *t.shape();
+  std::vector<bool> reduced(in.size(), dims->empty());
+  for (int64_t d : *dims) {
+    const int64_t n = normalize_dim(node, d, static_cast<int64_t>(in.size()));
+    if (!in.empty()) reduced[n] = true;  // a 0-d tensor takes dim 0 or -1
+  }
+  std::vector<Dim> out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!reduced[i]) out.push_back(in[i]);
+    else if (*keepdim) out.push_back(Dim::constant(1));
+  }
+  return {Type::tensor(dtype, out, t.tensor_device())};
+}
+
+}  // namespace
+
+std::vector<TypePtr> reduce_float_all(const Node& node) { return reduce_float(node, 0, 0); }
+std::vector<TypePtr> reduce_float_1_2(const Node& node) { return reduce_float(node, 1, 2); }
+std::vector<TypePtr> reduce_float_1_3(const Node& node) { return reduce_float(node, 1, 3); }
+std::vector<TypePtr> reduce_float_2_3(const Node& node) { return reduce_float(node, 2, 3); }
+
 std::vector<TypePtr> matmul(const Node& node) {
   const Type& a = input_type(node, 0);
   const Type& b = input_type(node, 1);

@@ -32,6 +32,11 @@ std::vector<TypePtr> compare_broadcast(const Node& node);  // eq, lt, ...: bool
 std::vector<TypePtr> compare_broadcast_unary(const Node& node);  // logical_not: bool
 std::vector<TypePtr> reduce_all(const Node& node);         // sum(x), mean(x)
 std::vector<TypePtr> reduce_dims(const Node& node);        // sum(x, dims, keepdim, dtype)
+// Float reductions of composite ops, by where their dims and keepdim stand.
+std::vector<TypePtr> reduce_float_all(const Node& node);   // var(x, unbiased), norm(x, p): 0-d
+std::vector<TypePtr> reduce_float_1_2(const Node& node);   // logsumexp(x, dims, keepdim)
+std::vector<TypePtr> reduce_float_1_3(const Node& node);   // var/std(x, dims?, unbiased|correction, keepdim)
+std::vector<TypePtr> reduce_float_2_3(const Node& node);   // norm(x, p, dims, keepdim), linalg_vector_norm
 std::vector<TypePtr> matmul(const Node& node);
 std::vector<TypePtr> linear(const Node& node);
 
@@ -76,6 +81,13 @@ std::vector<TypePtr> stack(const Node& node);
 std::vector<TypePtr> split_into_list(const Node& node);     // split, chunk: List[Tensor]
 std::vector<TypePtr> broadcast_tensors(const Node& node);
 std::vector<TypePtr> index_select(const Node& node);
+std::vector<TypePtr> glu(const Node& node);            // glu(x, dim): that dim halved
+std::vector<TypePtr> narrow(const Node& node);         // narrow(x, dim, start, length)
+std::vector<TypePtr> pad(const Node& node);            // pad, constant_pad_nd(x, pad, ...)
+std::vector<TypePtr> repeat(const Node& node);         // repeat(x, repeats)
+std::vector<TypePtr> pixel_shuffle(const Node& node);  // [.., C r^2, H, W] -> [.., C, H r, W r]
+std::vector<TypePtr> unflatten(const Node& node);      // unflatten(x, dim, sizes)
+std::vector<TypePtr> upsample_nearest(const Node& node);  // upsample_nearest1d/2d.vec
 std::vector<TypePtr> index(const Node& node);               // x[idx] with index tensors
 std::vector<TypePtr> embedding(const Node& node);
 std::vector<TypePtr> one_hot(const Node& node);
@@ -85,6 +97,9 @@ std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, _
 std::vector<TypePtr> max_pool2d(const Node& node);
 std::vector<TypePtr> avg_pool2d(const Node& node);
 std::vector<TypePtr> adaptive_avg_pool2d(const Node& node);
+std::vector<TypePtr> max_pool1d(const Node& node);
+std::vector<TypePtr> avg_pool1d(const Node& node);
+std::vector<TypePtr> adaptive_avg_pool1d(const Node& node);
 std::vector<TypePtr> multi_head_attention(const Node& node);  // _native_multi_head_attention
 std::vector<TypePtr> scaled_dot_product_attention(const Node& node);
 std::vector<TypePtr> rnn(const Node& node);  // lstm, gru, rnn_tanh, rnn_relu

@@ -2,6 +2,7 @@
 // transpose, squeeze/unsqueeze, expand, select, slice, cat, stack, split,
 // chunk, indexing and embedding lookups.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "ir/constant_value.h"
@@ -412,6 +413,178 @@ std::vector<TypePtr> one_hot(const Node& node) {
   std::vector<Dim> out = *t.shape();
   out.push_back(n && *n >= 0 ? Dim::constant(*n) : Dim::unknown());
   return {Type::tensor(DType::i64, out, t.tensor_device())};
+}
+
+std::vector<TypePtr> glu(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d = constant_int(node.input(1));
+  if (!t.has_rank() || !d) return {unknown_rank(t)};
+  if (t.rank() == 0) throw node.error("glu needs at least one dim");
+  std::vector<Dim> out = *t.shape();
+  Dim& half = out[normalize_dim(node, *d, t.rank())];
+  if (half.is_static()) {
+    if (half.value() % 2 != 0) throw node.error("glu halves a dim of odd size " + half.str());
+    half = Dim::constant(half.value() / 2);
+  } else {
+    half = Dim::unknown();
+  }
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> narrow(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d = constant_int(node.input(1));
+  auto start = constant_int(node.input(2));
+  auto length = constant_int(node.input(3));
+  if (!t.has_rank() || !d) return {unknown_rank(t)};
+  if (t.rank() == 0) throw node.error("narrow on a zero-dim tensor");
+  std::vector<Dim> out = *t.shape();
+  Dim& dim = out[normalize_dim(node, *d, t.rank())];
+  if (!length) {
+    dim = Dim::unknown();
+    return {tensor_like(t, out)};
+  }
+  if (*length < 0) throw node.error("narrow: negative length " + std::to_string(*length));
+  if (dim.is_static() && start) {
+    const int64_t s = *start < 0 ? *start + dim.value() : *start;
+    if (s < 0 || s + *length > dim.value())
+      throw node.error("narrow: start " + std::to_string(*start) + " and length " + std::to_string(*length) +
+                       " leave a dim of size " + dim.str());
+  }
+  dim = Dim::constant(*length);
+  return {tensor_like(t, out)};
+}
+
+// pad(x, [left_last, right_last, left_second_last, ...], ...): each pair
+// widens (or, negative, narrows) one dim from the last backwards.
+std::vector<TypePtr> pad(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto pads = constant_int_list(node.input(1));
+  if (!t.has_rank() || !pads) return {unknown_rank(t)};
+  if (pads->size() % 2 != 0 || pads->size() / 2 > static_cast<size_t>(t.rank()))
+    throw node.error("pad needs pairs of sizes for at most " + std::to_string(t.rank()) + " dims, got " +
+                     std::to_string(pads->size()) + " values");
+  std::vector<Dim> out = *t.shape();
+  for (size_t i = 0; i < pads->size() / 2; ++i) {
+    Dim& dim = out[out.size() - 1 - i];
+    if (!dim.is_static()) {
+      dim = Dim::unknown();
+      continue;
+    }
+    const int64_t size = dim.value() + (*pads)[2 * i] + (*pads)[2 * i + 1];
+    if (size < 0) throw node.error("pad leaves dim " + std::to_string(out.size() - 1 - i) + " a negative size");
+    dim = Dim::constant(size);
+  }
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> repeat(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto reps = constant_int_list(node.input(1));
+  if (!t.has_rank() || !reps) return {unknown_rank(t)};
+  if (reps->size() < static_cast<size_t>(t.rank()))
+    throw node.error("repeat needs at least as many repeats (" + std::to_string(reps->size()) + ") as dims (" +
+                     std::to_string(t.rank()) + ")");
+  const size_t lead = reps->size() - static_cast<size_t>(t.rank());
+  std::vector<Dim> out;
+  for (size_t i = 0; i < reps->size(); ++i) {
+    if ((*reps)[i] < 0) throw node.error("repeat counts must be non-negative");
+    const Dim in = i < lead ? Dim::constant(1) : (*t.shape())[i - lead];
+    out.push_back(in.is_static() ? Dim::constant(in.value() * (*reps)[i]) : (*reps)[i] == 1 ? in : Dim::unknown());
+  }
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> pixel_shuffle(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto r = constant_int(node.input(1));
+  if (!t.has_rank() || !r) return {unknown_rank(t)};
+  if (t.rank() < 3) throw node.error("pixel_shuffle needs at least 3 dims, got " + std::to_string(t.rank()));
+  if (*r <= 0) throw node.error("pixel_shuffle needs a positive upscale factor");
+  std::vector<Dim> out = *t.shape();
+  const size_t c = out.size() - 3;
+  auto scale = [&](Dim d, bool divide) {
+    if (!d.is_static()) return Dim::unknown();
+    if (divide && d.value() % (*r * *r) != 0)
+      throw node.error("pixel_shuffle: " + d.str() + " channels do not divide by " + std::to_string(*r * *r));
+    return Dim::constant(divide ? d.value() / (*r * *r) : d.value() * *r);
+  };
+  out[c] = scale(out[c], true);
+  out[c + 1] = scale(out[c + 1], false);
+  out[c + 2] = scale(out[c + 2], false);
+  return {tensor_like(t, out)};
+}
+
+std::vector<TypePtr> unflatten(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d = constant_int(node.input(1));
+  auto sizes = constant_int_list(node.input(2));
+  if (!t.has_rank() || !d || !sizes) return {unknown_rank(t)};
+  if (t.rank() == 0) throw node.error("unflatten on a zero-dim tensor");
+  const int64_t n = normalize_dim(node, *d, t.rank());
+  const Dim whole = (*t.shape())[n];
+  int64_t known = 1, inferred = -1;
+  for (size_t i = 0; i < sizes->size(); ++i) {
+    if ((*sizes)[i] == -1) {
+      if (inferred >= 0) throw node.error("unflatten: only one size may be -1");
+      inferred = static_cast<int64_t>(i);
+    } else if ((*sizes)[i] < 0) {
+      throw node.error("unflatten: negative size " + std::to_string((*sizes)[i]));
+    } else {
+      known *= (*sizes)[i];
+    }
+  }
+  std::vector<Dim> parts;
+  for (int64_t v : *sizes) parts.push_back(Dim::constant(v));
+  if (whole.is_static()) {
+    if (inferred >= 0) {
+      if (known == 0 || whole.value() % known != 0)
+        throw node.error("unflatten: sizes " + shape_str(parts) + " do not divide dim of size " + whole.str());
+      parts[static_cast<size_t>(inferred)] = Dim::constant(whole.value() / known);
+    } else if (known != whole.value()) {
+      throw node.error("unflatten: sizes " + shape_str(parts) + " do not multiply to " + whole.str());
+    }
+  } else if (inferred >= 0) {
+    parts[static_cast<size_t>(inferred)] = Dim::unknown();
+  }
+  std::vector<Dim> out(t.shape()->begin(), t.shape()->begin() + n);
+  out.insert(out.end(), parts.begin(), parts.end());
+  out.insert(out.end(), t.shape()->begin() + n + 1, t.shape()->end());
+  return {tensor_like(t, out)};
+}
+
+// upsample_nearest1d/2d.vec(x, output_size?, scale_factors?): the last 1 or
+// 2 dims become output_size, or floor(size * scale).
+std::vector<TypePtr> upsample_nearest(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const size_t n = node.op().schema.name == "upsample_nearest1d" ? 1 : 2;
+  if (!t.has_rank()) return {unknown_rank(t)};
+  if (t.rank() != static_cast<int>(n) + 2)
+    throw node.error("needs a " + std::to_string(n + 2) + "-D input, got " + shape_str(*t.shape()));
+  std::vector<Dim> out = *t.shape();
+  auto size = constant_int_list(node.input(1));
+  const bool has_size = !is_none(node.input(1));
+  const bool has_scale = !is_none(node.input(2));
+  if (has_size == has_scale) throw node.error("needs either output_size or scale_factors");
+  if (has_size) {
+    if (!size) return {tensor_like(t, std::vector<Dim>(out.size(), Dim::unknown()))};
+    if (size->size() != n) throw node.error("output_size needs " + std::to_string(n) + " values");
+    for (size_t i = 0; i < n; ++i) out[out.size() - n + i] = Dim::constant((*size)[i]);
+    return {tensor_like(t, out)};
+  }
+  const auto values = constant_double_list(node.input(2));
+  if (!values) {
+    for (size_t i = 0; i < n; ++i) out[out.size() - n + i] = Dim::unknown();
+    return {tensor_like(t, out)};
+  }
+  if (values->size() != n) throw node.error("scale_factors needs " + std::to_string(n) + " values");
+  for (size_t i = 0; i < n; ++i) {
+    Dim& d = out[out.size() - n + i];
+    if ((*values)[i] <= 0) throw node.error("scale factors must be positive");
+    d = d.is_static() ? Dim::constant(static_cast<int64_t>(std::floor(static_cast<double>(d.value()) * (*values)[i])))
+                      : Dim::unknown();
+  }
+  return {tensor_like(t, out)};
 }
 
 }  // namespace wick::ir::shape

@@ -36,31 +36,52 @@ int64_t pooled_size(const Node& node, int64_t in, int64_t k, int64_t s, int64_t 
   return out;
 }
 
-std::vector<TypePtr> pool(const Node& node, bool has_dilation) {
+// max_pool / avg_pool over the last `n` dims (1 or 2) of a batched or
+// unbatched input.
+std::vector<TypePtr> pool(const Node& node, bool has_dilation, size_t n) {
   const Type& x = input_type(node, 0);
-  if (x.has_rank() && x.rank() != 3 && x.rank() != 4)
-    throw node.error("pooling needs a 3-D or 4-D input, got " + shape_str(*x.shape()));
-  auto k = int_n(node, 1, 2, "kernel_size");
+  const int rank_lo = static_cast<int>(n) + 1, rank_hi = static_cast<int>(n) + 2;
+  if (x.has_rank() && x.rank() != rank_lo && x.rank() != rank_hi)
+    throw node.error("pooling needs a " + std::to_string(rank_lo) + "-D or " + std::to_string(rank_hi) +
+                     "-D input, got " + shape_str(*x.shape()));
+  auto k = int_n(node, 1, n, "kernel_size");
   auto s = constant_int_list(node.input(2));
-  auto p = int_n(node, 3, 2, "padding");
-  std::optional<std::vector<int64_t>> d = std::vector<int64_t>{1, 1};
-  if (has_dilation) d = int_n(node, 4, 2, "dilation");
+  auto p = int_n(node, 3, n, "padding");
+  std::optional<std::vector<int64_t>> d = std::vector<int64_t>(n, 1);
+  if (has_dilation) d = int_n(node, 4, n, "dilation");
   auto ceil_mode = constant_bool(node.input(has_dilation ? 5 : 4));
   if (!x.has_rank() || !k || !s || !p || !d || !ceil_mode) return unknown_spatial(x, x.rank());
   std::vector<int64_t> stride = s->empty() ? *k : *s;
-  if (stride.size() == 1) stride = {stride[0], stride[0]};
-  if (stride.size() != 2) throw node.error("stride needs 2 values");
+  if (stride.size() == 1) stride = std::vector<int64_t>(n, stride[0]);
+  if (stride.size() != n) throw node.error("stride needs " + std::to_string(n) + " values");
   std::vector<Dim> out = *x.shape();
-  for (int i = 0; i < 2; ++i) {
+  for (size_t i = 0; i < n; ++i) {
     if ((*k)[i] <= 0 || stride[i] <= 0 || (*d)[i] <= 0) throw node.error("kernel, stride and dilation must be positive");
     if ((*p)[i] < 0 || (*p)[i] * 2 > (*k)[i])
       throw node.error("padding must be non-negative and at most half the kernel size");
-    Dim& dim = out[out.size() - 2 + i];
+    Dim& dim = out[out.size() - n + i];
     if (!dim.is_static()) {
       dim = Dim::unknown();
       continue;
     }
     dim = Dim::constant(pooled_size(node, dim.value(), (*k)[i], stride[i], (*p)[i], (*d)[i], *ceil_mode));
+  }
+  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+}
+
+// adaptive_avg_pool over the last `n` dims: they become output_size.
+std::vector<TypePtr> adaptive_pool(const Node& node, size_t n) {
+  const Type& x = input_type(node, 0);
+  auto size = int_n(node, 1, n, "output_size");
+  const int rank_lo = static_cast<int>(n) + 1, rank_hi = static_cast<int>(n) + 2;
+  if (x.has_rank() && x.rank() != rank_lo && x.rank() != rank_hi)
+    throw node.error("adaptive pooling needs a " + std::to_string(rank_lo) + "-D or " + std::to_string(rank_hi) +
+                     "-D input, got " + shape_str(*x.shape()));
+  if (!x.has_rank() || !size) return unknown_spatial(x, x.rank());
+  std::vector<Dim> out = *x.shape();
+  for (size_t i = 0; i < n; ++i) {
+    if ((*size)[i] < 0) throw node.error("output_size must be non-negative");
+    out[out.size() - n + i] = Dim::constant((*size)[i]);
   }
   return {Type::tensor(x.dtype(), out, x.tensor_device())};
 }
@@ -133,22 +154,12 @@ std::vector<TypePtr> conv(const Node& node) {
   return {Type::tensor(x.dtype(), out, x.tensor_device())};
 }
 
-std::vector<TypePtr> max_pool2d(const Node& node) { return pool(node, true); }
-std::vector<TypePtr> avg_pool2d(const Node& node) { return pool(node, false); }
-
-std::vector<TypePtr> adaptive_avg_pool2d(const Node& node) {
-  const Type& x = input_type(node, 0);
-  auto size = int_n(node, 1, 2, "output_size");
-  if (x.has_rank() && x.rank() != 3 && x.rank() != 4)
-    throw node.error("adaptive_avg_pool2d needs a 3-D or 4-D input, got " + shape_str(*x.shape()));
-  if (!x.has_rank() || !size) return unknown_spatial(x, x.rank());
-  std::vector<Dim> out = *x.shape();
-  for (int i = 0; i < 2; ++i) {
-    if ((*size)[i] < 0) throw node.error("output_size must be non-negative");
-    out[out.size() - 2 + i] = Dim::constant((*size)[i]);
-  }
-  return {Type::tensor(x.dtype(), out, x.tensor_device())};
-}
+std::vector<TypePtr> max_pool2d(const Node& node) { return pool(node, true, 2); }
+std::vector<TypePtr> avg_pool2d(const Node& node) { return pool(node, false, 2); }
+std::vector<TypePtr> max_pool1d(const Node& node) { return pool(node, true, 1); }
+std::vector<TypePtr> avg_pool1d(const Node& node) { return pool(node, false, 1); }
+std::vector<TypePtr> adaptive_avg_pool2d(const Node& node) { return adaptive_pool(node, 2); }
+std::vector<TypePtr> adaptive_avg_pool1d(const Node& node) { return adaptive_pool(node, 1); }
 
 // _native_multi_head_attention(query [B, L, E], key [B, S, E], value, ...):
 // the output is shaped like the query; the attention weights, when asked

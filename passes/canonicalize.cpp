@@ -318,9 +318,21 @@ class Canonicalizer {
   // the list built with x too. (The front end rebinds the list's variable
   // to append's result, so later reads see the longer list.)
   void list_append(Node* n) {
-    const auto* e = built_elements(n->input(0), "prim::ListConstruct");
-    if (!e || n->input(0)->uses().size() != 1) return;
-    std::vector<Value*> items = *e;
+    if (n->input(0)->uses().size() != 1) return;
+    std::vector<Value*> items;
+    if (const auto* e = built_elements(n->input(0), "prim::ListConstruct")) {
+      items = *e;
+    } else if (auto doubles = ir::constant_double_list(n->input(0))) {
+      // A constant list (an empty one, which built lists fold to, above all).
+      const ir::TypePtr element = n->output()->type()->element();
+      for (double d : *doubles) {
+        if (element->kind() == ir::TypeKind::Int) items.push_back(constant_before(n, static_cast<int64_t>(d), element));
+        else if (element->kind() == ir::TypeKind::Float) items.push_back(constant_before(n, d, element));
+        else return;
+      }
+    } else {
+      return;
+    }
     items.push_back(n->input(1));
     built_list(n, items);
   }

@@ -257,7 +257,8 @@ const std::map<std::string, Rule>& rules() {
         {"aten::_convolution", convolution},
         {"aten::baddbmm", baddbmm},
     };
-    for (const auto& list : {norm_rules(), loss_rules(), attention_rules()})
+    for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
+                             reduction_rules(), layout_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();

@@ -144,6 +144,23 @@ Value* group_norm(Emitter& e) {
   return y;
 }
 
+// instance_norm(x, w, b, running_mean, running_var, use_input_stats,
+// momentum, eps): with the input's statistics, group_norm with a group per
+// channel; otherwise batch_norm with the running statistics.
+Value* instance_norm(Emitter& e) {
+  Value* x = e.input(0);
+  const bool input_stats = e.constant_bool(5, "use_input_stats");
+  if (!input_stats)
+    return e.op("aten::batch_norm", {x, e.input(1), e.input(2), e.input(3), e.input(4), e.bool_(false), e.input(6),
+                                     e.input(7), e.input(8)});
+  if (!e.absent(3) || !e.absent(4))
+    throw e.node().error("updating running statistics from each instance (track_running_stats in training) is not supported yet");
+  const auto& shape = e.shape(x, "input");
+  if (shape.size() < 2 || !shape[1].is_static())
+    throw e.node().error("needs a batched input with a known channel count");
+  return e.op("aten::group_norm", {x, e.int_(shape[1].value()), e.input(1), e.input(2), e.input(7), e.input(8)});
+}
+
 }  // namespace
 
 std::vector<NamedRule> norm_rules() {
@@ -151,6 +168,7 @@ std::vector<NamedRule> norm_rules() {
       {"aten::batch_norm", batch_norm},
       {"aten::layer_norm", layer_norm},
       {"aten::group_norm", group_norm},
+      {"aten::instance_norm", instance_norm},
   };
 }
 

@@ -96,6 +96,10 @@ struct NamedMultiRule {
 std::vector<NamedRule> norm_rules();                  // decompose_norms.cpp
 std::vector<NamedRule> loss_rules();                  // decompose_losses.cpp
 std::vector<NamedRule> attention_rules();             // decompose_attention.cpp
+std::vector<NamedRule> activation_rules();            // decompose_activations.cpp
+std::vector<NamedRule> pooling_rules();               // decompose_pooling.cpp
+std::vector<NamedRule> reduction_rules();             // decompose_reductions.cpp
+std::vector<NamedRule> layout_rules();                // decompose_layout.cpp
 std::vector<NamedMultiRule> attention_multi_rules();  // decompose_attention.cpp
 std::vector<NamedMultiRule> recurrent_multi_rules();  // decompose_rnn.cpp
 

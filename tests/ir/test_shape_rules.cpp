@@ -162,6 +162,72 @@ TEST(NnRules, PoolingFollowsTorchIncludingCeilMode) {
   EXPECT_THROW(inferred_types(bad_pad, "%x : Tensor(f32, [1, 1, 8, 8])"), Error);
 }
 
+TEST(NnRules, OneDimensionalPooling) {
+  const std::string maxpool = ints("k", "[3]") + ints("s", "[2]") + ints("p", "[1]") + ints("d", "[1]") +
+                              one("c", "Bool", "false") + "  %y : Tensor = aten::max_pool1d(%x, %k, %s, %p, %d, %c)";
+  EXPECT_EQ(inferred_types(maxpool, "%x : Tensor(f32, [3, 4, 10])"), "Tensor(f32, [3, 4, 5])");
+  EXPECT_EQ(inferred_types(maxpool, "%x : Tensor(f32, [4, 10])"), "Tensor(f32, [4, 5])");
+  EXPECT_THROW(inferred_types(maxpool, "%x : Tensor(f32, [2, 3, 4, 10])"), Error);
+  EXPECT_EQ(inferred_types(ints("o", "[5]") + "  %y : Tensor = aten::adaptive_avg_pool1d(%x, %o)",
+                           "%x : Tensor(f32, [B, 4, 10])"),
+            "Tensor(f32, [B, 4, 5])");
+}
+
+TEST(CompositeRules, StatisticsReduceTheirDims) {
+  const std::string var = ints("d", "[2, 3]") + one("u", "Bool", "true") + one("k", "Bool", "true") +
+                          "  %y : Tensor = aten::var.dim(%x, %d, %u, %k)";
+  EXPECT_EQ(inferred_types(var, "%x : Tensor(f32, [3, 4, 6, 8])"), "Tensor(f32, [3, 4, 1, 1])");
+  const std::string lse = ints("d", "[-1]") + one("k", "Bool", "false") + "  %y : Tensor = aten::logsumexp(%x, %d, %k)";
+  EXPECT_EQ(inferred_types(lse, "%x : Tensor(f32, [3, 4, 6])"), "Tensor(f32, [3, 4])");
+  const std::string norm = one("p", "Int", "2") + ints("d", "[1]") + one("k", "Bool", "true") +
+                           "  %y : Tensor = aten::norm.ScalarOpt_dim(%x, %p, %d, %k)";
+  EXPECT_EQ(inferred_types(norm, "%x : Tensor(i64, [3, 4])"), "Tensor(f32, [3, 1])");
+  EXPECT_EQ(inferred_types(lse, "%x : Tensor(f32, [])"), "Tensor(f32, [])");
+  EXPECT_THROW(inferred_types(ints("d", "[2]") + one("k", "Bool", "false") + "  %y : Tensor = aten::logsumexp(%x, %d, %k)",
+                              "%x : Tensor(f32, [3, 4])"),
+               Error);
+}
+
+TEST(CompositeRules, LayoutOps) {
+  EXPECT_EQ(inferred_types(one("d", "Int", "1") + "  %y : Tensor = aten::glu(%x, %d)", "%x : Tensor(f32, [2, 8])"),
+            "Tensor(f32, [2, 4])");
+  EXPECT_THROW(inferred_types(one("d", "Int", "1") + "  %y : Tensor = aten::glu(%x, %d)", "%x : Tensor(f32, [2, 7])"),
+               Error);
+  const std::string narrow = one("d", "Int", "1") + one("s", "Int", "-3") + one("n", "Int", "2") +
+                             "  %y : Tensor = aten::narrow(%x, %d, %s, %n)";
+  EXPECT_EQ(inferred_types(narrow, "%x : Tensor(f32, [2, 8])"), "Tensor(f32, [2, 2])");
+  EXPECT_THROW(inferred_types(narrow, "%x : Tensor(f32, [2, 2])"), Error);
+  const std::string pad = ints("p", "[1, 2, -1, 0]") + one("v", "Int", "0") +
+                          "  %y : Tensor = aten::constant_pad_nd(%x, %p, %v)";
+  EXPECT_EQ(inferred_types(pad, "%x : Tensor(f32, [2, 5, 6])"), "Tensor(f32, [2, 4, 9])");
+  EXPECT_THROW(inferred_types(ints("p", "[1, 2, 3]") + one("v", "Int", "0") +
+                                  "  %y : Tensor = aten::constant_pad_nd(%x, %p, %v)",
+                              "%x : Tensor(f32, [2, 5, 6])"),
+               Error);
+  EXPECT_EQ(inferred_types(ints("r", "[2, 1, 3]") + "  %y : Tensor = aten::repeat(%x, %r)", "%x : Tensor(f32, [4, 5])"),
+            "Tensor(f32, [2, 4, 15])");
+  EXPECT_THROW(inferred_types(ints("r", "[2]") + "  %y : Tensor = aten::repeat(%x, %r)", "%x : Tensor(f32, [4, 5])"),
+               Error);
+  EXPECT_EQ(inferred_types(one("r", "Int", "2") + "  %y : Tensor = aten::pixel_shuffle(%x, %r)",
+                           "%x : Tensor(f32, [3, 8, 6, 8])"),
+            "Tensor(f32, [3, 2, 12, 16])");
+  EXPECT_THROW(inferred_types(one("r", "Int", "2") + "  %y : Tensor = aten::pixel_shuffle(%x, %r)",
+                              "%x : Tensor(f32, [3, 6, 6, 8])"),
+               Error);
+  const std::string unflatten = one("d", "Int", "2") + ints("s", "[2, -1]") + one("n", "None", "none") +
+                                "  %y : Tensor = aten::unflatten.int(%x, %d, %s, %n)";
+  EXPECT_EQ(inferred_types(unflatten, "%x : Tensor(f32, [3, 4, 10])"), "Tensor(f32, [3, 4, 2, 5])");
+  EXPECT_THROW(inferred_types(unflatten, "%x : Tensor(f32, [3, 4, 9])"), Error);
+  const std::string up = one("o", "None", "none") +
+                         "  %f : List[Float] = prim::Constant[value=[2.0, 1.5]]()\n"
+                         "  %y : Tensor = aten::upsample_nearest2d.vec(%x, %o, %f)";
+  EXPECT_EQ(inferred_types(up, "%x : Tensor(f32, [1, 3, 5, 4])"), "Tensor(f32, [1, 3, 10, 6])");
+  EXPECT_THROW(inferred_types(one("o", "None", "none") + one("f", "None", "none") +
+                                  "  %y : Tensor = aten::upsample_nearest2d.vec(%x, %o, %f)",
+                              "%x : Tensor(f32, [1, 3, 5, 4])"),
+               Error);
+}
+
 TEST(NnRules, ReductionsWithIndicesSoftmaxAndLosses) {
   EXPECT_EQ(inferred_types(one("d", "Int", "1") + one("k", "Bool", "false") +
                                "  %v : Tensor, %i : Tensor = aten::max.dim(%x, %d, %k)",

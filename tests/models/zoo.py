@@ -259,6 +259,34 @@ class Recurrent(nn.Module):
         return self.head(t[-1]), h, c, hg, ht
 
 
+class OpsExtra(nn.Module):
+    """Ops PyTorch builds from others: mish, selu, celu, logsigmoid,
+    softsign, tanhshrink, PReLU, GLU; 1-D max, average and adaptive pooling;
+    var, std, logsumexp, norms (F.normalize); roll, flip, narrow, F.pad,
+    repeat, unflatten; InstanceNorm2d, nearest upsampling, PixelShuffle."""
+
+    def __init__(self):
+        super().__init__()
+        self.prelu = nn.PReLU(4)
+        self.conv1 = nn.Conv1d(4, 6, 3, padding=1)
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.inorm = nn.InstanceNorm2d(4, affine=True)
+        self.shuffle = nn.PixelShuffle(2)
+
+    def forward(self, x: Tensor, s: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        a = F.mish(x) + F.selu(x) + F.celu(x, 0.7) + F.logsigmoid(x) + F.softsign(x) + F.tanhshrink(x)
+        a = self.prelu(a) + F.glu(torch.cat([x, x * 2], 1), 1)
+        seq = torch.cat([F.max_pool1d(s, 3, 2, 1), F.adaptive_avg_pool1d(s, 5)], 2)
+        q = F.avg_pool1d(self.conv1(s), 2)
+        v = (x.var(dim=(2, 3), keepdim=True) + x.std(1, unbiased=False, keepdim=True).mean(1, keepdim=True)
+             + torch.logsumexp(x, 3).mean())
+        n = F.normalize(x, dim=1) + x / x.norm(2, 1, keepdim=True)
+        l = torch.roll(x, 1, 2) + torch.flip(x, [3]) + x.narrow(3, 0, 8) + F.pad(x, (1, 1, 0, 0))[:, :, :, 1:9]
+        u = self.up(self.inorm(x))
+        w = self.shuffle(x.repeat(1, 2, 1, 1))
+        return a + v + n + l, seq, q, u, w, torch.unflatten(s, 2, (2, 5))
+
+
 # ---------------------------------------------------------------- control flow
 
 
@@ -477,6 +505,9 @@ MODELS = {
     "recurrent": ModelSpec(
         Recurrent, lambda b, g: (randn(g, b, 7, 8), randn(g, 2, b, 16)), batch=3, seed=20,
         note="nn.LSTM, nn.GRU (bidirectional), nn.RNN (relu and tanh), unrolled over 7 steps"),
+    "ops_extra": ModelSpec(
+        OpsExtra, lambda b, g: (randn(g, b, 4, 6, 8), randn(g, b, 4, 10)), batch=3, seed=21,
+        note="activations, 1-D pooling, statistics, padding and rearranging, instance norm, upsampling"),
     "control_flow": ModelSpec(
         ControlFlow, control_flow_inputs, batch=4, seed=7, variants=("scripted",),
         note="inputs: x sums > 0, y sums < 0, so both branches of gate() run"),

@@ -1,0 +1,260 @@
+// Decomposition rules for layout ops PyTorch users call by name:
+//   narrow(x, d, start, n)   = slice(x, d, start, start + n)
+//   roll(x, shifts, dims)    = cat of the two slices each shift swaps (no
+//                              dims: over x flattened, viewed back)
+//   flip(x, dims)            = index_select with reversed positions per dim
+//   constant_pad_nd / pad    = cat with blocks of the value (a negative pad
+//                              slices); pad takes mode "constant" only
+//   repeat(x, r)             = x viewed [1, s0, 1, s1, ...], expanded to
+//                              [r0, s0, r1, s1, ...], reshaped [r0 s0, ...]
+//   pixel_shuffle(x, r)      = [.., C r r, H, W] viewed [.., C, r, r, H, W],
+//                              permuted to [.., C, H, r, W, r], reshaped
+//   unflatten(x, d, sizes)   = reshape
+//   upsample_nearest1d/2d    = index_select per dim, the source of output
+//                              position o being min(floor(o * scale), in - 1)
+//                              in f32 with scale 1 / scale_factor, or in / out
+//                              for an output_size, as ATen's kernel computes it
+#include <cmath>
+
+#include "ir/constant_value.h"
+#include "passes/decompose_rules.h"
+
+namespace wick::passes::decompose_detail {
+namespace {
+
+using ir::Dim;
+using ir::Value;
+
+const std::vector<Dim>& static_shape(Emitter& e, Value* x) {
+  const std::vector<Dim>& shape = e.shape(x, "input");
+  for (const Dim& d : shape)
+    if (!d.is_static()) throw e.node().error("needs an input of known shape, got a dim " + d.str());
+  return shape;
+}
+
+int64_t wrap(Emitter& e, int64_t d, int64_t rank) {
+  if (d < -rank || d >= rank) throw e.node().error("dim " + std::to_string(d) + " out of range for rank " + std::to_string(rank));
+  return d < 0 ? d + rank : d;
+}
+
+std::vector<int64_t> ints_at(Emitter& e, size_t i, const char* what) {
+  auto v = ir::constant_int_list(e.input(i));
+  if (!v) throw e.node().error(std::string(what) + " must be a constant list");
+  return *v;
+}
+
+Value* slice(Emitter& e, Value* x, int64_t dim, int64_t start, int64_t end) {
+  return e.op("aten::slice.Tensor", {x, e.int_(dim), e.int_(start), e.int_(end), e.int_(1)});
+}
+
+Value* cat(Emitter& e, const std::vector<Value*>& parts, int64_t dim) {
+  return parts.size() == 1 ? parts[0] : e.op("aten::cat", {e.list(parts), e.int_(dim)});
+}
+
+Value* reshape(Emitter& e, Value* x, const std::vector<int64_t>& sizes) {
+  return e.op("aten::reshape", {x, e.ints(sizes)});
+}
+
+Value* narrow(Emitter& e) {
+  Value* x = e.input(0);
+  const auto& shape = e.shape(x, "input");
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  const int64_t dim = wrap(e, e.constant_int(1, "dim"), rank);
+  int64_t start = e.constant_int(2, "start");
+  const int64_t length = e.constant_int(3, "length");
+  if (start < 0) {
+    if (!shape[dim].is_static()) throw e.node().error("a negative start needs the dim's size");
+    start += shape[dim].value();
+  }
+  return slice(e, x, dim, start, start + length);
+}
+
+Value* roll_dim(Emitter& e, Value* x, int64_t dim, int64_t size, int64_t shift) {
+  if (size == 0) return x;
+  const int64_t s = ((shift % size) + size) % size;
+  if (s == 0) return x;
+  return cat(e, {slice(e, x, dim, size - s, size), slice(e, x, dim, 0, size - s)}, dim);
+}
+
+Value* roll(Emitter& e) {
+  Value* x = e.input(0);
+  const std::vector<Dim>& shape = static_shape(e, x);
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  const std::vector<int64_t> shifts = ints_at(e, 1, "shifts");
+  const std::vector<int64_t> dims = ints_at(e, 2, "dims");
+  if (dims.empty()) {
+    if (shifts.size() != 1) throw e.node().error("without dims roll takes one shift");
+    int64_t n = 1;
+    std::vector<int64_t> sizes;
+    for (const Dim& d : shape) {
+      n *= d.value();
+      sizes.push_back(d.value());
+    }
+    Value* rolled = roll_dim(e, reshape(e, x, {n}), 0, n, shifts[0]);
+    return reshape(e, rolled, sizes);
+  }
+  if (shifts.size() != dims.size())
+    throw e.node().error("shifts and dims differ in length: " + std::to_string(shifts.size()) + " and " +
+                         std::to_string(dims.size()));
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const int64_t d = wrap(e, dims[i], rank);
+    x = roll_dim(e, x, d, shape[d].value(), shifts[i]);
+  }
+  return x;
+}
+
+Value* flip(Emitter& e) {
+  Value* x = e.input(0);
+  const std::vector<Dim>& shape = static_shape(e, x);
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  for (int64_t d : ints_at(e, 1, "dims")) {
+    d = wrap(e, d, rank);
+    const int64_t n = shape[d].value();
+    if (n <= 1) continue;
+    Value* reversed = e.op("aten::arange.start_step", {e.int_(n - 1), e.int_(-1), e.int_(-1),
+                                                       e.int_(*torch_code_of(DType::i64)), e.none(), e.none(), e.none()});
+    x = e.op("aten::index_select", {x, e.int_(d), reversed});
+  }
+  return x;
+}
+
+// Pads the dims from the last backwards by the pairs of `pads` with `value`.
+Value* pad_constant(Emitter& e, Value* x, const std::vector<int64_t>& pads, Value* value) {
+  const std::vector<Dim>& shape = static_shape(e, x);
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  if (pads.size() % 2 != 0 || static_cast<int64_t>(pads.size() / 2) > rank)
+    throw e.node().error("pad needs pairs of sizes for at most " + std::to_string(rank) + " dims");
+  const auto dtype = x->type()->dtype();
+  if (!dtype) throw e.node().error("needs an input of known dtype");
+  for (size_t i = 0; i < pads.size() / 2; ++i) {
+    const int64_t d = rank - 1 - static_cast<int64_t>(i);
+    int64_t before = pads[2 * i], after = pads[2 * i + 1];
+    const std::vector<Dim>& now = e.shape(x, "input");
+    const int64_t size = now[d].value();
+    // Negative pads cut.
+    if (before < 0 || after < 0) {
+      x = slice(e, x, d, before < 0 ? -before : 0, after < 0 ? size + after : size);
+      before = std::max<int64_t>(before, 0);
+      after = std::max<int64_t>(after, 0);
+    }
+    auto block = [&](int64_t n) {
+      std::vector<int64_t> sizes;
+      for (const Dim& s : e.shape(x, "input")) sizes.push_back(s.value());
+      sizes[d] = n;
+      return e.op("aten::full", {e.ints(sizes), value, e.int_(*torch_code_of(*dtype)), e.none(), e.none(), e.none()});
+    };
+    std::vector<Value*> parts;
+    if (before > 0) parts.push_back(block(before));
+    parts.push_back(x);
+    if (after > 0) parts.push_back(block(after));
+    x = cat(e, parts, d);
+  }
+  return x;
+}
+
+Value* constant_pad_nd(Emitter& e) { return pad_constant(e, e.input(0), ints_at(e, 1, "pad"), e.input(2)); }
+
+Value* pad(Emitter& e) {
+  const ir::AttrValue* mode = ir::constant_attr(e.input(2));
+  const std::string* name = mode ? std::get_if<std::string>(mode) : nullptr;
+  if (!name) throw e.node().error("the padding mode must be a constant");
+  if (*name != "constant") throw e.node().error("padding mode '" + *name + "' is not supported yet (only 'constant')");
+  return pad_constant(e, e.input(0), ints_at(e, 1, "pad"), e.absent(3) ? e.int_(0) : e.input(3));
+}
+
+Value* repeat(Emitter& e) {
+  Value* x = e.input(0);
+  const std::vector<Dim>& shape = static_shape(e, x);
+  const std::vector<int64_t> reps = ints_at(e, 1, "repeats");
+  if (reps.size() < shape.size())
+    throw e.node().error("repeat needs at least as many repeats as the input has dims");
+  const size_t lead = reps.size() - shape.size();
+  std::vector<int64_t> spread, expanded, out;
+  for (size_t i = 0; i < reps.size(); ++i) {
+    const int64_t s = i < lead ? 1 : shape[i - lead].value();
+    spread.insert(spread.end(), {1, s});
+    expanded.insert(expanded.end(), {reps[i], s});
+    out.push_back(reps[i] * s);
+  }
+  Value* wide = e.op("aten::expand", {reshape(e, x, spread), e.ints(expanded), e.bool_(false)});
+  return reshape(e, wide, out);
+}
+
+Value* pixel_shuffle(Emitter& e) {
+  Value* x = e.input(0);
+  const std::vector<Dim>& shape = static_shape(e, x);
+  const int64_t r = e.constant_int(1, "upscale_factor");
+  const size_t lead = shape.size() - 3;
+  std::vector<int64_t> batch;
+  for (size_t i = 0; i < lead; ++i) batch.push_back(shape[i].value());
+  const int64_t c = shape[lead].value() / (r * r), h = shape[lead + 1].value(), w = shape[lead + 2].value();
+  std::vector<int64_t> split = batch, order, out = batch;
+  split.insert(split.end(), {c, r, r, h, w});
+  for (size_t i = 0; i < lead; ++i) order.push_back(static_cast<int64_t>(i));
+  const int64_t b = static_cast<int64_t>(lead);
+  order.insert(order.end(), {b, b + 3, b + 1, b + 4, b + 2});
+  out.insert(out.end(), {c, h * r, w * r});
+  Value* moved = e.op("aten::permute", {reshape(e, x, split), e.ints(order)});
+  return reshape(e, moved, out);
+}
+
+Value* unflatten(Emitter& e) {
+  const ir::Type& t = *e.node().output()->type();
+  if (!t.has_rank()) throw e.node().error("needs a result of known shape");
+  std::vector<int64_t> sizes;
+  for (const Dim& d : *t.shape()) {
+    if (!d.is_static()) throw e.node().error("needs a result of known shape, got a dim " + d.str());
+    sizes.push_back(d.value());
+  }
+  return reshape(e, e.input(0), sizes);
+}
+
+// Positions [0, out) mapped to their nearest source in [0, in).
+Value* nearest_sources(Emitter& e, int64_t in, int64_t out, std::optional<double> scale_factor) {
+  const float scale = scale_factor && *scale_factor > 0 ? static_cast<float>(1.0 / *scale_factor)
+                                                        : static_cast<float>(in) / static_cast<float>(out);
+  Value* positions = e.op("aten::arange", {e.int_(out), e.int_(*torch_code_of(DType::f32)), e.none(), e.none(), e.none()});
+  Value* source = e.op("aten::floor", {e.op("aten::mul.Scalar", {positions, e.float_(scale)})});
+  return e.op("aten::clamp_max", {e.cast(source, DType::i64), e.int_(in - 1)});
+}
+
+Value* upsample_nearest(Emitter& e) {
+  Value* x = e.input(0);
+  const std::vector<Dim>& in = static_shape(e, x);
+  const ir::Type& t = *e.node().output()->type();
+  if (!t.has_rank()) throw e.node().error("needs a result of known shape");
+  const size_t n = e.node().op().schema.name == "upsample_nearest1d" ? 1 : 2;
+  std::vector<double> scales;
+  if (!e.absent(2)) {
+    auto v = ir::constant_double_list(e.input(2));
+    if (!v) throw e.node().error("scale_factors must be constants");
+    scales = *v;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const size_t d = in.size() - n + i;
+    const Dim& out = (*t.shape())[d];
+    if (!out.is_static()) throw e.node().error("needs a result of known shape");
+    if (out.value() == in[d].value() && scales.empty()) continue;
+    std::optional<double> scale;
+    if (!scales.empty()) scale = scales[i];
+    x = e.op("aten::index_select", {x, e.int_(static_cast<int64_t>(d)), nearest_sources(e, in[d].value(), out.value(), scale)});
+  }
+  return x;
+}
+
+}  // namespace
+
+std::vector<NamedRule> layout_rules() {
+  return {{"aten::narrow", narrow},
+          {"aten::roll", roll},
+          {"aten::flip", flip},
+          {"aten::constant_pad_nd", constant_pad_nd},
+          {"aten::pad", pad},
+          {"aten::repeat", repeat},
+          {"aten::pixel_shuffle", pixel_shuffle},
+          {"aten::unflatten.int", unflatten},
+          {"aten::upsample_nearest1d.vec", upsample_nearest},
+          {"aten::upsample_nearest2d.vec", upsample_nearest}};
+}
+
+}  // namespace wick::passes::decompose_detail

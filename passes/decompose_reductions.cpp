@@ -1,0 +1,134 @@
+// Decomposition rules for statistics over dims:
+//   var(x, dims, correction) = sum((x - mean(x, dims))^2, dims) / (N - correction),
+//       N the number of elements reduced; correction 1 (unbiased) by default
+//   std = sqrt(var)
+//   logsumexp(x, dims) = log(sum(exp(x - m), dims)) + m, m = amax(x, dims)
+//       taken as 0 where it is infinite, as PyTorch does
+//   norm / linalg_vector_norm(x, p, dims) = sum(|x|^p, dims)^(1/p); p = 2 as
+//       sqrt(sum(x * x)), p = 1 as sum(|x|), p = inf as amax(|x|), p = 0 as
+//       the count of non-zeros
+#include <cmath>
+#include <limits>
+
+#include "ir/constant_value.h"
+#include "passes/decompose_rules.h"
+
+namespace wick::passes::decompose_detail {
+namespace {
+
+using ir::Value;
+
+// The dims a reduction covers, from the list at input `i` (None or empty:
+// every dim), as non-negative dims.
+std::vector<int64_t> reduced_dims(Emitter& e, Value* x, size_t i) {
+  const int64_t rank = static_cast<int64_t>(e.shape(x, "input").size());
+  std::vector<int64_t> dims;
+  if (i != 0 && !e.absent(i)) {
+    auto list = ir::constant_int_list(e.input(i));
+    if (!list) throw e.node().error("dim must be a constant list");
+    dims = *list;
+  }
+  if (dims.empty())
+    for (int64_t d = 0; d < rank; ++d) dims.push_back(d);
+  for (int64_t& d : dims) {
+    if (rank == 0 && (d == 0 || d == -1)) continue;
+    if (d < -rank || d >= rank) throw e.node().error("dim " + std::to_string(d) + " out of range");
+    if (d < 0) d += rank;
+  }
+  return dims;
+}
+
+// Whether the bool at input `i` is true (i = 0: no such input, false).
+bool flag(Emitter& e, size_t i, const char* what) { return i != 0 && e.constant_bool(i, what); }
+
+Value* as_float(Emitter& e, Value* x) {
+  const auto& dt = x->type()->dtype();
+  if (dt && !is_floating(*dt)) return e.cast(x, DType::f32);
+  return x;
+}
+
+// var or std: dims at input 1 (0: all), keepdim at 3 (0: false), the
+// correction from `unbiased` (input 1 or 2) or `correction` (input 2).
+Value* variance(Emitter& e, bool root) {
+  Value* x = as_float(e, e.input(0));
+  const std::string& overload = e.node().op().schema.overload;
+  const bool all = overload.empty();
+  const std::vector<int64_t> dims = reduced_dims(e, x, all ? 0 : 1);
+  const bool keepdim = !all && flag(e, 3, "keepdim");
+  double correction = 1;
+  if (overload == "correction") {
+    if (!e.absent(2)) correction = static_cast<double>(e.constant_int(2, "correction"));
+  } else {
+    correction = e.constant_bool(all ? 1 : 2, "unbiased") ? 1 : 0;
+  }
+  const auto& shape = e.shape(x, "input");
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (shape.empty()) break;
+    if (!shape[d].is_static()) throw e.node().error("needs the sizes of the reduced dims, got " + shape[d].str());
+    n *= shape[d].value();
+  }
+  Value* centered = e.sub(x, e.mean(x, dims, true));
+  Value* sum = e.sum(e.mul(centered, centered), dims, keepdim);
+  const double divisor = std::max(static_cast<double>(n) - correction, 0.0);
+  Value* var = e.op("aten::div.Scalar", {sum, e.float_(divisor)});
+  return root ? e.op("aten::sqrt", {var}) : var;
+}
+
+Value* var(Emitter& e) { return variance(e, false); }
+Value* std_(Emitter& e) { return variance(e, true); }
+
+Value* logsumexp(Emitter& e) {
+  Value* x = as_float(e, e.input(0));
+  const std::vector<int64_t> dims = reduced_dims(e, x, 1);
+  const bool keepdim = flag(e, 2, "keepdim");
+  auto finite_max = [&](bool keep) {
+    Value* m = e.op("aten::amax", {x, e.ints(dims), e.bool_(keep)});
+    Value* infinite = e.op("aten::eq.Scalar", {e.op("aten::abs", {m}), e.float_(INFINITY)});
+    return e.op("aten::masked_fill.Scalar", {m, infinite, e.int_(0)});
+  };
+  Value* shifted = e.op("aten::exp", {e.sub(x, finite_max(true))});
+  return e.add(e.op("aten::log", {e.sum(shifted, dims, keepdim)}), finite_max(keepdim));
+}
+
+// p-norm of the value at input `p_at` (None: 2), dims at `dims_at` (0: all),
+// keepdim at `keep_at` (0: false).
+Value* p_norm(Emitter& e, size_t p_at, size_t dims_at, size_t keep_at) {
+  Value* x = as_float(e, e.input(0));
+  double p = 2;
+  if (!e.absent(p_at)) {
+    auto v = ir::constant_double(e.input(p_at));
+    if (!v) throw e.node().error("the norm's order must be a constant");
+    p = *v;
+  }
+  const std::vector<int64_t> dims = reduced_dims(e, x, dims_at);
+  const bool keepdim = flag(e, keep_at, "keepdim");
+  Value* a = e.op("aten::abs", {x});
+  if (std::isinf(p)) return e.op(p > 0 ? "aten::amax" : "aten::amin", {a, e.ints(dims), e.bool_(keepdim)});
+  if (p == 0) return e.sum(e.cast(e.op("aten::ne.Scalar", {x, e.int_(0)}), *x->type()->dtype()), dims, keepdim);
+  if (p == 1) return e.sum(a, dims, keepdim);
+  if (p == 2) return e.op("aten::sqrt", {e.sum(e.mul(x, x), dims, keepdim)});
+  Value* powered = e.op("aten::pow.Tensor_Scalar", {a, e.float_(p)});
+  return e.op("aten::pow.Tensor_Scalar", {e.sum(powered, dims, keepdim), e.float_(1.0 / p)});
+}
+
+Value* norm(Emitter& e) {
+  const bool with_dims = e.node().op().schema.overload == "ScalarOpt_dim";
+  return with_dims ? p_norm(e, 1, 2, 3) : p_norm(e, 1, 0, 0);
+}
+
+Value* vector_norm(Emitter& e) {
+  if (!e.absent(4)) throw e.node().error("a dtype argument is not supported yet");
+  return p_norm(e, 1, 2, 3);
+}
+
+}  // namespace
+
+std::vector<NamedRule> reduction_rules() {
+  return {{"aten::var", var},         {"aten::var.dim", var},           {"aten::var.correction", var},
+          {"aten::std", std_},        {"aten::std.dim", std_},          {"aten::std.correction", std_},
+          {"aten::logsumexp", logsumexp}, {"aten::norm.Scalar", norm},  {"aten::norm.ScalarOpt_dim", norm},
+          {"aten::linalg_vector_norm", vector_norm}};
+}
+
+}  // namespace wick::passes::decompose_detail
