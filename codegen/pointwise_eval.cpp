@@ -364,7 +364,9 @@ Scalar PointwiseEval::math(const std::string& fn, const Scalar& a) {
   if (fn == "abs") {
     if (is_floating(a.dtype)) return w_.op("math.absf " + a.ssa + " : " + t, a.dtype);
     if (a.dtype == DType::u8 || a.dtype == DType::b8) return a;
-    return w_.op("math.absi " + a.ssa + " : " + t, a.dtype);
+    // max(x, -x): math.absi has no lowering to NVVM.
+    Scalar negated = w_.op("arith.subi " + w_.int_constant(a.dtype, 0).ssa + ", " + a.ssa + " : " + t, a.dtype);
+    return w_.op("arith.maxsi " + a.ssa + ", " + negated.ssa + " : " + t, a.dtype);
   }
   if (fn == "floor" || fn == "ceil") {
     if (!is_floating(a.dtype)) return a;

@@ -89,7 +89,18 @@ SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args
   std::string why;
   auto matched = match_op(overloads, call, *builder_, &why);
   if (!matched) return unsupported(f, loc, name + describe_call(call) + ": " + why);
-  ir::Node* n = builder_->create(*matched->op, matched->inputs);
+  ir::Node* n = nullptr;
+  try {
+    n = builder_->create(*matched->op, matched->inputs);
+  } catch (const Error&) {
+    // A contradiction (sizes that do not fit) under a condition the inputs
+    // may rule out, as F.interpolate's branch for another rank: typed by
+    // the schema, checked again once folding has removed the dead branches.
+    if (builder_->insertion_point()->owning_block() == graph_->block() || matched->op->schema.variadic_returns) throw;
+    std::vector<ir::TypePtr> types;
+    for (const ir::SchemaArg& r : matched->op->schema.returns) types.push_back(r.type);
+    n = builder_->create(*matched->op, matched->inputs, types);
+  }
   if (n->is("prim::RaiseException")) f.terminated = true;
   SugaredValue result;
   if (n->num_outputs() == 0) {

@@ -13,15 +13,20 @@ Node* Builder::create(const OpDef& op, const std::vector<Value*>& inputs,
   n->set_source(loc_, line_);
   n->insert_before(before_);
   if (!output_types.empty()) return n;
-  if (op.infer && !op.schema.variadic_returns) {
-    for (auto& t : op.infer(*n)) n->add_output(t);
-  } else if (op.infer && num_outputs > 0) {
-    // Variadic results (tuple/list unpacking): the rule reads the count.
-    for (size_t i = 0; i < num_outputs; ++i) n->add_output(Type::any());
-    auto types = op.infer(*n);
-    for (size_t i = 0; i < num_outputs && i < types.size(); ++i) n->output(i)->set_type(types[i]);
-  } else {
-    for (const SchemaArg& r : op.schema.returns) n->add_output(r.type);
+  try {
+    if (op.infer && !op.schema.variadic_returns) {
+      for (auto& t : op.infer(*n)) n->add_output(t);
+    } else if (op.infer && num_outputs > 0) {
+      // Variadic results (tuple/list unpacking): the rule reads the count.
+      for (size_t i = 0; i < num_outputs; ++i) n->add_output(Type::any());
+      auto types = op.infer(*n);
+      for (size_t i = 0; i < num_outputs && i < types.size(); ++i) n->output(i)->set_type(types[i]);
+    } else {
+      for (const SchemaArg& r : op.schema.returns) n->add_output(r.type);
+    }
+  } catch (...) {
+    n->destroy();  // no half-built node is left behind
+    throw;
   }
   return n;
 }

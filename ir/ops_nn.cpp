@@ -88,6 +88,12 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::repeat(Tensor self, int[] repeats) -> Tensor", C, repeat});
   t.add({"aten::pixel_shuffle(Tensor self, int upscale_factor) -> Tensor", C, pixel_shuffle});
   t.add({"aten::unflatten.int(Tensor(a) self, int dim, int[] sizes, str[]? names=None) -> Tensor(a)", C, unflatten});
+  t.add({"aten::reflection_pad1d(Tensor self, SymInt[2] padding) -> Tensor", C, pad});
+  t.add({"aten::reflection_pad2d(Tensor self, SymInt[4] padding) -> Tensor", C, pad});
+  t.add({"aten::replication_pad1d(Tensor self, SymInt[2] padding) -> Tensor", C, pad});
+  t.add({"aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor", C, pad});
+  t.add({"aten::upsample_bilinear2d.vec(Tensor input, int[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor",
+         C, upsample_nearest});
   t.add({"aten::upsample_nearest1d.vec(Tensor input, int[]? output_size, float[]? scale_factors) -> Tensor", C,
          upsample_nearest});
   t.add({"aten::upsample_nearest2d.vec(Tensor input, int[]? output_size, float[]? scale_factors) -> Tensor", C,

@@ -553,18 +553,21 @@ std::vector<TypePtr> unflatten(const Node& node) {
   return {tensor_like(t, out)};
 }
 
-// upsample_nearest1d/2d.vec(x, output_size?, scale_factors?): the last 1 or
-// 2 dims become output_size, or floor(size * scale).
+// upsample_nearest1d/2d.vec(x, output_size?, scale_factors?) and
+// upsample_bilinear2d.vec(x, output_size?, align_corners, scale_factors?):
+// the last 1 or 2 dims become output_size, or floor(size * scale).
 std::vector<TypePtr> upsample_nearest(const Node& node) {
   const Type& t = input_type(node, 0);
-  const size_t n = node.op().schema.name == "upsample_nearest1d" ? 1 : 2;
+  const std::string& name = node.op().schema.name;
+  const size_t n = name == "upsample_nearest1d" ? 1 : 2;
+  const size_t scale_at = name == "upsample_bilinear2d" ? 3 : 2;
   if (!t.has_rank()) return {unknown_rank(t)};
   if (t.rank() != static_cast<int>(n) + 2)
     throw node.error("needs a " + std::to_string(n + 2) + "-D input, got " + shape_str(*t.shape()));
   std::vector<Dim> out = *t.shape();
   auto size = constant_int_list(node.input(1));
   const bool has_size = !is_none(node.input(1));
-  const bool has_scale = !is_none(node.input(2));
+  const bool has_scale = !is_none(node.input(scale_at));
   if (has_size == has_scale) throw node.error("needs either output_size or scale_factors");
   if (has_size) {
     if (!size) return {tensor_like(t, std::vector<Dim>(out.size(), Dim::unknown()))};
@@ -572,7 +575,7 @@ std::vector<TypePtr> upsample_nearest(const Node& node) {
     for (size_t i = 0; i < n; ++i) out[out.size() - n + i] = Dim::constant((*size)[i]);
     return {tensor_like(t, out)};
   }
-  const auto values = constant_double_list(node.input(2));
+  const auto values = constant_double_list(node.input(scale_at));
   if (!values) {
     for (size_t i = 0; i < n; ++i) out[out.size() - n + i] = Dim::unknown();
     return {tensor_like(t, out)};

@@ -379,6 +379,17 @@ class Canonicalizer {
         values.push_back(std::get<double>(*a));
       }
       replace(n, {constant_before(n, values, ir::Type::list(ir::Type::float_()))});
+    } else if (elem == ir::TypeKind::Str) {
+      // F.interpolate's `mode in ["nearest", "area", ...]`. (Bool lists stay
+      // built: append and all/any fold on built lists.)
+      std::vector<std::string> strs;
+      for (const Value* v : n->inputs()) {
+        const ir::AttrValue* a = ir::constant_attr(v);
+        const std::string* str = a ? std::get_if<std::string>(a) : nullptr;
+        if (!str) return;
+        strs.push_back(*str);
+      }
+      replace(n, {constant_before(n, strs, ir::Type::list(ir::Type::string_()))});
     }
   }
 

@@ -4,7 +4,9 @@
 //                              dims: over x flattened, viewed back)
 //   flip(x, dims)            = index_select with reversed positions per dim
 //   constant_pad_nd / pad    = cat with blocks of the value (a negative pad
-//                              slices); pad takes mode "constant" only
+//                              slices); reflect, replicate and circular
+//                              padding (pad, reflection_pad, replication_pad)
+//                              = index_select of the positions each reads
 //   repeat(x, r)             = x viewed [1, s0, 1, s1, ...], expanded to
 //                              [r0, s0, r1, s1, ...], reshaped [r0 s0, ...]
 //   pixel_shuffle(x, r)      = [.., C r r, H, W] viewed [.., C, r, r, H, W],
@@ -14,6 +16,8 @@
 //                              position o being min(floor(o * scale), in - 1)
 //                              in f32 with scale 1 / scale_factor, or in / out
 //                              for an output_size, as ATen's kernel computes it
+//   upsample_bilinear2d      = per spatial dim, the two neighbours of each
+//                              source position weighted by distance
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -154,12 +158,56 @@ Value* pad_constant(Emitter& e, Value* x, const std::vector<int64_t>& pads, Valu
 
 Value* constant_pad_nd(Emitter& e) { return pad_constant(e, e.input(0), ints_at(e, 1, "pad"), e.input(2)); }
 
+// The positions [0, n + before + after) of a dim padded by `mode` mapped to
+// the source positions in [0, n) they read, i = position - before:
+//   reflect: n-1 - |n-1 - |i||; replicate: clamp(i, 0, n-1); circular: i mod n
+Value* padded_sources(Emitter& e, const std::string& mode, int64_t n, int64_t before, int64_t after) {
+  if (before < 0 || after < 0) throw e.node().error(mode + " padding must not be negative");
+  const bool reflect = mode == "reflect";
+  if ((reflect && (before >= n || after >= n)) || (mode == "circular" && (before > n || after > n)))
+    throw e.node().error(mode + " padding of " + std::to_string(std::max(before, after)) + " is too large for a dim of " +
+                         std::to_string(n));
+  Value* i = e.op("aten::arange.start", {e.int_(-before), e.int_(n + after), e.int_(*torch_code_of(DType::i64)), e.none(),
+                                         e.none(), e.none()});
+  if (reflect) {
+    Value* folded = e.op("aten::rsub.Scalar", {e.op("aten::abs", {i}), e.int_(n - 1), e.int_(1)});
+    return e.op("aten::rsub.Scalar", {e.op("aten::abs", {folded}), e.int_(n - 1), e.int_(1)});
+  }
+  if (mode == "replicate") return e.op("aten::clamp", {i, e.int_(0), e.int_(n - 1)});
+  if (mode == "circular") return e.op("aten::remainder.Scalar", {i, e.int_(n)});
+  throw e.node().error("unknown padding mode '" + mode + "'");
+}
+
+// Pads the dims from the last backwards by the pairs of `pads`, reading
+// the positions `mode` maps each padded position to.
+Value* pad_by_index(Emitter& e, Value* x, const std::vector<int64_t>& pads, const std::string& mode) {
+  const std::vector<Dim>& shape = static_shape(e, x);
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  if (pads.size() % 2 != 0 || static_cast<int64_t>(pads.size() / 2) > rank)
+    throw e.node().error("pad needs pairs of sizes for at most " + std::to_string(rank) + " dims");
+  for (size_t i = 0; i < pads.size() / 2; ++i) {
+    const int64_t d = rank - 1 - static_cast<int64_t>(i);
+    if (pads[2 * i] == 0 && pads[2 * i + 1] == 0) continue;
+    Value* sources = padded_sources(e, mode, shape[d].value(), pads[2 * i], pads[2 * i + 1]);
+    x = e.op("aten::index_select", {x, e.int_(d), sources});
+  }
+  return x;
+}
+
 Value* pad(Emitter& e) {
   const ir::AttrValue* mode = ir::constant_attr(e.input(2));
   const std::string* name = mode ? std::get_if<std::string>(mode) : nullptr;
   if (!name) throw e.node().error("the padding mode must be a constant");
-  if (*name != "constant") throw e.node().error("padding mode '" + *name + "' is not supported yet (only 'constant')");
-  return pad_constant(e, e.input(0), ints_at(e, 1, "pad"), e.absent(3) ? e.int_(0) : e.input(3));
+  if (*name == "constant") return pad_constant(e, e.input(0), ints_at(e, 1, "pad"), e.absent(3) ? e.int_(0) : e.input(3));
+  if (*name != "reflect" && *name != "replicate" && *name != "circular")
+    throw e.node().error("padding mode '" + *name + "' is not supported");
+  return pad_by_index(e, e.input(0), ints_at(e, 1, "pad"), *name);
+}
+
+// reflection_pad1d/2d and replication_pad1d/2d(x, padding), as traces record F.pad.
+Value* named_pad(Emitter& e) {
+  const std::string& name = e.node().op().schema.name;
+  return pad_by_index(e, e.input(0), ints_at(e, 1, "padding"), name.rfind("reflection", 0) == 0 ? "reflect" : "replicate");
 }
 
 Value* repeat(Emitter& e) {
@@ -218,6 +266,63 @@ Value* nearest_sources(Emitter& e, int64_t in, int64_t out, std::optional<double
   return e.op("aten::clamp_max", {e.cast(source, DType::i64), e.int_(in - 1)});
 }
 
+// Bilinear interpolation along dim d of x from `in` to `out` positions, as
+// ATen's kernel computes the source: with align_corners o * (in-1)/(out-1),
+// else (o + 0.5) * scale - 0.5 clamped at 0, scale 1 / scale_factor or
+// in / out; then the two neighbours weighted by the distance, in f32.
+Value* linear_along(Emitter& e, Value* x, int64_t d, int64_t rank, int64_t in, int64_t out, bool align_corners,
+                    std::optional<double> scale_factor) {
+  Value* o = e.op("aten::arange", {e.int_(out), e.int_(*torch_code_of(DType::f32)), e.none(), e.none(), e.none()});
+  Value* source;
+  if (align_corners) {
+    const float scale = out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f;
+    source = e.op("aten::mul.Scalar", {o, e.float_(scale)});
+  } else {
+    const float scale = scale_factor && *scale_factor > 0 ? static_cast<float>(1.0 / *scale_factor)
+                                                          : static_cast<float>(in) / static_cast<float>(out);
+    Value* centered = e.op("aten::sub.Scalar", {e.op("aten::mul.Scalar", {e.op("aten::add.Scalar", {o, e.float_(0.5), e.int_(1)}),
+                                                                         e.float_(scale)}),
+                                                e.float_(0.5), e.int_(1)});
+    source = e.op("aten::clamp_min", {centered, e.int_(0)});
+  }
+  Value* low = e.op("aten::clamp_max", {e.cast(e.op("aten::floor", {source}), DType::i64), e.int_(in - 1)});
+  Value* high = e.op("aten::clamp_max", {e.op("aten::add.Scalar", {low, e.int_(1), e.int_(1)}), e.int_(in - 1)});
+  Value* far = e.sub(source, e.cast(low, DType::f32));       // weight of high
+  Value* near = e.op("aten::rsub.Scalar", {far, e.int_(1), e.int_(1)});  // weight of low
+  // [out] viewed to broadcast along dim d.
+  std::vector<int64_t> view(static_cast<size_t>(rank - d), 1);
+  view[0] = out;
+  auto along = [&](Value* w) { return reshape(e, w, view); };
+  Value* a = e.op("aten::index_select", {x, e.int_(d), low});
+  Value* b = e.op("aten::index_select", {x, e.int_(d), high});
+  return e.add(e.mul(a, along(near)), e.mul(b, along(far)));
+}
+
+// upsample_bilinear2d.vec(x, output_size?, align_corners, scale_factors?).
+Value* upsample_bilinear(Emitter& e) {
+  Value* x = e.input(0);
+  const std::vector<Dim>& in = static_shape(e, x);
+  const ir::Type& t = *e.node().output()->type();
+  if (!t.has_rank()) throw e.node().error("needs a result of known shape");
+  const bool align_corners = e.constant_bool(2, "align_corners");
+  std::vector<double> scales;
+  if (!e.absent(3)) {
+    auto v = ir::constant_double_list(e.input(3));
+    if (!v) throw e.node().error("scale_factors must be constants");
+    scales = *v;
+  }
+  const int64_t rank = static_cast<int64_t>(in.size());
+  for (int64_t i = 0; i < 2; ++i) {
+    const int64_t d = rank - 2 + i;
+    const Dim& out = (*t.shape())[static_cast<size_t>(d)];
+    if (!out.is_static()) throw e.node().error("needs a result of known shape");
+    std::optional<double> scale;
+    if (!scales.empty()) scale = scales[static_cast<size_t>(i)];
+    x = linear_along(e, x, d, rank, in[static_cast<size_t>(d)].value(), out.value(), align_corners, scale);
+  }
+  return x;
+}
+
 Value* upsample_nearest(Emitter& e) {
   Value* x = e.input(0);
   const std::vector<Dim>& in = static_shape(e, x);
@@ -253,6 +358,11 @@ std::vector<NamedRule> layout_rules() {
           {"aten::repeat", repeat},
           {"aten::pixel_shuffle", pixel_shuffle},
           {"aten::unflatten.int", unflatten},
+          {"aten::reflection_pad1d", named_pad},
+          {"aten::reflection_pad2d", named_pad},
+          {"aten::replication_pad1d", named_pad},
+          {"aten::replication_pad2d", named_pad},
+          {"aten::upsample_bilinear2d.vec", upsample_bilinear},
           {"aten::upsample_nearest1d.vec", upsample_nearest},
           {"aten::upsample_nearest2d.vec", upsample_nearest}};
 }

@@ -263,7 +263,8 @@ class OpsExtra(nn.Module):
     """Ops PyTorch builds from others: mish, selu, celu, logsigmoid,
     softsign, tanhshrink, PReLU, GLU; 1-D max, average and adaptive pooling;
     var, std, logsumexp, norms (F.normalize); roll, flip, narrow, F.pad,
-    repeat, unflatten; InstanceNorm2d, nearest upsampling, PixelShuffle."""
+    repeat, unflatten; InstanceNorm2d, nearest and bilinear upsampling,
+    PixelShuffle; reflection, replication and circular padding."""
 
     def __init__(self):
         super().__init__()
@@ -272,8 +273,10 @@ class OpsExtra(nn.Module):
         self.up = nn.Upsample(scale_factor=2, mode="nearest")
         self.inorm = nn.InstanceNorm2d(4, affine=True)
         self.shuffle = nn.PixelShuffle(2)
+        self.reflect = nn.ReflectionPad2d((2, 1, 1, 2))
 
-    def forward(self, x: Tensor, s: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    def forward(self, x: Tensor, s: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
+                                                     Tensor]:
         a = F.mish(x) + F.selu(x) + F.celu(x, 0.7) + F.logsigmoid(x) + F.softsign(x) + F.tanhshrink(x)
         a = self.prelu(a) + F.glu(torch.cat([x, x * 2], 1), 1)
         seq = torch.cat([F.max_pool1d(s, 3, 2, 1), F.adaptive_avg_pool1d(s, 5)], 2)
@@ -284,7 +287,10 @@ class OpsExtra(nn.Module):
         l = torch.roll(x, 1, 2) + torch.flip(x, [3]) + x.narrow(3, 0, 8) + F.pad(x, (1, 1, 0, 0))[:, :, :, 1:9]
         u = self.up(self.inorm(x))
         w = self.shuffle(x.repeat(1, 2, 1, 1))
-        return a + v + n + l, seq, q, u, w, torch.unflatten(s, 2, (2, 5))
+        bilinear = (F.interpolate(x, size=(9, 5), mode="bilinear", align_corners=True)
+                    + F.interpolate(x, scale_factor=1.5, mode="bilinear")[:, :, :, :5])
+        padded = F.pad(s, (3, 3), mode="replicate") + F.pad(s, (2, 4), mode="circular").flip(2)
+        return a + v + n + l, seq, q, u, w, torch.unflatten(s, 2, (2, 5)), self.reflect(x), bilinear, padded
 
 
 # ---------------------------------------------------------------- control flow
