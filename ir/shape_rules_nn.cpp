@@ -94,7 +94,10 @@ std::vector<TypePtr> conv(const Node& node) {
   require_same_dtype(node, x, w, "the input", "the weight");
   const std::string& name = node.op().schema.name;
   const bool is_generic = name == "_convolution";
-  int spatial = name == "conv1d" ? 1 : name == "conv2d" ? 2 : (w.has_rank() ? w.rank() - 2 : -1);
+  const bool transpose_op = name == "conv_transpose1d" || name == "conv_transpose2d";
+  int spatial = name == "conv1d" || name == "conv_transpose1d"   ? 1
+                : name == "conv2d" || name == "conv_transpose2d" ? 2
+                                                                 : (w.has_rank() ? w.rank() - 2 : -1);
   if (spatial < 1) return unknown_spatial(x, -1);
   if (w.has_rank() && w.rank() != spatial + 2)
     throw node.error("weight must have rank " + std::to_string(spatial + 2) + ", got " + shape_str(*w.shape()));
@@ -102,10 +105,11 @@ std::vector<TypePtr> conv(const Node& node) {
     throw node.error("input must have rank " + std::to_string(spatial + 2) + ", got " + shape_str(*x.shape()));
   auto stride = int_n(node, 3, spatial, "stride");
   auto padding = int_n(node, 4, spatial, "padding");
-  auto dilation = int_n(node, 5, spatial, "dilation");
-  bool transposed = false;
+  auto dilation = int_n(node, transpose_op ? 7 : 5, spatial, "dilation");
+  bool transposed = transpose_op;
   std::optional<std::vector<int64_t>> output_padding = std::vector<int64_t>(spatial, 0);
   size_t groups_index = 6;
+  if (transpose_op) output_padding = int_n(node, 5, spatial, "output_padding");
   if (is_generic) {
     auto t = constant_bool(node.input(6));
     if (!t) return unknown_spatial(x, x.rank());

@@ -224,17 +224,6 @@ Value* log_softmax(Emitter& e) {
   return e.log_softmax(x, dim);
 }
 
-// _convolution(input, weight, bias, stride, padding, dilation, transposed,
-// output_padding, groups, ...): conv1d or conv2d by the weight's rank.
-Value* convolution(Emitter& e) {
-  if (e.constant_bool(6, "the transposed flag")) throw e.node().error("transposed convolution is not supported yet");
-  const int rank = static_cast<int>(e.shape(e.input(1), "weight").size());
-  const char* op = rank == 3 ? "aten::conv1d" : rank == 4 ? "aten::conv2d" : nullptr;
-  if (!op)
-    throw e.node().error("only 1-D and 2-D convolutions are supported; the weight has rank " + std::to_string(rank));
-  return e.op(op, {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.input(5), e.input(8)});
-}
-
 // baddbmm(self, b1, b2, beta, alpha) = beta * self + alpha * bmm(b1, b2);
 // with beta 0 self is not read (its NaNs do not spread), as in torch.
 Value* baddbmm(Emitter& e) {
@@ -254,11 +243,10 @@ const std::map<std::string, Rule>& rules() {
         {"aten::dropout", dropout},
         {"aten::softmax.int", softmax},
         {"aten::log_softmax.int", log_softmax},
-        {"aten::_convolution", convolution},
         {"aten::baddbmm", baddbmm},
     };
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
-                             reduction_rules(), layout_rules()})
+                             reduction_rules(), layout_rules(), conv_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();

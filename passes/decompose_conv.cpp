@@ -1,0 +1,135 @@
+// Decomposition rules for convolutions written as others:
+//   _convolution (what traces record): conv1d or conv2d by the weight's
+//     rank, or a transposed convolution;
+//   conv_transpose1d / conv_transpose2d(x, w [Cin, Cout/g, k...], b, stride,
+//     padding, output_padding, groups, dilation): a plain convolution with
+//     stride 1 over x with stride - 1 zeros between its elements, padded by
+//     dilation * (k - 1) - padding on each side (and output_padding after),
+//     with w's spatial dims flipped and its channel dims swapped per group.
+//     The zeros cost multiply-adds a direct kernel would skip (stride^2
+//     times the work at stride 2 in 2-D); in exchange gradients and the GPU
+//     come with the plain convolution.
+#include "ir/constant_value.h"
+#include "passes/decompose_rules.h"
+
+namespace wick::passes::decompose_detail {
+namespace {
+
+using ir::Dim;
+using ir::Value;
+
+// An int[n] argument: n ints, or one meaning n copies.
+std::vector<int64_t> int_n(Emitter& e, size_t i, size_t n, const char* what) {
+  auto list = ir::constant_int_list(e.input(i));
+  if (!list) {
+    if (auto one = ir::constant_int(e.input(i))) list = std::vector<int64_t>{*one};
+    else throw e.node().error(std::string(what) + " must be constant");
+  }
+  if (list->size() == 1 && n > 1) list = std::vector<int64_t>(n, list->front());
+  if (list->size() != n) throw e.node().error(std::string(what) + " needs " + std::to_string(n) + " values");
+  return *list;
+}
+
+std::vector<int64_t> static_sizes(Emitter& e, Value* v, const char* what) {
+  std::vector<int64_t> sizes;
+  for (const Dim& d : e.shape(v, what)) {
+    if (!d.is_static()) throw e.node().error(std::string("needs a ") + what + " of known shape, got a dim " + d.str());
+    sizes.push_back(d.value());
+  }
+  return sizes;
+}
+
+Value* transposed(Emitter& e, size_t n, Value* x, Value* w, Value* bias, const std::vector<int64_t>& stride,
+                  const std::vector<int64_t>& padding, const std::vector<int64_t>& output_padding, int64_t groups,
+                  const std::vector<int64_t>& dilation) {
+  const size_t rank = e.shape(x, "input").size();
+  if (rank != n + 1 && rank != n + 2)
+    throw e.node().error("needs a " + std::to_string(n + 2) + "-D input, got rank " + std::to_string(rank));
+  const bool batched = rank == n + 2;
+  if (!batched) x = e.op("aten::unsqueeze", {x, e.int_(0)});
+  const std::vector<int64_t> ws = static_sizes(e, w, "weight");
+  if (ws.size() != n + 2) throw e.node().error("needs a weight of rank " + std::to_string(n + 2));
+  if (groups <= 0 || ws[0] % groups != 0) throw e.node().error("the weight's input channels do not divide into groups");
+  auto dtype = x->type()->dtype();
+  if (!dtype) throw e.node().error("needs an input of known dtype");
+  for (size_t i = 0; i < n; ++i) {
+    if (stride[i] <= 0 || dilation[i] <= 0 || padding[i] < 0 || output_padding[i] < 0)
+      throw e.node().error("stride and dilation must be positive, padding and output_padding non-negative");
+    if (output_padding[i] >= std::max(stride[i], dilation[i]))
+      throw e.node().error("output_padding must be smaller than stride or dilation");
+  }
+  // Zeros between the elements of each spatial dim.
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t s = stride[i];
+    if (s == 1) continue;
+    const int64_t d = static_cast<int64_t>(2 + i);
+    std::vector<int64_t> sizes = static_sizes(e, x, "input");
+    const int64_t length = sizes[static_cast<size_t>(d)];
+    Value* column = e.op("aten::unsqueeze", {x, e.int_(d + 1)});
+    std::vector<int64_t> zero_sizes = sizes;
+    zero_sizes.insert(zero_sizes.begin() + d + 1, s - 1);
+    Value* zeros = e.op("aten::full", {e.ints(zero_sizes), e.int_(0), e.int_(*torch_code_of(*dtype)), e.none(), e.none(),
+                                       e.none()});
+    Value* spread = e.op("aten::cat", {e.list({column, zeros}), e.int_(d + 1)});
+    sizes[static_cast<size_t>(d)] = length * s;
+    spread = e.op("aten::reshape", {spread, e.ints(sizes)});
+    x = e.op("aten::slice.Tensor", {spread, e.int_(d), e.int_(0), e.int_((length - 1) * s + 1), e.int_(1)});
+  }
+  // The border a full convolution needs, less the padding.
+  std::vector<int64_t> pads;
+  for (size_t i = n; i-- > 0;) {
+    const int64_t border = dilation[i] * (ws[2 + i] - 1) - padding[i];
+    pads.push_back(border);
+    pads.push_back(border + output_padding[i]);
+  }
+  x = e.op("aten::constant_pad_nd", {x, e.ints(pads), e.int_(0)});
+  // [Cin, Cout/g, k...] -> [Cout, Cin/g, k...] per group, spatially flipped.
+  const int64_t cin = ws[0], cout_g = ws[1];
+  std::vector<int64_t> grouped = {groups, cin / groups, cout_g};
+  std::vector<int64_t> merged = {groups * cout_g, cin / groups};
+  std::vector<int64_t> spatial;
+  for (size_t i = 0; i < n; ++i) {
+    grouped.push_back(ws[2 + i]);
+    merged.push_back(ws[2 + i]);
+    spatial.push_back(static_cast<int64_t>(2 + i));
+  }
+  Value* kernel = e.op("aten::reshape", {w, e.ints(grouped)});
+  kernel = e.op("aten::transpose.int", {kernel, e.int_(1), e.int_(2)});
+  kernel = e.op("aten::flip", {e.op("aten::reshape", {kernel, e.ints(merged)}), e.ints(spatial)});
+  std::vector<int64_t> ones(n, 1), zeros(n, 0);
+  Value* y = e.op(n == 1 ? "aten::conv1d" : "aten::conv2d",
+                  {x, kernel, bias, e.ints(ones), e.ints(zeros), e.ints(dilation), e.int_(groups)});
+  return batched ? y : e.op("aten::squeeze.dim", {y, e.int_(0)});
+}
+
+// conv_transpose1d / conv_transpose2d.input(x, w, b, stride, padding,
+// output_padding, groups, dilation).
+Value* conv_transpose(Emitter& e) {
+  const size_t n = e.node().op().schema.name == "conv_transpose1d" ? 1 : 2;
+  return transposed(e, n, e.input(0), e.input(1), e.input(2), int_n(e, 3, n, "stride"), int_n(e, 4, n, "padding"),
+                    int_n(e, 5, n, "output_padding"), e.constant_int(6, "groups"), int_n(e, 7, n, "dilation"));
+}
+
+// _convolution(input, weight, bias, stride, padding, dilation, transposed,
+// output_padding, groups, ...): by the weight's rank.
+Value* convolution(Emitter& e) {
+  const int rank = static_cast<int>(e.shape(e.input(1), "weight").size());
+  if (rank != 3 && rank != 4)
+    throw e.node().error("only 1-D and 2-D convolutions are supported; the weight has rank " + std::to_string(rank));
+  const size_t n = static_cast<size_t>(rank - 2);
+  if (e.constant_bool(6, "the transposed flag"))
+    return transposed(e, n, e.input(0), e.input(1), e.input(2), int_n(e, 3, n, "stride"), int_n(e, 4, n, "padding"),
+                      int_n(e, 7, n, "output_padding"), e.constant_int(8, "groups"), int_n(e, 5, n, "dilation"));
+  return e.op(rank == 3 ? "aten::conv1d" : "aten::conv2d",
+              {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.input(5), e.input(8)});
+}
+
+}  // namespace
+
+std::vector<NamedRule> conv_rules() {
+  return {{"aten::_convolution", convolution},
+          {"aten::conv_transpose1d", conv_transpose},
+          {"aten::conv_transpose2d.input", conv_transpose}};
+}
+
+}  // namespace wick::passes::decompose_detail
