@@ -84,6 +84,9 @@ void add_nn_ops(OpTableBuilder& t) {
          C, reduce_float_2_3});
   // Layout ops written with slices, cat, index_select, expand and reshape
   // (decompose_layout.cpp).
+  // Sums of products by subscripts, as permutes, reshapes, sums and batched
+  // products (decompose_einsum.cpp).
+  t.add({"aten::einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor", C, einsum});
   t.add({"aten::narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)", C, narrow});
   t.add({"aten::roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor", C, same_as_input});
   t.add({"aten::flip(Tensor self, int[] dims) -> Tensor", C, same_as_input});

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "ir/constant_value.h"
+#include "ir/einsum_equation.h"
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
 
@@ -588,6 +590,44 @@ std::vector<TypePtr> upsample_nearest(const Node& node) {
                       : Dim::unknown();
   }
   return {tensor_like(t, out)};
+}
+
+// einsum(equation, [operands]): each result label's size from the operands
+// that have it, which must agree.
+std::vector<TypePtr> einsum(const Node& node) {
+  auto types = list_types(node.input(1));
+  const AttrValue* eq = constant_attr(node.input(0));
+  const std::string* equation = eq ? std::get_if<std::string>(eq) : nullptr;
+  TypePtr unknown = Type::tensor(std::nullopt, std::nullopt, Device{});
+  if (!types || types->empty() || !equation) return {unknown};
+  std::vector<int64_t> ranks;
+  std::optional<DType> dtype = (*types)[0]->dtype();
+  for (const Type* t : *types) {
+    if (!t->has_rank()) return {Type::tensor(dtype, std::nullopt, t->tensor_device())};
+    ranks.push_back(t->rank());
+    if (t->dtype() && dtype && *t->dtype() != *dtype) throw node.error("einsum of tensors of different dtypes");
+  }
+  EinsumEquation parsed;
+  try {
+    parsed = parse_einsum(*equation, ranks);
+  } catch (const Error& e) {
+    throw node.error(e.message());
+  }
+  std::map<char, Dim> size;
+  for (size_t i = 0; i < parsed.operands.size(); ++i)
+    for (size_t d = 0; d < parsed.operands[i].size(); ++d) {
+      const char label = parsed.operands[i][d];
+      const Dim& s = (*(*types)[i]->shape())[d];
+      auto [it, fresh] = size.emplace(label, s);
+      if (fresh) continue;
+      if (it->second.is_static() && s.is_static() && it->second != s)
+        throw node.error("einsum: label '" + std::string(1, label) + "' has sizes " + it->second.str() + " and " +
+                         s.str());
+      if (!it->second.is_static()) it->second = s;
+    }
+  std::vector<Dim> out;
+  for (char label : parsed.result) out.push_back(size.at(label));
+  return {Type::tensor(dtype, out, (*types)[0]->tensor_device())};
 }
 
 }  // namespace wick::ir::shape

@@ -228,6 +228,21 @@ TEST(CompositeRules, LayoutOps) {
                Error);
 }
 
+TEST(CompositeRules, Einsum) {
+  auto einsum = [](const char* equation) {
+    return std::string("  %e : Str = prim::Constant[value=\"") + equation + "\"]()\n" +
+           "  %l : List[Tensor] = prim::ListConstruct(%a, %b)\n" + one("n", "None", "none") +
+           "  %y : Tensor = aten::einsum(%e, %l, %n)";
+  };
+  const char* operands = "%a : Tensor(f32, [2, 3, 4, 5]), %b : Tensor(f32, [2, 3, 6, 5])";
+  EXPECT_EQ(inferred_types(einsum("bhqd,bhkd->bhqk"), operands), "Tensor(f32, [2, 3, 4, 6])");
+  EXPECT_EQ(inferred_types(einsum("...qd,...kd"), operands), "Tensor(f32, [2, 3, 6, 4])");  // implicit: ellipsis, k, q
+  EXPECT_THROW(inferred_types(einsum("bhqd,bhkq->bhqk"), operands), Error);  // q is 4 and 5
+  EXPECT_THROW(inferred_types(einsum("bhq,bhkd->bhqk"), operands), Error);   // rank 3 term for rank 4
+  EXPECT_THROW(inferred_types(einsum("bhqd,bhkd->bhqz"), operands), Error);  // z is in no operand
+  EXPECT_THROW(inferred_types(einsum("bhqd->bhq"), operands), Error);        // one term for two tensors
+}
+
 TEST(NnRules, ReductionsWithIndicesSoftmaxAndLosses) {
   EXPECT_EQ(inferred_types(one("d", "Int", "1") + one("k", "Bool", "false") +
                                "  %v : Tensor, %i : Tensor = aten::max.dim(%x, %d, %k)",

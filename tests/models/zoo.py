@@ -265,7 +265,8 @@ class OpsExtra(nn.Module):
     var, std, logsumexp, norms (F.normalize); roll, flip, narrow, F.pad,
     repeat, unflatten; InstanceNorm2d, nearest and bilinear upsampling,
     PixelShuffle; reflection, replication and circular padding; transposed
-    convolutions (1-D, 2-D with output_padding, groups and dilation)."""
+    convolutions (1-D, 2-D with output_padding, groups and dilation);
+    einsum of two and of three operands."""
 
     def __init__(self):
         super().__init__()
@@ -278,9 +279,10 @@ class OpsExtra(nn.Module):
         self.up2 = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1)
         self.grouped = nn.ConvTranspose2d(6, 4, (2, 3), stride=(2, 1), groups=2, dilation=(1, 2), bias=False)
         self.up1 = nn.ConvTranspose1d(4, 3, 4, stride=3, padding=2)
+        self.mix = nn.Parameter(torch.randn(4, 4) * 0.1)
 
     def forward(self, x: Tensor, s: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
-                                                     Tensor, Tensor, Tensor]:
+                                                     Tensor, Tensor, Tensor, Tensor]:
         a = F.mish(x) + F.selu(x) + F.celu(x, 0.7) + F.logsigmoid(x) + F.softsign(x) + F.tanhshrink(x)
         a = self.prelu(a) + F.glu(torch.cat([x, x * 2], 1), 1)
         seq = torch.cat([F.max_pool1d(s, 3, 2, 1), F.adaptive_avg_pool1d(s, 5)], 2)
@@ -295,8 +297,9 @@ class OpsExtra(nn.Module):
                     + F.interpolate(x, scale_factor=1.5, mode="bilinear")[:, :, :, :5])
         padded = F.pad(s, (3, 3), mode="replicate") + F.pad(s, (2, 4), mode="circular").flip(2)
         deconv = self.grouped(torch.relu(self.up2(x)))
+        gram = torch.einsum("bchw,bdhw->bcd", x, x) + torch.einsum("bci,cd,bdi->bc", s, self.mix, s).unsqueeze(2)
         return (a + v + n + l, seq, q, u, w, torch.unflatten(s, 2, (2, 5)), self.reflect(x), bilinear, padded, deconv,
-                self.up1(s))
+                self.up1(s), gram)
 
 
 # ---------------------------------------------------------------- control flow
