@@ -184,8 +184,10 @@ AotResult aot_compile(const std::string& model_path, const std::vector<rt::Tenso
                       rt::spec_text(inputs[i], options.symbols));
       source.inputs.push_back(std::move(io));
     }
-    const auto& outputs = planned.graph->outputs();
-    for (size_t i = 0; i < outputs.size(); ++i) source.outputs.push_back(output_of(outputs[i], i, plan.symbols));
+    // The plan's outputs: the graph's, less the Nones it leaves out.
+    for (const ir::Value* v : planned.graph->outputs())
+      if (v->type()->kind() != ir::TypeKind::None)
+        source.outputs.push_back(output_of(v, source.outputs.size(), plan.symbols));
 
     result.artifact = codegen::write_artifact(source, out_dir, target, options.cc);
   } catch (const Error& e) {

@@ -62,6 +62,9 @@ class PlanBuilder {
       throw Error(msg);
     }
     for (const Value* v : g.outputs()) {
+      // A None in a returned tuple (googlenet's aux outputs in eval mode) is
+      // no tensor: left out, as LibTorch's flattened outputs leave it out.
+      if (v->type()->kind() == ir::TypeKind::None) continue;
       if (!v->type()->is_tensor()) throw Error("@" + g.name() + " returns a " + v->type()->str() + "; only tensors are supported");
       out_.plan.outputs.push_back(slot(v));
     }

@@ -1,5 +1,7 @@
 // Calls: aten/prim ops matched against the op table, TorchScript functions
 // and methods inlined, and the Python builtins TorchScript code uses.
+#include <algorithm>
+
 #include "frontend/emitter_impl.h"
 #include "frontend/op_matcher.h"
 #include "frontend/type_expr.h"
@@ -41,6 +43,8 @@ SugaredValue Emitter::emit_call(const ts::CallExpr& e, Frame& f) {
     case SugaredValue::Kind::name_path: {
       if (callee.path.rfind("__torch__.", 0) == 0) {
         const CodeIndex::Function* fn = code_.find_function(callee.path);
+        if (!fn)
+          if (const CodeIndex::Class* c = code_.find_class(callee.path)) return named_tuple(*c, emit_args(e, f), f, e.loc);
         if (!fn) fail(f, e.loc, "no TorchScript function named " + callee.path);
         CallArgs a = emit_args(e, f);
         return call_function(*fn, nullptr, a, f, e.loc);
@@ -53,6 +57,36 @@ SugaredValue Emitter::emit_call(const ts::CallExpr& e, Frame& f) {
     case SugaredValue::Kind::poison: return callee;
     default: fail(f, e.loc, "'" + dotted_name(*e.func) + "' is not callable");
   }
+}
+
+// A NamedTuple class (`class GoogLeNetOutputs(NamedTuple)` with annotated
+// fields) called as a constructor: a tuple of the fields in order.
+SugaredValue Emitter::named_tuple(const CodeIndex::Class& cls, const CallArgs& args, Frame& f,
+                                  const SourceLocation& loc) {
+  bool is_named_tuple = false;
+  for (const ts::ExprPtr& b : cls.def->bases)
+    if (const auto* n = b->get_if<ts::NameExpr>(); n && n->id == "NamedTuple") is_named_tuple = true;
+  if (!is_named_tuple) fail(f, loc, "constructing objects of class " + cls.name + " is not supported");
+  std::vector<std::string> fields;
+  for (const ts::StmtPtr& st : cls.def->body)
+    if (const auto* a = st->get_if<ts::AssignStmt>(); a && !a->value)
+      if (const auto* n = a->target->get_if<ts::NameExpr>()) fields.push_back(n->id);
+  if (args.positional.size() > fields.size())
+    fail(f, loc, cls.name + " takes " + std::to_string(fields.size()) + " fields, got " +
+                     std::to_string(args.positional.size()));
+  std::vector<SugaredValue> parts(args.positional.begin(), args.positional.end());
+  parts.resize(fields.size(), SugaredValue::poisoned());
+  std::vector<bool> given(fields.size(), false);
+  for (size_t i = 0; i < args.positional.size(); ++i) given[i] = true;
+  for (const auto& [name, value] : args.keywords) {
+    auto it = std::find(fields.begin(), fields.end(), name);
+    if (it == fields.end()) fail(f, loc, cls.name + " has no field '" + name + "'");
+    parts[static_cast<size_t>(it - fields.begin())] = value;
+    given[static_cast<size_t>(it - fields.begin())] = true;
+  }
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (!given[i]) fail(f, loc, cls.name + ": field '" + fields[i] + "' is not given");
+  return SugaredValue::tuple_of(std::move(parts));
 }
 
 SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args, Frame& f, const SourceLocation& loc) {

@@ -90,6 +90,7 @@ class Emitter {
   SugaredValue emit_call(const ts::CallExpr& e, Frame& f);
   CallArgs emit_args(const ts::CallExpr& e, Frame& f);
   SugaredValue call_op(const std::string& base_name, const CallArgs& args, Frame& f, const SourceLocation& loc);
+  SugaredValue named_tuple(const CodeIndex::Class& cls, const CallArgs& args, Frame& f, const SourceLocation& loc);
   SugaredValue call_function(const CodeIndex::Function& fn, const SugaredValue* self, const CallArgs& args,
                              Frame& caller, const SourceLocation& loc);
   SugaredValue call_builtin(const std::string& name, const ts::CallExpr& e, Frame& f);

@@ -314,11 +314,11 @@ class Canonicalizer {
     built_list(n, a);
   }
 
-  // append(list, x) where the list is built here and nothing else reads it:
-  // the list built with x too. (The front end rebinds the list's variable
-  // to append's result, so later reads see the longer list.)
+  // append(list, x) where the list is built here: the list built with x
+  // too. The front end rebinds every variable bound to the list to append's
+  // result, so what still reads the old list read it before the append
+  // (densenet passes its features list to a layer, then appends to it).
   void list_append(Node* n) {
-    if (n->input(0)->uses().size() != 1) return;
     std::vector<Value*> items;
     if (const auto* e = built_elements(n->input(0), "prim::ListConstruct")) {
       items = *e;

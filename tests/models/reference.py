@@ -16,7 +16,10 @@ import torch
 
 
 def flatten_outputs(out):
-    """Tensors (and numbers) of a possibly nested output, depth first."""
+    """Tensors (and numbers) of a possibly nested output, depth first; None
+    is left out, as LibTorch's flattening and wick's outputs leave it out."""
+    if out is None:
+        return []
     if isinstance(out, (tuple, list)):
         return [leaf for item in out for leaf in flatten_outputs(item)]
     if isinstance(out, dict):

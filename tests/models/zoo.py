@@ -8,7 +8,7 @@ outputs; random_inputs.py makes fresh inputs for a second batch size.
 """
 
 from dataclasses import dataclass
-from typing import Callable, Tuple
+from typing import Callable, List, NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -302,6 +302,32 @@ class OpsExtra(nn.Module):
                 self.up1(s), gram)
 
 
+class DenseOutputs(NamedTuple):
+    features: Tensor
+    aux: Optional[Tensor]
+
+
+class DenseBlock(nn.Module):
+    """Scripted only (a trace keeps no NamedTuple): a DenseNet block, whose
+    list of features is passed to each layer and then appended to, returning
+    a NamedTuple whose second field is None in eval mode, as torchvision's
+    GoogLeNet does."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Conv2d(4 + 3 * i, 3, 3, padding=1) for i in range(3)])
+
+    def forward(self, x: Tensor) -> DenseOutputs:
+        features: List[Tensor] = [x]
+        for layer in self.layers:
+            new = torch.relu(layer(torch.cat(features, 1)))
+            features.append(new)
+        aux: Optional[Tensor] = None
+        if self.training:
+            aux = features[-1].mean()
+        return DenseOutputs(torch.cat(features, 1), aux)
+
+
 # ---------------------------------------------------------------- control flow
 
 
@@ -523,6 +549,9 @@ MODELS = {
     "ops_extra": ModelSpec(
         OpsExtra, lambda b, g: (randn(g, b, 4, 6, 8), randn(g, b, 4, 10)), batch=3, seed=21,
         note="activations, 1-D pooling, statistics, padding and rearranging, instance norm, upsampling"),
+    "dense_block": ModelSpec(
+        DenseBlock, lambda b, g: (randn(g, b, 4, 8, 8),), batch=2, seed=22, variants=("scripted",),
+        note="a list appended to after each use, a NamedTuple output with a None field"),
     "control_flow": ModelSpec(
         ControlFlow, control_flow_inputs, batch=4, seed=7, variants=("scripted",),
         note="inputs: x sums > 0, y sums < 0, so both branches of gate() run"),

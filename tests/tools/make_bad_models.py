@@ -14,6 +14,7 @@ input the loader must reject with a clear error:
                     model runs (relu(x)); given, it is an error
   tensor_list.pt    a List[Tensor] attribute holding a tensor that is no
                     parameter or buffer of the module
+  script_class.pt   code constructing an object of a TorchScript class
 
 
 Usage: make_bad_models.py --base MODEL.pt --out DIR
@@ -53,6 +54,19 @@ class TensorList(torch.nn.Module):
         return x + self.extra[0]
 
 
+@torch.jit.script
+class Pair:
+    def __init__(self, a: torch.Tensor, b: torch.Tensor):
+        self.a = a
+        self.b = b
+
+
+class UsesClass(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = Pair(x, x)
+        return p.a + p.b
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--base", required=True)
@@ -90,6 +104,7 @@ def main():
     rewrite(gated, out("gated_unknown.pt"), unknown_ops)
     os.remove(gated)
     torch.jit.save(torch.jit.script(TensorList()), out("tensor_list.pt"))
+    torch.jit.save(torch.jit.script(UsesClass()), out("script_class.pt"))
 
 
 if __name__ == "__main__":

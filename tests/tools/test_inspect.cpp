@@ -117,6 +117,9 @@ TEST_F(BadModels, UnknownOpUnderAConditionIsAPlaceholder) {
 TEST_F(BadModels, TensorInAnAttributeThatIsNoModuleTensor) {
   expect_error("tensor_list.pt", "a tensor in a module attribute that is none of the module's parameters or buffers");
 }
+TEST_F(BadModels, TorchScriptClassObjectsAreRefused) {
+  expect_error("script_class.pt", "no TorchScript function named __torch__.Pair.__new__");
+}
 TEST_F(BadModels, MissingFile) {
   auto r = run_wick("inspect " + dir_ + "/does_not_exist.pt");
   EXPECT_EQ(r.status, 2);
