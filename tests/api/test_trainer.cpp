@@ -186,35 +186,34 @@ TEST_P(TrainAgainstTorch, StepLossesPredictionsAndSavedModel) {
 INSTANTIATE_TEST_SUITE_P(Zoo, TrainAgainstTorch, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
-// A transformer encoder layer trains as torch trains it: in training mode
-// its attention takes F.multi_head_attention_forward, differentiated
-// through the projections, softmax and layer norms.
-TEST(TrainAgainstTorchModels, TransformerEncoderLayer) {
+// Models of PyTorch's own layers (train_reference.py's model kinds), each
+// classifying rows of 48 features as 6 steps of 8, trained with Adam and
+// cross-entropy as torch trains them. In training mode attention takes
+// F.multi_head_attention_forward; recurrent layers unroll over the steps.
+struct LayerModel {
+  const char* test;
+  const char* kind;
+};
+
+void PrintTo(const LayerModel& m, std::ostream* os) { *os << m.test; }
+
+class TrainAgainstTorchLayers : public ::testing::TestWithParam<LayerModel> {};
+
+TEST_P(TrainAgainstTorchLayers, StepsAsTorchDoes) {
   if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
-  TempDir dir("train_attention");
-  ASSERT_EQ(python(dir, "model --kind attention_classifier --out attention.pt"), 0) << test::slurp(dir / "log.txt");
-  const Case c{"attention_ce_adam", "", "48", 16, LossKind::cross_entropy, "indices",
-               adam(OptimizerKind::adam, 1e-2, 0)};
-  EXPECT_TRUE(train_against_torch(c, (dir / "attention.pt").string(), dir));
+  const LayerModel& m = GetParam();
+  TempDir dir(std::string("train_") + m.test);
+  ASSERT_EQ(python(dir, std::string("model --kind ") + m.kind + " --out model.pt"), 0) << test::slurp(dir / "log.txt");
+  const std::string name = std::string(m.test) + "_ce_adam";
+  const Case c{name.c_str(), "", "48", 16, LossKind::cross_entropy, "indices", adam(OptimizerKind::adam, 1e-2, 0)};
+  EXPECT_TRUE(train_against_torch(c, (dir / "model.pt").string(), dir));
 }
 
-TEST(TrainAgainstTorchModels, TransformerEncoderStack) {
-  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
-  TempDir dir("train_encoder_stack");
-  ASSERT_EQ(python(dir, "model --kind encoder_stack_classifier --out stack.pt"), 0) << test::slurp(dir / "log.txt");
-  const Case c{"encoder_stack_ce_adam", "", "48", 16, LossKind::cross_entropy, "indices",
-               adam(OptimizerKind::adam, 1e-2, 0)};
-  EXPECT_TRUE(train_against_torch(c, (dir / "stack.pt").string(), dir));
-}
-
-TEST(TrainAgainstTorchModels, RecurrentLayers) {
-  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
-  TempDir dir("train_recurrent");
-  ASSERT_EQ(python(dir, "model --kind recurrent_classifier --out recurrent.pt"), 0) << test::slurp(dir / "log.txt");
-  const Case c{"recurrent_ce_adam", "", "48", 16, LossKind::cross_entropy, "indices",
-               adam(OptimizerKind::adam, 1e-2, 0)};
-  EXPECT_TRUE(train_against_torch(c, (dir / "recurrent.pt").string(), dir));
-}
+INSTANTIATE_TEST_SUITE_P(Layers, TrainAgainstTorchLayers,
+                         ::testing::Values(LayerModel{"TransformerEncoderLayer", "attention_classifier"},
+                                           LayerModel{"TransformerEncoderStack", "encoder_stack_classifier"},
+                                           LayerModel{"RecurrentLayers", "recurrent_classifier"}),
+                         [](const ::testing::TestParamInfo<LayerModel>& info) { return std::string(info.param.test); });
 
 // Tied weights (one Parameter under two names) train as one parameter: the
 // gradients of both uses summed into one Adam update, as torch.optim does
