@@ -76,6 +76,7 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor", C, reduce_float_1_3});
   t.add({"aten::std.correction(Tensor self, int[1]? dim=None, *, int? correction=None, bool keepdim=False) -> Tensor", C,
          reduce_float_1_3});
+  t.add({"aten::cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor", C, cumsum});
   t.add({"aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", C, reduce_float_1_2});
   t.add({"aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor", C, reduce_float_all});
   t.add({"aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor", C,

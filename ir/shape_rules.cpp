@@ -361,6 +361,19 @@ std::vector<TypePtr> same_shape_with_dtype_arg(const Node& node) {
   return {with_dtype(t, a.given ? a.dtype : t.dtype())};
 }
 
+// cumsum(x, dim, dtype): x's shape; integers and bools sum in i64 unless
+// dtype says otherwise, as torch does.
+std::vector<TypePtr> cumsum(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (t.has_rank()) {
+    if (auto d = constant_int(node.input(1))) normalize_dim(node, *d, t.rank());
+  }
+  DTypeArg a = dtype_arg(node, 2);
+  std::optional<DType> dtype = t.dtype();
+  if (dtype && !is_floating(*dtype)) dtype = DType::i64;
+  return {with_dtype(t, a.given ? a.dtype : dtype)};
+}
+
 std::vector<TypePtr> reduce_dims_same_dtype(const Node& node) {
   const Type& t = input_type(node, 0);
   auto dims = constant_int_list(node.input(1));

@@ -45,6 +45,7 @@ std::vector<TypePtr> scalar_base_pow(const Node& node);     // pow(Scalar, Tenso
 std::vector<TypePtr> where(const Node& node);               // where(cond, a, b)
 std::vector<TypePtr> masked_fill(const Node& node);         // masked_fill(self, mask, value): self's dtype
 std::vector<TypePtr> same_shape_with_dtype_arg(const Node& node);  // softmax(x, dim, dtype)
+std::vector<TypePtr> cumsum(const Node& node);                     // cumsum(x, dim, dtype): ints sum in i64
 std::vector<TypePtr> reduce_dims_same_dtype(const Node& node);     // amax(x, dims, keepdim)
 std::vector<TypePtr> reduce_all_same_dtype(const Node& node);      // max(x)
 std::vector<TypePtr> reduce_dim_with_indices(const Node& node);    // max.dim(x, dim, keepdim)

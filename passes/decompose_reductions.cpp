@@ -4,6 +4,7 @@
 //   std = sqrt(var)
 //   logsumexp(x, dims) = log(sum(exp(x - m), dims)) + m, m = amax(x, dims)
 //       taken as 0 where it is infinite, as PyTorch does
+//   cumsum(x, dim) = a product with a triangle of ones (below)
 //   norm / linalg_vector_norm(x, p, dims) = sum(|x|^p, dims)^(1/p); p = 2 as
 //       sqrt(sum(x * x)), p = 1 as sum(|x|), p = inf as amax(|x|), p = 0 as
 //       the count of non-zeros
@@ -112,6 +113,34 @@ Value* p_norm(Emitter& e, size_t p_at, size_t dims_at, size_t keep_at) {
   return e.op("aten::pow.Tensor_Scalar", {e.sum(powered, dims, keepdim), e.float_(1.0 / p)});
 }
 
+// cumsum(x, dim) = x (dim moved last) @ U, U[i][j] = 1 for i <= j: a
+// product with an [n, n] triangle of ones, in f32 (integers below 2^24 stay
+// exact) and cast to the result's dtype.
+constexpr int64_t kMaxCumsumLength = 4096;
+
+Value* cumsum(Emitter& e) {
+  Value* x = e.input(0);
+  const auto& shape = e.shape(x, "input");
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  int64_t dim = e.constant_int(1, "dim");
+  if (rank == 0) return e.cast(x, *e.node().output()->type()->dtype());
+  if (dim < -rank || dim >= rank) throw e.node().error("dim " + std::to_string(dim) + " out of range");
+  if (dim < 0) dim += rank;
+  if (!shape[dim].is_static()) throw e.node().error("needs the size of the summed dim, got " + shape[dim].str());
+  const int64_t n = shape[dim].value();
+  if (n > kMaxCumsumLength)
+    throw e.node().error("a running sum over " + std::to_string(n) + " elements (more than " +
+                         std::to_string(kMaxCumsumLength) + ") is not supported yet");
+  const auto& out_dtype = e.node().output()->type()->dtype();
+  if (!out_dtype) throw e.node().error("needs a result of known dtype");
+  const DType compute = *out_dtype == DType::f64 ? DType::f64 : DType::f32;
+  Value* moved = e.op("aten::transpose.int", {e.cast(x, compute), e.int_(dim), e.int_(-1)});
+  Value* ones = e.op("aten::ones", {e.ints({n, n}), e.int_(*torch_code_of(compute)), e.none(), e.none(), e.none()});
+  Value* upper = e.op("aten::triu", {ones, e.int_(0)});
+  Value* summed = e.op("aten::transpose.int", {e.op("aten::matmul", {moved, upper}), e.int_(dim), e.int_(-1)});
+  return *out_dtype == compute ? summed : e.cast(summed, *out_dtype);
+}
+
 Value* norm(Emitter& e) {
   const bool with_dims = e.node().op().schema.overload == "ScalarOpt_dim";
   return with_dims ? p_norm(e, 1, 2, 3) : p_norm(e, 1, 0, 0);
@@ -128,7 +157,7 @@ std::vector<NamedRule> reduction_rules() {
   return {{"aten::var", var},         {"aten::var.dim", var},           {"aten::var.correction", var},
           {"aten::std", std_},        {"aten::std.dim", std_},          {"aten::std.correction", std_},
           {"aten::logsumexp", logsumexp}, {"aten::norm.Scalar", norm},  {"aten::norm.ScalarOpt_dim", norm},
-          {"aten::linalg_vector_norm", vector_norm}};
+          {"aten::linalg_vector_norm", vector_norm}, {"aten::cumsum", cumsum}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -183,6 +183,10 @@ TEST(CompositeRules, StatisticsReduceTheirDims) {
                            "  %y : Tensor = aten::norm.ScalarOpt_dim(%x, %p, %d, %k)";
   EXPECT_EQ(inferred_types(norm, "%x : Tensor(i64, [3, 4])"), "Tensor(f32, [3, 1])");
   EXPECT_EQ(inferred_types(lse, "%x : Tensor(f32, [])"), "Tensor(f32, [])");
+  const std::string cumsum = one("d", "Int", "1") + one("t", "None", "none") + "  %y : Tensor = aten::cumsum(%x, %d, %t)";
+  EXPECT_EQ(inferred_types(cumsum, "%x : Tensor(i32, [3, 4])"), "Tensor(i64, [3, 4])");  // integers sum in i64
+  EXPECT_EQ(inferred_types(cumsum, "%x : Tensor(f32, [3, 4])"), "Tensor(f32, [3, 4])");
+  EXPECT_THROW(inferred_types(cumsum, "%x : Tensor(f32, [3])"), Error);
   EXPECT_THROW(inferred_types(ints("d", "[2]") + one("k", "Bool", "false") + "  %y : Tensor = aten::logsumexp(%x, %d, %k)",
                               "%x : Tensor(f32, [3, 4])"),
                Error);

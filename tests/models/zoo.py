@@ -266,7 +266,7 @@ class OpsExtra(nn.Module):
     repeat, unflatten; InstanceNorm2d, nearest and bilinear upsampling,
     PixelShuffle; reflection, replication and circular padding; transposed
     convolutions (1-D, 2-D with output_padding, groups and dilation);
-    einsum of two and of three operands."""
+    einsum of two and of three operands; cumsum of floats and of integers."""
 
     def __init__(self):
         super().__init__()
@@ -282,7 +282,7 @@ class OpsExtra(nn.Module):
         self.mix = nn.Parameter(torch.randn(4, 4) * 0.1)
 
     def forward(self, x: Tensor, s: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
-                                                     Tensor, Tensor, Tensor, Tensor]:
+                                                     Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         a = F.mish(x) + F.selu(x) + F.celu(x, 0.7) + F.logsigmoid(x) + F.softsign(x) + F.tanhshrink(x)
         a = self.prelu(a) + F.glu(torch.cat([x, x * 2], 1), 1)
         seq = torch.cat([F.max_pool1d(s, 3, 2, 1), F.adaptive_avg_pool1d(s, 5)], 2)
@@ -299,7 +299,7 @@ class OpsExtra(nn.Module):
         deconv = self.grouped(torch.relu(self.up2(x)))
         gram = torch.einsum("bchw,bdhw->bcd", x, x) + torch.einsum("bci,cd,bdi->bc", s, self.mix, s).unsqueeze(2)
         return (a + v + n + l, seq, q, u, w, torch.unflatten(s, 2, (2, 5)), self.reflect(x), bilinear, padded, deconv,
-                self.up1(s), gram)
+                self.up1(s), gram, torch.cumsum(s, 2), torch.cumsum((s > 0).long(), 1))
 
 
 class DenseOutputs(NamedTuple):
