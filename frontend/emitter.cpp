@@ -216,6 +216,16 @@ SugaredValue Emitter::constant_from_pickle(const PickleValue& v, Frame& f, const
       ir::Node* n = builder_->create("prim::ListConstruct", items, {Type::list(elem)});
       return SugaredValue::of(n->output());
     }
+    case PickleValue::Kind::dict: {
+      std::vector<std::string> keys;
+      std::vector<SugaredValue> values;
+      for (const auto& [k, value] : v.dict_items()) {
+        if (!k.is(PickleValue::Kind::string)) fail(f, loc, "dict attributes need string keys");
+        keys.push_back(k.to_str());
+        values.push_back(constant_from_pickle(value, f, loc, depth + 1));
+      }
+      return SugaredValue::dict_of(std::move(keys), std::move(values));
+    }
     case PickleValue::Kind::tensor: {
       // A module tensor named again in an attribute (nn.LSTM's _flat_weights
       // lists its parameters): a read of that tensor.

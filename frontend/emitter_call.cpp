@@ -51,12 +51,44 @@ SugaredValue Emitter::emit_call(const ts::CallExpr& e, Frame& f) {
       }
       std::string op = op_name_of(callee.path);
       CallArgs a = emit_args(e, f);
+      if (auto d = dict_call(op, e, a, f)) return *d;
       if (op.empty()) return unsupported(f, e.loc, callee.path);
       return call_op(op, a, f, e.loc);
     }
     case SugaredValue::Kind::poison: return callee;
     default: fail(f, e.loc, "'" + dotted_name(*e.func) + "' is not callable");
   }
+}
+
+std::optional<SugaredValue> Emitter::dict_call(const std::string& name, const ts::CallExpr& e, const CallArgs& args,
+                                               Frame& f) {
+  if (name == "aten::dict" && args.positional.empty() && args.keywords.empty())
+    return SugaredValue::dict_of({}, {});
+  if (args.positional.empty() || args.positional[0].kind != SugaredValue::Kind::dict) return std::nullopt;
+  const SugaredValue& d = args.positional[0];
+  if (name == "aten::len" && args.positional.size() == 1)
+    return SugaredValue::of(constant(static_cast<int64_t>(d.keys.size()), ir::Type::int_()));
+  if (name == "aten::__contains__" && args.positional.size() == 2) {
+    const std::string key = dict_key(*e.args[1], f);
+    return SugaredValue::of(constant(std::find(d.keys.begin(), d.keys.end(), key) != d.keys.end(), ir::Type::bool_()));
+  }
+  if (name == "aten::_set_item" && args.positional.size() == 3) {
+    // The dict a variable names, updated: the variable is rebound.
+    const auto* target = e.args[0]->get_if<ts::NameExpr>();
+    if (!target) fail(f, e.loc, "_set_item needs a dict variable");
+    SugaredValue updated = d;
+    const std::string key = dict_key(*e.args[1], f);
+    auto it = std::find(updated.keys.begin(), updated.keys.end(), key);
+    if (it == updated.keys.end()) {
+      updated.keys.push_back(key);
+      updated.parts.push_back(args.positional[2]);
+    } else {
+      updated.parts[static_cast<size_t>(it - updated.keys.begin())] = args.positional[2];
+    }
+    f.env[target->id] = updated;
+    return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
+  }
+  fail(f, e.loc, name + " on a dict is not supported");
 }
 
 // A NamedTuple class (`class GoogLeNetOutputs(NamedTuple)` with annotated
@@ -229,6 +261,7 @@ SugaredValue Emitter::call_builtin(const std::string& name, const ts::CallExpr& 
   };
   if (name == "annotate" || name == "unchecked_cast") {
     arity(2);
+    if (name == "annotate" && e.args[1]->is<ts::DictExpr>()) return emit_expr(*e.args[1], f);
     ir::TypePtr t = type_from_annotation(*e.args[0], *f.file);
     if (name == "annotate" && e.args[1]->is<ts::ListExpr>())
       return emit_list(e.args[1]->as<ts::ListExpr>().elts, f, e.args[1]->loc, t);

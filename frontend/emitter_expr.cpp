@@ -1,5 +1,6 @@
 // Expressions: names, attributes, literals, subscripts, operators and the
 // conversions of compile-time values into IR values.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -39,6 +40,17 @@ SugaredValue Emitter::emit_expr(const ts::Expr& e, Frame& f) {
       return SugaredValue::tuple_of(std::move(parts));
     }
     case ts::ExprKind::List: return emit_list(e.as<ts::ListExpr>().elts, f, e.loc);
+    case ts::ExprKind::Dict: {
+      // Dicts live while emitting only: their keys must be known strings.
+      const auto& d = e.as<ts::DictExpr>();
+      std::vector<std::string> keys;
+      std::vector<SugaredValue> values;
+      for (size_t i = 0; i < d.keys.size(); ++i) {
+        keys.push_back(dict_key(*d.keys[i], f));
+        values.push_back(emit_expr(*d.values[i], f));
+      }
+      return SugaredValue::dict_of(std::move(keys), std::move(values));
+    }
     case ts::ExprKind::Unary: {
       const auto& u = e.as<ts::UnaryExpr>();
       SugaredValue operand = emit_expr(*u.operand, f);
@@ -76,6 +88,17 @@ ir::Value* Emitter::as_value(const SugaredValue& v, Frame& f, const SourceLocati
   switch (v.kind) {
     case SugaredValue::Kind::value: return v.value;
     case SugaredValue::Kind::tuple: {
+      std::vector<ir::Value*> items;
+      std::vector<ir::TypePtr> types;
+      for (const SugaredValue& p : v.parts) {
+        items.push_back(as_value(p, f, loc));
+        types.push_back(items.back()->type());
+      }
+      return builder_->create("prim::TupleConstruct", items, {ir::Type::tuple(types)})->output();
+    }
+    case SugaredValue::Kind::dict: {
+      // A dict leaves the graph as the tuple of its values, in insertion
+      // order: how LibTorch's outputs flatten it.
       std::vector<ir::Value*> items;
       std::vector<ir::TypePtr> types;
       for (const SugaredValue& p : v.parts) {
@@ -170,9 +193,24 @@ SugaredValue Emitter::emit_attribute(const ts::AttributeExpr& e, Frame& f) {
   }
 }
 
+std::string Emitter::dict_key(const ts::Expr& key, Frame& f) {
+  ir::Value* k = emit_value(key, f);
+  const ir::AttrValue* a = ir::constant_attr(k);
+  const std::string* s = a ? std::get_if<std::string>(a) : nullptr;
+  if (!s) fail(f, key.loc, "dict keys must be strings known when compiling");
+  return *s;
+}
+
 SugaredValue Emitter::emit_subscript(const ts::SubscriptExpr& e, Frame& f) {
   SugaredValue base = emit_expr(*e.value, f);
   if (base.is_poison()) return base;
+  if (base.kind == SugaredValue::Kind::dict) {
+    if (e.indices.size() != 1) fail(f, e.loc, "a dict takes one key");
+    const std::string key = dict_key(*e.indices[0], f);
+    auto it = std::find(base.keys.begin(), base.keys.end(), key);
+    if (it == base.keys.end()) fail(f, e.loc, "the dict has no key '" + key + "'");
+    return base.parts[static_cast<size_t>(it - base.keys.begin())];
+  }
   if (base.kind == SugaredValue::Kind::tuple || (base.is_value() && base.value->type()->kind() == ir::TypeKind::Tuple)) {
     if (e.indices.size() != 1) fail(f, e.loc, "a tuple takes one index");
     ir::Value* idx = emit_value(*e.indices[0], f);

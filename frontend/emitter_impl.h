@@ -51,6 +51,9 @@ class Emitter {
   [[noreturn]] void fail(const Frame& f, const SourceLocation& loc, const std::string& msg,
                          const std::string& op = {}) const;
   SugaredValue unsupported(const Frame& f, const SourceLocation& loc, const std::string& what);
+  std::string dict_key(const ts::Expr& key, Frame& f);  // a known string, else an error
+  // torch.dict(), __contains__, len and _set_item on dicts; nullopt for other calls.
+  std::optional<SugaredValue> dict_call(const std::string& name, const ts::CallExpr& e, const CallArgs& args, Frame& f);
   // A placeholder of `type` standing for the placeholder `v`, at the insertion point.
   ir::Value* placeholder_as(ir::Value* v, const ir::TypePtr& type);
   void set_source(const Frame& f, const SourceLocation& loc);

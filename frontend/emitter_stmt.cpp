@@ -75,6 +75,9 @@ bool same_binding(const SugaredValue& a, const SugaredValue& b) {
     case SugaredValue::Kind::function:
       return a.function->name == b.function->name && a.object == b.object;
     case SugaredValue::Kind::poison: return true;
+    case SugaredValue::Kind::dict:
+      if (a.keys != b.keys) return false;
+      [[fallthrough]];
     case SugaredValue::Kind::tuple:
       if (a.parts.size() != b.parts.size()) return false;
       for (size_t i = 0; i < a.parts.size(); ++i)

@@ -23,6 +23,7 @@ struct SugaredValue {
     name_path,  // a dotted namespace: torch, ops.aten, __torch__.x, CONSTANTS
     builtin,    // a Python builtin such as annotate, getattr, int
     tuple,      // a tuple whose parts may not be values (objects, functions)
+    dict,       // a dict with string keys known while emitting: keys and parts
     poison,     // the result of an op wick could not emit; errors were noted
   };
 
@@ -31,7 +32,8 @@ struct SugaredValue {
   const PickleValue* object = nullptr;  // object, and the self of a bound method
   std::string path;                     // object: "layer1.0"; name_path / builtin: the name
   std::optional<CodeIndex::Function> function;
-  std::vector<SugaredValue> parts;  // tuple
+  std::vector<SugaredValue> parts;  // tuple; dict: the values
+  std::vector<std::string> keys;    // dict, in insertion order
 
   static SugaredValue of(ir::Value* v) {
     SugaredValue s;
@@ -57,6 +59,14 @@ struct SugaredValue {
     SugaredValue s;
     s.kind = Kind::tuple;
     s.parts = std::move(parts);
+    return s;
+  }
+
+  static SugaredValue dict_of(std::vector<std::string> keys, std::vector<SugaredValue> values) {
+    SugaredValue s;
+    s.kind = Kind::dict;
+    s.keys = std::move(keys);
+    s.parts = std::move(values);
     return s;
   }
 

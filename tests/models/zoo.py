@@ -8,7 +8,7 @@ outputs; random_inputs.py makes fresh inputs for a second batch size.
 """
 
 from dataclasses import dataclass
-from typing import Callable, List, NamedTuple, Optional, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -328,6 +328,38 @@ class DenseBlock(nn.Module):
         return DenseOutputs(torch.cat(features, 1), aux)
 
 
+class DictHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.low = nn.Conv2d(4, 2, 1)
+        self.high = nn.Conv2d(8, 2, 1)
+
+    def forward(self, features: Dict[str, Tensor]) -> Tensor:
+        return self.low(features["low"]) + F.interpolate(self.high(features["high"]), size=(8, 8))
+
+
+class DictModel(nn.Module):
+    """Scripted only: dicts as torchvision's segmentation models use them, a
+    dict attribute naming the layers to keep (IntermediateLayerGetter), a
+    dict of features passed to a head, and a dict returned."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleDict({"stem": nn.Conv2d(3, 4, 3, padding=1), "down": nn.Conv2d(4, 8, 3, 2, 1)})
+        self.return_layers: Dict[str, str] = {"stem": "low", "down": "high"}
+        self.head = DictHead()
+
+    def forward(self, x: Tensor) -> Dict[str, Tensor]:
+        features: Dict[str, Tensor] = {}
+        for name, layer in self.layers.items():
+            x = torch.relu(layer(x))
+            if name in self.return_layers:
+                features[self.return_layers[name]] = x
+        result = {"out": self.head(features)}
+        result["aux"] = features["high"].mean(1)
+        return result
+
+
 # ---------------------------------------------------------------- control flow
 
 
@@ -552,6 +584,9 @@ MODELS = {
     "dense_block": ModelSpec(
         DenseBlock, lambda b, g: (randn(g, b, 4, 8, 8),), batch=2, seed=22, variants=("scripted",),
         note="a list appended to after each use, a NamedTuple output with a None field"),
+    "dict_model": ModelSpec(
+        DictModel, lambda b, g: (randn(g, b, 3, 8, 8),), batch=2, seed=23, variants=("scripted",),
+        note="a dict attribute, a dict of features passed to a head, a dict returned"),
     "control_flow": ModelSpec(
         ControlFlow, control_flow_inputs, batch=4, seed=7, variants=("scripted",),
         note="inputs: x sums > 0, y sums < 0, so both branches of gate() run"),

@@ -15,6 +15,7 @@ input the loader must reject with a clear error:
   tensor_list.pt    a List[Tensor] attribute holding a tensor that is no
                     parameter or buffer of the module
   script_class.pt   code constructing an object of a TorchScript class
+  int_keys.pt       a dict with int keys
 
 
 Usage: make_bad_models.py --base MODEL.pt --out DIR
@@ -24,7 +25,7 @@ import io
 import os
 import random
 import zipfile
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import torch
 
@@ -67,6 +68,12 @@ class UsesClass(torch.nn.Module):
         return p.a + p.b
 
 
+class IntKeys(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        d: Dict[int, torch.Tensor] = {0: x}
+        return d[0]
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--base", required=True)
@@ -105,6 +112,7 @@ def main():
     os.remove(gated)
     torch.jit.save(torch.jit.script(TensorList()), out("tensor_list.pt"))
     torch.jit.save(torch.jit.script(UsesClass()), out("script_class.pt"))
+    torch.jit.save(torch.jit.script(IntKeys()), out("int_keys.pt"))
 
 
 if __name__ == "__main__":

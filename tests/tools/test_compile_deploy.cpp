@@ -82,7 +82,8 @@ INSTANTIATE_TEST_SUITE_P(Models, ZooDeploy,
                                            "control_flow", "two_inputs_tuple", "nested_tuple", "embedding_classifier",
                                            "ops_pointwise", "ops_shape", "ops_reduce", "ops_linalg", "losses",
                                            "attention_layers", "attention_masks", "transformer",
-                                           "multihead_attention", "recurrent", "ops_extra", "dense_block"));
+                                           "multihead_attention", "recurrent", "ops_extra", "dense_block",
+                                           "dict_model"));
 
 // Runs wick-deploy-run on DIR with the zoo inputs of `model`.
 CliResult deploy_run(const std::string& dir, const std::string& model, const std::string& extra = "") {

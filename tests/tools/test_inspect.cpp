@@ -120,6 +120,7 @@ TEST_F(BadModels, TensorInAnAttributeThatIsNoModuleTensor) {
 TEST_F(BadModels, TorchScriptClassObjectsAreRefused) {
   expect_error("script_class.pt", "no TorchScript function named __torch__.Pair.__new__");
 }
+TEST_F(BadModels, DictsNeedStringKeys) { expect_error("int_keys.pt", "dict keys must be strings known when compiling"); }
 TEST_F(BadModels, MissingFile) {
   auto r = run_wick("inspect " + dir_ + "/does_not_exist.pt");
   EXPECT_EQ(r.status, 2);
