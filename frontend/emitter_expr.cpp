@@ -87,18 +87,10 @@ ir::Value* Emitter::emit_value(const ts::Expr& e, Frame& f) { return as_value(em
 ir::Value* Emitter::as_value(const SugaredValue& v, Frame& f, const SourceLocation& loc) {
   switch (v.kind) {
     case SugaredValue::Kind::value: return v.value;
-    case SugaredValue::Kind::tuple: {
-      std::vector<ir::Value*> items;
-      std::vector<ir::TypePtr> types;
-      for (const SugaredValue& p : v.parts) {
-        items.push_back(as_value(p, f, loc));
-        types.push_back(items.back()->type());
-      }
-      return builder_->create("prim::TupleConstruct", items, {ir::Type::tuple(types)})->output();
-    }
+    // A dict leaves the graph as the tuple of its values, in insertion
+    // order: how LibTorch's outputs flatten it.
+    case SugaredValue::Kind::tuple:
     case SugaredValue::Kind::dict: {
-      // A dict leaves the graph as the tuple of its values, in insertion
-      // order: how LibTorch's outputs flatten it.
       std::vector<ir::Value*> items;
       std::vector<ir::TypePtr> types;
       for (const SugaredValue& p : v.parts) {
