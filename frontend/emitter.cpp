@@ -67,8 +67,10 @@ std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
   params_.clear();
   last_param_ = nullptr;
   unsupported_.clear();
+  views_.clear();
 
   Frame f;
+  frames_ = {&f};
   f.file = fn->file;
   const ts::FunctionDef& def = *fn->def;
   if (def.params.empty()) fail(f, def.loc, "method '" + method + "' has no self parameter");

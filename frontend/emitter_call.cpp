@@ -178,11 +178,15 @@ SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args
     for (ir::Value* v : n->outputs()) parts.push_back(SugaredValue::of(v));
     result = SugaredValue::tuple_of(std::move(parts));
   }
+  note_view(n);
   if (in_place && result.is_value()) {
     ir::Value* old = call.positional[0];
-    for (auto& [var, binding] : f.env)
-      if (binding.is_value() && binding.value == old) binding = result;
-    if (options_.training.value_or(false) && old->type()->is_tensor()) store_in_place(old, result.value, f, loc);
+    if (old->type()->is_tensor() && result.value->type()->is_tensor()) {
+      write_through(old, result.value, f, loc);
+    } else {
+      for (auto& [var, binding] : f.env)
+        if (binding.is_value() && binding.value == old) binding = result;
+    }
   }
   return result;
 }
@@ -247,7 +251,9 @@ SugaredValue Emitter::call_function(const CodeIndex::Function& fn, const Sugared
     callee.env[p.name] = *bound[k];
   }
   ++inline_depth_;
+  frames_.push_back(&callee);
   emit_block(def.body, callee);
+  frames_.pop_back();
   --inline_depth_;
   if (callee.returned) return *callee.returned;
   if (callee.terminated) return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));

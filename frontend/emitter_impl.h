@@ -58,6 +58,22 @@ class Emitter {
   ir::Value* placeholder_as(ir::Value* v, const ir::TypePtr& type);
   void set_source(const Frame& f, const SourceLocation& loc);
 
+  // ---- emitter_writes.cpp: in-place writes through views
+  void note_view(ir::Node* n);  // records n's result as a view of its input when n is a view op
+  ir::Value* view_root(ir::Value* v) const;  // the value v is a view (of a view...) of
+  // The new value of the base of `view` once the view's elements are `updated`.
+  ir::Value* unview(ir::Node* view, ir::Value* updated, Frame& f, const SourceLocation& loc);
+  // The new value of v where `updated` holds v or a base v is a view of
+  // (rebuilding the views in between), else null.
+  ir::Value* rederive(ir::Value* v, std::map<const ir::Value*, ir::Value*>& updated, int depth = 0);
+  // Whether a is b's view op for op (same ops, same arguments) over a_base
+  // where b is over b_base.
+  bool same_view(const ir::Value* a, const ir::Value* a_base, const ir::Value* b, const ir::Value* b_base) const;
+  void rebind(SugaredValue& binding, std::map<const ir::Value*, ir::Value*>& updated);
+  // An in-place op wrote `result` over the tensor `old`: rebinds old, the
+  // bases it is a view of and their other views, in every frame.
+  void write_through(ir::Value* old, ir::Value* result, Frame& f, const SourceLocation& loc);
+
   // ---- emitter_stmt.cpp
   void emit_block(const ts::Block& body, Frame& f);
   void emit_stmt(const ts::Stmt& s, Frame& f);
@@ -112,7 +128,11 @@ class Emitter {
   std::vector<std::string> unsupported_;
   std::set<const ir::Value*> poisoned_;  // stand-ins for values that failed to emit
   int inline_depth_ = 0;
+  std::map<const ir::Value*, ir::Node*> views_;  // a view's value -> the view op that made it
+  std::vector<Frame*> frames_;  // the frame each function being inlined emits into, innermost last
 };
+
+bool is_view_op(const std::string& kind);  // slice, select, view, transpose, ...
 
 // Names a ts expression for messages: "torch.frob", "self.fc1".
 std::string dotted_name(const ts::Expr& e);

@@ -46,23 +46,69 @@ void collect_mutated(const ts::Expr& e, std::set<std::string>& out) {
   }
 }
 
-// Every name a block may rebind, nested blocks included.
-void collect_assigned(const ts::Block& body, std::set<std::string>& out) {
+// The variable an expression is a view of, as the source reads: `y` for
+// `torch.select(torch.slice(y), 1, 0)`, `y.view(...)` or `y` itself.
+std::optional<std::string> viewed_name(const ts::Expr& e, int depth = 0) {
+  if (const auto* n = e.get_if<ts::NameExpr>()) return n->id;
+  const auto* c = e.get_if<ts::CallExpr>();
+  const auto* f = c ? c->func->get_if<ts::AttributeExpr>() : nullptr;
+  if (!f || depth > 64) return std::nullopt;
+  static const std::set<std::string> views = {"slice",   "select",  "narrow", "view",      "reshape",
+                                              "flatten", "unflatten", "unsqueeze", "squeeze", "transpose",
+                                              "t",       "permute", "expand", "expand_as"};
+  if (!views.count(f->attr)) return std::nullopt;
+  const auto* module = f->value->get_if<ts::NameExpr>();
+  if (module && module->id == "torch") {
+    if (c->args.empty()) return std::nullopt;
+    return viewed_name(*c->args.front(), depth + 1);
+  }
+  return viewed_name(*f->value, depth + 1);
+}
+
+// What a block may change: the names it assigns, the names it mutates in
+// place, and which names it binds to views of which (nested blocks included).
+struct BlockEffects {
+  std::set<std::string> assigned;
+  std::set<std::string> mutated;
+  std::map<std::string, std::string> views;  // name -> the name it views
+};
+
+void collect_effects(const ts::Block& body, BlockEffects& out) {
   for (const ts::StmtPtr& s : body) {
-    if (const auto* x = s->get_if<ts::ExprStmt>()) collect_mutated(*x->expr, out);
-    if (const auto* a = s->get_if<ts::AssignStmt>(); a && a->value) collect_mutated(*a->value, out);
-    if (const auto* a = s->get_if<ts::AssignStmt>()) collect_target_names(*a->target, out);
-    else if (const auto* g = s->get_if<ts::AugAssignStmt>()) collect_target_names(*g->target, out);
+    if (const auto* x = s->get_if<ts::ExprStmt>()) collect_mutated(*x->expr, out.mutated);
+    if (const auto* a = s->get_if<ts::AssignStmt>(); a && a->value) {
+      collect_mutated(*a->value, out.mutated);
+      if (const auto* n = a->target->get_if<ts::NameExpr>())
+        if (auto base = viewed_name(*a->value); base && *base != n->id) out.views[n->id] = *base;
+    }
+    if (const auto* a = s->get_if<ts::AssignStmt>()) collect_target_names(*a->target, out.assigned);
+    else if (const auto* g = s->get_if<ts::AugAssignStmt>()) collect_target_names(*g->target, out.assigned);
     else if (const auto* i = s->get_if<ts::IfStmt>()) {
-      collect_assigned(i->then_body, out);
-      collect_assigned(i->else_body, out);
+      collect_effects(i->then_body, out);
+      collect_effects(i->else_body, out);
     } else if (const auto* fo = s->get_if<ts::ForStmt>()) {
-      collect_target_names(*fo->target, out);
-      collect_assigned(fo->body, out);
+      collect_target_names(*fo->target, out.assigned);
+      collect_effects(fo->body, out);
     } else if (const auto* w = s->get_if<ts::WhileStmt>()) {
-      collect_assigned(w->body, out);
+      collect_effects(w->body, out);
     }
   }
+}
+
+// The names a loop body may rebind: those it assigns, those it mutates, and
+// the names those view (a write into `_7 = torch.slice(m)` changes m).
+std::set<std::string> loop_rebinds(const BlockEffects& effects) {
+  std::set<std::string> out = effects.assigned;
+  for (std::string name : effects.mutated) {
+    out.insert(name);
+    for (size_t hops = 0; hops < effects.views.size(); ++hops) {
+      auto it = effects.views.find(name);
+      if (it == effects.views.end()) break;
+      name = it->second;
+      out.insert(name);
+    }
+  }
+  return out;
 }
 
 bool same_binding(const SugaredValue& a, const SugaredValue& b) {
@@ -90,10 +136,15 @@ bool same_binding(const SugaredValue& a, const SugaredValue& b) {
 }  // namespace
 
 void Emitter::emit_block(const ts::Block& body, Frame& f) {
+  // Writes rebind the variables of the frame a block emits into (a branch's
+  // or a loop body's copy while that runs).
+  Frame* saved = frames_.back();
+  frames_.back() = &f;
   for (const ts::StmtPtr& s : body) {
     if (f.terminated) break;  // code after a raise never runs
     emit_stmt(*s, f);
   }
+  frames_.back() = saved;
 }
 
 void Emitter::emit_stmt(const ts::Stmt& s, Frame& f) {
@@ -235,6 +286,7 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
     return;
   }
   // Names whose binding differs after either live branch become outputs.
+  const std::map<std::string, SugaredValue> before = f.env;
   std::set<std::string> names;
   for (int i = 0; i < 2; ++i) {
     if (branch[i].terminated) continue;
@@ -287,6 +339,30 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
     f.env[name] = SugaredValue::of(out);
   }
   builder_->set_insertion_point(after);
+  // A view taken before the if, which each branch left a view of the same
+  // base (writes rebuild it over the base's new value), stays one after it.
+  for (const std::string& name : names) {
+    auto pre = before.find(name);
+    if (pre == before.end() || !pre->second.is_value() || !f.env.count(name)) continue;
+    ir::Value* view = pre->second.value;
+    ir::Value* root = view_root(view);
+    if (root == view) continue;
+    for (const auto& [base_name, base] : before) {
+      if (!base.is_value() || base.value != root || !names.count(base_name) || !f.env.at(base_name).is_value())
+        continue;
+      bool follows = true;
+      for (int i = 0; i < 2 && follows; ++i) {
+        if (branch[i].terminated) continue;
+        const SugaredValue& v = branch[i].env.at(name);
+        const SugaredValue& b = branch[i].env.at(base_name);
+        follows = v.is_value() && b.is_value() && same_view(view, root, v.value, b.value);
+      }
+      if (!follows) continue;
+      std::map<const ir::Value*, ir::Value*> updated = {{root, f.env.at(base_name).value}};
+      f.env[name] = SugaredValue::of(rederive(view, updated));
+      break;
+    }
+  }
 }
 
 void Emitter::emit_for(const ts::ForStmt& s, Frame& f) {
@@ -346,21 +422,66 @@ void Emitter::emit_while(const ts::WhileStmt& s, Frame& f) {
 void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f, const SourceLocation& loc,
                         ir::Value* trip_count, ir::Value* start_condition, const ts::Expr* while_cond,
                         const SugaredValue* iterable, bool ranged) {
-  std::set<std::string> assigned;
-  collect_assigned(body, assigned);
+  BlockEffects effects;
+  collect_effects(body, effects);
+  std::set<std::string> assigned = loop_rebinds(effects);
   std::set<std::string> target_names;
   if (target) collect_target_names(*target, target_names);
+  // A write in the body changes every variable bound to the same base.
+  std::set<const ir::Value*> roots;
+  for (const std::string& name : assigned)
+    if (auto it = f.env.find(name); it != f.env.end() && it->second.is_value()) roots.insert(view_root(it->second.value));
+  for (const auto& [name, binding] : f.env)
+    if (binding.is_value() && roots.count(view_root(binding.value))) assigned.insert(name);
   std::vector<std::string> carried;
   std::vector<ir::Value*> initial;
-  for (const std::string& name : assigned) {
+  // Views only written through (never assigned) whose base is carried too
+  // stay views of it, in the body and after the loop.
+  std::vector<std::pair<std::string, ir::Value*>> derived;
+  std::map<const ir::Value*, size_t> carried_root;  // a carried base -> its index in `carried`
+  // Names the body only writes through come first, so that a base is
+  // carried under a name the body does not rebind.
+  std::vector<std::string> order;
+  for (int pass = 0; pass < 2; ++pass)
+    for (const std::string& name : assigned)
+      if ((effects.assigned.count(name) > 0) == (pass == 1)) order.push_back(name);
+  for (const std::string& name : order) {
     if (target_names.count(name)) continue;
     auto it = f.env.find(name);
     if (it == f.env.end()) continue;
     if (it->second.kind == SugaredValue::Kind::tuple) continue;  // unpacked parts are rebound by name
     if (!it->second.is_value()) continue;
+    ir::Value* v = it->second.value;
+    const bool rebound = effects.assigned.count(name) > 0;
+    if (!rebound && (view_root(v) != v || carried_root.count(v))) {
+      derived.emplace_back(name, v);
+      continue;
+    }
+    if (!rebound) carried_root.emplace(v, carried.size());
     carried.push_back(name);
-    initial.push_back(it->second.value);
+    initial.push_back(v);
   }
+  for (size_t i = 0; i < derived.size();) {
+    if (carried_root.count(view_root(derived[i].second))) {
+      ++i;
+      continue;
+    }
+    const std::string name = derived[i].first;  // its base has no name: carry the view itself
+    carried_root.emplace(derived[i].second, carried.size());
+    carried.push_back(name);
+    initial.push_back(derived[i].second);
+    derived.erase(derived.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  // The derived views over the carried values `now` (block params or results).
+  auto rederive_all = [&](Frame& frame, const std::vector<ir::Value*>& now) {
+    std::map<const ir::Value*, ir::Value*> updated;
+    for (const auto& [root, i] : carried_root) updated[root] = now[i];
+    for (const auto& [name, v] : derived) {
+      ir::Value* nv = rederive(v, updated);
+      WICK_ASSERT(nv != nullptr, "a derived view has a carried base");
+      frame.env[name] = SugaredValue::of(nv);
+    }
+  };
   std::vector<ir::Value*> inputs = {trip_count, start_condition};
   inputs.insert(inputs.end(), initial.begin(), initial.end());
   ir::Node* node = builder_->create("prim::Loop", inputs, {});
@@ -370,9 +491,13 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
   Frame bf = f;
   bf.nesting = f.nesting + 1;
   bf.terminated = false;
-  for (size_t i = 0; i < carried.size(); ++i)
-    bf.env[carried[i]] = SugaredValue::of(block->add_param(initial[i]->type(), carried[i]));
+  std::vector<ir::Value*> params;
+  for (size_t i = 0; i < carried.size(); ++i) {
+    params.push_back(block->add_param(initial[i]->type(), carried[i]));
+    bf.env[carried[i]] = SugaredValue::of(params.back());
+  }
   builder_->set_insertion_point_to_end(block);
+  rederive_all(bf, params);
   if (target) {
     SugaredValue item = SugaredValue::of(iter);
     if (iterable) {
@@ -387,16 +512,18 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
   ir::Value* next = bf.terminated ? constant(false, ir::Type::bool_()) : start_condition;
   if (while_cond && !bf.terminated) next = as_condition(emit_expr(*while_cond, bf), bf, while_cond->loc);
   block->add_result(next);
+  std::vector<ir::Value*> outs;
   for (size_t i = 0; i < carried.size(); ++i) {
     ir::Value* v = bf.terminated ? block->params()[i + 1] : as_value(bf.env.at(carried[i]), bf, loc);
     if (poisoned_.count(v) && *v->type() != *initial[i]->type()) v = placeholder_as(v, initial[i]->type());
     block->add_result(v);
     ir::TypePtr t = ir::unify(initial[i]->type(), v->type());
     block->params()[i + 1]->set_type(t);
-    ir::Value* out = node->add_output(t);
-    f.env[carried[i]] = SugaredValue::of(out);
+    outs.push_back(node->add_output(t));
+    f.env[carried[i]] = SugaredValue::of(outs.back());
   }
   builder_->set_insertion_point(after);
+  rederive_all(f, outs);
 }
 
 }  // namespace wick

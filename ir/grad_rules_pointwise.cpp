@@ -70,6 +70,8 @@ Grads rsub_tensor(GradContext& c) {
 
 Grads rsub_scalar(GradContext& c) { return first(c, c.neg(times(c, c.grad(), c.input(2)))); }
 Grads identity(GradContext& c) { return first(c, c.grad()); }
+// detach: the value passes, its gradient stops.
+Grads stop(GradContext& c) { return none_for(c); }
 
 Grads mul_tensor(GradContext& c) {
   Grads r = none_for(c);
@@ -398,6 +400,7 @@ void add_pointwise_gradients(OpTableBuilder& t) {
                          "aten::to.dtype_layout", "aten::to.other", "aten::type_as"})
     t.set_gradient(to, {identity});
   t.set_gradient("aten::clone", {identity});
+  t.set_gradient("aten::detach", {stop});
   t.set_gradient("aten::zeros_like", {zero_gradient});
   t.set_gradient("aten::ones_like", {zero_gradient});
 }

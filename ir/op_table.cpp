@@ -80,6 +80,7 @@ class OpTable {
     add_layout_ops(b);
     add_nn_ops(b);
     add_backward_ops(b);
+    add_write_ops(b);
     add_pointwise_gradients(b);
     add_reduction_gradients(b);
     add_layout_gradients(b);

@@ -103,5 +103,6 @@ void add_linalg_ops(OpTableBuilder& t);
 void add_layout_ops(OpTableBuilder& t);
 void add_nn_ops(OpTableBuilder& t);
 void add_backward_ops(OpTableBuilder& t);  // ops_backward.cpp: what gradients are built from
+void add_write_ops(OpTableBuilder& t);     // ops_writes.cpp: functional forms of in-place writes
 
 }  // namespace wick::ir

@@ -128,6 +128,8 @@ void add_pointwise_ops(OpTableBuilder& t) {
   on_inputs(t, "aten::type_as(Tensor self, Tensor other) -> Tensor", to_dtype_of_other, "self");
   // A copy: a new tensor even where the input could be returned as is.
   arith(t, "aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor", same_as_input, "self");
+  // The same values, cut off from the gradient (grad_rules_pointwise.cpp).
+  arith(t, "aten::detach(Tensor(a) self) -> Tensor(a)", same_as_input, "self");
   arith(t, "aten::zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
         like_with_dtype, "0");
   arith(t, "aten::ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",

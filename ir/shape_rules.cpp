@@ -295,14 +295,6 @@ std::vector<TypePtr> linear(const Node& node) {
 
 // ---- more elementwise, reductions and products ---------------------------
 
-namespace {
-
-// A ScalarType argument: absent (None), a known dtype, or unknown.
-struct DTypeArg {
-  bool given = false;
-  std::optional<DType> dtype;
-};
-
 DTypeArg dtype_arg(const Node& node, size_t i) {
   DTypeArg a;
   if (i >= node.num_inputs() || is_none(node.input(i))) return a;
@@ -313,6 +305,8 @@ DTypeArg dtype_arg(const Node& node, size_t i) {
   }
   return a;
 }
+
+namespace {
 
 TypePtr with_dtype(const Type& t, std::optional<DType> dtype) {
   return Type::tensor(dtype, t.shape(), t.tensor_device());

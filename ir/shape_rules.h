@@ -21,6 +21,12 @@ int64_t normalize_dim(const Node& node, int64_t dim, int64_t rank);
 const Type& input_type(const Node& node, size_t i);
 // A user error when both tensors know their dtypes and they differ.
 void require_same_dtype(const Node& node, const Type& a, const Type& b, const char* what_a, const char* what_b);
+// A ScalarType argument at input i: absent (None), a known dtype, or unknown.
+struct DTypeArg {
+  bool given = false;
+  std::optional<DType> dtype;
+};
+DTypeArg dtype_arg(const Node& node, size_t i);
 
 // Rules used directly as OpSpec::infer.
 std::vector<TypePtr> same_as_input(const Node& node);      // relu, neg, ...

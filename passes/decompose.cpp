@@ -246,7 +246,7 @@ const std::map<std::string, Rule>& rules() {
         {"aten::baddbmm", baddbmm},
     };
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
-                             reduction_rules(), layout_rules(), conv_rules(), einsum_rules()})
+                             reduction_rules(), layout_rules(), conv_rules(), einsum_rules(), write_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();
@@ -263,9 +263,26 @@ const std::map<std::string, MultiRule>& multi_rules() {
   return table;
 }
 
-// The values that replace the node's results, by its rule.
+const std::map<std::string, Rule>& special_rules() {
+  static const std::map<std::string, Rule> table = [] {
+    std::map<std::string, Rule> t;
+    for (const NamedRule& r : special_case_rules()) t[r.op] = r.rule;
+    return t;
+  }();
+  return table;
+}
+
+// The values that replace the node's results, by its rule; none to keep a
+// node that is not composite as it is.
 std::vector<Value*> apply_rule(Emitter& e) {
   const std::string& kind = e.node().kind();
+  if (e.node().op().lowering != ir::Lowering::composite) {
+    auto special = special_rules().find(kind);
+    WICK_ASSERT(special != special_rules().end(), kind + " is not composite");
+    Value* v = special->second(e);
+    if (!v) return {};
+    return {v};
+  }
   auto single = rules().find(kind);
   if (single != rules().end()) {
     WICK_ASSERT(e.node().num_outputs() == 1, kind + " has one result");
@@ -316,6 +333,7 @@ void rewrite(ir::Graph& graph, Node& node) {
     if (err.op() == node.kind()) throw;
     throw node.error(err.op().empty() ? err.message() : err.op() + ": " + err.message());
   }
+  if (outs.empty()) return;  // kept as it is
   std::unordered_set<const Node*> created;
   for (Node* n = before->next(); n != &node; n = n->next()) created.insert(n);
   std::vector<std::pair<Value*, std::string>> names;  // given once the node is gone
@@ -345,9 +363,15 @@ void decompose(ir::Graph& graph) {
     ir::walk(graph.block(), [&](Node* n) {
       if (n->op().lowering == ir::Lowering::composite) composites.push_back(n);
     });
-    if (composites.empty()) return;
+    if (composites.empty()) break;
     for (Node* n : composites) rewrite(graph, *n);
   }
+  // Special cases of primitives that other primitives write better.
+  std::vector<Node*> special;
+  ir::walk(graph.block(), [&](Node* n) {
+    if (decompose_detail::special_rules().count(n->kind())) special.push_back(n);
+  });
+  for (Node* n : special) rewrite(graph, *n);
 }
 
 }  // namespace wick::passes

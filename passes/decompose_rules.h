@@ -102,6 +102,10 @@ std::vector<NamedRule> reduction_rules();             // decompose_reductions.cp
 std::vector<NamedRule> layout_rules();                // decompose_layout.cpp
 std::vector<NamedRule> conv_rules();                  // decompose_conv.cpp
 std::vector<NamedRule> einsum_rules();                // decompose_einsum.cpp
+std::vector<NamedRule> write_rules();                 // decompose_writes.cpp
+// Rules for primitives with a special case other primitives write better
+// (index_put with a boolean mask is a where); nullptr keeps the node.
+std::vector<NamedRule> special_case_rules();          // decompose_writes.cpp
 std::vector<NamedMultiRule> attention_multi_rules();  // decompose_attention.cpp
 std::vector<NamedMultiRule> recurrent_multi_rules();  // decompose_rnn.cpp
 

@@ -47,7 +47,7 @@ const char* const kModels[] = {"mlp_relu",          "nn5",           "cnn_bn",  
                                "ops_linalg",        "ops_pointwise", "ops_reduce",  "ops_shape",
                                "two_inputs_tuple",  "nested_tuple",  "losses",      "control_flow",
                                "attention_layers",  "attention_masks",   "transformer",
-                               "multihead_attention", "recurrent", "ops_extra"};
+                               "multihead_attention", "recurrent", "ops_extra", "dense_block", "dict_model", "writes", "writes_loops"};
 
 // Groups the GPU generator does not take yet, by model: the first op of the
 // group and the start of the error. Keep in sync with gpu_kernel_gen.h.
@@ -316,6 +316,8 @@ TEST(GpuZoo, TrainingGraphsAssembleForSm90) {
     // mobilenet_v2's 140 distinct backward kernels would double the test's
     // time and add no kind of kernel that resnet18's do not have.
     if (std::string(model) == "mobilenet_v2") continue;
+    // Its first output comes out of while loops, which autodiff refuses.
+    if (std::string(model) == "writes_loops") continue;
     std::vector<ir::TypePtr> types = input_types(model);
     auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt");
     std::unique_ptr<ir::Graph> forward = forward_with(*module, types.size());

@@ -360,6 +360,84 @@ class DictModel(nn.Module):
         return result
 
 
+class Writes(nn.Module):
+    """In-place writes into views, as TorchScript saves them (copy_, fill_,
+    add_ and mul_ on slices, selects and transposes of a tensor; index_put_
+    with a boolean mask); Swin's shifted-window mask, built with new_zeros
+    and slice assignment over nested loops; an in-place ReLU in a submodule
+    whose caller reads its argument afterwards; writes under an `if` (one
+    condition always holds, one never does, so a trace runs as the script
+    does) seen through a view taken before it."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(8, 8)
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        y = self.proj(x)  # [B, 6, 8]
+        y[:, 0] = 0.0
+        rows = y[:, 1:3]
+        rows.mul_(2.0)
+        y[:, 3, 2:6] = x[:, 3, 0:4]
+        y[..., -1] += 1.0
+        t = y.transpose(1, 2)
+        t[:, 0].fill_(0.5)
+        y[:, 4, ::3] = -2.0
+        seen = y[:, 5]
+        if bool(x.abs().sum() >= 0):
+            y[:, 5, :4] = x[:, 5, 4:] * 3.0
+        else:
+            y.zero_()
+        if bool(x.abs().sum() < 0):
+            seen.fill_(7.0)
+        y[y > 1.0] = -1.0
+        h = y * 2.0
+        self.act(h)
+        mask = x.new_zeros((6, 8))
+        count = 0
+        for hs in ((0, 2), (2, 4), (4, 6)):
+            for ws in ((0, 3), (3, 8)):
+                mask[hs[0]:hs[1], ws[0]:ws[1]] = count
+                count += 1
+        acc = torch.zeros_like(x[:, :, 0])
+        for i in range(4):
+            acc[:, i] += x[:, i].sum(-1)
+        scale = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+        return y, h, mask, acc * scale, seen
+
+
+def double_row(t: Tensor, k: int) -> Tensor:
+    t[k] = t[k] * 2.0
+    return t.sum()
+
+
+class WritesInLoops(nn.Module):
+    """Scripted only: writes inside loops. A view taken before a while loop
+    and written in it; rows written in a for loop; a function writing into
+    its argument; a while loop (not unrolled: its condition reads data)
+    writing at the counter's position, known only at run time."""
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        y = x.clone()
+        z = y[:, 1:3]
+        k = 0
+        while k < 3 and bool(y.abs().sum() < 1e6):
+            z.mul_(2.0)
+            k += 1
+        w = y[:, 0]
+        for i in range(x.size(1)):
+            row = y[:, i]
+            row.add_(float(i))
+        total = double_row(y, 0)
+        acc = torch.zeros(x.size(0), 4)
+        n = 0
+        while n < 4 and bool(x.sum() > -1e9):
+            acc[:, n] = y[:, n].sum(-1)
+            n += 1
+        return y, w, total, acc
+
+
 # ---------------------------------------------------------------- control flow
 
 
@@ -587,6 +665,12 @@ MODELS = {
     "dict_model": ModelSpec(
         DictModel, lambda b, g: (randn(g, b, 3, 8, 8),), batch=2, seed=23, variants=("scripted",),
         note="a dict attribute, a dict of features passed to a head, a dict returned"),
+    "writes": ModelSpec(
+        Writes, lambda b, g: (randn(g, b, 6, 8),), batch=3, seed=24,
+        note="writes into views: slice and item assignment, in-place ops, a boolean mask, Swin's window mask"),
+    "writes_loops": ModelSpec(
+        WritesInLoops, lambda b, g: (randn(g, b, 5, 4),), batch=3, seed=25, variants=("scripted",),
+        note="writes in for and while loops, through a view from before the loop, by a called function"),
     "control_flow": ModelSpec(
         ControlFlow, control_flow_inputs, batch=4, seed=7, variants=("scripted",),
         note="inputs: x sums > 0, y sums < 0, so both branches of gate() run"),

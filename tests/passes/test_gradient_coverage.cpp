@@ -60,7 +60,9 @@ TEST(GradientCoverage, EveryDifferentiableOpHasARule) {
       continue;
     }
     EXPECT_NE(op->gradient, nullptr) << op->name << " has no gradient rule";
-    if (op->gradient) EXPECT_NE(op->gradient->fn, nullptr) << op->name;
+    if (op->gradient) {
+      EXPECT_NE(op->gradient->fn, nullptr) << op->name;
+    }
     ++with_rule;
   }
   EXPECT_GE(with_rule, 100);

@@ -194,6 +194,9 @@ std::vector<GradCase> pointwise_cases() {
       {"type_as", {F({3, 4}), Const({2}, torch::kDouble)}, Y("aten::type_as(%x0, %x1)"),
        [](const V& x) { return x[0].type_as(x[1]); }},
       {"clone", {F({3, 4})}, None() + Y("aten::clone(%x0, %none)"), [](const V& x) { return x[0].clone(); }},
+      // The detached factor passes no gradient: d(x.detach() * x)/dx = x.
+      {"detach", {F({3, 4})}, "  %d : Tensor = aten::detach(%x0)\n" + Y("aten::mul.Tensor(%d, %x0)"),
+       [](const V& x) { return x[0].detach() * x[0]; }},
       {"zeros_like", {F({3, 4}), F({3, 4})},
        None() + I("one", 1) + "  %z : Tensor = aten::zeros_like(%x0, %none, %none, %none, %none, %none)\n" +
            Y("aten::add.Tensor(%z, %x1, %one)"),

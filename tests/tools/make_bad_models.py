@@ -16,6 +16,10 @@ input the loader must reject with a clear error:
                     parameter or buffer of the module
   script_class.pt   code constructing an object of a TorchScript class
   int_keys.pt       a dict with int keys
+  expanded_write.pt an in-place op on an expanded tensor, whose elements
+                    share memory
+  int_write_float.pt  an in-place op whose float result cannot go back
+                    into the int64 tensor it writes
 
 
 Usage: make_bad_models.py --base MODEL.pt --out DIR
@@ -74,6 +78,20 @@ class IntKeys(torch.nn.Module):
         return d[0]
 
 
+class ExpandedWrite(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rows = x[:1].expand(3, -1)
+        rows.add_(1.0)
+        return x
+
+
+class IntWriteFloat(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        counts = x.long()
+        counts.mul_(0.5)
+        return counts
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--base", required=True)
@@ -113,6 +131,8 @@ def main():
     torch.jit.save(torch.jit.script(TensorList()), out("tensor_list.pt"))
     torch.jit.save(torch.jit.script(UsesClass()), out("script_class.pt"))
     torch.jit.save(torch.jit.script(IntKeys()), out("int_keys.pt"))
+    torch.jit.save(torch.jit.script(ExpandedWrite()), out("expanded_write.pt"))
+    torch.jit.save(torch.jit.script(IntWriteFloat()), out("int_write_float.pt"))
 
 
 if __name__ == "__main__":

@@ -121,6 +121,14 @@ TEST_F(BadModels, TorchScriptClassObjectsAreRefused) {
   expect_error("script_class.pt", "no TorchScript function named __torch__.Pair.__new__");
 }
 TEST_F(BadModels, DictsNeedStringKeys) { expect_error("int_keys.pt", "dict keys must be strings known when compiling"); }
+TEST_F(BadModels, WriteIntoAnExpandedTensor) {
+  std::string err = expect_error("expanded_write.pt", "a write into an expanded tensor");
+  EXPECT_NE(err.find("aten::expand"), std::string::npos) << "the op is named: " << err;
+  EXPECT_NE(err.find("torch.add_(rows, 1.)"), std::string::npos) << "the source line is quoted: " << err;
+}
+TEST_F(BadModels, InPlaceFloatResultIntoAnIntTensor) {
+  expect_error("int_write_float.pt", "result type f32 can't be cast to the desired output type i64");
+}
 TEST_F(BadModels, MissingFile) {
   auto r = run_wick("inspect " + dir_ + "/does_not_exist.pt");
   EXPECT_EQ(r.status, 2);
