@@ -52,6 +52,7 @@ SugaredValue Emitter::emit_call(const ts::CallExpr& e, Frame& f) {
       std::string op = op_name_of(callee.path);
       CallArgs a = emit_args(e, f);
       if (auto d = dict_call(op, e, a, f)) return *d;
+      if (auto l = list_call(op, a, f, e.loc)) return *l;
       if (op.empty()) return unsupported(f, e.loc, callee.path);
       return call_op(op, a, f, e.loc);
     }
@@ -89,6 +90,62 @@ std::optional<SugaredValue> Emitter::dict_call(const std::string& name, const ts
     return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
   }
   fail(f, e.loc, name + " on a dict is not supported");
+}
+
+std::optional<SugaredValue> Emitter::list_call(const std::string& name, const CallArgs& args, Frame& f,
+                                               const SourceLocation& loc) {
+  const bool copy = name == "aten::copy" && args.positional.size() == 1;
+  const bool set_item = name == "aten::_set_item" && args.positional.size() == 3;
+  if ((!copy && !set_item) || !args.positional[0].is_value()) return std::nullopt;
+  ir::Value* list = args.positional[0].value;
+  const ir::TypePtr& type = list->type();
+  if (type->kind() != ir::TypeKind::List) return std::nullopt;
+  auto elements = list_items(list);
+  if (!elements)
+    fail(f, loc, "a list computed at run time cannot be copied or assigned into here; only list literals and "
+                 "constant lists", name);
+  std::vector<ir::Value*> items = std::move(*elements);
+  set_source(f, loc);
+  if (set_item) {
+    auto index = ir::constant_int(as_value(args.positional[1], f, loc));
+    if (!index) fail(f, loc, "list item assignment needs an index known when compiling", name);
+    const int64_t n = static_cast<int64_t>(items.size());
+    if (*index < -n || *index >= n)
+      fail(f, loc, "list assignment index " + std::to_string(*index) + " out of range for a list of " +
+                       std::to_string(n), name);
+    items[static_cast<size_t>(*index < 0 ? *index + n : *index)] = as_value(args.positional[2], f, loc);
+  }
+  // A new list value: a copy is another object, which _set_item rebinds.
+  ir::Value* result = builder_->create("prim::ListConstruct", items, {type})->output();
+  if (set_item) {
+    std::set<Frame*> frames(frames_.begin(), frames_.end());
+    frames.insert(&f);
+    for (Frame* frame : frames)
+      for (auto& [var, binding] : frame->env)
+        if (binding.is_value() && binding.value == list) binding = SugaredValue::of(result);
+  }
+  return SugaredValue::of(result);
+}
+
+std::optional<std::vector<ir::Value*>> Emitter::list_items(ir::Value* list) {
+  if (list->type()->kind() != ir::TypeKind::List) return std::nullopt;
+  if (list->node()->is("prim::ListConstruct")) return list->node()->inputs();
+  const ir::AttrValue* a = ir::constant_attr(list);
+  if (!a) return std::nullopt;
+  const ir::TypePtr& element = list->type()->element();
+  return std::visit(
+      [&](const auto& xs) -> std::optional<std::vector<ir::Value*>> {
+        using T = std::decay_t<decltype(xs)>;
+        if constexpr (std::is_same_v<T, std::vector<int64_t>> || std::is_same_v<T, std::vector<double>> ||
+                      std::is_same_v<T, std::vector<bool>> || std::is_same_v<T, std::vector<std::string>>) {
+          std::vector<ir::Value*> items;
+          for (const auto& x : xs) items.push_back(constant(static_cast<typename T::value_type>(x), element));
+          return items;
+        } else {
+          return std::nullopt;
+        }
+      },
+      *a);
 }
 
 // A NamedTuple class (`class GoogLeNetOutputs(NamedTuple)` with annotated

@@ -54,6 +54,13 @@ class Emitter {
   std::string dict_key(const ts::Expr& key, Frame& f);  // a known string, else an error
   // torch.dict(), __contains__, len and _set_item on dicts; nullopt for other calls.
   std::optional<SugaredValue> dict_call(const std::string& name, const ts::CallExpr& e, const CallArgs& args, Frame& f);
+  // copy and _set_item on lists (new list values; _set_item rebinds the
+  // list's variables); nullopt for other calls.
+  std::optional<SugaredValue> list_call(const std::string& name, const CallArgs& args, Frame& f,
+                                        const SourceLocation& loc);
+  // The elements of a list literal or constant list (constants made at the
+  // insertion point); nullopt for a list computed otherwise.
+  std::optional<std::vector<ir::Value*>> list_items(ir::Value* list);
   // A placeholder of `type` standing for the placeholder `v`, at the insertion point.
   ir::Value* placeholder_as(ir::Value* v, const ir::TypePtr& type);
   void set_source(const Frame& f, const SourceLocation& loc);
@@ -80,6 +87,9 @@ class Emitter {
   void emit_assign(const ts::AssignStmt& s, Frame& f);
   void assign_target(const ts::Expr& target, SugaredValue v, Frame& f);
   void emit_if(const ts::IfStmt& s, Frame& f);
+  // Two list literals of one length joining after an if: a literal of the
+  // if's per-element results, after `after`; null for other values.
+  ir::Value* join_list_literals(ir::Node* node, ir::Value* const vals[2], ir::Node* after);
   void emit_for(const ts::ForStmt& s, Frame& f);
   void emit_while(const ts::WhileStmt& s, Frame& f);
   void emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f, const SourceLocation& loc,

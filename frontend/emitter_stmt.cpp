@@ -20,14 +20,16 @@ void collect_target_names(const ts::Expr& t, std::set<std::string>& out) {
 }
 
 // Names an expression mutates in place, which the emitter rebinds to the
-// result: `x.append(v)`, `torch.append(x, v)`, `x.add_(y)`, `torch.relu_(x)`.
+// result: `x.append(v)`, `torch.append(x, v)`, `torch._set_item(l, i, v)`,
+// `x.add_(y)`, `torch.relu_(x)`.
 // Over-approximates: naming a module (`torch`) or an unchanged value only
 // carries it through a loop unchanged.
 void collect_mutated(const ts::Expr& e, std::set<std::string>& out) {
   if (const auto* c = e.get_if<ts::CallExpr>()) {
     if (const auto* f = c->func->get_if<ts::AttributeExpr>()) {
       const std::string& a = f->attr;
-      const bool in_place = a == "append" || (a.size() > 1 && a.back() == '_' && a[a.size() - 2] != '_');
+      const bool in_place =
+          a == "append" || a == "_set_item" || (a.size() > 1 && a.back() == '_' && a[a.size() - 2] != '_');
       if (in_place) {
         if (const auto* receiver = f->value->get_if<ts::NameExpr>()) out.insert(receiver->id);
         if (!c->args.empty())
@@ -326,6 +328,10 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
       vals[i] = as_value(*side[i], branch[i], s.loc);
     }
     const bool poisoned[2] = {vals[0] && poisoned_.count(vals[0]) > 0, vals[1] && poisoned_.count(vals[1]) > 0};
+    if (ir::Value* joined = join_list_literals(node, vals, after)) {
+      f.env[name] = SugaredValue::of(joined);
+      continue;
+    }
     ir::TypePtr type = vals[0] && vals[1] && !poisoned[0] && !poisoned[1] ? ir::unify(vals[0]->type(), vals[1]->type())
                        : vals[0] && !poisoned[0]                       ? vals[0]->type()
                                                                        : (vals[1] ? vals[1] : vals[0])->type();
@@ -363,6 +369,26 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
       break;
     }
   }
+}
+
+ir::Value* Emitter::join_list_literals(ir::Node* node, ir::Value* const vals[2], ir::Node* after) {
+  if (!vals[0] || !vals[1] || *vals[0]->type() != *vals[1]->type() || vals[0]->type()->kind() != ir::TypeKind::List)
+    return nullptr;
+  std::optional<std::vector<ir::Value*>> items[2];
+  for (int i = 0; i < 2; ++i) {
+    builder_->set_insertion_point(node->block(i)->return_node());
+    items[i] = list_items(vals[i]);
+  }
+  if (!items[0] || !items[1] || items[0]->size() != items[1]->size()) return nullptr;
+  // Lists stay literals, which later item assignments and folding need:
+  // the if yields each element.
+  std::vector<ir::Value*> joined;
+  for (size_t k = 0; k < items[0]->size(); ++k) {
+    for (int i = 0; i < 2; ++i) node->block(i)->add_result((*items[i])[k]);
+    joined.push_back(node->add_output(ir::unify((*items[0])[k]->type(), (*items[1])[k]->type())));
+  }
+  builder_->set_insertion_point(after);
+  return builder_->create("prim::ListConstruct", joined, {vals[0]->type()})->output();
 }
 
 void Emitter::emit_for(const ts::ForStmt& s, Frame& f) {

@@ -103,6 +103,7 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"aten::slice.t(t[] l, int? start=None, int? end=None, int step=1) -> t[]", S, same_as_input_type});
   t.add({"aten::add.t(t[] a, t[] b) -> t[]", S, joined_lists});
   t.add({"aten::__range_length(int lo, int hi, int step) -> int", S});
+  t.add({"aten::sum.int(int[] self) -> int", S});  // folded when the list is known
   t.add({"aten::__derive_index(int index, int start, int step) -> int", S});
   t.add({"aten::append.t(t[](a!) self, t(c -> *a) el) -> t[](a!)", S, same_as_input_type});
   t.add({"aten::__contains__.int_list(int[] l, int item) -> bool", S});

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <string>
 
 #include "ir/constant_value.h"
@@ -218,6 +219,8 @@ std::optional<AttrValue> fold_scalar(const ir::Node& n) {
       return joined;
     }
   }
+  if (name == "sum" && overload == "int" && in.size() == 1)
+    if (auto* l = std::get_if<std::vector<int64_t>>(in[0])) return std::accumulate(l->begin(), l->end(), int64_t{0});
   if (overload == "t" && name == "slice" && in.size() == 4) {
     auto* l = std::get_if<std::vector<int64_t>>(in[0]);
     auto* step = std::get_if<int64_t>(in[3]);

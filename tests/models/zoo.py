@@ -416,9 +416,14 @@ class WritesInLoops(nn.Module):
     """Scripted only: writes inside loops. A view taken before a while loop
     and written in it; rows written in a for loop; a function writing into
     its argument; a while loop (not unrolled: its condition reads data)
-    writing at the counter's position, known only at run time."""
+    writing at the counter's position, known only at run time; a list
+    copied and assigned into under conditions on sizes, as Swin's shift."""
 
-    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    def __init__(self):
+        super().__init__()
+        self.shift: List[int] = [2, 3]
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
         y = x.clone()
         z = y[:, 1:3]
         k = 0
@@ -435,7 +440,15 @@ class WritesInLoops(nn.Module):
         while n < 4 and bool(x.sum() > -1e9):
             acc[:, n] = y[:, n].sum(-1)
             n += 1
-        return y, w, total, acc
+        shift = self.shift.copy()
+        if x.size(1) >= 5:
+            shift[0] = 0
+        if x.size(2) > 100:
+            shift[-1] = 0
+        rolled = x
+        if sum(shift) > 0:
+            rolled = torch.roll(x, [-shift[0], -shift[1]], [1, 2])
+        return y, w, total, acc, rolled
 
 
 # ---------------------------------------------------------------- control flow
