@@ -53,21 +53,29 @@ Value* slice(Emitter& e, Value* x, int64_t dim, int64_t start, int64_t end) {
 
 // x with src written over x[start:end:step] along dim (bounds as slice
 // takes them, before normalizing).
-Value* scatter_slice(Emitter& e, Value* x, Value* src, int64_t dim, int64_t start, int64_t end, int64_t step) {
-  const std::vector<Dim>& shape = e.shape(x, "self");
-  const std::vector<Dim>& src_shape = e.shape(src, "src");
+// The checks both kinds of slice write make: ranks, the step; the dim wrapped.
+int64_t write_dim(Emitter& e, const std::vector<Dim>& shape, const std::vector<Dim>& src_shape, int64_t dim,
+                  int64_t step) {
   const int64_t rank = static_cast<int64_t>(shape.size());
   if (rank == 0) throw e.node().error("cannot write into a slice of a zero-dim tensor");
   dim = wrap_dim(e, dim, rank);
   if (step <= 0) throw e.node().error("slice step must be positive");
+  if (static_cast<int64_t>(src_shape.size()) != rank)
+    throw e.node().error("src has rank " + std::to_string(src_shape.size()) + " but self has rank " +
+                         std::to_string(rank));
+  return dim;
+}
+
+Value* scatter_slice(Emitter& e, Value* x, Value* src, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  const std::vector<Dim>& shape = e.shape(x, "self");
+  const std::vector<Dim>& src_shape = e.shape(src, "src");
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  dim = write_dim(e, shape, src_shape, dim, step);
   if (!shape[dim].is_static()) throw e.node().error("needs the size of dim " + std::to_string(dim) + " to be known");
   const int64_t len = shape[dim].value();
   const int64_t s = start < 0 ? std::max<int64_t>(start + len, 0) : std::min(start, len);
   const int64_t t = end < 0 ? std::max<int64_t>(end + len, 0) : std::min(end, len);
   const int64_t n = t > s ? (t - s + step - 1) / step : 0;
-  if (static_cast<int64_t>(src_shape.size()) != rank)
-    throw e.node().error("src has rank " + std::to_string(src_shape.size()) + " but self has rank " +
-                         std::to_string(rank));
   for (int64_t i = 0; i < rank; ++i) {
     const Dim want = i == dim ? Dim::constant(n) : shape[i];
     if (want.is_static() && src_shape[i].is_static() && src_shape[i] != want)
@@ -99,12 +107,7 @@ Value* scatter_at(Emitter& e, Value* x, Value* src, int64_t dim, Value* start, i
   const std::vector<Dim>& shape = e.shape(x, "self");
   const std::vector<Dim>& src_shape = e.shape(src, "src");
   const int64_t rank = static_cast<int64_t>(shape.size());
-  if (rank == 0) throw e.node().error("cannot write into a slice of a zero-dim tensor");
-  dim = wrap_dim(e, dim, rank);
-  if (step <= 0) throw e.node().error("slice step must be positive");
-  if (static_cast<int64_t>(src_shape.size()) != rank)
-    throw e.node().error("src has rank " + std::to_string(src_shape.size()) + " but self has rank " +
-                         std::to_string(rank));
+  dim = write_dim(e, shape, src_shape, dim, step);
   if (!shape[dim].is_static() || !src_shape[dim].is_static())
     throw e.node().error("a write at a position known only at run time needs the sizes of dim " +
                          std::to_string(dim) + " to be known");
