@@ -141,10 +141,14 @@ void Emitter::write_through(ir::Value* old, ir::Value* result, Frame& f, const S
     now = unview(it->second, now, f, loc);
     v = it->second->input(0);
   }
-  // The written view, and every other view of the base, becomes a view of
-  // the base's new value (the written one holds the numbers of `result`),
-  // so that later writes to any of them reach the others.
+  // Every other view of the base becomes a view of the base's new value, so
+  // that later writes to any of them reach the others. The written view
+  // reads `result` itself, recorded as that view of the new base.
   std::map<const ir::Value*, ir::Value*> updated = {{v, now}, {result, result}};
+  if (v != old) {
+    views_[result] = views_.at(rederive(old, updated));
+    updated[old] = result;
+  }
   std::set<Frame*> frames(frames_.begin(), frames_.end());
   frames.insert(&f);
   for (Frame* frame : frames)
