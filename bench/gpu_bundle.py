@@ -54,7 +54,9 @@ GLIBC_LIBS = ("ld-linux-x86-64.so.2", "libc.so.6", "libm.so.6", "libstdc++.so.6"
 # Zoo models checked in the zoo part; ResNet-18 is checked in the bench part.
 ZOO_CHECKS = ("mlp_relu", "nn5", "cnn_bn", "mobilenet_v2", "transformer_block", "control_flow",
               "two_inputs_tuple", "nested_tuple", "embedding_classifier", "ops_pointwise", "ops_shape",
-              "ops_reduce", "ops_linalg", "losses")
+              "ops_reduce", "ops_linalg", "losses", "attention_layers", "attention_masks", "transformer",
+              "multihead_attention", "recurrent", "ops_extra", "dense_block", "dict_model", "writes",
+              "writes_loops")
 # Their traced variants too, but for the large ones (carrying both would not fit).
 NO_TRACED = ("mobilenet_v2",)
 
