@@ -2,6 +2,7 @@
 #include "codegen/pointwise_eval.h"
 
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <set>
 
@@ -90,7 +91,8 @@ Error unsupported(const ir::Node& n, DType compute, const std::string& what) {
 }
 
 const std::set<std::string>& float_functions() {
-  static const std::set<std::string> fns = {"exp", "log", "log1p", "tanh", "erf", "sqrt", "rsqrt", "sin", "cos"};
+  static const std::set<std::string> fns = {"exp",   "log",  "log1p", "tanh",  "erf", "sqrt", "rsqrt", "sin",
+                                            "cos",   "expm1", "exp2", "log2",  "log10", "tan", "atan", "atan2"};
   return fns;
 }
 
@@ -130,6 +132,15 @@ DType PointwiseEval::compute_dtype(const ir::Node& n, const PointwiseExpr& e) {
   }
   std::optional<DType> r = combine(dimensioned, combine(zero_dim, wrapped));
   return opmath_dtype(r ? *r : out);
+}
+
+PointwiseEval::Operand PointwiseEval::number_operand(double v, bool is_bool) {
+  Operand o;
+  o.kind = Operand::Kind::number;
+  o.number = v;
+  o.is_bool = o.is_int = is_bool;
+  o.integer = static_cast<int64_t>(v);
+  return o;
 }
 
 Scalar PointwiseEval::eval_node(const ir::Node& n, const std::vector<std::string>& idx) {
@@ -244,13 +255,15 @@ PointwiseEval::Operand PointwiseEval::binary(const PointwiseExpr& e, const Conte
   const bool comparison = op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=";
   if (comparison && a.kind == Operand::Kind::string && b.kind == Operand::Kind::string) {
     // Known now: `approximate == "tanh"`.
-    Operand o;
-    o.kind = Operand::Kind::number;
-    o.is_bool = o.is_int = true;
     WICK_ASSERT(op == "==" || op == "!=", "strings only compare for equality");
-    o.integer = (a.text == b.text) == (op == "==");
-    o.number = static_cast<double>(o.integer);
-    return o;
+    return number_operand((a.text == b.text) == (op == "=="), true);
+  }
+  if (comparison && a.kind == Operand::Kind::number && b.kind == Operand::Kind::number) {
+    // Known now: `decimals >= 0`.
+    const double x = a.number, y = b.number;
+    const bool r = op == "==" ? x == y : op == "!=" ? x != y : op == "<" ? x < y : op == "<=" ? x <= y
+                   : op == ">" ? x > y : x >= y;
+    return number_operand(r, true);
   }
   if (!comparison && ((op == "/" && !is_floating(c.compute)) || (op == "-" && c.compute == DType::b8)))
     throw unsupported(*c.node, c.compute, "'" + op + "'");
@@ -274,18 +287,12 @@ PointwiseEval::Operand PointwiseEval::ternary(const PointwiseExpr& e, const Cont
 
 PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context& c) {
   const std::string& fn = e.text;
-  if (fn == "defined") {
-    Operand o;
-    o.kind = Operand::Kind::number;
-    o.is_bool = o.is_int = true;
-    o.integer = !ir::is_none(c.node->input(e.operand(0).arg_index));
-    o.number = static_cast<double>(o.integer);
-    return o;
-  }
+  if (fn == "defined") return number_operand(!ir::is_none(c.node->input(e.operand(0).arg_index)), true);
   if (fn == "uniform") {
     if (!is_floating(c.compute)) throw unsupported(*c.node, c.compute, fn);
     return value(uniform(e, c));
   }
+  if (fn == "largest") return value(largest(c.compute));
   if (fn == "position") {
     WICK_ASSERT(c.idx->size() == 1, c.node->kind() + ": position() needs a 1-D result");
     return value(w_.index_to_i64((*c.idx)[0]));
@@ -301,9 +308,15 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     return value(w_.op(std::string("arith.cmpi ") + pred + ", " + diff.ssa + ", " + d.ssa + " : i64", DType::b8));
   }
   if ((float_functions().count(fn) && !is_floating(c.compute)) ||
-      ((fn == "pow" || fn == "floordiv" || fn == "truncdiv" || fn == "mod") && c.compute == DType::b8))
+      ((fn == "pow" || fn == "floordiv" || fn == "truncdiv" || fn == "mod" || fn == "fmod") && c.compute == DType::b8))
     throw unsupported(*c.node, c.compute, fn);
-  if (fn == "pow") return value(pow(eval(e.operand(0), c), eval(e.operand(1), c), c.compute));
+  if (fn == "pow") {
+    const Operand base = eval(e.operand(0), c), exponent = eval(e.operand(1), c);
+    // Known now: round's pow(10, decimals).
+    if (base.kind == Operand::Kind::number && exponent.kind == Operand::Kind::number && is_floating(c.compute))
+      return number_operand(std::pow(base.number, exponent.number), false);
+    return value(pow(base, exponent, c.compute));
+  }
   if (e.operands.size() == 2) {
     const Operand second = eval(e.operand(1), c);
     Scalar a = in(eval(e.operand(0), c), c.compute);
@@ -320,6 +333,8 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     }
     if (fn == "floordiv") return value(floordiv(a, b));
     if (fn == "truncdiv") return value(truncdiv(a, b));
+    if (fn == "fmod") return value(fmod(a, b));
+    if (fn == "atan2") return value(atan2(a, b));
     WICK_ASSERT(fn == "mod", "unknown function " + fn);
     return value(mod(a, b));
   }
@@ -371,6 +386,13 @@ Scalar PointwiseEval::math(const std::string& fn, const Scalar& a) {
   if (fn == "floor" || fn == "ceil") {
     if (!is_floating(a.dtype)) return a;
     return w_.op("math." + fn + " " + a.ssa + " : " + t, a.dtype);
+  }
+  if (fn == "trunc" || fn == "roundeven") return is_floating(a.dtype) ? round(fn == "trunc", a) : a;
+  if (fn == "isinf") {
+    if (!is_floating(a.dtype)) return w_.bool_constant(false);
+    Scalar inf = w_.float_constant(a.dtype, std::numeric_limits<double>::infinity());
+    return w_.op("arith.cmpf oeq, " + w_.op("math.absf " + a.ssa + " : " + t, a.dtype).ssa + ", " + inf.ssa + " : " + t,
+                 DType::b8);
   }
   WICK_ASSERT(is_floating(a.dtype) && float_functions().count(fn), "unexpected function " + fn);
   return w_.op("math." + fn + " " + a.ssa + " : " + t, a.dtype);

@@ -71,6 +71,7 @@ class PointwiseEval {
   Scalar in(const Operand& o, DType t);    // the operand as a register value of dtype t
   Scalar as_bool(const Operand& o) { return in(o, DType::b8); }
   Operand value(Scalar s) { Operand o; o.value = std::move(s); return o; }
+  static Operand number_operand(double v, bool is_bool);
 
   Scalar arith(const std::string& op, const Scalar& a, const Scalar& b);
   Scalar compare(const std::string& op, const Scalar& a, const Scalar& b);
@@ -81,6 +82,10 @@ class PointwiseEval {
   Scalar floordiv(const Scalar& a, const Scalar& b);
   Scalar truncdiv(const Scalar& a, const Scalar& b);
   Scalar mod(const Scalar& a, const Scalar& b);
+  Scalar fmod(const Scalar& a, const Scalar& b);
+  Scalar atan2(const Scalar& y, const Scalar& x);
+  Scalar round(bool toward_zero, const Scalar& a);  // trunc, or to nearest with ties to even
+  Scalar largest(DType t);                          // the largest finite value of t
 
   KernelBuilder& b_;
   MlirWriter& w_;

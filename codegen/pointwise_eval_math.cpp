@@ -1,9 +1,10 @@
-// The expression functions that take more than one MLIR op: pow, floordiv
-// and mod, written to match torch's CPU kernels (Python floor semantics;
+// The expression functions that take more than one MLIR op: pow, floordiv,
+// mod, fmod, trunc and roundeven, written to match torch's CPU kernels (Python floor semantics;
 // special exponents as torch specializes them). Integer division never
 // traps: a zero divisor gives 0 and -1 is handled without dividing, since
 // torch raises on the first and x86 faults on INT_MIN / -1.
 #include <cmath>
+#include <limits>
 
 #include "codegen/pointwise_eval.h"
 #include "support/error.h"
@@ -180,6 +181,84 @@ Scalar PointwiseEval::mod(const Scalar& a, const Scalar& b) {
   // The 1 that stands for -1 leaves 0, the right remainder; for 0 too (see the header).
   Scalar r = w_.op("arith.remsi" + operands(a, d.safe), t);
   return w_.select(needs_floor_adjust(w_, r, d.safe, d.zero), w_.op("arith.addi" + operands(r, d.safe), t), r);
+}
+
+// C's fmod: the remainder of the quotient truncated toward zero, with the
+// dividend's sign.
+Scalar PointwiseEval::fmod(const Scalar& a, const Scalar& b) {
+  const DType t = a.dtype;
+  WICK_ASSERT(t != DType::b8, "fmod of bools");
+  if (is_floating(t)) return w_.op("arith.remf" + operands(a, b), t);
+  const IntDivisor d = guard_divisor(w_, b);
+  if (t == DType::u8) return w_.select(d.b_zero, d.zero, w_.op("arith.remui" + operands(a, d.safe), t));
+  return w_.op("arith.remsi" + operands(a, d.safe), t);  // 0 for the divisors 1 stands for (header)
+}
+
+// atan2 from atan(y / x), with C's quadrants and signed zeros: x < 0 (or
+// -0) adds pi with the sign of y; both zero gives +-0 or +-pi, both infinite
+// +-pi/4 or +-3pi/4. math.atan2's polynomial approximation gets the
+// infinities and -0 wrong, and the GPU lowering has atan (1 / v < 0 tells
+// -0 from +0).
+Scalar PointwiseEval::atan2(const Scalar& y, const Scalar& x) {
+  const DType t = y.dtype;
+  const std::string ty = register_type(t);
+  auto number = [&](double v) { return w_.float_constant(t, v); };
+  auto cmp = [&](const char* pred, const Scalar& a, const Scalar& b) {
+    return w_.op(std::string("arith.cmpf ") + pred + "," + operands(a, b), DType::b8);
+  };
+  auto both = [&](const Scalar& a, const Scalar& b) { return w_.op("arith.andi" + operands(a, b), DType::b8); };
+  auto negative = [&](const Scalar& v) {
+    Scalar inverse = w_.op("arith.divf" + operands(number(1.0), v), t);
+    return w_.op("arith.ori" + operands(cmp("olt", v, number(0.0)), cmp("olt", inverse, number(0.0))), DType::b8);
+  };
+  auto signed_by_y = [&](const Scalar& y_negative, double v) { return w_.select(y_negative, number(-v), number(v)); };
+  auto is_inf = [&](const Scalar& v) { return cmp("oeq", w_.op("math.absf " + v.ssa + " : " + ty, t), number(INFINITY)); };
+  const Scalar x_negative = negative(x), y_negative = negative(y);
+  const Scalar angle = w_.op("math.atan " + w_.op("arith.divf" + operands(y, x), t).ssa + " : " + ty, t);
+  const Scalar turned = w_.op("arith.addf" + operands(angle, signed_by_y(y_negative, M_PI)), t);
+  Scalar r = w_.select(x_negative, turned, angle);
+  const Scalar zeros = both(cmp("oeq", y, number(0.0)), cmp("oeq", x, number(0.0)));
+  r = w_.select(zeros, w_.select(x_negative, signed_by_y(y_negative, M_PI), y), r);
+  const Scalar infinities = both(is_inf(y), is_inf(x));
+  const Scalar diagonal = w_.select(x_negative, signed_by_y(y_negative, 0.75 * M_PI), signed_by_y(y_negative, 0.25 * M_PI));
+  return w_.select(infinities, diagonal, r);
+}
+
+// Built from floor alone: the GPU lowering has neither math.trunc nor
+// math.roundeven. Ties to even: of the two neighbours floor(x) and
+// floor(x) + 1 at distance 0.5, the even one. Infinities and NaN come back
+// as they are (the distance is NaN, no compare holds, and inf + 1 is inf).
+Scalar PointwiseEval::round(bool toward_zero, const Scalar& a) {
+  const DType t = a.dtype;
+  const std::string ty = register_type(t);
+  auto floor = [&](const Scalar& v) { return w_.op("math.floor " + v.ssa + " : " + ty, t); };
+  auto cmp = [&](const char* pred, const Scalar& x, const Scalar& y) {
+    return w_.op(std::string("arith.cmpf ") + pred + "," + operands(x, y), DType::b8);
+  };
+  if (toward_zero) {
+    auto neg = [&](const Scalar& v) { return w_.op("arith.negf " + v.ssa + " : " + ty, t); };
+    return w_.select(cmp("olt", a, w_.number(t, 0, 0, true)), neg(floor(neg(a))), floor(a));
+  }
+  const Scalar half = w_.float_constant(t, 0.5);
+  const Scalar lower = floor(a);
+  const Scalar upper = w_.op("arith.addf" + operands(lower, w_.float_constant(t, 1.0)), t);
+  const Scalar distance = w_.op("arith.subf" + operands(a, lower), t);
+  // lower is even when lower / 2 has no fraction.
+  const Scalar halved = w_.op("arith.mulf" + operands(lower, half), t);
+  const Scalar lower_even = cmp("oeq", floor(halved), halved);
+  const Scalar tie = w_.select(lower_even, lower, upper);
+  const Scalar nearer = w_.select(cmp("olt", distance, half), lower, upper);
+  // NaN distance (infinities, NaN): upper, which is a itself then.
+  return w_.select(cmp("oeq", distance, half), tie, w_.select(cmp("uno", distance, distance), a, nearer));
+}
+
+Scalar PointwiseEval::largest(DType t) {
+  if (t == DType::f64) return w_.float_constant(t, std::numeric_limits<double>::max());
+  if (is_floating(t)) return w_.float_constant(t, std::numeric_limits<float>::max());
+  if (t == DType::b8) return w_.bool_constant(true);
+  if (t == DType::u8) return w_.int_constant(t, 255);
+  const int bits = bit_width(t);
+  return w_.int_constant(t, bits == 64 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << (bits - 1)) - 1);
 }
 
 }  // namespace wick::codegen

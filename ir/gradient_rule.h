@@ -146,6 +146,7 @@ struct GradientRule {
 // Registration, one per grad_rules_<category>.cpp, called while the op table
 // is built (after every op has been added).
 void add_pointwise_gradients(OpTableBuilder& t);
+void add_math_gradients(OpTableBuilder& t);
 void add_reduction_gradients(OpTableBuilder& t);
 void add_layout_gradients(OpTableBuilder& t);
 void add_linalg_gradients(OpTableBuilder& t);

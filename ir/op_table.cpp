@@ -75,6 +75,7 @@ class OpTable {
     add_prim_ops(b);
     add_scalar_ops(b);
     add_pointwise_ops(b);
+    add_math_ops(b);
     add_reduction_ops(b);
     add_linalg_ops(b);
     add_layout_ops(b);
@@ -82,6 +83,7 @@ class OpTable {
     add_backward_ops(b);
     add_write_ops(b);
     add_pointwise_gradients(b);
+    add_math_gradients(b);
     add_reduction_gradients(b);
     add_layout_gradients(b);
     add_linalg_gradients(b);

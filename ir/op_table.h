@@ -98,6 +98,7 @@ const std::vector<const OpDef*>& all_ops();
 void add_prim_ops(OpTableBuilder& t);
 void add_scalar_ops(OpTableBuilder& t);
 void add_pointwise_ops(OpTableBuilder& t);
+void add_math_ops(OpTableBuilder& t);       // ops_math.cpp: more elementwise math
 void add_reduction_ops(OpTableBuilder& t);
 void add_linalg_ops(OpTableBuilder& t);
 void add_layout_ops(OpTableBuilder& t);

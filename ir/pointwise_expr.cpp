@@ -17,6 +17,8 @@ int pointwise_function_arity(std::string_view name) {
   static const std::map<std::string_view, int> arity = {
       {"exp", 1},  {"log", 1},  {"log1p", 1}, {"tanh", 1},  {"erf", 1},      {"sqrt", 1},
       {"rsqrt", 1}, {"abs", 1}, {"floor", 1}, {"ceil", 1},  {"sin", 1},      {"cos", 1},
+      {"expm1", 1}, {"exp2", 1}, {"log2", 1}, {"log10", 1}, {"tan", 1},      {"atan", 1},
+      {"trunc", 1}, {"roundeven", 1}, {"isinf", 1}, {"atan2", 2}, {"fmod", 2}, {"largest", 0},
       {"max", 2},  {"min", 2},  {"pow", 2},   {"mod", 2},   {"floordiv", 2}, {"truncdiv", 2}, {"defined", 1},
       {"uniform", 3}, {"lower_triangle", 1}, {"upper_triangle", 1}, {"position", 0},
   };

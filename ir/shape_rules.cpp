@@ -333,6 +333,24 @@ std::vector<TypePtr> where(const Node& node) {
   return {Type::tensor(dtype, shape, c.tensor_device())};
 }
 
+std::vector<TypePtr> broadcast_all(const Node& node) {
+  const Type& self = input_type(node, 0);
+  TypePtr joined = node.input(0)->type();
+  for (size_t i = 1; i < node.num_inputs(); ++i) {
+    const Type& t = input_type(node, i);
+    if (!t.is_tensor()) continue;
+    auto shape = broadcast(node, *joined, t);
+    joined = Type::tensor(result_dtype(*joined, t), shape);
+  }
+  return {Type::tensor(joined->dtype(), joined->shape(), self.tensor_device())};
+}
+
+std::vector<TypePtr> full_like(const Node& node) {
+  const Type& t = input_type(node, 0);
+  DTypeArg a = dtype_arg(node, 2);
+  return {with_dtype(t, a.given ? a.dtype : t.dtype())};
+}
+
 std::vector<TypePtr> masked_fill(const Node& node) {
   const Type& self = input_type(node, 0);
   const Type& mask = input_type(node, 1);

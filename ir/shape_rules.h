@@ -49,6 +49,8 @@ std::vector<TypePtr> linear(const Node& node);
 // More elementwise rules (shape_rules.cpp).
 std::vector<TypePtr> scalar_base_pow(const Node& node);     // pow(Scalar, Tensor)
 std::vector<TypePtr> where(const Node& node);               // where(cond, a, b)
+std::vector<TypePtr> broadcast_all(const Node& node);       // addcmul, lerp, clamp.Tensor: every tensor operand
+std::vector<TypePtr> full_like(const Node& node);           // full_like(x, fill_value, dtype, ...)
 std::vector<TypePtr> masked_fill(const Node& node);         // masked_fill(self, mask, value): self's dtype
 std::vector<TypePtr> same_shape_with_dtype_arg(const Node& node);  // softmax(x, dim, dtype)
 std::vector<TypePtr> cumsum(const Node& node);                     // cumsum(x, dim, dtype): ints sum in i64

@@ -269,6 +269,40 @@ graph @g(%x : Tensor(i64, [4, 33]), %y : Tensor(i64, [4, 33])) -> (Tensor, Tenso
 })");
 }
 
+// The math of ops_math.cpp: the functions the GPU lowering has (libdevice
+// calls) and those built from others (trunc, round, atan2, isinf).
+TEST(GpuKernelGen, MoreMathFunctions) {
+  WICK_REQUIRE_PTXAS();
+  for (const char* dtype : {"f32", "f64"}) {
+    SCOPED_TRACE(dtype);
+    const std::string t = std::string("Tensor(") + dtype + ", [6, 50])";
+    generate_both("graph @g(%x : " + t + ", %y : " + t + R"() -> (Tensor, Tensor, Tensor, Tensor, Tensor) {
+  %none : None = prim::Constant[value=none]()
+  %two : Int = prim::Constant[value=2]()
+  %half : Float = prim::Constant[value=0.5]()
+  %e1 : Tensor = aten::expm1(%x)
+  %e2 : Tensor = aten::exp2(%e1)
+  %l2 : Tensor = aten::log2(%e2)
+  %l10 : Tensor = aten::log10(%l2)
+  %lp : Tensor = aten::log1p(%l10)
+  %tn : Tensor = aten::tan(%lp)
+  %at : Tensor = aten::atan(%tn)
+  %a2 : Tensor = aten::atan2(%at, %y)
+  %tr : Tensor = aten::trunc(%a2)
+  %rd : Tensor = aten::round.decimals(%x, %two)
+  %fr : Tensor = aten::frac(%rd)
+  %fm : Tensor = aten::fmod.Tensor(%fr, %y)
+  %sg : Tensor = aten::sign(%fm)
+  %nn : Tensor = aten::nan_to_num(%x, %none, %none, %none)
+  %sh : Tensor = aten::softshrink(%nn, %half)
+  %lg : Tensor = aten::logit(%sh, %half)
+  %ac : Tensor = aten::addcdiv(%lg, %x, %y, %half)
+  %fin : Tensor = aten::isfinite(%ac)
+  return(%tr, %sg, %ac, %fin, %fm)
+})");
+  }
+}
+
 TEST(GpuKernelGen, CatAndStack) {
   WICK_REQUIRE_PTXAS();
   for (const char* dim : {"0", "1", "-1"}) {

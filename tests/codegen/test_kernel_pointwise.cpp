@@ -66,6 +66,11 @@ const std::map<std::string, std::string>& scalar_choices() {
       {"dtype", "7"},  // f64
       {"size", "[3, 17]"},
       {"device", "\"cpu\""},
+      {"aten::threshold:threshold", "0.1"},
+      {"aten::threshold:value", "20.0"},
+      {"decimals", "2"},
+      {"aten::lerp.Scalar:weight", "0.7"},
+      {"value", "0.5"},
   };
   return c;
 }
@@ -82,9 +87,14 @@ torch::Tensor tensor_input(const std::string& op, const std::string& arg) {
     return (torch::randint(0, 3, shape) - 1).to(torch::kFloat);
   if (op == "aten::logical_not" || op.rfind("aten::__and__", 0) == 0 || op.rfind("aten::__or__", 0) == 0)
     return torch::rand(shape) > 0.5;
-  if (op == "aten::log" || op == "aten::sqrt" || op == "aten::rsqrt") return positive();
+  if (op == "aten::log" || op == "aten::sqrt" || op == "aten::rsqrt" || op == "aten::log2" || op == "aten::log10")
+    return positive();
+  if (op == "aten::logit") return torch::rand(shape) * 0.98 + 0.01;
+  if (op == "aten::round" || op == "aten::round.decimals" || op == "aten::trunc" || op == "aten::frac")
+    return torch::randn(shape) * 5;
+  if (op == "aten::addcdiv" && arg == "tensor2") return positive();
   if (op.rfind("aten::pow", 0) == 0 && arg == "self") return positive();
-  if ((op == "aten::remainder.Tensor" || op == "aten::floor_divide") && arg == "other")
+  if ((op == "aten::remainder.Tensor" || op == "aten::floor_divide" || op == "aten::fmod.Tensor") && arg == "other")
     return positive() * (torch::randint(0, 2, shape) * 2 - 1);
   if (op == "aten::remainder.Tensor" || op == "aten::floor_divide" || op.find(".Scalar") != std::string::npos)
     return torch::randn(shape) * 5;
@@ -101,7 +111,8 @@ std::string op_graph(const ir::OpDef& op, std::vector<c10::IValue>* inputs,
   for (const ir::SchemaArg& a : op.schema.args) {
     const std::string name = "%" + a.name;
     operands += (operands.empty() ? "" : ", ") + name;
-    if (a.type->is_tensor()) {
+    const bool optional_tensor = a.type->kind() == ir::TypeKind::Optional && a.type->element()->is_tensor();
+    if (a.type->is_tensor() || optional_tensor) {
       torch::Tensor t = tensor_input(op.name, a.name);
       inputs->push_back(t);
       std::string sizes;
@@ -386,16 +397,37 @@ TEST_F(PointwiseKernels, NanAndInfinity) {
                          "aten::silu(%x)", "aten::softplus(%x, %one, %twenty)", "aten::sqrt(%x)", "aten::gelu(%x, %approx)",
                          "aten::erf(%x)", "aten::abs(%x)", "aten::floor(%x)", "aten::neg(%x)",
                          "aten::remainder.Tensor(%x, %y)", "aten::floor_divide(%x, %y)", "aten::div.Tensor(%x, %y)",
-                         "aten::eq.Tensor(%x, %y)", "aten::ne.Tensor(%x, %y)", "aten::where.self(%c, %x, %y)"}) {
+                         "aten::eq.Tensor(%x, %y)", "aten::ne.Tensor(%x, %y)", "aten::where.self(%c, %x, %y)",
+                         "aten::isnan(%x)", "aten::isinf(%x)", "aten::isfinite(%x)", "aten::isposinf(%x)",
+                         "aten::isneginf(%x)", "aten::nan_to_num(%x, %none, %none, %none)",
+                         "aten::nan_to_num(%x, %lo, %hi, %lo)", "aten::round(%x)", "aten::trunc(%x)",
+                         "aten::frac(%x)", "aten::sign(%x)", "aten::fmod.Tensor(%x, %y)", "aten::expm1(%x)",
+                         "aten::atan2(%x, %y)", "aten::threshold(%x, %lo, %hi)"}) {
     std::string text = std::string("graph @g(%x : Tensor(f32, [12]), %y : Tensor(f32, [12])) -> (Tensor) {\n") +
                        "  %lo : Float = prim::Constant[value=-0.5]()\n  %hi : Float = prim::Constant[value=0.5]()\n" +
                        "  %one : Int = prim::Constant[value=1]()\n  %twenty : Int = prim::Constant[value=20]()\n" +
                        "  %approx : Str = prim::Constant[value=\"none\"]()\n" +
+                       "  %none : None = prim::Constant[value=none]()\n" +
                        "  %c : Tensor(bool, [12]) = aten::gt.Scalar(%x, %one)\n" +
                        "  %r : Tensor = " + op + "\n  return(%r)\n}\n";
     SCOPED_TRACE(text);
     check_graph(text, {x, y});
   }
+}
+
+// Every pair of signed zeros, infinities and finite values of both signs:
+// the quadrants and signs of C's atan2.
+TEST_F(PointwiseKernels, Atan2QuadrantsAndSignedZeros) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> values = {0.0f, -0.0f, inf, -inf, 2.0f, -3.0f, 1e-20f};
+  std::vector<float> ys, xs;
+  for (float a : values)
+    for (float b : values) ys.push_back(a), xs.push_back(b);
+  const int64_t n = static_cast<int64_t>(ys.size());
+  const std::string t = "Tensor(f32, [" + std::to_string(n) + "])";
+  check_graph("graph @g(%y : " + t + ", %x : " + t + ") -> (Tensor) {\n  %r : Tensor = aten::atan2(%y, %x)\n"
+              "  return(%r)\n}\n",
+              {torch::tensor(ys), torch::tensor(xs)});
 }
 
 // ---- fused groups -------------------------------------------------------------

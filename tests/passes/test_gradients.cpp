@@ -364,9 +364,65 @@ std::vector<GradCase> layout_cases() {
   };
 }
 
+std::vector<GradCase> math_cases() {
+  return {
+      {"expm1", {F({3, 4})}, Y("aten::expm1(%x0)"), [](const V& x) { return torch::expm1(x[0]); }},
+      {"exp2", {F({3, 4})}, Y("aten::exp2(%x0)"), [](const V& x) { return torch::exp2(x[0]); }},
+      {"log2", {P({3, 4})}, Y("aten::log2(%x0)"), [](const V& x) { return torch::log2(x[0]); }},
+      {"log10", {P({3, 4})}, Y("aten::log10(%x0)"), [](const V& x) { return torch::log10(x[0]); }},
+      {"log1p", {P({3, 4})}, Y("aten::log1p(%x0)"), [](const V& x) { return torch::log1p(x[0]); }},
+      {"tan", {AZ({3, 4})}, Y("aten::tan(%x0)"), [](const V& x) { return torch::tan(x[0]); }},
+      {"atan", {F({3, 4})}, Y("aten::atan(%x0)"), [](const V& x) { return torch::atan(x[0]); }},
+      {"atan2", {F({3, 4}), AZ({4})}, Y("aten::atan2(%x0, %x1)"), [](const V& x) { return torch::atan2(x[0], x[1]); }},
+      {"logit", {Choice({3, 4}, {0.2, 0.45, 0.7, 0.9})}, None() + Y("aten::logit(%x0, %none)"),
+       [](const V& x) { return torch::logit(x[0]); }},
+      // Entries outside [eps, 1 - eps] are clamped: no gradient there.
+      {"logit_eps", {Choice({3, 4}, {0.01, 0.3, 0.6, 0.99})}, Fl("e", "0.05") + Y("aten::logit(%x0, %e)"),
+       [](const V& x) { return torch::logit(x[0], 0.05); }},
+      {"square", {F({3, 4})}, Y("aten::square(%x0)"), [](const V& x) { return torch::square(x[0]); }},
+      {"trunc", {F({3, 4})}, Y("aten::trunc(%x0)"), [](const V& x) { return torch::trunc(x[0]); }},
+      {"round", {F({3, 4})}, Y("aten::round(%x0)"), [](const V& x) { return torch::round(x[0]); }},
+      {"round_decimals", {F({3, 4})}, I("d", 1) + Y("aten::round.decimals(%x0, %d)"),
+       [](const V& x) { return torch::round(x[0], 1); }},
+      {"sign", {F({3, 4})}, Y("aten::sign(%x0)"), [](const V& x) { return torch::sign(x[0]); }},
+      {"sgn", {F({3, 4})}, Y("aten::sgn(%x0)"), [](const V& x) { return torch::sgn(x[0]); }},
+      {"full_like", {F({3, 4}), F({3, 4})},
+       Fl("v", "2.5") + None() + "  %f : Tensor = aten::full_like(%x0, %v, %none, %none, %none, %none, %none)\n" +
+           Y("aten::mul.Tensor(%f, %x1)"),
+       [](const V& x) { return torch::full_like(x[0], 2.5) * x[1]; }},
+      {"frac", {F({3, 4})}, Y("aten::frac(%x0)"), [](const V& x) { return torch::frac(x[0]); }},
+      {"fmod_Tensor", {F({3, 4}), AZ({4})}, Y("aten::fmod.Tensor(%x0, %x1)"),
+       [](const V& x) { return torch::fmod(x[0], x[1]); }},
+      {"fmod_Scalar", {F({3, 4})}, Fl("s", "0.7") + Y("aten::fmod.Scalar(%x0, %s)"),
+       [](const V& x) { return torch::fmod(x[0], 0.7); }},
+      {"hardshrink", {Bnd({4, 5}, {-0.5, 0.5})}, Fl("l", "0.5") + Y("aten::hardshrink(%x0, %l)"),
+       [](const V& x) { return torch::hardshrink(x[0], 0.5); }},
+      {"softshrink", {Bnd({4, 5}, {-0.5, 0.5})}, Fl("l", "0.5") + Y("aten::softshrink(%x0, %l)"),
+       [](const V& x) { return torch::softshrink(x[0], 0.5); }},
+      {"threshold", {Bnd({4, 5}, {0.1})}, Fl("t", "0.1") + Fl("v", "20.0") + Y("aten::threshold(%x0, %t, %v)"),
+       [](const V& x) { return torch::threshold(x[0], 0.1, 20.0); }},
+      {"nan_to_num", {F({3, 4})}, None() + Y("aten::nan_to_num(%x0, %none, %none, %none)"),
+       [](const V& x) { return torch::nan_to_num(x[0]); }},
+      {"addcmul", {F({3, 4}), F({4}), F({3, 1})}, Fl("v", "0.5") + Y("aten::addcmul(%x0, %x1, %x2, %v)"),
+       [](const V& x) { return torch::addcmul(x[0], x[1], x[2], 0.5); }},
+      {"addcdiv", {F({3, 4}), F({3, 4}), AZ({4})}, Fl("v", "-1.5") + Y("aten::addcdiv(%x0, %x1, %x2, %v)"),
+       [](const V& x) { return torch::addcdiv(x[0], x[1], x[2], -1.5); }},
+      {"lerp_Scalar", {F({3, 4}), F({4})}, Fl("wt", "0.3") + Y("aten::lerp.Scalar(%x0, %x1, %wt)"),
+       [](const V& x) { return torch::lerp(x[0], x[1], 0.3); }},
+      {"lerp_Tensor", {F({3, 4}), F({3, 4}), F({4})}, Y("aten::lerp.Tensor(%x0, %x1, %x2)"),
+       [](const V& x) { return torch::lerp(x[0], x[1], x[2]); }},
+      {"clamp_Tensor", {F({3, 4}), F({4}), F({3, 1})}, Y("aten::clamp.Tensor(%x0, %x1, %x2)"),
+       [](const V& x) { return torch::clamp(x[0], x[1], x[2]); }},
+      {"clamp_min_Tensor", {F({3, 4}), F({4})}, Y("aten::clamp_min.Tensor(%x0, %x1)"),
+       [](const V& x) { return torch::clamp_min(x[0], x[1]); }},
+      {"clamp_max_Tensor", {F({3, 4}), F({3, 1})}, Y("aten::clamp_max.Tensor(%x0, %x1)"),
+       [](const V& x) { return torch::clamp_max(x[0], x[1]); }},
+  };
+}
+
 std::vector<GradCase> all_cases() {
   std::vector<GradCase> all;
-  for (auto list : {pointwise_cases(), reduction_cases(), linalg_cases(), nn_cases(), layout_cases()})
+  for (auto list : {pointwise_cases(), math_cases(), reduction_cases(), linalg_cases(), nn_cases(), layout_cases()})
     all.insert(all.end(), list.begin(), list.end());
   return all;
 }
