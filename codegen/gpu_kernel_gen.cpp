@@ -10,18 +10,12 @@
 #include "codegen/gpu_builder.h"
 #include "codegen/gpu_module.h"
 #include "codegen/stopwatch.h"
+#include "codegen/reduction_op.h"
 #include "ir/op_table.h"
 #include "support/error.h"
 
 namespace wick::codegen {
 namespace {
-
-const std::set<std::string>& reduction_ops() {
-  static const std::set<std::string> ops = {
-      "aten::sum",     "aten::sum.dim_IntList", "aten::mean", "aten::mean.dim", "aten::amax", "aten::amin",
-      "aten::max",     "aten::min",             "aten::max.dim", "aten::min.dim", "aten::argmax"};
-  return ops;
-}
 
 const std::set<std::string>& scatter_ops() {
   static const std::set<std::string> ops = {"aten::slice_backward", "aten::index_add", "aten::index_put"};
@@ -131,7 +125,7 @@ GpuKernel write_gpu_kernel(const KernelGroup& group, const std::string& name) {
   std::vector<const ir::Node*> reductions;
   const ir::Node* movement = nullptr;
   for (const ir::Node* n : compute) {
-    if (reduction_ops().count(n->kind())) reductions.push_back(n);
+    if (is_reduction(*n)) reductions.push_back(n);
     else if (n->op().lowering != ir::Lowering::pointwise) movement = n;
   }
   if (movement)

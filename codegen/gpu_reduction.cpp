@@ -1,5 +1,5 @@
-// GPU reduction kernels: one or more reductions (sum, mean, amax, amin,
-// max, min, max.dim, min.dim, argmax) over the same dims of one domain,
+// GPU reduction kernels: one or more reductions (sum, mean, prod, amax,
+// amin, max, min, max.dim, min.dim, argmax, argmin) over the same dims of one domain,
 // with pointwise nodes of the group before, between and after them. One
 // reduction is the CPU generator's reduction group; several, with pointwise
 // work between, are a row group (softmax, log_softmax, layer_norm).
@@ -22,21 +22,20 @@
 // read from memory once. Otherwise each pass loops over the share again.
 //
 // Semantics as on the CPU: sums accumulate in the output's opmath dtype,
-// max/min propagate NaN, max.dim/min.dim/argmax keep the first occurrence
+// max/min propagate NaN, max.dim/min.dim/argmax/argmin keep the first occurrence
 // (NaN counting as the extreme), mean divides by the static count.
 #include <algorithm>
 #include <limits>
 
 #include "codegen/gpu_builder.h"
 #include "codegen/pointwise_eval.h"
+#include "codegen/reduction_op.h"
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
 #include "support/error.h"
 
 namespace wick::codegen {
 namespace {
-
-enum class Combine { sum, max, min };
 
 struct Reduction {
   const ir::Node* node = nullptr;
@@ -50,66 +49,30 @@ struct Reduction {
   DType acc = DType::f32;
 };
 
-std::vector<bool> reduced_dims(const ir::Node& node, size_t rank) {
-  std::vector<bool> reduced(rank, true);  // sum(x), mean(x), max(x), min(x); None or [] reduce everything
-  const std::string& name = node.op().schema.name;
-  if (node.op().schema.overload.empty() && name != "argmax" && name != "amax" && name != "amin") return reduced;
-  const ir::Value* dims_value = node.input(1);
-  if (ir::is_none(dims_value)) return reduced;
-  std::vector<int64_t> dims;
-  if (dims_value->type()->kind() == ir::TypeKind::Int) {
-    auto d = ir::constant_int(dims_value);
-    WICK_ASSERT(d.has_value(), node.kind() + ": the dim must be a constant");
-    dims = {*d};
-  } else {
-    auto list = ir::constant_int_list(dims_value);
-    WICK_ASSERT(list.has_value(), node.kind() + ": the dims must be constants");
-    dims = *list;
-  }
-  if (dims.empty() || rank == 0) return reduced;
-  reduced.assign(rank, false);
-  for (int64_t d : dims) reduced[d < 0 ? d + static_cast<int64_t>(rank) : d] = true;
-  return reduced;
-}
-
 Reduction describe(const ir::Node& node) {
   Reduction r;
   r.node = &node;
   const std::string& name = node.op().schema.name;
-  const std::string& overload = node.op().schema.overload;
   r.self = node.input(0);
   const std::vector<int64_t> sizes = static_sizes(r.self);
-  r.combine = name == "sum" || name == "mean" ? Combine::sum
-              : name == "amax" || name == "max" || name == "argmax" ? Combine::max
-                                                                    : Combine::min;
-  r.mean = name == "mean";
-  r.with_index = name == "argmax" || (overload == "dim" && (name == "max" || name == "min"));
-  r.reduced = reduced_dims(node, sizes.size());
-  if (name == "argmax") r.indices = node.output(0);
+  const ReductionOp op = reduction_op(node, sizes.size());
+  r.combine = op.combine;
+  r.mean = op.mean;
+  r.with_index = op.with_index;
+  r.reduced = op.reduced;
+  if (op.indices_only) r.indices = node.output(0);
   else r.values = node.output(0);
-  if (r.with_index && name != "argmax") r.indices = node.output(1);
+  if (r.with_index && !op.indices_only) r.indices = node.output(1);
   const DType out = static_dtype(node.output(0));
-  r.acc = opmath_dtype(r.combine == Combine::sum ? out : static_dtype(r.self));
+  r.acc = opmath_dtype(accumulates_in_result(r.combine) ? out : static_dtype(r.self));
   int64_t count = 1, out_count = 1;
   for (size_t d = 0; d < sizes.size(); ++d) (r.reduced[d] ? count : out_count) *= sizes[d];
-  if (r.combine != Combine::sum && count == 0 && out_count > 0)
+  if (!has_identity(r.combine) && count == 0 && out_count > 0)
     throw node.error(name + " of an empty tensor or dim has no identity");
   return r;
 }
 
-Scalar identity(MlirWriter& w, const Reduction& r) {
-  const DType t = r.acc;
-  if (r.combine == Combine::sum) return w.number(t, 0, 0, true);
-  const bool max = r.combine == Combine::max;
-  if (is_floating(t))
-    return w.float_constant(t, max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity());
-  if (t == DType::b8) return w.bool_constant(!max);
-  if (t == DType::u8) return w.int_constant(t, max ? 0 : 255);
-  const int bits = bit_width(t);
-  const int64_t lowest = bits == 64 ? std::numeric_limits<int64_t>::min() : -(int64_t{1} << (bits - 1));
-  const int64_t highest = bits == 64 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << (bits - 1)) - 1;
-  return w.int_constant(t, max ? lowest : highest);
-}
+Scalar identity(MlirWriter& w, const Reduction& r) { return reduction_identity(w, r.combine, r.acc); }
 
 // A partial result: the value and, for index reductions, its position.
 struct Partial {
@@ -117,26 +80,11 @@ struct Partial {
   Scalar index;  // i64; empty without an index
 };
 
-Scalar combine_values(MlirWriter& w, const Reduction& r, const Scalar& acc, const Scalar& x) {
-  const std::string ops = " " + acc.ssa + ", " + x.ssa + " : " + register_type(acc.dtype);
-  const DType t = acc.dtype;
-  if (r.combine == Combine::sum) {
-    if (is_floating(t)) return w.op("arith.addf" + ops, t);
-    if (t == DType::b8) return w.op("arith.ori" + ops, t);
-    return w.op("arith.addi" + ops, t);
-  }
-  const bool max = r.combine == Combine::max;
-  if (is_floating(t)) return w.op((max ? "arith.maximumf" : "arith.minimumf") + ops, t);
-  if (t == DType::b8) return w.op((max ? "arith.ori" : "arith.andi") + ops, t);
-  if (t == DType::u8) return w.op((max ? "arith.maxui" : "arith.minui") + ops, t);
-  return w.op((max ? "arith.maxsi" : "arith.minsi") + ops, t);
-}
-
 // Index reductions: b replaces a when it is more extreme, or NaN where a is
 // not, or equal (both NaN included) at a smaller position. The order of
 // combining then does not matter: the result is the first extreme, as torch.
 Partial combine(MlirWriter& w, const Reduction& r, const Partial& a, const Partial& b) {
-  if (!r.with_index) return {combine_values(w, r, a.value, b.value), {}};
+  if (!r.with_index) return {combine_values(w, r.combine, a.value, b.value, false), {}};
   const bool max = r.combine == Combine::max;
   const std::string ty = " : " + register_type(r.acc);
   const std::string ab = " " + b.value.ssa + ", " + a.value.ssa + ty;

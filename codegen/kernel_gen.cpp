@@ -7,6 +7,7 @@
 #include <set>
 
 #include "codegen/kernel_builder.h"
+#include "codegen/reduction_op.h"
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
 #include "support/error.h"
@@ -273,14 +274,6 @@ GeneratedKernel KernelBuilder::finish() {
 
 namespace {
 
-const std::set<std::string>& reduction_ops() {
-  static const std::set<std::string> ops = {
-      "aten::sum",  "aten::sum.dim_IntList", "aten::mean",    "aten::mean.dim",
-      "aten::amax", "aten::amin",            "aten::max",     "aten::min",
-      "aten::max.dim", "aten::min.dim",      "aten::argmax"};
-  return ops;
-}
-
 const std::set<std::string>& gather_ops() {
   static const std::set<std::string> ops = {"aten::index_select", "aten::embedding", "aten::index.Tensor",
                                             "aten::one_hot"};
@@ -318,7 +311,7 @@ bool can_generate(const ir::Node& node) {
     }
     return true;
   }
-  if (reduction_ops().count(kind)) return true;
+  if (is_reduction(node)) return true;
   if (kind == "aten::index.Tensor" || kind == "aten::index_put") return plain_indices(node.input(1));
   return gather_ops().count(kind) || scatter_ops().count(kind) || kind == "aten::cat" || kind == "aten::stack" ||
          kind == "aten::contiguous";
@@ -354,7 +347,7 @@ GeneratedKernel generate_kernel(const KernelGroup& group, const std::string& nam
     kind = KernelKind::mlp;
   } else {
     for (const ir::Node* n : compute) {
-      if (reduction_ops().count(n->kind())) reductions.push_back(n);
+      if (is_reduction(*n)) reductions.push_back(n);
       else if (n->op().lowering != ir::Lowering::pointwise) movement = n;
     }
     if (movement) {

@@ -1,5 +1,5 @@
-// Reduction kernels: sum, mean, amax/amin/max/min and the index reductions
-// max.dim/min.dim/argmax, over any set of dims. The reduced input is read
+// Reduction kernels: sum, mean, prod, amax/amin/max/min and the index
+// reductions max.dim/min.dim/argmax/argmin, over any set of dims. The reduced input is read
 // through pointwise_eval, so pointwise nodes of the group feeding it fuse in.
 //
 // Two loop orders. When the input's innermost (smallest-stride) dim is
@@ -28,14 +28,13 @@
 
 #include "codegen/kernel_builder.h"
 #include "codegen/pointwise_eval.h"
+#include "codegen/reduction_op.h"
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
 #include "support/error.h"
 
 namespace wick::codegen {
 namespace {
-
-enum class Combine { sum, max, min };
 
 struct Reduction {
   const ir::Node* node = nullptr;
@@ -54,57 +53,27 @@ struct Reduction {
   Scalar count_value;                  // then: the count in acc, computed before the loops
 };
 
-std::vector<bool> reduced_dims(const ir::Node& node, const ir::Value* dims_value, size_t rank) {
-  std::vector<bool> reduced(rank, true);  // None or [] reduce everything
-  if (ir::is_none(dims_value)) return reduced;
-  std::vector<int64_t> dims;
-  if (dims_value->type()->kind() == ir::TypeKind::Int) {
-    auto d = ir::constant_int(dims_value);
-    WICK_ASSERT(d.has_value(), node.kind() + ": the dim must be a constant");
-    dims = {*d};
-  } else {
-    auto list = ir::constant_int_list(dims_value);
-    WICK_ASSERT(list.has_value(), node.kind() + ": the dims must be constants");
-    dims = *list;
-  }
-  if (dims.empty() || rank == 0) return reduced;
-  reduced.assign(rank, false);
-  for (int64_t d : dims) reduced[d < 0 ? d + static_cast<int64_t>(rank) : d] = true;
-  return reduced;
-}
-
-// Per input dim: whether `node` reduces it. sum(x), mean(x), max(x), min(x)
-// reduce everything.
-std::vector<bool> reduced_of(const ir::Node& node, size_t rank) {
-  const std::string& name = node.op().schema.name;
-  if (node.op().schema.overload.empty() && name != "argmax" && name != "amax" && name != "amin")
-    return std::vector<bool>(rank, true);
-  return reduced_dims(node, node.input(1), rank);
-}
-
 Reduction describe(KernelBuilder& b, const ir::Node& node) {
   Reduction r;
   r.node = &node;
   const std::string& name = node.op().schema.name;
-  const std::string& overload = node.op().schema.overload;
   r.self = node.input(0);
   r.in_sizes = b.shape(r.self);
   const size_t rank = r.in_sizes.size();
-  r.combine = name == "sum" || name == "mean" ? Combine::sum
-              : name == "amax" || name == "max" || name == "argmax" ? Combine::max
-                                                                    : Combine::min;
-  r.mean = name == "mean";
-  r.with_index = name == "argmax" || (overload == "dim" && (name == "max" || name == "min"));
-  r.reduced = reduced_of(node, rank);
-  if (name == "argmax") r.indices = node.output(0);
+  const ReductionOp op = reduction_op(node, rank);
+  r.combine = op.combine;
+  r.mean = op.mean;
+  r.with_index = op.with_index;
+  r.reduced = op.reduced;
+  if (op.indices_only) r.indices = node.output(0);
   else r.values = node.output(0);
-  if (r.with_index && name != "argmax") r.indices = node.output(1);
+  if (r.with_index && !op.indices_only) r.indices = node.output(1);
   r.out_sizes = b.shape(r.values ? r.values : r.indices);
   // Only what the group writes.
   if (r.values && !b.output(r.values)) r.values = nullptr;
   if (r.indices && !b.output(r.indices)) r.indices = nullptr;
   const DType out = static_dtype(node.output(0));
-  r.acc = opmath_dtype(r.combine == Combine::sum ? out : static_dtype(r.self));
+  r.acc = opmath_dtype(accumulates_in_result(r.combine) ? out : static_dtype(r.self));
   // A dynamic dim may turn out empty at run time: reductions without an
   // identity then give it (the identity) where torch raises.
   int64_t out_count = 1;
@@ -114,7 +83,7 @@ Reduction describe(KernelBuilder& b, const ir::Node& node) {
     if (n.dynamic()) (r.reduced[d] ? r.dynamic_count : dynamic_out) = true;
     else (r.reduced[d] ? r.count : out_count) *= n.value;
   }
-  if (r.combine != Combine::sum && r.count == 0 && (out_count > 0 || dynamic_out))
+  if (!has_identity(r.combine) && r.count == 0 && (out_count > 0 || dynamic_out))
     throw node.error(name + " of an empty tensor or dim has no identity");
   return r;
 }
@@ -142,34 +111,10 @@ std::vector<std::string> out_index(MlirWriter& w, const Reduction& r, const std:
   return idx;
 }
 
-Scalar identity(MlirWriter& w, const Reduction& r) {
-  const DType t = r.acc;
-  if (r.combine == Combine::sum) return w.number(t, 0, 0, true);
-  const bool max = r.combine == Combine::max;
-  if (is_floating(t)) return w.float_constant(t, max ? -std::numeric_limits<double>::infinity()
-                                                     : std::numeric_limits<double>::infinity());
-  if (t == DType::b8) return w.bool_constant(!max);
-  if (t == DType::u8) return w.int_constant(t, max ? 0 : 255);
-  const int bits = bit_width(t);
-  const int64_t lowest = bits == 64 ? std::numeric_limits<int64_t>::min() : -(int64_t{1} << (bits - 1));
-  const int64_t highest = bits == 64 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << (bits - 1)) - 1;
-  return w.int_constant(t, max ? lowest : highest);
-}
+Scalar identity(MlirWriter& w, const Reduction& r) { return reduction_identity(w, r.combine, r.acc); }
 
 Scalar combine(MlirWriter& w, const Reduction& r, const Scalar& acc, const Scalar& x) {
-  const std::string ops = " " + acc.ssa + ", " + x.ssa;
-  const std::string ty = " : " + register_type(acc.dtype);
-  const DType t = acc.dtype;
-  if (r.combine == Combine::sum) {
-    if (is_floating(t)) return w.op("arith.addf" + ops + " fastmath<reassoc>" + ty, t);
-    if (t == DType::b8) return w.op("arith.ori" + ops + ty, t);
-    return w.op("arith.addi" + ops + ty, t);
-  }
-  const bool max = r.combine == Combine::max;
-  if (is_floating(t)) return w.op((max ? "arith.maximumf" : "arith.minimumf") + ops + ty, t);
-  if (t == DType::b8) return w.op((max ? "arith.ori" : "arith.andi") + ops + ty, t);
-  if (t == DType::u8) return w.op((max ? "arith.maxui" : "arith.minui") + ops + ty, t);
-  return w.op((max ? "arith.maxsi" : "arith.minsi") + ops + ty, t);
+  return combine_values(w, r.combine, acc, x, true);
 }
 
 // Loops over `sizes` that carry values; static size-1 dims get no loop.
@@ -429,7 +374,7 @@ void emit_row_group(KernelBuilder& b, const std::vector<const ir::Node*>& reduct
 bool reduces_dim0(const ir::Node& node) {
   const auto& shape = node.input(0)->type()->shape();
   WICK_ASSERT(shape.has_value(), node.kind() + ": the rank of the input is unknown");
-  const std::vector<bool> reduced = reduced_of(node, shape->size());
+  const std::vector<bool> reduced = reduction_op(node, shape->size()).reduced;
   return !reduced.empty() && reduced[0];
 }
 

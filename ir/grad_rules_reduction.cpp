@@ -1,8 +1,9 @@
 // Gradient rules of the reductions. sum and mean spread the gradient over
 // the reduced dims; amax/amin and the full max()/min() split it evenly among
 // the elements equal to the result (torch's convention for ties); max.dim and
-// min.dim send it to the index they returned. argmax has an integer result
-// and no rule.
+// min.dim send it to the index they returned; prod sends each element the
+// product of the others, exact with zeros among them. argmax and argmin have
+// integer results and no rule.
 #include <algorithm>
 
 #include "ir/constant_value.h"
@@ -104,9 +105,42 @@ Grads max_dim(GradContext& c) {
   return first(c, c.mul(c.to_float_like(hot, x), g));
 }
 
+// d prod / d x_i is the product of the other elements: prod / x_i without
+// zeros; with one zero, the product of the nonzeros at the zero and 0
+// elsewhere; with more, 0 everywhere. Over dim `d` of x, kept.
+Value* prod_gradient(GradContext& c, Value* x, Value* g, int64_t d) {
+  Value* zero = c.op("aten::eq.Scalar", {x, c.float_(0.0)});
+  Value* zeros = c.sum(c.to_float_like(zero, x), {d}, true);
+  Value* nonzeros = c.op("aten::masked_fill.Scalar", {x, zero, c.float_(1.0)});
+  Value* p = c.op("aten::prod.dim_int", {nonzeros, c.int_(d), c.bool_(true), c.none()});
+  Value* only_zero = c.op("aten::__and__.Tensor", {zero, c.op("aten::eq.Scalar", {zeros, c.float_(1.0)})});
+  Value* with_zeros = c.where_zero(only_zero, c.expand(p, x));
+  Value* d_x = c.where(c.op("aten::eq.Scalar", {zeros, c.float_(0.0)}), c.div(p, x), with_zeros);
+  return c.mul(c.expand(g, x), d_x);
+}
+
+Grads prod(GradContext& c) {
+  Value* x = c.input(0);
+  Value* flat = c.op("aten::reshape", {x, c.ints({-1})});
+  Value* g = c.op("aten::reshape", {c.grad(), c.ints({1})});
+  return first(c, c.reshape(prod_gradient(c, flat, g, 0), x));
+}
+
+Grads prod_dim(GradContext& c) {
+  Value* x = c.input(0);
+  const int64_t rank = c.rank(x);
+  int64_t d = c.constant_int(1, "dim");
+  if (rank == 0) return first(c, c.grad());
+  if (d < 0) d += rank;
+  Value* g = restore(c, c.grad(), {d}, keepdim_of(c, 2));
+  return first(c, prod_gradient(c, x, g, d));
+}
+
 }  // namespace
 
 void add_reduction_gradients(OpTableBuilder& t) {
+  t.set_gradient("aten::prod", {prod});
+  t.set_gradient("aten::prod.dim_int", {prod_dim});
   t.set_gradient("aten::sum", {sum});
   t.set_gradient("aten::sum.dim_IntList", {sum_dim});
   t.set_gradient("aten::mean", {mean});

@@ -76,6 +76,16 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor", C, reduce_float_1_3});
   t.add({"aten::std.correction(Tensor self, int[1]? dim=None, *, int? correction=None, bool keepdim=False) -> Tensor", C,
          reduce_float_1_3});
+  // The statistic and the mean, in one pass over the data after decomposition (CSE).
+  for (const char* stat : {"std", "var"}) {
+    const std::string base = std::string("aten::") + stat + "_mean";
+    t.add({(base + "(Tensor self, bool unbiased=True) -> (Tensor, Tensor)").c_str(), C, moments});
+    t.add({(base + ".dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)").c_str(),
+           C, moments});
+    t.add({(base + ".correction(Tensor self, int[1]? dim=None, *, int? correction=None, bool keepdim=False) -> (Tensor, Tensor)")
+               .c_str(),
+           C, moments});
+  }
   t.add({"aten::cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor", C, cumsum});
   t.add({"aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", C, reduce_float_1_2});
   t.add({"aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor", C, reduce_float_all});

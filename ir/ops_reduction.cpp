@@ -22,6 +22,16 @@ void add_reduction_ops(OpTableBuilder& t) {
   t.add({"aten::min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)", R,
          reduce_dim_with_indices});
   t.add({"aten::argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor", R, argmax});
+  t.add({"aten::argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor", R, argmax});
+  t.add({"aten::prod(Tensor self, *, ScalarType? dtype=None) -> Tensor", R, reduce_all});
+  t.add({"aten::prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor", R,
+         reduce_dims});
+  // Truth tests: amax / amin of x != 0 (passes/decompose_reductions.cpp).
+  constexpr Lowering C = Lowering::composite;
+  t.add({"aten::any(Tensor self) -> Tensor", C, reduce_bool});
+  t.add({"aten::any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", C, reduce_bool});
+  t.add({"aten::all(Tensor self) -> Tensor", C, reduce_bool});
+  t.add({"aten::all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", C, reduce_bool});
 }
 
 }  // namespace wick::ir

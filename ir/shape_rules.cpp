@@ -187,6 +187,7 @@ std::vector<TypePtr> reduce_dims(const Node& node) {
   auto dtype = reduction_dtype(node, t, 3);
   auto dims = constant_int_list(node.input(1));
   if (!dims && is_none(node.input(1))) dims = std::vector<int64_t>{};
+  if (auto d = constant_int(node.input(1)); !dims && d) dims = std::vector<int64_t>{*d};  // prod.dim_int
   auto keepdim = constant_bool(node.input(2));
   if (!t.has_rank() || !dims || !keepdim) return {Type::tensor(dtype, std::nullopt, t.tensor_device())};
   const auto& in = *t.shape();
@@ -238,6 +239,11 @@ std::vector<TypePtr> reduce_float_all(const Node& node) { return reduce_float(no
 std::vector<TypePtr> reduce_float_1_2(const Node& node) { return reduce_float(node, 1, 2); }
 std::vector<TypePtr> reduce_float_1_3(const Node& node) { return reduce_float(node, 1, 3); }
 std::vector<TypePtr> reduce_float_2_3(const Node& node) { return reduce_float(node, 2, 3); }
+
+std::vector<TypePtr> moments(const Node& node) {
+  const TypePtr t = node.op().schema.overload.empty() ? reduce_float_all(node)[0] : reduce_float_1_3(node)[0];
+  return {t, t};
+}
 
 std::vector<TypePtr> matmul(const Node& node) {
   const Type& a = input_type(node, 0);
@@ -432,6 +438,14 @@ std::vector<TypePtr> argmax(const Node& node) {
   const Type& t = input_type(node, 0);
   if (is_none(node.input(1))) return {Type::tensor(DType::i64, std::vector<Dim>{}, t.tensor_device())};
   return {reduce_dim_with_indices(node)[1]};
+}
+
+// any / all: bool (uint8 stays uint8), over every dim or over one.
+std::vector<TypePtr> reduce_bool(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const std::optional<DType> dtype = t.dtype() == DType::u8 ? DType::u8 : DType::b8;
+  if (node.num_inputs() == 1) return {Type::tensor(dtype, std::vector<Dim>{}, t.tensor_device())};
+  return {with_dtype(*reduce_dim_with_indices(node)[0], dtype)};
 }
 
 std::vector<TypePtr> to_dtype(const Node& node) {

@@ -42,6 +42,7 @@ std::vector<TypePtr> reduce_dims(const Node& node);        // sum(x, dims, keepd
 std::vector<TypePtr> reduce_float_all(const Node& node);   // var(x, unbiased), norm(x, p): 0-d
 std::vector<TypePtr> reduce_float_1_2(const Node& node);   // logsumexp(x, dims, keepdim)
 std::vector<TypePtr> reduce_float_1_3(const Node& node);   // var/std(x, dims?, unbiased|correction, keepdim)
+std::vector<TypePtr> moments(const Node& node);            // std_mean / var_mean: two results of var's type
 std::vector<TypePtr> reduce_float_2_3(const Node& node);   // norm(x, p, dims, keepdim), linalg_vector_norm
 std::vector<TypePtr> matmul(const Node& node);
 std::vector<TypePtr> linear(const Node& node);
@@ -58,6 +59,7 @@ std::vector<TypePtr> reduce_dims_same_dtype(const Node& node);     // amax(x, di
 std::vector<TypePtr> reduce_all_same_dtype(const Node& node);      // max(x)
 std::vector<TypePtr> reduce_dim_with_indices(const Node& node);    // max.dim(x, dim, keepdim)
 std::vector<TypePtr> argmax(const Node& node);                     // argmax(x, dim?, keepdim)
+std::vector<TypePtr> reduce_bool(const Node& node);                // any(x, dim?, keepdim): bool
 std::vector<TypePtr> to_dtype(const Node& node);            // to.dtype and friends
 std::vector<TypePtr> to_dtype_of_other(const Node& node);   // type_as
 std::vector<TypePtr> like_with_dtype(const Node& node);     // zeros_like(x, dtype, ...)

@@ -258,6 +258,7 @@ const std::map<std::string, MultiRule>& multi_rules() {
     std::map<std::string, MultiRule> t;
     for (const NamedMultiRule& r : attention_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : recurrent_multi_rules()) t[r.op] = r.rule;
+    for (const NamedMultiRule& r : reduction_multi_rules()) t[r.op] = r.rule;
     return t;
   }();
   return table;

@@ -1,7 +1,8 @@
 // Decomposition rules for statistics over dims:
 //   var(x, dims, correction) = sum((x - mean(x, dims))^2, dims) / (N - correction),
 //       N the number of elements reduced; correction 1 (unbiased) by default
-//   std = sqrt(var)
+//   std = sqrt(var); var_mean and std_mean give the mean too
+//   any(x) = amax(x != 0), all(x) = amin(x != 0)
 //   logsumexp(x, dims) = log(sum(exp(x - m), dims)) + m, m = amax(x, dims)
 //       taken as 0 where it is infinite, as PyTorch does
 //   cumsum(x, dim) = a product with a triangle of ones (below)
@@ -48,9 +49,11 @@ Value* as_float(Emitter& e, Value* x) {
   return x;
 }
 
-// var or std: dims at input 1 (0: all), keepdim at 3 (0: false), the
-// correction from `unbiased` (input 1 or 2) or `correction` (input 2).
-Value* variance(Emitter& e, bool root) {
+// var or std (and var_mean, std_mean): dims at input 1 (0: all), keepdim
+// at 3 (0: false), the correction from `unbiased` (input 1 or 2) or
+// `correction` (input 2). `mean`, when given, receives the mean over the
+// dims, kept as keepdim says.
+Value* variance(Emitter& e, bool root, Value** mean = nullptr) {
   Value* x = as_float(e, e.input(0));
   const std::string& overload = e.node().op().schema.overload;
   const bool all = overload.empty();
@@ -73,11 +76,33 @@ Value* variance(Emitter& e, bool root) {
   Value* sum = e.sum(e.mul(centered, centered), dims, keepdim);
   const double divisor = std::max(static_cast<double>(n) - correction, 0.0);
   Value* var = e.op("aten::div.Scalar", {sum, e.float_(divisor)});
+  if (mean) *mean = e.mean(x, dims, keepdim);
   return root ? e.op("aten::sqrt", {var}) : var;
 }
 
 Value* var(Emitter& e) { return variance(e, false); }
 Value* std_(Emitter& e) { return variance(e, true); }
+
+std::vector<Value*> with_mean(Emitter& e, bool root) {
+  Value* mean = nullptr;
+  Value* stat = variance(e, root, &mean);
+  return {stat, mean};
+}
+std::vector<Value*> var_mean(Emitter& e) { return with_mean(e, false); }
+std::vector<Value*> std_mean(Emitter& e) { return with_mean(e, true); }
+
+// any(x) = amax(x != 0), all(x) = amin(x != 0): over one dim, or all dims.
+Value* truth_test(Emitter& e, const char* extremum) {
+  Value* x = e.input(0);
+  Value* nonzero = e.op("aten::ne.Scalar", {x, e.int_(0)});
+  const bool over_dim = e.node().num_inputs() > 1;
+  Value* dims = e.ints(over_dim ? std::vector<int64_t>{e.constant_int(1, "dim")} : std::vector<int64_t>{});
+  Value* r = e.op(extremum, {nonzero, dims, e.bool_(over_dim && e.constant_bool(2, "keepdim"))});
+  const auto& out = e.node().output()->type()->dtype();
+  return out && *out != DType::b8 ? e.cast(r, *out) : r;
+}
+Value* any(Emitter& e) { return truth_test(e, "aten::amax"); }
+Value* all(Emitter& e) { return truth_test(e, "aten::amin"); }
 
 Value* logsumexp(Emitter& e) {
   Value* x = as_float(e, e.input(0));
@@ -157,7 +182,13 @@ std::vector<NamedRule> reduction_rules() {
   return {{"aten::var", var},         {"aten::var.dim", var},           {"aten::var.correction", var},
           {"aten::std", std_},        {"aten::std.dim", std_},          {"aten::std.correction", std_},
           {"aten::logsumexp", logsumexp}, {"aten::norm.Scalar", norm},  {"aten::norm.ScalarOpt_dim", norm},
-          {"aten::linalg_vector_norm", vector_norm}, {"aten::cumsum", cumsum}};
+          {"aten::linalg_vector_norm", vector_norm}, {"aten::cumsum", cumsum},
+          {"aten::any", any}, {"aten::any.dim", any}, {"aten::all", all}, {"aten::all.dim", all}};
+}
+
+std::vector<NamedMultiRule> reduction_multi_rules() {
+  return {{"aten::var_mean", var_mean}, {"aten::var_mean.dim", var_mean}, {"aten::var_mean.correction", var_mean},
+          {"aten::std_mean", std_mean}, {"aten::std_mean.dim", std_mean}, {"aten::std_mean.correction", std_mean}};
 }
 
 }  // namespace wick::passes::decompose_detail

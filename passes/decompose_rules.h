@@ -108,5 +108,6 @@ std::vector<NamedRule> write_rules();                 // decompose_writes.cpp
 std::vector<NamedRule> special_case_rules();          // decompose_writes.cpp
 std::vector<NamedMultiRule> attention_multi_rules();  // decompose_attention.cpp
 std::vector<NamedMultiRule> recurrent_multi_rules();  // decompose_rnn.cpp
+std::vector<NamedMultiRule> reduction_multi_rules();  // decompose_reductions.cpp
 
 }  // namespace wick::passes::decompose_detail

@@ -82,6 +82,9 @@ TEST(GpuKernelGen, RowReductionsUseShuffles) {
       {"f32, [8, 4, 100]", "aten::amin(%x, %dims, %f)", "[0, 2]", 1},
       {"f32, [300, 5000]", "aten::max.dim(%x, %dim, %f)", "[-1]", 2},
       {"f32, [12, 37]", "aten::argmax(%x, %dim, %t)", "[-1]", 1},
+      {"f32, [12, 37]", "aten::argmin(%x, %dim, %f)", "[-1]", 1},
+      {"f32, [64, 1000]", "aten::prod.dim_int(%x, %dim, %t, %none)", "[-1]", 1},
+      {"i64, [64, 100]", "aten::prod(%x, %none)", "[-1]", 1},
       {"f64, [16, 256]", "aten::sum.dim_IntList(%e, %dims, %f, %none)", "[-1]", 1},
       {"f32, [3, 70000]", "aten::sum(%e, %none)", "[-1]", 1},
   };
@@ -97,7 +100,8 @@ TEST(GpuKernelGen, RowReductionsUseShuffles) {
 TEST(GpuKernelGen, ColumnReductionsLoopPerThread) {
   WICK_REQUIRE_PTXAS();
   for (const std::string call : {"aten::sum.dim_IntList(%e, %dims, %f, %none)", "aten::amax(%x, %dims, %t)",
-                                 "aten::argmax(%x, %zero, %f)"}) {
+                                 "aten::argmax(%x, %zero, %f)", "aten::argmin(%x, %zero, %t)",
+                                 "aten::prod.dim_int(%x, %zero, %f, %none)"}) {
     SCOPED_TRACE(call);
     GpuKernel k = generate_both(reduction_graph("f32, [512, 96]", call, "[0]"));
     EXPECT_EQ(count_instructions(k.ptx, "shfl.sync"), 0) << k.ptx;

@@ -105,10 +105,28 @@ TEST_F(ReductionKernels, MaxMinWithIndices) {
         check_reduction(std::string("aten::max.dim(%x, %dim, ") + keep + ")", t, dims, 2);
         check_reduction(std::string("aten::min.dim(%x, %dim, ") + keep + ")", t, dims, 2);
         check_reduction(std::string("aten::argmax(%x, %dim, ") + keep + ")", t, dims);
+        check_reduction(std::string("aten::argmin(%x, %dim, ") + keep + ")", t, dims);
       }
     }
     check_reduction("aten::argmax(%x, %none, %f)", t);
+    check_reduction("aten::argmin(%x, %none, %f)", t);
   }
+}
+
+// Products: every dim, keepdim, all dims; integers and bools multiply in
+// i64, zeros and a dtype argument.
+TEST_F(ReductionKernels, Products) {
+  torch::Tensor x = torch::rand({5, 7, 9}) + 0.5;
+  torch::Tensor zeros = torch::randint(-2, 3, {5, 7, 9}).to(torch::kFloat);
+  torch::Tensor i = torch::randint(-3, 4, {4, 6, 5}, torch::kInt);
+  torch::Tensor b = torch::rand({4, 6, 5}) > 0.2;
+  for (const torch::Tensor& t : {x, zeros, i, b}) {
+    for (const char* dims : {"[0]", "[1]", "[2]", "[-1]"}) {
+      for (const char* keep : {"%t", "%f"}) check_reduction(std::string("aten::prod.dim_int(%x, %dim, ") + keep + ", %none)", t, dims);
+    }
+    check_reduction("aten::prod(%x, %none)", t.slice(0, 0, 2).slice(1, 0, 3));
+  }
+  check_reduction("aten::prod.dim_int(%x, %dim, %f, %f64)", x, "[1]");
 }
 
 TEST_F(ReductionKernels, NanPropagates) {
@@ -124,6 +142,8 @@ TEST_F(ReductionKernels, NanPropagates) {
     check_reduction("aten::max.dim(%x, %dim, %f)", x, dims, 2);
     check_reduction("aten::min.dim(%x, %dim, %f)", x, dims, 2);
     check_reduction("aten::argmax(%x, %dim, %f)", x, dims);
+    check_reduction("aten::argmin(%x, %dim, %f)", x, dims);
+    check_reduction("aten::prod.dim_int(%x, %dim, %f, %none)", x, dims);
   }
   check_reduction("aten::max(%x)", x);
   check_reduction("aten::argmax(%x, %none, %f)", x);

@@ -29,6 +29,7 @@ const std::map<std::string, const char*>& no_gradient() {
     for (const char* s : {"aten::arange", "aten::arange.start", "aten::arange.start_step"}) m[s] = "no tensor operand";
     m["wick::uniform"] = "random numbers: no operand but the stream's integer state";
     m["aten::argmax"] = "an integer result";
+    m["aten::argmin"] = "an integer result";
     for (const char* s : {"aten::isnan", "aten::isinf", "aten::isfinite", "aten::isposinf", "aten::isneginf"})
       m[s] = "a bool result";
     m["aten::one_hot"] = "an integer result";

@@ -230,6 +230,15 @@ std::vector<GradCase> reduction_cases() {
        [](const V& x) { return std::get<0>(torch::max(x[0], 1)); }},
       {"min_dim", {T({3, 5, 2})}, I("d", 0) + Bo("k", true) + "  %y : Tensor, %i : Tensor = aten::min.dim(%x0, %d, %k)",
        [](const V& x) { return std::get<0>(torch::min(x[0], 0, true)); }},
+      {"prod", {F({3, 4})}, None() + Y("aten::prod(%x0, %none)"), [](const V& x) { return torch::prod(x[0]); }},
+      {"prod_dim", {F({3, 4, 2})}, I("d", 1) + Bo("k", false) + None() + Y("aten::prod.dim_int(%x0, %d, %k, %none)"),
+       [](const V& x) { return torch::prod(x[0], 1); }},
+      // Rows with no zero, one zero and several: each case of the rule.
+      {"prod_dim_zeros", {Choice({6, 3}, {0.0, 0.5, -1.5, 2.0})}, I("d", -1) + Bo("k", true) + None() +
+                                                                       Y("aten::prod.dim_int(%x0, %d, %k, %none)"),
+       [](const V& x) { return torch::prod(x[0], -1, true); }},
+      {"prod_zeros", {Choice({2, 3}, {0.0, 0.5, -1.5, 2.0})}, None() + Y("aten::prod(%x0, %none)"),
+       [](const V& x) { return torch::prod(x[0]); }},
   };
 }
 
