@@ -1,4 +1,7 @@
-// Views (no data moves) and data movement (cat, stack, gathers).
+// Views (no data moves), data movement (cat, stack, gathers), and the
+// rearranging ops that decompose into them.
+#include <string>
+
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
 
@@ -37,6 +40,26 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
          M, embedding});
   t.add({"aten::one_hot(Tensor self, int num_classes=-1) -> Tensor", M, one_hot});
+  // Rearranging, as views and products (passes/decompose_rearrange.cpp).
+  constexpr Lowering C = Lowering::composite;
+  t.add({"aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", C, unbind});
+  for (const char* name : {"movedim", "moveaxis"}) {
+    const std::string base = std::string("aten::") + name;
+    t.add({(base + ".int(Tensor(a) self, int source, int destination) -> Tensor(a)").c_str(), C, movedim});
+    t.add({(base + ".intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)").c_str(), C, movedim});
+  }
+  t.add({"aten::swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)", C, transpose});
+  t.add({"aten::swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", C, transpose});
+  t.add({"aten::tile(Tensor self, int[] dims) -> Tensor", C, tile});
+  t.add({"aten::repeat_interleave.self_int(Tensor self, SymInt repeats, int? dim=None, *, int? output_size=None) -> Tensor",
+         C, repeat_interleave});
+  t.add({"aten::outer(Tensor self, Tensor vec2) -> Tensor", C, outer});
+  t.add({"aten::ger(Tensor self, Tensor vec2) -> Tensor", C, outer});
+  t.add({"aten::dot(Tensor self, Tensor tensor) -> Tensor", C, dot});
+  t.add({"aten::mv(Tensor self, Tensor vec) -> Tensor", C, mv});
+  t.add({"aten::diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor", C, diff});
+  t.add({"aten::meshgrid(Tensor[] tensors) -> Tensor[]", C, meshgrid});
+  t.add({"aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]", C, meshgrid});
 }
 
 }  // namespace wick::ir

@@ -104,6 +104,19 @@ std::vector<TypePtr> index(const Node& node);               // x[idx] with index
 std::vector<TypePtr> embedding(const Node& node);
 std::vector<TypePtr> one_hot(const Node& node);
 
+// Rearranging rules (shape_rules_rearrange.cpp).
+std::vector<TypePtr> unbind(const Node& node);             // List[Tensor]: the dim removed
+std::vector<TypePtr> movedim(const Node& node);            // movedim(x, source, destination): ints or lists
+std::vector<TypePtr> tile(const Node& node);               // tile(x, reps): reps padded with leading 1s
+std::vector<TypePtr> repeat_interleave(const Node& node);  // repeat_interleave(x, int repeats, dim?)
+std::vector<TypePtr> outer(const Node& node);              // [n] x [m] -> [n, m]
+std::vector<TypePtr> dot(const Node& node);                // [n] . [n] -> []
+std::vector<TypePtr> mv(const Node& node);                 // [n, m] x [m] -> [n]
+std::vector<TypePtr> diff(const Node& node);               // diff(x, n, dim, prepend?, append?)
+std::vector<TypePtr> meshgrid(const Node& node);           // meshgrid(tensors, indexing?)
+// The source dim of each result dim of movedim.
+std::vector<int64_t> movedim_order(const Node& node, int64_t rank);
+
 // Neural-network rules (shape_rules_nn.cpp).
 std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, _convolution
 std::vector<TypePtr> max_pool2d(const Node& node);

@@ -32,7 +32,7 @@ def other_batch(batch: int) -> int:
 
 # Models also run on inputs holding NaN, inf and -inf, whose outputs must be
 # non-finite exactly where LibTorch's are.
-NONFINITE_MODELS = ("mlp_relu", "ops_pointwise", "ops_reduce", "two_inputs_tuple")
+NONFINITE_MODELS = ("mlp_relu", "ops_pointwise", "ops_reduce", "two_inputs_tuple", "ops_math")
 
 
 # Models run at several batch sizes through one artifact compiled with a

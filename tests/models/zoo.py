@@ -302,6 +302,44 @@ class OpsExtra(nn.Module):
                 self.up1(s), gram, torch.cumsum(s, 2), torch.cumsum((s > 0).long(), 1))
 
 
+class OpsMath(nn.Module):
+    """More elementwise math (logs and exponentials of other bases, tan,
+    atan2, rounding, fmod, shrinkage, logit, NaN tests, addcmul, lerp,
+    clamp with tensor bounds), reductions (argmin, prod, any, all, var_mean,
+    std_mean) and rearranging (unbind, movedim, swapaxes, tile,
+    repeat_interleave, outer, dot, mv, diff, meshgrid) on x, y: [B, 4, 6]."""
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
+                                                     Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        logs = (torch.expm1(x * 0.5) + torch.exp2(x * 0.5) + torch.log2(x.abs() + 1) + torch.log10(x.abs() + 1)
+                + torch.log1p(x.abs()) + torch.tan(x.clamp(-1.0, 1.0)) + torch.atan(x) + torch.atan2(x, y))
+        rounding = (torch.round(x * 3) + torch.round(x, decimals=1) + torch.trunc(x * 3) + torch.frac(x * 3)
+                    + torch.sign(x) + torch.fmod(x * 5, 1.5) + torch.fmod(x, y.abs() + 0.5) + x.square())
+        shrink = (F.hardshrink(x, 0.3) + F.softshrink(x, 0.3) + F.threshold(x, 0.1, 2.0)
+                  + torch.logit(torch.sigmoid(x), 1e-3))
+        mix = (torch.addcmul(x, x, y, value=0.5) + torch.addcdiv(x, x, y.abs() + 1, value=2) + torch.lerp(x, y, 0.3)
+               + torch.lerp(x, y, torch.sigmoid(y)) + torch.clamp(x, y - 1, y + 1) + torch.full_like(x, 2.0))
+        finite = torch.nan_to_num(x, 0.0, 10.0, -10.0)
+        tests = torch.isnan(x).float() + 2 * torch.isinf(x).float() + 4 * torch.isfinite(x).float()
+        var, mean = torch.var_mean(x, [2])
+        std, mean2 = torch.std_mean(x, [0, 2], unbiased=False, keepdim=True)
+        stats = var + mean + (std + mean2).squeeze(2)
+        prods = torch.prod(x, 1) + torch.prod(x[:, 0, :3])
+        truth = torch.any(x > 1, 2, keepdim=True).float() + torch.all(x > -2, 2, keepdim=True).float() + torch.all(x > -9).float()
+        a, b, c, d = x.unbind(1)
+        parts = a + 2 * b + 3 * c - d
+        moved = torch.movedim(x, 1, 2) + x.swapaxes(1, 2) + torch.movedim(x, (0, 1), (2, 0)).permute(2, 1, 0)
+        tiled = torch.cat([x.tile((2,)), x.repeat_interleave(2, dim=2)], 1)
+        flat = torch.repeat_interleave(x[:, 0, :3], 2)
+        products = torch.outer(x[0, 0], y[0, 0]) + torch.dot(x[0, 0], y[0, 0]) + torch.mv(x[0], y[0, 0]).sum()
+        diffs = torch.diff(x, dim=2)[:, :3] + torch.diff(x, n=2, dim=1, prepend=y[:, :1])[:, :, :5]
+        gx, gy = torch.meshgrid(x[0, 0], y[0, 1, :4], indexing="ij")
+        hx, hy = torch.meshgrid([x[0, 0, :4], y[0, 1]], indexing="xy")
+        grids = gx + gy * 2 + hx * 3 + hy * 4
+        return (logs, rounding, shrink, mix, finite, tests, stats, prods, truth, torch.argmin(x, 2), parts, moved,
+                tiled, flat, products[:, :4] + grids, diffs)
+
+
 class DenseOutputs(NamedTuple):
     features: Tensor
     aux: Optional[Tensor]
@@ -672,6 +710,9 @@ MODELS = {
     "ops_extra": ModelSpec(
         OpsExtra, lambda b, g: (randn(g, b, 4, 6, 8), randn(g, b, 4, 10)), batch=3, seed=21,
         note="activations, 1-D pooling, statistics, padding and rearranging, instance norm, upsampling"),
+    "ops_math": ModelSpec(
+        OpsMath, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 6)), batch=3, seed=26,
+        note="more elementwise math, argmin/prod/any/all, statistics with the mean, rearranging ops"),
     "dense_block": ModelSpec(
         DenseBlock, lambda b, g: (randn(g, b, 4, 8, 8),), batch=2, seed=22, variants=("scripted",),
         note="a list appended to after each use, a NamedTuple output with a None field"),

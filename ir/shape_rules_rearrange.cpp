@@ -1,0 +1,181 @@
+// Type rules of the rearranging ops that decompose into views and products
+// (passes/decompose_rearrange.cpp): unbind, movedim, tile, repeat_interleave,
+// outer, dot, mv, diff and meshgrid.
+#include <algorithm>
+
+#include "ir/constant_value.h"
+#include "ir/shape_rules.h"
+
+namespace wick::ir::shape {
+namespace {
+
+TypePtr like(const Type& t, std::optional<std::vector<Dim>> shape) {
+  return Type::tensor(t.dtype(), std::move(shape), t.tensor_device());
+}
+
+// An int or a list of ints at input i.
+std::optional<std::vector<int64_t>> int_or_ints(const Node& node, size_t i) {
+  if (auto v = constant_int(node.input(i))) return std::vector<int64_t>{*v};
+  return constant_int_list(node.input(i));
+}
+
+void require_rank(const Node& node, const Type& t, int64_t rank, const char* what) {
+  if (t.has_rank() && t.rank() != rank)
+    throw node.error(std::string(what) + " must be " + std::to_string(rank) + "-D, got " + shape_str(*t.shape()));
+}
+
+}  // namespace
+
+std::vector<int64_t> movedim_order(const Node& node, int64_t rank) {
+  auto src = int_or_ints(node, 1);
+  auto dst = int_or_ints(node, 2);
+  if (!src || !dst) throw node.error("the source and destination dims must be constants");
+  if (src->size() != dst->size())
+    throw node.error("movedim: " + std::to_string(src->size()) + " source dims but " + std::to_string(dst->size()) +
+                     " destination dims");
+  std::vector<int64_t> order(static_cast<size_t>(rank), -1);
+  std::vector<bool> moved(static_cast<size_t>(rank), false);
+  for (size_t i = 0; i < src->size(); ++i) {
+    const int64_t s = normalize_dim(node, (*src)[i], rank), d = normalize_dim(node, (*dst)[i], rank);
+    if (moved[s] || order[d] >= 0) throw node.error("movedim: repeated dim in the source or destination");
+    order[d] = s;
+    moved[s] = true;
+  }
+  int64_t next = 0;
+  for (int64_t& o : order) {
+    if (o >= 0) continue;
+    while (moved[next]) ++next;
+    o = next++;
+  }
+  return order;
+}
+
+std::vector<TypePtr> unbind(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d = constant_int(node.input(1));
+  if (!t.has_rank() || !d) return {Type::list(like(t, std::nullopt))};
+  if (t.rank() == 0) throw node.error("unbind of a zero-dim tensor");
+  std::vector<Dim> elem = *t.shape();
+  elem.erase(elem.begin() + normalize_dim(node, *d, t.rank()));
+  return {Type::list(like(t, elem))};
+}
+
+std::vector<TypePtr> movedim(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (!t.has_rank()) return {like(t, std::nullopt)};
+  std::vector<Dim> out;
+  for (int64_t s : movedim_order(node, t.rank())) out.push_back((*t.shape())[s]);
+  return {like(t, out)};
+}
+
+std::vector<TypePtr> tile(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto reps = constant_int_list(node.input(1));
+  if (!t.has_rank() || !reps) return {like(t, std::nullopt)};
+  std::vector<Dim> in = *t.shape();
+  while (in.size() < reps->size()) in.insert(in.begin(), Dim::constant(1));
+  std::vector<int64_t> r = *reps;
+  while (r.size() < in.size()) r.insert(r.begin(), 1);
+  std::vector<Dim> out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (r[i] < 0) throw node.error("tile: negative repeat count " + std::to_string(r[i]));
+    out.push_back(in[i] * Dim::constant(r[i]));
+  }
+  return {like(t, out)};
+}
+
+std::vector<TypePtr> repeat_interleave(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto r = constant_int(node.input(1));
+  if (!r) throw node.error("the number of repeats must be a constant int (a tensor of repeats is not supported)");
+  if (*r < 0) throw node.error("repeats must be non-negative, got " + std::to_string(*r));
+  if (!t.has_rank()) return {like(t, std::nullopt)};
+  std::vector<Dim> in = *t.shape();
+  if (is_none(node.input(2))) {
+    Dim n = Dim::constant(*r);
+    for (const Dim& d : in) n = n * d;
+    return {like(t, std::vector<Dim>{n})};
+  }
+  auto d = constant_int(node.input(2));
+  if (!d) throw node.error("dim must be a constant");
+  if (in.empty()) return {like(t, std::vector<Dim>{Dim::constant(*r)})};
+  Dim& at = in[normalize_dim(node, *d, t.rank())];
+  at = at * Dim::constant(*r);
+  return {like(t, in)};
+}
+
+std::vector<TypePtr> outer(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  require_rank(node, a, 1, "outer's first operand");
+  require_rank(node, b, 1, "outer's second operand");
+  std::optional<std::vector<Dim>> shape;
+  if (a.has_rank() && b.has_rank()) shape = std::vector<Dim>{(*a.shape())[0], (*b.shape())[0]};
+  return {Type::tensor(result_dtype(a, b), shape, a.tensor_device())};
+}
+
+std::vector<TypePtr> dot(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  require_rank(node, a, 1, "dot's first operand");
+  require_rank(node, b, 1, "dot's second operand");
+  require_same_dtype(node, a, b, "self", "tensor");
+  return {Type::tensor(a.dtype(), std::vector<Dim>{}, a.tensor_device())};
+}
+
+std::vector<TypePtr> mv(const Node& node) {
+  const Type& m = input_type(node, 0);
+  const Type& v = input_type(node, 1);
+  require_rank(node, m, 2, "mv's matrix");
+  require_rank(node, v, 1, "mv's vector");
+  require_same_dtype(node, m, v, "self", "vec");
+  std::optional<std::vector<Dim>> shape;
+  if (m.has_rank()) shape = std::vector<Dim>{(*m.shape())[0]};
+  return {Type::tensor(m.dtype(), shape, m.tensor_device())};
+}
+
+std::vector<TypePtr> diff(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto n = constant_int(node.input(1));
+  auto d = constant_int(node.input(2));
+  if (!n || !d) throw node.error("diff's n and dim must be constants");
+  if (*n < 0) throw node.error("diff's order must be non-negative, got " + std::to_string(*n));
+  if (!t.has_rank()) return {like(t, std::nullopt)};
+  if (t.rank() == 0) throw node.error("diff needs at least one dim");
+  const int64_t dim = normalize_dim(node, *d, t.rank());
+  std::vector<Dim> out = *t.shape();
+  for (size_t i : {size_t{3}, size_t{4}}) {
+    const Type& extra = input_type(node, i);
+    if (!extra.is_tensor()) continue;
+    if (!extra.has_rank()) return {like(t, std::nullopt)};
+    if (extra.rank() != t.rank()) throw node.error("diff's prepend and append must have the input's rank");
+    out[dim] = out[dim] + (*extra.shape())[dim];
+  }
+  if (!out[dim].is_static()) return {like(t, std::nullopt)};
+  out[dim] = Dim::constant(std::max<int64_t>(out[dim].value() - *n, 0));
+  return {like(t, out)};
+}
+
+std::vector<TypePtr> meshgrid(const Node& node) {
+  const Value* list = node.input(0);
+  if (!list->node()->is("prim::ListConstruct")) throw node.error("meshgrid needs a list of tensors built in place");
+  std::vector<Dim> shape;
+  std::optional<DType> dtype;
+  for (const Value* v : list->node()->inputs()) {
+    const Type& t = *v->type();
+    if (!t.has_rank()) return {Type::list(Type::tensor(std::nullopt, std::nullopt))};
+    if (t.rank() > 1) throw node.error("meshgrid takes 0-D or 1-D tensors, got " + shape_str(*t.shape()));
+    shape.push_back(t.rank() == 0 ? Dim::constant(1) : (*t.shape())[0]);
+    dtype = t.dtype();
+  }
+  if (node.num_inputs() > 1) {
+    const AttrValue* a = constant_attr(node.input(1));
+    const std::string* indexing = a ? std::get_if<std::string>(a) : nullptr;
+    if (!indexing || (*indexing != "ij" && *indexing != "xy"))
+      throw node.error("meshgrid's indexing must be \"ij\" or \"xy\"");
+    if (*indexing == "xy" && shape.size() >= 2) std::swap(shape[0], shape[1]);
+  }
+  return {Type::list(Type::tensor(dtype, shape))};
+}
+
+}  // namespace wick::ir::shape
