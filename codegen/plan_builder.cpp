@@ -485,7 +485,7 @@ class PlanBuilder {
   void view(const Node* n) {
     require_known_shapes(n);
     const std::string& name = n->op().schema.name;
-    if (name == "split" || name == "chunk" || name == "broadcast_tensors")
+    if (n->output()->type()->kind() == ir::TypeKind::List)
       return note_unsupported(n, "its list result was not unpacked");
     const Value* x = n->input(0);
     const Value* out = n->output();

@@ -32,6 +32,11 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]", V,
          split_into_list});
   t.add({"aten::chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", V, split_into_list});
+  // What traced recurrent cells call: the same parts, without autograd's view tracking.
+  t.add({"aten::unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]", V, split_into_list});
+  t.add({"aten::unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]", V, split_into_list});
+  t.add({"aten::unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]", V,
+         split_into_list});
   t.add({"aten::cat(Tensor[] tensors, int dim=0) -> Tensor", M, cat});
   t.add({"aten::stack(Tensor[] tensors, int dim=0) -> Tensor", M, stack});
   t.add({"aten::broadcast_tensors(Tensor[] tensors) -> Tensor[]", V, broadcast_tensors});

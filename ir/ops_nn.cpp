@@ -1,6 +1,8 @@
 // Neural-network ops: convolution and pooling (extern calls), and the
 // composite ops that passes decompose into primitives (normalizations,
 // softmax, dropout, losses).
+#include <string>
+
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
 
@@ -49,6 +51,17 @@ void add_nn_ops(OpTableBuilder& t) {
          C, rnn});
   t.add({"aten::rnn_relu.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",
          C, rnn});
+  // Similarities and distances between rows (decompose_distances.cpp).
+  t.add({"aten::cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor", C, distance});
+  t.add({"aten::pairwise_distance(Tensor x1, Tensor x2, float p=2., float eps=1e-06, bool keepdim=False) -> Tensor", C,
+         distance});
+  t.add({"aten::lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> (Tensor, Tensor)",
+         C, rnn_cell});
+  for (const char* cell : {"gru_cell", "rnn_tanh_cell", "rnn_relu_cell"})
+    t.add({(std::string("aten::") + cell +
+            "(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor")
+               .c_str(),
+           C, rnn_cell});
   t.add({"aten::dropout(Tensor input, float p, bool train) -> Tensor", C, same_as_input});
   // Activations written with others (decompose_activations.cpp).
   t.add({"aten::mish(Tensor self) -> Tensor", C, same_as_input});
@@ -126,6 +139,9 @@ void add_nn_ops(OpTableBuilder& t) {
          C, loss});
   t.add({"aten::binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor",
          C, loss});
+  t.add({"aten::binary_cross_entropy(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean) -> Tensor",
+         C, loss});
+  t.add({"aten::kl_div(Tensor self, Tensor target, int reduction=Mean, *, bool log_target=False) -> Tensor", C, loss});
   t.add({"aten::l1_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor", C, loss});
   t.add({"aten::smooth_l1_loss(Tensor self, Tensor target, int reduction=Mean, float beta=1.0) -> Tensor", C, loss});
   t.add({"aten::huber_loss(Tensor self, Tensor target, int reduction=Mean, float delta=1.0) -> Tensor", C, loss});

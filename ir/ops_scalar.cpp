@@ -63,6 +63,8 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"aten::eq.str(str a, str b) -> bool", S});
   t.add({"aten::ne.str(str a, str b) -> bool", S});
   t.add({"aten::eq.int_list(int[] a, int[] b) -> bool", S});
+  // The broadcast of two shapes (F.binary_cross_entropy's weight).
+  t.add({"aten::_infer_size(int[] a, int[] b) -> int[]", S});
   t.add({"aten::ne.int_list(int[] a, int[] b) -> bool", S});
   t.add({"aten::__and__.bool(bool a, bool b) -> bool", S});
   t.add({"aten::__or__.bool(bool a, bool b) -> bool", S});

@@ -128,6 +128,8 @@ std::vector<TypePtr> adaptive_avg_pool1d(const Node& node);
 std::vector<TypePtr> multi_head_attention(const Node& node);  // _native_multi_head_attention
 std::vector<TypePtr> scaled_dot_product_attention(const Node& node);
 std::vector<TypePtr> rnn(const Node& node);  // lstm, gru, rnn_tanh, rnn_relu
+std::vector<TypePtr> distance(const Node& node);  // cosine_similarity (over dim), pairwise_distance (last dim)
+std::vector<TypePtr> rnn_cell(const Node& node);  // lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell
 
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t

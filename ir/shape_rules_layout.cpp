@@ -308,7 +308,7 @@ std::vector<TypePtr> split_into_list(const Node& node) {
   const Dim size = elem[n];
   const std::string& name = node.op().schema.name;
   Dim part = Dim::unknown();
-  if (name == "chunk") {
+  if (name == "chunk" || name == "unsafe_chunk") {
     auto chunks = constant_int(node.input(1));
     if (chunks && *chunks <= 0) throw node.error("chunk expects a positive number of chunks");
     if (chunks && size.is_static()) {

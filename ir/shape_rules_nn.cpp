@@ -251,4 +251,35 @@ std::vector<TypePtr> rnn(const Node& node) {
   return {out, h0};
 }
 
+// The broadcast shape of x1 and x2 without the dim compared:
+// cosine_similarity's `dim`, pairwise_distance's last (kept as 1 with keepdim).
+std::vector<TypePtr> distance(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  auto shape = broadcast(node, a, b);
+  const std::optional<DType> dtype = result_dtype(a, b);
+  const bool cosine = node.op().schema.name == "cosine_similarity";
+  auto d = cosine ? constant_int(node.input(2)) : std::optional<int64_t>(-1);
+  auto keepdim = cosine ? std::optional<bool>(false) : constant_bool(node.input(4));
+  if (!shape || !d || !keepdim) return {Type::tensor(dtype, std::nullopt, a.tensor_device())};
+  if (shape->empty()) throw node.error("needs tensors of at least one dim");
+  const int64_t at = normalize_dim(node, *d, static_cast<int64_t>(shape->size()));
+  if (*keepdim) (*shape)[at] = Dim::constant(1);
+  else shape->erase(shape->begin() + at);
+  return {Type::tensor(dtype, shape, a.tensor_device())};
+}
+
+// lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell: the new state has the
+// state's type (h and c for the LSTM cell).
+std::vector<TypePtr> rnn_cell(const Node& node) {
+  const Type& x = input_type(node, 0);
+  if (x.has_rank() && x.rank() != 1 && x.rank() != 2)
+    throw node.error("needs a 1-D or 2-D input, got rank " + std::to_string(x.rank()));
+  if (node.kind() != "aten::lstm_cell") return {node.input(1)->type()};
+  const Node* list = node.input(1)->node();
+  if (!list->is("prim::ListConstruct") || list->num_inputs() != 2)
+    throw node.error("needs hx = [h, c] as a list of two tensors");
+  return {list->input(0)->type(), list->input(1)->type()};
+}
+
 }  // namespace wick::ir::shape

@@ -173,7 +173,10 @@ class Canonicalizer {
   // The parts of a split/chunk node along its dim `*d`, when known now.
   std::optional<std::vector<int64_t>> split_parts(Node* split, int64_t* d) {
     const std::string& name = split->op().schema.name;
-    if (name != "split" && name != "split_with_sizes" && name != "chunk") return std::nullopt;
+    const bool chunk = name == "chunk" || name == "unsafe_chunk";
+    if (!chunk && name != "split" && name != "split_with_sizes" && name != "unsafe_split" &&
+        name != "unsafe_split_with_sizes")
+      return std::nullopt;
     const ir::Type& t = *split->input(0)->type();
     auto dim = ir::constant_int(split->input(2));
     if (!t.has_rank() || !dim) return std::nullopt;
@@ -183,7 +186,7 @@ class Canonicalizer {
     if (!size.is_static()) return std::nullopt;
     const int64_t total = size.value();
     std::vector<int64_t> parts;
-    if (name == "chunk") {
+    if (chunk) {
       auto chunks = ir::constant_int(split->input(1));
       if (!chunks || *chunks <= 0) return std::nullopt;
       int64_t each = (total + *chunks - 1) / *chunks;

@@ -4,7 +4,9 @@
 // (l1 for beta 0) and huber_loss z < delta ? 0.5 z^2 : delta (z - 0.5 delta).
 // binary_cross_entropy_with_logits is (1 - y) x + m + log(exp(-m) +
 // exp(-x - m)) with m = max(-x, 0), so that no exp overflows; with
-// pos_weight p the log term is scaled by (p - 1) y + 1. nll_loss picks
+// pos_weight p the log term is scaled by (p - 1) y + 1; binary_cross_entropy
+// on probabilities clamps its logs at -100, and kl_div takes 0 log 0 as 0.
+// nll_loss picks
 // each target's log-probability with a one-hot mask (where, not a multiply,
 // so that -inf elsewhere in a row cannot turn into nan), weights it by the
 // class weight picked the same way, zeroes ignored targets, and reduces:
@@ -123,6 +125,33 @@ Value* binary_cross_entropy_with_logits(Emitter& e) {
   return reduce(e, loss, r);
 }
 
+// binary_cross_entropy(x, y, weight?, reduction) = -w (y log x + (1 - y)
+// log(1 - x)), each log clamped at -100 as PyTorch does.
+Value* binary_cross_entropy(Emitter& e) {
+  const int64_t r = reduction_arg(e, 3);
+  e.float_dtype(e.input(0), "input");
+  Value *x = e.input(0), *y = e.input(1);
+  auto clamped_log = [&](Value* v) { return e.op("aten::clamp_min", {v, e.float_(-100.0)}); };
+  Value* log_x = clamped_log(e.op("aten::log", {x}));
+  Value* log_rest = clamped_log(e.op("aten::log1p", {e.op("aten::neg", {x})}));
+  // (y - 1) log(1 - x) - y log(x)
+  Value* loss = e.sub(e.mul(e.op("aten::sub.Scalar", {y, e.int_(1), e.int_(1)}), log_rest), e.mul(y, log_x));
+  if (Value* weight = optional_input(e, 2)) loss = e.mul(loss, weight);
+  return reduce(e, loss, r);
+}
+
+// kl_div(x, y, reduction, log_target): y log y - y x (0 where y is 0), or
+// exp(y) (y - x) for log-space targets.
+Value* kl_div(Emitter& e) {
+  const int64_t r = reduction_arg(e, 2);
+  e.float_dtype(e.input(0), "input");
+  Value *x = e.input(0), *y = e.input(1);
+  if (e.constant_bool(3, "log_target")) return reduce(e, e.mul(e.op("aten::exp", {y}), e.sub(y, x)), r);
+  Value* y_log_y = e.op("aten::where.ScalarSelf", {e.op("aten::eq.Scalar", {y, e.int_(0)}), e.float_(0.0),
+                                                   e.mul(y, e.op("aten::log", {y}))});
+  return reduce(e, e.sub(y_log_y, e.mul(y, x)), r);
+}
+
 // The negative log-likelihood of log-probabilities `logp` ([C], [N, C] or
 // [N, C, d1, ...]) at class indices `target` ([], [N] or [N, d1, ...]).
 // `weight` is null when absent.
@@ -219,6 +248,8 @@ std::vector<NamedRule> loss_rules() {
       {"aten::smooth_l1_loss", smooth_l1_loss},
       {"aten::huber_loss", huber_loss},
       {"aten::binary_cross_entropy_with_logits", binary_cross_entropy_with_logits},
+      {"aten::binary_cross_entropy", binary_cross_entropy},
+      {"aten::kl_div", kl_div},
       {"aten::nll_loss", nll_loss},
       {"aten::nll_loss_nd", nll_loss_nd},
       {"aten::cross_entropy_loss", cross_entropy_loss},

@@ -10,7 +10,9 @@
 //   RNN:  h = tanh or relu(x + h x w_hh^T + biases)
 // The reverse direction of a bidirectional layer runs from the last step
 // to the first; the two directions' outputs are concatenated on the feature
-// dim, and dropout (when training) sits between layers.
+// dim, and dropout (when training) sits between layers. The cells
+// (lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell: nn.LSTMCell, ...)
+// are one such step.
 #include <string>
 
 #include "ir/constant_value.h"
@@ -53,36 +55,42 @@ struct Run {
   Value* c;
 };
 
+// One step of `cell` from the projected input xt [B, G*H] (x w_ih^T + b_ih)
+// and the state h (and c) [B, H], which it updates.
+void step(Emitter& e, Cell cell, Value* xt, const Weights& w, Value*& h, Value*& c, int64_t hidden) {
+  Value* ht = e.op("aten::linear", {h, w.w_hh, w.b_hh ? w.b_hh : e.none()});  // [B, G*H]
+  auto gate = [&](Value* v, int64_t k) { return narrow(e, v, 1, k * hidden, hidden); };
+  switch (cell) {
+    case Cell::lstm: {
+      Value* gates = e.add(xt, ht);
+      Value* i = sigmoid(e, gate(gates, 0));
+      Value* f = sigmoid(e, gate(gates, 1));
+      Value* g = tanh(e, gate(gates, 2));
+      Value* o = sigmoid(e, gate(gates, 3));
+      c = e.add(e.mul(f, c), e.mul(i, g));
+      h = e.mul(o, tanh(e, c));
+      break;
+    }
+    case Cell::gru: {
+      Value* r = sigmoid(e, e.add(gate(xt, 0), gate(ht, 0)));
+      Value* z = sigmoid(e, e.add(gate(xt, 1), gate(ht, 1)));
+      Value* n = tanh(e, e.add(gate(xt, 2), e.mul(r, gate(ht, 2))));
+      h = e.add(n, e.mul(z, e.sub(h, n)));
+      break;
+    }
+    case Cell::rnn_tanh: h = tanh(e, e.add(xt, ht)); break;
+    case Cell::rnn_relu: h = e.op("aten::relu", {e.add(xt, ht)}); break;
+  }
+}
+
 Run run_direction(Emitter& e, Cell cell, Value* x, int64_t steps, bool reverse, const Weights& w, Value* h, Value* c,
                   int64_t hidden) {
   Value* projected = e.op("aten::linear", {x, w.w_ih, w.b_ih ? w.b_ih : e.none()});  // [B, T, G*H]
   std::vector<Value*> outputs(static_cast<size_t>(steps));
   for (int64_t s = 0; s < steps; ++s) {
     const int64_t t = reverse ? steps - 1 - s : s;
-    Value* xt = e.op("aten::select.int", {projected, e.int_(1), e.int_(t)});         // [B, G*H]
-    Value* ht = e.op("aten::linear", {h, w.w_hh, w.b_hh ? w.b_hh : e.none()});     // [B, G*H]
-    auto gate = [&](Value* v, int64_t k) { return narrow(e, v, 1, k * hidden, hidden); };
-    switch (cell) {
-      case Cell::lstm: {
-        Value* gates = e.add(xt, ht);
-        Value* i = sigmoid(e, gate(gates, 0));
-        Value* f = sigmoid(e, gate(gates, 1));
-        Value* g = tanh(e, gate(gates, 2));
-        Value* o = sigmoid(e, gate(gates, 3));
-        c = e.add(e.mul(f, c), e.mul(i, g));
-        h = e.mul(o, tanh(e, c));
-        break;
-      }
-      case Cell::gru: {
-        Value* r = sigmoid(e, e.add(gate(xt, 0), gate(ht, 0)));
-        Value* z = sigmoid(e, e.add(gate(xt, 1), gate(ht, 1)));
-        Value* n = tanh(e, e.add(gate(xt, 2), e.mul(r, gate(ht, 2))));
-        h = e.add(n, e.mul(z, e.sub(h, n)));
-        break;
-      }
-      case Cell::rnn_tanh: h = tanh(e, e.add(xt, ht)); break;
-      case Cell::rnn_relu: h = e.op("aten::relu", {e.add(xt, ht)}); break;
-    }
+    Value* xt = e.op("aten::select.int", {projected, e.int_(1), e.int_(t)});  // [B, G*H]
+    step(e, cell, xt, w, h, c, hidden);
     outputs[static_cast<size_t>(t)] = h;
   }
   return {e.op("aten::stack", {e.list(outputs), e.int_(1)}), h, c};
@@ -160,13 +168,49 @@ std::vector<Value*> gru(Emitter& e) { return recurrent(e, Cell::gru); }
 std::vector<Value*> rnn_tanh(Emitter& e) { return recurrent(e, Cell::rnn_tanh); }
 std::vector<Value*> rnn_relu(Emitter& e) { return recurrent(e, Cell::rnn_relu); }
 
+// One step of nn.LSTMCell, GRUCell or RNNCell: input [B, I] or [I], hx
+// (h, or [h, c] for the LSTM cell) [B, H] or [H].
+std::vector<Value*> cell_step(Emitter& e, Cell cell) {
+  const bool lstm = cell == Cell::lstm;
+  Value* x = e.input(0);
+  Value *h = e.input(1), *c = nullptr;
+  if (lstm) {
+    const std::vector<Value*> hx = list_items(e, e.input(1), "hx");
+    if (hx.size() != 2) throw e.node().error("needs hx = [h, c], got " + std::to_string(hx.size()) + " tensors");
+    h = hx[0];
+    c = hx[1];
+  }
+  const bool unbatched = e.shape(x, "input").size() == 1;
+  auto batched = [&](Value* v) { return unbatched ? e.op("aten::unsqueeze", {v, e.int_(0)}) : v; };
+  auto unbatch = [&](Value* v) { return unbatched ? e.op("aten::squeeze.dim", {v, e.int_(0)}) : v; };
+  const std::vector<ir::Dim>& whs = e.shape(e.input(3), "w_hh");
+  if (whs.size() != 2 || !whs[1].is_static()) throw e.node().error("needs w_hh of a known shape [G * H, H]");
+  const int64_t hidden = whs[1].value();
+  const int64_t gates = lstm ? 4 : cell == Cell::gru ? 3 : 1;
+  if (!whs[0].is_static() || whs[0].value() != gates * hidden)
+    throw e.node().error("w_hh must have " + std::to_string(gates * hidden) + " rows for hidden size " +
+                         std::to_string(hidden) + ", got " + whs[0].str());
+  Weights w{e.input(2), e.input(3), e.absent(4) ? nullptr : e.input(4), e.absent(5) ? nullptr : e.input(5)};
+  h = batched(h);
+  if (c) c = batched(c);
+  Value* xt = e.op("aten::linear", {batched(x), w.w_ih, w.b_ih ? w.b_ih : e.none()});
+  step(e, cell, xt, w, h, c, hidden);
+  if (lstm) return {unbatch(h), unbatch(c)};
+  return {unbatch(h)};
+}
+
+std::vector<Value*> lstm_cell(Emitter& e) { return cell_step(e, Cell::lstm); }
+std::vector<Value*> gru_cell(Emitter& e) { return cell_step(e, Cell::gru); }
+std::vector<Value*> rnn_tanh_cell(Emitter& e) { return cell_step(e, Cell::rnn_tanh); }
+std::vector<Value*> rnn_relu_cell(Emitter& e) { return cell_step(e, Cell::rnn_relu); }
+
 }  // namespace
 
 std::vector<NamedMultiRule> recurrent_multi_rules() {
-  return {{"aten::lstm.input", lstm},
-          {"aten::gru.input", gru},
-          {"aten::rnn_tanh.input", rnn_tanh},
-          {"aten::rnn_relu.input", rnn_relu}};
+  return {{"aten::lstm.input", lstm},         {"aten::gru.input", gru},
+          {"aten::rnn_tanh.input", rnn_tanh}, {"aten::rnn_relu.input", rnn_relu},
+          {"aten::lstm_cell", lstm_cell},     {"aten::gru_cell", gru_cell},
+          {"aten::rnn_tanh_cell", rnn_tanh_cell}, {"aten::rnn_relu_cell", rnn_relu_cell}};
 }
 
 }  // namespace wick::passes::decompose_detail

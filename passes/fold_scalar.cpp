@@ -219,6 +219,20 @@ std::optional<AttrValue> fold_scalar(const ir::Node& n) {
       return joined;
     }
   }
+  if (name == "_infer_size" && in.size() == 2) {
+    auto* a = std::get_if<std::vector<int64_t>>(in[0]);
+    auto* b = std::get_if<std::vector<int64_t>>(in[1]);
+    if (!a || !b) return std::nullopt;
+    std::vector<int64_t> out(std::max(a->size(), b->size()), 1);
+    for (size_t i = 0; i < out.size(); ++i) {
+      const int64_t x = i < out.size() - a->size() ? 1 : (*a)[i - (out.size() - a->size())];
+      const int64_t y = i < out.size() - b->size() ? 1 : (*b)[i - (out.size() - b->size())];
+      if (x != y && x != 1 && y != 1)
+        throw n.error("shapes " + shape_str(*a) + " and " + shape_str(*b) + " do not broadcast");
+      out[i] = x == 1 ? y : x;
+    }
+    return out;
+  }
   if (name == "sum" && overload == "int" && in.size() == 1)
     if (auto* l = std::get_if<std::vector<int64_t>>(in[0])) return std::accumulate(l->begin(), l->end(), int64_t{0});
   if (overload == "t" && name == "slice" && in.size() == 4) {

@@ -340,6 +340,44 @@ class OpsMath(nn.Module):
                 tiled, flat, products[:, :4] + grids, diffs)
 
 
+class CellsAndDistances(nn.Module):
+    """nn.LSTMCell, nn.GRUCell and nn.RNNCell stepped over a sequence x:
+    [B, 5, 8] in a loop (and one unbatched step); cosine similarity,
+    pairwise distance, binary cross entropy and KL divergence against
+    y: [B, 8]."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTMCell(8, 6)
+        self.gru = nn.GRUCell(8, 6, bias=False)
+        self.rnn = nn.RNNCell(8, 6, nonlinearity="relu")
+        self.tanh = nn.RNNCell(6, 8)
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        b = x.size(0)
+        h = torch.zeros(b, 6)
+        c = torch.zeros(b, 6)
+        g = torch.zeros(b, 6)
+        r = torch.zeros(b, 6)
+        for t in range(5):
+            h, c = self.lstm(x[:, t], (h, c))
+            g = self.gru(x[:, t], g)
+            r = self.rnn(x[:, t], r)
+        single = self.tanh(h[0])
+        cos = F.cosine_similarity(x[:, 0], y) + F.cosine_similarity(x, y.unsqueeze(1), dim=2).sum(1)
+        dist = F.pairwise_distance(x[:, 1], y) + F.pairwise_distance(x[:, 2], y, p=1.0, keepdim=True).squeeze(1)
+        p = torch.sigmoid(x[:, 0])
+        q = torch.sigmoid(y)
+        bce = F.binary_cross_entropy(p, q)
+        if torch.jit.is_scripting():  # tracing cannot follow the weight's broadcast (torch._infer_size)
+            bce = bce + F.binary_cross_entropy(p, q, weight=q.detach(), reduction="sum")
+        else:
+            bce = bce + (F.binary_cross_entropy(p, q, reduction="none") * q).sum()
+        kl = (F.kl_div(F.log_softmax(x[:, 0], 1), F.softmax(y, 1), reduction="batchmean")
+              + F.kl_div(F.log_softmax(x[:, 1], 1), F.log_softmax(y, 1), reduction="sum", log_target=True))
+        return h, c, g, r, single, cos + dist, bce, kl
+
+
 class DenseOutputs(NamedTuple):
     features: Tensor
     aux: Optional[Tensor]
@@ -713,6 +751,9 @@ MODELS = {
     "ops_math": ModelSpec(
         OpsMath, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 6)), batch=3, seed=26,
         note="more elementwise math, argmin/prod/any/all, statistics with the mean, rearranging ops"),
+    "cells_distances": ModelSpec(
+        CellsAndDistances, lambda b, g: (randn(g, b, 5, 8), randn(g, b, 8)), batch=3, seed=27,
+        note="recurrent cells stepped in a loop, similarities, distances, BCE on probabilities, KL divergence"),
     "dense_block": ModelSpec(
         DenseBlock, lambda b, g: (randn(g, b, 4, 8, 8),), batch=2, seed=22, variants=("scripted",),
         note="a list appended to after each use, a NamedTuple output with a None field"),
