@@ -63,6 +63,11 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::dot(Tensor self, Tensor tensor) -> Tensor", C, dot});
   t.add({"aten::mv(Tensor self, Tensor vec) -> Tensor", C, mv});
   t.add({"aten::diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor", C, diff});
+  // Along one dim, by an index tensor: advanced indexing (passes/decompose_gather.cpp).
+  t.add({"aten::gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor", C, gather});
+  t.add({"aten::scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor", C, same_as_input});
+  t.add({"aten::scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor", C, same_as_input});
+  t.add({"aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor", C, same_as_input});
   t.add({"aten::meshgrid(Tensor[] tensors) -> Tensor[]", C, meshgrid});
   t.add({"aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]", C, meshgrid});
 }

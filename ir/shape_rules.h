@@ -114,6 +114,7 @@ std::vector<TypePtr> dot(const Node& node);                // [n] . [n] -> []
 std::vector<TypePtr> mv(const Node& node);                 // [n, m] x [m] -> [n]
 std::vector<TypePtr> diff(const Node& node);               // diff(x, n, dim, prepend?, append?)
 std::vector<TypePtr> meshgrid(const Node& node);           // meshgrid(tensors, indexing?)
+std::vector<TypePtr> gather(const Node& node);             // gather(x, dim, index): index's shape, x's dtype
 // The source dim of each result dim of movedim.
 std::vector<int64_t> movedim_order(const Node& node, int64_t rank);
 

@@ -1,6 +1,6 @@
 // Type rules of the rearranging ops that decompose into views and products
 // (passes/decompose_rearrange.cpp): unbind, movedim, tile, repeat_interleave,
-// outer, dot, mv, diff and meshgrid.
+// outer, dot, mv, diff, meshgrid and gather.
 #include <algorithm>
 
 #include "ir/constant_value.h"
@@ -176,6 +176,17 @@ std::vector<TypePtr> meshgrid(const Node& node) {
     if (*indexing == "xy" && shape.size() >= 2) std::swap(shape[0], shape[1]);
   }
   return {Type::list(Type::tensor(dtype, shape))};
+}
+
+std::vector<TypePtr> gather(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const Type& index = input_type(node, 2);
+  if (index.dtype() && *index.dtype() != DType::i64)
+    throw node.error("gather's index must be int64, got " + std::string(dtype_name(*index.dtype())));
+  if (t.has_rank() && index.has_rank() && t.rank() != index.rank())
+    throw node.error("gather's index must have the input's rank (" + std::to_string(t.rank()) + "), got " +
+                     std::to_string(index.rank()));
+  return {Type::tensor(t.dtype(), index.shape(), t.tensor_device())};
 }
 
 }  // namespace wick::ir::shape

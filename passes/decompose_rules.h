@@ -102,6 +102,7 @@ std::vector<NamedRule> reduction_rules();             // decompose_reductions.cp
 std::vector<NamedRule> layout_rules();                // decompose_layout.cpp
 std::vector<NamedRule> rearrange_rules();             // decompose_rearrange.cpp
 std::vector<NamedRule> distance_rules();              // decompose_distances.cpp
+std::vector<NamedRule> gather_rules();                // decompose_gather.cpp
 std::vector<NamedRule> conv_rules();                  // decompose_conv.cpp
 std::vector<NamedRule> einsum_rules();                // decompose_einsum.cpp
 std::vector<NamedRule> write_rules();                 // decompose_writes.cpp

@@ -344,7 +344,7 @@ class CellsAndDistances(nn.Module):
     """nn.LSTMCell, nn.GRUCell and nn.RNNCell stepped over a sequence x:
     [B, 5, 8] in a loop (and one unbatched step); cosine similarity,
     pairwise distance, binary cross entropy and KL divergence against
-    y: [B, 8]."""
+    y: [B, 8]; gather, scatter and scatter_add along a dim."""
 
     def __init__(self):
         super().__init__()
@@ -352,8 +352,10 @@ class CellsAndDistances(nn.Module):
         self.gru = nn.GRUCell(8, 6, bias=False)
         self.rnn = nn.RNNCell(8, 6, nonlinearity="relu")
         self.tanh = nn.RNNCell(6, 8)
+        self.register_buffer("perm", torch.randperm(8))
 
-    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
+                                                     Tensor, Tensor]:
         b = x.size(0)
         h = torch.zeros(b, 6)
         c = torch.zeros(b, 6)
@@ -375,7 +377,16 @@ class CellsAndDistances(nn.Module):
             bce = bce + (F.binary_cross_entropy(p, q, reduction="none") * q).sum()
         kl = (F.kl_div(F.log_softmax(x[:, 0], 1), F.softmax(y, 1), reduction="batchmean")
               + F.kl_div(F.log_softmax(x[:, 1], 1), F.log_softmax(y, 1), reduction="sum", log_target=True))
-        return h, c, g, r, single, cos + dist, bce, kl
+        # Indices with repeats for gather and scatter_add, a permutation for scatter.
+        idx = (x.abs() * 3).long().clamp(max=7)
+        perm = self.perm.expand(x.size(0), 5, 8)
+        gathered = torch.gather(x, 2, idx) + torch.gather(y.unsqueeze(1).expand(x.size(0), 5, 8), 2, perm)
+        scattered = (torch.zeros_like(x).scatter_add(2, idx, x) + x.scatter(2, perm[:, :, :3], (y[:, :3] * 2).unsqueeze(1).expand(x.size(0), 5, 3))
+                     + torch.scatter(x, 1, perm[:, :2, :] % 5, 0.5))
+        # Everything in the first output too, which the gradient tests differentiate.
+        total = (h + c + g + r + single.sum() + (cos + dist).unsqueeze(1) + bce + kl
+                 + (gathered + scattered).sum((1, 2)).unsqueeze(1) * 0.1)
+        return total, c, g, r, single, cos + dist, bce, kl, gathered, scattered
 
 
 class DenseOutputs(NamedTuple):
