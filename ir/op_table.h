@@ -45,11 +45,13 @@ using VerifyFn = void (*)(const Node& node);
 struct GradientRule;
 
 // How a pointwise op computes one element, in a small C-like expression
-// language that codegen translates (see docs/ops.md): schema argument names
-// (`self`, `other`, `alpha`), numbers, + - * / unary -, comparisons, && || !,
-// `c ? a : b`, and functions exp log log1p tanh erf sqrt rsqrt abs floor
-// ceil sin cos max min pow floordiv truncdiv mod, plus `defined(arg)`, which is false
-// for an argument passed as None, and `uniform(seed, step, stream)`, a
+// language that codegen translates (ir/pointwise_expr.h has the grammar):
+// schema argument names (`self`, `other`, `alpha`), numbers, + - * / unary -,
+// comparisons, && || !, `c ? a : b`, and functions exp expm1 exp2 log log1p
+// log2 log10 tanh erf sqrt rsqrt abs floor ceil trunc roundeven sin cos tan
+// atan atan2 max min pow floordiv truncdiv mod fmod isinf, `largest()` (the
+// largest finite value of the dtype computed in), `defined(arg)`, which is
+// false for an argument passed as None, and `uniform(seed, step, stream)`, a
 // random number in [0, 1) of the element's position (wick::uniform).
 struct PointwiseRule {
   const char* expr = nullptr;
