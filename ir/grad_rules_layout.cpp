@@ -16,14 +16,6 @@ namespace {
 
 using Grads = std::vector<Value*>;
 
-Grads none_for(const GradContext& c) { return Grads(c.node().num_inputs(), nullptr); }
-
-Grads first(GradContext& c, Value* g) {
-  Grads r = none_for(c);
-  r[0] = g;
-  return r;
-}
-
 Value* code_of(GradContext& c, DType t) {
   auto code = torch_code_of(t);
   WICK_ASSERT(code.has_value(), "no torch code for a dtype");
@@ -31,23 +23,23 @@ Value* code_of(GradContext& c, DType t) {
 }
 
 // view, reshape, flatten, squeeze, unsqueeze: the gradient reshaped back.
-Grads reshape_back(GradContext& c) { return first(c, c.reshape(c.grad(), c.input(0))); }
+Grads reshape_back(GradContext& c) { return c.only_first(c.reshape(c.grad(), c.input(0))); }
 
 Grads permute(GradContext& c) {
   const auto dims = c.constant_ints(1, "the permutation");
   const int64_t rank = static_cast<int64_t>(dims.size());
   std::vector<int64_t> inverse(dims.size());
   for (int64_t i = 0; i < rank; ++i) inverse[static_cast<size_t>(dims[i] < 0 ? dims[i] + rank : dims[i])] = i;
-  return first(c, c.permute(c.grad(), inverse));
+  return c.only_first(c.permute(c.grad(), inverse));
 }
 
 Grads transpose(GradContext& c) {
-  return first(c, c.op("aten::transpose.int", {c.grad(), c.input(1), c.input(2)}));
+  return c.only_first(c.op("aten::transpose.int", {c.grad(), c.input(1), c.input(2)}));
 }
 
-Grads matrix_t(GradContext& c) { return first(c, c.op("aten::t", {c.grad()})); }
-Grads identity(GradContext& c) { return first(c, c.grad()); }
-Grads expand(GradContext& c) { return first(c, c.sum_to_shape(c.grad(), c.input(0))); }
+Grads matrix_t(GradContext& c) { return c.only_first(c.op("aten::t", {c.grad()})); }
+Grads identity(GradContext& c) { return c.only_first(c.grad()); }
+Grads expand(GradContext& c) { return c.only_first(c.sum_to_shape(c.grad(), c.input(0))); }
 
 // select(x, dim, index): the gradient as a size-1 slice of zeros.
 Grads select(GradContext& c) {
@@ -68,7 +60,7 @@ Grads select(GradContext& c) {
     end = c.op("aten::add.int", {index, c.int_(1)});
   }
   Value* g = c.unsqueeze(c.grad(), d);
-  return first(c, c.op("aten::slice_backward", {g, c.sizes(x), c.int_(d), index, end, c.int_(1)}));
+  return c.only_first(c.op("aten::slice_backward", {g, c.sizes(x), c.int_(d), index, end, c.int_(1)}));
 }
 
 // slice(x, dim, start, end, step): slice_backward normalizes start and end
@@ -77,7 +69,7 @@ Grads slice(GradContext& c) {
   Value* x = c.input(0);
   Value* start = c.is_none(2) ? c.int_(0) : c.input(2);
   Value* end = c.is_none(3) ? c.int_(std::numeric_limits<int64_t>::max()) : c.input(3);
-  return first(c, c.op("aten::slice_backward", {c.grad(), c.sizes(x), c.int_(c.dim(1, 0)), start, end, c.input(4)}));
+  return c.only_first(c.op("aten::slice_backward", {c.grad(), c.sizes(x), c.int_(c.dim(1, 0)), start, end, c.input(4)}));
 }
 
 // cat(tensors, dim): each element gets its slice of the gradient.
@@ -105,7 +97,7 @@ Grads cat(GradContext& c) {
     offset = end;
   }
   c.set_element_grads(0, grads);
-  return none_for(c);
+  return c.no_grads();
 }
 
 // stack(tensors, dim): element k gets the gradient's index k along dim.
@@ -118,18 +110,18 @@ Grads stack(GradContext& c) {
     if (c.needs_element_grad(0, k))
       grads[k] = c.op("aten::select.int", {c.grad(), c.int_(d), c.int_(static_cast<int64_t>(k))});
   c.set_element_grads(0, grads);
-  return none_for(c);
+  return c.no_grads();
 }
 
 // index_select(x, dim, index): the gradient added into zeros at the indices.
 Grads index_select(GradContext& c) {
   Value* x = c.input(0);
-  return first(c, c.op("aten::index_add", {c.zeros_like(x), c.int_(c.dim(1, 0)), c.input(2), c.grad()}));
+  return c.only_first(c.op("aten::index_add", {c.zeros_like(x), c.int_(c.dim(1, 0)), c.input(2), c.grad()}));
 }
 
 // x[indices]: the gradient accumulated into zeros at the indexed positions.
 Grads index(GradContext& c) {
-  return first(c, c.op("aten::index_put", {c.zeros_like(c.input(0)), c.input(1), c.grad(), c.bool_(true)}));
+  return c.only_first(c.op("aten::index_put", {c.zeros_like(c.input(0)), c.input(1), c.grad(), c.bool_(true)}));
 }
 
 // embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse): rows
@@ -161,18 +153,18 @@ Grads embedding(GradContext& c) {
                                              c.op("aten::ones_like", {flat, dtype})});
     gw = c.div(gw, c.unsqueeze(c.op("aten::clamp_min", {counts, c.float_(1.0)}), 1));
   }
-  return first(c, gw);
+  return c.only_first(gw);
 }
 
 // ---- the scatters themselves ----
 
 Grads slice_backward(GradContext& c) {
-  return first(c, c.op("aten::slice.Tensor", {c.grad(), c.input(2), c.input(3), c.input(4), c.input(5)}));
+  return c.only_first(c.op("aten::slice.Tensor", {c.grad(), c.input(2), c.input(3), c.input(4), c.input(5)}));
 }
 
 // index_add(self, dim, index, source, alpha).
 Grads index_add(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value* g = c.grad();
   if (c.needs_grad(0)) r[0] = g;
   if (c.needs_grad(3)) {
@@ -185,7 +177,7 @@ Grads index_add(GradContext& c) {
 
 // index_put(self, indices, values, accumulate).
 Grads index_put(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value* g = c.grad();
   if (c.needs_grad(0)) {
     // Written (not added) positions lose self's value, and its gradient.

@@ -11,8 +11,6 @@ namespace {
 
 using Grads = std::vector<Value*>;
 
-Grads none_for(const GradContext& c) { return Grads(c.node().num_inputs(), nullptr); }
-
 Value* mm(GradContext& c, Value* a, Value* b) { return c.op("aten::mm", {a, b}); }
 Value* tr(GradContext& c, Value* a) { return c.op("aten::t", {a}); }
 Value* mt(GradContext& c, Value* a) { return c.transpose(a, -2, -1); }  // last two dims swapped
@@ -27,7 +25,7 @@ Value* rows(GradContext& c, Value* x) {
 }
 
 Grads mm_rule(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *a = c.input(0), *b = c.input(1), *g = c.grad();
   if (c.needs_grad(0)) r[0] = mm(c, g, tr(c, b));
   if (c.needs_grad(1)) r[1] = mm(c, tr(c, a), g);
@@ -35,7 +33,7 @@ Grads mm_rule(GradContext& c) {
 }
 
 Grads bmm(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *a = c.input(0), *b = c.input(1), *g = c.grad();
   if (c.needs_grad(0)) r[0] = c.op("aten::bmm", {g, mt(c, b)});
   if (c.needs_grad(1)) r[1] = c.op("aten::bmm", {mt(c, a), g});
@@ -44,7 +42,7 @@ Grads bmm(GradContext& c) {
 
 // addmm(self, mat1, mat2, beta, alpha) = beta * self + alpha * mat1 @ mat2.
 Grads addmm(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *g = c.grad(), *beta = c.input(3), *alpha = c.input(4);
   auto scaled = [&](Value* v, Value* s) {
     auto k = constant_double(s);
@@ -57,7 +55,7 @@ Grads addmm(GradContext& c) {
 }
 
 Grads matmul(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *a = c.input(0), *b = c.input(1), *g = c.grad();
   const int ra = c.rank(a), rb = c.rank(b);
   if (ra == 1 && rb == 1) {  // a dot product: g is 0-dim
@@ -89,7 +87,7 @@ Grads matmul(GradContext& c) {
 
 // linear(x, weight, bias) = x @ weight^T + bias, x [..., in] or [in].
 Grads linear(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *x = c.input(0), *w = c.input(1), *g = c.grad();
   if (c.needs_grad(0)) r[0] = c.op("aten::matmul", {g, w});
   if (c.needs_grad(1)) {

@@ -13,14 +13,6 @@ namespace {
 
 using Grads = std::vector<Value*>;
 
-Grads none_for(const GradContext& c) { return Grads(c.node().num_inputs(), nullptr); }
-
-Grads first(GradContext& c, Value* g) {
-  Grads r = none_for(c);
-  r[0] = g;
-  return r;
-}
-
 Value* cmp(GradContext& c, const char* op, Value* x, Value* s) {
   return c.op((std::string("aten::") + op + (s->type()->is_tensor() ? ".Tensor" : ".Scalar")).c_str(), {x, s});
 }
@@ -28,22 +20,22 @@ Value* cmp(GradContext& c, const char* op, Value* x, Value* s) {
 Value* both(GradContext& c, Value* a, Value* b) { return c.op("aten::__and__.Tensor", {a, b}); }
 Value* square(GradContext& c, Value* x) { return c.mul(x, x); }
 
-Grads zero_gradient(GradContext& c) { return none_for(c); }
-Grads identity(GradContext& c) { return first(c, c.grad()); }
+Grads zero_gradient(GradContext& c) { return c.no_grads(); }
+Grads identity(GradContext& c) { return c.only_first(c.grad()); }
 
 // g * f'(x) for f' built from x and the result y.
-Grads expm1(GradContext& c) { return first(c, c.mul(c.grad(), c.add_scalar(c.output(), 1.0))); }
-Grads exp2(GradContext& c) { return first(c, c.scale(c.mul(c.grad(), c.output()), M_LN2)); }
-Grads log2(GradContext& c) { return first(c, c.div(c.grad(), c.scale(c.input(0), M_LN2))); }
-Grads log10(GradContext& c) { return first(c, c.div(c.grad(), c.scale(c.input(0), M_LN10))); }
-Grads log1p(GradContext& c) { return first(c, c.div(c.grad(), c.add_scalar(c.input(0), 1.0))); }
-Grads tan(GradContext& c) { return first(c, c.mul(c.grad(), c.add_scalar(square(c, c.output()), 1.0))); }
-Grads atan(GradContext& c) { return first(c, c.div(c.grad(), c.add_scalar(square(c, c.input(0)), 1.0))); }
-Grads square_rule(GradContext& c) { return first(c, c.mul(c.grad(), c.scale(c.input(0), 2.0))); }
+Grads expm1(GradContext& c) { return c.only_first(c.mul(c.grad(), c.add_scalar(c.output(), 1.0))); }
+Grads exp2(GradContext& c) { return c.only_first(c.scale(c.mul(c.grad(), c.output()), M_LN2)); }
+Grads log2(GradContext& c) { return c.only_first(c.div(c.grad(), c.scale(c.input(0), M_LN2))); }
+Grads log10(GradContext& c) { return c.only_first(c.div(c.grad(), c.scale(c.input(0), M_LN10))); }
+Grads log1p(GradContext& c) { return c.only_first(c.div(c.grad(), c.add_scalar(c.input(0), 1.0))); }
+Grads tan(GradContext& c) { return c.only_first(c.mul(c.grad(), c.add_scalar(square(c, c.output()), 1.0))); }
+Grads atan(GradContext& c) { return c.only_first(c.div(c.grad(), c.add_scalar(square(c, c.input(0)), 1.0))); }
+Grads square_rule(GradContext& c) { return c.only_first(c.mul(c.grad(), c.scale(c.input(0), 2.0))); }
 
 // atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2).
 Grads atan2(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *y = c.input(0), *x = c.input(1);
   Value* scaled = c.div(c.grad(), c.add(square(c, x), square(c, y)));
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(c.mul(scaled, x), y);
@@ -55,15 +47,15 @@ Grads atan2(GradContext& c) {
 Grads logit(GradContext& c) {
   Value* x = c.input(0);
   Value* d = c.div(c.grad(), c.mul(x, c.rsub_scalar(1.0, x)));
-  if (c.is_none(1)) return first(c, d);
+  if (c.is_none(1)) return c.only_first(d);
   const double eps = c.constant_double(1, "eps");
   Value* inside = both(c, cmp(c, "ge", x, c.float_(eps)), cmp(c, "le", x, c.float_(1.0 - eps)));
-  return first(c, c.where_zero(inside, d));
+  return c.only_first(c.where_zero(inside, d));
 }
 
 // fmod(x, y) = x - trunc(x / y) * y.
 Grads fmod_tensor(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *x = c.input(0), *y = c.input(1), *g = c.grad();
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(g, x);
   if (c.needs_grad(1)) {
@@ -78,18 +70,18 @@ Grads hardshrink(GradContext& c) {
   Value* x = c.input(0);
   const double lambd = c.constant_double(1, "lambd");
   Value* inside = both(c, cmp(c, "ge", x, c.float_(-lambd)), cmp(c, "le", x, c.float_(lambd)));
-  return first(c, c.where(inside, c.zeros_like(x), c.grad()));
+  return c.only_first(c.where(inside, c.zeros_like(x), c.grad()));
 }
 
 Grads threshold(GradContext& c) {
-  return first(c, c.where(cmp(c, "le", c.input(0), c.input(1)), c.zeros_like(c.input(0)), c.grad()));
+  return c.only_first(c.where(cmp(c, "le", c.input(0), c.input(1)), c.zeros_like(c.input(0)), c.grad()));
 }
 
-Grads nan_to_num(GradContext& c) { return first(c, c.where_zero(c.op("aten::isfinite", {c.input(0)}), c.grad())); }
+Grads nan_to_num(GradContext& c) { return c.only_first(c.where_zero(c.op("aten::isfinite", {c.input(0)}), c.grad())); }
 
 // addcmul(s, a, b, value) = s + value * a * b.
 Grads addcmul(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *a = c.input(1), *b = c.input(2), *value = c.input(3);
   Value* g = c.scale(c.grad(), value);
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(c.grad(), c.input(0));
@@ -100,7 +92,7 @@ Grads addcmul(GradContext& c) {
 
 // addcdiv(s, a, b, value) = s + value * a / b.
 Grads addcdiv(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *a = c.input(1), *b = c.input(2), *value = c.input(3);
   Value* g = c.scale(c.grad(), value);
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(c.grad(), c.input(0));
@@ -111,7 +103,7 @@ Grads addcdiv(GradContext& c) {
 
 // lerp(s, e, w) = s + w (e - s).
 Grads lerp(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *s = c.input(0), *e = c.input(1), *w = c.input(2), *g = c.grad();
   const bool tensor_weight = w->type()->is_tensor();
   Value* gw = tensor_weight ? c.mul(g, w) : c.scale(g, w);
@@ -124,7 +116,7 @@ Grads lerp(GradContext& c) {
 // clamp with tensor bounds: self where min <= x <= max; a bound where it
 // was taken (max wins where min > max, as min(max(x, min), max) does).
 Grads clamp_tensor(GradContext& c, Value* lo, Value* hi, size_t lo_at, size_t hi_at) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *x = c.input(0), *g = c.grad();
   Value* above_lo = lo ? cmp(c, "ge", x, lo) : nullptr;
   Value* below_hi = hi ? cmp(c, "le", x, hi) : nullptr;

@@ -10,8 +10,6 @@ namespace {
 
 using Grads = std::vector<Value*>;
 
-Grads none_for(const GradContext& c) { return Grads(c.node().num_inputs(), nullptr); }
-
 // An int[n] operand as n values (one int means n copies).
 std::vector<int64_t> ints_n(GradContext& c, size_t i, size_t n, const char* what) {
   std::vector<int64_t> v = c.constant_ints(i, what);
@@ -22,7 +20,7 @@ std::vector<int64_t> ints_n(GradContext& c, size_t i, size_t n, const char* what
 
 // conv1d/conv2d(input, weight, bias, stride, padding, dilation, groups).
 Grads conv(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *x = c.input(0), *w = c.input(1), *g = c.grad();
   const size_t spatial = c.node().op().schema.name == "conv1d" ? 1 : 2;
   Value* stride = c.ints(ints_n(c, 3, spatial, "stride"));
@@ -46,7 +44,7 @@ Grads conv(GradContext& c) {
 
 // max_pool2d(x, kernel, stride, padding, dilation, ceil_mode).
 Grads max_pool2d(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   std::vector<int64_t> kernel = ints_n(c, 1, 2, "kernel_size");
   std::vector<int64_t> stride = c.constant_ints(2, "stride");
   stride = stride.empty() ? kernel : ints_n(c, 2, 2, "stride");
@@ -58,7 +56,7 @@ Grads max_pool2d(GradContext& c) {
 
 // avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override).
 Grads avg_pool2d(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   std::vector<int64_t> kernel = ints_n(c, 1, 2, "kernel_size");
   std::vector<int64_t> stride = c.constant_ints(2, "stride");
   stride = stride.empty() ? kernel : ints_n(c, 2, 2, "stride");
@@ -70,7 +68,7 @@ Grads avg_pool2d(GradContext& c) {
 }
 
 Grads adaptive_avg_pool2d(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   r[0] = c.op("wick::adaptive_avg_pool2d_backward", {c.grad(), c.sizes(c.input(0))});
   return r;
 }

@@ -16,8 +16,6 @@ namespace {
 
 using Grads = std::vector<Value*>;
 
-Grads none_for(const GradContext& c) { return Grads(c.node().num_inputs(), nullptr); }
-
 bool is_one(const Value* v) {
   auto d = constant_double(v);
   return d && *d == 1.0;
@@ -37,24 +35,17 @@ Value* cmp(GradContext& c, const char* op, Value* x, Value* s) {
 
 Value* both(GradContext& c, Value* a, Value* b) { return c.op("aten::__and__.Tensor", {a, b}); }
 
-// Only input 0 gets a gradient.
-Grads first(GradContext& c, Value* g) {
-  Grads r = none_for(c);
-  r[0] = g;
-  return r;
-}
-
 // ---- arithmetic ----
 
 Grads add_tensor(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(c.grad(), c.input(0));
   if (c.needs_grad(1)) r[1] = c.sum_to_shape(times(c, c.grad(), c.input(2)), c.input(1));
   return r;
 }
 
 Grads sub_tensor(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(c.grad(), c.input(0));
   if (c.needs_grad(1)) r[1] = c.sum_to_shape(c.neg(times(c, c.grad(), c.input(2))), c.input(1));
   return r;
@@ -62,41 +53,41 @@ Grads sub_tensor(GradContext& c) {
 
 // rsub(self, other, alpha) = other - alpha * self.
 Grads rsub_tensor(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(c.neg(times(c, c.grad(), c.input(2))), c.input(0));
   if (c.needs_grad(1)) r[1] = c.sum_to_shape(c.grad(), c.input(1));
   return r;
 }
 
-Grads rsub_scalar(GradContext& c) { return first(c, c.neg(times(c, c.grad(), c.input(2)))); }
-Grads identity(GradContext& c) { return first(c, c.grad()); }
+Grads rsub_scalar(GradContext& c) { return c.only_first(c.neg(times(c, c.grad(), c.input(2)))); }
+Grads identity(GradContext& c) { return c.only_first(c.grad()); }
 // detach: the value passes, its gradient stops.
-Grads stop(GradContext& c) { return none_for(c); }
+Grads stop(GradContext& c) { return c.no_grads(); }
 
 Grads mul_tensor(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(c.mul(c.grad(), c.input(1)), c.input(0));
   if (c.needs_grad(1)) r[1] = c.sum_to_shape(c.mul(c.grad(), c.input(0)), c.input(1));
   return r;
 }
 
-Grads mul_scalar(GradContext& c) { return first(c, c.scale(c.grad(), c.input(1))); }
+Grads mul_scalar(GradContext& c) { return c.only_first(c.scale(c.grad(), c.input(1))); }
 
 Grads div_tensor(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *x = c.input(0), *y = c.input(1), *g = c.grad();
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(c.div(g, y), x);
   if (c.needs_grad(1)) r[1] = c.sum_to_shape(c.div(c.mul(c.neg(g), x), c.mul(y, y)), y);
   return r;
 }
 
-Grads div_scalar(GradContext& c) { return first(c, c.op("aten::div.Scalar", {c.grad(), c.input(1)})); }
+Grads div_scalar(GradContext& c) { return c.only_first(c.op("aten::div.Scalar", {c.grad(), c.input(1)})); }
 
 // div with rounding_mode: true division's gradient without a mode, zeros
 // for "trunc" and "floor" (as torch defines them, a step function's).
 Grads div_mode(GradContext& c, Grads (*true_division)(GradContext&)) {
   if (c.is_none(2)) return true_division(c);
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   if (c.needs_grad(0)) r[0] = c.zeros_like(c.input(0));
   if (c.needs_grad(1) && c.input(1)->type()->is_tensor()) r[1] = c.zeros_like(c.input(1));
   return r;
@@ -106,7 +97,7 @@ Grads div_scalar_mode(GradContext& c) { return div_mode(c, div_scalar); }
 
 // remainder(x, y) = x - floor(x / y) * y.
 Grads remainder_tensor(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *x = c.input(0), *y = c.input(1), *g = c.grad();
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(g, x);
   if (c.needs_grad(1)) r[1] = c.sum_to_shape(c.mul(c.neg(g), c.op("aten::floor", {c.div(x, y)})), y);
@@ -119,14 +110,14 @@ Grads remainder_tensor(GradContext& c) {
 Grads pow_tensor_scalar(GradContext& c) {
   const Value* e = c.input(1);
   const double ev = c.constant_double(1, "the exponent");
-  if (ev == 0.0) return none_for(c);
+  if (ev == 0.0) return c.no_grads();
   Value* em1 = e->type()->kind() == TypeKind::Int ? c.int_(static_cast<int64_t>(ev) - 1) : c.float_(ev - 1);
   Value* d = c.scale(c.op("aten::pow.Tensor_Scalar", {c.input(0), em1}), c.input(1));
-  return first(c, c.mul(c.grad(), d));
+  return c.only_first(c.mul(c.grad(), d));
 }
 
 Grads pow_tensor_tensor(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *x = c.input(0), *e = c.input(1), *g = c.grad();
   if (c.needs_grad(0)) {
     Value* em1 = c.op("aten::sub.Scalar", {e, c.int_(1)});
@@ -144,7 +135,7 @@ Grads pow_tensor_tensor(GradContext& c) {
 
 // base^e with a Scalar base: base^e * log(base).
 Grads pow_scalar(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   const double base = c.constant_double(0, "the base");
   Value* d = c.scale(c.mul(c.grad(), c.output()), std::log(base));
   if (base == 0.0) d = zero_where(c, cmp(c, "ge", c.input(1), c.float_(0.0)), d);
@@ -155,7 +146,7 @@ Grads pow_scalar(GradContext& c) {
 // max(x, y) and min(x, y): the larger (smaller) side gets the gradient; ties
 // split it evenly.
 Grads extremum(GradContext& c, bool is_max) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *x = c.input(0), *y = c.input(1), *g = c.grad();
   Value* half = c.where(c.op("aten::eq.Tensor", {x, y}), c.scale(g, 0.5), g);
   const char* x_loses = is_max ? "aten::lt.Tensor" : "aten::gt.Tensor";
@@ -169,7 +160,7 @@ Grads minimum(GradContext& c) { return extremum(c, false); }
 
 // where(cond, self, other): each branch gets the gradient where it was taken.
 Grads where(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *cond = c.input(0), *g = c.grad();
   const std::string& overload = c.node().op().schema.overload;
   if ((overload == "self" || overload == "ScalarOther") && c.needs_grad(1))
@@ -182,7 +173,7 @@ Grads where(GradContext& c) {
 // masked_fill(self, mask, value): self's gradient where the mask is off, the
 // value's (a 0-d tensor) the sum of it where the mask is on.
 Grads masked_fill(GradContext& c) {
-  Grads r = none_for(c);
+  Grads r = c.no_grads();
   Value *mask = c.input(1), *g = c.grad();
   if (c.needs_grad(0)) r[0] = c.sum_to_shape(zero_where(c, mask, g), c.input(0));
   if (c.node().op().schema.overload == "Tensor" && c.needs_grad(2))
@@ -191,44 +182,44 @@ Grads masked_fill(GradContext& c) {
 }
 
 // triu / tril: the same triangle of the gradient.
-Grads triangle(GradContext& c) { return first(c, c.op(c.node().kind().c_str(), {c.grad(), c.input(1)})); }
+Grads triangle(GradContext& c) { return c.only_first(c.op(c.node().kind().c_str(), {c.grad(), c.input(1)})); }
 
 // ---- unary math ----
 
-Grads neg(GradContext& c) { return first(c, c.neg(c.grad())); }
+Grads neg(GradContext& c) { return c.only_first(c.neg(c.grad())); }
 
 Grads abs(GradContext& c) {
   Value *x = c.input(0), *g = c.grad();
   Value* negative = c.where_zero(cmp(c, "lt", x, c.float_(0.0)), c.neg(g));
-  return first(c, c.where(cmp(c, "gt", x, c.float_(0.0)), g, negative));
+  return c.only_first(c.where(cmp(c, "gt", x, c.float_(0.0)), g, negative));
 }
 
-Grads exp(GradContext& c) { return first(c, c.mul(c.grad(), c.output())); }
-Grads log(GradContext& c) { return first(c, c.div(c.grad(), c.input(0))); }
-Grads sqrt(GradContext& c) { return first(c, c.div(c.grad(), c.scale(c.output(), 2.0))); }
+Grads exp(GradContext& c) { return c.only_first(c.mul(c.grad(), c.output())); }
+Grads log(GradContext& c) { return c.only_first(c.div(c.grad(), c.input(0))); }
+Grads sqrt(GradContext& c) { return c.only_first(c.div(c.grad(), c.scale(c.output(), 2.0))); }
 
 Grads rsqrt(GradContext& c) {
   Value* cube = c.op("aten::pow.Tensor_Scalar", {c.output(), c.int_(3)});
-  return first(c, c.scale(c.mul(c.grad(), cube), -0.5));
+  return c.only_first(c.scale(c.mul(c.grad(), cube), -0.5));
 }
 
 Grads reciprocal(GradContext& c) {
   Value* y = c.output();
-  return first(c, c.mul(c.neg(c.grad()), c.mul(y, y)));
+  return c.only_first(c.mul(c.neg(c.grad()), c.mul(y, y)));
 }
 
 Grads erf(GradContext& c) {
   Value* x = c.input(0);
   Value* d = c.scale(c.op("aten::exp", {c.neg(c.mul(x, x))}), M_2_SQRTPI);
-  return first(c, c.mul(c.grad(), d));
+  return c.only_first(c.mul(c.grad(), d));
 }
 
-Grads sin(GradContext& c) { return first(c, c.mul(c.grad(), c.op("aten::cos", {c.input(0)}))); }
-Grads cos(GradContext& c) { return first(c, c.mul(c.grad(), c.neg(c.op("aten::sin", {c.input(0)})))); }
+Grads sin(GradContext& c) { return c.only_first(c.mul(c.grad(), c.op("aten::cos", {c.input(0)}))); }
+Grads cos(GradContext& c) { return c.only_first(c.mul(c.grad(), c.neg(c.op("aten::sin", {c.input(0)})))); }
 
 // floor, ceil, zeros_like, ones_like: the result does not change with small
 // changes of the input.
-Grads zero_gradient(GradContext& c) { return none_for(c); }
+Grads zero_gradient(GradContext& c) { return c.no_grads(); }
 
 // clamp passes the gradient where min <= x <= max, bounds included.
 Grads clamp(GradContext& c) {
@@ -236,38 +227,38 @@ Grads clamp(GradContext& c) {
   Value* lo = c.is_none(1) ? nullptr : cmp(c, "ge", x, c.input(1));
   Value* hi = c.is_none(2) ? nullptr : cmp(c, "le", x, c.input(2));
   Value* mask = lo && hi ? both(c, lo, hi) : lo ? lo : hi;
-  return first(c, mask ? c.where_zero(mask, g) : g);
+  return c.only_first(mask ? c.where_zero(mask, g) : g);
 }
 
-Grads clamp_min(GradContext& c) { return first(c, c.where_zero(cmp(c, "ge", c.input(0), c.input(1)), c.grad())); }
-Grads clamp_max(GradContext& c) { return first(c, c.where_zero(cmp(c, "le", c.input(0), c.input(1)), c.grad())); }
+Grads clamp_min(GradContext& c) { return c.only_first(c.where_zero(cmp(c, "ge", c.input(0), c.input(1)), c.grad())); }
+Grads clamp_max(GradContext& c) { return c.only_first(c.where_zero(cmp(c, "le", c.input(0), c.input(1)), c.grad())); }
 
 // ---- activations ----
 
 Grads sigmoid(GradContext& c) {
   Value* y = c.output();
-  return first(c, c.mul(c.mul(c.grad(), c.rsub_scalar(1.0, y)), y));
+  return c.only_first(c.mul(c.mul(c.grad(), c.rsub_scalar(1.0, y)), y));
 }
 
 Grads tanh(GradContext& c) {
   Value* y = c.output();
-  return first(c, c.mul(c.grad(), c.rsub_scalar(1.0, c.mul(y, y))));
+  return c.only_first(c.mul(c.grad(), c.rsub_scalar(1.0, c.mul(y, y))));
 }
 
-Grads relu(GradContext& c) { return first(c, c.where_zero(cmp(c, "gt", c.output(), c.float_(0.0)), c.grad())); }
+Grads relu(GradContext& c) { return c.only_first(c.where_zero(cmp(c, "gt", c.output(), c.float_(0.0)), c.grad())); }
 
 // The gradient passes strictly inside (lo, hi): hardtanh and relu6.
 Grads pass_inside(GradContext& c, Value* lo, Value* hi) {
   Value* x = c.input(0);
   Value* inside = both(c, cmp(c, "gt", x, lo), cmp(c, "lt", x, hi));
-  return first(c, c.where_zero(inside, c.grad()));
+  return c.only_first(c.where_zero(inside, c.grad()));
 }
 Grads relu6(GradContext& c) { return pass_inside(c, c.float_(0.0), c.float_(6.0)); }
 Grads hardtanh(GradContext& c) { return pass_inside(c, c.input(1), c.input(2)); }
 
 Grads leaky_relu(GradContext& c) {
   Value* g = c.grad();
-  return first(c, c.where(cmp(c, "gt", c.input(0), c.float_(0.0)), g, c.scale(g, c.input(1))));
+  return c.only_first(c.where(cmp(c, "gt", c.input(0), c.float_(0.0)), g, c.scale(g, c.input(1))));
 }
 
 // hardswish: x / 3 + 1/2 on [-3, 3), 1 from 3 on (torch's vectorized kernel;
@@ -276,13 +267,13 @@ Grads hardswish(GradContext& c) {
   Value *x = c.input(0), *g = c.grad();
   Value* slope = c.add_scalar(c.op("aten::div.Scalar", {x, c.float_(3.0)}), 0.5);
   Value* inner = c.where(cmp(c, "ge", x, c.float_(3.0)), g, c.mul(g, slope));
-  return first(c, zero_where(c, cmp(c, "lt", x, c.float_(-3.0)), inner));
+  return c.only_first(zero_where(c, cmp(c, "lt", x, c.float_(-3.0)), inner));
 }
 
 Grads hardsigmoid(GradContext& c) {
   Value* x = c.input(0);
   Value* inside = both(c, cmp(c, "gt", x, c.float_(-3.0)), cmp(c, "lt", x, c.float_(3.0)));
-  return first(c, c.where_zero(inside, c.op("aten::div.Scalar", {c.grad(), c.float_(6.0)})));
+  return c.only_first(c.where_zero(inside, c.op("aten::div.Scalar", {c.grad(), c.float_(6.0)})));
 }
 
 // elu(x, alpha, scale, input_scale): scale for x > 0, else
@@ -292,7 +283,7 @@ Grads elu(GradContext& c) {
   Value *alpha = c.input(1), *scale = c.input(2), *input_scale = c.input(3);
   Value* e = c.op("aten::exp", {times(c, x, input_scale)});
   Value* negative = times(c, times(c, times(c, c.mul(g, e), input_scale), alpha), scale);
-  return first(c, c.where(cmp(c, "le", x, c.float_(0.0)), negative, times(c, g, scale)));
+  return c.only_first(c.where(cmp(c, "le", x, c.float_(0.0)), negative, times(c, g, scale)));
 }
 
 // softplus(x, beta, threshold): linear above the threshold, else
@@ -302,7 +293,7 @@ Grads softplus(GradContext& c) {
   Value* bx = times(c, c.input(0), c.input(1));
   Value* z = c.op("aten::exp", {bx});
   Value* d = c.mul(g, c.div(z, c.add_scalar(z, 1.0)));
-  return first(c, c.where(c.op("aten::gt.Scalar", {bx, c.input(2)}), g, d));
+  return c.only_first(c.where(c.op("aten::gt.Scalar", {bx, c.input(2)}), g, d));
 }
 
 Grads gelu(GradContext& c) {
@@ -318,19 +309,19 @@ Grads gelu(GradContext& c) {
     Value* left = c.scale(x, 0.5);
     Value* left_d = c.scale(c.add_scalar(t, 1.0), 0.5);
     Value* right_d = c.mul(c.scale(c.rsub_scalar(1.0, c.mul(t, t)), beta), c.add_scalar(c.scale(x2, 3 * kappa), 1.0));
-    return first(c, c.mul(g, c.add(left_d, c.mul(left, right_d))));
+    return c.only_first(c.mul(g, c.add(left_d, c.mul(left, right_d))));
   }
   if (*approximate != "none") throw c.error("gelu approximation \"" + *approximate + "\" is unknown");
   Value* cdf = c.scale(c.add_scalar(c.op("aten::erf", {c.scale(x, M_SQRT1_2)}), 1.0), 0.5);
   Value* pdf = c.scale(c.op("aten::exp", {c.scale(c.mul(x, x), -0.5)}), M_2_SQRTPI * M_SQRT1_2 * 0.5);
-  return first(c, c.mul(g, c.add(cdf, c.mul(x, pdf))));
+  return c.only_first(c.mul(g, c.add(cdf, c.mul(x, pdf))));
 }
 
 Grads silu(GradContext& c) {
   Value *x = c.input(0), *g = c.grad();
   Value* s = c.op("aten::sigmoid", {x});
   Value* d = c.add_scalar(c.mul(x, c.rsub_scalar(1.0, s)), 1.0);
-  return first(c, c.mul(c.mul(g, s), d));
+  return c.only_first(c.mul(c.mul(g, s), d));
 }
 
 }  // namespace

@@ -14,12 +14,6 @@ namespace {
 
 using Grads = std::vector<Value*>;
 
-Grads first(GradContext& c, Value* g) {
-  Grads r(c.node().num_inputs(), nullptr);
-  r[0] = g;
-  return r;
-}
-
 std::vector<int64_t> all_dims(GradContext& c) {
   std::vector<int64_t> dims;
   for (int64_t d = 0; d < c.rank(c.input(0)); ++d) dims.push_back(d);
@@ -48,22 +42,22 @@ Value* restore(GradContext& c, Value* v, const std::vector<int64_t>& dims, bool 
 
 bool keepdim_of(GradContext& c, size_t i) { return c.constant_bool(i, "keepdim"); }
 
-Grads sum(GradContext& c) { return first(c, c.expand(c.grad(), c.input(0))); }
+Grads sum(GradContext& c) { return c.only_first(c.expand(c.grad(), c.input(0))); }
 
 Grads sum_dim(GradContext& c) {
   const auto dims = reduced_dims(c, 1);
-  return first(c, c.expand(restore(c, c.grad(), dims, keepdim_of(c, 2)), c.input(0)));
+  return c.only_first(c.expand(restore(c, c.grad(), dims, keepdim_of(c, 2)), c.input(0)));
 }
 
 Grads mean(GradContext& c) {
   const auto dims = all_dims(c);
-  return first(c, c.op("aten::div.Scalar", {c.expand(c.grad(), c.input(0)), c.count(c.input(0), dims)}));
+  return c.only_first(c.op("aten::div.Scalar", {c.expand(c.grad(), c.input(0)), c.count(c.input(0), dims)}));
 }
 
 Grads mean_dim(GradContext& c) {
   const auto dims = reduced_dims(c, 1);
   Value* g = c.expand(restore(c, c.grad(), dims, keepdim_of(c, 2)), c.input(0));
-  return first(c, c.op("aten::div.Scalar", {g, c.count(c.input(0), dims)}));
+  return c.only_first(c.op("aten::div.Scalar", {g, c.count(c.input(0), dims)}));
 }
 
 // The gradient split evenly among the elements of x equal to the result.
@@ -76,21 +70,21 @@ Value* evenly_split(GradContext& c, Value* g, Value* result, const std::vector<i
 
 // amax/amin(x, dims, keepdim).
 Grads amax(GradContext& c) {
-  if (c.rank(c.input(0)) == 0) return first(c, c.grad());
+  if (c.rank(c.input(0)) == 0) return c.only_first(c.grad());
   const auto dims = reduced_dims(c, 1);
   const bool keepdim = keepdim_of(c, 2);
-  return first(c, evenly_split(c, restore(c, c.grad(), dims, keepdim), restore(c, c.output(), dims, keepdim), dims));
+  return c.only_first(evenly_split(c, restore(c, c.grad(), dims, keepdim), restore(c, c.output(), dims, keepdim), dims));
 }
 
 // max(x), min(x): a 0-dim result.
-Grads max_all(GradContext& c) { return first(c, evenly_split(c, c.grad(), c.output(), {})); }
+Grads max_all(GradContext& c) { return c.only_first(evenly_split(c, c.grad(), c.output(), {})); }
 
 // max.dim/min.dim(x, dim, keepdim) -> (values, indices): the gradient goes to
 // the returned index, placed with a one-hot mask along dim.
 Grads max_dim(GradContext& c) {
   Value* x = c.input(0);
   const int64_t rank = c.rank(x);
-  if (rank == 0) return first(c, c.grad());
+  if (rank == 0) return c.only_first(c.grad());
   const int64_t d = c.dim(1, 0);
   const bool keepdim = keepdim_of(c, 2);
   Value* index = keepdim ? c.squeeze(c.output(1), d) : c.output(1);
@@ -102,7 +96,7 @@ Grads max_dim(GradContext& c) {
     hot = c.permute(hot, perm);
   }
   Value* g = keepdim ? c.grad() : c.unsqueeze(c.grad(), d);
-  return first(c, c.mul(c.to_float_like(hot, x), g));
+  return c.only_first(c.mul(c.to_float_like(hot, x), g));
 }
 
 // d prod / d x_i is the product of the other elements: prod / x_i without
@@ -123,17 +117,17 @@ Grads prod(GradContext& c) {
   Value* x = c.input(0);
   Value* flat = c.op("aten::reshape", {x, c.ints({-1})});
   Value* g = c.op("aten::reshape", {c.grad(), c.ints({1})});
-  return first(c, c.reshape(prod_gradient(c, flat, g, 0), x));
+  return c.only_first(c.reshape(prod_gradient(c, flat, g, 0), x));
 }
 
 Grads prod_dim(GradContext& c) {
   Value* x = c.input(0);
   const int64_t rank = c.rank(x);
   int64_t d = c.constant_int(1, "dim");
-  if (rank == 0) return first(c, c.grad());
+  if (rank == 0) return c.only_first(c.grad());
   if (d < 0) d += rank;
   Value* g = restore(c, c.grad(), {d}, keepdim_of(c, 2));
-  return first(c, prod_gradient(c, x, g, d));
+  return c.only_first(prod_gradient(c, x, g, d));
 }
 
 }  // namespace

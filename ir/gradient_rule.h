@@ -109,6 +109,13 @@ class GradContext : public GradBuilder {
   Value* output(size_t i = 0) const { return node_.output(i); }
   // The gradient flowing into output i; null when nothing needs it.
   Value* grad(size_t i = 0) const { return grads_.at(i); }
+  // Results of a rule: no gradient for any input; `g` for input 0 alone.
+  std::vector<Value*> no_grads() const { return std::vector<Value*>(node_.num_inputs(), nullptr); }
+  std::vector<Value*> only_first(Value* g) const {
+    std::vector<Value*> r = no_grads();
+    r[0] = g;
+    return r;
+  }
   // Whether input i wants a gradient (a rule may skip the work otherwise).
   bool needs_grad(size_t i) const { return active_(node_.input(i)); }
 
