@@ -83,6 +83,15 @@ struct OpSpec {
 class OpTableBuilder {
  public:
   void add(const OpSpec& spec);
+  // A pointwise op computing `expr` in the result's dtype (arithmetic), or
+  // in the inputs' promoted dtype (comparisons and casts). `expr` must be a
+  // literal: the table keeps the pointer.
+  void pointwise(const char* schema, InferFn infer, const char* expr) {
+    add({schema, Lowering::pointwise, infer, nullptr, {expr, false}});
+  }
+  void pointwise_on_inputs(const char* schema, InferFn infer, const char* expr) {
+    add({schema, Lowering::pointwise, infer, nullptr, {expr, true}});
+  }
   // Attaches the gradient rule (ir/gradient_rule.h) of an op already added.
   void set_gradient(std::string_view qualified_name, const GradientRule& rule);
 

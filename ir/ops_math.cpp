@@ -10,14 +10,6 @@ namespace wick::ir {
 
 namespace {
 
-void arith(OpTableBuilder& t, const char* schema, InferFn infer, const char* expr) {
-  t.add({schema, Lowering::pointwise, infer, nullptr, {expr, false}});
-}
-
-void on_inputs(OpTableBuilder& t, const char* schema, InferFn infer, const char* expr) {
-  t.add({schema, Lowering::pointwise, infer, nullptr, {expr, true}});
-}
-
 // clamp with bounds that may be absent, as in ops_pointwise.cpp.
 constexpr const char* kClamp =
     "defined(max) ? min(defined(min) ? max(self, min) : self, max) : (defined(min) ? max(self, min) : self)";
@@ -26,63 +18,63 @@ constexpr const char* kClamp =
 
 void add_math_ops(OpTableBuilder& t) {
   using namespace shape;
-  arith(t, "aten::expm1(Tensor self) -> Tensor", unary_float, "expm1(self)");
-  arith(t, "aten::exp2(Tensor self) -> Tensor", unary_float, "exp2(self)");
-  arith(t, "aten::log2(Tensor self) -> Tensor", unary_float, "log2(self)");
-  arith(t, "aten::log10(Tensor self) -> Tensor", unary_float, "log10(self)");
-  arith(t, "aten::log1p(Tensor self) -> Tensor", unary_float, "log1p(self)");
-  arith(t, "aten::tan(Tensor self) -> Tensor", unary_float, "tan(self)");
-  arith(t, "aten::atan(Tensor self) -> Tensor", unary_float, "atan(self)");
-  arith(t, "aten::atan2(Tensor self, Tensor other) -> Tensor", binary_true_divide, "atan2(self, other)");
+  t.pointwise("aten::expm1(Tensor self) -> Tensor", unary_float, "expm1(self)");
+  t.pointwise("aten::exp2(Tensor self) -> Tensor", unary_float, "exp2(self)");
+  t.pointwise("aten::log2(Tensor self) -> Tensor", unary_float, "log2(self)");
+  t.pointwise("aten::log10(Tensor self) -> Tensor", unary_float, "log10(self)");
+  t.pointwise("aten::log1p(Tensor self) -> Tensor", unary_float, "log1p(self)");
+  t.pointwise("aten::tan(Tensor self) -> Tensor", unary_float, "tan(self)");
+  t.pointwise("aten::atan(Tensor self) -> Tensor", unary_float, "atan(self)");
+  t.pointwise("aten::atan2(Tensor self, Tensor other) -> Tensor", binary_true_divide, "atan2(self, other)");
   // logit(x, eps) = log(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given.
-  arith(t, "aten::logit(Tensor self, float? eps=None) -> Tensor", unary_float,
+  t.pointwise("aten::logit(Tensor self, float? eps=None) -> Tensor", unary_float,
         "defined(eps) ? log(min(max(self, eps), 1 - eps) / (1 - min(max(self, eps), 1 - eps)))"
         " : log(self / (1 - self))");
-  arith(t, "aten::square(Tensor self) -> Tensor", same_as_input, "self * self");
+  t.pointwise("aten::square(Tensor self) -> Tensor", same_as_input, "self * self");
   // Rounding: round ties to even, as torch does.
-  arith(t, "aten::trunc(Tensor self) -> Tensor", same_as_input, "trunc(self)");
-  arith(t, "aten::round(Tensor self) -> Tensor", same_as_input, "roundeven(self)");
-  arith(t, "aten::round.decimals(Tensor self, *, int decimals) -> Tensor", same_as_input,
+  t.pointwise("aten::trunc(Tensor self) -> Tensor", same_as_input, "trunc(self)");
+  t.pointwise("aten::round(Tensor self) -> Tensor", same_as_input, "roundeven(self)");
+  t.pointwise("aten::round.decimals(Tensor self, *, int decimals) -> Tensor", same_as_input,
         "decimals >= 0 ? roundeven(self * pow(10, decimals)) / pow(10, decimals)"
         " : roundeven(self / pow(10, -decimals)) * pow(10, -decimals)");
-  arith(t, "aten::frac(Tensor self) -> Tensor", same_as_input, "self - trunc(self)");
+  t.pointwise("aten::frac(Tensor self) -> Tensor", same_as_input, "self - trunc(self)");
   // sign(NaN) is 0, as in torch.
-  arith(t, "aten::sign(Tensor self) -> Tensor", same_as_input, "self > 0 ? 1 : (self < 0 ? -1 : 0)");
-  arith(t, "aten::sgn(Tensor self) -> Tensor", same_as_input, "self > 0 ? 1 : (self < 0 ? -1 : 0)");
-  arith(t, "aten::fmod.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "fmod(self, other)");
-  arith(t, "aten::fmod.Scalar(Tensor self, Scalar other) -> Tensor", binary_broadcast, "fmod(self, other)");
+  t.pointwise("aten::sign(Tensor self) -> Tensor", same_as_input, "self > 0 ? 1 : (self < 0 ? -1 : 0)");
+  t.pointwise("aten::sgn(Tensor self) -> Tensor", same_as_input, "self > 0 ? 1 : (self < 0 ? -1 : 0)");
+  t.pointwise("aten::fmod.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "fmod(self, other)");
+  t.pointwise("aten::fmod.Scalar(Tensor self, Scalar other) -> Tensor", binary_broadcast, "fmod(self, other)");
   // Shrinkage and thresholds.
-  arith(t, "aten::hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor", same_as_input,
+  t.pointwise("aten::hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor", same_as_input,
         "self >= -lambd && self <= lambd ? 0 : self");
-  arith(t, "aten::softshrink(Tensor self, Scalar lambd=0.5) -> Tensor", same_as_input,
+  t.pointwise("aten::softshrink(Tensor self, Scalar lambd=0.5) -> Tensor", same_as_input,
         "self > lambd ? self - lambd : (self < -lambd ? self + lambd : 0)");
-  arith(t, "aten::threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor", same_as_input,
+  t.pointwise("aten::threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor", same_as_input,
         "self <= threshold ? value : self");
   // NaN and infinity.
-  on_inputs(t, "aten::isnan(Tensor self) -> Tensor", compare_broadcast_unary, "self != self");
-  on_inputs(t, "aten::isinf(Tensor self) -> Tensor", compare_broadcast_unary, "isinf(self)");
-  on_inputs(t, "aten::isfinite(Tensor self) -> Tensor", compare_broadcast_unary, "self == self && !isinf(self)");
-  on_inputs(t, "aten::isposinf(Tensor self) -> Tensor", compare_broadcast_unary, "isinf(self) && self > 0");
-  on_inputs(t, "aten::isneginf(Tensor self) -> Tensor", compare_broadcast_unary, "isinf(self) && self < 0");
-  arith(t, "aten::nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor",
+  t.pointwise_on_inputs("aten::isnan(Tensor self) -> Tensor", compare_broadcast_unary, "self != self");
+  t.pointwise_on_inputs("aten::isinf(Tensor self) -> Tensor", compare_broadcast_unary, "isinf(self)");
+  t.pointwise_on_inputs("aten::isfinite(Tensor self) -> Tensor", compare_broadcast_unary, "self == self && !isinf(self)");
+  t.pointwise_on_inputs("aten::isposinf(Tensor self) -> Tensor", compare_broadcast_unary, "isinf(self) && self > 0");
+  t.pointwise_on_inputs("aten::isneginf(Tensor self) -> Tensor", compare_broadcast_unary, "isinf(self) && self < 0");
+  t.pointwise("aten::nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor",
         same_as_input,
         "self != self ? (defined(nan) ? nan : 0)"
         " : (isinf(self) ? (self > 0 ? (defined(posinf) ? posinf : largest()) : (defined(neginf) ? neginf : -largest()))"
         " : self)");
   // Three operands, broadcast together.
-  arith(t, "aten::addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor", broadcast_all,
+  t.pointwise("aten::addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor", broadcast_all,
         "self + value * tensor1 * tensor2");
-  arith(t, "aten::addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor", broadcast_all,
+  t.pointwise("aten::addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor", broadcast_all,
         "self + value * (tensor1 / tensor2)");
   // torch's lerp: from the nearer end, so that weight 1 gives `end` exactly.
-  arith(t, "aten::lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor", broadcast_all,
+  t.pointwise("aten::lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor", broadcast_all,
         "abs(weight) < 0.5 ? self + weight * (end - self) : end - (end - self) * (1 - weight)");
-  arith(t, "aten::lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor", broadcast_all,
+  t.pointwise("aten::lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor", broadcast_all,
         "abs(weight) < 0.5 ? self + weight * (end - self) : end - (end - self) * (1 - weight)");
-  arith(t, "aten::clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor", broadcast_all, kClamp);
-  arith(t, "aten::clamp_min.Tensor(Tensor self, Tensor min) -> Tensor", broadcast_all, "max(self, min)");
-  arith(t, "aten::clamp_max.Tensor(Tensor self, Tensor max) -> Tensor", broadcast_all, "min(self, max)");
-  arith(t, "aten::full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+  t.pointwise("aten::clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor", broadcast_all, kClamp);
+  t.pointwise("aten::clamp_min.Tensor(Tensor self, Tensor min) -> Tensor", broadcast_all, "max(self, min)");
+  t.pointwise("aten::clamp_max.Tensor(Tensor self, Tensor max) -> Tensor", broadcast_all, "min(self, max)");
+  t.pointwise("aten::full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
         full_like, "fill_value");
 }
 
