@@ -598,9 +598,11 @@ class PlanBuilder {
       in.index = static_cast<int32_t>(rt::ExternOp::addmm);
       in.inputs = {tensor_slot(0), tensor_slot(1), tensor_slot(2)};
       in.floats = {float_of(n, 3), float_of(n, 4)};
-    } else if (name == "conv1d" || name == "conv2d") {
-      const size_t k = name == "conv1d" ? 1 : 2;
-      in.index = static_cast<int32_t>(k == 1 ? rt::ExternOp::conv1d : rt::ExternOp::conv2d);
+    } else if (name == "conv3d" && on_gpu()) {
+      return note_unsupported(n, "no CUDA kernel (the CUDA pipeline writes it as conv2d)");
+    } else if (name == "conv1d" || name == "conv2d" || name == "conv3d") {
+      const size_t k = name == "conv1d" ? 1 : name == "conv2d" ? 2 : 3;
+      in.index = static_cast<int32_t>(k == 1 ? rt::ExternOp::conv1d : k == 2 ? rt::ExternOp::conv2d : rt::ExternOp::conv3d);
       in.inputs = {tensor_slot(0), tensor_slot(1), tensor_slot(2)};
       for (size_t i : {3, 4, 5}) {
         auto v = ints_of(n, i, k);

@@ -18,11 +18,12 @@ std::vector<int64_t> ints_n(GradContext& c, size_t i, size_t n, const char* what
   return v;
 }
 
-// conv1d/conv2d(input, weight, bias, stride, padding, dilation, groups).
+// conv1d/conv2d/conv3d(input, weight, bias, stride, padding, dilation, groups).
 Grads conv(GradContext& c) {
   Grads r = c.no_grads();
   Value *x = c.input(0), *w = c.input(1), *g = c.grad();
-  const size_t spatial = c.node().op().schema.name == "conv1d" ? 1 : 2;
+  const std::string& name = c.node().op().schema.name;
+  const size_t spatial = name == "conv1d" ? 1 : name == "conv2d" ? 2 : 3;
   Value* stride = c.ints(ints_n(c, 3, spatial, "stride"));
   Value* padding = c.ints(ints_n(c, 4, spatial, "padding"));
   Value* dilation = c.ints(ints_n(c, 5, spatial, "dilation"));
@@ -77,6 +78,7 @@ Grads adaptive_avg_pool2d(GradContext& c) {
 
 void add_nn_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::conv1d", {conv});
+  t.set_gradient("aten::conv3d", {conv});
   t.set_gradient("aten::conv2d", {conv});
   t.set_gradient("aten::max_pool2d", {max_pool2d});
   t.set_gradient("aten::avg_pool2d", {avg_pool2d});

@@ -97,11 +97,11 @@ void add_backward_ops(OpTableBuilder& t) {
          index_add});
   t.add({"aten::index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor", M,
          index_put});
-  // The input's gradient of conv1d/conv2d (by the weight's rank); input_size
+  // The input's gradient of conv1d/conv2d/conv3d (by the weight's rank); input_size
   // is [N, C, ...] or unbatched [C, ...].
   t.add({"wick::conv_input_backward(Tensor grad_output, Tensor weight, int[] input_size, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor",
          E, [](const Node& n) { return sized_like_grad(n, 2); }});
-  // The weight's gradient of conv1d/conv2d.
+  // The weight's gradient of conv1d/conv2d/conv3d.
   t.add({"wick::conv_weight_backward(Tensor grad_output, Tensor input, int[] weight_size, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor",
          E, [](const Node& n) { return sized_like_grad(n, 2); }});
   // Each output gradient goes to the first maximum of its window, as in torch.

@@ -16,6 +16,10 @@ void add_nn_ops(OpTableBuilder& t) {
          E, conv});
   t.add({"aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor",
          E, conv});
+  // A library call on the CPU; the CUDA pipeline writes it as conv2d
+  // (decompose_volumes.cpp).
+  t.add({"aten::conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor",
+         E, conv});
   t.add({"aten::conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] output_padding=0, int groups=1, int[1] dilation=1) -> Tensor",
          C, conv});
   t.add({"aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor",
@@ -76,6 +80,17 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
          C, avg_pool1d});
   t.add({"aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor", C, adaptive_avg_pool1d});
+  // Adaptive max pooling as maxima over slices (decompose_pooling.cpp); the
+  // indices are not computed.
+  t.add({"aten::adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor)", C, adaptive_max_pool});
+  t.add({"aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor)", C, adaptive_max_pool});
+  t.add({"aten::adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor)", C, adaptive_max_pool});
+  // 3-D pooling through 2-D pooling (decompose_volumes.cpp).
+  t.add({"aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor",
+         C, max_pool3d});
+  t.add({"aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
+         C, avg_pool3d});
+  t.add({"aten::adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor", C, adaptive_avg_pool3d});
   // Per-sample normalization: group_norm with a group per channel, or the
   // running statistics (decompose_norms.cpp).
   t.add({"aten::instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor",

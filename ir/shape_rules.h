@@ -119,13 +119,18 @@ std::vector<TypePtr> gather(const Node& node);             // gather(x, dim, ind
 std::vector<int64_t> movedim_order(const Node& node, int64_t rank);
 
 // Neural-network rules (shape_rules_nn.cpp).
-std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, _convolution
+std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, conv3d, _convolution
 std::vector<TypePtr> max_pool2d(const Node& node);
 std::vector<TypePtr> avg_pool2d(const Node& node);
 std::vector<TypePtr> adaptive_avg_pool2d(const Node& node);
 std::vector<TypePtr> max_pool1d(const Node& node);
 std::vector<TypePtr> avg_pool1d(const Node& node);
 std::vector<TypePtr> adaptive_avg_pool1d(const Node& node);
+std::vector<TypePtr> max_pool3d(const Node& node);
+std::vector<TypePtr> avg_pool3d(const Node& node);
+std::vector<TypePtr> adaptive_avg_pool3d(const Node& node);
+// adaptive_max_pool1d/2d/3d: the pooled values and their i64 indices.
+std::vector<TypePtr> adaptive_max_pool(const Node& node);
 std::vector<TypePtr> multi_head_attention(const Node& node);  // _native_multi_head_attention
 std::vector<TypePtr> scaled_dot_product_attention(const Node& node);
 std::vector<TypePtr> rnn(const Node& node);  // lstm, gru, rnn_tanh, rnn_relu

@@ -36,7 +36,7 @@ int64_t pooled_size(const Node& node, int64_t in, int64_t k, int64_t s, int64_t 
   return out;
 }
 
-// max_pool / avg_pool over the last `n` dims (1 or 2) of a batched or
+// max_pool / avg_pool over the last `n` dims (1, 2 or 3) of a batched or
 // unbatched input.
 std::vector<TypePtr> pool(const Node& node, bool has_dilation, size_t n) {
   const Type& x = input_type(node, 0);
@@ -97,6 +97,7 @@ std::vector<TypePtr> conv(const Node& node) {
   const bool transpose_op = name == "conv_transpose1d" || name == "conv_transpose2d";
   int spatial = name == "conv1d" || name == "conv_transpose1d"   ? 1
                 : name == "conv2d" || name == "conv_transpose2d" ? 2
+                : name == "conv3d"                               ? 3
                                                                  : (w.has_rank() ? w.rank() - 2 : -1);
   if (spatial < 1) return unknown_spatial(x, -1);
   if (w.has_rank() && w.rank() != spatial + 2)
@@ -164,6 +165,17 @@ std::vector<TypePtr> max_pool1d(const Node& node) { return pool(node, true, 1); 
 std::vector<TypePtr> avg_pool1d(const Node& node) { return pool(node, false, 1); }
 std::vector<TypePtr> adaptive_avg_pool2d(const Node& node) { return adaptive_pool(node, 2); }
 std::vector<TypePtr> adaptive_avg_pool1d(const Node& node) { return adaptive_pool(node, 1); }
+std::vector<TypePtr> max_pool3d(const Node& node) { return pool(node, true, 3); }
+std::vector<TypePtr> avg_pool3d(const Node& node) { return pool(node, false, 3); }
+std::vector<TypePtr> adaptive_avg_pool3d(const Node& node) { return adaptive_pool(node, 3); }
+
+std::vector<TypePtr> adaptive_max_pool(const Node& node) {
+  const std::string& name = node.op().schema.name;
+  const size_t n = name == "adaptive_max_pool1d" ? 1 : name == "adaptive_max_pool2d" ? 2 : 3;
+  std::vector<TypePtr> out = adaptive_pool(node, n);
+  out.push_back(Type::tensor(DType::i64, out[0]->shape(), out[0]->tensor_device()));
+  return out;
+}
 
 // _native_multi_head_attention(query [B, L, E], key [B, S, E], value, ...):
 // the output is shaped like the query; the attention weights, when asked

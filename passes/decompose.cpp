@@ -40,6 +40,21 @@ bool Emitter::constant_bool(size_t i, const char* what) const {
   return *v;
 }
 
+std::vector<int64_t> Emitter::constant_ints(size_t i, size_t n, const char* what,
+                                            const std::vector<int64_t>* if_empty) const {
+  auto list = ir::constant_int_list(node_.input(i));
+  if (!list) {
+    auto one = ir::constant_int(node_.input(i));
+    if (!one) throw node_.error(std::string(what) + " must be a constant");
+    list = std::vector<int64_t>{*one};
+  }
+  if (list->empty() && if_empty) return *if_empty;
+  if (list->size() == 1 && n > 1) list = std::vector<int64_t>(n, list->front());
+  if (list->size() != n)
+    throw node_.error(std::string(what) + " needs " + std::to_string(n) + " values, got " + std::to_string(list->size()));
+  return *list;
+}
+
 const std::vector<Dim>& Emitter::shape(const Value* v, const char* what) const {
   if (!v->type()->is_tensor() || !v->type()->has_rank())
     throw node_.error(std::string("needs the rank of its ") + what + " to be known");
@@ -246,7 +261,7 @@ const std::map<std::string, Rule>& rules() {
         {"aten::baddbmm", baddbmm},
     };
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
-                             reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), einsum_rules(), write_rules()})
+                             reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), volume_rules(), einsum_rules(), write_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();
@@ -259,6 +274,7 @@ const std::map<std::string, MultiRule>& multi_rules() {
     for (const NamedMultiRule& r : attention_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : recurrent_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : reduction_multi_rules()) t[r.op] = r.rule;
+    for (const NamedMultiRule& r : pooling_multi_rules()) t[r.op] = r.rule;
     return t;
   }();
   return table;
@@ -273,13 +289,24 @@ const std::map<std::string, Rule>& special_rules() {
   return table;
 }
 
+const std::map<std::string, Rule>& gpu_only_rules() {
+  static const std::map<std::string, Rule> table = [] {
+    std::map<std::string, Rule> t;
+    for (const auto& list : {gpu_conv_rules(), gpu_pooling_rules()})
+      for (const NamedRule& r : list) t[r.op] = r.rule;
+    return t;
+  }();
+  return table;
+}
+
 // The values that replace the node's results, by its rule; none to keep a
 // node that is not composite as it is.
 std::vector<Value*> apply_rule(Emitter& e) {
   const std::string& kind = e.node().kind();
   if (e.node().op().lowering != ir::Lowering::composite) {
     auto special = special_rules().find(kind);
-    WICK_ASSERT(special != special_rules().end(), kind + " is not composite");
+    if (special == special_rules().end()) special = gpu_only_rules().find(kind);
+    WICK_ASSERT(special != gpu_only_rules().end(), kind + " is not composite");
     Value* v = special->second(e);
     if (!v) return {};
     return {v};
@@ -356,13 +383,15 @@ void rewrite(ir::Graph& graph, Node& node) {
 
 }  // namespace
 
-void decompose(ir::Graph& graph) {
+void decompose(ir::Graph& graph, bool for_gpu) {
   // A rule may build other composites (the encoder layer's layer norms):
   // rewrite until none is left. Rules only build simpler ops, so this ends.
   for (;;) {
     std::vector<Node*> composites;
     ir::walk(graph.block(), [&](Node* n) {
-      if (n->op().lowering == ir::Lowering::composite) composites.push_back(n);
+      if (n->op().lowering == ir::Lowering::composite ||
+          (for_gpu && decompose_detail::gpu_only_rules().count(n->kind())))
+        composites.push_back(n);
     });
     if (composites.empty()) break;
     for (Node* n : composites) rewrite(graph, *n);

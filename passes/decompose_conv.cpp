@@ -1,6 +1,6 @@
 // Decomposition rules for convolutions written as others:
-//   _convolution (what traces record): conv1d or conv2d by the weight's
-//     rank, or a transposed convolution;
+//   _convolution (what traces record): conv1d, conv2d or conv3d by the
+//     weight's rank, or a transposed convolution in 1-D or 2-D;
 //   conv_transpose1d / conv_transpose2d(x, w [Cin, Cout/g, k...], b, stride,
 //     padding, output_padding, groups, dilation): a plain convolution with
 //     stride 1 over x with stride - 1 zeros between its elements, padded by
@@ -17,18 +17,6 @@ namespace {
 
 using ir::Dim;
 using ir::Value;
-
-// An int[n] argument: n ints, or one meaning n copies.
-std::vector<int64_t> int_n(Emitter& e, size_t i, size_t n, const char* what) {
-  auto list = ir::constant_int_list(e.input(i));
-  if (!list) {
-    if (auto one = ir::constant_int(e.input(i))) list = std::vector<int64_t>{*one};
-    else throw e.node().error(std::string(what) + " must be constant");
-  }
-  if (list->size() == 1 && n > 1) list = std::vector<int64_t>(n, list->front());
-  if (list->size() != n) throw e.node().error(std::string(what) + " needs " + std::to_string(n) + " values");
-  return *list;
-}
 
 std::vector<int64_t> static_sizes(Emitter& e, Value* v, const char* what) {
   std::vector<int64_t> sizes;
@@ -106,21 +94,24 @@ Value* transposed(Emitter& e, size_t n, Value* x, Value* w, Value* bias, const s
 // output_padding, groups, dilation).
 Value* conv_transpose(Emitter& e) {
   const size_t n = e.node().op().schema.name == "conv_transpose1d" ? 1 : 2;
-  return transposed(e, n, e.input(0), e.input(1), e.input(2), int_n(e, 3, n, "stride"), int_n(e, 4, n, "padding"),
-                    int_n(e, 5, n, "output_padding"), e.constant_int(6, "groups"), int_n(e, 7, n, "dilation"));
+  return transposed(e, n, e.input(0), e.input(1), e.input(2), e.constant_ints(3, n, "stride"), e.constant_ints(4, n, "padding"),
+                    e.constant_ints(5, n, "output_padding"), e.constant_int(6, "groups"), e.constant_ints(7, n, "dilation"));
 }
 
 // _convolution(input, weight, bias, stride, padding, dilation, transposed,
 // output_padding, groups, ...): by the weight's rank.
 Value* convolution(Emitter& e) {
   const int rank = static_cast<int>(e.shape(e.input(1), "weight").size());
-  if (rank != 3 && rank != 4)
-    throw e.node().error("only 1-D and 2-D convolutions are supported; the weight has rank " + std::to_string(rank));
+  if (rank < 3 || rank > 5)
+    throw e.node().error("only 1-D, 2-D and 3-D convolutions are supported; the weight has rank " +
+                         std::to_string(rank));
   const size_t n = static_cast<size_t>(rank - 2);
-  if (e.constant_bool(6, "the transposed flag"))
-    return transposed(e, n, e.input(0), e.input(1), e.input(2), int_n(e, 3, n, "stride"), int_n(e, 4, n, "padding"),
-                      int_n(e, 7, n, "output_padding"), e.constant_int(8, "groups"), int_n(e, 5, n, "dilation"));
-  return e.op(rank == 3 ? "aten::conv1d" : "aten::conv2d",
+  const bool is_transposed = e.constant_bool(6, "the transposed flag");
+  if (is_transposed && n == 3) throw e.node().error("3-D transposed convolutions are not supported");
+  if (is_transposed)
+    return transposed(e, n, e.input(0), e.input(1), e.input(2), e.constant_ints(3, n, "stride"), e.constant_ints(4, n, "padding"),
+                      e.constant_ints(7, n, "output_padding"), e.constant_int(8, "groups"), e.constant_ints(5, n, "dilation"));
+  return e.op(rank == 3 ? "aten::conv1d" : rank == 4 ? "aten::conv2d" : "aten::conv3d",
               {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.input(5), e.input(8)});
 }
 

@@ -35,6 +35,10 @@ class Emitter {
   // Requirements on the node's inputs.
   int64_t constant_int(size_t i, const char* what) const;
   bool constant_bool(size_t i, const char* what) const;
+  // An int[n] argument: n ints, or one int (or a one-item list) meaning n
+  // copies; an empty list gives `if_empty` when that is given.
+  std::vector<int64_t> constant_ints(size_t i, size_t n, const char* what,
+                                     const std::vector<int64_t>* if_empty = nullptr) const;
   const std::vector<ir::Dim>& shape(const ir::Value* v, const char* what) const;  // known rank
   DType float_dtype(const ir::Value* v, const char* what) const;  // known, floating
 
@@ -104,13 +108,22 @@ std::vector<NamedRule> rearrange_rules();             // decompose_rearrange.cpp
 std::vector<NamedRule> distance_rules();              // decompose_distances.cpp
 std::vector<NamedRule> gather_rules();                // decompose_gather.cpp
 std::vector<NamedRule> conv_rules();                  // decompose_conv.cpp
+std::vector<NamedRule> volume_rules();                // decompose_volumes.cpp
 std::vector<NamedRule> einsum_rules();                // decompose_einsum.cpp
 std::vector<NamedRule> write_rules();                 // decompose_writes.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.
 std::vector<NamedRule> special_case_rules();          // decompose_writes.cpp
+// Rules for library calls the CUDA plan lacks, applied for the GPU only.
+std::vector<NamedRule> gpu_conv_rules();              // decompose_volumes.cpp
+std::vector<NamedRule> gpu_pooling_rules();           // decompose_pooling.cpp
+
+// Adaptive pooling of x's dim `dim` (static length) to `size`: the maximum
+// or the mean of each window, as torch places them (decompose_pooling.cpp).
+ir::Value* adaptive_pool_along(Emitter& e, ir::Value* x, int64_t dim, int64_t size, bool max);
 std::vector<NamedMultiRule> attention_multi_rules();  // decompose_attention.cpp
 std::vector<NamedMultiRule> recurrent_multi_rules();  // decompose_rnn.cpp
 std::vector<NamedMultiRule> reduction_multi_rules();  // decompose_reductions.cpp
+std::vector<NamedMultiRule> pooling_multi_rules();    // decompose_pooling.cpp
 
 }  // namespace wick::passes::decompose_detail

@@ -18,7 +18,6 @@
 #include "passes/fold_batch_norm.h"
 #include "passes/fuse.h"
 #include "passes/infer_shapes.h"
-#include "passes/lower_for_gpu.h"
 
 namespace wick::passes {
 namespace {
@@ -96,8 +95,7 @@ void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   // Folding leaves dead code behind; a composite's undefined result (the
   // attention weights nobody asked for) must have no uses left when it goes.
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
-  p.step("decompose", [&] { decompose(graph); });
-  if (options.device == TargetDevice::cuda) p.step("lower_for_gpu", [&] { lower_for_gpu(graph); });
+  p.step("decompose", [&] { decompose(graph, options.device == TargetDevice::cuda); });
   p.step("simplify", [&] { simplify(graph); });
 }
 

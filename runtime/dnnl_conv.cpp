@@ -1,4 +1,4 @@
-// conv1d and conv2d on oneDNN's convolution primitive, bias and epilogue
+// conv1d, conv2d and conv3d on oneDNN's convolution primitive, bias and epilogue
 // fused. Operands are first described in place, in their plain layouts with
 // their own strides (grouped weights viewed as [G, O/G, C/G, k...] without a
 // copy). When that reaches only oneDNN's GEMM-based (im2col) or reference
@@ -25,7 +25,7 @@ struct ConvProblem {
 };
 
 // The layout asked for activations on the blocked path: channel blocks of
-// the vector width (nChw16c on AVX-512, nChw8c below). Inputs with fewer
+// the vector width (nChw16c / nCdhw16c on AVX-512, 8c below). Inputs with fewer
 // channels than a block are left to oneDNN, which keeps them plain rather
 // than padding the channels.
 dnnl::memory::format_tag activation_tag(int spatial, int64_t channels) {
@@ -33,6 +33,7 @@ dnnl::memory::format_tag activation_tag(int spatial, int64_t channels) {
   const int avx512 = static_cast<int>(dnnl::cpu_isa::avx512_core);
   const bool wide = (static_cast<int>(dnnl::get_effective_cpu_isa()) & avx512) == avx512;
   if (channels < (wide ? 16 : 8)) return tag::any;
+  if (spatial == 3) return wide ? tag::nCdhw16c : tag::nCdhw8c;
   if (spatial == 2) return wide ? tag::nChw16c : tag::nChw8c;
   return wide ? tag::nCw16c : tag::nCw8c;
 }
@@ -175,6 +176,14 @@ void conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Con
   auto sizes = conv1d_output_sizes(x.sizes(), weight.sizes(), p);
   convolution("conv1d", 1, x, weight, bias, sizes, &p.stride, &p.padding, &p.dilation, p.groups,
               p.constant_weights, out, epilogue);
+}
+
+void conv3d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv3dParams& p,
+            Tensor& out, const Epilogue& epilogue) {
+  check_conv_args("conv3d", x, weight, bias);
+  auto sizes = conv3d_output_sizes(x.sizes(), weight.sizes(), p);
+  convolution("conv3d", 3, x, weight, bias, sizes, p.stride.data(), p.padding.data(),
+              p.dilation.data(), p.groups, p.constant_weights, out, epilogue);
 }
 
 }  // namespace wick::rt

@@ -1,9 +1,10 @@
-// The input and weight gradients of conv1d/conv2d on oneDNN's
+// The input and weight gradients of conv1d/conv2d/conv3d on oneDNN's
 // backward-data and backward-weights primitives. A 1-D convolution runs as a
 // 2-D one of height 1 and an unbatched input as a batch of one. Operands are
 // handed to oneDNN as contiguous copies in plain layouts (grouped weights as
 // [G, O/G, C/G, kh, kw], the same memory), the primitive is created once per
 // shape and kept in the primitive cache.
+#include <algorithm>
 #include <functional>
 #include <string>
 
@@ -18,10 +19,11 @@ namespace {
 
 using namespace dnnl_support;
 
-// `t` as [N, C, H, W]: a batch of one when unbatched, height 1 when 1-D.
-Tensor as_4d(const Tensor& t, int spatial) {
+// `t` as [N, C, H, W] (or [N, C, D, H, W] in 3-D): a batch of one when
+// unbatched, height 1 when 1-D.
+Tensor as_batched(const Tensor& t, int spatial) {
   Tensor b = with_rank(t, spatial + 2);
-  if (spatial == 2) return b;
+  if (spatial != 1) return b;
   std::vector<int64_t> sizes = b.sizes(), strides = b.strides();
   sizes.insert(sizes.begin() + 2, 1);
   strides.insert(strides.begin() + 2, 0);
@@ -37,12 +39,12 @@ dnnl::memory::dims weight_dims(const Tensor& w4, int64_t groups) {
 }
 
 struct Problem {
-  Tensor x, w, y;  // 4-D views: input (or its gradient), weight (or its gradient), output gradient
+  Tensor x, w, y;  // batched views: input (or its gradient), weight (or its gradient), output gradient
   dnnl::memory::dims strides, dilates, pads;
   int64_t groups = 1;
 };
 
-// Checks the operands of either gradient and returns the 4-D problem.
+// Checks the operands of either gradient and returns the batched problem.
 // `input_shape` and `weight_shape` are those of the forward operands.
 Problem problem(const char* op, const Tensor& grad_output, const std::vector<int64_t>& input_shape,
                 const std::vector<int64_t>& weight_shape, const ConvBackwardParams& p) {
@@ -50,11 +52,11 @@ Problem problem(const char* op, const Tensor& grad_output, const std::vector<int
   const size_t spatial = p.stride.size();
   Problem pr;
   const int s = static_cast<int>(spatial);
-  pr.y = as_4d(grad_output, s);
+  pr.y = as_batched(grad_output, s);
   pr.groups = p.groups;
-  for (size_t i = 0; i < 2; ++i) {
-    const bool real = spatial == 2 || i == 1;  // height 1 for a 1-D convolution
-    const size_t k = spatial == 2 ? i : 0;
+  for (size_t i = 0; i < std::max<size_t>(spatial, 2); ++i) {
+    const bool real = spatial != 1 || i == 1;  // height 1 for a 1-D convolution
+    const size_t k = spatial != 1 ? i : 0;
     pr.strides.push_back(real ? p.stride[k] : 1);
     pr.pads.push_back(real ? p.padding[k] : 0);
     pr.dilates.push_back(real ? p.dilation[k] - 1 : 0);  // oneDNN counts gaps
@@ -108,8 +110,8 @@ void conv_input_backward(const Tensor& grad_output, const Tensor& weight, const 
   if (out.numel() == 0) return;
   if (grad_output.numel() == 0 || weight.numel() == 0) return fill_zero(out);
   const int spatial = static_cast<int>(p.stride.size());
-  pr.x = as_4d(out, spatial);
-  pr.w = as_4d(weight, spatial);
+  pr.x = as_batched(out, spatial);
+  pr.w = as_batched(weight, spatial);
   run(op, pr, pr.x, DNNL_ARG_DIFF_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_DST,
       [&](const auto& x, const auto& w, const auto& y, const auto& hint) {
         dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, x, w, y, pr.strides, pr.dilates,
@@ -131,8 +133,8 @@ void conv_weight_backward(const Tensor& grad_output, const Tensor& input, const 
   if (out.numel() == 0) return;
   if (grad_output.numel() == 0 || input.numel() == 0) return fill_zero(out);
   const int spatial = static_cast<int>(p.stride.size());
-  pr.x = as_4d(input, spatial);
-  pr.w = as_4d(out, spatial);
+  pr.x = as_batched(input, spatial);
+  pr.w = as_batched(out, spatial);
   run(op, pr, pr.w, DNNL_ARG_SRC, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_DST,
       [&](const auto& x, const auto& w, const auto& y, const auto& hint) {
         dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, x, w, y, pr.strides,

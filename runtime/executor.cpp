@@ -423,6 +423,16 @@ class Run {
         c.constant_weights = p.size() > 7 && p[7] != 0;
         return (gpu ? cuda_conv2d : conv2d)(arg(0), arg(1), arg(2), c, out, post);
       }
+      case ExternOp::conv3d: {
+        if (gpu) throw Error("conv3d has no CUDA kernel (the CUDA pipeline writes it as conv2d)", {}, in.text);
+        Conv3dParams c;
+        c.stride = {p[0], p[1], p[2]};
+        c.padding = {p[3], p[4], p[5]};
+        c.dilation = {p[6], p[7], p[8]};
+        c.groups = p[9];
+        c.constant_weights = p.size() > 10 && p[10] != 0;
+        return conv3d(arg(0), arg(1), arg(2), c, out, post);
+      }
       case ExternOp::max_pool2d: {
         MaxPool2dParams m;
         m.kernel = {p[0], p[1]};

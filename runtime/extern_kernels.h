@@ -56,6 +56,9 @@ void conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Con
 // NCW (or CW) convolution.
 void conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv1dParams& p,
             Tensor& out, const Epilogue& epilogue = {});
+// NCDHW (or CDHW) convolution.
+void conv3d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv3dParams& p,
+            Tensor& out, const Epilogue& epilogue = {});
 
 void max_pool2d(const Tensor& x, const MaxPool2dParams& p, Tensor& out);
 void avg_pool2d(const Tensor& x, const AvgPool2dParams& p, Tensor& out);

@@ -200,20 +200,22 @@ std::vector<int64_t> conv1d_output_sizes(const std::vector<int64_t>& input,
   return conv_sizes("conv1d", 1, input, weight, &p.stride, &p.padding, &p.dilation, p.groups);
 }
 
+std::vector<int64_t> conv3d_output_sizes(const std::vector<int64_t>& input,
+                                         const std::vector<int64_t>& weight,
+                                         const Conv3dParams& p) {
+  return conv_sizes("conv3d", 3, input, weight, p.stride.data(), p.padding.data(),
+                    p.dilation.data(), p.groups);
+}
+
 void check_conv_grad_output(const char* op, const std::vector<int64_t>& grad_output,
                             const std::vector<int64_t>& input, const std::vector<int64_t>& weight,
                             const ConvBackwardParams& p) {
   const size_t spatial = p.stride.size();
-  if ((spatial != 1 && spatial != 2) || p.padding.size() != spatial || p.dilation.size() != spatial)
-    fail(op, "stride, padding and dilation need 1 or 2 values each");
-  std::vector<int64_t> expected;
-  if (spatial == 1) {
-    Conv1dParams c{p.stride[0], p.padding[0], p.dilation[0], p.groups};
-    expected = conv1d_output_sizes(input, weight, c);
-  } else {
-    Conv2dParams c{{p.stride[0], p.stride[1]}, {p.padding[0], p.padding[1]}, {p.dilation[0], p.dilation[1]}, p.groups};
-    expected = conv2d_output_sizes(input, weight, c);
-  }
+  if (spatial < 1 || spatial > 3 || p.padding.size() != spatial || p.dilation.size() != spatial)
+    fail(op, "stride, padding and dilation need 1, 2 or 3 values each");
+  const std::vector<int64_t> expected =
+      conv_sizes(op, static_cast<int>(spatial), input, weight, p.stride.data(), p.padding.data(),
+                 p.dilation.data(), p.groups);
   if (grad_output != expected)
     fail(op, "the output gradient has shape " + shape_str(grad_output) + " but the convolution's output has " +
                  shape_str(expected));

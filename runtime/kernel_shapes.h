@@ -5,7 +5,7 @@
 // cannot disagree. Invalid parameters throw wick::Error naming the op.
 //
 // Accepted layouts: conv2d and the pools take NCHW or unbatched CHW inputs,
-// conv1d takes NCW or CW. Parameters are explicit: a pooling stride that
+// conv1d takes NCW or CW, conv3d NCDHW or CDHW. Parameters are explicit: a pooling stride that
 // PyTorch leaves empty must be passed as the kernel size. Convolution padding
 // is symmetric numbers (a 'same' or 'valid' string is resolved by the caller).
 // Pooling padding may be at most half the dilated kernel, as in PyTorch 2
@@ -19,6 +19,7 @@
 namespace wick::rt {
 
 using Int2 = std::array<int64_t, 2>;
+using Int3 = std::array<int64_t, 3>;
 
 struct Conv2dParams {
   Int2 stride{1, 1};
@@ -26,6 +27,14 @@ struct Conv2dParams {
   Int2 dilation{1, 1};
   int64_t groups = 1;
   bool constant_weights = false;  // the weights never change: convert their layout once
+};
+
+struct Conv3dParams {
+  Int3 stride{1, 1, 1};
+  Int3 padding{0, 0, 0};
+  Int3 dilation{1, 1, 1};
+  int64_t groups = 1;
+  bool constant_weights = false;
 };
 
 struct Conv1dParams {
@@ -36,8 +45,8 @@ struct Conv1dParams {
   bool constant_weights = false;
 };
 
-// The gradients of conv1d / conv2d: stride, padding and dilation have one
-// value per spatial dim (1 or 2).
+// The gradients of conv1d / conv2d / conv3d: stride, padding and dilation
+// have one value per spatial dim (1, 2 or 3).
 struct ConvBackwardParams {
   std::vector<int64_t> stride, padding, dilation;
   int64_t groups = 1;
@@ -88,6 +97,9 @@ std::vector<int64_t> conv2d_output_sizes(const std::vector<int64_t>& input,
 // input [N, C, W] or [C, W], weight [O, C/groups, kW].
 std::vector<int64_t> conv1d_output_sizes(const std::vector<int64_t>& input,
                                          const std::vector<int64_t>& weight, const Conv1dParams& p);
+// input [N, C, D, H, W] or [C, D, H, W], weight [O, C/groups, kD, kH, kW].
+std::vector<int64_t> conv3d_output_sizes(const std::vector<int64_t>& input,
+                                         const std::vector<int64_t>& weight, const Conv3dParams& p);
 
 // The output gradient a convolution gradient (op) takes: the forward
 // output's sizes for these forward operands; throws wick::Error naming `op`

@@ -71,6 +71,7 @@ enum class ExternOp : uint8_t {
   max_pool2d_backward,           // inputs: grad_output, input; ints as max_pool2d
   avg_pool2d_backward,           // inputs: grad_output; ints as avg_pool2d
   adaptive_avg_pool2d_backward,  // inputs: grad_output
+  conv3d,  // inputs: x, weight, [bias]; ints: stride[3], padding[3], dilation[3], groups, constant weights
 };
 
 struct Instr;

@@ -79,6 +79,7 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::linear: return "linear";
     case ExternOp::addmm: return "addmm";
     case ExternOp::conv1d: return "conv1d";
+    case ExternOp::conv3d: return "conv3d";
     case ExternOp::conv2d: return "conv2d";
     case ExternOp::max_pool2d: return "max_pool2d";
     case ExternOp::avg_pool2d: return "avg_pool2d";

@@ -277,7 +277,8 @@ class Validator {
   // Operands a library call may leave out: the bias of linear and convolution.
   static bool optional_extern_input(const Instr& in, size_t i) {
     const auto op = static_cast<ExternOp>(in.index);
-    return i == 2 && (op == ExternOp::linear || op == ExternOp::conv1d || op == ExternOp::conv2d);
+    return i == 2 && (op == ExternOp::linear || op == ExternOp::conv1d || op == ExternOp::conv2d ||
+                      op == ExternOp::conv3d);
   }
 
   void extern_call(const Instr& in) const {
@@ -290,6 +291,7 @@ class Validator {
       case ExternOp::addmm: inputs = 3; floats = 2; break;
       case ExternOp::conv1d: inputs = 3; ints = 4; max_ints = 5; break;  // the last: constant weights
       case ExternOp::conv2d: inputs = 3; ints = 7; max_ints = 8; break;
+      case ExternOp::conv3d: inputs = 3; ints = 10; max_ints = 11; break;
       case ExternOp::max_pool2d: ints = 9; break;
       case ExternOp::avg_pool2d: ints = 9; break;
       case ExternOp::adaptive_avg_pool2d: ints = 2; break;

@@ -340,6 +340,38 @@ class OpsMath(nn.Module):
                 tiled, flat, products[:, :4] + grids, diffs)
 
 
+class Volumes(nn.Module):
+    """3-D convolution and pooling over video-like x: [B, 3, 6, 10, 12]
+    (strides, padding, dilation, groups, no bias, batch norm between), and
+    adaptive max pooling in 1-D, 2-D and 3-D to sizes that do and do not
+    divide the input. The first output is the classifier path, for the
+    gradient tests."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv3d(3, 8, (3, 5, 5), stride=(1, 2, 2), padding=(1, 2, 2))
+        self.bn = nn.BatchNorm3d(8)
+        self.grouped = nn.Conv3d(8, 8, 3, padding=(2, 1, 1), dilation=(2, 1, 1), groups=2, bias=False)
+        self.temporal = nn.Conv3d(8, 6, (3, 1, 1), stride=(2, 1, 1))
+        self.pool = nn.MaxPool3d((2, 3, 3), stride=2, padding=(0, 1, 1), ceil_mode=True)
+        self.avg = nn.AvgPool3d(3, stride=(1, 2, 2), padding=1, count_include_pad=False)
+        self.head = nn.Linear(6 * 2 * 2 * 3, 5)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        h = F.relu(self.bn(self.stem(x)))                               # [B, 8, 6, 5, 6]
+        h = F.relu(self.grouped(h)) + h
+        t = self.temporal(h)                                            # [B, 6, 2, 5, 6]
+        feats = F.adaptive_avg_pool3d(t, (2, 2, 3))
+        logits = self.head(torch.flatten(feats, 1))
+        pooled = self.pool(h)                                           # [B, 8, 3, 3, 3]
+        avg = self.avg(h)[:, :, ::2] + F.avg_pool3d(h, 2, ceil_mode=True, divisor_override=3)
+        amax = F.adaptive_max_pool3d(h, (4, 2, 3)) + F.adaptive_max_pool3d(h, 1)
+        amax2 = F.adaptive_max_pool2d(x[:, 0], (4, 5)) + F.adaptive_max_pool2d(x[:, 1], 3)[:, :, :1, :1]
+        amax1 = F.adaptive_max_pool1d(x[:, 2, 0], 5) + F.adaptive_max_pool1d(x[:, 2, 1], 4)[:, :, :1]
+        unbatched = F.conv3d(x[0], self.stem.weight[:, :, :2], stride=(1, 2, 1)) + F.adaptive_avg_pool3d(x[0, :1], (3, 5, 7)).sum()
+        return logits, pooled, avg + amax.mean(), amax2, amax1, unbatched
+
+
 class CellsAndDistances(nn.Module):
     """nn.LSTMCell, nn.GRUCell and nn.RNNCell stepped over a sequence x:
     [B, 5, 8] in a loop (and one unbatched step); cosine similarity,
@@ -765,6 +797,9 @@ MODELS = {
     "cells_distances": ModelSpec(
         CellsAndDistances, lambda b, g: (randn(g, b, 5, 8), randn(g, b, 8)), batch=3, seed=27,
         note="recurrent cells stepped in a loop, similarities, distances, BCE on probabilities, KL divergence"),
+    "volumes": ModelSpec(
+        Volumes, lambda b, g: (randn(g, b, 3, 6, 10, 12),), batch=2, seed=28,
+        note="3-D convolution and pooling, adaptive max pooling in 1-D, 2-D and 3-D"),
     "dense_block": ModelSpec(
         DenseBlock, lambda b, g: (randn(g, b, 4, 8, 8),), batch=2, seed=22, variants=("scripted",),
         note="a list appended to after each use, a NamedTuple output with a None field"),

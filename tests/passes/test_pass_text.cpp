@@ -19,7 +19,6 @@
 #include "passes/eliminate_dead_code.h"
 #include "passes/fuse.h"
 #include "passes/infer_shapes.h"
-#include "passes/lower_for_gpu.h"
 #include "passes/pipeline.h"
 #include "passes/sink_stores.h"
 #include "passes/unroll_loops.h"
@@ -37,8 +36,8 @@ const std::map<std::string, PassFn>& passes() {
       {"infer_shapes", [](ir::Graph& g) { passes::infer_shapes(g); }},
       {"fuse", [](ir::Graph& g) { passes::fuse(g); }},
       {"fuse_gpu", [](ir::Graph& g) { passes::fuse(g, passes::FuseOptions{.row_groups = true, .small_mlp = false}); }},
-      {"lower_for_gpu", passes::lower_for_gpu},
-      {"decompose", passes::decompose},
+      {"decompose", [](ir::Graph& g) { passes::decompose(g); }},
+      {"decompose_gpu", [](ir::Graph& g) { passes::decompose(g, true); }},
       {"eliminate_common_subexpressions", passes::eliminate_common_subexpressions},
       {"eliminate_dead_code", passes::eliminate_dead_code},
       {"sink_stores", passes::sink_stores},
