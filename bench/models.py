@@ -14,6 +14,13 @@ Two row reductions for the GPU benchmark (bench/gpu_bundle.py), over
     layer_norm_rows  nn.LayerNorm(n) (its weight ones and bias zeros, as made)
 
 write_row_models(DIR) saves them, scripted, as DIR/<name>_<n>.pt.
+
+Two of torchvision's video classifiers (random weights, eval mode), over
+one clip [1, 3, 16, 112, 112]:
+    r3d_18           ResNet-18 with 3x3x3 convolutions
+    r2plus1d_18      the same with each split into 1x3x3 and 3x1x1
+
+write_video_models(DIR) saves them, scripted, as DIR/<name>.pt.
 """
 
 import os
@@ -98,4 +105,31 @@ def write_row_models(out_dir: str, sizes=ROW_SIZES) -> dict:
             torch.jit.save(scripted, tmp)
             os.replace(tmp, path)
             paths[(name, n)] = path
+    return paths
+
+
+VIDEO_CLIP = (1, 3, 16, 112, 112)
+
+
+def video_models() -> dict:
+    """name -> torchvision video classifier, seeded random weights, eval mode."""
+    import torchvision.models.video as video
+
+    torch.manual_seed(0)
+    return {"r3d_18": video.r3d_18().eval(), "r2plus1d_18": video.r2plus1d_18().eval()}
+
+
+def write_video_models(out_dir: str, names) -> dict:
+    """Saves the named video models; returns name -> path."""
+    os.makedirs(out_dir, exist_ok=True)
+    paths = {}
+    for name, module in video_models().items():
+        if name not in names:
+            continue
+        path = os.path.join(out_dir, f"{name}.pt")
+        scripted = torch.jit.script(module)
+        tmp = f"{path}.tmp{os.getpid()}"
+        torch.jit.save(scripted, tmp)
+        os.replace(tmp, path)
+        paths[name] = path
     return paths

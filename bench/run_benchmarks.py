@@ -53,6 +53,8 @@ BENCHMARKS = [
     Benchmark("embedding_classifier", 5000, 100, note="batch 8, 16 ids"),
     Benchmark("recurrent", 1000, 20, note="nn.LSTM (2 layers), bidirectional nn.GRU, 2 nn.RNNs; 7 steps, batch 3"),
     Benchmark("transformer", 1000, 20, note="nn.Transformer as saved: 2 + 2 layers, d 32, batch 3, src_mask given"),
+    Benchmark("r3d_18", 10, 2, zoo=False, note="torchvision video ResNet, 3x16x112x112 clip"),
+    Benchmark("r2plus1d_18", 10, 2, zoo=False, note="torchvision video ResNet (2+1)-D, 3x16x112x112 clip"),
     Benchmark("softmax_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], softmax over the last dim"),
     Benchmark("layer_norm_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], layer_norm over the last dim"),
     Benchmark("pointwise_chain", 30, 3, zoo=False, note="16M floats, 6 ops"),
@@ -101,6 +103,11 @@ def prepare_models(work: str, names: List[str]) -> dict:
         for name, path in paths.items():
             if name in names:
                 out[name] = (path, [str(models.BANDWIDTH_ELEMENTS)])
+    videos = [name for name in names if name in ("r3d_18", "r2plus1d_18")]
+    if videos:
+        paths = models.write_video_models(os.path.join(work, "models"), videos)
+        for name in videos:
+            out[name] = (paths[name], ["x".join(str(d) for d in models.VIDEO_CLIP)])
     rows = [name for name in names if name in ROW_BENCHMARKS]
     if rows:
         paths = models.write_row_models(os.path.join(work, "models"), sizes=[ROW_SIZE])

@@ -388,6 +388,7 @@ Scalar PointwiseEval::math(const std::string& fn, const Scalar& a) {
     return w_.op("math." + fn + " " + a.ssa + " : " + t, a.dtype);
   }
   if (fn == "trunc" || fn == "roundeven") return is_floating(a.dtype) ? round(fn == "trunc", a) : a;
+  if (fn == "atan") return atan(a);
   if (fn == "isinf") {
     if (!is_floating(a.dtype)) return w_.bool_constant(false);
     Scalar inf = w_.float_constant(a.dtype, std::numeric_limits<double>::infinity());

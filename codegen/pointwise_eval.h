@@ -83,6 +83,7 @@ class PointwiseEval {
   Scalar truncdiv(const Scalar& a, const Scalar& b);
   Scalar mod(const Scalar& a, const Scalar& b);
   Scalar fmod(const Scalar& a, const Scalar& b);
+  Scalar atan(const Scalar& a);
   Scalar atan2(const Scalar& y, const Scalar& x);
   Scalar round(bool toward_zero, const Scalar& a);  // trunc, or to nearest with ties to even
   Scalar largest(DType t);                          // the largest finite value of t

@@ -194,6 +194,37 @@ Scalar PointwiseEval::fmod(const Scalar& a, const Scalar& b) {
   return w_.op("arith.remsi" + operands(a, d.safe), t);  // 0 for the divisors 1 stands for (header)
 }
 
+// atan in f32 as Cephes' atanf (within 2e-7): |x| reduced to [0, tan(pi/8)]
+// by pi/2 - atan(1/|x|) above tan(3pi/8) and pi/4 + atan((|x|-1)/(|x|+1))
+// above tan(pi/8), then an odd polynomial; the sign put back, -0 kept.
+// MLIR's polynomial approximation of math.atan is off by up to 4e-6. In f64
+// math.atan stays: libm on the CPU, libdevice on the GPU.
+Scalar PointwiseEval::atan(const Scalar& x) {
+  const DType t = x.dtype;
+  const std::string ty = register_type(t);
+  if (t != DType::f32) return w_.op("math.atan " + x.ssa + " : " + ty, t);
+  auto number = [&](double v) { return w_.float_constant(t, v); };
+  auto arith = [&](const char* op, const Scalar& a, const Scalar& b) { return w_.op(std::string(op) + operands(a, b), t); };
+  auto cmp = [&](const char* pred, const Scalar& a, const Scalar& b) {
+    return w_.op(std::string("arith.cmpf ") + pred + "," + operands(a, b), DType::b8);
+  };
+  const Scalar ax = w_.op("math.absf " + x.ssa + " : " + ty, t);
+  const Scalar big = cmp("ogt", ax, number(2.414213562373095));
+  const Scalar mid = cmp("ogt", ax, number(0.4142135623730950));
+  const Scalar one = number(1.0);
+  const Scalar reduced = w_.select(big, arith("arith.divf", number(-1.0), ax),
+                                   w_.select(mid, arith("arith.divf", arith("arith.subf", ax, one), arith("arith.addf", ax, one)), ax));
+  const Scalar base = w_.select(big, number(M_PI / 2), w_.select(mid, number(M_PI / 4), number(0.0)));
+  const Scalar z = arith("arith.mulf", reduced, reduced);
+  Scalar p = number(8.05374449538e-2);
+  for (double c : {-1.38776856032e-1, 1.99777106478e-1, -3.33329491539e-1})
+    p = arith("arith.addf", arith("arith.mulf", p, z), number(c));
+  p = arith("arith.addf", arith("arith.mulf", arith("arith.mulf", p, z), reduced), reduced);
+  const Scalar r = arith("arith.addf", base, p);
+  const Scalar signed_r = w_.select(cmp("olt", x, number(0.0)), w_.op("arith.negf " + r.ssa + " : " + ty, t), r);
+  return w_.select(cmp("oeq", x, number(0.0)), x, signed_r);
+}
+
 // atan2 from atan(y / x), with C's quadrants and signed zeros: x < 0 (or
 // -0) adds pi with the sign of y; both zero gives +-0 or +-pi, both infinite
 // +-pi/4 or +-3pi/4. math.atan2's polynomial approximation gets the
@@ -214,7 +245,7 @@ Scalar PointwiseEval::atan2(const Scalar& y, const Scalar& x) {
   auto signed_by_y = [&](const Scalar& y_negative, double v) { return w_.select(y_negative, number(-v), number(v)); };
   auto is_inf = [&](const Scalar& v) { return cmp("oeq", w_.op("math.absf " + v.ssa + " : " + ty, t), number(INFINITY)); };
   const Scalar x_negative = negative(x), y_negative = negative(y);
-  const Scalar angle = w_.op("math.atan " + w_.op("arith.divf" + operands(y, x), t).ssa + " : " + ty, t);
+  const Scalar angle = atan(w_.op("arith.divf" + operands(y, x), t));
   const Scalar turned = w_.op("arith.addf" + operands(angle, signed_by_y(y_negative, M_PI)), t);
   Scalar r = w_.select(x_negative, turned, angle);
   const Scalar zeros = both(cmp("oeq", y, number(0.0)), cmp("oeq", x, number(0.0)));

@@ -31,6 +31,20 @@ Grads log10(GradContext& c) { return c.only_first(c.div(c.grad(), c.scale(c.inpu
 Grads log1p(GradContext& c) { return c.only_first(c.div(c.grad(), c.add_scalar(c.input(0), 1.0))); }
 Grads tan(GradContext& c) { return c.only_first(c.mul(c.grad(), c.add_scalar(square(c, c.output()), 1.0))); }
 Grads atan(GradContext& c) { return c.only_first(c.div(c.grad(), c.add_scalar(square(c, c.input(0)), 1.0))); }
+Value* sqrt(GradContext& c, Value* x) { return c.op("aten::sqrt", {x}); }
+// 1 - x^2 and x^2 + s for the inverse functions.
+Value* one_minus_square(GradContext& c, Value* x) { return c.rsub_scalar(1.0, square(c, x)); }
+Grads asin(GradContext& c) { return c.only_first(c.div(c.grad(), sqrt(c, one_minus_square(c, c.input(0))))); }
+Grads acos(GradContext& c) { return c.only_first(c.neg(c.div(c.grad(), sqrt(c, one_minus_square(c, c.input(0)))))); }
+Grads sinh(GradContext& c) { return c.only_first(c.mul(c.grad(), c.op("aten::cosh", {c.input(0)}))); }
+Grads cosh(GradContext& c) { return c.only_first(c.mul(c.grad(), c.op("aten::sinh", {c.input(0)}))); }
+Grads asinh(GradContext& c) {
+  return c.only_first(c.div(c.grad(), sqrt(c, c.add_scalar(square(c, c.input(0)), 1.0))));
+}
+Grads acosh(GradContext& c) {
+  return c.only_first(c.div(c.grad(), sqrt(c, c.add_scalar(square(c, c.input(0)), -1.0))));
+}
+Grads atanh(GradContext& c) { return c.only_first(c.div(c.grad(), one_minus_square(c, c.input(0)))); }
 Grads square_rule(GradContext& c) { return c.only_first(c.mul(c.grad(), c.scale(c.input(0), 2.0))); }
 
 // atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2).
@@ -153,6 +167,15 @@ void add_math_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::tan", {tan});
   t.set_gradient("aten::atan", {atan});
   t.set_gradient("aten::atan2", {atan2});
+  t.set_gradient("aten::arctan", {atan});
+  t.set_gradient("aten::arctan2", {atan2});
+  for (const char* name : {"aten::asin", "aten::arcsin"}) t.set_gradient(name, {asin});
+  for (const char* name : {"aten::acos", "aten::arccos"}) t.set_gradient(name, {acos});
+  for (const char* name : {"aten::asinh", "aten::arcsinh"}) t.set_gradient(name, {asinh});
+  for (const char* name : {"aten::acosh", "aten::arccosh"}) t.set_gradient(name, {acosh});
+  for (const char* name : {"aten::atanh", "aten::arctanh"}) t.set_gradient(name, {atanh});
+  t.set_gradient("aten::sinh", {sinh});
+  t.set_gradient("aten::cosh", {cosh});
   t.set_gradient("aten::logit", {logit});
   t.set_gradient("aten::square", {square_rule});
   for (const char* op : {"aten::trunc", "aten::round", "aten::round.decimals", "aten::sign", "aten::sgn",

@@ -37,6 +37,12 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]", V, split_into_list});
   t.add({"aten::unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]", V,
          split_into_list});
+  // Parts ending at the given indices, or `sections` parts (the first
+  // size % sections one longer).
+  t.add({"aten::tensor_split.indices(Tensor(a -> *) self, SymInt[] indices, int dim=0) -> Tensor(a)[]", V,
+         split_into_list});
+  t.add({"aten::tensor_split.sections(Tensor(a -> *) self, SymInt sections, int dim=0) -> Tensor(a)[]", V,
+         split_into_list});
   t.add({"aten::cat(Tensor[] tensors, int dim=0) -> Tensor", M, cat});
   t.add({"aten::stack(Tensor[] tensors, int dim=0) -> Tensor", M, stack});
   t.add({"aten::broadcast_tensors(Tensor[] tensors) -> Tensor[]", V, broadcast_tensors});

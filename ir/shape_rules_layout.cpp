@@ -308,7 +308,12 @@ std::vector<TypePtr> split_into_list(const Node& node) {
   const Dim size = elem[n];
   const std::string& name = node.op().schema.name;
   Dim part = Dim::unknown();
-  if (name == "chunk" || name == "unsafe_chunk") {
+  if (name == "tensor_split") {
+    // Parts of one size only when `sections` divides the dim.
+    auto sections = node.input(1)->type()->kind() == TypeKind::Int ? constant_int(node.input(1)) : std::nullopt;
+    if (sections && *sections <= 0) throw node.error("tensor_split expects a positive number of sections");
+    if (sections && size.is_static() && size.value() % *sections == 0) part = Dim::constant(size.value() / *sections);
+  } else if (name == "chunk" || name == "unsafe_chunk") {
     auto chunks = constant_int(node.input(1));
     if (chunks && *chunks <= 0) throw node.error("chunk expects a positive number of chunks");
     if (chunks && size.is_static()) {

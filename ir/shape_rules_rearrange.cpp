@@ -87,7 +87,13 @@ std::vector<TypePtr> tile(const Node& node) {
 std::vector<TypePtr> repeat_interleave(const Node& node) {
   const Type& t = input_type(node, 0);
   auto r = constant_int(node.input(1));
-  if (!r) throw node.error("the number of repeats must be a constant int (a tensor of repeats is not supported)");
+  if (!r) {
+    // Not known yet (a size folding will give); decompose needs it then.
+    std::optional<std::vector<Dim>> shape;
+    if (is_none(node.input(2))) shape = std::vector<Dim>{Dim::unknown()};
+    else if (t.has_rank()) shape = std::vector<Dim>(std::max<size_t>(t.rank(), 1), Dim::unknown());
+    return {like(t, shape)};
+  }
   if (*r < 0) throw node.error("repeats must be non-negative, got " + std::to_string(*r));
   if (!t.has_rank()) return {like(t, std::nullopt)};
   std::vector<Dim> in = *t.shape();

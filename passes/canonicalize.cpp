@@ -170,11 +170,37 @@ class Canonicalizer {
     replace(unpack, out);
   }
 
+  // tensor_split's parts of a dim of `total`: `sections` parts, the first
+  // total % sections of them one longer, or the parts between indices
+  // (clamped to the dim; indices that go back are left to fail later).
+  static std::optional<std::vector<int64_t>> tensor_split_parts(Node* split, int64_t total) {
+    std::vector<int64_t> parts;
+    if (split->input(1)->type()->kind() == ir::TypeKind::Int) {
+      auto sections = ir::constant_int(split->input(1));
+      if (!sections) return std::nullopt;
+      if (*sections <= 0) throw split->error("tensor_split expects a positive number of sections");
+      for (int64_t i = 0; i < *sections; ++i) parts.push_back(total / *sections + (i < total % *sections ? 1 : 0));
+      return parts;
+    }
+    auto indices = ir::constant_int_list(split->input(1));
+    if (!indices) return std::nullopt;
+    int64_t start = 0;
+    for (int64_t index : *indices) {
+      const int64_t end = std::min(index, total);
+      if (end < start) return std::nullopt;
+      parts.push_back(end - start);
+      start = end;
+    }
+    parts.push_back(total - start);
+    return parts;
+  }
+
   // The parts of a split/chunk node along its dim `*d`, when known now.
   std::optional<std::vector<int64_t>> split_parts(Node* split, int64_t* d) {
     const std::string& name = split->op().schema.name;
     const bool chunk = name == "chunk" || name == "unsafe_chunk";
-    if (!chunk && name != "split" && name != "split_with_sizes" && name != "unsafe_split" &&
+    const bool tensor_split = name == "tensor_split";
+    if (!chunk && !tensor_split && name != "split" && name != "split_with_sizes" && name != "unsafe_split" &&
         name != "unsafe_split_with_sizes")
       return std::nullopt;
     const ir::Type& t = *split->input(0)->type();
@@ -186,6 +212,7 @@ class Canonicalizer {
     if (!size.is_static()) return std::nullopt;
     const int64_t total = size.value();
     std::vector<int64_t> parts;
+    if (tensor_split) return tensor_split_parts(split, total);
     if (chunk) {
       auto chunks = ir::constant_int(split->input(1));
       if (!chunks || *chunks <= 0) return std::nullopt;

@@ -304,15 +304,18 @@ class OpsExtra(nn.Module):
 
 class OpsMath(nn.Module):
     """More elementwise math (logs and exponentials of other bases, tan,
-    atan2, rounding, fmod, shrinkage, logit, NaN tests, addcmul, lerp,
+    atan2, the inverse and hyperbolic functions, rounding, fmod, shrinkage, logit, NaN tests, addcmul, lerp,
     clamp with tensor bounds), reductions (argmin, prod, any, all, var_mean,
-    std_mean) and rearranging (unbind, movedim, swapaxes, tile,
+    std_mean) and rearranging (unbind, tensor_split, movedim, swapaxes, tile,
     repeat_interleave, outer, dot, mv, diff, meshgrid) on x, y: [B, 4, 6]."""
 
     def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
                                                      Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         logs = (torch.expm1(x * 0.5) + torch.exp2(x * 0.5) + torch.log2(x.abs() + 1) + torch.log10(x.abs() + 1)
                 + torch.log1p(x.abs()) + torch.tan(x.clamp(-1.0, 1.0)) + torch.atan(x) + torch.atan2(x, y))
+        s = torch.tanh(x)
+        logs = logs + (torch.asin(s) + torch.acos(s * 0.9) + torch.atanh(s * 0.9) + torch.sinh(x) + torch.cosh(y)
+                       + torch.asinh(x * 3) + torch.acosh(x.abs() + 1.5) + torch.arcsin(s * 0.5) + torch.arctan(y))
         rounding = (torch.round(x * 3) + torch.round(x, decimals=1) + torch.trunc(x * 3) + torch.frac(x * 3)
                     + torch.sign(x) + torch.fmod(x * 5, 1.5) + torch.fmod(x, y.abs() + 0.5) + x.square())
         shrink = (F.hardshrink(x, 0.3) + F.softshrink(x, 0.3) + F.threshold(x, 0.1, 2.0)
@@ -326,6 +329,9 @@ class OpsMath(nn.Module):
         stats = var + mean + (std + mean2).squeeze(2)
         prods = torch.prod(x, 1) + torch.prod(x[:, 0, :3])
         truth = torch.any(x > 1, 2, keepdim=True).float() + torch.all(x > -2, 2, keepdim=True).float() + torch.all(x > -9).float()
+        ta, tb, tc = torch.tensor_split(x, [1, 3], 2)
+        sa, sb, sc, sd = torch.tensor_split(x, 4, dim=2)
+        truth = truth + ta + tb[:, :, 1:] + tc[:, :, :1] + sa[:, :, :1] + sb[:, :, 1:] + sc + sd
         a, b, c, d = x.unbind(1)
         parts = a + 2 * b + 3 * c - d
         moved = torch.movedim(x, 1, 2) + x.swapaxes(1, 2) + torch.movedim(x, (0, 1), (2, 0)).permute(2, 1, 0)
