@@ -405,6 +405,33 @@ TEST(ExternKernels, Conv1d) {
   }
 }
 
+TEST(ExternKernels, Conv3d) {
+  struct Case {
+    Sizes input, weight;
+    Conv3dParams p;
+  };
+  const std::vector<Case> cases = {
+      {{2, 3, 6, 10, 9}, {8, 3, 3, 3, 3}, {.padding = {1, 1, 1}}},
+      {{1, 4, 7, 9, 8}, {6, 2, 3, 2, 3}, {.stride = {2, 1, 2}, .padding = {1, 0, 1}, .dilation = {2, 1, 1}, .groups = 2}},
+      {{3, 5, 8, 8}, {4, 3, 1, 3, 3}, {.padding = {0, 1, 1}}},           // unbatched
+      {{1, 32, 4, 10, 10}, {16, 32, 3, 1, 1}, {.stride = {2, 1, 1}}},  // blocked layouts
+  };
+  uint32_t seed = 1;
+  for (const auto& c : cases) {
+    Tensor x = random_tensor(c.input, seed++), w = random_tensor(c.weight, seed++);
+    Tensor bias = random_tensor({c.weight[0]}, seed++);
+    Tensor out = nan_tensor(conv3d_output_sizes(x.sizes(), w.sizes(), c.p));
+    conv3d(x, w, bias, c.p, out, {PostOp::relu});
+    auto expected = ref([&] {
+      const auto& p = c.p;
+      return torch::relu(torch::conv3d(to_torch(x), to_torch(w), to_torch(bias), {p.stride[0], p.stride[1], p.stride[2]},
+                                       {p.padding[0], p.padding[1], p.padding[2]},
+                                       {p.dilation[0], p.dilation[1], p.dilation[2]}, p.groups));
+    });
+    EXPECT_LE(rel_error(out, expected), kTolerance) << shape_str(c.input);
+  }
+}
+
 void check_max_pool(const Tensor& x, const MaxPool2dParams& p) {
   SCOPED_TRACE("max_pool2d " + describe(x) + " kernel " + std::to_string(p.kernel[0]) + "x" +
                std::to_string(p.kernel[1]) + " stride " + std::to_string(p.stride[0]) + " pad " +

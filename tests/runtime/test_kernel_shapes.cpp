@@ -135,6 +135,18 @@ TEST(KernelShapes, BadConvolutionParameters) {
         conv1d_output_sizes({1, 3, 8}, {8, 2, 3}, {});
       }),
       "error: in conv1d: input has 3 channels but weight expects 2 (weight [8, 2, 3], groups 1)");
+  EXPECT_EQ(error_of([&] {
+              conv3d_output_sizes({1, 3, 4, 8, 8}, {8, 2, 3, 3, 3}, {});
+            }),
+            "error: in conv3d: input has 3 channels but weight expects 2 (weight [8, 2, 3, 3, 3], groups 1)");
+  EXPECT_EQ(error_of([&] {
+              conv3d_output_sizes({1, 3, 2, 8, 8}, {8, 3, 3, 3, 3}, {});
+            }),
+            "error: in conv3d: padded input size [2, 8, 8] is smaller than the dilated kernel size [3, 3, 3]");
+  EXPECT_EQ(error_of([&] {
+              conv3d_output_sizes({3, 8, 8}, {8, 3, 3, 3, 3}, {});
+            }),
+            "error: in conv3d: expected a 4-D or 5-D input, got [3, 8, 8]");
 }
 
 TEST(KernelShapes, BadPoolingParameters) {
