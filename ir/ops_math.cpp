@@ -33,26 +33,22 @@ void add_math_ops(OpTableBuilder& t) {
   // where asinh and acosh of large arguments would square them). sinh and
   // cosh overflow where torch's do, past |x| = 88.7 in f32. Outside [-1, 1]
   // asin, acos and atanh are NaN, as in torch, since sqrt and log1p are.
-  for (const char* name : {"asin", "arcsin"})
-    t.pointwise((std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), unary_float,
-                "atan2(self, sqrt((1 - self) * (1 + self)))");
-  for (const char* name : {"acos", "arccos"})
-    t.pointwise((std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), unary_float,
-                "atan2(sqrt((1 - self) * (1 + self)), self)");
+  // Each under its name and numpy's (arcsin, ...): two ops in TorchScript.
+  auto unary_twice = [&](const char* name, const char* expr) {
+    for (const std::string& n : {std::string(name), "arc" + std::string(name).substr(1)})
+      t.pointwise(("aten::" + n + "(Tensor self) -> Tensor").c_str(), unary_float, expr);
+  };
+  unary_twice("asin", "atan2(self, sqrt((1 - self) * (1 + self)))");
+  unary_twice("acos", "atan2(sqrt((1 - self) * (1 + self)), self)");
+  unary_twice("asinh",
+              "abs(self) > 4096 ? (self < 0 ? -(log(-self) + 0.6931471805599453) : log(self) + 0.6931471805599453)"
+              " : (self < 0 ? -log1p(-self + self * self / (1 + sqrt(1 + self * self)))"
+              " : log1p(self + self * self / (1 + sqrt(1 + self * self))))");
+  unary_twice("acosh", "self > 4096 ? log(self) + 0.6931471805599453 : log1p((self - 1) + sqrt((self - 1) * (self + 1)))");
+  unary_twice("atanh", "self < 0 ? -0.5 * log1p(-2 * self / (1 + self)) : 0.5 * log1p(2 * self / (1 - self))");
   t.pointwise("aten::sinh(Tensor self) -> Tensor", unary_float,
-                "abs(self) < 1 ? (expm1(self) - expm1(-self)) * 0.5 : (exp(self) - exp(-self)) * 0.5");
+              "abs(self) < 1 ? (expm1(self) - expm1(-self)) * 0.5 : (exp(self) - exp(-self)) * 0.5");
   t.pointwise("aten::cosh(Tensor self) -> Tensor", unary_float, "(exp(self) + exp(-self)) * 0.5");
-  for (const char* name : {"asinh", "arcsinh"})
-    t.pointwise((std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), unary_float,
-                "abs(self) > 4096 ? (self < 0 ? -(log(-self) + 0.6931471805599453) : log(self) + 0.6931471805599453)"
-                " : (self < 0 ? -log1p(-self + self * self / (1 + sqrt(1 + self * self)))"
-                " : log1p(self + self * self / (1 + sqrt(1 + self * self))))");
-  for (const char* name : {"acosh", "arccosh"})
-    t.pointwise((std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), unary_float,
-                "self > 4096 ? log(self) + 0.6931471805599453 : log1p((self - 1) + sqrt((self - 1) * (self + 1)))");
-  for (const char* name : {"atanh", "arctanh"})
-    t.pointwise((std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), unary_float,
-                "self < 0 ? -0.5 * log1p(-2 * self / (1 + self)) : 0.5 * log1p(2 * self / (1 - self))");
   t.pointwise("aten::arctan(Tensor self) -> Tensor", unary_float, "atan(self)");
   t.pointwise("aten::arctan2(Tensor self, Tensor other) -> Tensor", binary_true_divide, "atan2(self, other)");
   // logit(x, eps) = log(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given.
