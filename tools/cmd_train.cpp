@@ -1,10 +1,11 @@
 // `wick train MODEL.pt --data train.csv --target-cols 14 -o trained.pt`: trains
-// a TorchScript model on a numeric CSV table with wick::Trainer (one compiled
-// step per batch: forward, loss, backward, optimizer update) and writes the
-// trained model as a .pt that LibTorch and R torch load.
+// a TorchScript model on a numeric CSV table, or on .npy arrays
+// (`--data X.npy --target Y.npy`), with wick::Trainer (one compiled step per
+// batch: forward, loss, backward, optimizer update) and writes the trained
+// model as a .pt that LibTorch and R torch load.
 //
-// Features are the non-target columns in file order, fed as one f32 [B, F]
-// input. Per epoch, train_loss is the mean of the epoch's per-batch losses
+// A CSV's features are the non-target columns in file order, fed as one f32
+// [B, F] input; a .npy's are its examples as they are. Per epoch, train_loss is the mean of the epoch's per-batch losses
 // (each the loss's own mean over its batch); valid_loss is the loss over the
 // whole validation set in eval mode, computed in batches and weighted by batch
 // size, which for these mean-reduced losses equals the full-set loss.
@@ -22,8 +23,7 @@
 #include "api/trainer.h"
 #include "support/error.h"
 #include "tools/command.h"
-#include "tools/csv_table.h"
-#include "tools/train_batches.h"
+#include "tools/train_data.h"
 
 namespace wick::tools {
 
@@ -31,7 +31,8 @@ namespace {
 
 struct TrainArgs {
   std::string model, data, valid, history, output;
-  std::vector<std::string> targets;
+  std::vector<std::string> targets;           // CSV: the target columns
+  std::string target_file, valid_target_file;  // .npy: the targets' arrays
   std::string loss = "mse", optimizer = "sgd";
   double lr = -1;  // -1: the optimizer's default
   double momentum = 0, weight_decay = 0;
@@ -85,6 +86,8 @@ TrainArgs parse_args(const Args& args, const char* usage) {
     const std::string& s = args[i];
     if (s == "--data") a.data = value(i);
     else if (s == "--valid") a.valid = value(i);
+    else if (s == "--target") a.target_file = value(i);
+    else if (s == "--valid-target") a.valid_target_file = value(i);
     else if (s == "--history") a.history = value(i);
     else if (s == "-o" || s == "--output") a.output = value(i);
     else if (s == "--target-cols") {
@@ -108,7 +111,16 @@ TrainArgs parse_args(const Args& args, const char* usage) {
   }
   if (a.model.empty()) usage_error("no model given", usage);
   if (a.data.empty()) usage_error("--data is required", usage);
-  if (a.targets.empty()) usage_error("--target-cols is required", usage);
+  if (a.targets.empty() && a.target_file.empty())
+    usage_error("--target-cols (for a CSV --data) or --target (for a .npy --data) is required", usage);
+  if (!a.targets.empty() && !a.target_file.empty())
+    usage_error("--target-cols and --target both given: a CSV --data takes --target-cols, a .npy one --target",
+                usage);
+  if (a.target_file.empty() && !a.valid_target_file.empty())
+    usage_error("--valid-target goes with --target (.npy data); a CSV --valid takes the --target-cols", usage);
+  if (!a.target_file.empty() && !a.valid.empty() && a.valid_target_file.empty())
+    usage_error("--valid with .npy data needs --valid-target, the validation targets", usage);
+  if (!a.valid_target_file.empty() && a.valid.empty()) usage_error("--valid-target needs --valid", usage);
   if (a.output.empty()) usage_error("-o is required (where to write the trained model)", usage);
   try {
     cuda_device_index(a.device);
@@ -158,44 +170,27 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
-// "column 'y' (14), column 'z' (15)"
-std::string targets_str(const CsvTable& t) {
-  std::string s;
-  for (size_t i = 0; i < t.targets.size(); ++i) s += (i ? ", " : "") + t.column_str(t.targets[i]);
-  return s;
-}
-
 // Class indices must name one of the model's classes; the loss would
 // silently count an index past the last class as zero. The class count is
 // the model's output dim 1 for the first training batch.
-void check_class_indices(Trainer& trainer, const Batch& first, const CsvTable& data, const CsvTable* valid) {
+void check_class_indices(Trainer& trainer, const Batch& first, const TrainData& data, const TrainData* valid) {
   std::vector<Tensor> out = trainer.predict({first.features});
   if (out.size() != 1 || out[0].dim() != 2) return;  // the loss reports the mismatch
-  const int64_t classes = out[0].size(1);
-  for (const CsvTable* t : {&data, valid}) {
-    if (!t) continue;
-    const int64_t col = t->targets[0];
-    for (int64_t r = 0; r < t->rows; ++r)
-      if (t->at(r, col) >= static_cast<float>(classes))
-        throw Error(t->column_str(col) + ": the class index " + std::to_string(static_cast<int64_t>(t->at(r, col))) +
-                        " is out of range: the model's output has " + std::to_string(classes) + " classes (0 to " +
-                        std::to_string(classes - 1) + ")",
-                    {t->file, static_cast<int>(std::min<int64_t>(CsvTable::line_of(r), INT32_MAX))});
-  }
+  data.check_classes(out[0].size(1));
+  if (valid) valid->check_classes(out[0].size(1));
 }
 
-// The loss over a whole table in eval mode, in batches weighted by size.
-double evaluate_table(Trainer& trainer, const CsvTable& table, const std::vector<int64_t>& feature_cols,
-                      int64_t batch_size, bool class_targets) {
-  std::vector<int64_t> rows(static_cast<size_t>(table.rows));
-  for (int64_t i = 0; i < table.rows; ++i) rows[static_cast<size_t>(i)] = i;
+// The loss over a whole set in eval mode, in batches weighted by size.
+double evaluate_set(Trainer& trainer, const TrainData& set, int64_t batch_size) {
+  std::vector<int64_t> rows(static_cast<size_t>(set.rows()));
+  for (int64_t i = 0; i < set.rows(); ++i) rows[static_cast<size_t>(i)] = i;
   double sum = 0;
-  for (int64_t start = 0; start < table.rows; start += batch_size) {
-    int64_t count = std::min(batch_size, table.rows - start);
-    Batch b = gather_batch(table, feature_cols, rows.data() + start, count, class_targets);
+  for (int64_t start = 0; start < set.rows(); start += batch_size) {
+    int64_t count = std::min(batch_size, set.rows() - start);
+    Batch b = set.gather(rows.data() + start, count);
     sum += trainer.evaluate({b.features}, b.targets) * static_cast<double>(count);
   }
-  return sum / static_cast<double>(table.rows);
+  return sum / static_cast<double>(set.rows());
 }
 
 }  // namespace
@@ -222,22 +217,20 @@ int run_train(const Args& args) {
   optim.weight_decay = a.weight_decay;
   // cross_entropy takes one column of class indices, or one column of class
   // probabilities per class.
-  const bool class_targets = loss.kind == LossKind::cross_entropy && a.targets.size() == 1;
+  const bool cross_entropy = loss.kind == LossKind::cross_entropy;
   check_writable_dir(a.output, "-o");
   if (!a.history.empty()) check_writable_dir(a.history, "--history");
   if (!std::filesystem::exists(a.model)) throw Error("no such model file", {a.model});
 
-  CsvOptions csv;
-  csv.targets = a.targets;
-  csv.class_targets = class_targets;
-  CsvTable data = read_csv(a.data, csv);
-  std::vector<int64_t> feature_cols = data.feature_columns();
-  if (feature_cols.empty()) throw Error("every column is a target: no feature columns are left", {a.data});
-  CsvTable valid;
+  auto read_set = [&](const std::string& file, const std::string& target_file) {
+    return a.target_file.empty() ? read_csv_data(file, a.targets, cross_entropy && a.targets.size() == 1)
+                                 : read_npy_data(file, target_file, cross_entropy);
+  };
+  std::unique_ptr<TrainData> data = read_set(a.data, a.target_file);
+  std::unique_ptr<TrainData> valid;
   if (!a.valid.empty()) {
-    valid = read_csv(a.valid, csv);
-    if (valid.names != data.names)
-      throw Error("the header differs from --data's (" + a.data + "): the same columns are needed", {a.valid});
+    valid = read_set(a.valid, a.valid_target_file);
+    valid->check_matches(*data);
   }
 
   std::ofstream history;
@@ -255,33 +248,32 @@ int run_train(const Args& args) {
   Trainer trainer(a.model, loss, optim, topts);
 
   std::mt19937_64 rng(a.seed);
-  std::vector<int64_t> order(static_cast<size_t>(data.rows));
-  for (int64_t i = 0; i < data.rows; ++i) order[static_cast<size_t>(i)] = i;
-  const int64_t batches = (data.rows + a.batch_size - 1) / a.batch_size;
+  const int64_t examples = data->rows();
+  std::vector<int64_t> order(static_cast<size_t>(examples));
+  for (int64_t i = 0; i < examples; ++i) order[static_cast<size_t>(i)] = i;
+  const int64_t batches = (examples + a.batch_size - 1) / a.batch_size;
   Progress progress(::isatty(::fileno(stderr)) != 0);
   char line[256];
 
-  if (class_targets) {
-    Batch first = gather_batch(data, feature_cols, order.data(), std::min(a.batch_size, data.rows), true);
-    check_class_indices(trainer, first, data, a.valid.empty() ? nullptr : &valid);
+  if (data->class_targets()) {
+    Batch first = data->gather(order.data(), std::min(a.batch_size, examples));
+    check_class_indices(trainer, first, *data, valid.get());
   }
 
   for (int64_t epoch = 1; epoch <= a.epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
-    if (a.shuffle) order = shuffled_rows(data.rows, rng);
+    if (a.shuffle) order = shuffled_rows(examples, rng);
     double sum = 0;
     for (int64_t b = 0; b < batches; ++b) {
-      const int64_t start = b * a.batch_size, count = std::min(a.batch_size, data.rows - start);
-      Batch batch = gather_batch(data, feature_cols, order.data() + start, count, class_targets);
+      const int64_t start = b * a.batch_size, count = std::min(a.batch_size, examples - start);
+      Batch batch = data->gather(order.data() + start, count);
       double batch_loss = 0;
       try {
         batch_loss = trainer.step({batch.features}, batch.targets);
       } catch (const Error& e) {
         progress.clear();
         const std::string context = "(training batch " + std::to_string(b + 1) + " of epoch " +
-                                    std::to_string(epoch) + ": input " + batch.features.describe() +
-                                    " from the non-target columns, target " + batch.targets.describe() + " from " +
-                                    targets_str(data) + ")";
+                                    std::to_string(epoch) + ": " + data->describe(batch) + ")";
         // After the source line when there is one, so that it stays next to its message.
         if (e.source_line().empty()) throw Error(e.message() + "\n  " + context, e.where(), e.op());
         throw Error(e.message(), e.where(), e.op(), e.source_line() + "\n  " + context);
@@ -299,7 +291,7 @@ int run_train(const Args& args) {
     const double train_loss = sum / static_cast<double>(batches);
     progress.clear();
     double valid_loss = 0;
-    if (!a.valid.empty()) valid_loss = evaluate_table(trainer, valid, feature_cols, a.batch_size, class_targets);
+    if (valid) valid_loss = evaluate_set(trainer, *valid, a.batch_size);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (a.valid.empty())
       std::snprintf(line, sizeof line, "epoch %lld/%lld  train_loss %.6g  (%.2f s)", static_cast<long long>(epoch),

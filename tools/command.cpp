@@ -61,25 +61,28 @@ const std::vector<Command>& commands() {
        "  host) and LibTorch, on the CPU, only checks the outputs: it is not timed, and\n"
        "  without the plugin the outputs go unchecked.\n",
        run_bench},
-      {"train", "train a model on a CSV table and save it as a .pt",
+      {"train", "train a model on a CSV table or .npy arrays and save it as a .pt",
        "usage: wick train MODEL.pt --data TRAIN.csv --target-cols COLS -o OUT.pt\n"
+       "       wick train MODEL.pt --data X.npy --target Y.npy -o OUT.pt\n"
        "                  [--loss mse|l1|smooth_l1|huber|bce_with_logits|cross_entropy]\n"
        "                  [--optim sgd|adam|adamw] [--lr LR] [--momentum M] [--weight-decay W]\n"
        "                  [--epochs N] [--batch-size N] [--shuffle] [--seed S]\n"
-       "                  [--valid VALID.csv] [--history HIST.csv] [--threads N]\n"
-       "                  [--device cpu|cuda|cuda:N]\n"
-       "  Trains MODEL (its forward takes one f32 [B, F] input) on a numeric CSV file with\n"
-       "  a header row. COLS are the target columns, as 0-based indices or header names\n"
-       "  separated by commas; the other F columns, in file order, are the features. The\n"
-       "  targets are f32 [B, targets], except that one cross_entropy target column holds\n"
-       "  class indices (i64 [B]). Batches of --batch-size rows (default 200; the\n"
-       "  last may be smaller) go in file order, or with --shuffle in a new order each\n"
-       "  epoch drawn from --seed (default 0). Defaults: mse, sgd, --lr 0.01 for sgd and\n"
-       "  0.001 for adam and adamw, 10 epochs. Prints each epoch's train_loss (the mean of\n"
-       "  its batch losses) and, with --valid, valid_loss (the eval-mode loss over the whole\n"
-       "  validation file); --history writes them as CSV. Writes the trained model to OUT.pt,\n"
-       "  which LibTorch and R torch load. --device cuda trains on the GPU: the parameters\n"
-       "  and optimizer state stay there between steps.\n",
+       "                  [--valid VALID.csv | --valid VX.npy --valid-target VY.npy]\n"
+       "                  [--history HIST.csv] [--threads N] [--device cpu|cuda|cuda:N]\n"
+       "  Trains MODEL on a numeric CSV file with a header row, or on .npy arrays. CSV: COLS\n"
+       "  are the target columns, as 0-based indices or header names separated by commas;\n"
+       "  the other F columns, in file order, are the features, fed as one f32 [B, F] input.\n"
+       "  The targets are f32 [B, targets], except that one cross_entropy target column\n"
+       "  holds class indices (i64 [B]). .npy: X holds the examples along its first dim, of\n"
+       "  any dtype and shape (images, token ids), fed as they are; Y holds their targets,\n"
+       "  f32, or for cross_entropy integer class indices (one per example). Batches of\n"
+       "  --batch-size examples (default 200; the last may be smaller) go in file order, or\n"
+       "  with --shuffle in a new order each epoch drawn from --seed (default 0). Defaults:\n"
+       "  mse, sgd, --lr 0.01 for sgd and 0.001 for adam and adamw, 10 epochs. Prints each\n"
+       "  epoch's train_loss (the mean of its batch losses) and, with --valid, valid_loss\n"
+       "  (the eval-mode loss over the whole validation set); --history writes them as CSV.\n"
+       "  Writes the trained model to OUT.pt, which LibTorch and R torch load. --device cuda\n"
+       "  trains on the GPU: the parameters and optimizer state stay there between steps.\n",
        run_train},
   };
   return all;

@@ -2,7 +2,9 @@
 // file, line and column), batching and shuffling, and the command end to end
 // on the zoo's nn5 and mlp_relu: the per-epoch losses equal LibTorch's
 // torch.optim training on the same batches from the same weights, and the
-// written model loads in LibTorch and predicts what wick predicts.
+// written model loads in LibTorch and predicts what wick predicts. The same
+// for .npy data (images into the zoo's CNN, token ids into its embedding
+// classifier), with every malformed array refused.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -355,10 +357,13 @@ class TrainCli : public ::testing::Test {
   static std::string path(const std::string& name) { return *dir_ + "/" + name; }
 
   // Trains with `flags` and with LibTorch's reference, and compares the
-  // per-epoch losses; returns wick's history.
+  // per-epoch losses; returns wick's history. `target` names the CSV's
+  // target columns, or the targets' .npy for .npy data.
   History train_against_libtorch(const std::string& model, const std::string& data, const std::string& target,
                                  const std::string& flags, int epochs, const std::string& tag) {
-    const std::string common = " --target-cols " + target + " --epochs " + std::to_string(epochs) + " " + flags;
+    const bool npy = target.size() > 4 && target.substr(target.size() - 4) == ".npy";
+    const std::string common =
+        (npy ? " --target " : " --target-cols ") + target + " --epochs " + std::to_string(epochs) + " " + flags;
     auto r = testing::run_wick("train " + model + " --data " + data + common + " --history " + path(tag + ".history.csv") +
                                " -o " + path(tag + ".pt"));
     EXPECT_EQ(r.status, 0) << r.err;
@@ -531,6 +536,164 @@ TEST_F(TrainCli, PrintsOneLinePerEpochWhenStderrIsNotATerminal) {
   EXPECT_TRUE(std::filesystem::exists(path("p.pt")));
 }
 
+// ---------------------------------------------------------------- .npy data
+
+const std::string kCnn = std::string(WICK_ZOO_DIR) + "/cnn_bn.scripted.pt";
+const std::string kEmbedding = std::string(WICK_ZOO_DIR) + "/embedding_classifier.scripted.pt";
+
+// Fresh random arrays: standard-normal f32, or integers in [0, bound).
+Tensor normal_array(std::vector<int64_t> sizes, std::mt19937_64& rng) {
+  Tensor t = Tensor::empty(DType::f32, std::move(sizes));
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data_as<float>()[i] = normal(rng);
+  return t;
+}
+
+Tensor index_array(DType dtype, std::vector<int64_t> sizes, int64_t bound, std::mt19937_64& rng) {
+  Tensor t = Tensor::empty(dtype, std::move(sizes));
+  std::uniform_int_distribution<int64_t> draw(0, bound - 1);
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    if (dtype == DType::i64) t.data_as<int64_t>()[i] = draw(rng);
+    else t.data_as<int32_t>()[i] = static_cast<int32_t>(draw(rng));
+  }
+  return t;
+}
+
+class TrainCliNpy : public TrainCli {
+ protected:
+  static std::mt19937_64 fresh() { return std::mt19937_64(std::random_device{}()); }
+};
+
+// Images: a batch-norm CNN on f32 [N, 3, 32, 32] with i64 class indices,
+// and a validation set whose last valid_loss is LibTorch's eval-mode loss of
+// the saved model.
+TEST_F(TrainCliNpy, ImagesMatchLibTorchWithValidation) {
+  auto rng = fresh();
+  write_npy(path("img_x.npy"), normal_array({40, 3, 32, 32}, rng));
+  write_npy(path("img_y.npy"), index_array(DType::i64, {40}, 10, rng));
+  write_npy(path("img_vx.npy"), normal_array({12, 3, 32, 32}, rng));
+  write_npy(path("img_vy.npy"), index_array(DType::i64, {12}, 10, rng));
+  History h = train_against_libtorch(kCnn, path("img_x.npy"), path("img_y.npy"),
+                                     "--loss cross_entropy --batch-size 8 --lr 0.01 --momentum 0.9 "
+                                     "--weight-decay 1e-4",
+                                     2, "img");
+  auto r = testing::run_wick("train " + kCnn + " --data " + path("img_x.npy") + " --target " + path("img_y.npy") +
+                             " --valid " + path("img_vx.npy") + " --valid-target " + path("img_vy.npy") +
+                             " --loss cross_entropy --batch-size 8 --epochs 2 --lr 0.01 --history " +
+                             path("img_v.csv") + " -o " + path("img_v.pt"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  History hv = read_history(path("img_v.csv"));
+  EXPECT_EQ(hv.header, "epoch,train_loss,valid_loss");
+  ASSERT_EQ(hv.rows.size(), 2u);
+  ASSERT_EQ(hv.rows[1].size(), 3u);
+  Captured ref = capture("/usr/bin/python3 " + kReference + " evaluate " + path("img_v.pt") + " " +
+                         path("img_vx.npy") + " --target " + path("img_vy.npy") + " --loss cross_entropy");
+  ASSERT_EQ(ref.status, 0) << ref.out;
+  EXPECT_LE(rel_diff(hv.rows[1][2], std::stod(ref.out)), 1e-4) << "wick " << hv.rows[1][2] << ", LibTorch " << ref.out;
+}
+
+// Token ids: i64 features into an embedding, i32 class indices, Adam.
+TEST_F(TrainCliNpy, TokenIdsMatchLibTorch) {
+  auto rng = fresh();
+  write_npy(path("tok_x.npy"), index_array(DType::i64, {64, 16}, 1000, rng));
+  write_npy(path("tok_y.npy"), index_array(DType::i32, {64}, 5, rng));
+  train_against_libtorch(kEmbedding, path("tok_x.npy"), path("tok_y.npy"),
+                         "--loss cross_entropy --optim adam --lr 0.01 --batch-size 16", 2, "tok");
+}
+
+// f32 targets: regression as from a CSV.
+TEST_F(TrainCliNpy, RegressionTargetsMatchLibTorch) {
+  auto rng = fresh();
+  write_npy(path("reg_x.npy"), normal_array({150, 14}, rng));
+  write_npy(path("reg_y.npy"), normal_array({150, 1}, rng));
+  train_against_libtorch(kNn5, path("reg_x.npy"), path("reg_y.npy"), "--batch-size 64 --lr 0.05", 2, "reg");
+}
+
+struct BadNpy {
+  const char* name;
+  const char* model;  // "nn5" or "mlp" (10 classes from 32 features)
+  DType x_dtype;
+  std::vector<int64_t> x_sizes;
+  DType y_dtype;
+  std::vector<int64_t> y_sizes;
+  int64_t poke_at;      // >= 0: this element of Y becomes poke_value
+  double poke_value;
+  const char* flags;    // after the data flags; VALID_X, VALID_Y and NOT_NPY stand for files made here
+  const char* message;  // part of stderr
+};
+
+void PrintTo(const BadNpy& c, std::ostream* os) { *os << c.name; }
+
+class TrainCliNpyBad : public TrainCli, public ::testing::WithParamInterface<BadNpy> {};
+
+Tensor filled(DType dtype, const std::vector<int64_t>& sizes) {
+  Tensor t = Tensor::zeros(dtype, sizes);
+  if (dtype == DType::f32)
+    for (int64_t i = 0; i < t.numel(); ++i) t.data_as<float>()[i] = 0.5f;
+  return t;
+}
+
+TEST_P(TrainCliNpyBad, ExitsTwoNamingTheArray) {
+  const BadNpy& c = GetParam();
+  const std::string x = path(std::string(c.name) + ".x.npy"), y = path(std::string(c.name) + ".y.npy");
+  write_npy(x, filled(c.x_dtype, c.x_sizes));
+  Tensor yt = filled(c.y_dtype, c.y_sizes);
+  if (c.poke_at >= 0) {
+    if (c.y_dtype == DType::f32) yt.data_as<float>()[c.poke_at] = static_cast<float>(c.poke_value);
+    else if (c.y_dtype == DType::i64) yt.data_as<int64_t>()[c.poke_at] = static_cast<int64_t>(c.poke_value);
+  }
+  write_npy(y, yt);
+  write_npy(path("valid_x.npy"), filled(DType::f32, {4, 13}));
+  write_npy(path("valid_y.npy"), filled(DType::f32, {4, 1}));
+  testing::write_text(path("not_npy.npy"), "this is not an array\n");
+  std::string flags = c.flags;
+  for (auto [key, file] : {std::pair<std::string, std::string>{"VALID_X", path("valid_x.npy")},
+                           {"VALID_Y", path("valid_y.npy")},
+                           {"NOT_NPY", path("not_npy.npy")}})
+    if (auto at = flags.find(key); at != std::string::npos) flags.replace(at, key.size(), file);
+  std::string out = path(std::string(c.name) + ".pt");
+  const std::string model = std::string(c.model) == "mlp" ? kMlp : kNn5;
+  auto r = testing::run_wick("train " + model + " --data " + x + " --target " + y + " -o " + out + " " + flags);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "a model was written despite the error";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, TrainCliNpyBad,
+    ::testing::Values(
+        BadNpy{"example_counts_differ", "nn5", DType::f32, {10, 14}, DType::f32, {9, 1}, -1, 0, "",
+               ".y.npy: error: the targets f32[9, 1] hold 9 examples but the features f32[10, 14]"},
+        BadNpy{"integer_targets_for_mse", "nn5", DType::f32, {10, 14}, DType::i64, {10}, -1, 0, "",
+               "are class indices, which only the cross_entropy loss takes"},
+        BadNpy{"class_indices_not_a_vector", "mlp", DType::f32, {10, 32}, DType::i64, {10, 1}, -1, 0,
+               "--loss cross_entropy", "class indices must be a vector, one per example, not i64[10, 1]"},
+        BadNpy{"negative_class_index", "mlp", DType::f32, {10, 32}, DType::i64, {10}, 3, -1, "--loss cross_entropy",
+               ".y.npy: error: example 3: the class index -1 is negative"},
+        BadNpy{"class_index_out_of_range", "mlp", DType::f32, {10, 32}, DType::i64, {10}, 7, 10,
+               "--loss cross_entropy",
+               "example 7: the class index 10 is out of range: the model's output has 10 classes (0 to 9)"},
+        BadNpy{"nan_target", "nn5", DType::f32, {10, 14}, DType::f32, {10, 1}, 2, NAN, "",
+               "example 2: a target is nan; targets must be finite"},
+        BadNpy{"f64_targets", "nn5", DType::f32, {10, 14}, DType::f64, {10, 1}, -1, 0, "",
+               "the targets are f64[10, 1]: f32 values are needed"},
+        BadNpy{"zero_d_features", "nn5", DType::f32, {}, DType::f32, {1}, -1, 0, "",
+               "the features are a 0-d array"},
+        BadNpy{"no_examples", "nn5", DType::f32, {0, 14}, DType::f32, {0, 1}, -1, 0, "",
+               "the features hold no examples"},
+        BadNpy{"wrong_feature_width", "nn5", DType::f32, {10, 13}, DType::f32, {10, 1}, -1, 0, "",
+               "linear input has 13 features but the weight expects 14"},
+        BadNpy{"valid_other_shape", "nn5", DType::f32, {10, 14}, DType::f32, {10, 1}, -1, 0,
+               "--valid VALID_X --valid-target VALID_Y",
+               "the validation features f32[4, 13] do not match the training features f32[10, 14]"},
+        BadNpy{"valid_without_targets", "nn5", DType::f32, {10, 14}, DType::f32, {10, 1}, -1, 0, "--valid VALID_X",
+               "--valid with .npy data needs --valid-target"},
+        BadNpy{"valid_target_without_valid", "nn5", DType::f32, {10, 14}, DType::f32, {10, 1}, -1, 0,
+               "--valid-target VALID_Y", "--valid-target needs --valid"},
+        BadNpy{"valid_not_an_array", "nn5", DType::f32, {10, 14}, DType::f32, {10, 1}, -1, 0,
+               "--valid NOT_NPY --valid-target VALID_Y", "not_npy.npy: error:"}),
+    [](const ::testing::TestParamInfo<BadNpy>& info) { return std::string(info.param.name); });
+
 // ---------------------------------------------------------------- bad input
 
 struct BadRun {
@@ -595,7 +758,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadRun{"unknown_loss", nullptr, "--target-cols 14 --loss hinge", "hinge"},
         BadRun{"unknown_optim", nullptr, "--target-cols 14 --optim rmsprop", "rmsprop"},
         BadRun{"momentum_with_adam", nullptr, "--target-cols 14 --optim adam --momentum 0.9", "--momentum applies to --optim sgd only"},
-        BadRun{"no_targets", nullptr, "", "--target-cols is required"},
+        BadRun{"no_targets", nullptr, "", "--target-cols (for a CSV --data) or --target (for a .npy --data) is required"},
+        BadRun{"targets_both_ways", nullptr, "--target-cols 14 --target y.npy", "--target-cols and --target both given"},
+        BadRun{"valid_target_for_csv", nullptr, "--target-cols 14 --valid-target y.npy",
+               "--valid-target goes with --target (.npy data)"},
         BadRun{"empty_target_entry", nullptr, "--target-cols 14,", "has an empty entry"},
         BadRun{"missing_data", nullptr, "--target-cols 14 --data /nonexistent/train.csv", "/nonexistent/train.csv: error: cannot open"},
         BadRun{"missing_valid", nullptr, "--target-cols 14 --valid /nonexistent/valid.csv", "/nonexistent/valid.csv: error: cannot open"},

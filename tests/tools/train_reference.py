@@ -1,12 +1,15 @@
 """LibTorch's side of the `wick train` tests.
 
   train MODEL CSV --target-cols 14 [--loss mse] [--optim sgd] [--lr ..] ...
-      trains MODEL with torch.optim on the CSV's rows in file order, in batches
-      as `wick train` without --shuffle forms them, and prints each epoch's
-      mean of per-batch losses, one per line.
+  train MODEL X.npy --target Y.npy [--loss mse] ...
+      trains MODEL with torch.optim on the CSV's rows (or the arrays'
+      examples) in file order, in batches as `wick train` without --shuffle
+      forms them, and prints each epoch's mean of per-batch losses, one per
+      line.
   predict MODEL X.npy OUT.npy
       writes MODEL's eval-mode output for X.
   evaluate MODEL CSV --target-cols 14 [--loss mse]
+  evaluate MODEL X.npy --target Y.npy [--loss mse]
       prints MODEL's eval-mode loss over the whole CSV.
 """
 import argparse
@@ -31,7 +34,9 @@ def loss_fn(name):
         "huber": F.huber_loss,
         "bce_with_logits": F.binary_cross_entropy_with_logits,
         # One column of class indices, or one column of probabilities per class.
-        "cross_entropy": lambda out, y: F.cross_entropy(out, y.reshape(-1).long() if y.shape[1] == 1 else y),
+        # (or, from .npy, a vector of integer class indices).
+        "cross_entropy": lambda out, y: F.cross_entropy(
+            out, y.long() if y.dim() == 1 else y.reshape(-1).long() if y.shape[1] == 1 else y),
     }[name]
 
 
@@ -50,6 +55,7 @@ def main():
     p.add_argument("data")
     p.add_argument("out", nargs="?")
     p.add_argument("--target-cols", default="")
+    p.add_argument("--target", default="", help="the targets' .npy, for .npy data")
     p.add_argument("--loss", default="mse")
     p.add_argument("--optim", default="sgd")
     p.add_argument("--lr", type=float, default=0.01)
@@ -68,8 +74,10 @@ def main():
         np.save(args.out, out.numpy())
         return
 
-    targets = [int(c) for c in args.target_cols.split(",")]
-    x, y = load_table(args.data, targets)
+    if args.target:
+        x, y = torch.from_numpy(np.load(args.data)), torch.from_numpy(np.load(args.target))
+    else:
+        x, y = load_table(args.data, [int(c) for c in args.target_cols.split(",")])
     loss = loss_fn(args.loss)
     if args.mode == "evaluate":
         model.eval()
