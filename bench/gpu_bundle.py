@@ -8,13 +8,13 @@ compiled directories, the runtime's shared-library dependencies, the
 runner (wick-artifact-bench), test_cuda_gpu, the zoo's inputs and LibTorch
 references, and bench/gpu_run.py, which does the rest there:
 
-    /usr/bin/python3 bench/gpu_bundle.py            # writes build/gpu/{zoo,bench}.tar.xz
+    /usr/bin/python3 bench/gpu_bundle.py            # writes build/gpu/{zoo,bench,jit}.tar.xz
     # on the GPU machine, for each part:
     tar -xJf zoo.tar.xz && python3 zoo/run.py --out RESULTS_DIR
     # back here:
     /usr/bin/python3 bench/gpu_report.py RESULTS_DIR/gpu_results_*.json
 
-Two parts, so that each stays small enough to carry (ResNet-18's weights
+Three parts, so that each stays small enough to carry (ResNet-18's weights
 alone are 45 MiB):
     zoo    test_cuda_gpu, and every zoo model (but ResNet-18) checked
            against LibTorch's outputs
@@ -22,6 +22,15 @@ alone are 45 MiB):
            transformer block, NN5 at batch 200, ResNet-18 at batch 32 (and
            checked at batch 1), each beside PyTorch eager, TorchScript and
            torch.compile
+    jit    the compiler itself: a `wick` linked with LLVM and MLIR
+           statically (built here in BUILD/static-llvm, or --wick), which
+           compiles on the GPU machine for the GPU it finds: the zoo's
+           scripted models through `wick run --device cuda` against
+           LibTorch's outputs, and `wick train --device cuda` on the zoo's
+           NN5 and CNN and on attention and recurrent classifiers, against
+           torch.optim's training here (tests/api/train_reference.py): the
+           per-epoch losses, the trained model's predictions and buffers,
+           and PyTorch loading the trained .pt there
 
 `--device cpu` builds the same bundles with CPU artifacts, a rehearsal of the
 whole flow that runs on any machine (gpu_run.py then times PyTorch on the
@@ -59,6 +68,26 @@ ZOO_CHECKS = ("mlp_relu", "nn5", "cnn_bn", "mobilenet_v2", "transformer_block", 
               "writes_loops", "ops_math", "cells_distances", "volumes")
 # Their traced variants too, but for the large ones (carrying both would not fit).
 NO_TRACED = ("mobilenet_v2",)
+# The jit part compiles these on the GPU machine (the small scripted ones).
+JIT_CHECKS = tuple(n for n in ZOO_CHECKS if n != "mobilenet_v2")
+# The compiler's own dependencies beyond the runtime's.
+COMPILER_LIBS = ("libz.so.1", "libzstd.so.1")
+LIBDEVICE = "/usr/local/cuda/nvvm/libdevice/libdevice.10.bc"
+
+# Trainings in the jit part: name, model (a zoo model, or a model kind of
+# tests/api/train_reference.py), input shape per example, batch, loss,
+# cross_entropy's target kind, optimizer (name, lr, momentum, weight decay).
+# Five batches, three epochs, as tests/api/test_trainer.cpp trains them.
+TRAININGS = (
+    ("nn5_mse_sgd", "nn5", "14", 200, "mse", "indices", ("sgd", 0.01, 0.9, 1e-4)),
+    ("nn5_mse_adam", "nn5", "14", 200, "mse", "indices", ("adam", 1e-3, 0.0, 0.0)),
+    ("cnn_bn_ce_sgd", "cnn_bn", "3,32,32", 8, "cross_entropy", "indices", ("sgd", 0.01, 0.9, 1e-4)),
+    ("cnn_bn_ce_probabilities_adamw", "cnn_bn", "3,32,32", 8, "cross_entropy", "probabilities",
+     ("adamw", 1e-3, 0.0, 1e-2)),
+    ("attention_ce_adam", "attention_classifier", "48", 16, "cross_entropy", "indices", ("adam", 1e-2, 0.0, 0.0)),
+    ("recurrent_ce_adam", "recurrent_classifier", "48", 16, "cross_entropy", "indices", ("adam", 1e-2, 0.0, 0.0)),
+)
+TRAIN_BATCHES, TRAIN_EPOCHS = 5, 3
 
 RESNET_BATCH = 32
 
@@ -91,7 +120,8 @@ class Bundle:
     def __init__(self, root: str, part: str, build: str, device: str, gpu_arch: str):
         self.dir = os.path.join(root, part)
         self.part, self.build, self.device, self.gpu_arch = part, build, device, gpu_arch
-        self.plan = {"part": part, "device": device, "checks": [], "benchmarks": [], "tests": []}
+        self.plan = {"part": part, "device": device, "checks": [], "benchmarks": [], "tests": [], "jit_checks": [],
+                     "trainings": []}
         shutil.rmtree(self.dir, ignore_errors=True)
         for sub in ("bin", "lib", "lib/glibc", "artifacts", "data", "py"):
             os.makedirs(os.path.join(self.dir, sub))
@@ -110,9 +140,10 @@ class Bundle:
             raise BundleError(f"{src} is missing: build it first (cmake --build build)")
         shutil.copy(src, os.path.join(self.dir, "bin", name))
 
-    def data(self, path: str) -> str:
-        """Copies `path` into data/ once; returns its path inside the bundle."""
-        dst = os.path.join("data", os.path.basename(path))
+    def data(self, path: str, name=None) -> str:
+        """Copies `path` into data/ (as `name`, else its own name) once;
+        returns its path inside the bundle."""
+        dst = os.path.join("data", name or os.path.basename(path))
         if not os.path.exists(os.path.join(self.dir, dst)):
             shutil.copy(path, os.path.join(self.dir, dst))
         return dst
@@ -178,6 +209,89 @@ def zoo_part(root: str, build: str, zoo: str, device: str, gpu_arch: str, only, 
     return b.write(archive)
 
 
+def static_wick(build: str) -> str:
+    """Builds `wick` with LLVM and MLIR linked statically, in BUILD/static-llvm
+    (compiling is mostly ccache hits after the main build); returns it."""
+    tree = os.path.join(build, "static-llvm")
+    cmd = ["cmake", "-S", REPO, "-B", tree, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release", "-DWICK_STATIC_LLVM=ON"]
+    if shutil.which("ld.lld"):
+        cmd.append("-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld")  # a link of seconds, not minutes
+    run(cmd)
+    run(["cmake", "--build", tree, "--target", "wick", "-j2"])
+    return os.path.join(tree, "bin", "wick")
+
+
+def add_training(b: Bundle, zoo: str, work: str, case) -> None:
+    """Trains the case with torch.optim here and plans the same with `wick train` there."""
+    import numpy as np
+
+    name, model, shape, batch, loss, target, (optim, lr, momentum, decay) = case
+    out = os.path.join(work, name)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    reference = os.path.join(REPO, "tests", "api", "train_reference.py")
+    pt = os.path.join(zoo, f"{model}.scripted.pt")
+    if not os.path.exists(pt):
+        pt = os.path.join(out, "model.pt")
+        run([sys.executable, reference, "model", "--kind", model, "--out", pt])
+    run([sys.executable, reference, "train", "--model", pt, "--out", out, "--input-shape", shape, "--batch",
+         str(batch), "--batches", str(TRAIN_BATCHES), "--epochs", str(TRAIN_EPOCHS), "--loss", loss, "--target",
+         target, "--optimizer", optim, "--lr", repr(lr), "--momentum", repr(momentum), "--weight-decay",
+         repr(decay), "--seed", "7"])
+    # The batches in order as one array each: `wick train` without --shuffle
+    # cuts them again in the same order.
+    for part in ("x", "y"):
+        np.save(os.path.join(out, f"{part}.npy"),
+                np.concatenate([np.load(os.path.join(out, f"{part}_{k}.npy")) for k in range(TRAIN_BATCHES)]))
+    losses = np.load(os.path.join(out, "losses.npy")).reshape(TRAIN_EPOCHS, TRAIN_BATCHES).mean(axis=1)
+    # Under Adam a running mean follows the rounding noise of a bias that
+    # batch norm cancels (tests/api/test_trainer.cpp says why): not compared.
+    buffers = {}
+    for f in sorted(os.listdir(out)):
+        if f.startswith("buffer_") and not (optim != "sgd" and "running_mean" in f):
+            buffers[f[len("buffer_"):-len(".npy")]] = b.data(os.path.join(out, f), f"{name}.{f}")
+    args = ["--data", b.data(os.path.join(out, "x.npy"), f"{name}.x.npy"),
+            "--target", b.data(os.path.join(out, "y.npy"), f"{name}.y.npy"),
+            "--loss", loss, "--optim", optim, "--lr", repr(lr), "--weight-decay", repr(decay),
+            "--batch-size", str(batch), "--epochs", str(TRAIN_EPOCHS)]
+    if optim == "sgd":
+        args += ["--momentum", repr(momentum)]
+    b.plan["trainings"].append({
+        "name": name, "model": b.data(pt, f"{name}.pt"), "args": args, "epoch_losses": [float(v) for v in losses],
+        "eval_x": b.data(os.path.join(out, "eval_x.npy"), f"{name}.eval_x.npy"),
+        "eval_pred": b.data(os.path.join(out, "eval_pred.npy"), f"{name}.eval_pred.npy"), "buffers": buffers})
+
+
+def jit_part(root: str, build: str, zoo: str, device: str, gpu_arch: str, wick: str, only, archive: bool) -> str:
+    b = Bundle(root, "jit", build, device, gpu_arch)
+    wick = wick or static_wick(build)
+    dst = os.path.join(b.dir, "bin", "wick")
+    if shutil.which("strip"):
+        run(["strip", "-o", dst, wick])
+    else:
+        shutil.copy(wick, dst)
+    for lib in COMPILER_LIBS:
+        shutil.copy(system_library(lib), os.path.join(b.dir, "lib", lib))
+    if os.path.exists(LIBDEVICE):
+        shutil.copy(LIBDEVICE, os.path.join(b.dir, "lib", "libdevice.10.bc"))
+    elif device == "cuda":
+        raise BundleError(f"{LIBDEVICE} is missing: the GPU kernels' math functions come from it")
+    for name in JIT_CHECKS:
+        if only and name not in only:
+            continue
+        meta = zoo_meta(zoo, name)
+        b.plan["jit_checks"].append({
+            "name": f"{name}.scripted",
+            "model": b.data(os.path.join(zoo, meta["files"]["scripted"])),
+            "inputs": [b.data(os.path.join(zoo, i["file"])) for i in meta["inputs"]],
+            "refs": [b.data(os.path.join(zoo, r)) for r in meta["refs"]["scripted"]]})
+    work = os.path.join(root, "trainings")
+    for case in TRAININGS:
+        if not only or case[0] in only or case[1] in only:
+            add_training(b, zoo, work, case)
+    return b.write(archive)
+
+
 def bench_part(root: str, build: str, zoo: str, device: str, gpu_arch: str, row_sizes, only, archive: bool) -> str:
     b = Bundle(root, "bench", build, device, gpu_arch)
     work = os.path.join(root, "models")
@@ -228,10 +342,12 @@ def main(argv=None) -> int:
     p.add_argument("--build", default=os.path.join(REPO, "build"), metavar="DIR")
     p.add_argument("--device", choices=("cuda", "cpu"), default="cuda")
     p.add_argument("--gpu-arch", default="sm_80,sm_90")
-    p.add_argument("--parts", nargs="+", choices=("zoo", "bench"), default=["zoo", "bench"])
+    p.add_argument("--parts", nargs="+", choices=("zoo", "bench", "jit"), default=["zoo", "bench", "jit"])
+    p.add_argument("--wick", metavar="PATH", help="the jit part's wick (default: built with LLVM and MLIR static)")
     p.add_argument("--row-sizes", type=int, nargs="+", default=list(models.ROW_SIZES), metavar="N")
     p.add_argument("--only", nargs="+", default=[], metavar="NAME",
-                   help="only these zoo models and benchmarks (resnet18, nn5, softmax_rows, ...)")
+                   help="only these zoo models, benchmarks and trainings (resnet18, nn5, softmax_rows, "
+                        "nn5_mse_sgd, ...)")
     p.add_argument("--no-archive", action="store_true", help="leave the directories, write no .tar.xz")
     args = p.parse_args(argv)
     zoo = os.path.join(args.build, "zoo")  # the tests' zoo: made once, reused
@@ -244,6 +360,9 @@ def main(argv=None) -> int:
         for part in args.parts:
             if part == "zoo":
                 archive = zoo_part(args.out, args.build, zoo, args.device, args.gpu_arch, args.only,
+                                   not args.no_archive)
+            elif part == "jit":
+                archive = jit_part(args.out, args.build, zoo, args.device, args.gpu_arch, args.wick, args.only,
                                    not args.no_archive)
             else:
                 archive = bench_part(args.out, args.build, zoo, args.device, args.gpu_arch, args.row_sizes,

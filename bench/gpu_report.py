@@ -2,7 +2,8 @@
 """Writes the GPU section of docs/benchmarks.md from the results that
 bench/gpu_run.py brought back from the GPU machine (see bench/gpu_bundle.py):
 
-    /usr/bin/python3 bench/gpu_report.py RESULTS/gpu_results_zoo.json RESULTS/gpu_results_bench.json
+    /usr/bin/python3 bench/gpu_report.py RESULTS/gpu_results_zoo.json RESULTS/gpu_results_bench.json \
+        RESULTS/gpu_results_jit.json
 
 Only the section between the GPU markers is rewritten; the CPU figures of
 bench/run_benchmarks.py stay. Results of a CPU rehearsal (a bundle built with
@@ -71,15 +72,40 @@ def section(results: list, command: str) -> str:
     for t in tests:
         lines.append(f"- `{t['name']}`: {t.get('passed', 0)} passed, {t.get('skipped', 0)} skipped, "
                      f"{t.get('failed', 0)} failed (exit {t['exit']})")
-    checks = [c for r in results for c in r.get("checks", [])]
-    if checks:
+    checks = [c for r in results for c in r.get("checks", []) if not c["name"].startswith("jit ")]
+    jit = [c for r in results for c in r.get("checks", []) if c["name"].startswith("jit ")]
+    for label, checks in (("Zoo models against LibTorch's outputs", checks),
+                          ("Zoo models compiled on the GPU machine (`wick run`) against LibTorch's outputs", jit)):
+        if not checks:
+            continue
         worst = max((max(e for e in c["relative_errors"] if e is not None) for c in checks
                      if c.get("relative_errors") and any(e is not None for e in c["relative_errors"])), default=None)
         bad = [c["name"] for c in checks if not c.get("ok")]
-        lines.append(f"- Zoo models against LibTorch's outputs: {len(checks) - len(bad)} of {len(checks)} within "
+        lines.append(f"- {label}: {len(checks) - len(bad)} of {len(checks)} within "
                      f"{TOLERANCE:g}" + (f" (largest relative error {worst:.2g})" if worst is not None else "") +
                      (f"; failing: {', '.join(bad)}" if bad else ""))
     lines.append("")
+
+    trainings = [t for r in results for t in r.get("trainings", [])]
+    if trainings:
+        lines += ["### Training", "",
+                  "`wick train` on the GPU machine against torch.optim's training of the same model on the",
+                  "same batches from the same weights: the largest per-epoch loss difference, the",
+                  "trained model's predictions against torch's trained model, and that PyTorch there",
+                  "loads the trained `.pt` and predicts what wick predicts (relative errors).", "",
+                  "| training | ok | epoch losses | vs torch-trained | PyTorch on the .pt | buffers | s |",
+                  "|---|---|---:|---:|---:|---:|---:|"]
+        for t in trainings:
+            if "error" in t:
+                lines.append(f"| {t['name']} | error: {t['error'].splitlines()[-1][:120]} | | | | | |")
+                continue
+            buffers = max(t.get("buffers", {}).values(), default=None)
+            torch_side = t.get("torch_loads_trained")
+            lines.append(f"| {t['name']} | {'yes' if t.get('ok') else 'no'} | {max(t['loss_differences']):.2g} | "
+                         f"{t['prediction_vs_torch_trained']:.2g} | "
+                         f"{f'{torch_side:.2g}' if torch_side is not None else t.get('torch_error', '–')[:80]} | "
+                         f"{f'{buffers:.2g}' if buffers is not None else '–'} | {t['seconds']} |")
+        lines.append("")
 
     benches = [b for r in results for b in r.get("benchmarks", [])]
     rows = [b for b in benches if "bytes" in b]

@@ -11,7 +11,14 @@ handed to wick through WICK_CUDA_LIBRARY_PATH). In order:
 
  1. tests:  test_cuda_gpu (the runtime's CUDA layer on the GPU)
  2. checks: each compiled zoo model on its inputs against LibTorch's outputs
-            (relative error max|out - ref| / max|ref|, bound 1e-4)
+            (relative error max|out - ref| / max|ref|, bound 1e-4); in the
+            jit part each zoo model compiled here by `wick run`, the same way
+ 2b. trainings (jit part): `wick train` against torch.optim's training of
+            the same model on the same batches, done where the bundle was
+            built: each epoch's mean loss (relative difference 1e-3), the
+            trained model's predictions (1e-2, as tests/api/test_trainer.cpp
+            bounds them) and buffers (1e-3), and this PyTorch loading the
+            trained .pt and predicting what wick predicts (1e-4)
  3. timing: each benchmark with wick (wick-artifact-bench), PyTorch eager and
             TorchScript (torch.jit.load of the same .pt), and for the row
             reductions a device-to-device copy of the same bytes
@@ -29,6 +36,7 @@ import glob
 import json
 import os
 import platform
+import shutil
 import site
 import statistics
 import subprocess
@@ -41,6 +49,9 @@ sys.path.insert(0, os.path.join(BUNDLE, "py"))
 import torch  # noqa: E402
 
 TOLERANCE = 1e-4
+LOSS_TOLERANCE = 1e-3        # per-epoch training loss, wick against torch.optim
+TRAINED_TOLERANCE = 1e-2     # predictions of the model trained by wick against torch's trained model
+BUFFER_TOLERANCE = 1e-3      # batch norm's running statistics after training
 ROW_CHECK_MAX_N = 4096  # row benchmarks up to this width are also checked against PyTorch
 
 
@@ -87,6 +98,11 @@ class Tools:
     def __init__(self):
         lib = os.path.join(BUNDLE, "lib")
         self.env = dict(os.environ)
+        # The jit part compiles here: its kernels' math comes from the
+        # bundle's libdevice, and its kernel cache stays out of $HOME.
+        if os.path.exists(os.path.join(lib, "libdevice.10.bc")):
+            self.env["WICK_LIBDEVICE"] = os.path.join(lib, "libdevice.10.bc")
+        self.env.setdefault("WICK_CACHE_DIR", os.path.join(BUNDLE, "kernel_cache"))
         self.env["LD_LIBRARY_PATH"] = lib + (":" + os.environ["LD_LIBRARY_PATH"] if os.environ.get("LD_LIBRARY_PATH")
                                              else "")
         dirs = cuda_library_dirs()
@@ -169,6 +185,112 @@ def run_checks(plan, tools, results) -> None:
         results.data["checks"].append(entry)
         results.save()
         print(f"check {c['name']}: {entry.get('relative_errors', entry.get('error'))}", flush=True)
+
+
+def relative_error(got, ref) -> float:
+    import numpy as np
+
+    got, ref = np.asarray(got, dtype=np.float64), np.asarray(ref, dtype=np.float64)
+    if got.shape != ref.shape:
+        raise ValueError(f"shape {list(got.shape)}, expected {list(ref.shape)}")
+    scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+    return float(np.max(np.abs(got - ref))) / (scale or 1.0) if ref.size else 0.0
+
+
+def wick_run(tools, device: str, model: str, inputs, out_dir: str):
+    """`wick run` (compiling here); returns the outputs, or raises with wick's message."""
+    import numpy as np
+
+    shutil.rmtree(out_dir, ignore_errors=True)
+    args = ["run", model, "--output-dir", out_dir] + (["--device", "cuda"] if device == "cuda" else [])
+    for i in inputs:
+        args += ["--input", i]
+    r = tools.run("wick", args, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError((r.stderr.strip() or r.stdout.strip() or f"exit {r.returncode}")[-2000:])
+    outs = []
+    while os.path.exists(os.path.join(out_dir, f"output{len(outs)}.npy")):
+        outs.append(np.load(os.path.join(out_dir, f"output{len(outs)}.npy")))
+    return outs
+
+
+def run_jit_checks(plan, tools, results, device: str, work: str) -> None:
+    import numpy as np
+
+    for c in plan.get("jit_checks", []):
+        entry = {"name": "jit " + c["name"]}
+        try:
+            start = time.time()
+            outs = wick_run(tools, device, c["model"], c["inputs"], os.path.join(work, "jit", c["name"]))
+            entry["seconds"] = round(time.time() - start, 2)
+            if len(outs) != len(c["refs"]):
+                raise RuntimeError(f"{len(outs)} outputs, LibTorch gave {len(c['refs'])}")
+            entry["relative_errors"] = [relative_error(o, np.load(os.path.join(BUNDLE, r)))
+                                        for o, r in zip(outs, c["refs"])]
+            entry["ok"] = all(e <= TOLERANCE for e in entry["relative_errors"])
+        except Exception as e:
+            entry["error"] = f"{type(e).__name__}: {e}"[-2000:]
+        results.data["checks"].append(entry)
+        results.save()
+        print(f"check {entry['name']}: {entry.get('relative_errors', entry.get('error'))}", flush=True)
+
+
+def read_history(path: str):
+    with open(path) as f:
+        rows = [line.strip().split(",") for line in f if line.strip()]
+    return [float(r[1]) for r in rows[1:]]
+
+
+def check_training(t, tools, device: str, work: str) -> dict:
+    import numpy as np
+
+    out = os.path.join(work, "train", t["name"])
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    trained, history = os.path.join(out, "trained.pt"), os.path.join(out, "history.csv")
+    args = ["train", t["model"], *t["args"], "--history", history, "-o", trained]
+    args += ["--device", "cuda"] if device == "cuda" else []
+    start = time.time()
+    r = tools.run("wick", args, timeout=480)
+    entry = {"seconds": round(time.time() - start, 2)}
+    if r.returncode != 0:
+        raise RuntimeError((r.stderr.strip() or r.stdout.strip() or f"exit {r.returncode}")[-2000:])
+    losses = read_history(history)
+    entry["epoch_losses"] = losses
+    entry["loss_differences"] = [abs(a - b) / max(abs(b), 1e-12) for a, b in zip(losses, t["epoch_losses"])]
+    if len(losses) != len(t["epoch_losses"]):
+        raise RuntimeError(f"{len(losses)} epochs in the history, torch trained {len(t['epoch_losses'])}")
+    [pred] = wick_run(tools, device, trained, [t["eval_x"]], os.path.join(out, "pred"))
+    entry["prediction_vs_torch_trained"] = relative_error(pred, np.load(os.path.join(BUNDLE, t["eval_pred"])))
+    # The trained file in this PyTorch: loads, predicts what wick predicts,
+    # holds the buffers torch's training ended with.
+    try:
+        m = torch.jit.load(trained, map_location="cpu").eval()
+        with torch.no_grad():
+            theirs = m(torch.from_numpy(np.load(os.path.join(BUNDLE, t["eval_x"])))).numpy()
+        entry["torch_loads_trained"] = relative_error(theirs, pred)
+        named = dict(m.named_buffers())
+        entry["buffers"] = {k: relative_error(named[k].numpy(), np.load(os.path.join(BUNDLE, f)))
+                            for k, f in t["buffers"].items()}
+    except Exception as e:
+        entry["torch_error"] = f"{type(e).__name__}: {e}"[-2000:]
+    entry["ok"] = (max(entry["loss_differences"]) <= LOSS_TOLERANCE and
+                   entry["prediction_vs_torch_trained"] <= TRAINED_TOLERANCE and
+                   entry.get("torch_loads_trained", 1.0) <= TOLERANCE and
+                   all(v <= BUFFER_TOLERANCE for v in entry.get("buffers", {}).values()))
+    return entry
+
+
+def run_trainings(plan, tools, results, device: str, work: str) -> None:
+    results.data.setdefault("trainings", [])
+    for t in plan.get("trainings", []):
+        try:
+            entry = {"name": t["name"], **check_training(t, tools, device, work)}
+        except Exception as e:
+            entry = {"name": t["name"], "error": f"{type(e).__name__}: {e}"[-2000:]}
+        results.data["trainings"].append(entry)
+        results.save()
+        print(f"train {t['name']}: {entry.get('loss_differences', entry.get('error'))}", flush=True)
 
 
 def torch_time(fn, inputs, iters: int, warmup: int, device: str) -> dict:
@@ -307,7 +429,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--budget-s", type=float, default=540, help="stop starting torch.compile runs after this")
-    p.add_argument("--skip", nargs="*", default=[], choices=("tests", "checks", "benchmarks", "compile"))
+    p.add_argument("--skip", nargs="*", default=[],
+                   choices=("tests", "checks", "trainings", "benchmarks", "compile"))
     p.add_argument("--max-iters", type=int, default=0, metavar="N",
                    help="at most N timed calls per side (a quick rehearsal)")
     args = p.parse_args(argv)
@@ -334,6 +457,9 @@ def main(argv=None) -> int:
         run_tests(plan, tools, results)
     if "checks" not in args.skip:
         run_checks(plan, tools, results)
+        run_jit_checks(plan, tools, results, device, args.out)
+    if "trainings" not in args.skip:
+        run_trainings(plan, tools, results, device, args.out)
     if "benchmarks" not in args.skip:
         run_benchmarks(plan, tools, results, device, args.out)
         if "compile" not in args.skip and plan["benchmarks"]:

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The GPU benchmark flow rehearsed with CPU artifacts: bench/gpu_bundle.py
-builds both parts for a few models, each part's run.py checks and times them
-beside LibTorch, and bench/gpu_report.py writes a section from the results
+builds its three parts for a few models (the jit part with the build's own
+wick rather than one linked statically), each part's run.py checks and
+times them beside LibTorch, compiles and trains with `wick run` and
+`wick train`, and bench/gpu_report.py writes a section from the results
 without touching the rest of the file. The report's arithmetic is checked on
 made-up results whose figures are worked out here by hand."""
 
@@ -35,14 +37,17 @@ class Rehearsal(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="wick_gpu_flow_")
         run([sys.executable, os.path.join(REPO, "bench", "gpu_bundle.py"), "--device", "cpu", "--build", BUILD,
-             "--out", cls.tmp, "--only", "nn5", "softmax_rows", "--row-sizes", "256", "--no-archive"])
+             "--out", cls.tmp, "--only", "nn5", "cnn_bn_ce_sgd", "softmax_rows", "--row-sizes", "256", "--no-archive",
+             "--wick", os.path.join(BUILD, "bin", "wick")])
         res = os.path.join(cls.tmp, "results")
         run([sys.executable, os.path.join(cls.tmp, "zoo", "run.py"), "--out", res])
         run([sys.executable, os.path.join(cls.tmp, "bench", "run.py"), "--out", res, "--max-iters", "3",
              "--skip", "compile"])
+        run([sys.executable, os.path.join(cls.tmp, "jit", "run.py"), "--out", res])
         cls.zoo = json.load(open(os.path.join(res, "gpu_results_zoo.json")))
         cls.bench = json.load(open(os.path.join(res, "gpu_results_bench.json")))
-        cls.results = [os.path.join(res, "gpu_results_zoo.json"), os.path.join(res, "gpu_results_bench.json")]
+        cls.jit = json.load(open(os.path.join(res, "gpu_results_jit.json")))
+        cls.results = [os.path.join(res, f"gpu_results_{part}.json") for part in ("zoo", "bench", "jit")]
 
     @classmethod
     def tearDownClass(cls):
@@ -56,6 +61,20 @@ class Rehearsal(unittest.TestCase):
             self.assertLessEqual(max(c["relative_errors"]), 1e-4)
         [t] = self.zoo["tests"]
         self.assertEqual((t["name"], t["exit"], t.get("failed", 0)), ("test_cuda_gpu", 0, 0))
+
+    def test_jit_part_compiles_and_trains_there(self):
+        [check] = self.jit["checks"]
+        self.assertEqual(check["name"], "jit nn5.scripted")
+        self.assertTrue(check.get("ok"), check)
+        by_name = {t["name"]: t for t in self.jit["trainings"]}
+        self.assertEqual(sorted(by_name), ["cnn_bn_ce_sgd", "nn5_mse_adam", "nn5_mse_sgd"])
+        for t in by_name.values():
+            self.assertTrue(t.get("ok"), t)
+            self.assertEqual(len(t["epoch_losses"]), 3)
+            self.assertLessEqual(max(t["loss_differences"]), 1e-3)
+            self.assertLessEqual(t["torch_loads_trained"], 1e-4)
+        # Batch norm's running statistics came back from the trained file.
+        self.assertEqual(len(by_name["cnn_bn_ce_sgd"]["buffers"]), 6)
 
     def test_bench_part_times_both_sides(self):
         by_name = {b["name"]: b for b in self.bench["benchmarks"]}
@@ -79,6 +98,8 @@ class Rehearsal(unittest.TestCase):
         self.assertTrue(text.startswith("# CPU figures\n\nkept as they are\n"))
         self.assertEqual(text.count(doc_sections.GPU_BEGIN), 1)
         self.assertIn("3 of 3 within", text)  # nn5 scripted and traced, and nn5 again in the bench part
+        self.assertIn("(`wick run`) against LibTorch's outputs: 1 of 1 within", text)
+        self.assertIn("| cnn_bn_ce_sgd | yes |", text)
         self.assertIn("| softmax_rows | [16384, 256] |", text)
 
     def test_report_refuses_a_rehearsal_for_the_real_document(self):
