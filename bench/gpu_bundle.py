@@ -26,7 +26,10 @@ alone are 45 MiB):
            statically (built here in BUILD/static-llvm, or --wick), which
            compiles on the GPU machine for the GPU it finds: the zoo's
            scripted models through `wick run --device cuda` against
-           LibTorch's outputs, and `wick train --device cuda` on the zoo's
+           LibTorch's outputs; the same models written there by that
+           machine's PyTorch (tests/models/make_zoo.py, scripted and traced:
+           files of another PyTorch version than this one's) against its
+           outputs; and `wick train --device cuda` on the zoo's
            NN5 and CNN and on attention and recurrent classifiers, against
            torch.optim's training here (tests/api/train_reference.py): the
            per-epoch losses, the trained model's predictions and buffers,
@@ -121,7 +124,7 @@ class Bundle:
         self.dir = os.path.join(root, part)
         self.part, self.build, self.device, self.gpu_arch = part, build, device, gpu_arch
         self.plan = {"part": part, "device": device, "checks": [], "benchmarks": [], "tests": [], "jit_checks": [],
-                     "trainings": []}
+                     "trainings": [], "local_zoo": []}
         shutil.rmtree(self.dir, ignore_errors=True)
         for sub in ("bin", "lib", "lib/glibc", "artifacts", "data", "py"):
             os.makedirs(os.path.join(self.dir, sub))
@@ -276,9 +279,12 @@ def jit_part(root: str, build: str, zoo: str, device: str, gpu_arch: str, wick: 
         shutil.copy(LIBDEVICE, os.path.join(b.dir, "lib", "libdevice.10.bc"))
     elif device == "cuda":
         raise BundleError(f"{LIBDEVICE} is missing: the GPU kernels' math functions come from it")
+    for script in ("make_zoo.py", "reference.py"):
+        shutil.copy(os.path.join(REPO, "tests", "models", script), os.path.join(b.dir, "py", script))
     for name in JIT_CHECKS:
         if only and name not in only:
             continue
+        b.plan["local_zoo"].append(name)
         meta = zoo_meta(zoo, name)
         b.plan["jit_checks"].append({
             "name": f"{name}.scripted",

@@ -72,10 +72,12 @@ def section(results: list, command: str) -> str:
     for t in tests:
         lines.append(f"- `{t['name']}`: {t.get('passed', 0)} passed, {t.get('skipped', 0)} skipped, "
                      f"{t.get('failed', 0)} failed (exit {t['exit']})")
-    checks = [c for r in results for c in r.get("checks", []) if not c["name"].startswith("jit ")]
-    jit = [c for r in results for c in r.get("checks", []) if c["name"].startswith("jit ")]
-    for label, checks in (("Zoo models against LibTorch's outputs", checks),
-                          ("Zoo models compiled on the GPU machine (`wick run`) against LibTorch's outputs", jit)):
+    torch_there = next((r["torch"] for r in results if r.get("part") == "jit"), "there")
+    for kind, label in (("artifact", "Zoo models against LibTorch's outputs"),
+                        ("jit", "Zoo models compiled on the GPU machine (`wick run`) against LibTorch's outputs"),
+                        ("written_here", f"Zoo models as PyTorch {torch_there} on the GPU machine writes them "
+                                         "(scripted and traced), compiled there, against its outputs")):
+        checks = [c for r in results for c in r.get("checks", []) if c.get("kind", "artifact") == kind]
         if not checks:
             continue
         worst = max((max(e for e in c["relative_errors"] if e is not None) for c in checks

@@ -12,7 +12,10 @@ handed to wick through WICK_CUDA_LIBRARY_PATH). In order:
  1. tests:  test_cuda_gpu (the runtime's CUDA layer on the GPU)
  2. checks: each compiled zoo model on its inputs against LibTorch's outputs
             (relative error max|out - ref| / max|ref|, bound 1e-4); in the
-            jit part each zoo model compiled here by `wick run`, the same way
+            jit part each zoo model compiled here by `wick run`, the same way,
+            and again as this machine's PyTorch writes it (make_zoo.py here:
+            torch.jit.save of another version than the build machine's),
+            against this PyTorch's outputs
  2b. trainings (jit part): `wick train` against torch.optim's training of
             the same model on the same batches, done where the bundle was
             built: each epoch's mean loss (relative difference 1e-3), the
@@ -214,25 +217,52 @@ def wick_run(tools, device: str, model: str, inputs, out_dir: str):
     return outs
 
 
-def run_jit_checks(plan, tools, results, device: str, work: str) -> None:
+def jit_check(tools, results, device: str, entry: dict, model: str, inputs, refs, out_dir: str) -> None:
+    """`wick run` of `model` against the reference outputs `refs`, into results' checks."""
     import numpy as np
 
+    try:
+        start = time.time()
+        outs = wick_run(tools, device, model, inputs, out_dir)
+        entry["seconds"] = round(time.time() - start, 2)
+        if len(outs) != len(refs):
+            raise RuntimeError(f"{len(outs)} outputs, LibTorch gave {len(refs)}")
+        entry["relative_errors"] = [relative_error(o, np.load(r)) for o, r in zip(outs, refs)]
+        entry["ok"] = all(e <= TOLERANCE for e in entry["relative_errors"])
+    except Exception as e:
+        entry["error"] = f"{type(e).__name__}: {e}"[-2000:]
+    results.data["checks"].append(entry)
+    results.save()
+    print(f"check {entry['name']}: {entry.get('relative_errors', entry.get('error'))}", flush=True)
+
+
+def run_jit_checks(plan, tools, results, device: str, work: str) -> None:
     for c in plan.get("jit_checks", []):
-        entry = {"name": "jit " + c["name"]}
-        try:
-            start = time.time()
-            outs = wick_run(tools, device, c["model"], c["inputs"], os.path.join(work, "jit", c["name"]))
-            entry["seconds"] = round(time.time() - start, 2)
-            if len(outs) != len(c["refs"]):
-                raise RuntimeError(f"{len(outs)} outputs, LibTorch gave {len(c['refs'])}")
-            entry["relative_errors"] = [relative_error(o, np.load(os.path.join(BUNDLE, r)))
-                                        for o, r in zip(outs, c["refs"])]
-            entry["ok"] = all(e <= TOLERANCE for e in entry["relative_errors"])
-        except Exception as e:
-            entry["error"] = f"{type(e).__name__}: {e}"[-2000:]
-        results.data["checks"].append(entry)
-        results.save()
-        print(f"check {entry['name']}: {entry.get('relative_errors', entry.get('error'))}", flush=True)
+        jit_check(tools, results, device, {"name": "jit " + c["name"], "kind": "jit"}, c["model"], c["inputs"],
+                  [os.path.join(BUNDLE, r) for r in c["refs"]], os.path.join(work, "jit", c["name"]))
+
+
+def run_local_zoo(plan, tools, results, device: str, work: str) -> None:
+    """The zoo as this machine's PyTorch scripts, traces and saves it, run by wick."""
+    zoo = os.path.join(work, "zoo_torch_" + torch.__version__.replace("+", "_"))
+    for name in plan.get("local_zoo", []):
+        r = subprocess.run([sys.executable, os.path.join(BUNDLE, "py", "make_zoo.py"), "--out", zoo, "--only", name,
+                            "--force"], capture_output=True, text=True, timeout=300)
+        tag = f"torch {torch.__version__} {name}"
+        if r.returncode != 0:
+            results.data["checks"].append({"name": tag, "kind": "written_here",
+                                           "error": "make_zoo.py: " + (r.stderr + r.stdout)[-2000:]})
+            results.save()
+            print(f"check {tag}: make_zoo.py failed", flush=True)
+            continue
+        with open(os.path.join(zoo, f"{name}.meta.json")) as f:
+            meta = json.load(f)
+        for variant in meta["variants"]:
+            jit_check(tools, results, device, {"name": f"{tag}.{variant}", "kind": "written_here"},
+                      os.path.join(zoo, meta["files"][variant]),
+                      [os.path.join(zoo, i["file"]) for i in meta["inputs"]],
+                      [os.path.join(zoo, ref) for ref in meta["refs"][variant]],
+                      os.path.join(work, "written_here", f"{name}.{variant}"))
 
 
 def read_history(path: str):
@@ -458,6 +488,7 @@ def main(argv=None) -> int:
     if "checks" not in args.skip:
         run_checks(plan, tools, results)
         run_jit_checks(plan, tools, results, device, args.out)
+        run_local_zoo(plan, tools, results, device, args.out)
     if "trainings" not in args.skip:
         run_trainings(plan, tools, results, device, args.out)
     if "benchmarks" not in args.skip:

@@ -63,9 +63,11 @@ class Rehearsal(unittest.TestCase):
         self.assertEqual((t["name"], t["exit"], t.get("failed", 0)), ("test_cuda_gpu", 0, 0))
 
     def test_jit_part_compiles_and_trains_there(self):
-        [check] = self.jit["checks"]
-        self.assertEqual(check["name"], "jit nn5.scripted")
-        self.assertTrue(check.get("ok"), check)
+        names = sorted(c["name"] for c in self.jit["checks"])
+        version = self.jit["torch"]
+        self.assertEqual(names, ["jit nn5.scripted", f"torch {version} nn5.scripted", f"torch {version} nn5.traced"])
+        for c in self.jit["checks"]:
+            self.assertTrue(c.get("ok"), c)
         by_name = {t["name"]: t for t in self.jit["trainings"]}
         self.assertEqual(sorted(by_name), ["cnn_bn_ce_sgd", "nn5_mse_adam", "nn5_mse_sgd"])
         for t in by_name.values():
@@ -99,6 +101,8 @@ class Rehearsal(unittest.TestCase):
         self.assertEqual(text.count(doc_sections.GPU_BEGIN), 1)
         self.assertIn("3 of 3 within", text)  # nn5 scripted and traced, and nn5 again in the bench part
         self.assertIn("(`wick run`) against LibTorch's outputs: 1 of 1 within", text)
+        self.assertIn("on the GPU machine writes them (scripted and traced), compiled there, against its outputs: "
+                      "2 of 2 within", text)
         self.assertIn("| cnn_bn_ce_sgd | yes |", text)
         self.assertIn("| softmax_rows | [16384, 256] |", text)
 
