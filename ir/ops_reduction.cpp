@@ -32,6 +32,17 @@ void add_reduction_ops(OpTableBuilder& t) {
   t.add({"aten::any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", C, reduce_bool});
   t.add({"aten::all(Tensor self) -> Tensor", C, reduce_bool});
   t.add({"aten::all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", C, reduce_bool});
+  // Sorting along a dim: ranks by comparing every pair, values and indices
+  // scattered to their ranks (passes/decompose_sort.cpp).
+  t.add({"aten::sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)", C, sort});
+  t.add({"aten::sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> "
+         "(Tensor values, Tensor indices)", C, sort});
+  t.add({"aten::argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor", C, argsort});
+  t.add({"aten::argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor", C,
+         argsort});
+  t.add({"aten::msort(Tensor self) -> Tensor", C, same_as_input});
+  t.add({"aten::topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> "
+         "(Tensor values, Tensor indices)", C, topk});
 }
 
 }  // namespace wick::ir

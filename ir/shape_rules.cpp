@@ -392,6 +392,42 @@ std::vector<TypePtr> cumsum(const Node& node) {
   return {with_dtype(t, a.given ? a.dtype : dtype)};
 }
 
+// sort(x, dim, descending), argsort: values like x and i64 indices of x's
+// shape; `indices_only` for argsort. The dim is checked when constant (its
+// input differs between overloads: after `stable` in the .stable ones).
+std::vector<TypePtr> sorted(const Node& node, bool indices_only) {
+  const Type& t = input_type(node, 0);
+  const size_t dim_at = node.op().schema.overload == "stable" ? 2 : 1;
+  if (t.has_rank() && dim_at < node.num_inputs())
+    if (auto d = constant_int(node.input(dim_at))) normalize_dim(node, *d, std::max<int64_t>(t.rank(), 1));
+  if (indices_only) return {with_dtype(t, DType::i64)};
+  return {with_dtype(t, t.dtype()), with_dtype(t, DType::i64)};
+}
+std::vector<TypePtr> sort(const Node& node) { return sorted(node, false); }
+std::vector<TypePtr> argsort(const Node& node) { return sorted(node, true); }
+
+// topk(x, k, dim, largest, sorted): x's shape with k along dim.
+std::vector<TypePtr> topk(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto k = constant_int(node.input(1));
+  auto dim = constant_int(node.input(2));
+  if (!t.has_rank() || !k || !dim)
+    return {Type::tensor(t.dtype(), std::nullopt, t.tensor_device()),
+            Type::tensor(DType::i64, std::nullopt, t.tensor_device())};
+  std::vector<Dim> shape = *t.shape();
+  const int64_t d = normalize_dim(node, *dim, std::max<int64_t>(t.rank(), 1));
+  if (*k < 0) throw node.error("topk's k must not be negative, got " + std::to_string(*k));
+  if (!shape.empty()) {
+    if (shape[d].is_static() && *k > shape[d].value())
+      throw node.error("topk's k (" + std::to_string(*k) + ") is larger than dim " + std::to_string(d) + "'s size " +
+                       std::to_string(shape[d].value()));
+    shape[d] = Dim::constant(*k);
+  } else if (*k > 1) {
+    throw node.error("topk's k (" + std::to_string(*k) + ") is larger than a 0-d tensor's single element");
+  }
+  return {Type::tensor(t.dtype(), shape, t.tensor_device()), Type::tensor(DType::i64, shape, t.tensor_device())};
+}
+
 std::vector<TypePtr> reduce_dims_same_dtype(const Node& node) {
   const Type& t = input_type(node, 0);
   auto dims = constant_int_list(node.input(1));

@@ -38,6 +38,9 @@ std::vector<TypePtr> compare_broadcast(const Node& node);  // eq, lt, ...: bool
 std::vector<TypePtr> compare_broadcast_unary(const Node& node);  // logical_not: bool
 std::vector<TypePtr> reduce_all(const Node& node);         // sum(x), mean(x)
 std::vector<TypePtr> reduce_dims(const Node& node);        // sum(x, dims, keepdim, dtype)
+std::vector<TypePtr> sort(const Node& node);               // (values, i64 indices) of x's shape
+std::vector<TypePtr> argsort(const Node& node);            // i64 indices of x's shape
+std::vector<TypePtr> topk(const Node& node);               // (values, indices) with k along dim
 // Float reductions of composite ops, by where their dims and keepdim stand.
 std::vector<TypePtr> reduce_float_all(const Node& node);   // var(x, unbiased), norm(x, p): 0-d
 std::vector<TypePtr> reduce_float_1_2(const Node& node);   // logsumexp(x, dims, keepdim)

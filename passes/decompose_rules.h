@@ -111,6 +111,7 @@ std::vector<NamedRule> conv_rules();                  // decompose_conv.cpp
 std::vector<NamedRule> volume_rules();                // decompose_volumes.cpp
 std::vector<NamedRule> einsum_rules();                // decompose_einsum.cpp
 std::vector<NamedRule> write_rules();                 // decompose_writes.cpp
+std::vector<NamedRule> sort_rules();                  // decompose_sort.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.
 std::vector<NamedRule> special_case_rules();          // decompose_writes.cpp
@@ -125,5 +126,6 @@ std::vector<NamedMultiRule> attention_multi_rules();  // decompose_attention.cpp
 std::vector<NamedMultiRule> recurrent_multi_rules();  // decompose_rnn.cpp
 std::vector<NamedMultiRule> reduction_multi_rules();  // decompose_reductions.cpp
 std::vector<NamedMultiRule> pooling_multi_rules();    // decompose_pooling.cpp
+std::vector<NamedMultiRule> sort_multi_rules();       // decompose_sort.cpp
 
 }  // namespace wick::passes::decompose_detail

@@ -267,6 +267,30 @@ TEST(NnRules, ReductionsWithIndicesSoftmaxAndLosses) {
             "Tensor(f32, [6])");
 }
 
+TEST(CompositeRules, SortArgsortTopk) {
+  EXPECT_EQ(inferred_types(one("d", "Int", "1") + one("f", "Bool", "false") +
+                               "  %v : Tensor, %i : Tensor = aten::sort(%x, %d, %f)",
+                           "%x : Tensor(f32, [B, 7])"),
+            "Tensor(f32, [B, 7]), Tensor(i64, [B, 7])");
+  EXPECT_EQ(inferred_types(one("s", "Bool", "true") + one("d", "Int", "-1") + one("f", "Bool", "true") +
+                               "  %i : Tensor = aten::argsort.stable(%x, %s, %d, %f)",
+                           "%x : Tensor(i64, [3, 5])"),
+            "Tensor(i64, [3, 5])");
+  EXPECT_EQ(inferred_types(one("k", "Int", "3") + one("d", "Int", "-1") + one("t", "Bool", "true") +
+                               "  %v : Tensor, %i : Tensor = aten::topk(%x, %k, %d, %t, %t)",
+                           "%x : Tensor(f32, [B, 4, 10])"),
+            "Tensor(f32, [B, 4, 3]), Tensor(i64, [B, 4, 3])");
+  // k beyond the dim's size, a dim out of range.
+  EXPECT_THROW(inferred_types(one("k", "Int", "11") + one("d", "Int", "-1") + one("t", "Bool", "true") +
+                                  "  %v : Tensor, %i : Tensor = aten::topk(%x, %k, %d, %t, %t)",
+                              "%x : Tensor(f32, [4, 10])"),
+               Error);
+  EXPECT_THROW(inferred_types(one("d", "Int", "2") + one("f", "Bool", "false") +
+                                  "  %v : Tensor, %i : Tensor = aten::sort(%x, %d, %f)",
+                              "%x : Tensor(f32, [4, 10])"),
+               Error);
+}
+
 TEST(PointwiseRules, WhereClampAndConversions) {
   EXPECT_EQ(inferred_types("  %y : Tensor = aten::where.self(%c, %a, %b)",
                            "%c : Tensor(bool, [4, 1]), %a : Tensor(f32, [3]), %b : Tensor(f32, [])"),

@@ -346,6 +346,25 @@ class OpsMath(nn.Module):
                 tiled, flat, products[:, :4] + grids, diffs)
 
 
+class OpsSort(nn.Module):
+    """Sorting along a dim: sort both ways (values and indices), argsort,
+    msort, topk of the largest and the smallest, a stable sort of integers
+    with ties, on x: [B, 5, 7]; output 0 goes through sorted values, so its
+    gradient is the sort's."""
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
+                                          Tensor, Tensor]:
+        v, i = torch.sort(x, dim=2)
+        dv, di = torch.sort(x, 1, descending=True)
+        a = torch.argsort(x, dim=-1, descending=True)
+        m = torch.msort(x)
+        tv, ti = torch.topk(x, 3, dim=2)
+        sv, si = torch.topk(x.flatten(1), 4, largest=False)
+        iv, ii = torch.sort((x * 2).round().long(), dim=2, stable=True)
+        out = v * torch.arange(7.0) + dv[:, :1] + m + tv.sum(2, keepdim=True) + sv.sum(1).view(-1, 1, 1)
+        return out, i, di, a, dv, tv, ti, sv, si, iv, ii
+
+
 class Volumes(nn.Module):
     """3-D convolution and pooling over video-like x: [B, 3, 6, 10, 12]
     (strides, padding, dilation, groups, no bias, batch norm between), and
@@ -803,6 +822,9 @@ MODELS = {
     "cells_distances": ModelSpec(
         CellsAndDistances, lambda b, g: (randn(g, b, 5, 8), randn(g, b, 8)), batch=3, seed=27,
         note="recurrent cells stepped in a loop, similarities, distances, BCE on probabilities, KL divergence"),
+    "ops_sort": ModelSpec(
+        OpsSort, lambda b, g: (randn(g, b, 5, 7),), batch=3, seed=29,
+        note="sort, argsort, msort, topk; a stable sort of integers with ties"),
     "volumes": ModelSpec(
         Volumes, lambda b, g: (randn(g, b, 3, 6, 10, 12),), batch=2, seed=28,
         note="3-D convolution and pooling, adaptive max pooling in 1-D, 2-D and 3-D"),
