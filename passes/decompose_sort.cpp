@@ -66,16 +66,16 @@ Sorted sort_along(Emitter& e, Value* x, int64_t dim, bool descending) {
     before = e.op("aten::logical_or", {before, nan_first});
     same = e.op("aten::logical_or", {same, e.op("aten::logical_and", {i_nan, j_nan})});
   }
-  Value* j_first = e.op("aten::lt.Tensor", {positions_along(e, n, dim + 1, rank + 1), positions_along(e, n, dim, rank + 1)});
+  Value* j_first =
+      e.op("aten::lt.Tensor", {positions_along(e, n, dim + 1, rank + 1), positions_along(e, n, dim, rank + 1)});
   before = e.op("aten::logical_or", {before, e.op("aten::logical_and", {same, j_first})});
   Value* ranks = e.sum(e.cast(before, DType::i64), {dim + 1}, false);
-  Value* at = e.int_(dim);
-  Value* values = e.op("aten::scatter.src", {e.op("aten::zeros_like", {x, e.none(), e.none(), e.none(), e.none(), e.none()}), at, ranks, x});
+  auto zeros_like = [&](Value* v) { return e.op("aten::zeros_like", {v, e.none(), e.none(), e.none(), e.none(), e.none()}); };
+  // Each element, and its position, moved to its rank.
+  auto to_ranks = [&](Value* v) { return e.op("aten::scatter.src", {zeros_like(v), e.int_(dim), ranks, v}); };
+  Value* values = to_ranks(x);
   if (*dtype == DType::b8) values = e.cast(values, DType::b8);
-  Value* index = e.add(e.op("aten::zeros_like", {ranks, e.none(), e.none(), e.none(), e.none(), e.none()}),
-                       positions_along(e, n, dim, rank));
-  Value* indices = e.op("aten::scatter.src", {e.op("aten::zeros_like", {ranks, e.none(), e.none(), e.none(), e.none(), e.none()}), at, ranks, index});
-  return {values, indices};
+  return {values, to_ranks(e.add(zeros_like(ranks), positions_along(e, n, dim, rank)))};
 }
 
 // sort(self, dim, descending) and sort.stable(self, *, stable, dim, descending).
