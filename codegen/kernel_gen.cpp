@@ -303,14 +303,7 @@ bool is_data(const ir::Node* n) { return n->is("prim::Constant") || n->is("prim:
 
 bool can_generate(const ir::Node& node) {
   const std::string& kind = node.kind();
-  if (node.op().lowering == ir::Lowering::pointwise) {
-    // The expression of & and | is logical; on integers torch means bitwise.
-    if (kind == "aten::__and__.Tensor" || kind == "aten::__or__.Tensor") {
-      const auto& dt = node.output()->type()->dtype();
-      return !dt || *dt == DType::b8;
-    }
-    return true;
-  }
+  if (node.op().lowering == ir::Lowering::pointwise) return true;
   if (is_reduction(node)) return true;
   if (kind == "aten::index.Tensor" || kind == "aten::index_put") return plain_indices(node.input(1));
   return gather_ops().count(kind) || scatter_ops().count(kind) || kind == "aten::cat" || kind == "aten::stack" ||

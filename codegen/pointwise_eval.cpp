@@ -307,8 +307,11 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     const char* pred = fn == "lower_triangle" ? "sle" : "sge";
     return value(w_.op(std::string("arith.cmpi ") + pred + ", " + diff.ssa + ", " + d.ssa + " : i64", DType::b8));
   }
-  if ((float_functions().count(fn) && !is_floating(c.compute)) ||
-      ((fn == "pow" || fn == "floordiv" || fn == "truncdiv" || fn == "mod" || fn == "fmod") && c.compute == DType::b8))
+  const bool bitwise_fn = fn == "bitand" || fn == "bitor" || fn == "bitxor" || fn == "bitnot";
+  const bool shift_fn = fn == "shl" || fn == "shr";
+  if ((float_functions().count(fn) && !is_floating(c.compute)) || ((bitwise_fn || shift_fn) && is_floating(c.compute)) ||
+      ((fn == "pow" || fn == "floordiv" || fn == "truncdiv" || fn == "mod" || fn == "fmod" || shift_fn) &&
+       c.compute == DType::b8))
     throw unsupported(*c.node, c.compute, fn);
   if (fn == "pow") {
     const Operand base = eval(e.operand(0), c), exponent = eval(e.operand(1), c);
@@ -331,6 +334,8 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
                            a.dtype));
       return value(max_min(fn == "max", a, b));
     }
+    if (bitwise_fn) return value(bitwise(fn, a, b));
+    if (shift_fn) return value(shift(fn == "shl", a, b));
     if (fn == "floordiv") return value(floordiv(a, b));
     if (fn == "truncdiv") return value(truncdiv(a, b));
     if (fn == "fmod") return value(fmod(a, b));
@@ -389,6 +394,11 @@ Scalar PointwiseEval::math(const std::string& fn, const Scalar& a) {
   }
   if (fn == "trunc" || fn == "roundeven") return is_floating(a.dtype) ? round(fn == "trunc", a) : a;
   if (fn == "atan") return atan(a);
+  if (fn == "bitnot") {
+    // All ones: -1, or true for a bool.
+    Scalar ones = a.dtype == DType::b8 ? w_.bool_constant(true) : w_.int_constant(a.dtype, -1);
+    return w_.op("arith.xori " + a.ssa + ", " + ones.ssa + " : " + t, a.dtype);
+  }
   if (fn == "isinf") {
     if (!is_floating(a.dtype)) return w_.bool_constant(false);
     Scalar inf = w_.float_constant(a.dtype, std::numeric_limits<double>::infinity());

@@ -13,7 +13,8 @@
 // nonzero. max/min propagate NaN. Integer floordiv/mod follow Python (floor;
 // the remainder takes the divisor's sign); division by zero gives 0 instead
 // of trapping. Integer pow by a negative exponent gives 0 (torch raises),
-// except for bases 1 and -1.
+// except for bases 1 and -1. Bitwise functions and shifts take integers
+// and (except the shifts) bools, never floats.
 #pragma once
 
 #include <map>
@@ -83,6 +84,8 @@ class PointwiseEval {
   Scalar truncdiv(const Scalar& a, const Scalar& b);
   Scalar mod(const Scalar& a, const Scalar& b);
   Scalar fmod(const Scalar& a, const Scalar& b);
+  Scalar bitwise(const std::string& fn, const Scalar& a, const Scalar& b);  // bitand, bitor, bitxor
+  Scalar shift(bool left, const Scalar& a, const Scalar& b);
   Scalar atan(const Scalar& a);
   Scalar atan2(const Scalar& y, const Scalar& x);
   Scalar round(bool toward_zero, const Scalar& a);  // trunc, or to nearest with ties to even

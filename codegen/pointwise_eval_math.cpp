@@ -1,5 +1,5 @@
 // The expression functions that take more than one MLIR op: pow, floordiv,
-// mod, fmod, trunc and roundeven, written to match torch's CPU kernels (Python floor semantics;
+// mod, fmod, trunc, roundeven and the shifts, written to match torch's CPU kernels (Python floor semantics;
 // special exponents as torch specializes them). Integer division never
 // traps: a zero divisor gives 0 and -1 is handled without dividing, since
 // torch raises on the first and x86 faults on INT_MIN / -1.
@@ -290,6 +290,37 @@ Scalar PointwiseEval::largest(DType t) {
   if (t == DType::u8) return w_.int_constant(t, 255);
   const int bits = bit_width(t);
   return w_.int_constant(t, bits == 64 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << (bits - 1)) - 1);
+}
+
+// bitand, bitor, bitxor on integers and bools (on bools: and, or, xor).
+Scalar PointwiseEval::bitwise(const std::string& fn, const Scalar& a, const Scalar& b) {
+  const char* name = fn == "bitand" ? "arith.andi" : fn == "bitor" ? "arith.ori" : "arith.xori";
+  WICK_ASSERT(fn == "bitand" || fn == "bitor" || fn == "bitxor", "unknown bitwise function " + fn);
+  return w_.op(name + operands(a, b), a.dtype);
+}
+
+// x << n and x >> n as torch's CPU kernels compute them: types narrower
+// than 32 bits shift as C's int (so i8 127 << 3 wraps to -8, and -128 >> 9
+// is -1), >> is arithmetic for signed types. A count outside [0, bits) is
+// undefined in torch (C++); here << gives 0 and >> the sign fill, never
+// the poison value MLIR's shifts give for such counts.
+Scalar PointwiseEval::shift(bool left, const Scalar& a, const Scalar& b) {
+  const DType t = a.dtype;
+  WICK_ASSERT(!is_floating(t) && t != DType::b8, "shift of a non-integer");
+  const DType wide = bit_width(t) < 32 ? DType::i32 : t;
+  Scalar x = w_.convert(a, wide), n = w_.convert(b, wide);
+  const int64_t bits = static_cast<int64_t>(bit_width(wide));
+  Scalar out_of_range = w_.op("arith.cmpi uge," + operands(n, w_.int_constant(wide, bits)), DType::b8);
+  Scalar r;
+  if (left) {
+    Scalar shifted = w_.op("arith.shli" + operands(x, w_.select(out_of_range, w_.int_constant(wide, 0), n)), wide);
+    r = w_.select(out_of_range, w_.int_constant(wide, 0), shifted);
+  } else {
+    Scalar count = w_.select(out_of_range, w_.int_constant(wide, bits - 1), n);
+    r = w_.op((t == DType::u8 ? "arith.shrui" : "arith.shrsi") + operands(x, count), wide);
+    if (t == DType::u8) r = w_.select(out_of_range, w_.int_constant(wide, 0), r);
+  }
+  return w_.convert(r, t);
 }
 
 }  // namespace wick::codegen

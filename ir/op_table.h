@@ -49,7 +49,8 @@ struct GradientRule;
 // schema argument names (`self`, `other`, `alpha`), numbers, + - * / unary -,
 // comparisons, && || !, `c ? a : b`, and functions exp expm1 exp2 log log1p
 // log2 log10 tanh erf sqrt rsqrt abs floor ceil trunc roundeven sin cos tan
-// atan atan2 max min pow floordiv truncdiv mod fmod isinf, `largest()` (the
+// atan atan2 max min pow floordiv truncdiv mod fmod isinf, bitand bitor
+// bitxor bitnot shl shr (integers; bools but for the shifts), `largest()` (the
 // largest finite value of the dtype computed in), `defined(arg)`, which is
 // false for an argument passed as None, and `uniform(seed, step, stream)`, a
 // random number in [0, 1) of the element's position (wick::uniform).

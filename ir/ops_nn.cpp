@@ -115,6 +115,11 @@ void add_nn_ops(OpTableBuilder& t) {
            C, moments});
   }
   t.add({"aten::cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor", C, cumsum});
+  // Running scans as masked reductions over pairs (passes/decompose_scans.cpp).
+  t.add({"aten::cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor", C, cumsum});
+  t.add({"aten::logcumsumexp(Tensor self, int dim) -> Tensor", C, scan_float});
+  t.add({"aten::cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)", C, sort});
+  t.add({"aten::cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)", C, sort});
   t.add({"aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", C, reduce_float_1_2});
   t.add({"aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor", C, reduce_float_all});
   t.add({"aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor", C,

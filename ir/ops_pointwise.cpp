@@ -45,8 +45,24 @@ void add_pointwise_ops(OpTableBuilder& t) {
   t.pointwise("aten::minimum(Tensor self, Tensor other) -> Tensor", binary_broadcast, "min(self, other)");
   t.pointwise("aten::max.other(Tensor self, Tensor other) -> Tensor", binary_broadcast, "max(self, other)");
   t.pointwise("aten::min.other(Tensor self, Tensor other) -> Tensor", binary_broadcast, "min(self, other)");
-  t.pointwise("aten::__and__.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "self && other");
-  t.pointwise("aten::__or__.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "self || other");
+  // Bitwise ops, on integers and bools (where they are logical ops); `&`,
+  // `|`, `^`, `~`, `<<` and `>>` in TorchScript.
+  const char* bitwise[][3] = {{"bitwise_and", "__and__", "bitand(self, other)"},
+                              {"bitwise_or", "__or__", "bitor(self, other)"},
+                              {"bitwise_xor", "__xor__", "bitxor(self, other)"},
+                              {"bitwise_left_shift", "__lshift__", "shl(self, other)"},
+                              {"bitwise_right_shift", "__rshift__", "shr(self, other)"}};
+  for (const auto& [name, dunder, expr] : bitwise) {
+    const std::string named = std::string("aten::") + name, spelled = std::string("aten::") + dunder;
+    const bool shift = std::string(dunder).find("shift") != std::string::npos;
+    t.pointwise((named + ".Tensor(Tensor self, Tensor other) -> Tensor").c_str(), bitwise_broadcast, expr);
+    t.pointwise((named + (shift ? ".Tensor_Scalar" : ".Scalar") + "(Tensor self, Scalar other) -> Tensor").c_str(),
+                bitwise_broadcast, expr);
+    t.pointwise((named + ".Scalar_Tensor(Scalar self, Tensor other) -> Tensor").c_str(), bitwise_broadcast, expr);
+    t.pointwise((spelled + ".Tensor(Tensor self, Tensor other) -> Tensor").c_str(), bitwise_broadcast, expr);
+    t.pointwise((spelled + ".Scalar(Tensor self, Scalar other) -> Tensor").c_str(), bitwise_broadcast, expr);
+  }
+  t.pointwise("aten::bitwise_not(Tensor self) -> Tensor", bitwise_unary, "bitnot(self)");
   t.pointwise_on_inputs("aten::logical_not(Tensor self) -> Tensor", compare_broadcast_unary, "!self");
   t.pointwise_on_inputs("aten::logical_and(Tensor self, Tensor other) -> Tensor", compare_broadcast, "self && other");
   t.pointwise_on_inputs("aten::logical_or(Tensor self, Tensor other) -> Tensor", compare_broadcast, "self || other");

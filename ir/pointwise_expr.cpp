@@ -20,6 +20,7 @@ int pointwise_function_arity(std::string_view name) {
       {"expm1", 1}, {"exp2", 1}, {"log2", 1}, {"log10", 1}, {"tan", 1},      {"atan", 1},
       {"trunc", 1}, {"roundeven", 1}, {"isinf", 1}, {"atan2", 2}, {"fmod", 2}, {"largest", 0},
       {"max", 2},  {"min", 2},  {"pow", 2},   {"mod", 2},   {"floordiv", 2}, {"truncdiv", 2}, {"defined", 1},
+      {"bitand", 2}, {"bitor", 2}, {"bitxor", 2}, {"bitnot", 1}, {"shl", 2}, {"shr", 2},
       {"uniform", 3}, {"lower_triangle", 1}, {"upper_triangle", 1}, {"position", 0},
   };
   auto it = arity.find(name);

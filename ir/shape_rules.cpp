@@ -129,6 +129,20 @@ std::vector<TypePtr> binary_broadcast(const Node& node) {
   return {Type::tensor(result_dtype(a, b), shape, a.tensor_device())};
 }
 
+namespace {
+// Bitwise ops and shifts are defined on integers (and bools) only, as in torch.
+std::vector<TypePtr> integers_only(const Node& node, std::vector<TypePtr> out) {
+  const std::optional<DType> dt = out[0]->dtype();
+  if (dt && is_floating(*dt))
+    throw node.error(std::string(node.op().schema.name) + " takes integer or bool tensors, not " +
+                     std::string(dtype_name(*dt)));
+  return out;
+}
+}  // namespace
+
+std::vector<TypePtr> bitwise_broadcast(const Node& node) { return integers_only(node, binary_broadcast(node)); }
+std::vector<TypePtr> bitwise_unary(const Node& node) { return integers_only(node, same_as_input(node)); }
+
 std::vector<TypePtr> binary_true_divide(const Node& node) {
   auto out = binary_broadcast(node);
   std::optional<DType> dt = out[0]->dtype();
@@ -390,6 +404,17 @@ std::vector<TypePtr> cumsum(const Node& node) {
   std::optional<DType> dtype = t.dtype();
   if (dtype && !is_floating(*dtype)) dtype = DType::i64;
   return {with_dtype(t, a.given ? a.dtype : dtype)};
+}
+
+// logcumsumexp(x, dim): x's shape and floating dtype.
+std::vector<TypePtr> scan_float(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (t.has_rank())
+    if (auto d = constant_int(node.input(1))) normalize_dim(node, *d, t.rank());
+  if (t.dtype() && !is_floating(*t.dtype()))
+    throw node.error(std::string(node.op().schema.name) + " takes floating tensors, not " +
+                     std::string(dtype_name(*t.dtype())));
+  return {with_dtype(t, t.dtype())};
 }
 
 // sort(x, dim, descending), argsort: values like x and i64 indices of x's

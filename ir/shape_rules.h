@@ -32,13 +32,16 @@ DTypeArg dtype_arg(const Node& node, size_t i);
 std::vector<TypePtr> same_as_input(const Node& node);      // relu, neg, ...
 std::vector<TypePtr> unary_float(const Node& node);        // exp, sigmoid: ints become f32
 std::vector<TypePtr> binary_broadcast(const Node& node);   // add, mul, ...
+std::vector<TypePtr> bitwise_broadcast(const Node& node);  // &, |, ^, <<, >>: integers and bools
+std::vector<TypePtr> bitwise_unary(const Node& node);      // ~
 std::vector<TypePtr> binary_true_divide(const Node& node); // div: ints become f32
 std::vector<TypePtr> binary_divide_mode(const Node& node); // div with rounding_mode: ints stay ints
 std::vector<TypePtr> compare_broadcast(const Node& node);  // eq, lt, ...: bool
 std::vector<TypePtr> compare_broadcast_unary(const Node& node);  // logical_not: bool
 std::vector<TypePtr> reduce_all(const Node& node);         // sum(x), mean(x)
 std::vector<TypePtr> reduce_dims(const Node& node);        // sum(x, dims, keepdim, dtype)
-std::vector<TypePtr> sort(const Node& node);               // (values, i64 indices) of x's shape
+std::vector<TypePtr> sort(const Node& node);               // (values, i64 indices) of x's shape; cummax
+std::vector<TypePtr> scan_float(const Node& node);         // logcumsumexp: x, floating
 std::vector<TypePtr> argsort(const Node& node);            // i64 indices of x's shape
 std::vector<TypePtr> topk(const Node& node);               // (values, indices) with k along dim
 // Float reductions of composite ops, by where their dims and keepdim stand.

@@ -112,6 +112,7 @@ std::vector<NamedRule> volume_rules();                // decompose_volumes.cpp
 std::vector<NamedRule> einsum_rules();                // decompose_einsum.cpp
 std::vector<NamedRule> write_rules();                 // decompose_writes.cpp
 std::vector<NamedRule> sort_rules();                  // decompose_sort.cpp
+std::vector<NamedRule> scan_rules();                  // decompose_scans.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.
 std::vector<NamedRule> special_case_rules();          // decompose_writes.cpp
@@ -122,10 +123,24 @@ std::vector<NamedRule> gpu_pooling_rules();           // decompose_pooling.cpp
 // Adaptive pooling of x's dim `dim` (static length) to `size`: the maximum
 // or the mean of each window, as torch places them (decompose_pooling.cpp).
 ir::Value* adaptive_pool_along(Emitter& e, ir::Value* x, int64_t dim, int64_t size, bool max);
+// The dim of x along which every element meets every other (sort, running
+// scans), made non-negative; its size must be static and at most 4096.
+// Errors name it "the <dim_name> dim" and the work "<doing> N elements"
+// (decompose_sort.cpp).
+struct PairwiseDim {
+  int64_t dim;
+  int64_t n;
+};
+PairwiseDim pairwise_dim(Emitter& e, ir::Value* x, int64_t dim, const char* dim_name, const char* doing);
+// 0 .. n-1 (int64) along dim `at` of a tensor of rank `rank`, size 1 in its
+// other dims (decompose_sort.cpp).
+ir::Value* positions_along(Emitter& e, int64_t n, int64_t at, int64_t rank);
+
 std::vector<NamedMultiRule> attention_multi_rules();  // decompose_attention.cpp
 std::vector<NamedMultiRule> recurrent_multi_rules();  // decompose_rnn.cpp
 std::vector<NamedMultiRule> reduction_multi_rules();  // decompose_reductions.cpp
 std::vector<NamedMultiRule> pooling_multi_rules();    // decompose_pooling.cpp
 std::vector<NamedMultiRule> sort_multi_rules();       // decompose_sort.cpp
+std::vector<NamedMultiRule> scan_multi_rules();       // decompose_scans.cpp
 
 }  // namespace wick::passes::decompose_detail

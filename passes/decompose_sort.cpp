@@ -1,5 +1,5 @@
 // Decomposition rules for sorting along a dim, for dims of a static size n
-// up to kMaxSortLength. Each element's rank is the number of elements that
+// up to 4096 (pairwise_dim). Each element's rank is the number of elements that
 // go before it,
 //   rank[i] = sum_j before(x[j], x[i]) or (same(x[j], x[i]) and j < i),
 // one fused kernel of n * n comparisons per row that never stores the pairs;
@@ -18,22 +18,10 @@ namespace {
 
 using ir::Value;
 
-// The pairwise comparisons are n * n per row: beyond this a sort costs more
-// than it should, and is refused rather than run slowly.
-constexpr int64_t kMaxSortLength = 4096;
-
 struct Sorted {
   Value* values;
   Value* indices;
 };
-
-// [1, .., n at `at`, .., 1] (rank `rank`): 0 .. n-1 along dim `at`.
-Value* positions_along(Emitter& e, int64_t n, int64_t at, int64_t rank) {
-  Value* range = e.op("aten::arange", {e.int_(n), e.int_(4), e.none(), e.none(), e.none()});  // int64
-  std::vector<int64_t> view(static_cast<size_t>(rank), 1);
-  view[static_cast<size_t>(at)] = n;
-  return e.op("aten::reshape", {range, e.ints(view)});
-}
 
 Sorted sort_along(Emitter& e, Value* x, int64_t dim, bool descending) {
   const auto& shape = e.shape(x, "input");
@@ -42,13 +30,9 @@ Sorted sort_along(Emitter& e, Value* x, int64_t dim, bool descending) {
     Value* zero = e.op("aten::zeros", {e.ints({}), e.int_(4), e.none(), e.none(), e.none()});
     return {x, zero};
   }
-  if (dim < -rank || dim >= rank) throw e.node().error("dim " + std::to_string(dim) + " out of range");
-  if (dim < 0) dim += rank;
-  if (!shape[dim].is_static()) throw e.node().error("needs the size of the sorted dim, got " + shape[dim].str());
-  const int64_t n = shape[dim].value();
-  if (n > kMaxSortLength)
-    throw e.node().error("sorting " + std::to_string(n) + " elements along a dim (more than " +
-                         std::to_string(kMaxSortLength) + ") is not supported yet");
+  const PairwiseDim along = pairwise_dim(e, x, dim, "sorted", "sorting");
+  dim = along.dim;
+  const int64_t n = along.n;
   const auto& dtype = x->type()->dtype();
   if (!dtype) throw e.node().error("needs an input of known dtype");
   if (*dtype == DType::b8) x = e.cast(x, DType::i64);  // false before true, as in torch
@@ -106,6 +90,32 @@ std::vector<Value*> topk(Emitter& e) {
 }
 
 }  // namespace
+
+// The pairwise comparisons are n * n per row: beyond this a sort or scan
+// costs more than it should, and is refused rather than run slowly.
+constexpr int64_t kMaxPairwiseLength = 4096;
+
+PairwiseDim pairwise_dim(Emitter& e, ir::Value* x, int64_t dim, const char* dim_name, const char* doing) {
+  const auto& shape = e.shape(x, "input");
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  if (dim < -rank || dim >= rank) throw e.node().error("dim " + std::to_string(dim) + " out of range");
+  if (dim < 0) dim += rank;
+  if (!shape[dim].is_static())
+    throw e.node().error(std::string("needs the size of the ") + dim_name + " dim, got " + shape[dim].str());
+  const int64_t n = shape[dim].value();
+  if (n > kMaxPairwiseLength)
+    throw e.node().error(std::string(doing) + " " + std::to_string(n) + " elements along a dim (more than " +
+                         std::to_string(kMaxPairwiseLength) + ") is not supported yet");
+  return {dim, n};
+}
+
+// [1, .., n at `at`, .., 1] (rank `rank`): 0 .. n-1 along dim `at`.
+ir::Value* positions_along(Emitter& e, int64_t n, int64_t at, int64_t rank) {
+  Value* range = e.op("aten::arange", {e.int_(n), e.int_(4), e.none(), e.none(), e.none()});  // int64
+  std::vector<int64_t> view(static_cast<size_t>(rank), 1);
+  view[static_cast<size_t>(at)] = n;
+  return e.op("aten::reshape", {range, e.ints(view)});
+}
 
 std::vector<NamedRule> sort_rules() {
   return {{"aten::argsort", argsort}, {"aten::argsort.stable", argsort}, {"aten::msort", msort}};

@@ -75,6 +75,12 @@ const std::map<std::string, std::string>& scalar_choices() {
   return c;
 }
 
+bool is_bitwise(const std::string& op) {
+  for (const char* name : {"bitwise_", "__and__", "__or__", "__xor__", "__lshift__", "__rshift__"})
+    if (op.find(name) != std::string::npos) return true;
+  return false;
+}
+
 // A random input for tensor argument `arg` of `op`.
 torch::Tensor tensor_input(const std::string& op, const std::string& arg) {
   const std::vector<int64_t> shape = {3, 17};
@@ -85,8 +91,12 @@ torch::Tensor tensor_input(const std::string& op, const std::string& arg) {
   // Logical ops read any nonzero as true: floats with zeros among them.
   if (op.rfind("aten::logical_", 0) == 0 && op != "aten::logical_not")
     return (torch::randint(0, 3, shape) - 1).to(torch::kFloat);
-  if (op == "aten::logical_not" || op.rfind("aten::__and__", 0) == 0 || op.rfind("aten::__or__", 0) == 0)
-    return torch::rand(shape) > 0.5;
+  if (op == "aten::logical_not") return torch::rand(shape) > 0.5;
+  // Bitwise ops take integers; shift counts within the type's width.
+  if (is_bitwise(op)) {
+    if (op.find("shift") != std::string::npos && arg == "other") return torch::randint(0, 40, shape, torch::kLong);
+    return torch::randint(-1000, 1000, shape, torch::kLong);
+  }
   if (op == "aten::log" || op == "aten::sqrt" || op == "aten::rsqrt" || op == "aten::log2" || op == "aten::log10")
     return positive();
   if (op == "aten::logit") return torch::rand(shape) * 0.98 + 0.01;
@@ -151,10 +161,10 @@ TEST_F(PointwiseKernels, EveryPointwiseOpOfTheTableMatchesTorch) {
     if (op->lowering != ir::Lowering::pointwise) continue;
     // wick's random numbers have no torch counterpart: tests/api/test_dropout.cpp.
     if (op->name == "wick::uniform") continue;
-    // Integer & and | are bitwise in torch: kernel generation declines them
-    // (can_generate); the bool forms are tested here.
     std::vector<c10::IValue> inputs;
-    std::string text = op_graph(*op, &inputs);
+    // Bitwise ops take integer scalars.
+    const std::map<std::string, std::string> integer_scalars = {{"other", "5"}, {"self", "-6"}};
+    std::string text = op_graph(*op, &inputs, is_bitwise(op->name) ? integer_scalars : std::map<std::string, std::string>{});
     // The type rule of to.prim_Device does not read its dtype operand: the
     // result type is given.
     if (op->name == "aten::to.prim_Device") {
@@ -236,6 +246,30 @@ TEST_F(PointwiseKernels, IntegerPowers) {
   %r : Tensor = aten::pow.Tensor_Tensor(%a, %e)
   return(%r)
 })", {a, e});
+}
+
+// Shifts of narrow types shift as C's int, as torch's kernels do; counts
+// outside [0, bits), undefined in torch, give 0 (<<) and the sign (>>).
+TEST_F(PointwiseKernels, ShiftsOfEveryWidth) {
+  torch::Tensor a8 = torch::tensor({127, -128, 5, -7, 64, 1}, torch::kChar);
+  torch::Tensor n8 = torch::tensor({3, 9, 7, 2, 1, 0}, torch::kChar);
+  torch::Tensor u = torch::tensor({200, 3, 255, 128, 1, 0}, torch::kByte);
+  check_graph(R"(graph @g(%a : Tensor(i8, [6]), %n : Tensor(i8, [6]), %u : Tensor(u8, [6])) -> (Tensor, Tensor, Tensor, Tensor) {
+  %l : Tensor = aten::__lshift__.Tensor(%a, %n)
+  %r : Tensor = aten::__rshift__.Tensor(%a, %n)
+  %ul : Tensor = aten::__lshift__.Tensor(%u, %n)
+  %ur : Tensor = aten::__rshift__.Tensor(%u, %n)
+  return(%l, %r, %ul, %ur)
+})", {a8, n8, u});
+  torch::Tensor a = torch::tensor(std::vector<int64_t>{1, -8, 100, -100, INT64_MIN, 3});
+  torch::Tensor n = torch::tensor(std::vector<int64_t>{63, 64, 70, 200, -1, 62});
+  auto r = test::run_graph(R"(graph @g(%a : Tensor(i64, [6]), %n : Tensor(i64, [6])) -> (Tensor(i64, [6]), Tensor(i64, [6])) {
+  %l : Tensor(i64, [6]) = aten::__lshift__.Tensor(%a, %n)
+  %r : Tensor(i64, [6]) = aten::__rshift__.Tensor(%a, %n)
+  return(%l, %r)
+})", {a, n});
+  EXPECT_TRUE(matches(r.outputs[0], torch::tensor(std::vector<int64_t>{INT64_MIN, 0, 0, 0, 0, INT64_MIN | (int64_t{1} << 62)})));
+  EXPECT_TRUE(matches(r.outputs[1], torch::tensor(std::vector<int64_t>{0, -1, 0, -1, -1, 0})));
 }
 
 TEST_F(PointwiseKernels, OpsWithoutMeaningForTheDtypeAreUserErrors) {

@@ -291,6 +291,43 @@ TEST(CompositeRules, SortArgsortTopk) {
                Error);
 }
 
+TEST(CompositeRules, RunningScans) {
+  // cumprod promotes integers and bools to i64, as cumsum; a dtype wins.
+  EXPECT_EQ(inferred_types(one("d", "Int", "1") + one("n", "None", "none") + "  %y : Tensor = aten::cumprod(%x, %d, %n)",
+                           "%x : Tensor(i32, [B, 7])"),
+            "Tensor(i64, [B, 7])");
+  EXPECT_EQ(inferred_types(one("d", "Int", "0") + one("t", "Int", "7") + "  %y : Tensor = aten::cumprod(%x, %d, %t)",
+                           "%x : Tensor(f32, [3, 7])"),
+            "Tensor(f64, [3, 7])");
+  EXPECT_EQ(inferred_types(one("d", "Int", "-1") + "  %v : Tensor, %i : Tensor = aten::cummax(%x, %d)",
+                           "%x : Tensor(i8, [B, 4])"),
+            "Tensor(i8, [B, 4]), Tensor(i64, [B, 4])");
+  EXPECT_EQ(inferred_types(one("d", "Int", "1") + "  %y : Tensor = aten::logcumsumexp(%x, %d)",
+                           "%x : Tensor(f64, [2, 9])"),
+            "Tensor(f64, [2, 9])");
+  // logcumsumexp of integers (torch refuses them too), a dim out of range.
+  EXPECT_THROW(inferred_types(one("d", "Int", "1") + "  %y : Tensor = aten::logcumsumexp(%x, %d)",
+                              "%x : Tensor(i64, [2, 9])"),
+               Error);
+  EXPECT_THROW(inferred_types(one("d", "Int", "2") + "  %v : Tensor, %i : Tensor = aten::cummin(%x, %d)",
+                              "%x : Tensor(f32, [2, 9])"),
+               Error);
+}
+
+TEST(PointwiseRules, BitwiseOpsTakeIntegersAndBools) {
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::__and__.Tensor(%a, %b)", "%a : Tensor(i8, [4, 1]), %b : Tensor(i64, [3])"),
+            "Tensor(i64, [4, 3])");
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::bitwise_xor.Tensor(%a, %b)", "%a : Tensor(bool, [4]), %b : Tensor(bool, [4])"),
+            "Tensor(bool, [4])");
+  EXPECT_EQ(inferred_types(one("s", "Int", "3") + "  %y : Tensor = aten::__lshift__.Scalar(%a, %s)",
+                           "%a : Tensor(u8, [B])"),
+            "Tensor(u8, [B])");
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::bitwise_not(%a)", "%a : Tensor(i32, [2])"), "Tensor(i32, [2])");
+  EXPECT_THROW(inferred_types("  %y : Tensor = aten::__or__.Tensor(%a, %b)", "%a : Tensor(f32, [4]), %b : Tensor(i64, [4])"),
+               Error);
+  EXPECT_THROW(inferred_types("  %y : Tensor = aten::bitwise_not(%a)", "%a : Tensor(f64, [2])"), Error);
+}
+
 TEST(PointwiseRules, WhereClampAndConversions) {
   EXPECT_EQ(inferred_types("  %y : Tensor = aten::where.self(%c, %a, %b)",
                            "%c : Tensor(bool, [4, 1]), %a : Tensor(f32, [3]), %b : Tensor(f32, [])"),

@@ -365,6 +365,27 @@ class OpsSort(nn.Module):
         return out, i, di, a, dv, tv, ti, sv, si, iv, ii
 
 
+class OpsScansBits(nn.Module):
+    """Running scans and bitwise ops on x: [B, 5, 6]: cumprod, logcumsumexp,
+    cummax and cummin (their indices also over rounded values, so with
+    ties), and &, |, ^, ~, <<, >> on integers made from x (i64, i8, u8) and
+    on bools. Output 0 goes through every differentiable scan."""
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
+                                          Tensor]:
+        mv, mi = torch.cummax(x, 2)
+        nv, ni = torch.cummin(x, 1)
+        out = torch.cumprod(x, 1) + torch.logcumsumexp(x * 3, 2) + mv * 2 + nv
+        tv, ti = torch.cummax((x * 2).round(), 1)
+        q = (x * 40).long()
+        r = (x.abs() * 3).long()
+        bits = ((q & 0x3C) | (r << 2)) ^ (~q >> 1) ^ torch.bitwise_and(q, r) ^ (q >> r)
+        small = q.to(torch.int8)
+        narrow = (small << 3) ^ (small >> r.to(torch.int8)) ^ (q.to(torch.uint8) >> 2).to(torch.int8)
+        flags = ((x > 0) & (x < 1)) | (~(x > -0.5) ^ (q % 2 == 0))
+        return out, mi, ni, tv, ti, torch.cumprod(q % 3, 2), bits, narrow, flags, torch.cumprod(x > -1, 1)
+
+
 class Volumes(nn.Module):
     """3-D convolution and pooling over video-like x: [B, 3, 6, 10, 12]
     (strides, padding, dilation, groups, no bias, batch norm between), and
@@ -825,6 +846,9 @@ MODELS = {
     "ops_sort": ModelSpec(
         OpsSort, lambda b, g: (randn(g, b, 5, 7),), batch=3, seed=29,
         note="sort, argsort, msort, topk; a stable sort of integers with ties"),
+    "ops_scans_bits": ModelSpec(
+        OpsScansBits, lambda b, g: (randn(g, b, 5, 6),), batch=3, seed=30,
+        note="cumprod, logcumsumexp, cummax, cummin; bitwise ops and shifts on integers and bools"),
     "volumes": ModelSpec(
         Volumes, lambda b, g: (randn(g, b, 3, 6, 10, 12),), batch=2, seed=28,
         note="3-D convolution and pooling, adaptive max pooling in 1-D, 2-D and 3-D"),

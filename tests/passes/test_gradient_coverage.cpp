@@ -18,8 +18,14 @@ const std::map<std::string, const char*>& no_gradient() {
     for (const char* c : {"eq", "ne", "lt", "le", "gt", "ge"})
       for (const char* o : {".Tensor", ".Scalar"}) m[std::string("aten::") + c + o] = "a bool result";
     for (const char* c : {"not", "and", "or", "xor"}) m[std::string("aten::logical_") + c] = "a bool result";
-    m["aten::__and__.Tensor"] = "logical or bitwise: bool or integer results";
-    m["aten::__or__.Tensor"] = "logical or bitwise: bool or integer results";
+    for (const char* name : {"bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"}) {
+      const bool shift = std::string(name).find("shift") != std::string::npos;
+      for (const char* o : {".Tensor", shift ? ".Tensor_Scalar" : ".Scalar", ".Scalar_Tensor"})
+        m[std::string("aten::") + name + o] = "bitwise: integer or bool results";
+    }
+    for (const char* name : {"__and__", "__or__", "__xor__", "__lshift__", "__rshift__"})
+      for (const char* o : {".Tensor", ".Scalar"}) m[std::string("aten::") + name + o] = "bitwise: integer or bool results";
+    m["aten::bitwise_not"] = "bitwise: integer or bool results";
     m["aten::floor_divide"] = "torch defines no derivative";
     m["aten::floor_divide.Scalar"] = "torch defines no derivative";
     m["aten::where.Scalar"] = "no tensor operand but the bool condition";

@@ -32,7 +32,8 @@ std::vector<FreshCase> read_fresh_cases(std::string* seed) {
 namespace {
 
 bool comparable(DType d) {
-  return d == DType::f32 || d == DType::f64 || d == DType::i64 || d == DType::i32 || d == DType::b8;
+  return d == DType::f32 || d == DType::f64 || d == DType::i64 || d == DType::i32 || d == DType::i16 || d == DType::i8 ||
+         d == DType::u8 || d == DType::b8;
 }
 
 double value(const Tensor& t, int64_t i) {
@@ -42,6 +43,8 @@ double value(const Tensor& t, int64_t i) {
     case DType::f64: return static_cast<const double*>(p)[i];
     case DType::i64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
     case DType::i32: return static_cast<const int32_t*>(p)[i];
+    case DType::i16: return static_cast<const int16_t*>(p)[i];
+    case DType::i8: return static_cast<const int8_t*>(p)[i];
     default: return static_cast<const uint8_t*>(p)[i];
   }
 }
