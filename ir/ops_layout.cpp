@@ -50,6 +50,13 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor", M, index});
   t.add({"aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
          M, embedding});
+  // Lookups summed, averaged or maxed per bag (passes/decompose_bags.cpp).
+  t.add({"aten::embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, "
+         "bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)",
+         Lowering::composite, embedding_bag});
+  t.add({"aten::embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, "
+         "bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)",
+         Lowering::composite, embedding_bag});
   t.add({"aten::one_hot(Tensor self, int num_classes=-1) -> Tensor", M, one_hot});
   // Rearranging, as views and products (passes/decompose_rearrange.cpp).
   constexpr Lowering C = Lowering::composite;

@@ -108,6 +108,7 @@ std::vector<TypePtr> einsum(const Node& node);         // einsum(equation, tenso
 std::vector<TypePtr> upsample_nearest(const Node& node);  // upsample_nearest1d/2d.vec, upsample_bilinear2d.vec
 std::vector<TypePtr> index(const Node& node);               // x[idx] with index tensors
 std::vector<TypePtr> embedding(const Node& node);
+std::vector<TypePtr> embedding_bag(const Node& node);  // [bags, D] and torch's bookkeeping results
 std::vector<TypePtr> one_hot(const Node& node);
 
 // Rearranging rules (shape_rules_rearrange.cpp).

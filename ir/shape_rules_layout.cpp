@@ -412,6 +412,41 @@ std::vector<TypePtr> embedding(const Node& node) {
   return {tensor_like(w, out)};
 }
 
+// embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse,
+// per_sample_weights, include_last_offset[, padding_idx]): a row per bag,
+// [bags, D] in the weight's dtype, then the three bookkeeping results torch
+// returns ([N], [bags], [bags, D] of i64). There are as many bags as
+// offsets, less one with include_last_offset.
+std::vector<TypePtr> embedding_bag(const Node& node) {
+  const Type& w = input_type(node, 0);
+  const Type& idx = input_type(node, 1);
+  const Type& offsets = input_type(node, 2);
+  if (w.has_rank() && w.rank() != 2) throw node.error("embedding_bag weight must be 2-D, got " + shape_str(*w.shape()));
+  for (const Type* t : {&idx, &offsets}) {
+    const char* what = t == &idx ? "indices" : "offsets";
+    if (t->dtype() && *t->dtype() != DType::i64 && *t->dtype() != DType::i32)
+      throw node.error(std::string("embedding_bag ") + what + " must be integers, got " + std::string(dtype_name(*t->dtype())));
+    if (t->has_rank() && t->rank() != 1)
+      throw node.error(std::string("embedding_bag ") + what + " must be 1-D, got " + shape_str(*t->shape()));
+  }
+  const auto mode = constant_int(node.input(4));
+  if (!mode || *mode < 0 || *mode > 2) throw node.error("embedding_bag mode must be a constant 0 (sum), 1 (mean) or 2 (max)");
+  if (!is_none(node.input(6)) && *mode != 0)
+    throw node.error("embedding_bag: per_sample_weights is only supported for mode='sum'");
+  const auto last = constant_bool(node.input(7));
+  if (!last) throw node.error("embedding_bag include_last_offset must be a constant");
+  Dim bags = Dim::unknown(), d = Dim::unknown(), n = Dim::unknown();
+  if (offsets.has_rank()) {
+    bags = (*offsets.shape())[0];
+    if (*last) bags = bags.is_static() ? Dim::constant(std::max<int64_t>(bags.value() - 1, 0)) : Dim::unknown();
+  }
+  if (w.has_rank()) d = (*w.shape())[1];
+  if (idx.has_rank()) n = (*idx.shape())[0];
+  return {tensor_like(w, std::vector<Dim>{bags, d}), Type::tensor(DType::i64, std::vector<Dim>{n}, w.tensor_device()),
+          Type::tensor(DType::i64, std::vector<Dim>{bags}, w.tensor_device()),
+          Type::tensor(DType::i64, std::vector<Dim>{bags, d}, w.tensor_device())};
+}
+
 std::vector<TypePtr> one_hot(const Node& node) {
   const Type& t = input_type(node, 0);
   if (t.dtype() && *t.dtype() != DType::i64) throw node.error("one_hot needs an int64 tensor");

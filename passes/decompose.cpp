@@ -277,6 +277,7 @@ const std::map<std::string, MultiRule>& multi_rules() {
     for (const NamedMultiRule& r : reduction_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : sort_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : scan_multi_rules()) t[r.op] = r.rule;
+    for (const NamedMultiRule& r : bag_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : pooling_multi_rules()) t[r.op] = r.rule;
     return t;
   }();
@@ -372,7 +373,8 @@ void rewrite(ir::Graph& graph, Node& node) {
     Value* old = node.output(i);
     Value* out = outs[i];
     if (!out) {
-      if (old->has_uses()) throw node.error("result " + std::to_string(i) + " is undefined here (torch returns no tensor)");
+      if (old->has_uses())
+        throw node.error("result " + std::to_string(i) + " is undefined here (torch returns no tensor, or one wick does not compute)");
       continue;
     }
     const bool is_new = created.count(out->node()) > 0;

@@ -90,7 +90,8 @@ struct NamedRule {
 };
 
 // A rule for a composite with several results returns one value per result,
-// or nullptr for a result torch leaves undefined (it must have no uses).
+// or nullptr for a result torch leaves undefined or wick does not compute
+// (it must have no uses).
 using MultiRule = std::vector<ir::Value*> (*)(Emitter& e);
 struct NamedMultiRule {
   const char* op;
@@ -142,5 +143,6 @@ std::vector<NamedMultiRule> reduction_multi_rules();  // decompose_reductions.cp
 std::vector<NamedMultiRule> pooling_multi_rules();    // decompose_pooling.cpp
 std::vector<NamedMultiRule> sort_multi_rules();       // decompose_sort.cpp
 std::vector<NamedMultiRule> scan_multi_rules();       // decompose_scans.cpp
+std::vector<NamedMultiRule> bag_multi_rules();        // decompose_bags.cpp
 
 }  // namespace wick::passes::decompose_detail

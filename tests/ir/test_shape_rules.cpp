@@ -314,6 +314,31 @@ TEST(CompositeRules, RunningScans) {
                Error);
 }
 
+// embedding_bag(weight, indices, offsets, by_freq, mode, sparse, per_sample_weights, include_last_offset).
+std::string embedding_bag(const char* mode, const char* last, bool sample_weights = false) {
+  return one("f", "Bool", "false") + one("m", "Int", mode) + one("l", "Bool", last) + one("n", "None", "none") +
+         "  %o : Tensor, %a : Tensor, %b : Tensor, %c : Tensor = aten::embedding_bag(%w, %i, %off, %f, %m, %f, " +
+         (sample_weights ? "%p" : "%n") + ", %l)";
+}
+
+TEST(CompositeRules, EmbeddingBag) {
+  const char* inputs = "%w : Tensor(f32, [50, 8]), %i : Tensor(i64, [20]), %off : Tensor(i64, [5]), %p : Tensor(f32, [20])";
+  EXPECT_EQ(inferred_types(embedding_bag("0", "false", true), inputs),
+            "Tensor(f32, [5, 8]), Tensor(i64, [20]), Tensor(i64, [5]), Tensor(i64, [5, 8])");
+  // include_last_offset: the last offset ends the last bag.
+  EXPECT_EQ(inferred_types(embedding_bag("2", "true"), inputs),
+            "Tensor(f32, [4, 8]), Tensor(i64, [20]), Tensor(i64, [4]), Tensor(i64, [4, 8])");
+  // A mode out of range, per-sample weights outside mode sum, float indices.
+  EXPECT_THROW(inferred_types(embedding_bag("3", "false"), inputs), Error);
+  EXPECT_THROW(inferred_types(embedding_bag("1", "false", true), inputs), Error);
+  EXPECT_THROW(inferred_types(embedding_bag("0", "false"),
+                              "%w : Tensor(f32, [50, 8]), %i : Tensor(f32, [20]), %off : Tensor(i64, [5])"),
+               Error);
+  EXPECT_THROW(inferred_types(embedding_bag("0", "false"),
+                              "%w : Tensor(f32, [50, 8]), %i : Tensor(i64, [4, 5]), %off : Tensor(i64, [5])"),
+               Error);
+}
+
 TEST(PointwiseRules, BitwiseOpsTakeIntegersAndBools) {
   EXPECT_EQ(inferred_types("  %y : Tensor = aten::__and__.Tensor(%a, %b)", "%a : Tensor(i8, [4, 1]), %b : Tensor(i64, [3])"),
             "Tensor(i64, [4, 3])");

@@ -705,6 +705,39 @@ class EmbeddingClassifier(nn.Module):
         return F.log_softmax(self.fc(h), dim=-1)
 
 
+class EmbeddingBags(nn.Module):
+    """nn.EmbeddingBag in its three modes: sum with per-sample weights over
+    bags given by offsets (one of them empty), mean with a padding index
+    over fixed-length bags (a 2-D input), max with include_last_offset; a
+    linear head on all three is output 0."""
+
+    def __init__(self):
+        super().__init__()
+        self.sum = nn.EmbeddingBag(50, 8, mode="sum")
+        self.mean = nn.EmbeddingBag(50, 8, mode="mean", padding_idx=0)
+        self.max = nn.EmbeddingBag(50, 8, mode="max", include_last_offset=True)
+        self.head = nn.Linear(24, 3)
+
+    def forward(self, tokens: Tensor, bounds: Tensor, weights: Tensor, windows: Tensor
+                ) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        s = self.sum(tokens, bounds[:-1], per_sample_weights=weights)
+        m = self.mean(windows)
+        x = self.max(tokens, bounds)
+        return self.head(torch.cat([s, m, x], 1)), s, m, x
+
+
+def embedding_bag_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    n = 5 * b
+    tokens = torch.randint(0, 50, (n,), generator=g)
+    # b bags: sorted starts from 0, the second one empty, then the end n.
+    starts = torch.sort(torch.randint(0, n + 1, (max(b - 2, 0),), generator=g)).values
+    bounds = torch.cat([torch.tensor([0, 0]), starts, torch.tensor([n])])
+    windows = torch.randint(0, 50, (b, 6), generator=g)
+    windows[0, :3] = 0  # padding
+    windows[1, :] = 0   # a bag of padding only
+    return tokens, bounds, torch.rand(n, generator=g), windows
+
+
 # ---------------------------------------------------------------- op coverage
 
 
@@ -846,6 +879,9 @@ MODELS = {
     "ops_sort": ModelSpec(
         OpsSort, lambda b, g: (randn(g, b, 5, 7),), batch=3, seed=29,
         note="sort, argsort, msort, topk; a stable sort of integers with ties"),
+    "embedding_bags": ModelSpec(
+        EmbeddingBags, embedding_bag_inputs, batch=4, seed=31,
+        note="nn.EmbeddingBag: sum with per-sample weights, mean with padding, max with include_last_offset"),
     "ops_scans_bits": ModelSpec(
         OpsScansBits, lambda b, g: (randn(g, b, 5, 6),), batch=3, seed=30,
         note="cumprod, logcumsumexp, cummax, cummin; bitwise ops and shifts on integers and bools"),
