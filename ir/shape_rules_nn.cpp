@@ -94,10 +94,10 @@ std::vector<TypePtr> conv(const Node& node) {
   require_same_dtype(node, x, w, "the input", "the weight");
   const std::string& name = node.op().schema.name;
   const bool is_generic = name == "_convolution";
-  const bool transpose_op = name == "conv_transpose1d" || name == "conv_transpose2d";
+  const bool transpose_op = name == "conv_transpose1d" || name == "conv_transpose2d" || name == "conv_transpose3d";
   int spatial = name == "conv1d" || name == "conv_transpose1d"   ? 1
                 : name == "conv2d" || name == "conv_transpose2d" ? 2
-                : name == "conv3d"                               ? 3
+                : name == "conv3d" || name == "conv_transpose3d" ? 3
                                                                  : (w.has_rank() ? w.rank() - 2 : -1);
   if (spatial < 1) return unknown_spatial(x, -1);
   if (w.has_rank() && w.rank() != spatial + 2)

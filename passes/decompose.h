@@ -10,7 +10,7 @@
 // dtypes of loss inputs and the channel count of group_norm must be known,
 // and flags such as `training` must be constants (batch_norm in training
 // mode also needs static sizes). What wick cannot run yet (label smoothing,
-// 3-D transposed convolution, cumulative batch-norm averaging) is a
+// cumulative batch-norm averaging) is a
 // wick::Error on the node, as is a composite op without a rule. With
 // `for_gpu`, library calls the CUDA plan has no kernel for are rewritten
 // too, into ones it has (conv3d as conv2d).

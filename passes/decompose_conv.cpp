@@ -1,14 +1,14 @@
 // Decomposition rules for convolutions written as others:
 //   _convolution (what traces record): conv1d, conv2d or conv3d by the
-//     weight's rank, or a transposed convolution in 1-D or 2-D;
-//   conv_transpose1d / conv_transpose2d(x, w [Cin, Cout/g, k...], b, stride,
+//     weight's rank, or a transposed convolution;
+//   conv_transpose1d / 2d / 3d(x, w [Cin, Cout/g, k...], b, stride,
 //     padding, output_padding, groups, dilation): a plain convolution with
 //     stride 1 over x with stride - 1 zeros between its elements, padded by
 //     dilation * (k - 1) - padding on each side (and output_padding after),
 //     with w's spatial dims flipped and its channel dims swapped per group.
 //     The zeros cost multiply-adds a direct kernel would skip (stride^2
-//     times the work at stride 2 in 2-D); in exchange gradients and the GPU
-//     come with the plain convolution.
+//     times the work at stride 2 in 2-D, stride^3 in 3-D); in exchange
+//     gradients and the GPU come with the plain convolution.
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
 
@@ -85,15 +85,16 @@ Value* transposed(Emitter& e, size_t n, Value* x, Value* w, Value* bias, const s
   kernel = e.op("aten::transpose.int", {kernel, e.int_(1), e.int_(2)});
   kernel = e.op("aten::flip", {e.op("aten::reshape", {kernel, e.ints(merged)}), e.ints(spatial)});
   std::vector<int64_t> ones(n, 1), zeros(n, 0);
-  Value* y = e.op(n == 1 ? "aten::conv1d" : "aten::conv2d",
+  Value* y = e.op(n == 1 ? "aten::conv1d" : n == 2 ? "aten::conv2d" : "aten::conv3d",
                   {x, kernel, bias, e.ints(ones), e.ints(zeros), e.ints(dilation), e.int_(groups)});
   return batched ? y : e.op("aten::squeeze.dim", {y, e.int_(0)});
 }
 
-// conv_transpose1d / conv_transpose2d.input(x, w, b, stride, padding,
-// output_padding, groups, dilation).
+// conv_transpose1d / conv_transpose2d.input / conv_transpose3d.input(x, w,
+// b, stride, padding, output_padding, groups, dilation).
 Value* conv_transpose(Emitter& e) {
-  const size_t n = e.node().op().schema.name == "conv_transpose1d" ? 1 : 2;
+  const std::string& name = e.node().op().schema.name;
+  const size_t n = name == "conv_transpose1d" ? 1 : name == "conv_transpose2d" ? 2 : 3;
   return transposed(e, n, e.input(0), e.input(1), e.input(2), e.constant_ints(3, n, "stride"), e.constant_ints(4, n, "padding"),
                     e.constant_ints(5, n, "output_padding"), e.constant_int(6, "groups"), e.constant_ints(7, n, "dilation"));
 }
@@ -107,7 +108,6 @@ Value* convolution(Emitter& e) {
                          std::to_string(rank));
   const size_t n = static_cast<size_t>(rank - 2);
   const bool is_transposed = e.constant_bool(6, "the transposed flag");
-  if (is_transposed && n == 3) throw e.node().error("3-D transposed convolutions are not supported");
   if (is_transposed)
     return transposed(e, n, e.input(0), e.input(1), e.input(2), e.constant_ints(3, n, "stride"), e.constant_ints(4, n, "padding"),
                       e.constant_ints(7, n, "output_padding"), e.constant_int(8, "groups"), e.constant_ints(5, n, "dilation"));
@@ -120,7 +120,8 @@ Value* convolution(Emitter& e) {
 std::vector<NamedRule> conv_rules() {
   return {{"aten::_convolution", convolution},
           {"aten::conv_transpose1d", conv_transpose},
-          {"aten::conv_transpose2d.input", conv_transpose}};
+          {"aten::conv_transpose2d.input", conv_transpose},
+          {"aten::conv_transpose3d.input", conv_transpose}};
 }
 
 }  // namespace wick::passes::decompose_detail

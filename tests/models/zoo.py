@@ -388,10 +388,10 @@ class OpsScansBits(nn.Module):
 
 class Volumes(nn.Module):
     """3-D convolution and pooling over video-like x: [B, 3, 6, 10, 12]
-    (strides, padding, dilation, groups, no bias, batch norm between), and
-    adaptive max pooling in 1-D, 2-D and 3-D to sizes that do and do not
-    divide the input. The first output is the classifier path, for the
-    gradient tests."""
+    (strides, padding, dilation, groups, no bias, batch norm between), a
+    3-D transposed convolution, and adaptive max pooling in 1-D, 2-D and
+    3-D to sizes that do and do not divide the input. The first output is
+    the classifier path, for the gradient tests."""
 
     def __init__(self):
         super().__init__()
@@ -399,6 +399,8 @@ class Volumes(nn.Module):
         self.bn = nn.BatchNorm3d(8)
         self.grouped = nn.Conv3d(8, 8, 3, padding=(2, 1, 1), dilation=(2, 1, 1), groups=2, bias=False)
         self.temporal = nn.Conv3d(8, 6, (3, 1, 1), stride=(2, 1, 1))
+        self.up = nn.ConvTranspose3d(6, 6, (3, 2, 2), stride=(1, 2, 2), padding=(1, 0, 0), output_padding=(0, 1, 1),
+                                     groups=2)
         self.pool = nn.MaxPool3d((2, 3, 3), stride=2, padding=(0, 1, 1), ceil_mode=True)
         self.avg = nn.AvgPool3d(3, stride=(1, 2, 2), padding=1, count_include_pad=False)
         self.head = nn.Linear(6 * 2 * 2 * 3, 5)
@@ -407,7 +409,7 @@ class Volumes(nn.Module):
         h = F.relu(self.bn(self.stem(x)))                               # [B, 8, 6, 5, 6]
         h = F.relu(self.grouped(h)) + h
         t = self.temporal(h)                                            # [B, 6, 2, 5, 6]
-        feats = F.adaptive_avg_pool3d(t, (2, 2, 3))
+        feats = F.adaptive_avg_pool3d(t, (2, 2, 3)) + F.adaptive_avg_pool3d(self.up(t), (2, 2, 3))  # up: [B, 6, 2, 11, 13]
         logits = self.head(torch.flatten(feats, 1))
         pooled = self.pool(h)                                           # [B, 8, 3, 3, 3]
         avg = self.avg(h)[:, :, ::2] + F.avg_pool3d(h, 2, ceil_mode=True, divisor_override=3)
