@@ -633,7 +633,7 @@ std::vector<TypePtr> upsample_nearest(const Node& node) {
 }
 
 // einsum(equation, [operands]): each result label's size from the operands
-// that have it, which must agree.
+// that have it, which must agree or be 1 (broadcast).
 std::vector<TypePtr> einsum(const Node& node) {
   auto types = list_types(node.input(1));
   const AttrValue* eq = constant_attr(node.input(0));
@@ -660,6 +660,11 @@ std::vector<TypePtr> einsum(const Node& node) {
       const Dim& s = (*(*types)[i]->shape())[d];
       auto [it, fresh] = size.emplace(label, s);
       if (fresh) continue;
+      if (s.is_static() && s.value() == 1) continue;
+      if (it->second.is_static() && it->second.value() == 1) {
+        it->second = s;
+        continue;
+      }
       if (it->second.is_static() && s.is_static() && it->second != s)
         throw node.error("einsum: label '" + std::string(1, label) + "' has sizes " + it->second.str() + " and " +
                          s.str());

@@ -4,10 +4,13 @@
 // permuted to [batch, own, contracted] (the other to [batch, contracted,
 // own]), reshaped to three dims, multiplied with bmm and reshaped back,
 // keeping the labels the result or a later operand needs. The result is
-// permuted to the equation's order. Labels repeated within one operand
-// (diagonals) and size-1 broadcasting between operands are refused.
+// permuted to the equation's order. Before that, a label repeated within
+// one operand reads its diagonal (the two dims moved last, merged, every
+// (n + 1)-th element: a strided slice), and a dim of size 1 whose label is
+// larger in another operand is dropped, which broadcasts it.
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "ir/constant_value.h"
 #include "ir/einsum_equation.h"
@@ -67,7 +70,7 @@ Operand contract(Emitter& e, Operand a, Operand b, const std::string& keep) {
       const int64_t sa = a.sizes[a.labels.find(c)], sb = b.sizes[b.labels.find(c)];
       if (sa != sb)
         throw e.node().error("label '" + std::string(1, c) + "' has sizes " + std::to_string(sa) + " and " +
-                             std::to_string(sb) + " (broadcasting between operands is not supported)");
+                             std::to_string(sb));
       (has(keep, c) ? batch : inner) += c;
     } else {
       own_a += c;
@@ -82,6 +85,53 @@ Operand contract(Emitter& e, Operand a, Operand b, const std::string& keep) {
   for (char c : batch + own_a) out.sizes.push_back(a.sizes[a.labels.find(c)]);
   for (char c : own_b) out.sizes.push_back(b.sizes[b.labels.find(c)]);
   out.value = e.op("aten::reshape", {e.op("aten::bmm", {lhs, rhs}), e.ints(out.sizes)});
+  return out;
+}
+
+// x with its first repeated label replaced by the diagonal of its two dims
+// (the label then last), or nothing when no label repeats.
+std::optional<Operand> take_diagonal(Emitter& e, const Operand& x) {
+  for (size_t p = 0; p < x.labels.size(); ++p) {
+    const size_t q = x.labels.find(x.labels[p], p + 1);
+    if (q == std::string::npos) continue;
+    const int64_t n = x.sizes[p];
+    if (x.sizes[q] != n)
+      throw e.node().error("label '" + std::string(1, x.labels[p]) + "' is repeated within an operand with sizes " +
+                           std::to_string(n) + " and " + std::to_string(x.sizes[q]));
+    Operand out{nullptr, "", {}};
+    for (size_t d = 0; d < x.labels.size(); ++d) {
+      if (d == p || d == q) continue;
+      out.labels += x.labels[d];
+      out.sizes.push_back(x.sizes[d]);
+    }
+    std::vector<int64_t> merged = out.sizes;
+    merged.push_back(n * n);
+    // The other dims in order, then p and q (labels repeat, so by position).
+    std::vector<int64_t> perm;
+    for (size_t d = 0; d < x.labels.size(); ++d)
+      if (d != p && d != q) perm.push_back(static_cast<int64_t>(d));
+    perm.push_back(static_cast<int64_t>(p));
+    perm.push_back(static_cast<int64_t>(q));
+    Value* moved = x.value;
+    if (!std::is_sorted(perm.begin(), perm.end())) moved = e.op("aten::permute", {x.value, e.ints(perm)});
+    Value* pairs = e.op("aten::reshape", {moved, e.ints(merged)});
+    out.value = e.op("aten::slice.Tensor", {pairs, e.int_(-1), e.int_(0), e.int_(n * n), e.int_(n + 1)});
+    out.labels += x.labels[p];
+    out.sizes.push_back(n);
+    return out;
+  }
+  return std::nullopt;
+}
+
+// x without its size-1 dims whose label is larger elsewhere (`sizes`).
+Operand drop_broadcast_dims(Emitter& e, const Operand& x, const std::map<char, int64_t>& sizes) {
+  Operand out{nullptr, "", {}};
+  for (size_t d = 0; d < x.labels.size(); ++d) {
+    if (x.sizes[d] == 1 && sizes.at(x.labels[d]) > 1) continue;
+    out.labels += x.labels[d];
+    out.sizes.push_back(x.sizes[d]);
+  }
+  out.value = out.labels == x.labels ? x.value : e.op("aten::reshape", {x.value, e.ints(out.sizes)});
   return out;
 }
 
@@ -104,12 +154,16 @@ Value* einsum(Emitter& e) {
     ops.push_back(o);
   }
   const ir::EinsumEquation eq = ir::parse_einsum(*equation, ranks);
+  std::map<char, int64_t> sizes;
   for (size_t i = 0; i < ops.size(); ++i) {
     ops[i].labels = eq.operands[i];
-    for (size_t d = 0; d < ops[i].labels.size(); ++d)
-      if (ops[i].labels.find(ops[i].labels[d], d + 1) != std::string::npos)
-        throw e.node().error("a label repeated within one operand (a diagonal) is not supported yet");
+    while (auto diagonal = take_diagonal(e, ops[i])) ops[i] = *diagonal;
+    for (size_t d = 0; d < ops[i].labels.size(); ++d) {
+      int64_t& size = sizes.emplace(ops[i].labels[d], 1).first->second;
+      size = std::max(size, ops[i].sizes[d]);
+    }
   }
+  for (Operand& o : ops) o = drop_broadcast_dims(e, o, sizes);
   Operand acc = ops[0];
   for (size_t i = 1; i < ops.size(); ++i) {
     std::string keep = eq.result;

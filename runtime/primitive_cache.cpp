@@ -74,7 +74,9 @@ CachedPrimitive create_in_place_or_contiguous(const std::function<CachedPrimitiv
     in_place = make(false);
     if (!in_place->reference) return *in_place;
   } catch (const dnnl::error& e) {
-    if (e.status != dnnl_unimplemented) throw;
+    // Strides oneDNN cannot describe (views whose rows overlap, such as a
+    // diagonal) are invalid arguments: contiguous copies are not.
+    if (e.status != dnnl_unimplemented && e.status != dnnl_invalid_arguments) throw;
   }
   if (!in_place) return make(true);
   try {

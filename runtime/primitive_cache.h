@@ -48,7 +48,8 @@ std::shared_ptr<const CachedPrimitive> cached_primitive(const PrimitiveKey& key,
 }
 
 // Creates with make(false) (operands read in place) and falls back to
-// make(true) (contiguous copies) when the in-place form is not implemented or
+// make(true) (contiguous copies) when the in-place form is not implemented,
+// cannot be described (strides whose rows overlap, as a diagonal's), or
 // reaches only oneDNN's reference implementation while copies would not.
 CachedPrimitive create_in_place_or_contiguous(const std::function<CachedPrimitive(bool)>& make);
 

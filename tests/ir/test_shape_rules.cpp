@@ -245,6 +245,11 @@ TEST(CompositeRules, Einsum) {
   EXPECT_THROW(inferred_types(einsum("bhq,bhkd->bhqk"), operands), Error);   // rank 3 term for rank 4
   EXPECT_THROW(inferred_types(einsum("bhqd,bhkd->bhqz"), operands), Error);  // z is in no operand
   EXPECT_THROW(inferred_types(einsum("bhqd->bhq"), operands), Error);        // one term for two tensors
+  // A size-1 label broadcasts against the other operand's size; a diagonal
+  // keeps its size.
+  const char* broadcast = "%a : Tensor(f32, [1, 4, 4]), %b : Tensor(f32, [3, 4, 5])";
+  EXPECT_EQ(inferred_types(einsum("bij,bjk->bik"), broadcast), "Tensor(f32, [3, 4, 5])");
+  EXPECT_EQ(inferred_types(einsum("bii,bik->bik"), broadcast), "Tensor(f32, [3, 4, 5])");
 }
 
 TEST(NnRules, ReductionsWithIndicesSoftmaxAndLosses) {
