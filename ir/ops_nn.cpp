@@ -48,7 +48,8 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
          C, scaled_dot_product_attention});
   // Recurrent layers (nn.LSTM, nn.GRU, nn.RNN): params holds, per layer and
-  // direction, w_ih, w_hh and (with has_biases) b_ih, b_hh.
+  // direction, w_ih, w_hh, (with has_biases) b_ih, b_hh and (an LSTM with
+  // proj_size > 0) w_hr.
   t.add({"aten::lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor)",
          C, rnn});
   t.add({"aten::gru.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",

@@ -4,7 +4,8 @@
 // of every step is one product ([B, T, I] x w_ih^T); each step then adds
 // h x w_hh^T and applies the cell's gates, as ATen's cells do:
 //   LSTM: i, f, g, o = chunks of the gates; c = sig(f) c + sig(i) tanh(g);
-//         h = sig(o) tanh(c)
+//         h = sig(o) tanh(c), projected by h x w_hr^T when proj_size > 0
+//         (then h is [B, P] and w_hh [4H, P])
 //   GRU:  r = sig(x_r + h_r); z = sig(x_z + h_z); n = tanh(x_n + r h_n);
 //         h = n + z (h - n)
 //   RNN:  h = tanh or relu(x + h x w_hh^T + biases)
@@ -45,6 +46,7 @@ Value* tanh(Emitter& e, Value* x) { return e.op("aten::tanh", {x}); }
 
 struct Weights {
   Value *w_ih, *w_hh, *b_ih, *b_hh;  // biases null without has_biases
+  Value* w_hr = nullptr;             // the LSTM's projection, when it has one
 };
 
 // One layer in one direction over x [B, T, I] from h (and c) [B, H]: the
@@ -69,6 +71,7 @@ void step(Emitter& e, Cell cell, Value* xt, const Weights& w, Value*& h, Value*&
       Value* o = sigmoid(e, gate(gates, 3));
       c = e.add(e.mul(f, c), e.mul(i, g));
       h = e.mul(o, tanh(e, c));
+      if (w.w_hr) h = e.op("aten::linear", {h, w.w_hr, e.none()});
       break;
     }
     case Cell::gru: {
@@ -119,12 +122,16 @@ std::vector<Value*> recurrent(Emitter& e, Cell cell) {
                          std::to_string(steps) + " x layers x directions), more than " + std::to_string(kMaxSteps));
 
   const std::vector<Value*> params = list_items(e, e.input(2), "its weights");
-  const size_t per = has_biases ? 4 : 2;
-  if (params.size() != static_cast<size_t>(layers * directions) * per)
-    throw e.node().error("takes " + std::to_string(layers * directions * static_cast<int64_t>(per)) +
-                         " weight tensors for " + std::to_string(layers) + " layers" +
-                         (bidirectional ? " in two directions" : "") + ", got " + std::to_string(params.size()) +
-                         (lstm ? " (LSTM projections, proj_size > 0, are not supported yet)" : ""));
+  const size_t plain = has_biases ? 4 : 2;
+  const size_t count = static_cast<size_t>(layers * directions);
+  // An LSTM with proj_size > 0 has w_hr after each layer's weights.
+  const bool projected = lstm && params.size() == count * (plain + 1);
+  const size_t per = projected ? plain + 1 : plain;
+  if (params.size() != count * per)
+    throw e.node().error("takes " + std::to_string(count * plain) + (lstm ? " (or with projections " +
+                         std::to_string(count * (plain + 1)) + ")" : "") + " weight tensors for " +
+                         std::to_string(layers) + " layers" + (bidirectional ? " in two directions" : "") + ", got " +
+                         std::to_string(params.size()));
   Value *h0 = e.input(1), *c0 = nullptr;
   if (lstm) {
     const std::vector<Value*> hx = list_items(e, e.input(1), "hx");
@@ -132,7 +139,8 @@ std::vector<Value*> recurrent(Emitter& e, Cell cell) {
     h0 = hx[0];
     c0 = hx[1];
   }
-  const std::vector<ir::Dim>& hs = e.shape(h0, "hx");
+  // The cell's size is c0's (h0's is the projection's, when there is one).
+  const std::vector<ir::Dim>& hs = e.shape(lstm ? c0 : h0, "hx");
   if (hs.size() != 3 || !hs[2].is_static()) throw e.node().error("needs hx of a known shape [layers * directions, B, H]");
   const int64_t hidden = hs[2].value();
   const std::vector<ir::Dim>& whs = e.shape(params[1], "w_hh");
@@ -146,7 +154,8 @@ std::vector<Value*> recurrent(Emitter& e, Cell cell) {
     for (int64_t d = 0; d < directions; ++d) {
       const int64_t k = l * directions + d;
       const size_t at = static_cast<size_t>(k) * per;
-      Weights w{params[at], params[at + 1], has_biases ? params[at + 2] : nullptr, has_biases ? params[at + 3] : nullptr};
+      Weights w{params[at], params[at + 1], has_biases ? params[at + 2] : nullptr, has_biases ? params[at + 3] : nullptr,
+                projected ? params[at + plain] : nullptr};
       Value* h = e.op("aten::select.int", {h0, e.int_(0), e.int_(k)});
       Value* c = lstm ? e.op("aten::select.int", {c0, e.int_(0), e.int_(k)}) : nullptr;
       Run r = run_direction(e, cell, x, steps, d == 1, w, h, c, hidden);

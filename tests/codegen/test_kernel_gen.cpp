@@ -56,7 +56,7 @@ TEST(KernelGen, FloatSumsAreReassociable) {
 }
 
 TEST(KernelGen, CanGenerate) {
-  auto m = test::parse_graph(R"(graph @g(%x : Tensor(f32, [4, 3]), %w : Tensor(f32, [5, 3]), %i : Tensor(i64, [4, 3])) -> () {
+  auto m = test::parse_graph(R"(graph @g(%x : Tensor(f32, [4, 3]), %w : Tensor(f32, [5, 3]), %i : Tensor(i64, [4, 3]), %mask : Tensor(bool, [4])) -> () {
   %none : None = prim::Constant[value=none]()
   %one : Int = prim::Constant[value=1]()
   %l : Tensor(f32, [4, 5]) = aten::linear(%x, %w, %none)
@@ -65,11 +65,15 @@ TEST(KernelGen, CanGenerate) {
   %s : Tensor(f32, [4, 3]) = aten::softmax.int(%x, %one, %none)
   %a : Tensor(i64, [4, 3]) = aten::__and__.Tensor(%i, %i)
   %c : Tensor(f32, [4, 3]) = aten::contiguous(%x, %one)
+  %masks : List[Optional[Tensor]] = prim::ListConstruct(%mask)
+  %m : Tensor(f32, [?, 3]) = aten::index.Tensor(%x, %masks)
   return()
 })");
+  // Indexing by a boolean mask has a shape the data decides: no kernel.
   std::map<std::string, bool> expected = {{"aten::linear", false},      {"aten::relu", true},
                                           {"aten::t", false},           {"aten::softmax.int", false},
-                                          {"aten::__and__.Tensor", false}, {"aten::contiguous", true},
+                                          {"aten::__and__.Tensor", true}, {"aten::contiguous", true},
+                                          {"aten::index.Tensor", false}, {"prim::ListConstruct", false},
                                           {"prim::Constant", false}};
   for (ir::Node* n : *test::graph_of(*m).block()) EXPECT_EQ(can_generate(*n), expected.at(n->kind())) << n->kind();
 }

@@ -428,10 +428,12 @@ class CellsAndDistances(nn.Module):
     """nn.LSTMCell, nn.GRUCell and nn.RNNCell stepped over a sequence x:
     [B, 5, 8] in a loop (and one unbatched step); cosine similarity,
     pairwise distance, binary cross entropy and KL divergence against
-    y: [B, 8]; gather, scatter and scatter_add along a dim."""
+    y: [B, 8]; gather, scatter and scatter_add along a dim; a bidirectional
+    two-layer nn.LSTM with projections (proj_size) over x."""
 
     def __init__(self):
         super().__init__()
+        self.projected = nn.LSTM(8, 10, num_layers=2, bidirectional=True, batch_first=True, proj_size=3)
         self.lstm = nn.LSTMCell(8, 6)
         self.gru = nn.GRUCell(8, 6, bias=False)
         self.rnn = nn.RNNCell(8, 6, nonlinearity="relu")
@@ -439,7 +441,7 @@ class CellsAndDistances(nn.Module):
         self.register_buffer("perm", torch.randperm(8))
 
     def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
-                                                     Tensor, Tensor]:
+                                                     Tensor, Tensor, Tensor, Tensor, Tensor]:
         b = x.size(0)
         h = torch.zeros(b, 6)
         c = torch.zeros(b, 6)
@@ -468,9 +470,10 @@ class CellsAndDistances(nn.Module):
         scattered = (torch.zeros_like(x).scatter_add(2, idx, x) + x.scatter(2, perm[:, :, :3], (y[:, :3] * 2).unsqueeze(1).expand(x.size(0), 5, 3))
                      + torch.scatter(x, 1, perm[:, :2, :] % 5, 0.5))
         # Everything in the first output too, which the gradient tests differentiate.
+        projected, (hp, cp) = self.projected(x)  # [B, 5, 2 * 3], hp: [4, B, 3], cp: [4, B, 10]
         total = (h + c + g + r + single.sum() + (cos + dist).unsqueeze(1) + bce + kl
-                 + (gathered + scattered).sum((1, 2)).unsqueeze(1) * 0.1)
-        return total, c, g, r, single, cos + dist, bce, kl, gathered, scattered
+                 + (gathered + scattered).sum((1, 2)).unsqueeze(1) * 0.1 + projected[:, -1])
+        return total, c, g, r, single, cos + dist, bce, kl, gathered, scattered, projected, hp, cp
 
 
 class DenseOutputs(NamedTuple):
