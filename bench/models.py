@@ -21,6 +21,13 @@ one clip [1, 3, 16, 112, 112]:
     r2plus1d_18      the same with each split into 1x3x3 and 3x1x1
 
 write_video_models(DIR) saves them, scripted, as DIR/<name>.pt.
+
+One image generator, DCGAN's (Radford et al.), eval mode, seeded weights:
+    dcgan_generator  a latent [8, 100, 1, 1] to [8, 3, 64, 64] through five
+                     transposed convolutions (4x4, stride 2 after the first),
+                     batch norm and ReLU, tanh at the end
+
+write_generator_models(DIR) saves it, scripted, as DIR/dcgan_generator.pt.
 """
 
 import os
@@ -133,3 +140,42 @@ def write_video_models(out_dir: str, names) -> dict:
         os.replace(tmp, path)
         paths[name] = path
     return paths
+
+
+GENERATOR_LATENT = (8, 100, 1, 1)
+
+
+class DcganGenerator(torch.nn.Module):
+    def __init__(self, latent: int = 100, width: int = 64, channels: int = 3):
+        super().__init__()
+        nn = torch.nn
+        layers = []
+        widths = [latent, width * 8, width * 4, width * 2, width]
+        for i in range(4):
+            stride, padding = (1, 0) if i == 0 else (2, 1)
+            layers += [nn.ConvTranspose2d(widths[i], widths[i + 1], 4, stride, padding, bias=False),
+                       nn.BatchNorm2d(widths[i + 1]), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1, bias=False), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z)
+
+
+def write_generator_models(out_dir: str) -> dict:
+    """Saves the generator with batch statistics that are not the identity;
+    returns name -> path."""
+    os.makedirs(out_dir, exist_ok=True)
+    torch.manual_seed(0)
+    module = DcganGenerator()
+    for m in module.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+    module.eval()
+    path = os.path.join(out_dir, "dcgan_generator.pt")
+    scripted = torch.jit.script(module)
+    tmp = f"{path}.tmp{os.getpid()}"
+    torch.jit.save(scripted, tmp)
+    os.replace(tmp, path)
+    return {"dcgan_generator": path}

@@ -55,6 +55,7 @@ BENCHMARKS = [
     Benchmark("transformer", 1000, 20, note="nn.Transformer as saved: 2 + 2 layers, d 32, batch 3, src_mask given"),
     Benchmark("r3d_18", 10, 2, zoo=False, note="torchvision video ResNet, 3x16x112x112 clip"),
     Benchmark("r2plus1d_18", 10, 2, zoo=False, note="torchvision video ResNet (2+1)-D, 3x16x112x112 clip"),
+    Benchmark("dcgan_generator", 50, 5, zoo=False, note="DCGAN generator, latent 8x100 to 8x3x64x64"),
     Benchmark("softmax_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], softmax over the last dim"),
     Benchmark("layer_norm_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], layer_norm over the last dim"),
     Benchmark("pointwise_chain", 30, 3, zoo=False, note="16M floats, 6 ops"),
@@ -108,6 +109,9 @@ def prepare_models(work: str, names: List[str]) -> dict:
         paths = models.write_video_models(os.path.join(work, "models"), videos)
         for name in videos:
             out[name] = (paths[name], ["x".join(str(d) for d in models.VIDEO_CLIP)])
+    if "dcgan_generator" in names:
+        out.update((name, (path, ["x".join(str(d) for d in models.GENERATOR_LATENT)]))
+                   for name, path in models.write_generator_models(os.path.join(work, "models")).items())
     rows = [name for name in names if name in ROW_BENCHMARKS]
     if rows:
         paths = models.write_row_models(os.path.join(work, "models"), sizes=[ROW_SIZE])

@@ -1,7 +1,9 @@
 // Gradient rules of convolution and pooling, built from the backward ops of
 // ops_backward.cpp (extern calls): the input and weight gradients of a
 // convolution, and the input gradients of the pools. A bias gradient is the
-// output gradient summed over everything but the channel dim.
+// output gradient summed over everything but the channel dim. The input
+// gradient of a convolution is itself differentiable: transposed
+// convolutions are made of it.
 #include "ir/constant_value.h"
 #include "ir/gradient_rule.h"
 
@@ -43,6 +45,28 @@ Grads conv(GradContext& c) {
   return r;
 }
 
+// wick::conv_input_backward(g, w, input_size, stride, padding, dilation,
+// groups), what a transposed convolution is: y = A(w)^T g for the
+// convolution A(w). So dg = A(w) dy, a convolution of dy, and dw is the
+// weight gradient of the convolution of dy whose output gradient is g.
+Grads conv_input_backward(GradContext& c) {
+  Grads r = c.no_grads();
+  Value *g = c.input(0), *w = c.input(1), *dy = c.grad();
+  const std::vector<int64_t> stride_list = c.constant_ints(3, "stride");
+  const size_t spatial = stride_list.size();
+  if (spatial < 1 || spatial > 3) throw c.error("needs a 1-D, 2-D or 3-D convolution");
+  Value* stride = c.ints(stride_list);
+  Value* padding = c.ints(ints_n(c, 4, spatial, "padding"));
+  Value* dilation = c.ints(ints_n(c, 5, spatial, "dilation"));
+  Value* groups = c.int_(c.constant_int(6, "groups"));
+  if (c.needs_grad(0))
+    r[0] = c.op(spatial == 1 ? "aten::conv1d" : spatial == 2 ? "aten::conv2d" : "aten::conv3d",
+                {dy, w, c.none(), stride, padding, dilation, groups});
+  if (c.needs_grad(1))
+    r[1] = c.op("wick::conv_weight_backward", {g, dy, c.sizes(w), stride, padding, dilation, groups});
+  return r;
+}
+
 // max_pool2d(x, kernel, stride, padding, dilation, ceil_mode).
 Grads max_pool2d(GradContext& c) {
   Grads r = c.no_grads();
@@ -80,6 +104,7 @@ void add_nn_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::conv1d", {conv});
   t.set_gradient("aten::conv3d", {conv});
   t.set_gradient("aten::conv2d", {conv});
+  t.set_gradient("wick::conv_input_backward", {conv_input_backward});
   t.set_gradient("aten::max_pool2d", {max_pool2d});
   t.set_gradient("aten::avg_pool2d", {avg_pool2d});
   t.set_gradient("aten::adaptive_avg_pool2d", {adaptive_avg_pool2d});

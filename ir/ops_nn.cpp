@@ -146,12 +146,47 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::reflection_pad2d(Tensor self, SymInt[4] padding) -> Tensor", C, pad});
   t.add({"aten::replication_pad1d(Tensor self, SymInt[2] padding) -> Tensor", C, pad});
   t.add({"aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor", C, pad});
+  t.add({"aten::upsample_linear1d.vec(Tensor input, int[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor",
+         C, upsample});
   t.add({"aten::upsample_bilinear2d.vec(Tensor input, int[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor",
-         C, upsample_nearest});
+         C, upsample});
+  t.add({"aten::upsample_trilinear3d.vec(Tensor input, int[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor",
+         C, upsample});
+  t.add({"aten::upsample_bicubic2d.vec(Tensor input, int[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor",
+         C, upsample});
   t.add({"aten::upsample_nearest1d.vec(Tensor input, int[]? output_size, float[]? scale_factors) -> Tensor", C,
-         upsample_nearest});
+         upsample});
   t.add({"aten::upsample_nearest2d.vec(Tensor input, int[]? output_size, float[]? scale_factors) -> Tensor", C,
-         upsample_nearest});
+         upsample});
+  t.add({"aten::upsample_nearest3d.vec(Tensor input, int[]? output_size, float[]? scale_factors) -> Tensor", C,
+         upsample});
+  t.add({"aten::_upsample_nearest_exact1d.vec(Tensor input, int[]? output_size, float[]? scale_factors) -> Tensor", C,
+         upsample});
+  t.add({"aten::_upsample_nearest_exact2d.vec(Tensor input, int[]? output_size, float[]? scale_factors) -> Tensor", C,
+         upsample});
+  t.add({"aten::_upsample_nearest_exact3d.vec(Tensor input, int[]? output_size, float[]? scale_factors) -> Tensor", C,
+         upsample});
+  // The older overloads traces may record: output_size always, a scale per dim.
+  t.add({"aten::upsample_linear1d(Tensor self, int[1] output_size, bool align_corners, float? scales=None) -> Tensor",
+         C, upsample});
+  t.add({"aten::upsample_bilinear2d(Tensor self, int[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor",
+         C, upsample});
+  t.add({"aten::upsample_trilinear3d(Tensor self, int[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor",
+         C, upsample});
+  t.add({"aten::upsample_bicubic2d(Tensor self, int[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor",
+         C, upsample});
+  t.add({"aten::upsample_nearest1d(Tensor self, int[1] output_size, float? scales=None) -> Tensor", C,
+         upsample});
+  t.add({"aten::upsample_nearest2d(Tensor self, int[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor", C,
+         upsample});
+  t.add({"aten::upsample_nearest3d(Tensor self, int[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor", C,
+         upsample});
+  t.add({"aten::_upsample_nearest_exact1d(Tensor self, int[1] output_size, float? scales=None) -> Tensor", C,
+         upsample});
+  t.add({"aten::_upsample_nearest_exact2d(Tensor self, int[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor", C,
+         upsample});
+  t.add({"aten::_upsample_nearest_exact3d(Tensor self, int[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor", C,
+         upsample});
   t.add({"aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C, same_shape_with_dtype_arg});
   t.add({"aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C,
          same_shape_with_dtype_arg});

@@ -105,7 +105,7 @@ std::vector<TypePtr> repeat(const Node& node);         // repeat(x, repeats)
 std::vector<TypePtr> pixel_shuffle(const Node& node);  // [.., C r^2, H, W] -> [.., C, H r, W r]
 std::vector<TypePtr> unflatten(const Node& node);      // unflatten(x, dim, sizes)
 std::vector<TypePtr> einsum(const Node& node);         // einsum(equation, tensors)
-std::vector<TypePtr> upsample_nearest(const Node& node);  // upsample_nearest1d/2d.vec, upsample_bilinear2d.vec
+std::vector<TypePtr> upsample(const Node& node);  // upsample_*.vec: nearest, nearest-exact, (bi/tri)linear, bicubic
 std::vector<TypePtr> index(const Node& node);               // x[idx] with index tensors
 std::vector<TypePtr> embedding(const Node& node);
 std::vector<TypePtr> embedding_bag(const Node& node);  // [bags, D] and torch's bookkeeping results

@@ -595,21 +595,25 @@ std::vector<TypePtr> unflatten(const Node& node) {
   return {tensor_like(t, out)};
 }
 
-// upsample_nearest1d/2d.vec(x, output_size?, scale_factors?) and
-// upsample_bilinear2d.vec(x, output_size?, align_corners, scale_factors?):
-// the last 1 or 2 dims become output_size, or floor(size * scale).
-std::vector<TypePtr> upsample_nearest(const Node& node) {
+// upsample_nearest{1,2,3}d.vec and _upsample_nearest_exact{1,2,3}d.vec(x,
+// output_size?, scale_factors?); upsample_linear1d, upsample_bilinear2d,
+// upsample_trilinear3d and upsample_bicubic2d.vec(x, output_size?,
+// align_corners, scale_factors?): the last 1, 2 or 3 dims (by the name)
+// become output_size, or floor(size * scale). Their older overloads
+// (without .vec) take output_size and an optional scale per dim.
+std::vector<TypePtr> upsample(const Node& node) {
   const Type& t = input_type(node, 0);
   const std::string& name = node.op().schema.name;
-  const size_t n = name == "upsample_nearest1d" ? 1 : 2;
-  const size_t scale_at = name == "upsample_bilinear2d" ? 3 : 2;
+  const size_t n = static_cast<size_t>(name[name.size() - 2] - '0');
+  const bool vec = node.op().schema.overload == "vec";
+  const size_t scale_at = node.op().schema.args.size() == 4 ? 3 : 2;
   if (!t.has_rank()) return {unknown_rank(t)};
   if (t.rank() != static_cast<int>(n) + 2)
     throw node.error("needs a " + std::to_string(n + 2) + "-D input, got " + shape_str(*t.shape()));
   std::vector<Dim> out = *t.shape();
   auto size = constant_int_list(node.input(1));
   const bool has_size = !is_none(node.input(1));
-  const bool has_scale = !is_none(node.input(scale_at));
+  const bool has_scale = vec && !is_none(node.input(scale_at));
   if (has_size == has_scale) throw node.error("needs either output_size or scale_factors");
   if (has_size) {
     if (!size) return {tensor_like(t, std::vector<Dim>(out.size(), Dim::unknown()))};

@@ -4,6 +4,8 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <type_traits>
+#include <variant>
 
 #include "ir/builder.h"
 #include "ir/constant_value.h"
@@ -13,6 +15,11 @@
 
 namespace wick::passes {
 namespace {
+
+template <typename T>
+struct is_vector : std::false_type {};
+template <typename T>
+struct is_vector<std::vector<T>> : std::true_type {};
 
 using ir::Node;
 using ir::Value;
@@ -283,11 +290,16 @@ class Canonicalizer {
   }
 
   void list_len(Node* n) {
-    const auto* e = built_elements(n->input(0), "prim::ListConstruct");
-    auto ints = ir::constant_int_list(n->input(0));
-    if (!e && !ints) return;
-    int64_t len = e ? static_cast<int64_t>(e->size()) : static_cast<int64_t>(ints->size());
-    replace(n, {constant_before(n, len, ir::Type::int_())});
+    std::optional<size_t> len;
+    if (const auto* e = built_elements(n->input(0), "prim::ListConstruct")) len = e->size();
+    if (const ir::AttrValue* a = ir::constant_attr(n->input(0)))
+      std::visit(
+          [&](const auto& v) {
+            if constexpr (is_vector<std::decay_t<decltype(v)>>::value) len = v.size();
+          },
+          *a);
+    if (!len) return;
+    replace(n, {constant_before(n, static_cast<int64_t>(*len), ir::Type::int_())});
   }
 
   // The elements of an int list built in the graph or constant (as new

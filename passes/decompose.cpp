@@ -296,7 +296,7 @@ const std::map<std::string, Rule>& special_rules() {
 const std::map<std::string, Rule>& gpu_only_rules() {
   static const std::map<std::string, Rule> table = [] {
     std::map<std::string, Rule> t;
-    for (const auto& list : {gpu_conv_rules(), gpu_pooling_rules()})
+    for (const auto& list : {gpu_conv_rules(), gpu_conv_transpose_rules(), gpu_pooling_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();
@@ -354,7 +354,8 @@ TypePtr refine(const TypePtr& inferred, const TypePtr& declared) {
   return Type::tensor(dtype, shape, inferred->tensor_device());
 }
 
-void rewrite(ir::Graph& graph, Node& node) {
+// Rewrites `node` by its rule; false when the rule keeps it as it is.
+bool rewrite(ir::Graph& graph, Node& node) {
   Node* before = node.prev();
   std::vector<Value*> outs;
   try {
@@ -365,7 +366,7 @@ void rewrite(ir::Graph& graph, Node& node) {
     if (err.op() == node.kind()) throw;
     throw node.error(err.op().empty() ? err.message() : err.op() + ": " + err.message());
   }
-  if (outs.empty()) return;  // kept as it is
+  if (outs.empty()) return false;  // kept as it is
   std::unordered_set<const Node*> created;
   for (Node* n = before->next(); n != &node; n = n->next()) created.insert(n);
   std::vector<std::pair<Value*, std::string>> names;  // given once the node is gone
@@ -384,6 +385,7 @@ void rewrite(ir::Graph& graph, Node& node) {
   }
   node.destroy();
   for (auto& [value, name] : names) value->set_name(name);
+  return true;
 }
 
 }  // namespace
@@ -391,15 +393,20 @@ void rewrite(ir::Graph& graph, Node& node) {
 void decompose(ir::Graph& graph, bool for_gpu) {
   // A rule may build other composites (the encoder layer's layer norms):
   // rewrite until none is left. Rules only build simpler ops, so this ends.
+  // A GPU rule may keep a node (a case the GPU's library does): it is not
+  // offered again.
+  std::unordered_set<const Node*> kept;
   for (;;) {
     std::vector<Node*> composites;
     ir::walk(graph.block(), [&](Node* n) {
-      if (n->op().lowering == ir::Lowering::composite ||
-          (for_gpu && decompose_detail::gpu_only_rules().count(n->kind())))
+      if ((n->op().lowering == ir::Lowering::composite ||
+           (for_gpu && decompose_detail::gpu_only_rules().count(n->kind()))) &&
+          !kept.count(n))
         composites.push_back(n);
     });
     if (composites.empty()) break;
-    for (Node* n : composites) rewrite(graph, *n);
+    for (Node* n : composites)
+      if (!rewrite(graph, *n)) kept.insert(n);
   }
   // Special cases of primitives that other primitives write better.
   std::vector<Node*> special;

@@ -257,92 +257,156 @@ Value* unflatten(Emitter& e) {
   return reshape(e, e.input(0), sizes);
 }
 
-// Positions [0, out) mapped to their nearest source in [0, in).
-Value* nearest_sources(Emitter& e, int64_t in, int64_t out, std::optional<double> scale_factor) {
+// Positions [0, out) mapped to their nearest source in [0, in): floor(o *
+// scale), or with `exact` (mode nearest-exact) floor((o + 0.5) * scale).
+Value* nearest_sources(Emitter& e, int64_t in, int64_t out, std::optional<double> scale_factor, bool exact) {
   const float scale = scale_factor && *scale_factor > 0 ? static_cast<float>(1.0 / *scale_factor)
                                                         : static_cast<float>(in) / static_cast<float>(out);
   Value* positions = e.op("aten::arange", {e.int_(out), e.int_(*torch_code_of(DType::f32)), e.none(), e.none(), e.none()});
+  if (exact) positions = e.op("aten::add.Scalar", {positions, e.float_(0.5), e.int_(1)});
   Value* source = e.op("aten::floor", {e.op("aten::mul.Scalar", {positions, e.float_(scale)})});
   return e.op("aten::clamp_max", {e.cast(source, DType::i64), e.int_(in - 1)});
 }
 
-// Bilinear interpolation along dim d of x from `in` to `out` positions, as
-// ATen's kernel computes the source: with align_corners o * (in-1)/(out-1),
-// else (o + 0.5) * scale - 0.5 clamped at 0, scale 1 / scale_factor or
-// in / out; then the two neighbours weighted by the distance, in f32.
-Value* linear_along(Emitter& e, Value* x, int64_t d, int64_t rank, int64_t in, int64_t out, bool align_corners,
-                    std::optional<double> scale_factor) {
+// Where output position o reads along a dim, as ATen's
+// area_pixel_compute_source_index computes it in f32: with align_corners
+// o * (in-1)/(out-1), else (o + 0.5) * scale - 0.5 (clamped at 0 unless
+// cubic), scale 1 / scale_factor or in / out.
+Value* source_positions(Emitter& e, int64_t in, int64_t out, bool align_corners, std::optional<double> scale_factor,
+                        bool cubic) {
   Value* o = e.op("aten::arange", {e.int_(out), e.int_(*torch_code_of(DType::f32)), e.none(), e.none(), e.none()});
-  Value* source;
   if (align_corners) {
     const float scale = out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f;
-    source = e.op("aten::mul.Scalar", {o, e.float_(scale)});
-  } else {
-    const float scale = scale_factor && *scale_factor > 0 ? static_cast<float>(1.0 / *scale_factor)
-                                                          : static_cast<float>(in) / static_cast<float>(out);
-    Value* centered = e.op("aten::sub.Scalar", {e.op("aten::mul.Scalar", {e.op("aten::add.Scalar", {o, e.float_(0.5), e.int_(1)}),
-                                                                         e.float_(scale)}),
-                                                e.float_(0.5), e.int_(1)});
-    source = e.op("aten::clamp_min", {centered, e.int_(0)});
+    return e.op("aten::mul.Scalar", {o, e.float_(scale)});
   }
-  Value* low = e.op("aten::clamp_max", {e.cast(e.op("aten::floor", {source}), DType::i64), e.int_(in - 1)});
-  Value* high = e.op("aten::clamp_max", {e.op("aten::add.Scalar", {low, e.int_(1), e.int_(1)}), e.int_(in - 1)});
-  Value* far = e.sub(source, e.cast(low, DType::f32));       // weight of high
-  Value* near = e.op("aten::rsub.Scalar", {far, e.int_(1), e.int_(1)});  // weight of low
-  // [out] viewed to broadcast along dim d.
-  std::vector<int64_t> view(static_cast<size_t>(rank - d), 1);
-  view[0] = out;
-  auto along = [&](Value* w) { return reshape(e, w, view); };
-  Value* a = e.op("aten::index_select", {x, e.int_(d), low});
-  Value* b = e.op("aten::index_select", {x, e.int_(d), high});
-  return e.add(e.mul(a, along(near)), e.mul(b, along(far)));
+  const float scale = scale_factor && *scale_factor > 0 ? static_cast<float>(1.0 / *scale_factor)
+                                                        : static_cast<float>(in) / static_cast<float>(out);
+  Value* centered = e.op("aten::sub.Scalar", {e.op("aten::mul.Scalar", {e.op("aten::add.Scalar", {o, e.float_(0.5), e.int_(1)}),
+                                                                       e.float_(scale)}),
+                                              e.float_(0.5), e.int_(1)});
+  return cubic ? centered : e.op("aten::clamp_min", {centered, e.int_(0)});
 }
 
-// upsample_bilinear2d.vec(x, output_size?, align_corners, scale_factors?).
-Value* upsample_bilinear(Emitter& e) {
+// The rows of x along dim d at `index` (clamped into [0, in)), weighted by
+// `weight` ([out], broadcast along d).
+Value* weighted_rows(Emitter& e, Value* x, int64_t d, int64_t rank, int64_t in, Value* index, Value* weight) {
+  index = e.op("aten::clamp", {index, e.int_(0), e.int_(in - 1)});
+  std::vector<int64_t> view(static_cast<size_t>(rank - d), 1);
+  view[0] = -1;
+  return e.mul(e.op("aten::index_select", {x, e.int_(d), index}), reshape(e, weight, view));
+}
+
+// Linear interpolation along dim d of x from `in` to `out` positions: the
+// two neighbours of each source position weighted by the distance, in f32.
+Value* linear_along(Emitter& e, Value* x, int64_t d, int64_t rank, int64_t in, int64_t out, bool align_corners,
+                    std::optional<double> scale_factor) {
+  Value* source = source_positions(e, in, out, align_corners, scale_factor, false);
+  Value* low = e.op("aten::clamp_max", {e.cast(e.op("aten::floor", {source}), DType::i64), e.int_(in - 1)});
+  Value* high = e.op("aten::add.Scalar", {low, e.int_(1), e.int_(1)});
+  Value* far = e.sub(source, e.cast(low, DType::f32));       // weight of high
+  Value* near = e.op("aten::rsub.Scalar", {far, e.int_(1), e.int_(1)});  // weight of low
+  return e.add(weighted_rows(e, x, d, rank, in, low, near), weighted_rows(e, x, d, rank, in, high, far));
+}
+
+// Cubic convolution along dim d (Keys' kernel with A = -0.75, as ATen's
+// bicubic): the four rows around each source position, clamped at the
+// borders, weighted by the kernel at their distances.
+Value* cubic_along(Emitter& e, Value* x, int64_t d, int64_t rank, int64_t in, int64_t out, bool align_corners,
+                   std::optional<double> scale_factor) {
+  constexpr double A = -0.75;
+  Value* source = source_positions(e, in, out, align_corners, scale_factor, true);
+  Value* floor = e.op("aten::floor", {source});
+  Value* t = e.sub(source, floor);
+  Value* base = e.cast(floor, DType::i64);
+  auto scalar = [&](const char* op, Value* v, double c) {
+    return e.op(op, {v, e.float_(c), e.int_(1)});
+  };
+  auto mul = [&](Value* v, double c) { return e.op("aten::mul.Scalar", {v, e.float_(c)}); };
+  // |x| <= 1: ((A + 2) x - (A + 3)) x^2 + 1; 1 < |x| < 2: ((A x - 5A) x + 8A) x - 4A.
+  auto near = [&](Value* v) {
+    return scalar("aten::add.Scalar", e.mul(scalar("aten::sub.Scalar", mul(v, A + 2), A + 3), e.mul(v, v)), 1.0);
+  };
+  auto far = [&](Value* v) {
+    Value* inner = e.mul(scalar("aten::sub.Scalar", mul(v, A), 5 * A), v);
+    return scalar("aten::sub.Scalar", e.mul(scalar("aten::add.Scalar", inner, 8 * A), v), 4 * A);
+  };
+  Value* one_minus_t = e.op("aten::rsub.Scalar", {t, e.int_(1), e.int_(1)});
+  Value* weights[4] = {far(scalar("aten::add.Scalar", t, 1.0)), near(t), near(one_minus_t),
+                       far(scalar("aten::add.Scalar", one_minus_t, 1.0))};
+  Value* sum = nullptr;
+  for (int64_t k = 0; k < 4; ++k) {
+    Value* index = e.op("aten::add.Scalar", {base, e.int_(k - 1), e.int_(1)});
+    Value* term = weighted_rows(e, x, d, rank, in, index, weights[k]);
+    sum = sum ? e.add(sum, term) : term;
+  }
+  return sum;
+}
+
+// The scale of each of the last n dims: from the list scale_factors at
+// `at` (.vec overloads), or from n optional floats there (the older ones).
+std::vector<std::optional<double>> upsample_scales(Emitter& e, size_t at, size_t n) {
+  std::vector<std::optional<double>> scales(n);
+  if (e.node().op().schema.overload == "vec") {
+    if (e.absent(at)) return scales;
+    auto v = ir::constant_double_list(e.input(at));
+    if (!v) throw e.node().error("scale_factors must be constants");
+    if (v->size() != n) throw e.node().error("scale_factors needs " + std::to_string(n) + " values");
+    for (size_t i = 0; i < n; ++i) scales[i] = (*v)[i];
+    return scales;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (e.absent(at + i)) continue;
+    auto v = ir::constant_double(e.input(at + i));
+    if (!v) throw e.node().error("scales must be constants");
+    scales[i] = *v;
+  }
+  return scales;
+}
+
+// upsample_linear1d / bilinear2d / trilinear3d / bicubic2d(x, output_size,
+// align_corners, scales...) and their .vec(x, output_size?, align_corners,
+// scale_factors?): one dim at a time.
+Value* upsample_interpolated(Emitter& e) {
   Value* x = e.input(0);
   const std::vector<Dim>& in = static_shape(e, x);
   const ir::Type& t = *e.node().output()->type();
   if (!t.has_rank()) throw e.node().error("needs a result of known shape");
+  const std::string& name = e.node().op().schema.name;
+  const int64_t n = name[name.size() - 2] - '0';
+  const bool cubic = name == "upsample_bicubic2d";
   const bool align_corners = e.constant_bool(2, "align_corners");
-  std::vector<double> scales;
-  if (!e.absent(3)) {
-    auto v = ir::constant_double_list(e.input(3));
-    if (!v) throw e.node().error("scale_factors must be constants");
-    scales = *v;
-  }
+  const auto scales = upsample_scales(e, 3, static_cast<size_t>(n));
   const int64_t rank = static_cast<int64_t>(in.size());
-  for (int64_t i = 0; i < 2; ++i) {
-    const int64_t d = rank - 2 + i;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t d = rank - n + i;
     const Dim& out = (*t.shape())[static_cast<size_t>(d)];
     if (!out.is_static()) throw e.node().error("needs a result of known shape");
-    std::optional<double> scale;
-    if (!scales.empty()) scale = scales[static_cast<size_t>(i)];
-    x = linear_along(e, x, d, rank, in[static_cast<size_t>(d)].value(), out.value(), align_corners, scale);
+    const std::optional<double> scale = scales[static_cast<size_t>(i)];
+    const int64_t size = in[static_cast<size_t>(d)].value();
+    x = (cubic ? cubic_along : linear_along)(e, x, d, rank, size, out.value(), align_corners, scale);
   }
   return x;
 }
 
+// upsample_nearest{1,2,3}d and _upsample_nearest_exact{1,2,3}d, .vec(x,
+// output_size?, scale_factors?) or (x, output_size, scales...).
 Value* upsample_nearest(Emitter& e) {
   Value* x = e.input(0);
   const std::vector<Dim>& in = static_shape(e, x);
   const ir::Type& t = *e.node().output()->type();
   if (!t.has_rank()) throw e.node().error("needs a result of known shape");
-  const size_t n = e.node().op().schema.name == "upsample_nearest1d" ? 1 : 2;
-  std::vector<double> scales;
-  if (!e.absent(2)) {
-    auto v = ir::constant_double_list(e.input(2));
-    if (!v) throw e.node().error("scale_factors must be constants");
-    scales = *v;
-  }
+  const std::string& name = e.node().op().schema.name;
+  const size_t n = static_cast<size_t>(name[name.size() - 2] - '0');
+  const bool exact = name.rfind("_upsample_nearest_exact", 0) == 0;
+  const auto scales = upsample_scales(e, 2, n);
   for (size_t i = 0; i < n; ++i) {
     const size_t d = in.size() - n + i;
     const Dim& out = (*t.shape())[d];
     if (!out.is_static()) throw e.node().error("needs a result of known shape");
-    if (out.value() == in[d].value() && scales.empty()) continue;
-    std::optional<double> scale;
-    if (!scales.empty()) scale = scales[i];
-    x = e.op("aten::index_select", {x, e.int_(static_cast<int64_t>(d)), nearest_sources(e, in[d].value(), out.value(), scale)});
+    const std::optional<double> scale = scales[i];
+    if (out.value() == in[d].value() && !scale) continue;
+    x = e.op("aten::index_select",
+             {x, e.int_(static_cast<int64_t>(d)), nearest_sources(e, in[d].value(), out.value(), scale, exact)});
   }
   return x;
 }
@@ -362,9 +426,26 @@ std::vector<NamedRule> layout_rules() {
           {"aten::reflection_pad2d", named_pad},
           {"aten::replication_pad1d", named_pad},
           {"aten::replication_pad2d", named_pad},
-          {"aten::upsample_bilinear2d.vec", upsample_bilinear},
+          {"aten::upsample_linear1d.vec", upsample_interpolated},
+          {"aten::upsample_linear1d", upsample_interpolated},
+          {"aten::upsample_bilinear2d.vec", upsample_interpolated},
+          {"aten::upsample_bilinear2d", upsample_interpolated},
+          {"aten::upsample_trilinear3d.vec", upsample_interpolated},
+          {"aten::upsample_trilinear3d", upsample_interpolated},
+          {"aten::upsample_bicubic2d.vec", upsample_interpolated},
+          {"aten::upsample_bicubic2d", upsample_interpolated},
           {"aten::upsample_nearest1d.vec", upsample_nearest},
-          {"aten::upsample_nearest2d.vec", upsample_nearest}};
+          {"aten::upsample_nearest1d", upsample_nearest},
+          {"aten::upsample_nearest2d.vec", upsample_nearest},
+          {"aten::upsample_nearest2d", upsample_nearest},
+          {"aten::upsample_nearest3d.vec", upsample_nearest},
+          {"aten::upsample_nearest3d", upsample_nearest},
+          {"aten::_upsample_nearest_exact1d.vec", upsample_nearest},
+          {"aten::_upsample_nearest_exact1d", upsample_nearest},
+          {"aten::_upsample_nearest_exact2d.vec", upsample_nearest},
+          {"aten::_upsample_nearest_exact2d", upsample_nearest},
+          {"aten::_upsample_nearest_exact3d.vec", upsample_nearest},
+          {"aten::_upsample_nearest_exact3d", upsample_nearest}};
 }
 
 }  // namespace wick::passes::decompose_detail

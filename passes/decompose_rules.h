@@ -119,6 +119,7 @@ std::vector<NamedRule> scan_rules();                  // decompose_scans.cpp
 std::vector<NamedRule> special_case_rules();          // decompose_writes.cpp
 // Rules for library calls the CUDA plan lacks, applied for the GPU only.
 std::vector<NamedRule> gpu_conv_rules();              // decompose_volumes.cpp
+std::vector<NamedRule> gpu_conv_transpose_rules();    // decompose_conv.cpp
 std::vector<NamedRule> gpu_pooling_rules();           // decompose_pooling.cpp
 
 // Adaptive pooling of x's dim `dim` (static length) to `size`: the maximum

@@ -1,5 +1,6 @@
 // What decompose writes for the GPU in place of library calls it lacks
-// (conv3d as conv2d over frames, adaptive average pooling as means over
+// (conv3d as conv2d over frames, a 3-D transposed convolution as a plain
+// one over its spread input, adaptive average pooling as means over
 // windows), run on the CPU against the CPU's library calls on the same
 // random inputs: the CI machine has no GPU, and this is where those
 // rewrites are checked numerically. The library calls themselves are
@@ -62,7 +63,8 @@ void expect_same(const char* text, const std::vector<std::vector<int64_t>>& inpu
   passes::decompose(g, true);
   bool library_call_left = false;
   ir::walk(g.block(), [&](ir::Node* n) {
-    library_call_left = library_call_left || n->is("aten::conv3d") || n->is("aten::adaptive_avg_pool2d");
+    library_call_left = library_call_left || n->is("aten::conv3d") || n->is("aten::adaptive_avg_pool2d") ||
+                        n->is("wick::conv_input_backward");
   });
   EXPECT_FALSE(library_call_left);
 }
@@ -97,6 +99,43 @@ TEST(GpuRewritesOnCpu, UnbatchedConv3dWithOneFrameKernel) {
 }
 )",
               {{3, 5, 6, 6}, {4, 3, 1, 3, 3}});
+}
+
+// Strides, padding, output_padding and dilation that differ by dim, groups
+// and a bias.
+TEST(GpuRewritesOnCpu, TransposedConv3dAsPlainConvolution) {
+  expect_same(R"(module @M {
+  graph @forward(%x : Tensor(f32, [2, 4, 3, 5, 4]), %w : Tensor(f32, [4, 3, 3, 2, 3]), %b : Tensor(f32, [6])) -> (Tensor(f32, [2, 6, 6, 7, 7])) {
+    %stride : List[Int] = prim::Constant[value=[2, 1, 2]]()
+    %padding : List[Int] = prim::Constant[value=[1, 0, 1]]()
+    %output_padding : List[Int] = prim::Constant[value=[1, 0, 0]]()
+    %dilation : List[Int] = prim::Constant[value=[1, 2, 1]]()
+    %groups : Int = prim::Constant[value=2]()
+    %y : Tensor(f32, [2, 6, 6, 7, 7]) = aten::conv_transpose3d.input(%x, %w, %b, %stride, %padding, %output_padding, %groups, %dilation)
+    return(%y)
+  }
+}
+)",
+              {{2, 4, 3, 5, 4}, {4, 3, 3, 2, 3}, {6}});
+}
+
+// Unbatched, with an output_padding as large as the stride (allowed when
+// dilated): the output reaches past what x's last element touches.
+TEST(GpuRewritesOnCpu, UnbatchedTransposedConv3dWithWideOutputPadding) {
+  expect_same(R"(module @M {
+  graph @forward(%x : Tensor(f32, [3, 4, 4, 5]), %w : Tensor(f32, [3, 2, 2, 2, 2])) -> (Tensor(f32, [2, 7, 5, 12])) {
+    %none : None = prim::Constant[value=none]()
+    %stride : List[Int] = prim::Constant[value=[1, 1, 2]]()
+    %padding : List[Int] = prim::Constant[value=[0, 0, 0]]()
+    %output_padding : List[Int] = prim::Constant[value=[1, 0, 1]]()
+    %dilation : List[Int] = prim::Constant[value=[2, 1, 2]]()
+    %groups : Int = prim::Constant[value=1]()
+    %y : Tensor(f32, [2, 7, 5, 12]) = aten::conv_transpose3d.input(%x, %w, %none, %stride, %padding, %output_padding, %groups, %dilation)
+    return(%y)
+  }
+}
+)",
+              {{3, 4, 4, 5}, {3, 2, 2, 2, 2}});
 }
 
 // Windows that overlap (7 to 3), that divide (8 to 4), and a global pool.

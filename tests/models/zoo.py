@@ -280,10 +280,12 @@ class OpsExtra(nn.Module):
         self.up2 = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1)
         self.grouped = nn.ConvTranspose2d(6, 4, (2, 3), stride=(2, 1), groups=2, dilation=(1, 2), bias=False)
         self.up1 = nn.ConvTranspose1d(4, 3, 4, stride=3, padding=2)
+        # output_padding as large as the stride, allowed because dilated.
+        self.dilated = nn.ConvTranspose2d(4, 5, 3, stride=1, padding=1, output_padding=1, dilation=2)
         self.mix = nn.Parameter(torch.randn(4, 4) * 0.1)
 
     def forward(self, x: Tensor, s: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
-                                                     Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+                                                     Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         a = F.mish(x) + F.selu(x) + F.celu(x, 0.7) + F.logsigmoid(x) + F.softsign(x) + F.tanhshrink(x)
         a = self.prelu(a) + F.glu(torch.cat([x, x * 2], 1), 1)
         seq = torch.cat([F.max_pool1d(s, 3, 2, 1), F.adaptive_avg_pool1d(s, 5)], 2)
@@ -303,7 +305,30 @@ class OpsExtra(nn.Module):
         gram = (gram + torch.einsum("bcii->bc", x[:, :, :4, :4]).unsqueeze(2) + torch.einsum("bii,bjk->bij", x[:, 0, :4, :4], gram)
                 + torch.einsum("bij,bjk->bik", x[:, :, 0, :4], self.mix.unsqueeze(0)))
         return (a + v + n + l, seq, q, u, w, torch.unflatten(s, 2, (2, 5)), self.reflect(x), bilinear, padded, deconv,
-                self.up1(s), gram, torch.cumsum(s, 2), torch.cumsum((s > 0).long(), 1))
+                self.up1(s), gram, torch.cumsum(s, 2), torch.cumsum((s > 0).long(), 1), self.dilated(x))
+
+
+class Resampling(nn.Module):
+    """F.interpolate in every mode but area and the antialiased ones: linear
+    (1-D), bilinear, bicubic, trilinear, nearest in 3-D and nearest-exact in
+    1-D, 2-D and 3-D; sizes and scale factors, up and down, either
+    align_corners, on image: [B, 3, 5, 6], volume: [B, 2, 3, 4, 5] and
+    signal: [B, 4, 7]."""
+
+    def forward(self, image: Tensor, volume: Tensor, signal: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor,
+                                                                              Tensor, Tensor, Tensor, Tensor]:
+        bicubic = (F.interpolate(image, scale_factor=2.0, mode="bicubic", align_corners=False)[:, :, 1:8, 2:11]
+                   + F.interpolate(image, size=(7, 9), mode="bicubic", align_corners=True))
+        bicubic_down = F.interpolate(image, scale_factor=0.6, mode="bicubic", align_corners=False)
+        trilinear = F.interpolate(volume, size=(5, 6, 7), mode="trilinear", align_corners=True)
+        trilinear_scaled = F.interpolate(volume, scale_factor=(1.5, 2.0, 0.8), mode="trilinear", align_corners=False)
+        linear = (F.interpolate(signal, scale_factor=2.5, mode="linear")[:, :, :11]
+                  + F.interpolate(signal, size=11, mode="linear", align_corners=True))
+        nearest3d = F.interpolate(volume, scale_factor=2.0, mode="nearest")
+        exact1d = F.interpolate(signal, size=12, mode="nearest-exact")
+        exact2d = F.interpolate(image, scale_factor=1.7, mode="nearest-exact")
+        exact3d = F.interpolate(volume, size=(2, 7, 3), mode="nearest-exact")
+        return (bicubic, bicubic_down, trilinear, trilinear_scaled, linear, nearest3d, exact1d, exact2d, exact3d)
 
 
 class OpsMath(nn.Module):
@@ -879,6 +904,9 @@ MODELS = {
     "ops_extra": ModelSpec(
         OpsExtra, lambda b, g: (randn(g, b, 4, 6, 8), randn(g, b, 4, 10)), batch=3, seed=21,
         note="activations, 1-D pooling, statistics, padding and rearranging, instance norm, upsampling"),
+    "resampling": ModelSpec(
+        Resampling, lambda b, g: (randn(g, b, 3, 5, 6), randn(g, b, 2, 3, 4, 5), randn(g, b, 4, 7)), batch=2, seed=32,
+        note="F.interpolate: linear, bicubic, trilinear, nearest in 3-D, nearest-exact"),
     "ops_math": ModelSpec(
         OpsMath, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 6)), batch=3, seed=26,
         note="more elementwise math, argmin/prod/any/all, statistics with the mean, rearranging ops"),

@@ -294,6 +294,16 @@ std::vector<GradCase> nn_cases() {
       {"conv1d", {F({2, 3, 10}), F({4, 3, 3}), F({4})},
        L("s", "[2]") + L("p", "[1]") + L("d", "[1]") + I("g", 1) + Y("aten::conv1d(%x0, %x1, %x2, %s, %p, %d, %g)"),
        [](const V& x) { return torch::conv1d(x[0], x[1], x[2], 2, 1); }},
+      // A convolution's input gradient is a transposed convolution; its
+      // output size settles what torch calls output_padding.
+      {"conv_input_backward", {F({2, 4, 4, 5}), F({4, 3, 3, 3})},
+       L("sz", "[2, 3, 8, 10]") + L("s", "[2, 2]") + L("p", "[1, 1]") + L("d", "[1, 1]") + I("g", 1) +
+           Y("wick::conv_input_backward(%x0, %x1, %sz, %s, %p, %d, %g)"),
+       [](const V& x) { return torch::conv_transpose2d(x[0], x[1], {}, 2, 1, 1); }},
+      {"conv_input_backward_1d_groups_dilation", {F({2, 4, 6}), F({4, 2, 3})},
+       L("sz", "[2, 4, 15]") + L("s", "[2]") + L("p", "[0]") + L("d", "[2]") + I("g", 2) +
+           Y("wick::conv_input_backward(%x0, %x1, %sz, %s, %p, %d, %g)"),
+       [](const V& x) { return torch::conv_transpose1d(x[0], x[1], {}, 2, 0, 0, 2, 2); }},
       // Ties in windows: the gradient goes to the first maximum, as in torch.
       {"max_pool2d", {T({2, 3, 7, 7})},
        L("k", "[3, 3]") + L("s", "[2, 2]") + L("p", "[1, 1]") + L("d", "[1, 1]") + Bo("c", false) +
