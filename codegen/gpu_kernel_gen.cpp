@@ -18,7 +18,8 @@ namespace wick::codegen {
 namespace {
 
 const std::set<std::string>& scatter_ops() {
-  static const std::set<std::string> ops = {"aten::slice_backward", "aten::index_add", "aten::index_put"};
+  static const std::set<std::string> ops = {"aten::slice_backward", "aten::index_add", "aten::index_put",
+                                            "wick::index_put_reduce"};
   return ops;
 }
 

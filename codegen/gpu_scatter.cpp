@@ -1,14 +1,15 @@
 // GPU scatters, without atomics and deterministic:
 //   - slice_backward is a gather in disguise: a thread per output element
 //     reads the gradient where the element lies on the slice, else writes 0;
-//   - index_add and index_put give each thread a column: the output
+//   - index_add, index_put and index_put_reduce give each thread a column: the output
 //     positions that share the dims no index selects. The thread copies
 //     self into its column, then applies every update that lands there in
-//     the CPU kernel's order (kernel_scatter.cpp), so repeated indices add
-//     up one after another and no two threads write one element.
+//     the CPU kernel's order (kernel_scatter.cpp), so repeated indices
+//     combine one after another and no two threads write one element.
 // A bad index sets the status flag and updates nothing, as on the CPU.
 #include "codegen/gpu_builder.h"
 #include "codegen/pointwise_eval.h"
+#include "codegen/reduction_op.h"
 #include "ir/constant_value.h"
 #include "support/error.h"
 
@@ -31,18 +32,6 @@ int64_t constant(const ir::Node& node, size_t i, const char* what) {
   auto v = ir::constant_int(node.input(i));
   if (!v) throw node.error(std::string(what) + " must be a constant");
   return *v;
-}
-
-Scalar add(MlirWriter& w, const Scalar& a, const Scalar& b) {
-  const std::string args = a.ssa + ", " + b.ssa + " : " + register_type(a.dtype);
-  if (is_floating(a.dtype)) return w.op("arith.addf " + args, a.dtype);
-  return w.op((a.dtype == DType::b8 ? "arith.ori " : "arith.addi ") + args, a.dtype);
-}
-
-Scalar mul(MlirWriter& w, const Scalar& a, const Scalar& b) {
-  const std::string args = a.ssa + ", " + b.ssa + " : " + register_type(a.dtype);
-  if (is_floating(a.dtype)) return w.op("arith.mulf " + args, a.dtype);
-  return w.op((a.dtype == DType::b8 ? "arith.andi " : "arith.muli ") + args, a.dtype);
 }
 
 // A Scalar operand in dtype t: a kernel argument or a constant.
@@ -160,8 +149,8 @@ void emit_index_add(GpuBuilder& g, const ir::Node& node) {
                                      os[d], false);
   w.begin_if(c.ok);
   Scalar v = w.convert(w.load(source, full(i)), t);
-  if (!unit) v = mul(w, v, alpha);
-  w.store(add(w, w.convert(w.load(out, full(c.index)), t), v), out, full(c.index));
+  if (!unit) v = combine_values(w, Combine::prod, v, alpha, false);
+  w.store(combine_values(w, Combine::sum, w.convert(w.load(out, full(c.index)), t), v, false), out, full(c.index));
   w.begin_else();
   g.store_status();
   w.end_if();
@@ -169,7 +158,8 @@ void emit_index_add(GpuBuilder& g, const ir::Node& node) {
   close_domain(g, map);
 }
 
-// index_put(self, indices, values, accumulate).
+// index_put(self, indices, values, accumulate) and
+// wick::index_put_reduce(self, indices, values, reduce).
 void emit_index_put(GpuBuilder& g, const ir::Node& node) {
   KernelBuilder& b = g.kb();
   MlirWriter& w = g.w();
@@ -177,8 +167,7 @@ void emit_index_put(GpuBuilder& g, const ir::Node& node) {
   const MemRef& values = input(b, node, node.input(2));
   const MemRef& out = result(b, node);
   const std::vector<Size> s = static_shape(out.layout.sizes);
-  auto accumulate = ir::constant_bool(node.input(3));
-  if (!accumulate) throw node.error("accumulate must be a constant");
+  const std::optional<Combine> combine = scatter_combine(node);
   const AdvancedIndex a = advanced_index(b, node, s, node.input(1));
   const std::vector<int64_t>& vs = values.layout.sizes;
   bool broadcasts = vs.size() <= a.result_sizes.size();
@@ -227,7 +216,7 @@ void emit_index_put(GpuBuilder& g, const ir::Node& node) {
   at.insert(at.end(), bidx.begin(), bidx.end());
   at.insert(at.end(), col.begin() + static_cast<std::ptrdiff_t>(np), col.end());
   Scalar v = w.convert(w.load(values, broadcast_index(w, static_shape(vs), a.result_sizes, at)), t);
-  if (*accumulate) v = add(w, w.convert(w.load(out, target), t), v);
+  if (combine) v = combine_values(w, *combine, w.convert(w.load(out, target), t), v, false);
   w.store(v, out, target);
   if (ok) {
     w.begin_else();
@@ -243,7 +232,8 @@ void emit_index_put(GpuBuilder& g, const ir::Node& node) {
 void emit_gpu_scatter(GpuBuilder& g, const ir::Node& node) {
   if (node.is("aten::slice_backward")) return emit_slice_backward(g, node);
   if (node.is("aten::index_add")) return emit_index_add(g, node);
-  WICK_ASSERT(node.is("aten::index_put"), "no GPU scatter kernel for " + node.kind());
+  WICK_ASSERT(node.is("aten::index_put") || node.is("wick::index_put_reduce"),
+              "no GPU scatter kernel for " + node.kind());
   emit_index_put(g, node);
 }
 

@@ -281,7 +281,8 @@ const std::set<std::string>& gather_ops() {
 }
 
 const std::set<std::string>& scatter_ops() {
-  static const std::set<std::string> ops = {"aten::slice_backward", "aten::index_add", "aten::index_put"};
+  static const std::set<std::string> ops = {"aten::slice_backward", "aten::index_add", "aten::index_put",
+                                            "wick::index_put_reduce"};
   return ops;
 }
 
@@ -305,7 +306,8 @@ bool can_generate(const ir::Node& node) {
   const std::string& kind = node.kind();
   if (node.op().lowering == ir::Lowering::pointwise) return true;
   if (is_reduction(node)) return true;
-  if (kind == "aten::index.Tensor" || kind == "aten::index_put") return plain_indices(node.input(1));
+  if (kind == "aten::index.Tensor" || kind == "aten::index_put" || kind == "wick::index_put_reduce")
+    return plain_indices(node.input(1));
   return gather_ops().count(kind) || scatter_ops().count(kind) || kind == "aten::cat" || kind == "aten::stack" ||
          kind == "aten::contiguous";
 }

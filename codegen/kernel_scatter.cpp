@@ -2,13 +2,16 @@
 // from: slice_backward writes its input into zeros at the slice's positions;
 // index_add adds alpha * source into a copy of self at the positions `index`
 // names along a dim; index_put writes (or, accumulating, adds) values into a
-// copy of self at the positions advanced indexing selects. The loops run in
-// order, so several updates of one position add up one after another: these
+// copy of self at the positions advanced indexing selects, and
+// wick::index_put_reduce multiplies them in or keeps the maximum or minimum
+// (NaN winning, as in torch). The loops run in order, so several updates of
+// one position combine one after another: these
 // kernels must not be split across threads along the indexed positions.
 // Index tensors are checked as the gathers' are (see kernel_gen.h): a bad
 // index sets the status and updates nothing.
 #include "codegen/kernel_builder.h"
 #include "codegen/pointwise_eval.h"
+#include "codegen/reduction_op.h"
 #include "ir/constant_value.h"
 #include "support/error.h"
 
@@ -31,18 +34,6 @@ int64_t constant(const ir::Node& node, size_t i, const char* what) {
   auto v = ir::constant_int(node.input(i));
   if (!v) throw node.error(std::string(what) + " must be a constant");
   return *v;
-}
-
-Scalar add(MlirWriter& w, const Scalar& a, const Scalar& b) {
-  const std::string args = a.ssa + ", " + b.ssa + " : " + register_type(a.dtype);
-  if (is_floating(a.dtype)) return w.op("arith.addf " + args, a.dtype);
-  return w.op((a.dtype == DType::b8 ? "arith.ori " : "arith.addi ") + args, a.dtype);
-}
-
-Scalar mul(MlirWriter& w, const Scalar& a, const Scalar& b) {
-  const std::string args = a.ssa + ", " + b.ssa + " : " + register_type(a.dtype);
-  if (is_floating(a.dtype)) return w.op("arith.mulf " + args, a.dtype);
-  return w.op((a.dtype == DType::b8 ? "arith.andi " : "arith.muli ") + args, a.dtype);
 }
 
 // out[i] = 0 everywhere.
@@ -134,8 +125,8 @@ void emit_index_add(KernelBuilder& b, const ir::Node& node) {
   from.insert(from.end(), post.begin(), post.end());
   to.insert(to.end(), post.begin(), post.end());
   Scalar v = w.convert(w.load(source, from), t);
-  if (!unit) v = mul(w, v, alpha);
-  w.store(add(w, w.convert(w.load(out, to), t), v), out, to);
+  if (!unit) v = combine_values(w, Combine::prod, v, alpha, false);
+  w.store(combine_values(w, Combine::sum, w.convert(w.load(out, to), t), v, false), out, to);
   close_loops(w, post_sizes);
   w.begin_else();
   b.report_out_of_range();
@@ -144,15 +135,15 @@ void emit_index_add(KernelBuilder& b, const ir::Node& node) {
   close_loops(w, pre_sizes);
 }
 
-// index_put(self, indices, values, accumulate).
+// index_put(self, indices, values, accumulate) and
+// wick::index_put_reduce(self, indices, values, reduce).
 void emit_index_put(KernelBuilder& b, const ir::Node& node) {
   MlirWriter& w = b.w();
   const MemRef& self = input(b, node, node.input(0));
   const MemRef& values = input(b, node, node.input(2));
   const MemRef& out = result(b, node);
   const std::vector<Size> s = static_shape(out.layout.sizes);
-  auto accumulate = ir::constant_bool(node.input(3));
-  if (!accumulate) throw node.error("accumulate must be a constant");
+  const std::optional<Combine> combine = scatter_combine(node);
   const AdvancedIndex a = advanced_index(b, node, s, node.input(1));
   const std::vector<int64_t>& vs = values.layout.sizes;
   bool broadcasts = vs.size() <= a.result_sizes.size();
@@ -179,7 +170,7 @@ void emit_index_put(KernelBuilder& b, const ir::Node& node) {
   at.insert(at.end(), bidx.begin(), bidx.end());
   at.insert(at.end(), rest.begin(), rest.end());
   Scalar v = w.convert(w.load(values, broadcast_index(w, static_shape(vs), a.result_sizes, at)), t);
-  if (*accumulate) v = add(w, w.convert(w.load(out, target), t), v);
+  if (combine) v = combine_values(w, *combine, w.convert(w.load(out, target), t), v, false);
   w.store(v, out, target);
   close_loops(w, a.rest_sizes);
   if (ok) {
@@ -196,7 +187,7 @@ void emit_index_put(KernelBuilder& b, const ir::Node& node) {
 void emit_scatter(KernelBuilder& b, const ir::Node& node) {
   if (node.is("aten::slice_backward")) return emit_slice_backward(b, node);
   if (node.is("aten::index_add")) return emit_index_add(b, node);
-  WICK_ASSERT(node.is("aten::index_put"), "no scatter kernel for " + node.kind());
+  WICK_ASSERT(node.is("aten::index_put") || node.is("wick::index_put_reduce"), "no scatter kernel for " + node.kind());
   emit_index_put(b, node);
 }
 

@@ -92,4 +92,19 @@ Scalar combine_values(MlirWriter& w, Combine c, const Scalar& acc, const Scalar&
   return w.op((max ? "arith.maxsi" : "arith.minsi") + ops + ty, t);
 }
 
+std::optional<Combine> scatter_combine(const ir::Node& node) {
+  if (node.is("wick::index_put_reduce")) {
+    const ir::AttrValue* a = ir::constant_attr(node.input(3));
+    const std::string* r = a ? std::get_if<std::string>(a) : nullptr;
+    if (r && *r == "prod") return Combine::prod;
+    if (r && *r == "amax") return Combine::max;
+    if (r && *r == "amin") return Combine::min;
+    throw node.error("reduce must be a constant \"prod\", \"amax\" or \"amin\"");
+  }
+  auto accumulate = ir::constant_bool(node.input(3));
+  if (!accumulate) throw node.error("accumulate must be a constant");
+  if (*accumulate) return Combine::sum;
+  return std::nullopt;
+}
+
 }  // namespace wick::codegen

@@ -2,9 +2,10 @@
 // generators: how elements combine (sum, product, maximum, minimum), whether
 // it divides by the count (mean), whether it returns positions (max.dim,
 // min.dim: values and indices; argmax, argmin: indices only), which dims it
-// reduces, and the combining arithmetic itself.
+// reduces, and the combining arithmetic itself, which the scatters share.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "codegen/mlir_writer.h"
@@ -41,5 +42,9 @@ Scalar reduction_identity(MlirWriter& w, Combine c, DType t);
 // additions and products `fastmath<reassoc>` so that LLVM may vectorize them
 // with several partial results.
 Scalar combine_values(MlirWriter& w, Combine c, const Scalar& acc, const Scalar& x, bool reassociate);
+
+// How the scatter `node` (aten::index_put, wick::index_put_reduce) combines
+// each value with its target: nothing when it replaces the target.
+std::optional<Combine> scatter_combine(const ir::Node& node);
 
 }  // namespace wick::codegen

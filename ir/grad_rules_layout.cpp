@@ -190,6 +190,47 @@ Grads index_put(GradContext& c) {
   return r;
 }
 
+// wick::index_put_reduce(self, indices, values, reduce), as torch
+// differentiates scatter_reduce. amax, amin: the gradient of each result
+// is shared evenly by the elements (of self and values) equal to it.
+// prod: the product of the others, with zeros masked out so that a single
+// zero among a result's factors still gets the product of the rest.
+Grads index_put_reduce(GradContext& c) {
+  Grads r = c.no_grads();
+  Value *self = c.input(0), *indices = c.input(1), *values = c.input(2), *out = c.output(), *g = c.grad();
+  const AttrValue* a = constant_attr(c.input(3));
+  const std::string reduce = a && std::holds_alternative<std::string>(*a) ? std::get<std::string>(*a) : "";
+  auto put = [&](Value* base, Value* v, bool accumulate) {
+    return c.op("aten::index_put", {base, indices, v, c.bool_(accumulate)});
+  };
+  auto pick = [&](Value* x) { return c.op("aten::index.Tensor", {x, indices}); };
+  auto is_zero = [&](Value* x) { return c.op("aten::eq.Scalar", {x, c.int_(0)}); };
+  if (reduce == "amax" || reduce == "amin") {
+    Value* self_hit = c.to_float_like(c.op("aten::eq.Tensor", {self, out}), self);
+    Value* value_hit = c.to_float_like(c.op("aten::eq.Tensor", {values, pick(out)}), self);
+    Value* share = c.div(g, put(self_hit, value_hit, true));
+    if (c.needs_grad(0)) r[0] = c.mul(share, self_hit);
+    if (c.needs_grad(2)) r[2] = c.sum_to_shape(c.mul(pick(share), value_hit), values);
+    return r;
+  }
+  if (reduce != "prod") throw c.error("no gradient for reduce \"" + reduce + "\"");
+  if (c.needs_grad(0)) {
+    Value* masked_self = c.op("aten::masked_fill.Scalar", {self, is_zero(self), c.int_(1)});
+    Value* others = c.op("wick::index_put_reduce", {masked_self, indices, values, c.input(3)});
+    r[0] = c.div(c.mul(g, others), masked_self);
+  }
+  if (c.needs_grad(2)) {
+    Value* zero = is_zero(values);
+    Value* zeros_there = pick(put(c.zeros_like(self), c.to_float_like(zero, self), true));
+    Value* single_zero = c.op("aten::eq.Scalar", {c.mul(c.to_float_like(zero, self), zeros_there), c.int_(1)});
+    Value* masked_values = c.op("aten::masked_fill.Scalar", {values, single_zero, c.int_(1)});
+    Value* without_it = c.op("wick::index_put_reduce", {self, indices, masked_values, c.input(3)});
+    Value* divided = c.div(pick(c.mul(g, out)), c.op("aten::masked_fill.Scalar", {values, zero, c.int_(1)}));
+    r[2] = c.sum_to_shape(c.where(single_zero, pick(c.mul(g, without_it)), divided), values);
+  }
+  return r;
+}
+
 }  // namespace
 
 void add_layout_gradients(OpTableBuilder& t) {
@@ -215,6 +256,7 @@ void add_layout_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::slice_backward", {slice_backward});
   t.set_gradient("aten::index_add", {index_add});
   t.set_gradient("aten::index_put", {index_put});
+  t.set_gradient("wick::index_put_reduce", {index_put_reduce});
 }
 
 }  // namespace wick::ir

@@ -1,6 +1,7 @@
 // Ops that gradients are built from (see ir/gradient_rule.h): scatters that
-// undo gathers and slices, and the backward halves of convolution and
-// pooling. index_add and index_put are ordinary aten ops that models may
+// undo gathers and slices (and index_put_reduce, the scatter that
+// scatter_reduce's product, maximum and minimum are made of), and the
+// backward halves of convolution and pooling. index_add and index_put are ordinary aten ops that models may
 // call too; slice_backward is aten's own. The wick:: ops have no aten
 // counterpart of the same form: aten's convolution_backward returns three
 // optional tensors, and aten's pooling backward ops take the forward input
@@ -80,6 +81,16 @@ std::vector<TypePtr> index_put(const Node& node) {
   return {tensor_like(self, self.shape())};
 }
 
+// wick::index_put_reduce(self, indices, values, reduce): index_put whose
+// values combine with what is there by `reduce`: prod, amax or amin.
+std::vector<TypePtr> index_put_reduce(const Node& node) {
+  const AttrValue* reduce = constant_attr(node.input(3));
+  const std::string* r = reduce ? std::get_if<std::string>(reduce) : nullptr;
+  if (!r || (*r != "prod" && *r != "amax" && *r != "amin"))
+    throw node.error("reduce must be a constant \"prod\", \"amax\" or \"amin\"");
+  return index_put(node);
+}
+
 std::vector<TypePtr> same_as_self(const Node& node) {
   const Type& g = input_type(node, 0);
   const Type& self = input_type(node, 1);
@@ -97,6 +108,8 @@ void add_backward_ops(OpTableBuilder& t) {
          index_add});
   t.add({"aten::index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor", M,
          index_put});
+  t.add({"wick::index_put_reduce(Tensor self, Tensor?[] indices, Tensor values, str reduce) -> Tensor", M,
+         index_put_reduce});
   // The input's gradient of conv1d/conv2d/conv3d (by the weight's rank); input_size
   // is [N, C, ...] or unbatched [C, ...].
   t.add({"wick::conv_input_backward(Tensor grad_output, Tensor weight, int[] input_size, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor",

@@ -81,6 +81,14 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor", C, same_as_input});
   t.add({"aten::scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor", C, same_as_input});
   t.add({"aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor", C, same_as_input});
+  t.add({"aten::scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor", C,
+         same_as_input});
+  t.add({"aten::scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor", C,
+         same_as_input});
+  t.add({"aten::scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor",
+         C, same_as_input});
+  t.add({"aten::index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor",
+         C, same_as_input});
   t.add({"aten::meshgrid(Tensor[] tensors) -> Tensor[]", C, meshgrid});
   t.add({"aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]", C, meshgrid});
 }

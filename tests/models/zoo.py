@@ -772,6 +772,33 @@ def embedding_bag_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
     return tokens, bounds, torch.rand(n, generator=g), windows
 
 
+class ScatterReduce(nn.Module):
+    """Reducing scatters, as graph networks aggregate messages:
+    scatter_reduce (sum, prod, mean, amax, amin, with and without self),
+    scatter with reduce="multiply" and "add" (a tensor and a scalar), and
+    index_reduce, on x: [B, 6, 4] from src: [B, 9, 4] at idx: [B, 9, 4] in
+    [0, 6) and rows: [3] in [0, 4); integer means round down."""
+
+    def forward(self, x: Tensor, src: Tensor, idx: Tensor, rows: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        total = (x.scatter_reduce(1, idx, src, "sum") + x.scatter_reduce(1, idx, src, "prod", include_self=False)
+                 + x.scatter_reduce(1, idx, src, "mean") + x.scatter_reduce(1, idx, src, "amax", include_self=False)
+                 + x.scatter_reduce(1, idx, src, "amin")
+                 + x.index_reduce(2, rows, src[:, :6, :3], "mean", include_self=False)
+                 + x.index_reduce(2, rows, src[:, :6, :3], "amax"))
+        counts = (x * 3).long()
+        moved = (src * 3).long()
+        # torch has no derivative for scatter with `reduce`: not in output 0.
+        return (total, x.scatter(1, idx, src, reduce="multiply") + x.scatter(1, idx, 2.0, reduce="add"),
+                counts.scatter_reduce(1, idx, moved, "mean"),
+                counts.scatter_reduce(1, idx, moved, "amax", include_self=False),
+                x.scatter_reduce(1, idx, src, "mean", include_self=False))
+
+
+def scatter_reduce_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    return (randn(g, b, 6, 4), randn(g, b, 9, 4), torch.randint(0, 6, (b, 9, 4), generator=g),
+            torch.randint(0, 4, (3,), generator=g))
+
+
 # ---------------------------------------------------------------- op coverage
 
 
@@ -907,6 +934,9 @@ MODELS = {
     "resampling": ModelSpec(
         Resampling, lambda b, g: (randn(g, b, 3, 5, 6), randn(g, b, 2, 3, 4, 5), randn(g, b, 4, 7)), batch=2, seed=32,
         note="F.interpolate: linear, bicubic, trilinear, nearest in 3-D, nearest-exact"),
+    "scatter_reduce": ModelSpec(
+        ScatterReduce, scatter_reduce_inputs, batch=2, seed=33,
+        note="scatter_reduce in every mode, scatter with reduce, index_reduce"),
     "ops_math": ModelSpec(
         OpsMath, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 6)), batch=3, seed=26,
         note="more elementwise math, argmin/prod/any/all, statistics with the mean, rearranging ops"),

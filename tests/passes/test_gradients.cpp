@@ -388,6 +388,22 @@ std::vector<GradCase> layout_cases() {
       {"index_put", {F({5, 4}), Unique({3}, 5), F({3, 4})},
        Bo("f", false) + "  %l : List[Optional[Tensor]] = prim::ListConstruct(%x1)\n" + Y("aten::index_put(%x0, %l, %x2, %f)"),
        [](const V& x) { return torch::index_put(x[0], {c10::optional<torch::Tensor>(x[1])}, x[2], false); }},
+      // Ties: torch shares a maximum's gradient evenly among the equal
+      // elements, of self and of the values.
+      {"index_put_reduce_amax", {T({5, 4}), Idx({8}, 5), T({8, 4})},
+       "  %r : Str = prim::Constant[value=\"amax\"]()\n  %l : List[Optional[Tensor]] = prim::ListConstruct(%x1)\n" +
+           Y("wick::index_put_reduce(%x0, %l, %x2, %r)"),
+       [](const V& x) { return x[0].index_reduce(0, x[1], x[2], "amax"); }},
+      {"index_put_reduce_amin", {T({5, 4}), Idx({8}, 5), T({8, 4})},
+       "  %r : Str = prim::Constant[value=\"amin\"]()\n  %l : List[Optional[Tensor]] = prim::ListConstruct(%x1)\n" +
+           Y("wick::index_put_reduce(%x0, %l, %x2, %r)"),
+       [](const V& x) { return x[0].index_reduce(0, x[1], x[2], "amin"); }},
+      // Zeros among the factors, one or several per result, in self and in
+      // the values.
+      {"index_put_reduce_prod", {Choice({5, 4}, {0, 0.5, 1.5, -2}), Idx({8}, 5), Choice({8, 4}, {0, 0.5, 1.5, -1})},
+       "  %r : Str = prim::Constant[value=\"prod\"]()\n  %l : List[Optional[Tensor]] = prim::ListConstruct(%x1)\n" +
+           Y("wick::index_put_reduce(%x0, %l, %x2, %r)"),
+       [](const V& x) { return x[0].index_reduce(0, x[1], x[2], "prod"); }},
   };
 }
 
