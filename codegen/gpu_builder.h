@@ -144,12 +144,13 @@ std::vector<Scalar> load_vector(MlirWriter& w, const MemRef& m, const std::vecto
 bool vector_readable(const TensorLayout& layout, const std::vector<int64_t>& domain);
 
 // The GPU kernel kinds (gpu_pointwise.cpp, gpu_reduction.cpp,
-// gpu_movement.cpp, gpu_scatter.cpp).
+// gpu_movement.cpp, gpu_scatter.cpp, gpu_mlp.cpp).
 void emit_gpu_pointwise(GpuBuilder& g);
 void emit_gpu_reduction(GpuBuilder& g, const std::vector<const ir::Node*>& reductions);
 void emit_gpu_copy(GpuBuilder& g, const MemRef& in, const MemRef& out);
 void emit_gpu_concat(GpuBuilder& g, const ir::Node& node);  // cat, stack
 void emit_gpu_gather(GpuBuilder& g, const ir::Node& node);  // index_select, embedding, index.Tensor, one_hot
 void emit_gpu_scatter(GpuBuilder& g, const ir::Node& node);  // slice_backward, index_add, index_put
+void emit_gpu_mlp(GpuBuilder& g);  // chains of small linears and activations
 
 }  // namespace wick::codegen

@@ -88,10 +88,6 @@ GpuKernel finish(KernelBuilder& b, GpuBuilder& g, const std::string& name, const
 
 }  // namespace
 
-bool can_generate_gpu_group(const std::vector<const ir::Node*>& nodes) {
-  return !is_mlp(nodes) && can_generate_group(nodes);
-}
-
 GpuKernel generate_gpu_kernel(const KernelGroup& group, const std::string& name, const GpuTarget& target) {
   GpuKernel k = write_gpu_kernel(group, name);
   compile_gpu_kernel(k, target);
@@ -119,8 +115,6 @@ GpuKernel write_gpu_kernel(const KernelGroup& group, const std::string& name) {
   for (const ir::Value* v : group.outputs)
     WICK_ASSERT(std::find(compute.begin(), compute.end(), v->node()) != compute.end(),
                 "kernel " + name + ": output %" + v->name() + " is not computed in the group");
-  if (is_mlp(compute))
-    throw compute.front()->error("kernel " + name + ": the small-MLP kernel is not on the GPU yet");
   check_static(group, name);
 
   std::vector<const ir::Node*> reductions;
@@ -129,13 +123,16 @@ GpuKernel write_gpu_kernel(const KernelGroup& group, const std::string& name) {
     if (is_reduction(*n)) reductions.push_back(n);
     else if (n->op().lowering != ir::Lowering::pointwise) movement = n;
   }
-  if (movement)
+  const bool mlp = is_mlp(compute);
+  if (movement && !mlp)
     WICK_ASSERT(compute.size() == 1, "kernel " + name + ": " + movement->kind() + " must be alone in its group");
 
   KernelBuilder b(group, name);
   b.add_group_args();
   GpuBuilder g(b);
-  if (movement) {
+  if (mlp) {
+    emit_gpu_mlp(g);
+  } else if (movement) {
     const std::string& k = movement->kind();
     if (k == "aten::cat" || k == "aten::stack") {
       emit_gpu_concat(g, *movement);

@@ -26,8 +26,9 @@
 //   - slice_backward (a thread per output element, no atomics), index_add
 //     and index_put: a thread per column of the positions the index selects,
 //     applying the updates in order as the CPU does (deterministic);
-//   - the small-MLP kind (kernel_mlp.cpp) is not on the GPU yet: a
-//     wick::Error.
+//   - the small-MLP kind (a chain of linear layers and activations, see
+//     kernel_mlp.cpp): a thread per row, unrolled, the row's features in
+//     registers (gpu_mlp.cpp).
 //
 // Calling convention (cuLaunchKernel with kernelParams, one pointer to each
 // argument's value, in GpuKernel::args order):
@@ -76,9 +77,10 @@ struct GpuKernel {
 };
 
 // Throws wick::InternalError when the group breaks the rules of kernel_gen.h
-// and wick::Error for what the GPU path does not support (dynamic dims, the
-// small-MLP kind, a pointwise group whose outputs differ in shape) and for
-// what torch itself refuses (as generate_kernel does).
+// and wick::Error for what the GPU path does not support (dynamic dims, a
+// pointwise group whose outputs differ in shape) and for what torch itself
+// refuses (as generate_kernel does). Every group can_generate_group accepts
+// has a GPU kernel kind.
 GpuKernel generate_gpu_kernel(const KernelGroup& group, const std::string& name, const GpuTarget& target);
 
 // A strided-to-contiguous copy of a tensor with static layout `src`:
@@ -93,9 +95,5 @@ GpuKernel generate_gpu_copy(const TensorLayout& src, const std::string& name, co
 GpuKernel write_gpu_kernel(const KernelGroup& group, const std::string& name);
 GpuKernel write_gpu_copy(const TensorLayout& src, const std::string& name);
 void compile_gpu_kernel(GpuKernel& kernel, const GpuTarget& target);
-
-// Whether generate_gpu_kernel can make a kernel of this group (as
-// can_generate_group, less the small-MLP kind).
-bool can_generate_gpu_group(const std::vector<const ir::Node*>& nodes);
 
 }  // namespace wick::codegen

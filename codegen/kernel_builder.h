@@ -161,6 +161,16 @@ struct AdvancedIndex {
 AdvancedIndex advanced_index(KernelBuilder& b, const ir::Node& node, const std::vector<Size>& s,
                              const ir::Value* list);
 
+// The layers of a small-MLP group (passes::FuseOptions::small_mlp), in
+// order: each linear node, the last value of the activation chain after it
+// (the layer's output when none), and its features. Checks that they chain.
+struct MlpLayer {
+  const ir::Node* linear = nullptr;
+  const ir::Value* end = nullptr;
+  int64_t in = 0, out = 0;
+};
+std::vector<MlpLayer> mlp_layers(const KernelBuilder& b);
+
 // The kernel kinds. Each writes its loops into `b`.
 void emit_pointwise(KernelBuilder& b);
 void emit_reduction(KernelBuilder& b, const ir::Node& node);

@@ -20,10 +20,8 @@ namespace {
 
 constexpr int64_t kLanes = 16;
 
-struct Layer {
-  const ir::Node* linear;
-  const ir::Value* end;  // the last value of the activation chain after it
-  int64_t in = 0, out = 0;
+struct Layer : MlpLayer {
+  explicit Layer(const MlpLayer& l) : MlpLayer(l) {}
   std::string out_buf;  // linear output, [out][kLanes]
   std::string end_buf;  // chain end, [out][kLanes] (== out_buf without activations)
 };
@@ -155,13 +153,12 @@ void emit_features(MlirWriter& w, const LayerArgs& l, const std::string& j0, int
 
 }  // namespace
 
-void emit_mlp(KernelBuilder& b) {
-  MlirWriter& w = b.w();
+std::vector<MlpLayer> mlp_layers(const KernelBuilder& b) {
   const KernelGroup& g = b.group();
-  std::vector<Layer> layers;
+  std::vector<MlpLayer> layers;
   for (const ir::Node* n : g.nodes) {
     if (!n->is("aten::linear")) continue;
-    Layer l;
+    MlpLayer l;
     l.linear = n;
     if (!n->input(1)->type()->fully_static()) throw n->error("an MLP layer needs a weight of static shape");
     const std::vector<int64_t> ws = static_sizes(n->input(1));
@@ -177,6 +174,15 @@ void emit_mlp(KernelBuilder& b) {
   }
   WICK_ASSERT(!layers.empty(), "an MLP kernel without layers");
   WICK_ASSERT(g.outputs.size() == 1 && g.outputs[0] == layers.back().end, "an MLP kernel writes its last layer only");
+  for (size_t i = 1; i < layers.size(); ++i)
+    WICK_ASSERT(layers[i].linear->input(0) == layers[i - 1].end, "MLP layers must form a chain");
+  return layers;
+}
+
+void emit_mlp(KernelBuilder& b) {
+  MlirWriter& w = b.w();
+  std::vector<Layer> layers;
+  for (const MlpLayer& l : mlp_layers(b)) layers.emplace_back(l);
   const ir::Value* x = layers.front().linear->input(0);
   const MemRef* xin = b.input_tensor(x);
   WICK_ASSERT(xin != nullptr, "an MLP kernel reads its input as an argument");
@@ -184,8 +190,6 @@ void emit_mlp(KernelBuilder& b) {
   const Size rows = xin->sizes[0];
   if (xin->sizes[1].dynamic()) throw layers.front().linear->error("an MLP kernel needs a static number of features");
   const std::vector<int64_t> xs = {0, xin->sizes[1].value};
-  for (size_t i = 1; i < layers.size(); ++i)
-    WICK_ASSERT(layers[i].linear->input(0) == layers[i - 1].end, "MLP layers must form a chain");
 
   const std::string input_buf = w.entry_op("memref.alloca() : " + buf_type(xs[1]));
   for (Layer& l : layers) {

@@ -374,7 +374,7 @@ class PlanBuilder {
   bool on_gpu() const { return options_.device == rt::PlanDevice::cuda; }
 
   void kernel(const Node* n) {
-    if (!can_generate(*n) || (on_gpu() && !can_generate_gpu_group({n})))
+    if (!can_generate(*n))
       return note_unsupported(n, "no kernel generator");
     require_known_shapes(n);
     KernelGroup g;
@@ -748,8 +748,7 @@ class PlanBuilder {
       extern_call(members[0], n->output(), members.size() == 2 ? members[1] : nullptr);
       return;
     }
-    const bool generatable = on_gpu() ? can_generate_gpu_group(members) : can_generate_group(members);
-    if (!generatable) return note_unsupported(members.front(), "no kernel generator for its group");
+    if (!can_generate_group(members)) return note_unsupported(members.front(), "no kernel generator for its group");
     require_known_shapes(n);
     KernelGroup g;
     g.nodes = members;

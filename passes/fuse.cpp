@@ -141,16 +141,17 @@ class Fuser {
   }
 
   // A linear layer small enough that generated code beats a library call:
-  // 2-D f32 input, a weight of at most kMaxMlpWeights elements read from the
-  // module, a bias from the module or none.
-  static bool small_linear(const Node* n) {
+  // 2-D f32 input, a weight read from the module within the options' limits,
+  // a bias from the module or none.
+  bool small_linear(const Node* n) const {
     if (!n->is("aten::linear") || !n->input(1)->node()->is("prim::Param")) return false;
     const ir::Type& x = *n->input(0)->type();
     const ir::Type& w = *n->input(1)->type();
     if (!x.fully_static() || x.rank() != 2 || *x.dtype() != DType::f32) return false;
     if (!w.fully_static() || w.rank() != 2) return false;
     auto ws = w.static_sizes();
-    if (ws[0] * ws[1] > kMaxMlpWeights) return false;
+    if (ws[0] * ws[1] > options_.mlp_layer_weights) return false;
+    if (options_.mlp_max_features && std::max(ws[0], ws[1]) > options_.mlp_max_features) return false;
     return ir::is_none(n->input(2)) || n->input(2)->node()->is("prim::Param");
   }
 
@@ -180,12 +181,19 @@ class Fuser {
     if (group_of_.count(first) || !small_linear(first)) return;
     std::vector<Node*> chain = {first};
     int layers = 1;
+    int64_t weights = weight_count(first);
+    if (options_.mlp_max_weights && weights > options_.mlp_max_weights) return;
     const Value* v = first->output();
     while (v->uses().size() == 1) {
       Node* next = v->uses()[0].user;
       if (next->owning_block() != first->owning_block() || group_of_.count(next)) break;
-      if (small_linear(next) && next->input(0) == v) ++layers;
-      else if (!mlp_activation(next, v)) break;
+      if (small_linear(next) && next->input(0) == v) {
+        if (options_.mlp_max_weights && weights + weight_count(next) > options_.mlp_max_weights) break;
+        weights += weight_count(next);
+        ++layers;
+      } else if (!mlp_activation(next, v)) {
+        break;
+      }
       chain.push_back(next);
       v = next->output();
     }
@@ -200,7 +208,10 @@ class Fuser {
     g->closed = true;
   }
 
-  static constexpr int64_t kMaxMlpWeights = 16384;
+  static int64_t weight_count(const Node* linear) {
+    const std::vector<int64_t> ws = linear->input(1)->type()->static_sizes();
+    return ws[0] * ws[1];
+  }
 
   Group* new_group(Node* n) {
     groups_.push_back(std::make_unique<Group>());

@@ -40,9 +40,17 @@ inline constexpr size_t kMaxKernelArguments = 48;
 
 struct FuseOptions {
   bool row_groups = false;
-  // Chains of small linear layers as one kernel (the CPU's small-MLP
-  // kernel); the GPU generator has no such kernel, so the GPU turns it off.
+  // Chains of at least two small linear layers (2-D f32 input, weight and
+  // bias from the module, at most mlp_layer_weights weights) with pointwise
+  // activations between them, as one kernel (the small-MLP kernel). Where
+  // mlp_max_features is not 0 (the GPU, whose kernel keeps a row's features
+  // in registers and unrolls every weight), also at most that many features
+  // per layer and mlp_max_weights weights in all: a chain stops before the
+  // layer that would pass them.
   bool small_mlp = true;
+  int64_t mlp_layer_weights = 16384;
+  int64_t mlp_max_features = 0;
+  int64_t mlp_max_weights = 0;
 };
 
 void fuse(ir::Graph& graph, const FuseOptions& options = {});

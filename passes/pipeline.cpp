@@ -104,14 +104,23 @@ void simplify_stage(ir::Graph& graph) {
   p.step("simplify", [&] { simplify(graph); });
 }
 
+FuseOptions fuse_options(TargetDevice device) {
+  FuseOptions o;
+  o.row_groups = true;
+  if (device == TargetDevice::cuda) {
+    // The GPU's small-MLP kernel unrolls every weight and keeps a row's
+    // features in registers (codegen/gpu_mlp.cpp).
+    o.mlp_max_features = 64;
+    o.mlp_max_weights = 4096;
+  }
+  return o;
+}
+
 void finish_stage(ir::Graph& graph, const PipelineOptions& options) {
   Pipeline p(graph);
   p.step("eliminate_common_subexpressions", [&] { eliminate_common_subexpressions(graph); });
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
-  FuseOptions fuse_options;
-  fuse_options.row_groups = true;
-  fuse_options.small_mlp = options.device == TargetDevice::cpu;
-  p.step("fuse", [&] { fuse(graph, fuse_options); });
+  p.step("fuse", [&] { fuse(graph, fuse_options(options.device)); });
   ir::verify(graph);
 }
 

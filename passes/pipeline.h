@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "passes/fuse.h"
 
 namespace wick::passes {
 
@@ -20,6 +21,9 @@ struct PipelineOptions {
   bool fold_batch_norm = true;
   TargetDevice device = TargetDevice::cpu;
 };
+
+// The fusion options finish_stage uses for a device.
+FuseOptions fuse_options(TargetDevice device);
 
 // Specializes `graph` to `input_types` (when given) and lowers it to what
 // codegen takes: static shapes, no tuples or lists, no composite ops.

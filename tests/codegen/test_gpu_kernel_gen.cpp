@@ -439,7 +439,7 @@ graph @g(%x : Tensor(f32, [16, 12])) -> (Tensor) {
   EXPECT_EQ(k.args[0].layout.strides, xt.strides);
 }
 
-TEST(GpuKernelGen, RefusesDynamicDimsAndTheMlpKernel) {
+TEST(GpuKernelGen, RefusesDynamicDims) {
   auto m = gpu_test::parse_graph(R"(
 graph @g(%x : Tensor(f32, [B, 8])) -> (Tensor) {
   %r : Tensor = aten::relu(%x)
@@ -453,22 +453,47 @@ graph @g(%x : Tensor(f32, [B, 8])) -> (Tensor) {
     EXPECT_NE(std::string(e.what()).find("dynamic dims are not supported on the GPU yet"), std::string::npos)
         << e.what();
   }
-  auto mlp = gpu_test::parse_graph(R"(
-graph @g(%x : Tensor(f32, [4, 8]), %w1 : Tensor(f32, [16, 8]), %w2 : Tensor(f32, [2, 16])) -> (Tensor) {
+}
+
+// The NN5 model's shape (14 -> 20 -> 10 -> 5 -> 1, sigmoids between), with
+// a per-feature scale among the activations and a tanh after the last
+// layer: one kernel, a thread per row, a multiply-add per weight, the
+// features in registers (no local memory).
+const char* kSmallMlp = R"(
+graph @g(%x : Tensor(f32, [200, 14]), %w1 : Tensor(f32, [20, 14]), %b1 : Tensor(f32, [20]),
+         %w2 : Tensor(f32, [10, 20]), %b2 : Tensor(f32, [10]), %s2 : Tensor(f32, [10]),
+         %w3 : Tensor(f32, [5, 10]), %w4 : Tensor(f32, [1, 5]), %b4 : Tensor(f32, [1])) -> (Tensor) {
   %n : None = prim::Constant[value=none]()
-  %h : Tensor = aten::linear(%x, %w1, %n)
-  %r : Tensor = aten::relu(%h)
-  %y : Tensor = aten::linear(%r, %w2, %n)
+  %h1 : Tensor = aten::linear(%x, %w1, %b1)
+  %a1 : Tensor = aten::sigmoid(%h1)
+  %h2 : Tensor = aten::linear(%a1, %w2, %b2)
+  %m2 : Tensor = aten::mul.Tensor(%h2, %s2)
+  %a2 : Tensor = aten::sigmoid(%m2)
+  %h3 : Tensor = aten::linear(%a2, %w3, %n)
+  %a3 : Tensor = aten::relu(%h3)
+  %h4 : Tensor = aten::linear(%a3, %w4, %b4)
+  %y : Tensor = aten::tanh(%h4)
   return(%y)
-})");
-  KernelGroup mg = gpu_test::whole_graph_group(gpu_test::graph_of(*mlp));
-  EXPECT_FALSE(can_generate_gpu_group(mg.nodes));
-  try {
-    generate_gpu_kernel(mg, "k", gpu_test::target());
-    FAIL() << "the MLP kind was accepted";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("not on the GPU yet"), std::string::npos) << e.what();
-  }
+})";
+
+TEST(GpuKernelGen, SmallMlpKeepsRowsInRegisters) {
+  WICK_REQUIRE_PTXAS();
+  GpuKernel k = generate_both(kSmallMlp);
+  const int weights = 20 * 14 + 10 * 20 + 5 * 10 + 1 * 5;
+  EXPECT_GE(count_instructions(k.ptx, "fma.rn.f32"), weights) << k.ptx;
+  EXPECT_EQ(count_instructions(k.ptx, "ld.local"), 0) << k.ptx;
+  EXPECT_EQ(count_instructions(k.ptx, "st.local"), 0) << k.ptx;
+  EXPECT_EQ(integer_divisions(k.ptx), 0) << k.ptx;
+  EXPECT_EQ(count_instructions(k.ptx, "st.global"), 1) << k.ptx;
+  EXPECT_EQ(k.block[0], 32u);
+  EXPECT_EQ(k.grid[0], 7u);  // 200 rows
+  EXPECT_EQ(k.args.size(), 10u);
+  EXPECT_EQ(k.status_arg, -1);
+  if (std::getenv("WICK_GPU_PRINT")) std::cout << k.ptx;
+  // A strided (transposed) input reads the same way.
+  GpuKernel t = generate(kSmallMlp, {TensorLayout{DType::f32, {200, 14}, {1, 200}}});
+  EXPECT_TRUE(assembles(t, 90));
+  EXPECT_NE(t.ptx, k.ptx);
 }
 
 TEST(GpuKernelGen, TargetsAndCache) {

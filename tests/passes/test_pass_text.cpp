@@ -35,7 +35,7 @@ const std::map<std::string, PassFn>& passes() {
       {"canonicalize", [](ir::Graph& g) { passes::canonicalize(g); }},
       {"infer_shapes", [](ir::Graph& g) { passes::infer_shapes(g); }},
       {"fuse", [](ir::Graph& g) { passes::fuse(g); }},
-      {"fuse_gpu", [](ir::Graph& g) { passes::fuse(g, passes::FuseOptions{.row_groups = true, .small_mlp = false}); }},
+      {"fuse_gpu", [](ir::Graph& g) { passes::fuse(g, passes::fuse_options(passes::TargetDevice::cuda)); }},
       {"decompose", [](ir::Graph& g) { passes::decompose(g); }},
       {"decompose_gpu", [](ir::Graph& g) { passes::decompose(g, true); }},
       {"eliminate_common_subexpressions", passes::eliminate_common_subexpressions},
