@@ -68,7 +68,7 @@ ZOO_CHECKS = ("mlp_relu", "nn5", "cnn_bn", "mobilenet_v2", "transformer_block", 
               "two_inputs_tuple", "nested_tuple", "embedding_classifier", "ops_pointwise", "ops_shape",
               "ops_reduce", "ops_linalg", "losses", "attention_layers", "attention_masks", "transformer",
               "multihead_attention", "recurrent", "ops_extra", "dense_block", "dict_model", "writes",
-              "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce")
+              "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices")
 # Their traced variants too, but for the large ones (carrying both would not fit).
 NO_TRACED = ("mobilenet_v2",)
 # The jit part compiles these on the GPU machine (the small scripted ones).

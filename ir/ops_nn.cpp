@@ -83,8 +83,20 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
          C, avg_pool1d});
   t.add({"aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor", C, adaptive_avg_pool1d});
-  // Adaptive max pooling as maxima over slices (decompose_pooling.cpp); the
-  // indices are not computed.
+  // Max pooling with torch's indices: the elements of each window gathered
+  // and compared in torch's order, one pooled dim at a time
+  // (decompose_pool_indices.cpp); max_unpool scatters back to them.
+  t.add({"aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
+         C, max_pool_with_indices});
+  t.add({"aten::max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
+         C, max_pool_with_indices});
+  t.add({"aten::max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
+         C, max_pool_with_indices});
+  t.add({"aten::max_unpool2d(Tensor self, Tensor indices, int[2] output_size) -> Tensor", C, max_unpool});
+  t.add({"aten::max_unpool3d(Tensor self, Tensor indices, int[3] output_size, int[3] stride, int[3] padding) -> Tensor",
+         C, max_unpool});
+  // Adaptive max pooling as maxima over slices, or with its indices as
+  // above (decompose_pooling.cpp).
   t.add({"aten::adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor)", C, adaptive_max_pool});
   t.add({"aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor)", C, adaptive_max_pool});
   t.add({"aten::adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor)", C, adaptive_max_pool});

@@ -138,6 +138,11 @@ std::vector<TypePtr> avg_pool3d(const Node& node);
 std::vector<TypePtr> adaptive_avg_pool3d(const Node& node);
 // adaptive_max_pool1d/2d/3d: the pooled values and their i64 indices.
 std::vector<TypePtr> adaptive_max_pool(const Node& node);
+// max_pool1d/2d/3d_with_indices: the pooled values and their i64 indices.
+std::vector<TypePtr> max_pool_with_indices(const Node& node);
+// max_unpool2d/3d(self, indices, output_size, ...): self's leading dims,
+// then output_size; indices i64 and shaped like self.
+std::vector<TypePtr> max_unpool(const Node& node);
 std::vector<TypePtr> multi_head_attention(const Node& node);  // _native_multi_head_attention
 std::vector<TypePtr> scaled_dot_product_attention(const Node& node);
 std::vector<TypePtr> rnn(const Node& node);  // lstm, gru, rnn_tanh, rnn_relu

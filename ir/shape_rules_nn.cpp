@@ -177,6 +177,45 @@ std::vector<TypePtr> adaptive_max_pool(const Node& node) {
   return out;
 }
 
+std::vector<TypePtr> max_pool_with_indices(const Node& node) {
+  const std::string& name = node.op().schema.name;
+  const size_t n = name == "max_pool1d_with_indices" ? 1 : name == "max_pool2d_with_indices" ? 2 : 3;
+  std::vector<TypePtr> out = pool(node, true, n);
+  out.push_back(Type::tensor(DType::i64, out[0]->shape(), out[0]->tensor_device()));
+  return out;
+}
+
+std::vector<TypePtr> max_unpool(const Node& node) {
+  const size_t n = node.op().schema.name == "max_unpool2d" ? 2 : 3;
+  const Type& x = input_type(node, 0);
+  const Type& indices = input_type(node, 1);
+  if (indices.dtype() && *indices.dtype() != DType::i64)
+    throw node.error("the indices must be int64 (as max pooling returns them), got " +
+                     std::string(dtype_name(*indices.dtype())));
+  if (x.has_rank() && x.rank() != static_cast<int>(n) + 1 && x.rank() != static_cast<int>(n) + 2)
+    throw node.error("max_unpool" + std::to_string(n) + "d needs a " + std::to_string(n + 1) + "-D or " +
+                     std::to_string(n + 2) + "-D input, got " + shape_str(*x.shape()));
+  bool mismatch = false;
+  if (x.has_rank() && indices.has_rank()) {
+    mismatch = x.rank() != indices.rank();
+    for (size_t i = 0; !mismatch && i < x.shape()->size(); ++i) {
+      const Dim &a = (*x.shape())[i], &b = (*indices.shape())[i];
+      mismatch = a.is_static() && b.is_static() && a.value() != b.value();
+    }
+  }
+  if (mismatch)
+    throw node.error("the indices (" + shape_str(*indices.shape()) + ") must have the input's shape (" +
+                     shape_str(*x.shape()) + ")");
+  auto size = int_n(node, 2, n, "output_size");
+  if (!x.has_rank() || !size) return unknown_spatial(x, x.rank());
+  std::vector<Dim> out = *x.shape();
+  for (size_t i = 0; i < n; ++i) {
+    if ((*size)[i] < 0) throw node.error("output_size must be non-negative");
+    out[out.size() - n + i] = Dim::constant((*size)[i]);
+  }
+  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+}
+
 // _native_multi_head_attention(query [B, L, E], key [B, S, E], value, ...):
 // the output is shaped like the query; the attention weights, when asked
 // for, are [B, L, S] averaged over heads or [B, H, L, S]. Without them torch

@@ -262,7 +262,7 @@ const std::map<std::string, Rule>& rules() {
     };
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
                              reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), volume_rules(), einsum_rules(), write_rules(),
-                             sort_rules(), scan_rules()})
+                             sort_rules(), scan_rules(), unpool_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();
@@ -279,6 +279,7 @@ const std::map<std::string, MultiRule>& multi_rules() {
     for (const NamedMultiRule& r : scan_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : bag_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : pooling_multi_rules()) t[r.op] = r.rule;
+    for (const NamedMultiRule& r : pool_indices_multi_rules()) t[r.op] = r.rule;
     return t;
   }();
   return table;

@@ -7,8 +7,8 @@
 // maximum (or mean) over [floor(j*L/size), ceil((j+1)*L/size)); a dim that
 // divides evenly is reshaped to [size, L/size] and reduced at once, others
 // are a concatenation of reductions over slices. Adaptive max pooling
-// (1-D, 2-D, 3-D) is written so on every device; torch's indices (its
-// second result) are not computed, and a use of them is an error. For the
+// (1-D, 2-D, 3-D) is written so on every device, or, when its indices (the
+// second result) are used, as decompose_pool_indices.cpp writes it. For the
 // GPU, which has no adaptive pooling kernel, adaptive_avg_pool2d is written
 // so too, or as one mean when its output is 1 x 1.
 #include "ir/constant_value.h"
@@ -102,13 +102,12 @@ namespace {
 std::vector<Value*> adaptive_max_pool(Emitter& e) {
   const std::string& name = e.node().op().schema.name;
   const size_t n = name == "adaptive_max_pool1d" ? 1 : name == "adaptive_max_pool2d" ? 2 : 3;
-  if (e.node().output(1)->has_uses())
-    throw e.node().error("the indices of adaptive max pooling (return_indices=True) are not supported");
   const size_t rank = e.shape(e.input(0), "input").size();
   if (rank != n + 1 && rank != n + 2)
     throw e.node().error("needs a " + std::to_string(n + 1) + "-D or " + std::to_string(n + 2) + "-D input, got rank " +
                          std::to_string(rank));
   const auto sizes = e.constant_ints(1, n, "output_size");
+  if (e.node().output(1)->has_uses()) return adaptive_max_with_indices(e, e.input(0), sizes);
   Value* y = e.input(0);
   for (size_t i = 0; i < n; ++i) y = adaptive_pool_along(e, y, static_cast<int64_t>(rank - n + i), sizes[i], true);
   return {y, nullptr};

@@ -103,6 +103,7 @@ std::vector<NamedRule> loss_rules();                  // decompose_losses.cpp
 std::vector<NamedRule> attention_rules();             // decompose_attention.cpp
 std::vector<NamedRule> activation_rules();            // decompose_activations.cpp
 std::vector<NamedRule> pooling_rules();               // decompose_pooling.cpp
+std::vector<NamedRule> unpool_rules();                // decompose_pool_indices.cpp
 std::vector<NamedRule> reduction_rules();             // decompose_reductions.cpp
 std::vector<NamedRule> layout_rules();                // decompose_layout.cpp
 std::vector<NamedRule> rearrange_rules();             // decompose_rearrange.cpp
@@ -125,6 +126,9 @@ std::vector<NamedRule> gpu_pooling_rules();           // decompose_pooling.cpp
 // Adaptive pooling of x's dim `dim` (static length) to `size`: the maximum
 // or the mean of each window, as torch places them (decompose_pooling.cpp).
 ir::Value* adaptive_pool_along(Emitter& e, ir::Value* x, int64_t dim, int64_t size, bool max);
+// Adaptive max pooling of x's last sizes.size() dims with torch's indices:
+// {values, indices} (decompose_pool_indices.cpp).
+std::vector<ir::Value*> adaptive_max_with_indices(Emitter& e, ir::Value* x, const std::vector<int64_t>& sizes);
 // The dim of x along which every element meets every other (sort, running
 // scans), made non-negative; its size must be static and at most 4096.
 // Errors name it "the <dim_name> dim" and the work "<doing> N elements"
@@ -142,6 +146,7 @@ std::vector<NamedMultiRule> attention_multi_rules();  // decompose_attention.cpp
 std::vector<NamedMultiRule> recurrent_multi_rules();  // decompose_rnn.cpp
 std::vector<NamedMultiRule> reduction_multi_rules();  // decompose_reductions.cpp
 std::vector<NamedMultiRule> pooling_multi_rules();    // decompose_pooling.cpp
+std::vector<NamedMultiRule> pool_indices_multi_rules();  // decompose_pool_indices.cpp
 std::vector<NamedMultiRule> sort_multi_rules();       // decompose_sort.cpp
 std::vector<NamedMultiRule> scan_multi_rules();       // decompose_scans.cpp
 std::vector<NamedMultiRule> bag_multi_rules();        // decompose_bags.cpp

@@ -173,6 +173,33 @@ TEST(NnRules, OneDimensionalPooling) {
             "Tensor(f32, [B, 4, 5])");
 }
 
+// Pooling with indices: the pooled values and i64 indices of the same
+// shape; unpooling to output_size, its indices i64 and shaped like its input.
+TEST(NnRules, PoolingWithIndicesAndUnpooling) {
+  const std::string pool = ints("k", "[2, 3]") + ints("s", "[2, 1]") + ints("p", "[1, 1]") + ints("d", "[2, 1]") +
+                           one("c", "Bool", "true") +
+                           "  %y : Tensor, %i : Tensor = aten::max_pool2d_with_indices(%x, %k, %s, %p, %d, %c)";
+  // ceil((9 + 2 - 2 - 1) / 2) + 1 = 5 rows; (10 + 2 - 2 - 1) / 1 + 1 = 10 columns.
+  EXPECT_EQ(inferred_types(pool, "%x : Tensor(f32, [B, 3, 9, 10])"),
+            "Tensor(f32, [B, 3, 5, 10]), Tensor(i64, [B, 3, 5, 10])");
+  const std::string pool3 = ints("k", "[2]") + ints("s", "[]") + ints("p", "[0]") + ints("d", "[1]") +
+                            one("c", "Bool", "false") +
+                            "  %y : Tensor, %i : Tensor = aten::max_pool3d_with_indices(%x, %k, %s, %p, %d, %c)";
+  EXPECT_EQ(inferred_types(pool3, "%x : Tensor(f64, [1, 3, 9, 10])"),
+            "Tensor(f64, [1, 1, 4, 5]), Tensor(i64, [1, 1, 4, 5])");
+  EXPECT_THROW(inferred_types(pool3, "%x : Tensor(f32, [9, 10])"), Error);
+  const std::string unpool = ints("o", "[9, 10]") + "  %y : Tensor = aten::max_unpool2d(%x, %i, %o)";
+  EXPECT_EQ(inferred_types(unpool, "%x : Tensor(f32, [B, 3, 4, 5]), %i : Tensor(i64, [B, 3, 4, 5])"),
+            "Tensor(f32, [B, 3, 9, 10])");
+  EXPECT_THROW(inferred_types(unpool, "%x : Tensor(f32, [2, 3, 4, 5]), %i : Tensor(i64, [2, 3, 4, 4])"), Error);
+  EXPECT_THROW(inferred_types(unpool, "%x : Tensor(f32, [2, 3, 4, 5]), %i : Tensor(f32, [2, 3, 4, 5])"), Error);
+  EXPECT_THROW(inferred_types(unpool, "%x : Tensor(f32, [4, 5]), %i : Tensor(i64, [4, 5])"), Error);
+  const std::string unpool3 = ints("o", "[3, 9, 10]") + ints("s", "[2, 2, 2]") + ints("p", "[0, 0, 0]") +
+                              "  %y : Tensor = aten::max_unpool3d(%x, %i, %o, %s, %p)";
+  EXPECT_EQ(inferred_types(unpool3, "%x : Tensor(f32, [2, 1, 1, 4, 5]), %i : Tensor(i64, [2, 1, 1, 4, 5])"),
+            "Tensor(f32, [2, 1, 3, 9, 10])");
+}
+
 TEST(CompositeRules, StatisticsReduceTheirDims) {
   const std::string var = ints("d", "[2, 3]") + one("u", "Bool", "true") + one("k", "Bool", "true") +
                           "  %y : Tensor = aten::var.dim(%x, %d, %u, %k)";

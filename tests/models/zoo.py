@@ -799,6 +799,37 @@ def scatter_reduce_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
             torch.randint(0, 4, (3,), generator=g))
 
 
+class PoolIndices(nn.Module):
+    """Max pooling with its indices and max_unpool: a SegNet-style
+    encoder-decoder (the pool's indices place the decoder's values; ReLU's
+    zeros tie in the windows), and on x: [B, 3, 9, 10] pools in 1-D, 2-D
+    (padding, dilation, ceil_mode) and 3-D, adaptive max pooling, each with
+    its indices, and max_unpool1d/3d."""
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d(3, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2, 2, return_indices=True)
+        self.mid = nn.Conv2d(4, 4, 3, padding=1)
+        self.dec = nn.Conv2d(4, 3, 3, padding=1)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        h = torch.relu(self.enc(x))
+        p, i = self.pool(h)
+        u = F.max_unpool2d(torch.relu(self.mid(p)), i, 2, output_size=[h.size(2), h.size(3)])
+        y2, i2 = F.max_pool2d(x, (2, 3), (2, 1), (1, 1), (2, 1), ceil_mode=True, return_indices=True)
+        a, j = F.max_pool1d(x[:, 0], 3, 2, 1, return_indices=True)
+        b, k = F.max_pool3d(x.unsqueeze(1), 2, return_indices=True)
+        c, m = F.adaptive_max_pool2d(x, (3, 4), return_indices=True)
+        u1 = F.max_unpool1d(a, j, 3, 2, 1, output_size=[x.size(3)])
+        u3 = F.max_unpool3d(b, k, 2, output_size=[x.size(1), x.size(2), x.size(3)])
+        out = (self.dec(u) + u1.unsqueeze(1) + u3.squeeze(1) + y2.mean() + b.mean() + c.mean())
+        return out, i, i2, j, k, m, c
+
+
+def pool_indices_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    return (randn(g, b, 3, 9, 10),)
+
+
 # ---------------------------------------------------------------- op coverage
 
 
@@ -937,6 +968,9 @@ MODELS = {
     "scatter_reduce": ModelSpec(
         ScatterReduce, scatter_reduce_inputs, batch=2, seed=33,
         note="scatter_reduce in every mode, scatter with reduce, index_reduce"),
+    "pool_indices": ModelSpec(
+        PoolIndices, pool_indices_inputs, batch=2, seed=34,
+        note="max pooling with indices (1-D, 2-D, 3-D, adaptive), max_unpool"),
     "ops_math": ModelSpec(
         OpsMath, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 6)), batch=3, seed=26,
         note="more elementwise math, argmin/prod/any/all, statistics with the mean, rearranging ops"),
