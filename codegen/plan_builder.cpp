@@ -775,6 +775,9 @@ class PlanBuilder {
         {"aten::Bool.int", rt::ScalarOp::to_bool},       {"aten::Bool.float", rt::ScalarOp::to_bool},
         {"aten::size.int", rt::ScalarOp::size},          {"prim::max.int", rt::ScalarOp::max_int},
         {"prim::min.int", rt::ScalarOp::min_int},        {"aten::__derive_index", rt::ScalarOp::derive_index},
+        {"aten::__and__.int", rt::ScalarOp::and_int},    {"aten::__or__.int", rt::ScalarOp::or_int},
+        {"aten::__xor__.int", rt::ScalarOp::xor_int},    {"aten::__xor__.bool", rt::ScalarOp::ne},
+        {"aten::__lshift__.int", rt::ScalarOp::shl_int}, {"aten::__rshift__.int", rt::ScalarOp::shr_int},
     };
     if (k == "aten::Int.Tensor" || k == "aten::Float.Tensor" || k == "aten::Bool.Tensor") {
       Instr& in = emit(Op::item);

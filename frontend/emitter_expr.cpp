@@ -316,6 +316,9 @@ SugaredValue Emitter::emit_binary(const ts::BinaryExpr& e, Frame& f) {
     case ts::BinaryOp::MatMul: op = "aten::matmul"; break;
     case ts::BinaryOp::BitAnd: op = "aten::__and__"; break;
     case ts::BinaryOp::BitOr: op = "aten::__or__"; break;
+    case ts::BinaryOp::BitXor: op = "aten::__xor__"; break;
+    case ts::BinaryOp::LShift: op = "aten::__lshift__"; break;
+    case ts::BinaryOp::RShift: op = "aten::__rshift__"; break;
     default: return unsupported(f, e.loc, std::string("operator ") + ts::op_spelling(e.op));
   }
   if (scalar_tensor) {

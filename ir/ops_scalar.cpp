@@ -68,6 +68,14 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"aten::ne.int_list(int[] a, int[] b) -> bool", S});
   t.add({"aten::__and__.bool(bool a, bool b) -> bool", S});
   t.add({"aten::__or__.bool(bool a, bool b) -> bool", S});
+  t.add({"aten::__xor__.bool(bool a, bool b) -> bool", S});
+  // Bitwise on Python ints (64-bit two's complement); shifts by a count
+  // outside [0, 63] give 0 (<<) or the sign (>>), as the tensor shifts do.
+  t.add({"aten::__and__.int(int a, int b) -> int", S});
+  t.add({"aten::__or__.int(int a, int b) -> int", S});
+  t.add({"aten::__xor__.int(int a, int b) -> int", S});
+  t.add({"aten::__lshift__.int(int a, int b) -> int", S});
+  t.add({"aten::__rshift__.int(int a, int b) -> int", S});
   t.add({"aten::__not__(bool self) -> bool", S});
   t.add({"aten::__is__(t1 self, t2 obj) -> bool", S});
   t.add({"aten::__isnot__(t1 self, t2 obj) -> bool", S});

@@ -101,6 +101,7 @@ class Canonicalizer {
     if (k == "aten::append.t") return list_append(n);
     if (k == "aten::all.bool" || k == "aten::any.bool") return all_or_any(n, k == "aten::all.bool");
     if (k == "aten::Int.Tensor" || k == "aten::Float.Tensor") return number_round_trip(n);
+    if (k == "aten::Int.Scalar" || k == "aten::Float.Scalar") return number_of_item(n);
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
     if (k == "prim::ListConstruct") return constant_list(n);
     if (k == "aten::warn") {
@@ -120,6 +121,16 @@ class Canonicalizer {
     if (!wrap->is("prim::NumToTensor.Scalar")) return;
     Value* x = wrap->input(0);
     if (x->type()->kind() == n->output()->type()->kind()) replace(n, {x});
+  }
+
+  // int(t.item()) and float(t.item()) read t as Int.Tensor and Float.Tensor
+  // do, which plans run; the Scalar between has no run-time form.
+  void number_of_item(Node* n) {
+    const Node* item = n->input(0)->node();
+    if (!item->is("aten::item")) return;
+    builder_.set_insertion_point(n);
+    builder_.set_source(n->source_location(), n->source_line());
+    replace(n, {builder_.op(n->is("aten::Int.Scalar") ? "aten::Int.Tensor" : "aten::Float.Tensor", {item->input(0)})});
   }
 
   void unpack(Node* n, const char* construct) {

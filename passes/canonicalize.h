@@ -14,7 +14,8 @@
 //     kCanonicalUnroll); removes casts that
 //     change nothing and warnings;
 //   - evaluates int()/float() of 0-dim tensors computed from known numbers,
-//     the shape arithmetic traced models carry.
+//     the shape arithmetic traced models carry, and reads int(t.item()) and
+//     float(t.item()) as int(t) and float(t).
 // Expects types inferred (infer_shapes); returns whether anything changed,
 // so a pipeline can alternate the two until neither does.
 #pragma once

@@ -261,11 +261,20 @@ std::optional<AttrValue> fold_scalar(const ir::Node& n) {
         if (overload == "t") return std::nullopt;  // list concatenation
         return arithmetic(n, name, *in[0], *in[1], result == ir::TypeKind::Int);
       }
-    if (name == "__and__" || name == "__or__") {
+    if (name == "__and__" || name == "__or__" || name == "__xor__") {
+      if (is_int(*in[0]) && is_int(*in[1])) {
+        const int64_t a = std::get<int64_t>(*in[0]), b = std::get<int64_t>(*in[1]);
+        return name == "__and__" ? (a & b) : name == "__or__" ? (a | b) : (a ^ b);
+      }
       auto* a = std::get_if<bool>(in[0]);
       auto* b = std::get_if<bool>(in[1]);
       if (!a || !b) return std::nullopt;
-      return name == "__and__" ? (*a && *b) : (*a || *b);
+      return name == "__and__" ? (*a && *b) : name == "__or__" ? (*a || *b) : (*a != *b);
+    }
+    if ((name == "__lshift__" || name == "__rshift__") && is_int(*in[0]) && is_int(*in[1])) {
+      const int64_t a = std::get<int64_t>(*in[0]), count = std::get<int64_t>(*in[1]);
+      if (count < 0 || count > 63) return name == "__lshift__" ? 0 : (a < 0 ? -1 : 0);
+      return name == "__lshift__" ? static_cast<int64_t>(static_cast<uint64_t>(a) << count) : a >> count;
     }
     if ((name == "max" || name == "min") && n.op().schema.ns == "prim") {
       if (is_int(*in[0]) && is_int(*in[1])) {

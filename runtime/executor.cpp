@@ -56,6 +56,17 @@ RtValue bool_value(bool v) {
   return r;
 }
 
+// Shifts as the tensor ops make them (ScalarOp::shl_int): defined for
+// every count, wrapping on overflow.
+int64_t shift_left(int64_t a, int64_t count) {
+  if (count < 0 || count > 63) return 0;
+  return static_cast<int64_t>(static_cast<uint64_t>(a) << count);
+}
+int64_t shift_right(int64_t a, int64_t count) {
+  if (count < 0 || count > 63) return a < 0 ? -1 : 0;
+  return a >> count;
+}
+
 int64_t floordiv(int64_t a, int64_t b) {
   if (b == 0) throw Error("integer division by zero");
   int64_t q = a / b;
@@ -545,6 +556,11 @@ class Run {
       case ScalarOp::max_int: return int_value(std::max(x(0).i, x(1).i));
       case ScalarOp::min_int: return int_value(std::min(x(0).i, x(1).i));
       case ScalarOp::derive_index: return int_value(x(1).i + x(0).i * x(2).i);
+      case ScalarOp::and_int: return int_value(x(0).i & x(1).i);
+      case ScalarOp::or_int: return int_value(x(0).i | x(1).i);
+      case ScalarOp::xor_int: return int_value(x(0).i ^ x(1).i);
+      case ScalarOp::shl_int: return int_value(shift_left(x(0).i, x(1).i));
+      case ScalarOp::shr_int: return int_value(shift_right(x(0).i, x(1).i));
     }
     WICK_ASSERT(false, "unknown scalar op");
   }

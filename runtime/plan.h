@@ -54,6 +54,9 @@ enum class ScalarOp : uint8_t {
   size,  // inputs: tensor, int dim
   max_int, min_int,
   derive_index,  // inputs: index, start, step
+  // Bitwise on ints (two's complement); a shift count outside [0, 63] gives
+  // 0 for shl and the sign (0 or -1) for shr.
+  and_int, or_int, xor_int, shl_int, shr_int,
 };
 
 enum class ExternOp : uint8_t {

@@ -69,6 +69,11 @@ const char* scalar_op_name(ScalarOp op) {
     case ScalarOp::max_int: return "max_int";
     case ScalarOp::min_int: return "min_int";
     case ScalarOp::derive_index: return "derive_index";
+    case ScalarOp::and_int: return "and_int";
+    case ScalarOp::or_int: return "or_int";
+    case ScalarOp::xor_int: return "xor_int";
+    case ScalarOp::shl_int: return "shl_int";
+    case ScalarOp::shr_int: return "shr_int";
   }
   return nullptr;
 }

@@ -397,8 +397,9 @@ class OpsSort(nn.Module):
 class OpsScansBits(nn.Module):
     """Running scans and bitwise ops on x: [B, 5, 6]: cumprod, logcumsumexp,
     cummax and cummin (their indices also over rounded values, so with
-    ties), and &, |, ^, ~, <<, >> on integers made from x (i64, i8, u8) and
-    on bools. Output 0 goes through every differentiable scan."""
+    ties), and &, |, ^, ~, <<, >> on integers made from x (i64, i8, u8), on
+    bools, and on Python ints (one read from x at run time, one a size).
+    Output 0 goes through every differentiable scan."""
 
     def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
                                           Tensor]:
@@ -408,7 +409,9 @@ class OpsScansBits(nn.Module):
         tv, ti = torch.cummax((x * 2).round(), 1)
         q = (x * 40).long()
         r = (x.abs() * 3).long()
-        bits = ((q & 0x3C) | (r << 2)) ^ (~q >> 1) ^ torch.bitwise_and(q, r) ^ (q >> r)
+        k = int((x[0, 0, 0] * 100).item())
+        scalar_bits = ((k & 0x5A) | (k << 3)) ^ (k >> 2) ^ (x.size(2) << 1)
+        bits = ((q & 0x3C) | (r << 2)) ^ (~q >> 1) ^ torch.bitwise_and(q, r) ^ (q >> r) + scalar_bits
         small = q.to(torch.int8)
         narrow = (small << 3) ^ (small >> r.to(torch.int8)) ^ (q.to(torch.uint8) >> 2).to(torch.int8)
         flags = ((x > 0) & (x < 1)) | (~(x > -0.5) ^ (q % 2 == 0))

@@ -75,6 +75,40 @@ TEST(Executor, LoopsScalarsSelectAndViews) {
   EXPECT_EQ(out[1].data_as<float>()[2], 6.0f);
 }
 
+// Bitwise ops on ints: two's complement, >> rounding down, and shift
+// counts outside [0, 63] giving 0 (<<) or the sign (>>).
+TEST(Executor, IntBitwiseOps) {
+  Plan p;
+  const std::vector<int64_t> operands = {-7, 12, 2, 64};  // slots 0..3
+  struct Case {
+    ScalarOp op;
+    Slot a, b;
+    int64_t expected;
+  };
+  const std::vector<Case> cases = {
+      {ScalarOp::and_int, 0, 1, 8},   {ScalarOp::or_int, 0, 1, -3},  {ScalarOp::xor_int, 0, 1, -11},
+      {ScalarOp::shl_int, 0, 2, -28}, {ScalarOp::shr_int, 0, 2, -2}, {ScalarOp::shr_int, 0, 3, -1},
+      {ScalarOp::shr_int, 1, 3, 0},   {ScalarOp::shl_int, 1, 3, 0},  {ScalarOp::shl_int, 1, 2, 48},
+  };
+  p.num_slots = static_cast<int32_t>(operands.size() + 2 * cases.size());
+  for (size_t i = 0; i < operands.size(); ++i) p.body.instrs.push_back(int_constant(static_cast<Slot>(i), operands[i]));
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Slot r = static_cast<Slot>(operands.size() + 2 * i);
+    Instr op = make(Op::scalar, {cases[i].a, cases[i].b}, {r});
+    op.index = static_cast<int32_t>(cases[i].op);
+    p.body.instrs.push_back(op);
+    Instr t = make(Op::to_tensor, {r}, {r + 1});
+    t.dtype = DType::i64;
+    p.body.instrs.push_back(t);
+    p.outputs.push_back(r + 1);
+  }
+  Executor e(std::move(p), {}, {});
+  auto out = e.run({});
+  ASSERT_EQ(out.size(), cases.size());
+  for (size_t i = 0; i < cases.size(); ++i)
+    EXPECT_EQ(*out[i].data_as<int64_t>(), cases[i].expected) << "case " << i;
+}
+
 TEST(Executor, InputsAreCheckedBeforeAnythingRuns) {
   Executor e(loop_select_plan(), {}, {});
   try {
