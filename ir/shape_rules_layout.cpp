@@ -604,7 +604,8 @@ std::vector<TypePtr> unflatten(const Node& node) {
 std::vector<TypePtr> upsample(const Node& node) {
   const Type& t = input_type(node, 0);
   const std::string& name = node.op().schema.name;
-  const size_t n = static_cast<size_t>(name[name.size() - 2] - '0');
+  // upsample_bilinear2d, _upsample_bicubic2d_aa, ...: the digit before "d".
+  const size_t n = name.find("1d") != std::string::npos ? 1 : name.find("2d") != std::string::npos ? 2 : 3;
   const bool vec = node.op().schema.overload == "vec";
   const size_t scale_at = node.op().schema.args.size() == 4 ? 3 : 2;
   if (!t.has_rank()) return {unknown_rank(t)};

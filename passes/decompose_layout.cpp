@@ -342,6 +342,8 @@ Value* cubic_along(Emitter& e, Value* x, int64_t d, int64_t rank, int64_t in, in
   return sum;
 }
 
+}  // namespace
+
 // The scale of each of the last n dims: from the list scale_factors at
 // `at` (.vec overloads), or from n optional floats there (the older ones).
 std::vector<std::optional<double>> upsample_scales(Emitter& e, size_t at, size_t n) {
@@ -362,6 +364,8 @@ std::vector<std::optional<double>> upsample_scales(Emitter& e, size_t at, size_t
   }
   return scales;
 }
+
+namespace {
 
 // upsample_linear1d / bilinear2d / trilinear3d / bicubic2d(x, output_size,
 // align_corners, scales...) and their .vec(x, output_size?, align_corners,

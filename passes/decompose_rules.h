@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,7 @@ std::vector<NamedRule> attention_rules();             // decompose_attention.cpp
 std::vector<NamedRule> activation_rules();            // decompose_activations.cpp
 std::vector<NamedRule> pooling_rules();               // decompose_pooling.cpp
 std::vector<NamedRule> unpool_rules();                // decompose_pool_indices.cpp
+std::vector<NamedRule> antialias_rules();             // decompose_antialias.cpp
 std::vector<NamedRule> reduction_rules();             // decompose_reductions.cpp
 std::vector<NamedRule> layout_rules();                // decompose_layout.cpp
 std::vector<NamedRule> rearrange_rules();             // decompose_rearrange.cpp
@@ -123,6 +125,10 @@ std::vector<NamedRule> gpu_conv_rules();              // decompose_volumes.cpp
 std::vector<NamedRule> gpu_conv_transpose_rules();    // decompose_conv.cpp
 std::vector<NamedRule> gpu_pooling_rules();           // decompose_pooling.cpp
 
+// The scale factor of each of the last n dims of an upsample node: from the
+// list scale_factors at input `at` (.vec overloads), or from n optional
+// floats there (decompose_layout.cpp).
+std::vector<std::optional<double>> upsample_scales(Emitter& e, size_t at, size_t n);
 // Adaptive pooling of x's dim `dim` (static length) to `size`: the maximum
 // or the mean of each window, as torch places them (decompose_pooling.cpp).
 ir::Value* adaptive_pool_along(Emitter& e, ir::Value* x, int64_t dim, int64_t size, bool max);

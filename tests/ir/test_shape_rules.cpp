@@ -257,6 +257,12 @@ TEST(CompositeRules, LayoutOps) {
                                   "  %y : Tensor = aten::upsample_nearest2d.vec(%x, %o, %f)",
                               "%x : Tensor(f32, [1, 3, 5, 4])"),
                Error);
+  // Antialiased resizing: the 2-D rule, named _upsample_*2d_aa.
+  const std::string aa = one("o", "None", "none") + one("a", "Bool", "false") +
+                         "  %f : List[Float] = prim::Constant[value=[0.5, 0.4]]()\n"
+                         "  %y : Tensor = aten::_upsample_bicubic2d_aa.vec(%x, %o, %a, %f)";
+  EXPECT_EQ(inferred_types(aa, "%x : Tensor(f32, [1, 3, 16, 18])"), "Tensor(f32, [1, 3, 8, 7])");
+  EXPECT_THROW(inferred_types(aa, "%x : Tensor(f32, [3, 16, 18])"), Error);
 }
 
 TEST(CompositeRules, Einsum) {

@@ -309,17 +309,20 @@ class OpsExtra(nn.Module):
 
 
 class Resampling(nn.Module):
-    """F.interpolate in every mode but area and the antialiased ones: linear
-    (1-D), bilinear, bicubic, trilinear, nearest in 3-D and nearest-exact in
-    1-D, 2-D and 3-D; sizes and scale factors, up and down, either
-    align_corners, on image: [B, 3, 5, 6], volume: [B, 2, 3, 4, 5] and
-    signal: [B, 4, 7]."""
+    """F.interpolate in every mode but area: linear (1-D), bilinear, bicubic,
+    trilinear, nearest in 3-D and nearest-exact in 1-D, 2-D and 3-D, and
+    antialiased bilinear and bicubic; sizes and scale factors, up and down,
+    either align_corners, on image: [B, 3, 5, 6], volume: [B, 2, 3, 4, 5]
+    and signal: [B, 4, 7]."""
 
     def forward(self, image: Tensor, volume: Tensor, signal: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor,
                                                                               Tensor, Tensor, Tensor, Tensor]:
         bicubic = (F.interpolate(image, scale_factor=2.0, mode="bicubic", align_corners=False)[:, :, 1:8, 2:11]
-                   + F.interpolate(image, size=(7, 9), mode="bicubic", align_corners=True))
-        bicubic_down = F.interpolate(image, scale_factor=0.6, mode="bicubic", align_corners=False)
+                   + F.interpolate(image, size=(7, 9), mode="bicubic", align_corners=True)
+                   + F.interpolate(image, size=(7, 9), mode="bilinear", antialias=True)
+                   + F.interpolate(image.repeat(1, 1, 3, 3), size=(7, 9), mode="bicubic", antialias=True))
+        bicubic_down = (F.interpolate(image, scale_factor=0.6, mode="bicubic", align_corners=False)
+                        + F.interpolate(image, scale_factor=0.6, mode="bilinear", antialias=True, align_corners=True))
         trilinear = F.interpolate(volume, size=(5, 6, 7), mode="trilinear", align_corners=True)
         trilinear_scaled = F.interpolate(volume, scale_factor=(1.5, 2.0, 0.8), mode="trilinear", align_corners=False)
         linear = (F.interpolate(signal, scale_factor=2.5, mode="linear")[:, :, :11]
