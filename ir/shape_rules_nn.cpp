@@ -69,6 +69,18 @@ std::vector<TypePtr> pool(const Node& node, bool has_dilation, size_t n) {
   return {Type::tensor(x.dtype(), out, x.tensor_device())};
 }
 
+// x with its last `n` dims made output_size (adaptive pooling, unpooling).
+std::vector<TypePtr> resized(const Node& node, const Type& x, const std::optional<std::vector<int64_t>>& size,
+                             size_t n) {
+  if (!x.has_rank() || !size) return unknown_spatial(x, x.rank());
+  std::vector<Dim> out = *x.shape();
+  for (size_t i = 0; i < n; ++i) {
+    if ((*size)[i] < 0) throw node.error("output_size must be non-negative");
+    out[out.size() - n + i] = Dim::constant((*size)[i]);
+  }
+  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+}
+
 // adaptive_avg_pool over the last `n` dims: they become output_size.
 std::vector<TypePtr> adaptive_pool(const Node& node, size_t n) {
   const Type& x = input_type(node, 0);
@@ -77,13 +89,7 @@ std::vector<TypePtr> adaptive_pool(const Node& node, size_t n) {
   if (x.has_rank() && x.rank() != rank_lo && x.rank() != rank_hi)
     throw node.error("adaptive pooling needs a " + std::to_string(rank_lo) + "-D or " + std::to_string(rank_hi) +
                      "-D input, got " + shape_str(*x.shape()));
-  if (!x.has_rank() || !size) return unknown_spatial(x, x.rank());
-  std::vector<Dim> out = *x.shape();
-  for (size_t i = 0; i < n; ++i) {
-    if ((*size)[i] < 0) throw node.error("output_size must be non-negative");
-    out[out.size() - n + i] = Dim::constant((*size)[i]);
-  }
-  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+  return resized(node, x, size, n);
 }
 
 }  // namespace
@@ -206,14 +212,7 @@ std::vector<TypePtr> max_unpool(const Node& node) {
   if (mismatch)
     throw node.error("the indices (" + shape_str(*indices.shape()) + ") must have the input's shape (" +
                      shape_str(*x.shape()) + ")");
-  auto size = int_n(node, 2, n, "output_size");
-  if (!x.has_rank() || !size) return unknown_spatial(x, x.rank());
-  std::vector<Dim> out = *x.shape();
-  for (size_t i = 0; i < n; ++i) {
-    if ((*size)[i] < 0) throw node.error("output_size must be non-negative");
-    out[out.size() - n + i] = Dim::constant((*size)[i]);
-  }
-  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+  return resized(node, x, int_n(node, 2, n, "output_size"), n);
 }
 
 // _native_multi_head_attention(query [B, L, E], key [B, S, E], value, ...):

@@ -83,18 +83,7 @@ Value* antialiased_along(Emitter& e, Value* x, int64_t d, int64_t rank, int64_t 
   w = e.op("aten::where.self", {inside, w, e.op("aten::zeros_like", {w, e.none(), e.none(), e.none(), e.none(), e.none()})});
   w = e.div(w, e.sum(w, {0}, true));
 
-  Value* index = reshape(e, e.op("aten::clamp_max", {pos, e.int_(in - 1)}), {k * out});
-  Value* rows = e.op("aten::index_select", {x, e.int_(d), index});
-  std::vector<Size> split;
-  for (int64_t i = 0; i < rank; ++i) {
-    if (i != d) {
-      split.push_back(Size::dim_of(static_cast<int>(i)));
-      continue;
-    }
-    split.push_back(Size::fixed(k));
-    split.push_back(Size::fixed(out));
-  }
-  rows = e.op("aten::reshape", {rows, e.sizes(rows, split)});
+  Value* rows = gather_windows(e, x, d, e.op("aten::clamp_max", {pos, e.int_(in - 1)}), k, out);
   std::vector<int64_t> view(static_cast<size_t>(rank + 1 - d), 1);
   view[0] = k;
   view[1] = out;

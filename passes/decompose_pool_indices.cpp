@@ -72,23 +72,6 @@ Value* adaptive_window_positions(Emitter& e, int64_t length, int64_t size) {
   return e.op("aten::minimum", {e.add(start, i), add_int(e, end, -1)});
 }
 
-// `x` gathered along `dim` at `positions` [k, out]: [..., k, out, ...].
-Value* gather_windows(Emitter& e, Value* x, int64_t dim, Value* positions, int64_t k, int64_t out) {
-  Value* flat = reshape(e, positions, {k * out});
-  Value* g = e.op("aten::index_select", {x, e.int_(dim), flat});
-  const int64_t rank = static_cast<int64_t>(e.shape(x, "input").size());
-  std::vector<Size> sizes;
-  for (int64_t i = 0; i < rank; ++i) {
-    if (i != dim) {
-      sizes.push_back(Size::dim_of(static_cast<int>(i)));
-      continue;
-    }
-    sizes.push_back(Size::fixed(k));
-    sizes.push_back(Size::fixed(out));
-  }
-  return e.op("aten::reshape", {g, e.sizes(g, sizes)});
-}
-
 struct Pooled {
   Value* values;
   Value* indices;
@@ -199,6 +182,22 @@ Value* max_unpool(Emitter& e) {
 }
 
 }  // namespace
+
+Value* gather_windows(Emitter& e, Value* x, int64_t dim, Value* positions, int64_t k, int64_t out) {
+  Value* flat = reshape(e, positions, {k * out});
+  Value* g = e.op("aten::index_select", {x, e.int_(dim), flat});
+  const int64_t rank = static_cast<int64_t>(e.shape(x, "input").size());
+  std::vector<Size> sizes;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i != dim) {
+      sizes.push_back(Size::dim_of(static_cast<int>(i)));
+      continue;
+    }
+    sizes.push_back(Size::fixed(k));
+    sizes.push_back(Size::fixed(out));
+  }
+  return e.op("aten::reshape", {g, e.sizes(g, sizes)});
+}
 
 std::vector<Value*> adaptive_max_with_indices(Emitter& e, Value* x, const std::vector<int64_t>& sizes) {
   return max_with_indices(e, x, sizes.size(), [&](size_t j, int64_t length) {

@@ -132,6 +132,10 @@ std::vector<std::optional<double>> upsample_scales(Emitter& e, size_t at, size_t
 // Adaptive pooling of x's dim `dim` (static length) to `size`: the maximum
 // or the mean of each window, as torch places them (decompose_pooling.cpp).
 ir::Value* adaptive_pool_along(Emitter& e, ir::Value* x, int64_t dim, int64_t size, bool max);
+// x gathered along `dim` at `positions` ([k, out] int64, in range): the k
+// elements of each of out windows, [..., k, out, ...]
+// (decompose_pool_indices.cpp).
+ir::Value* gather_windows(Emitter& e, ir::Value* x, int64_t dim, ir::Value* positions, int64_t k, int64_t out);
 // Adaptive max pooling of x's last sizes.size() dims with torch's indices:
 // {values, indices} (decompose_pool_indices.cpp).
 std::vector<ir::Value*> adaptive_max_with_indices(Emitter& e, ir::Value* x, const std::vector<int64_t>& sizes);
