@@ -397,6 +397,14 @@ class OpsSort(nn.Module):
         return out, i, di, a, dv, tv, ti, sv, si, iv, ii
 
 
+@torch.jit.script
+def int_bits(x: Tensor, size: int) -> Tensor:
+    """Bitwise ops on an int read from x at run time (scripted, so that a
+    trace keeps them rather than their value)."""
+    k = int((x * 100).item())
+    return torch.tensor(((k & 0x5A) | (k << 3)) ^ (k >> 2) ^ (size << 1))
+
+
 class OpsScansBits(nn.Module):
     """Running scans and bitwise ops on x: [B, 5, 6]: cumprod, logcumsumexp,
     cummax and cummin (their indices also over rounded values, so with
@@ -412,9 +420,7 @@ class OpsScansBits(nn.Module):
         tv, ti = torch.cummax((x * 2).round(), 1)
         q = (x * 40).long()
         r = (x.abs() * 3).long()
-        k = int((x[0, 0, 0] * 100).item())
-        scalar_bits = ((k & 0x5A) | (k << 3)) ^ (k >> 2) ^ (x.size(2) << 1)
-        bits = ((q & 0x3C) | (r << 2)) ^ (~q >> 1) ^ torch.bitwise_and(q, r) ^ (q >> r) + scalar_bits
+        bits = ((q & 0x3C) | (r << 2)) ^ (~q >> 1) ^ torch.bitwise_and(q, r) ^ (q >> r) + int_bits(x[0, 0, 0], x.size(2))
         small = q.to(torch.int8)
         narrow = (small << 3) ^ (small >> r.to(torch.int8)) ^ (q.to(torch.uint8) >> 2).to(torch.int8)
         flags = ((x > 0) & (x < 1)) | (~(x > -0.5) ^ (q % 2 == 0))
