@@ -172,6 +172,19 @@ ArtifactReport write_artifact(const ArtifactSource& source, const std::string& d
   }
   report.kernels_ms = ms_since(kernels_start);
 
+  // The C API sizes outputs from the inputs alone.
+  for (size_t i = 0; i < source.outputs.size(); ++i)
+    for (int32_t sym : source.outputs[i].spec.size_symbols) {
+      if (sym < 0) continue;
+      bool from_inputs = false;
+      for (const rt::IoInfo& in : source.inputs)
+        for (int32_t s : in.spec.size_symbols) from_inputs = from_inputs || s == sym;
+      if (!from_inputs)
+        throw Error("output " + std::to_string(i) + " has a size only the data decides (" +
+                    plan.symbols.at(static_cast<size_t>(sym)) +
+                    ", as after a boolean mask or nonzero); a deployed model's output sizes must follow from its inputs'");
+    }
+
   // Weights and plan.
   const std::string weights_path = dir + "/" + rt::kWeightsFile;
   const rt::WeightsFile weights = rt::write_weights(weights_path, source.tensors);
@@ -188,6 +201,12 @@ ArtifactReport write_artifact(const ArtifactSource& source, const std::string& d
   m.model = source.model;
   m.method = source.method;
   m.symbols = plan.symbols;
+  for (int32_t k = 0; k < static_cast<int32_t>(plan.symbols.size()); ++k) {
+    bool from_inputs = false;
+    for (const rt::IoInfo& in : source.inputs)
+      for (int32_t s : in.spec.size_symbols) from_inputs = from_inputs || s == k;
+    if (!from_inputs) m.data_dims.push_back(plan.symbols[static_cast<size_t>(k)]);
+  }
   m.inputs = source.inputs;
   m.outputs = source.outputs;
   if (cuda) {

@@ -382,10 +382,12 @@ GeneratedKernel generate_kernel(const KernelGroup& group, const std::string& nam
         WICK_ASSERT(in && out, "kernel " + name + ": contiguous needs its input and output as arguments");
         emit_copy(b.w(), *in, *out);
       } else if (scatter_ops().count(k)) {
-        // Scatters are gradients of training graphs, which are specialized
-        // to static shapes.
+        // Scatters are mostly gradients of training graphs, which are
+        // specialized to static shapes; index_put also writes a mask's
+        // selection back (x[mask] = v), whose count is dynamic.
+        const bool dynamic_ok = k == "aten::index_put" || k == "wick::index_put_reduce";
         for (const ir::Value* v : group_tensors(group))
-          if (!v->type()->fully_static()) throw movement->error(k + " is not supported with dynamic dims");
+          if (!dynamic_ok && !v->type()->fully_static()) throw movement->error(k + " is not supported with dynamic dims");
         emit_scatter(b, *movement);
       } else {
         emit_gather(b, *movement);

@@ -142,17 +142,19 @@ void emit_index_put(KernelBuilder& b, const ir::Node& node) {
   const MemRef& self = input(b, node, node.input(0));
   const MemRef& values = input(b, node, node.input(2));
   const MemRef& out = result(b, node);
-  const std::vector<Size> s = static_shape(out.layout.sizes);
+  const std::vector<Size>& s = out.sizes;
   const std::optional<Combine> combine = scatter_combine(node);
   const AdvancedIndex a = advanced_index(b, node, s, node.input(1));
-  const std::vector<int64_t>& vs = values.layout.sizes;
+  // A dynamic size (the count of a mask's true elements) was matched by
+  // shape inference; static ones are checked here.
+  const std::vector<Size>& vs = values.sizes;
   bool broadcasts = vs.size() <= a.result_sizes.size();
   for (size_t k = 0; broadcasts && k < vs.size(); ++k) {
-    const int64_t r = a.result_sizes[a.result_sizes.size() - vs.size() + k].value;
-    broadcasts = vs[k] == 1 || vs[k] == r;
+    const Size& r = a.result_sizes[a.result_sizes.size() - vs.size() + k];
+    broadcasts = vs[k].is(1) || vs[k].dynamic() || r.dynamic() || vs[k] == r;
   }
   if (!broadcasts)
-    throw node.error("values of shape " + shape_str(vs) + " do not broadcast to the indexed shape " +
+    throw node.error("values of shape " + shape_str(values.layout.sizes) + " do not broadcast to the indexed shape " +
                      shape_str(static_values(a.result_sizes)));
   const DType t = opmath_dtype(out.layout.dtype);
   b.add_status();
@@ -169,7 +171,7 @@ void emit_index_put(KernelBuilder& b, const ir::Node& node) {
   std::vector<std::string> at = pre;
   at.insert(at.end(), bidx.begin(), bidx.end());
   at.insert(at.end(), rest.begin(), rest.end());
-  Scalar v = w.convert(w.load(values, broadcast_index(w, static_shape(vs), a.result_sizes, at)), t);
+  Scalar v = w.convert(w.load(values, broadcast_index(w, vs, a.result_sizes, at)), t);
   if (combine) v = combine_values(w, *combine, w.convert(w.load(out, target), t), v, false);
   w.store(v, out, target);
   close_loops(w, a.rest_sizes);

@@ -574,7 +574,26 @@ class PlanBuilder {
     return *v;
   }
 
-  void extern_call(const Node* n) { extern_call(n, n->output(), nullptr); }
+  void extern_call(const Node* n) {
+    if (n->is("aten::nonzero")) return nonzero(n);
+    extern_call(n, n->output(), nullptr);
+  }
+
+  // The positions of the nonzero elements: an instruction that allocates its
+  // result once it has counted them, binding the count's dynamic dim.
+  void nonzero(const Node* n) {
+    if (on_gpu()) return note_unsupported(n, "sizes only the data decides need dynamic dims, which CUDA plans lack");
+    require_known_shapes(n);
+    const ir::Type& t = *n->output()->type();
+    const ir::Dim& count = (*t.shape())[0];
+    WICK_ASSERT(count.is_symbolic() && count.coefficient() == 1, "nonzero of " + t.str());
+    Instr& in = emit(Op::nonzero);
+    in.inputs = {slot(n->input(0))};
+    in.outputs = {slot(n->output())};
+    in.ints = {symbol_index(count.symbols()[0])};
+    in.text = n->kind();
+    layouts_[n->output()] = contiguous(t);
+  }
 
   // A library call computing `n`, writing `result` (the node's output, or the
   // output of the fusion group it heads), with `epilogue` applied in the call.

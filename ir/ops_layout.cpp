@@ -48,6 +48,14 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::broadcast_tensors(Tensor[] tensors) -> Tensor[]", V, broadcast_tensors});
   t.add({"aten::index_select(Tensor self, int dim, Tensor index) -> Tensor", M, index_select});
   t.add({"aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor", M, index});
+  // Sizes the data decides: nonzero runs as an instruction of its own that
+  // binds its count (rt::Op::nonzero); the rest become nonzero and gathers
+  // (passes/decompose_masks.cpp).
+  t.add({"aten::nonzero(Tensor self) -> Tensor", Lowering::extern_call, nonzero});
+  t.add({"aten::argwhere(Tensor self) -> Tensor", Lowering::composite, nonzero});
+  t.add({"aten::nonzero_numpy(Tensor self) -> Tensor[]", Lowering::composite, nonzero_columns});
+  t.add({"aten::where(Tensor condition) -> Tensor[]", Lowering::composite, nonzero_columns});
+  t.add({"aten::masked_select(Tensor self, Tensor mask) -> Tensor", Lowering::composite, masked_select});
   t.add({"aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
          M, embedding});
   // Lookups summed, averaged or maxed per bag (passes/decompose_bags.cpp).

@@ -106,7 +106,10 @@ std::vector<TypePtr> pixel_shuffle(const Node& node);  // [.., C r^2, H, W] -> [
 std::vector<TypePtr> unflatten(const Node& node);      // unflatten(x, dim, sizes)
 std::vector<TypePtr> einsum(const Node& node);         // einsum(equation, tensors)
 std::vector<TypePtr> upsample(const Node& node);  // upsample_*.vec: nearest, nearest-exact, (bi/tri)linear, bicubic
-std::vector<TypePtr> index(const Node& node);               // x[idx] with index tensors
+std::vector<TypePtr> index(const Node& node);               // x[idx] with index tensors or boolean masks
+std::vector<TypePtr> nonzero(const Node& node);             // [N, rank] i64, N known from the data only
+std::vector<TypePtr> nonzero_columns(const Node& node);     // nonzero(as_tuple=True): rank tensors [N]
+std::vector<TypePtr> masked_select(const Node& node);       // [N] of the selected elements
 std::vector<TypePtr> embedding(const Node& node);
 std::vector<TypePtr> embedding_bag(const Node& node);  // [bags, D] and torch's bookkeeping results
 std::vector<TypePtr> one_hot(const Node& node);

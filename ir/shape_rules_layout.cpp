@@ -10,6 +10,7 @@
 #include "ir/einsum_equation.h"
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
+#include "ir/value_digest.h"
 
 namespace wick::ir::shape {
 namespace {
@@ -361,36 +362,100 @@ std::vector<TypePtr> index_select(const Node& node) {
   return {tensor_like(t, out)};
 }
 
+namespace {
+
+bool is_mask(const Type& t) { return t.dtype() && (*t.dtype() == DType::b8 || *t.dtype() == DType::u8); }
+
+// How many elements of `mask` are nonzero: a size only the data tells,
+// named after what computes the mask (ir/value_digest.h).
+Dim nonzero_count(const Value* mask) { return Dim::symbol("nnz_" + value_digest(mask)); }
+
+}  // namespace
+
+std::vector<TypePtr> nonzero(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (!t.has_rank()) return {Type::tensor(DType::i64, std::nullopt)};
+  return {Type::tensor(DType::i64, std::vector<Dim>{nonzero_count(node.input(0)), Dim::constant(t.rank())})};
+}
+
+std::vector<TypePtr> nonzero_columns(const Node& node) {
+  return {Type::list(Type::tensor(DType::i64, std::vector<Dim>{nonzero_count(node.input(0))}))};
+}
+
+std::vector<TypePtr> masked_select(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const Type& mask = input_type(node, 1);
+  if (mask.dtype() && *mask.dtype() != DType::b8)
+    throw node.error("masked_select expects a boolean mask, got " + std::string(dtype_name(*mask.dtype())));
+  if (!t.has_rank() || !mask.has_rank()) return {tensor_like(t, std::nullopt)};
+  const auto shape = broadcast(node, t, mask);
+  if (!shape) return {tensor_like(t, std::nullopt)};
+  // A mask of the broadcast shape selects as many as it holds; a smaller one
+  // is counted after broadcasting, a size of this node's own.
+  const Dim n = *shape == *mask.shape() ? nonzero_count(node.input(1)) : nonzero_count(node.output());
+  return {tensor_like(t, std::vector<Dim>{n})};
+}
+
 std::vector<TypePtr> index(const Node& node) {
   const Type& t = input_type(node, 0);
   const Node* list = node.input(1)->node();
   if (!list->is("prim::ListConstruct") || !t.has_rank()) return {unknown_rank(t)};
   const auto& in = *t.shape();
-  if (list->num_inputs() > in.size())
-    throw node.error("too many indices (" + std::to_string(list->num_inputs()) + ") for a tensor of rank " +
-                     std::to_string(in.size()));
+  auto too_many = [&](size_t n) {
+    return node.error("too many indices (" + std::to_string(n) + ") for a tensor of rank " + std::to_string(in.size()));
+  };
+  // The shape of each dim's index (none where the dim is not indexed). A
+  // boolean mask over k dims stands for k indices (its nonzero's columns),
+  // each as long as the mask has true elements.
+  std::vector<std::optional<std::vector<Dim>>> per_dim;
+  bool unknown = false;
+  for (size_t i = 0; i < list->num_inputs(); ++i) {
+    const Value* v = list->input(i);
+    if (is_none(v)) {
+      per_dim.emplace_back();
+      continue;
+    }
+    const Type& it = *v->type();
+    if (!it.has_rank()) {
+      unknown = true;
+      per_dim.emplace_back(std::vector<Dim>{});
+      continue;
+    }
+    if (!is_mask(it)) {
+      per_dim.emplace_back(*it.shape());
+      continue;
+    }
+    const auto& m = *it.shape();
+    if (m.empty()) throw node.error("a zero-dim boolean index is not supported");
+    const size_t at = per_dim.size();
+    if (at + m.size() > in.size()) throw too_many(at + m.size());
+    for (size_t d = 0; d < m.size(); ++d)
+      if (m[d].is_static() && in[at + d].is_static() && m[d] != in[at + d])
+        throw node.error("the shape of the mask " + shape_str(m) + " at index " + std::to_string(d) +
+                         " does not match the shape of the indexed tensor " + shape_str(in) + " at index " +
+                         std::to_string(at + d));
+    for (size_t d = 0; d < m.size(); ++d) per_dim.emplace_back(std::vector<Dim>{nonzero_count(v)});
+  }
+  if (per_dim.size() > in.size()) throw too_many(per_dim.size());
+  if (unknown) return {unknown_rank(t)};
   // Broadcast the index tensors; note where they sit.
   std::optional<std::vector<Dim>> idx_shape = std::vector<Dim>{};
   int first = -1, last = -1;
-  for (size_t i = 0; i < list->num_inputs(); ++i) {
-    const Value* v = list->input(i);
-    if (is_none(v)) continue;
-    const Type& it = *v->type();
-    if (it.dtype() && *it.dtype() == DType::b8) return {unknown_rank(t)};  // mask: data-dependent
+  for (size_t i = 0; i < per_dim.size(); ++i) {
+    if (!per_dim[i]) continue;
     if (first < 0) first = static_cast<int>(i);
     last = static_cast<int>(i);
-    if (idx_shape && it.has_rank()) idx_shape = broadcast(node, *Type::tensor(std::nullopt, idx_shape), it);
-    else idx_shape.reset();
+    if (idx_shape) idx_shape = broadcast(node, *Type::tensor(std::nullopt, idx_shape), *Type::tensor(std::nullopt, *per_dim[i]));
   }
   if (first < 0) return {tensor_like(t, in)};
   if (!idx_shape) return {unknown_rank(t)};
   bool adjacent = true;
   for (int i = first; i <= last; ++i)
-    if (is_none(list->input(i))) adjacent = false;
+    if (!per_dim[static_cast<size_t>(i)]) adjacent = false;
   std::vector<Dim> out;
   std::vector<Dim> rest;
   for (size_t i = 0; i < in.size(); ++i) {
-    bool indexed = i < list->num_inputs() && !is_none(list->input(i));
+    bool indexed = i < per_dim.size() && per_dim[i];
     if (indexed) continue;
     if (adjacent && static_cast<int>(i) < first) out.push_back(in[i]);
     else rest.push_back(in[i]);

@@ -262,7 +262,7 @@ const std::map<std::string, Rule>& rules() {
     };
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
                              reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), volume_rules(), einsum_rules(), write_rules(),
-                             sort_rules(), scan_rules(), unpool_rules(), antialias_rules()})
+                             sort_rules(), scan_rules(), unpool_rules(), antialias_rules(), mask_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();
@@ -288,7 +288,8 @@ const std::map<std::string, MultiRule>& multi_rules() {
 const std::map<std::string, Rule>& special_rules() {
   static const std::map<std::string, Rule> table = [] {
     std::map<std::string, Rule> t;
-    for (const NamedRule& r : special_case_rules()) t[r.op] = r.rule;
+    for (const auto& list : {special_case_rules(), mask_special_rules()})
+      for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();
   return table;

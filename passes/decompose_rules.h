@@ -117,9 +117,11 @@ std::vector<NamedRule> einsum_rules();                // decompose_einsum.cpp
 std::vector<NamedRule> write_rules();                 // decompose_writes.cpp
 std::vector<NamedRule> sort_rules();                  // decompose_sort.cpp
 std::vector<NamedRule> scan_rules();                  // decompose_scans.cpp
+std::vector<NamedRule> mask_rules();                  // decompose_masks.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.
 std::vector<NamedRule> special_case_rules();          // decompose_writes.cpp
+std::vector<NamedRule> mask_special_rules();          // decompose_masks.cpp: index with a mask
 // Rules for library calls the CUDA plan lacks, applied for the GPU only.
 std::vector<NamedRule> gpu_conv_rules();              // decompose_volumes.cpp
 std::vector<NamedRule> gpu_conv_transpose_rules();    // decompose_conv.cpp
@@ -139,6 +141,9 @@ ir::Value* gather_windows(Emitter& e, ir::Value* x, int64_t dim, ir::Value* posi
 // Adaptive max pooling of x's last sizes.size() dims with torch's indices:
 // {values, indices} (decompose_pool_indices.cpp).
 std::vector<ir::Value*> adaptive_max_with_indices(Emitter& e, ir::Value* x, const std::vector<int64_t>& sizes);
+// The positions of mask's nonzero elements as `rank` index tensors [N], one
+// per dim of the mask: nonzero's columns (decompose_masks.cpp).
+std::vector<ir::Value*> mask_columns(Emitter& e, ir::Value* mask, size_t rank);
 // The dim of x along which every element meets every other (sort, running
 // scans), made non-negative; its size must be static and at most 4096.
 // Errors name it "the <dim_name> dim" and the work "<doing> N elements"

@@ -277,10 +277,13 @@ Value* masked_index_put(Emitter& e) {
       throw e.node().error("the mask of shape " + ir::shape_str(mask_shape) + " does not match the indexed shape " +
                            ir::shape_str(shape) + " at dim " + std::to_string(leading + i));
   const size_t trailing = shape.size() - masked_end;
-  if (e.shape(values, "values").size() > trailing)
-    throw e.node().error("values of shape " + ir::shape_str(e.shape(values, "values")) +
-                         " under a boolean mask: only values that broadcast over the dims after the mask's are "
-                         "supported");
+  if (e.shape(values, "values").size() > trailing) {
+    // Values for each selected element (x[mask] = v, v as long as the mask
+    // has true elements): written at the positions nonzero finds.
+    std::vector<Value*> items(list->inputs().begin(), list->inputs().begin() + static_cast<std::ptrdiff_t>(leading));
+    for (Value* c : mask_columns(e, mask, mask_shape.size())) items.push_back(c);
+    return e.op("aten::index_put", {x, e.list(items), values, e.input(3)});
+  }
   if (*mask_dtype == DType::u8) mask = e.cast(mask, DType::b8);
   for (size_t i = 0; i < trailing; ++i) mask = e.op("aten::unsqueeze", {mask, e.int_(-1)});
   if (e.constant_bool(3, "accumulate"))

@@ -135,7 +135,8 @@ class Run {
  public:
   Run(const Plan& plan, const std::vector<PackedKernelFn>& kernels, const CudaPlanKernels* gpu,
       Executor::Context& c, const std::vector<int64_t>& symbols)
-      : plan_(plan), kernels_(kernels), gpu_(gpu), slots_(c.slots), symbols_(symbols) {}
+      : plan_(plan), kernels_(kernels), gpu_(gpu), slots_(c.slots), symbols_(symbols),
+        bound_by_(symbols.size(), nullptr) {}
 
   // CUDA plans: the index flags the kernels of this run set, with the op
   // each belongs to; read once the run's work is done.
@@ -242,7 +243,56 @@ class Run {
       case Op::loop: return loop(in);
       case Op::raise: throw Error("the model raised an exception: " + in.text);
       case Op::store: return store(in);
+      case Op::nonzero: return nonzero(in);
     }
+  }
+
+  // The positions of the nonzero elements, row-major, and the size they
+  // give the dynamic dim. Sizes the compiler named alike (the same mask
+  // computed twice) must agree: a second selection of another count stops
+  // the run before a kernel could read past the smaller one.
+  void nonzero(const Instr& in) {
+    WICK_ASSERT(!gpu_, "nonzero in a CUDA plan");
+    const Tensor& x = tensor(in.inputs[0]);
+    std::vector<int64_t> positions;
+    const int rank = x.dim();
+    std::vector<int64_t> index(static_cast<size_t>(rank), 0);
+    const char* base = static_cast<const char*>(x.data());
+    const int64_t esize = static_cast<int64_t>(dtype_size(x.dtype()));
+    for (int64_t k = 0, n = x.numel(); k < n; ++k) {
+      int64_t at = 0;
+      for (int d = 0; d < rank; ++d) at += index[static_cast<size_t>(d)] * x.strides()[static_cast<size_t>(d)];
+      if (nonzero_element(x.dtype(), base + at * esize)) positions.insert(positions.end(), index.begin(), index.end());
+      for (int d = rank - 1; d >= 0 && ++index[static_cast<size_t>(d)] == x.size(d); --d) index[static_cast<size_t>(d)] = 0;
+    }
+    const int64_t count = rank == 0 ? (x.numel() == 1 && nonzero_element(x.dtype(), base) ? 1 : 0)
+                                    : static_cast<int64_t>(positions.size()) / rank;
+    const size_t sym = static_cast<size_t>(in.ints[0]);
+    if (bound_by_[sym] && bound_by_[sym] != &in && symbols_[sym] != count)
+      throw Error("two selections of one size by the compiler's reckoning select " + std::to_string(symbols_[sym]) +
+                  " and " + std::to_string(count) + " elements", {}, in.text);
+    symbols_[sym] = count;
+    bound_by_[sym] = &in;
+    RtValue v;
+    v.tensor = Tensor::empty(DType::i64, {count, static_cast<int64_t>(rank)});
+    if (!positions.empty()) std::memcpy(v.tensor.data(), positions.data(), positions.size() * sizeof(int64_t));
+    slot(in.outputs[0]) = std::move(v);
+  }
+
+  static bool nonzero_element(DType dtype, const char* p) {
+    switch (dtype) {
+      case DType::f32: { float v; std::memcpy(&v, p, sizeof v); return v != 0; }
+      case DType::f64: { double v; std::memcpy(&v, p, sizeof v); return v != 0; }
+      case DType::i64: { int64_t v; std::memcpy(&v, p, sizeof v); return v != 0; }
+      case DType::i32: { int32_t v; std::memcpy(&v, p, sizeof v); return v != 0; }
+      case DType::i16: { int16_t v; std::memcpy(&v, p, sizeof v); return v != 0; }
+      case DType::f16:
+      case DType::bf16: { uint16_t v; std::memcpy(&v, p, sizeof v); return (v & 0x7fff) != 0; }  // -0 is zero
+      case DType::i8:
+      case DType::u8:
+      case DType::b8: return *p != 0;
+    }
+    return false;
   }
 
   // A training step's update of a module tensor, in place: the executors
@@ -281,6 +331,8 @@ class Run {
     for (size_t i = 2; i < in.inputs.size(); ++i) carried.push_back(slot(in.inputs[i]));
     const Block& body = in.blocks[0];
     for (int64_t it = 0; it < trips && go; ++it) {
+      // Each trip selects anew: its sizes are checked against this trip's.
+      std::fill(bound_by_.begin(), bound_by_.end(), nullptr);
       slot(body.params[0]) = int_value(it);
       for (size_t i = 0; i < carried.size(); ++i) slot(body.params[i + 1]) = carried[i];
       block(body);
@@ -568,8 +620,13 @@ class Run {
   // `in.ints` with dynamic dims replaced by their values in this run.
   std::vector<int64_t> resolved_ints(const Instr& in) const {
     std::vector<int64_t> v = in.ints;
-    for (size_t i = 0; i < in.int_symbols.size() && i < v.size(); ++i)
-      if (in.int_symbols[i] >= 0) v[i] *= symbols_[static_cast<size_t>(in.int_symbols[i])];
+    for (size_t i = 0; i < in.int_symbols.size() && i < v.size(); ++i) {
+      if (in.int_symbols[i] < 0) continue;
+      const size_t sym = static_cast<size_t>(in.int_symbols[i]);
+      if (symbols_[sym] < 0)
+        throw Error("dynamic dim \"" + plan_.symbols[sym] + "\" is used before a nonzero binds it", {}, in.text);
+      v[i] *= symbols_[sym];
+    }
     return v;
   }
 
@@ -577,7 +634,10 @@ class Run {
   const std::vector<PackedKernelFn>& kernels_;
   const CudaPlanKernels* gpu_;
   std::vector<RtValue>& slots_;
-  const std::vector<int64_t>& symbols_;
+  // Dynamic dims: bound from the inputs' sizes, or by a nonzero instruction
+  // (which one, to check a second binding against).
+  std::vector<int64_t> symbols_;
+  std::vector<const Instr*> bound_by_;
 };
 
 }  // namespace

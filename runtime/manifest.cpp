@@ -1,5 +1,6 @@
 #include "runtime/manifest.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "runtime/artifact.h"
@@ -207,6 +208,7 @@ void parse_device(const Fields& f, const Json& root, Manifest* m) {
 }  // namespace
 
 int artifact_format_version(const Manifest& m) {
+  if (!m.data_dims.empty()) return 4;
   if (m.device != "cpu") return 3;
   bool dynamic = !m.symbols.empty();
   for (const auto* list : {&m.inputs, &m.outputs})
@@ -232,6 +234,7 @@ std::string manifest_to_json(const Manifest& m) {
   s += "  \"model\": " + json_quote(m.model) + ",\n";
   s += "  \"method\": " + json_quote(m.method) + ",\n";
   if (m.format_version >= 2) s += "  \"symbols\": " + strings_json(m.symbols) + ",\n";
+  if (m.format_version >= 4) s += "  \"data_dims\": " + strings_json(m.data_dims) + ",\n";
   s += "  \"inputs\": " + io_json(m.inputs, m.symbols) + ",\n";
   s += "  \"outputs\": " + io_json(m.outputs, m.symbols) + ",\n";
   s += "  \"kernel_count\": " + std::to_string(m.kernel_count) + ",\n";
@@ -288,14 +291,31 @@ Manifest parse_manifest(std::string_view text, const std::string& file) {
       m.symbols.push_back(symbol.text());
     }
   }
+  if (root.find("data_dims")) {
+    if (m.format_version < 4) f.fail("data_dims", "needs format version 4 (the manifest says " +
+                                                      std::to_string(m.format_version) + ")");
+    for (const Json& dim : f.array("data_dims", kMaxSymbols)) {
+      if (!dim.is(Json::Kind::string) || std::find(m.symbols.begin(), m.symbols.end(), dim.text()) == m.symbols.end())
+        f.fail("data_dims", "must hold names listed in \"symbols\"");
+      if (std::find(m.data_dims.begin(), m.data_dims.end(), dim.text()) != m.data_dims.end())
+        f.fail("data_dims", "names \"" + dim.text() + "\" twice");
+      m.data_dims.push_back(dim.text());
+    }
+  }
   m.inputs = parse_io(f, "inputs", m.symbols);
   m.outputs = parse_io(f, "outputs", m.symbols);
-  // Every symbol must be fixed by the inputs of a run.
+  // Every symbol must be fixed by the inputs of a run, or be a data dim,
+  // which no input or output has.
   for (size_t k = 0; k < m.symbols.size(); ++k) {
-    bool bound = false;
+    const bool data = std::find(m.data_dims.begin(), m.data_dims.end(), m.symbols[k]) != m.data_dims.end();
+    bool in_inputs = false, in_outputs = false;
     for (const IoInfo& io : m.inputs)
-      for (int32_t sym : io.spec.size_symbols) bound = bound || sym == static_cast<int32_t>(k);
-    if (!bound) f.fail("symbols", "names \"" + m.symbols[k] + "\", which is no dim of an input");
+      for (int32_t sym : io.spec.size_symbols) in_inputs = in_inputs || sym == static_cast<int32_t>(k);
+    for (const IoInfo& io : m.outputs)
+      for (int32_t sym : io.spec.size_symbols) in_outputs = in_outputs || sym == static_cast<int32_t>(k);
+    if (!data && !in_inputs) f.fail("symbols", "names \"" + m.symbols[k] + "\", which is no dim of an input");
+    if (data && (in_inputs || in_outputs))
+      f.fail("data_dims", "names \"" + m.symbols[k] + "\", which sizes an " + (in_inputs ? "input" : "output"));
   }
   m.kernel_count = f.integer("kernel_count", 0, INT32_MAX);
   parse_device(f, root, &m);

@@ -10,6 +10,7 @@
 //              "required_features": ["avx", "avx2", ...]},
 //   "model": "net.pt", "method": "forward",
 //   "symbols": ["B"],                    the dynamic dims (format version 2)
+//   "data_dims": ["nnz_..."],            those the data sizes (format version 4)
 //   "inputs":  [{"name": "x", "dtype": "f32", "shape": ["B", 14]}, ...],
 //   "outputs": [{"name": "output0", "dtype": "f32", "shape": ["B", 1]}, ...],
 //   "kernel_count": 12,
@@ -34,6 +35,11 @@
 // holds only the identity. "target" still names the host CPU, which runs the
 // executor. wick writes version 3 for CUDA artifacts only, so CPU artifacts
 // keep versions 1 and 2.
+//
+// Format version 4 adds "data_dims": symbols that no input fixes, bound as
+// the plan runs (the count of a mask's true elements, rt::Op::nonzero). They
+// size intermediates only: every output's size still follows from the
+// inputs. wick writes version 4 only for CPU artifacts that have them.
 #pragma once
 
 #include <cstdint>
@@ -47,9 +53,10 @@
 namespace wick::rt {
 
 // The versions of manifest.json this runtime reads: 1 (static shapes), 2
-// (adds dynamic dims) and 3 (adds the device and CUDA artifacts).
+// (adds dynamic dims), 3 (adds the device and CUDA artifacts) and 4 (adds
+// dims the data sizes).
 inline constexpr int kMinArtifactFormatVersion = 1;
-inline constexpr int kArtifactFormatVersion = 3;
+inline constexpr int kArtifactFormatVersion = 4;
 inline constexpr size_t kMaxManifestBytes = size_t{1} << 20;
 
 // An artifact built for a CPU this one is not.
@@ -91,6 +98,8 @@ struct Manifest {
   // The dynamic dims, e.g. {"B"}: what the inputs' and outputs'
   // spec.size_symbols index (plan.bin's Plan::symbols, in the same order).
   std::vector<std::string> symbols;
+  // The symbols bound by the data rather than the inputs (format version 4).
+  std::vector<std::string> data_dims;
   std::vector<IoInfo> inputs, outputs;
   int64_t kernel_count = 0;
   std::string device = "cpu";  // "cpu" or "cuda" (format version 3)

@@ -35,6 +35,9 @@ enum class Op : uint8_t {
   raise,        // stops with an error carrying `text`
   store,        // writes tensor inputs[0] into the module tensor in slot inputs[1] (a Plan::tensors
                 // slot), element by element honouring both layouts: a training step's update
+  nonzero,      // outputs[0] = the positions of inputs[0]'s nonzero elements, a new [N, rank] int64
+                // tensor in row-major order; binds dynamic dim ints[0] to N (a size the data decides;
+                // CPU plans only)
 };
 
 // Where a plan runs: its tensors, kernels and extern calls are all on one device.

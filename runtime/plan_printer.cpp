@@ -25,6 +25,7 @@ const char* op_name(Op op) {
     case Op::loop: return "loop";
     case Op::raise: return "raise";
     case Op::store: return "store";
+    case Op::nonzero: return "nonzero";
   }
   return nullptr;
 }

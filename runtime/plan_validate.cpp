@@ -1,5 +1,7 @@
 #include "runtime/plan_validate.h"
 
+#include <limits>
+
 #include "runtime/plan_printer.h"
 #include "runtime/post_op.h"
 #include "runtime/tensor_spec.h"
@@ -47,9 +49,11 @@ class Validator {
         bound[static_cast<size_t>(sym)] = true;
       }
     }
-    // The inputs fix every symbol the instructions use.
+    // The inputs fix every symbol the instructions use, but those a nonzero
+    // binds (the executor refuses a size read before it is bound).
+    bound_by_nonzero(plan_.body, bound);
     for (size_t k = 0; k < bound.size(); ++k)
-      if (!bound[k]) fail("dynamic dim \"" + plan_.symbols[k] + "\" is no dim of an input");
+      if (!bound[k]) fail("dynamic dim \"" + plan_.symbols[k] + "\" is no dim of an input and no nonzero binds it");
     for (Slot s : plan_.outputs) slot(s, "output");
     for (const auto& [s, name] : plan_.tensors) {
       slot(s, "tensor");
@@ -93,6 +97,14 @@ class Validator {
         if (d[i] < 1 || d[i] > grid_max[i] || d[3 + i] < 1 || d[3 + i] > block_max[i])
           fail("bad launch dimensions for kernel " + plan_.kernels[k]);
       if (d[3] * d[4] * d[5] > 1024) fail("kernel " + plan_.kernels[k] + " has more than 1024 threads per block");
+    }
+  }
+
+  static void bound_by_nonzero(const Block& b, std::vector<bool>& bound) {
+    for (const Instr& in : b.instrs) {
+      if (in.op == Op::nonzero && in.ints.size() == 1 && in.ints[0] >= 0 && static_cast<size_t>(in.ints[0]) < bound.size())
+        bound[static_cast<size_t>(in.ints[0])] = true;
+      for (const Block& c : in.blocks) bound_by_nonzero(c, bound);
     }
   }
 
@@ -250,6 +262,14 @@ class Validator {
         return;
       }
       case Op::raise: return;
+      case Op::nonzero:
+        count(in, in.inputs.size(), 1, "operands");
+        count(in, in.outputs.size(), 1, "results");
+        count(in, in.ints.size(), 1, "integers");
+        if (in.ints[0] < 0 || in.ints[0] > std::numeric_limits<int32_t>::max()) fail(in, "bad dynamic dim");
+        symbol(static_cast<int32_t>(in.ints[0]), "a nonzero");
+        if (plan_.device != PlanDevice::cpu) fail(in, "a nonzero in a plan for the GPU");
+        return;
       case Op::store: {
         count(in, in.inputs.size(), 2, "operands");
         count(in, in.outputs.size(), 0, "results");

@@ -842,6 +842,36 @@ def pool_indices_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
     return (randn(g, b, 3, 9, 10),)
 
 
+class Masks(nn.Module):
+    """Selections whose size the data decides: boolean-mask indexing (over
+    every dim, over the leading dims), masked_select with a broadcast mask,
+    nonzero, argwhere and where(condition) feeding reductions and gathers; a
+    mask computed twice; values written back under a mask. Every output has
+    a size the inputs decide: x [B, 5, 6], y [B, 5, 6]."""
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(6, 6)
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        h = self.lin(x)
+        m = h > 0
+        sel = h[m]
+        out = torch.zeros_like(h)
+        out[m] = sel * 2.0 + y[m]
+        loss = ((h[h > 0] - y[h > 0]) ** 2).mean()
+        rows = h[m.any(-1)]
+        row_mean = rows.sum(0) / (rows.size(0) + 1)
+        positions = torch.nonzero(y > 0.5).float().mean(0) + torch.argwhere(y < -0.5).float().sum(0)
+        a, b, c = torch.where(y < -1.0)
+        picked = torch.tanh(x[a, b, c]).sum()
+        broadcast = torch.masked_select(h, y.sum(-1, keepdim=True) > 0).mean()
+        return out, loss, row_mean, positions, picked, broadcast, m.sum()
+
+
+def masks_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    return (randn(g, b, 5, 6), randn(g, b, 5, 6))
+
+
 # ---------------------------------------------------------------- op coverage
 
 
@@ -983,6 +1013,9 @@ MODELS = {
     "pool_indices": ModelSpec(
         PoolIndices, pool_indices_inputs, batch=2, seed=34,
         note="max pooling with indices (1-D, 2-D, 3-D, adaptive), max_unpool"),
+    "masks": ModelSpec(
+        Masks, masks_inputs, batch=2, seed=35,
+        note="boolean-mask indexing, masked_select, nonzero, argwhere, where(condition): sizes the data decides"),
     "ops_math": ModelSpec(
         OpsMath, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 6)), batch=3, seed=26,
         note="more elementwise math, argmin/prod/any/all, statistics with the mean, rearranging ops"),
