@@ -582,7 +582,8 @@ class PlanBuilder {
   // The positions of the nonzero elements: an instruction that allocates its
   // result once it has counted them, binding the count's dynamic dim.
   void nonzero(const Node* n) {
-    if (on_gpu()) return note_unsupported(n, "sizes only the data decides need dynamic dims, which CUDA plans lack");
+    // Thrown at once: what follows would fail on the dynamic dim anyway.
+    if (on_gpu()) throw n->error("sizes only the data decides need dynamic dims, which CUDA plans lack");
     require_known_shapes(n);
     const ir::Type& t = *n->output()->type();
     const ir::Dim& count = (*t.shape())[0];

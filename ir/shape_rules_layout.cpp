@@ -438,6 +438,25 @@ std::vector<TypePtr> index(const Node& node) {
   }
   if (per_dim.size() > in.size()) throw too_many(per_dim.size());
   if (unknown) return {unknown_rank(t)};
+  // A mask's count meets the other index tensors' sizes only at run time
+  // (torch checks them then): other indices must be single elements, and
+  // two masks are one mask.
+  std::optional<Dim> count;
+  for (size_t i = 0; i < list->num_inputs(); ++i)
+    if (!is_none(list->input(i)) && is_mask(*list->input(i)->type())) {
+      const Dim n = nonzero_count(list->input(i));
+      if (count && *count != n) throw node.error("two boolean masks in one index are not supported");
+      count = n;
+    }
+  if (count)
+    for (size_t i = 0; i < list->num_inputs(); ++i) {
+      const Value* v = list->input(i);
+      if (is_none(v) || is_mask(*v->type())) continue;
+      for (const Dim& d : *v->type()->shape())
+        if (!d.is_static() || d.value() != 1)
+          throw node.error("a boolean mask indexes beside an index tensor of shape " + shape_str(*v->type()->shape()) +
+                           ", whose size would have to match the mask's count at run time; this is not supported");
+    }
   // Broadcast the index tensors; note where they sit.
   std::optional<std::vector<Dim>> idx_shape = std::vector<Dim>{};
   int first = -1, last = -1;
@@ -462,6 +481,12 @@ std::vector<TypePtr> index(const Node& node) {
   }
   out.insert(out.end(), idx_shape->begin(), idx_shape->end());
   out.insert(out.end(), rest.begin(), rest.end());
+  // Tensors may have a dynamic size in dim 0 only.
+  if (count)
+    for (size_t d = 1; d < out.size(); ++d)
+      if (out[d] == *count)
+        throw node.error("this boolean mask puts its count in dim " + std::to_string(d) + " of the result " +
+                         shape_str(out) + ", but only dim 0 may have a size the data decides (mask the leading dims)");
   return {tensor_like(t, out)};
 }
 

@@ -281,7 +281,14 @@ Value* masked_index_put(Emitter& e) {
     // Values for each selected element (x[mask] = v, v as long as the mask
     // has true elements): written at the positions nonzero finds.
     std::vector<Value*> items(list->inputs().begin(), list->inputs().begin() + static_cast<std::ptrdiff_t>(leading));
-    for (Value* c : mask_columns(e, mask, mask_shape.size())) items.push_back(c);
+    const std::vector<Value*> columns = mask_columns(e, mask, mask_shape.size());
+    const auto& vs = e.shape(values, "values");
+    const Dim& selected = vs[vs.size() - trailing - 1];
+    const Dim& count = (*columns[0]->type()->shape())[0];
+    if (vs.size() > trailing + 1 || (selected != count && !(selected.is_static() && selected.value() == 1)))
+      throw e.node().error("values of shape " + ir::shape_str(vs) + " under a boolean mask: their size must be the "
+                           "mask's count (the mask's own selection, " + count.str() + "), or 1");
+    items.insert(items.end(), columns.begin(), columns.end());
     return e.op("aten::index_put", {x, e.list(items), values, e.input(3)});
   }
   if (*mask_dtype == DType::u8) mask = e.cast(mask, DType::b8);

@@ -263,6 +263,25 @@ TEST(GpuZoo, EveryModelPlansForCuda) {
   EXPECT_GE(kernels, 100);
 }
 
+// Selections the data sizes (the zoo's "masks") need dynamic dims, which
+// CUDA plans lack: refused with a message naming the op, not planned.
+TEST(GpuZoo, DataSizedSelectionsAreRefusedForCuda) {
+  const std::vector<ir::TypePtr> types = input_types("masks");
+  auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/masks.scripted.pt");
+  PlanMethodOptions options;
+  options.pipeline.device = passes::TargetDevice::cuda;
+  options.plan.device = rt::PlanDevice::cuda;
+  options.plan.gpu = codegen::gpu_test::target(90);
+  try {
+    plan_method(*module->method("forward"), *module, types, options);
+    ADD_FAILURE() << "masks planned for CUDA";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("aten::nonzero"), std::string::npos) << m;
+    EXPECT_NE(m.find("dynamic dims"), std::string::npos) << m;
+  }
+}
+
 // Whole training steps planned for CUDA as `wick train --device cuda`
 // plans them: the step graph (training-mode forward, MSE loss, backward,
 // Adam's update) lowered and fused for the GPU, then a CUDA plan, every

@@ -254,8 +254,8 @@ TEST(Manifest, EveryMalformedFieldIsNamed) {
   };
   const Case cases[] = {
       {"\"format\": \"wick-artifact\"", "\"format\": \"zip\"", "format is not"},
-      {"\"format_version\": 1", "\"format_version\": 4", "artifact format version 4, but this runtime reads versions 1 to 3"},
-      {"\"format_version\": 1", "\"format_version\": 0", "artifact format version 0, but this runtime reads versions 1 to 3"},
+      {"\"format_version\": 1", "\"format_version\": 5", "artifact format version 5, but this runtime reads versions 1 to 4"},
+      {"\"format_version\": 1", "\"format_version\": 0", "artifact format version 0, but this runtime reads versions 1 to 4"},
       {"\"format_version\": 1", "\"format_version\": \"1\"", "format_version must be a number, not a string"},
       {"\"identity\": \"1234abcd5678ef90\"", "\"identity\": \"xyz\"", "identity must be 16 hex digits"},
       {"\"cpu\": \"x86-64-v3\"", "\"cpux\": \"x86-64-v3\"", "target.cpu is missing"},
@@ -353,6 +353,37 @@ TEST(Manifest, BadDynamicDimsAreNamed) {
   const std::string static_json = manifest_to_json(sample_manifest());
   expect_error([&] { parse_manifest(replace(static_json, "[200, 14]", "[\"B\", 14]"), "m"); },
                "inputs[0].shape names an unknown symbol \"B\" (the manifest declares none)");
+}
+
+// A manifest with a dim the data sizes (format version 4): "n" sizes only
+// intermediates, bound as the plan runs.
+TEST(Manifest, DataDimsRoundTripAndAreChecked) {
+  Manifest m = dynamic_manifest();
+  m.symbols.push_back("n");
+  m.data_dims = {"n"};
+  m.format_version = artifact_format_version(m);
+  EXPECT_EQ(m.format_version, 4);
+  const std::string json = manifest_to_json(m);
+  EXPECT_NE(json.find("\"data_dims\": [\"n\"]"), std::string::npos) << json;
+  const Manifest back = parse_manifest(json, "manifest.json");
+  EXPECT_EQ(back.data_dims, m.data_dims);
+  EXPECT_EQ(manifest_to_json(back), json);
+  struct Case {
+    std::string from, to, message;
+  };
+  const Case cases[] = {
+      {"\"data_dims\": [\"n\"]", "\"data_dims\": [\"m\"]", "data_dims must hold names listed in \"symbols\""},
+      {"\"data_dims\": [\"n\"]", "\"data_dims\": [\"n\", \"n\"]", "data_dims names \"n\" twice"},
+      {"\"data_dims\": [\"n\"]", "\"data_dims\": [\"T\"]", "data_dims names \"T\", which sizes an input"},
+      {"\"data_dims\": [\"n\"]", "\"data_dims\": []", "names \"n\", which is no dim of an input"},
+      {"[\"3*B\", 7]", "[\"3*n\", 7]", "data_dims names \"n\", which sizes an output"},
+      {"\"format_version\": 4", "\"format_version\": 3", "data_dims needs format version 4"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.to);
+    const std::string edited = replace(json, c.from, c.to);
+    expect_error([&] { parse_manifest(edited, "dir/manifest.json"); }, c.message);
+  }
 }
 
 // A CUDA artifact's manifest: PTX for sm_80, cubins for sm_80 and sm_90.

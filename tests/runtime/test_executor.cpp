@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "runtime/plan_validate.h"
 #include "support/error.h"
 
 namespace wick::rt {
@@ -172,6 +175,114 @@ TEST(Executor, IfRunsOneBranchAndRaiseStops) {
   } catch (const Error& err) {
     EXPECT_NE(std::string(err.what()).find("the model raised an exception: x must be nonzero"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace wick::rt
+
+namespace wick::rt {
+namespace {
+
+// x [3, 2] read through a transposing view [2, 3]; nonzero gives the
+// positions of the view's nonzero elements, row-major, binding dim "n";
+// then an alloc of [n] shows the binding.
+Plan nonzero_plan() {
+  Plan p;
+  p.num_slots = 4;
+  p.inputs = {0};
+  p.input_specs = {{DType::f32, {3, 2}, {}}};
+  p.symbols = {"n"};
+  Instr view = make(Op::view, {0}, {1});
+  view.ints = {2, 2, 3, 1, 2, 0};
+  p.body.instrs.push_back(view);
+  Instr nz = make(Op::nonzero, {1}, {2});
+  nz.ints = {0};
+  p.body.instrs.push_back(nz);
+  Instr al = make(Op::alloc, {}, {3});
+  al.ints = {1};
+  al.int_symbols = {0};
+  p.body.instrs.push_back(al);
+  p.outputs = {2, 3};
+  return p;
+}
+
+Tensor matrix(const std::vector<float>& v) {
+  Tensor t = Tensor::zeros(DType::f32, {3, 2});
+  for (size_t i = 0; i < v.size(); ++i) t.data_as<float>()[i] = v[i];
+  return t;
+}
+
+TEST(Executor, NonzeroFindsPositionsAndBindsTheirCount) {
+  Plan p = nonzero_plan();
+  validate_plan(p, "nonzero");
+  Executor e(std::move(p), {}, {});
+  // x = [[0, 1], [2, 0], [0, -0.0]]; its transpose [[0, 2, 0], [1, 0, -0]]
+  // has nonzeros at (0, 1) and (1, 0); -0 counts as zero.
+  auto out = e.run({matrix({0, 1, 2, 0, 0, -0.0f})});
+  ASSERT_EQ(out[0].sizes(), (std::vector<int64_t>{2, 2}));
+  const int64_t* d = out[0].data_as<int64_t>();
+  EXPECT_EQ((std::vector<int64_t>(d, d + 4)), (std::vector<int64_t>{0, 1, 1, 0}));
+  EXPECT_EQ(out[1].sizes(), (std::vector<int64_t>{2}));
+  // The next run binds the dim anew; NaN is nonzero.
+  out = e.run({matrix({std::nanf(""), 1, 2, 3, 0, 0})});
+  EXPECT_EQ(out[0].sizes(), (std::vector<int64_t>{4, 2}));
+  EXPECT_EQ(out[1].sizes(), (std::vector<int64_t>{4}));
+  out = e.run({matrix({0, 0, 0, 0, 0, 0})});
+  EXPECT_EQ(out[0].sizes(), (std::vector<int64_t>{0, 2}));
+}
+
+// Two nonzero instructions that bind one dim (the compiler named their
+// counts alike): the second must find the count the first bound.
+TEST(Executor, SelectionsOfOneDimMustAgree) {
+  Plan q = nonzero_plan();
+  Instr row = make(Op::view, {0}, {3});
+  row.ints = {1, 2, 1, 0};  // row 0 of x: [x00, x01]
+  q.num_slots = 5;
+  Instr nz2 = make(Op::nonzero, {3}, {4});
+  nz2.ints = {0};
+  q.body.instrs[2] = row;
+  q.body.instrs.push_back(nz2);
+  q.outputs = {2, 4};
+  Executor f(std::move(q), {}, {});
+  EXPECT_NO_THROW(f.run({matrix({1, 1, 0, 0, 0, 0})}));  // two and two
+  try {
+    f.run({matrix({1, 1, 2, 0, 0, 0})});  // three nonzeros in all, two in row 0
+    FAIL() << "counts 3 and 2 bound to one dim";
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("select 3 and 2 elements"), std::string::npos) << err.what();
+  }
+}
+
+TEST(Executor, DimReadBeforeItIsBoundIsAnError) {
+  Plan p = nonzero_plan();
+  std::swap(p.body.instrs[1], p.body.instrs[2]);  // the alloc of [n] first
+  Executor e(std::move(p), {}, {});
+  try {
+    e.run({matrix({1, 0, 0, 0, 0, 0})});
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("dynamic dim \"n\" is used before a nonzero binds it"), std::string::npos)
+        << err.what();
+  }
+}
+
+TEST(PlanValidate, DimsNeedAnInputOrANonzero) {
+  Plan p = nonzero_plan();
+  p.body.instrs.erase(p.body.instrs.begin() + 1);  // no nonzero left
+  p.outputs = {3};
+  try {
+    validate_plan(p, "unbound");
+    FAIL();
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("no dim of an input and no nonzero binds it"), std::string::npos)
+        << err.what();
+  }
+  Plan q = nonzero_plan();
+  q.device = PlanDevice::cuda;
+  EXPECT_THROW(validate_plan(q, "cuda"), Error);
+  Plan r = nonzero_plan();
+  r.body.instrs[1].ints = {1};  // no dim 1
+  EXPECT_THROW(validate_plan(r, "range"), Error);
 }
 
 }  // namespace

@@ -112,7 +112,7 @@ const std::vector<Damage>& artifact_damages() {
        WICK_ERROR_ARTIFACT, "compiled by wick 0.0.1, but this runtime is wick", ""},
       {"OtherFormatVersion",
        [](const std::string& d, const std::string&) { edit_manifest(d, "\"format_version\": 1", "\"format_version\": 7"); },
-       WICK_ERROR_ARTIFACT, "artifact format version 7, but this runtime reads versions 1 to 3", "manifest.json"},
+       WICK_ERROR_ARTIFACT, "artifact format version 7, but this runtime reads versions 1 to 4", "manifest.json"},
       {"OtherArchitecture",
        [](const std::string& d, const std::string&) { set_manifest_string(d, "arch", "aarch64"); },
        WICK_ERROR_CPU, "compiled for aarch64", ""},

@@ -188,6 +188,18 @@ TEST(CompileCli, BadRequestsExit2) {
   fs::remove_all(fs::path(file).parent_path());
 }
 
+// A deployed model sizes its outputs from its inputs: an output as long as
+// a mask selects is refused (intermediates of that kind deploy: "masks").
+TEST(CompileCli, OutputSizedByTheDataIsRefused) {
+  const std::string pt = std::string(WICK_ZOO_DIR) + "/masks.scripted.pt";
+  const std::string out = temp_dir("compile_selected") + "/out";
+  const CliResult r = run_wick("compile " + pt + " --method selected --input 2x5x6 --input 2x5x6 -o " + out);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("output 0 has a size only the data decides (nnz_"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out + "/manifest.json"));
+  fs::remove_all(fs::path(out).parent_path());
+}
+
 TEST(CompileCli, DtypePrefixedShapesAndNpyFiles) {
   const std::string pt = std::string(WICK_ZOO_DIR) + "/embedding_classifier.scripted.pt";
   const Tensor ids = read_npy(zoo_inputs("embedding_classifier")[0]);
