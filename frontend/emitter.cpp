@@ -57,6 +57,11 @@ std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
   register_tensors(root, "", 0);
 
   auto fn = code_.method(*cls, method);
+  if (!fn && method == "forward") {
+    // R torch traces a module once per mode and saves no forward: the
+    // mode's own method stands in for it, under the name asked for.
+    fn = code_.method(*cls, options_.training ? "trainforward" : "evalforward");
+  }
   if (!fn) throw Error("module " + name + " has no method '" + method + "'", {display_name_});
 
   auto graph = std::make_unique<ir::Graph>();
