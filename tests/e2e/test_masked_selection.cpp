@@ -13,22 +13,13 @@
 #include "api/compiled_graph.h"
 #include "ir/parser.h"
 #include "support/error.h"
+#include "tests/e2e/torch_tensors.h"
 
 namespace wick {
 namespace {
 
-Tensor to_wick(const torch::Tensor& t) {
-  torch::Tensor c = t.contiguous();
-  const DType dt = c.scalar_type() == torch::kBool ? DType::b8 : DType::f32;
-  Tensor w = Tensor::zeros(dt, c.sizes().vec());
-  std::memcpy(w.data(), c.data_ptr(), w.nbytes());
-  return w;
-}
-
-torch::Tensor to_torch(const Tensor& t) {
-  const torch::ScalarType st = t.dtype() == DType::i64 ? torch::kLong : torch::kFloat;
-  return torch::from_blob(const_cast<void*>(t.contiguous().data()), t.sizes(), st).clone();
-}
+using test::to_torch;
+using test::to_wick;
 
 using Inputs = std::vector<torch::Tensor>;
 
