@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <functional>
+#include <ostream>
 #include <string>
 
 #include "api/compiled_graph.h"
@@ -30,6 +31,9 @@ struct Case {
   std::function<Inputs(double keep)> inputs;
   std::function<torch::Tensor(const Inputs&)> reference;
 };
+
+// Test names and messages show the case by its name.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 std::shared_ptr<CompiledGraph> compile(const Case& c) {
   const std::string text = std::string("module @M {\n  graph @forward(") + c.params + ") -> (Tensor) {\n" + c.body +

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <ostream>
 #include <string>
 
 #include "api/compiled_graph.h"
@@ -39,6 +40,9 @@ struct Case {
   bool causal = false;
   double scale = 0;  // 0: the default 1/sqrt(E)
 };
+
+// Test names and messages show the case by its name.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 torch::Tensor reference(const Case& c, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& mask) {
