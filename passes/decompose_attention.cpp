@@ -3,7 +3,8 @@
 // path (eval mode, no grad): _native_multi_head_attention and
 // _transformer_encoder_layer_fwd. Both become the products, softmax and
 // layer norms they compute, as ATen's CPU kernels do (the query scaled by
-// 1/sqrt(head_dim) before q @ k^T, masked positions set to -inf). And
+// 1/sqrt(head_dim) before q @ k^T, masked positions set to -inf; a float mask
+// hides where it is nonzero, as ATen reads it). And
 // PyTorch 2.x's scaled_dot_product_attention, as its reference math.
 #include <cmath>
 
@@ -46,6 +47,34 @@ void check_batched(Emitter& e, Value* v, const char* what) {
                          std::to_string(e.shape(v, what).size()));
 }
 
+// The positions a fused op's mask hides, broadcastable to the scores
+// [B, H, L, S]. ATen reads any mask as booleans (a float mask's nonzero
+// entries, -inf among them, hide), by its mask_type: 0, a [L, S] attention
+// mask; 1, a [B, S] key padding mask; 2, a mask as big as the scores (what
+// PyTorch 2.x passes after merging both).
+Value* hidden_positions(Emitter& e, const Attention& a) {
+  Value* mask = a.mask;
+  const auto& dt = mask->type()->dtype();
+  if (!dt) throw e.node().error("the dtype of the attention mask must be known");
+  if (*dt != DType::b8) mask = e.op("aten::ne.Scalar", {mask, e.int_(0)});
+  const size_t rank = e.shape(mask, "mask").size();
+  switch (a.mask_type) {
+    case 0:
+      if (rank != 2) throw e.node().error("an attention mask (mask_type 0) must be [target, source]");
+      return mask;
+    case 1:
+      // The same keys are hidden from every query.
+      if (rank != 2) throw e.node().error("a key padding mask (mask_type 1) must be [batch, source length]");
+      return e.op("aten::reshape", {mask, e.sizes(mask, {Size::dim_of(0), Size::fixed(1), Size::fixed(1),
+                                                          Size::dim_of(1)})});
+    case 2:
+      if (rank != 4) throw e.node().error("a merged mask (mask_type 2) must be [batch, heads, target, source]");
+      return mask;
+    default:
+      throw e.node().error("mask_type " + std::to_string(a.mask_type) + " is not one of 0, 1 and 2");
+  }
+}
+
 // The attention output [B, L, E] and the softmax probabilities [B, H, L, S].
 std::pair<Value*, Value*> attend(Emitter& e, const Attention& a) {
   check_batched(e, a.query, "query");
@@ -74,22 +103,7 @@ std::pair<Value*, Value*> attend(Emitter& e, const Attention& a) {
   k = split_heads(e, k, H, D);
   v = split_heads(e, v, H, D);
   Value* scores = e.op("aten::matmul", {q, e.op("aten::transpose.int", {k, e.int_(-2), e.int_(-1)})});
-  if (a.mask) {
-    const auto& dt = a.mask->type()->dtype();
-    if (!dt || *dt != DType::b8) throw e.node().error("only a boolean attention mask is supported");
-    Value* mask = a.mask;
-    const size_t rank = e.shape(mask, "mask").size();
-    if (a.mask_type == 1) {
-      // A key padding mask [B, S]: the same keys are hidden from every query.
-      if (rank != 2) throw e.node().error("a key padding mask must be [batch, source length]");
-      mask = e.op("aten::reshape", {mask, e.sizes(mask, {Size::dim_of(0), Size::fixed(1), Size::fixed(1),
-                                                         Size::dim_of(1)})});
-    } else if (a.mask_type != 0 || rank != 2) {
-      throw e.node().error("only a [target, source] attention mask (mask_type 0) or a key padding mask "
-                           "(mask_type 1) is supported");
-    }
-    scores = e.op("aten::where.ScalarSelf", {mask, e.float_(-INFINITY), scores});
-  }
+  if (a.mask) scores = e.op("aten::where.ScalarSelf", {hidden_positions(e, a), e.float_(-INFINITY), scores});
   Value* probs = e.softmax(scores, -1);
   Value* context = e.op("aten::transpose.int", {e.op("aten::matmul", {probs, v}), e.int_(1), e.int_(2)});
   context = e.op("aten::reshape", {context, e.sizes(context, {Size::dim_of(0), Size::dim_of(1), Size::fixed(E)})});

@@ -161,7 +161,8 @@ class AttentionLayers(nn.Module):
     """nn.MultiheadAttention and two nn.TransformerEncoderLayers (post-norm
     with relu, pre-norm with gelu) as PyTorch builds them. In eval mode
     without grad their forward takes the fused fast path
-    (_native_multi_head_attention, _transformer_encoder_layer_fwd)."""
+    (_native_multi_head_attention, _transformer_encoder_layer_fwd), the
+    first layer given a float key padding mask."""
 
     def __init__(self, d_model: int = 32, n_heads: int = 4):
         super().__init__()
@@ -173,7 +174,11 @@ class AttentionLayers(nn.Module):
     def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         a, weights = self.attn(x, x, x)
         assert weights is not None
-        return self.enc_pre(self.enc(a)), weights
+        # A float key padding mask (-inf hides a key), which the fast path
+        # reads as booleans: later positions where x's first feature is large.
+        hide = (x[:, :, 0] > 0.8) & (torch.arange(x.size(1)) > 0)
+        pad = torch.zeros(x.size(0), x.size(1)).masked_fill(hide, float("-inf"))
+        return self.enc_pre(self.enc(a, src_key_padding_mask=pad)), weights
 
 
 class AttentionMasks(nn.Module):
