@@ -21,6 +21,7 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"aten::len.t(t[] a) -> int", S});
   t.add({"prim::dtype(Tensor a) -> int", S});
   t.add({"prim::device(Tensor a) -> Device", S});
+  t.add({"prim::type(Device self) -> str", S});  // `x.device.type`: "cpu", "cuda"
   // What a module's Python asks of its tensors and of the autograd state
   // (nn.MultiheadAttention's fast-path checks); all folded while compiling.
   t.add({"prim::is_cuda(Tensor a) -> bool", S});

@@ -190,6 +190,8 @@ std::optional<AttrValue> fold_scalar(const ir::Node& n) {
   const ir::TypeKind result = n.output()->type()->kind();
   if (name == "device" && in.size() == 1)
     if (auto* str = std::get_if<std::string>(in[0])) return *str;
+  if (name == "type" && in.size() == 1)
+    if (auto* dev = std::get_if<std::string>(in[0])) return dev->substr(0, dev->find(':'));  // "cuda:0" -> "cuda"
   if (name == "str" && in.size() == 1) {
     // Devices are kept as their string; numbers print as Python does.
     if (auto s = python_str(*in[0])) return *s;

@@ -14,7 +14,12 @@ ir::TypePtr refine(const ir::TypePtr& declared, const ir::TypePtr& inferred) {
   return inferred->kind() == ir::TypeKind::Any ? declared : inferred;
 }
 
-bool is_placeholder(const ir::Value* v) { return v->node() && v->node()->is("prim::Unsupported"); }
+// A value that takes the other branch's type: an op the front end could not
+// emit (folding may yet remove it), or TorchScript's uninitialized value,
+// which its rewrite of an early return yields on the path that never reads it.
+bool is_placeholder(const ir::Value* v) {
+  return v->node() && (v->node()->is("prim::Unsupported") || v->node()->is("prim::Uninitialized"));
+}
 
 class ShapeInference {
  public:
@@ -46,8 +51,6 @@ class ShapeInference {
     for (size_t i = 0; i < n->num_outputs(); ++i) {
       const ir::Value* a = n->block(0)->results()[i];
       const ir::Value* b = n->block(1)->results()[i];
-      // A branch holding an op the front end could not emit takes the other
-      // branch's type: folding may yet remove it.
       ir::TypePtr t = is_placeholder(a) ? b->type() : is_placeholder(b) ? a->type() : ir::unify(a->type(), b->type());
       n->output(i)->set_type(t);
     }
