@@ -4,7 +4,8 @@
 // - a traced function: a __torch__.PlaceholderModule whose forward takes
 //   unnamed arguments (argument_1, argument_2, ...);
 // - a traced module that respects the mode: a class named after the R
-//   module with random letters, methods trainforward and evalforward and no
+//   module with random letters, R's helper methods train, eval and
+//   is_training, methods trainforward and evalforward and no
 //   forward; wick runs evalforward (trainforward when training) in its place.
 #include <gtest/gtest.h>
 
@@ -29,7 +30,7 @@ class RTorchFiles : public ::testing::Test {
     ok_ = test::run_python(*dir_, R"(
 import numpy as np
 import torch
-from typing import List
+from typing import List, Optional
 
 torch.manual_seed(7)
 x = torch.randn(3, 4)
@@ -49,6 +50,21 @@ class nn_linear_qwhzkdmxbrtyplcvnsjgaeuf(torch.nn.Module):
         self.weight = torch.nn.Parameter(torch.randn(5, 4))
         self.bias = torch.nn.Parameter(torch.randn(5))
 
+    # The helpers R's backend compiles into every module it makes.
+    @torch.jit.export
+    def train(self, x: Optional[List[bool]] = None) -> List[bool]:
+        if x is None:
+            x0 = [True]
+        else:
+            x0 = x
+        self.training = x0[0]
+        return x0
+
+    @torch.jit.export
+    def eval(self) -> List[bool]:
+        self.training = False
+        return [False]
+
     @torch.jit.export
     def is_training(self) -> List[bool]:
         return [self.training]
@@ -62,7 +78,8 @@ class nn_linear_qwhzkdmxbrtyplcvnsjgaeuf(torch.nn.Module):
         return torch.relu(torch.nn.functional.linear(argument_1, self.weight, self.bias))
 
 m = torch.jit.script(nn_linear_qwhzkdmxbrtyplcvnsjgaeuf())
-assert not hasattr(m, "forward") or "forward" not in m._c._method_names()
+assert "forward" not in m._c._method_names()
+assert {"train", "eval", "is_training"} <= set(m._c._method_names())
 m.save("module.pt")
 
 # Fresh inputs; LibTorch's outputs on them.
