@@ -167,6 +167,27 @@ TEST(Pickle, StorageTypesMapToDTypes) {
   }
 }
 
+// PyTorch 2.x may pass _rebuild_tensor_v2 a seventh argument, the tensor's
+// math bits as a Dict[str, bool]: all false is a plain tensor; a conjugate
+// or negative view is refused.
+TEST(Pickle, RebuildsTensorWithMathBits) {
+  auto with_bits = [](bool conj) {
+    PickleWriter w;
+    w.global("torch._utils", "_rebuild_tensor_v2").mark();
+    w.storage("FloatStorage", "0", 4).integer(0).ints({2, 2}).ints({2, 1}).boolean(false);
+    w.global("collections", "OrderedDict").op(')').reduce();
+    w.global("torch.jit._pickle", "restore_type_tag").op('}').mark().str("conj").boolean(conj).op('u');
+    w.str("Dict[str, bool]").op(static_cast<uint8_t>(0x86)).reduce();
+    return w.tuple().reduce().stop();
+  };
+  CountingLoader loader;
+  PickleValue v = load(with_bits(false), loader.fn());
+  EXPECT_EQ(v.tensor().sizes(), (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(v.tensor().dtype(), DType::f32);
+  CountingLoader other;
+  expect_error([&] { load(with_bits(true), other.fn()); }, {"tensor metadata", "'conj': True", "not supported"});
+}
+
 TEST(Pickle, TorchListsTypeTagsAndDevices) {
   PickleWriter w;
   w.mark();
@@ -239,6 +260,10 @@ TEST(PickleErrors, KnownButUnsupportedGlobals) {
                {"complex numbers"});
   expect_error([] { load(PickleWriter().global("torch", "ComplexFloatStorage").stop()); },
                {"torch.ComplexFloatStorage", "not supported"});
+  // Storage types newer PyTorch writes for dtypes wick has no kernels for.
+  for (const char* type : {"Float8_e4m3fnStorage", "Float8_e5m2Storage", "UInt16Storage", "UInt64Storage"})
+    expect_error([&] { load(PickleWriter().global("torch", type).stop()); },
+                 {std::string("torch.") + type, "not supported"});
   expect_error([] { load(PickleWriter().global("torch", "load").stop()); },
                {"'torch.load'", "not allowed"});
 }

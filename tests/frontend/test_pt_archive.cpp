@@ -350,15 +350,22 @@ TEST(PtArchiveErrors, BigEndianArchive) {
 }
 
 // PyTorch 2.x writes the same records in another layout: the version in
-// .data/version, a .data/serialization_id, and a byteorder record. The same
-// archive in that layout must read to the same tensors and code.
+// .data/version, a .data/serialization_id, and a byteorder record; a traced
+// module also keeps its example inputs, as a traced_inputs.pkl whose
+// tensors' records are empty. The same archive in that layout must read to
+// the same tensors and code.
 TEST_F(TorchArchives, PyTorch2LayoutReadsTheSame) {
   ZipArchive zip = ZipArchive::open(path("lin.pt"));
   const PtArchive old_layout = read_pt_archive(ZipArchive::open(path("lin.pt")));
+  PickleWriter traced_inputs;  // {"forward": [a [2, 3] tensor]}, its data left out
+  traced_inputs.op('}').mark().str("forward").op(']').mark().tensor("FloatStorage", "0", 6, 0, {2, 3}, {3, 1});
+  traced_inputs.op('e').op('u');
   std::string bytes = rewrite(zip, {{"version", std::nullopt},
                                     {".data/version", "10\n"},
                                     {".data/serialization_id", "1234567890123456789012345678901234567890"},
-                                    {"byteorder", "little"}});
+                                    {"byteorder", "little"},
+                                    {"traced_inputs.pkl", traced_inputs.stop()},
+                                    {"traced_inputs/0", ""}});
   const PtArchive new_layout = read_pt_archive(ZipArchive::from_bytes(bytes, "lin2.pt"));
   EXPECT_EQ(old_layout.version, 3);
   EXPECT_EQ(new_layout.version, 10);
