@@ -13,6 +13,15 @@ namespace wick {
 
 namespace {
 constexpr int kMaxModuleDepth = 200;
+
+// A tuple whose leaves are all tensors.
+bool tuple_of_tensors(const ir::Type& t) {
+  if (t.is_tensor()) return true;
+  if (t.kind() != ir::TypeKind::Tuple || t.elements().empty()) return false;
+  for (const ir::TypePtr& e : t.elements())
+    if (!tuple_of_tensors(*e)) return false;
+  return true;
+}
 }  // namespace
 
 std::string dotted_name(const ts::Expr& e) {
@@ -93,7 +102,7 @@ std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
       f.env[p.name] = emit_expr(*p.default_value, f);
       continue;
     }
-    f.env[p.name] = SugaredValue::of(graph_->add_input(t, p.name));
+    f.env[p.name] = tensor_inputs(t, p.name, 0);
   }
   emit_block(def.body, f);
   if (!unsupported_.empty()) {
@@ -107,6 +116,20 @@ std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
   graph_->add_output(as_value(*f.returned, f, end));
   graph_->set_module(nullptr);  // Module::add_method sets it
   return graph;
+}
+
+// A parameter of a method: a graph input, or for a tuple of tensors
+// (`state: Tuple[Tensor, Tensor]`, nested too) one input per tensor, named
+// after the parameter and the position (`state.0`), as LibTorch's outputs
+// are flattened.
+SugaredValue Emitter::tensor_inputs(const ir::TypePtr& type, const std::string& name, int depth) {
+  if (type->kind() != ir::TypeKind::Tuple || !tuple_of_tensors(*type))
+    return SugaredValue::of(graph_->add_input(type, name));
+  if (depth > kMaxModuleDepth) throw Error("the tuple type of input '" + name + "' is nested too deeply", {display_name_});
+  std::vector<SugaredValue> parts;
+  for (size_t i = 0; i < type->elements().size(); ++i)
+    parts.push_back(tensor_inputs(type->elements()[i], name + "." + std::to_string(i), depth + 1));
+  return SugaredValue::tuple_of(std::move(parts));
 }
 
 const CodeIndex::Class& Emitter::class_of(const PickleValue& object, const Frame& f, const SourceLocation& loc) {

@@ -46,6 +46,7 @@ class Emitter {
                                 const SourceLocation& loc);
   SugaredValue constant_from_pickle(const PickleValue& v, Frame& f, const SourceLocation& loc, int depth = 0);
   ir::Value* param(const std::string& name);
+  SugaredValue tensor_inputs(const ir::TypePtr& type, const std::string& name, int depth);
   // Training mode: an in-place op wrote `result` over the module tensor `old`.
   void store_in_place(ir::Value* old, ir::Value* result, Frame& f, const SourceLocation& loc);
   [[noreturn]] void fail(const Frame& f, const SourceLocation& loc, const std::string& msg,
@@ -92,6 +93,7 @@ class Emitter {
   ir::Value* join_list_literals(ir::Node* node, ir::Value* const vals[2], ir::Node* after);
   void emit_for(const ts::ForStmt& s, Frame& f);
   void emit_while(const ts::WhileStmt& s, Frame& f);
+  bool leaves_like(const SugaredValue& shape, const SugaredValue& v, std::vector<ir::Value*>& out);
   void emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f, const SourceLocation& loc,
                  ir::Value* trip_count, ir::Value* start_condition, const ts::Expr* while_cond,
                  const SugaredValue* iterable, bool ranged = false);

@@ -445,6 +445,45 @@ void Emitter::emit_while(const ts::WhileStmt& s, Frame& f) {
   emit_loop(s.body, nullptr, f, s.loc, max_trips, cond, s.cond.get(), nullptr);
 }
 
+namespace {
+
+// Tuples and dicts exist only while emitting: a loop carries their leaves.
+bool composite(const SugaredValue& v) {
+  return v.kind == SugaredValue::Kind::tuple || v.kind == SugaredValue::Kind::dict;
+}
+
+// `shape` with its leaves taken, in order, from `leaves` at `next`.
+SugaredValue with_leaves(const SugaredValue& shape, const std::vector<ir::Value*>& leaves, size_t& next) {
+  if (!composite(shape)) return SugaredValue::of(leaves.at(next++));
+  SugaredValue out = shape;  // kind and dict keys
+  for (SugaredValue& part : out.parts) part = with_leaves(part, leaves, next);
+  return out;
+}
+
+}  // namespace
+
+// Appends the IR values at the leaves of `v`, a binding shaped as `shape`
+// (a tuple may have become a tuple value); false when they do not match.
+bool Emitter::leaves_like(const SugaredValue& shape, const SugaredValue& v, std::vector<ir::Value*>& out) {
+  if (!composite(shape)) {
+    if (!v.is_value()) return false;
+    out.push_back(v.value);
+    return true;
+  }
+  if (shape.kind == SugaredValue::Kind::tuple && v.is_value()) {
+    const ir::Type& t = *v.value->type();
+    if (t.kind() != ir::TypeKind::Tuple || t.elements().size() != shape.parts.size()) return false;
+    ir::Node* unpack = builder_->create("prim::TupleUnpack", {v.value}, {}, shape.parts.size());
+    for (size_t i = 0; i < shape.parts.size(); ++i)
+      if (!leaves_like(shape.parts[i], SugaredValue::of(unpack->output(i)), out)) return false;
+    return true;
+  }
+  if (v.kind != shape.kind || v.parts.size() != shape.parts.size() || v.keys != shape.keys) return false;
+  for (size_t i = 0; i < shape.parts.size(); ++i)
+    if (!leaves_like(shape.parts[i], v.parts[i], out)) return false;
+  return true;
+}
+
 void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f, const SourceLocation& loc,
                         ir::Value* trip_count, ir::Value* start_condition, const ts::Expr* while_cond,
                         const SugaredValue* iterable, bool ranged) {
@@ -461,6 +500,12 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
     if (binding.is_value() && roots.count(view_root(binding.value))) assigned.insert(name);
   std::vector<std::string> carried;
   std::vector<ir::Value*> initial;
+  struct Composite {
+    std::string name;
+    SugaredValue shape;
+    std::vector<ir::Value*> leaves;
+  };
+  std::vector<Composite> composites;
   // Views only written through (never assigned) whose base is carried too
   // stay views of it, in the body and after the loop.
   std::vector<std::pair<std::string, ir::Value*>> derived;
@@ -475,7 +520,17 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
     if (target_names.count(name)) continue;
     auto it = f.env.find(name);
     if (it == f.env.end()) continue;
-    if (it->second.kind == SugaredValue::Kind::tuple) continue;  // unpacked parts are rebound by name
+    if (composite(it->second)) {
+      // A tuple or dict the body rebinds (`state = (h, c)`, `d[k] = v`)
+      // travels as its leaves, after the plain values.
+      std::vector<ir::Value*> leaves;
+      if (effects.assigned.count(name) || effects.mutated.count(name)) {
+        if (!leaves_like(it->second, it->second, leaves))
+          fail(f, loc, "'" + name + "' holds modules or functions and is rebound in this loop, which is not supported");
+        composites.push_back({name, it->second, leaves});
+      }
+      continue;
+    }
     if (!it->second.is_value()) continue;
     ir::Value* v = it->second.value;
     const bool rebound = effects.assigned.count(name) > 0;
@@ -508,6 +563,17 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
       frame.env[name] = SugaredValue::of(nv);
     }
   };
+  const size_t plain = carried.size();
+  for (const Composite& c : composites)
+    for (size_t i = 0; i < c.leaves.size(); ++i) {
+      carried.push_back(c.name + "." + std::to_string(i));
+      initial.push_back(c.leaves[i]);
+    }
+  // The composites over the carried values `now` (block params or results).
+  auto rebuild_composites = [&](Frame& frame, const std::vector<ir::Value*>& now) {
+    size_t next = plain;
+    for (const Composite& c : composites) frame.env[c.name] = with_leaves(c.shape, now, next);
+  };
   std::vector<ir::Value*> inputs = {trip_count, start_condition};
   inputs.insert(inputs.end(), initial.begin(), initial.end());
   ir::Node* node = builder_->create("prim::Loop", inputs, {});
@@ -520,10 +586,11 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
   std::vector<ir::Value*> params;
   for (size_t i = 0; i < carried.size(); ++i) {
     params.push_back(block->add_param(initial[i]->type(), carried[i]));
-    bf.env[carried[i]] = SugaredValue::of(params.back());
+    if (i < plain) bf.env[carried[i]] = SugaredValue::of(params.back());
   }
   builder_->set_insertion_point_to_end(block);
   rederive_all(bf, params);
+  rebuild_composites(bf, params);
   if (target) {
     SugaredValue item = SugaredValue::of(iter);
     if (iterable) {
@@ -538,18 +605,28 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
   ir::Value* next = bf.terminated ? constant(false, ir::Type::bool_()) : start_condition;
   if (while_cond && !bf.terminated) next = as_condition(emit_expr(*while_cond, bf), bf, while_cond->loc);
   block->add_result(next);
+  std::vector<ir::Value*> yielded;  // the composites' leaves at the end of the body
+  for (const Composite& c : composites) {
+    if (bf.terminated) break;
+    auto it = bf.env.find(c.name);
+    if (it == bf.env.end() || !leaves_like(c.shape, it->second, yielded))
+      fail(f, loc, "'" + c.name + "' is rebound in this loop to a tuple or dict of another shape");
+  }
   std::vector<ir::Value*> outs;
   for (size_t i = 0; i < carried.size(); ++i) {
-    ir::Value* v = bf.terminated ? block->params()[i + 1] : as_value(bf.env.at(carried[i]), bf, loc);
+    ir::Value* v = bf.terminated ? block->params()[i + 1]
+                   : i < plain   ? as_value(bf.env.at(carried[i]), bf, loc)
+                                 : yielded[i - plain];
     if (poisoned_.count(v) && *v->type() != *initial[i]->type()) v = placeholder_as(v, initial[i]->type());
     block->add_result(v);
     ir::TypePtr t = ir::unify(initial[i]->type(), v->type());
     block->params()[i + 1]->set_type(t);
     outs.push_back(node->add_output(t));
-    f.env[carried[i]] = SugaredValue::of(outs.back());
+    if (i < plain) f.env[carried[i]] = SugaredValue::of(outs.back());
   }
   builder_->set_insertion_point(after);
   rederive_all(f, outs);
+  rebuild_composites(f, outs);
 }
 
 }  // namespace wick

@@ -17,17 +17,16 @@
 #include "ir/printer.h"
 #include "runtime/npy.h"
 #include "support/error.h"
-#include "tests/frontend/python_helpers.h"
+#include "tests/frontend/python_files.h"
 
 namespace wick {
 namespace {
 
-class RTorchFiles : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (!test::have_torch()) return;
-    dir_ = new test::TempDir("r_torch_files");
-    ok_ = test::run_python(*dir_, R"(
+class RTorchFiles : public test::PythonFiles<RTorchFiles> {
+ public:
+  static const char* tag() { return "r_torch_files"; }
+  static std::string script() {
+    return R"(
 import numpy as np
 import torch
 from typing import List, Optional
@@ -91,30 +90,17 @@ lf = torch.jit.load("fn.pt")
 np.save("fn_out.npy", lf(a, b).numpy())
 lm = torch.jit.load("module.pt")
 np.save("eval_out.npy", lm.evalforward(a).detach().numpy())
-)") == 0;
+)";
   }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  void SetUp() override {
-    if (!test::have_torch()) GTEST_SKIP() << "python3 with torch is not available";
-    ASSERT_TRUE(ok_) << test::slurp(*dir_ / "log.txt");
-  }
-  static std::string path(const std::string& name) { return (*dir_ / name).string(); }
 
+ protected:
   static void expect_near(const Tensor& got, const Tensor& want) {
     ASSERT_EQ(got.sizes(), want.sizes());
     for (int64_t i = 0; i < want.numel(); ++i)
       EXPECT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i], 1e-5) << "element " << i;
   }
 
-  static test::TempDir* dir_;
-  static bool ok_;
 };
-
-test::TempDir* RTorchFiles::dir_ = nullptr;
-bool RTorchFiles::ok_ = false;
 
 TEST_F(RTorchFiles, TracedFunctionWithUnnamedArguments) {
   JitOptions o;

@@ -13,17 +13,16 @@
 #include "api/jit_module.h"
 #include "frontend/loader.h"
 #include "runtime/npy.h"
-#include "tests/frontend/python_helpers.h"
+#include "tests/frontend/python_files.h"
 
 namespace wick {
 namespace {
 
-class Torch2EncoderCode : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (!test::have_torch()) return;
-    dir_ = new test::TempDir("torch2_encoder_code");
-    ok_ = test::run_python(*dir_, R"py(
+class Torch2EncoderCode : public test::PythonFiles<Torch2EncoderCode> {
+ public:
+  static const char* tag() { return "torch2_encoder_code"; }
+  static std::string script() {
+    return R"py(
 import sys
 import numpy as np
 import torch
@@ -200,16 +199,10 @@ with torch.no_grad():
     np.save("out_square.npy", m(x, square).numpy())
     np.save("out_both.npy", m(x, square, pad).numpy())
     np.save("out_causal.npy", m(x, causal).numpy())
-)py") == 0;
+)py";
   }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  void SetUp() override {
-    if (!test::have_torch()) GTEST_SKIP() << "python3 with torch is not available";
-    ASSERT_TRUE(ok_) << test::slurp(*dir_ / "log.txt");
-  }
+
+ protected:
   static Tensor npy(const std::string& name) { return read_npy((*dir_ / (name + ".npy")).string()); }
 
   // One call of forward against LibTorch's output.
@@ -227,12 +220,7 @@ with torch.no_grad():
       EXPECT_NEAR(out[0].data_as<float>()[i], want.data_as<float>()[i], 1e-4) << "element " << i;
   }
 
-  static test::TempDir* dir_;
-  static bool ok_;
 };
-
-test::TempDir* Torch2EncoderCode::dir_ = nullptr;
-bool Torch2EncoderCode::ok_ = false;
 
 TEST_F(Torch2EncoderCode, NoMask) { expect_matches({npy("x")}, "out_none"); }
 

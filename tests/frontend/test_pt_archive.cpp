@@ -10,7 +10,7 @@
 
 #include "frontend/pt_archive.h"
 #include "pickle_writer.h"
-#include "python_helpers.h"
+#include "python_files.h"
 #include "support/error.h"
 #include "zip_builder.h"
 
@@ -95,12 +95,11 @@ TEST(PtArchive, ReadsHandmadeArchive) {
 
 // Archives torch writes -----------------------------------------------------
 
-class TorchArchives : public testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (!test::have_torch()) return;
-    dir_ = new test::TempDir("pt_archive");
-    ok_ = test::run_python(*dir_, R"(
+class TorchArchives : public test::PythonFiles<TorchArchives> {
+ public:
+  static const char* tag() { return "pt_archive"; }
+  static std::string script() {
+    return R"(
 import torch
 from typing import Dict, List, Optional, Tuple
 torch.manual_seed(0)
@@ -171,25 +170,11 @@ with open("big.txt", "w") as names:
     for k, v in big.state_dict().items():
         dump("big." + k, v)
         names.write("%s %s %s\n" % (k, str(v.dtype)[6:], "x".join(map(str, v.shape)) or "scalar"))
-)") == 0;
+)";
   }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  void SetUp() override {
-    if (!test::have_torch()) GTEST_SKIP() << "python3 with torch is not available";
-    ASSERT_TRUE(ok_) << test::slurp(*dir_ / "log.txt");
-  }
-  static std::string path(const std::string& name) { return (*dir_ / name).string(); }
-  static std::string bytes_of(const std::string& name) { return test::slurp(*dir_ / name); }
 
-  static test::TempDir* dir_;
-  static bool ok_;
+ protected:
 };
-
-test::TempDir* TorchArchives::dir_ = nullptr;
-bool TorchArchives::ok_ = false;
 
 TEST_F(TorchArchives, ScriptedLinear) {
   PtArchive a = load_pt_archive(path("lin.pt"));
