@@ -17,6 +17,7 @@
 #include "passes/eliminate_dead_code.h"
 #include "passes/fold_batch_norm.h"
 #include "passes/fuse.h"
+#include "passes/guard_endless_loops.h"
 #include "passes/infer_shapes.h"
 
 namespace wick::passes {
@@ -77,6 +78,8 @@ void simplify(ir::Graph& graph) {
     infer_shapes(graph, nullptr, BranchErrors::defer);
     if (!canonicalize(graph)) break;
   }
+  // After folding, which may show a while condition to be fixed.
+  guard_endless_loops(graph);
   reject_unsupported(graph);
   infer_shapes(graph);
 }

@@ -18,6 +18,7 @@
 #include "passes/eliminate_common_subexpressions.h"
 #include "passes/eliminate_dead_code.h"
 #include "passes/fuse.h"
+#include "passes/guard_endless_loops.h"
 #include "passes/infer_shapes.h"
 #include "passes/pipeline.h"
 #include "passes/sink_stores.h"
@@ -41,6 +42,7 @@ const std::map<std::string, PassFn>& passes() {
       {"eliminate_common_subexpressions", passes::eliminate_common_subexpressions},
       {"eliminate_dead_code", passes::eliminate_dead_code},
       {"sink_stores", passes::sink_stores},
+      {"guard_endless_loops", [](ir::Graph& g) { passes::guard_endless_loops(g); }},
       {"simplify", passes::simplify_stage},
       // Small limits, so that the cases show both sides of them.
       {"unroll_loops", [](ir::Graph& g) { passes::unroll_loops(g, passes::UnrollLimits{4, 64}); }},
