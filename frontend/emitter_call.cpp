@@ -6,6 +6,7 @@
 #include "frontend/op_matcher.h"
 #include "frontend/type_expr.h"
 #include "ir/constant_value.h"
+#include "ir/nested_tensor.h"
 
 namespace wick {
 
@@ -257,10 +258,13 @@ std::optional<SugaredValue> Emitter::fold_scalar_op(const std::string& base, con
     return std::nullopt;
   }
   // The autograd state: a training step records gradients; inference runs
-  // as under torch.no_grad(). wick has no autocast and no nested tensors.
+  // as under torch.no_grad(). wick has no autocast; nested tensors only as
+  // nn.TransformerEncoder makes them (ir/nested_tensor.h).
   const bool training = options_.training.value_or(false);
   if (base == "aten::is_grad_enabled" || base == "prim::requires_grad") return boolean(training);
-  if (base == "aten::is_autocast_enabled" || base == "prim::is_nested") return boolean(false);
+  if (base == "aten::is_autocast_enabled") return boolean(false);
+  if (base == "prim::is_nested" && in.size() == 1)
+    if (auto nested = ir::is_nested(in[0])) return boolean(*nested);
   if (base == "aten::__not__" && in.size() == 1)
     if (auto c = ir::constant_bool(in[0])) return boolean(!*c);
   if ((base == "aten::eq" || base == "aten::ne") && in.size() == 2) {

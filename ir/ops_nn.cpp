@@ -43,6 +43,13 @@ void add_nn_ops(OpTableBuilder& t) {
          C, multi_head_attention});
   t.add({"aten::_transformer_encoder_layer_fwd(Tensor src, int embed_dim, int num_heads, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, bool use_gelu, bool norm_first, float eps, Tensor norm_weight_1, Tensor norm_bias_1, Tensor norm_weight_2, Tensor norm_bias_2, Tensor ffn_weight_1, Tensor ffn_bias_1, Tensor ffn_weight_2, Tensor ffn_bias_2, Tensor? mask=None, int? mask_type=None) -> Tensor",
          C, same_as_input});
+  // nn.TransformerEncoder's path for a key padding mask in eval mode
+  // (ir/nested_tensor.h): a nested tensor of the positions `mask` keeps, and
+  // back. passes/canonicalize makes the left-alignment check a run-time
+  // requirement; passes/lower_nested_tensors lowers the other two.
+  t.add({"aten::_nested_tensor_from_mask(Tensor t, Tensor mask, bool mask_check=True) -> Tensor", C, same_as_input});
+  t.add({"aten::_nested_tensor_from_mask_left_aligned(Tensor t, Tensor mask) -> bool", C});
+  t.add({"aten::to_padded_tensor(Tensor self, float padding, int[]? output_size=None) -> Tensor", C, same_as_input});
   // PyTorch 2.x's attention (F.scaled_dot_product_attention); the 2.0 call
   // without scale and enable_gqa matches too.
   t.add({"aten::scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",

@@ -9,8 +9,10 @@
 
 #include "ir/builder.h"
 #include "ir/constant_value.h"
+#include "ir/nested_tensor.h"
 #include "ir/op_table.h"
 #include "passes/fold_scalar.h"
+#include "passes/lower_nested_tensors.h"
 #include "passes/unroll_loops.h"
 
 namespace wick::passes {
@@ -109,6 +111,11 @@ class Canonicalizer {
       changed_ = true;
       return;
     }
+    if (k == "prim::is_nested") {
+      if (auto nested = ir::is_nested(n->input(0))) replace(n, {constant_before(n, *nested, ir::Type::bool_())});
+      return;
+    }
+    if (k == "aten::_nested_tensor_from_mask_left_aligned") return left_aligned(n);
     if (k == "prim::If") return if_node(n);
     if (k == "prim::Loop") return loop_node(n);
     shape_query(n);
@@ -444,6 +451,20 @@ class Canonicalizer {
       }
       replace(n, {constant_before(n, strs, ir::Type::list(ir::Type::string_()))});
     }
+  }
+
+  // nn.TransformerEncoder takes its nested-tensor path when the key padding
+  // mask is left-aligned, its other path otherwise; wick has the first only,
+  // so the check becomes a requirement the plan checks, and folds true.
+  void left_aligned(Node* n) {
+    const auto& dt = n->input(1)->type()->dtype();
+    if (!dt) return;  // once its type is known
+    builder_.set_insertion_point(n);
+    builder_.set_source(n->source_location(), n->source_line());
+    Value* mask = n->input(1);
+    if (*dt != DType::b8) mask = builder_.op("aten::ne.Scalar", {mask, builder_.constant_int(0)});
+    require_left_aligned(builder_, mask);
+    replace(n, {builder_.constant_bool(true)});
   }
 
   void if_node(Node* n) {

@@ -15,7 +15,11 @@
 //     change nothing and warnings;
 //   - evaluates int()/float() of 0-dim tensors computed from known numbers,
 //     the shape arithmetic traced models carry, and reads int(t.item()) and
-//     float(t.item()) as int(t) and float(t).
+//     float(t.item()) as int(t) and float(t);
+//   - folds is_nested (ir/nested_tensor.h) and makes nn.TransformerEncoder's
+//     left-alignment check of its key padding mask a requirement the plan
+//     checks (require_left_aligned), folded true: wick runs the encoder's
+//     nested-tensor path only (lower_nested_tensors.h).
 // Expects types inferred (infer_shapes); returns whether anything changed,
 // so a pipeline can alternate the two until neither does.
 #pragma once

@@ -5,7 +5,8 @@
 // layer norms they compute, as ATen's CPU kernels do (the query scaled by
 // 1/sqrt(head_dim) before q @ k^T, masked positions set to -inf; a float mask
 // hides where it is nonzero, as ATen reads it). And
-// PyTorch 2.x's scaled_dot_product_attention, as its reference math.
+// PyTorch 2.x's scaled_dot_product_attention, as its reference math. The
+// nested-tensor ops left after lower_nested_tensors are errors.
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -205,11 +206,23 @@ Value* scaled_dot_product_attention(Emitter& e) {
   return e.op("aten::matmul", {probs, v});
 }
 
+// The nested-tensor ops are lowered before decomposing (canonicalize,
+// lower_nested_tensors); one still here is used off that path (padding a
+// tensor that is not nested, which PyTorch refuses too).
+Value* not_nested(Emitter& e) {
+  throw e.node().error(e.node().kind() +
+                       " is supported only on nn.TransformerEncoder's path for a key padding mask, on the nested "
+                       "tensor made there");
+}
+
 }  // namespace
 
 std::vector<NamedRule> attention_rules() {
   return {{"aten::_transformer_encoder_layer_fwd", transformer_encoder_layer},
-          {"aten::scaled_dot_product_attention", scaled_dot_product_attention}};
+          {"aten::scaled_dot_product_attention", scaled_dot_product_attention},
+          {"aten::_nested_tensor_from_mask", not_nested},
+          {"aten::_nested_tensor_from_mask_left_aligned", not_nested},
+          {"aten::to_padded_tensor", not_nested}};
 }
 
 std::vector<NamedMultiRule> attention_multi_rules() {
