@@ -9,6 +9,8 @@
 //               then * w + b;
 //   group_norm: the same over each group of x viewed [N, G, -1], viewed
 //               back, then * w + b per channel.
+#include <optional>
+
 #include "ir/constant_value.h"
 #include "ir/type.h"
 #include "passes/decompose_rules.h"
@@ -25,11 +27,26 @@ std::string module_tensor_name(const Value* v) {
   return std::get<std::string>(*v->node()->attrs().find("name"));
 }
 
+// The momentum by which the running statistics move: a constant, or a
+// value known only while running, BatchNorm's cumulative average
+// (momentum=None: 1 / num_batches_tracked), whose 1 - momentum the plan
+// computes once.
+struct Momentum {
+  std::optional<double> constant;
+  Value* value = nullptr;
+  Value* keep = nullptr;  // 1 - value
+};
+
+Momentum momentum_of(Emitter& e, Value* momentum) {
+  if (auto m = ir::constant_double(momentum)) return {m, nullptr, nullptr};
+  return {std::nullopt, momentum, e.op("aten::sub.float", {e.float_(1.0), momentum})};
+}
+
 // running * (1 - momentum) + batch * momentum, stored into the module tensor
 // `running` reads.
-void update_running(Emitter& e, const std::string& name, Value* running, Value* batch, double momentum) {
-  Value* kept = e.op("aten::mul.Scalar", {running, e.float_(1.0 - momentum)});
-  Value* added = e.op("aten::mul.Scalar", {batch, e.float_(momentum)});
+void update_running(Emitter& e, const std::string& name, Value* running, Value* batch, const Momentum& m) {
+  Value* kept = e.op("aten::mul.Scalar", {running, m.constant ? e.float_(1.0 - *m.constant) : m.keep});
+  Value* added = e.op("aten::mul.Scalar", {batch, m.constant ? e.float_(*m.constant) : m.value});
   e.store_param(name, e.add(added, kept));
 }
 
@@ -62,16 +79,14 @@ Value* batch_norm_training(Emitter& e, int rank) {
   if (!e.absent(1)) y = e.mul(y, e.channel_view(e.input(1), rank));
   if (!e.absent(2)) y = e.add(y, e.channel_view(e.input(2), rank));
   if (update) {
-    auto momentum = ir::constant_double(e.input(6));
-    if (!momentum)
-      throw e.node().error("needs a constant momentum in training mode (cumulative averaging is not supported yet)");
+    const Momentum momentum = momentum_of(e, e.input(6));
     Value* channels = e.ints({-1});
-    if (!mean_name.empty()) update_running(e, mean_name, e.input(3), e.op("aten::view", {mean, channels}), *momentum);
+    if (!mean_name.empty()) update_running(e, mean_name, e.input(3), e.op("aten::view", {mean, channels}), momentum);
     if (!var_name.empty()) {
       Value* biased = e.op("aten::view", {var, channels});
       const double correction = static_cast<double>(n) / static_cast<double>(n - 1);
       Value* unbiased = e.op("aten::mul.Scalar", {biased, e.float_(correction)});
-      update_running(e, var_name, e.input(4), unbiased, *momentum);
+      update_running(e, var_name, e.input(4), unbiased, momentum);
     }
   }
   return y;

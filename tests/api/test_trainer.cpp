@@ -7,8 +7,9 @@
 // wick's predict() does within 1e-4 (predict() compiled before training sees
 // the trained values); batch norm's running statistics must match torch's
 // after training (1e-3). The same for a transformer encoder layer, an MLP
-// with tied weights and one whose first layer is frozen
-// (requires_grad=False), built by train_reference.py.
+// with tied weights, one whose first layer is frozen (requires_grad=False)
+// and one whose batch norms average cumulatively (momentum=None), built by
+// train_reference.py.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -212,7 +213,8 @@ TEST_P(TrainAgainstTorchLayers, StepsAsTorchDoes) {
 INSTANTIATE_TEST_SUITE_P(Layers, TrainAgainstTorchLayers,
                          ::testing::Values(LayerModel{"TransformerEncoderLayer", "attention_classifier"},
                                            LayerModel{"TransformerEncoderStack", "encoder_stack_classifier"},
-                                           LayerModel{"RecurrentLayers", "recurrent_classifier"}),
+                                           LayerModel{"RecurrentLayers", "recurrent_classifier"},
+                                           LayerModel{"CumulativeBatchNorm", "cumulative_norm_mlp"}),
                          [](const ::testing::TestParamInfo<LayerModel>& info) { return std::string(info.param.test); });
 
 // Tied weights (one Parameter under two names) train as one parameter: the

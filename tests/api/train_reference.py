@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|cumulative_norm_mlp --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -187,6 +187,23 @@ class RecurrentClassifier(torch.nn.Module):
         return self.head(z[:, -1])
 
 
+class CumulativeNormMlp(torch.nn.Module):
+    """Batch norms with momentum=None: their running statistics are the
+    cumulative average over the batches seen (1 / num_batches_tracked).
+    The linear layers have no bias, which the norms would cancel (leaving
+    it a gradient of rounding noise that Adam scales up)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(48, 24, bias=False)
+        self.bn1 = torch.nn.BatchNorm1d(24, momentum=None)
+        self.fc2 = torch.nn.Linear(24, 3, bias=False)
+        self.bn2 = torch.nn.BatchNorm1d(3, momentum=None, affine=False)
+
+    def forward(self, x):
+        return self.bn2(self.fc2(torch.relu(self.bn1(self.fc1(x)))))
+
+
 class OverlappingMlp(torch.nn.Module):
     """fc2's weight is a Parameter over the first rows of fc1's: their bytes
     overlap but they are two tensors."""
@@ -212,6 +229,7 @@ def model(a):
         "attention_classifier": AttentionClassifier,
         "encoder_stack_classifier": EncoderStackClassifier,
         "recurrent_classifier": RecurrentClassifier,
+        "cumulative_norm_mlp": CumulativeNormMlp,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)
 
