@@ -6,13 +6,13 @@
 // the data decides.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <string>
 
 #include "api/jit_module.h"
 #include "frontend/loader.h"
 #include "ir/printer.h"
 #include "runtime/npy.h"
+#include "tests/api/jit_helpers.h"
 #include "tests/frontend/python_files.h"
 
 namespace wick {
@@ -111,20 +111,10 @@ with torch.no_grad():
 
   // Runs `model` on `inputs` and compares each output with LibTorch's.
   static void expect_matches(const std::string& model, const std::vector<Tensor>& inputs, size_t outputs) {
-    JitOptions o;
-    o.cache_dir = "off";
-    JitModule m(load_torchscript(path(model + ".pt")), o, path(model + ".pt"));
-    const auto out = m.forward(inputs);
+    const auto out = test::load_uncached(path(model + ".pt")).forward(inputs);
     ASSERT_EQ(out.size(), outputs);
-    for (size_t k = 0; k < outputs; ++k) {
-      const Tensor want = npy(model + "_out" + std::to_string(k));
-      ASSERT_EQ(out[k].sizes(), want.sizes()) << "output " << k;
-      double scale = 1;
-      for (int64_t i = 0; i < want.numel(); ++i) scale = std::max(scale, std::abs(double(want.data_as<float>()[i])));
-      for (int64_t i = 0; i < want.numel(); ++i)
-        ASSERT_NEAR(out[k].data_as<float>()[i], want.data_as<float>()[i], 1e-5 * scale)
-            << "output " << k << ", element " << i;
-    }
+    for (size_t k = 0; k < outputs; ++k)
+      test::expect_close(out[k], npy(model + "_out" + std::to_string(k)), 1e-5, "output " + std::to_string(k));
   }
 
 };

@@ -7,8 +7,6 @@
 // (run-time errors), a nested tensor reaching another op (compile time).
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cmath>
 #include <string>
 #include <vector>
 
@@ -16,6 +14,7 @@
 #include "frontend/loader.h"
 #include "runtime/npy.h"
 #include "support/error.h"
+#include "tests/api/jit_helpers.h"
 #include "tests/frontend/python_files.h"
 
 namespace wick {
@@ -103,24 +102,14 @@ with torch.no_grad():
  protected:
   static Tensor npy(const std::string& name) { return read_npy(path(name + ".npy")); }
 
-  static JitModule load(const std::string& model) {
-    JitOptions o;
-    o.cache_dir = "off";
-    return JitModule(load_torchscript(path(model + ".pt")), o, path(model + ".pt"));
-  }
+  static JitModule load(const std::string& model) { return test::load_uncached(path(model + ".pt")); }
 
   static void expect_matches(const std::string& model, const std::string& mask, size_t outputs) {
     const auto out = load(model).forward({npy("x"), npy(mask)});
     ASSERT_EQ(out.size(), outputs);
-    for (size_t k = 0; k < outputs; ++k) {
-      const Tensor want = npy(model + "_" + mask + "_out" + std::to_string(k));
-      ASSERT_EQ(out[k].sizes(), want.sizes()) << "output " << k;
-      double scale = 1;
-      for (int64_t i = 0; i < want.numel(); ++i) scale = std::max(scale, std::abs(double(want.data_as<float>()[i])));
-      for (int64_t i = 0; i < want.numel(); ++i)
-        ASSERT_NEAR(out[k].data_as<float>()[i], want.data_as<float>()[i], 1e-5 * scale)
-            << "output " << k << ", element " << i;
-    }
+    for (size_t k = 0; k < outputs; ++k)
+      test::expect_close(out[k], npy(model + "_" + mask + "_out" + std::to_string(k)), 1e-5,
+                         "output " + std::to_string(k));
   }
 
   // The message of the error running `model` on x and `mask` raises.

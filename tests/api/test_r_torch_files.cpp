@@ -17,6 +17,7 @@
 #include "ir/printer.h"
 #include "runtime/npy.h"
 #include "support/error.h"
+#include "tests/api/jit_helpers.h"
 #include "tests/frontend/python_files.h"
 
 namespace wick {
@@ -103,19 +104,13 @@ np.save("eval_out.npy", lm.evalforward(a).detach().numpy())
 };
 
 TEST_F(RTorchFiles, TracedFunctionWithUnnamedArguments) {
-  JitOptions o;
-  o.cache_dir = "off";
-  JitModule m(load_torchscript(path("fn.pt")), o, path("fn.pt"));
-  const auto out = m.forward({read_npy(path("a.npy")), read_npy(path("b.npy"))});
+  const auto out = test::load_uncached(path("fn.pt")).forward({read_npy(path("a.npy")), read_npy(path("b.npy"))});
   ASSERT_EQ(out.size(), 1u);
   expect_near(out[0], read_npy(path("fn_out.npy")));
 }
 
 TEST_F(RTorchFiles, ModuleWithoutForwardRunsItsModesMethod) {
-  JitOptions o;
-  o.cache_dir = "off";
-  JitModule m(load_torchscript(path("module.pt")), o, path("module.pt"));
-  const auto out = m.forward({read_npy(path("a.npy"))});
+  const auto out = test::load_uncached(path("module.pt")).forward({read_npy(path("a.npy"))});
   ASSERT_EQ(out.size(), 1u);
   expect_near(out[0], read_npy(path("eval_out.npy")));
   // Training emits trainforward (tanh), still under the name forward.

@@ -13,6 +13,7 @@
 #include "api/jit_module.h"
 #include "frontend/loader.h"
 #include "runtime/npy.h"
+#include "tests/api/jit_helpers.h"
 #include "tests/frontend/python_files.h"
 
 namespace wick {
@@ -208,11 +209,7 @@ with torch.no_grad():
   // One call of forward against LibTorch's output.
   static void expect_matches(const std::vector<Tensor>& inputs, const std::string& want_name) {
     SCOPED_TRACE(want_name);
-    JitOptions o;
-    o.cache_dir = "off";
-    const std::string path = (*dir_ / "layer.pt").string();
-    JitModule m(load_torchscript(path), o, path);
-    const auto out = m.forward(inputs);
+    const auto out = test::load_uncached((*dir_ / "layer.pt").string()).forward(inputs);
     ASSERT_EQ(out.size(), 1u);
     const Tensor want = npy(want_name);
     ASSERT_EQ(out[0].sizes(), want.sizes());
