@@ -44,6 +44,16 @@ Value* Builder::op(const char* name, const std::vector<Value*>& inputs) {
   return n->output();
 }
 
+void Builder::raise_if(Value* condition, const std::string& message) {
+  Node* check = create("prim::If", {condition}, {});
+  Block* then = check->add_block();
+  check->add_block();
+  Node* after = before_;
+  before_ = then->return_node();
+  create("prim::RaiseException", {constant(message, Type::string_()), constant_none()}, {});
+  before_ = after;
+}
+
 Value* Builder::constant(AttrValue value, TypePtr type) {
   Node* n = create("prim::Constant", {}, {std::move(type)});
   n->attrs().set("value", std::move(value));

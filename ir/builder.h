@@ -38,6 +38,9 @@ class Builder {
   Value* constant_none() { return constant(NoneValue{}, Type::none()); }
   Value* constant_int_list(std::vector<int64_t> v) { return constant(std::move(v), Type::list(Type::int_())); }
   Value* param(const std::string& name, TypePtr type);
+  // prim::If(condition) { prim::RaiseException(message) }: a run-time check.
+  // The insertion point stays after the If.
+  void raise_if(Value* condition, const std::string& message);
 
  private:
   Graph& graph_;

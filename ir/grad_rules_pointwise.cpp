@@ -388,12 +388,13 @@ void add_pointwise_gradients(OpTableBuilder& t) {
   // Conversions (autodiff casts the gradient back to the input's dtype) and
   // fills.
   for (const char* to : {"aten::to.dtype", "aten::to.prim_dtype", "aten::to.device", "aten::to.prim_Device",
-                         "aten::to.dtype_layout", "aten::to.other", "aten::type_as"})
+                         "aten::to.dtype_layout", "aten::to.other", "aten::type_as", "aten::as_tensor", "aten::cpu"})
     t.set_gradient(to, {identity});
   t.set_gradient("aten::clone", {identity});
   t.set_gradient("aten::detach", {stop});
   t.set_gradient("aten::zeros_like", {zero_gradient});
   t.set_gradient("aten::ones_like", {zero_gradient});
+  t.set_gradient("aten::empty_like", {zero_gradient});
 }
 
 }  // namespace wick::ir

@@ -65,6 +65,31 @@ void add_nn_ops(OpTableBuilder& t) {
          C, rnn});
   t.add({"aten::rnn_relu.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",
          C, rnn});
+  // Packed sequences (nn.utils.rnn.pack_padded_sequence and
+  // pad_packed_sequence around a recurrent layer): the recurrent layers'
+  // `data` overloads run over a packed batch; passes/lower_packed_sequences
+  // rewrites the three into the padded form below.
+  t.add({"aten::_pack_padded_sequence(Tensor input, Tensor lengths, bool batch_first) -> (Tensor, Tensor)", C,
+         pack_padded_sequence});
+  t.add({"aten::_pad_packed_sequence(Tensor data, Tensor batch_sizes, bool batch_first, Scalar padding_value, int total_length) -> (Tensor, Tensor)",
+         C, pad_packed_sequence});
+  t.add({"aten::lstm.data(Tensor data, Tensor batch_sizes, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional) -> (Tensor, Tensor, Tensor)",
+         C, rnn_packed});
+  for (const char* cell : {"gru", "rnn_tanh", "rnn_relu"})
+    t.add({(std::string("aten::") + cell +
+            ".data(Tensor data, Tensor batch_sizes, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional) -> (Tensor, Tensor)")
+               .c_str(),
+           C, rnn_packed});
+  // A recurrent layer over padded sequences, row b holding lengths[b]
+  // steps: the state stops at a row's last step and the output is zero
+  // after it, as the packed layer computes (decompose_rnn.cpp).
+  t.add({"wick::lstm_padded(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first, Tensor lengths) -> (Tensor, Tensor, Tensor)",
+         C, rnn});
+  for (const char* cell : {"gru", "rnn_tanh", "rnn_relu"})
+    t.add({(std::string("wick::") + cell +
+            "_padded(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first, Tensor lengths) -> (Tensor, Tensor)")
+               .c_str(),
+           C, rnn});
   // Similarities and distances between rows (decompose_distances.cpp).
   t.add({"aten::cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor", C, distance});
   t.add({"aten::pairwise_distance(Tensor x1, Tensor x2, float p=2., float eps=1e-06, bool keepdim=False) -> Tensor", C,

@@ -131,12 +131,21 @@ void add_pointwise_ops(OpTableBuilder& t) {
       "aten::to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
   };
   for (const char* s : to_schemas) t.pointwise_on_inputs(s, to_dtype, "self");
+  // torch.as_tensor(t, dtype=...) of a tensor: t itself or a conversion.
+  t.pointwise_on_inputs("aten::as_tensor(Tensor(a) data, *, ScalarType? dtype=None, Device? device=None) -> Tensor(b|a)",
+                        to_dtype, "data");
+  // `t.cpu()`: wick's tensors sit on the device a plan runs on.
+  t.pointwise("aten::cpu(Tensor(a) self) -> Tensor(a|b)", same_as_input, "self");
   t.pointwise_on_inputs("aten::type_as(Tensor self, Tensor other) -> Tensor", to_dtype_of_other, "self");
   // A copy: a new tensor even where the input could be returned as is.
   t.pointwise("aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor", same_as_input, "self");
   // The same values, cut off from the gradient (grad_rules_pointwise.cpp).
   t.pointwise("aten::detach(Tensor(a) self) -> Tensor(a)", same_as_input, "self");
   t.pointwise("aten::zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
+        like_with_dtype, "0");
+  // Uninitialized memory in ATen; zeros here, so a result never depends on
+  // what a buffer held before.
+  t.pointwise("aten::empty_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
         like_with_dtype, "0");
   t.pointwise("aten::ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
         like_with_dtype, "1");

@@ -266,6 +266,20 @@ std::vector<TypePtr> scaled_dot_product_attention(const Node& node) {
   return {Type::tensor(q.dtype(), out, q.tensor_device())};
 }
 
+namespace {
+
+// The hidden state(s) given to a recurrent layer: h0 and, for an LSTM (hx
+// a list [h0, c0]), c0.
+std::pair<TypePtr, TypePtr> initial_state(const Node& node, size_t i, bool lstm, const Type& x) {
+  if (!lstm) return {node.input(i)->type(), nullptr};
+  const Node* list = node.input(i)->node();
+  if (list->is("prim::ListConstruct") && list->num_inputs() == 2) return {list->input(0)->type(), list->input(1)->type()};
+  TypePtr any = Type::tensor(x.dtype(), std::nullopt, x.tensor_device());
+  return {any, any};
+}
+
+}  // namespace
+
 // lstm(input, hx = [h0, c0], params, has_biases, num_layers, dropout, train,
 // bidirectional, batch_first) -> (output, h_n, c_n); gru, rnn_tanh and
 // rnn_relu take hx = h0 and return (output, h_n). input is [B, T, I] with
@@ -273,22 +287,18 @@ std::vector<TypePtr> scaled_dot_product_attention(const Node& node) {
 // [B, T, directions * H] (or [T, B, ...]); h_n and c_n are shaped as h0 and c0.
 std::vector<TypePtr> rnn(const Node& node) {
   const Type& x = input_type(node, 0);
-  const bool lstm = node.kind() == "aten::lstm.input";
-  TypePtr h0 = node.input(1)->type(), c0;
-  if (lstm) {
-    const Node* list = node.input(1)->node();
-    if (list->is("prim::ListConstruct") && list->num_inputs() == 2) {
-      h0 = list->input(0)->type();
-      c0 = list->input(1)->type();
-    } else {
-      h0 = c0 = Type::tensor(x.dtype(), std::nullopt, x.tensor_device());
-    }
-  }
+  const bool lstm = node.op().schema.returns.size() == 3;  // lstm.input, wick::lstm_padded
+  auto [h0, c0] = initial_state(node, 1, lstm, x);
   if (x.has_rank() && x.rank() != 3)
     throw node.error("needs a 3-D input (batched sequences), got rank " + std::to_string(x.rank()));
   if (h0->is_tensor() && h0->has_rank() && h0->rank() != 3)
     throw node.error("needs a 3-D initial hidden state [layers * directions, batch, hidden], got rank " +
                      std::to_string(h0->rank()));
+  if (node.num_inputs() == 10) {  // the padded layers' lengths
+    const Type& lengths = input_type(node, 9);
+    if (lengths.has_rank() && lengths.rank() != 1)
+      throw node.error("needs 1-D lengths, got rank " + std::to_string(lengths.rank()));
+  }
   TypePtr out = Type::tensor(x.dtype(), std::nullopt, x.tensor_device());
   auto bidirectional = constant_bool(node.input(7));
   if (x.has_rank() && h0->is_tensor() && h0->has_rank() && bidirectional) {
@@ -299,6 +309,63 @@ std::vector<TypePtr> rnn(const Node& node) {
   }
   if (lstm) return {out, h0, c0};
   return {out, h0};
+}
+
+// lstm.data(data, batch_sizes, hx, params, has_biases, num_layers, dropout,
+// train, bidirectional) -> (data, h_n, c_n); the others return (data, h_n).
+// data is packed: [sum of the lengths, I] in, [..., directions * H] out.
+std::vector<TypePtr> rnn_packed(const Node& node) {
+  const Type& x = input_type(node, 0);
+  const bool lstm = node.op().schema.returns.size() == 3;
+  if (x.has_rank() && x.rank() != 2)
+    throw node.error("needs packed data of rank 2 [steps, features], got rank " + std::to_string(x.rank()));
+  auto [h0, c0] = initial_state(node, 2, lstm, x);
+  std::optional<std::vector<Dim>> shape;
+  auto bidirectional = constant_bool(node.input(8));
+  if (h0->is_tensor() && h0->has_rank() && h0->rank() == 3 && bidirectional) {
+    const Dim& hidden = h0->shape()->back();
+    shape = std::vector<Dim>{Dim::unknown(), hidden.is_static() ? Dim::constant(hidden.value() * (*bidirectional ? 2 : 1))
+                                                                 : Dim::unknown()};
+  }
+  TypePtr out = Type::tensor(x.dtype(), shape, x.tensor_device());
+  if (lstm) return {out, h0, c0};
+  return {out, h0};
+}
+
+// _pack_padded_sequence(input [T, B, *] or [B, T, *], lengths [B], batch_first)
+// -> (data [sum of the lengths, *], batch_sizes [longest length] int64).
+std::vector<TypePtr> pack_padded_sequence(const Node& node) {
+  const Type& x = input_type(node, 0);
+  const Type& lengths = input_type(node, 1);
+  if (x.has_rank() && x.rank() < 2) throw node.error("needs an input of at least 2 dims, got rank " + std::to_string(x.rank()));
+  if (lengths.has_rank() && lengths.rank() != 1)
+    throw node.error("needs 1-D lengths, got rank " + std::to_string(lengths.rank()));
+  if (lengths.dtype() && *lengths.dtype() != DType::i64)
+    throw node.error("needs int64 lengths, got " + std::string(dtype_name(*lengths.dtype())));
+  std::optional<std::vector<Dim>> data;
+  if (x.has_rank()) {
+    data = std::vector<Dim>{Dim::unknown()};
+    data->insert(data->end(), x.shape()->begin() + 2, x.shape()->end());
+  }
+  return {Type::tensor(x.dtype(), data, x.tensor_device()),
+          Type::tensor(DType::i64, std::vector<Dim>{Dim::unknown()}, lengths.tensor_device())};
+}
+
+// _pad_packed_sequence(data [steps, *], batch_sizes, batch_first,
+// padding_value, total_length) -> (padded [B, total_length, *] or
+// [total_length, B, *], lengths [B] int64).
+std::vector<TypePtr> pad_packed_sequence(const Node& node) {
+  const Type& data = input_type(node, 0);
+  std::optional<std::vector<Dim>> shape;
+  auto batch_first = constant_bool(node.input(2));
+  if (data.has_rank() && data.rank() >= 1 && batch_first) {
+    auto total = constant_int(node.input(4));
+    const Dim length = total ? Dim::constant(*total) : Dim::unknown();
+    shape = *batch_first ? std::vector<Dim>{Dim::unknown(), length} : std::vector<Dim>{length, Dim::unknown()};
+    shape->insert(shape->end(), data.shape()->begin() + 1, data.shape()->end());
+  }
+  return {Type::tensor(data.dtype(), shape, data.tensor_device()),
+          Type::tensor(DType::i64, std::vector<Dim>{Dim::unknown()}, input_type(node, 1).tensor_device())};
 }
 
 // The broadcast shape of x1 and x2 without the dim compared:

@@ -13,7 +13,10 @@
 // to the first; the two directions' outputs are concatenated on the feature
 // dim, and dropout (when training) sits between layers. The cells
 // (lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell: nn.LSTMCell, ...)
-// are one such step.
+// are one such step. The padded layers (wick::lstm_padded, ...; packed
+// sequences, passes/lower_packed_sequences.h) take the rows' lengths last:
+// at step t a row with no more than t steps keeps its state and outputs
+// zeros, so each direction sees only the row's own steps.
 #include <string>
 
 #include "ir/constant_value.h"
@@ -86,15 +89,27 @@ void step(Emitter& e, Cell cell, Value* xt, const Weights& w, Value*& h, Value*&
   }
 }
 
+// Whether each row has step t: [B, 1] bool from the rows' lengths [B].
+Value* has_step(Emitter& e, Value* lengths, int64_t t) {
+  return e.op("aten::unsqueeze", {e.op("aten::gt.Scalar", {lengths, e.int_(t)}), e.int_(1)});
+}
+
 Run run_direction(Emitter& e, Cell cell, Value* x, int64_t steps, bool reverse, const Weights& w, Value* h, Value* c,
-                  int64_t hidden) {
+                  int64_t hidden, Value* lengths) {
   Value* projected = e.op("aten::linear", {x, w.w_ih, w.b_ih ? w.b_ih : e.none()});  // [B, T, G*H]
   std::vector<Value*> outputs(static_cast<size_t>(steps));
   for (int64_t s = 0; s < steps; ++s) {
     const int64_t t = reverse ? steps - 1 - s : s;
     Value* xt = e.op("aten::select.int", {projected, e.int_(1), e.int_(t)});  // [B, G*H]
+    Value *h_before = h, *c_before = c;
     step(e, cell, xt, w, h, c, hidden);
     outputs[static_cast<size_t>(t)] = h;
+    if (lengths) {
+      Value* present = has_step(e, lengths, t);
+      outputs[static_cast<size_t>(t)] = e.op("aten::where.ScalarOther", {present, h, e.float_(0.0)});
+      h = e.op("aten::where.self", {present, h, h_before});
+      if (c) c = e.op("aten::where.self", {present, c, c_before});
+    }
   }
   return {e.op("aten::stack", {e.list(outputs), e.int_(1)}), h, c};
 }
@@ -110,6 +125,7 @@ std::vector<Value*> recurrent(Emitter& e, Cell cell) {
   const int64_t directions = bidirectional ? 2 : 1;
   const int64_t gates = cell == Cell::lstm ? 4 : cell == Cell::gru ? 3 : 1;
 
+  Value* lengths = e.node().num_inputs() == 10 ? e.input(9) : nullptr;  // the padded layers'
   Value* x = e.input(0);
   if (!batch_first) x = e.op("aten::transpose.int", {x, e.int_(0), e.int_(1)});  // [B, T, I]
   const std::vector<ir::Dim>& xs = e.shape(x, "input");
@@ -158,7 +174,7 @@ std::vector<Value*> recurrent(Emitter& e, Cell cell) {
                 projected ? params[at + plain] : nullptr};
       Value* h = e.op("aten::select.int", {h0, e.int_(0), e.int_(k)});
       Value* c = lstm ? e.op("aten::select.int", {c0, e.int_(0), e.int_(k)}) : nullptr;
-      Run r = run_direction(e, cell, x, steps, d == 1, w, h, c, hidden);
+      Run r = run_direction(e, cell, x, steps, d == 1, w, h, c, hidden, lengths);
       outs.push_back(r.output);
       h_n.push_back(r.h);
       if (lstm) c_n.push_back(r.c);
@@ -219,7 +235,9 @@ std::vector<NamedMultiRule> recurrent_multi_rules() {
   return {{"aten::lstm.input", lstm},         {"aten::gru.input", gru},
           {"aten::rnn_tanh.input", rnn_tanh}, {"aten::rnn_relu.input", rnn_relu},
           {"aten::lstm_cell", lstm_cell},     {"aten::gru_cell", gru_cell},
-          {"aten::rnn_tanh_cell", rnn_tanh_cell}, {"aten::rnn_relu_cell", rnn_relu_cell}};
+          {"aten::rnn_tanh_cell", rnn_tanh_cell}, {"aten::rnn_relu_cell", rnn_relu_cell},
+          {"wick::lstm_padded", lstm},        {"wick::gru_padded", gru},
+          {"wick::rnn_tanh_padded", rnn_tanh}, {"wick::rnn_relu_padded", rnn_relu}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -62,12 +62,7 @@ void add_guard(Node* loop) {
   ir::Builder b(*loop->graph());
   b.set_insertion_point_to_end(body);
   b.set_source(loop->source_location(), loop->source_line());
-  Node* check = b.create("prim::If", {condition}, {});
-  Block* then = check->add_block();
-  check->add_block();
-  b.set_insertion_point_to_end(then);
-  Value* message = b.constant(std::string("this while loop never ends: its condition cannot change"), ir::Type::string_());
-  b.create("prim::RaiseException", {message, b.constant_none()}, {});
+  b.raise_if(condition, "this while loop never ends: its condition cannot change");
 }
 
 }  // namespace

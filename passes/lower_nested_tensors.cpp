@@ -24,17 +24,6 @@ Value* as_bool(Builder& b, Value* mask) {
   return b.op("aten::ne.Scalar", {mask, b.constant_int(0)});
 }
 
-// prim::If(condition) { prim::RaiseException(message) }.
-void raise_if(Builder& b, Value* condition, const std::string& message) {
-  Node* check = b.create("prim::If", {condition}, {});
-  ir::Block* then = check->add_block();
-  check->add_block();
-  Node* after = b.insertion_point();
-  b.set_insertion_point_to_end(then);
-  b.create("prim::RaiseException", {b.constant(message, ir::Type::string_()), none(b)}, {});
-  b.set_insertion_point(after);
-}
-
 Value* last_dim_unsqueezed(Builder& b, Value* present) { return b.op("aten::unsqueeze", {present, b.constant_int(-1)}); }
 
 // x where a position is present, 0 elsewhere.
@@ -132,7 +121,7 @@ class NestedLowering {
       // keeps its last position.
       Value* last = b_.op("aten::select.int", {p.present, b_.constant_int(-1), b_.constant_int(-1)});
       Value* some = b_.op("aten::Bool.Tensor", {b_.op("aten::any", {last})});
-      raise_if(b_, b_.op("aten::__not__", {some}),
+      b_.raise_if(b_.op("aten::__not__", {some}),
                "to_padded_tensor: every row of the nested tensor is shorter than the padded input (its key padding "
                "mask hides the last position of every row), so PyTorch's result would be shorter too; wick computes "
                "it only when some row is unpadded (pad a batch to its longest sequence)");
@@ -159,7 +148,7 @@ Value* leading_positions(Builder& b, Value* mask) {
 
 void require_left_aligned(Builder& b, Value* mask) {
   Value* differs = b.op("aten::ne.Tensor", {mask, leading_positions(b, mask)});
-  raise_if(b, b.op("aten::Bool.Tensor", {b.op("aten::any", {differs})}),
+  b.raise_if(b.op("aten::Bool.Tensor", {b.op("aten::any", {differs})}),
            "the key padding mask is not left-aligned (each row's padding must come after its tokens), which "
            "nn.TransformerEncoder's path for nested tensors requires; wick does not run the other path");
 }

@@ -20,6 +20,7 @@
 #include "passes/guard_endless_loops.h"
 #include "passes/infer_shapes.h"
 #include "passes/lower_nested_tensors.h"
+#include "passes/lower_packed_sequences.h"
 
 namespace wick::passes {
 namespace {
@@ -100,6 +101,10 @@ void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   // attention weights nobody asked for) must have no uses left when it goes.
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
   p.step("lower_nested_tensors", [&] { lower_nested_tensors(graph); });
+  // The padded form's sizes fold once the packed ones are gone.
+  p.step("lower_packed_sequences", [&] {
+    if (lower_packed_sequences(graph)) simplify(graph);
+  });
   p.step("decompose", [&] { decompose(graph, options.device == TargetDevice::cuda); });
   p.step("simplify", [&] { simplify(graph); });
 }

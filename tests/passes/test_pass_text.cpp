@@ -21,6 +21,7 @@
 #include "passes/guard_endless_loops.h"
 #include "passes/infer_shapes.h"
 #include "passes/lower_nested_tensors.h"
+#include "passes/lower_packed_sequences.h"
 #include "passes/pipeline.h"
 #include "passes/sink_stores.h"
 #include "passes/unroll_loops.h"
@@ -45,6 +46,7 @@ const std::map<std::string, PassFn>& passes() {
       {"sink_stores", passes::sink_stores},
       {"guard_endless_loops", [](ir::Graph& g) { passes::guard_endless_loops(g); }},
       {"lower_nested_tensors", passes::lower_nested_tensors},
+      {"lower_packed_sequences", [](ir::Graph& g) { passes::lower_packed_sequences(g); }},
       {"simplify", passes::simplify_stage},
       // Small limits, so that the cases show both sides of them.
       {"unroll_loops", [](ir::Graph& g) { passes::unroll_loops(g, passes::UnrollLimits{4, 64}); }},
