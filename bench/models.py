@@ -28,6 +28,15 @@ One image generator, DCGAN's (Radford et al.), eval mode, seeded weights:
                      batch norm and ReLU, tanh at the end
 
 write_generator_models(DIR) saves it, scripted, as DIR/dcgan_generator.pt.
+
+One text tagger over packed sequences, eval mode, seeded weights:
+    packed_lstm      token ids [16, 40] (a vocabulary of 1000) embedded in 64
+                     dims, packed by their lengths (unsorted, from 10 to 40),
+                     through a bidirectional nn.LSTM of 128 and padded back;
+                     a linear layer to 10 tags per step
+
+write_packed_models(DIR) saves it, scripted, as DIR/packed_lstm.pt, with its
+inputs DIR/packed_lstm_tokens.npy and DIR/packed_lstm_lengths.npy.
 """
 
 import os
@@ -179,3 +188,41 @@ def write_generator_models(out_dir: str) -> dict:
     torch.jit.save(scripted, tmp)
     os.replace(tmp, path)
     return {"dcgan_generator": path}
+
+
+PACKED_BATCH, PACKED_STEPS = 16, 40
+
+
+class PackedTagger(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Embedding(1000, 64)
+        self.lstm = torch.nn.LSTM(64, 128, batch_first=True, bidirectional=True)
+        self.tags = torch.nn.Linear(256, 10)
+
+    def forward(self, tokens: Tensor, lengths: Tensor) -> Tensor:
+        rnn = torch.nn.utils.rnn
+        packed = rnn.pack_padded_sequence(self.embed(tokens), lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        y, _ = rnn.pad_packed_sequence(out, batch_first=True)
+        return self.tags(y)
+
+
+def write_packed_models(out_dir: str) -> dict:
+    """Saves the tagger and its inputs; returns name -> (path, [inputs])."""
+    import numpy as np
+
+    os.makedirs(out_dir, exist_ok=True)
+    torch.manual_seed(0)
+    path = os.path.join(out_dir, "packed_lstm.pt")
+    tmp = f"{path}.tmp{os.getpid()}"
+    torch.jit.save(torch.jit.script(PackedTagger().eval()), tmp)
+    os.replace(tmp, path)
+    tokens = torch.randint(0, 1000, (PACKED_BATCH, PACKED_STEPS))
+    lengths = torch.randint(10, PACKED_STEPS + 1, (PACKED_BATCH,))
+    lengths[PACKED_BATCH // 2] = PACKED_STEPS  # the batch is padded to its longest sequence
+    inputs = []
+    for name, t in (("tokens", tokens), ("lengths", lengths)):
+        inputs.append(os.path.join(out_dir, f"packed_lstm_{name}.npy"))
+        np.save(inputs[-1], t.numpy())
+    return {"packed_lstm": (path, inputs)}

@@ -53,6 +53,8 @@ BENCHMARKS = [
     Benchmark("embedding_classifier", 5000, 100, note="batch 8, 16 ids"),
     Benchmark("recurrent", 1000, 20, note="nn.LSTM (2 layers), bidirectional nn.GRU, 2 nn.RNNs; 7 steps, batch 3"),
     Benchmark("transformer", 1000, 20, note="nn.Transformer as saved: 2 + 2 layers, d 32, batch 3, src_mask given"),
+    Benchmark("packed_lstm", 200, 10, zoo=False,
+              note="packed sequences: bidirectional nn.LSTM of 128 on 16 token rows of 10 to 40 steps"),
     Benchmark("r3d_18", 10, 2, zoo=False, note="torchvision video ResNet, 3x16x112x112 clip"),
     Benchmark("r2plus1d_18", 10, 2, zoo=False, note="torchvision video ResNet (2+1)-D, 3x16x112x112 clip"),
     Benchmark("dcgan_generator", 50, 5, zoo=False, note="DCGAN generator, latent 8x100 to 8x3x64x64"),
@@ -112,6 +114,8 @@ def prepare_models(work: str, names: List[str]) -> dict:
     if "dcgan_generator" in names:
         out.update((name, (path, ["x".join(str(d) for d in models.GENERATOR_LATENT)]))
                    for name, path in models.write_generator_models(os.path.join(work, "models")).items())
+    if "packed_lstm" in names:
+        out.update(models.write_packed_models(os.path.join(work, "models")))
     rows = [name for name in names if name in ROW_BENCHMARKS]
     if rows:
         paths = models.write_row_models(os.path.join(work, "models"), sizes=[ROW_SIZE])

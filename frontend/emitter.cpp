@@ -81,6 +81,7 @@ std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
   params_.clear();
   last_param_ = nullptr;
   unsupported_.clear();
+  method_ = method;
   views_.clear();
 
   Frame f;
@@ -105,12 +106,7 @@ std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
     f.env[p.name] = tensor_inputs(t, p.name, 0);
   }
   emit_block(def.body, f);
-  if (!unsupported_.empty()) {
-    std::string msg = std::to_string(unsupported_.size()) + " unsupported op" +
-                      (unsupported_.size() == 1 ? "" : "s") + " in method '" + method + "':";
-    for (const std::string& u : unsupported_) msg += "\n  " + u;
-    throw Error(msg, {display_name_});
-  }
+  if (!unsupported_.empty()) throw_unsupported();
   if (!f.returned) fail(f, def.loc, "method '" + method + "' does not return a value");
   SourceLocation end = def.loc;
   graph_->add_output(as_value(*f.returned, f, end));
@@ -271,7 +267,17 @@ SugaredValue Emitter::constant_from_pickle(const PickleValue& v, Frame& f, const
   }
 }
 
+void Emitter::throw_unsupported() const {
+  std::string msg = std::to_string(unsupported_.size()) + " unsupported op" + (unsupported_.size() == 1 ? "" : "s") +
+                    " in method '" + method_ + "':";
+  for (const std::string& u : unsupported_) msg += "\n  " + u;
+  throw Error(msg, {display_name_});
+}
+
 void Emitter::fail(const Frame& f, const SourceLocation& loc, const std::string& msg, const std::string& op) const {
+  // What an unsupported op's missing result led to (a None where a tuple
+  // was expected): the op is the error to report.
+  if (!unsupported_.empty()) throw_unsupported();
   if (f.file) throw f.file->error(loc, msg, op);
   throw Error(msg, loc.known() ? loc : SourceLocation{display_name_}, op);
 }

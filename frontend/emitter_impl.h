@@ -52,6 +52,7 @@ class Emitter {
   [[noreturn]] void fail(const Frame& f, const SourceLocation& loc, const std::string& msg,
                          const std::string& op = {}) const;
   SugaredValue unsupported(const Frame& f, const SourceLocation& loc, const std::string& what);
+  [[noreturn]] void throw_unsupported() const;  // every unsupported op met so far
   std::string dict_key(const ts::Expr& key, Frame& f);  // a known string, else an error
   // torch.dict(), __contains__, len and _set_item on dicts; nullopt for other calls.
   std::optional<SugaredValue> dict_call(const std::string& name, const ts::CallExpr& e, const CallArgs& args, Frame& f);
@@ -138,6 +139,7 @@ class Emitter {
   std::map<std::string, ir::Value*> params_;
   ir::Node* last_param_ = nullptr;
   std::vector<std::string> unsupported_;
+  std::string method_;  // the method being emitted
   std::set<const ir::Value*> poisoned_;  // stand-ins for values that failed to emit
   int inline_depth_ = 0;
   std::map<const ir::Value*, ir::Node*> views_;  // a view's value -> the view op that made it

@@ -69,6 +69,10 @@ void add_nn_ops(OpTableBuilder& t) {
   // pad_packed_sequence around a recurrent layer): the recurrent layers'
   // `data` overloads run over a packed batch; passes/lower_packed_sequences
   // rewrites the three into the padded form below.
+  // nn.utils.rnn.pad_sequence (and pack_sequence through it): the sequences
+  // [L_i, *] padded to the longest and stacked (decompose_layout.cpp).
+  t.add({"aten::pad_sequence(Tensor[] sequences, bool batch_first=False, float padding_value=0.0) -> Tensor", C,
+         pad_sequence});
   t.add({"aten::_pack_padded_sequence(Tensor input, Tensor lengths, bool batch_first) -> (Tensor, Tensor)", C,
          pack_padded_sequence});
   t.add({"aten::_pad_packed_sequence(Tensor data, Tensor batch_sizes, bool batch_first, Scalar padding_value, int total_length) -> (Tensor, Tensor)",

@@ -175,6 +175,8 @@ void add_write_ops(OpTableBuilder& t) {
          C, tensor_of_scalar});
   t.add({"aten::tensor(t[] data, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False) -> Tensor",
          C, tensor_of_list});
+  t.add({"aten::as_tensor.list(t[] data, *, ScalarType? dtype=None, Device? device=None) -> Tensor", C,
+         tensor_of_list});
 }
 
 }  // namespace wick::ir

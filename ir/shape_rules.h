@@ -151,6 +151,7 @@ std::vector<TypePtr> scaled_dot_product_attention(const Node& node);
 std::vector<TypePtr> rnn(const Node& node);  // lstm, gru, rnn_tanh, rnn_relu
 std::vector<TypePtr> distance(const Node& node);  // cosine_similarity (over dim), pairwise_distance (last dim)
 std::vector<TypePtr> rnn_packed(const Node& node);  // lstm.data, gru.data, rnn_tanh.data, rnn_relu.data
+std::vector<TypePtr> pad_sequence(const Node& node);
 std::vector<TypePtr> pack_padded_sequence(const Node& node);
 std::vector<TypePtr> pad_packed_sequence(const Node& node);
 std::vector<TypePtr> rnn_cell(const Node& node);  // lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell

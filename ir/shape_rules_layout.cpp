@@ -299,6 +299,35 @@ std::vector<TypePtr> stack(const Node& node) {
   return {tensor_like(first, out)};
 }
 
+// pad_sequence(sequences [L_i, *], batch_first, padding_value): the
+// sequences padded to the longest, [max L_i, N, *] or [N, max L_i, *].
+std::vector<TypePtr> pad_sequence(const Node& node) {
+  auto types = list_types(node.input(0));
+  auto batch_first = constant_bool(node.input(1));
+  if (!types || types->empty() || !batch_first) return {Type::tensor()};
+  const Type& first = *types->front();
+  if (!first.has_rank()) return {Type::tensor(first.dtype())};
+  if (first.rank() < 1) throw node.error("needs sequences of at least one dim");
+  Dim longest = Dim::constant(0);
+  for (const Type* t : *types) {
+    if (!t->has_rank() || t->rank() != first.rank())
+      throw node.error("needs sequences of one rank, got " + shape_str(*first.shape()) + " and " +
+                       (t->has_rank() ? shape_str(*t->shape()) : std::string("unknown")));
+    for (int i = 1; i < first.rank(); ++i)
+      if ((*t->shape())[i] != (*first.shape())[i])
+        throw node.error("needs sequences whose dims after the first agree, got " + shape_str(*first.shape()) +
+                         " and " + shape_str(*t->shape()));
+    const Dim& length = (*t->shape())[0];
+    longest = !length.is_static() || !longest.is_static() ? Dim::unknown()
+              : length.value() > longest.value()        ? length
+                                                        : longest;
+  }
+  std::vector<Dim> out = *first.shape();
+  out[0] = longest;
+  out.insert(out.begin() + (*batch_first ? 0 : 1), Dim::constant(static_cast<int64_t>(types->size())));
+  return {tensor_like(first, out)};
+}
+
 std::vector<TypePtr> split_into_list(const Node& node) {
   const Type& t = input_type(node, 0);
   auto d = constant_int(node.input(2));

@@ -12,6 +12,8 @@
 //   pixel_shuffle(x, r)      = [.., C r r, H, W] viewed [.., C, r, r, H, W],
 //                              permuted to [.., C, H, r, W, r], reshaped
 //   unflatten(x, d, sizes)   = reshape
+//   pad_sequence(xs, bf, v)  = each sequence padded with v to the longest
+//                              (constant_pad_nd), stacked on dim 0 or 1
 //   upsample_nearest1d/2d    = index_select per dim, the source of output
 //                              position o being min(floor(o * scale), in - 1)
 //                              in f32 with scale 1 / scale_factor, or in / out
@@ -415,6 +417,24 @@ Value* upsample_nearest(Emitter& e) {
   return x;
 }
 
+Value* pad_sequence(Emitter& e) {
+  const ir::Node* list = e.input(0)->node();
+  if (!list->is("prim::ListConstruct")) throw e.node().error("needs its sequences as a list built in the graph");
+  const ir::Type& t = *e.node().output()->type();
+  if (!t.has_rank()) throw e.node().error("needs sequences of known shapes");
+  const bool batch_first = e.constant_bool(1, "batch_first");
+  const Dim& longest = (*t.shape())[batch_first ? 1 : 0];
+  if (!longest.is_static()) throw e.node().error("needs sequences whose lengths are known when compiling");
+  std::vector<Value*> padded;
+  for (Value* x : list->inputs()) {
+    const std::vector<Dim>& s = e.shape(x, "sequence");
+    std::vector<int64_t> widths(2 * s.size(), 0);  // (before, after) pairs from the last dim
+    widths.back() = longest.value() - s[0].value();
+    padded.push_back(widths.back() == 0 ? x : e.op("aten::constant_pad_nd", {x, e.ints(widths), e.input(2)}));
+  }
+  return e.op("aten::stack", {e.list(padded), e.int_(batch_first ? 0 : 1)});
+}
+
 }  // namespace
 
 std::vector<NamedRule> layout_rules() {
@@ -426,6 +446,7 @@ std::vector<NamedRule> layout_rules() {
           {"aten::repeat", repeat},
           {"aten::pixel_shuffle", pixel_shuffle},
           {"aten::unflatten.int", unflatten},
+          {"aten::pad_sequence", pad_sequence},
           {"aten::reflection_pad1d", named_pad},
           {"aten::reflection_pad2d", named_pad},
           {"aten::replication_pad1d", named_pad},

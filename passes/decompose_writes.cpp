@@ -314,7 +314,8 @@ std::vector<NamedRule> write_rules() {
           {"aten::tensor.float", tensor_of_scalar},
           {"aten::tensor.int", tensor_of_scalar},
           {"aten::tensor.bool", tensor_of_scalar},
-          {"aten::tensor", tensor_of_list}};
+          {"aten::tensor", tensor_of_list},
+          {"aten::as_tensor.list", tensor_of_list}};
 }
 
 std::vector<NamedRule> special_case_rules() { return {{"aten::index_put", masked_index_put}}; }

@@ -2,7 +2,8 @@
 // and pad_packed_sequence), run by jit_load against LibTorch on fresh
 // inputs: scripted and traced; LSTM (two bidirectional layers, and with a
 // projection), GRU (time-major, given h0, padded past the input with -1)
-// and ReLU RNN; sorted and unsorted lengths. What raises while running, as
+// and ReLU RNN; sorted and unsorted lengths; pack_sequence and
+// pad_sequence of sequences of different lengths. What raises while running, as
 // LibTorch does: lengths out of order with enforce_sorted, a zero length,
 // a length beyond the padded input; and, where LibTorch's result would be
 // shorter than the input, a batch whose longest sequence does not fill it.
@@ -78,6 +79,19 @@ class Classifier(nn.Module):
         return self.head(torch.cat([h[-1], hp[-1]], 1))
 
 
+class Sequences(nn.Module):
+    """pack_sequence of a list of sequences of different lengths, and pad_sequence."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(5, 4)
+
+    def forward(self, a: Tensor, b: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        out, h = self.gru(nn.utils.rnn.pack_sequence([a[:2], b, a], enforce_sorted=False))
+        y, _ = pad_packed_sequence(out)
+        return h, y, nn.utils.rnn.pad_sequence([a, b[:1]], batch_first=True, padding_value=2.0)
+
+
 class Misuse(nn.Module):
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         return torch.relu(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False).data)
@@ -95,10 +109,13 @@ arrays = {
     "too_long": torch.tensor([8, 3, 5, 1]),
     "sorted_t": torch.tensor([6, 4, 2]),
     "unsorted_t": torch.tensor([4, 6, 2]),
+    "a": torch.randn(6, 5),
+    "b": torch.randn(3, 5),
 }
 for name, a in arrays.items():
     np.save(name + ".npy", a.numpy())
-models = {"tagger": Tagger().eval(), "gru": TimeMajorGru().eval(), "classifier": Classifier().eval()}
+models = {"tagger": Tagger().eval(), "gru": TimeMajorGru().eval(), "classifier": Classifier().eval(),
+          "sequences": Sequences().eval()}
 for name, m in models.items():
     torch.jit.script(m).save(name + ".pt")
 torch.jit.script(Misuse()).save("misuse.pt")
@@ -107,7 +124,8 @@ with torch.no_grad():
     torch.jit.trace(models["classifier"], (arrays["x"], arrays["unsorted"])).save("classifier_traced.pt")
     runs = {"tagger": [("tokens", "unsorted")], "tagger_traced": [("tokens", "unsorted")],
             "gru": [("xt", "sorted_t", "h0")],
-            "classifier": [("x", "unsorted"), ("x", "short")], "classifier_traced": [("x", "short")]}
+            "classifier": [("x", "unsorted"), ("x", "short")], "classifier_traced": [("x", "short")],
+            "sequences": [("a", "b")]}
     for model, inputs in runs.items():
         m = torch.jit.load(model + ".pt")
         for names in inputs:
@@ -156,6 +174,8 @@ TEST_F(PackedSequences, LastStatesWhenEverySequenceIsShort) { expect_matches("cl
 TEST_F(PackedSequences, TracedLastStatesWhenEverySequenceIsShort) {
   expect_matches("classifier_traced", {"x", "short"}, 1);
 }
+
+TEST_F(PackedSequences, PackSequenceAndPadSequence) { expect_matches("sequences", {"a", "b"}, 3); }
 
 TEST_F(PackedSequences, UnsortedLengthsWithEnforceSortedRaise) {
   const std::string message = run_error("gru", {"xt", "unsorted_t", "h0"});

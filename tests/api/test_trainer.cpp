@@ -214,6 +214,7 @@ INSTANTIATE_TEST_SUITE_P(Layers, TrainAgainstTorchLayers,
                          ::testing::Values(LayerModel{"TransformerEncoderLayer", "attention_classifier"},
                                            LayerModel{"TransformerEncoderStack", "encoder_stack_classifier"},
                                            LayerModel{"RecurrentLayers", "recurrent_classifier"},
+                                           LayerModel{"PackedRecurrentLayers", "packed_recurrent_classifier"},
                                            LayerModel{"CumulativeBatchNorm", "cumulative_norm_mlp"}),
                          [](const ::testing::TestParamInfo<LayerModel>& info) { return std::string(info.param.test); });
 

@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|cumulative_norm_mlp --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -187,6 +187,26 @@ class RecurrentClassifier(torch.nn.Module):
         return self.head(z[:, -1])
 
 
+class PackedRecurrentClassifier(torch.nn.Module):
+    """Rows of 6 steps of 8 features, of lengths 6, 5 and 4 in turn, packed
+    through nn.LSTM, padded back, packed again through a bidirectional
+    nn.GRU, and classified from the GRU's last states."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(8, 12, batch_first=True)
+        self.gru = torch.nn.GRU(12, 6, batch_first=True, bidirectional=True)
+        self.head = torch.nn.Linear(12, 3)
+
+    def forward(self, x):
+        lengths = 6 - torch.arange(x.size(0)) % 3
+        pack = torch.nn.utils.rnn.pack_padded_sequence
+        y, _ = self.lstm(pack(x.view(x.size(0), 6, 8), lengths, batch_first=True, enforce_sorted=False))
+        z, _ = torch.nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=6)
+        _, h = self.gru(pack(z, lengths, batch_first=True, enforce_sorted=False))
+        return self.head(torch.cat([h[0], h[1]], 1))
+
+
 class CumulativeNormMlp(torch.nn.Module):
     """Batch norms with momentum=None: their running statistics are the
     cumulative average over the batches seen (1 / num_batches_tracked).
@@ -229,6 +249,7 @@ def model(a):
         "attention_classifier": AttentionClassifier,
         "encoder_stack_classifier": EncoderStackClassifier,
         "recurrent_classifier": RecurrentClassifier,
+        "packed_recurrent_classifier": PackedRecurrentClassifier,
         "cumulative_norm_mlp": CumulativeNormMlp,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)

@@ -15,6 +15,8 @@ input the loader must reject with a clear error:
   tensor_list.pt    a List[Tensor] attribute holding a tensor that is no
                     parameter or buffer of the module
   script_class.pt   code constructing an object of a TorchScript class
+  unknown_packed.pt an op wick does not know feeding pack_padded_sequence,
+                    whose library code then unpacks a None
   int_keys.pt       a dict with int keys
   expanded_write.pt an in-place op on an expanded tensor, whose elements
                     share memory
@@ -70,6 +72,16 @@ class UsesClass(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p = Pair(x, x)
         return p.a + p.b
+
+
+class PackedGru(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = torch.nn.GRU(3, 4)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = torch.nn.utils.rnn.pack_padded_sequence(torch.sigmoid(x), lengths)
+        return self.gru(packed)[1]
 
 
 class IntKeys(torch.nn.Module):
@@ -130,6 +142,10 @@ def main():
     os.remove(gated)
     torch.jit.save(torch.jit.script(TensorList()), out("tensor_list.pt"))
     torch.jit.save(torch.jit.script(UsesClass()), out("script_class.pt"))
+    packed = out("packed.tmp.pt")
+    torch.jit.save(torch.jit.script(PackedGru()), packed)
+    rewrite(packed, out("unknown_packed.pt"), unknown_ops)
+    os.remove(packed)
     torch.jit.save(torch.jit.script(IntKeys()), out("int_keys.pt"))
     torch.jit.save(torch.jit.script(ExpandedWrite()), out("expanded_write.pt"))
     torch.jit.save(torch.jit.script(IntWriteFloat()), out("int_write_float.pt"))

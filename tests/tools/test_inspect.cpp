@@ -105,6 +105,13 @@ TEST_F(BadModels, UnsupportedOpsAreAllListed) {
   EXPECT_NE(err.find("aten::wobble"), std::string::npos) << err;
   EXPECT_NE(err.find("torch.frobnicate("), std::string::npos) << "the source line is quoted: " << err;
 }
+// The unknown op, not what its missing result leads to later (a None
+// unpacked in torch's library code), is the error.
+TEST_F(BadModels, UnknownOpIsReportedBeforeWhatItLeadsTo) {
+  std::string err = expect_error("unknown_packed.pt", "1 unsupported op");
+  EXPECT_NE(err.find("aten::frobnicate"), std::string::npos) << err;
+  EXPECT_EQ(err.find("cannot unpack"), std::string::npos) << err;
+}
 TEST_F(BadModels, UnknownOpUnderAConditionIsAPlaceholder) {
   // `if scale is None` decides only once inputs are known: the op the other
   // branch calls stays as a placeholder carrying its error.
