@@ -159,20 +159,50 @@ Value* group_norm(Emitter& e) {
   return y;
 }
 
+// The running statistics of an instance norm that tracks them
+// (track_running_stats, in training): ATen normalizes x as one batch of
+// B * C channels, moving running statistics repeated B times, and keeps
+// their mean over the instances. So each moves by `momentum` towards the
+// mean over the batch of the instances' means and unbiased variances.
+void update_instance_statistics(Emitter& e, Value* x, const std::vector<Dim>& shape) {
+  const std::string mean_name = e.absent(3) ? std::string() : module_tensor_name(e.input(3));
+  const std::string var_name = e.absent(4) ? std::string() : module_tensor_name(e.input(4));
+  if (mean_name.empty() && var_name.empty()) return;
+  int64_t n = 1;
+  std::vector<int64_t> spatial;
+  for (size_t i = 2; i < shape.size(); ++i) {
+    if (!shape[i].is_static()) throw e.node().error("needs static sizes in training mode, got " + ir::shape_str(shape));
+    n *= shape[i].value();
+    spatial.push_back(static_cast<int64_t>(i));
+  }
+  if (n <= 1)
+    throw e.node().error("expected more than 1 spatial element when training, got input of shape " +
+                         ir::shape_str(shape));
+  Value* mean = e.mean(x, spatial, false);  // [B, C]
+  const Momentum momentum = momentum_of(e, e.input(6));
+  if (!mean_name.empty()) update_running(e, mean_name, e.input(3), e.mean(mean, {0}, false), momentum);
+  if (!var_name.empty()) {
+    Value* centered = e.sub(x, e.mean(x, spatial, true));
+    Value* biased = e.mean(e.mul(centered, centered), spatial, false);
+    Value* unbiased = e.op("aten::mul.Scalar", {biased, e.float_(static_cast<double>(n) / static_cast<double>(n - 1))});
+    update_running(e, var_name, e.input(4), e.mean(unbiased, {0}, false), momentum);
+  }
+}
+
 // instance_norm(x, w, b, running_mean, running_var, use_input_stats,
-// momentum, eps): with the input's statistics, group_norm with a group per
-// channel; otherwise batch_norm with the running statistics.
+// momentum, eps, cudnn): with the input's statistics, group_norm with a
+// group per channel (and the running statistics updated, when given);
+// otherwise batch_norm with the running statistics.
 Value* instance_norm(Emitter& e) {
   Value* x = e.input(0);
   const bool input_stats = e.constant_bool(5, "use_input_stats");
   if (!input_stats)
     return e.op("aten::batch_norm", {x, e.input(1), e.input(2), e.input(3), e.input(4), e.bool_(false), e.input(6),
                                      e.input(7), e.input(8)});
-  if (!e.absent(3) || !e.absent(4))
-    throw e.node().error("updating running statistics from each instance (track_running_stats in training) is not supported yet");
   const auto& shape = e.shape(x, "input");
   if (shape.size() < 2 || !shape[1].is_static())
     throw e.node().error("needs a batched input with a known channel count");
+  update_instance_statistics(e, x, shape);
   return e.op("aten::group_norm", {x, e.int_(shape[1].value()), e.input(1), e.input(2), e.input(7), e.input(8)});
 }
 

@@ -229,6 +229,12 @@ std::vector<Value*> gru_cell(Emitter& e) { return cell_step(e, Cell::gru); }
 std::vector<Value*> rnn_tanh_cell(Emitter& e) { return cell_step(e, Cell::rnn_tanh); }
 std::vector<Value*> rnn_relu_cell(Emitter& e) { return cell_step(e, Cell::rnn_relu); }
 
+// passes/lower_packed_sequences rewrites every packed-sequence op whose
+// data comes from pack_padded_sequence; one left here has none.
+[[noreturn]] std::vector<Value*> packed_leftover(Emitter& e) {
+  throw e.node().error("needs a packed sequence made by pack_padded_sequence in the same method");
+}
+
 }  // namespace
 
 std::vector<NamedMultiRule> recurrent_multi_rules() {
@@ -237,7 +243,10 @@ std::vector<NamedMultiRule> recurrent_multi_rules() {
           {"aten::lstm_cell", lstm_cell},     {"aten::gru_cell", gru_cell},
           {"aten::rnn_tanh_cell", rnn_tanh_cell}, {"aten::rnn_relu_cell", rnn_relu_cell},
           {"wick::lstm_padded", lstm},        {"wick::gru_padded", gru},
-          {"wick::rnn_tanh_padded", rnn_tanh}, {"wick::rnn_relu_padded", rnn_relu}};
+          {"wick::rnn_tanh_padded", rnn_tanh}, {"wick::rnn_relu_padded", rnn_relu},
+          {"aten::_pack_padded_sequence", packed_leftover}, {"aten::_pad_packed_sequence", packed_leftover},
+          {"aten::lstm.data", packed_leftover},   {"aten::gru.data", packed_leftover},
+          {"aten::rnn_tanh.data", packed_leftover}, {"aten::rnn_relu.data", packed_leftover}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -215,7 +215,8 @@ INSTANTIATE_TEST_SUITE_P(Layers, TrainAgainstTorchLayers,
                                            LayerModel{"TransformerEncoderStack", "encoder_stack_classifier"},
                                            LayerModel{"RecurrentLayers", "recurrent_classifier"},
                                            LayerModel{"PackedRecurrentLayers", "packed_recurrent_classifier"},
-                                           LayerModel{"CumulativeBatchNorm", "cumulative_norm_mlp"}),
+                                           LayerModel{"CumulativeBatchNorm", "cumulative_norm_mlp"},
+                                           LayerModel{"InstanceNormRunningStatistics", "instance_norm_classifier"}),
                          [](const ::testing::TestParamInfo<LayerModel>& info) { return std::string(info.param.test); });
 
 // Tied weights (one Parameter under two names) train as one parameter: the

@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -207,6 +207,24 @@ class PackedRecurrentClassifier(torch.nn.Module):
         return self.head(torch.cat([h[0], h[1]], 1))
 
 
+class InstanceNormClassifier(torch.nn.Module):
+    """Rows of 6 channels of 8 steps through a convolution and an instance
+    norm that tracks running statistics (updated from each instance while
+    training, used in eval mode). The convolution has no bias, which the
+    norm would cancel (leaving it a gradient of rounding noise that Adam
+    scales up)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv1d(6, 4, 3, padding=1, bias=False)
+        self.norm = torch.nn.InstanceNorm1d(4, affine=True, track_running_stats=True, momentum=0.2)
+        self.head = torch.nn.Linear(32, 3)
+
+    def forward(self, x):
+        y = torch.relu(self.norm(self.conv(x.view(x.size(0), 6, 8))))
+        return self.head(y.flatten(1))
+
+
 class CumulativeNormMlp(torch.nn.Module):
     """Batch norms with momentum=None: their running statistics are the
     cumulative average over the batches seen (1 / num_batches_tracked).
@@ -251,6 +269,7 @@ def model(a):
         "recurrent_classifier": RecurrentClassifier,
         "packed_recurrent_classifier": PackedRecurrentClassifier,
         "cumulative_norm_mlp": CumulativeNormMlp,
+        "instance_norm_classifier": InstanceNormClassifier,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)
 

@@ -161,6 +161,8 @@ TEST_F(PointwiseKernels, EveryPointwiseOpOfTheTableMatchesTorch) {
     if (op->lowering != ir::Lowering::pointwise) continue;
     // wick's random numbers have no torch counterpart: tests/api/test_dropout.cpp.
     if (op->name == "wick::uniform") continue;
+    // torch's empty_like leaves its memory as it was; wick's gives zeros (test_gradients).
+    if (op->name == "aten::empty_like") continue;
     std::vector<c10::IValue> inputs;
     // Bitwise ops take integer scalars.
     const std::map<std::string, std::string> integer_scalars = {{"other", "5"}, {"self", "-6"}};

@@ -194,11 +194,18 @@ std::vector<GradCase> pointwise_cases() {
       {"type_as", {F({3, 4}), Const({2}, torch::kDouble)}, Y("aten::type_as(%x0, %x1)"),
        [](const V& x) { return x[0].type_as(x[1]); }},
       {"clone", {F({3, 4})}, None() + Y("aten::clone(%x0, %none)"), [](const V& x) { return x[0].clone(); }},
+      {"as_tensor", {F({3, 4})}, I("d", 7) + None() + Y("aten::as_tensor(%x0, %d, %none)"),
+       [](const V& x) { return x[0].to(torch::kDouble); }},
+      {"cpu", {F({3, 4})}, Y("aten::cpu(%x0)"), [](const V& x) { return x[0].cpu(); }},
       // The detached factor passes no gradient: d(x.detach() * x)/dx = x.
       {"detach", {F({3, 4})}, "  %d : Tensor = aten::detach(%x0)\n" + Y("aten::mul.Tensor(%d, %x0)"),
        [](const V& x) { return x[0].detach() * x[0]; }},
       {"zeros_like", {F({3, 4}), F({3, 4})},
        None() + I("one", 1) + "  %z : Tensor = aten::zeros_like(%x0, %none, %none, %none, %none, %none)\n" +
+           Y("aten::add.Tensor(%z, %x1, %one)"),
+       [](const V& x) { return torch::zeros_like(x[0]) + x[1]; }},
+      {"empty_like", {F({3, 4}), F({3, 4})},
+       None() + I("one", 1) + "  %z : Tensor = aten::empty_like(%x0, %none, %none, %none, %none, %none)\n" +
            Y("aten::add.Tensor(%z, %x1, %one)"),
        [](const V& x) { return torch::zeros_like(x[0]) + x[1]; }},
       {"ones_like", {F({3, 4}), F({3, 4})},
