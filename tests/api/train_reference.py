@@ -187,16 +187,10 @@ class RecurrentClassifier(torch.nn.Module):
         return self.head(z[:, -1])
 
 
-class PackedRecurrentClassifier(torch.nn.Module):
-    """Rows of 6 steps of 8 features, of lengths 6, 5 and 4 in turn, packed
-    through nn.LSTM, padded back, packed again through a bidirectional
-    nn.GRU, and classified from the GRU's last states."""
-
-    def __init__(self):
-        super().__init__()
-        self.lstm = torch.nn.LSTM(8, 12, batch_first=True)
-        self.gru = torch.nn.GRU(12, 6, batch_first=True, bidirectional=True)
-        self.head = torch.nn.Linear(12, 3)
+class PackedRecurrentClassifier(RecurrentClassifier):
+    """The same layers on rows of lengths 6, 5 and 4 in turn: packed through
+    nn.LSTM, padded back, packed again through the bidirectional nn.GRU, and
+    classified from the GRU's last states."""
 
     def forward(self, x):
         lengths = 6 - torch.arange(x.size(0)) % 3
