@@ -105,6 +105,16 @@ void add_nn_ops(OpTableBuilder& t) {
             "(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor")
                .c_str(),
            C, rnn_cell});
+  // Sampling at grid positions (F.grid_sample, F.affine_grid): each output
+  // a weighted sum of the input's elements around its position, gathered
+  // (decompose_sampling.cpp). grid_sampler_2d/3d are what traces of some
+  // versions record.
+  for (const char* name : {"grid_sampler", "grid_sampler_2d", "grid_sampler_3d"})
+    t.add({(std::string("aten::") + name +
+            "(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor")
+               .c_str(),
+           C, grid_sampler});
+  t.add({"aten::affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor", C, affine_grid});
   t.add({"aten::dropout(Tensor input, float p, bool train) -> Tensor", C, same_as_input});
   // Activations written with others (decompose_activations.cpp).
   t.add({"aten::mish(Tensor self) -> Tensor", C, same_as_input});

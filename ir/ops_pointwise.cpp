@@ -165,6 +165,11 @@ void add_pointwise_ops(OpTableBuilder& t) {
   // Triangles of the last two dims (causal masks).
   t.pointwise("aten::triu(Tensor self, int diagonal=0) -> Tensor", triangle, "upper_triangle(diagonal) ? self : 0");
   t.pointwise("aten::tril(Tensor self, int diagonal=0) -> Tensor", triangle, "lower_triangle(diagonal) ? self : 0");
+  // Identity matrices: ones between the two triangles (decompose_layout.cpp).
+  t.add({"aten::eye(int n, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+         Lowering::composite, eye});
+  t.add({"aten::eye.m(int n, int m, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+         Lowering::composite, eye});
 }
 
 }  // namespace wick::ir

@@ -84,6 +84,11 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"prim::min.int(int a, int b) -> int", S});
   t.add({"prim::max.float(float a, float b) -> float", S});
   t.add({"prim::min.float(float a, float b) -> float", S});
+  // min(list), max(list): chains of the binary forms (passes/canonicalize.cpp).
+  t.add({"prim::max.self_int(int[] self) -> int", S});
+  t.add({"prim::min.self_int(int[] self) -> int", S});
+  t.add({"prim::max.self_float(float[] self) -> float", S});
+  t.add({"prim::min.self_float(float[] self) -> float", S});
   t.add({"prim::abs.int(int a) -> int", S});
   t.add({"prim::abs.float(float a) -> float", S});
   t.add({"aten::sqrt.float(float a) -> float", S});

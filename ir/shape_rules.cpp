@@ -563,6 +563,21 @@ std::vector<TypePtr> new_full(const Node& node) {
   return {Type::tensor(dtype, dims)};
 }
 
+// eye(n, dtype=None) and eye.m(n, m, dtype=None): [n, m] (m = n), f32
+// unless a dtype is given.
+std::vector<TypePtr> eye(const Node& node) {
+  const bool square = node.op().schema.overload.empty();
+  std::vector<Dim> dims;
+  for (size_t i = 0; i < (square ? 1u : 2u); ++i) {
+    auto n = constant_int(node.input(i));
+    if (n && *n < 0) throw node.error("negative size " + std::to_string(*n));
+    dims.push_back(n ? Dim::constant(*n) : Dim::unknown());
+  }
+  if (square) dims.push_back(dims[0]);
+  DTypeArg a = dtype_arg(node, square ? 1 : 2);
+  return {Type::tensor(a.given ? a.dtype : std::optional<DType>(DType::f32), dims)};
+}
+
 // arange(start=0, end, step=1, dtype=None): ceil((end - start) / step)
 // elements, i64 when every bound is an int, else f32. The length is known
 // for constant bounds, or 0 to a size (x.size(1)) by 1.

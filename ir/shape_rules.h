@@ -73,6 +73,7 @@ std::vector<TypePtr> new_filled(const Node& node);          // zeros(size, dtype
 std::vector<TypePtr> new_full(const Node& node);            // full(size, fill_value, dtype, ...)
 std::vector<TypePtr> triangle(const Node& node);            // triu, tril: rank >= 2
 std::vector<TypePtr> arange(const Node& node);              // arange(start, end, step, dtype, ...)
+std::vector<TypePtr> eye(const Node& node);                 // eye(n, m?, dtype, ...): [n, m]
 std::vector<TypePtr> loss(const Node& node);                // mse_loss, nll_loss, ...
 std::vector<TypePtr> number_to_tensor(const Node& node);    // prim::NumToTensor
 std::vector<TypePtr> mm(const Node& node);
@@ -155,6 +156,8 @@ std::vector<TypePtr> pad_sequence(const Node& node);
 std::vector<TypePtr> pack_padded_sequence(const Node& node);
 std::vector<TypePtr> pad_packed_sequence(const Node& node);
 std::vector<TypePtr> rnn_cell(const Node& node);  // lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell
+std::vector<TypePtr> grid_sampler(const Node& node);  // [N, C, *in] at grid [N, *out, k] -> [N, C, *out]
+std::vector<TypePtr> affine_grid(const Node& node);   // affine_grid_generator(theta, size) -> [N, *spatial, k]
 
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t

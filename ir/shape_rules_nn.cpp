@@ -400,3 +400,66 @@ std::vector<TypePtr> rnn_cell(const Node& node) {
 }
 
 }  // namespace wick::ir::shape
+
+namespace wick::ir::shape {
+
+// grid_sampler(input [N, C, *in], grid [N, *out, k], mode, padding_mode,
+// align_corners) -> [N, C, *out], with k = 2 for a 4-D input and 3 for a
+// 5-D one (x, y[, z] in [-1, 1]).
+std::vector<TypePtr> grid_sampler(const Node& node) {
+  const Type& x = input_type(node, 0);
+  const Type& grid = input_type(node, 1);
+  require_same_dtype(node, x, grid, "input", "grid");
+  if (x.dtype() && !is_floating(*x.dtype()))
+    throw node.error("needs a floating input, got " + std::string(dtype_name(*x.dtype())));
+  if (auto mode = constant_int(node.input(2)); mode && (*mode < 0 || *mode > 2))
+    throw node.error("interpolation mode " + std::to_string(*mode) + " is not bilinear (0), nearest (1) or bicubic (2)");
+  if (auto padding = constant_int(node.input(3)); padding && (*padding < 0 || *padding > 2))
+    throw node.error("padding mode " + std::to_string(*padding) + " is not zeros (0), border (1) or reflection (2)");
+  if (!x.has_rank() || !grid.has_rank()) return {Type::tensor(x.dtype(), std::nullopt, x.tensor_device())};
+  const int rank = x.rank();
+  if (rank != 4 && rank != 5) throw node.error("needs a 4-D or 5-D input, got " + shape_str(*x.shape()));
+  if (grid.rank() != rank) throw node.error("needs a grid of the input's rank (" + std::to_string(rank) + "), got " +
+                                            shape_str(*grid.shape()));
+  const Dim& k = grid.shape()->back();
+  if (k.is_static() && k.value() != rank - 2)
+    throw node.error("needs a grid whose last dim is " + std::to_string(rank - 2) + ", got " + shape_str(*grid.shape()));
+  const Dim &n = (*x.shape())[0], &gn = (*grid.shape())[0];
+  if (n.is_static() && gn.is_static() && n.value() != gn.value())
+    throw node.error("input and grid differ in batch size: " + shape_str(*x.shape()) + " and " + shape_str(*grid.shape()));
+  if (rank == 5 && constant_int(node.input(2)) == 2) throw node.error("bicubic sampling needs a 4-D input");
+  std::vector<Dim> out{n, (*x.shape())[1]};
+  out.insert(out.end(), grid.shape()->begin() + 1, grid.shape()->end() - 1);
+  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+}
+
+// affine_grid_generator(theta [N, 2, 3] or [N, 3, 4], size [N, C, H, W] or
+// [N, C, D, H, W], align_corners) -> [N, H, W, 2] or [N, D, H, W, 3].
+std::vector<TypePtr> affine_grid(const Node& node) {
+  const Type& theta = input_type(node, 0);
+  if (theta.dtype() && !is_floating(*theta.dtype()))
+    throw node.error("needs a floating theta, got " + std::string(dtype_name(*theta.dtype())));
+  auto size = symbolic_int_list(node.input(1));
+  if (!size) return {Type::tensor(theta.dtype(), std::nullopt, theta.tensor_device())};
+  const int64_t spatial = static_cast<int64_t>(size->size()) - 2;
+  if (spatial != 2 && spatial != 3)
+    throw node.error("needs a size of 4 or 5 values, got " + std::to_string(size->size()));
+  for (const Dim& d : *size)
+    if (d.is_static() && d.value() <= 0) throw node.error("needs positive sizes, got " + shape_str(*size));
+  if (theta.has_rank()) {
+    const std::vector<Dim>& t = *theta.shape();
+    const bool fits = t.size() == 3 && (!t[1].is_static() || t[1].value() == spatial) &&
+                      (!t[2].is_static() || t[2].value() == spatial + 1);
+    if (!fits)
+      throw node.error("needs theta of shape [N, " + std::to_string(spatial) + ", " + std::to_string(spatial + 1) +
+                       "] for size " + shape_str(*size) + ", got " + shape_str(t));
+    if (t[0].is_static() && (*size)[0].is_static() && t[0].value() != (*size)[0].value())
+      throw node.error("theta " + shape_str(t) + " and size " + shape_str(*size) + " differ in batch size");
+  }
+  std::vector<Dim> out{(*size)[0]};
+  out.insert(out.end(), size->begin() + 2, size->end());
+  out.push_back(Dim::constant(spatial));
+  return {Type::tensor(theta.dtype(), out, theta.tensor_device())};
+}
+
+}  // namespace wick::ir::shape

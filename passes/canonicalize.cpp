@@ -102,6 +102,8 @@ class Canonicalizer {
     if (k == "aten::list.t") return replace(n, {n->input(0)});
     if (k == "aten::append.t") return list_append(n);
     if (k == "aten::all.bool" || k == "aten::any.bool") return all_or_any(n, k == "aten::all.bool");
+    if (n->op().schema.ns == "prim" && (n->op().schema.overload == "self_int" || n->op().schema.overload == "self_float"))
+      return list_extreme(n);
     if (k == "aten::Int.Tensor" || k == "aten::Float.Tensor") return number_round_trip(n);
     if (k == "aten::Int.Scalar" || k == "aten::Float.Scalar") return number_of_item(n);
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
@@ -395,6 +397,41 @@ class Canonicalizer {
     }
     items.push_back(n->input(1));
     built_list(n, items);
+  }
+
+  // min(list) / max(list) of a list whose elements are known here: a chain
+  // of the binary min / max, which folds where the elements are constants.
+  void list_extreme(Node* n) {
+    const std::string& name = n->op().schema.name;
+    std::vector<Value*> items;
+    if (const auto* e = built_elements(n->input(0), "prim::ListConstruct")) {
+      items = *e;
+    } else if (const ir::AttrValue* a = ir::constant_attr(n->input(0))) {
+      const ir::TypePtr element = n->output()->type();
+      if (auto* ints = std::get_if<std::vector<int64_t>>(a))
+        for (int64_t i : *ints) items.push_back(constant_before(n, i, element));
+      else if (auto* doubles = std::get_if<std::vector<double>>(a))
+        for (double d : *doubles) items.push_back(constant_before(n, d, element));
+      else
+        return;
+    } else {
+      return;
+    }
+    if (items.empty()) throw n->error(name + "() arg is an empty sequence");
+    const std::string binary =
+        "prim::" + name + (n->op().schema.overload == "self_int" ? ".int" : ".float");
+    builder_.set_insertion_point(n);
+    builder_.set_source(n->source_location(), n->source_line());
+    Value* result = items[0];
+    for (size_t i = 1; i < items.size(); ++i) {
+      Value* next = builder_.op(binary.c_str(), {result, items[i]});
+      if (auto v = fold_scalar(*next->node())) {
+        next->node()->destroy();
+        next = constant_before(n, *v, n->output()->type());
+      }
+      result = next;
+    }
+    replace(n, {result});
   }
 
   void all_or_any(Node* n, bool all) {

@@ -262,7 +262,7 @@ const std::map<std::string, Rule>& rules() {
     };
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
                              reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), volume_rules(), einsum_rules(), write_rules(),
-                             sort_rules(), scan_rules(), unpool_rules(), antialias_rules(), mask_rules()})
+                             sort_rules(), scan_rules(), unpool_rules(), antialias_rules(), mask_rules(), sampling_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();

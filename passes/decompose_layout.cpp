@@ -13,6 +13,7 @@
 //                              permuted to [.., C, H, r, W, r], reshaped
 //   unflatten(x, d, sizes)   = reshape
 //   pad_sequence(xs, bf, v)  = each sequence padded with v to the longest
+//   eye(n, m)                = triu(tril(ones([n, m])))
 //                              (constant_pad_nd), stacked on dim 0 or 1
 //   upsample_nearest1d/2d    = index_select per dim, the source of output
 //                              position o being min(floor(o * scale), in - 1)
@@ -20,6 +21,7 @@
 //                              for an output_size, as ATen's kernel computes it
 //   upsample_bilinear2d      = per spatial dim, the two neighbours of each
 //                              source position weighted by distance
+#include <array>
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -315,14 +317,24 @@ Value* linear_along(Emitter& e, Value* x, int64_t d, int64_t rank, int64_t in, i
 // borders, weighted by the kernel at their distances.
 Value* cubic_along(Emitter& e, Value* x, int64_t d, int64_t rank, int64_t in, int64_t out, bool align_corners,
                    std::optional<double> scale_factor) {
-  constexpr double A = -0.75;
   Value* source = source_positions(e, in, out, align_corners, scale_factor, true);
   Value* floor = e.op("aten::floor", {source});
-  Value* t = e.sub(source, floor);
+  const std::array<Value*, 4> weights = cubic_weights(e, e.sub(source, floor));
   Value* base = e.cast(floor, DType::i64);
-  auto scalar = [&](const char* op, Value* v, double c) {
-    return e.op(op, {v, e.float_(c), e.int_(1)});
-  };
+  Value* sum = nullptr;
+  for (int64_t k = 0; k < 4; ++k) {
+    Value* index = e.op("aten::add.Scalar", {base, e.int_(k - 1), e.int_(1)});
+    Value* term = weighted_rows(e, x, d, rank, in, index, weights[static_cast<size_t>(k)]);
+    sum = sum ? e.add(sum, term) : term;
+  }
+  return sum;
+}
+
+}  // namespace
+
+std::array<Value*, 4> cubic_weights(Emitter& e, Value* t) {
+  constexpr double A = -0.75;
+  auto scalar = [&](const char* op, Value* v, double c) { return e.op(op, {v, e.float_(c), e.int_(1)}); };
   auto mul = [&](Value* v, double c) { return e.op("aten::mul.Scalar", {v, e.float_(c)}); };
   // |x| <= 1: ((A + 2) x - (A + 3)) x^2 + 1; 1 < |x| < 2: ((A x - 5A) x + 8A) x - 4A.
   auto near = [&](Value* v) {
@@ -333,18 +345,9 @@ Value* cubic_along(Emitter& e, Value* x, int64_t d, int64_t rank, int64_t in, in
     return scalar("aten::sub.Scalar", e.mul(scalar("aten::add.Scalar", inner, 8 * A), v), 4 * A);
   };
   Value* one_minus_t = e.op("aten::rsub.Scalar", {t, e.int_(1), e.int_(1)});
-  Value* weights[4] = {far(scalar("aten::add.Scalar", t, 1.0)), near(t), near(one_minus_t),
-                       far(scalar("aten::add.Scalar", one_minus_t, 1.0))};
-  Value* sum = nullptr;
-  for (int64_t k = 0; k < 4; ++k) {
-    Value* index = e.op("aten::add.Scalar", {base, e.int_(k - 1), e.int_(1)});
-    Value* term = weighted_rows(e, x, d, rank, in, index, weights[k]);
-    sum = sum ? e.add(sum, term) : term;
-  }
-  return sum;
+  return {far(scalar("aten::add.Scalar", t, 1.0)), near(t), near(one_minus_t),
+          far(scalar("aten::add.Scalar", one_minus_t, 1.0))};
 }
-
-}  // namespace
 
 // The scale of each of the last n dims: from the list scale_factors at
 // `at` (.vec overloads), or from n optional floats there (the older ones).
@@ -417,6 +420,19 @@ Value* upsample_nearest(Emitter& e) {
   return x;
 }
 
+// eye(n, [m,] dtype...): ones([n, m]) with tril and triu of diagonal 0.
+Value* eye(Emitter& e) {
+  const ir::Type& t = *e.node().output()->type();
+  if (!t.dtype() || !t.has_rank()) throw e.node().error("needs a dtype known when compiling");
+  std::vector<int64_t> sizes;
+  for (const Dim& d : *t.shape()) {
+    if (!d.is_static()) throw e.node().error("needs sizes known when compiling");
+    sizes.push_back(d.value());
+  }
+  Value* ones = e.op("aten::ones", {e.ints(sizes), e.int_(*torch_code_of(*t.dtype())), e.none(), e.none(), e.none()});
+  return e.op("aten::triu", {e.op("aten::tril", {ones, e.int_(0)}), e.int_(0)});
+}
+
 Value* pad_sequence(Emitter& e) {
   const ir::Node* list = e.input(0)->node();
   if (!list->is("prim::ListConstruct")) throw e.node().error("needs its sequences as a list built in the graph");
@@ -447,6 +463,8 @@ std::vector<NamedRule> layout_rules() {
           {"aten::pixel_shuffle", pixel_shuffle},
           {"aten::unflatten.int", unflatten},
           {"aten::pad_sequence", pad_sequence},
+          {"aten::eye", eye},
+          {"aten::eye.m", eye},
           {"aten::reflection_pad1d", named_pad},
           {"aten::reflection_pad2d", named_pad},
           {"aten::replication_pad1d", named_pad},

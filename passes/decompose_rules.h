@@ -2,6 +2,7 @@
 // rules of each file. Not part of the pass's interface.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -118,6 +119,7 @@ std::vector<NamedRule> write_rules();                 // decompose_writes.cpp
 std::vector<NamedRule> sort_rules();                  // decompose_sort.cpp
 std::vector<NamedRule> scan_rules();                  // decompose_scans.cpp
 std::vector<NamedRule> mask_rules();                  // decompose_masks.cpp
+std::vector<NamedRule> sampling_rules();              // decompose_sampling.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.
 std::vector<NamedRule> special_case_rules();          // decompose_writes.cpp
@@ -131,6 +133,10 @@ std::vector<NamedRule> gpu_pooling_rules();           // decompose_pooling.cpp
 // list scale_factors at input `at` (.vec overloads), or from n optional
 // floats there (decompose_layout.cpp).
 std::vector<std::optional<double>> upsample_scales(Emitter& e, size_t at, size_t n);
+// Keys' cubic convolution weights (A = -0.75, as ATen's bicubic) of the
+// four taps at distances 1 + t, t, 1 - t, 2 - t from a position t past
+// the second tap, t in [0, 1) (decompose_layout.cpp).
+std::array<ir::Value*, 4> cubic_weights(Emitter& e, ir::Value* t);
 // Adaptive pooling of x's dim `dim` (static length) to `size`: the maximum
 // or the mean of each window, as torch places them (decompose_pooling.cpp).
 ir::Value* adaptive_pool_along(Emitter& e, ir::Value* x, int64_t dim, int64_t size, bool max);

@@ -430,6 +430,54 @@ TEST(LinalgRules, MmBmmAddmm) {
                Error);
 }
 
+TEST(NnRules, GridSamplingAndAffineGrids) {
+  auto sampler = [](const char* mode) {
+    return one("m", "Int", mode) + one("p", "Int", "2") + one("a", "Bool", "false") +
+           "  %y : Tensor = aten::grid_sampler(%x, %g, %m, %p, %a)";
+  };
+  // The grid's positions replace the input's spatial dims.
+  EXPECT_EQ(inferred_types(sampler("0"), "%x : Tensor(f32, [B, 3, 6, 7]), %g : Tensor(f32, [B, 5, 4, 2])"),
+            "Tensor(f32, [B, 3, 5, 4])");
+  EXPECT_EQ(inferred_types(sampler("1"), "%x : Tensor(f64, [2, 3, 4, 6, 7]), %g : Tensor(f64, [2, 1, 5, 4, 3])"),
+            "Tensor(f64, [2, 3, 1, 5, 4])");
+  // A grid of another rank, a last dim not the spatial rank, other batch
+  // sizes, bicubic in 3-D, an unknown mode, integer inputs.
+  EXPECT_THROW(inferred_types(sampler("0"), "%x : Tensor(f32, [2, 3, 6, 7]), %g : Tensor(f32, [2, 5, 2])"), Error);
+  EXPECT_THROW(inferred_types(sampler("0"), "%x : Tensor(f32, [2, 3, 6, 7]), %g : Tensor(f32, [2, 5, 4, 3])"), Error);
+  EXPECT_THROW(inferred_types(sampler("0"), "%x : Tensor(f32, [2, 3, 6, 7]), %g : Tensor(f32, [3, 5, 4, 2])"), Error);
+  EXPECT_THROW(inferred_types(sampler("2"), "%x : Tensor(f32, [2, 3, 4, 6, 7]), %g : Tensor(f32, [2, 1, 5, 4, 3])"),
+               Error);
+  EXPECT_THROW(inferred_types(sampler("3"), "%x : Tensor(f32, [2, 3, 6, 7]), %g : Tensor(f32, [2, 5, 4, 2])"), Error);
+  EXPECT_THROW(inferred_types(sampler("0"), "%x : Tensor(i64, [2, 3, 6, 7]), %g : Tensor(i64, [2, 5, 4, 2])"), Error);
+
+  const std::string affine = one("a", "Bool", "true") + "  %y : Tensor = aten::affine_grid_generator(%t, %s, %a)";
+  EXPECT_EQ(inferred_types(ints("s", "[2, 3, 5, 4]") + affine, "%t : Tensor(f32, [2, 2, 3])"), "Tensor(f32, [2, 5, 4, 2])");
+  EXPECT_EQ(inferred_types(ints("s", "[2, 3, 1, 5, 4]") + affine, "%t : Tensor(f32, [2, 3, 4])"),
+            "Tensor(f32, [2, 1, 5, 4, 3])");
+  // The batch may come from a dynamic size.
+  EXPECT_EQ(inferred_types(one("z", "Int", "0") + one("c", "Int", "3") + one("h", "Int", "5") +
+                               "  %n : Int = aten::size.int(%t, %z)\n"
+                               "  %s : List[Int] = prim::ListConstruct(%n, %c, %h, %h)\n" + affine,
+                           "%t : Tensor(f32, [B, 2, 3])"),
+            "Tensor(f32, [B, 5, 5, 2])");
+  EXPECT_THROW(inferred_types(ints("s", "[2, 3, 5, 4]") + affine, "%t : Tensor(f32, [2, 3, 4])"), Error);
+  EXPECT_THROW(inferred_types(ints("s", "[2, 3, 4]") + affine, "%t : Tensor(f32, [2, 2, 3])"), Error);
+  EXPECT_THROW(inferred_types(ints("s", "[2, 3, 0, 4]") + affine, "%t : Tensor(f32, [2, 2, 3])"), Error);
+  EXPECT_THROW(inferred_types(ints("s", "[3, 3, 5, 4]") + affine, "%t : Tensor(f32, [2, 2, 3])"), Error);
+}
+
+TEST(PointwiseRules, Eye) {
+  const std::string none = one("n", "None", "none");
+  EXPECT_EQ(inferred_types(none + one("k", "Int", "3") + "  %y : Tensor = aten::eye(%k, %n, %n, %n, %n)", ""),
+            "Tensor(f32, [3, 3])");
+  EXPECT_EQ(inferred_types(none + one("k", "Int", "3") + one("m", "Int", "5") + one("d", "Int", "4") +
+                               "  %y : Tensor = aten::eye.m(%k, %m, %d, %n, %n, %n)",
+                           ""),
+            "Tensor(i64, [3, 5])");
+  EXPECT_THROW(inferred_types(none + one("k", "Int", "-1") + "  %y : Tensor = aten::eye(%k, %n, %n, %n, %n)", ""),
+               Error);
+}
+
 TEST(PointwiseRules, Arange) {
   const std::string none = one("n", "None", "none");
   const std::string tail = "%n, %n, %n, %n)";

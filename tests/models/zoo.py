@@ -882,6 +882,48 @@ def masks_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
     return (randn(g, b, 5, 6), randn(g, b, 5, 6))
 
 
+class SamplingGrids(nn.Module):
+    """F.affine_grid and F.grid_sample: a spatial transformer (a small
+    localization network predicts theta, near the identity), sampled in
+    every mode and padding mode, either align_corners; a grid given as an
+    input; trilinear and nearest sampling of a volume by a 3-D affine grid.
+    The first output holds every sampling that passes a gradient."""
+
+    def __init__(self):
+        super().__init__()
+        self.loc = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 6))
+        self.loc3 = nn.Linear(2 * 3 * 4 * 5, 12)
+        with torch.no_grad():
+            self.loc[-1].weight.mul_(0.2)
+            self.loc3.weight.mul_(0.2)
+
+    def forward(self, image: Tensor, volume: Tensor, grid: Tensor) -> Tuple[Tensor, Tensor]:
+        theta = self.loc(image).view(-1, 2, 3) + torch.cat([torch.eye(2), torch.zeros(2, 1)], 1)
+        warped = F.affine_grid(theta, [image.size(0), 3, 5, 4], align_corners=False) * 1.3
+        corners = F.affine_grid(theta, [image.size(0), 3, 5, 4], align_corners=True) * 1.1
+        planar = (F.grid_sample(image, warped, mode="bilinear", padding_mode="zeros", align_corners=False)
+                  + F.grid_sample(image, corners, mode="bilinear", padding_mode="border", align_corners=True)
+                  + F.grid_sample(image, warped, mode="bilinear", padding_mode="reflection", align_corners=False)
+                  + F.grid_sample(image, corners, mode="bicubic", padding_mode="zeros", align_corners=True)
+                  + F.grid_sample(image, warped, mode="bicubic", padding_mode="border", align_corners=False)
+                  + F.grid_sample(image, corners, mode="bicubic", padding_mode="reflection", align_corners=True)
+                  + F.grid_sample(image, grid, mode="bilinear", padding_mode="reflection", align_corners=True)
+                  + F.grid_sample(image, grid, mode="nearest", padding_mode="zeros", align_corners=False))
+        theta3 = self.loc3(volume.flatten(1)).view(-1, 3, 4) + torch.eye(3, 4)
+        grid3 = F.affine_grid(theta3, [volume.size(0), 2, 2, 3, 4], align_corners=False) * 1.2
+        solid = (F.grid_sample(volume, grid3, mode="bilinear", padding_mode="zeros", align_corners=False)
+                 + F.grid_sample(volume, grid3, mode="bilinear", padding_mode="reflection", align_corners=True))
+        nearest = (F.grid_sample(image, warped, mode="nearest", padding_mode="border", align_corners=True)
+                   + F.grid_sample(image, warped, mode="nearest", padding_mode="reflection", align_corners=False)
+                   + F.grid_sample(volume, grid3, mode="nearest", padding_mode="border", align_corners=False).sum((2, 3, 4))
+                   .unsqueeze(-1).unsqueeze(-1).narrow(1, 0, 1))
+        return torch.cat([planar.flatten(1), solid.flatten(1)], 1), nearest
+
+
+def sampling_grids_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    return (randn(g, b, 3, 6, 7), randn(g, b, 2, 3, 4, 5), torch.rand(b, 5, 4, 2, generator=g) * 2.6 - 1.3)
+
+
 # ---------------------------------------------------------------- op coverage
 
 
@@ -1026,6 +1068,9 @@ MODELS = {
     "masks": ModelSpec(
         Masks, masks_inputs, batch=2, seed=35,
         note="boolean-mask indexing, masked_select, nonzero, argwhere, where(condition): sizes the data decides"),
+    "sampling_grids": ModelSpec(
+        SamplingGrids, sampling_grids_inputs, batch=2, seed=36,
+        note="F.affine_grid and F.grid_sample (bilinear, nearest, bicubic; zeros, border, reflection) in 2-D and 3-D"),
     "ops_math": ModelSpec(
         OpsMath, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 6)), batch=3, seed=26,
         note="more elementwise math, argmin/prod/any/all, statistics with the mean, rearranging ops"),
