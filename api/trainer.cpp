@@ -14,12 +14,14 @@
 
 #include "api/bind_inputs.h"
 #include "api/compiled_graph.h"
+#include "api/optimizer_state.h"
 #include "api/train_graph.h"
 #include "api/train_optimizer.h"
 #include "frontend/code_index.h"
 #include "frontend/emitter.h"
 #include "frontend/pt_archive.h"
 #include "frontend/pt_writer.h"
+#include "frontend/torch_save.h"
 #include "ir/verifier.h"
 #include "passes/training_state.h"
 #include "runtime/cuda_tensor.h"
@@ -106,6 +108,9 @@ struct Trainer::Impl {
   OptimizerConfig optimizer;
   TrainerOptions options;
   std::map<std::string, std::shared_ptr<CompiledGraph>> steps, losses, predictions;
+  // The parameters as model.parameters() lists them: trained and frozen,
+  // a tied one once (api/optimizer_state.h).
+  std::vector<std::string> parameter_order;
 
   const ir::Graph& train_method() const { return *module->method(options.method); }
 
@@ -199,6 +204,9 @@ Trainer::Trainer(const std::string& path, LossConfig loss, OptimizerConfig optim
     // An alias holds its tensor's data (a copy made contiguous or moved to
     // the device would go stale, and save() writes every name).
     for (const auto& [alias, name] : tied) t.module->set_tensor_data(alias, t.module->find_tensor(name)->data);
+    for (const ir::NamedTensor& nt : t.module->tensors())
+      if ((nt.role == ir::TensorRole::parameter || nt.role == ir::TensorRole::frozen) && !tied.count(nt.name))
+        t.parameter_order.push_back(nt.name);
   } catch (const Error& e) {
     throw e.with_file(path);
   }
@@ -252,6 +260,33 @@ void Trainer::save(const std::string& path) const {
     throw;
   }
   for (const auto& [name, data] : on_device) m.set_tensor_data(name, data);
+}
+
+void Trainer::save_optimizer(const std::string& path) const {
+  const Impl& t = *impl_;
+  std::map<std::string, Tensor> state;
+  for (const ir::NamedTensor& nt : t.module->tensors())
+    if (nt.name.rfind("wick::", 0) == 0 && nt.data.defined()) state[nt.name] = rt::to_host(nt.data);
+  write_torch_save(path, train::optimizer_state_dict(*t.module, state, t.optimizer, t.parameter_order));
+}
+
+void Trainer::load_optimizer(const std::string& path) {
+  Impl& t = *impl_;
+  const std::map<std::string, Tensor> state = train::optimizer_state_tensors(
+      read_torch_save(path), *t.module, t.optimizer, t.parameter_order, path);
+  const int device = cuda_device_index(t.options.device);
+  for (const auto& [name, value] : state) {
+    const ir::NamedTensor* existing = t.module->find_tensor(name);
+    if (!existing) {
+      t.module->add_tensor(name, ir::TensorRole::buffer, device >= 0 ? rt::to_device(value, device) : value);
+      continue;
+    }
+    // Compiled steps read the tensor where it is: overwritten in place.
+    WICK_ASSERT(existing->data.dtype() == value.dtype() && existing->data.sizes() == value.sizes(),
+                "optimizer state " + name + " changed its type");
+    if (existing->data.device().kind == DeviceKind::cpu) std::memcpy(existing->data.data(), value.data(), value.nbytes());
+    else rt::cuda_copy(value, existing->data);
+  }
 }
 
 int64_t Trainer::steps() const {

@@ -81,9 +81,22 @@ class Trainer {
 
   // Writes the trained model as a TorchScript archive: the input file's
   // entries, code and structure unchanged, its parameters and buffers
-  // replaced by the trained values (frontend/pt_writer.h). Optimizer state
-  // is not saved.
+  // replaced by the trained values (frontend/pt_writer.h). The optimizer's
+  // state is saved apart, by save_optimizer().
   void save(const std::string& path) const;
+
+  // Writes the optimizer's state as torch.save(optimizer.state_dict())
+  // does, for an optimizer built on model.parameters(), which
+  // load_state_dict() in PyTorch takes to go on training the saved model
+  // (api/optimizer_state.h).
+  void save_optimizer(const std::string& path) const;
+  // Takes over the optimizer state such a file holds, written by
+  // save_optimizer() or by torch.save from torch.optim (SGD, Adam, AdamW),
+  // to go on training from there: the moments or momentum buffers and the
+  // step counts. The learning rate and other settings stay this trainer's.
+  // A wick::Error naming the file when it holds no such state or state for
+  // other parameters or another optimizer.
+  void load_optimizer(const std::string& path);
 
   // Steps taken so far.
   int64_t steps() const;

@@ -177,6 +177,13 @@ DType storage_type_dtype(const PickleValue& v) {
   return static_cast<DType>(v.global_id() - kStorageType);
 }
 
+const char* storage_type_name(DType dtype) {
+  for (const StorageName& s : kStorageNames)
+    if (s.dtype == dtype) return s.name;  // the typed name comes before UntypedStorage
+  WICK_ASSERT(false, "no storage type for a dtype");
+  return "";
+}
+
 PickleValue call_pickle_global(const PickleValue& callable, const PickleValue& args) {
   if (!callable.is(PickleValue::Kind::global))
     throw Error("REDUCE calls " + callable.repr(60) + ", which is not a function");

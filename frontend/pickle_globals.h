@@ -21,6 +21,8 @@ PickleValue resolve_pickle_global(const std::string& module, const std::string& 
 // The storage element type a storage-type global stands for (torch.FloatStorage
 // is f32); throws wick::Error when `v` is not a storage type.
 DType storage_type_dtype(const PickleValue& v);
+// The storage type torch names for elements of `dtype` ("FloatStorage").
+const char* storage_type_name(DType dtype);
 
 // REDUCE: calls `callable` (a global) with the tuple `args`.
 PickleValue call_pickle_global(const PickleValue& callable, const PickleValue& args);

@@ -7,12 +7,8 @@
 
 namespace wick {
 
-namespace {
-
-// Reads <archive>.pkl with storages from <archive>/<key>, recording them in
-// `storages` when given.
-PickleValue read_pickle(const ZipArchive& zip, const std::string& archive,
-                        std::map<std::string, std::shared_ptr<Storage>>* storages = nullptr) {
+PickleValue read_archive_pickle(const ZipArchive& zip, const std::string& archive,
+                                std::map<std::string, std::shared_ptr<Storage>>* storages) {
   const std::string pkl = archive + ".pkl";
   const std::string dir = archive + "/";
   StorageLoader loader = [&](const std::string& key, DType dtype, int64_t numel) {
@@ -33,6 +29,8 @@ PickleValue read_pickle(const ZipArchive& zip, const std::string& archive,
   };
   return unpickle(zip.read(pkl), loader, pkl);
 }
+
+namespace {
 
 int64_t parse_version(const std::string& text) {
   int64_t v = 0;
@@ -67,8 +65,8 @@ PtArchive read_pt_archive(ZipArchive zip) {
     // .data/serialization_id beside it); 1.x in version.
     if (a.zip.contains(".data/version")) a.version = parse_version(a.zip.read(".data/version"));
     else if (a.zip.contains("version")) a.version = parse_version(a.zip.read("version"));
-    a.data = read_pickle(a.zip, "data", &a.data_storages);
-    a.constants = a.zip.contains("constants.pkl") ? read_pickle(a.zip, "constants")
+    a.data = read_archive_pickle(a.zip, "data", &a.data_storages);
+    a.constants = a.zip.contains("constants.pkl") ? read_archive_pickle(a.zip, "constants")
                                                   : PickleValue::tuple({});
     if (!a.constants.is(PickleValue::Kind::tuple))
       throw Error("constants.pkl holds " + a.constants.repr(60) + ", not a tuple");

@@ -30,6 +30,12 @@ struct PtArchive {
   std::map<std::string, std::shared_ptr<Storage>> data_storages;
 };
 
+// Reads <archive>.pkl of `zip` with the storages its tensors view from
+// <archive>/<key>, recording them in `storages` when given (torch.jit.save
+// writes data.pkl and constants.pkl so, torch.save data.pkl).
+PickleValue read_archive_pickle(const ZipArchive& zip, const std::string& archive,
+                                std::map<std::string, std::shared_ptr<Storage>>* storages = nullptr);
+
 // Throws wick::Error naming the file on any problem with it.
 PtArchive load_pt_archive(const std::string& path);
 // The same for an archive already opened (e.g. from memory).

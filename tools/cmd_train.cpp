@@ -31,6 +31,7 @@ namespace {
 
 struct TrainArgs {
   std::string model, data, valid, history, output;
+  std::string optimizer_state, save_optimizer_state;  // torch.save files of the optimizer's state_dict
   std::vector<std::string> targets;           // CSV: the target columns
   std::string target_file, valid_target_file;  // .npy: the targets' arrays
   std::string loss = "mse", optimizer = "sgd";
@@ -105,6 +106,8 @@ TrainArgs parse_args(const Args& args, const char* usage) {
     else if (s == "--threads") a.threads = static_cast<int>(integer(i, 1, 1024));
     else if (s == "--shuffle") a.shuffle = true;
     else if (s == "--device") a.device = value(i);
+    else if (s == "--optimizer-state") a.optimizer_state = value(i);
+    else if (s == "--save-optimizer-state") a.save_optimizer_state = value(i);
     else if (!s.empty() && s[0] == '-') usage_error("unknown option " + s, usage);
     else if (a.model.empty()) a.model = s;
     else usage_error("more than one model given", usage);
@@ -220,6 +223,7 @@ int run_train(const Args& args) {
   const bool cross_entropy = loss.kind == LossKind::cross_entropy;
   check_writable_dir(a.output, "-o");
   if (!a.history.empty()) check_writable_dir(a.history, "--history");
+  if (!a.save_optimizer_state.empty()) check_writable_dir(a.save_optimizer_state, "--save-optimizer-state");
   if (!std::filesystem::exists(a.model)) throw Error("no such model file", {a.model});
 
   auto read_set = [&](const std::string& file, const std::string& target_file) {
@@ -246,6 +250,7 @@ int run_train(const Args& args) {
   topts.seed = a.seed;
   topts.device = a.device;
   Trainer trainer(a.model, loss, optim, topts);
+  if (!a.optimizer_state.empty()) trainer.load_optimizer(a.optimizer_state);
 
   std::mt19937_64 rng(a.seed);
   const int64_t examples = data->rows();
@@ -315,6 +320,10 @@ int run_train(const Args& args) {
   }
   trainer.save(a.output);
   std::printf("wrote %s (%lld steps)\n", a.output.c_str(), static_cast<long long>(trainer.steps()));
+  if (!a.save_optimizer_state.empty()) {
+    trainer.save_optimizer(a.save_optimizer_state);
+    std::printf("wrote %s\n", a.save_optimizer_state.c_str());
+  }
   return 0;
 }
 

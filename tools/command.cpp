@@ -69,6 +69,7 @@ const std::vector<Command>& commands() {
        "                  [--epochs N] [--batch-size N] [--shuffle] [--seed S]\n"
        "                  [--valid VALID.csv | --valid VX.npy --valid-target VY.npy]\n"
        "                  [--history HIST.csv] [--threads N] [--device cpu|cuda|cuda:N]\n"
+       "                  [--optimizer-state IN_OPT.pt] [--save-optimizer-state OUT_OPT.pt]\n"
        "  Trains MODEL on a numeric CSV file with a header row, or on .npy arrays. CSV: COLS\n"
        "  are the target columns, as 0-based indices or header names separated by commas;\n"
        "  the other F columns, in file order, are the features, fed as one f32 [B, F] input.\n"
@@ -82,7 +83,10 @@ const std::vector<Command>& commands() {
        "  epoch's train_loss (the mean of its batch losses) and, with --valid, valid_loss\n"
        "  (the eval-mode loss over the whole validation set); --history writes them as CSV.\n"
        "  Writes the trained model to OUT.pt, which LibTorch and R torch load. --device cuda\n"
-       "  trains on the GPU: the parameters and optimizer state stay there between steps.\n",
+       "  trains on the GPU: the parameters and optimizer state stay there between steps.\n"
+       "  --save-optimizer-state writes the optimizer's state as torch.save(opt.state_dict())\n"
+       "  does (for an optimizer on model.parameters()); --optimizer-state resumes from such\n"
+       "  a file, wick's or PyTorch's, with this run's --lr and other settings.\n",
        run_train},
   };
   return all;

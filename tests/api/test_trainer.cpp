@@ -16,7 +16,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "../frontend/python_helpers.h"
+#include "train_reference.h"
 #include "api/trainer.h"
 #include "runtime/npy.h"
 
@@ -24,6 +24,9 @@ namespace wick {
 namespace {
 
 using test::TempDir;
+using test::optimizer_args;
+using test::relative_error;
+using test::train_reference;
 
 struct Case {
   const char* name;
@@ -74,42 +77,6 @@ const Case kCases[] = {
 constexpr int kBatches = 5;
 constexpr int kEpochs = 3;
 
-std::string script() { return std::string(WICK_SOURCE_DIR) + "/tests/api/train_reference.py"; }
-
-int python(const TempDir& dir, const std::string& args) {
-  const std::string cmd = "cd '" + dir.path().string() + "' && PYTHONDONTWRITEBYTECODE=1 " + test::python_command() +
-                          " '" + script() + "' " + args + " >>log.txt 2>&1";
-  return std::system(cmd.c_str());
-}
-
-std::string optimizer_args(const OptimizerConfig& o) {
-  char buf[256];
-  const char* name = optimizer_name(o.kind);
-  std::snprintf(buf, sizeof buf, "--optimizer %s --lr %.17g --momentum %.17g --dampening %.17g --weight-decay %.17g%s",
-                name, o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov ? " --nesterov" : "");
-  return buf;
-}
-
-std::vector<float> floats(const Tensor& t) {
-  Tensor c = t.contiguous();
-  std::vector<float> v(static_cast<size_t>(c.numel()));
-  for (size_t i = 0; i < v.size(); ++i)
-    v[i] = c.dtype() == DType::f32 ? c.data_as<float>()[i] : static_cast<float>(c.data_as<int64_t>()[i]);
-  return v;
-}
-
-// max |a - b| / max |b|, the project's relative error.
-double relative_error(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.sizes(), b.sizes());
-  const std::vector<float> x = floats(a), y = floats(b);
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
-    diff = std::max(diff, std::abs(static_cast<double>(x[i]) - y[i]));
-    scale = std::max(scale, std::abs(static_cast<double>(y[i])));
-  }
-  return diff / (scale == 0 ? 1 : scale);
-}
-
 // Trains `pt` as the case says with wick and with torch and checks both
 // agree; returns the trainer after training, for further checks.
 std::unique_ptr<Trainer> train_against_torch(const Case& c, const std::string& pt, const TempDir& dir) {
@@ -118,7 +85,7 @@ std::unique_ptr<Trainer> train_against_torch(const Case& c, const std::string& p
                            std::to_string(kEpochs) + " --loss " + loss_name(c.loss) +
                            (c.target[0] ? std::string(" --target ") + c.target : std::string()) + " " +
                            optimizer_args(c.optimizer) + " --seed 7";
-  EXPECT_EQ(python(dir, args), 0) << test::slurp(dir / "log.txt");
+  EXPECT_EQ(train_reference(dir, args), 0) << test::slurp(dir / "log.txt");
   if (::testing::Test::HasFailure()) return nullptr;
 
   LossConfig loss;
@@ -149,7 +116,7 @@ std::unique_ptr<Trainer> train_against_torch(const Case& c, const std::string& p
   EXPECT_LE(vs_torch, 1e-2) << "wick's and torch's trained models predict differently";
 
   trainer->save((dir / "trained.pt").string());
-  EXPECT_EQ(python(dir, "predict --model trained.pt --input eval_x.npy --out saved_pred.npy"), 0)
+  EXPECT_EQ(train_reference(dir, "predict --model trained.pt --input eval_x.npy --out saved_pred.npy"), 0)
       << test::slurp(dir / "log.txt");
   const double saved = relative_error(read_npy((dir / "saved_pred.npy").string()), predicted);
   EXPECT_LE(saved, 1e-4) << "LibTorch's predictions from the saved model differ from wick's";
@@ -204,7 +171,7 @@ TEST_P(TrainAgainstTorchLayers, StepsAsTorchDoes) {
   if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
   const LayerModel& m = GetParam();
   TempDir dir(std::string("train_") + m.test);
-  ASSERT_EQ(python(dir, std::string("model --kind ") + m.kind + " --out model.pt"), 0) << test::slurp(dir / "log.txt");
+  ASSERT_EQ(train_reference(dir, std::string("model --kind ") + m.kind + " --out model.pt"), 0) << test::slurp(dir / "log.txt");
   const std::string name = std::string(m.test) + "_ce_adam";
   const Case c{name.c_str(), "", "48", 16, LossKind::cross_entropy, "indices", adam(OptimizerKind::adam, 1e-2, 0)};
   EXPECT_TRUE(train_against_torch(c, (dir / "model.pt").string(), dir));
@@ -225,7 +192,7 @@ INSTANTIATE_TEST_SUITE_P(Layers, TrainAgainstTorchLayers,
 TEST(TrainAgainstTorchModels, TiedWeights) {
   if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
   TempDir dir("train_tied");
-  ASSERT_EQ(python(dir, "model --kind tied_mlp --out tied.pt"), 0) << test::slurp(dir / "log.txt");
+  ASSERT_EQ(train_reference(dir, "model --kind tied_mlp --out tied.pt"), 0) << test::slurp(dir / "log.txt");
   const Case c{"tied_mse_adam", "", "16", 32, LossKind::mse, "", adam(OptimizerKind::adam, 1e-2, 1e-3)};
   auto trainer = train_against_torch(c, (dir / "tied.pt").string(), dir);
   ASSERT_TRUE(trainer);
@@ -241,7 +208,7 @@ TEST(TrainAgainstTorchModels, TiedWeights) {
 TEST(TrainAgainstTorchFrozen, FrozenParametersStayPut) {
   if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
   TempDir dir("train_frozen");
-  ASSERT_EQ(python(dir, "model --kind frozen_mlp --out frozen.pt"), 0) << test::slurp(dir / "log.txt");
+  ASSERT_EQ(train_reference(dir, "model --kind frozen_mlp --out frozen.pt"), 0) << test::slurp(dir / "log.txt");
   const Case c{"frozen_mlp_mse_sgd", "", "16", 32, LossKind::mse, "", sgd(0.05, 0.9, 1e-2)};
   const std::string pt = (dir / "frozen.pt").string();
   Trainer before(pt, LossConfig{}, c.optimizer);
@@ -260,7 +227,7 @@ TEST(TrainAgainstTorchFrozen, FrozenParametersStayPut) {
     }
   }
   EXPECT_EQ(frozen, 2) << "fc1.weight and fc1.bias load as frozen";
-  ASSERT_EQ(python(dir, "frozen --model trained.pt --out frozen.txt"), 0) << test::slurp(dir / "log.txt");
+  ASSERT_EQ(train_reference(dir, "frozen --model trained.pt --out frozen.txt"), 0) << test::slurp(dir / "log.txt");
   EXPECT_EQ(test::slurp(dir / "frozen.txt"), "fc1.bias fc1.weight\n");
 }
 

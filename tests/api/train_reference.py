@@ -82,12 +82,41 @@ def train(a):
             loss.backward()
             opt.step()
             losses.append(loss.item())
+            if len(losses) == a.save_at:
+                # The model and optimizer state to resume from.
+                model.save(os.path.join(a.out, "model_at.pt"))
+                torch.save(opt.state_dict(), os.path.join(a.out, "opt_at.pt"))
     np.save(os.path.join(a.out, "losses.npy"), np.array(losses, dtype=np.float64))
     model.eval()
     with torch.no_grad():
         np.save(os.path.join(a.out, "eval_pred.npy"), model(eval_x).numpy())
     for name, b in model.named_buffers():
         np.save(os.path.join(a.out, f"buffer_{name}.npy"), b.numpy())
+
+
+def resume(a):
+    """Goes on training a.model with the optimizer state in a.state, from
+    step a.from_step to the end of a.epochs epochs of the batches train
+    wrote (x_k.npy, y_k.npy in the working folder)."""
+    model = torch.jit.load(a.model)
+    model.train()
+    opt = optimizer(a.optimizer, model.parameters(), a)
+    opt.load_state_dict(torch.load(a.state))
+    f = loss_fn(a.loss)
+    losses = []
+    for step in range(a.from_step, a.epochs * a.batches):
+        k = step % a.batches
+        x = torch.from_numpy(np.load(f"x_{k}.npy"))
+        y = torch.from_numpy(np.load(f"y_{k}.npy"))
+        opt.zero_grad()
+        loss = f(model(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    np.save("losses_resumed.npy", np.array(losses, dtype=np.float64))
+    model.eval()
+    with torch.no_grad():
+        np.save("eval_pred_resumed.npy", model(torch.from_numpy(np.load("eval_x.npy"))).numpy())
 
 
 def predict(a):
@@ -283,19 +312,25 @@ def main():
     t.add_argument("--out", required=True)
     t.add_argument("--input-shape", required=True)
     t.add_argument("--batch", type=int, required=True)
-    t.add_argument("--batches", type=int, default=5)
-    t.add_argument("--epochs", type=int, default=3)
-    t.add_argument("--loss", required=True)
     t.add_argument("--target", default="indices")
-    t.add_argument("--optimizer", required=True)
-    t.add_argument("--lr", type=float, default=0.01)
-    t.add_argument("--momentum", type=float, default=0.0)
-    t.add_argument("--dampening", type=float, default=0.0)
-    t.add_argument("--nesterov", action="store_true")
-    t.add_argument("--weight-decay", type=float, default=0.0)
-    t.add_argument("--betas", type=float, nargs=2, default=[0.9, 0.999])
-    t.add_argument("--eps", type=float, default=1e-8)
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--save-at", type=int, default=-1, help="step after which to save model_at.pt and opt_at.pt")
+    s = sub.add_parser("resume")
+    s.add_argument("--model", required=True)
+    s.add_argument("--state", required=True)
+    s.add_argument("--from-step", type=int, required=True)
+    for q in (t, s):
+        q.add_argument("--batches", type=int, default=5)
+        q.add_argument("--epochs", type=int, default=3)
+        q.add_argument("--loss", required=True)
+        q.add_argument("--optimizer", required=True)
+        q.add_argument("--lr", type=float, default=0.01)
+        q.add_argument("--momentum", type=float, default=0.0)
+        q.add_argument("--dampening", type=float, default=0.0)
+        q.add_argument("--nesterov", action="store_true")
+        q.add_argument("--weight-decay", type=float, default=0.0)
+        q.add_argument("--betas", type=float, nargs=2, default=[0.9, 0.999])
+        q.add_argument("--eps", type=float, default=1e-8)
     r = sub.add_parser("predict")
     r.add_argument("--model", required=True)
     r.add_argument("--input", required=True)
@@ -308,7 +343,7 @@ def main():
     f.add_argument("--out", required=True)
     a = p.parse_args()
     torch.set_num_threads(1)
-    {"train": train, "predict": predict, "model": model, "frozen": frozen}[a.cmd](a)
+    {"train": train, "resume": resume, "predict": predict, "model": model, "frozen": frozen}[a.cmd](a)
 
 
 if __name__ == "__main__":

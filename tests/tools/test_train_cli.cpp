@@ -771,8 +771,40 @@ INSTANTIATE_TEST_SUITE_P(
         BadRun{"output_is_a_directory", nullptr, "--target-cols 14 -o DIR", "error: is a directory; -o takes a file name"},
         BadRun{"all_columns_targets", "a,b\n1,2\n", "--target-cols 0,1", "no feature columns are left"},
         BadRun{"unknown_option", nullptr, "--target-cols 14 --lr-decay 3", "unknown option --lr-decay"},
-        BadRun{"diverging_lr", nullptr, "--target-cols 14 --lr 1e30", "the loss is"}),
+        BadRun{"diverging_lr", nullptr, "--target-cols 14 --lr 1e30", "the loss is"},
+        BadRun{"optimizer_state_not_a_file_of_torch_save", "a,b\n1,2\n", "--target-cols 14 --optimizer-state BAD",
+               "not a zip archive"},
+        BadRun{"optimizer_state_of_another_model", nullptr, "MLP --target-cols 14 --optimizer-state " WICK_ZOO_DIR
+               "/nn5.scripted.pt", "not an optimizer's state_dict()"},
+        BadRun{"missing_optimizer_state_dir", nullptr, "--target-cols 14 --save-optimizer-state /nonexistent/dir/o.pt",
+               "/nonexistent/dir: error: the directory for --save-optimizer-state does not exist"}),
     [](const ::testing::TestParamInfo<BadRun>& info) { return std::string(info.param.name); });
+
+TEST_F(TrainCli, OptimizerStateResumesWhereTrainingStopped) {
+  // Two epochs at once, and one epoch then another resumed from the model
+  // and optimizer state the first wrote: the second epochs' losses agree.
+  const std::string common = " --data " + path("train.csv") + " --target-cols 14 --optim adam --lr 0.01 --batch-size 200";
+  auto whole = testing::run_wick("train " + kNn5 + common + " --epochs 2 --history " + path("whole.csv") + " -o " +
+                                 path("whole.pt"));
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  auto first = testing::run_wick("train " + kNn5 + common + " --epochs 1 -o " + path("first.pt") +
+                                 " --save-optimizer-state " + path("first_opt.pt"));
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_NE(first.out.find("wrote " + path("first_opt.pt")), std::string::npos) << first.out;
+  auto second = testing::run_wick("train " + path("first.pt") + common + " --epochs 1 --history " +
+                                  path("second.csv") + " -o " + path("second.pt") + " --optimizer-state " +
+                                  path("first_opt.pt"));
+  ASSERT_EQ(second.status, 0) << second.err;
+  const History a = read_history(path("whole.csv")), b = read_history(path("second.csv"));
+  ASSERT_EQ(a.rows.size(), 2u);
+  ASSERT_EQ(b.rows.size(), 1u);
+  EXPECT_LE(rel_diff(b.rows[0][1], a.rows[1][1]), 1e-6) << "resumed " << b.rows[0][1] << ", whole " << a.rows[1][1];
+  // Without the state, Adam starts afresh and the epoch differs.
+  auto fresh = testing::run_wick("train " + path("first.pt") + common + " --epochs 1 --history " + path("fresh.csv") +
+                                 " -o " + path("fresh.pt"));
+  ASSERT_EQ(fresh.status, 0) << fresh.err;
+  EXPECT_GT(rel_diff(read_history(path("fresh.csv")).rows[0][1], a.rows[1][1]), 1e-4);
+}
 
 TEST_F(TrainCli, MissingModelFile) {
   auto r = testing::run_wick("train /nonexistent/model.pt --data " + path("train.csv") + " --target-cols 14 -o " +
