@@ -71,9 +71,7 @@ void write_pt(const PtArchive& archive, const ir::Module& module, const std::str
     write_elements(t->data, stored, it->second);
   }
 
-  const std::string tmp = path + ".tmp";
-  try {
-    ZipWriter zip(tmp);
+  write_zip_file(path, [&](ZipWriter& zip) {
     for (const std::string& rel : archive.zip.names()) {
       const std::string full = archive.zip.root() + "/" + rel;
       auto it = rel.rfind("data/", 0) == 0 ? storages.find(rel.substr(5)) : storages.end();
@@ -84,15 +82,7 @@ void write_pt(const PtArchive& archive, const ir::Module& module, const std::str
         zip.add(full, bytes.data(), bytes.size());
       }
     }
-    zip.finish();
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot write " + path);
-  }
+  });
 }
 
 }  // namespace wick

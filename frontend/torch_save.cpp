@@ -1,7 +1,5 @@
 #include "frontend/torch_save.h"
 
-#include <cstdio>
-
 #include "frontend/pickle_writer.h"
 #include "frontend/pt_archive.h"
 #include "frontend/zip_archive.h"
@@ -23,9 +21,7 @@ PickleValue read_torch_save(const std::string& path) {
 
 void write_torch_save(const std::string& path, const PickleValue& value) {
   const Pickled pickled = pickle_for_torch(value);
-  const std::string tmp = path + ".tmp";
-  try {
-    ZipWriter zip(tmp);
+  write_zip_file(path, [&](ZipWriter& zip) {
     // torch.save names the folder after the file; torch.load takes any name.
     zip.add("archive/data.pkl", pickled.bytes.data(), pickled.bytes.size());
     for (size_t i = 0; i < pickled.storages.size(); ++i) {
@@ -34,15 +30,7 @@ void write_torch_save(const std::string& path, const PickleValue& value) {
     }
     const std::string version = "3\n";
     zip.add("archive/version", version.data(), version.size());
-    zip.finish();
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot write " + path);
-  }
+  });
 }
 
 }  // namespace wick

@@ -1,5 +1,7 @@
 #include "frontend/zip_writer.h"
 
+#include <cstdio>
+
 #include "frontend/zip_inflate.h"
 #include "support/error.h"
 
@@ -150,6 +152,22 @@ void ZipWriter::finish() {
   write(end.s.data(), end.s.size());
   out_.close();
   check();
+}
+
+void write_zip_file(const std::string& path, const std::function<void(ZipWriter&)>& fill) {
+  const std::string tmp = path + ".tmp";
+  try {
+    ZipWriter zip(tmp);
+    fill(zip);
+    zip.finish();
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error("cannot write " + path);
+  }
 }
 
 }  // namespace wick

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,5 +45,11 @@ class ZipWriter {
   bool force_zip64_ = false;
   bool finished_ = false;
 };
+
+// Writes the archive `fill` adds entries to into `path` through a temporary
+// file renamed at the end, so `path` is never left half written (and may
+// be a file the entries are read from). Throws wick::Error when writing
+// fails.
+void write_zip_file(const std::string& path, const std::function<void(ZipWriter&)>& fill);
 
 }  // namespace wick

@@ -19,6 +19,7 @@
 namespace wick {
 namespace {
 
+using test::expect_error;
 using test::optimizer_args;
 using test::relative_error;
 using test::TempDir;
@@ -151,15 +152,6 @@ INSTANTIATE_TEST_SUITE_P(Cases, OptimizerState, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& i) { return std::string(i.param.name); });
 
 // ---- what load_optimizer refuses
-
-void expect_error(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error containing: " << text;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << "message: " << e.what();
-  }
-}
 
 PickleValue key(const char* s) { return PickleValue::string(s); }
 

@@ -8,22 +8,15 @@
 #include <cstring>
 #include <functional>
 
-#include "../frontend/python_helpers.h"
 #include "api/trainer.h"
+#include "train_reference.h"
 
 namespace wick {
 namespace {
 
-std::string zoo(const char* model) { return std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt"; }
+using test::expect_error;
 
-void expect_error(const std::function<void()>& f, const std::string& text) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error containing: " << text;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << "message: " << e.what();
-  }
-}
+std::string zoo(const char* model) { return std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt"; }
 
 Tensor zeros(DType dtype, std::vector<int64_t> sizes) { return Tensor::zeros(dtype, std::move(sizes)); }
 

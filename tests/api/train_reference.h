@@ -1,5 +1,6 @@
-// Test helpers for training against torch.optim: train_reference.py (run in
-// a test's folder) and the comparisons of its results with wick's.
+// Test helpers of the trainer's tests: train_reference.py (training with
+// torch.optim, run in a test's folder), comparisons of its results with
+// wick's, and a check of the message an error gives.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,16 @@ inline double relative_error(const Tensor& a, const Tensor& b) {
     scale = std::max(scale, std::abs(static_cast<double>(y[i])));
   }
   return diff / (scale == 0 ? 1 : scale);
+}
+
+// f() must throw a wick::Error whose message contains `text`.
+inline void expect_error(const std::function<void()>& f, const std::string& text) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an error containing: " << text;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << "message: " << e.what();
+  }
 }
 
 }  // namespace wick::test
