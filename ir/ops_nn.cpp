@@ -115,6 +115,12 @@ void add_nn_ops(OpTableBuilder& t) {
                .c_str(),
            C, grid_sampler});
   t.add({"aten::affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor", C, affine_grid});
+  // Sliding blocks (F.unfold, F.fold) as one gather and one accumulating
+  // scatter at positions from aranges (decompose_sampling.cpp).
+  t.add({"aten::im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor", C,
+         im2col});
+  t.add({"aten::col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor",
+         C, col2im});
   t.add({"aten::dropout(Tensor input, float p, bool train) -> Tensor", C, same_as_input});
   // Activations written with others (decompose_activations.cpp).
   t.add({"aten::mish(Tensor self) -> Tensor", C, same_as_input});

@@ -158,6 +158,8 @@ std::vector<TypePtr> pad_packed_sequence(const Node& node);
 std::vector<TypePtr> rnn_cell(const Node& node);  // lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell
 std::vector<TypePtr> grid_sampler(const Node& node);  // [N, C, *in] at grid [N, *out, k] -> [N, C, *out]
 std::vector<TypePtr> affine_grid(const Node& node);   // affine_grid_generator(theta, size) -> [N, *spatial, k]
+std::vector<TypePtr> im2col(const Node& node);        // F.unfold: [N, C, H, W] -> [N, C kh kw, blocks]
+std::vector<TypePtr> col2im(const Node& node);        // F.fold: [N, C kh kw, blocks] -> [N, C, H, W]
 
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t

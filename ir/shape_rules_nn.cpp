@@ -463,3 +463,74 @@ std::vector<TypePtr> affine_grid(const Node& node) {
 }
 
 }  // namespace wick::ir::shape
+
+namespace wick::ir::shape {
+namespace {
+
+// The sliding blocks of im2col / col2im along one spatial dim of `size`.
+int64_t block_count(const Node& node, int64_t size, int64_t k, int64_t d, int64_t p, int64_t s, const char* dim) {
+  if (k <= 0 || d <= 0 || s <= 0 || p < 0)
+    throw node.error("needs positive kernel sizes, dilations and strides and padding >= 0");
+  const int64_t n = (size + 2 * p - d * (k - 1) - 1) / s + 1;
+  if (size + 2 * p - d * (k - 1) - 1 < 0 || n <= 0)
+    throw node.error(std::string("the kernel does not fit the ") + dim + " of " + std::to_string(size) +
+                     " (padded by " + std::to_string(p) + ")");
+  return n;
+}
+
+}  // namespace
+
+// im2col(x [N, C, H, W], kernel_size, dilation, padding, stride) ->
+// [N, C kh kw, L]: F.unfold's sliding blocks, L of them.
+std::vector<TypePtr> im2col(const Node& node) {
+  const Type& x = input_type(node, 0);
+  auto k = int_n(node, 1, 2, "kernel_size");
+  auto d = int_n(node, 2, 2, "dilation");
+  auto p = int_n(node, 3, 2, "padding");
+  auto s = int_n(node, 4, 2, "stride");
+  if (!x.has_rank()) return {Type::tensor(x.dtype(), std::nullopt, x.tensor_device())};
+  if (x.rank() != 4) throw node.error("needs a 4-D input [N, C, H, W], got " + shape_str(*x.shape()));
+  const std::vector<Dim>& in = *x.shape();
+  std::vector<Dim> out{in[0], Dim::unknown(), Dim::unknown()};
+  if (k && in[1].is_static()) out[1] = Dim::constant(in[1].value() * (*k)[0] * (*k)[1]);
+  if (k && d && p && s && in[2].is_static() && in[3].is_static())
+    out[2] = Dim::constant(block_count(node, in[2].value(), (*k)[0], (*d)[0], (*p)[0], (*s)[0], "height") *
+                           block_count(node, in[3].value(), (*k)[1], (*d)[1], (*p)[1], (*s)[1], "width"));
+  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+}
+
+// col2im(x [N, C kh kw, L], output_size, kernel_size, dilation, padding,
+// stride) -> [N, C, H, W]: F.fold, the blocks summed where they overlap.
+std::vector<TypePtr> col2im(const Node& node) {
+  const Type& x = input_type(node, 0);
+  auto size = int_n(node, 1, 2, "output_size");
+  auto k = int_n(node, 2, 2, "kernel_size");
+  auto d = int_n(node, 3, 2, "dilation");
+  auto p = int_n(node, 4, 2, "padding");
+  auto s = int_n(node, 5, 2, "stride");
+  if (!x.has_rank()) return {Type::tensor(x.dtype(), std::nullopt, x.tensor_device())};
+  if (x.rank() != 3) throw node.error("needs a 3-D input [N, C * kernel area, blocks], got " + shape_str(*x.shape()));
+  const std::vector<Dim>& in = *x.shape();
+  std::vector<Dim> out{in[0], Dim::unknown(), Dim::unknown(), Dim::unknown()};
+  if (size) {
+    out[2] = Dim::constant((*size)[0]);
+    out[3] = Dim::constant((*size)[1]);
+  }
+  if (k && in[1].is_static()) {
+    const int64_t area = (*k)[0] * (*k)[1];
+    if (area <= 0 || in[1].value() % area != 0)
+      throw node.error("the input's dim 1 (" + std::to_string(in[1].value()) + ") is not a multiple of the kernel's area (" +
+                       std::to_string(area) + ")");
+    out[1] = Dim::constant(in[1].value() / area);
+  }
+  if (size && k && d && p && s && in[2].is_static()) {
+    const int64_t blocks = block_count(node, (*size)[0], (*k)[0], (*d)[0], (*p)[0], (*s)[0], "height") *
+                           block_count(node, (*size)[1], (*k)[1], (*d)[1], (*p)[1], (*s)[1], "width");
+    if (blocks != in[2].value())
+      throw node.error("output_size " + shape_str(std::vector<Dim>{out[2], out[3]}) + " makes " + std::to_string(blocks) +
+                       " sliding blocks, but the input has " + std::to_string(in[2].value()));
+  }
+  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+}
+
+}  // namespace wick::ir::shape

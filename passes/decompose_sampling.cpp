@@ -16,8 +16,14 @@
 //       base coordinates per spatial dim, linspace(-1, 1, n) (scaled by
 //       (n - 1) / n without align_corners; 0 where n is 1), mapped by theta:
 //       grid[..., j] = sum_k base_k theta[:, j, k] + theta[:, j, last].
+//   im2col(x, kernel_size, dilation, padding, stride)       (F.unfold)
+//       x padded, viewed [N, C, Hp Wp], gathered at every sliding block's
+//       element positions (one gather), viewed [N, C kh kw, blocks].
+//   col2im(x, output_size, kernel_size, dilation, padding, stride)  (F.fold)
+//       the same positions, x's elements added into zeros there (one
+//       accumulating scatter), the padding cut off.
 // Spatial sizes must be known when compiling; the batch and channel dims
-// may be dynamic.
+// may be dynamic (col2im's channels static).
 #include <array>
 
 #include "ir/constant_value.h"
@@ -297,13 +303,102 @@ Value* affine_grid(Emitter& e) {
   return grid;
 }
 
+// The sliding blocks of im2col / col2im over a plane of `in` = (H, W).
+struct Blocks {
+  std::array<int64_t, 2> kernel{}, dilation{}, padding{}, stride{}, in{}, padded{}, count{};
+  int64_t area() const { return kernel[0] * kernel[1]; }
+  int64_t blocks() const { return count[0] * count[1]; }
+};
+
+Blocks blocks_of(Emitter& e, size_t at, int64_t h, int64_t w) {
+  Blocks b;
+  const char* names[] = {"kernel_size", "dilation", "padding", "stride"};
+  std::array<int64_t, 2>* fields[] = {&b.kernel, &b.dilation, &b.padding, &b.stride};
+  for (size_t i = 0; i < 4; ++i) {
+    const std::vector<int64_t> v = e.constant_ints(at + i, 2, names[i]);
+    *fields[i] = {v[0], v[1]};
+  }
+  b.in = {h, w};
+  for (size_t a = 0; a < 2; ++a) {
+    b.padded[a] = b.in[a] + 2 * b.padding[a];
+    b.count[a] = (b.padded[a] - b.dilation[a] * (b.kernel[a] - 1) - 1) / b.stride[a] + 1;
+  }
+  return b;
+}
+
+// Where each block element lies in the padded plane flattened, in
+// im2col's order (kernel offset (i, j), then block (y, x)):
+// (y sh + i dh) Wp + x sw + j dw, viewed [1, 1, kh kw blocks].
+Value* block_positions(Emitter& e, const Blocks& b) {
+  auto along = [&](int64_t n, int64_t at, int64_t scale) {
+    std::vector<int64_t> view(4, 1);
+    view[static_cast<size_t>(at)] = -1;
+    Value* r = e.op("aten::arange", {e.int_(n), e.int_(4), e.none(), e.none(), e.none()});  // int64
+    return e.op("aten::mul.Scalar", {e.op("aten::reshape", {r, e.ints(view)}), e.int_(scale)});
+  };
+  Value* row = e.add(along(b.count[0], 2, b.stride[0]), along(b.kernel[0], 0, b.dilation[0]));
+  Value* column = e.add(along(b.count[1], 3, b.stride[1]), along(b.kernel[1], 1, b.dilation[1]));
+  Value* at = e.add(e.op("aten::mul.Scalar", {row, e.int_(b.padded[1])}), column);
+  return e.op("aten::reshape", {at, e.ints({1, 1, -1})});
+}
+
+// im2col(x, kernel_size, dilation, padding, stride).
+Value* im2col(Emitter& e) {
+  Value* x = e.input(0);
+  const std::vector<Dim>& xs = e.shape(x, "input");
+  if (xs.size() != 4) throw e.node().error("needs a 4-D input");
+  const std::vector<int64_t> plane = static_dims(e, xs, 2, 4, "an input of spatial dims");
+  const Blocks b = blocks_of(e, 1, plane[0], plane[1]);
+  if (b.padding[0] || b.padding[1])
+    x = e.op("aten::constant_pad_nd", {x, e.ints({b.padding[1], b.padding[1], b.padding[0], b.padding[0]}), e.int_(0)});
+  Value* flat = e.op("aten::reshape", {x, e.sizes(e.input(0), {Size::dim_of(0), Size::dim_of(1),
+                                                               Size::fixed(b.padded[0] * b.padded[1])})});
+  Value* at = e.list({arange_view(e, e.input(0), 0, {-1, 1, 1}), arange_view(e, e.input(0), 1, {1, -1, 1}),
+                      block_positions(e, b)});
+  Value* gathered = e.op("aten::index.Tensor", {flat, at});
+  return e.op("aten::reshape",
+              {gathered, e.sizes(e.input(0), {Size::dim_of(0), Size::fixed(-1), Size::fixed(b.blocks())})});
+}
+
+// col2im(x, output_size, kernel_size, dilation, padding, stride).
+Value* col2im(Emitter& e) {
+  Value* x = e.input(0);
+  const std::vector<Dim>& xs = e.shape(x, "input");
+  if (xs.size() != 3) throw e.node().error("needs a 3-D input");
+  const std::vector<int64_t> size = e.constant_ints(1, 2, "output_size");
+  const Blocks b = blocks_of(e, 2, size[0], size[1]);
+  if (!xs[1].is_static()) throw e.node().error("needs an input whose dim 1 is known when compiling");
+  const int64_t channels = xs[1].value() / b.area();
+  const DType dtype = e.float_dtype(x, "input");
+  Value* values = e.op("aten::reshape", {x, e.sizes(x, {Size::dim_of(0), Size::fixed(channels),
+                                                        Size::fixed(b.area() * b.blocks())})});
+  Value* zeros = e.op("aten::zeros", {e.sizes(x, {Size::dim_of(0), Size::fixed(channels),
+                                                  Size::fixed(b.padded[0] * b.padded[1])}),
+                                      e.int_(*torch_code_of(dtype)), e.none(), e.none(), e.none()});
+  Value* channel = e.op("aten::reshape", {e.op("aten::arange", {e.int_(channels), e.int_(4), e.none(), e.none(),
+                                                                 e.none()}),
+                                          e.ints({1, -1, 1})});
+  Value* at = e.list({arange_view(e, x, 0, {-1, 1, 1}), channel, block_positions(e, b)});
+  Value* sums = e.op("aten::index_put", {zeros, at, values, e.bool_(true)});
+  Value* plane = e.op("aten::reshape", {sums, e.sizes(x, {Size::dim_of(0), Size::fixed(channels),
+                                                          Size::fixed(b.padded[0]), Size::fixed(b.padded[1])})});
+  for (size_t a = 0; a < 2; ++a) {
+    if (b.padding[a] == 0) continue;
+    plane = e.op("aten::slice.Tensor", {plane, e.int_(static_cast<int64_t>(a) + 2), e.int_(b.padding[a]),
+                                        e.int_(b.padding[a] + b.in[a]), e.int_(1)});
+  }
+  return plane;
+}
+
 }  // namespace
 
 std::vector<NamedRule> sampling_rules() {
   return {{"aten::grid_sampler", grid_sampler},
           {"aten::grid_sampler_2d", grid_sampler},
           {"aten::grid_sampler_3d", grid_sampler},
-          {"aten::affine_grid_generator", affine_grid}};
+          {"aten::affine_grid_generator", affine_grid},
+          {"aten::im2col", im2col},
+          {"aten::col2im", col2im}};
 }
 
 }  // namespace wick::passes::decompose_detail

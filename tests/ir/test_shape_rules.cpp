@@ -466,6 +466,25 @@ TEST(NnRules, GridSamplingAndAffineGrids) {
   EXPECT_THROW(inferred_types(ints("s", "[3, 3, 5, 4]") + affine, "%t : Tensor(f32, [2, 2, 3])"), Error);
 }
 
+TEST(NnRules, SlidingBlocks) {
+  // F.unfold: C kh kw rows, one column per block: (5 + 2 - 2 - 1) / 2 + 1 = 3
+  // by (6 + 2 - 3 - 1) / 2 + 1 = 3.
+  const std::string unfold = ints("k", "[2, 3]") + ints("d", "[1, 1]") + ints("p", "[1, 1]") + ints("s", "[2, 2]") +
+                             "  %y : Tensor = aten::im2col(%x, %k, %d, %p, %s)";
+  EXPECT_EQ(inferred_types(unfold, "%x : Tensor(f32, [B, 3, 5, 6])"), "Tensor(f32, [B, 18, 9])");
+  EXPECT_THROW(inferred_types(unfold, "%x : Tensor(f32, [3, 5, 6])"), Error);
+  // A kernel larger than the padded input.
+  const std::string wide = ints("k", "[9, 1]") + ints("d", "[1, 1]") + ints("p", "[0, 0]") + ints("s", "[1, 1]") +
+                           "  %y : Tensor = aten::im2col(%x, %k, %d, %p, %s)";
+  EXPECT_THROW(inferred_types(wide, "%x : Tensor(f32, [1, 3, 5, 6])"), Error);
+  // F.fold: back to [N, C, H, W]; the blocks must be as many as output_size makes.
+  const std::string fold = ints("o", "[5, 6]") + ints("k", "[2, 2]") + ints("d", "[1, 1]") + ints("p", "[0, 0]") +
+                           ints("s", "[1, 1]") + "  %y : Tensor = aten::col2im(%x, %o, %k, %d, %p, %s)";
+  EXPECT_EQ(inferred_types(fold, "%x : Tensor(f64, [2, 12, 20])"), "Tensor(f64, [2, 3, 5, 6])");
+  EXPECT_THROW(inferred_types(fold, "%x : Tensor(f64, [2, 12, 21])"), Error);
+  EXPECT_THROW(inferred_types(fold, "%x : Tensor(f64, [2, 13, 20])"), Error);
+}
+
 TEST(PointwiseRules, Eye) {
   const std::string none = one("n", "None", "none");
   EXPECT_EQ(inferred_types(none + one("k", "Int", "3") + "  %y : Tensor = aten::eye(%k, %n, %n, %n, %n)", ""),

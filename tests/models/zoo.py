@@ -886,8 +886,9 @@ class SamplingGrids(nn.Module):
     """F.affine_grid and F.grid_sample: a spatial transformer (a small
     localization network predicts theta, near the identity), sampled in
     every mode and padding mode, either align_corners; a grid given as an
-    input; trilinear and nearest sampling of a volume by a 3-D affine grid.
-    The first output holds every sampling that passes a gradient."""
+    input; trilinear and nearest sampling of a volume by a 3-D affine grid;
+    sliding blocks (F.unfold, F.fold). The first output holds every
+    sampling that passes a gradient."""
 
     def __init__(self):
         super().__init__()
@@ -917,7 +918,10 @@ class SamplingGrids(nn.Module):
                    + F.grid_sample(image, warped, mode="nearest", padding_mode="reflection", align_corners=False)
                    + F.grid_sample(volume, grid3, mode="nearest", padding_mode="border", align_corners=False).sum((2, 3, 4))
                    .unsqueeze(-1).unsqueeze(-1).narrow(1, 0, 1))
-        return torch.cat([planar.flatten(1), solid.flatten(1)], 1), nearest
+        # Sliding blocks: F.unfold and its inverse, F.fold, summing overlaps.
+        blocks = F.unfold(image, 3, dilation=(1, 2), padding=1, stride=2)
+        folded = F.fold(torch.tanh(blocks), (6, 7), 3, dilation=(1, 2), padding=1, stride=2)
+        return torch.cat([planar.flatten(1), solid.flatten(1), blocks.flatten(1), folded.flatten(1)], 1), nearest
 
 
 def sampling_grids_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
@@ -1070,7 +1074,8 @@ MODELS = {
         note="boolean-mask indexing, masked_select, nonzero, argwhere, where(condition): sizes the data decides"),
     "sampling_grids": ModelSpec(
         SamplingGrids, sampling_grids_inputs, batch=2, seed=36,
-        note="F.affine_grid and F.grid_sample (bilinear, nearest, bicubic; zeros, border, reflection) in 2-D and 3-D"),
+        note="F.affine_grid and F.grid_sample (bilinear, nearest, bicubic; zeros, border, reflection) in 2-D and 3-D; "
+             "F.unfold, F.fold"),
     "ops_math": ModelSpec(
         OpsMath, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 6)), batch=3, seed=26,
         note="more elementwise math, argmin/prod/any/all, statistics with the mean, rearranging ops"),
