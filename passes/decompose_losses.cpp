@@ -12,7 +12,10 @@
 // class weight picked the same way, zeroes ignored targets, and reduces:
 // `mean` divides by the sum of the weights of the targets kept, as PyTorch
 // does. cross_entropy_loss is log_softmax over the class dim followed by
-// nll_loss, or for class-probability targets -sum(target * logp) per sample.
+// nll_loss, or for class-probability targets -sum(target * logp) per sample;
+// label smoothing eps adds eps / C times -sum(logp) per sample to (1 - eps)
+// times that (class indices), or mixes eps / C into the target
+// (probabilities), as ATen does.
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
 
@@ -218,23 +221,61 @@ Value* nll_loss_nd(Emitter& e) {
   return nll(e, e.input(0), e.input(1), optional_input(e, 2), reduction_arg(e, 3), e.input(4));
 }
 
+// Label smoothing's part of cross_entropy_loss over class indices, as ATen
+// adds it: each sample's -sum(weight * logp) over the classes, 0 where the
+// target is ignored, reduced (a mean divides by the weight of the targets
+// kept, or their count).
+Value* smoothing_term(Emitter& e, Value* logp, Value* target, Value* weight, int64_t reduction, Value* ignore_index,
+                      int class_dim, int rank) {
+  Value* weighted = weight ? e.mul(logp, rank > 2 ? e.channel_view(weight, rank) : weight) : logp;
+  Value* valid = e.op("aten::ne.Scalar", {target, ignore_index});
+  Value* per_sample = e.op("aten::where.ScalarOther",
+                           {valid, e.op("aten::neg", {e.sum(weighted, {class_dim}, false)}), e.float_(0.0)});
+  if (reduction != 1) return reduce(e, per_sample, reduction);
+  Value* kept;
+  if (weight) {
+    Value* index = e.op("aten::where.ScalarOther", {valid, target, e.int_(0)});
+    Value* picked = e.op("aten::index.Tensor", {weight, e.list({index})});
+    kept = e.op("aten::where.ScalarOther", {valid, picked, e.float_(0.0)});
+  } else {
+    kept = e.cast(valid, *logp->type()->dtype());
+  }
+  return e.div(e.op("aten::sum", {per_sample, e.none()}), e.op("aten::sum", {kept, e.none()}));
+}
+
 // cross_entropy_loss(x, target, weight?, reduction, ignore_index, label_smoothing)
 Value* cross_entropy_loss(Emitter& e) {
   auto smoothing = ir::constant_double(e.input(5));
-  if (!smoothing || *smoothing != 0.0) throw e.node().error("label_smoothing is not supported yet");
+  if (!smoothing) throw e.node().error("label_smoothing must be a constant");
+  const double eps = *smoothing;
+  if (eps < 0 || eps > 1) throw e.node().error("label_smoothing must be between 0.0 and 1.0, got " + std::to_string(eps));
   const int64_t r = reduction_arg(e, 3);
-  const int rank = static_cast<int>(e.shape(e.input(0), "input").size());
+  const auto& shape = e.shape(e.input(0), "input");
+  const int rank = static_cast<int>(shape.size());
   if (rank == 0) throw e.node().error("needs an input of rank at least 1");
   e.float_dtype(e.input(0), "input");
   const int class_dim = rank >= 2 ? 1 : 0;
+  const Dim& classes = shape[static_cast<size_t>(class_dim)];
+  if (eps != 0 && !classes.is_static()) throw e.node().error("label smoothing needs the number of classes when compiling");
   const auto& target_dtype = e.input(1)->type()->dtype();
   if (!target_dtype) throw e.node().error("needs the dtype of its target to be known");
   Value* logp = e.log_softmax(e.input(0), class_dim);
-  if (!is_floating(*target_dtype)) return nll(e, logp, e.input(1), optional_input(e, 2), r, e.input(4));
+  Value* weight = optional_input(e, 2);
+  if (!is_floating(*target_dtype)) {
+    Value* loss = nll(e, logp, e.input(1), weight, r, e.input(4));
+    if (eps == 0) return loss;
+    Value* smooth = smoothing_term(e, logp, e.input(1), weight, r, e.input(4), class_dim, rank);
+    return e.add(e.op("aten::mul.Scalar", {loss, e.float_(1 - eps)}),
+                 e.op("aten::mul.Scalar", {smooth, e.float_(eps / static_cast<double>(classes.value()))}));
+  }
   // Class probabilities: the target has the input's shape; ignore_index
-  // does not apply.
-  Value* weighted = e.mul(logp, e.input(1));
-  if (!e.absent(2)) weighted = e.mul(weighted, rank > 2 ? e.channel_view(e.input(2), rank) : e.input(2));
+  // does not apply. Smoothing mixes the target with the uniform one.
+  Value* target = e.input(1);
+  if (eps != 0)
+    target = e.op("aten::add.Scalar", {e.op("aten::mul.Scalar", {target, e.float_(1 - eps)}),
+                                       e.float_(eps / static_cast<double>(classes.value())), e.int_(1)});
+  Value* weighted = e.mul(logp, target);
+  if (weight) weighted = e.mul(weighted, rank > 2 ? e.channel_view(weight, rank) : weight);
   Value* per_sample = e.op("aten::neg", {e.sum(weighted, {class_dim}, false)});
   return reduce(e, per_sample, r);
 }

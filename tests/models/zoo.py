@@ -1015,15 +1015,22 @@ class OpsLinalg(nn.Module):
 
 
 class Losses(nn.Module):
-    """Losses from predictions [B, 10] and int64 targets [B]."""
+    """Losses from predictions [B, 10] and int64 targets [B]; cross entropy
+    with label smoothing (class weights, an ignored class, class
+    probabilities) in the first output, whose gradient is checked."""
 
-    def forward(self, pred: Tensor, target: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    def forward(self, pred: Tensor, target: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
         onehot = F.one_hot(target, 10).to(pred.dtype)
         mse = F.mse_loss(torch.sigmoid(pred), onehot)
         ce = F.cross_entropy(pred, target)
         nll = F.nll_loss(F.log_softmax(pred, dim=1), target)
         ce_sum = F.cross_entropy(pred, target, reduction="sum")
-        return mse, ce, nll, ce_sum
+        weight = torch.arange(10).float() * 0.1 + 0.5
+        smoothed = (F.cross_entropy(pred, target, label_smoothing=0.1)
+                    + F.cross_entropy(pred, target, weight=weight, label_smoothing=0.2, ignore_index=3)
+                    + F.cross_entropy(pred, torch.softmax(pred * -0.5, 1), label_smoothing=0.3))
+        per_sample = F.cross_entropy(pred, target, weight=weight, label_smoothing=0.25, reduction="none")
+        return mse + smoothed, ce, nll, ce_sum, per_sample
 
 
 # ---------------------------------------------------------------- registry
