@@ -99,6 +99,16 @@ void add_layout_ops(OpTableBuilder& t) {
          C, same_as_input});
   t.add({"aten::meshgrid(Tensor[] tensors) -> Tensor[]", C, meshgrid});
   t.add({"aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]", C, meshgrid});
+  // Stacking, matrix transposes and diagonals, written with cat, reshape,
+  // transpose and gathers (decompose_rearrange.cpp).
+  for (const char* name : {"hstack", "vstack", "dstack", "column_stack"})
+    t.add({(std::string("aten::") + name + "(Tensor[] tensors) -> Tensor").c_str(), C, stacks});
+  for (const char* name : {"mT", "mH", "matrix_H", "adjoint"})
+    t.add({(std::string("aten::") + name + "(Tensor(a) self) -> Tensor(a)").c_str(), C, last_two_swapped});
+  t.add({"aten::fliplr(Tensor self) -> Tensor", C, same_as_input});
+  t.add({"aten::flipud(Tensor self) -> Tensor", C, same_as_input});
+  t.add({"aten::diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)", C, diagonal});
+  t.add({"aten::diag(Tensor self, int diagonal=0) -> Tensor", C, diag});
 }
 
 }  // namespace wick::ir

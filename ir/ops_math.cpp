@@ -101,6 +101,18 @@ void add_math_ops(OpTableBuilder& t) {
   t.pointwise("aten::clamp_max.Tensor(Tensor self, Tensor max) -> Tensor", broadcast_all, "min(self, max)");
   t.pointwise("aten::full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor",
         full_like, "fill_value");
+  // Elementwise functions written with others (decompose_elementwise.cpp).
+  constexpr Lowering C = Lowering::composite;
+  for (const char* name : {"logaddexp", "logaddexp2", "hypot", "copysign.Tensor", "xlogy.Tensor"})
+    t.add({(std::string("aten::") + name + "(Tensor self, Tensor other) -> Tensor").c_str(), C, binary_true_divide});
+  t.add({"aten::heaviside(Tensor self, Tensor values) -> Tensor", C, binary_broadcast});
+  t.add({"aten::copysign.Scalar(Tensor self, Scalar other) -> Tensor", C, binary_true_divide});
+  t.add({"aten::xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor", C, binary_true_divide});
+  for (const char* name : {"sinc", "deg2rad", "rad2deg"})
+    t.add({(std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), C, unary_float});
+  t.add({"aten::signbit(Tensor self) -> Tensor", C, compare_broadcast_unary});
+  t.add({"aten::isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor", C,
+         compare_broadcast});
 }
 
 }  // namespace wick::ir

@@ -286,6 +286,12 @@ void add_nn_ops(OpTableBuilder& t) {
          Lowering::pointwise, new_filled, nullptr, {"uniform(seed, step, stream)", false}});
   t.add({"aten::cross_entropy_loss(Tensor self, Tensor target, Tensor? weight=None, int reduction=Mean, int ignore_index=-100, float label_smoothing=0.0) -> Tensor",
          C, loss});
+  // Distances between every row of x1 and every row of x2
+  // (decompose_distances.cpp).
+  t.add({"aten::cdist(Tensor x1, Tensor x2, float p=2., int? compute_mode=None) -> Tensor", C, cdist});
+  // Dropouts wick runs in eval mode only (decompose.cpp).
+  for (const char* name : {"alpha_dropout", "feature_alpha_dropout", "feature_dropout"})
+    t.add({(std::string("aten::") + name + "(Tensor input, float p, bool train) -> Tensor").c_str(), C, same_as_input});
 }
 
 }  // namespace wick::ir

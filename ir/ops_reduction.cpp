@@ -43,6 +43,16 @@ void add_reduction_ops(OpTableBuilder& t) {
   t.add({"aten::msort(Tensor self) -> Tensor", C, same_as_input});
   t.add({"aten::topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> "
          "(Tensor values, Tensor indices)", C, topk});
+  // Reductions written with others (decompose_reductions.cpp): NaNs left
+  // out, nonzero elements counted, both extremes at once, a matrix's trace.
+  t.add({"aten::nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor", C,
+         reduce_dims});
+  t.add({"aten::nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor", C,
+         reduce_dims});
+  t.add({"aten::count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor", C, count_nonzero});
+  t.add({"aten::count_nonzero(Tensor self, int? dim=None) -> Tensor", C, count_nonzero});
+  t.add({"aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)", C, aminmax});
+  t.add({"aten::trace(Tensor self) -> Tensor", C, trace});
 }
 
 }  // namespace wick::ir

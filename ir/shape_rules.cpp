@@ -743,3 +743,61 @@ std::vector<TypePtr> same_as_input_type(const Node& node) { return {node.input(0
 std::vector<TypePtr> joined_lists(const Node& node) { return {unify(node.input(0)->type(), node.input(1)->type())}; }
 
 }  // namespace wick::ir::shape
+
+namespace wick::ir::shape {
+
+// count_nonzero(x, dim?) and count_nonzero.dim_IntList(x, dims): int64,
+// the dims removed (all of them without one).
+std::vector<TypePtr> count_nonzero(const Node& node) {
+  const Type& t = input_type(node, 0);
+  std::optional<std::vector<int64_t>> dims = constant_int_list(node.input(1));
+  if (!dims && is_none(node.input(1))) dims = std::vector<int64_t>{};
+  if (auto d = constant_int(node.input(1)); !dims && d) dims = std::vector<int64_t>{*d};
+  if (!t.has_rank() || !dims) return {Type::tensor(DType::i64, std::nullopt, t.tensor_device())};
+  const auto& in = *t.shape();
+  std::vector<bool> reduced(in.size(), dims->empty());
+  for (int64_t d : *dims) {
+    const int64_t n = normalize_dim(node, d, static_cast<int64_t>(in.size()));
+    if (in.empty()) continue;
+    if (reduced[static_cast<size_t>(n)]) throw node.error("dim " + std::to_string(d) + " appears twice");
+    reduced[static_cast<size_t>(n)] = true;
+  }
+  std::vector<Dim> out;
+  for (size_t i = 0; i < in.size(); ++i)
+    if (!reduced[i]) out.push_back(in[i]);
+  return {Type::tensor(DType::i64, out, t.tensor_device())};
+}
+
+// aminmax(x, *, dim=None, keepdim=False): the minimum and the maximum, of
+// x's dtype, over dim or everything.
+std::vector<TypePtr> aminmax(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto keepdim = constant_bool(node.input(2));
+  std::optional<std::vector<Dim>> out;
+  if (t.has_rank() && keepdim) {
+    if (is_none(node.input(1))) {
+      out = std::vector<Dim>(*keepdim ? t.shape()->size() : 0, Dim::constant(1));
+    } else if (auto d = constant_int(node.input(1))) {
+      const int64_t rank = static_cast<int64_t>(t.shape()->size());
+      const int64_t n = rank == 0 ? 0 : normalize_dim(node, *d, rank);
+      out = *t.shape();
+      if (rank > 0) {
+        if (*keepdim) (*out)[static_cast<size_t>(n)] = Dim::constant(1);
+        else out->erase(out->begin() + n);
+      }
+    }
+  }
+  TypePtr r = Type::tensor(t.dtype(), out, t.tensor_device());
+  return {r, r};
+}
+
+// trace(x): the sum of a matrix's main diagonal; integers sum in int64.
+std::vector<TypePtr> trace(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (t.has_rank() && t.rank() != 2) throw node.error("needs a matrix, got " + shape_str(*t.shape()));
+  std::optional<DType> dtype = t.dtype();
+  if (dtype && !is_floating(*dtype)) dtype = DType::i64;
+  return {Type::tensor(dtype, std::vector<Dim>{}, t.tensor_device())};
+}
+
+}  // namespace wick::ir::shape

@@ -74,6 +74,9 @@ std::vector<TypePtr> new_full(const Node& node);            // full(size, fill_v
 std::vector<TypePtr> triangle(const Node& node);            // triu, tril: rank >= 2
 std::vector<TypePtr> arange(const Node& node);              // arange(start, end, step, dtype, ...)
 std::vector<TypePtr> eye(const Node& node);                 // eye(n, m?, dtype, ...): [n, m]
+std::vector<TypePtr> count_nonzero(const Node& node);       // count_nonzero(x, dims?): i64
+std::vector<TypePtr> aminmax(const Node& node);             // aminmax(x, dim?, keepdim): (min, max)
+std::vector<TypePtr> trace(const Node& node);               // trace(x [n, m]): []
 std::vector<TypePtr> loss(const Node& node);                // mse_loss, nll_loss, ...
 std::vector<TypePtr> number_to_tensor(const Node& node);    // prim::NumToTensor
 std::vector<TypePtr> mm(const Node& node);
@@ -106,6 +109,10 @@ std::vector<TypePtr> repeat(const Node& node);         // repeat(x, repeats)
 std::vector<TypePtr> pixel_shuffle(const Node& node);  // [.., C r^2, H, W] -> [.., C, H r, W r]
 std::vector<TypePtr> unflatten(const Node& node);      // unflatten(x, dim, sizes)
 std::vector<TypePtr> einsum(const Node& node);         // einsum(equation, tensors)
+std::vector<TypePtr> stacks(const Node& node);         // hstack, vstack, dstack, column_stack
+std::vector<TypePtr> last_two_swapped(const Node& node);  // mT, mH, adjoint
+std::vector<TypePtr> diagonal(const Node& node);       // diagonal(x, offset, dim1, dim2)
+std::vector<TypePtr> diag(const Node& node);           // diag(x, diagonal): 1-D <-> 2-D
 std::vector<TypePtr> upsample(const Node& node);  // upsample_*.vec: nearest, nearest-exact, (bi/tri)linear, bicubic
 std::vector<TypePtr> index(const Node& node);               // x[idx] with index tensors or boolean masks
 std::vector<TypePtr> nonzero(const Node& node);             // [N, rank] i64, N known from the data only
@@ -156,6 +163,7 @@ std::vector<TypePtr> pad_sequence(const Node& node);
 std::vector<TypePtr> pack_padded_sequence(const Node& node);
 std::vector<TypePtr> pad_packed_sequence(const Node& node);
 std::vector<TypePtr> rnn_cell(const Node& node);  // lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell
+std::vector<TypePtr> cdist(const Node& node);  // cdist(x1 [.., P, M], x2 [.., R, M]) -> [.., P, R]
 std::vector<TypePtr> grid_sampler(const Node& node);  // [N, C, *in] at grid [N, *out, k] -> [N, C, *out]
 std::vector<TypePtr> affine_grid(const Node& node);   // affine_grid_generator(theta, size) -> [N, *spatial, k]
 std::vector<TypePtr> im2col(const Node& node);        // F.unfold: [N, C, H, W] -> [N, C kh kw, blocks]

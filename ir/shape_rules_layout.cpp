@@ -800,3 +800,103 @@ std::vector<TypePtr> einsum(const Node& node) {
 }
 
 }  // namespace wick::ir::shape
+
+namespace wick::ir::shape {
+
+// hstack, vstack, dstack, column_stack(tensors): each made at least 1-D
+// (hstack), 2-D (vstack) or 3-D (dstack) as atleast_Nd does (column_stack:
+// 0-D and 1-D tensors as columns [n, 1]), then concatenated along dim 0 for
+// 1-D hstack, else 1 (hstack, column_stack), 0 (vstack) or 2 (dstack).
+std::vector<TypePtr> stacks(const Node& node) {
+  const std::string& name = node.op().schema.name;
+  auto types = list_types(node.input(0));
+  if (!types || types->empty()) return {Type::tensor()};
+  const size_t least = name == "vstack" ? 2 : name == "dstack" ? 3 : 1;
+  std::vector<std::vector<Dim>> shapes;
+  std::optional<DType> dtype;
+  for (const Type* t : *types) {
+    if (!t->has_rank() || !t->dtype()) return {Type::tensor()};
+    dtype = dtype ? promote(*dtype, *t->dtype()) : *t->dtype();
+    std::vector<Dim> s = *t->shape();
+    if (name == "column_stack" && s.size() <= 1) {
+      s = {s.empty() ? Dim::constant(1) : s[0], Dim::constant(1)};
+    } else if (s.size() < least) {
+      // atleast_2d: [n] -> [1, n]; atleast_3d: [] -> [1, 1, 1], [n] -> [1, n, 1], [a, b] -> [a, b, 1].
+      if (least == 3 && s.size() == 2) s.push_back(Dim::constant(1));
+      else if (least == 3 && s.size() == 1) s = {Dim::constant(1), s[0], Dim::constant(1)};
+      else
+        while (s.size() < least) s.insert(s.begin(), Dim::constant(1));
+    }
+    shapes.push_back(std::move(s));
+  }
+  const size_t rank = shapes[0].size();
+  const size_t d = name == "vstack" ? 0 : name == "dstack" ? 2 : (rank == 1 ? 0 : 1);
+  std::vector<Dim> out = shapes[0];
+  out[d] = Dim::constant(0);
+  for (const std::vector<Dim>& s : shapes) {
+    if (s.size() != rank) throw node.error(name + " of tensors of rank " + std::to_string(rank) + " and " + std::to_string(s.size()));
+    for (size_t i = 0; i < rank; ++i) {
+      if (i == d) out[i] = out[i] + s[i];
+      else if (out[i].is_static() && s[i].is_static() && out[i] != s[i])
+        throw node.error(name + ": sizes " + shape_str(shapes[0]) + " and " + shape_str(s) + " differ outside dim " +
+                         std::to_string(d));
+    }
+  }
+  return {Type::tensor(dtype, out, (*types)[0]->tensor_device())};
+}
+
+// mT, mH, matrix_H, adjoint: the last two dims swapped.
+std::vector<TypePtr> last_two_swapped(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (!t.has_rank()) return {unknown_rank(t)};
+  if (t.rank() < 2) throw node.error("needs a tensor of at least 2 dims, got " + shape_str(*t.shape()));
+  std::vector<Dim> out = *t.shape();
+  std::swap(out[out.size() - 1], out[out.size() - 2]);
+  return {tensor_like(t, out)};
+}
+
+// diagonal(x, offset, dim1, dim2): dim1 and dim2 removed, the diagonal's
+// length appended.
+std::vector<TypePtr> diagonal(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto offset = constant_int(node.input(1));
+  auto d1 = constant_int(node.input(2));
+  auto d2 = constant_int(node.input(3));
+  if (!t.has_rank() || !offset || !d1 || !d2) return {unknown_rank(t)};
+  const int64_t rank = t.rank();
+  if (rank < 2) throw node.error("needs a tensor of at least 2 dims, got " + shape_str(*t.shape()));
+  const int64_t a = normalize_dim(node, *d1, rank), b = normalize_dim(node, *d2, rank);
+  if (a == b) throw node.error("diagonal dims cannot be the same: " + std::to_string(*d1) + " and " + std::to_string(*d2));
+  const Dim &rows = (*t.shape())[static_cast<size_t>(a)], &cols = (*t.shape())[static_cast<size_t>(b)];
+  std::vector<Dim> out;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != a && i != b) out.push_back((*t.shape())[static_cast<size_t>(i)]);
+  if (rows.is_static() && cols.is_static()) {
+    const int64_t n = *offset >= 0 ? std::min(rows.value(), cols.value() - *offset)
+                                   : std::min(rows.value() + *offset, cols.value());
+    out.push_back(Dim::constant(std::max<int64_t>(n, 0)));
+  } else {
+    out.push_back(Dim::unknown());
+  }
+  return {tensor_like(t, out)};
+}
+
+// diag(x, diagonal): a 1-D x becomes the square matrix with x on that
+// diagonal; a 2-D x gives that diagonal.
+std::vector<TypePtr> diag(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto k = constant_int(node.input(1));
+  if (!t.has_rank() || !k) return {unknown_rank(t)};
+  if (t.rank() == 2) {
+    const Dim &rows = (*t.shape())[0], &cols = (*t.shape())[1];
+    if (!rows.is_static() || !cols.is_static()) return {tensor_like(t, std::vector<Dim>{Dim::unknown()})};
+    const int64_t n = *k >= 0 ? std::min(rows.value(), cols.value() - *k) : std::min(rows.value() + *k, cols.value());
+    return {tensor_like(t, std::vector<Dim>{Dim::constant(std::max<int64_t>(n, 0))})};
+  }
+  if (t.rank() != 1) throw node.error("needs a 1-D or 2-D tensor, got " + shape_str(*t.shape()));
+  const Dim& n = (*t.shape())[0];
+  const Dim side = n.is_static() ? Dim::constant(n.value() + std::abs(*k)) : Dim::unknown();
+  return {tensor_like(t, std::vector<Dim>{side, side})};
+}
+
+}  // namespace wick::ir::shape

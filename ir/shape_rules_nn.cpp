@@ -534,3 +534,31 @@ std::vector<TypePtr> col2im(const Node& node) {
 }
 
 }  // namespace wick::ir::shape
+
+namespace wick::ir::shape {
+
+// cdist(x1 [.., P, M], x2 [.., R, M], p, compute_mode) -> [.., P, R]; the
+// leading dims broadcast.
+std::vector<TypePtr> cdist(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  require_same_dtype(node, a, b, "x1", "x2");
+  if (a.dtype() && !is_floating(*a.dtype())) throw node.error("needs floating inputs, got " + std::string(dtype_name(*a.dtype())));
+  if (auto p = constant_double(node.input(2)); p && *p < 0) throw node.error("needs p >= 0");
+  if (!a.has_rank() || !b.has_rank()) return {Type::tensor(a.dtype(), std::nullopt, a.tensor_device())};
+  if (a.rank() < 2 || b.rank() < 2) throw node.error("needs inputs of at least 2 dims, got " + shape_str(*a.shape()) +
+                                                     " and " + shape_str(*b.shape()));
+  const Dim &m1 = a.shape()->back(), &m2 = b.shape()->back();
+  if (m1.is_static() && m2.is_static() && m1 != m2)
+    throw node.error("x1 and x2 differ in their last dim: " + shape_str(*a.shape()) + " and " + shape_str(*b.shape()));
+  const std::vector<Dim> lead_a(a.shape()->begin(), a.shape()->end() - 2), lead_b(b.shape()->begin(), b.shape()->end() - 2);
+  const TypePtr ta = Type::tensor(a.dtype(), lead_a), tb = Type::tensor(b.dtype(), lead_b);
+  std::optional<std::vector<Dim>> out = broadcast(node, *ta, *tb);
+  if (out) {
+    out->push_back((*a.shape())[a.shape()->size() - 2]);
+    out->push_back((*b.shape())[b.shape()->size() - 2]);
+  }
+  return {Type::tensor(a.dtype(), out, a.tensor_device())};
+}
+
+}  // namespace wick::ir::shape

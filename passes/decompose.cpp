@@ -182,6 +182,15 @@ int64_t streams_in_use(ir::Graph& g) {
 // element is kept where a uniform random number u >= p and scaled by
 // 1 / (1 - p), as PyTorch does; u comes from the step's random stream
 // (module tensors wick::seed and wick::step, see training_state.h).
+// alpha_dropout, feature_alpha_dropout, feature_dropout (dropout2d/3d):
+// the input in eval mode; their training-mode masks are not implemented.
+Value* eval_only_dropout(Emitter& e) {
+  auto train = ir::constant_bool(e.input(2));
+  if (!train) throw e.node().error("the train flag must be a constant");
+  if (*train) throw e.node().error("training-mode " + e.node().op().schema.name + " is not supported");
+  return e.input(0);
+}
+
 Value* dropout(Emitter& e) {
   auto train = ir::constant_bool(e.input(2));
   if (!train) throw e.node().error("the train flag must be a constant");
@@ -256,13 +265,17 @@ const std::map<std::string, Rule>& rules() {
   static const std::map<std::string, Rule> table = [] {
     std::map<std::string, Rule> t = {
         {"aten::dropout", dropout},
+        {"aten::alpha_dropout", eval_only_dropout},
+        {"aten::feature_alpha_dropout", eval_only_dropout},
+        {"aten::feature_dropout", eval_only_dropout},
         {"aten::softmax.int", softmax},
         {"aten::log_softmax.int", log_softmax},
         {"aten::baddbmm", baddbmm},
     };
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
                              reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), volume_rules(), einsum_rules(), write_rules(),
-                             sort_rules(), scan_rules(), unpool_rules(), antialias_rules(), mask_rules(), sampling_rules()})
+                             sort_rules(), scan_rules(), unpool_rules(), antialias_rules(), mask_rules(), sampling_rules(),
+                             elementwise_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
   }();

@@ -2,6 +2,13 @@
 //   cosine_similarity(a, b, d, eps) = sum(a b, d) / (max(|a|, eps) max(|b|, eps)),
 //       |v| the 2-norm over d, as PyTorch computes it since 1.12
 //   pairwise_distance(a, b, p, eps) = p-norm of a - b + eps over the last dim
+//   cdist(x1, x2, p)                = p-norm over the last dim of
+//       x1[.., :, None, :] - x2[.., None, :, :] (0: nonzero count, inf: max),
+//       computed directly as torch does for up to 25 rows (torch's matrix
+//       product form for more rows rounds differently); 2-norms of zero
+//       pass a zero gradient, as torch's
+#include <cmath>
+
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
 
@@ -39,10 +46,31 @@ Value* pairwise_distance(Emitter& e) {
   return e.op("aten::norm.ScalarOpt_dim", {diff, e.input(2), e.ints({last}), e.input(4)});
 }
 
+Value* cdist(Emitter& e) {
+  auto p = ir::constant_double(e.input(2));
+  if (!p) throw e.node().error("p must be a constant");
+  Value* a = e.op("aten::unsqueeze", {e.input(0), e.int_(-2)});
+  Value* b = e.op("aten::unsqueeze", {e.input(1), e.int_(-3)});
+  Value* diff = e.op("aten::abs", {e.sub(a, b)});
+  auto sum_last = [&](Value* v) { return e.sum(v, {-1}, false); };
+  if (*p == 0) return sum_last(e.cast(e.op("aten::ne.Scalar", {diff, e.int_(0)}), *diff->type()->dtype()));
+  if (*p == 1) return sum_last(diff);
+  if (std::isinf(*p)) return e.op("aten::amax", {diff, e.ints({-1}), e.bool_(false)});
+  if (*p == 2) {
+    Value* squares = sum_last(e.mul(diff, diff));
+    Value* zero = e.op("aten::eq.Scalar", {squares, e.int_(0)});
+    Value* root = e.op("aten::sqrt", {e.op("aten::where.ScalarSelf", {zero, e.float_(1.0), squares})});
+    return e.op("aten::where.ScalarSelf", {zero, e.float_(0.0), root});
+  }
+  Value* powered = sum_last(e.op("aten::pow.Tensor_Scalar", {diff, e.float_(*p)}));
+  return e.op("aten::pow.Tensor_Scalar", {powered, e.float_(1.0 / *p)});
+}
+
 }  // namespace
 
 std::vector<NamedRule> distance_rules() {
-  return {{"aten::cosine_similarity", cosine_similarity}, {"aten::pairwise_distance", pairwise_distance}};
+  return {{"aten::cosine_similarity", cosine_similarity}, {"aten::pairwise_distance", pairwise_distance},
+          {"aten::cdist", cdist}};
 }
 
 }  // namespace wick::passes::decompose_detail

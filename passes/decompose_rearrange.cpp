@@ -10,6 +10,15 @@
 //                                bools), after prepend and append
 //   meshgrid(ts)               = each t viewed along its own dim and
 //                                expanded to the grid ("xy": first two swapped)
+//   hstack, vstack, dstack,    = cat of the tensors made 1-, 2- or 3-D with
+//   column_stack                 unsqueeze (columns [n, 1] for column_stack)
+//   mT, mH, matrix_H, adjoint  = transpose(-2, -1) (real tensors)
+//   fliplr, flipud             = flip(x, [1]), flip(x, [0])
+//   diagonal(x, k, d1, d2)     = d1, d2 moved last, flattened together, and
+//                                index_select of i (cols + 1) + start
+//   diag(v, k)                 = where(col - row == k, v padded along rows
+//                                (k >= 0) or columns, 0); diag(m, k) its
+//                                diagonal; trace = sum of the diagonal
 #include "ir/constant_value.h"
 #include "ir/shape_rules.h"
 #include "passes/decompose_rules.h"
@@ -131,6 +140,86 @@ Value* meshgrid(Emitter& e) {
   return e.list(out);
 }
 
+// hstack / vstack / dstack / column_stack(tensors).
+Value* stacks(Emitter& e) {
+  const std::string& name = e.node().op().schema.name;
+  const ir::Node* list = e.input(0)->node();
+  if (!list->is("prim::ListConstruct") || list->num_inputs() == 0)
+    throw e.node().error("needs a list of tensors built in the model");
+  const size_t least = name == "vstack" ? 2 : name == "dstack" ? 3 : 1;
+  auto unsqueeze = [&](Value* v, int64_t d) { return e.op("aten::unsqueeze", {v, e.int_(d)}); };
+  std::vector<Value*> parts;
+  for (Value* t : list->inputs()) {
+    const size_t rank = e.shape(t, "tensor").size();
+    if (name == "column_stack" && rank == 0) t = unsqueeze(unsqueeze(t, 0), 1);
+    else if (name == "column_stack" && rank == 1) t = unsqueeze(t, 1);
+    else if (rank == 0) for (size_t i = 0; i < least; ++i) t = unsqueeze(t, 0);
+    else if (least == 2 && rank == 1) t = unsqueeze(t, 0);
+    else if (least == 3 && rank == 1) t = unsqueeze(unsqueeze(t, 0), 2);
+    else if (least == 3 && rank == 2) t = unsqueeze(t, 2);
+    parts.push_back(t);
+  }
+  const size_t rank = e.shape(parts[0], "tensor").size();
+  const int64_t d = name == "vstack" ? 0 : name == "dstack" ? 2 : (rank == 1 ? 0 : 1);
+  return e.op("aten::cat", {e.list(parts), e.int_(d)});
+}
+
+Value* last_two_swapped(Emitter& e) { return e.op("aten::transpose.int", {e.input(0), e.int_(-2), e.int_(-1)}); }
+
+Value* flip_along(Emitter& e, int64_t d, size_t least) {
+  if (e.shape(e.input(0), "input").size() < least)
+    throw e.node().error("needs a tensor of at least " + std::to_string(least) + " dims");
+  return e.op("aten::flip", {e.input(0), e.ints({d})});
+}
+Value* fliplr(Emitter& e) { return flip_along(e, 1, 2); }
+Value* flipud(Emitter& e) { return flip_along(e, 0, 1); }
+
+// The diagonal `offset` of x's dims d1 and d2, as a last dim.
+Value* diagonal_of(Emitter& e, Value* x, int64_t offset, int64_t d1, int64_t d2) {
+  const int64_t rank = static_cast<int64_t>(e.shape(x, "input").size());
+  d1 = wrap_dim(e, d1, rank);
+  d2 = wrap_dim(e, d2, rank);
+  const int64_t rows = static_size(e, x, d1, "diagonal's first dim"), cols = static_size(e, x, d2, "diagonal's second dim");
+  const int64_t n = std::max<int64_t>(0, offset >= 0 ? std::min(rows, cols - offset) : std::min(rows + offset, cols));
+  std::vector<int64_t> order;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != d1 && i != d2) order.push_back(i);
+  order.push_back(d1);
+  order.push_back(d2);
+  Value* moved = e.op("aten::permute", {x, e.ints(order)});
+  Value* flat = e.op("aten::flatten.using_ints", {moved, e.int_(rank - 2), e.int_(rank - 1)});
+  const int64_t start = offset >= 0 ? offset : -offset * cols;
+  Value* at = e.op("aten::arange", {e.int_(n), e.int_(4), e.none(), e.none(), e.none()});
+  at = e.op("aten::add.Scalar", {e.op("aten::mul.Scalar", {at, e.int_(cols + 1)}), e.int_(start), e.int_(1)});
+  return e.op("aten::index_select", {flat, e.int_(rank - 2), at});
+}
+
+Value* diagonal(Emitter& e) {
+  return diagonal_of(e, e.input(0), e.constant_int(1, "offset"), e.constant_int(2, "dim1"), e.constant_int(3, "dim2"));
+}
+
+Value* diag(Emitter& e) {
+  Value* x = e.input(0);
+  const int64_t k = e.constant_int(1, "diagonal");
+  const size_t rank = e.shape(x, "input").size();
+  if (rank == 2) return diagonal_of(e, x, k, 0, 1);
+  if (rank != 1) throw e.node().error("needs a 1-D or 2-D tensor");
+  const int64_t n = static_size(e, x, 0, "vector");
+  const int64_t m = n + std::abs(k);
+  Value* padded = m == n ? x : e.op("aten::constant_pad_nd", {x, e.ints({0, m - n}), e.int_(0)});
+  Value* along = e.op("aten::reshape", {padded, e.ints(k >= 0 ? std::vector<int64_t>{m, 1} : std::vector<int64_t>{1, m})});
+  Value* index = e.op("aten::arange", {e.int_(m), e.int_(4), e.none(), e.none(), e.none()});
+  Value* row = e.op("aten::reshape", {index, e.ints({m, 1})});
+  Value* col = e.op("aten::reshape", {index, e.ints({1, m})});
+  Value* on = e.op("aten::eq.Scalar", {e.sub(col, row), e.int_(k)});
+  return e.op("aten::where.ScalarOther", {on, along, e.int_(0)});
+}
+
+Value* trace(Emitter& e) {
+  if (e.shape(e.input(0), "input").size() != 2) throw e.node().error("needs a matrix");
+  return e.op("aten::sum", {diagonal_of(e, e.input(0), 0, 0, 1), e.none()});
+}
+
 }  // namespace
 
 std::vector<NamedRule> rearrange_rules() {
@@ -139,7 +228,11 @@ std::vector<NamedRule> rearrange_rules() {
           {"aten::swapdims", swap},           {"aten::tile", tile},            {"aten::repeat_interleave.self_int", repeat_interleave},
           {"aten::outer", outer},             {"aten::ger", outer},            {"aten::dot", dot},
           {"aten::mv", mv},                   {"aten::diff", diff},            {"aten::meshgrid", meshgrid},
-          {"aten::meshgrid.indexing", meshgrid}};
+          {"aten::meshgrid.indexing", meshgrid}, {"aten::hstack", stacks}, {"aten::vstack", stacks},
+          {"aten::dstack", stacks},           {"aten::column_stack", stacks},  {"aten::mT", last_two_swapped},
+          {"aten::mH", last_two_swapped},     {"aten::matrix_H", last_two_swapped}, {"aten::adjoint", last_two_swapped},
+          {"aten::fliplr", fliplr},           {"aten::flipud", flipud},        {"aten::diagonal", diagonal},
+          {"aten::diag", diag},               {"aten::trace", trace}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -176,6 +176,35 @@ Value* vector_norm(Emitter& e) {
   return p_norm(e, 1, 2, 3);
 }
 
+// nansum(x, dims?, keepdim, dtype): NaNs summed as zeros.
+Value* without_nans(Emitter& e, Value* x) {
+  const auto& t = x->type()->dtype();
+  if (t && !is_floating(*t)) return x;
+  return e.op("aten::where.ScalarSelf", {e.op("aten::isnan", {x}), e.float_(0.0), x});
+}
+
+Value* nansum(Emitter& e) {
+  return e.op("aten::sum.dim_IntList", {without_nans(e, e.input(0)), e.input(1), e.input(2), e.input(3)});
+}
+
+// nanmean(x, dims?, keepdim, dtype): the sum without NaNs over their count.
+Value* nanmean(Emitter& e) {
+  Value* x = e.input(0);
+  e.float_dtype(x, "input");
+  Value* total = e.op("aten::sum.dim_IntList", {without_nans(e, x), e.input(1), e.input(2), e.input(3)});
+  Value* kept = e.op("aten::logical_not", {e.op("aten::isnan", {x})});
+  Value* count = e.op("aten::sum.dim_IntList", {kept, e.input(1), e.input(2), e.none()});
+  return e.div(total, count);
+}
+
+// count_nonzero(x, dim?) and count_nonzero.dim_IntList(x, dims).
+Value* count_nonzero(Emitter& e) {
+  Value* dims = e.input(1);
+  if (auto d = ir::constant_int(dims)) dims = e.ints({*d});
+  return e.op("aten::sum.dim_IntList", {e.op("aten::ne.Scalar", {e.input(0), e.int_(0)}), dims, e.bool_(false),
+                                        e.none()});
+}
+
 }  // namespace
 
 std::vector<NamedRule> reduction_rules() {
@@ -183,12 +212,28 @@ std::vector<NamedRule> reduction_rules() {
           {"aten::std", std_},        {"aten::std.dim", std_},          {"aten::std.correction", std_},
           {"aten::logsumexp", logsumexp}, {"aten::norm.Scalar", norm},  {"aten::norm.ScalarOpt_dim", norm},
           {"aten::linalg_vector_norm", vector_norm}, {"aten::cumsum", cumsum},
-          {"aten::any", any}, {"aten::any.dim", any}, {"aten::all", all}, {"aten::all.dim", all}};
+          {"aten::any", any}, {"aten::any.dim", any}, {"aten::all", all}, {"aten::all.dim", all},
+          {"aten::nansum", nansum}, {"aten::nanmean", nanmean}, {"aten::count_nonzero", count_nonzero},
+          {"aten::count_nonzero.dim_IntList", count_nonzero}};
 }
+
+namespace {
+
+// aminmax(x, dim?, keepdim): amin and amax over dim, or everything.
+std::vector<Value*> aminmax(Emitter& e) {
+  Value* dims = e.absent(1) ? e.ints({}) : e.ints({e.constant_int(1, "dim")});
+  const bool keepdim = e.constant_bool(2, "keepdim");
+  Value* x = e.input(0);
+  if (e.shape(x, "input").empty()) return {x, x};
+  return {e.op("aten::amin", {x, dims, e.bool_(keepdim)}), e.op("aten::amax", {x, dims, e.bool_(keepdim)})};
+}
+
+}  // namespace
 
 std::vector<NamedMultiRule> reduction_multi_rules() {
   return {{"aten::var_mean", var_mean}, {"aten::var_mean.dim", var_mean}, {"aten::var_mean.correction", var_mean},
-          {"aten::std_mean", std_mean}, {"aten::std_mean.dim", std_mean}, {"aten::std_mean.correction", std_mean}};
+          {"aten::std_mean", std_mean}, {"aten::std_mean.dim", std_mean}, {"aten::std_mean.correction", std_mean},
+          {"aten::aminmax", aminmax}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -120,6 +120,7 @@ std::vector<NamedRule> sort_rules();                  // decompose_sort.cpp
 std::vector<NamedRule> scan_rules();                  // decompose_scans.cpp
 std::vector<NamedRule> mask_rules();                  // decompose_masks.cpp
 std::vector<NamedRule> sampling_rules();              // decompose_sampling.cpp
+std::vector<NamedRule> elementwise_rules();           // decompose_elementwise.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.
 std::vector<NamedRule> special_case_rules();          // decompose_writes.cpp

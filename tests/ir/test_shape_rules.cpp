@@ -485,6 +485,51 @@ TEST(NnRules, SlidingBlocks) {
   EXPECT_THROW(inferred_types(fold, "%x : Tensor(f64, [2, 13, 20])"), Error);
 }
 
+TEST(CompositeRules, StacksDiagonalsAndCountingReductions) {
+  const std::string list = "  %l : List[Tensor] = prim::ListConstruct(%a, %b)\n";
+  const std::string two = "%a : Tensor(f32, [3]), %b : Tensor(f32, [3])";
+  EXPECT_EQ(inferred_types(list + "  %y : Tensor = aten::hstack(%l)", two), "Tensor(f32, [6])");
+  EXPECT_EQ(inferred_types(list + "  %y : Tensor = aten::vstack(%l)", two), "Tensor(f32, [2, 3])");
+  EXPECT_EQ(inferred_types(list + "  %y : Tensor = aten::dstack(%l)", two), "Tensor(f32, [1, 3, 2])");
+  EXPECT_EQ(inferred_types(list + "  %y : Tensor = aten::column_stack(%l)", two), "Tensor(f32, [3, 2])");
+  EXPECT_EQ(inferred_types(list + "  %y : Tensor = aten::hstack(%l)", "%a : Tensor(f32, [B, 2]), %b : Tensor(i64, [B, 3])"),
+            "Tensor(f32, [B, 5])");
+  EXPECT_THROW(inferred_types(list + "  %y : Tensor = aten::vstack(%l)", "%a : Tensor(f32, [3]), %b : Tensor(f32, [4])"),
+               Error);
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::mT(%x)", "%x : Tensor(f32, [B, 3, 4])"), "Tensor(f32, [B, 4, 3])");
+  EXPECT_THROW(inferred_types("  %y : Tensor = aten::mT(%x)", "%x : Tensor(f32, [3])"), Error);
+
+  const std::string diagonal = one("k", "Int", "1") + one("a", "Int", "1") + one("b", "Int", "-1") +
+                               "  %y : Tensor = aten::diagonal(%x, %k, %a, %b)";
+  // Dims 1 and 2 go; the diagonal above the main one of a 4 x 6 block has 4 elements.
+  EXPECT_EQ(inferred_types(diagonal, "%x : Tensor(f32, [B, 4, 6])"), "Tensor(f32, [B, 4])");
+  EXPECT_THROW(inferred_types(one("k", "Int", "0") + one("a", "Int", "1") + one("b", "Int", "-2") +
+                                  "  %y : Tensor = aten::diagonal(%x, %k, %a, %b)",
+                              "%x : Tensor(f32, [2, 4, 6])"),
+               Error);
+  const std::string diag = one("k", "Int", "-2") + "  %y : Tensor = aten::diag(%x, %k)";
+  EXPECT_EQ(inferred_types(diag, "%x : Tensor(f32, [3])"), "Tensor(f32, [5, 5])");
+  EXPECT_EQ(inferred_types(diag, "%x : Tensor(f32, [4, 6])"), "Tensor(f32, [2])");
+  EXPECT_THROW(inferred_types(diag, "%x : Tensor(f32, [2, 3, 4])"), Error);
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::trace(%x)", "%x : Tensor(i32, [3, 3])"), "Tensor(i64, [])");
+  EXPECT_THROW(inferred_types("  %y : Tensor = aten::trace(%x)", "%x : Tensor(f32, [3])"), Error);
+
+  EXPECT_EQ(inferred_types(ints("d", "[0, 2]") + "  %y : Tensor = aten::count_nonzero.dim_IntList(%x, %d)",
+                           "%x : Tensor(f32, [2, 3, 4])"),
+            "Tensor(i64, [3])");
+  EXPECT_EQ(inferred_types(one("d", "None", "none") + "  %y : Tensor = aten::count_nonzero(%x, %d)",
+                           "%x : Tensor(f32, [2, 3, 4])"),
+            "Tensor(i64, [])");
+  EXPECT_EQ(inferred_types(one("d", "Int", "1") + one("k", "Bool", "true") +
+                               "  %lo : Tensor, %hi : Tensor = aten::aminmax(%x, %d, %k)",
+                           "%x : Tensor(f64, [2, 3, 4])"),
+            "Tensor(f64, [2, 1, 4]), Tensor(f64, [2, 1, 4])");
+  const std::string cdist = one("p", "Float", "2.0") + one("m", "None", "none") + "  %y : Tensor = aten::cdist(%a, %b, %p, %m)";
+  EXPECT_EQ(inferred_types(cdist, "%a : Tensor(f32, [B, 5, 7]), %b : Tensor(f32, [1, 6, 7])"), "Tensor(f32, [B, 5, 6])");
+  EXPECT_THROW(inferred_types(cdist, "%a : Tensor(f32, [5, 7]), %b : Tensor(f32, [6, 8])"), Error);
+  EXPECT_THROW(inferred_types(cdist, "%a : Tensor(i64, [5, 7]), %b : Tensor(i64, [6, 7])"), Error);
+}
+
 TEST(PointwiseRules, Eye) {
   const std::string none = one("n", "None", "none");
   EXPECT_EQ(inferred_types(none + one("k", "Int", "3") + "  %y : Tensor = aten::eye(%k, %n, %n, %n, %n)", ""),

@@ -924,6 +924,39 @@ class SamplingGrids(nn.Module):
         return torch.cat([planar.flatten(1), solid.flatten(1), blocks.flatten(1), folded.flatten(1)], 1), nearest
 
 
+class OpsMore(nn.Module):
+    """Elementwise functions written with others (logaddexp, hypot,
+    copysign, signbit, heaviside, xlogy, sinc, degrees, isclose), reductions
+    that leave NaNs out or count (nansum, nanmean, count_nonzero, aminmax),
+    distances between every pair of rows (cdist), stacking, matrix
+    transposes, flips, diagonals and traces, and eval-mode dropouts. The
+    first output holds everything differentiable."""
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        p = x.abs() + 0.1
+        zero_or = torch.where(y.abs() < 0.3, torch.zeros_like(y), y)
+        nan_or = torch.where(x > 1.0, torch.full_like(x, float("nan")), x)
+        smooth = torch.cat([
+            torch.logaddexp(x, y).flatten(1), torch.logaddexp2(x, y * 2).flatten(1), torch.hypot(x, y).flatten(1),
+            torch.copysign(x, zero_or).flatten(1), torch.xlogy(p, p + y.abs()).flatten(1), torch.sinc(x).flatten(1),
+            torch.deg2rad(x).flatten(1), torch.rad2deg(y).flatten(1),
+            torch.cdist(x, y).flatten(1), torch.cdist(x, y, p=1.0).flatten(1), torch.cdist(x, x, p=3.0).flatten(1),
+            torch.diagonal(x, 1, 1, 2).flatten(1), torch.diagonal(x, -1, 2, 1).flatten(1),
+            (torch.diag(x[0]) + torch.trace(y[0])).unsqueeze(0).expand(x.size(0), 4),
+            torch.hstack([x, y]).flatten(1), torch.vstack([x, y]).reshape(x.size(0), -1),
+            torch.dstack([x, y]).flatten(1), torch.column_stack([x[:, 0, 0], y[:, 1, 1]]),
+            x.mT.flatten(1), torch.adjoint(y).flatten(1), torch.fliplr(x).flatten(1), torch.flipud(y).reshape(x.size(0), -1),
+            torch.nansum(nan_or, 1).flatten(1), torch.nanmean(nan_or, dim=2, keepdim=True).flatten(1),
+            F.alpha_dropout(x, 0.5, False).flatten(1), F.dropout2d(y, 0.5, False).flatten(1),
+        ], 1)
+        counts = torch.count_nonzero(zero_or, 1) + torch.count_nonzero(zero_or, dim=[1, 2]).unsqueeze(1)
+        lo, hi = torch.aminmax(x, dim=1)
+        whole_lo, whole_hi = torch.aminmax(y)
+        flags = (torch.signbit(zero_or).float() + torch.heaviside(zero_or, y) * 2
+                 + torch.isclose(x, x + y * 1e-6).float() * 4 + torch.isclose(nan_or, nan_or, equal_nan=True).float() * 8)
+        return smooth, counts, lo + hi, whole_lo + whole_hi, flags + torch.diag(x[0, 0], 1).sum()
+
+
 def sampling_grids_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
     return (randn(g, b, 3, 6, 7), randn(g, b, 2, 3, 4, 5), torch.rand(b, 5, 4, 2, generator=g) * 2.6 - 1.3)
 
@@ -1083,6 +1116,9 @@ MODELS = {
         SamplingGrids, sampling_grids_inputs, batch=2, seed=36,
         note="F.affine_grid and F.grid_sample (bilinear, nearest, bicubic; zeros, border, reflection) in 2-D and 3-D; "
              "F.unfold, F.fold"),
+    "ops_more": ModelSpec(
+        OpsMore, lambda b, g: (randn(g, b, 4, 5), randn(g, b, 4, 5)), batch=3, seed=37,
+        note="logaddexp, hypot, copysign, sinc, isclose, nansum, count_nonzero, aminmax, cdist, stacks, diagonals, traces"),
     "ops_math": ModelSpec(
         OpsMath, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 6)), batch=3, seed=26,
         note="more elementwise math, argmin/prod/any/all, statistics with the mean, rearranging ops"),
