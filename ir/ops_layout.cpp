@@ -109,6 +109,16 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::flipud(Tensor self) -> Tensor", C, same_as_input});
   t.add({"aten::diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)", C, diagonal});
   t.add({"aten::diag(Tensor self, int diagonal=0) -> Tensor", C, diag});
+  t.add({"aten::rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor", C, rot90});
+  t.add({"aten::take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor", C, take_along_dim});
+  t.add({"aten::pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor", C, pixel_unshuffle});
+  t.add({"aten::channel_shuffle(Tensor self, int groups) -> Tensor", C, same_as_input});
+  t.add({"aten::kron(Tensor self, Tensor other) -> Tensor", C, kron});
+  t.add({"aten::cross(Tensor self, Tensor other, int? dim=None) -> Tensor", C, binary_broadcast});
+  t.add({"aten::linalg_cross(Tensor self, Tensor other, *, int dim=-1) -> Tensor", C, binary_broadcast});
+  t.add({"aten::addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor", C, addmv});
+  t.add({"aten::addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor", C,
+         addbmm});
 }
 
 }  // namespace wick::ir

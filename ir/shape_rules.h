@@ -132,6 +132,12 @@ std::vector<TypePtr> dot(const Node& node);                // [n] . [n] -> []
 std::vector<TypePtr> mv(const Node& node);                 // [n, m] x [m] -> [n]
 std::vector<TypePtr> diff(const Node& node);               // diff(x, n, dim, prepend?, append?)
 std::vector<TypePtr> meshgrid(const Node& node);           // meshgrid(tensors, indexing?)
+std::vector<TypePtr> rot90(const Node& node);              // rot90(x, k, dims)
+std::vector<TypePtr> take_along_dim(const Node& node);     // take_along_dim(x, indices, dim?)
+std::vector<TypePtr> pixel_unshuffle(const Node& node);    // [.., C, H, W] -> [.., C r r, H / r, W / r]
+std::vector<TypePtr> kron(const Node& node);               // kron(a, b): sizes multiplied
+std::vector<TypePtr> addmv(const Node& node);              // addmv(self, mat, vec, beta, alpha): [n]
+std::vector<TypePtr> addbmm(const Node& node);             // addbmm(self, b1, b2, beta, alpha): [n, p]
 std::vector<TypePtr> gather(const Node& node);             // gather(x, dim, index): index's shape, x's dtype
 // The source dim of each result dim of movedim.
 std::vector<int64_t> movedim_order(const Node& node, int64_t rank);

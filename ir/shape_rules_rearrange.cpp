@@ -196,3 +196,110 @@ std::vector<TypePtr> gather(const Node& node) {
 }
 
 }  // namespace wick::ir::shape
+
+namespace wick::ir::shape {
+
+// rot90(x, k, dims): the two dims swap sizes for an odd number of turns.
+std::vector<TypePtr> rot90(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto k = constant_int(node.input(1));
+  auto dims = constant_int_list(node.input(2));
+  if (!t.has_rank() || !k || !dims) return {like(t, std::nullopt)};
+  if (dims->size() != 2) throw node.error("needs two dims to rotate in, got " + std::to_string(dims->size()));
+  const int64_t rank = t.rank();
+  if (rank < 2) throw node.error("needs a tensor of at least 2 dims, got " + shape_str(*t.shape()));
+  const int64_t a = normalize_dim(node, (*dims)[0], rank), b = normalize_dim(node, (*dims)[1], rank);
+  if (a == b) throw node.error("needs two different dims to rotate in");
+  std::vector<Dim> out = *t.shape();
+  if (((*k % 4) + 4) % 2 == 1) std::swap(out[static_cast<size_t>(a)], out[static_cast<size_t>(b)]);
+  return {like(t, out)};
+}
+
+// take_along_dim(x, indices, dim?): x's values at int64 `indices` along
+// dim, the other dims broadcast; without a dim, x flattened at the
+// indices flattened.
+std::vector<TypePtr> take_along_dim(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const Type& index = input_type(node, 1);
+  if (index.dtype() && *index.dtype() != DType::i64)
+    throw node.error("needs int64 indices, got " + std::string(dtype_name(*index.dtype())));
+  if (!t.has_rank() || !index.has_rank()) return {like(t, std::nullopt)};
+  if (is_none(node.input(2))) {
+    Dim n = Dim::constant(1);
+    for (const Dim& d : *index.shape()) n = n * d;
+    return {like(t, std::vector<Dim>{n})};
+  }
+  auto d = constant_int(node.input(2));
+  if (!d) return {like(t, std::nullopt)};
+  if (t.rank() != index.rank())
+    throw node.error("needs indices of the input's rank (" + std::to_string(t.rank()) + "), got " + shape_str(*index.shape()));
+  const int64_t dim = normalize_dim(node, *d, t.rank());
+  std::vector<Dim> sizes = *t.shape();
+  sizes[static_cast<size_t>(dim)] = (*index.shape())[static_cast<size_t>(dim)];
+  const TypePtr self_sized = Type::tensor(t.dtype(), sizes);
+  return {like(t, broadcast(node, *self_sized, index))};
+}
+
+// pixel_unshuffle(x [.., C, H, W], r) -> [.., C r r, H / r, W / r].
+std::vector<TypePtr> pixel_unshuffle(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto r = constant_int(node.input(1));
+  if (!t.has_rank() || !r) return {like(t, std::nullopt)};
+  if (t.rank() < 3) throw node.error("needs a tensor of at least 3 dims, got " + shape_str(*t.shape()));
+  if (*r <= 0) throw node.error("needs a positive downscale factor");
+  std::vector<Dim> out = *t.shape();
+  const size_t c = out.size() - 3;
+  for (size_t i = c + 1; i < out.size(); ++i) {
+    if (out[i].is_static() && out[i].value() % *r != 0)
+      throw node.error("the size " + out[i].str() + " is not divisible by the downscale factor " + std::to_string(*r));
+    out[i] = out[i].is_static() ? Dim::constant(out[i].value() / *r) : Dim::unknown();
+  }
+  out[c] = out[c].is_static() ? Dim::constant(out[c].value() * *r * *r) : Dim::unknown();
+  return {like(t, out)};
+}
+
+// kron(a, b): the ranks padded with leading 1s to the larger, each dim the
+// product of the two.
+std::vector<TypePtr> kron(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  std::optional<DType> dtype = a.dtype() && b.dtype() ? std::optional<DType>(promote(*a.dtype(), *b.dtype())) : std::nullopt;
+  if (!a.has_rank() || !b.has_rank()) return {Type::tensor(dtype, std::nullopt, a.tensor_device())};
+  const size_t rank = std::max(a.shape()->size(), b.shape()->size());
+  std::vector<Dim> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    const size_t pa = rank - a.shape()->size(), pb = rank - b.shape()->size();
+    const Dim x = i < pa ? Dim::constant(1) : (*a.shape())[i - pa];
+    const Dim y = i < pb ? Dim::constant(1) : (*b.shape())[i - pb];
+    out[i] = x * y;
+  }
+  return {Type::tensor(dtype, out, a.tensor_device())};
+}
+
+// addmv(self [n], mat [n, m], vec [m], beta, alpha) -> [n].
+std::vector<TypePtr> addmv(const Node& node) {
+  const Type& mat = input_type(node, 1);
+  const Type& vec = input_type(node, 2);
+  require_rank(node, mat, 2, "mat");
+  require_rank(node, vec, 1, "vec");
+  if (!mat.has_rank()) return {like(mat, std::nullopt)};
+  if (vec.has_rank() && (*mat.shape())[1].is_static() && (*vec.shape())[0].is_static() &&
+      (*mat.shape())[1] != (*vec.shape())[0])
+    throw node.error("mat " + shape_str(*mat.shape()) + " and vec " + shape_str(*vec.shape()) + " do not multiply");
+  return {like(mat, std::vector<Dim>{(*mat.shape())[0]})};
+}
+
+// addbmm(self [n, p], b1 [B, n, m], b2 [B, m, p], beta, alpha) -> [n, p].
+std::vector<TypePtr> addbmm(const Node& node) {
+  const Type& b1 = input_type(node, 1);
+  const Type& b2 = input_type(node, 2);
+  require_rank(node, b1, 3, "batch1");
+  require_rank(node, b2, 3, "batch2");
+  if (!b1.has_rank() || !b2.has_rank()) return {like(b1, std::nullopt)};
+  const Dim &m1 = (*b1.shape())[2], &m2 = (*b2.shape())[1];
+  if (m1.is_static() && m2.is_static() && m1 != m2)
+    throw node.error("batch1 " + shape_str(*b1.shape()) + " and batch2 " + shape_str(*b2.shape()) + " do not multiply");
+  return {like(b1, std::vector<Dim>{(*b1.shape())[1], (*b2.shape())[2]})};
+}
+
+}  // namespace wick::ir::shape

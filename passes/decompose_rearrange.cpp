@@ -19,6 +19,15 @@
 //   diag(v, k)                 = where(col - row == k, v padded along rows
 //                                (k >= 0) or columns, 0); diag(m, k) its
 //                                diagonal; trace = sum of the diagonal
+//   rot90(x, k, dims)          = flips and a transpose, as ATen turns
+//   take_along_dim(x, i, d)    = gather of both broadcast but at d
+//   pixel_unshuffle(x, r)      = [.., C, H/r, r, W/r, r] permuted, reshaped
+//   channel_shuffle(x, g)      = [N, g, C/g, ..] transposed, reshaped
+//   kron(a, b)                 = a [a0, 1, a1, 1, ..] * b [1, b0, 1, b1, ..]
+//   cross(a, b, d)             = the three 2 x 2 determinants, stacked
+//   addmv, addbmm              = beta self + alpha (mat @ vec, or the sum of
+//                                the batch's products); self unread for
+//                                beta 0, as in torch
 #include "ir/constant_value.h"
 #include "ir/shape_rules.h"
 #include "passes/decompose_rules.h"
@@ -220,6 +229,125 @@ Value* trace(Emitter& e) {
   return e.op("aten::sum", {diagonal_of(e, e.input(0), 0, 0, 1), e.none()});
 }
 
+std::vector<int64_t> static_sizes(Emitter& e, Value* x, const char* what) {
+  std::vector<int64_t> out;
+  for (const ir::Dim& d : e.shape(x, what)) {
+    if (!d.is_static()) throw e.node().error(std::string("needs the sizes of its ") + what + ", got a dim " + d.str());
+    out.push_back(d.value());
+  }
+  return out;
+}
+
+Value* rot90(Emitter& e) {
+  Value* x = e.input(0);
+  const int64_t k = ((e.constant_int(1, "k") % 4) + 4) % 4;
+  const std::vector<int64_t> dims = e.constant_ints(2, 2, "dims");
+  const int64_t a = dims[0], b = dims[1];
+  if (k == 0) return x;
+  if (k == 2) return e.op("aten::flip", {x, e.ints({a, b})});
+  Value* flipped = e.op("aten::flip", {x, e.ints({k == 1 ? b : a})});
+  return e.op("aten::transpose.int", {flipped, e.int_(a), e.int_(b)});
+}
+
+Value* take_along_dim(Emitter& e) {
+  Value *x = e.input(0), *index = e.input(1);
+  if (e.absent(2)) {
+    Value* flat = e.op("aten::reshape", {x, e.ints({-1})});
+    return e.op("aten::gather", {flat, e.int_(0), e.op("aten::reshape", {index, e.ints({-1})}), e.bool_(false)});
+  }
+  const std::vector<int64_t> out = static_sizes(e, e.node().output(), "result");
+  const int64_t rank = static_cast<int64_t>(out.size());
+  const int64_t d = wrap_dim(e, e.constant_int(2, "dim"), rank);
+  std::vector<int64_t> x_sizes = out;
+  x_sizes[static_cast<size_t>(d)] = static_size(e, x, d, "input's dim");
+  Value* xs = e.op("aten::expand", {x, e.ints(x_sizes), e.bool_(false)});
+  Value* is = e.op("aten::expand", {index, e.ints(out), e.bool_(false)});
+  return e.op("aten::gather", {xs, e.int_(d), is, e.bool_(false)});
+}
+
+Value* pixel_unshuffle(Emitter& e) {
+  Value* x = e.input(0);
+  const std::vector<int64_t> in = static_sizes(e, x, "input");
+  const int64_t r = e.constant_int(1, "downscale_factor");
+  const size_t lead = in.size() - 3;
+  const int64_t c = in[lead], h = in[lead + 1] / r, w = in[lead + 2] / r;
+  std::vector<int64_t> split(in.begin(), in.begin() + static_cast<int64_t>(lead)), order, out = split;
+  split.insert(split.end(), {c, h, r, w, r});
+  for (size_t i = 0; i < lead; ++i) order.push_back(static_cast<int64_t>(i));
+  const int64_t b = static_cast<int64_t>(lead);
+  order.insert(order.end(), {b, b + 2, b + 4, b + 1, b + 3});
+  out.insert(out.end(), {c * r * r, h, w});
+  Value* moved = e.op("aten::permute", {e.op("aten::reshape", {x, e.ints(split)}), e.ints(order)});
+  return e.op("aten::reshape", {moved, e.ints(out)});
+}
+
+Value* channel_shuffle(Emitter& e) {
+  Value* x = e.input(0);
+  const std::vector<int64_t> in = static_sizes(e, x, "input");
+  const int64_t g = e.constant_int(1, "groups");
+  if (in.size() < 3) throw e.node().error("needs a tensor of at least 3 dims");
+  if (g <= 0 || in[1] % g != 0) throw e.node().error("the channels must divide into the groups");
+  std::vector<int64_t> split = {in[0], g, in[1] / g};
+  split.insert(split.end(), in.begin() + 2, in.end());
+  Value* t = e.op("aten::transpose.int", {e.op("aten::reshape", {x, e.ints(split)}), e.int_(1), e.int_(2)});
+  return e.op("aten::reshape", {t, e.ints(in)});
+}
+
+Value* kron(Emitter& e) {
+  std::vector<int64_t> a = static_sizes(e, e.input(0), "first operand"), b = static_sizes(e, e.input(1), "second operand");
+  const size_t rank = std::max(a.size(), b.size());
+  a.insert(a.begin(), rank - a.size(), 1);
+  b.insert(b.begin(), rank - b.size(), 1);
+  std::vector<int64_t> va, vb, out;
+  for (size_t i = 0; i < rank; ++i) {
+    va.insert(va.end(), {a[i], 1});
+    vb.insert(vb.end(), {1, b[i]});
+    out.push_back(a[i] * b[i]);
+  }
+  Value* product = e.mul(e.op("aten::reshape", {e.input(0), e.ints(va)}), e.op("aten::reshape", {e.input(1), e.ints(vb)}));
+  return e.op("aten::reshape", {product, e.ints(out)});
+}
+
+Value* cross(Emitter& e) {
+  Value *a = e.input(0), *b = e.input(1);
+  const int64_t rank = static_cast<int64_t>(e.shape(e.node().output(), "result").size());
+  int64_t d;
+  if (e.node().op().schema.name == "linalg_cross") {
+    d = e.constant_int(2, "dim");
+  } else if (e.absent(2)) {
+    // The deprecated default: the first dim of size 3.
+    const auto& shape = e.shape(e.node().output(), "result");
+    d = -1;
+    for (int64_t i = 0; i < rank && d < 0; ++i)
+      if (shape[static_cast<size_t>(i)].is_static() && shape[static_cast<size_t>(i)].value() == 3) d = i;
+    if (d < 0) throw e.node().error("no dim of size 3");
+  } else {
+    d = e.constant_int(2, "dim");
+  }
+  d = wrap_dim(e, d, rank);
+  for (Value* v : {a, b})
+    if (static_size(e, v, d, "crossed dim") != 3) throw e.node().error("needs size 3 along the crossed dim");
+  auto at = [&](Value* v, int64_t i) { return e.op("aten::select.int", {v, e.int_(d), e.int_(i)}); };
+  auto det = [&](int64_t i, int64_t j) { return e.sub(e.mul(at(a, i), at(b, j)), e.mul(at(a, j), at(b, i))); };
+  return e.op("aten::stack", {e.list({det(1, 2), det(2, 0), det(0, 1)}), e.int_(d)});
+}
+
+// beta self + alpha product, self unread for beta 0.
+Value* scaled_sum(Emitter& e, Value* product) {
+  auto beta = ir::constant_double(e.input(3));
+  auto alpha = ir::constant_double(e.input(4));
+  if (!beta || !alpha) throw e.node().error("beta and alpha must be constants");
+  if (*alpha != 1) product = e.op("aten::mul.Scalar", {product, e.float_(*alpha)});
+  if (*beta == 0) return product;
+  Value* self = *beta == 1 ? e.input(0) : e.op("aten::mul.Scalar", {e.input(0), e.float_(*beta)});
+  return e.add(self, product);
+}
+
+Value* addmv(Emitter& e) { return scaled_sum(e, e.op("aten::matmul", {e.input(1), e.input(2)})); }
+Value* addbmm(Emitter& e) {
+  return scaled_sum(e, e.sum(e.op("aten::bmm", {e.input(1), e.input(2)}), {0}, false));
+}
+
 }  // namespace
 
 std::vector<NamedRule> rearrange_rules() {
@@ -232,7 +360,10 @@ std::vector<NamedRule> rearrange_rules() {
           {"aten::dstack", stacks},           {"aten::column_stack", stacks},  {"aten::mT", last_two_swapped},
           {"aten::mH", last_two_swapped},     {"aten::matrix_H", last_two_swapped}, {"aten::adjoint", last_two_swapped},
           {"aten::fliplr", fliplr},           {"aten::flipud", flipud},        {"aten::diagonal", diagonal},
-          {"aten::diag", diag},               {"aten::trace", trace}};
+          {"aten::diag", diag},               {"aten::trace", trace},          {"aten::rot90", rot90},
+          {"aten::take_along_dim", take_along_dim}, {"aten::pixel_unshuffle", pixel_unshuffle},
+          {"aten::channel_shuffle", channel_shuffle}, {"aten::kron", kron}, {"aten::cross", cross},
+          {"aten::linalg_cross", cross},      {"aten::addmv", addmv},          {"aten::addbmm", addbmm}};
 }
 
 }  // namespace wick::passes::decompose_detail

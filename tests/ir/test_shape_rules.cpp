@@ -530,6 +530,34 @@ TEST(CompositeRules, StacksDiagonalsAndCountingReductions) {
   EXPECT_THROW(inferred_types(cdist, "%a : Tensor(i64, [5, 7]), %b : Tensor(i64, [6, 7])"), Error);
 }
 
+TEST(CompositeRules, RotationsGathersAndProducts) {
+  const std::string rot = one("k", "Int", "-3") + ints("d", "[1, 2]") + "  %y : Tensor = aten::rot90(%x, %k, %d)";
+  EXPECT_EQ(inferred_types(rot, "%x : Tensor(f32, [B, 4, 5])"), "Tensor(f32, [B, 5, 4])");
+  EXPECT_THROW(inferred_types(one("k", "Int", "1") + ints("d", "[1, 1]") + "  %y : Tensor = aten::rot90(%x, %k, %d)",
+                              "%x : Tensor(f32, [2, 4, 5])"),
+               Error);
+  const std::string take = one("d", "Int", "2") + "  %y : Tensor = aten::take_along_dim(%x, %i, %d)";
+  EXPECT_EQ(inferred_types(take, "%x : Tensor(f32, [3, 1, 5]), %i : Tensor(i64, [1, 4, 2])"), "Tensor(f32, [3, 4, 2])");
+  EXPECT_THROW(inferred_types(take, "%x : Tensor(f32, [3, 4, 5]), %i : Tensor(f32, [3, 4, 2])"), Error);
+  EXPECT_EQ(inferred_types(one("d", "None", "none") + "  %y : Tensor = aten::take_along_dim(%x, %i, %d)",
+                           "%x : Tensor(f32, [3, 4, 5]), %i : Tensor(i64, [2, 3])"),
+            "Tensor(f32, [6])");
+  const std::string unshuffle = one("r", "Int", "2") + "  %y : Tensor = aten::pixel_unshuffle(%x, %r)";
+  EXPECT_EQ(inferred_types(unshuffle, "%x : Tensor(f32, [B, 3, 4, 6])"), "Tensor(f32, [B, 12, 2, 3])");
+  EXPECT_THROW(inferred_types(unshuffle, "%x : Tensor(f32, [1, 3, 5, 6])"), Error);
+  EXPECT_EQ(inferred_types("  %y : Tensor = aten::kron(%a, %b)", "%a : Tensor(f32, [2, 3]), %b : Tensor(i64, [4, 2, 5])"),
+            "Tensor(f32, [4, 4, 15])");
+  const std::string addmv = one("s", "Int", "1") + "  %y : Tensor = aten::addmv(%c, %m, %v, %s, %s)";
+  EXPECT_EQ(inferred_types(addmv, "%c : Tensor(f32, [4]), %m : Tensor(f32, [4, 5]), %v : Tensor(f32, [5])"),
+            "Tensor(f32, [4])");
+  EXPECT_THROW(inferred_types(addmv, "%c : Tensor(f32, [4]), %m : Tensor(f32, [4, 5]), %v : Tensor(f32, [6])"), Error);
+  const std::string addbmm = one("s", "Int", "1") + "  %y : Tensor = aten::addbmm(%c, %a, %b, %s, %s)";
+  EXPECT_EQ(inferred_types(addbmm, "%c : Tensor(f32, [4, 6]), %a : Tensor(f32, [B, 4, 5]), %b : Tensor(f32, [B, 5, 6])"),
+            "Tensor(f32, [4, 6])");
+  EXPECT_THROW(inferred_types(addbmm, "%c : Tensor(f32, [4, 6]), %a : Tensor(f32, [2, 4, 5]), %b : Tensor(f32, [2, 4, 6])"),
+               Error);
+}
+
 TEST(PointwiseRules, Eye) {
   const std::string none = one("n", "None", "none");
   EXPECT_EQ(inferred_types(none + one("k", "Int", "3") + "  %y : Tensor = aten::eye(%k, %n, %n, %n, %n)", ""),

@@ -929,8 +929,10 @@ class OpsMore(nn.Module):
     copysign, signbit, heaviside, xlogy, sinc, degrees, isclose), reductions
     that leave NaNs out or count (nansum, nanmean, count_nonzero, aminmax),
     distances between every pair of rows (cdist), stacking, matrix
-    transposes, flips, diagonals and traces, and eval-mode dropouts. The
-    first output holds everything differentiable."""
+    transposes, flips, rotations, diagonals and traces, gathers along a dim,
+    pixel unshuffling, channel shuffling, Kronecker and cross products,
+    addmv and addbmm, and eval-mode dropouts. The first output holds
+    everything differentiable."""
 
     def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
         p = x.abs() + 0.1
@@ -948,13 +950,22 @@ class OpsMore(nn.Module):
             x.mT.flatten(1), torch.adjoint(y).flatten(1), torch.fliplr(x).flatten(1), torch.flipud(y).reshape(x.size(0), -1),
             torch.nansum(nan_or, 1).flatten(1), torch.nanmean(nan_or, dim=2, keepdim=True).flatten(1),
             F.alpha_dropout(x, 0.5, False).flatten(1), F.dropout2d(y, 0.5, False).flatten(1),
+            torch.rot90(x, 1, [1, 2]).flatten(1), torch.rot90(y, -2, [2, 1]).flatten(1),
+            torch.take_along_dim(x, torch.argsort(y, 2)[:, :, :2], 2).flatten(1),
+            F.pixel_unshuffle(x[:, :4, :4].unsqueeze(1), 2).flatten(1),
+            torch.linalg.cross(x[:, :, :3], y[:, :, 1:4]).flatten(1), torch.cross(x[:, :3], y[:, 1:], dim=1).flatten(1),
+            torch.kron(x[0, :2, :2], y[0, :2, :3]).flatten().unsqueeze(0).expand(x.size(0), 24),
+            torch.addmv(x[0, 0, :4], x[0], y[0, 0], beta=0.5, alpha=2.0).unsqueeze(0).expand(x.size(0), 4),
+            torch.addbmm(x[0, :, :4], x[:, :, :3], y[:, :3, :4]).flatten().unsqueeze(0).expand(x.size(0), 16),
         ], 1)
         counts = torch.count_nonzero(zero_or, 1) + torch.count_nonzero(zero_or, dim=[1, 2]).unsqueeze(1)
         lo, hi = torch.aminmax(x, dim=1)
         whole_lo, whole_hi = torch.aminmax(y)
         flags = (torch.signbit(zero_or).float() + torch.heaviside(zero_or, y) * 2
                  + torch.isclose(x, x + y * 1e-6).float() * 4 + torch.isclose(nan_or, nan_or, equal_nan=True).float() * 8)
-        return smooth, counts, lo + hi, whole_lo + whole_hi, flags + torch.diag(x[0, 0], 1).sum()
+        # LibTorch has no gradient for channel_shuffle: it stays out of the first output.
+        shuffled = F.channel_shuffle(y.detach().unsqueeze(3), 2).squeeze(3)
+        return smooth, counts, lo + hi, whole_lo + whole_hi, flags + shuffled + torch.diag(x[0, 0], 1).sum()
 
 
 def sampling_grids_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
