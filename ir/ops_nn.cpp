@@ -276,6 +276,17 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::l1_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor", C, loss});
   t.add({"aten::smooth_l1_loss(Tensor self, Tensor target, int reduction=Mean, float beta=1.0) -> Tensor", C, loss});
   t.add({"aten::huber_loss(Tensor self, Tensor target, int reduction=Mean, float delta=1.0) -> Tensor", C, loss});
+  t.add({"aten::margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor",
+         C, loss});
+  t.add({"aten::hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor", C,
+         loss});
+  t.add({"aten::soft_margin_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor", C, loss});
+  t.add({"aten::cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor",
+         C, loss});
+  t.add({"aten::triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor",
+         C, loss});
+  t.add({"aten::poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor",
+         C, loss});
   // Uniform random numbers in [0, 1) for training-mode dropout: element i
   // of the result is a pure function of (seed, step, stream, i), computed by
   // the pointwise builtin `uniform` (codegen/pointwise_eval_random.cpp gives

@@ -642,8 +642,14 @@ std::vector<TypePtr> loss(const Node& node) {
   auto reduction = constant_int(node.input(r));
   if (!reduction) return {Type::tensor(x.dtype(), std::nullopt, x.tensor_device())};
   if (*reduction != 0) return {Type::tensor(x.dtype(), std::vector<Dim>{}, x.tensor_device())};
-  // Elementwise losses: the broadcast shape of input and target.
   const std::string& name = node.op().schema.name;
+  // Losses of rows (cosine_embedding, triplet_margin): one per row.
+  if (name == "cosine_embedding_loss" || name == "triplet_margin_loss") {
+    auto shape = broadcast(node, x, input_type(node, 1));
+    if (shape && !shape->empty()) shape->pop_back();
+    return {Type::tensor(x.dtype(), shape, x.tensor_device())};
+  }
+  // Elementwise losses: the broadcast shape of input and target.
   if (name != "nll_loss" && name != "nll_loss_nd" && name != "cross_entropy_loss") return binary_broadcast(node);
   // nll/cross entropy without reduction: the target's shape for class
   // indices; for class probabilities (a float target shaped like the input)

@@ -15,7 +15,16 @@
 // nll_loss, or for class-probability targets -sum(target * logp) per sample;
 // label smoothing eps adds eps / C times -sum(logp) per sample to (1 - eps)
 // times that (class indices), or mixes eps / C into the target
-// (probabilities), as ATen does.
+// (probabilities), as ATen does. The margin losses follow ATen's forms:
+// margin_ranking max(0, -y (a - b) + m); hinge_embedding x where y != -1
+// plus max(0, m - x) where y != 1; soft_margin log1p(exp(-y x));
+// cosine_embedding 1 - cos where y == 1, max(0, cos - m) where y == -1,
+// cos from sums of products with 1e-12 added to the squared norms;
+// triplet_margin max(0, m + d(a, p) - d(a, n)) with pairwise distances (the
+// smaller of d(a, n) and d(p, n) with swap); poisson_nll exp(x) - y x (log
+// input) or x - y log(x + eps), plus Stirling's term where y > 1 (full).
+#include <cmath>
+
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
 
@@ -280,6 +289,78 @@ Value* cross_entropy_loss(Emitter& e) {
   return reduce(e, per_sample, r);
 }
 
+Value* clamp_min0(Emitter& e, Value* v) { return e.op("aten::clamp_min", {v, e.int_(0)}); }
+Value* where_target(Emitter& e, Value* target, int64_t is, Value* v) {
+  return e.op("aten::where.ScalarOther", {e.op("aten::eq.Scalar", {target, e.int_(is)}), v, e.float_(0.0)});
+}
+Value* where_not_target(Emitter& e, Value* target, int64_t is, Value* v) {
+  return e.op("aten::where.ScalarOther", {e.op("aten::ne.Scalar", {target, e.int_(is)}), v, e.float_(0.0)});
+}
+
+// margin_ranking_loss(a, b, y, margin, reduction)
+Value* margin_ranking_loss(Emitter& e) {
+  const double margin = constant_float(e, 3, "margin");
+  Value* gap = e.op("aten::neg", {e.mul(e.input(2), e.sub(e.input(0), e.input(1)))});
+  return reduce(e, clamp_min0(e, e.op("aten::add.Scalar", {gap, e.float_(margin), e.int_(1)})), reduction_arg(e, 4));
+}
+
+// hinge_embedding_loss(x, y, margin, reduction)
+Value* hinge_embedding_loss(Emitter& e) {
+  Value *x = e.input(0), *y = e.input(1);
+  const double margin = constant_float(e, 2, "margin");
+  Value* below = clamp_min0(e, e.op("aten::rsub.Scalar", {x, e.float_(margin), e.int_(1)}));
+  return reduce(e, e.add(where_not_target(e, y, 1, below), where_not_target(e, y, -1, x)), reduction_arg(e, 3));
+}
+
+// soft_margin_loss(x, y, reduction)
+Value* soft_margin_loss(Emitter& e) {
+  Value* z = e.op("aten::neg", {e.mul(e.input(1), e.input(0))});
+  return reduce(e, e.op("aten::log1p", {e.op("aten::exp", {z})}), reduction_arg(e, 2));
+}
+
+// cosine_embedding_loss(a, b, y, margin, reduction)
+Value* cosine_embedding_loss(Emitter& e) {
+  Value *a = e.input(0), *b = e.input(1), *y = e.input(2);
+  const double margin = constant_float(e, 3, "margin");
+  auto sum_last = [&](Value* v) { return e.sum(v, {-1}, false); };
+  Value* dot = sum_last(e.mul(a, b));
+  auto square = [&](Value* v) { return e.op("aten::add.Scalar", {sum_last(e.mul(v, v)), e.float_(1e-12), e.int_(1)}); };
+  Value* cos = e.div(dot, e.op("aten::sqrt", {e.mul(square(a), square(b))}));
+  Value* pos = e.op("aten::rsub.Scalar", {cos, e.float_(1.0), e.int_(1)});
+  Value* neg = clamp_min0(e, e.op("aten::sub.Scalar", {cos, e.float_(margin), e.int_(1)}));
+  return reduce(e, e.add(where_target(e, y, 1, pos), where_target(e, y, -1, neg)), reduction_arg(e, 4));
+}
+
+// triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction)
+Value* triplet_margin_loss(Emitter& e) {
+  const double margin = constant_float(e, 3, "margin");
+  auto distance = [&](Value* u, Value* v) {
+    return e.op("aten::pairwise_distance", {u, v, e.input(4), e.input(5), e.bool_(false)});
+  };
+  Value* positive = distance(e.input(0), e.input(1));
+  Value* negative = distance(e.input(0), e.input(2));
+  if (e.constant_bool(6, "swap")) negative = e.op("aten::minimum", {negative, distance(e.input(1), e.input(2))});
+  Value* gap = e.op("aten::add.Scalar", {e.sub(positive, negative), e.float_(margin), e.int_(1)});
+  return reduce(e, clamp_min0(e, gap), reduction_arg(e, 7));
+}
+
+// poisson_nll_loss(x, y, log_input, full, eps, reduction)
+Value* poisson_nll_loss(Emitter& e) {
+  Value *x = e.input(0), *y = e.input(1);
+  const double eps = constant_float(e, 4, "eps");
+  Value* loss = e.constant_bool(2, "log_input")
+                    ? e.sub(e.op("aten::exp", {x}), e.mul(y, x))
+                    : e.sub(x, e.mul(y, e.op("aten::log", {e.op("aten::add.Scalar", {x, e.float_(eps), e.int_(1)})})));
+  if (e.constant_bool(3, "full")) {
+    // y log y - y + log(2 pi y) / 2, where y > 1.
+    Value* stirling = e.add(e.sub(e.mul(y, e.op("aten::log", {y})), y),
+                            e.op("aten::mul.Scalar", {e.op("aten::log", {e.op("aten::mul.Scalar", {y, e.float_(2 * M_PI)})}),
+                                                      e.float_(0.5)}));
+    loss = e.add(loss, e.op("aten::where.ScalarOther", {e.op("aten::gt.Scalar", {y, e.int_(1)}), stirling, e.float_(0.0)}));
+  }
+  return reduce(e, loss, reduction_arg(e, 5));
+}
+
 }  // namespace
 
 std::vector<NamedRule> loss_rules() {
@@ -294,6 +375,12 @@ std::vector<NamedRule> loss_rules() {
       {"aten::nll_loss", nll_loss},
       {"aten::nll_loss_nd", nll_loss_nd},
       {"aten::cross_entropy_loss", cross_entropy_loss},
+      {"aten::margin_ranking_loss", margin_ranking_loss},
+      {"aten::hinge_embedding_loss", hinge_embedding_loss},
+      {"aten::soft_margin_loss", soft_margin_loss},
+      {"aten::cosine_embedding_loss", cosine_embedding_loss},
+      {"aten::triplet_margin_loss", triplet_margin_loss},
+      {"aten::poisson_nll_loss", poisson_nll_loss},
   };
 }
 

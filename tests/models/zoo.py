@@ -1061,7 +1061,8 @@ class OpsLinalg(nn.Module):
 class Losses(nn.Module):
     """Losses from predictions [B, 10] and int64 targets [B]; cross entropy
     with label smoothing (class weights, an ignored class, class
-    probabilities) in the first output, whose gradient is checked."""
+    probabilities) and the margin, ranking, triplet and Poisson losses in
+    the first output, whose gradient is checked."""
 
     def forward(self, pred: Tensor, target: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
         onehot = F.one_hot(target, 10).to(pred.dtype)
@@ -1074,7 +1075,16 @@ class Losses(nn.Module):
                     + F.cross_entropy(pred, target, weight=weight, label_smoothing=0.2, ignore_index=3)
                     + F.cross_entropy(pred, torch.softmax(pred * -0.5, 1), label_smoothing=0.3))
         per_sample = F.cross_entropy(pred, target, weight=weight, label_smoothing=0.25, reduction="none")
-        return mse + smoothed, ce, nll, ce_sum, per_sample
+        # Margin and ranking losses, with targets of +-1 from the classes' parity.
+        sign = (target % 2).to(pred.dtype) * 2 - 1
+        margins = (F.margin_ranking_loss(pred[:, 0], pred[:, 1], sign, margin=0.2)
+                   + F.hinge_embedding_loss(pred, sign.unsqueeze(1).expand(pred.size(0), 10), margin=0.5)
+                   + F.soft_margin_loss(pred, sign.unsqueeze(1).expand(pred.size(0), 10))
+                   + F.cosine_embedding_loss(pred[:, :5], pred[:, 5:], sign, margin=0.1)
+                   + F.triplet_margin_loss(pred[:, :3], pred[:, 3:6], pred[:, 6:9], margin=0.7, swap=True)
+                   + F.poisson_nll_loss(pred, onehot * 2, full=True))
+        rows = F.triplet_margin_loss(pred[:, :3], pred[:, 3:6], pred[:, 6:9], p=1.0, reduction="none")
+        return mse + smoothed + margins, ce, nll, ce_sum, per_sample + rows
 
 
 # ---------------------------------------------------------------- registry
