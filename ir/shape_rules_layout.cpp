@@ -855,6 +855,18 @@ std::vector<TypePtr> last_two_swapped(const Node& node) {
   return {tensor_like(t, out)};
 }
 
+namespace {
+
+// The length of diagonal `offset` (above the main one when positive) of a
+// rows x cols block.
+Dim diagonal_length(const Dim& rows, const Dim& cols, int64_t offset) {
+  if (!rows.is_static() || !cols.is_static()) return Dim::unknown();
+  const int64_t n = offset >= 0 ? std::min(rows.value(), cols.value() - offset) : std::min(rows.value() + offset, cols.value());
+  return Dim::constant(std::max<int64_t>(n, 0));
+}
+
+}  // namespace
+
 // diagonal(x, offset, dim1, dim2): dim1 and dim2 removed, the diagonal's
 // length appended.
 std::vector<TypePtr> diagonal(const Node& node) {
@@ -871,13 +883,7 @@ std::vector<TypePtr> diagonal(const Node& node) {
   std::vector<Dim> out;
   for (int64_t i = 0; i < rank; ++i)
     if (i != a && i != b) out.push_back((*t.shape())[static_cast<size_t>(i)]);
-  if (rows.is_static() && cols.is_static()) {
-    const int64_t n = *offset >= 0 ? std::min(rows.value(), cols.value() - *offset)
-                                   : std::min(rows.value() + *offset, cols.value());
-    out.push_back(Dim::constant(std::max<int64_t>(n, 0)));
-  } else {
-    out.push_back(Dim::unknown());
-  }
+  out.push_back(diagonal_length(rows, cols, *offset));
   return {tensor_like(t, out)};
 }
 
@@ -888,10 +894,7 @@ std::vector<TypePtr> diag(const Node& node) {
   auto k = constant_int(node.input(1));
   if (!t.has_rank() || !k) return {unknown_rank(t)};
   if (t.rank() == 2) {
-    const Dim &rows = (*t.shape())[0], &cols = (*t.shape())[1];
-    if (!rows.is_static() || !cols.is_static()) return {tensor_like(t, std::vector<Dim>{Dim::unknown()})};
-    const int64_t n = *k >= 0 ? std::min(rows.value(), cols.value() - *k) : std::min(rows.value() + *k, cols.value());
-    return {tensor_like(t, std::vector<Dim>{Dim::constant(std::max<int64_t>(n, 0))})};
+    return {tensor_like(t, std::vector<Dim>{diagonal_length((*t.shape())[0], (*t.shape())[1], *k)})};
   }
   if (t.rank() != 1) throw node.error("needs a 1-D or 2-D tensor, got " + shape_str(*t.shape()));
   const Dim& n = (*t.shape())[0];
