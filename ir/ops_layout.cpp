@@ -97,6 +97,21 @@ void add_layout_ops(OpTableBuilder& t) {
          C, same_as_input});
   t.add({"aten::index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor",
          C, same_as_input});
+  // Whole slices along a dim, and the flattened tensor (decompose_gather.cpp).
+  t.add({"aten::index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor", C, same_as_input});
+  t.add({"aten::index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor", C, same_as_input});
+  t.add({"aten::index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor", C, same_as_input});
+  t.add({"aten::take(Tensor self, Tensor index) -> Tensor", C, take});
+  t.add({"aten::put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor", C, same_as_input});
+  t.add({"aten::masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor", C, same_as_input});
+  // Tensors built from others' sizes or values (decompose_construct.cpp).
+  for (const char* name : {"tril_indices", "triu_indices"})
+    t.add({(std::string("aten::") + name + "(int row, int col, int offset=0, *, ScalarType? dtype=4, Layout? layout=None, "
+                                           "Device? device=None, bool? pin_memory=None) -> Tensor").c_str(),
+           C, triangle_indices});
+  t.add({"aten::cartesian_prod(Tensor[] tensors) -> Tensor", C, cartesian_prod});
+  t.add({"aten::block_diag(Tensor[] tensors) -> Tensor", C, block_diag});
+  t.add({"aten::vander(Tensor x, int? N=None, bool increasing=False) -> Tensor", C, vander});
   t.add({"aten::meshgrid(Tensor[] tensors) -> Tensor[]", C, meshgrid});
   t.add({"aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]", C, meshgrid});
   // Stacking, matrix transposes and diagonals, written with cat, reshape,

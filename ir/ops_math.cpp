@@ -113,6 +113,16 @@ void add_math_ops(OpTableBuilder& t) {
   t.add({"aten::signbit(Tensor self) -> Tensor", C, compare_broadcast_unary});
   t.add({"aten::isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor", C,
          compare_broadcast});
+  // Special functions, computed in f64 (decompose_special.cpp), under their
+  // names and torch.special's.
+  for (const char* name : {"lgamma", "digamma", "erfinv", "erfc", "i0", "special_gammaln", "special_digamma",
+                           "special_psi", "special_erfinv", "special_erfc", "special_i0"})
+    t.add({(std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), C, unary_float});
+  t.add({"aten::float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", C, float_power});
+  t.add({"aten::float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", C, float_power});
+  t.add({"aten::float_power.Scalar(Scalar self, Tensor exponent) -> Tensor", C, float_power});
+  t.add({"aten::ldexp.Tensor(Tensor self, Tensor other) -> Tensor", C, binary_true_divide});
+  t.add({"aten::frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)", C, frexp});
 }
 
 }  // namespace wick::ir

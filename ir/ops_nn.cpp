@@ -193,6 +193,19 @@ void add_nn_ops(OpTableBuilder& t) {
          reduce_float_2_3});
   t.add({"aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
          C, reduce_float_2_3});
+  // Matrix norms and torch.linalg.norm's choice between vector and matrix
+  // norms; slices scaled to a largest norm (decompose_matrix_norms.cpp).
+  t.add({"aten::linalg_norm(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+         C, reduce_float_2_3});
+  t.add({"aten::linalg_norm.ord_str(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+         C, reduce_float_2_3});
+  t.add({"aten::linalg_matrix_norm(Tensor self, Scalar ord, int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+         C, reduce_float_2_3});
+  t.add({"aten::linalg_matrix_norm.str_ord(Tensor self, str ord='fro', int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+         C, reduce_float_2_3});
+  t.add({"aten::frobenius_norm(Tensor self) -> Tensor", C, reduce_float_all});
+  t.add({"aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", C, reduce_float_1_2});
+  t.add({"aten::renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor", C, same_as_input});
   // Layout ops written with slices, cat, index_select, expand and reshape
   // (decompose_layout.cpp).
   // Sums of products by subscripts, as permutes, reshapes, sums and batched
@@ -300,6 +313,8 @@ void add_nn_ops(OpTableBuilder& t) {
   // Distances between every row of x1 and every row of x2
   // (decompose_distances.cpp).
   t.add({"aten::cdist(Tensor x1, Tensor x2, float p=2., int? compute_mode=None) -> Tensor", C, cdist});
+  t.add({"aten::pdist(Tensor self, float p=2.) -> Tensor", C, pdist});
+  t.add({"aten::_pdist_forward(Tensor self, float p=2.) -> Tensor", C, pdist});
   // Dropouts wick runs in eval mode only (decompose.cpp).
   for (const char* name : {"alpha_dropout", "feature_alpha_dropout", "feature_dropout"})
     t.add({(std::string("aten::") + name + "(Tensor input, float p, bool train) -> Tensor").c_str(), C, same_as_input});

@@ -1,4 +1,6 @@
 // Reductions over all dims or a list of dims.
+#include <string>
+
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
 
@@ -53,6 +55,35 @@ void add_reduction_ops(OpTableBuilder& t) {
   t.add({"aten::count_nonzero(Tensor self, int? dim=None) -> Tensor", C, count_nonzero});
   t.add({"aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)", C, aminmax});
   t.add({"aten::trace(Tensor self) -> Tensor", C, trace});
+  // Positions among sorted boundaries, and histograms: counts of
+  // comparisons (decompose_buckets.cpp).
+  t.add({"aten::bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor", C,
+         bucketize});
+  t.add({"aten::bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor", C,
+         bucketize});
+  t.add({"aten::searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, "
+         "str? side=None, Tensor? sorter=None) -> Tensor", C, bucketize});
+  t.add({"aten::searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, "
+         "str? side=None, Tensor? sorter=None) -> Tensor", C, bucketize});
+  t.add({"aten::histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor", C, histc});
+  // Order statistics read from a sort (decompose_select.cpp).
+  t.add({"aten::kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)", C,
+         kthvalue});
+  for (const char* name : {"median", "nanmedian"}) {
+    const std::string base = std::string("aten::") + name;
+    t.add({(base + "(Tensor self) -> Tensor").c_str(), C, reduce_all_same_dtype});
+    t.add({(base + ".dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)").c_str(), C,
+           reduce_dim_with_indices});
+  }
+  t.add({"aten::mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)", C,
+         reduce_dim_with_indices});
+  for (const char* name : {"quantile", "nanquantile"}) {
+    const std::string base = std::string("aten::") + name;
+    t.add({(base + "(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor")
+               .c_str(), C, quantile});
+    t.add({(base + ".scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> "
+                   "Tensor").c_str(), C, quantile});
+  }
 }
 
 }  // namespace wick::ir

@@ -339,6 +339,16 @@ std::vector<TypePtr> scalar_base_pow(const Node& node) {
   return {Type::tensor(result_dtype(e, input_type(node, 0)), e.shape(), e.tensor_device())};
 }
 
+std::vector<TypePtr> float_power(const Node& node) {
+  const bool scalar_base = node.op().schema.overload == "Scalar";
+  return {with_dtype(*(scalar_base ? scalar_base_pow(node) : binary_broadcast(node))[0], DType::f64)};
+}
+
+std::vector<TypePtr> frexp(const Node& node) {
+  const Type& t = input_type(node, 0);
+  return {Type::tensor(t.dtype(), t.shape(), t.tensor_device()), Type::tensor(DType::i32, t.shape(), t.tensor_device())};
+}
+
 std::vector<TypePtr> where(const Node& node) {
   const Type& c = input_type(node, 0);
   const Type& a = input_type(node, 1);
@@ -477,10 +487,13 @@ std::vector<TypePtr> reduce_all_same_dtype(const Node& node) {
   return {Type::tensor(t.dtype(), std::vector<Dim>{}, t.tensor_device())};
 }
 
-std::vector<TypePtr> reduce_dim_with_indices(const Node& node) {
+namespace {
+
+// (values of x's dtype, int64 indices) over the dim at input `dim_at`.
+std::vector<TypePtr> dim_with_indices(const Node& node, size_t dim_at) {
   const Type& t = input_type(node, 0);
-  auto dim = constant_int(node.input(1));
-  auto keepdim = constant_bool(node.input(2));
+  auto dim = constant_int(node.input(dim_at));
+  auto keepdim = constant_bool(node.input(dim_at + 1));
   std::optional<std::vector<Dim>> shape;
   if (t.has_rank() && dim && keepdim) {
     std::vector<Dim> out = *t.shape();
@@ -493,6 +506,38 @@ std::vector<TypePtr> reduce_dim_with_indices(const Node& node) {
   }
   return {Type::tensor(t.dtype(), shape, t.tensor_device()),
           Type::tensor(DType::i64, shape, t.tensor_device())};
+}
+
+}  // namespace
+
+std::vector<TypePtr> reduce_dim_with_indices(const Node& node) { return dim_with_indices(node, 1); }
+std::vector<TypePtr> kthvalue(const Node& node) { return dim_with_indices(node, 2); }
+
+// quantile(x, q, dim?, keepdim, interpolation): x's float dtype, over dim or
+// everything, with a leading dim of q's length when q is 1-d.
+std::vector<TypePtr> quantile(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const Type& q = input_type(node, 1);
+  auto keepdim = constant_bool(node.input(3));
+  std::optional<std::vector<Dim>> out;
+  if (t.has_rank() && keepdim && (!q.is_tensor() || q.has_rank())) {
+    const int64_t rank = static_cast<int64_t>(t.shape()->size());
+    std::vector<Dim> shape;
+    if (q.is_tensor() && q.rank() == 1) shape.push_back((*q.shape())[0]);
+    if (q.is_tensor() && q.rank() > 1) throw node.error("q must be a scalar or a 1-d tensor, got " + shape_str(*q.shape()));
+    if (is_none(node.input(2))) {
+      if (*keepdim) shape.insert(shape.end(), static_cast<size_t>(rank), Dim::constant(1));
+      out = shape;
+    } else if (auto d = constant_int(node.input(2))) {
+      const int64_t n = normalize_dim(node, *d, std::max<int64_t>(rank, 1));
+      for (int64_t i = 0; i < rank; ++i) {
+        if (i != n) shape.push_back((*t.shape())[static_cast<size_t>(i)]);
+        else if (*keepdim) shape.push_back(Dim::constant(1));
+      }
+      out = shape;
+    }
+  }
+  return {Type::tensor(t.dtype(), out, t.tensor_device())};
 }
 
 std::vector<TypePtr> argmax(const Node& node) {

@@ -27,6 +27,8 @@ struct DTypeArg {
   std::optional<DType> dtype;
 };
 DTypeArg dtype_arg(const Node& node, size_t i);
+// The types of the tensors in a ListConstruct, or nullopt.
+std::optional<std::vector<const Type*>> list_types(const Value* v);
 
 // Rules used directly as OpSpec::infer.
 std::vector<TypePtr> same_as_input(const Node& node);      // relu, neg, ...
@@ -55,6 +57,8 @@ std::vector<TypePtr> linear(const Node& node);
 
 // More elementwise rules (shape_rules.cpp).
 std::vector<TypePtr> scalar_base_pow(const Node& node);     // pow(Scalar, Tensor)
+std::vector<TypePtr> float_power(const Node& node);         // float_power: pow's shape, f64
+std::vector<TypePtr> frexp(const Node& node);               // frexp(x): (x's type, i32 of x's shape)
 std::vector<TypePtr> where(const Node& node);               // where(cond, a, b)
 std::vector<TypePtr> broadcast_all(const Node& node);       // addcmul, lerp, clamp.Tensor: every tensor operand
 std::vector<TypePtr> full_like(const Node& node);           // full_like(x, fill_value, dtype, ...)
@@ -64,6 +68,8 @@ std::vector<TypePtr> cumsum(const Node& node);                     // cumsum(x, 
 std::vector<TypePtr> reduce_dims_same_dtype(const Node& node);     // amax(x, dims, keepdim)
 std::vector<TypePtr> reduce_all_same_dtype(const Node& node);      // max(x)
 std::vector<TypePtr> reduce_dim_with_indices(const Node& node);    // max.dim(x, dim, keepdim)
+std::vector<TypePtr> kthvalue(const Node& node);                   // kthvalue(x, k, dim, keepdim)
+std::vector<TypePtr> quantile(const Node& node);                   // quantile(x, q, dim?, keepdim, ...)
 std::vector<TypePtr> argmax(const Node& node);                     // argmax(x, dim?, keepdim)
 std::vector<TypePtr> reduce_bool(const Node& node);                // any(x, dim?, keepdim): bool
 std::vector<TypePtr> to_dtype(const Node& node);            // to.dtype and friends
@@ -141,6 +147,16 @@ std::vector<TypePtr> addbmm(const Node& node);             // addbmm(self, b1, b
 std::vector<TypePtr> gather(const Node& node);             // gather(x, dim, index): index's shape, x's dtype
 // The source dim of each result dim of movedim.
 std::vector<int64_t> movedim_order(const Node& node, int64_t rank);
+
+// Rules of ops that build tensors from others' values (shape_rules_construct.cpp).
+std::vector<TypePtr> triangle_indices(const Node& node);  // tril_indices, triu_indices(row, col, offset): [2, n]
+std::vector<TypePtr> cartesian_prod(const Node& node);    // [prod n_i, k], or the one tensor
+std::vector<TypePtr> block_diag(const Node& node);        // [sum rows, sum cols]
+std::vector<TypePtr> vander(const Node& node);            // vander(x [n], N?): [n, N]
+std::vector<TypePtr> take(const Node& node);              // take(x, index): index's shape, x's dtype
+std::vector<TypePtr> pdist(const Node& node);             // pdist(x [n, m]): [n (n - 1) / 2]
+std::vector<TypePtr> bucketize(const Node& node);         // bucketize, searchsorted: i64 or i32
+std::vector<TypePtr> histc(const Node& node);             // histc(x, bins): [bins]
 
 // Neural-network rules (shape_rules_nn.cpp).
 std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, conv3d, _convolution

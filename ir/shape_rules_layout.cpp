@@ -27,15 +27,14 @@ Dim numel(const std::vector<Dim>& dims) {
   return n;
 }
 
-// The types of the tensors in a ListConstruct, or nullopt.
+}  // namespace
+
 std::optional<std::vector<const Type*>> list_types(const Value* v) {
   if (!v->node()->is("prim::ListConstruct")) return std::nullopt;
   std::vector<const Type*> out;
   for (const Value* e : v->node()->inputs()) out.push_back(e->type().get());
   return out;
 }
-
-}  // namespace
 
 std::vector<TypePtr> view(const Node& node) {
   const Type& t = input_type(node, 0);

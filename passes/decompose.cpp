@@ -40,6 +40,12 @@ bool Emitter::constant_bool(size_t i, const char* what) const {
   return *v;
 }
 
+std::string Emitter::constant_string(size_t i, const char* what) const {
+  const ir::AttrValue* v = ir::constant_attr(node_.input(i));
+  if (!v || !std::holds_alternative<std::string>(*v)) throw node_.error(std::string(what) + " must be a constant string");
+  return std::get<std::string>(*v);
+}
+
 std::vector<int64_t> Emitter::constant_ints(size_t i, size_t n, const char* what,
                                             const std::vector<int64_t>* if_empty) const {
   auto list = ir::constant_int_list(node_.input(i));
@@ -275,6 +281,8 @@ const std::map<std::string, Rule>& rules() {
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
                              reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), volume_rules(), einsum_rules(), write_rules(),
                              sort_rules(), scan_rules(), unpool_rules(), antialias_rules(), mask_rules(), sampling_rules(),
+                             special_function_rules(), selection_rules(), construct_rules(), bucket_rules(),
+                             matrix_norm_rules(),
                              elementwise_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;
@@ -289,6 +297,8 @@ const std::map<std::string, MultiRule>& multi_rules() {
     for (const NamedMultiRule& r : recurrent_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : reduction_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : sort_multi_rules()) t[r.op] = r.rule;
+    for (const NamedMultiRule& r : special_function_multi_rules()) t[r.op] = r.rule;
+    for (const NamedMultiRule& r : selection_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : scan_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : bag_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : pooling_multi_rules()) t[r.op] = r.rule;

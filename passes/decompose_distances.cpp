@@ -7,6 +7,8 @@
 //       computed directly as torch does for up to 25 rows (torch's matrix
 //       product form for more rows rounds differently); 2-norms of zero
 //       pass a zero gradient, as torch's
+//   pdist(x, p)                     = the same norm of x[i] - x[j] for the
+//       rows i < j, in row-major order
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -46,31 +48,70 @@ Value* pairwise_distance(Emitter& e) {
   return e.op("aten::norm.ScalarOpt_dim", {diff, e.input(2), e.ints({last}), e.input(4)});
 }
 
-Value* cdist(Emitter& e) {
-  auto p = ir::constant_double(e.input(2));
-  if (!p) throw e.node().error("p must be a constant");
-  Value* a = e.op("aten::unsqueeze", {e.input(0), e.int_(-2)});
-  Value* b = e.op("aten::unsqueeze", {e.input(1), e.int_(-3)});
-  Value* diff = e.op("aten::abs", {e.sub(a, b)});
+// The p-norm over the last dim of `diff` (|a - b|, non-negative).
+Value* distance_over_last(Emitter& e, Value* diff, double p) {
   auto sum_last = [&](Value* v) { return e.sum(v, {-1}, false); };
-  if (*p == 0) return sum_last(e.cast(e.op("aten::ne.Scalar", {diff, e.int_(0)}), *diff->type()->dtype()));
-  if (*p == 1) return sum_last(diff);
-  if (std::isinf(*p)) return e.op("aten::amax", {diff, e.ints({-1}), e.bool_(false)});
-  if (*p == 2) {
+  if (p == 0) return sum_last(e.cast(e.op("aten::ne.Scalar", {diff, e.int_(0)}), *diff->type()->dtype()));
+  if (p == 1) return sum_last(diff);
+  if (std::isinf(p)) return e.op("aten::amax", {diff, e.ints({-1}), e.bool_(false)});
+  if (p == 2) {
     Value* squares = sum_last(e.mul(diff, diff));
     Value* zero = e.op("aten::eq.Scalar", {squares, e.int_(0)});
     Value* root = e.op("aten::sqrt", {e.op("aten::where.ScalarSelf", {zero, e.float_(1.0), squares})});
     return e.op("aten::where.ScalarSelf", {zero, e.float_(0.0), root});
   }
-  Value* powered = sum_last(e.op("aten::pow.Tensor_Scalar", {diff, e.float_(*p)}));
-  return e.op("aten::pow.Tensor_Scalar", {powered, e.float_(1.0 / *p)});
+  Value* powered = sum_last(e.op("aten::pow.Tensor_Scalar", {diff, e.float_(p)}));
+  return e.op("aten::pow.Tensor_Scalar", {powered, e.float_(1.0 / p)});
+}
+
+double constant_p(Emitter& e, size_t i) {
+  auto p = ir::constant_double(e.input(i));
+  if (!p) throw e.node().error("p must be a constant");
+  if (*p < 0) throw e.node().error("p must be non-negative, got " + std::to_string(*p));
+  return *p;
+}
+
+Value* cdist(Emitter& e) {
+  const double p = constant_p(e, 2);
+  Value* a = e.op("aten::unsqueeze", {e.input(0), e.int_(-2)});
+  Value* b = e.op("aten::unsqueeze", {e.input(1), e.int_(-3)});
+  return distance_over_last(e, e.op("aten::abs", {e.sub(a, b)}), p);
+}
+
+// pdist(x [N, M], p): the distances of rows i < j, in that order; only
+// those pairs are computed.
+Value* pdist(Emitter& e) {
+  Value* x = e.input(0);
+  const auto& shape = e.shape(x, "input");
+  if (shape.size() != 2) throw e.node().error("pdist needs a 2-D input, got " + std::to_string(shape.size()) + " dims");
+  if (!shape[0].is_static()) throw e.node().error("needs the number of rows, got " + shape[0].str());
+  const double p = constant_p(e, 1);
+  const int64_t n = shape[0].value();
+  // The pairs' rows are constants of the graph.
+  constexpr int64_t kMaxRows = 2048;
+  if (n > kMaxRows)
+    throw e.node().error("pdist of " + std::to_string(n) + " rows is not supported (at most " +
+                         std::to_string(kMaxRows) + ")");
+  std::vector<int64_t> first, second;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i + 1; j < n; ++j) {
+      first.push_back(i);
+      second.push_back(j);
+    }
+  auto rows = [&](const std::vector<int64_t>& at) {
+    Value* index = e.op("aten::tensor", {e.ints(at), e.int_(4), e.none(), e.bool_(false)});
+    return e.op("aten::index_select", {x, e.int_(0), index});
+  };
+  if (first.empty()) return e.op("aten::zeros", {e.ints({0}), e.int_(*torch_code_of(*x->type()->dtype())), e.none(),
+                                                 e.none(), e.none()});
+  return distance_over_last(e, e.op("aten::abs", {e.sub(rows(first), rows(second))}), p);
 }
 
 }  // namespace
 
 std::vector<NamedRule> distance_rules() {
   return {{"aten::cosine_similarity", cosine_similarity}, {"aten::pairwise_distance", pairwise_distance},
-          {"aten::cdist", cdist}};
+          {"aten::cdist", cdist}, {"aten::pdist", pdist}, {"aten::_pdist_forward", pdist}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -11,7 +11,14 @@
 // their sums with index_put's accumulation, their products, maxima and
 // minima with wick::index_put_reduce, and means as sums over counts (the
 // count 1 where nothing lands, leaving self). Without include_self, the
-// positions written are first reset to the reduction's identity.
+// positions written are first reset to the reduction's identity. Whole
+// slices along a dim, and the flattened tensor:
+//   index_copy(x, d, index, source) = index_put(x, positions, source)
+//   index_fill(x, d, index, value)  = index_put(x, positions, value)
+//   take(x, index)                  = x.flatten()[index]
+//   put(x, index, source, acc)      = x.flatten() index_put at index, viewed back
+//   masked_scatter(x, mask, source) = index_put(x, nonzero(mask) columns,
+//                                     source.flatten()[:count])
 #include <algorithm>
 #include <limits>
 
@@ -183,6 +190,77 @@ Value* index_reduce(Emitter& e) {
   return reduce_into(e, x, at, source, reduce, e.constant_bool(5, "include_self"));
 }
 
+// The positions of whole slices along x's dim d at `index` (1-D), as
+// advanced indices broadcasting over `like` (x's rank; its size at d is
+// not read): d from the node's input 1.
+struct Slices {
+  int64_t dim;
+  Value* at;
+};
+
+Slices slices_at(Emitter& e, Value* x, Value* index, Value* like) {
+  const int64_t rank = static_cast<int64_t>(e.shape(x, "input").size());
+  if (e.shape(index, "index").size() > 1) throw e.node().error("needs a 1-D index");
+  int64_t d = e.constant_int(1, "dim");
+  if (rank == 0 || d < -rank || d >= rank) throw e.node().error("dim " + std::to_string(d) + " out of range");
+  if (d < 0) d += rank;
+  std::vector<int64_t> view(static_cast<size_t>(rank), 1);
+  view[static_cast<size_t>(d)] = -1;
+  return {d, positions_of(e, like, d, e.op("aten::reshape", {index, e.ints(view)}))};
+}
+
+Value* index_copy(Emitter& e) {
+  Value *x = e.input(0), *index = e.input(2), *source = e.input(3);
+  if (e.shape(source, "source").size() != e.shape(x, "input").size())
+    throw e.node().error("source must have the input's rank");
+  Slices s = slices_at(e, x, index, source);
+  if (source->type()->dtype() != x->type()->dtype()) source = e.cast(source, *x->type()->dtype());
+  return e.op("aten::index_put", {x, s.at, source, e.bool_(false)});
+}
+
+Value* index_fill(Emitter& e) {
+  Value *x = e.input(0), *index = e.input(2), *value = e.input(3);
+  if (value->type()->is_tensor()) {
+    if (!e.shape(value, "value").empty()) throw e.node().error("the fill value must be a 0-dim tensor");
+    if (value->type()->dtype() != x->type()->dtype()) value = e.cast(value, *x->type()->dtype());
+  } else {
+    value = scatter_values(e, x, value, index);
+  }
+  return e.op("aten::index_put", {x, slices_at(e, x, index, x).at, value, e.bool_(false)});
+}
+
+Value* flattened(Emitter& e, Value* v) { return e.op("aten::reshape", {v, e.ints({-1})}); }
+
+Value* take(Emitter& e) { return e.op("aten::index.Tensor", {flattened(e, e.input(0)), e.list({e.input(1)})}); }
+
+Value* put(Emitter& e) {
+  Value *x = e.input(0), *source = e.input(2);
+  const auto& shape = e.shape(x, "input");
+  if (source->type()->dtype() != x->type()->dtype()) source = e.cast(source, *x->type()->dtype());
+  Value* written = e.op("aten::index_put", {flattened(e, x), e.list({flattened(e, e.input(1))}), flattened(e, source),
+                                            e.bool_(e.constant_bool(3, "accumulate"))});
+  std::vector<Size> sizes;
+  for (size_t d = 0; d < shape.size(); ++d) sizes.push_back(Size::dim_of(static_cast<int>(d)));
+  return e.op("aten::reshape", {written, e.sizes(x, sizes)});
+}
+
+Value* masked_scatter(Emitter& e) {
+  Value *x = e.input(0), *mask = e.input(1), *source = e.input(2);
+  const size_t rank = e.shape(x, "input").size();
+  if (rank == 0) throw e.node().error("needs a tensor of at least one dim");
+  const auto& mask_dtype = mask->type()->dtype();
+  if (!mask_dtype || (*mask_dtype != DType::b8 && *mask_dtype != DType::u8))
+    throw e.node().error("the mask must be a bool tensor");
+  mask = e.op("aten::expand_as", {mask, x});
+  std::vector<Value*> columns = mask_columns(e, mask, rank);
+  // The first `count` elements of source, in order, one per selected element.
+  Value* count = e.op("aten::size.int", {columns[0], e.int_(0)});
+  Value* order = e.op("aten::arange", {count, e.int_(4), e.none(), e.none(), e.none()});
+  Value* values = e.op("aten::index.Tensor", {flattened(e, source), e.list({order})});
+  if (values->type()->dtype() != x->type()->dtype()) values = e.cast(values, *x->type()->dtype());
+  return e.op("aten::index_put", {x, e.list(columns), values, e.bool_(false)});
+}
+
 }  // namespace
 
 std::vector<NamedRule> gather_rules() {
@@ -193,7 +271,13 @@ std::vector<NamedRule> gather_rules() {
           {"aten::scatter_reduce.two", scatter_reduce},
           {"aten::scatter.reduce", scatter_with_reduce},
           {"aten::scatter.value_reduce", scatter_with_reduce},
-          {"aten::index_reduce", index_reduce}};
+          {"aten::index_reduce", index_reduce},
+          {"aten::index_copy", index_copy},
+          {"aten::index_fill.int_Scalar", index_fill},
+          {"aten::index_fill.int_Tensor", index_fill},
+          {"aten::take", take},
+          {"aten::put", put},
+          {"aten::masked_scatter", masked_scatter}};
 }
 
 }  // namespace wick::passes::decompose_detail

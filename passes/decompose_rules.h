@@ -37,6 +37,7 @@ class Emitter {
   // Requirements on the node's inputs.
   int64_t constant_int(size_t i, const char* what) const;
   bool constant_bool(size_t i, const char* what) const;
+  std::string constant_string(size_t i, const char* what) const;
   // An int[n] argument: n ints, or one int (or a one-item list) meaning n
   // copies; an empty list gives `if_empty` when that is given.
   std::vector<int64_t> constant_ints(size_t i, size_t n, const char* what,
@@ -120,6 +121,11 @@ std::vector<NamedRule> sort_rules();                  // decompose_sort.cpp
 std::vector<NamedRule> scan_rules();                  // decompose_scans.cpp
 std::vector<NamedRule> mask_rules();                  // decompose_masks.cpp
 std::vector<NamedRule> sampling_rules();              // decompose_sampling.cpp
+std::vector<NamedRule> special_function_rules();      // decompose_special.cpp
+std::vector<NamedRule> selection_rules();             // decompose_select.cpp
+std::vector<NamedRule> construct_rules();             // decompose_construct.cpp
+std::vector<NamedRule> bucket_rules();                // decompose_buckets.cpp
+std::vector<NamedRule> matrix_norm_rules();           // decompose_matrix_norms.cpp
 std::vector<NamedRule> elementwise_rules();           // decompose_elementwise.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.
@@ -160,6 +166,13 @@ struct PairwiseDim {
   int64_t n;
 };
 PairwiseDim pairwise_dim(Emitter& e, ir::Value* x, int64_t dim, const char* dim_name, const char* doing);
+// x sorted along dim, which pairwise_dim checks: stable (ties keep their
+// order), NaN the largest (decompose_sort.cpp).
+struct SortedAlong {
+  ir::Value* values;
+  ir::Value* indices;  // int64: each value's position in x
+};
+SortedAlong sort_along(Emitter& e, ir::Value* x, int64_t dim, bool descending);
 // 0 .. n-1 (int64) along dim `at` of a tensor of rank `rank`, size 1 in its
 // other dims (decompose_sort.cpp).
 ir::Value* positions_along(Emitter& e, int64_t n, int64_t at, int64_t rank);
@@ -170,6 +183,8 @@ std::vector<NamedMultiRule> reduction_multi_rules();  // decompose_reductions.cp
 std::vector<NamedMultiRule> pooling_multi_rules();    // decompose_pooling.cpp
 std::vector<NamedMultiRule> pool_indices_multi_rules();  // decompose_pool_indices.cpp
 std::vector<NamedMultiRule> sort_multi_rules();       // decompose_sort.cpp
+std::vector<NamedMultiRule> special_function_multi_rules();  // decompose_special.cpp
+std::vector<NamedMultiRule> selection_multi_rules();  // decompose_select.cpp
 std::vector<NamedMultiRule> scan_multi_rules();       // decompose_scans.cpp
 std::vector<NamedMultiRule> bag_multi_rules();        // decompose_bags.cpp
 

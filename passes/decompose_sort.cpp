@@ -18,12 +18,9 @@ namespace {
 
 using ir::Value;
 
-struct Sorted {
-  Value* values;
-  Value* indices;
-};
+}  // namespace
 
-Sorted sort_along(Emitter& e, Value* x, int64_t dim, bool descending) {
+SortedAlong sort_along(Emitter& e, Value* x, int64_t dim, bool descending) {
   const auto& shape = e.shape(x, "input");
   const int64_t rank = static_cast<int64_t>(shape.size());
   if (rank == 0) {
@@ -62,14 +59,16 @@ Sorted sort_along(Emitter& e, Value* x, int64_t dim, bool descending) {
   return {values, to_ranks(e.add(zeros_like(ranks), positions_along(e, n, dim, rank)))};
 }
 
+namespace {
+
 // sort(self, dim, descending) and sort.stable(self, *, stable, dim, descending).
-Sorted sort_node(Emitter& e) {
+SortedAlong sort_node(Emitter& e) {
   const size_t dim_at = e.node().op().schema.overload == "stable" ? 2 : 1;
   return sort_along(e, e.input(0), e.constant_int(dim_at, "dim"), e.constant_bool(dim_at + 1, "descending"));
 }
 
 std::vector<Value*> sort(Emitter& e) {
-  Sorted s = sort_node(e);
+  SortedAlong s = sort_node(e);
   return {s.values, s.indices};
 }
 
@@ -82,7 +81,7 @@ std::vector<Value*> topk(Emitter& e) {
   const int64_t rank = static_cast<int64_t>(e.shape(x, "input").size());
   const int64_t k = e.constant_int(1, "k");
   int64_t dim = e.constant_int(2, "dim");
-  Sorted s = sort_along(e, x, dim, e.constant_bool(3, "largest"));
+  SortedAlong s = sort_along(e, x, dim, e.constant_bool(3, "largest"));
   if (rank == 0) return {s.values, s.indices};
   if (dim < 0) dim += rank;
   auto first_k = [&](Value* v) { return e.op("aten::slice.Tensor", {v, e.int_(dim), e.int_(0), e.int_(k), e.int_(1)}); };

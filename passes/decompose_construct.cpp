@@ -1,0 +1,144 @@
+// Decomposition rules for tensors built from others' sizes or values:
+//   tril_indices(r, c, offset), triu_indices = a constant [2, n]: the rows
+//       and columns of the lower (upper) triangle, row by row
+//   cartesian_prod(a, b, ...) = each 1-D tensor viewed along its own dim,
+//       expanded to [n_a, n_b, ...], flattened and stacked as columns
+//   block_diag(t...)          = each block (0-d as [1, 1], 1-d as a row)
+//       padded with zeros left and right to the total width, concatenated
+//       as rows, in the promoted dtype
+//   vander(x, N, increasing)  = columns 1, x, x x, ... (each the previous
+//       times x, as ATen's cumprod), reversed unless increasing; integers
+//       in int64
+#include <algorithm>
+
+#include "ir/constant_value.h"
+#include "passes/decompose_rules.h"
+
+namespace wick::passes::decompose_detail {
+namespace {
+
+using ir::Value;
+
+constexpr int64_t kMaxTriangleElements = int64_t{1} << 20;
+// vander's columns are one product each.
+constexpr int64_t kMaxVanderColumns = 4096;
+
+Value* triangle_indices(Emitter& e) {
+  const int64_t rows = e.constant_int(0, "row"), cols = e.constant_int(1, "col"), offset = e.constant_int(2, "offset");
+  if (rows < 0 || cols < 0) throw e.node().error("row and col must be non-negative");
+  // The indices become a constant of the graph: keep it to a size a graph holds.
+  if (rows > 0 && cols > kMaxTriangleElements / rows)
+    throw e.node().error("the indices of a " + std::to_string(rows) + " x " + std::to_string(cols) +
+                         " triangle are more than this op supports (" + std::to_string(kMaxTriangleElements) +
+                         " matrix elements)");
+  const bool lower = e.node().op().schema.name == "tril_indices";
+  std::vector<int64_t> at_row, at_col;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      if (lower ? c - r <= offset : c - r >= offset) {
+        at_row.push_back(r);
+        at_col.push_back(c);
+      }
+  const int64_t n = static_cast<int64_t>(at_row.size());
+  at_row.insert(at_row.end(), at_col.begin(), at_col.end());
+  Value* dtype = e.absent(3) ? e.int_(4) : e.input(3);
+  if (n == 0) return e.op("aten::zeros", {e.ints({2, 0}), dtype, e.none(), e.none(), e.none()});
+  Value* flat = e.op("aten::tensor", {e.ints(at_row), dtype, e.none(), e.bool_(false)});
+  return e.op("aten::reshape", {flat, e.ints({2, n})});
+}
+
+std::vector<Value*> list_items(Emitter& e, Value* list, const char* op) {
+  const ir::Node* n = list->node();
+  if (!n->is("prim::ListConstruct")) throw e.node().error(std::string(op) + " needs a list of tensors written in place");
+  return {n->inputs().begin(), n->inputs().end()};
+}
+
+Value* length(Emitter& e, Value* t) {
+  const ir::Dim& d = e.shape(t, "input")[0];
+  return d.is_static() ? e.int_(d.value()) : e.op("aten::size.int", {t, e.int_(0)});
+}
+
+Value* cartesian_prod(Emitter& e) {
+  std::vector<Value*> items = list_items(e, e.input(0), "cartesian_prod");
+  if (items.size() == 1) return items[0];
+  const int64_t k = static_cast<int64_t>(items.size());
+  std::vector<Value*> sizes;
+  for (Value* t : items) sizes.push_back(length(e, t));
+  Value* full = e.list(sizes);
+  std::vector<Value*> columns;
+  for (int64_t i = 0; i < k; ++i) {
+    std::vector<int64_t> view(static_cast<size_t>(k), 1);
+    view[static_cast<size_t>(i)] = -1;
+    Value* spread = e.op("aten::expand", {e.op("aten::reshape", {items[i], e.ints(view)}), full, e.bool_(false)});
+    columns.push_back(e.op("aten::reshape", {spread, e.ints({-1})}));
+  }
+  return e.op("aten::stack", {e.list(columns), e.int_(1)});
+}
+
+Value* block_diag(Emitter& e) {
+  std::vector<Value*> items = list_items(e, e.input(0), "block_diag");
+  const auto& out_dtype = e.node().output()->type()->dtype();
+  if (!out_dtype) throw e.node().error("needs blocks of known dtype");
+  std::vector<Value*> blocks;
+  std::vector<int64_t> widths;
+  for (Value* t : items) {
+    const auto& s = e.shape(t, "block");
+    if (s.size() > 2) throw e.node().error("block_diag takes tensors of at most 2 dims");
+    if (s.size() < 2) t = e.op("aten::reshape", {t, e.ints({1, -1})});
+    if (s.size() == 2 && !s[1].is_static()) throw e.node().error("needs the width of every block, got " + s[1].str());
+    widths.push_back(s.empty() ? 1 : s.back().value());
+    if (t->type()->dtype() != out_dtype) t = e.cast(t, *out_dtype);
+    blocks.push_back(t);
+  }
+  if (blocks.empty()) throw e.node().error("block_diag needs at least one tensor");
+  int64_t total = 0;
+  for (int64_t w : widths) total += w;
+  std::vector<Value*> rows;
+  int64_t left = 0;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const int64_t right = total - left - widths[i];
+    rows.push_back(e.op("aten::constant_pad_nd", {blocks[i], e.ints({left, right}), e.int_(0)}));
+    left += widths[i];
+  }
+  return e.op("aten::cat", {e.list(rows), e.int_(0)});
+}
+
+Value* vander(Emitter& e) {
+  Value* x = e.input(0);
+  const auto& shape = e.shape(x, "input");
+  if (shape.size() != 1) throw e.node().error("vander takes a 1-D tensor");
+  int64_t n = 0;
+  if (e.absent(1)) {
+    if (!shape[0].is_static()) throw e.node().error("needs N, or the input's size, got " + shape[0].str());
+    n = shape[0].value();
+  } else {
+    n = e.constant_int(1, "N");
+  }
+  if (n < 0) throw e.node().error("N must be non-negative, got " + std::to_string(n));
+  if (n > kMaxVanderColumns)
+    throw e.node().error(std::to_string(n) + " columns are more than vander supports (" +
+                         std::to_string(kMaxVanderColumns) + ")");
+  const bool increasing = e.constant_bool(2, "increasing");
+  const auto& out_dtype = e.node().output()->type()->dtype();
+  if (!out_dtype) throw e.node().error("needs an input of known dtype");
+  if (x->type()->dtype() != out_dtype) x = e.cast(x, *out_dtype);
+  Value* ones = e.op("aten::ones_like", {x, e.none(), e.none(), e.none(), e.none(), e.none()});
+  if (n == 0) return e.op("aten::slice.Tensor", {e.op("aten::unsqueeze", {ones, e.int_(1)}), e.int_(1), e.int_(0),
+                                                 e.int_(0), e.int_(1)});
+  std::vector<Value*> columns{ones};
+  for (int64_t j = 1; j < n; ++j) columns.push_back(j == 1 ? x : e.mul(columns.back(), x));
+  if (!increasing) std::reverse(columns.begin(), columns.end());
+  return e.op("aten::stack", {e.list(columns), e.int_(1)});
+}
+
+}  // namespace
+
+std::vector<NamedRule> construct_rules() {
+  return {{"aten::tril_indices", triangle_indices},
+          {"aten::triu_indices", triangle_indices},
+          {"aten::cartesian_prod", cartesian_prod},
+          {"aten::block_diag", block_diag},
+          {"aten::vander", vander}};
+}
+
+}  // namespace wick::passes::decompose_detail

@@ -1,0 +1,266 @@
+// Decomposition rules for the special functions, computed in f64 from the
+// elementwise ops wick has and rounded back to the input's float type, so
+// that f32 results are as close to torch's (libm's float functions) as the
+// rounding allows:
+//   lgamma(x)  = Lanczos' series (g = 7, 9 terms) for x >= 0.5; below,
+//                the reflection log(pi / |sin(pi x)|) - lgamma(1 - x);
+//                +inf at the poles (0, -1, -2, ...) and at +-inf
+//   digamma(x) = psi(x + 10) - sum_{k<10} 1 / (x + k), psi(x + 10) by its
+//                asymptotic series; below 0, the reflection
+//                psi(1 - x) - pi / tan(pi frac(x)); NaN at the negative
+//                integers, -inf at +0 and +inf at -0, as in torch
+//   erfinv(y)  = torch's rational first guess (central range and tails)
+//                and two Newton steps; +-inf at +-1, NaN beyond
+//   erfc(x)    = 1 - erf(x) below 3; above, exp(-x^2) / sqrt(pi) over a
+//                continued fraction of 30 terms (1 - erf would cancel)
+//   i0(x)      = its power series (40 terms) for |x| < 20, else the
+//                asymptotic series (20 terms) times e^|x| / sqrt(2 pi |x|);
+//                in f32, +inf from |x| = 88.72 on, where torch's float
+//                e^|x| overflows
+//   float_power(a, b) = pow in f64 (the result is f64, as in torch)
+//   ldexp(x, e)       = x * 2^e
+//   frexp(x)          = (m, e) with x = m 2^e, 0.5 <= |m| < 1, e int32;
+//                       (x, 0) for 0, infinities and NaN
+// Each branch of a `where` reads its argument clamped to its own range, so
+// that the branch not taken computes finite values and passes no NaN
+// gradient back.
+#include <cmath>
+
+#include "passes/decompose_rules.h"
+
+namespace wick::passes::decompose_detail {
+namespace {
+
+using ir::Value;
+
+// A tensor of the rewrite, with arithmetic written as arithmetic.
+struct X {
+  Emitter* e;
+  Value* v;
+  X op(const char* name) const { return {e, e->op(name, {v})}; }
+  X call(const char* name, double c) const { return {e, e->op(name, {v, e->float_(c)})}; }
+  X call(const char* name, X other) const { return {e, e->op(name, {v, other.v})}; }
+};
+
+X operator+(X a, X b) { return {a.e, a.e->add(a.v, b.v)}; }
+X operator-(X a, X b) { return {a.e, a.e->sub(a.v, b.v)}; }
+X operator*(X a, X b) { return {a.e, a.e->mul(a.v, b.v)}; }
+X operator/(X a, X b) { return {a.e, a.e->div(a.v, b.v)}; }
+X operator+(X a, double c) { return {a.e, a.e->op("aten::add.Scalar", {a.v, a.e->float_(c), a.e->int_(1)})}; }
+X operator-(X a, double c) { return a + (-c); }
+X operator*(X a, double c) { return a.call("aten::mul.Scalar", c); }
+X operator/(X a, double c) { return a.call("aten::div.Scalar", c); }
+X operator+(double c, X a) { return a + c; }
+X operator-(double c, X a) { return {a.e, a.e->op("aten::rsub.Scalar", {a.v, a.e->float_(c), a.e->int_(1)})}; }
+X operator/(double c, X a) { return a.op("aten::reciprocal") * c; }
+X operator-(X a) { return a.op("aten::neg"); }
+X operator<(X a, double c) { return a.call("aten::lt.Scalar", c); }
+X operator<=(X a, double c) { return a.call("aten::le.Scalar", c); }
+X operator>(X a, double c) { return a.call("aten::gt.Scalar", c); }
+X operator==(X a, X b) { return a.call("aten::eq.Tensor", b); }
+X operator==(X a, double c) { return a.call("aten::eq.Scalar", c); }
+X operator&&(X a, X b) { return a.call("aten::logical_and", b); }
+X operator||(X a, X b) { return a.call("aten::logical_or", b); }
+
+X where(X cond, X a, X b) { return {a.e, a.e->op("aten::where.self", {cond.v, a.v, b.v})}; }
+X where(X cond, double a, X b) { return {b.e, b.e->op("aten::where.ScalarSelf", {cond.v, b.e->float_(a), b.v})}; }
+X where(X cond, X a, double b) { return {a.e, a.e->op("aten::where.ScalarOther", {cond.v, a.v, a.e->float_(b)})}; }
+X min(X a, double c) { return a.call("aten::clamp_max", c); }
+X max(X a, double c) { return a.call("aten::clamp_min", c); }
+
+// The input in f64, and the type to round the result back to (torch's
+// float result type: the input's own, or f32 for integers and bools).
+struct InF64 {
+  X x;
+  DType result;
+};
+
+InF64 input_f64(Emitter& e, size_t i) {
+  Value* v = e.input(i);
+  const auto& dtype = v->type()->dtype();
+  if (!dtype) throw e.node().error("needs an input of known dtype");
+  const DType result = is_floating(*dtype) ? *dtype : DType::f32;
+  return {{&e, *dtype == DType::f64 ? v : e.cast(v, DType::f64)}, result};
+}
+
+Value* rounded(Emitter& e, X y, DType to) { return to == DType::f64 ? y.v : e.cast(y.v, to); }
+
+constexpr double kPi = 3.14159265358979323846;
+
+// Lanczos' approximation for z >= 0.5 (g = 7, 9 coefficients).
+X lanczos_lgamma(X z) {
+  static const double c[] = {0.99999999999980993,  676.5203681218851,     -1259.1392167224028,
+                             771.32342877765313,   -176.61502916214059,   12.507343278686905,
+                             -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7};
+  X w = z - 1.0;
+  X a = c[1] / (w + 1.0);
+  for (int i = 2; i < 9; ++i) a = a + c[i] / (w + static_cast<double>(i));
+  a = a + c[0];
+  X t = w + 7.5;
+  return (w + 0.5) * t.op("aten::log") - t + a.op("aten::log") + 0.5 * std::log(2 * kPi);
+}
+
+Value* lgamma(Emitter& e) {
+  auto [x, to] = input_f64(e, 0);
+  X reflect = x < 0.5;
+  X z = where(reflect, 1.0 - x, x);
+  X lg = lanczos_lgamma(z);
+  X xr = where(reflect, x, 0.25);  // the reflection's own argument, never a pole when not taken
+  X sin_pi = (xr * kPi).op("aten::sin").op("aten::abs");
+  X reflected = (kPi / sin_pi).op("aten::log") - lg;
+  X y = where(reflect, reflected, lg);
+  X pole = (x <= 0.0 && x == x.op("aten::floor")) || x.op("aten::isinf");
+  y = where(x == 1.0 || x == 2.0, 0.0, y);  // exactly, as libm's
+  return rounded(e, where(pole, INFINITY, y), to);
+}
+
+// psi(x) for x > 0 (x = 0 gives -inf, and -0 gives +inf, through 1 / x).
+X digamma_positive(X x) {
+  X shifted = x + 10.0;
+  X sum = 1.0 / x;
+  for (int k = 1; k < 10; ++k) sum = sum + 1.0 / (x + static_cast<double>(k));
+  // Asymptotic series: log s - 1 / (2 s) - sum B_2k / (2k s^2k).
+  static const double a[] = {8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+                             -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
+                             8.33333333333333333333E-2};
+  X zz = 1.0 / (shifted * shifted);
+  X poly = zz * a[0] + a[1];
+  for (int i = 2; i < 7; ++i) poly = poly * zz + a[i];
+  return shifted.op("aten::log") - 0.5 / shifted - zz * poly - sum;
+}
+
+Value* digamma(Emitter& e) {
+  auto [x, to] = input_f64(e, 0);
+  X negative = x < 0.0;
+  X integer = x == x.op("aten::trunc");
+  X psi = digamma_positive(where(negative, 1.0 - x, x));
+  // tan(pi r) of x's fraction r is more precise than tan(pi x).
+  X xr = where(negative && (integer.op("aten::logical_not")), x, -0.5);
+  X reflected = psi - kPi / ((xr - xr.op("aten::trunc")) * kPi).op("aten::tan");
+  X y = where(negative, reflected, psi);
+  return rounded(e, where(negative && integer, NAN, y), to);
+}
+
+Value* erfinv(Emitter& e) {
+  auto [y, to] = input_f64(e, 0);
+  static const double a[] = {0.886226899, -1.645349621, 0.914624893, -0.140543331};
+  static const double b[] = {-2.118377725, 1.442710462, -0.329097515, 0.012229801};
+  static const double c[] = {-1.970840454, -1.624906493, 3.429567803, 1.641345311};
+  static const double d[] = {3.543889200, 1.637067800};
+  X ay = y.op("aten::abs");
+  X central = ay <= 0.7;
+  // Central range: y times a ratio of polynomials in y^2.
+  X yc = where(central, y, 0.0);
+  X z = yc * yc;
+  X num = ((z * a[3] + a[2]) * z + a[1]) * z + a[0];
+  X den = (((z * b[3] + b[2]) * z + b[1]) * z + b[0]) * z + 1.0;
+  X guess_central = yc * num / den;
+  // Tails: a ratio in sqrt(-log((1 - |y|) / 2)), signed as y.
+  X at = where(central, 0.85, min(ay, 0.9999999999999999));
+  X t = (-((1.0 - at) / 2.0).op("aten::log")).op("aten::sqrt");
+  X tnum = ((t * c[3] + c[2]) * t + c[1]) * t + c[0];
+  X tden = (t * d[1] + d[0]) * t + 1.0;
+  X guess_tail = tnum / tden * y.op("aten::sign");
+  X x = where(central, guess_central, guess_tail);
+  for (int step = 0; step < 2; ++step)
+    x = x - (x.op("aten::erf") - y) / ((-(x * x)).op("aten::exp") * (2.0 / std::sqrt(kPi)));
+  X at_one = ay == 1.0;
+  x = where(at_one, y * INFINITY, x);
+  return rounded(e, where(ay > 1.0, NAN, x), to);
+}
+
+Value* erfc(Emitter& e) {
+  auto [x, to] = input_f64(e, 0);
+  X near = x < 3.0;
+  X direct = 1.0 - min(x, 3.0).op("aten::erf");
+  X far = max(x, 3.0);
+  X f = far;
+  for (int k = 30; k >= 1; --k) f = far + (static_cast<double>(k) / 2.0) / f;
+  X tail = (-(far * far)).op("aten::exp") / std::sqrt(kPi) / f;
+  return rounded(e, where(near, direct, tail), to);
+}
+
+Value* i0(Emitter& e) {
+  auto [x, to] = input_f64(e, 0);
+  X ax = x.op("aten::abs");
+  X small = ax < 20.0;
+  // sum_k (x^2 / 4)^k / (k!)^2, nested from the last term.
+  X xs = min(ax, 20.0);
+  X q = xs * xs / 4.0;
+  X series = 1.0 + q / (40.0 * 40.0);
+  for (int k = 39; k >= 1; --k) series = 1.0 + series * q / static_cast<double>(k * k);
+  // e^x / sqrt(2 pi x) sum_k ((2k - 1)!!)^2 / (k! (8x)^k).
+  X xl = max(ax, 20.0);
+  X asym = 1.0 + (39.0 * 39.0 / (8.0 * 20.0)) / xl;
+  for (int k = 18; k >= 0; --k)
+    asym = 1.0 + asym * (static_cast<double>((2 * k + 1) * (2 * k + 1)) / (8.0 * (k + 1))) / xl;
+  X large = xl.op("aten::exp") / (xl * (2 * kPi)).op("aten::sqrt") * asym;
+  X y = where(small, series, large);
+  // torch's f32 i0 multiplies by a float e^|x|, which overflows first.
+  if (to == DType::f32) y = where(ax.call("aten::ge.Scalar", 88.72283935546875), INFINITY, y);
+  return rounded(e, y, to);
+}
+
+// float_power(self, exponent): Tensor_Tensor, Tensor_Scalar, Scalar.
+Value* float_power(Emitter& e) {
+  auto as_f64 = [&](Value* v) {
+    if (!v->type()->is_tensor()) return v;
+    return v->type()->dtype() == DType::f64 ? v : e.cast(v, DType::f64);
+  };
+  Value* a = as_f64(e.input(0));
+  Value* b = as_f64(e.input(1));
+  const std::string& overload = e.node().op().schema.overload;
+  if (overload == "Tensor_Tensor") return e.op("aten::pow.Tensor_Tensor", {a, b});
+  if (overload == "Tensor_Scalar") return e.op("aten::pow.Tensor_Scalar", {a, b});
+  return e.op("aten::pow.Scalar", {a, b});
+}
+
+Value* ldexp(Emitter& e) {
+  Value* x = e.input(0);
+  const auto& dtype = x->type()->dtype();
+  if (dtype && !is_floating(*dtype)) x = e.cast(x, DType::f32);
+  return e.mul(x, e.op("aten::pow.Scalar", {e.float_(2.0), e.input(1)}));
+}
+
+std::vector<Value*> frexp(Emitter& e) {
+  Value* input = e.input(0);
+  const auto& dtype = input->type()->dtype();
+  if (!dtype || !is_floating(*dtype)) throw e.node().error("takes a floating-point tensor");
+  auto [x, to] = input_f64(e, 0);
+  X ax = x.op("aten::abs");
+  X special = ax == 0.0 || x.op("aten::isinf") || (x == x).op("aten::logical_not");
+  X safe = where(special, 1.0, ax);
+  // log2 may round across a power of two: one correction each way.
+  X exponent = safe.op("aten::log2").op("aten::floor") + 1.0;
+  X m = safe / X{&e, e.op("aten::pow.Scalar", {e.float_(2.0), exponent.v})};
+  exponent = where(m < 0.5, exponent - 1.0, exponent);
+  exponent = where(m.call("aten::ge.Scalar", 1.0), exponent + 1.0, exponent);
+  X mantissa = safe / X{&e, e.op("aten::pow.Scalar", {e.float_(2.0), exponent.v})} * x.op("aten::sign");
+  mantissa = where(special, x, mantissa);
+  exponent = where(special, 0.0, exponent);
+  return {rounded(e, mantissa, to), e.cast(exponent.v, DType::i32)};
+}
+
+}  // namespace
+
+std::vector<NamedRule> special_function_rules() {
+  return {{"aten::lgamma", lgamma},
+          {"aten::digamma", digamma},
+          {"aten::erfinv", erfinv},
+          {"aten::erfc", erfc},
+          {"aten::i0", i0},
+          {"aten::special_gammaln", lgamma},
+          {"aten::special_digamma", digamma},
+          {"aten::special_psi", digamma},
+          {"aten::special_erfinv", erfinv},
+          {"aten::special_erfc", erfc},
+          {"aten::special_i0", i0},
+          {"aten::float_power.Tensor_Tensor", float_power},
+          {"aten::float_power.Tensor_Scalar", float_power},
+          {"aten::float_power.Scalar", float_power},
+          {"aten::ldexp.Tensor", ldexp}};
+}
+
+std::vector<NamedMultiRule> special_function_multi_rules() { return {{"aten::frexp.Tensor", frexp}}; }
+
+}  // namespace wick::passes::decompose_detail
