@@ -43,6 +43,9 @@ SugaredValue Emitter::emit_call(const ts::CallExpr& e, Frame& f) {
     }
     case SugaredValue::Kind::name_path: {
       if (callee.path.rfind("__torch__.", 0) == 0) {
+        // torch.no_grad(), as scripts save it: the object, and its __init__.
+        if (callee.path == std::string(kNoGradClass) + ".__new__")
+          return SugaredValue::names(kNoGradClass, SugaredValue::Kind::builtin);
         const CodeIndex::Function* fn = code_.find_function(callee.path);
         if (!fn)
           if (const CodeIndex::Class* c = code_.find_class(callee.path)) return named_tuple(*c, emit_args(e, f), f, e.loc);
@@ -260,7 +263,7 @@ std::optional<SugaredValue> Emitter::fold_scalar_op(const std::string& base, con
   // The autograd state: a training step records gradients; inference runs
   // as under torch.no_grad(). wick has no autocast; nested tensors only as
   // nn.TransformerEncoder makes them (ir/nested_tensor.h).
-  const bool training = options_.training.value_or(false);
+  const bool training = options_.training.value_or(false) && no_grad_depth_ == 0;
   if (base == "aten::is_grad_enabled" || base == "prim::requires_grad") return boolean(training);
   if (base == "aten::is_autocast_enabled") return boolean(false);
   if (base == "prim::is_nested" && in.size() == 1)
@@ -326,6 +329,10 @@ SugaredValue Emitter::call_builtin(const std::string& name, const ts::CallExpr& 
     if (e.args.size() != n || !e.keywords.empty())
       fail(f, e.loc, name + "() takes " + std::to_string(n) + " positional arguments");
   };
+  if (name == std::string(kNoGradClass) + ".__init__") {
+    arity(0);
+    return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
+  }
   if (name == "annotate" || name == "unchecked_cast") {
     arity(2);
     if (name == "annotate" && e.args[1]->is<ts::DictExpr>()) return emit_expr(*e.args[1], f);

@@ -17,6 +17,9 @@
 
 namespace wick {
 
+// The class torch.no_grad() scripts into: `with` takes its objects only.
+inline constexpr const char* kNoGradClass = "__torch__.torch.autograd.grad_mode.no_grad";
+
 // One function being inlined: its file, its variables, and whether control
 // left it (a raise, or the final return).
 struct Frame {
@@ -89,6 +92,7 @@ class Emitter {
   void emit_assign(const ts::AssignStmt& s, Frame& f);
   void assign_target(const ts::Expr& target, SugaredValue v, Frame& f);
   void emit_if(const ts::IfStmt& s, Frame& f);
+  void emit_with(const ts::WithStmt& s, Frame& f);
   // Two list literals of one length joining after an if: a literal of the
   // if's per-element results, after `after`; null for other values.
   ir::Value* join_list_literals(ir::Node* node, ir::Value* const vals[2], ir::Node* after);
@@ -134,6 +138,7 @@ class Emitter {
   ir::Module& module_;
   std::string display_name_;
   EmitOptions options_;
+  int no_grad_depth_ = 0;  // `with torch.no_grad()` blocks around the statement being emitted
   ir::Graph* graph_ = nullptr;
   std::optional<ir::Builder> builder_;
   std::map<std::string, ir::Value*> params_;

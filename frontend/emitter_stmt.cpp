@@ -166,6 +166,7 @@ void Emitter::emit_stmt(const ts::Stmt& s, Frame& f) {
       return;
     }
     case ts::StmtKind::If: emit_if(s.as<ts::IfStmt>(), f); return;
+    case ts::StmtKind::With: emit_with(s.as<ts::WithStmt>(), f); return;
     case ts::StmtKind::For: emit_for(s.as<ts::ForStmt>(), f); return;
     case ts::StmtKind::While: emit_while(s.as<ts::WhileStmt>(), f); return;
     case ts::StmtKind::Return: {
@@ -209,6 +210,40 @@ void Emitter::emit_stmt(const ts::Stmt& s, Frame& f) {
       fail(f, s.loc, std::string(ts::stmt_kind_name(s.kind)) + " is not supported");
     default:
       fail(f, s.loc, std::string(ts::stmt_kind_name(s.kind)) + " is not supported in a method body");
+  }
+}
+
+// `with torch.no_grad():` the body runs as written; inference is gradient
+// free already. In a training graph nothing computed in the body passes a
+// gradient back: a variable first bound there is detached, and one that
+// existed before and is rebound there (an in-place write, such as
+// `var.clamp_(min=eps)`) keeps the old value's gradient path with the new
+// value, old + detach(new - old), as autograd sees a tensor changed in place
+// under no_grad.
+void Emitter::emit_with(const ts::WithStmt& s, Frame& f) {
+  for (const ts::WithItem& item : s.items) {
+    SugaredValue context = emit_expr(*item.context, f);
+    if (context.kind != SugaredValue::Kind::builtin || context.path != kNoGradClass)
+      fail(f, item.context->loc, "a `with` statement other than `with torch.no_grad()` is not supported");
+    if (item.target) fail(f, item.target->loc, "`with torch.no_grad() as name` is not supported");
+  }
+  const std::map<std::string, SugaredValue> before = f.env;
+  ++no_grad_depth_;
+  emit_block(s.body, f);
+  --no_grad_depth_;
+  if (!options_.training.value_or(false) || no_grad_depth_ > 0) return;
+  for (auto& [name, binding] : f.env) {
+    if (!binding.is_value() || !binding.value->type()->is_tensor()) continue;
+    auto old = before.find(name);
+    if (old != before.end() && old->second.is_value() && old->second.value == binding.value) continue;
+    if (old == before.end() || !old->second.is_value() || !old->second.value->type()->is_tensor()) {
+      binding = SugaredValue::of(builder_->op("aten::detach", {binding.value}));
+      continue;
+    }
+    ir::Value* prior = old->second.value;
+    ir::Value* one = constant(int64_t{1}, ir::Type::int_());
+    ir::Value* change = builder_->op("aten::detach", {builder_->op("aten::sub.Tensor", {binding.value, prior, one})});
+    binding = SugaredValue::of(builder_->op("aten::add.Tensor", {prior, change, one}));
   }
 }
 

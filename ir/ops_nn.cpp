@@ -294,6 +294,9 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor", C,
          loss});
   t.add({"aten::soft_margin_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor", C, loss});
+  t.add({"aten::multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margin=1, Tensor? weight=None, int reduction=Mean) -> Tensor",
+         C, loss});
+  t.add({"aten::multilabel_margin_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor", C, loss});
   t.add({"aten::cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor",
          C, loss});
   t.add({"aten::triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor",

@@ -694,6 +694,13 @@ std::vector<TypePtr> loss(const Node& node) {
     if (shape && !shape->empty()) shape->pop_back();
     return {Type::tensor(x.dtype(), shape, x.tensor_device())};
   }
+  // One per sample: multi_margin's target, multilabel_margin's rows.
+  if (name == "multi_margin_loss") return {Type::tensor(x.dtype(), input_type(node, 1).shape(), x.tensor_device())};
+  if (name == "multilabel_margin_loss") {
+    std::optional<std::vector<Dim>> shape = x.shape();
+    if (shape && !shape->empty()) shape->pop_back();
+    return {Type::tensor(x.dtype(), shape, x.tensor_device())};
+  }
   // Elementwise losses: the broadcast shape of input and target.
   if (name != "nll_loss" && name != "nll_loss_nd" && name != "cross_entropy_loss") return binary_broadcast(node);
   // nll/cross entropy without reduction: the target's shape for class

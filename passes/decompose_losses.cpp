@@ -22,7 +22,11 @@
 // cos from sums of products with 1e-12 added to the squared norms;
 // triplet_margin max(0, m + d(a, p) - d(a, n)) with pairwise distances (the
 // smaller of d(a, n) and d(p, n) with swap); poisson_nll exp(x) - y x (log
-// input) or x - y log(x + eps), plus Stirling's term where y > 1 (full).
+// input) or x - y log(x + eps), plus Stirling's term where y > 1 (full);
+// multi_margin sum over j != y of max(0, m - x[y] + x[j])^p (times the
+// weight of class y) over C; multilabel_margin the sum over the targets y
+// before the first -1 and the classes j not among them of
+// max(0, 1 - x[y] + x[j]), over C.
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -361,6 +365,81 @@ Value* poisson_nll_loss(Emitter& e) {
   return reduce(e, loss, reduction_arg(e, 5));
 }
 
+// The loss per sample as [N, C] rows: x (and a target of one per sample)
+// as at least one row; `rows` is whether x had them.
+struct Rows {
+  Value* x;
+  Value* target;
+  bool rows;
+};
+
+Rows as_rows(Emitter& e, Value* x, Value* target, bool target_per_class) {
+  const size_t rank = e.shape(x, "input").size();
+  if (rank != 1 && rank != 2) throw e.node().error("needs a 1-D or 2-D input, got " + std::to_string(rank) + " dims");
+  if (!target->type()->dtype() || is_floating(*target->type()->dtype()))
+    throw e.node().error("the target must hold class indices (an integer tensor)");
+  if (rank == 2) return {x, target, true};
+  return {e.op("aten::unsqueeze", {x, e.int_(0)}),
+          e.op("aten::reshape", {target, e.ints(target_per_class ? std::vector<int64_t>{1, -1} : std::vector<int64_t>{1})}),
+          false};
+}
+
+Value* per_sample_reduced(Emitter& e, Value* loss, const Rows& r, int64_t reduction) {
+  if (!r.rows && reduction == 0) return e.op("aten::squeeze.dim", {loss, e.int_(0)});
+  return reduce(e, loss, reduction);
+}
+
+int64_t classes(Emitter& e, Value* rows) {
+  const Dim& c = e.shape(rows, "input")[1];
+  if (!c.is_static()) throw e.node().error("needs the number of classes, got " + c.str());
+  return c.value();
+}
+
+// multi_margin_loss(x, target, p, margin, weight, reduction)
+Value* multi_margin_loss(Emitter& e) {
+  Rows r = as_rows(e, e.input(0), e.input(1), false);
+  const double p = constant_float(e, 2, "p");
+  if (p != 1 && p != 2) throw e.node().error("only p == 1 and p == 2 are supported, got " + std::to_string(p));
+  const double margin = constant_float(e, 3, "margin");
+  Value* at = e.op("aten::unsqueeze", {r.target, e.int_(1)});
+  Value* picked = e.op("aten::gather", {r.x, e.int_(1), at, e.bool_(false)});
+  Value* z = e.op("aten::add.Scalar", {e.sub(r.x, picked), e.float_(margin), e.int_(1)});
+  Value* h = clamp_min0(e, z);
+  if (p == 2) h = e.mul(h, h);
+  Value* own = e.op("aten::eq.Tensor", {positions_along(e, classes(e, r.x), 1, 2), at});
+  h = e.op("aten::where.ScalarSelf", {own, e.float_(0.0), h});
+  if (!e.absent(4)) h = e.mul(h, e.op("aten::index.Tensor", {e.input(4), e.list({at})}));
+  Value* loss = e.op("aten::div.Scalar", {e.sum(h, {1}, false), e.int_(classes(e, r.x))});
+  return per_sample_reduced(e, loss, r, reduction_arg(e, 5));
+}
+
+// multilabel_margin_loss(x, target, reduction)
+Value* multilabel_margin_loss(Emitter& e) {
+  Rows r = as_rows(e, e.input(0), e.input(1), true);
+  const int64_t c = classes(e, r.x);
+  Value* k_at = positions_along(e, c, 1, 2);  // [1, C]
+  // Targets count up to the first -1.
+  Value* stop = e.op("aten::amin", {e.op("aten::where.ScalarOther", {e.op("aten::eq.Scalar", {r.target, e.int_(-1)}),
+                                                                       k_at, e.int_(c)}),
+                                    e.ints({1}), e.bool_(true)});
+  Value* valid = e.op("aten::lt.Tensor", {k_at, stop});                        // [N, K]
+  Value* target = e.op("aten::where.ScalarOther", {valid, r.target, e.int_(0)});  // in range where unused
+  // is_target[n, j]: j among the valid targets of row n.
+  Value* j_at = positions_along(e, c, 2, 3);                                   // [1, 1, C]
+  Value* hits = e.op("aten::logical_and", {e.op("aten::eq.Tensor", {e.op("aten::unsqueeze", {target, e.int_(2)}), j_at}),
+                                           e.op("aten::unsqueeze", {valid, e.int_(2)})});
+  Value* is_target = e.op("aten::gt.Scalar", {e.sum(e.cast(hits, DType::i64), {1}, false), e.int_(0)});  // [N, C]
+  Value* picked = e.op("aten::gather", {r.x, e.int_(1), target, e.bool_(false)});  // [N, K]
+  Value* z = e.op("aten::rsub.Scalar", {e.sub(e.op("aten::unsqueeze", {picked, e.int_(2)}),
+                                              e.op("aten::unsqueeze", {r.x, e.int_(1)})),
+                                        e.float_(1.0), e.int_(1)});  // [N, K, C]: 1 - x[y_k] + x[j]
+  Value* counted = e.op("aten::logical_and", {e.op("aten::unsqueeze", {valid, e.int_(2)}),
+                                              e.op("aten::logical_not", {e.op("aten::unsqueeze", {is_target, e.int_(1)})})});
+  Value* h = e.op("aten::where.ScalarOther", {counted, clamp_min0(e, z), e.float_(0.0)});
+  Value* loss = e.op("aten::div.Scalar", {e.sum(h, {1, 2}, false), e.int_(c)});
+  return per_sample_reduced(e, loss, r, reduction_arg(e, 2));
+}
+
 }  // namespace
 
 std::vector<NamedRule> loss_rules() {
@@ -378,6 +457,8 @@ std::vector<NamedRule> loss_rules() {
       {"aten::margin_ranking_loss", margin_ranking_loss},
       {"aten::hinge_embedding_loss", hinge_embedding_loss},
       {"aten::soft_margin_loss", soft_margin_loss},
+      {"aten::multi_margin_loss", multi_margin_loss},
+      {"aten::multilabel_margin_loss", multilabel_margin_loss},
       {"aten::cosine_embedding_loss", cosine_embedding_loss},
       {"aten::triplet_margin_loss", triplet_margin_loss},
       {"aten::poisson_nll_loss", poisson_nll_loss},

@@ -164,8 +164,8 @@ Value* erfinv(Emitter& e) {
   X x = where(central, guess_central, guess_tail);
   for (int step = 0; step < 2; ++step)
     x = x - (x.op("aten::erf") - y) / ((-(x * x)).op("aten::exp") * (2.0 / std::sqrt(kPi)));
-  X at_one = ay == 1.0;
-  x = where(at_one, y * INFINITY, x);
+  x = where(y == 1.0, INFINITY, x);
+  x = where(y == -1.0, -INFINITY, x);
   return rounded(e, where(ay > 1.0, NAN, x), to);
 }
 

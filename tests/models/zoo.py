@@ -968,6 +968,83 @@ class OpsMore(nn.Module):
         return smooth, counts, lo + hi, whole_lo + whole_hi, flags + shuffled + torch.diag(x[0, 0], 1).sum()
 
 
+def as_row(t: Tensor, b: int) -> Tensor:
+    """A tensor of no batch flattened into one row per sample."""
+    return t.flatten().unsqueeze(0).expand(b, t.numel())
+
+
+class OpsSpecial(nn.Module):
+    """Special functions (lgamma, digamma, erfinv, erfc, i0, float_power,
+    ldexp, frexp), vector and matrix norms (linalg.norm, matrix_norm,
+    renorm, pdist), tensors built from others (cartesian_prod, block_diag,
+    vander, tril/triu_indices) and the multi-margin, multilabel-margin and
+    Gaussian NLL losses (the last scripts a `with torch.no_grad()` block).
+    The first output holds everything differentiable."""
+
+    def forward(self, x: Tensor, p: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        b = x.size(0)
+        q = p * 0.9 + 0.05
+        classes = torch.argmax(p[:, 0], 1)
+        labels = torch.where(p[:, 2] > 0.6, torch.full_like(classes, -1).unsqueeze(1), torch.argsort(p[:, 1], 1))
+        smooth = torch.cat([
+            torch.lgamma(q * 3 + 0.1).flatten(1), torch.lgamma(-0.5 - 0.4 * q).flatten(1),
+            torch.digamma(q * 3 + 0.1).flatten(1), torch.digamma(-0.5 - 0.4 * q).flatten(1),
+            torch.erfinv(q * 1.8 - 0.9).flatten(1), torch.erfc(x * 2).flatten(1), torch.i0(x * 2).flatten(1),
+            torch.float_power(q, 2.5).float().flatten(1), torch.ldexp(x, torch.tensor(3)).flatten(1),
+            torch.linalg.norm(x, dim=2), torch.linalg.norm(x, float("inf"), dim=(1, 2)).unsqueeze(1),
+            torch.linalg.matrix_norm(x, 1.0).unsqueeze(1), torch.linalg.matrix_norm(x, float("-inf")).unsqueeze(1),
+            torch.linalg.norm(x, "fro", (1, 2)).unsqueeze(1), torch.renorm(x, 2.0, 1, 1.0).flatten(1),
+            as_row(F.pdist(x[0]), b), as_row(F.pdist(x[0], 1.0), b),
+            as_row(torch.cartesian_prod(x[0, 0, :3], p[0, 0, :2]), b),
+            as_row(torch.block_diag(x[0, :2, :3], p[0, 0, :2], x[0, 0, 0]), b),
+            F.multi_margin_loss(x[:, 0], classes, reduction="none").unsqueeze(1),
+            F.multi_margin_loss(x[:, 1], classes, p=2, margin=0.5, weight=q[0, 0].detach(), reduction="none").unsqueeze(1),
+            F.multilabel_margin_loss(x[:, 1], labels, reduction="none").unsqueeze(1),
+            F.gaussian_nll_loss(x[:, 2], p[:, 2], q[:, 3], reduction="none"),
+            F.gaussian_nll_loss(x[:, 3], p[:, 3], q[:, 4], full=True).expand(b).unsqueeze(1),
+        ], 1)
+        mantissa, exponent = torch.frexp(x * 3)
+        indices = torch.cat([as_row(torch.tril_indices(3, 4, 1), b), as_row(torch.triu_indices(4, 3, -1), b),
+                             exponent.flatten(1).long()], 1)
+        # LibTorch cannot differentiate vander (its cumprod is in place): not in the first output.
+        powers = torch.cat([mantissa.flatten(1), as_row(torch.vander(x[0, 0, :4]), b),
+                            as_row(torch.vander(x[0, 0, :3], 5, increasing=True), b)], 1)
+        return smooth, powers, indices
+
+
+class OpsSelect(nn.Module):
+    """Order statistics (kthvalue, median, nanmedian, quantile, nanquantile,
+    mode), bucket indices (bucketize, searchsorted), histograms (histc) and
+    writes of whole slices and flat positions (index_copy, index_fill, take,
+    put, masked_scatter). The first output holds everything differentiable."""
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        b = x.size(0)
+        nan_or = torch.where(x > 1.2, torch.full_like(x, float("nan")), x)
+        qs = torch.tensor([0.1, 0.5, 0.75])
+        smooth = torch.cat([
+            torch.kthvalue(x, 3, 2)[0], torch.kthvalue(x, 2, 1, keepdim=True)[0].flatten(1),
+            torch.median(x, 1)[0], torch.nanmedian(nan_or, 2)[0], as_row(torch.median(x[0]), b),
+            torch.quantile(x, qs, dim=2).permute(1, 0, 2).flatten(1),
+            torch.quantile(x, 0.3, dim=1, interpolation="midpoint"), torch.nanquantile(nan_or, 0.6, dim=2),
+            torch.quantile(x, 0.8, dim=2, keepdim=True, interpolation="nearest").flatten(1),
+            as_row(torch.quantile(x[0], 0.25), b),
+            x.index_copy(1, torch.tensor([4, 0]), y[:, :2]).flatten(1),
+            x.index_fill(2, torch.tensor([1, 3]), -0.5).flatten(1),
+            as_row(torch.take(x[0], torch.tensor([[0, 7], [20, 34]])), b),
+            x.put(torch.tensor([0, 7, 20]), y[0, 0, :3]).flatten(1),
+            x.masked_scatter(y > 0.5, x * 2).flatten(1),
+        ], 1)
+        boundaries = torch.tensor([-1.0, -0.25, 0.0, 0.5, 1.5])
+        places = torch.cat([torch.bucketize(x, boundaries).flatten(1),
+                            torch.bucketize(x, boundaries, right=True).flatten(1),
+                            torch.searchsorted(torch.sort(y, 2)[0], x, side="right").flatten(1),
+                            torch.mode(torch.round(x * 2), 2)[1]], 1)
+        counts = torch.cat([as_row(torch.histc(x, 6, -2.0, 2.0), b), as_row(torch.histc(y, 4), b),
+                            torch.mode(torch.round(x * 2), 2)[0]], 1)
+        return smooth, places, counts
+
+
 def sampling_grids_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
     return (randn(g, b, 3, 6, 7), randn(g, b, 2, 3, 4, 5), torch.rand(b, 5, 4, 2, generator=g) * 2.6 - 1.3)
 
@@ -1137,6 +1214,12 @@ MODELS = {
         SamplingGrids, sampling_grids_inputs, batch=2, seed=36,
         note="F.affine_grid and F.grid_sample (bilinear, nearest, bicubic; zeros, border, reflection) in 2-D and 3-D; "
              "F.unfold, F.fold"),
+    "ops_special": ModelSpec(
+        OpsSpecial, lambda b, g: (randn(g, b, 5, 6), torch.rand(b, 5, 6, generator=g)), batch=3, seed=38,
+        note="lgamma, digamma, erfinv, erfc, i0, frexp, matrix norms, pdist, block_diag, vander, margin losses"),
+    "ops_select": ModelSpec(
+        OpsSelect, lambda b, g: (randn(g, b, 5, 7), randn(g, b, 5, 7)), batch=3, seed=39,
+        note="kthvalue, median, quantile, mode, bucketize, searchsorted, histc, index_copy, put, masked_scatter"),
     "ops_more": ModelSpec(
         OpsMore, lambda b, g: (randn(g, b, 4, 5), randn(g, b, 4, 5)), batch=3, seed=37,
         note="logaddexp, hypot, copysign, sinc, isclose, nansum, count_nonzero, aminmax, cdist, stacks, diagonals, traces"),
