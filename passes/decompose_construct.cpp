@@ -1,6 +1,9 @@
 // Decomposition rules for tensors built from others' sizes or values:
-//   tril_indices(r, c, offset), triu_indices = a constant [2, n]: the rows
-//       and columns of the lower (upper) triangle, row by row
+//   tril_indices(r, c, offset), triu_indices = the rows and columns of the
+//       lower (upper) triangle, row by row: position k's row counts the rows
+//       starting at or before k (each row's start a closed form in arange
+//       arithmetic), its column is k less that start plus the row's first
+//       column
 //   cartesian_prod(a, b, ...) = each 1-D tensor viewed along its own dim,
 //       expanded to [n_a, n_b, ...], flattened and stacked as columns
 //   block_diag(t...)          = each block (0-d as [1, 1], 1-d as a row)
@@ -19,32 +22,16 @@ namespace {
 
 using ir::Value;
 
-constexpr int64_t kMaxTriangleElements = int64_t{1} << 20;
 // vander's columns are one product each.
 constexpr int64_t kMaxVanderColumns = 4096;
 
 Value* triangle_indices(Emitter& e) {
   const int64_t rows = e.constant_int(0, "row"), cols = e.constant_int(1, "col"), offset = e.constant_int(2, "offset");
   if (rows < 0 || cols < 0) throw e.node().error("row and col must be non-negative");
-  // The indices become a constant of the graph: keep it to a size a graph holds.
-  if (rows > 0 && cols > kMaxTriangleElements / rows)
-    throw e.node().error("the indices of a " + std::to_string(rows) + " x " + std::to_string(cols) +
-                         " triangle are more than this op supports (" + std::to_string(kMaxTriangleElements) +
-                         " matrix elements)");
   const bool lower = e.node().op().schema.name == "tril_indices";
-  std::vector<int64_t> at_row, at_col;
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      if (lower ? c - r <= offset : c - r >= offset) {
-        at_row.push_back(r);
-        at_col.push_back(c);
-      }
-  const int64_t n = static_cast<int64_t>(at_row.size());
-  at_row.insert(at_row.end(), at_col.begin(), at_col.end());
+  Value* at = e.op("aten::transpose.int", {triangle_positions(e, rows, cols, offset, lower), e.int_(0), e.int_(1)});
   Value* dtype = e.absent(3) ? e.int_(4) : e.input(3);
-  if (n == 0) return e.op("aten::zeros", {e.ints({2, 0}), dtype, e.none(), e.none(), e.none()});
-  Value* flat = e.op("aten::tensor", {e.ints(at_row), dtype, e.none(), e.bool_(false)});
-  return e.op("aten::reshape", {flat, e.ints({2, n})});
+  return e.op("aten::to.dtype", {at, dtype, e.bool_(false), e.bool_(false), e.none()});
 }
 
 std::vector<Value*> list_items(Emitter& e, Value* list, const char* op) {
@@ -132,6 +119,65 @@ Value* vander(Emitter& e) {
 }
 
 }  // namespace
+
+namespace {
+
+// k .. as i64 arithmetic with scalars.
+Value* times(Emitter& e, Value* v, int64_t c) { return e.op("aten::mul.Scalar", {v, e.int_(c)}); }
+Value* plus(Emitter& e, Value* v, int64_t c) { return e.op("aten::add.Scalar", {v, e.int_(c), e.int_(1)}); }
+Value* clamped(Emitter& e, Value* v, int64_t lo, int64_t hi) { return e.op("aten::clamp", {v, e.int_(lo), e.int_(hi)}); }
+
+// G(m) = sum_{j=1..m} min(j, cols) (0 for m <= 0), of an i64 tensor and of a number.
+Value* clamped_sum(Emitter& e, Value* m, int64_t cols) {
+  Value* low = clamped(e, m, 0, cols);  // the terms below cols: low (low + 1) / 2
+  Value* tri = e.op("aten::floor_divide.Scalar", {e.mul(low, plus(e, low, 1)), e.int_(2)});
+  Value* above = e.op("aten::clamp_min", {plus(e, m, -cols), e.int_(0)});
+  return e.add(tri, times(e, above, cols));
+}
+
+int64_t clamped_sum(int64_t m, int64_t cols) {
+  const int64_t low = std::clamp<int64_t>(m, 0, cols);
+  return low * (low + 1) / 2 + std::max<int64_t>(m - cols, 0) * cols;
+}
+
+// The first position (row-major count) of each row r of the triangle:
+// the lengths of the rows before it summed. A tril row i holds
+// clamp(i + offset + 1, 0, cols) positions, a triu row cols - clamp(i + offset, 0, cols).
+Value* row_start(Emitter& e, Value* r, int64_t cols, int64_t offset, bool lower) {
+  const int64_t a = lower ? offset + 1 : offset;
+  Value* before = e.op("aten::sub.Scalar", {clamped_sum(e, plus(e, r, a - 1), cols), e.int_(clamped_sum(a - 1, cols)),
+                                            e.int_(1)});
+  return lower ? before : e.sub(times(e, r, cols), before);
+}
+
+}  // namespace
+
+Value* triangle_positions(Emitter& e, int64_t rows, int64_t cols, int64_t offset, bool lower) {
+  int64_t count = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t edge = r + offset;  // the diagonal's column in row r
+    count += lower ? std::clamp<int64_t>(edge + 1, 0, cols) : cols - std::clamp<int64_t>(edge, 0, cols);
+  }
+  if (count == 0) return e.op("aten::zeros", {e.ints({0, 2}), e.int_(4), e.none(), e.none(), e.none()});
+  // Each position k's row is the number of rows after the first that start
+  // at or before k: count x rows comparisons.
+  constexpr int64_t kMaxComparisons = int64_t{1} << 27;
+  if (rows > 1 && count > kMaxComparisons / rows)
+    throw e.node().error("the " + std::to_string(count) + " positions of a triangle of " + std::to_string(rows) +
+                         " rows are more than supported (" + std::to_string(kMaxComparisons) +
+                         " position-row pairs)");
+  auto range = [&](int64_t n) { return e.op("aten::arange", {e.int_(n), e.int_(4), e.none(), e.none(), e.none()}); };
+  Value* k = range(count);
+  Value* starts = row_start(e, range(rows), cols, offset, lower);  // [rows]
+  Value* later = e.op("aten::slice.Tensor", {starts, e.int_(0), e.int_(1), e.int_(rows), e.int_(1)});
+  Value* reached = e.op("aten::le.Tensor", {later, e.op("aten::unsqueeze", {k, e.int_(1)})});  // [count, rows - 1]
+  Value* row = rows > 1 ? e.sum(e.cast(reached, DType::i64), {1}, false)
+                        : e.op("aten::zeros_like", {k, e.none(), e.none(), e.none(), e.none(), e.none()});
+  Value* first_column = lower ? e.op("aten::zeros_like", {row, e.none(), e.none(), e.none(), e.none(), e.none()})
+                              : clamped(e, plus(e, row, offset), 0, cols);
+  Value* column = e.add(e.sub(k, row_start(e, row, cols, offset, lower)), first_column);
+  return e.op("aten::stack", {e.list({row, column}), e.int_(1)});
+}
 
 std::vector<NamedRule> construct_rules() {
   return {{"aten::tril_indices", triangle_indices},

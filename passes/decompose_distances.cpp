@@ -87,24 +87,14 @@ Value* pdist(Emitter& e) {
   if (!shape[0].is_static()) throw e.node().error("needs the number of rows, got " + shape[0].str());
   const double p = constant_p(e, 1);
   const int64_t n = shape[0].value();
-  // The pairs' rows are constants of the graph.
-  constexpr int64_t kMaxRows = 2048;
-  if (n > kMaxRows)
-    throw e.node().error("pdist of " + std::to_string(n) + " rows is not supported (at most " +
-                         std::to_string(kMaxRows) + ")");
-  std::vector<int64_t> first, second;
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = i + 1; j < n; ++j) {
-      first.push_back(i);
-      second.push_back(j);
-    }
-  auto rows = [&](const std::vector<int64_t>& at) {
-    Value* index = e.op("aten::tensor", {e.ints(at), e.int_(4), e.none(), e.bool_(false)});
+  if (n < 2) return e.op("aten::zeros", {e.ints({0}), e.int_(*torch_code_of(*x->type()->dtype())), e.none(), e.none(),
+                                         e.none()});
+  Value* pairs = triangle_positions(e, n, n, 1, false);
+  auto rows = [&](int64_t column) {
+    Value* index = e.op("aten::select.int", {pairs, e.int_(1), e.int_(column)});
     return e.op("aten::index_select", {x, e.int_(0), index});
   };
-  if (first.empty()) return e.op("aten::zeros", {e.ints({0}), e.int_(*torch_code_of(*x->type()->dtype())), e.none(),
-                                                 e.none(), e.none()});
-  return distance_over_last(e, e.op("aten::abs", {e.sub(rows(first), rows(second))}), p);
+  return distance_over_last(e, e.op("aten::abs", {e.sub(rows(0), rows(1))}), p);
 }
 
 }  // namespace

@@ -173,6 +173,10 @@ struct SortedAlong {
   ir::Value* indices;  // int64: each value's position in x
 };
 SortedAlong sort_along(Emitter& e, ir::Value* x, int64_t dim, bool descending);
+// The positions (row, column), row by row, of the lower (upper) triangle of
+// a rows x cols matrix from the diagonal `offset` on: [count, 2] int64
+// (decompose_construct.cpp).
+ir::Value* triangle_positions(Emitter& e, int64_t rows, int64_t cols, int64_t offset, bool lower);
 // 0 .. n-1 (int64) along dim `at` of a tensor of rank `rank`, size 1 in its
 // other dims (decompose_sort.cpp).
 ir::Value* positions_along(Emitter& e, int64_t n, int64_t at, int64_t rank);

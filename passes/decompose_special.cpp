@@ -16,7 +16,7 @@
 //   i0(x)      = its power series (40 terms) for |x| < 20, else the
 //                asymptotic series (20 terms) times e^|x| / sqrt(2 pi |x|);
 //                in f32, +inf from |x| = 88.72 on, where torch's float
-//                e^|x| overflows
+//                e^|x| overflows; NaN at +-inf, as torch's
 //   float_power(a, b) = pow in f64 (the result is f64, as in torch)
 //   ldexp(x, e)       = x * 2^e
 //   frexp(x)          = (m, e) with x = m 2^e, 0.5 <= |m| < 1, e int32;
@@ -198,6 +198,7 @@ Value* i0(Emitter& e) {
   X y = where(small, series, large);
   // torch's f32 i0 multiplies by a float e^|x|, which overflows first.
   if (to == DType::f32) y = where(ax.call("aten::ge.Scalar", 88.72283935546875), INFINITY, y);
+  y = where(x.op("aten::isinf"), NAN, y);  // torch's e^|x| / sqrt(|x|) is inf / inf there
   return rounded(e, y, to);
 }
 
