@@ -183,7 +183,8 @@ INSTANTIATE_TEST_SUITE_P(Layers, TrainAgainstTorchLayers,
                                            LayerModel{"RecurrentLayers", "recurrent_classifier"},
                                            LayerModel{"PackedRecurrentLayers", "packed_recurrent_classifier"},
                                            LayerModel{"CumulativeBatchNorm", "cumulative_norm_mlp"},
-                                           LayerModel{"InstanceNormRunningStatistics", "instance_norm_classifier"}),
+                                           LayerModel{"InstanceNormRunningStatistics", "instance_norm_classifier"},
+                                           LayerModel{"NoGradBlock", "no_grad_mlp"}),
                          [](const ::testing::TestParamInfo<LayerModel>& info) { return std::string(info.param.test); });
 
 // Tied weights (one Parameter under two names) train as one parameter: the

@@ -248,6 +248,26 @@ class InstanceNormClassifier(torch.nn.Module):
         return self.head(y.flatten(1))
 
 
+class NoGradMlp(torch.nn.Module):
+    """A forward with a `with torch.no_grad()` block: a scale computed there
+    passes no gradient back, and a clone clamped in place there keeps the
+    gradient path of the tensor it was cloned from."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(48, 24)
+        self.fc2 = torch.nn.Linear(24, 24)
+        self.head = torch.nn.Linear(24, 3)
+
+    def forward(self, x):
+        h = torch.tanh(self.fc1(x))
+        g = self.fc2(h).clone()
+        with torch.no_grad():
+            scale = 1.0 / (h.abs().mean() + 1.0)
+            g.clamp_(min=-0.25)
+        return self.head(torch.relu(g) * scale)
+
+
 class CumulativeNormMlp(torch.nn.Module):
     """Batch norms with momentum=None: their running statistics are the
     cumulative average over the batches seen (1 / num_batches_tracked).
@@ -292,6 +312,7 @@ def model(a):
         "recurrent_classifier": RecurrentClassifier,
         "packed_recurrent_classifier": PackedRecurrentClassifier,
         "cumulative_norm_mlp": CumulativeNormMlp,
+        "no_grad_mlp": NoGradMlp,
         "instance_norm_classifier": InstanceNormClassifier,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)
