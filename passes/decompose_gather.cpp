@@ -171,6 +171,20 @@ Value* scatter_with_reduce(Emitter& e) {
   return reduce_into(e, x, at, scatter_values(e, x, e.input(3), index), reduce == "add" ? "sum" : "prod", true);
 }
 
+// The positions of whole slices along x's dim d at `index` (1-D), as
+// advanced indices broadcasting over `like` (x's rank; its size at d is
+// not read); d is the node's input 1.
+Value* slices_at(Emitter& e, Value* x, Value* index, Value* like) {
+  const int64_t rank = static_cast<int64_t>(e.shape(x, "input").size());
+  if (e.shape(index, "index").size() > 1) throw e.node().error("needs a 1-D index");
+  int64_t d = e.constant_int(1, "dim");
+  if (rank == 0 || d < -rank || d >= rank) throw e.node().error("dim " + std::to_string(d) + " out of range");
+  if (d < 0) d += rank;
+  std::vector<int64_t> view(static_cast<size_t>(rank), 1);
+  view[static_cast<size_t>(d)] = -1;
+  return positions_of(e, like, d, e.op("aten::reshape", {index, e.ints(view)}));
+}
+
 // index_reduce(x, d, index, source, reduce, include_self): source's slice
 // k along d reduced into x's slice index[k].
 Value* index_reduce(Emitter& e) {
@@ -179,43 +193,18 @@ Value* index_reduce(Emitter& e) {
   const int64_t rank = static_cast<int64_t>(e.shape(x, "input").size());
   if (static_cast<int64_t>(e.shape(source, "source").size()) != rank)
     throw e.node().error("source must have the input's rank (" + std::to_string(rank) + ")");
-  if (e.shape(index, "index").size() > 1) throw e.node().error("needs a 1-D index");
-  int64_t d = e.constant_int(1, "dim");
-  if (rank == 0 || d < -rank || d >= rank) throw e.node().error("dim " + std::to_string(d) + " out of range");
-  if (d < 0) d += rank;
-  std::vector<int64_t> view(static_cast<size_t>(rank), 1);
-  view[static_cast<size_t>(d)] = -1;
-  Value* at = positions_of(e, source, d, e.op("aten::reshape", {index, e.ints(view)}));
+  Value* at = slices_at(e, x, index, source);
   if (source->type()->dtype() != x->type()->dtype()) source = e.cast(source, *x->type()->dtype());
   return reduce_into(e, x, at, source, reduce, e.constant_bool(5, "include_self"));
-}
-
-// The positions of whole slices along x's dim d at `index` (1-D), as
-// advanced indices broadcasting over `like` (x's rank; its size at d is
-// not read): d from the node's input 1.
-struct Slices {
-  int64_t dim;
-  Value* at;
-};
-
-Slices slices_at(Emitter& e, Value* x, Value* index, Value* like) {
-  const int64_t rank = static_cast<int64_t>(e.shape(x, "input").size());
-  if (e.shape(index, "index").size() > 1) throw e.node().error("needs a 1-D index");
-  int64_t d = e.constant_int(1, "dim");
-  if (rank == 0 || d < -rank || d >= rank) throw e.node().error("dim " + std::to_string(d) + " out of range");
-  if (d < 0) d += rank;
-  std::vector<int64_t> view(static_cast<size_t>(rank), 1);
-  view[static_cast<size_t>(d)] = -1;
-  return {d, positions_of(e, like, d, e.op("aten::reshape", {index, e.ints(view)}))};
 }
 
 Value* index_copy(Emitter& e) {
   Value *x = e.input(0), *index = e.input(2), *source = e.input(3);
   if (e.shape(source, "source").size() != e.shape(x, "input").size())
     throw e.node().error("source must have the input's rank");
-  Slices s = slices_at(e, x, index, source);
+  Value* at = slices_at(e, x, index, source);
   if (source->type()->dtype() != x->type()->dtype()) source = e.cast(source, *x->type()->dtype());
-  return e.op("aten::index_put", {x, s.at, source, e.bool_(false)});
+  return e.op("aten::index_put", {x, at, source, e.bool_(false)});
 }
 
 Value* index_fill(Emitter& e) {
@@ -226,7 +215,7 @@ Value* index_fill(Emitter& e) {
   } else {
     value = scatter_values(e, x, value, index);
   }
-  return e.op("aten::index_put", {x, slices_at(e, x, index, x).at, value, e.bool_(false)});
+  return e.op("aten::index_put", {x, slices_at(e, x, index, x), value, e.bool_(false)});
 }
 
 Value* flattened(Emitter& e, Value* v) { return e.op("aten::reshape", {v, e.ints({-1})}); }

@@ -851,8 +851,9 @@ class Masks(nn.Module):
     """Selections whose size the data decides: boolean-mask indexing (over
     every dim, over the leading dims), masked_select with a broadcast mask,
     nonzero, argwhere and where(condition) feeding reductions and gathers; a
-    mask computed twice; values written back under a mask. Every output has
-    a size the inputs decide: x [B, 5, 6], y [B, 5, 6]."""
+    mask computed twice; values written back under a mask, and a source's
+    elements in order (masked_scatter). Every output has a size the inputs
+    decide: x [B, 5, 6], y [B, 5, 6]."""
     def __init__(self):
         super().__init__()
         self.lin = nn.Linear(6, 6)
@@ -863,6 +864,7 @@ class Masks(nn.Module):
         sel = h[m]
         out = torch.zeros_like(h)
         out[m] = sel * 2.0 + y[m]
+        out = out + h.masked_scatter(y > 0.3, torch.tanh(x) * 3.0)
         loss = ((h[h > 0] - y[h > 0]) ** 2).mean()
         rows = h[m.any(-1)]
         row_mean = rows.sum(0) / (rows.size(0) + 1)
@@ -1016,7 +1018,8 @@ class OpsSelect(nn.Module):
     """Order statistics (kthvalue, median, nanmedian, quantile, nanquantile,
     mode), bucket indices (bucketize, searchsorted), histograms (histc) and
     writes of whole slices and flat positions (index_copy, index_fill, take,
-    put, masked_scatter). The first output holds everything differentiable."""
+    put; masked_scatter is in Masks, with the sizes the data decides). The
+    first output holds everything differentiable."""
 
     def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         b = x.size(0)
@@ -1033,7 +1036,6 @@ class OpsSelect(nn.Module):
             x.index_fill(2, torch.tensor([1, 3]), -0.5).flatten(1),
             as_row(torch.take(x[0], torch.tensor([[0, 7], [20, 34]])), b),
             x.put(torch.tensor([0, 7, 20]), y[0, 0, :3]).flatten(1),
-            x.masked_scatter(y > 0.5, x * 2).flatten(1),
         ], 1)
         boundaries = torch.tensor([-1.0, -0.25, 0.0, 0.5, 1.5])
         places = torch.cat([torch.bucketize(x, boundaries).flatten(1),
@@ -1209,7 +1211,7 @@ MODELS = {
         note="max pooling with indices (1-D, 2-D, 3-D, adaptive), max_unpool"),
     "masks": ModelSpec(
         Masks, masks_inputs, batch=2, seed=35,
-        note="boolean-mask indexing, masked_select, nonzero, argwhere, where(condition): sizes the data decides"),
+        note="boolean-mask indexing, masked_select, nonzero, argwhere, where(condition), masked_scatter: sizes the data decides"),
     "sampling_grids": ModelSpec(
         SamplingGrids, sampling_grids_inputs, batch=2, seed=36,
         note="F.affine_grid and F.grid_sample (bilinear, nearest, bicubic; zeros, border, reflection) in 2-D and 3-D; "
@@ -1219,7 +1221,7 @@ MODELS = {
         note="lgamma, digamma, erfinv, erfc, i0, frexp, matrix norms, pdist, block_diag, vander, margin losses"),
     "ops_select": ModelSpec(
         OpsSelect, lambda b, g: (randn(g, b, 5, 7), randn(g, b, 5, 7)), batch=3, seed=39,
-        note="kthvalue, median, quantile, mode, bucketize, searchsorted, histc, index_copy, put, masked_scatter"),
+        note="kthvalue, median, quantile, mode, bucketize, searchsorted, histc, index_copy, index_fill, take, put"),
     "ops_more": ModelSpec(
         OpsMore, lambda b, g: (randn(g, b, 4, 5), randn(g, b, 4, 5)), batch=3, seed=37,
         note="logaddexp, hypot, copysign, sinc, isclose, nansum, count_nonzero, aminmax, cdist, stacks, diagonals, traces"),
