@@ -318,7 +318,8 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::cdist(Tensor x1, Tensor x2, float p=2., int? compute_mode=None) -> Tensor", C, cdist});
   t.add({"aten::pdist(Tensor self, float p=2.) -> Tensor", C, pdist});
   t.add({"aten::_pdist_forward(Tensor self, float p=2.) -> Tensor", C, pdist});
-  // Dropouts wick runs in eval mode only (decompose.cpp).
+  // Dropouts of whole feature maps, and the alpha dropouts that keep SELU's
+  // statistics (decompose.cpp).
   for (const char* name : {"alpha_dropout", "feature_alpha_dropout", "feature_dropout"})
     t.add({(std::string("aten::") + name + "(Tensor input, float p, bool train) -> Tensor").c_str(), C, same_as_input});
 }

@@ -4,6 +4,7 @@
 // decompose_losses.cpp.
 #include "passes/decompose.h"
 
+#include <cmath>
 #include <unordered_set>
 
 #include "ir/constant_value.h"
@@ -188,16 +189,13 @@ int64_t streams_in_use(ir::Graph& g) {
 // element is kept where a uniform random number u >= p and scaled by
 // 1 / (1 - p), as PyTorch does; u comes from the step's random stream
 // (module tensors wick::seed and wick::step, see training_state.h).
-// alpha_dropout, feature_alpha_dropout, feature_dropout (dropout2d/3d):
-// the input in eval mode; their training-mode masks are not implemented.
-Value* eval_only_dropout(Emitter& e) {
-  auto train = ir::constant_bool(e.input(2));
-  if (!train) throw e.node().error("the train flag must be a constant");
-  if (*train) throw e.node().error("training-mode " + e.node().op().schema.name + " is not supported");
-  return e.input(0);
-}
-
-Value* dropout(Emitter& e) {
+// feature_dropout (dropout2d/3d) draws one u per sample and channel, [N, C,
+// 1, ...], so whole feature maps are kept or dropped. alpha_dropout and
+// feature_alpha_dropout keep SELU's mean and variance, as ATen: with
+// alpha = 1.7580993408473766 and a = 1 / sqrt((alpha^2 p + 1) (1 - p)), a
+// kept element becomes a x + alpha a p, a dropped one alpha a (p - 1).
+// p = 1 gives zeros, as in ATen.
+Value* random_dropout(Emitter& e, bool feature, bool alpha) {
   auto train = ir::constant_bool(e.input(2));
   if (!train) throw e.node().error("the train flag must be a constant");
   if (!*train) return e.input(0);
@@ -207,6 +205,9 @@ Value* dropout(Emitter& e) {
                                                    std::to_string(*p));
   Value* x = e.input(0);
   const DType dtype = e.float_dtype(x, "input");
+  const int rank = static_cast<int>(e.shape(x, "input").size());
+  if (feature && rank < 2)
+    throw e.node().error("feature dropout needs at least 2 dims in the input, got " + std::to_string(rank));
   if (*p == 0) return x;
   if (*p == 1) return e.op("aten::mul.Scalar", {x, e.float_(0.0)});
   Value* seed = e.module_tensor(passes::kSeedTensor);
@@ -215,17 +216,28 @@ Value* dropout(Emitter& e) {
     throw e.node().error("training-mode dropout needs a random stream (module tensors " +
                          std::string(passes::kSeedTensor) + " and " + passes::kStepTensor +
                          "), which a training step provides");
-  const int rank = static_cast<int>(e.shape(x, "input").size());
   std::vector<Size> dims;
-  for (int i = 0; i < rank; ++i) dims.push_back(Size::dim_of(i));
+  for (int i = 0; i < rank; ++i) dims.push_back(feature && i >= 2 ? Size::fixed(1) : Size::dim_of(i));
   Value* sizes = e.sizes(x, dims);
   Value* code = e.int_(*torch_code_of(dtype));
   Value* stream = e.int_(streams_in_use(*e.node().graph()));
   Value* u = e.op("wick::uniform", {sizes, code, seed, step, stream});
   Value* keep = e.op("aten::ge.Scalar", {u, e.float_(*p)});
-  Value* scaled = e.op("aten::mul.Scalar", {x, e.float_(1.0 / (1.0 - *p))});
-  return e.op("aten::where.ScalarOther", {keep, scaled, e.float_(0.0)});
+  if (!alpha) {
+    Value* scaled = e.op("aten::mul.Scalar", {x, e.float_(1.0 / (1.0 - *p))});
+    return e.op("aten::where.ScalarOther", {keep, scaled, e.float_(0.0)});
+  }
+  constexpr double kAlpha = 1.7580993408473766;
+  const double a = 1.0 / std::sqrt((kAlpha * kAlpha * *p + 1) * (1 - *p));
+  Value* kept = e.op("aten::add.Scalar", {e.op("aten::mul.Scalar", {x, e.float_(a)}), e.float_(kAlpha * a * *p),
+                                          e.int_(1)});
+  return e.op("aten::where.ScalarOther", {keep, kept, e.float_(kAlpha * a * (*p - 1))});
 }
+
+Value* dropout(Emitter& e) { return random_dropout(e, false, false); }
+Value* feature_dropout(Emitter& e) { return random_dropout(e, true, false); }
+Value* alpha_dropout(Emitter& e) { return random_dropout(e, false, true); }
+Value* feature_alpha_dropout(Emitter& e) { return random_dropout(e, true, true); }
 
 // softmax.int / log_softmax.int(x, dim, dtype?): the optional dtype casts
 // the input first, as PyTorch does.
@@ -271,9 +283,9 @@ const std::map<std::string, Rule>& rules() {
   static const std::map<std::string, Rule> table = [] {
     std::map<std::string, Rule> t = {
         {"aten::dropout", dropout},
-        {"aten::alpha_dropout", eval_only_dropout},
-        {"aten::feature_alpha_dropout", eval_only_dropout},
-        {"aten::feature_dropout", eval_only_dropout},
+        {"aten::alpha_dropout", alpha_dropout},
+        {"aten::feature_alpha_dropout", feature_alpha_dropout},
+        {"aten::feature_dropout", feature_dropout},
         {"aten::softmax.int", softmax},
         {"aten::log_softmax.int", log_softmax},
         {"aten::baddbmm", baddbmm},

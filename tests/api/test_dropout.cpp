@@ -5,7 +5,8 @@
 // the same seed and step give the same mask, another seed or step another
 // one; about 1 - p of a large tensor is kept; the gradient flows through
 // kept elements only. A Trainer with dropout repeats its losses for one
-// seed and draws new masks every step.
+// seed and draws new masks every step. Feature and alpha dropout follow
+// the same streams with ATen's shapes and values.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -153,6 +154,61 @@ TEST_F(DropoutGraph, GradientFlowsThroughKeptElementsOnly) {
     wrong += grad.data_as<float>()[i] != (keep ? 2.0f * scale : 0.0f);
   }
   EXPECT_EQ(wrong, 0);
+}
+
+// Feature dropout (dropout2d) and alpha dropout in training mode, from
+// the streams 0 and 1 of one step: a feature map is kept or dropped whole,
+// by the documented number of its (sample, channel); an alpha-dropped
+// element takes exactly one of ATen's two values, by its own number.
+const char* kVariants = R"(module @Variants {
+  buffer "wick::seed" : Tensor(i64, [])
+  buffer "wick::step" : Tensor(i64, [])
+
+  graph @forward(%x : Tensor(f32, [64, 32, 2, 2]), %z : Tensor(f32, [256, 1024])) -> (Tensor(f32, [64, 32, 2, 2]), Tensor(f32, [256, 1024])) {
+    %p : Float = prim::Constant[value=0.3]()
+    %true : Bool = prim::Constant[value=true]()
+    %y : Tensor(f32, [64, 32, 2, 2]) = aten::feature_dropout(%x, %p, %true)
+    %a : Tensor(f32, [256, 1024]) = aten::alpha_dropout(%z, %p, %true)
+    return(%y, %a)
+  }
+}
+)";
+
+TEST(DropoutVariants, FeatureMapsWholeAndAlphaValuesAsATen) {
+  auto module = ir::parse_module(kVariants, "variants.wir");
+  module->set_tensor_data("wick::seed", scalar_i64(11));
+  module->set_tensor_data("wick::step", scalar_i64(2));
+  ir::Graph& g = *module->method("forward");
+  const std::vector<ir::TypePtr> types = {g.inputs()[0]->type(), g.inputs()[1]->type()};
+  passes::specialize_stage(g, &types);
+  passes::lower_stage(g);
+  passes::finish_stage(g);
+  GraphCompileOptions options;
+  options.prepared = true;
+  auto compiled = compile_graph(g, *module, types, options);
+  Tensor x = Tensor::zeros(DType::f32, {64, 32, 2, 2});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data_as<float>()[i] = 1;
+  std::vector<Tensor> out = compiled->executor().run({x, filled(1)});
+
+  const float scale = static_cast<float>(1.0 / (1.0 - kP));
+  int64_t wrong = 0, kept_maps = 0;
+  for (int64_t map = 0; map < 64 * 32; ++map) {
+    const bool keep = uniform(11, 2, 0, static_cast<uint64_t>(map)) >= static_cast<float>(kP);
+    kept_maps += keep;
+    for (int64_t k = 0; k < 4; ++k) wrong += out[0].data_as<float>()[map * 4 + k] != (keep ? scale : 0.0f);
+  }
+  EXPECT_EQ(wrong, 0) << "feature maps kept or dropped otherwise than their numbers say";
+  EXPECT_NEAR(static_cast<double>(kept_maps) / (64 * 32), 1 - kP, 0.04);
+
+  const double alpha = 1.7580993408473766, a = 1.0 / std::sqrt((alpha * alpha * kP + 1) * (1 - kP));
+  const float kept_value = static_cast<float>(a * 1.0 + alpha * a * kP), dropped_value = static_cast<float>(alpha * a * (kP - 1));
+  wrong = 0;
+  for (int64_t i = 0; i < out[1].numel(); ++i) {
+    const bool keep = uniform(11, 2, 1, static_cast<uint64_t>(i)) >= static_cast<float>(kP);
+    const float v = out[1].data_as<float>()[i];
+    wrong += std::abs(v - (keep ? kept_value : dropped_value)) > 1e-6f;
+  }
+  EXPECT_EQ(wrong, 0) << "alpha dropout values other than a x + alpha a p and alpha a (p - 1)";
 }
 
 // A scripted MLP with two dropouts, trained with a learning rate of 0 so
