@@ -116,13 +116,29 @@ void add_math_ops(OpTableBuilder& t) {
   // Special functions, computed in f64 (decompose_special.cpp), under their
   // names and torch.special's.
   for (const char* name : {"lgamma", "digamma", "erfinv", "erfc", "i0", "special_gammaln", "special_digamma",
-                           "special_psi", "special_erfinv", "special_erfc", "special_i0"})
+                           "special_psi", "special_erfinv", "special_erfc", "special_i0", "special_i0e", "special_i1",
+                           "special_i1e", "special_erfcx", "special_ndtr", "special_log_ndtr", "special_entr"})
     t.add({(std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), C, unary_float});
   t.add({"aten::float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", C, float_power});
   t.add({"aten::float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", C, float_power});
   t.add({"aten::float_power.Scalar(Scalar self, Tensor exponent) -> Tensor", C, float_power});
   t.add({"aten::ldexp.Tensor(Tensor self, Tensor other) -> Tensor", C, binary_true_divide});
   t.add({"aten::frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)", C, frexp});
+  t.add({"aten::mvlgamma(Tensor self, int p) -> Tensor", C, unary_float});
+  // torch.special's names for ops above and elsewhere.
+  for (const char* name : {"special_erf", "special_exp2", "special_expm1", "special_expit", "special_log1p", "special_sinc"})
+    t.add({(std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), C, unary_float});
+  t.add({"aten::special_logit(Tensor self, float? eps=None) -> Tensor", C, unary_float});
+  t.add({"aten::special_round(Tensor self, *, int decimals=0) -> Tensor", C, same_as_input});
+  t.add({"aten::special_xlogy(Tensor self, Tensor other) -> Tensor", C, binary_true_divide});
+  t.add({"aten::special_xlogy.other_scalar(Tensor self, Scalar other) -> Tensor", C, binary_true_divide});
+  t.add({"aten::special_logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", C, reduce_float_1_2});
+  t.add({"aten::special_softmax(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", C, same_shape_with_dtype_arg});
+  t.add({"aten::special_log_softmax(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor", C,
+         same_shape_with_dtype_arg});
+  t.add({"aten::special_multigammaln(Tensor self, int p) -> Tensor", C, unary_float});
+  t.add({"aten::special_xlog1py(Tensor self, Tensor other) -> Tensor", C, binary_true_divide});
+  t.add({"aten::special_xlog1py.other_scalar(Tensor self, Scalar other) -> Tensor", C, binary_true_divide});
 }
 
 }  // namespace wick::ir

@@ -7,7 +7,8 @@
 //                       zero: 1 / b < 0)
 //   signbit(x)        = the same test on x (false for bools)
 //   heaviside(x, v)   = v where x == 0, else x > 0
-//   xlogy(x, y)       = NaN where y is NaN, else 0 where x == 0, else x log y
+//   xlogy(x, y)       = NaN where y is NaN, else 0 where x == 0, else x log y;
+//                       xlog1py the same with log1p
 //   sinc(x)           = 1 where x == 0, else sin(pi x) / (pi x)
 //   deg2rad, rad2deg  = x times pi / 180, 180 / pi
 //   isclose(a, b, rtol, atol, equal_nan)
@@ -86,21 +87,26 @@ Value* heaviside(Emitter& e) {
   return e.op("aten::where.self", {e.op("aten::eq.Scalar", {x, e.int_(0)}), values, step});
 }
 
-Value* xlogy(Emitter& e) {
+// x log(y), or x log1p(y) for xlog1py.
+Value* x_log(Emitter& e, bool plus_one) {
   Value* x = floating(e, e.input(0));
   Value* y = e.input(1);
+  const char* log = plus_one ? "aten::log1p" : "aten::log";
   if (!y->type()->is_tensor()) {
     auto v = ir::constant_double(y);
     if (!v) throw e.node().error("needs a constant y");
     if (std::isnan(*v)) return e.op("aten::mul.Scalar", {x, e.float_(*v)});
-    Value* product = scalar_mul(e, x, std::log(*v));
+    Value* product = scalar_mul(e, x, plus_one ? std::log1p(*v) : std::log(*v));
     return e.op("aten::where.ScalarSelf", {e.op("aten::eq.Scalar", {x, e.int_(0)}), e.float_(0.0), product});
   }
   y = floating(e, y);
-  Value* product = e.mul(x, e.op("aten::log", {y}));
+  Value* product = e.mul(x, e.op(log, {y}));
   Value* zero_x = e.op("aten::where.ScalarSelf", {e.op("aten::eq.Scalar", {x, e.int_(0)}), e.float_(0.0), product});
   return e.op("aten::where.self", {e.op("aten::isnan", {y}), y, zero_x});
 }
+
+Value* xlogy(Emitter& e) { return x_log(e, false); }
+Value* xlog1py(Emitter& e) { return x_log(e, true); }
 
 Value* sinc(Emitter& e) {
   Value* x = floating(e, e.input(0));
@@ -142,6 +148,7 @@ std::vector<NamedRule> elementwise_rules() {
   return {{"aten::logaddexp", logaddexp},       {"aten::logaddexp2", logaddexp2}, {"aten::hypot", hypot},
           {"aten::copysign.Tensor", copysign},  {"aten::copysign.Scalar", copysign}, {"aten::signbit", signbit},
           {"aten::heaviside", heaviside},       {"aten::xlogy.Tensor", xlogy},    {"aten::xlogy.Scalar_Other", xlogy},
+          {"aten::special_xlog1py", xlog1py},   {"aten::special_xlog1py.other_scalar", xlog1py},
           {"aten::sinc", sinc},                 {"aten::deg2rad", deg2rad},       {"aten::rad2deg", rad2deg},
           {"aten::isclose", isclose}};
 }

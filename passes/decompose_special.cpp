@@ -13,10 +13,19 @@
 //                and two Newton steps; +-inf at +-1, NaN beyond
 //   erfc(x)    = 1 - erf(x) below 3; above, exp(-x^2) / sqrt(pi) over a
 //                continued fraction of 30 terms (1 - erf would cancel)
-//   i0(x)      = its power series (40 terms) for |x| < 20, else the
+//   i0(x), i1(x) = the power series (40 terms) for |x| < 20, else the
 //                asymptotic series (20 terms) times e^|x| / sqrt(2 pi |x|);
-//                in f32, +inf from |x| = 88.72 on, where torch's float
-//                e^|x| overflows; NaN at +-inf, as torch's
+//                in f32, +-inf from |x| = 88.72 on, where torch's float
+//                e^|x| overflows; NaN at +-inf, as torch's; i0e, i1e the
+//                same times e^-|x|, which the large branch never forms
+//   erfcx(x)   = e^(x^2) erfc(x), the continued fraction alone above 3
+//   ndtr(x)    = erfc(-x / sqrt 2) / 2; log_ndtr its logarithm, from the
+//                continued fraction's form far below 0
+//   entr(x)    = -x log x (0 at 0, -inf below)
+//   mvlgamma(x, p) = the sum of lgamma(x - i / 2), i < p, plus
+//                p (p - 1) / 4 log(pi), in x's type
+//   special_erf, special_expit, special_softmax, ... = the ops wick has
+//                under those names
 //   float_power(a, b) = pow in f64 (the result is f64, as in torch)
 //   ldexp(x, e)       = x * 2^e
 //   frexp(x)          = (m, e) with x = m 2^e, 0.5 <= |m| < 1, e int32;
@@ -25,6 +34,8 @@
 // that the branch not taken computes finite values and passes no NaN
 // gradient back.
 #include <cmath>
+#include <map>
+#include <string>
 
 #include "passes/decompose_rules.h"
 
@@ -169,38 +180,130 @@ Value* erfinv(Emitter& e) {
   return rounded(e, where(ay > 1.0, NAN, x), to);
 }
 
-Value* erfc(Emitter& e) {
-  auto [x, to] = input_f64(e, 0);
-  X near = x < 3.0;
-  X direct = 1.0 - min(x, 3.0).op("aten::erf");
-  X far = max(x, 3.0);
-  X f = far;
-  for (int k = 30; k >= 1; --k) f = far + (static_cast<double>(k) / 2.0) / f;
-  X tail = (-(far * far)).op("aten::exp") / std::sqrt(kPi) / f;
-  return rounded(e, where(near, direct, tail), to);
+// Laplace's continued fraction x + (1/2) / (x + 1 / (x + (3/2) / ...)), 30
+// terms, for x >= 3: erfc(x) = e^(-x^2) / (sqrt(pi) f).
+X erfc_fraction(X x) {
+  X f = x;
+  for (int k = 30; k >= 1; --k) f = x + (static_cast<double>(k) / 2.0) / f;
+  return f;
 }
 
-Value* i0(Emitter& e) {
+// erfc of an f64 tensor: 1 - erf below 3, the continued fraction above.
+X erfc_f64(X x) {
+  X direct = 1.0 - min(x, 3.0).op("aten::erf");
+  X far = max(x, 3.0);
+  X tail = (-(far * far)).op("aten::exp") / std::sqrt(kPi) / erfc_fraction(far);
+  return where(x < 3.0, direct, tail);
+}
+
+Value* erfc(Emitter& e) {
   auto [x, to] = input_f64(e, 0);
-  X ax = x.op("aten::abs");
-  X small = ax < 20.0;
-  // sum_k (x^2 / 4)^k / (k!)^2, nested from the last term.
-  X xs = min(ax, 20.0);
-  X q = xs * xs / 4.0;
-  X series = 1.0 + q / (40.0 * 40.0);
-  for (int k = 39; k >= 1; --k) series = 1.0 + series * q / static_cast<double>(k * k);
-  // e^x / sqrt(2 pi x) sum_k ((2k - 1)!!)^2 / (k! (8x)^k).
-  X xl = max(ax, 20.0);
-  X asym = 1.0 + (39.0 * 39.0 / (8.0 * 20.0)) / xl;
-  for (int k = 18; k >= 0; --k)
-    asym = 1.0 + asym * (static_cast<double>((2 * k + 1) * (2 * k + 1)) / (8.0 * (k + 1))) / xl;
-  X large = xl.op("aten::exp") / (xl * (2 * kPi)).op("aten::sqrt") * asym;
-  X y = where(small, series, large);
-  // torch's f32 i0 multiplies by a float e^|x|, which overflows first.
-  if (to == DType::f32) y = where(ax.call("aten::ge.Scalar", 88.72283935546875), INFINITY, y);
-  y = where(x.op("aten::isinf"), NAN, y);  // torch's e^|x| / sqrt(|x|) is inf / inf there
+  return rounded(e, erfc_f64(x), to);
+}
+
+// erfcx(x) = e^(x^2) erfc(x): 1 / (sqrt(pi) f) above 3, without the
+// exponentials that would overflow and underflow there.
+Value* erfcx(Emitter& e) {
+  auto [x, to] = input_f64(e, 0);
+  X near = min(x, 3.0);
+  X direct = (near * near).op("aten::exp") * (1.0 - near.op("aten::erf"));
+  X tail = 1.0 / (erfc_fraction(max(x, 3.0)) * std::sqrt(kPi));
+  return rounded(e, where(x < 3.0, direct, tail), to);
+}
+
+// ndtr(x) = erfc(-x / sqrt 2) / 2, the normal distribution function.
+Value* ndtr(Emitter& e) {
+  auto [x, to] = input_f64(e, 0);
+  return rounded(e, erfc_f64(x * -M_SQRT1_2) * 0.5, to);
+}
+
+// log_ndtr(x): log1p(-erfc(x / sqrt 2) / 2) for x >= 0; below, with
+// t = -x / sqrt 2, log(erfc(t) / 2), and from t = 3 on the logarithm of the
+// continued fraction's form, -t^2 - log(2 sqrt(pi) f), which never underflows.
+Value* log_ndtr(Emitter& e) {
+  auto [x, to] = input_f64(e, 0);
+  X upper = (erfc_f64(max(x, 0.0) * M_SQRT1_2) * -0.5).op("aten::log1p");
+  X t = min(x, 0.0) * -M_SQRT1_2;
+  X middle = ((1.0 - min(t, 3.0).op("aten::erf")) * 0.5).op("aten::log");
+  X far = max(t, 3.0);
+  X tail = -(far * far) - (erfc_fraction(far) * (2.0 * std::sqrt(kPi))).op("aten::log");
+  X lower = where(t < 3.0, middle, tail);
+  return rounded(e, where(x.call("aten::ge.Scalar", 0.0), upper, lower), to);
+}
+
+// entr(x) = -x log x; 0 at 0, -inf below, NaN for NaN.
+Value* entr(Emitter& e) {
+  auto [x, to] = input_f64(e, 0);
+  X positive = max(x, 1e-300);
+  X y = -(positive * positive.op("aten::log"));
+  y = where(x == 0.0, 0.0, y);
+  y = where(x < 0.0, -INFINITY, y);
   return rounded(e, y, to);
 }
+
+// mvlgamma(x, p) = sum_{i<p} lgamma(x - i / 2) + p (p - 1) / 4 log(pi), in
+// x's float type, as ATen sums it (from x - (p - 1) / 2 up to x).
+Value* mvlgamma(Emitter& e) {
+  Value* x = e.input(0);
+  const auto& dtype = x->type()->dtype();
+  if (dtype && !is_floating(*dtype)) x = e.cast(x, DType::f32);
+  const int64_t p = e.constant_int(1, "p");
+  if (p < 1) throw e.node().error("p has to be greater than or equal to 1, got " + std::to_string(p));
+  if (p > 1024) throw e.node().error("p of " + std::to_string(p) + " is more than supported (1024)");
+  Value* total = nullptr;
+  for (int64_t i = p - 1; i >= 0; --i) {
+    Value* arg = i == 0 ? x : e.op("aten::sub.Scalar", {x, e.float_(static_cast<double>(i) / 2.0), e.int_(1)});
+    Value* term = e.op("aten::lgamma", {arg});
+    total = total ? e.add(total, term) : term;
+  }
+  const double c = static_cast<double>(p * (p - 1)) / 4.0 * std::log(kPi);
+  return e.op("aten::add.Scalar", {total, e.float_(c), e.int_(1)});
+}
+
+// I0 or I1 of x (order 0 or 1), times e^-|x| when `scaled`: the power
+// series (40 terms) for |x| < 20, else the asymptotic series (20 terms)
+// times e^|x| / sqrt(2 pi |x|). I1 is odd.
+X bessel_i(X x, int order, bool scaled) {
+  X ax = x.op("aten::abs");
+  X xs = min(ax, 20.0);
+  X q = xs * xs / 4.0;
+  // sum_k q^k / (k! (k + order)!), nested from the last term.
+  X series = 1.0 + q / (40.0 * (40.0 + order));
+  for (int k = 39; k >= 1; --k) series = 1.0 + series * q / static_cast<double>(k * (k + order));
+  if (order == 1) series = series * xs / 2.0;
+  if (scaled) series = series * (-xs).op("aten::exp");
+  // sum_k c_k / x^k with c_k / c_(k-1) = ((2k - 1)^2 - 4 order^2) / (8k).
+  X xl = max(ax, 20.0);
+  const double mu = 4.0 * order * order;
+  auto ratio = [&](int k) { return (static_cast<double>((2 * k - 1) * (2 * k - 1)) - mu) / (8.0 * k); };
+  X asym = 1.0 + ratio(20) / xl;
+  for (int k = 19; k >= 1; --k) asym = 1.0 + asym * ratio(k) / xl;
+  X large = asym / (xl * (2 * kPi)).op("aten::sqrt");
+  if (!scaled) large = large * xl.op("aten::exp");
+  X y = where(ax < 20.0, series, large);
+  if (order == 1) y = y * x.op("aten::sign");
+  return y;
+}
+
+Value* bessel(Emitter& e, int order, bool scaled) {
+  auto [x, to] = input_f64(e, 0);
+  X y = bessel_i(x, order, scaled);
+  if (!scaled) {
+    // torch's f32 I0 and I1 multiply by a float e^|x|, which overflows first.
+    if (to == DType::f32) {
+      X big = x.op("aten::abs").call("aten::ge.Scalar", 88.72283935546875);
+      y = where(order == 1 ? big && x > 0.0 : big, INFINITY, y);
+      if (order == 1) y = where(big && x < 0.0, -INFINITY, y);
+    }
+    y = where(x.op("aten::isinf"), NAN, y);  // torch's e^|x| / sqrt(|x|) is inf / inf there
+  }
+  return rounded(e, y, to);
+}
+
+Value* i0(Emitter& e) { return bessel(e, 0, false); }
+Value* i0e(Emitter& e) { return bessel(e, 0, true); }
+Value* i1(Emitter& e) { return bessel(e, 1, false); }
+Value* i1e(Emitter& e) { return bessel(e, 1, true); }
 
 // float_power(self, exponent): Tensor_Tensor, Tensor_Scalar, Scalar.
 Value* float_power(Emitter& e) {
@@ -242,10 +345,34 @@ std::vector<Value*> frexp(Emitter& e) {
   return {rounded(e, mantissa, to), e.cast(exponent.v, DType::i32)};
 }
 
+// torch.special's other names for ops wick has.
+const std::map<std::string, std::string>& alias_targets() {
+  static const std::map<std::string, std::string> targets = {
+      {"aten::special_erf", "aten::erf"},
+      {"aten::special_exp2", "aten::exp2"},
+      {"aten::special_expm1", "aten::expm1"},
+      {"aten::special_expit", "aten::sigmoid"},
+      {"aten::special_log1p", "aten::log1p"},
+      {"aten::special_logit", "aten::logit"},
+      {"aten::special_round", "aten::round.decimals"},
+      {"aten::special_sinc", "aten::sinc"},
+      {"aten::special_xlogy", "aten::xlogy.Tensor"},
+      {"aten::special_xlogy.other_scalar", "aten::xlogy.Scalar_Other"},
+      {"aten::special_logsumexp", "aten::logsumexp"},
+      {"aten::special_softmax", "aten::softmax.int"},
+      {"aten::special_log_softmax", "aten::log_softmax.int"}};
+  return targets;
+}
+
+Value* alias(Emitter& e) {
+  const ir::Node& n = e.node();
+  return e.op(alias_targets().at(n.kind()).c_str(), {n.inputs().begin(), n.inputs().end()});
+}
+
 }  // namespace
 
 std::vector<NamedRule> special_function_rules() {
-  return {{"aten::lgamma", lgamma},
+  std::vector<NamedRule> rules = {{"aten::lgamma", lgamma},
           {"aten::digamma", digamma},
           {"aten::erfinv", erfinv},
           {"aten::erfc", erfc},
@@ -256,10 +383,21 @@ std::vector<NamedRule> special_function_rules() {
           {"aten::special_erfinv", erfinv},
           {"aten::special_erfc", erfc},
           {"aten::special_i0", i0},
+          {"aten::special_i0e", i0e},
+          {"aten::special_i1", i1},
+          {"aten::special_i1e", i1e},
+          {"aten::special_erfcx", erfcx},
+          {"aten::special_ndtr", ndtr},
+          {"aten::special_log_ndtr", log_ndtr},
+          {"aten::special_entr", entr},
+          {"aten::mvlgamma", mvlgamma},
+          {"aten::special_multigammaln", mvlgamma},
           {"aten::float_power.Tensor_Tensor", float_power},
           {"aten::float_power.Tensor_Scalar", float_power},
           {"aten::float_power.Scalar", float_power},
           {"aten::ldexp.Tensor", ldexp}};
+  for (const auto& [name, target] : alias_targets()) rules.push_back({name.c_str(), alias});
+  return rules;
 }
 
 std::vector<NamedMultiRule> special_function_multi_rules() { return {{"aten::frexp.Tensor", frexp}}; }

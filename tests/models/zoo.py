@@ -976,8 +976,9 @@ def as_row(t: Tensor, b: int) -> Tensor:
 
 
 class OpsSpecial(nn.Module):
-    """Special functions (lgamma, digamma, erfinv, erfc, i0, float_power,
-    ldexp, frexp), vector and matrix norms (linalg.norm, matrix_norm,
+    """Special functions (lgamma, digamma, erfinv, erfc, i0, i0e, i1, i1e,
+    erfcx, ndtr, log_ndtr, entr, mvlgamma, xlog1py, float_power, ldexp,
+    frexp; torch.special's other names), vector and matrix norms (linalg.norm, matrix_norm,
     renorm, pdist), tensors built from others (cartesian_prod, block_diag,
     vander, tril/triu_indices) and the multi-margin, multilabel-margin and
     Gaussian NLL losses (the last scripts a `with torch.no_grad()` block).
@@ -993,6 +994,10 @@ class OpsSpecial(nn.Module):
             torch.digamma(q * 3 + 0.1).flatten(1), torch.digamma(-0.5 - 0.4 * q).flatten(1),
             torch.erfinv(q * 1.8 - 0.9).flatten(1), torch.erfc(x * 2).flatten(1), torch.i0(x * 2).flatten(1),
             torch.float_power(q, 2.5).float().flatten(1), torch.ldexp(x, torch.tensor(3)).flatten(1),
+            torch.special.i0e(x * 3).flatten(1), torch.special.i1(x * 3).flatten(1), torch.special.i1e(x * 3).flatten(1),
+            torch.special.erfcx(x).flatten(1), torch.special.ndtr(x).flatten(1), torch.special.log_ndtr(x * 3).flatten(1),
+            torch.special.entr(q).flatten(1), torch.mvlgamma(q + 1.5, 3).flatten(1), torch.special.xlog1py(x, q).flatten(1),
+            torch.special.expit(x).flatten(1), torch.special.softmax(x, 2).flatten(1),
             torch.linalg.norm(x, dim=2), torch.linalg.norm(x, float("inf"), dim=(1, 2)).unsqueeze(1),
             torch.linalg.matrix_norm(x, 1.0).unsqueeze(1), torch.linalg.matrix_norm(x, float("-inf")).unsqueeze(1),
             torch.linalg.norm(x, "fro", (1, 2)).unsqueeze(1), torch.renorm(x, 2.0, 1, 1.0).flatten(1),
