@@ -33,6 +33,13 @@ namespace {
 using ir::Dim;
 using ir::Value;
 
+// The static size of x's dim d, which an op moving elements along it needs.
+int64_t static_size(Emitter& e, const std::vector<Dim>& shape, int64_t d) {
+  if (!shape[static_cast<size_t>(d)].is_static())
+    throw e.node().error("needs the size of dim " + std::to_string(d) + ", got " + shape[static_cast<size_t>(d)].str());
+  return shape[static_cast<size_t>(d)].value();
+}
+
 const std::vector<Dim>& static_shape(Emitter& e, Value* x) {
   const std::vector<Dim>& shape = e.shape(x, "input");
   for (const Dim& d : shape)
@@ -86,12 +93,13 @@ Value* roll_dim(Emitter& e, Value* x, int64_t dim, int64_t size, int64_t shift) 
 
 Value* roll(Emitter& e) {
   Value* x = e.input(0);
-  const std::vector<Dim>& shape = static_shape(e, x);
+  const std::vector<Dim>& shape = e.shape(x, "input");
   const int64_t rank = static_cast<int64_t>(shape.size());
   const std::vector<int64_t> shifts = ints_at(e, 1, "shifts");
   const std::vector<int64_t> dims = ints_at(e, 2, "dims");
   if (dims.empty()) {
     if (shifts.size() != 1) throw e.node().error("without dims roll takes one shift");
+    static_shape(e, x);  // the flattened tensor rolls as one dim
     int64_t n = 1;
     std::vector<int64_t> sizes;
     for (const Dim& d : shape) {
@@ -106,18 +114,18 @@ Value* roll(Emitter& e) {
                          std::to_string(dims.size()));
   for (size_t i = 0; i < dims.size(); ++i) {
     const int64_t d = wrap(e, dims[i], rank);
-    x = roll_dim(e, x, d, shape[d].value(), shifts[i]);
+    x = roll_dim(e, x, d, static_size(e, shape, d), shifts[i]);
   }
   return x;
 }
 
 Value* flip(Emitter& e) {
   Value* x = e.input(0);
-  const std::vector<Dim>& shape = static_shape(e, x);
+  const std::vector<Dim>& shape = e.shape(x, "input");
   const int64_t rank = static_cast<int64_t>(shape.size());
   for (int64_t d : ints_at(e, 1, "dims")) {
     d = wrap(e, d, rank);
-    const int64_t n = shape[d].value();
+    const int64_t n = static_size(e, shape, d);
     if (n <= 1) continue;
     Value* reversed = e.op("aten::arange.start_step", {e.int_(n - 1), e.int_(-1), e.int_(-1),
                                                        e.int_(*torch_code_of(DType::i64)), e.none(), e.none(), e.none()});
