@@ -66,6 +66,11 @@ void add_reduction_ops(OpTableBuilder& t) {
   t.add({"aten::searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, "
          "str? side=None, Tensor? sorter=None) -> Tensor", C, bucketize});
   t.add({"aten::histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor", C, histc});
+  // Distinct values, a count the data decides (decompose_unique.cpp).
+  t.add({"aten::_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> "
+         "(Tensor, Tensor, Tensor)", C, unique});
+  t.add({"aten::unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> "
+         "(Tensor, Tensor, Tensor)", C, unique});
   // Order statistics read from a sort (decompose_select.cpp).
   t.add({"aten::kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)", C,
          kthvalue});

@@ -27,6 +27,9 @@ struct DTypeArg {
   std::optional<DType> dtype;
 };
 DTypeArg dtype_arg(const Node& node, size_t i);
+// The number of nonzero elements of `mask` (or of the values a node of a
+// size the data decides makes): a symbol of its own (shape_rules_layout.cpp).
+Dim nonzero_count(const Value* mask);
 // The types of the tensors in a ListConstruct, or nullopt.
 std::optional<std::vector<const Type*>> list_types(const Value* v);
 
@@ -157,6 +160,7 @@ std::vector<TypePtr> take(const Node& node);              // take(x, index): ind
 std::vector<TypePtr> pdist(const Node& node);             // pdist(x [n, m]): [n (n - 1) / 2]
 std::vector<TypePtr> bucketize(const Node& node);         // bucketize, searchsorted: i64 or i32
 std::vector<TypePtr> histc(const Node& node);             // histc(x, bins): [bins]
+std::vector<TypePtr> unique(const Node& node);            // _unique2, unique_consecutive: ([K], x's shape, [K])
 
 // Neural-network rules (shape_rules_nn.cpp).
 std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, conv3d, _convolution

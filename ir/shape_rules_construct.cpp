@@ -7,6 +7,7 @@
 
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
+#include "ir/value_digest.h"
 #include "ir/shape_rules.h"
 
 namespace wick::ir::shape {
@@ -121,6 +122,19 @@ std::vector<TypePtr> histc(const Node& node) {
   std::optional<std::vector<Dim>> shape;
   if (bins) shape = std::vector<Dim>{Dim::constant(*bins)};
   return {Type::tensor(t.dtype(), shape, t.tensor_device())};
+}
+
+// _unique2(x, sorted, return_inverse, return_counts), unique_consecutive(x,
+// return_inverse, return_counts, dim=None): the K distinct values (a count
+// the data decides), each element's group in x's shape, each group's count.
+std::vector<TypePtr> unique(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (node.op().schema.name == "unique_consecutive" && !is_none(node.input(3)))
+    throw node.error("unique_consecutive along a dim is not supported; only over all elements (dim=None)");
+  // A count of its own: the same for the same op over the same input only.
+  const std::vector<Dim> k{Dim::symbol("nnz_" + node.op().schema.name + "_" + value_digest(node.input(0)))};
+  return {Type::tensor(t.dtype(), k, t.tensor_device()), Type::tensor(DType::i64, t.shape(), t.tensor_device()),
+          Type::tensor(DType::i64, k, t.tensor_device())};
 }
 
 }  // namespace wick::ir::shape

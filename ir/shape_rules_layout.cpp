@@ -396,9 +396,9 @@ bool is_mask(const Type& t) { return t.dtype() && (*t.dtype() == DType::b8 || *t
 
 // How many elements of `mask` are nonzero: a size only the data tells,
 // named after what computes the mask (ir/value_digest.h).
-Dim nonzero_count(const Value* mask) { return Dim::symbol("nnz_" + value_digest(mask)); }
-
 }  // namespace
+
+Dim nonzero_count(const Value* mask) { return Dim::symbol("nnz_" + value_digest(mask)); }
 
 std::vector<TypePtr> nonzero(const Node& node) {
   const Type& t = input_type(node, 0);

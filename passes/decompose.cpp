@@ -311,6 +311,7 @@ const std::map<std::string, MultiRule>& multi_rules() {
     for (const NamedMultiRule& r : sort_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : special_function_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : selection_multi_rules()) t[r.op] = r.rule;
+    for (const NamedMultiRule& r : unique_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : scan_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : bag_multi_rules()) t[r.op] = r.rule;
     for (const NamedMultiRule& r : pooling_multi_rules()) t[r.op] = r.rule;

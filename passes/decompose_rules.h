@@ -189,6 +189,7 @@ std::vector<NamedMultiRule> pool_indices_multi_rules();  // decompose_pool_indic
 std::vector<NamedMultiRule> sort_multi_rules();       // decompose_sort.cpp
 std::vector<NamedMultiRule> special_function_multi_rules();  // decompose_special.cpp
 std::vector<NamedMultiRule> selection_multi_rules();  // decompose_select.cpp
+std::vector<NamedMultiRule> unique_multi_rules();     // decompose_unique.cpp
 std::vector<NamedMultiRule> scan_multi_rules();       // decompose_scans.cpp
 std::vector<NamedMultiRule> bag_multi_rules();        // decompose_bags.cpp
 

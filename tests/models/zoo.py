@@ -852,13 +852,14 @@ class Masks(nn.Module):
     every dim, over the leading dims), masked_select with a broadcast mask,
     nonzero, argwhere and where(condition) feeding reductions and gathers; a
     mask computed twice; values written back under a mask, and a source's
-    elements in order (masked_scatter). Every output has a size the inputs
+    elements in order (masked_scatter); distinct values (unique,
+    unique_consecutive) with their counts and each element's group. Every output has a size the inputs
     decide: x [B, 5, 6], y [B, 5, 6]."""
     def __init__(self):
         super().__init__()
         self.lin = nn.Linear(6, 6)
 
-    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         h = self.lin(x)
         m = h > 0
         sel = h[m]
@@ -872,7 +873,12 @@ class Masks(nn.Module):
         a, b, c = torch.where(y < -1.0)
         picked = torch.tanh(x[a, b, c]).sum()
         broadcast = torch.masked_select(h, y.sum(-1, keepdim=True) > 0).mean()
-        return out, loss, row_mean, positions, picked, broadcast, m.sum()
+        levels = torch.round(y * 2.0)
+        distinct, inverse, counts = torch.unique(levels, return_inverse=True, return_counts=True)
+        runs, run_lengths = torch.unique_consecutive(levels, return_counts=True)
+        summary = torch.stack([distinct.sum(), counts.float().max(), inverse.float().mean(),
+                               runs.sum(), run_lengths.float().max(), torch.ones_like(distinct).sum() + torch.ones_like(runs).sum()])
+        return out, loss, row_mean, positions, picked, broadcast, m.sum(), summary
 
     @torch.jit.export
     def selected(self, x: Tensor, y: Tensor) -> Tensor:
@@ -1216,7 +1222,7 @@ MODELS = {
         note="max pooling with indices (1-D, 2-D, 3-D, adaptive), max_unpool"),
     "masks": ModelSpec(
         Masks, masks_inputs, batch=2, seed=35,
-        note="boolean-mask indexing, masked_select, nonzero, argwhere, where(condition), masked_scatter: sizes the data decides"),
+        note="boolean-mask indexing, masked_select, nonzero, argwhere, where(condition), masked_scatter, unique: sizes the data decides"),
     "sampling_grids": ModelSpec(
         SamplingGrids, sampling_grids_inputs, batch=2, seed=36,
         note="F.affine_grid and F.grid_sample (bilinear, nearest, bicubic; zeros, border, reflection) in 2-D and 3-D; "
