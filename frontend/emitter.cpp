@@ -83,6 +83,8 @@ std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
   unsupported_.clear();
   method_ = method;
   views_.clear();
+  object_paths_.clear();
+  attributes_read_.clear();
 
   Frame f;
   frames_ = {&f};
@@ -189,6 +191,9 @@ SugaredValue Emitter::object_attribute(const SugaredValue& obj, const std::strin
   const PickleValue& o = *obj.object;
   const std::string path = obj.path.empty() ? name : obj.path + "." + name;
   if (const PickleValue* v = o.find(name)) {
+    const std::string slot = attribute_slot(obj, name);
+    if (auto it = f.env.find(slot); it != f.env.end()) return it->second;
+    attributes_read_.insert(slot);
     if (name == "training" && options_.training && v->is(PickleValue::Kind::boolean))
       return SugaredValue::of(constant(*options_.training, ir::Type::bool_()));
     if (v->is(PickleValue::Kind::object)) return SugaredValue::module_object(v, path);
@@ -213,6 +218,35 @@ SugaredValue Emitter::object_attribute(const SugaredValue& obj, const std::strin
     return emit_expr(*c, cf);
   }
   fail(f, loc, "module " + cls.name + " has no attribute '" + name + "'");
+}
+
+std::string Emitter::attribute_slot(const SugaredValue& obj, const std::string& name) {
+  // One object reached by two paths (a shared submodule) keeps one slot.
+  const std::string& path = object_paths_.emplace(obj.object, obj.path).first->second;
+  return "@self." + (path.empty() ? name : path + "." + name);
+}
+
+void Emitter::assign_attribute(const ts::AttributeExpr& target, SugaredValue v, Frame& f) {
+  SugaredValue obj = emit_expr(*target.value, f);
+  if (obj.kind != SugaredValue::Kind::object)
+    fail(f, target.loc, "assigning to attribute '" + target.attr + "' of something that is not a module is not supported");
+  const PickleValue* current = obj.object->find(target.attr);
+  if (!current) fail(f, target.loc, "module " + obj.object->class_name() + " has no attribute '" + target.attr + "'");
+  const std::string slot = attribute_slot(obj, target.attr);
+  const std::string shown = slot_display(slot);
+  if (current->is(PickleValue::Kind::object))
+    fail(f, target.loc, "assigning to submodule " + shown + " is not supported");
+  if (current->is(PickleValue::Kind::tensor) && options_.training.value_or(false))
+    fail(f, target.loc, "assigning to module tensor " + shown + " in training mode is not supported");
+  // What a call assigns, LibTorch keeps for the next call; a compiled plan
+  // starts every call from the file's value. The two agree only when the
+  // call assigns before it reads.
+  if (!f.env.count(slot) && attributes_read_.count(slot))
+    fail(f, target.loc, shown + " is read before this assignment: LibTorch would carry the value assigned here into the " +
+                            "next call, which a compiled plan does not keep");
+  if (!v.is_value() && v.kind != SugaredValue::Kind::tuple && !v.is_poison())
+    fail(f, target.loc, "assigning a module or function to " + shown + " is not supported");
+  f.env[slot] = std::move(v);
 }
 
 SugaredValue Emitter::constant_from_pickle(const PickleValue& v, Frame& f, const SourceLocation& loc, int depth) {

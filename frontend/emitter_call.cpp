@@ -314,11 +314,17 @@ SugaredValue Emitter::call_function(const CodeIndex::Function& fn, const Sugared
     }
     callee.env[p.name] = *bound[k];
   }
+  // Assigned attributes are the object's state: the callee sees them and
+  // hands back what it assigned.
+  for (const auto& [name, binding] : caller.env)
+    if (is_attribute_slot(name)) callee.env[name] = binding;
   ++inline_depth_;
   frames_.push_back(&callee);
   emit_block(def.body, callee);
   frames_.pop_back();
   --inline_depth_;
+  for (const auto& [name, binding] : callee.env)
+    if (is_attribute_slot(name)) caller.env[name] = binding;
   if (callee.returned) return *callee.returned;
   if (callee.terminated) return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
   return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));

@@ -47,6 +47,11 @@ class Emitter {
   void register_tensors(const PickleValue& object, const std::string& path, int depth);
   SugaredValue object_attribute(const SugaredValue& obj, const std::string& name, Frame& f,
                                 const SourceLocation& loc);
+  // The variable that holds an attribute a method assigned (`self.x = v`),
+  // "@self.path.x": frames carry it like a local, so that if-joins, loops
+  // and later reads see the assignment for the rest of the call.
+  std::string attribute_slot(const SugaredValue& obj, const std::string& name);
+  void assign_attribute(const ts::AttributeExpr& target, SugaredValue v, Frame& f);
   SugaredValue constant_from_pickle(const PickleValue& v, Frame& f, const SourceLocation& loc, int depth = 0);
   ir::Value* param(const std::string& name);
   SugaredValue tensor_inputs(const ir::TypePtr& type, const std::string& name, int depth);
@@ -149,7 +154,14 @@ class Emitter {
   int inline_depth_ = 0;
   std::map<const ir::Value*, ir::Node*> views_;  // a view's value -> the view op that made it
   std::vector<Frame*> frames_;  // the frame each function being inlined emits into, innermost last
+  std::map<const PickleValue*, std::string> object_paths_;  // the path each module object was first reached by
+  std::set<std::string> attributes_read_;  // slots of attributes read from the file this call
 };
+
+// Whether an environment name is an attribute slot (see attribute_slot).
+inline bool is_attribute_slot(const std::string& name) { return !name.empty() && name[0] == '@'; }
+// "self.path.x" for the slot "@self.path.x".
+inline std::string slot_display(const std::string& slot) { return slot.substr(1); }
 
 bool is_view_op(const std::string& kind);  // slice, select, view, transpose, ...
 

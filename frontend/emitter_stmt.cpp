@@ -270,6 +270,7 @@ void Emitter::assign_target(const ts::Expr& target, SugaredValue v, Frame& f) {
     f.env[n->id] = std::move(v);
     return;
   }
+  if (const auto* a = target.get_if<ts::AttributeExpr>()) return assign_attribute(*a, std::move(v), f);
   const std::vector<ts::ExprPtr>* elts = nullptr;
   if (const auto* t = target.get_if<ts::TupleExpr>()) elts = &t->elts;
   if (const auto* l = target.get_if<ts::ListExpr>()) elts = &l->elts;
@@ -342,6 +343,9 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
       else side[i] = &it->second;
     }
     if (missing) {
+      if (is_attribute_slot(name))
+        fail(f, s.loc, "this if assigns " + slot_display(name) + " on one branch only: LibTorch would carry the " +
+                           "assigned value into the next call, which a compiled plan does not keep");
       f.env.erase(name);  // defined on one path only: not usable after the if
       continue;
     }
@@ -524,6 +528,11 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
                         const SugaredValue* iterable, bool ranged) {
   BlockEffects effects;
   collect_effects(body, effects);
+  // The body may change any assigned attribute, also through a call or a
+  // list that aliases it: each travels through the loop (one the body
+  // leaves alone folds away in canonicalize).
+  for (const auto& [name, binding] : f.env)
+    if (is_attribute_slot(name)) effects.assigned.insert(name);
   std::set<std::string> assigned = loop_rebinds(effects);
   std::set<std::string> target_names;
   if (target) collect_target_names(*target, target_names);
@@ -620,7 +629,9 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
   bf.terminated = false;
   std::vector<ir::Value*> params;
   for (size_t i = 0; i < carried.size(); ++i) {
-    params.push_back(block->add_param(initial[i]->type(), carried[i]));
+    // An attribute's slot names its param after the attribute ("self.x").
+    const std::string& name = carried[i];
+    params.push_back(block->add_param(initial[i]->type(), is_attribute_slot(name) ? name.substr(1) : name));
     if (i < plain) bf.env[carried[i]] = SugaredValue::of(params.back());
   }
   builder_->set_insertion_point_to_end(block);
@@ -637,6 +648,10 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
     assign_target(*target, item, bf);
   }
   emit_block(body, bf);
+  for (const auto& [name, binding] : bf.env)
+    if (is_attribute_slot(name) && !f.env.count(name))
+      fail(f, loc, "this loop assigns " + slot_display(name) + " first: LibTorch would carry the assigned value " +
+                       "into the next call, which a compiled plan does not keep (assign it before the loop)");
   ir::Value* next = bf.terminated ? constant(false, ir::Type::bool_()) : start_condition;
   if (while_cond && !bf.terminated) next = as_condition(emit_expr(*while_cond, bf), bf, while_cond->loc);
   block->add_result(next);

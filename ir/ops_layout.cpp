@@ -112,6 +112,12 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::cartesian_prod(Tensor[] tensors) -> Tensor", C, cartesian_prod});
   t.add({"aten::block_diag(Tensor[] tensors) -> Tensor", C, block_diag});
   t.add({"aten::vander(Tensor x, int? N=None, bool increasing=False) -> Tensor", C, vander});
+  t.add({"aten::linspace(Scalar start, Scalar end, int steps, *, ScalarType? dtype=None, Layout? layout=None, "
+         "Device? device=None, bool? pin_memory=None) -> Tensor",
+         C, spaced});
+  t.add({"aten::logspace(Scalar start, Scalar end, int steps, float base=10., *, ScalarType? dtype=None, "
+         "Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+         C, spaced});
   t.add({"aten::meshgrid(Tensor[] tensors) -> Tensor[]", C, meshgrid});
   t.add({"aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]", C, meshgrid});
   // Stacking, matrix transposes and diagonals, written with cat, reshape,

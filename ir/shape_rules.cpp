@@ -798,6 +798,14 @@ std::vector<TypePtr> list_element(const Node& node) {
 
 std::vector<TypePtr> same_as_input_type(const Node& node) { return {node.input(0)->type()}; }
 
+std::vector<TypePtr> list_append(const Node& node) {
+  const TypePtr& list = node.input(0)->type();
+  if (list->kind() != TypeKind::List) return {list};
+  // The list's elements now include the appended one: a pyramid of shrinking
+  // tensors is a list of tensors of unknown sizes.
+  return {Type::list(unify(list->element(), node.input(1)->type()))};
+}
+
 std::vector<TypePtr> joined_lists(const Node& node) { return {unify(node.input(0)->type(), node.input(1)->type())}; }
 
 }  // namespace wick::ir::shape

@@ -161,6 +161,7 @@ std::vector<TypePtr> pdist(const Node& node);             // pdist(x [n, m]): [n
 std::vector<TypePtr> bucketize(const Node& node);         // bucketize, searchsorted: i64 or i32
 std::vector<TypePtr> histc(const Node& node);             // histc(x, bins): [bins]
 std::vector<TypePtr> unique(const Node& node);            // _unique2, unique_consecutive: ([K], x's shape, [K])
+std::vector<TypePtr> spaced(const Node& node);            // linspace, logspace(start, end, steps): [steps]
 
 // Neural-network rules (shape_rules_nn.cpp).
 std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, conv3d, _convolution
@@ -198,6 +199,7 @@ std::vector<TypePtr> col2im(const Node& node);        // F.fold: [N, C kh kw, bl
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t
 std::vector<TypePtr> same_as_input_type(const Node& node);  // list copies
+std::vector<TypePtr> list_append(const Node& node);         // append.t: the element types unified
 std::vector<TypePtr> joined_lists(const Node& node);        // a + b of two lists: the join of their types
 
 }  // namespace wick::ir::shape

@@ -2,7 +2,7 @@
 // (passes/decompose_construct.cpp, decompose_buckets.cpp, decompose_gather.cpp,
 // decompose_distances.cpp): triangle indices, cartesian products, block
 // diagonals, Vandermonde matrices, flat gathers, pairwise distances, bucket
-// indices and histograms.
+// indices, histograms and evenly spaced values.
 #include <algorithm>
 
 #include "ir/constant_value.h"
@@ -135,6 +135,17 @@ std::vector<TypePtr> unique(const Node& node) {
   const std::vector<Dim> k{Dim::symbol("nnz_" + node.op().schema.name + "_" + value_digest(node.input(0)))};
   return {Type::tensor(t.dtype(), k, t.tensor_device()), Type::tensor(DType::i64, t.shape(), t.tensor_device()),
           Type::tensor(DType::i64, k, t.tensor_device())};
+}
+
+// linspace / logspace(start, end, steps, [base,] dtype, ...): [steps], f32
+// unless a dtype is given.
+std::vector<TypePtr> spaced(const Node& node) {
+  const DTypeArg a = dtype_arg(node, node.op().schema.name == "logspace" ? 4 : 3);
+  const std::optional<DType> dtype = a.given ? a.dtype : DType::f32;
+  auto steps = constant_int(node.input(2));
+  if (!steps) return {Type::tensor(dtype, std::vector<Dim>{Dim::unknown()})};
+  if (*steps < 0) throw node.error("number of steps must be non-negative, got " + std::to_string(*steps));
+  return {Type::tensor(dtype, std::vector<Dim>{Dim::constant(*steps)})};
 }
 
 }  // namespace wick::ir::shape

@@ -241,9 +241,25 @@ std::vector<TypePtr> slice(const Node& node) {
   return {tensor_like(t, out)};
 }
 
+// A list not built in the graph (a list op's result): its element type gives
+// the rank and dtype; the count of tensors is unknown.
+const Type* list_element_type(const Value* list) {
+  const Type& t = *list->type();
+  if (t.kind() != TypeKind::List || !t.element()->is_tensor()) return nullptr;
+  return t.element().get();
+}
+
 std::vector<TypePtr> cat(const Node& node) {
   auto types = list_types(node.input(0));
   auto d = constant_int(node.input(1));
+  if (!types && d) {
+    const Type* e = list_element_type(node.input(0));
+    // A 1-D element might be one of the legacy empty tensors cat skips.
+    if (!e || !e->has_rank() || e->rank() < 2) return {Type::tensor(e ? e->dtype() : std::nullopt)};
+    std::vector<Dim> out = *e->shape();
+    out[normalize_dim(node, *d, e->rank())] = Dim::unknown();
+    return {tensor_like(*e, out)};
+  }
   if (!types || types->empty() || !d) return {Type::tensor()};
   const Type* first = nullptr;
   std::optional<DType> dtype;
@@ -285,6 +301,13 @@ std::vector<TypePtr> cat(const Node& node) {
 std::vector<TypePtr> stack(const Node& node) {
   auto types = list_types(node.input(0));
   auto d = constant_int(node.input(1));
+  if (!types && d) {
+    const Type* e = list_element_type(node.input(0));
+    if (!e || !e->has_rank()) return {Type::tensor(e ? e->dtype() : std::nullopt)};
+    std::vector<Dim> out = *e->shape();
+    out.insert(out.begin() + normalize_dim(node, *d, e->rank() + 1), Dim::unknown());
+    return {tensor_like(*e, out)};
+  }
   if (!types || types->empty() || !d) return {Type::tensor()};
   const Type& first = *types->front();
   if (!first.has_rank()) return {Type::tensor(first.dtype())};

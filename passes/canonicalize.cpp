@@ -55,16 +55,25 @@ class Canonicalizer {
   }
 
   // ---- graph outputs ----
+  // Tuples, and lists whose elements are known (a `List[Tensor]` built by
+  // appends), leave as their elements, as LibTorch's flattened outputs do.
   void flatten_outputs() {
     ir::Block* top = graph_.block();
+    auto expandable = [](const Value* v) {
+      return v->type()->kind() == ir::TypeKind::Tuple || built_elements(v, "prim::ListConstruct");
+    };
     bool any = false;
-    for (Value* v : top->results()) any |= v->type()->kind() == ir::TypeKind::Tuple;
+    for (Value* v : top->results()) any |= expandable(v);
     if (!any) return;
     std::vector<Value*> flat;
     builder_.set_insertion_point(top->return_node());
     std::function<void(Value*)> expand = [&](Value* v) {
-      if (v->type()->kind() != ir::TypeKind::Tuple) {
+      if (!expandable(v)) {
         flat.push_back(v);
+        return;
+      }
+      if (const auto* e = built_elements(v, "prim::ListConstruct")) {
+        for (Value* x : *e) expand(x);
         return;
       }
       if (const auto* e = built_elements(v, "prim::TupleConstruct")) {
@@ -337,20 +346,50 @@ class Canonicalizer {
   // Lists of sizes with dynamic entries (aten::size of a tensor with dynamic
   // dims) stay built lists through slicing and concatenation, so that their
   // length and static entries still fold. Constant lists fold elsewhere.
+  // Python's slicing, also backwards (`l[::-1]`), of a list whose elements
+  // are known here.
   void list_slice(Node* n) {
-    if (!built_elements(n->input(0), "prim::ListConstruct")) return;
-    auto bound = [&](size_t i, int64_t none) -> std::optional<int64_t> {
-      if (i >= n->num_inputs() || ir::is_none(n->input(i))) return none;
-      return ir::constant_int(n->input(i));
-    };
-    const auto& e = n->input(0)->node()->inputs();
+    std::vector<Value*> e;
+    if (const auto* built = built_elements(n->input(0), "prim::ListConstruct")) e = *built;
+    else if (auto parts = unpacked_parts(n->input(0))) e = *parts;
+    else return;
     const int64_t len = static_cast<int64_t>(e.size());
-    auto start = bound(1, 0), end = bound(2, len), step = bound(3, 1);
-    if (!start || !end || !step || *step < 1) return;
-    auto clamp = [&](int64_t v) { return std::clamp(v < 0 ? v + len : v, int64_t{0}, len); };
+    auto bound = [&](size_t i) -> std::optional<std::optional<int64_t>> {
+      if (i >= n->num_inputs() || ir::is_none(n->input(i))) return std::optional<int64_t>();
+      auto v = ir::constant_int(n->input(i));
+      if (!v) return std::nullopt;
+      return v;
+    };
+    auto start = bound(1), end = bound(2);
+    auto step = n->num_inputs() > 3 ? ir::constant_int(n->input(3)) : std::optional<int64_t>(1);
+    if (!start || !end || !step) return;
+    if (*step == 0) throw n->error("slice step cannot be zero");
+    const bool back = *step < 0;
+    // Bounds as Python clamps them: [0, len] forwards, [-1, len - 1] backwards.
+    auto clamp = [&](std::optional<int64_t> v, int64_t none) {
+      if (!v) return none;
+      const int64_t k = *v < 0 ? *v + len : *v;
+      return back ? std::clamp(k, int64_t{-1}, len - 1) : std::clamp(k, int64_t{0}, len);
+    };
+    const int64_t from = clamp(*start, back ? len - 1 : 0), to = clamp(*end, back ? -1 : len);
     std::vector<Value*> picked;
-    for (int64_t k = clamp(*start); k < clamp(*end); k += *step) picked.push_back(e[static_cast<size_t>(k)]);
+    for (int64_t k = from; back ? k > to : k < to; k += *step) picked.push_back(e[static_cast<size_t>(k)]);
     built_list(n, picked);
+  }
+
+  // The tensors of a list that an op returns in a number known here (meshgrid
+  // of a list built in the graph), unpacked right after the op so that
+  // slices of the list fold.
+  std::optional<std::vector<Value*>> unpacked_parts(Value* list) {
+    Node* op = list->node();
+    if (!op->is("aten::meshgrid") && !op->is("aten::meshgrid.indexing")) return std::nullopt;
+    const auto* inputs = built_elements(op->input(0), "prim::ListConstruct");
+    if (!inputs) return std::nullopt;
+    for (const ir::Use& u : list->uses())
+      if (u.user->is("prim::ListUnpack") && u.user->num_outputs() == inputs->size()) return u.user->outputs();
+    builder_.set_insertion_point(op->next());
+    builder_.set_source(op->source_location(), op->source_line());
+    return builder_.create("prim::ListUnpack", {list}, {}, inputs->size())->outputs();
   }
 
   // a + b of lists whose elements are known here (built, constant ints, or
@@ -521,7 +560,26 @@ class Canonicalizer {
 
   // A for loop with a few constant trips is unrolled, so that what its body
   // computes from the counter (shape checks, list indexing) folds too.
-  void loop_node(Node* n) { changed_ = unroll_loop(n, kCanonicalUnroll) || changed_; }
+  void loop_node(Node* n) {
+    fold_unchanged_carried(n);
+    bool carries_list = false;
+    for (const Value* v : n->outputs()) carries_list |= v->type()->kind() == ir::TypeKind::List;
+    changed_ = unroll_loop(n, carries_list ? kListUnroll : kCanonicalUnroll) || changed_;
+  }
+
+  // A carried value the body yields unchanged is the loop's initial value
+  // throughout: its uses read that, and dead code elimination drops it.
+  void fold_unchanged_carried(Node* n) {
+    const ir::Block* body = n->block(0);
+    for (size_t j = 0; j < n->num_outputs(); ++j) {
+      Value* param = body->params()[j + 1];
+      if (body->results()[j + 1] != param) continue;
+      Value* initial = n->input(j + 2);
+      param->replace_all_uses_with(initial);
+      n->output(j)->replace_all_uses_with(initial);
+      changed_ = true;
+    }
+  }
 
   // Shape queries answered by the input's type.
   void shape_query(Node* n) {

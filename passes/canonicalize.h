@@ -1,9 +1,11 @@
 // canonicalize: folds what is known at compile time and removes the tuples
 // and lists TorchScript code builds around tensor ops, so that codegen sees
 // tensors, constants and control flow only. It
-//   - flattens tuple results of the graph into separate outputs;
+//   - flattens tuple results of the graph, and list results whose elements
+//     are known, into separate outputs;
 //   - folds TupleUnpack/TupleIndex/ListUnpack/__getitem__/len of tuples and
-//     lists built in the graph, and unpacking of split/chunk into slices
+//     lists built in the graph (slices of meshgrid's list too), and
+//     unpacking of split/chunk into slices
 //     (also where a built list is joined to a split's parts with +);
 //   - folds scalar ops whose operands are constants (str.format, `in`, ...),
 //     `is` where the graph tells (ir::known_identity), and shape queries
@@ -11,7 +13,8 @@
 //   - turns lists of constant ints into constants;
 //   - inlines If nodes with a constant condition, drops loops that never
 //     run and unrolls for loops of a few constant trips (unroll_loops.h,
-//     kCanonicalUnroll); removes casts that
+//     kCanonicalUnroll; kListUnroll for a loop that carries a list);
+//     folds values a loop carries unchanged; removes casts that
 //     change nothing and warnings;
 //   - evaluates int()/float() of 0-dim tensors computed from known numbers,
 //     the shape arithmetic traced models carry, and reads int(t.item()) and

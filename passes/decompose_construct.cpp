@@ -12,6 +12,10 @@
 //   vander(x, N, increasing)  = columns 1, x, x x, ... (each the previous
 //       times x, as ATen's cumprod), reversed unless increasing; integers
 //       in int64
+//   linspace(a, b, n)         = a + s i for i below n / 2, b - s (n - 1 - i)
+//       from there, s = (b - a) / (n - 1), in the result's float type (f64
+//       for integer results, truncated at the end), as ATen counts
+//   logspace(a, b, n, base)   = base ** the same, in f64
 #include <algorithm>
 
 #include "ir/constant_value.h"
@@ -179,12 +183,50 @@ Value* triangle_positions(Emitter& e, int64_t rows, int64_t cols, int64_t offset
   return e.op("aten::stack", {e.list({row, column}), e.int_(1)});
 }
 
+// linspace and logspace: each half counted from its own end, so both ends
+// are exact, with ATen's step and rounding.
+Value* spaced(Emitter& e) {
+  const bool log = e.node().op().schema.name == "logspace";
+  const int64_t steps = e.constant_int(2, "steps");
+  const ir::Type& t = *e.node().output()->type();
+  if (!t.dtype()) throw e.node().error("needs a dtype known when compiling");
+  const DType dtype = *t.dtype();
+  if (dtype == DType::b8) throw e.node().error("does not support bool results");
+  auto code = [](DType d) { return *torch_code_of(d); };
+  auto filled = [&](const std::vector<int64_t>& sizes, Value* v, DType d) {
+    return e.op("aten::full", {e.ints(sizes), v, e.int_(code(d)), e.none(), e.none(), e.none()});
+  };
+  if (steps == 0) return e.op("aten::zeros", {e.ints({0}), e.int_(code(dtype)), e.none(), e.none(), e.none()});
+  // The bounds in the result's type first, as ATen converts them.
+  Value* first = filled({}, e.input(0), dtype);
+  Value* last = filled({}, e.input(1), dtype);
+  if (steps == 1) return log ? e.cast(e.op("aten::pow.Scalar", {e.input(3), e.cast(first, DType::f64)}), dtype)
+                             : e.op("aten::reshape", {first, e.ints({1})});
+  const DType work = log || !is_floating(dtype) ? DType::f64 : dtype;
+  // logspace subtracts in the result's type, then divides in f64.
+  Value* span = log ? e.cast(e.sub(last, first), work) : e.sub(e.cast(last, work), e.cast(first, work));
+  Value* step = e.div(span, filled({}, e.float_(static_cast<double>(steps - 1)), work));
+  auto range = [&](int64_t from, int64_t by) {
+    return e.op("aten::arange.start_step",
+                {e.int_(from), e.int_(from + by * steps), e.int_(by), e.int_(code(work)), e.none(), e.none(), e.none()});
+  };
+  Value* i = range(0, 1);
+  Value* low = e.add(e.cast(first, work), e.mul(step, i));
+  Value* high = e.sub(e.cast(last, work), e.mul(step, range(steps - 1, -1)));
+  Value* lower_half = e.op("aten::lt.Scalar", {i, e.int_(steps / 2)});
+  Value* r = e.op("aten::where.self", {lower_half, low, high});
+  if (log) r = e.op("aten::pow.Scalar", {e.input(3), r});
+  return e.cast(r, dtype);
+}
+
 std::vector<NamedRule> construct_rules() {
   return {{"aten::tril_indices", triangle_indices},
           {"aten::triu_indices", triangle_indices},
           {"aten::cartesian_prod", cartesian_prod},
           {"aten::block_diag", block_diag},
-          {"aten::vander", vander}};
+          {"aten::vander", vander},
+          {"aten::linspace", spaced},
+          {"aten::logspace", spaced}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -22,8 +22,11 @@ struct UnrollLimits {
   size_t max_nodes = 4096;
 };
 
-// The limits canonicalize uses, and those of a training step.
+// The limits canonicalize uses, and those of a training step. A loop that
+// carries a list (`outputs.append(y)` each trip) has to unroll, since plans
+// hold tensors only: canonicalize gives it the larger limits.
 inline constexpr UnrollLimits kCanonicalUnroll{64, 4096};
+inline constexpr UnrollLimits kListUnroll{4096, 1 << 16};
 inline constexpr UnrollLimits kTrainingUnroll{4096, 1 << 18};
 
 bool unroll_loops(ir::Graph& graph, const UnrollLimits& limits);

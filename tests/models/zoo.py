@@ -986,7 +986,7 @@ class OpsSpecial(nn.Module):
     erfcx, ndtr, log_ndtr, entr, mvlgamma, xlog1py, float_power, ldexp,
     frexp; torch.special's other names), vector and matrix norms (linalg.norm, matrix_norm,
     renorm, pdist), tensors built from others (cartesian_prod, block_diag,
-    vander, tril/triu_indices) and the multi-margin, multilabel-margin and
+    vander, tril/triu_indices, linspace, logspace) and the multi-margin, multilabel-margin and
     Gaussian NLL losses (the last scripts a `with torch.no_grad()` block).
     The first output holds everything differentiable."""
 
@@ -1021,7 +1021,10 @@ class OpsSpecial(nn.Module):
                              exponent.flatten(1).long()], 1)
         # LibTorch cannot differentiate vander (its cumprod is in place): not in the first output.
         powers = torch.cat([mantissa.flatten(1), as_row(torch.vander(x[0, 0, :4]), b),
-                            as_row(torch.vander(x[0, 0, :3], 5, increasing=True), b)], 1)
+                            as_row(torch.vander(x[0, 0, :3], 5, increasing=True), b),
+                            as_row(torch.linspace(-3, 3, 7), b), as_row(torch.linspace(0.5, x.size(2), 11), b),
+                            as_row(torch.linspace(4, -1, 1), b), as_row(torch.linspace(1, 10, 6, dtype=torch.int64), b),
+                            as_row(torch.logspace(-1, 2, 5), b), as_row(torch.logspace(0, 3, 4, base=2.0), b)], 1)
         return smooth, powers, indices
 
 
