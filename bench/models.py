@@ -226,3 +226,41 @@ def write_packed_models(out_dir: str) -> dict:
         inputs.append(os.path.join(out_dir, f"packed_lstm_{name}.npy"))
         np.save(inputs[-1], t.numpy())
     return {"packed_lstm": (path, inputs)}
+
+
+GRID_SAMPLE_INPUT, GRID_SAMPLE_GRID = (16, 3, 64, 64), (16, 64, 64, 2)
+RAFT_IMAGE = (1, 3, 128, 128)
+
+
+class GridSample(torch.nn.Module):
+    def forward(self, x: Tensor, grid: Tensor) -> Tensor:
+        return torch.nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def write_sampling_models(out_dir: str, names) -> dict:
+    """Saves grid_sample (bilinear, a grid a little wider than the input)
+    and torchvision's RAFT-small, with their inputs; returns name -> (path,
+    [inputs])."""
+    import numpy as np
+    import torchvision
+
+    os.makedirs(out_dir, exist_ok=True)
+    torch.manual_seed(0)
+    out = {}
+    for name in names:
+        if name == "grid_sample":
+            module = GridSample()
+            inputs = [("x", torch.randn(GRID_SAMPLE_INPUT)), ("grid", torch.rand(GRID_SAMPLE_GRID) * 2.2 - 1.1)]
+        else:
+            module = torchvision.models.optical_flow.raft_small(weights=None).eval()
+            inputs = [("image1", torch.randn(RAFT_IMAGE)), ("image2", torch.randn(RAFT_IMAGE))]
+        path = os.path.join(out_dir, f"{name}.pt")
+        tmp = f"{path}.tmp{os.getpid()}"
+        torch.jit.save(torch.jit.script(module), tmp)
+        os.replace(tmp, path)
+        files = []
+        for input_name, t in inputs:
+            files.append(os.path.join(out_dir, f"{name}_{input_name}.npy"))
+            np.save(files[-1], t.numpy())
+        out[name] = (path, files)
+    return out

@@ -58,6 +58,8 @@ BENCHMARKS = [
     Benchmark("r3d_18", 10, 2, zoo=False, note="torchvision video ResNet, 3x16x112x112 clip"),
     Benchmark("r2plus1d_18", 10, 2, zoo=False, note="torchvision video ResNet (2+1)-D, 3x16x112x112 clip"),
     Benchmark("dcgan_generator", 50, 5, zoo=False, note="DCGAN generator, latent 8x100 to 8x3x64x64"),
+    Benchmark("grid_sample", 200, 10, zoo=False, note="F.grid_sample, bilinear, [16, 3, 64, 64] on a 64x64 grid"),
+    Benchmark("raft_small", 20, 2, zoo=False, note="torchvision RAFT-small optical flow, two 3x128x128 images, 12 refinements"),
     Benchmark("softmax_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], softmax over the last dim"),
     Benchmark("layer_norm_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], layer_norm over the last dim"),
     Benchmark("pointwise_chain", 30, 3, zoo=False, note="16M floats, 6 ops"),
@@ -116,6 +118,9 @@ def prepare_models(work: str, names: List[str]) -> dict:
                    for name, path in models.write_generator_models(os.path.join(work, "models")).items())
     if "packed_lstm" in names:
         out.update(models.write_packed_models(os.path.join(work, "models")))
+    sampling = [name for name in names if name in ("grid_sample", "raft_small")]
+    if sampling:
+        out.update(models.write_sampling_models(os.path.join(work, "models"), sampling))
     rows = [name for name in names if name in ROW_BENCHMARKS]
     if rows:
         paths = models.write_row_models(os.path.join(work, "models"), sizes=[ROW_SIZE])

@@ -128,7 +128,7 @@ void emit_gpu_pointwise(GpuBuilder& g) {
   std::vector<const ir::Value*> tensors;
   for (size_t i = 0; i < b.group().inputs.size(); ++i) {
     const ir::Value* v = b.group().inputs[i];
-    if (!v->type()->is_tensor()) continue;
+    if (!v->type()->is_tensor() || gathered_in(b.group(), v)) continue;  // a gather reads it whole
     tensors.push_back(v);
     if (vector_readable(b.group().input_layouts[i], domain)) vector_inputs.push_back(b.input_tensor(v));
   }

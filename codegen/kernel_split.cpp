@@ -5,7 +5,8 @@
 // positions along the dim: pointwise groups (a value of the domain's rank
 // lines up with it by broadcasting), reductions that keep dim 0, the MLP
 // kernel's rows, copies, cat and stack along another dim, and gathers whose
-// output rows are their source's rows or their index tensor's rows.
+// output rows are their source's rows or their index tensor's rows. A
+// tensor a pointwise group gathers from is passed whole.
 #include "codegen/kernel_builder.h"
 #include "ir/constant_value.h"
 #include "ir/pointwise_expr.h"
@@ -40,6 +41,19 @@ std::optional<int64_t> normalized_dim(const ir::Value* dim, size_t rank) {
   return *d < 0 ? *d + static_cast<int64_t>(rank) : *d;
 }
 
+// Takes the tensors the group gathers from (read whole) out of `rows`;
+// false when one is also read element by element, which would need both.
+bool pass_gathered_whole(const KernelGroup& g, Rows* rows) {
+  for (const ir::Node* n : g.nodes)
+    for (int i : ir::gathered_args(n->op())) {
+      const ir::Value* source = n->input(static_cast<size_t>(i));
+      for (const ir::Use& u : source->uses())
+        if (u.user != n && std::find(g.nodes.begin(), g.nodes.end(), u.user) != g.nodes.end()) return false;
+      rows->erase(source);
+    }
+  return true;
+}
+
 std::optional<Rows> pointwise_rows(const KernelGroup& g) {
   const ir::Value* first = g.outputs.front();
   const size_t r = rank(first);
@@ -48,6 +62,7 @@ std::optional<Rows> pointwise_rows(const KernelGroup& g) {
     if (rank(v) != r || dim0(v) != dim0(first)) return std::nullopt;
   Rows rows;
   add_full_rank(g, r, &rows);
+  if (!pass_gathered_whole(g, &rows)) return std::nullopt;
   return rows;
 }
 
@@ -57,6 +72,7 @@ std::optional<Rows> reduction_rows(const KernelGroup& g, const ir::Node& node) {
   Rows rows;
   add_full_rank(g, rank(self), &rows);
   for (const ir::Value* v : node.outputs()) rows.insert(v);
+  if (!pass_gathered_whole(g, &rows)) return std::nullopt;
   return rows;
 }
 

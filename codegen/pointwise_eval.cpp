@@ -15,6 +15,13 @@ namespace wick::codegen {
 using ir::PointwiseExpr;
 using K = PointwiseExpr::Kind;
 
+bool gathered_in(const KernelGroup& group, const ir::Value* v) {
+  for (const ir::Node* n : group.nodes)
+    for (int i : ir::gathered_args(n->op()))
+      if (n->input(static_cast<size_t>(i)) == v) return true;
+  return false;
+}
+
 std::vector<std::string> broadcast_index(MlirWriter& w, const std::vector<Size>& operand_sizes,
                                          const std::vector<Size>& result_sizes,
                                          const std::vector<std::string>& idx) {
@@ -293,6 +300,21 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
     return value(uniform(e, c));
   }
   if (fn == "largest") return value(largest(c.compute));
+  if (fn == "gather") {
+    // The source is read whole, at the position the index gives, clamped
+    // into it: no read leaves the tensor whatever the position.
+    const ir::Value* source = c.node->input(e.operand(0).arg_index);
+    const MemRef* m = b_.input_tensor(source);
+    WICK_ASSERT(m && m->sizes.size() == 1, c.node->kind() + ": the gathered tensor must be a 1-D kernel input");
+    Scalar i = in(eval(e.operand(1), c), DType::i64);
+    const Size& n = m->sizes[0];
+    Scalar last = n.dynamic() ? w_.op("arith.subi " + w_.index_to_i64(n.ssa).ssa + ", " +
+                                          w_.int_constant(DType::i64, 1).ssa + " : i64", DType::i64)
+                              : w_.int_constant(DType::i64, n.value - 1);
+    i = w_.op("arith.minsi " + i.ssa + ", " + last.ssa + " : i64", DType::i64);
+    i = w_.op("arith.maxsi " + i.ssa + ", " + w_.int_constant(DType::i64, 0).ssa + " : i64", DType::i64);
+    return value(w_.load(*m, {w_.i64_to_index(i)}));
+  }
   if (fn == "position") {
     WICK_ASSERT(c.idx->size() == 1, c.node->kind() + ": position() needs a 1-D result");
     return value(w_.index_to_i64((*c.idx)[0]));

@@ -96,6 +96,10 @@ class PointwiseEval {
   std::map<std::pair<const ir::Value*, std::string>, Scalar> cache_;
 };
 
+// Whether a member of the group reads `v` whole, as the source of a gather
+// (ir::gathered_args), rather than element by element.
+bool gathered_in(const KernelGroup& group, const ir::Value* v);
+
 // Maps an index of a consumer's shape onto an operand's shape by numpy
 // broadcasting: trailing dims align, static size-1 dims read index 0 (a
 // dynamic dim is never taken for a broadcast 1).

@@ -124,6 +124,14 @@ Grads index(GradContext& c) {
   return c.only_first(c.op("aten::index_put", {c.zeros_like(c.input(0)), c.input(1), c.grad(), c.bool_(true)}));
 }
 
+// wick::gather_flat(x, index): the gradient added into x at the positions
+// read (index_put accumulating), index none.
+Grads gather_flat(GradContext& c) {
+  Value* index = c.input(1);
+  Value* at = c.builder().create("prim::ListConstruct", {index}, {Type::list(index->type())})->output();
+  return c.only_first(c.op("aten::index_put", {c.zeros_like(c.input(0)), at, c.grad(), c.bool_(true)}));
+}
+
 // embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse): rows
 // of the gradient added into the weight's rows; the padding row gets none;
 // with scale_grad_by_freq each row is divided by how often it was looked up.
@@ -252,6 +260,7 @@ void add_layout_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::stack", {stack});
   t.set_gradient("aten::index_select", {index_select});
   t.set_gradient("aten::index.Tensor", {index});
+  t.set_gradient("wick::gather_flat", {gather_flat});
   t.set_gradient("aten::embedding", {embedding});
   t.set_gradient("aten::slice_backward", {slice_backward});
   t.set_gradient("aten::index_add", {index_add});

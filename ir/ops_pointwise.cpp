@@ -162,6 +162,11 @@ void add_pointwise_ops(OpTableBuilder& t) {
         arange, "start + position()");
   t.pointwise("aten::arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
         arange, "start + step * position()");
+  // Reads of a 1-D tensor at positions from another, fused into the kernel
+  // that computes them (decompositions' gathers, such as grid_sample's
+  // taps). Positions outside the tensor read its nearest end: the
+  // decompositions that emit it compute positions in range.
+  t.pointwise("wick::gather_flat(Tensor self, Tensor index) -> Tensor", gather_flat, "gather(self, index)");
   // Triangles of the last two dims (causal masks).
   t.pointwise("aten::triu(Tensor self, int diagonal=0) -> Tensor", triangle, "upper_triangle(diagonal) ? self : 0");
   t.pointwise("aten::tril(Tensor self, int diagonal=0) -> Tensor", triangle, "lower_triangle(diagonal) ? self : 0");

@@ -21,7 +21,7 @@ int pointwise_function_arity(std::string_view name) {
       {"trunc", 1}, {"roundeven", 1}, {"isinf", 1}, {"atan2", 2}, {"fmod", 2}, {"largest", 0},
       {"max", 2},  {"min", 2},  {"pow", 2},   {"mod", 2},   {"floordiv", 2}, {"truncdiv", 2}, {"defined", 1},
       {"bitand", 2}, {"bitor", 2}, {"bitxor", 2}, {"bitnot", 1}, {"shl", 2}, {"shr", 2},
-      {"uniform", 3}, {"lower_triangle", 1}, {"upper_triangle", 1}, {"position", 0},
+      {"uniform", 3}, {"lower_triangle", 1}, {"upper_triangle", 1}, {"position", 0}, {"gather", 2},
   };
   auto it = arity.find(name);
   return it == arity.end() ? -1 : it->second;
@@ -253,6 +253,22 @@ bool calls_positional(const PointwiseExpr& e) {
 }  // namespace
 
 bool reads_position(const OpDef& op) { return op.pointwise.expr && calls_positional(pointwise_expr(op)); }
+
+namespace {
+void collect_gathered(const PointwiseExpr& e, std::vector<int>* out) {
+  if (e.kind == PointwiseExpr::Kind::call && e.text == "gather" && e.operand(0).kind == PointwiseExpr::Kind::arg)
+    out->push_back(e.operand(0).arg_index);
+  for (const auto& o : e.operands) collect_gathered(*o, out);
+}
+}  // namespace
+
+std::vector<int> gathered_args(const OpDef& op) {
+  std::vector<int> out;
+  if (op.pointwise.expr) collect_gathered(pointwise_expr(op), &out);
+  return out;
+}
+
+bool gathers(const OpDef& op) { return !gathered_args(op).empty(); }
 
 std::string to_string(const PointwiseExpr& e) {
   using K = PointwiseExpr::Kind;

@@ -55,6 +55,14 @@ const PointwiseExpr& pointwise_expr(const OpDef& op);
 // slices of them.
 bool reads_position(const OpDef& op);
 
+// The arguments an op's expression reads whole rather than at the element's
+// index: the first operand of the `gather(source, index)` builtin, a 1-D
+// tensor read at the position `index` gives (clamped into the tensor). Such
+// an argument must be a kernel input (never a value computed in the same
+// kernel), passed unsliced.
+std::vector<int> gathered_args(const OpDef& op);
+bool gathers(const OpDef& op);  // !gathered_args(op).empty()
+
 // Fully parenthesized text, for tests and messages: "(self + (alpha * other))".
 std::string to_string(const PointwiseExpr& e);
 

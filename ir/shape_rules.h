@@ -157,6 +157,7 @@ std::vector<TypePtr> cartesian_prod(const Node& node);    // [prod n_i, k], or t
 std::vector<TypePtr> block_diag(const Node& node);        // [sum rows, sum cols]
 std::vector<TypePtr> vander(const Node& node);            // vander(x [n], N?): [n, N]
 std::vector<TypePtr> take(const Node& node);              // take(x, index): index's shape, x's dtype
+std::vector<TypePtr> gather_flat(const Node& node);       // gather_flat(x [n], index): index's shape, x's dtype
 std::vector<TypePtr> pdist(const Node& node);             // pdist(x [n, m]): [n (n - 1) / 2]
 std::vector<TypePtr> bucketize(const Node& node);         // bucketize, searchsorted: i64 or i32
 std::vector<TypePtr> histc(const Node& node);             // histc(x, bins): [bins]

@@ -92,6 +92,14 @@ std::vector<TypePtr> take(const Node& node) {
   return {Type::tensor(t.dtype(), input_type(node, 1).shape(), t.tensor_device())};
 }
 
+std::vector<TypePtr> gather_flat(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (t.has_rank() && t.rank() != 1) throw node.error("gather_flat reads a 1-D tensor, got " + shape_str(*t.shape()));
+  const Type& index = input_type(node, 1);
+  if (index.dtype() && *index.dtype() != DType::i64) throw node.error("gather_flat takes int64 positions");
+  return {Type::tensor(t.dtype(), index.shape(), t.tensor_device())};
+}
+
 std::vector<TypePtr> pdist(const Node& node) {
   const Type& t = input_type(node, 0);
   if (!t.has_rank()) return {Type::tensor(t.dtype(), std::nullopt, t.tensor_device())};

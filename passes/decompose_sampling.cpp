@@ -8,8 +8,10 @@
 //       coordinates, then padded as ATen's CPU kernel pads them (border:
 //       clamped into the input; reflection: reflected about its edges, then
 //       clamped); a tap outside the input reads 0. Each tap is one gather
-//       (an advanced index into x viewed [N, C, prod(in)]). Gradients:
-//       index's for x, the weights' for the grid (floor and round pass
+//       (wick::gather_flat of x's elements at (n C + c) prod(in) + the
+//       tap's position), which fuses with the weighting of the taps into
+//       one kernel. Gradients: gather_flat's (an accumulating index_put)
+//       for x, the weights' for the grid (floor and round pass
 //       none; a clamped coordinate passes none at or beyond the edge, as
 //       in ATen).
 //   affine_grid_generator(theta, size, align_corners)
@@ -104,11 +106,10 @@ Value* pad_position(Emitter& e, Value* c, int64_t size, Padding padding, bool al
   return c;
 }
 
-// The input viewed for gathers, and the index tensors every gather shares.
+// The input viewed for gathers, and the positions every gather shares.
 struct Source {
-  Value* flat;                  // x viewed [N, C, prod(in)]
-  Value* batch;                 // arange(N) viewed [N, 1, 1]
-  Value* channel;               // arange(C) viewed [1, C, 1]
+  Value* whole;                 // x viewed [N C prod(in)]
+  Value* base;                  // where each sample's channel starts: (n C + c) prod(in), [N, C, 1]
   std::vector<int64_t> in;      // spatial sizes, x's order (D, H, W)
   int64_t points;               // output positions per sample
   Value* grid;                  // for its dynamic batch size
@@ -147,7 +148,7 @@ Value* tap(Emitter& e, const Source& s, const std::vector<Value*>& position) {
     index = index ? e.add(index, at) : at;
     stride *= size;
   }
-  Value* values = e.op("aten::index.Tensor", {s.flat, e.list({s.batch, s.channel, per_point(e, s, index)})});
+  Value* values = e.op("wick::gather_flat", {s.whole, e.add(s.base, per_point(e, s, index))});
   return e.op("aten::where.ScalarOther", {per_point(e, s, inside), values, e.float_(0.0)});
 }
 
@@ -231,9 +232,11 @@ Value* grid_sampler(Emitter& e) {
   const std::vector<int64_t> out = static_dims(e, gs, 1, gs.size() - 1, "a grid of spatial dims");
   s.points = product(out);
   s.grid = grid;
-  s.flat = e.op("aten::reshape", {x, e.sizes(x, {Size::dim_of(0), Size::dim_of(1), Size::fixed(product(s.in))})});
-  s.batch = arange_view(e, x, 0, {-1, 1, 1});
-  s.channel = arange_view(e, x, 1, {1, -1, 1});
+  s.whole = e.op("aten::reshape", {x, e.ints({-1})});
+  const Dim& channels = xs[1];
+  Value* c = channels.is_static() ? e.int_(channels.value()) : e.op("aten::size.int", {x, e.int_(1)});
+  Value* first = e.add(e.op("aten::mul.Scalar", {arange_view(e, x, 0, {-1, 1, 1}), c}), arange_view(e, x, 1, {1, -1, 1}));
+  s.base = e.op("aten::mul.Scalar", {first, e.int_(product(s.in))});
 
   std::vector<Value*> coord(axes);
   for (size_t a = 0; a < axes; ++a) {

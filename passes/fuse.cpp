@@ -9,6 +9,7 @@
 
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
+#include "ir/pointwise_expr.h"
 
 namespace wick::passes {
 namespace {
@@ -235,11 +236,18 @@ class Fuser {
     // A row reduction keeps its group open (row groups only).
     std::optional<std::vector<bool>> row;
     if (reduction && options_.row_groups) row = row_reduction(n);
+    // A gathered tensor is read whole by the kernel: it must come from
+    // outside the group (ir/pointwise_expr.h, gathered_args).
+    std::set<const Group*> sources;
+    for (int i : ir::gathered_args(n->op())) {
+      auto it = group_of_.find(n->input(static_cast<size_t>(i))->node());
+      if (it != group_of_.end()) sources.insert(it->second);
+    }
     for (const Value* in : n->inputs()) {
       auto it = group_of_.find(in->node());
       if (it == group_of_.end()) continue;
       Group* g = it->second;
-      if (g->closed) continue;
+      if (g->closed || sources.count(g)) continue;
       if (g->is_extern) {
         // The single activation consuming the library call's result.
         if (reduction || g->nodes.size() != 1 || !is_epilogue(n) || n->input(0) != g->nodes[0]->output() ||

@@ -10,7 +10,8 @@
 // A node joins a group only when the group's values are not used between
 // the group and the node, so moving the members to the group's place keeps
 // every use after its definition, and when the group's arguments stay
-// within kMaxKernelArguments. Expects static or symbolic types (after
+// within kMaxKernelArguments. A gather (wick::gather_flat) joins no group
+// that computes the tensor it reads whole. Expects static or symbolic types (after
 // infer_shapes), composite ops decomposed. Groups of one node stay plain.
 //
 // With FuseOptions::row_groups (the pipeline's choice on both devices), a
