@@ -376,6 +376,9 @@ std::vector<GradCase> layout_cases() {
       {"index_Tensor_apart", {F({5, 6, 7}), Idx({4}, 5), Idx({4}, 7)},
        None() + "  %l : List[Optional[Tensor]] = prim::ListConstruct(%x1, %none, %x2)\n" + Y("aten::index.Tensor(%x0, %l)"),
        [](const V& x) { return x[0].index({x[1], torch::indexing::Slice(), x[2]}); }},
+      // wick's gather: torch's take at positions in range (repeated ones add up).
+      {"gather_flat", {F({9}), Idx({3, 4}, 9)}, Y("wick::gather_flat(%x0, %x1)"),
+       [](const V& x) { return torch::take(x[0], x[1]); }},
       {"embedding", {F({6, 4}), Idx({3, 5}, 6)},
        I("p", 2) + Bo("f", false) + Y("aten::embedding(%x0, %x1, %p, %f, %f)"),
        [](const V& x) { return torch::embedding(x[0], x[1], 2); }},
