@@ -5,12 +5,14 @@
 #include "passes/decompose.h"
 
 #include <cmath>
+#include <string>
 #include <unordered_set>
 
 #include "ir/constant_value.h"
 #include "ir/module.h"
 #include "ir/op_table.h"
 #include "passes/decompose_rules.h"
+#include "passes/reduced_precision.h"
 #include "passes/training_state.h"
 
 namespace wick::passes {
@@ -376,6 +378,27 @@ using ir::Type;
 using ir::TypePtr;
 using ir::Value;
 
+// Composites whose ATen CPU kernel computes in f32 on f16/bf16 tensors and
+// rounds only its f16/bf16 result (normalizations, softmax, statistics,
+// norms, distances, losses). Decomposed on the reduced dtype, each of their
+// steps would round instead; so they are decomposed in f32 between casts.
+bool computes_in_f32(const Node& n) {
+  static const std::unordered_set<std::string> ops = {
+      "aten::batch_norm", "aten::layer_norm", "aten::group_norm", "aten::instance_norm",
+      "aten::softmax.int", "aten::log_softmax.int", "aten::logsumexp",
+      "aten::var", "aten::var.dim", "aten::var.correction", "aten::std", "aten::std.dim", "aten::std.correction",
+      "aten::norm.Scalar", "aten::norm.ScalarOpt_dim", "aten::linalg_vector_norm", "aten::frobenius_norm",
+      "aten::frobenius_norm.dim", "aten::cosine_similarity", "aten::pairwise_distance", "aten::cdist",
+      "aten::cross_entropy_loss", "aten::nll_loss", "aten::nll_loss_nd", "aten::mse_loss", "aten::l1_loss",
+      "aten::smooth_l1_loss", "aten::huber_loss", "aten::kl_div", "aten::binary_cross_entropy",
+      "aten::binary_cross_entropy_with_logits"};
+  if (!ops.count(n.kind())) return false;
+  // A dtype argument asking for f32 (softmax's) already computes in it.
+  for (const Value* v : n.outputs())
+    if (is_reduced_precision(v)) return true;
+  return false;
+}
+
 // What the rule's ops infer, completed by what the composite's declared type
 // knew (a dim the rules lose track of, e.g. through a size list).
 TypePtr refine(const TypePtr& inferred, const TypePtr& declared) {
@@ -443,8 +466,10 @@ void decompose(ir::Graph& graph, bool for_gpu) {
         composites.push_back(n);
     });
     if (composites.empty()) break;
-    for (Node* n : composites)
-      if (!rewrite(graph, *n)) kept.insert(n);
+    for (Node* n : composites) {
+      if (computes_in_f32(*n)) compute_in_f32(graph, n);  // decomposed next round
+      else if (!rewrite(graph, *n)) kept.insert(n);
+    }
   }
   // Special cases of primitives that other primitives write better.
   std::vector<Node*> special;

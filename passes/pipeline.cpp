@@ -21,6 +21,7 @@
 #include "passes/infer_shapes.h"
 #include "passes/lower_nested_tensors.h"
 #include "passes/lower_packed_sequences.h"
+#include "passes/widen_library_calls.h"
 
 namespace wick::passes {
 namespace {
@@ -128,6 +129,7 @@ FuseOptions fuse_options(TargetDevice device) {
 
 void finish_stage(ir::Graph& graph, const PipelineOptions& options) {
   Pipeline p(graph);
+  p.step("widen_library_calls", [&] { widen_library_calls(graph); });
   p.step("eliminate_common_subexpressions", [&] { eliminate_common_subexpressions(graph); });
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
   p.step("fuse", [&] { fuse(graph, fuse_options(options.device)); });

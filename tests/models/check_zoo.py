@@ -21,7 +21,7 @@ sys.path.insert(0, HERE)
 
 import zoo  # noqa: E402
 from make_zoo import relative_error  # noqa: E402
-from reference import flatten_outputs, run, to_numpy  # noqa: E402
+from reference import flatten_outputs, load, run, runnable_on_cpu, to_numpy  # noqa: E402
 
 TOLERANCE = 1e-5
 
@@ -37,7 +37,7 @@ def check_model(zoo_dir: str, meta: dict) -> list:
 
     second = 3 if meta["batch"] != 3 else 2
     fresh = zoo.example_inputs(name, second, seed=123)
-    model = zoo.build_model(name)
+    model = runnable_on_cpu(zoo.build_model(name))
     with torch.no_grad():
         eager = [to_numpy(v) for v in flatten_outputs(model(*fresh))]
 
@@ -55,8 +55,7 @@ def check_model(zoo_dir: str, meta: dict) -> list:
             if got.dtype.kind == "f" and not np.isfinite(got).all():
                 problems.append(f"{variant}: output {j} is not finite")
 
-        module = torch.jit.load(path)
-        module.eval()
+        module = load(path)
         with torch.no_grad():
             got2 = [to_numpy(v) for v in flatten_outputs(module(*fresh))]
         for j, (got, want) in enumerate(zip(got2, eager)):

@@ -23,7 +23,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zoo  # noqa: E402
-from reference import flatten_outputs, save_npy, to_numpy  # noqa: E402
+from reference import flatten_outputs, load, save_npy, to_numpy  # noqa: E402
 
 
 def other_batch(batch: int) -> int:
@@ -61,7 +61,7 @@ def dynamic_batch_cases(zoo_dir: str, out: str, seed: int, only) -> list:
         if only and name not in only:
             continue
         pt = os.path.join(zoo_dir, f"{name}.{variant}.pt")
-        module = torch.jit.load(pt, map_location="cpu").eval()
+        module = load(pt)
         for batch in DYNAMIC_BATCHES:
             # Seeds apart from the main cases', so the inputs differ from theirs.
             inputs = zoo.example_inputs(name, batch, seed + 1000 + batch)
@@ -122,7 +122,7 @@ def main() -> int:
                 input_files.append(path)
             for variant in spec.variants:
                 pt = os.path.join(a.zoo, f"{name}.{variant}.pt")
-                module = torch.jit.load(pt, map_location="cpu").eval()
+                module = load(pt)
                 with torch.no_grad():
                     outputs = flatten_outputs(module(*inputs))
                 refs = []

@@ -14,6 +14,7 @@ module is reloaded and checked against the eager model before it counts.
 """
 
 import argparse
+import copy
 import io
 import json
 import os
@@ -28,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import zoo  # noqa: E402
-from reference import flatten_outputs, save_npy, to_numpy  # noqa: E402
+from reference import flatten_outputs, runnable_on_cpu, save_npy, to_numpy  # noqa: E402
 
 INPUT_SEED = 0
 SOURCES = ("zoo.py", "make_zoo.py", "reference.py")
@@ -101,7 +102,7 @@ def write_model(out_dir: str, name: str) -> dict:
     model = zoo.build_model(name)
     inputs = zoo.example_inputs(name, spec.batch, INPUT_SEED)
     with torch.no_grad():
-        eager = [to_numpy(v) for v in flatten_outputs(model(*inputs))]
+        eager = [to_numpy(v) for v in flatten_outputs(runnable_on_cpu(copy.deepcopy(model))(*inputs))]
 
     meta = {
         "name": name,
@@ -125,7 +126,7 @@ def write_model(out_dir: str, name: str) -> dict:
         with torch.no_grad():
             module = to_torchscript(model, variant, inputs)
             file = f"{name}.{variant}.pt"
-            loaded = save_and_reload(module, os.path.join(out_dir, file))
+            loaded = runnable_on_cpu(save_and_reload(module, os.path.join(out_dir, file)))
             loaded.eval()
             refs = [to_numpy(v) for v in flatten_outputs(loaded(*inputs))]
         if len(refs) != len(eager):

@@ -43,9 +43,25 @@ def save_npy(path: str, array: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def run(model_path: str, input_paths) -> list:
+def runnable_on_cpu(module):
+    """LibTorch's CPU kernels lack float16 (matrix products, convolutions):
+    a module holding float16 tensors is converted to float32 in place, so
+    its outputs are the f32 computation on the f16-rounded weights."""
+    tensors = list(module.parameters()) + list(module.buffers())
+    if any(t.dtype == torch.float16 for t in tensors):
+        module.float()
+    return module
+
+
+def load(model_path: str):
+    """The TorchScript module at `model_path`, in eval mode, runnable here."""
     module = torch.jit.load(model_path, map_location="cpu")
     module.eval()
+    return runnable_on_cpu(module)
+
+
+def run(model_path: str, input_paths) -> list:
+    module = load(model_path)
     inputs = [torch.from_numpy(np.load(p)) for p in input_paths]
     with torch.no_grad():
         out = module(*inputs)

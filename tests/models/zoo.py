@@ -1065,6 +1065,44 @@ def sampling_grids_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
     return (randn(g, b, 3, 6, 7), randn(g, b, 2, 3, 4, 5), torch.rand(b, 5, 4, 2, generator=g) * 2.6 - 1.3)
 
 
+# ---------------------------------------------------------------- reduced precision
+
+
+class ReducedPrecisionNet(nn.Module):
+    """Weights in bfloat16 or float16 (the module converted with .to());
+    f32 inputs cast to the weights' dtype on the way in and results cast back
+    on the way out, as a mixed-precision deployment does. Convolution, batch
+    norm, pooling, linear, layer norm, softmax and a batched product all run
+    in the reduced dtype. LibTorch's CPU kernels lack float16, so its side of
+    the float16 model runs converted to f32 (reference.py)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(2)
+        self.avg = nn.AvgPool2d(2)
+        self.gap = nn.AdaptiveAvgPool2d(2)
+        self.fc1 = nn.Linear(32, 48)
+        self.norm = nn.LayerNorm(48)
+        self.fc2 = nn.Linear(48, 10)
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        dtype = self.conv.weight.dtype
+        h = self.pool(F.relu(self.bn(self.conv(x.to(dtype)))))
+        pooled = self.avg(h).sum(dim=(2, 3))
+        h = torch.flatten(self.gap(h), 1)
+        logits = self.fc2(F.gelu(self.norm(self.fc1(h))))
+        probs = torch.softmax(logits, -1)
+        yb = y.to(dtype)
+        gram = torch.bmm(yb, yb.transpose(1, 2)).mean(-1) * 0.5 + 1.0
+        return logits.float(), probs.float(), pooled.float(), gram.float()
+
+
+def reduced_precision_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    return randn(g, b, 3, 8, 8), randn(g, b, 4, 6)
+
+
 # ---------------------------------------------------------------- op coverage
 
 
@@ -1236,6 +1274,13 @@ MODELS = {
     "ops_select": ModelSpec(
         OpsSelect, lambda b, g: (randn(g, b, 5, 7), randn(g, b, 5, 7)), batch=3, seed=39,
         note="kthvalue, median, quantile, mode, bucketize, searchsorted, histc, index_copy, index_fill, take, put"),
+    "bfloat16": ModelSpec(
+        lambda: ReducedPrecisionNet().to(torch.bfloat16), reduced_precision_inputs, batch=2, seed=40,
+        note="bf16 weights and activations: convolution, pooling, linear, normalization, softmax, bmm"),
+    "float16": ModelSpec(
+        lambda: ReducedPrecisionNet().to(torch.float16), reduced_precision_inputs, batch=2, seed=41,
+        variants=("scripted",),
+        note="the same in f16; LibTorch's side runs converted to f32, as its CPU kernels lack f16 (so no trace)"),
     "ops_more": ModelSpec(
         OpsMore, lambda b, g: (randn(g, b, 4, 5), randn(g, b, 4, 5)), batch=3, seed=37,
         note="logaddexp, hypot, copysign, sinc, isclose, nansum, count_nonzero, aminmax, cdist, stacks, diagonals, traces"),

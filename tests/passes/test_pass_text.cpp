@@ -25,6 +25,7 @@
 #include "passes/pipeline.h"
 #include "passes/sink_stores.h"
 #include "passes/unroll_loops.h"
+#include "passes/widen_library_calls.h"
 
 namespace wick {
 namespace {
@@ -50,6 +51,7 @@ const std::map<std::string, PassFn>& passes() {
       {"simplify", passes::simplify_stage},
       // Small limits, so that the cases show both sides of them.
       {"unroll_loops", [](ir::Graph& g) { passes::unroll_loops(g, passes::UnrollLimits{4, 64}); }},
+      {"widen_library_calls", [](ir::Graph& g) { passes::widen_library_calls(g); }},
   };
   return table;
 }

@@ -77,4 +77,10 @@ double relative_error(const Tensor& out, const Tensor& ref, std::string* problem
   return max_ref > 0 ? max_diff / max_ref : max_diff;
 }
 
+double zoo_tolerance(const std::string& model) {
+  if (model == "bfloat16") return 2e-2;
+  if (model == "float16") return 2e-3;
+  return 1e-4;
+}
+
 }  // namespace wick::testing

@@ -25,4 +25,10 @@ std::vector<FreshCase> read_fresh_cases(std::string* seed);
 // non-finite mismatch, gives infinity and says why in *problem.
 double relative_error(const Tensor& out, const Tensor& ref, std::string* problem);
 
+// The relative error allowed for a floating output of zoo model `model`:
+// 1e-4, but for the models computing in bf16 (whose unit roundoff is
+// 2^-8; LibTorch's own bf16 matrix products round partial sums) and f16
+// (2^-11, against LibTorch's f32 computation on the same weights).
+double zoo_tolerance(const std::string& model);
+
 }  // namespace wick::testing
