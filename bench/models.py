@@ -37,9 +37,16 @@ One text tagger over packed sequences, eval mode, seeded weights:
 
 write_packed_models(DIR) saves it, scripted, as DIR/packed_lstm.pt, with its
 inputs DIR/packed_lstm_tokens.npy and DIR/packed_lstm_lengths.npy.
+
+One model in bfloat16, called with float32 and returning float32:
+    transformer_block_bf16  the zoo's transformer block (batch 8, seq 64,
+                            d 256, 4 heads) converted to bfloat16
+
+write_bfloat16_models(DIR) saves it, scripted, as DIR/transformer_block_bf16.pt.
 """
 
 import os
+import sys
 
 import torch
 
@@ -264,3 +271,32 @@ def write_sampling_models(out_dir: str, names) -> dict:
             np.save(files[-1], t.numpy())
         out[name] = (path, files)
     return out
+
+
+TRANSFORMER_BLOCK_INPUT = (8, 64, 256)
+
+
+class Bfloat16(torch.nn.Module):
+    """`inner` converted to bfloat16, behind float32 inputs and outputs."""
+
+    def __init__(self, inner: torch.nn.Module):
+        super().__init__()
+        self.inner = inner.to(torch.bfloat16)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.inner(x.to(torch.bfloat16)).float()
+
+
+def write_bfloat16_models(out_dir: str) -> dict:
+    """Saves transformer_block_bf16; returns name -> (path, [input spec])."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "models"))
+    import zoo
+
+    os.makedirs(out_dir, exist_ok=True)
+    torch.manual_seed(0)
+    module = Bfloat16(zoo.TransformerBlock()).eval()
+    path = os.path.join(out_dir, "transformer_block_bf16.pt")
+    tmp = f"{path}.tmp{os.getpid()}"
+    torch.jit.save(torch.jit.script(module), tmp)
+    os.replace(tmp, path)
+    return {"transformer_block_bf16": (path, ["x".join(str(d) for d in TRANSFORMER_BLOCK_INPUT)])}

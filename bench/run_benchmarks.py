@@ -41,6 +41,7 @@ class Benchmark:
     warmup: int
     zoo: bool = True    # a test-zoo model (else from bench/models.py)
     note: str = ""
+    tolerance: float = 1e-4  # the outputs' largest relative error (wick bench --tolerance)
 
 
 BENCHMARKS = [
@@ -60,6 +61,8 @@ BENCHMARKS = [
     Benchmark("dcgan_generator", 50, 5, zoo=False, note="DCGAN generator, latent 8x100 to 8x3x64x64"),
     Benchmark("grid_sample", 200, 10, zoo=False, note="F.grid_sample, bilinear, [16, 3, 64, 64] on a 64x64 grid"),
     Benchmark("raft_small", 20, 2, zoo=False, note="torchvision RAFT-small optical flow, two 3x128x128 images, 12 refinements"),
+    Benchmark("transformer_block_bf16", 100, 10, zoo=False, tolerance=2e-2,
+              note="the transformer block in bfloat16: batch 8, seq 64, d 256, 4 heads"),
     Benchmark("softmax_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], softmax over the last dim"),
     Benchmark("layer_norm_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], layer_norm over the last dim"),
     Benchmark("pointwise_chain", 30, 3, zoo=False, note="16M floats, 6 ops"),
@@ -121,6 +124,8 @@ def prepare_models(work: str, names: List[str]) -> dict:
     sampling = [name for name in names if name in ("grid_sample", "raft_small")]
     if sampling:
         out.update(models.write_sampling_models(os.path.join(work, "models"), sampling))
+    if "transformer_block_bf16" in names:
+        out.update(models.write_bfloat16_models(os.path.join(work, "models")))
     rows = [name for name in names if name in ROW_BENCHMARKS]
     if rows:
         paths = models.write_row_models(os.path.join(work, "models"), sizes=[ROW_SIZE])
@@ -130,9 +135,9 @@ def prepare_models(work: str, names: List[str]) -> dict:
 
 
 def bench_one(wick: str, model: str, inputs: List[str], threads: int, iters: int, warmup: int,
-              env: dict) -> dict:
+              tolerance: float, env: dict) -> dict:
     cmd = [wick, "bench", model, "--threads", str(threads), "--iters", str(iters),
-           "--warmup", str(warmup), "--json"]
+           "--warmup", str(warmup), "--tolerance", str(tolerance), "--json"]
     for i in inputs:
         cmd += ["--input", i]
     try:
@@ -356,7 +361,7 @@ def main(argv=None) -> int:
             warmup = 1 if args.quick else min(b.warmup, iters)
             model, inputs = prepared[b.name]
             for t in args.threads:
-                r = bench_one(wick, model, inputs, t, iters, warmup, env)
+                r = bench_one(wick, model, inputs, t, iters, warmup, b.tolerance, env)
                 r.update(benchmark=b.name, threads=t)
                 results.append(r)
                 if "error" in r:

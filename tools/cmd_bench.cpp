@@ -35,7 +35,8 @@ constexpr long long kBenchBlock = 10;
 
 namespace {
 
-// Largest relative error max|wick - torch| / max|torch| the outputs may show.
+// Largest relative error max|wick - torch| / max|torch| the outputs may show,
+// unless --tolerance says otherwise (a bf16 model rounds to 2^-8).
 constexpr double kTolerance = 1e-4;
 constexpr long long kMaxIters = 1000000;
 
@@ -48,6 +49,7 @@ struct BenchArgs {
   uint64_t seed = 0;
   bool json = false;
   std::string device = "cpu";
+  double tolerance = kTolerance;
 };
 
 BenchArgs parse(const Args& args, const char* usage) {
@@ -65,9 +67,18 @@ BenchArgs parse(const Args& args, const char* usage) {
                   usage);
     return n;
   };
+  auto fraction = [&](const std::string& opt, const std::string& v) {
+    char* end = nullptr;
+    errno = 0;
+    const double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end || errno || !(x > 0 && x <= 1))
+      usage_error("bad value for " + opt + ": " + v + " (above 0, at most 1)", usage);
+    return x;
+  };
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--input") b.inputs.push_back(value(i));
+    else if (a == "--tolerance") b.tolerance = fraction(a, value(i));
     else if (a == "--json") b.json = true;
     else if (a == "--device") b.device = value(i);
     else if (a == "--threads") b.threads = static_cast<int>(number(a, value(i), 1, 1024));
@@ -119,7 +130,7 @@ double element(const Tensor& t, int64_t i) {
 
 // max|got - want| / max|want| over the finite elements; NaN and infinite
 // elements must sit at the same places in both. Throws on any mismatch.
-double compare(const Tensor& wick_out, const Tensor& torch_out, size_t index) {
+double compare(const Tensor& wick_out, const Tensor& torch_out, size_t index, double tolerance) {
   const std::string name = "output " + std::to_string(index);
   if (wick_out.dtype() != torch_out.dtype() || wick_out.sizes() != torch_out.sizes())
     throw Error("wick and LibTorch disagree on " + name + ": wick gives " + wick_out.describe() + ", LibTorch " +
@@ -138,10 +149,10 @@ double compare(const Tensor& wick_out, const Tensor& torch_out, size_t index) {
     max_ref = std::max(max_ref, std::abs(y));
   }
   const double err = max_diff / std::max(max_ref, 1e-30);
-  if (err > kTolerance) {
+  if (err > tolerance) {
     char buf[160];
     std::snprintf(buf, sizeof buf, "relative error %.3g (max|wick - torch| / max|torch|), above the tolerance %.0e",
-                  err, kTolerance);
+                  err, tolerance);
     throw Error("wick and LibTorch disagree on " + name + ": " + buf);
   }
   return err;
@@ -214,7 +225,7 @@ int run_bench(const Args& args) {
       throw Error("wick and LibTorch disagree on the number of outputs: " + std::to_string(wick_out.size()) + " vs " +
                   std::to_string(torch_out.size()));
     max_err = 0;
-    for (size_t i = 0; i < wick_out.size(); ++i) max_err = std::max(max_err, compare(wick_out[i], torch_out[i], i));
+    for (size_t i = 0; i < wick_out.size(); ++i) max_err = std::max(max_err, compare(wick_out[i], torch_out[i], i, b.tolerance));
   }
   // LibTorch is timed beside wick only on the same device.
   const bool timed_peer = torch_model && device < 0;

@@ -48,13 +48,13 @@ const std::vector<Command>& commands() {
        run_compile},
       {"bench", "time a model with wick beside LibTorch",
        "usage: wick bench MODEL.pt --input A.npy|SHAPE [--input ...] [--threads N] [--iters N]\n"
-       "                  [--warmup N] [--seed S] [--device cpu|cuda|cuda:N] [--json]\n"
+       "                  [--warmup N] [--seed S] [--device cpu|cuda|cuda:N] [--tolerance E] [--json]\n"
        "  Runs the model with wick and with LibTorch (the peer plugin libwick_torch_peer.so,\n"
        "  found in ../lib next to wick or at $WICK_TORCH_PEER) on the same inputs and thread\n"
        "  count (default 1). Inputs are given as for `wick run`. Both run once and their outputs\n"
-       "  must agree (relative error at most 1e-4), then after N warm-up calls each (default 10)\n"
-       "  blocks of up to 10 calls alternate between the two and each call is timed (default\n"
-       "  100 each). Prints each side's median time per call with the 10th-90th percentile\n"
+       "  must agree (relative error at most E, default 1e-4; a bf16 model needs about 2e-2),\n"
+       "  then after N warm-up calls each (default 10) blocks of up to 10 calls alternate\n"
+       "  between the two and each call is timed (default 100 each). Prints each side's median time per call with the 10th-90th percentile\n"
        "  spread and the speedup (LibTorch median / wick median); --json adds one JSON object\n"
        "  as the last line.\n"
        "  With --device cuda wick runs on the GPU (each call ends with its outputs on the\n"

@@ -94,6 +94,23 @@ TEST(Bench, OptionalInputGivenAsNoneReachesBothSides) {
   EXPECT_LE(std::stod(json["max_rel_error"]), 1e-4);
 }
 
+TEST(Bench, Bfloat16ModelAgreesWithinTheToleranceGiven) {
+  // LibTorch's bf16 matrix products round differently from wick's (f32
+  // products rounded once): the default 1e-4 refuses, a bf16 tolerance passes.
+  const std::string zoo = WICK_ZOO_DIR;
+  const std::string args = "bench " + zoo + "/bfloat16.scripted.pt --input " + zoo + "/bfloat16.input0.npy --input " +
+                           zoo + "/bfloat16.input1.npy --iters 1 --warmup 0 --json";
+  auto strict = run_wick(args);
+  EXPECT_EQ(strict.status, 2) << strict.err << strict.out;
+  EXPECT_NE(strict.err.find("above the tolerance 1e-04"), std::string::npos) << strict.err;
+  auto loose = run_wick(args + " --tolerance 2e-2");
+  ASSERT_EQ(loose.status, 0) << loose.err << loose.out;
+  auto json = parse_json_object(last_line(loose.out));
+  ASSERT_TRUE(json.count("max_rel_error")) << loose.out;
+  EXPECT_GT(std::stod(json["max_rel_error"]), 1e-4);
+  EXPECT_LE(std::stod(json["max_rel_error"]), 2e-2);
+}
+
 TEST(Bench, MissingModelIsAnError) {
   auto r = run_wick("bench " + std::string(WICK_ZOO_DIR) + "/no_such_model.pt --input 2x14 --iters 1");
   EXPECT_EQ(r.status, 2) << r.err;
@@ -111,7 +128,9 @@ TEST(Bench, InputOfTheWrongShapeIsAnError) {
 
 TEST(Bench, BadOptionsAreErrors) {
   for (const char* args : {" --input 2x14 --iters 0", " --input 2x14 --threads x", " --input 2x14 --warmup -1",
-                           " --input 2x14 --frobnicate", " --input 2x14 --iters 99999999999"}) {
+                           " --input 2x14 --frobnicate", " --input 2x14 --iters 99999999999",
+                           " --input 2x14 --tolerance 0", " --input 2x14 --tolerance 2", " --input 2x14 --tolerance x",
+                           " --input 2x14 --tolerance nan"}) {
     SCOPED_TRACE(args);
     auto r = run_wick("bench " + kNn5 + args);
     EXPECT_EQ(r.status, 2) << r.err;
