@@ -117,8 +117,14 @@ void add_math_ops(OpTableBuilder& t) {
   // names and torch.special's.
   for (const char* name : {"lgamma", "digamma", "erfinv", "erfc", "i0", "special_gammaln", "special_digamma",
                            "special_psi", "special_erfinv", "special_erfc", "special_i0", "special_i0e", "special_i1",
-                           "special_i1e", "special_erfcx", "special_ndtr", "special_log_ndtr", "special_entr"})
+                           "special_i1e", "special_erfcx", "special_ndtr", "special_log_ndtr", "special_entr",
+                           "special_ndtri"})
     t.add({(std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), C, unary_float});
+  t.add({"aten::special_zeta(Tensor self, Tensor other) -> Tensor", C, binary_true_divide});
+  t.add({"aten::special_zeta.other_scalar(Tensor self, Scalar other) -> Tensor", C, unary_float});
+  t.add({"aten::special_zeta.self_scalar(Scalar self, Tensor other) -> Tensor", C, unary_float_of_second});
+  t.add({"aten::polygamma(int n, Tensor self) -> Tensor", C, unary_float_of_second});
+  t.add({"aten::special_polygamma(int n, Tensor self) -> Tensor", C, unary_float_of_second});
   t.add({"aten::float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", C, float_power});
   t.add({"aten::float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", C, float_power});
   t.add({"aten::float_power.Scalar(Scalar self, Tensor exponent) -> Tensor", C, float_power});

@@ -115,12 +115,18 @@ std::vector<TypePtr> same_as_input(const Node& node) {
   return {Type::tensor(t.dtype(), t.shape(), t.tensor_device())};
 }
 
-std::vector<TypePtr> unary_float(const Node& node) {
-  const Type& t = input_type(node, 0);
+namespace {
+// Input i's type, with a floating dtype (integers and bools become f32).
+std::vector<TypePtr> float_like_input(const Node& node, size_t i) {
+  const Type& t = input_type(node, i);
   std::optional<DType> dt = t.dtype();
   if (dt && !is_floating(*dt)) dt = DType::f32;
   return {Type::tensor(dt, t.shape(), t.tensor_device())};
 }
+}  // namespace
+
+std::vector<TypePtr> unary_float(const Node& node) { return float_like_input(node, 0); }
+std::vector<TypePtr> unary_float_of_second(const Node& node) { return float_like_input(node, 1); }
 
 std::vector<TypePtr> binary_broadcast(const Node& node) {
   const Type& a = input_type(node, 0);

@@ -36,6 +36,7 @@ std::optional<std::vector<const Type*>> list_types(const Value* v);
 // Rules used directly as OpSpec::infer.
 std::vector<TypePtr> same_as_input(const Node& node);      // relu, neg, ...
 std::vector<TypePtr> unary_float(const Node& node);        // exp, sigmoid: ints become f32
+std::vector<TypePtr> unary_float_of_second(const Node& node);  // polygamma(n, x): x's, floating
 std::vector<TypePtr> binary_broadcast(const Node& node);   // add, mul, ...
 std::vector<TypePtr> bitwise_broadcast(const Node& node);  // &, |, ^, <<, >>: integers and bools
 std::vector<TypePtr> bitwise_unary(const Node& node);      // ~

@@ -22,6 +22,12 @@
 //   ndtr(x)    = erfc(-x / sqrt 2) / 2; log_ndtr its logarithm, from the
 //                continued fraction's form far below 0
 //   entr(x)    = -x log x (0 at 0, -inf below)
+//   zeta(x, q) = Cephes' Hurwitz zeta as ATen has it: the sum of
+//                (q + k)^-x for k to 9 (or until q + k > 9, for q down to
+//                -31), then the Euler-Maclaurin correction
+//   polygamma(n, x) = digamma for n = 0, ATen's trigamma for n = 1, else
+//                (-1)^(n+1) n! zeta(n + 1, x)
+//   ndtri(p)   = Cephes' rational fits, in the central range and two tails
 //   mvlgamma(x, p) = the sum of lgamma(x - i / 2), i < p, plus
 //                p (p - 1) / 4 log(pi), in x's type
 //   special_erf, special_expit, special_softmax, ... = the ops wick has
@@ -123,6 +129,180 @@ Value* lgamma(Emitter& e) {
   X pole = (x <= 0.0 && x == x.op("aten::floor")) || x.op("aten::isinf");
   y = where(x == 1.0 || x == 2.0, 0.0, y);  // exactly, as libm's
   return rounded(e, where(pole, INFINITY, y), to);
+}
+
+// sum_{k <= n} c[k] z^(n - k): a polynomial, highest power first.
+X polynomial(X z, const double* c, int n) {
+  X r = z * c[0] + c[1];
+  for (int k = 2; k <= n; ++k) r = r * z + c[k];
+  return r;
+}
+
+// A mask that is false everywhere `like` is defined (NaN included).
+X none_of(X like) { return like < -INFINITY; }
+
+X pow(X a, X b) { return a.call("aten::pow.Tensor_Tensor", b); }
+X abs(X a) { return a.op("aten::abs"); }
+X operator!(X a) { return a.op("aten::logical_not"); }
+X operator<(X a, X b) { return a.call("aten::lt.Tensor", b); }
+
+// Terms the Hurwitz zeta's direct sum may take: Cephes takes 9, or more
+// until q + terms > 9, so q down to 9 - kZetaTerms is summed as there.
+constexpr int kZetaTerms = 40;
+
+// Cephes' Hurwitz zeta, as ATen computes it in f64: the sum of (q + k)^-x
+// for k up to 9 (further while q + k <= 9), then Euler-Maclaurin's
+// correction with 12 Bernoulli terms; either stops early, as there, once a
+// term falls below 2^-53 of the sum. Where it would need more than
+// kZetaTerms terms (q below -31, x an integer) the result is NaN.
+X hurwitz_zeta(X x, X q) {
+  static const double bernoulli[] = {12.0,
+                                     -720.0,
+                                     30240.0,
+                                     -1209600.0,
+                                     47900160.0,
+                                     -1.8924375803183791606e9,
+                                     7.47242496e10,
+                                     -2.950130727918164224e12,
+                                     1.1646782814350067249e14,
+                                     -4.5979787224074726105e15,
+                                     1.8152105401943546773e17,
+                                     -7.1661652561756670113e18};
+  constexpr double kMachEp = 1.11022302462515654042e-16;
+  X at_pole = x == 1.0;
+  X below_one = x < 1.0;
+  X q_nonpositive = q <= 0.0;
+  X q_integer = q == q.op("aten::floor");
+  X x_integer = x == x.op("aten::floor");
+  X q_pole = q_nonpositive && q_integer;
+  X undefined = q_nonpositive && !x_integer;
+  // The series reads arguments it is defined for, so that no branch it
+  // does not take makes a NaN.
+  X bad = at_pole || below_one || q_pole || undefined;
+  X xs = where(bad, 2.0, x);
+  X qs = where(bad, 1.0, q);
+  X minus_x = -xs;
+  X s = pow(qs, minus_x);
+  X a = qs;
+  X b = where(none_of(xs), xs, 0.0);
+  X done = none_of(xs);
+  for (int i = 0; i < kZetaTerms; ++i) {
+    X active = i < 9 ? !done : (!done && (a <= 9.0));
+    a = where(active, a + 1.0, a);
+    b = where(active, pow(a, minus_x), b);
+    s = where(active, s + b, s);
+    // Cephes' test: -eps s < b < eps s (never true for a negative sum).
+    done = done || (active && (b < s * kMachEp) && (s * -kMachEp < b));
+  }
+  X too_few_terms = !done && (a <= 9.0);
+  X w = a;
+  s = where(done, s, s + b * w / (xs - 1.0) - b * 0.5);
+  X factor = where(none_of(xs), xs, 1.0);
+  double k = 0;
+  for (double c : bernoulli) {
+    factor = factor * (xs + k);
+    b = b / w;
+    X t = factor * b / c;
+    s = where(done, s, s + t);
+    done = done || (abs(t) < abs(s) * kMachEp);
+    k += 1;
+    factor = factor * (xs + k);
+    b = b / w;
+    k += 1;
+  }
+  X y = where(too_few_terms || undefined || below_one, NAN, s);
+  return where(at_pole || (q_pole && !below_one), INFINITY, y);
+}
+
+// zeta(x, q), either argument possibly a Python number: that one is
+// filled out to the other's shape.
+Value* zeta(Emitter& e) {
+  const bool x_scalar = !e.input(0)->type()->is_tensor(), q_scalar = !e.input(1)->type()->is_tensor();
+  auto as_f64 = [&](size_t i, size_t like) -> X {
+    Value* f64 = e.int_(*torch_code_of(DType::f64));
+    return {&e, e.op("aten::full_like", {e.input(like), e.input(i), f64, e.none(), e.none(), e.none(), e.none()})};
+  };
+  if (x_scalar) {
+    auto [q, to] = input_f64(e, 1);
+    return rounded(e, hurwitz_zeta(as_f64(0, 1), q), to);
+  }
+  auto [x, x_to] = input_f64(e, 0);
+  if (q_scalar) return rounded(e, hurwitz_zeta(x, as_f64(1, 0)), x_to);
+  auto [q, q_to] = input_f64(e, 1);
+  return rounded(e, hurwitz_zeta(x, q), promote(x_to, q_to));
+}
+
+// ATen's trigamma in f64: the reflection below 1/2, six steps of the
+// recurrence, then the asymptotic series.
+X trigamma(X x) {
+  X reflect = x < 0.5;
+  X xr = where(reflect, x, 0.25);
+  X sin_pi = (xr * kPi).op("aten::sin");
+  X z = where(reflect, 1.0 - x, x);
+  X sum = 1.0 / (z * z);
+  for (int i = 1; i < 6; ++i) {
+    X zi = z + static_cast<double>(i);
+    sum = sum + 1.0 / (zi * zi);
+  }
+  z = z + 6.0;
+  X ixx = 1.0 / (z * z);
+  X inner = 1.0 / 30 - ixx * (1.0 / 42);
+  X series = (ixx * (1.0 / 6 - ixx * inner) + 1.0 / (z * 2.0) + 1.0) / z;
+  X positive = sum + series;
+  return where(reflect, kPi * kPi / (sin_pi * sin_pi) - positive, positive);
+}
+
+Value* polygamma(Emitter& e) {
+  const int64_t n = e.constant_int(0, "n");
+  if (n < 0) throw e.node().error("polygamma(n, x) does not support negative n");
+  if (n == 0) return e.op("aten::digamma", {e.input(1)});
+  auto [x, to] = input_f64(e, 1);
+  if (n == 1) return rounded(e, trigamma(x), to);
+  const double nd = static_cast<double>(n);
+  X order = where(none_of(x), x, nd + 1.0);
+  return rounded(e, hurwitz_zeta(order, x) * ((n % 2 ? 1.0 : -1.0) * std::exp(std::lgamma(nd + 1.0))), to);
+}
+
+// Cephes' ndtri as ATen has it: a rational function of y - 1/2 in the
+// central range, else of 1 / sqrt(-2 log y) for the tail (two fits, split
+// at y = e^-32), the upper tail by symmetry.
+Value* ndtri(Emitter& e) {
+  auto [p, to] = input_f64(e, 0);
+  static const double p0[] = {-5.99633501014107895267E1, 9.80010754185999661536E1, -5.66762857469070293439E1,
+                              1.39312609387279679503E1, -1.23916583867381258016E0};
+  static const double q0[] = {1.0, 1.95448858338141759834E0, 4.67627912898881538453E0,
+                              8.63602421390890590575E1, -2.25462687854119370527E2, 2.00260212380060660359E2,
+                              -8.20372256168333339912E1, 1.59056225126211695515E1, -1.18331621121330003142E0};
+  static const double p1[] = {4.05544892305962419923E0, 3.15251094599893866154E1, 5.71628192246421288162E1,
+                              4.40805073893200834700E1, 1.46849561928858024014E1, 2.18663306850790267539E0,
+                              -1.40256079171354495875E-1, -3.50424626827848203418E-2, -8.57456785154685413611E-4};
+  static const double q1[] = {1.0, 1.57799883256466749731E1, 4.53907635128879210584E1,
+                              4.13172038254672030440E1, 1.50425385692907503408E1, 2.50464946208309415979E0,
+                              -1.42182922854787788574E-1, -3.80806407691578277194E-2, -9.33259480895457427372E-4};
+  static const double p2[] = {3.23774891776946035970E0, 6.91522889068984211695E0, 3.93881025292474443415E0,
+                              1.33303460815807542389E0, 2.01485389549179081538E-1, 1.23716634817820021358E-2,
+                              3.01581553508235416007E-4, 2.65806974686737550832E-6, 6.23974539184983293730E-9};
+  static const double q2[] = {1.0, 6.02427039364742014255E0, 3.67983563856160859403E0,
+                              1.37702099489081330271E0, 2.16236993594496635890E-1, 1.34204006088543189037E-2,
+                              3.28014464682127739104E-4, 2.89247864745380683936E-6, 6.79019408009981274425E-9};
+  constexpr double kExpMinus2 = 0.13533528323661269189;
+  constexpr double kSqrt2Pi = 2.50662827463100050242;
+  X upper = p > 1.0 - kExpMinus2;
+  X y = where(upper, 1.0 - p, p);
+  X central = y > kExpMinus2;
+  X c = where(central, y, 0.5) - 0.5;
+  X c2 = c * c;
+  X near = (c + c * (c2 * polynomial(c2, p0, 4) / polynomial(c2, q0, 8))) * kSqrt2Pi;
+  X t = where(central || (y <= 0.0), 0.5, y);
+  X r = (t.op("aten::log") * -2.0).op("aten::sqrt");
+  X r0 = r - r.op("aten::log") / r;
+  X z = 1.0 / r;
+  X fit = where(r < 8.0, z * polynomial(z, p1, 8) / polynomial(z, q1, 8), z * polynomial(z, p2, 8) / polynomial(z, q2, 8));
+  X tail = r0 - fit;
+  X far = where(upper, tail, -tail);
+  X v = where(central, near, far);
+  v = where(p == 0.0, -INFINITY, where(p == 1.0, INFINITY, v));
+  return rounded(e, where(p < 0.0 || p > 1.0, NAN, v), to);
 }
 
 // psi(x) for x > 0 (x = 0 gives -inf, and -0 gives +inf, through 1 / x).
@@ -390,6 +570,12 @@ std::vector<NamedRule> special_function_rules() {
           {"aten::special_ndtr", ndtr},
           {"aten::special_log_ndtr", log_ndtr},
           {"aten::special_entr", entr},
+          {"aten::special_ndtri", ndtri},
+          {"aten::special_zeta", zeta},
+          {"aten::special_zeta.other_scalar", zeta},
+          {"aten::special_zeta.self_scalar", zeta},
+          {"aten::polygamma", polygamma},
+          {"aten::special_polygamma", polygamma},
           {"aten::mvlgamma", mvlgamma},
           {"aten::special_multigammaln", mvlgamma},
           {"aten::float_power.Tensor_Tensor", float_power},

@@ -983,7 +983,7 @@ def as_row(t: Tensor, b: int) -> Tensor:
 
 class OpsSpecial(nn.Module):
     """Special functions (lgamma, digamma, erfinv, erfc, i0, i0e, i1, i1e,
-    erfcx, ndtr, log_ndtr, entr, mvlgamma, xlog1py, float_power, ldexp,
+    erfcx, ndtr, log_ndtr, ndtri, zeta, polygamma, entr, mvlgamma, xlog1py, float_power, ldexp,
     frexp; torch.special's other names), vector and matrix norms (linalg.norm, matrix_norm,
     renorm, pdist), tensors built from others (cartesian_prod, block_diag,
     vander, tril/triu_indices, linspace, logspace) and the multi-margin, multilabel-margin and
@@ -1004,6 +1004,12 @@ class OpsSpecial(nn.Module):
             torch.special.erfcx(x).flatten(1), torch.special.ndtr(x).flatten(1), torch.special.log_ndtr(x * 3).flatten(1),
             torch.special.entr(q).flatten(1), torch.mvlgamma(q + 1.5, 3).flatten(1), torch.special.xlog1py(x, q).flatten(1),
             torch.special.expit(x).flatten(1), torch.special.softmax(x, 2).flatten(1),
+            torch.special.zeta(3.0, q * 2 + 0.5).flatten(1), torch.special.zeta(2.0, -2.5 - q).flatten(1),
+            torch.special.zeta(p.detach() * 3 + 1.2, x.abs() + 0.1).flatten(1),
+            torch.polygamma(1, q * 3 + 0.1).flatten(1), torch.polygamma(1, -0.5 - 0.4 * q).flatten(1),
+            torch.special.polygamma(2, x * 0.5 + 2.5).flatten(1), (q * 3 + 1.0).polygamma(3).flatten(1),
+            torch.special.ndtri(q).flatten(1), torch.special.ndtri(q * 1e-3).flatten(1),
+            torch.special.ndtri(q * 1e-20).flatten(1), torch.special.ndtri(1 - q * 1e-3).flatten(1),
             torch.linalg.norm(x, dim=2), torch.linalg.norm(x, float("inf"), dim=(1, 2)).unsqueeze(1),
             torch.linalg.matrix_norm(x, 1.0).unsqueeze(1), torch.linalg.matrix_norm(x, float("-inf")).unsqueeze(1),
             torch.linalg.norm(x, "fro", (1, 2)).unsqueeze(1), torch.renorm(x, 2.0, 1, 1.0).flatten(1),
@@ -1270,7 +1276,7 @@ MODELS = {
              "F.unfold, F.fold"),
     "ops_special": ModelSpec(
         OpsSpecial, lambda b, g: (randn(g, b, 5, 6), torch.rand(b, 5, 6, generator=g)), batch=3, seed=38,
-        note="lgamma, digamma, erfinv, erfc, i0, frexp, matrix norms, pdist, block_diag, vander, margin losses"),
+        note="lgamma, digamma, zeta, polygamma, ndtri, erfinv, erfc, i0, frexp, matrix norms, pdist, block_diag, vander, margin losses"),
     "ops_select": ModelSpec(
         OpsSelect, lambda b, g: (randn(g, b, 5, 7), randn(g, b, 5, 7)), batch=3, seed=39,
         note="kthvalue, median, quantile, mode, bucketize, searchsorted, histc, index_copy, index_fill, take, put"),
