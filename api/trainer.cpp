@@ -166,7 +166,7 @@ struct Trainer::Impl {
   double loss_value(const std::vector<Tensor>& out) const {
     WICK_ASSERT(out.size() == 1 && out[0].numel() == 1, "a loss graph returns one 0-d tensor");
     const Tensor& l = out[0];
-    return l.dtype() == DType::f64 ? *l.data_as<double>() : static_cast<double>(*l.data_as<float>());
+    return element_as_double(l.dtype(), l.data());
   }
 };
 

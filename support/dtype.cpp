@@ -1,5 +1,8 @@
 #include "support/dtype.h"
 
+#include <cmath>
+#include <cstring>
+
 namespace wick {
 
 size_t dtype_size(DType t) {
@@ -87,6 +90,41 @@ DType promote(DType a, DType b) {
   // integral: the wider type; u8 with i8 promotes to i16 as in torch
   if ((a == DType::u8 && b == DType::i8) || (a == DType::i8 && b == DType::u8)) return DType::i16;
   return dtype_size(a) >= dtype_size(b) ? a : b;
+}
+
+namespace {
+template <typename T>
+T load(const void* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+}  // namespace
+
+double element_as_double(DType t, const void* p) {
+  switch (t) {
+    case DType::f32: return load<float>(p);
+    case DType::f64: return load<double>(p);
+    case DType::i64: return static_cast<double>(load<int64_t>(p));
+    case DType::i32: return load<int32_t>(p);
+    case DType::i16: return load<int16_t>(p);
+    case DType::i8: return load<int8_t>(p);
+    case DType::u8: return load<uint8_t>(p);
+    case DType::b8: return load<uint8_t>(p) != 0;
+    case DType::bf16: {  // the high half of an f32
+      const uint32_t bits = static_cast<uint32_t>(load<uint16_t>(p)) << 16;
+      return load<float>(&bits);
+    }
+    case DType::f16: {
+      const uint16_t h = load<uint16_t>(p);
+      const int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+      const double sign = (h & 0x8000) ? -1.0 : 1.0;
+      if (exponent == 0x1f) return mantissa ? NAN : sign * INFINITY;
+      if (exponent == 0) return sign * std::ldexp(mantissa, -24);  // subnormal
+      return sign * std::ldexp(mantissa + 1024, exponent - 25);
+    }
+  }
+  return 0;
 }
 
 }  // namespace wick

@@ -37,6 +37,10 @@ std::optional<DType> dtype_from_name(std::string_view name);
 std::optional<DType> dtype_from_torch_code(int64_t code);
 std::optional<int64_t> torch_code_of(DType t);
 
+// The element of dtype `t` at `p` (unaligned is fine), as a double: f16 and
+// bf16 widened exactly, integers converted, bools 0 or 1.
+double element_as_double(DType t, const void* p);
+
 // Type promotion of two tensor dtypes, following torch.result_type for tensors
 // of equal category priority (bool < integral < floating).
 DType promote(DType a, DType b);

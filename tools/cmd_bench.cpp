@@ -100,32 +100,7 @@ BenchArgs parse(const Args& args, const char* usage) {
 
 // Element `i` of a contiguous tensor, as a double.
 double element(const Tensor& t, int64_t i) {
-  const void* p = t.data();
-  switch (t.dtype()) {
-    case DType::f32: return static_cast<const float*>(p)[i];
-    case DType::f64: return static_cast<const double*>(p)[i];
-    case DType::i64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
-    case DType::i32: return static_cast<const int32_t*>(p)[i];
-    case DType::i16: return static_cast<const int16_t*>(p)[i];
-    case DType::i8: return static_cast<const int8_t*>(p)[i];
-    case DType::u8: return static_cast<const uint8_t*>(p)[i];
-    case DType::b8: return static_cast<const uint8_t*>(p)[i] != 0;
-    case DType::bf16: {
-      uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(p)[i]) << 16;
-      float f;
-      std::memcpy(&f, &bits, 4);
-      return f;
-    }
-    case DType::f16: {
-      const uint16_t h = static_cast<const uint16_t*>(p)[i];
-      const int exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-      const double sign = (h & 0x8000) ? -1.0 : 1.0;
-      if (exp == 0x1f) return mant ? NAN : sign * INFINITY;
-      if (exp == 0) return sign * std::ldexp(mant, -24);
-      return sign * std::ldexp(mant + 1024, exp - 25);
-    }
-  }
-  return 0;
+  return element_as_double(t.dtype(), static_cast<const char*>(t.data()) + i * static_cast<int64_t>(dtype_size(t.dtype())));
 }
 
 // max|got - want| / max|want| over the finite elements; NaN and infinite
