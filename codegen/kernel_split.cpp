@@ -41,14 +41,21 @@ std::optional<int64_t> normalized_dim(const ir::Value* dim, size_t rank) {
   return *d < 0 ? *d + static_cast<int64_t>(rank) : *d;
 }
 
+// Whether `u` reads its value as a gathered (whole) tensor.
+bool gathered_use(const ir::Use& u) {
+  const std::vector<int> gathered = ir::gathered_args(u.user->op());
+  return std::find(gathered.begin(), gathered.end(), static_cast<int>(u.index)) != gathered.end();
+}
+
 // Takes the tensors the group gathers from (read whole) out of `rows`;
 // false when one is also read element by element, which would need both.
+// Several gathers from one tensor (grid_sample's taps) read it whole alike.
 bool pass_gathered_whole(const KernelGroup& g, Rows* rows) {
   for (const ir::Node* n : g.nodes)
     for (int i : ir::gathered_args(n->op())) {
       const ir::Value* source = n->input(static_cast<size_t>(i));
       for (const ir::Use& u : source->uses())
-        if (u.user != n && std::find(g.nodes.begin(), g.nodes.end(), u.user) != g.nodes.end()) return false;
+        if (!gathered_use(u) && std::find(g.nodes.begin(), g.nodes.end(), u.user) != g.nodes.end()) return false;
       rows->erase(source);
     }
   return true;

@@ -116,9 +116,10 @@ class Fuser {
   // The kernel arguments the group would have with `extra` joined: the
   // tensors and scalars it reads from outside (constants are baked in) and
   // the values it computes that are used outside it, as far as known now.
-  size_t arguments_with(const Group& g, const Node* extra) const {
+  size_t arguments_with(const Group& g, const Node* extra, const Group* other = nullptr) const {
     std::set<const Node*> members(g.nodes.begin(), g.nodes.end());
     members.insert(extra);
+    if (other) members.insert(other->nodes.begin(), other->nodes.end());
     std::set<const Value*> args;
     for (const Node* m : members) {
       for (const Value* v : m->inputs())
@@ -271,6 +272,7 @@ class Fuser {
       if (!g->is_extern && arguments_with(*g, n) > kMaxKernelArguments) continue;
       g->nodes.push_back(n);
       group_of_[n] = g;
+      if (!g->is_extern && !reduction) merge_sibling_producers(*g, n, sources);
       if (row) {
         g->row_dims = *row;
         g->row_type = n->output()->type();
@@ -286,6 +288,67 @@ class Fuser {
       g->row_dims = *row;
       g->row_type = n->output()->type();
     }
+  }
+
+  // A plain pointwise group: open, no library call, no row reductions.
+  static bool plain_kernel(const Group& g) { return !g.is_extern && !g.closed && g.row_dims.empty() && !g.row_type; }
+
+  // Whether a gather in one group reads a tensor the other computes: a
+  // gathered tensor must come from outside its kernel.
+  bool gathers_between(const Group& a, const Group& b) const {
+    for (const Group* reader : {&a, &b}) {
+      const Group* writer = reader == &a ? &b : &a;
+      for (const Node* m : reader->nodes)
+        for (int i : ir::gathered_args(m->op())) {
+          auto it = group_of_.find(m->input(static_cast<size_t>(i))->node());
+          if (it != group_of_.end() && it->second == writer) return true;
+        }
+    }
+    return false;
+  }
+
+  // After `n` joined `g`: the other pointwise groups computing n's inputs
+  // over g's domain join it too (the taps of grid_sample, the two sides of
+  // a residual add), when their values are not needed outside before `n`
+  // and the kernel stays within its arguments. Without this, a node with
+  // several producer groups would keep all but one of them apart, each
+  // writing a tensor the next kernel reads back.
+  void merge_sibling_producers(Group& g, const Node* n, const std::set<const Group*>& gather_sources) {
+    if (!plain_kernel(g)) return;
+    bool merged = false;
+    for (const Value* in : n->inputs()) {
+      auto it = group_of_.find(in->node());
+      if (it == group_of_.end() || it->second == &g) continue;
+      Group* h = it->second;
+      if (!plain_kernel(*h) || gather_sources.count(h) || !same_shape(*h->domain, *g.domain)) continue;
+      if (escapes_before_merged(*h, g, n) || gathers_between(*h, g)) continue;
+      if (arguments_with(g, n, h) > kMaxKernelArguments) continue;
+      for (Node* m : h->nodes) {
+        g.nodes.push_back(m);
+        group_of_[m] = &g;
+      }
+      h->nodes.clear();
+      merged = true;
+    }
+    // Program order is an order in which every member follows its operands.
+    if (merged)
+      std::sort(g.nodes.begin(), g.nodes.end(), [&](const Node* a, const Node* b) { return position_.at(a) < position_.at(b); });
+  }
+
+  // escapes_before for `h` moving down to `n`, where uses by g's members
+  // (which move with it) do not count.
+  bool escapes_before_merged(const Group& h, const Group& g, const Node* n) const {
+    for (const Node* m : h.nodes)
+      for (const Value* v : m->outputs())
+        for (const ir::Use& u : v->uses()) {
+          const Node* user = u.user;
+          while (user && !position_.count(user) && user->owning_block()) user = user->owning_block()->owning_node();
+          if (!user || !position_.count(user) || user == n) continue;
+          auto owner = group_of_.find(user);
+          if (owner != group_of_.end() && (owner->second == &h || owner->second == &g)) continue;
+          if (position_.at(user) < position_.at(n)) return true;
+        }
+    return false;
   }
 
   // Moves the members into a FusionGroup node placed where the last member was.

@@ -10,7 +10,11 @@
 // A node joins a group only when the group's values are not used between
 // the group and the node, so moving the members to the group's place keeps
 // every use after its definition, and when the group's arguments stay
-// within kMaxKernelArguments. A gather (wick::gather_flat) joins no group
+// within kMaxKernelArguments. A pointwise node joins the group of one of its
+// inputs; the other plain pointwise groups computing its inputs over the
+// same domain then merge into that group under the same conditions (two
+// chains meeting in an add, grid_sample's four taps: one kernel, not one
+// per chain writing a tensor the next reads back). A gather (wick::gather_flat) joins no group
 // that computes the tensor it reads whole. Expects static or symbolic types (after
 // infer_shapes), composite ops decomposed. Groups of one node stay plain.
 //

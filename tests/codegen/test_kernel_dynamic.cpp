@@ -248,6 +248,32 @@ TEST_F(DynamicKernels, RowGroupSplitsByRows) {
   EXPECT_TRUE(k.code.splittable_dim0);
 }
 
+// Two gathers from one source in one kernel, as grid_sample's taps: the
+// source passes whole to every slice, the index rows split.
+TEST_F(DynamicKernels, GathersFromOneSourceSplitByRows) {
+  auto m = test::parse_graph(R"(graph @g(%x : Tensor(f32, [37]), %i : Tensor(i64, [B, 6]), %j : Tensor(i64, [B, 6])) -> (Tensor) {
+  %one : Int = prim::Constant[value=1]()
+  %a : Tensor = wick::gather_flat(%x, %i)
+  %b : Tensor = wick::gather_flat(%x, %j)
+  %r : Tensor = aten::add.Tensor(%a, %b, %one)
+  return(%r)
+})");
+  const ir::Graph& g = test::graph_of(*m);
+  Kernel k = compile(make_group(g, true));
+  EXPECT_TRUE(k.code.splittable_dim0);
+  for (int64_t batch : kSizes) {
+    SCOPED_TRACE("B = " + std::to_string(batch));
+    torch::Tensor x = torch::randn({37});
+    torch::Tensor i = torch::randint(0, 37, {batch, 6}, torch::kLong), j = torch::randint(0, 37, {batch, 6}, torch::kLong);
+    const Inputs inputs = {x, i, j};
+    Outputs got = call(k, inputs, batch);
+    ASSERT_EQ(got.tensors.size(), 1u);
+    EXPECT_TRUE(matches(got.tensors[0], torch::take(x, i) + torch::take(x, j), 1e-6));
+    if (k.code.splittable_dim0) check_split(k, inputs, batch, got);
+  }
+  k.group = {};
+}
+
 // ---- pointwise ---------------------------------------------------------------
 
 TEST_F(DynamicKernels, PointwiseWithBroadcasting) {
