@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -248,6 +248,18 @@ class InstanceNormClassifier(torch.nn.Module):
         return self.head(y.flatten(1))
 
 
+class Bfloat16Mlp(torch.nn.Module):
+    """Parameters in bfloat16; f32 rows in, cast to bf16, and f32 out."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(),
+                                       torch.nn.Linear(32, 4)).to(torch.bfloat16)
+
+    def forward(self, x):
+        return self.net(x.to(torch.bfloat16)).float()
+
+
 class NoGradMlp(torch.nn.Module):
     """A forward with a `with torch.no_grad()` block: a scale computed there
     passes no gradient back, and a clone clamped in place there keeps the
@@ -313,6 +325,7 @@ def model(a):
         "packed_recurrent_classifier": PackedRecurrentClassifier,
         "cumulative_norm_mlp": CumulativeNormMlp,
         "no_grad_mlp": NoGradMlp,
+        "bfloat16_mlp": Bfloat16Mlp,
         "instance_norm_classifier": InstanceNormClassifier,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)

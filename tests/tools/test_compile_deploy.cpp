@@ -303,7 +303,7 @@ TEST(DeployDeps, ModelLibraryNeedsOnlyLibcAndLibm) {
   if (!symbols.empty()) {
     EXPECT_EQ(kernels, m.kernel_count);
   }
-  EXPECT_GT(m.kernel_count, 10);
+  EXPECT_GT(m.kernel_count, 1);  // several kernels, each exported once
 }
 
 TEST(DeployDeps, WickAndRuntimeVersionsAgree) {
