@@ -14,6 +14,8 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <string_view>
+
 #include "support/error.h"
 
 namespace wick::codegen {
@@ -30,6 +32,18 @@ void prepare_for_target(llvm::Module& module, llvm::TargetMachine& machine,
     // X86 defaults to 256-bit vectors even on AVX-512 CPUs; kernels are long
     // streaming loops that gain from the full width.
     fn.addFnAttr("prefer-vector-width", width);
+    // A kernel stays out of line in its C-interface wrapper: inlined there,
+    // its loops were re-optimized with the descriptor's loads in view, and
+    // short ones came out fully unrolled as scalar code where the kernel
+    // itself has vector loops (behind checks that its memrefs do not
+    // overlap). Internal, so that the call stays inside the object: in a
+    // shared library a symbol of another library could not take its place.
+    constexpr std::string_view wrapper = "_mlir_ciface_";
+    if (fn.getName().starts_with(wrapper))
+      if (llvm::Function* kernel = module.getFunction(fn.getName().substr(wrapper.size()))) {
+        kernel->addFnAttr(llvm::Attribute::NoInline);
+        kernel->setLinkage(llvm::GlobalValue::InternalLinkage);
+      }
   }
 }
 
