@@ -43,6 +43,13 @@ One model in bfloat16, called with float32 and returning float32:
                             d 256, 4 heads) converted to bfloat16
 
 write_bfloat16_models(DIR) saves it, scripted, as DIR/transformer_block_bf16.pt.
+
+Two models in float64 (`.double()`), called with float64 inputs:
+    nn5_f64     the zoo's NN5 MLP (14 -> 32 -> 32 -> 32 -> 1, tanh), batch 200
+    cnn_bn_f64  the zoo's CNN with batch norm, batch 4, 3x32x32
+
+write_double_models(DIR) saves them, scripted, as DIR/NAME.pt with their
+inputs DIR/NAME_x.npy.
 """
 
 import os
@@ -300,3 +307,28 @@ def write_bfloat16_models(out_dir: str) -> dict:
     torch.jit.save(torch.jit.script(module), tmp)
     os.replace(tmp, path)
     return {"transformer_block_bf16": (path, ["x".join(str(d) for d in TRANSFORMER_BLOCK_INPUT)])}
+
+
+DOUBLE_MODELS = {"nn5_f64": ("nn5", (200, 14)), "cnn_bn_f64": ("cnn_bn", (4, 3, 32, 32))}
+
+
+def write_double_models(out_dir: str, names) -> dict:
+    """Saves the float64 models `names`; returns name -> (path, [input file])."""
+    import numpy as np
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "models"))
+    import zoo
+
+    os.makedirs(out_dir, exist_ok=True)
+    out = {}
+    for name in names:
+        zoo_name, shape = DOUBLE_MODELS[name]
+        module = zoo.build_model(zoo_name).double().eval()
+        path = os.path.join(out_dir, f"{name}.pt")
+        tmp = f"{path}.tmp{os.getpid()}"
+        torch.jit.save(torch.jit.script(module), tmp)
+        os.replace(tmp, path)
+        x = os.path.join(out_dir, f"{name}_x.npy")
+        np.save(x, torch.randn(*shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64).numpy())
+        out[name] = (path, [x])
+    return out

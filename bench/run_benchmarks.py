@@ -63,6 +63,8 @@ BENCHMARKS = [
     Benchmark("raft_small", 20, 2, zoo=False, note="torchvision RAFT-small optical flow, two 3x128x128 images, 12 refinements"),
     Benchmark("transformer_block_bf16", 100, 10, zoo=False, tolerance=2e-2,
               note="the transformer block in bfloat16: batch 8, seq 64, d 256, 4 heads"),
+    Benchmark("nn5_f64", 5000, 100, zoo=False, note="NN5 in float64, batch 200"),
+    Benchmark("cnn_bn_f64", 1000, 20, zoo=False, note="the CNN with batch norm in float64, batch 4, 3x32x32"),
     Benchmark("softmax_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], softmax over the last dim"),
     Benchmark("layer_norm_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], layer_norm over the last dim"),
     Benchmark("pointwise_chain", 30, 3, zoo=False, note="16M floats, 6 ops"),
@@ -126,6 +128,9 @@ def prepare_models(work: str, names: List[str]) -> dict:
         out.update(models.write_sampling_models(os.path.join(work, "models"), sampling))
     if "transformer_block_bf16" in names:
         out.update(models.write_bfloat16_models(os.path.join(work, "models")))
+    doubles = [name for name in names if name in models.DOUBLE_MODELS]
+    if doubles:
+        out.update(models.write_double_models(os.path.join(work, "models"), doubles))
     rows = [name for name in names if name in ROW_BENCHMARKS]
     if rows:
         paths = models.write_row_models(os.path.join(work, "models"), sizes=[ROW_SIZE])

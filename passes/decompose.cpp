@@ -343,14 +343,36 @@ const std::map<std::string, Rule>& gpu_only_rules() {
   return table;
 }
 
+const std::map<std::string, Rule>& double_only_rules() {
+  static const std::map<std::string, Rule> table = [] {
+    std::map<std::string, Rule> t;
+    for (const NamedRule& r : double_rules()) t[r.op] = r.rule;
+    return t;
+  }();
+  return table;
+}
+
+// A tensor operand of `n` is f64: no library call takes it.
+bool reads_double(const ir::Node& n) {
+  for (const Value* v : n.inputs())
+    if (v->type()->is_tensor() && v->type()->dtype() == DType::f64) return true;
+  return false;
+}
+
+// The library calls rewritten on this device or for these dtypes.
+bool is_library_call_rewritten(const ir::Node& n, bool for_gpu) {
+  return (for_gpu && gpu_only_rules().count(n.kind())) || (reads_double(n) && double_only_rules().count(n.kind()));
+}
+
 // The values that replace the node's results, by its rule; none to keep a
 // node that is not composite as it is.
 std::vector<Value*> apply_rule(Emitter& e) {
   const std::string& kind = e.node().kind();
   if (e.node().op().lowering != ir::Lowering::composite) {
-    auto special = special_rules().find(kind);
-    if (special == special_rules().end()) special = gpu_only_rules().find(kind);
-    WICK_ASSERT(special != gpu_only_rules().end(), kind + " is not composite");
+    const std::map<std::string, Rule>* table = &special_rules();
+    if (!table->count(kind)) table = reads_double(e.node()) && double_only_rules().count(kind) ? &double_only_rules() : &gpu_only_rules();
+    auto special = table->find(kind);
+    WICK_ASSERT(special != table->end(), kind + " is not composite");
     Value* v = special->second(e);
     if (!v) return {};
     return {v};
@@ -460,8 +482,7 @@ void decompose(ir::Graph& graph, bool for_gpu) {
   for (;;) {
     std::vector<Node*> composites;
     ir::walk(graph.block(), [&](Node* n) {
-      if ((n->op().lowering == ir::Lowering::composite ||
-           (for_gpu && decompose_detail::gpu_only_rules().count(n->kind()))) &&
+      if ((n->op().lowering == ir::Lowering::composite || decompose_detail::is_library_call_rewritten(*n, for_gpu)) &&
           !kept.count(n))
         composites.push_back(n);
     });

@@ -13,7 +13,9 @@
 // cumulative batch-norm averaging) is a
 // wick::Error on the node, as is a composite op without a rule. With
 // `for_gpu`, library calls the CUDA plan has no kernel for are rewritten
-// too, into ones it has (conv3d as conv2d). Normalizations, softmax,
+// too, into ones it has (conv3d as conv2d); on f64 tensors, which no
+// library call takes, products, convolutions and pooling become sums of
+// products and gathers that generated kernels compute. Normalizations, softmax,
 // statistics and losses on f16/bf16 tensors decompose in f32 between casts,
 // as ATen's CPU kernels compute them.
 #pragma once

@@ -12,7 +12,8 @@
 //   over x with stride - 1 zeros between its elements, padded by
 //   dilation * (k - 1) - padding on each side (and by what the output size
 //   adds after), with w's spatial dims flipped and its channel dims swapped
-//   per group; conv3d then becomes 2-D convolutions.
+//   per group; conv3d then becomes 2-D convolutions. On f64 tensors,
+//   which no library call takes, the same holds in every rank.
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
 
@@ -116,13 +117,14 @@ Value* convolution(Emitter& e) {
               {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.input(5), e.input(8)});
 }
 
-// wick::conv_input_backward(x, w, input_size, stride, padding, dilation,
-// groups) in 3-D, on the GPU: a plain convolution over the spread input.
-// Kept as it is in 1-D and 2-D.
-Value* spread_input_backward(Emitter& e) {
+}  // namespace
+
+Value* spread_input_backward(Emitter& e, bool volumes_only) {
   const auto stride_list = ir::constant_int_list(e.input(3));
-  if (!stride_list || stride_list->size() != 3) return nullptr;
-  const size_t n = 3;
+  if (volumes_only && (!stride_list || stride_list->size() != 3)) return nullptr;
+  if (!stride_list) throw e.node().error("stride must be a constant");
+  const size_t n = stride_list->size();
+  if (n < 1 || n > 3) throw e.node().error("needs a 1-D, 2-D or 3-D convolution's stride");
   Value* x = e.input(0);
   const std::vector<int64_t> ws = static_sizes(e, e.input(1), "weight");
   const std::vector<int64_t> stride = e.constant_ints(3, n, "stride"), padding = e.constant_ints(4, n, "padding"),
@@ -145,7 +147,7 @@ Value* spread_input_backward(Emitter& e) {
     Value* column = e.op("aten::unsqueeze", {x, e.int_(d + 1)});
     std::vector<int64_t> zero_sizes = sizes;
     zero_sizes.insert(zero_sizes.begin() + d + 1, s - 1);
-    Value* zeros = e.op("aten::full", {e.ints(zero_sizes), e.int_(0), e.int_(*torch_code_of(DType::f32)), e.none(),
+    Value* zeros = e.op("aten::full", {e.ints(zero_sizes), e.int_(0), e.int_(*torch_code_of(e.float_dtype(x, "gradient"))), e.none(),
                                        e.none(), e.none()});
     Value* spread = e.op("aten::cat", {e.list({column, zeros}), e.int_(d + 1)});
     sizes[static_cast<size_t>(d)] = length * s;
@@ -177,13 +179,18 @@ Value* spread_input_backward(Emitter& e) {
   kernel = e.op("aten::transpose.int", {kernel, e.int_(1), e.int_(2)});
   kernel = e.op("aten::flip", {e.op("aten::reshape", {kernel, e.ints(merged)}), e.ints(spatial)});
   std::vector<int64_t> ones(n, 1), zeros(n, 0);
-  Value* y = e.op("aten::conv3d", {x, kernel, e.none(), e.ints(ones), e.ints(zeros), e.ints(dilation), e.int_(groups)});
+  const char* plain = n == 1 ? "aten::conv1d" : n == 2 ? "aten::conv2d" : "aten::conv3d";
+  Value* y = e.op(plain, {x, kernel, e.none(), e.ints(ones), e.ints(zeros), e.ints(dilation), e.int_(groups)});
   return batched ? y : e.op("aten::squeeze.dim", {y, e.int_(0)});
 }
 
+namespace {
+
+Value* spread_volume_input_backward(Emitter& e) { return spread_input_backward(e, /*volumes_only=*/true); }
+
 }  // namespace
 
-std::vector<NamedRule> gpu_conv_transpose_rules() { return {{"wick::conv_input_backward", spread_input_backward}}; }
+std::vector<NamedRule> gpu_conv_transpose_rules() { return {{"wick::conv_input_backward", spread_volume_input_backward}}; }
 
 std::vector<NamedRule> conv_rules() {
   return {{"aten::_convolution", convolution},

@@ -136,13 +136,10 @@ size_t pooled_dims(const std::string& name) {
   return name.find("2d") != std::string::npos ? 2 : 3;
 }
 
-// max_pool1d/2d/3d_with_indices(x, kernel, stride, padding, dilation, ceil_mode).
-std::vector<Value*> max_pool_with_indices(Emitter& e) {
+// max_pool1d/2d/3d(_with_indices)(x, kernel, stride, padding, dilation,
+// ceil_mode) by windows: {values, indices}.
+std::vector<Value*> max_pool_by_windows(Emitter& e) {
   const size_t n = pooled_dims(e.node().op().schema.name);
-  if (!e.node().output(1)->has_uses()) {
-    const char* plain = n == 1 ? "aten::max_pool1d" : n == 2 ? "aten::max_pool2d" : "aten::max_pool3d";
-    return {e.op(plain, {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.input(5)}), nullptr};
-  }
   const std::vector<int64_t> k = e.constant_ints(1, n, "kernel_size");
   const std::vector<int64_t> s = e.constant_ints(2, n, "stride", &k);
   const std::vector<int64_t> p = e.constant_ints(3, n, "padding");
@@ -153,6 +150,15 @@ std::vector<Value*> max_pool_with_indices(Emitter& e) {
     if (!o.is_static()) throw e.node().error("needs the pooled sizes known, got " + o.str());
     return fixed_window_positions(e, length, o.value(), k[j], s[j], p[j], d[j]);
   });
+}
+
+std::vector<Value*> max_pool_with_indices(Emitter& e) {
+  if (!e.node().output(1)->has_uses()) {
+    const size_t n = pooled_dims(e.node().op().schema.name);
+    const char* plain = n == 1 ? "aten::max_pool1d" : n == 2 ? "aten::max_pool2d" : "aten::max_pool3d";
+    return {e.op(plain, {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.input(5)}), nullptr};
+  }
+  return max_pool_by_windows(e);
 }
 
 Value* max_unpool(Emitter& e) {
@@ -198,6 +204,8 @@ Value* gather_windows(Emitter& e, Value* x, int64_t dim, Value* positions, int64
   }
   return e.op("aten::reshape", {g, e.sizes(g, sizes)});
 }
+
+Value* max_pool_values(Emitter& e) { return max_pool_by_windows(e)[0]; }
 
 std::vector<Value*> adaptive_max_with_indices(Emitter& e, Value* x, const std::vector<int64_t>& sizes) {
   return max_with_indices(e, x, sizes.size(), [&](size_t j, int64_t length) {

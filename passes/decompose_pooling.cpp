@@ -9,8 +9,9 @@
 // are a concatenation of reductions over slices. Adaptive max pooling
 // (1-D, 2-D, 3-D) is written so on every device, or, when its indices (the
 // second result) are used, as decompose_pool_indices.cpp writes it. For the
-// GPU, which has no adaptive pooling kernel, adaptive_avg_pool2d is written
-// so too, or as one mean when its output is 1 x 1.
+// GPU, which has no adaptive pooling kernel, and for f64 tensors,
+// adaptive_avg_pool2d is written so too, or as one mean when its output is
+// 1 x 1.
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
 
@@ -113,8 +114,9 @@ std::vector<Value*> adaptive_max_pool(Emitter& e) {
   return {y, nullptr};
 }
 
-// adaptive_avg_pool2d(x, output_size) for the GPU.
-Value* adaptive_avg_pool2d_for_gpu(Emitter& e) {
+}  // namespace
+
+Value* adaptive_avg_pool2d_by_dims(Emitter& e) {
   const auto sizes = e.constant_ints(1, 2, "output_size");
   Value* x = e.input(0);
   const int64_t rank = static_cast<int64_t>(e.shape(x, "input").size());
@@ -124,8 +126,6 @@ Value* adaptive_avg_pool2d_for_gpu(Emitter& e) {
   return x;
 }
 
-}  // namespace
-
 std::vector<NamedMultiRule> pooling_multi_rules() {
   return {{"aten::adaptive_max_pool1d", adaptive_max_pool},
           {"aten::adaptive_max_pool2d", adaptive_max_pool},
@@ -133,7 +133,7 @@ std::vector<NamedMultiRule> pooling_multi_rules() {
 }
 
 std::vector<NamedRule> gpu_pooling_rules() {
-  return {{"aten::adaptive_avg_pool2d", adaptive_avg_pool2d_for_gpu}};
+  return {{"aten::adaptive_avg_pool2d", adaptive_avg_pool2d_by_dims}};
 }
 
 std::vector<NamedRule> pooling_rules() {

@@ -135,6 +135,8 @@ std::vector<NamedRule> mask_special_rules();          // decompose_masks.cpp: in
 std::vector<NamedRule> gpu_conv_rules();              // decompose_volumes.cpp
 std::vector<NamedRule> gpu_conv_transpose_rules();    // decompose_conv.cpp
 std::vector<NamedRule> gpu_pooling_rules();           // decompose_pooling.cpp
+// Rules for library calls on f64 tensors, which no library call takes.
+std::vector<NamedRule> double_rules();                // decompose_double.cpp
 
 // The scale factor of each of the last n dims of an upsample node: from the
 // list scale_factors at input `at` (.vec overloads), or from n optional
@@ -147,6 +149,17 @@ std::array<ir::Value*, 4> cubic_weights(Emitter& e, ir::Value* t);
 // Adaptive pooling of x's dim `dim` (static length) to `size`: the maximum
 // or the mean of each window, as torch places them (decompose_pooling.cpp).
 ir::Value* adaptive_pool_along(Emitter& e, ir::Value* x, int64_t dim, int64_t size, bool max);
+// adaptive_avg_pool2d(x, output_size): a mean when the output is 1 x 1,
+// else adaptive_pool_along each pooled dim (decompose_pooling.cpp).
+ir::Value* adaptive_avg_pool2d_by_dims(Emitter& e);
+// The values of max_pool1d/2d/3d(x, kernel, stride, padding, dilation,
+// ceil_mode) found window by window as with their indices
+// (decompose_pool_indices.cpp).
+ir::Value* max_pool_values(Emitter& e);
+// wick::conv_input_backward(x, w, input_size, stride, padding, dilation,
+// groups) as a plain convolution over x spread with zeros; with
+// volumes_only, nullptr (kept) unless it is 3-D (decompose_conv.cpp).
+ir::Value* spread_input_backward(Emitter& e, bool volumes_only);
 // x gathered along `dim` at `positions` ([k, out] int64, in range): the k
 // elements of each of out windows, [..., k, out, ...]
 // (decompose_pool_indices.cpp).

@@ -20,6 +20,7 @@
 #include "passes/autodiff.h"
 #include "passes/pipeline.h"
 #include "runtime/npy.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -219,7 +220,7 @@ class DropoutTrainer : public ::testing::Test {
     if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
     dir_ = std::make_unique<test::TempDir>("dropout");
     const std::string cmd = "cd '" + dir_->path().string() + "' && PYTHONDONTWRITEBYTECODE=1 " +
-                            test::python_command() + " '" + WICK_SOURCE_DIR +
+                            test::python_command() + " '" + wick::test_paths::source_dir() +
                             "/tests/api/train_reference.py' model --kind dropout_mlp --out m.pt >log.txt 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << test::slurp(*dir_ / "log.txt");
     x_ = Tensor::zeros(DType::f32, {32, 16});

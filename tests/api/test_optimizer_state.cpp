@@ -15,6 +15,7 @@
 #include "frontend/torch_save.h"
 #include "runtime/npy.h"
 #include "train_reference.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -60,7 +61,7 @@ constexpr int kBatches = 3;
 constexpr int kEpochs = 2;
 constexpr int kSaveAt = 3;  // steps before the state changes hands
 
-std::string zoo(const char* model) { return std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt"; }
+std::string zoo(const char* model) { return std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt"; }
 
 Tensor npy(const TempDir& dir, const std::string& name) { return read_npy((dir / name).string()); }
 

@@ -19,6 +19,7 @@
 #include "train_reference.h"
 #include "api/trainer.h"
 #include "runtime/npy.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -154,7 +155,7 @@ TEST_P(TrainAgainstTorch, StepLossesPredictionsAndSavedModel) {
   if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
   const Case& c = GetParam();
   TempDir dir("train");
-  train_against_torch(c, std::string(WICK_ZOO_DIR) + "/" + c.model + ".scripted.pt", dir);
+  train_against_torch(c, std::string(wick::test_paths::zoo_dir()) + "/" + c.model + ".scripted.pt", dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, TrainAgainstTorch, ::testing::ValuesIn(kCases),

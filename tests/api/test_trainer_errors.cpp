@@ -10,13 +10,14 @@
 
 #include "api/trainer.h"
 #include "train_reference.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
 
 using test::expect_error;
 
-std::string zoo(const char* model) { return std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt"; }
+std::string zoo(const char* model) { return std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt"; }
 
 Tensor zeros(DType dtype, std::vector<int64_t> sizes) { return Tensor::zeros(dtype, std::move(sizes)); }
 
@@ -113,8 +114,7 @@ TEST(TrainerErrors, SettingsTorchOptimRefuses) {
 
 // Writes the named model of train_reference.py into dir/m.pt.
 std::string reference_model(const test::TempDir& dir, const char* kind) {
-  const std::string cmd = "cd '" + dir.path().string() + "' && " + test::python_command() + " '" WICK_SOURCE_DIR
-                          "/tests/api/train_reference.py' model --kind " + kind + " --out m.pt >log.txt 2>&1";
+  const std::string cmd = "cd '" + dir.path().string() + "' && " + test::python_command() + std::string(" '") + (wick::test_paths::source_dir() + "/tests/api/train_reference.py' model --kind ") + kind + " --out m.pt >log.txt 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << test::slurp(dir / "log.txt");
   return (dir / "m.pt").string();
 }

@@ -14,10 +14,11 @@
 
 #include "../frontend/python_helpers.h"
 #include "api/trainer.h"
+#include "test_paths.h"
 
 namespace wick::test {
 
-inline std::string train_reference_script() { return std::string(WICK_SOURCE_DIR) + "/tests/api/train_reference.py"; }
+inline std::string train_reference_script() { return std::string(wick::test_paths::source_dir()) + "/tests/api/train_reference.py"; }
 
 inline int train_reference(const TempDir& dir, const std::string& args) {
   const std::string cmd = "cd '" + dir.path().string() + "' && PYTHONDONTWRITEBYTECODE=1 " + test::python_command() +

@@ -38,6 +38,7 @@
 #include "runtime/plan.h"
 #include "runtime/npy.h"
 #include "support/error.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -47,7 +48,7 @@ const char* const kModels[] = {"mlp_relu",          "nn5",           "cnn_bn",  
                                "ops_linalg",        "ops_pointwise", "ops_reduce",  "ops_shape",
                                "two_inputs_tuple",  "nested_tuple",  "losses",      "control_flow",
                                "attention_layers",  "attention_masks",   "transformer",
-                               "multihead_attention", "recurrent", "ops_extra", "dense_block", "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "sampling_grids", "ops_more", "ops_special", "ops_select", "bfloat16", "float16"};
+                               "multihead_attention", "recurrent", "ops_extra", "dense_block", "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "sampling_grids", "ops_more", "ops_special", "ops_select", "bfloat16", "float16", "float64"};
 
 // Groups the GPU generator does not take yet, by model: the first op of the
 // group and the start of the error. Keep in sync with gpu_kernel_gen.h.
@@ -55,7 +56,7 @@ const std::multiset<std::string> kKnownGaps = {};
 const std::multiset<std::string> kKnownTrainingGaps = {};
 
 std::vector<std::string> input_files(const std::string& model) {
-  std::ifstream in(std::string(WICK_ZOO_DIR) + "/" + model + ".meta.json");
+  std::ifstream in(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".meta.json");
   std::stringstream s;
   s << in.rdbuf();
   const std::string text = s.str();
@@ -182,7 +183,7 @@ std::unique_ptr<ir::Graph> forward_with(const ir::Module& module, size_t given) 
 std::vector<ir::TypePtr> input_types(const std::string& model) {
   std::vector<ir::TypePtr> types;
   for (const std::string& f : input_files(model)) {
-    Tensor t = read_npy(std::string(WICK_ZOO_DIR) + "/" + f);
+    Tensor t = read_npy(std::string(wick::test_paths::zoo_dir()) + "/" + f);
     types.push_back(ir::Type::tensor_static(t.dtype(), t.sizes()));
   }
   return types;
@@ -194,8 +195,8 @@ TEST(GpuZoo, EveryKernelAssemblesForSm90) {
   for (const char* model : kModels) {
     SCOPED_TRACE(model);
     const std::vector<ir::TypePtr> types = input_types(model);
-    ASSERT_FALSE(types.empty()) << "no inputs for " << model << " in " << WICK_ZOO_DIR;
-    auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt");
+    ASSERT_FALSE(types.empty()) << "no inputs for " << model << " in " << wick::test_paths::zoo_dir();
+    auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt");
     try {
       plan_method(*module->method("forward"), *module, types, run.options(model));
     } catch (const Error& e) {
@@ -219,7 +220,7 @@ TEST(GpuZoo, EveryModelPlansForCuda) {
   for (const char* model : kModels) {
     SCOPED_TRACE(model);
     const std::vector<ir::TypePtr> types = input_types(model);
-    auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt");
+    auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt");
     PlanMethodOptions options;
     options.pipeline.device = passes::TargetDevice::cuda;
     options.plan.device = rt::PlanDevice::cuda;
@@ -267,7 +268,7 @@ TEST(GpuZoo, EveryModelPlansForCuda) {
 // CUDA plans lack: refused with a message naming the op, not planned.
 TEST(GpuZoo, DataSizedSelectionsAreRefusedForCuda) {
   const std::vector<ir::TypePtr> types = input_types("masks");
-  auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/masks.scripted.pt");
+  auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/masks.scripted.pt");
   PlanMethodOptions options;
   options.pipeline.device = passes::TargetDevice::cuda;
   options.plan.device = rt::PlanDevice::cuda;
@@ -292,11 +293,11 @@ TEST(GpuZoo, TrainingStepsPlanForCuda) {
   for (const char* model : {"nn5", "mlp_relu", "cnn_bn", "transformer_block"}) {
     SCOPED_TRACE(model);
     std::vector<ir::TypePtr> types = input_types(model);
-    const Tensor ref = read_npy(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.ref0.npy");
+    const Tensor ref = read_npy(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.ref0.npy");
     types.push_back(ir::Type::tensor_static(DType::f32, ref.sizes()));  // the target
     LoadOptions load;
     load.training = true;
-    auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt", load);
+    auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt", load);
     for (const char* name : {passes::kStepTensor, passes::kSeedTensor})
       module->add_tensor(name, ir::TensorRole::buffer, Tensor::zeros(DType::i64, {}));
     OptimizerConfig adam;
@@ -344,7 +345,7 @@ TEST(GpuZoo, TrainingGraphsAssembleForSm90) {
     // Its first output comes out of while loops, which autodiff refuses.
     if (std::string(model) == "writes_loops") continue;
     std::vector<ir::TypePtr> types = input_types(model);
-    auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt");
+    auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt");
     std::unique_ptr<ir::Graph> forward = forward_with(*module, types.size());
     ir::Graph& g = *forward;
     passes::specialize_stage(g, &types);
@@ -388,7 +389,7 @@ TEST(GpuZoo, RowGroupsAssembleForSm90) {
   for (const char* model : kModels) {
     SCOPED_TRACE(model);
     std::vector<ir::TypePtr> types = input_types(model);
-    auto module = load_torchscript(std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt");
+    auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt");
     std::unique_ptr<ir::Graph> forward = forward_with(*module, types.size());
     ir::Graph& g = *forward;
     passes::specialize_stage(g, &types);

@@ -4,7 +4,8 @@
 // loss = sum(output0 * w) for random weights w, differentiated w.r.t. every
 // float input and parameter by passes::autodiff, compiled and run. LibTorch
 // loads the same .pt file, computes the same loss and its gradients with
-// autograd. Every gradient must agree within a relative error of 1e-4.
+// autograd. Every gradient must agree within a relative error of 1e-4
+// (1e-10 for a model in f64, differentiated in f64).
 // A model with control flow between its parameters and its output is
 // refused with autodiff's error, and the test says so.
 #include <gtest/gtest.h>
@@ -27,6 +28,7 @@
 #include "passes/eliminate_dead_code.h"
 #include "passes/pipeline.h"
 #include "runtime/npy.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -35,7 +37,7 @@ const char* const kModels[] = {"mlp_relu", "nn5", "cnn_bn", "embedding_classifie
                                "transformer_block", "ops_linalg", "ops_pointwise", "ops_reduce", "ops_shape",
                                "two_inputs_tuple", "nested_tuple", "losses", "control_flow", "attention_layers",
                                "attention_masks", "transformer", "multihead_attention",
-                               "recurrent", "ops_extra", "writes", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_special", "ops_select"};
+                               "recurrent", "ops_extra", "writes", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_special", "ops_select", "float64"};
 
 torch::Tensor to_torch(const Tensor& t) {
   Tensor c = t.contiguous();
@@ -51,16 +53,17 @@ torch::Tensor to_torch(const Tensor& t) {
   return torch::from_blob(c.data(), c.sizes(), dt).clone();
 }
 
-Tensor to_wick(const torch::Tensor& t) {
-  torch::Tensor c = t.contiguous().to(torch::kFloat);
-  Tensor w = Tensor::zeros(DType::f32, c.sizes().vec());
+// An f32 or f64 tensor (`dtype`) from LibTorch's.
+Tensor to_wick(const torch::Tensor& t, DType dtype) {
+  torch::Tensor c = t.contiguous().to(dtype == DType::f64 ? torch::kDouble : torch::kFloat);
+  Tensor w = Tensor::zeros(dtype, c.sizes().vec());
   std::memcpy(w.data(), c.data_ptr(), w.nbytes());
   return w;
 }
 
 // The zoo's input files of a model, from its meta.json ("file": "...").
 std::vector<std::string> input_files(const std::string& model) {
-  std::ifstream in(std::string(WICK_ZOO_DIR) + "/" + model + ".meta.json");
+  std::ifstream in(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".meta.json");
   std::stringstream s;
   s << in.rdbuf();
   const std::string text = s.str();
@@ -94,12 +97,12 @@ class ZooGradients : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ZooGradients, MatchLibTorch) {
   const std::string model = GetParam();
-  const std::string pt = std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt";
+  const std::string pt = std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt";
   torch::manual_seed(std::random_device{}());
   std::vector<Tensor> inputs;
   std::vector<ir::TypePtr> types;
   for (const std::string& f : input_files(model)) {
-    inputs.push_back(read_npy(std::string(WICK_ZOO_DIR) + "/" + f));
+    inputs.push_back(read_npy(std::string(wick::test_paths::zoo_dir()) + "/" + f));
     types.push_back(ir::Type::tensor_static(inputs.back().dtype(), inputs.back().sizes()));
   }
   auto m = load_torchscript(pt);
@@ -109,7 +112,10 @@ TEST_P(ZooGradients, MatchLibTorch) {
   prepare(g, types);
   ir::Value* out = g.outputs().at(0);
   ASSERT_TRUE(out->type()->is_tensor() && out->type()->fully_static()) << out->type()->str();
-  if (*out->type()->dtype() != DType::f32) GTEST_SKIP() << model << ": its first output is not f32";
+  // Differentiated in the first output's dtype, w.r.t. the inputs and
+  // parameters of that dtype.
+  const DType dtype = *out->type()->dtype();
+  if (dtype != DType::f32 && dtype != DType::f64) GTEST_SKIP() << model << ": its first output is not f32 or f64";
 
   // loss = sum(out * w), with w a new input.
   ir::Value* w = g.add_input(out->type(), "w");
@@ -120,7 +126,7 @@ TEST_P(ZooGradients, MatchLibTorch) {
   spec.outputs = {loss};
   std::vector<std::string> names;  // "input N" or the parameter's name
   for (size_t i = 0; i < inputs.size(); ++i)
-    if (inputs[i].dtype() == DType::f32) {
+    if (inputs[i].dtype() == dtype) {
       spec.wrt.push_back(g.inputs()[i]);
       names.push_back("input " + std::to_string(i));
     }
@@ -128,7 +134,7 @@ TEST_P(ZooGradients, MatchLibTorch) {
     if (!n->is("prim::Param")) continue;
     const std::string& name = std::get<std::string>(*n->attrs().find("name"));
     const ir::NamedTensor* t = m->find_tensor(name);
-    if (!t || t->role != ir::TensorRole::parameter || *n->output()->type()->dtype() != DType::f32) continue;
+    if (!t || t->role != ir::TensorRole::parameter || *n->output()->type()->dtype() != dtype) continue;
     spec.wrt.push_back(n->output());
     names.push_back(name);
   }
@@ -137,9 +143,9 @@ TEST_P(ZooGradients, MatchLibTorch) {
   passes::autodiff(g, spec);
   ir::verify(*m);
 
-  torch::Tensor wt = torch::randn(out->type()->static_sizes());
+  torch::Tensor wt = torch::randn(out->type()->static_sizes(), dtype == DType::f64 ? torch::kDouble : torch::kFloat);
   std::vector<Tensor> args = inputs;
-  args.push_back(to_wick(wt));
+  args.push_back(to_wick(wt, dtype));
   types.push_back(w->type());
   auto compiled = compile_graph(g, *m, types);
   std::vector<Tensor> got = compiled->executor().run(args);
@@ -152,7 +158,7 @@ TEST_P(ZooGradients, MatchLibTorch) {
   std::vector<torch::Tensor> leaves;
   for (const Tensor& t : inputs) {
     torch::Tensor x = to_torch(t);
-    if (t.dtype() == DType::f32) leaves.push_back(x.requires_grad_(true));
+    if (t.dtype() == dtype) leaves.push_back(x.requires_grad_(true));
     tin.push_back(x);
   }
   for (size_t k = leaves.size(); k < names.size(); ++k) {
@@ -168,7 +174,7 @@ TEST_P(ZooGradients, MatchLibTorch) {
     ASSERT_EQ(o.sizes(), r.sizes()) << names[k];
     const double scale = r.abs().max().item<double>();
     const double err = (o - r).abs().max().item<double>() / (scale == 0 ? 1 : scale);
-    EXPECT_LE(err, 1e-4) << model << ": d loss / d " << names[k];
+    EXPECT_LE(err, dtype == DType::f64 ? 1e-10 : 1e-4) << model << ": d loss / d " << names[k];
   }
 }
 

@@ -9,13 +9,14 @@
 #include "frontend/loader.h"
 #include "frontend/pt_writer.h"
 #include "python_helpers.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
 
 using test::TempDir;
 
-std::string zoo(const char* model) { return std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.pt"; }
+std::string zoo(const char* model) { return std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt"; }
 
 TEST(PtWriter, UnchangedModuleGivesTheSameEntries) {
   const PtArchive archive = load_pt_archive(zoo("cnn_bn"));

@@ -12,6 +12,7 @@
 #include "frontend/ts_ast_print.h"
 #include "frontend/ts_parser.h"
 #include "tests/frontend/python_helpers.h"
+#include "test_paths.h"
 
 namespace wick::ts {
 namespace {
@@ -23,7 +24,7 @@ class TsSavedCode : public ::testing::Test {
   static void SetUpTestSuite() {
     if (!test::have_torch()) return;
     dir_ = std::make_unique<test::TempDir>("ts_models");
-    std::string script = test::slurp(fs::path(WICK_SOURCE_DIR) / "tests/frontend/ts_models.py");
+    std::string script = test::slurp(fs::path(wick::test_paths::source_dir()) / "tests/frontend/ts_models.py");
     status_ = test::run_python(*dir_, script);
     log_ = test::slurp(*dir_ / "log.txt");
   }

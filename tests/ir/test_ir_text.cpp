@@ -6,6 +6,7 @@
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "ir_case_file.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -14,7 +15,7 @@ using testing::IrCase;
 
 std::vector<IrCase> all_cases() {
   std::vector<IrCase> all;
-  for (const auto& f : testing::list_case_files(WICK_SOURCE_DIR "/tests/ir/cases")) {
+  for (const auto& f : testing::list_case_files((wick::test_paths::source_dir() + "/tests/ir/cases"))) {
     auto cs = testing::read_ir_cases(f);
     all.insert(all.end(), cs.begin(), cs.end());
   }
@@ -65,7 +66,7 @@ TEST_P(IrText, Case) {
 INSTANTIATE_TEST_SUITE_P(Cases, IrText, ::testing::ValuesIn(all_cases()), case_name);
 
 TEST(IrText, EveryFileHasCases) {
-  auto files = testing::list_case_files(WICK_SOURCE_DIR "/tests/ir/cases");
+  auto files = testing::list_case_files((wick::test_paths::source_dir() + "/tests/ir/cases"));
   ASSERT_GE(files.size(), 3u);
   for (const auto& f : files) EXPECT_FALSE(testing::read_ir_cases(f).empty()) << f;
 }

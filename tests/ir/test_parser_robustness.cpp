@@ -9,6 +9,7 @@
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "ir_case_file.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -25,9 +26,9 @@ void parse_anything(const std::string& text) {
 
 std::vector<std::string> corpus() {
   std::vector<std::string> texts;
-  for (const auto& f : testing::list_case_files(WICK_SOURCE_DIR "/tests/ir/cases"))
+  for (const auto& f : testing::list_case_files((wick::test_paths::source_dir() + "/tests/ir/cases")))
     for (const auto& c : testing::read_ir_cases(f)) texts.push_back(c.body);
-  texts.push_back(testing::read_file(WICK_SOURCE_DIR "/examples/nn5.wir"));
+  texts.push_back(testing::read_file((wick::test_paths::source_dir() + "/examples/nn5.wir")));
   return texts;
 }
 
@@ -43,7 +44,7 @@ TEST(ParserRobustness, EveryPrefixOfEveryTestGraph) {
 }
 
 TEST(ParserRobustness, TruncatedGraphsAreErrorsWithPositions) {
-  std::string text = testing::read_file(WICK_SOURCE_DIR "/examples/nn5.wir");
+  std::string text = testing::read_file((wick::test_paths::source_dir() + "/examples/nn5.wir"));
   for (size_t n : {size_t{10}, text.size() / 2, text.size() - 3}) {
     try {
       ir::parse_module(text.substr(0, n), "cut.wir");

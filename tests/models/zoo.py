@@ -1224,6 +1224,59 @@ class Losses(nn.Module):
         return mse + smoothed + margins, ce, nll, ce_sum, per_sample + rows
 
 
+# ---------------------------------------------------------------- double precision
+
+
+class DoublePrecisionNet(nn.Module):
+    """The whole model in f64 (.double()), as scientific code saves it, with
+    f64 inputs: convolutions in 1-D, 2-D (padding, stride, dilation, groups)
+    and 3-D, a transposed one, batch norm, max, average (ceil_mode, without
+    the padding counted, a divisor_override) and adaptive pooling, linear
+    layers and every form of matrix product. The first output gathers them
+    all, so its gradient reaches every parameter."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.grouped = nn.Conv2d(8, 8, 3, stride=2, padding=2, dilation=2, groups=4)
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
+        self.avg = nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+        self.gap = nn.AdaptiveAvgPool2d(3)
+        self.up = nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1)
+        self.conv1 = nn.Conv1d(4, 6, 3, stride=2, padding=1)
+        self.conv3 = nn.Conv3d(2, 3, (2, 3, 3), padding=(0, 1, 1))
+        self.fc1 = nn.Linear(72, 32)
+        self.fc2 = nn.Linear(32, 10)
+        self.w = nn.Parameter(torch.randn(6, 5) * 0.3)
+        self.b = nn.Parameter(torch.randn(5) * 0.1)
+        self.u = nn.Parameter(torch.randn(4))
+        self.v = nn.Parameter(torch.randn(6))
+        self.big = nn.Parameter(torch.randn(24, 3) * 0.2)
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        h = F.relu(self.bn(self.conv(x)))                                  # [B, 8, 9, 9]
+        logits = self.fc2(F.relu(self.fc1(torch.flatten(self.gap(self.pool(h)), 1))))
+        pooled = (self.avg(h).sum(dim=(2, 3)) + F.avg_pool2d(h, 2, divisor_override=3).mean(dim=(2, 3))
+                  + self.grouped(h).mean(dim=(2, 3)))                      # [B, 8]
+        up = self.up(h)                                                    # [B, 4, 18, 18]
+        seq = self.conv1(y)                                                # [B, 6, 3]
+        vol = self.conv3(x[:, :2].reshape(x.size(0), 2, 3, 3, 9))         # [B, 3, 2, 3, 9]
+        products = torch.cat([
+            torch.bmm(y, y.transpose(1, 2)).mean(-1),                      # [B, 4]
+            torch.matmul(y, self.w).mean(1),                               # [B, 5]
+            torch.matmul(y, self.v),                                       # [B, 4]
+            torch.matmul(self.u, y) + torch.matmul(self.u, self.u),        # [B, 6]
+            torch.addmm(self.b, y[:, 0], self.w, beta=0.5, alpha=2.0),    # [B, 5]
+            torch.mm(y.flatten(1), self.big)], 1)                          # [B, 3]
+        features = torch.cat([logits, pooled, up.mean(dim=(2, 3)), seq.mean(2), vol.mean(dim=(2, 3, 4)), products], 1)
+        return features, up, vol
+
+
+def double_precision_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    return randn(g, b, 3, 9, 9).double(), randn(g, b, 4, 6).double()
+
+
 # ---------------------------------------------------------------- registry
 
 
@@ -1287,6 +1340,9 @@ MODELS = {
         lambda: ReducedPrecisionNet().to(torch.float16), reduced_precision_inputs, batch=2, seed=41,
         variants=("scripted",),
         note="the same in f16; LibTorch's side runs converted to f32, as its CPU kernels lack f16 (so no trace)"),
+    "float64": ModelSpec(
+        lambda: DoublePrecisionNet().double(), double_precision_inputs, batch=2, seed=42,
+        note="f64 weights and inputs: convolutions (1-D, 2-D, 3-D, transposed), pooling, linear, matrix products"),
     "ops_more": ModelSpec(
         OpsMore, lambda b, g: (randn(g, b, 4, 5), randn(g, b, 4, 5)), batch=3, seed=37,
         note="logaddexp, hypot, copysign, sinc, isclose, nansum, count_nonzero, aminmax, cdist, stacks, diagonals, traces"),

@@ -26,6 +26,7 @@
 #include "passes/sink_stores.h"
 #include "passes/unroll_loops.h"
 #include "passes/widen_library_calls.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -63,7 +64,7 @@ std::string stem(const std::string& path) {
 
 std::vector<IrCase> all_cases() {
   std::vector<IrCase> all;
-  for (const auto& f : testing::list_case_files(WICK_SOURCE_DIR "/tests/passes")) {
+  for (const auto& f : testing::list_case_files((wick::test_paths::source_dir() + "/tests/passes"))) {
     auto cs = testing::read_ir_cases(f);
     all.insert(all.end(), cs.begin(), cs.end());
   }

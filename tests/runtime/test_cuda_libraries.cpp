@@ -20,6 +20,7 @@
 #include "runtime/cuda_tensor.h"
 #include "runtime/cudnn_conv.h"
 #include "support/error.h"
+#include "test_paths.h"
 
 namespace wick::rt {
 namespace {
@@ -165,7 +166,7 @@ TEST(CudaLibraries, InstalledCudnnOpensWithItsParts) {
 // (cuda_abi.h, cublaslt_abi.h, cudnn_abi.h): it builds without the toolkit.
 TEST(CudaLibraries, RuntimeIncludesNoCudaHeaders) {
   int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(WICK_SOURCE_DIR "/runtime")) {
+  for (const auto& entry : std::filesystem::directory_iterator((wick::test_paths::source_dir() + "/runtime"))) {
     const std::string ext = entry.path().extension();
     if (ext != ".h" && ext != ".cpp") continue;
     ++files;

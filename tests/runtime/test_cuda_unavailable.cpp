@@ -19,6 +19,7 @@
 #include "runtime/executor.h"
 #include "runtime/extern_kernels.h"
 #include "support/error.h"
+#include "test_paths.h"
 
 namespace wick::rt {
 namespace {
@@ -160,7 +161,7 @@ TEST(CudaUnavailable, ProbesNeverCrash) {
     EXPECT_NE(p.message.find("CUDA_ERROR_STUB_LIBRARY"), std::string::npos) << p.message;
   }
   // A file that is not a shared library at all.
-  CudaProbe junk = probe_cuda_driver(WICK_SOURCE_DIR "/README.md");
+  CudaProbe junk = probe_cuda_driver((wick::test_paths::source_dir() + "/README.md"));
   EXPECT_FALSE(junk.ok);
   EXPECT_NE(junk.message.find("no NVIDIA driver found"), std::string::npos) << junk.message;
 }

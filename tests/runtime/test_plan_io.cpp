@@ -17,6 +17,7 @@
 #include "runtime/plan_io.h"
 #include "runtime/plan_printer.h"
 #include "runtime/plan_validate.h"
+#include "test_paths.h"
 
 namespace wick::rt {
 namespace {
@@ -497,7 +498,7 @@ TEST(PlanIo, EnumOutOfRangeInTheFileIsAnError) {
 // trip, and their truncations and flips are refused or still valid.
 TEST(PlanIo, ZooPlansRoundTrip) {
   int models = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(WICK_ZOO_DIR)) {
+  for (const auto& entry : std::filesystem::directory_iterator(wick::test_paths::zoo_dir())) {
     const std::string path = entry.path().string();
     if (entry.path().extension() != ".pt") continue;
     SCOPED_TRACE(path);
@@ -505,7 +506,7 @@ TEST(PlanIo, ZooPlansRoundTrip) {
     const std::string model = stem.substr(0, stem.find('.'));
     std::vector<ir::TypePtr> types;
     for (int i = 0;; ++i) {
-      const std::string input = std::string(WICK_ZOO_DIR) + "/" + model + ".input" + std::to_string(i) + ".npy";
+      const std::string input = std::string(wick::test_paths::zoo_dir()) + "/" + model + ".input" + std::to_string(i) + ".npy";
       if (!std::filesystem::exists(input)) break;
       const Tensor t = read_npy(input);
       types.push_back(ir::Type::tensor_static(t.dtype(), t.sizes()));

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include "test_paths.h"
 
 namespace wick::testing {
 
@@ -30,8 +31,7 @@ std::string temp_dir(const std::string& name) {
 std::string bad_models_dir() {
   static const std::string dir = [] {
     std::string d = temp_dir("bad_models");
-    std::string cmd = "/usr/bin/python3 " WICK_SOURCE_DIR "/tests/tools/make_bad_models.py --base " WICK_ZOO_DIR
-                      "/nn5.scripted.pt --out " + d;
+    std::string cmd = std::string("/usr/bin/python3 ") + wick::test_paths::source_dir() + "/tests/tools/make_bad_models.py --base " + wick::test_paths::zoo_dir() + "/nn5.scripted.pt --out " + d;
     return std::system(cmd.c_str()) == 0 ? d : std::string();
   }();
   return dir;
@@ -45,7 +45,7 @@ void write_text(const std::string& path, const std::string& text) {
 CliResult run_tool(const std::string& tool, const std::string& command) {
   std::string dir = temp_dir("cli");
   std::string out = dir + "/out", err = dir + "/err";
-  std::string cmd = std::string(WICK_BINARY_DIR) + "/bin/" + tool + " " + command + " >" + out + " 2>" + err;
+  std::string cmd = std::string(wick::test_paths::binary_dir()) + "/bin/" + tool + " " + command + " >" + out + " 2>" + err;
   int raw = std::system(cmd.c_str());
   CliResult r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

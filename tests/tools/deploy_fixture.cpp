@@ -9,6 +9,7 @@
 #include "cli_runner.h"
 #include "runtime/checksum.h"
 #include "runtime/wick_runtime.h"
+#include "test_paths.h"
 
 namespace wick::testing {
 namespace {
@@ -31,7 +32,7 @@ void flip(const std::string& path, size_t from_end) {
 std::vector<std::string> zoo_inputs(const std::string& model) {
   std::vector<std::string> inputs;
   for (int i = 0;; ++i) {
-    std::string path = std::string(WICK_ZOO_DIR) + "/" + model + ".input" + std::to_string(i) + ".npy";
+    std::string path = std::string(wick::test_paths::zoo_dir()) + "/" + model + ".input" + std::to_string(i) + ".npy";
     if (!fs::exists(path)) break;
     inputs.push_back(path);
   }
@@ -48,7 +49,7 @@ ArtifactDir::ArtifactDir(const std::string& model, const std::string& tag, const
                          const std::string& variant) {
   root_ = temp_dir("deploy_" + tag);
   const std::string dir = root_ + "/model";
-  const std::string pt = std::string(WICK_ZOO_DIR) + "/" + model + "." + variant + ".pt";
+  const std::string pt = std::string(wick::test_paths::zoo_dir()) + "/" + model + "." + variant + ".pt";
   CliResult r = run_wick("compile " + pt + input_args(zoo_inputs(model)) + " -o " + dir + " " + extra);
   EXPECT_EQ(r.status, 0) << r.err;
   if (r.status == 0) path_ = dir;

@@ -13,6 +13,7 @@
 #include "cli_runner.h"
 #include "deploy_fixture.h"
 #include "runtime/npy.h"
+#include "test_paths.h"
 
 namespace wick::testing {
 namespace {
@@ -22,7 +23,7 @@ const bool kEnvironment = [] {
   return true;
 }();
 
-std::string zoo(const std::string& file) { return std::string(WICK_ZOO_DIR) + "/" + file; }
+std::string zoo(const std::string& file) { return std::string(wick::test_paths::zoo_dir()) + "/" + file; }
 
 // The JSON object on the last line of the runner's output.
 std::string last_line(const std::string& out) {

@@ -12,13 +12,14 @@
 #include "cli_runner.h"
 #include "support/error.h"
 #include "tools/bench_stats.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
 
 using testing::run_wick;
 
-const std::string kNn5 = std::string(WICK_ZOO_DIR) + "/nn5.scripted.pt";
+const std::string kNn5 = std::string(wick::test_paths::zoo_dir()) + "/nn5.scripted.pt";
 const char kMissingPeer[] =
     "wick bench needs the LibTorch peer plugin (libwick_torch_peer.so), which this build does not have";
 
@@ -81,7 +82,7 @@ TEST(Bench, Nn5SmokeRunEndsWithAJsonLine) {
 TEST(Bench, OptionalInputGivenAsNoneReachesBothSides) {
   // nn.Transformer(src, tgt, src_mask=None, tgt_mask=causal): both sides
   // must read None for src_mask, or their outputs disagree.
-  const std::string zoo = WICK_ZOO_DIR;
+  const std::string zoo = wick::test_paths::zoo_dir();
   const std::string dir = testing::temp_dir("bench_none");
   ASSERT_EQ(std::system(("/usr/bin/python3 -c \"import numpy as np; m = np.triu(np.full((5, 5), -1e9, np.float32), 1); "
                          "np.save('" + dir + "/causal.npy', m)\"").c_str()),
@@ -97,7 +98,7 @@ TEST(Bench, OptionalInputGivenAsNoneReachesBothSides) {
 TEST(Bench, Bfloat16ModelAgreesWithinTheToleranceGiven) {
   // LibTorch's bf16 matrix products round differently from wick's (f32
   // products rounded once): the default 1e-4 refuses, a bf16 tolerance passes.
-  const std::string zoo = WICK_ZOO_DIR;
+  const std::string zoo = wick::test_paths::zoo_dir();
   const std::string args = "bench " + zoo + "/bfloat16.scripted.pt --input " + zoo + "/bfloat16.input0.npy --input " +
                            zoo + "/bfloat16.input1.npy --iters 1 --warmup 0 --json";
   auto strict = run_wick(args);
@@ -112,7 +113,7 @@ TEST(Bench, Bfloat16ModelAgreesWithinTheToleranceGiven) {
 }
 
 TEST(Bench, MissingModelIsAnError) {
-  auto r = run_wick("bench " + std::string(WICK_ZOO_DIR) + "/no_such_model.pt --input 2x14 --iters 1");
+  auto r = run_wick("bench " + std::string(wick::test_paths::zoo_dir()) + "/no_such_model.pt --input 2x14 --iters 1");
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("no_such_model.pt"), std::string::npos) << r.err;
 }
@@ -142,7 +143,7 @@ TEST(Bench, BadOptionsAreErrors) {
 }
 
 TEST(Bench, MissingPeerPluginIsAPlainMessage) {
-  ScopedEnv env("WICK_TORCH_PEER", std::string(WICK_BINARY_DIR) + "/lib/no_such_dir/libwick_torch_peer.so");
+  ScopedEnv env("WICK_TORCH_PEER", std::string(wick::test_paths::binary_dir()) + "/lib/no_such_dir/libwick_torch_peer.so");
   auto r = run_wick("bench " + kNn5 + " --input 200x14 --iters 1");
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find(kMissingPeer), std::string::npos) << r.err;
@@ -161,7 +162,7 @@ TEST(Bench, PeerPluginThatIsNotALibraryIsAPlainMessage) {
 TEST(Bench, PeerPluginIsSeparateFromWick) {
   // The plugin sits in lib/ next to bin/ and is what links LibTorch.
   std::string dir = testing::temp_dir("bench_ldd");
-  std::string cmd = "ldd " WICK_BINARY_DIR "/lib/libwick_torch_peer.so > " + dir + "/ldd.txt";
+  std::string cmd = std::string("ldd ") + (wick::test_paths::binary_dir() + "/lib/libwick_torch_peer.so > ") + dir + "/ldd.txt";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "the peer plugin was not built";
   std::ifstream in(dir + "/ldd.txt");
   std::stringstream text;

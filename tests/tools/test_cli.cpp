@@ -7,6 +7,7 @@
 #include "cli_runner.h"
 #include "ir/parser.h"
 #include "ir/printer.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -40,7 +41,7 @@ TEST(Cli, IrWithoutFilePrintsTheBundledExampleExactly) {
   ASSERT_EQ(r.status, 0) << r.err;
   std::string example;
   {
-    std::ifstream in(WICK_SOURCE_DIR "/examples/nn5.wir");
+    std::ifstream in((wick::test_paths::source_dir() + "/examples/nn5.wir"));
     std::ostringstream s;
     s << in.rdbuf();
     example = s.str();

@@ -18,6 +18,7 @@
 #include "fresh_cases.h"
 #include "runtime/manifest.h"
 #include "runtime/npy.h"
+#include "test_paths.h"
 
 namespace wick::testing {
 namespace {
@@ -83,7 +84,7 @@ INSTANTIATE_TEST_SUITE_P(Models, ZooDeploy,
                                            "ops_pointwise", "ops_shape", "ops_reduce", "ops_linalg", "losses",
                                            "attention_layers", "attention_masks", "transformer",
                                            "multihead_attention", "recurrent", "ops_extra", "dense_block",
-                                           "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_special", "ops_select", "bfloat16", "float16"));
+                                           "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_special", "ops_select", "bfloat16", "float16", "float64"));
 
 // Runs wick-deploy-run on DIR with the zoo inputs of `model`.
 CliResult deploy_run(const std::string& dir, const std::string& model, const std::string& extra = "") {
@@ -156,7 +157,7 @@ TEST(DeployRun, UsageErrorsExit2) {
 }
 
 TEST(CompileCli, BadRequestsExit2) {
-  const std::string pt = std::string(WICK_ZOO_DIR) + "/mlp_relu.scripted.pt";
+  const std::string pt = std::string(wick::test_paths::zoo_dir()) + "/mlp_relu.scripted.pt";
   const std::string out = temp_dir("compile_bad") + "/out";
   const std::string file = temp_dir("compile_file") + "/plain";
   write_text(file, "x");
@@ -191,7 +192,7 @@ TEST(CompileCli, BadRequestsExit2) {
 // A deployed model sizes its outputs from its inputs: an output as long as
 // a mask selects is refused (intermediates of that kind deploy: "masks").
 TEST(CompileCli, OutputSizedByTheDataIsRefused) {
-  const std::string pt = std::string(WICK_ZOO_DIR) + "/masks.scripted.pt";
+  const std::string pt = std::string(wick::test_paths::zoo_dir()) + "/masks.scripted.pt";
   const std::string out = temp_dir("compile_selected") + "/out";
   const CliResult r = run_wick("compile " + pt + " --method selected --input 2x5x6 --input 2x5x6 -o " + out);
   EXPECT_EQ(r.status, 2) << r.err;
@@ -201,7 +202,7 @@ TEST(CompileCli, OutputSizedByTheDataIsRefused) {
 }
 
 TEST(CompileCli, DtypePrefixedShapesAndNpyFiles) {
-  const std::string pt = std::string(WICK_ZOO_DIR) + "/embedding_classifier.scripted.pt";
+  const std::string pt = std::string(wick::test_paths::zoo_dir()) + "/embedding_classifier.scripted.pt";
   const Tensor ids = read_npy(zoo_inputs("embedding_classifier")[0]);
   std::string spec = "i64:";
   for (size_t d = 0; d < ids.sizes().size(); ++d) spec += (d ? "x" : "") + std::to_string(ids.sizes()[d]);
@@ -236,7 +237,7 @@ TEST(CompileTargets, X86_64_V3) {
   const CliResult r = deploy_run(artifact.path(), "transformer_block");
   ASSERT_EQ(r.status, 0) << r.err;
   std::string problem;
-  const Tensor ref = read_npy(std::string(WICK_ZOO_DIR) + "/transformer_block.scripted.ref0.npy");
+  const Tensor ref = read_npy(std::string(wick::test_paths::zoo_dir()) + "/transformer_block.scripted.ref0.npy");
   EXPECT_LE(relative_error(read_npy(artifact.path() + "_out/output0.npy"), ref, &problem), 1e-4) << problem;
 }
 
@@ -260,8 +261,8 @@ TEST(CompileTargets, X86_64_V4) {
 std::string ldd(const std::string& path) { return shell("ldd '" + path + "' 2>&1"); }
 
 TEST(DeployDeps, RuntimeAndDeployRunLinkNoCompilerOrLibTorch) {
-  const std::string bin = std::string(WICK_BINARY_DIR) + "/bin/wick-deploy-run";
-  const std::string lib = std::string(WICK_BINARY_DIR) + "/lib/libwick_runtime.so";
+  const std::string bin = std::string(wick::test_paths::binary_dir()) + "/bin/wick-deploy-run";
+  const std::string lib = std::string(wick::test_paths::binary_dir()) + "/lib/libwick_runtime.so";
   for (const std::string& path : {bin, lib}) {
     SCOPED_TRACE(path);
     const std::string deps = ldd(path);

@@ -15,6 +15,7 @@
 #include "cli_runner.h"
 #include "deploy_fixture.h"
 #include "runtime/wick_runtime.h"
+#include "test_paths.h"
 
 namespace wick::testing {
 namespace {
@@ -64,7 +65,7 @@ struct Model {
 };
 
 std::string ref_path(const std::string& model, int i) {
-  return std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.ref" + std::to_string(i) + ".npy";
+  return std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.ref" + std::to_string(i) + ".npy";
 }
 
 TEST(DeployCApi, OpenDescribeAndRunBothWays) {

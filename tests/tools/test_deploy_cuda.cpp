@@ -27,6 +27,7 @@
 #include "runtime/gpu_kernels_file.h"
 #include "runtime/manifest.h"
 #include "runtime/plan_io.h"
+#include "test_paths.h"
 
 namespace wick::testing {
 namespace {
@@ -123,7 +124,7 @@ TEST(DeployCuda, CnnAndTransformerCompile) {
 TEST(DeployCuda, CpuCompileReplacesACudaDirectory) {
   ArtifactDir artifact("nn5", "cuda_then_cpu", "--device cuda");
   ASSERT_FALSE(artifact.path().empty());
-  const CliResult r = run_wick("compile " + std::string(WICK_ZOO_DIR) + "/nn5.scripted.pt" +
+  const CliResult r = run_wick("compile " + std::string(wick::test_paths::zoo_dir()) + "/nn5.scripted.pt" +
                                input_args(zoo_inputs("nn5")) + " -o " + artifact.path());
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_FALSE(fs::exists(artifact.path() + "/gpu_kernels.bin"));
@@ -255,7 +256,7 @@ INSTANTIATE_TEST_SUITE_P(Artifacts, DeployCudaDamage, ::testing::ValuesIn(kDamag
 
 TEST(DeployCuda, BadDeviceRequestsExit2) {
   const std::string root = temp_dir("cuda_usage");
-  const std::string compile = "compile " + std::string(WICK_ZOO_DIR) + "/nn5.scripted.pt --input 200x14 -o " + root + "/m ";
+  const std::string compile = "compile " + std::string(wick::test_paths::zoo_dir()) + "/nn5.scripted.pt --input 200x14 -o " + root + "/m ";
   struct Case {
     std::string args, message;
   };

@@ -14,6 +14,7 @@
 #include "cli_runner.h"
 #include "deploy_fixture.h"
 #include "runtime/wick_runtime.h"
+#include "test_paths.h"
 
 namespace wick::testing {
 namespace {
@@ -62,7 +63,7 @@ double relative_error(const wick_tensor* a, const wick_tensor* b) {
 }
 
 std::string ref_path(const std::string& model, size_t i) {
-  return std::string(WICK_ZOO_DIR) + "/" + model + ".scripted.ref" + std::to_string(i) + ".npy";
+  return std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.ref" + std::to_string(i) + ".npy";
 }
 
 // Opens `dir`, runs it on the zoo inputs of `model` and compares with

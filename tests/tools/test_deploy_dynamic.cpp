@@ -17,6 +17,7 @@
 #include "cli_runner.h"
 #include "deploy_fixture.h"
 #include "runtime/wick_runtime.h"
+#include "test_paths.h"
 
 namespace wick::testing {
 namespace {
@@ -86,7 +87,7 @@ struct Case {
 
 // fresh_cases.py's dynamic_cases.txt: model variant batch pt n inputs... n refs...
 std::vector<Case> read_cases(const std::string& model, const std::string& wanted_variant, std::string* seed) {
-  std::ifstream in(WICK_BINARY_DIR "/fresh_cases/dynamic_cases.txt");
+  std::ifstream in((wick::test_paths::binary_dir() + "/fresh_cases/dynamic_cases.txt"));
   std::vector<Case> cases;
   std::string line;
   while (std::getline(in, line)) {
@@ -358,7 +359,7 @@ TEST(DynamicManifest, StaticArtifactsStayVersion1) {
 // Dynamic dims the compiler cannot keep dynamic are user errors (exit 2)
 // naming the model, and the op where there is one; nothing is written.
 TEST(DynamicDimCli, UnsupportedDynamicDimsAreClearErrors) {
-  const std::string zoo = WICK_ZOO_DIR;
+  const std::string zoo = wick::test_paths::zoo_dir();
   const std::string out = temp_dir("dynamic_unsupported") + "/out";
   struct Case {
     std::string args, message;
@@ -386,7 +387,7 @@ TEST(DynamicDimCli, UnsupportedDynamicDimsAreClearErrors) {
 }
 
 TEST(DynamicDimCli, BadValuesExit2) {
-  const std::string pt = std::string(WICK_ZOO_DIR) + "/two_inputs_tuple.scripted.pt";
+  const std::string pt = std::string(wick::test_paths::zoo_dir()) + "/two_inputs_tuple.scripted.pt";
   const std::string out = temp_dir("dynamic_bad") + "/out";
   const std::string in = " --input 4x8 --input 4x8 -o " + out;
   struct Case {

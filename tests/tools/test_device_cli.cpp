@@ -7,13 +7,14 @@
 #include <cstdlib>
 
 #include "cli_runner.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
 
 using testing::run_wick;
 
-const std::string kNn5 = std::string(WICK_ZOO_DIR) + "/nn5.scripted.pt";
+const std::string kNn5 = std::string(wick::test_paths::zoo_dir()) + "/nn5.scripted.pt";
 
 std::string train_csv() {
   const std::string dir = testing::temp_dir("device_cli_train");

@@ -11,6 +11,7 @@
 #include "ir/parser.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -20,8 +21,8 @@ namespace fs = std::filesystem;
 
 std::vector<std::string> zoo_models() {
   std::vector<std::string> out;
-  if (!fs::exists(WICK_ZOO_DIR)) return out;
-  for (const auto& e : fs::directory_iterator(WICK_ZOO_DIR))
+  if (!fs::exists(wick::test_paths::zoo_dir())) return out;
+  for (const auto& e : fs::directory_iterator(wick::test_paths::zoo_dir()))
     if (e.path().extension() == ".pt") out.push_back(e.path().string());
   std::sort(out.begin(), out.end());
   return out;
@@ -29,7 +30,7 @@ std::vector<std::string> zoo_models() {
 
 TEST(Inspect, EveryZooModelLoadsVerifiesAndRoundTrips) {
   auto models = zoo_models();
-  ASSERT_GE(models.size(), 25u) << "the model zoo in " << WICK_ZOO_DIR << " is missing";
+  ASSERT_GE(models.size(), 25u) << "the model zoo in " << wick::test_paths::zoo_dir() << " is missing";
   for (const std::string& m : models) {
     SCOPED_TRACE(m);
     auto r = run_wick("inspect " + m);
@@ -42,7 +43,7 @@ TEST(Inspect, EveryZooModelLoadsVerifiesAndRoundTrips) {
 }
 
 TEST(Inspect, ParametersKeepTheirDottedNames) {
-  auto r = run_wick(std::string("inspect ") + WICK_ZOO_DIR + "/resnet18.scripted.pt");
+  auto r = run_wick(std::string("inspect ") + wick::test_paths::zoo_dir() + "/resnet18.scripted.pt");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("param \"layer1.0.conv1.weight\" : Tensor(f32, [64, 64, 3, 3])"), std::string::npos);
   EXPECT_NE(r.out.find("buffer \"layer1.0.bn1.running_mean\" : Tensor(f32, [64])"), std::string::npos);
@@ -50,22 +51,22 @@ TEST(Inspect, ParametersKeepTheirDottedNames) {
 }
 
 TEST(Inspect, ControlFlowStaysStructured) {
-  auto r = run_wick(std::string("inspect ") + WICK_ZOO_DIR + "/control_flow.scripted.pt");
+  auto r = run_wick(std::string("inspect ") + wick::test_paths::zoo_dir() + "/control_flow.scripted.pt");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("prim::If("), std::string::npos);
   EXPECT_NE(r.out.find("prim::Loop("), std::string::npos);
   // self.training is folded: batch-norm's training branch is gone.
-  auto bn = run_wick(std::string("inspect ") + WICK_ZOO_DIR + "/cnn_bn.scripted.pt");
+  auto bn = run_wick(std::string("inspect ") + wick::test_paths::zoo_dir() + "/cnn_bn.scripted.pt");
   ASSERT_EQ(bn.status, 0) << bn.err;
   EXPECT_EQ(bn.out.find("num_batches_tracked\"()"), std::string::npos);
   EXPECT_NE(bn.out.find("aten::batch_norm"), std::string::npos);
 }
 
 TEST(Inspect, MethodOptionPicksAnotherMethod) {
-  auto r = run_wick(std::string("inspect ") + WICK_ZOO_DIR + "/transformer_block.scripted.pt --method attn");
+  auto r = run_wick(std::string("inspect ") + wick::test_paths::zoo_dir() + "/transformer_block.scripted.pt --method attn");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("graph @attn("), std::string::npos);
-  auto missing = run_wick(std::string("inspect ") + WICK_ZOO_DIR + "/nn5.scripted.pt --method nope");
+  auto missing = run_wick(std::string("inspect ") + wick::test_paths::zoo_dir() + "/nn5.scripted.pt --method nope");
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.err.find("has no method 'nope'"), std::string::npos) << missing.err;
 }
@@ -146,7 +147,7 @@ TEST(Inspect, WickLinksNeitherLibTorchNorPython) {
   auto r = testing::run_tool("wick", "--version");
   ASSERT_EQ(r.status, 0);
   std::string dir = testing::temp_dir("ldd");
-  std::string cmd = "ldd " WICK_BINARY_DIR "/bin/wick > " + dir + "/ldd.txt";
+  std::string cmd = std::string("ldd ") + (wick::test_paths::binary_dir() + "/bin/wick > ") + dir + "/ldd.txt";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream in(dir + "/ldd.txt");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

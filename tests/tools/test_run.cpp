@@ -10,17 +10,18 @@
 
 #include "cli_runner.h"
 #include "runtime/npy.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
 
 using testing::run_wick;
 
-const std::string kNn5 = std::string(WICK_ZOO_DIR) + "/nn5.scripted.pt";
+const std::string kNn5 = std::string(wick::test_paths::zoo_dir()) + "/nn5.scripted.pt";
 
 TEST(Run, WritesOneNpyPerOutputAndReportsTimes) {
   std::string dir = testing::temp_dir("run_out");
-  auto r = run_wick("run " + std::string(WICK_ZOO_DIR) + "/nested_tuple.scripted.pt --input 4x8 --input 4x8 --output-dir " +
+  auto r = run_wick("run " + std::string(wick::test_paths::zoo_dir()) + "/nested_tuple.scripted.pt --input 4x8 --input 4x8 --output-dir " +
                     dir + " --verbose");
   ASSERT_EQ(r.status, 0) << r.err;
   // (x, (y, z)) flattens to three outputs.
@@ -110,7 +111,7 @@ TEST(Run, OutOfRangeEmbeddingIndexIsAnError) {
                          "np.save('" + dir + "/ids.npy', a)\"")
                             .c_str()),
             0);
-  auto r = run_wick("run " + std::string(WICK_ZOO_DIR) + "/embedding_classifier.scripted.pt --input " + dir +
+  auto r = run_wick("run " + std::string(wick::test_paths::zoo_dir()) + "/embedding_classifier.scripted.pt --input " + dir +
                     "/ids.npy --output-dir " + dir + "/out");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("in aten::embedding: index out of range"), std::string::npos) << r.err;

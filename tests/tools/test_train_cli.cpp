@@ -20,6 +20,7 @@
 #include "support/error.h"
 #include "tools/csv_table.h"
 #include "tools/train_batches.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -238,9 +239,9 @@ TEST(TrainBatches, GathersFeaturesAndTargetsOfTheChosenRows) {
 
 // ---------------------------------------------------------------- the command
 
-const std::string kNn5 = std::string(WICK_ZOO_DIR) + "/nn5.scripted.pt";
-const std::string kMlp = std::string(WICK_ZOO_DIR) + "/mlp_relu.scripted.pt";
-const std::string kReference = std::string(WICK_SOURCE_DIR) + "/tests/tools/train_reference.py";
+const std::string kNn5 = std::string(wick::test_paths::zoo_dir()) + "/nn5.scripted.pt";
+const std::string kMlp = std::string(wick::test_paths::zoo_dir()) + "/mlp_relu.scripted.pt";
+const std::string kReference = std::string(wick::test_paths::source_dir()) + "/tests/tools/train_reference.py";
 
 struct Captured {
   int status = -1;
@@ -443,7 +444,7 @@ class TrainCliControlFlow : public TrainCli {
  protected:
   static void SetUpTestSuite() {
     TrainCli::SetUpTestSuite();
-    Captured made = capture("/usr/bin/python3 " + std::string(WICK_SOURCE_DIR) +
+    Captured made = capture("/usr/bin/python3 " + std::string(wick::test_paths::source_dir()) +
                             "/tests/tools/make_control_flow_models.py " + path("") + " 14 2>&1");
     if (made.status != 0) std::fprintf(stderr, "make_control_flow_models.py failed:\n%s", made.out.c_str());
   }
@@ -538,8 +539,8 @@ TEST_F(TrainCli, PrintsOneLinePerEpochWhenStderrIsNotATerminal) {
 
 // ---------------------------------------------------------------- .npy data
 
-const std::string kCnn = std::string(WICK_ZOO_DIR) + "/cnn_bn.scripted.pt";
-const std::string kEmbedding = std::string(WICK_ZOO_DIR) + "/embedding_classifier.scripted.pt";
+const std::string kCnn = std::string(wick::test_paths::zoo_dir()) + "/cnn_bn.scripted.pt";
+const std::string kEmbedding = std::string(wick::test_paths::zoo_dir()) + "/embedding_classifier.scripted.pt";
 
 // Fresh random arrays: standard-normal f32, or integers in [0, bound).
 Tensor normal_array(std::vector<int64_t> sizes, std::mt19937_64& rng) {
@@ -710,9 +711,11 @@ class TrainCliBad : public TrainCli, public ::testing::WithParamInterface<BadRun
 TEST_P(TrainCliBad, ExitsTwoWithAClearMessage) {
   const BadRun& c = GetParam();
   // In the flags, MLP picks mlp_relu instead of nn5, BAD stands for the
-  // case's CSV when it is not the --data file, and DIR for a directory.
+  // case's CSV when it is not the --data file, DIR for a directory and ZOO
+  // for the model zoo.
   std::string flags = c.flags, data = path("train.csv"), model = kNn5;
   if (auto at = flags.find("DIR"); at != std::string::npos) flags.replace(at, 3, *dir_);
+  if (auto at = flags.find("ZOO"); at != std::string::npos) flags.replace(at, 3, wick::test_paths::zoo_dir());
   if (auto at = flags.find("MLP"); at != std::string::npos) {
     flags.erase(at, 3);
     model = kMlp;
@@ -774,8 +777,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadRun{"diverging_lr", nullptr, "--target-cols 14 --lr 1e30", "the loss is"},
         BadRun{"optimizer_state_not_a_file_of_torch_save", "a,b\n1,2\n", "--target-cols 14 --optimizer-state BAD",
                "not a zip archive"},
-        BadRun{"optimizer_state_of_another_model", nullptr, "MLP --target-cols 14 --optimizer-state " WICK_ZOO_DIR
-               "/nn5.scripted.pt", "not an optimizer's state_dict()"},
+        BadRun{"optimizer_state_of_another_model", nullptr, "MLP --target-cols 14 --optimizer-state ZOO/nn5.scripted.pt", "not an optimizer's state_dict()"},
         BadRun{"missing_optimizer_state_dir", nullptr, "--target-cols 14 --save-optimizer-state /nonexistent/dir/o.pt",
                "/nonexistent/dir: error: the directory for --save-optimizer-state does not exist"}),
     [](const ::testing::TestParamInfo<BadRun>& info) { return std::string(info.param.name); });
