@@ -1004,7 +1004,7 @@ class OpsSpecial(nn.Module):
             torch.special.erfcx(x).flatten(1), torch.special.ndtr(x).flatten(1), torch.special.log_ndtr(x * 3).flatten(1),
             torch.special.entr(q).flatten(1), torch.mvlgamma(q + 1.5, 3).flatten(1), torch.special.xlog1py(x, q).flatten(1),
             torch.special.expit(x).flatten(1), torch.special.softmax(x, 2).flatten(1),
-            torch.special.zeta(3.0, q * 2 + 0.5).flatten(1), torch.special.zeta(2.0, -2.5 - q).flatten(1),
+            torch.special.zeta(3.0, q * 2 + 0.5).flatten(1), torch.special.zeta(2.0, -2.5 - 0.4 * q).flatten(1),
             torch.special.zeta(p.detach() * 3 + 1.2, x.abs() + 0.1).flatten(1),
             torch.polygamma(1, q * 3 + 0.1).flatten(1), torch.polygamma(1, -0.5 - 0.4 * q).flatten(1),
             torch.special.polygamma(2, x * 0.5 + 2.5).flatten(1), (q * 3 + 1.0).polygamma(3).flatten(1),
