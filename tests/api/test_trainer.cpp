@@ -214,6 +214,22 @@ TEST(TrainAgainstTorchModels, Bfloat16Parameters) {
   EXPECT_EQ(w->data.dtype(), DType::bf16);
 }
 
+// A model whose parameters are f64 (a convolution and linear layers, which
+// become generated kernels) trains as torch.optim trains it: the gradients
+// flow through the gathered windows and products in f64, and the saved
+// model keeps f64 parameters.
+TEST(TrainAgainstTorchModels, Float64Parameters) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  TempDir dir("train_f64");
+  ASSERT_EQ(train_reference(dir, "model --kind float64_net --out f64.pt"), 0) << test::slurp(dir / "log.txt");
+  const Case c{"float64_mse_sgd", "", "16", 32, LossKind::mse, "", sgd(0.05, 0.9, 0)};
+  auto trainer = train_against_torch(c, (dir / "f64.pt").string(), dir);
+  ASSERT_TRUE(trainer);
+  const ir::NamedTensor* w = trainer->module().find_tensor("conv.weight");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->data.dtype(), DType::f64);
+}
+
 // Tied weights (one Parameter under two names) train as one parameter: the
 // gradients of both uses summed into one Adam update, as torch.optim does
 // with the module's deduplicated parameters.

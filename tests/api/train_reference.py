@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp|float64_net --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -260,6 +260,21 @@ class Bfloat16Mlp(torch.nn.Module):
         return self.net(x.to(torch.bfloat16)).float()
 
 
+class Float64Net(torch.nn.Module):
+    """Parameters in float64: a convolution and linear layers, which wick
+    computes with generated kernels (no library call takes f64); f32 rows
+    in, cast to f64, and f32 out."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv1d(2, 4, 3, padding=1).double()
+        self.head = torch.nn.Sequential(torch.nn.Linear(32, 16), torch.nn.Tanh(), torch.nn.Linear(16, 4)).double()
+
+    def forward(self, x):
+        h = torch.relu(self.conv(x.double().view(x.size(0), 2, 8)))
+        return self.head(h.flatten(1)).float()
+
+
 class NoGradMlp(torch.nn.Module):
     """A forward with a `with torch.no_grad()` block: a scale computed there
     passes no gradient back, and a clone clamped in place there keeps the
@@ -326,6 +341,7 @@ def model(a):
         "cumulative_norm_mlp": CumulativeNormMlp,
         "no_grad_mlp": NoGradMlp,
         "bfloat16_mlp": Bfloat16Mlp,
+        "float64_net": Float64Net,
         "instance_norm_classifier": InstanceNormClassifier,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)
