@@ -6,8 +6,10 @@
 // reduced, the reduced dims form the inner loops and carry the accumulator
 // in registers; float adds are `fastmath<reassoc>` so LLVM vectorizes them
 // with several partial sums. When the innermost dim is kept, the loops
-// follow the input's dim order and accumulate into the output in place,
-// which vectorizes across the kept dim. Index reductions always carry
+// follow the input's dim order and accumulate across the kept dims: when
+// the reduced dims are one range followed by a small static block of kept
+// dims, into a buffer on the stack for each block; otherwise into the
+// output in place. Both vectorize across the kept dims. Index reductions always carry
 // (value, index) in registers and keep the first occurrence, NaN first as
 // torch does. Over a dynamic dim, mean divides by the run-time count, and
 // index reductions start from the identity instead of the first element
@@ -24,6 +26,7 @@
 // of being computed twice.
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "codegen/kernel_builder.h"
@@ -159,6 +162,19 @@ Scalar finish(MlirWriter& w, const Reduction& r, const Scalar& acc) {
   return w.op("arith.divf " + acc.ssa + ", " + n.ssa + " : " + register_type(acc.dtype), acc.dtype);
 }
 
+// A contiguous buffer of static `sizes` on the kernel's stack, allocated
+// once at its entry.
+MemRef stack_buffer(MlirWriter& w, DType dtype, const std::vector<Size>& sizes) {
+  TensorLayout layout = contiguous_layout(dtype, static_values(sizes));
+  std::string plain = "memref<";
+  for (int64_t n : layout.sizes) plain += std::to_string(n) + "x";
+  plain += storage_type(layout.dtype) + ">";
+  MemRef m{{}, layout, memref_type(layout), sizes};
+  const std::string buffer = w.entry_op("memref.alloca() : " + plain, "row");
+  m.ssa = w.entry_op("memref.cast " + buffer + " : " + plain + " to " + m.type, "row");
+  return m;
+}
+
 // Reduced dims innermost, the accumulator in registers.
 void emit_carried(KernelBuilder& b, const Reduction& r) {
   MlirWriter& w = b.w();
@@ -197,6 +213,70 @@ void emit_in_place(KernelBuilder& b, const Reduction& r) {
     w.store(finish(w, r, w.convert(w.load(out, idx), r.acc)), out, idx);
     close_loops(w, r.out_sizes);
   }
+}
+
+// Accumulators of this many bytes at most go on the stack (emit_in_block).
+constexpr int64_t kMaxBlockBytes = 16 << 10;
+
+// The reduced dims as one range [first, last] followed by kept dims of
+// static sizes whose accumulators fit in kMaxBlockBytes, if they are so.
+std::optional<std::pair<size_t, size_t>> reduced_range_before_block(const Reduction& r) {
+  std::optional<size_t> first, last;
+  for (size_t d = 0; d < r.reduced.size(); ++d)
+    if (r.reduced[d]) {
+      if (!first) first = d;
+      last = d;
+    }
+  if (!first) return std::nullopt;
+  for (size_t d = *first; d <= *last; ++d)
+    if (!r.reduced[d]) return std::nullopt;
+  if (*last + 1 == r.in_sizes.size()) return std::nullopt;
+  int64_t bytes = static_cast<int64_t>(dtype_size(r.acc));
+  for (size_t d = *last + 1; d < r.in_sizes.size(); ++d) {
+    if (r.in_sizes[d].dynamic()) return std::nullopt;
+    bytes *= r.in_sizes[d].value;
+  }
+  if (bytes > kMaxBlockBytes) return std::nullopt;
+  return std::make_pair(*first, *last);
+}
+
+// Input dims in order, as emit_in_place, but each block of the trailing
+// kept dims accumulates in a stack buffer, written to the output once its
+// reduced dims are done. LLVM knows the stack buffer aliases no argument,
+// so the accumulation vectorizes (and small blocks live in registers);
+// accumulating into the output, it must reload after every store. The
+// buffer holds the accumulation dtype, so f16 and bf16 sums take this path.
+void emit_in_block(KernelBuilder& b, const Reduction& r, size_t first, size_t last) {
+  MlirWriter& w = b.w();
+  const auto begin = r.in_sizes.begin();
+  const std::vector<Size> outer(begin, begin + first), red(begin + first, begin + last + 1),
+      inner(begin + last + 1, r.in_sizes.end());
+  const MemRef block = stack_buffer(w, r.acc, inner);
+  auto concat = [](std::vector<std::string> a, const std::vector<std::string>& b2,
+                   const std::vector<std::string>& c) {
+    a.insert(a.end(), b2.begin(), b2.end());
+    a.insert(a.end(), c.begin(), c.end());
+    return a;
+  };
+  const std::vector<std::string> o = open_loops(w, outer);
+  std::vector<std::string> i = open_loops(w, inner);
+  w.store(identity(w, r), block, i);
+  close_loops(w, inner);
+
+  PointwiseEval eval(b);
+  const std::vector<std::string> k = open_loops(w, red);
+  i = open_loops(w, inner);
+  Scalar x = w.convert(eval.value_at(r.self, concat(o, k, i)), r.acc);
+  w.store(combine(w, r, w.load(block, i), x), block, i);
+  close_loops(w, inner);
+  close_loops(w, red);
+  eval.clear_cache();
+
+  i = open_loops(w, inner);
+  const std::vector<std::string> zeros(red.size(), w.index(0));
+  w.store(finish(w, r, w.load(block, i)), *b.output(r.values), out_index(w, r, concat(o, zeros, i)));
+  close_loops(w, inner);
+  close_loops(w, outer);
 }
 
 // Whether the input's innermost dim (smallest stride, size above 1) is kept.
@@ -336,14 +416,7 @@ void emit_row_group(KernelBuilder& b, const std::vector<const ir::Node*>& reduct
     for (size_t j = k + 1; j < rs.size(); ++j) again = again || reads(b, rs[j].self, v);
     for (const ir::Value* o : whole) again = again || reads(b, o, v);
     if (!again) continue;
-    TensorLayout layout = contiguous_layout(static_dtype(v), static_values(red_sizes));
-    std::string plain = "memref<";
-    for (int64_t n : layout.sizes) plain += std::to_string(n) + "x";
-    plain += storage_type(layout.dtype) + ">";
-    MemRef m{{}, layout, memref_type(layout), red_sizes};
-    const std::string buffer = w.entry_op("memref.alloca() : " + plain, "row");
-    m.ssa = w.entry_op("memref.cast " + buffer + " : " + plain + " to " + m.type, "row");
-    buffers.emplace(v, m);
+    buffers.emplace(v, stack_buffer(w, static_dtype(v), red_sizes));
   }
 
   for (size_t k = 0; k < rs.size(); ++k) {
@@ -385,8 +458,10 @@ void emit_reduction(KernelBuilder& b, const ir::Node& node) {
   WICK_ASSERT(r.values || r.indices, node.kind() + ": none of its results is a kernel output");
   count_at_run_time(b.w(), r);
   if (r.with_index) return emit_with_index(b, r);
-  if (innermost_dim_kept(b, r) && opmath_dtype(static_dtype(r.values)) == static_dtype(r.values))
-    return emit_in_place(b, r);
+  if (innermost_dim_kept(b, r)) {
+    if (auto range = reduced_range_before_block(r)) return emit_in_block(b, r, range->first, range->second);
+    if (opmath_dtype(static_dtype(r.values)) == static_dtype(r.values)) return emit_in_place(b, r);
+  }
   emit_carried(b, r);
 }
 
