@@ -1232,8 +1232,9 @@ class DoublePrecisionNet(nn.Module):
     f64 inputs: convolutions in 1-D, 2-D (padding, stride, dilation, groups)
     and 3-D, a transposed one, batch norm, max, average (ceil_mode, without
     the padding counted, a divisor_override) and adaptive pooling, linear
-    layers and every form of matrix product. The first output gathers them
-    all, so its gradient reaches every parameter."""
+    layers, every form of matrix product, and tanh, sigmoid, log_softmax,
+    expm1 and log (f64 polynomials of wick's own). The first output gathers
+    them all, so its gradient reaches every parameter."""
 
     def __init__(self):
         super().__init__()
@@ -1269,7 +1270,10 @@ class DoublePrecisionNet(nn.Module):
             torch.matmul(self.u, y) + torch.matmul(self.u, self.u),        # [B, 6]
             torch.addmm(self.b, y[:, 0], self.w, beta=0.5, alpha=2.0),    # [B, 5]
             torch.mm(y.flatten(1), self.big)], 1)                          # [B, 3]
-        features = torch.cat([logits, pooled, up.mean(dim=(2, 3)), seq.mean(2), vol.mean(dim=(2, 3, 4)), products], 1)
+        smooth = torch.cat([torch.tanh(logits), torch.sigmoid(pooled), F.log_softmax(logits, 1),
+                            torch.expm1(0.1 * products), torch.log(pooled.abs() + 1e-3)], 1)
+        features = torch.cat([logits, pooled, up.mean(dim=(2, 3)), seq.mean(2), vol.mean(dim=(2, 3, 4)), products,
+                              smooth], 1)
         return features, up, vol
 
 
