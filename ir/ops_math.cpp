@@ -120,6 +120,24 @@ void add_math_ops(OpTableBuilder& t) {
                            "special_i1e", "special_erfcx", "special_ndtr", "special_log_ndtr", "special_entr",
                            "special_ndtri"})
     t.add({(std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), C, unary_float});
+  // The Bessel functions (decompose_bessel.cpp).
+  for (const char* name : {"special_bessel_j0(Tensor self)", "special_bessel_j1(Tensor self)",
+                           "special_bessel_y0(Tensor self)", "special_bessel_y1(Tensor self)",
+                           "special_modified_bessel_i0(Tensor self)", "special_modified_bessel_i1(Tensor self)",
+                           "special_modified_bessel_k0(Tensor self)", "special_modified_bessel_k1(Tensor self)",
+                           "special_scaled_modified_bessel_k0(Tensor x)", "special_scaled_modified_bessel_k1(Tensor x)",
+                           "special_spherical_bessel_j0(Tensor x)", "special_airy_ai(Tensor x)"})
+    t.add({(std::string("aten::") + name + " -> Tensor").c_str(), C, unary_float});
+  // The orthogonal polynomials P_n(x) (decompose_polynomials.cpp).
+  for (const char* name : {"chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+                           "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+                           "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
+                           "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p"}) {
+    const std::string op = std::string("aten::special_") + name;
+    t.add({(op + "(Tensor x, Tensor n) -> Tensor").c_str(), C, binary_true_divide});
+    t.add({(op + ".x_scalar(Scalar x, Tensor n) -> Tensor").c_str(), C, unary_float_of_second});
+    t.add({(op + ".n_scalar(Tensor x, Scalar n) -> Tensor").c_str(), C, unary_float});
+  }
   t.add({"aten::special_zeta(Tensor self, Tensor other) -> Tensor", C, binary_true_divide});
   t.add({"aten::special_zeta.other_scalar(Tensor self, Scalar other) -> Tensor", C, unary_float});
   t.add({"aten::special_zeta.self_scalar(Scalar self, Tensor other) -> Tensor", C, unary_float_of_second});

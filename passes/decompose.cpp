@@ -84,7 +84,10 @@ Value* Emitter::constant(const ir::AttrValue& v, const TypePtr& type) {
   const std::string key = type->str() + "=" + ir::attr_str(v);
   auto it = constants_.find(key);
   if (it != constants_.end()) return it->second;
+  ir::Node* at = builder_.insertion_point();
+  if (constants_before_) builder_.set_insertion_point(constants_before_);
   Value* c = builder_.constant(v, type);
+  builder_.set_insertion_point(at);
   constants_[key] = c;
   return c;
 }
@@ -174,6 +177,29 @@ Value* Emitter::log_softmax(Value* x, int64_t dim) {
   Value* shifted = sub(x, op("aten::amax", {x, ints({dim}), bool_(true)}));
   Value* total = sum(op("aten::exp", {shifted}), {dim}, true);
   return sub(shifted, op("aten::log", {total}));
+}
+
+std::vector<Value*> Emitter::loop(Value* trips, const std::vector<Value*>& initial, const LoopStep& step) {
+  std::vector<Value*> inputs = {trips, bool_(true)};
+  inputs.insert(inputs.end(), initial.begin(), initial.end());
+  ir::Node* node = builder_.create("prim::Loop", inputs, {});
+  ir::Node* after = builder_.insertion_point();
+  ir::Block* body = node->add_block();
+  Value* trip = body->add_param(Type::int_());
+  std::vector<Value*> carried;
+  for (Value* v : initial) carried.push_back(body->add_param(v->type()));
+  ir::Node* outer_constants = constants_before_;
+  if (!constants_before_) constants_before_ = node;
+  builder_.set_insertion_point_to_end(body);
+  const std::vector<Value*> next = step(trip, carried);
+  WICK_ASSERT(next.size() == initial.size(), "a loop step returns one value per carried value");
+  body->add_result(bool_(true));
+  for (Value* v : next) body->add_result(v);
+  constants_before_ = outer_constants;
+  builder_.set_insertion_point(after);
+  std::vector<Value*> outs;
+  for (Value* v : initial) outs.push_back(node->add_output(v->type()));
+  return outs;
 }
 
 namespace {
@@ -295,7 +321,7 @@ const std::map<std::string, Rule>& rules() {
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
                              reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), volume_rules(), einsum_rules(), write_rules(),
                              sort_rules(), scan_rules(), unpool_rules(), antialias_rules(), mask_rules(), sampling_rules(),
-                             special_function_rules(), selection_rules(), construct_rules(), bucket_rules(),
+                             special_function_rules(), bessel_rules(), orthogonal_polynomial_rules(), selection_rules(), construct_rules(), bucket_rules(),
                              matrix_norm_rules(),
                              elementwise_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;

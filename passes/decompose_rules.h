@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -77,12 +78,24 @@ class Emitter {
   ir::Value* softmax(ir::Value* x, int64_t dim);
   ir::Value* log_softmax(ir::Value* x, int64_t dim);
 
+  // A prim::Loop of `trips` (an Int) trips carrying `initial`: `step` emits
+  // the body from the trip's number and the carried values and returns
+  // their next values (of the same types). Returns the values after the
+  // last trip. Constants the body makes go in front of the loop, so that
+  // the rest of the rewrite may share them.
+  // prim::If(condition) { prim::RaiseException(message) }: a check while running.
+  void raise_if(ir::Value* condition, const std::string& message) { builder_.raise_if(condition, message); }
+
+  using LoopStep = std::function<std::vector<ir::Value*>(ir::Value* trip, const std::vector<ir::Value*>& carried)>;
+  std::vector<ir::Value*> loop(ir::Value* trips, const std::vector<ir::Value*>& initial, const LoopStep& step);
+
  private:
   ir::Value* constant(const ir::AttrValue& v, const ir::TypePtr& type);
 
   ir::Node& node_;
   ir::Builder builder_;
   std::map<std::string, ir::Value*> constants_;
+  ir::Node* constants_before_ = nullptr;  // set while emitting a loop's body
 };
 
 // A rule returns the value that replaces the node's single result.
@@ -122,6 +135,8 @@ std::vector<NamedRule> scan_rules();                  // decompose_scans.cpp
 std::vector<NamedRule> mask_rules();                  // decompose_masks.cpp
 std::vector<NamedRule> sampling_rules();              // decompose_sampling.cpp
 std::vector<NamedRule> special_function_rules();      // decompose_special.cpp
+std::vector<NamedRule> bessel_rules();                // decompose_bessel.cpp
+std::vector<NamedRule> orthogonal_polynomial_rules(); // decompose_polynomials.cpp
 std::vector<NamedRule> selection_rules();             // decompose_select.cpp
 std::vector<NamedRule> construct_rules();             // decompose_construct.cpp
 std::vector<NamedRule> bucket_rules();                // decompose_buckets.cpp

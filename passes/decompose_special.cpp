@@ -43,66 +43,12 @@
 #include <map>
 #include <string>
 
-#include "passes/decompose_rules.h"
+#include "passes/decompose_arith.h"
 
 namespace wick::passes::decompose_detail {
 namespace {
 
 using ir::Value;
-
-// A tensor of the rewrite, with arithmetic written as arithmetic.
-struct X {
-  Emitter* e;
-  Value* v;
-  X op(const char* name) const { return {e, e->op(name, {v})}; }
-  X call(const char* name, double c) const { return {e, e->op(name, {v, e->float_(c)})}; }
-  X call(const char* name, X other) const { return {e, e->op(name, {v, other.v})}; }
-};
-
-X operator+(X a, X b) { return {a.e, a.e->add(a.v, b.v)}; }
-X operator-(X a, X b) { return {a.e, a.e->sub(a.v, b.v)}; }
-X operator*(X a, X b) { return {a.e, a.e->mul(a.v, b.v)}; }
-X operator/(X a, X b) { return {a.e, a.e->div(a.v, b.v)}; }
-X operator+(X a, double c) { return {a.e, a.e->op("aten::add.Scalar", {a.v, a.e->float_(c), a.e->int_(1)})}; }
-X operator-(X a, double c) { return a + (-c); }
-X operator*(X a, double c) { return a.call("aten::mul.Scalar", c); }
-X operator/(X a, double c) { return a.call("aten::div.Scalar", c); }
-X operator+(double c, X a) { return a + c; }
-X operator-(double c, X a) { return {a.e, a.e->op("aten::rsub.Scalar", {a.v, a.e->float_(c), a.e->int_(1)})}; }
-X operator/(double c, X a) { return a.op("aten::reciprocal") * c; }
-X operator-(X a) { return a.op("aten::neg"); }
-X operator<(X a, double c) { return a.call("aten::lt.Scalar", c); }
-X operator<=(X a, double c) { return a.call("aten::le.Scalar", c); }
-X operator>(X a, double c) { return a.call("aten::gt.Scalar", c); }
-X operator==(X a, X b) { return a.call("aten::eq.Tensor", b); }
-X operator==(X a, double c) { return a.call("aten::eq.Scalar", c); }
-X operator&&(X a, X b) { return a.call("aten::logical_and", b); }
-X operator||(X a, X b) { return a.call("aten::logical_or", b); }
-
-X where(X cond, X a, X b) { return {a.e, a.e->op("aten::where.self", {cond.v, a.v, b.v})}; }
-X where(X cond, double a, X b) { return {b.e, b.e->op("aten::where.ScalarSelf", {cond.v, b.e->float_(a), b.v})}; }
-X where(X cond, X a, double b) { return {a.e, a.e->op("aten::where.ScalarOther", {cond.v, a.v, a.e->float_(b)})}; }
-X min(X a, double c) { return a.call("aten::clamp_max", c); }
-X max(X a, double c) { return a.call("aten::clamp_min", c); }
-
-// The input in f64, and the type to round the result back to (torch's
-// float result type: the input's own, or f32 for integers and bools).
-struct InF64 {
-  X x;
-  DType result;
-};
-
-InF64 input_f64(Emitter& e, size_t i) {
-  Value* v = e.input(i);
-  const auto& dtype = v->type()->dtype();
-  if (!dtype) throw e.node().error("needs an input of known dtype");
-  const DType result = is_floating(*dtype) ? *dtype : DType::f32;
-  return {{&e, *dtype == DType::f64 ? v : e.cast(v, DType::f64)}, result};
-}
-
-Value* rounded(Emitter& e, X y, DType to) { return to == DType::f64 ? y.v : e.cast(y.v, to); }
-
-constexpr double kPi = 3.14159265358979323846;
 
 // Lanczos' approximation for z >= 0.5 (g = 7, 9 coefficients).
 X lanczos_lgamma(X z) {
@@ -130,21 +76,6 @@ Value* lgamma(Emitter& e) {
   y = where(x == 1.0 || x == 2.0, 0.0, y);  // exactly, as libm's
   return rounded(e, where(pole, INFINITY, y), to);
 }
-
-// sum_{k <= n} c[k] z^(n - k): a polynomial, highest power first.
-X polynomial(X z, const double* c, int n) {
-  X r = z * c[0] + c[1];
-  for (int k = 2; k <= n; ++k) r = r * z + c[k];
-  return r;
-}
-
-// A mask that is false everywhere `like` is defined (NaN included).
-X none_of(X like) { return like < -INFINITY; }
-
-X pow(X a, X b) { return a.call("aten::pow.Tensor_Tensor", b); }
-X abs(X a) { return a.op("aten::abs"); }
-X operator!(X a) { return a.op("aten::logical_not"); }
-X operator<(X a, X b) { return a.call("aten::lt.Tensor", b); }
 
 // Terms the Hurwitz zeta's direct sum may take: Cephes takes 9, or more
 // until q + terms > 9, so q down to 9 - kZetaTerms is summed as there.

@@ -988,9 +988,11 @@ class OpsSpecial(nn.Module):
     renorm, pdist), tensors built from others (cartesian_prod, block_diag,
     vander, tril/triu_indices, linspace, logspace) and the multi-margin, multilabel-margin and
     Gaussian NLL losses (the last scripts a `with torch.no_grad()` block).
-    The first output holds everything differentiable."""
+    The first output holds everything differentiable. The last holds the
+    Bessel functions and orthogonal polynomials, which torch does not
+    differentiate; a polynomial's degree is a constant or a tensor from the data."""
 
-    def forward(self, x: Tensor, p: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+    def forward(self, x: Tensor, p: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         b = x.size(0)
         q = p * 0.9 + 0.05
         classes = torch.argmax(p[:, 0], 1)
@@ -1031,7 +1033,23 @@ class OpsSpecial(nn.Module):
                             as_row(torch.linspace(-3, 3, 7), b), as_row(torch.linspace(0.5, x.size(2), 11), b),
                             as_row(torch.linspace(4, -1, 1), b), as_row(torch.linspace(1, 10, 6, dtype=torch.int64), b),
                             as_row(torch.logspace(-1, 2, 5), b), as_row(torch.logspace(0, 3, 4, base=2.0), b)], 1)
-        return smooth, powers, indices
+        u = p * 2 - 1
+        degree = torch.floor(q * 9)
+        sp = torch.special
+        series = torch.cat([
+            sp.bessel_j0(x * 4).flatten(1), sp.bessel_j1(x * 4).flatten(1), sp.bessel_y0(q * 8).flatten(1),
+            sp.bessel_y1(q * 8 + 0.5).flatten(1), sp.modified_bessel_i0(x).flatten(1), sp.modified_bessel_i1(x).flatten(1),
+            sp.modified_bessel_k0(q * 4 + 0.2).flatten(1), sp.modified_bessel_k1(q * 4 + 0.2).flatten(1),
+            sp.scaled_modified_bessel_k0(q * 4 + 0.2).flatten(1), sp.scaled_modified_bessel_k1(q * 4 + 0.2).flatten(1),
+            sp.spherical_bessel_j0(x * 3).flatten(1), sp.airy_ai(x * 2).flatten(1),
+            sp.chebyshev_polynomial_t(u, degree).flatten(1), sp.chebyshev_polynomial_u(u, 4).flatten(1),
+            sp.chebyshev_polynomial_v(u, degree).flatten(1) / 20, sp.chebyshev_polynomial_w(u, 3).flatten(1) / 10,
+            sp.shifted_chebyshev_polynomial_t(p, degree).flatten(1), sp.shifted_chebyshev_polynomial_u(p, degree).flatten(1) / 10,
+            sp.shifted_chebyshev_polynomial_v(p, 5).flatten(1) / 10, sp.shifted_chebyshev_polynomial_w(0.3, degree).flatten(1) / 20,
+            sp.hermite_polynomial_h(u, torch.floor(q * 5)).flatten(1) / 10, sp.hermite_polynomial_he(u, degree).flatten(1) / 10,
+            sp.laguerre_polynomial_l(q * 3, degree).flatten(1), sp.legendre_polynomial_p(u, degree).flatten(1),
+        ], 1)
+        return smooth, powers, indices, series
 
 
 class OpsSelect(nn.Module):
@@ -1333,7 +1351,8 @@ MODELS = {
              "F.unfold, F.fold"),
     "ops_special": ModelSpec(
         OpsSpecial, lambda b, g: (randn(g, b, 5, 6), torch.rand(b, 5, 6, generator=g)), batch=3, seed=38,
-        note="lgamma, digamma, zeta, polygamma, ndtri, erfinv, erfc, i0, frexp, matrix norms, pdist, block_diag, vander, margin losses"),
+        note="lgamma, digamma, zeta, polygamma, ndtri, erfinv, erfc, i0, frexp, matrix norms, pdist, block_diag, vander, margin losses, "
+             "Bessel functions, orthogonal polynomials"),
     "ops_select": ModelSpec(
         OpsSelect, lambda b, g: (randn(g, b, 5, 7), randn(g, b, 5, 7)), batch=3, seed=39,
         note="kthvalue, median, quantile, mode, bucketize, searchsorted, histc, index_copy, index_fill, take, put"),
