@@ -156,6 +156,18 @@ class Emitter {
     return select(cmp(Pred::ULT, x, f(0)), f(std::numeric_limits<double>::quiet_NaN()), y);
   }
 
+  // log1p(x) = log(u) x / (u - 1) with u = 1 + x (Goldberg): the quotient
+  // cancels the rounding of u; x itself where u rounds to 1 (x tiny, or
+  // +-0), log(u) where u - 1 rounds back to u (x huge, or infinite).
+  mlir::Value log1p(mlir::Value x) {
+    mlir::Value u = add(f(1), x);
+    mlir::Value u_minus_1 = sub(u, f(1));
+    mlir::Value log_u = log(u);
+    mlir::Value y = mul(log_u, div(x, u_minus_1));
+    y = select(cmp(Pred::OEQ, u_minus_1, u), log_u, y);
+    return select(cmp(Pred::OEQ, u, f(1)), x, y);
+  }
+
  private:
   template <typename Op, typename... Args>
   mlir::Value make(Args&&... args) {
@@ -199,6 +211,7 @@ void populate_f64_math_approximation(mlir::RewritePatternSet& patterns) {
   patterns.add<F64Approximation<mlir::math::ExpM1Op>>(
       context, [](Emitter& e, mlir::Value x) { return e.expm1(x, /*nonpositive=*/false); });
   patterns.add<F64Approximation<mlir::math::LogOp>>(context, [](Emitter& e, mlir::Value x) { return e.log(x); });
+  patterns.add<F64Approximation<mlir::math::Log1pOp>>(context, [](Emitter& e, mlir::Value x) { return e.log1p(x); });
   patterns.add<F64Approximation<mlir::math::TanhOp>>(context, [](Emitter& e, mlir::Value x) { return e.tanh(x); });
 }
 

@@ -1,4 +1,4 @@
-// exp, expm1, log and tanh on f64 (scalars and vectors) as arith ops that
+// exp, expm1, log, log1p and tanh on f64 (scalars and vectors) as arith ops that
 // vectorize. MLIR's polynomial approximations cover f32 only, so without
 // these an f64 math op becomes one libm call per element and the loop
 // around it stays scalar.
@@ -11,6 +11,9 @@
 //   log(x)   = k ln 2 + log(m), m in [sqrt(1/2), sqrt(2)), log(m) =
 //              2 atanh(s) with s = (m - 1) / (m + 1), |s| <= 0.172, by its
 //              series to s^21, arranged as fdlibm arranges it;
+//   log1p(x) = log(u) x / (u - 1), u = 1 + x, whose quotient cancels the
+//              rounding of u (MLIR's own f64 lowering is log(1 + x), which
+//              loses every digit of a tiny x);
 //   tanh(x)  = sign(x) * -u / (u + 2) with u = expm1(-2|x|): no overflow,
 //              and relative accuracy near 0.
 //

@@ -128,6 +128,9 @@ void add_math_ops(OpTableBuilder& t) {
                            "special_scaled_modified_bessel_k0(Tensor x)", "special_scaled_modified_bessel_k1(Tensor x)",
                            "special_spherical_bessel_j0(Tensor x)", "special_airy_ai(Tensor x)"})
     t.add({(std::string("aten::") + name + " -> Tensor").c_str(), C, unary_float});
+  // The regularized incomplete gamma functions (decompose_igamma.cpp).
+  for (const char* name : {"igamma", "igammac", "special_gammainc", "special_gammaincc"})
+    t.add({(std::string("aten::") + name + "(Tensor self, Tensor other) -> Tensor").c_str(), C, binary_true_divide});
   // The orthogonal polynomials P_n(x) (decompose_polynomials.cpp).
   for (const char* name : {"chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
                            "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",

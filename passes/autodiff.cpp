@@ -117,12 +117,14 @@ class Autodiff {
     return true;
   }
 
-  // active_: values that depend on a wrt value and carry gradients. useful:
-  // values the outputs depend on. region_: nodes that read an active value
-  // and have an active, useful output.
+  // active_: values that depend on a wrt value and carry gradients (a
+  // detached value carries none, so what only reads it, a loop included,
+  // is not differentiated). useful: values the outputs depend on. region_:
+  // nodes that read an active value and have an active, useful output.
   void analyse() {
     for (Value* w : spec_.wrt) active_.insert(w);
     for (Node* n : *g_.block()) {
+      if (n->is("aten::detach")) continue;
       bool any = false;
       const std::vector<const Value*> in = ir::captured_values(*n);
       for (const Value* v : in) any = any || active_.count(v);

@@ -9,7 +9,8 @@
 // training step compiles as one unit.
 //
 // Only floating-point tensors carry gradients: a wrt value of another dtype
-// is a wick::Error, and integer results (indices, masks) stop the flow. A wrt
+// is a wick::Error, and integer results (indices, masks) and aten::detach
+// stop the flow (what reads only detached values is left alone, loops too). A wrt
 // value with no path to the differentiated outputs gets zeros of its shape.
 // A prim::If whose condition is only known at run time is differentiated
 // into a prim::If on the same condition whose branches recompute the

@@ -179,8 +179,9 @@ Value* Emitter::log_softmax(Value* x, int64_t dim) {
   return sub(shifted, op("aten::log", {total}));
 }
 
-std::vector<Value*> Emitter::loop(Value* trips, const std::vector<Value*>& initial, const LoopStep& step) {
-  std::vector<Value*> inputs = {trips, bool_(true)};
+std::vector<Value*> Emitter::loop(Value* trips, const std::vector<Value*>& initial, const LoopStep& step,
+                                  Value* start) {
+  std::vector<Value*> inputs = {trips, start ? start : bool_(true)};
   inputs.insert(inputs.end(), initial.begin(), initial.end());
   ir::Node* node = builder_.create("prim::Loop", inputs, {});
   ir::Node* after = builder_.insertion_point();
@@ -191,10 +192,10 @@ std::vector<Value*> Emitter::loop(Value* trips, const std::vector<Value*>& initi
   ir::Node* outer_constants = constants_before_;
   if (!constants_before_) constants_before_ = node;
   builder_.set_insertion_point_to_end(body);
-  const std::vector<Value*> next = step(trip, carried);
-  WICK_ASSERT(next.size() == initial.size(), "a loop step returns one value per carried value");
-  body->add_result(bool_(true));
-  for (Value* v : next) body->add_result(v);
+  const LoopBody next = step(trip, carried);
+  WICK_ASSERT(next.next.size() == initial.size(), "a loop step returns one value per carried value");
+  body->add_result(next.again ? next.again : bool_(true));
+  for (Value* v : next.next) body->add_result(v);
   constants_before_ = outer_constants;
   builder_.set_insertion_point(after);
   std::vector<Value*> outs;
@@ -321,7 +322,7 @@ const std::map<std::string, Rule>& rules() {
     for (const auto& list : {norm_rules(), loss_rules(), attention_rules(), activation_rules(), pooling_rules(),
                              reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), volume_rules(), einsum_rules(), write_rules(),
                              sort_rules(), scan_rules(), unpool_rules(), antialias_rules(), mask_rules(), sampling_rules(),
-                             special_function_rules(), bessel_rules(), orthogonal_polynomial_rules(), selection_rules(), construct_rules(), bucket_rules(),
+                             special_function_rules(), bessel_rules(), incomplete_gamma_rules(), orthogonal_polynomial_rules(), selection_rules(), construct_rules(), bucket_rules(),
                              matrix_norm_rules(),
                              elementwise_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;

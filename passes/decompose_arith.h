@@ -41,6 +41,8 @@ inline X operator<=(X a, double c) { return a.call("aten::le.Scalar", c); }
 inline X operator>(X a, double c) { return a.call("aten::gt.Scalar", c); }
 inline X operator>=(X a, double c) { return a.call("aten::ge.Scalar", c); }
 inline X operator<(X a, X b) { return a.call("aten::lt.Tensor", b); }
+inline X operator<=(X a, X b) { return a.call("aten::le.Tensor", b); }
+inline X operator>(X a, X b) { return a.call("aten::gt.Tensor", b); }
 inline X operator==(X a, X b) { return a.call("aten::eq.Tensor", b); }
 inline X operator==(X a, double c) { return a.call("aten::eq.Scalar", c); }
 inline X operator!=(X a, double c) { return a.call("aten::ne.Scalar", c); }

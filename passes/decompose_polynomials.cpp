@@ -227,7 +227,7 @@ Value* evaluate(Emitter& e, const Polynomial& poly) {
       Value* s = e.op("aten::add.int", {trip, e.int_(1)});
       X active{&e, e.op("aten::gt.Scalar", {n.v, s})};
       X r = step(poly, x, pc, qc, s);
-      return std::vector<Value*>{where(active, qc, pc).v, where(active, r, qc).v};
+      return Emitter::LoopBody{{where(active, qc, pc).v, where(active, r, qc).v}};
     });
     q = {&e, next[1]};
   }

@@ -78,16 +78,22 @@ class Emitter {
   ir::Value* softmax(ir::Value* x, int64_t dim);
   ir::Value* log_softmax(ir::Value* x, int64_t dim);
 
-  // A prim::Loop of `trips` (an Int) trips carrying `initial`: `step` emits
-  // the body from the trip's number and the carried values and returns
-  // their next values (of the same types). Returns the values after the
-  // last trip. Constants the body makes go in front of the loop, so that
-  // the rest of the rewrite may share them.
   // prim::If(condition) { prim::RaiseException(message) }: a check while running.
   void raise_if(ir::Value* condition, const std::string& message) { builder_.raise_if(condition, message); }
 
-  using LoopStep = std::function<std::vector<ir::Value*>(ir::Value* trip, const std::vector<ir::Value*>& carried)>;
-  std::vector<ir::Value*> loop(ir::Value* trips, const std::vector<ir::Value*>& initial, const LoopStep& step);
+  // A prim::Loop of at most `trips` (an Int) trips carrying `initial`,
+  // entered when `start` (a Bool; null: always): `step` emits the body from
+  // the trip's number and the carried values and returns their next values
+  // (of the same types) and whether to go on (null: until `trips`).
+  // Returns the values after the last trip. Constants the body makes go in
+  // front of the loop, so that the rest of the rewrite may share them.
+  struct LoopBody {
+    std::vector<ir::Value*> next;
+    ir::Value* again = nullptr;
+  };
+  using LoopStep = std::function<LoopBody(ir::Value* trip, const std::vector<ir::Value*>& carried)>;
+  std::vector<ir::Value*> loop(ir::Value* trips, const std::vector<ir::Value*>& initial, const LoopStep& step,
+                               ir::Value* start = nullptr);
 
  private:
   ir::Value* constant(const ir::AttrValue& v, const ir::TypePtr& type);
@@ -136,6 +142,7 @@ std::vector<NamedRule> mask_rules();                  // decompose_masks.cpp
 std::vector<NamedRule> sampling_rules();              // decompose_sampling.cpp
 std::vector<NamedRule> special_function_rules();      // decompose_special.cpp
 std::vector<NamedRule> bessel_rules();                // decompose_bessel.cpp
+std::vector<NamedRule> incomplete_gamma_rules();      // decompose_igamma.cpp
 std::vector<NamedRule> orthogonal_polynomial_rules(); // decompose_polynomials.cpp
 std::vector<NamedRule> selection_rules();             // decompose_select.cpp
 std::vector<NamedRule> construct_rules();             // decompose_construct.cpp

@@ -983,7 +983,7 @@ def as_row(t: Tensor, b: int) -> Tensor:
 
 class OpsSpecial(nn.Module):
     """Special functions (lgamma, digamma, erfinv, erfc, i0, i0e, i1, i1e,
-    erfcx, ndtr, log_ndtr, ndtri, zeta, polygamma, entr, mvlgamma, xlog1py, float_power, ldexp,
+    erfcx, ndtr, log_ndtr, ndtri, zeta, polygamma, gammainc, gammaincc, entr, mvlgamma, xlog1py, float_power, ldexp,
     frexp; torch.special's other names), vector and matrix norms (linalg.norm, matrix_norm,
     renorm, pdist), tensors built from others (cartesian_prod, block_diag,
     vander, tril/triu_indices, linspace, logspace) and the multi-margin, multilabel-margin and
@@ -1012,6 +1012,8 @@ class OpsSpecial(nn.Module):
             torch.special.polygamma(2, x * 0.5 + 2.5).flatten(1), (q * 3 + 1.0).polygamma(3).flatten(1),
             torch.special.ndtri(q).flatten(1), torch.special.ndtri(q * 1e-3).flatten(1),
             torch.special.ndtri(q * 1e-20).flatten(1), torch.special.ndtri(1 - q * 1e-3).flatten(1),
+            torch.special.gammainc(q.detach() * 4 + 0.2, x.abs() * 3).flatten(1),
+            torch.special.gammaincc(q.detach() * 40 + 20, x.abs() * 20 + 15).flatten(1), torch.igamma(q.detach() + 0.5, x * x * 0.2).flatten(1),
             torch.linalg.norm(x, dim=2), torch.linalg.norm(x, float("inf"), dim=(1, 2)).unsqueeze(1),
             torch.linalg.matrix_norm(x, 1.0).unsqueeze(1), torch.linalg.matrix_norm(x, float("-inf")).unsqueeze(1),
             torch.linalg.norm(x, "fro", (1, 2)).unsqueeze(1), torch.renorm(x, 2.0, 1, 1.0).flatten(1),
@@ -1352,7 +1354,7 @@ MODELS = {
     "ops_special": ModelSpec(
         OpsSpecial, lambda b, g: (randn(g, b, 5, 6), torch.rand(b, 5, 6, generator=g)), batch=3, seed=38,
         note="lgamma, digamma, zeta, polygamma, ndtri, erfinv, erfc, i0, frexp, matrix norms, pdist, block_diag, vander, margin losses, "
-             "Bessel functions, orthogonal polynomials"),
+             "Bessel functions, orthogonal polynomials, incomplete gamma"),
     "ops_select": ModelSpec(
         OpsSelect, lambda b, g: (randn(g, b, 5, 7), randn(g, b, 5, 7)), batch=3, seed=39,
         note="kthvalue, median, quantile, mode, bucketize, searchsorted, histc, index_copy, index_fill, take, put"),

@@ -1,6 +1,7 @@
-// torch.special's Bessel functions and orthogonal polynomials compiled by
-// wick against LibTorch's, on fresh random inputs and the values where
-// their branches meet or end (0, +-1, the branch points, +-inf, NaN):
+// torch.special's Bessel functions, orthogonal polynomials and regularized
+// incomplete gamma functions compiled by wick against LibTorch's, on fresh
+// random inputs and the values where their branches meet or end (0, +-1,
+// the branch points, +-inf, NaN):
 // NaN and infinities where LibTorch has them, and elsewhere
 //   f64: |wick - torch| <= 1e-12 |torch| + 1e-15 max|torch| per element
 //        (both compute the same fits and recurrences in double);
@@ -8,7 +9,9 @@
 //        wick in double rounded to float).
 // The polynomials take their degree as a tensor (a loop over the steps
 // the largest degree needs), as a constant and with x a number; a degree
-// above what wick supports is refused.
+// above what wick supports is refused. The incomplete gamma functions run
+// over each of ATen's methods (power series, continued fraction, the
+// series of Q, Temme's expansion for large a near x).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -16,6 +19,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/compiled_graph.h"
@@ -41,6 +45,7 @@ std::string type_of(const torch::Tensor& t) {
 torch::Tensor run_wick(const std::string& body, const std::vector<torch::Tensor>& inputs) {
   std::string params = "%x : " + type_of(inputs[0]);
   if (inputs.size() > 1) params += ", %n : " + type_of(inputs[1]);
+  if (inputs.size() > 2) params += ", %m : " + type_of(inputs[2]);
   const std::string text = "module @M {\n  graph @forward(" + params + ") -> (Tensor) {\n" + body +
                            "    return(%y)\n  }\n}\n";
   auto m = ir::parse_module(text, "special.wir");
@@ -231,6 +236,46 @@ TEST(OrthogonalPolynomialErrors, DegreeAboveTheLimitIsRefused) {
   const torch::Tensor big = torch::tensor({3e6, 4e6}, torch::kDouble);
   expect_close(run_wick("    %y : Tensor = aten::special_chebyshev_polynomial_t(%x, %n)\n", {x, big}),
                at::special_chebyshev_polynomial_t(x, big));
+}
+
+// a over [0, 5], [0, 300] and [0, 2000], x = a times [0, 2) (and some x
+// below 3), so that every method serves; then the ends of the domain.
+std::pair<torch::Tensor, torch::Tensor> gamma_arguments(torch::ScalarType dtype) {
+  const int64_t n = 600;
+  torch::Tensor a = torch::cat({torch::rand({n}, torch::kDouble) * 5, torch::rand({n}, torch::kDouble) * 300,
+                                torch::rand({n}, torch::kDouble) * 2000});
+  torch::Tensor x = a * torch::rand({3 * n}, torch::kDouble) * 2.0;
+  x.slice(0, 0, n / 2).copy_(torch::rand({n / 2}, torch::kDouble) * 3);
+  const std::vector<double> edge_a = {0, 0, 0, 1, 1, INFINITY, INFINITY, 2, -1, 1, NAN, 3, 25, 250, 1e-3};
+  const std::vector<double> edge_x = {0, 1, -1, 0, INFINITY, 1, INFINITY, 2, 1, -1, 1, NAN, 25, 250, 1e-3};
+  a = torch::cat({a, torch::tensor(edge_a, torch::kDouble)}).to(dtype);
+  x = torch::cat({x, torch::tensor(edge_x, torch::kDouble)}).to(dtype);
+  return {a, x};
+}
+
+TEST(IncompleteGamma, LowerAndUpperMatchLibTorch) {
+  torch::manual_seed(71);
+  for (torch::ScalarType dtype : {torch::kDouble, torch::kFloat}) {
+    SCOPED_TRACE(dtype == torch::kDouble ? "f64" : "f32");
+    auto [a, x] = gamma_arguments(dtype);
+    for (const char* op : {"igamma", "special_gammainc"}) {
+      SCOPED_TRACE(op);
+      expect_close(run_wick(std::string("    %y : Tensor = aten::") + op + "(%x, %n)\n", {a, x}), at::igamma(a, x));
+    }
+    for (const char* op : {"igammac", "special_gammaincc"}) {
+      SCOPED_TRACE(op);
+      expect_close(run_wick(std::string("    %y : Tensor = aten::") + op + "(%x, %n)\n", {a, x}), at::igammac(a, x));
+    }
+  }
+}
+
+// a [A, 1] against x [X]: the loops carry the broadcast shape.
+TEST(IncompleteGamma, BroadcastMatchesLibTorch) {
+  torch::manual_seed(72);
+  const torch::Tensor a = torch::rand({12, 1}, torch::kDouble) * 40 + 0.1;
+  const torch::Tensor x = torch::rand({30}, torch::kDouble) * 60;
+  expect_close(run_wick("    %y : Tensor = aten::igamma(%x, %n)\n", {a, x}), at::igamma(a, x));
+  expect_close(run_wick("    %y : Tensor = aten::igammac(%x, %n)\n", {a, x}), at::igammac(a, x));
 }
 
 }  // namespace
