@@ -43,9 +43,15 @@ SugaredValue Emitter::emit_call(const ts::CallExpr& e, Frame& f) {
     }
     case SugaredValue::Kind::name_path: {
       if (callee.path.rfind("__torch__.", 0) == 0) {
-        // torch.no_grad(), as scripts save it: the object, and its __init__.
-        if (callee.path == std::string(kNoGradClass) + ".__new__")
-          return SugaredValue::names(kNoGradClass, SugaredValue::Kind::builtin);
+        // A context object (torch.no_grad(), record_function(...)), as
+        // scripts save it: the object, then its __init__.
+        const std::string new_suffix = ".__new__";
+        if (callee.path.size() > new_suffix.size() &&
+            callee.path.compare(callee.path.size() - new_suffix.size(), new_suffix.size(), new_suffix) == 0) {
+          const std::string cls = callee.path.substr(0, callee.path.size() - new_suffix.size());
+          if (is_context_class(cls)) return SugaredValue::names(cls, SugaredValue::Kind::builtin);
+          if (code_.find_class(cls)) fail(f, e.loc, "TorchScript class objects are not supported: " + cls);
+        }
         const CodeIndex::Function* fn = code_.find_function(callee.path);
         if (!fn)
           if (const CodeIndex::Class* c = code_.find_class(callee.path)) return named_tuple(*c, emit_args(e, f), f, e.loc);
@@ -335,8 +341,15 @@ SugaredValue Emitter::call_builtin(const std::string& name, const ts::CallExpr& 
     if (e.args.size() != n || !e.keywords.empty())
       fail(f, e.loc, name + "() takes " + std::to_string(n) + " positional arguments");
   };
-  if (name == std::string(kNoGradClass) + ".__init__") {
+  if (name == std::string(kNoGradClass) + ".__init__" || name == std::string(kStrictFusionClass) + ".__init__") {
     arity(0);
+    return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
+  }
+  // record_function(name, args=None): a label for the profiler, which a
+  // plan has no use for.
+  if (name == std::string(kRecordFunctionClass) + ".__init__") {
+    if (e.args.empty() || e.args.size() + e.keywords.size() > 2)
+      fail(f, e.loc, "record_function() takes a name and an optional args string");
     return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
   }
   if (name == "annotate" || name == "unchecked_cast") {

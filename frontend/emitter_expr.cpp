@@ -181,9 +181,9 @@ SugaredValue Emitter::emit_attribute(const ts::AttributeExpr& e, Frame& f) {
       return unsupported(f, e.loc, "attribute '." + e.attr + "' of a " + base.value->type()->str());
     }
     case SugaredValue::Kind::builtin:
-      // no_grad().__init__: nothing to set up.
-      if (base.path == kNoGradClass && e.attr == "__init__")
-        return SugaredValue::names(std::string(kNoGradClass) + ".__init__", SugaredValue::Kind::builtin);
+      // A context object's __init__ (call_builtin checks its arguments).
+      if (is_context_class(base.path) && e.attr == "__init__")
+        return SugaredValue::names(base.path + ".__init__", SugaredValue::Kind::builtin);
       fail(f, e.loc, "'" + dotted_name(e) + "' is not supported");
     case SugaredValue::Kind::poison: return base;
     default: fail(f, e.loc, "'" + dotted_name(e) + "' is not supported");

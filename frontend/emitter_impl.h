@@ -17,8 +17,16 @@
 
 namespace wick {
 
-// The class torch.no_grad() scripts into: `with` takes its objects only.
+// The classes `with` takes, as scripts save them: torch.no_grad(), under
+// which nothing passes a gradient back, and the profiler's record_function
+// and torch.jit.strict_fusion, which change nothing a plan computes.
 inline constexpr const char* kNoGradClass = "__torch__.torch.autograd.grad_mode.no_grad";
+inline constexpr const char* kRecordFunctionClass = "__torch__.torch.autograd.profiler.record_function";
+inline constexpr const char* kStrictFusionClass = "__torch__.torch.jit.strict_fusion";
+
+inline bool is_context_class(const std::string& path) {
+  return path == kNoGradClass || path == kRecordFunctionClass || path == kStrictFusionClass;
+}
 
 // One function being inlined: its file, its variables, and whether control
 // left it (a raise, or the final return).

@@ -219,14 +219,20 @@ void Emitter::emit_stmt(const ts::Stmt& s, Frame& f) {
 // existed before and is rebound there (an in-place write, such as
 // `var.clamp_(min=eps)`) keeps the old value's gradient path with the new
 // value, old + detach(new - old), as autograd sees a tensor changed in place
-// under no_grad.
+// under no_grad. The body of `with record_function(...)` (a profiler's
+// label) or `with torch.jit.strict_fusion()` runs as written.
 void Emitter::emit_with(const ts::WithStmt& s, Frame& f) {
+  bool no_grad = false;
   for (const ts::WithItem& item : s.items) {
     SugaredValue context = emit_expr(*item.context, f);
-    if (context.kind != SugaredValue::Kind::builtin || context.path != kNoGradClass)
-      fail(f, item.context->loc, "a `with` statement other than `with torch.no_grad()` is not supported");
-    if (item.target) fail(f, item.target->loc, "`with torch.no_grad() as name` is not supported");
+    if (context.kind != SugaredValue::Kind::builtin || !is_context_class(context.path))
+      fail(f, item.context->loc,
+           "a `with` statement other than `with torch.no_grad()`, `with record_function(...)` or "
+           "`with torch.jit.strict_fusion()` is not supported");
+    if (item.target) fail(f, item.target->loc, "`with ... as name` is not supported");
+    no_grad = no_grad || context.path == kNoGradClass;
   }
+  if (!no_grad) return emit_block(s.body, f);
   const std::map<std::string, SugaredValue> before = f.env;
   ++no_grad_depth_;
   emit_block(s.body, f);

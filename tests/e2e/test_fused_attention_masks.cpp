@@ -26,6 +26,7 @@ namespace {
 
 using test::to_torch;
 using test::to_wick;
+using test::wir_type;
 
 constexpr int64_t kBatch = 3, kLength = 6, kEmbed = 16, kHeads = 4, kHidden = 32;
 
@@ -39,12 +40,6 @@ struct Case {
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
-
-std::string type_of(const torch::Tensor& t) {
-  std::string dims;
-  for (int64_t d : t.sizes()) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-  return std::string("Tensor(") + (t.scalar_type() == torch::kBool ? "bool" : "f32") + ", [" + dims + "])";
-}
 
 // The positions each case hides, as booleans over [batch, heads, target,
 // source]: random, but every query keeps its first key, so no row is
@@ -98,8 +93,8 @@ TEST_P(FusedAttentionMasks, MatchLibTorch) {
   }
 
   std::vector<torch::Tensor> args = {x, qkv_w, qkv_b, proj_w, proj_b};
-  std::string params = "%x : " + type_of(x) + ", %qkv_w : " + type_of(qkv_w) + ", %qkv_b : " + type_of(qkv_b) +
-                       ", %proj_w : " + type_of(proj_w) + ", %proj_b : " + type_of(proj_b);
+  std::string params = "%x : " + wir_type(x) + ", %qkv_w : " + wir_type(qkv_w) + ", %qkv_b : " + wir_type(qkv_b) +
+                       ", %proj_w : " + wir_type(proj_w) + ", %proj_b : " + wir_type(proj_b);
   std::string body = "    %E : Int = prim::Constant[value=" + std::to_string(kEmbed) + "]()\n" +
                      "    %H : Int = prim::Constant[value=" + std::to_string(kHeads) + "]()\n" +
                      "    %true : Bool = prim::Constant[value=true]()\n" +
@@ -123,7 +118,7 @@ TEST_P(FusedAttentionMasks, MatchLibTorch) {
     for (const auto& [name, t] : std::vector<std::pair<std::string, torch::Tensor>>{
              {"n1_w", n1_w}, {"n1_b", n1_b}, {"n2_w", n2_w}, {"n2_b", n2_b},
              {"f1_w", f1_w}, {"f1_b", f1_b}, {"f2_w", f2_w}, {"f2_b", f2_b}}) {
-      params += ", %" + name + " : " + type_of(t);
+      params += ", %" + name + " : " + wir_type(t);
       args.push_back(t);
     }
     want = {torch::_transformer_encoder_layer_fwd(x, kEmbed, kHeads, qkv_w, qkv_b, proj_w, proj_b, norm_first,
@@ -138,7 +133,7 @@ TEST_P(FusedAttentionMasks, MatchLibTorch) {
             ", %eps, %n1_w, %n1_b, %n2_w, %n2_b, %f1_w, %f1_b, %f2_w, %f2_b, %mask, %mask_type)\n    return(%y)\n";
   }
   if (mask.defined()) {
-    params += ", %mask : " + type_of(mask);
+    params += ", %mask : " + wir_type(mask);
     args.push_back(mask);
   }
   const std::string text =

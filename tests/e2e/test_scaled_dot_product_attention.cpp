@@ -22,16 +22,7 @@ namespace {
 
 using test::to_torch;
 using test::to_wick;
-
-std::string dims(const torch::Tensor& t) {
-  std::string s;
-  for (int64_t d : t.sizes()) s += (s.empty() ? "" : ", ") + std::to_string(d);
-  return s;
-}
-
-std::string type_of(const torch::Tensor& t) {
-  return std::string("Tensor(") + (t.scalar_type() == torch::kBool ? "bool" : "f32") + ", [" + dims(t) + "])";
-}
+using test::wir_type;
 
 struct Case {
   const char* name;
@@ -69,8 +60,8 @@ TEST_P(ScaledDotProductAttention, MatchesItsDefinition) {
     // Every query keeps its first key, so that no row is fully masked.
     if (c.bool_mask) mask.select(-1, 0).fill_(true);
   }
-  std::string params = "%q : " + type_of(q) + ", %k : " + type_of(k) + ", %v : " + type_of(v);
-  if (mask.defined()) params += ", %mask : " + type_of(mask);
+  std::string params = "%q : " + wir_type(q) + ", %k : " + wir_type(k) + ", %v : " + wir_type(v);
+  if (mask.defined()) params += ", %mask : " + wir_type(mask);
   std::string text = "module @M {\n  graph @forward(" + params + ") -> (Tensor) {\n";
   text += mask.defined() ? "" : "    %mask : None = prim::Constant[value=none]()\n";
   text += "    %p : Float = prim::Constant[value=0.0]()\n";

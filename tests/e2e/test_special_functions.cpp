@@ -32,20 +32,14 @@ namespace {
 
 using test::to_torch;
 using test::to_wick;
-
-std::string type_of(const torch::Tensor& t) {
-  std::string dims;
-  for (int64_t d : t.sizes()) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-  const char* dtype = t.scalar_type() == torch::kDouble ? "f64" : t.scalar_type() == torch::kLong ? "i64" : "f32";
-  return std::string("Tensor(") + dtype + ", [" + dims + "])";
-}
+using test::wir_type;
 
 // Compiles `body` (which defines %y from %x and, when given, %n) and runs
 // it on the inputs.
 torch::Tensor run_wick(const std::string& body, const std::vector<torch::Tensor>& inputs) {
-  std::string params = "%x : " + type_of(inputs[0]);
-  if (inputs.size() > 1) params += ", %n : " + type_of(inputs[1]);
-  if (inputs.size() > 2) params += ", %m : " + type_of(inputs[2]);
+  std::string params = "%x : " + wir_type(inputs[0]);
+  if (inputs.size() > 1) params += ", %n : " + wir_type(inputs[1]);
+  if (inputs.size() > 2) params += ", %m : " + wir_type(inputs[2]);
   const std::string text = "module @M {\n  graph @forward(" + params + ") -> (Tensor) {\n" + body +
                            "    return(%y)\n  }\n}\n";
   auto m = ir::parse_module(text, "special.wir");

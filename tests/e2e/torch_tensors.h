@@ -1,11 +1,13 @@
 // Test helper: tensors between wick and LibTorch, copied (float32, float64,
-// int64 and bool; the dtype stays).
+// int64 and bool; the dtype stays), and a LibTorch tensor's type as the IR
+// writes it, for graphs written as text.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 #include "support/tensor.h"
 
@@ -36,6 +38,21 @@ inline torch::Tensor to_torch(const Tensor& t) {
     default: throw std::runtime_error("test: unexpected dtype");
   }
   return torch::from_blob(const_cast<void*>(t.contiguous().data()), t.sizes(), st).clone();
+}
+
+// Tensor(dtype, [sizes]) for a graph's parameter list.
+inline std::string wir_type(const torch::Tensor& t) {
+  std::string dims;
+  for (int64_t d : t.sizes()) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+  const char* dtype;
+  switch (t.scalar_type()) {
+    case torch::kFloat: dtype = "f32"; break;
+    case torch::kDouble: dtype = "f64"; break;
+    case torch::kLong: dtype = "i64"; break;
+    case torch::kBool: dtype = "bool"; break;
+    default: throw std::runtime_error("test: unexpected dtype");
+  }
+  return std::string("Tensor(") + dtype + ", [" + dims + "])";
 }
 
 }  // namespace wick::test
