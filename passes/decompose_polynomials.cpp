@@ -189,9 +189,8 @@ X end_values(const Polynomial& p, X x, X n, X even, X one, X rest) {
 // a closed form, or degree 0 or 1).
 X recurs(const Polynomial& p, X x, X n) {
   X needs = n >= 2.0;
-  if (p.family == Family::laguerre) needs = needs && (abs(x) != 0.0);
   if (p.family == Family::hermite_h || p.family == Family::hermite_he) return needs;
-  if (p.family == Family::laguerre) return needs;
+  if (p.family == Family::laguerre) return needs && (abs(x) != 0.0);
   X y = argument(p, x);
   X at_end = p.shifted ? (x == 1.0 || x == 0.0) : (abs(x) == 1.0);
   needs = needs && !at_end;
@@ -214,7 +213,9 @@ Value* evaluate(Emitter& e, const Polynomial& poly) {
                            std::to_string(kMaxDegree) + ")");
     if (*o.constant_degree >= 2) trips = e.int_(*o.constant_degree - 1);
   } else {
-    X degrees = where(recurs(poly, x, n), n, 1.0);
+    // Clamped past the limit first, so that a huge degree converts to Int
+    // exactly (and is refused).
+    X degrees = min(where(recurs(poly, x, n), n, 1.0), static_cast<double>(kMaxDegree + 1));
     Value* most = e.op("aten::Int.Tensor", {e.op("aten::max", {degrees.v})});
     Value* steps = e.op("prim::max.int", {e.op("aten::sub.int", {most, e.int_(1)}), e.int_(0)});
     e.raise_if(e.op("aten::gt.int", {steps, e.int_(kMaxDegree - 1)}),

@@ -217,6 +217,16 @@ TEST(OrthogonalPolynomialErrors, DegreeAboveTheLimitIsRefused) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("a degree is more than supported"), std::string::npos) << e.what();
   }
+  // A degree beyond int64 (or infinite) is refused the same way.
+  for (double huge : {1e30, static_cast<double>(INFINITY)}) {
+    try {
+      run_wick("    %y : Tensor = aten::special_legendre_polynomial_p(%x, %n)\n",
+               {x, torch::tensor({huge, 2.0}, torch::kDouble)});
+      ADD_FAILURE() << "a degree of " << huge << " ran";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("a degree is more than supported"), std::string::npos) << e.what();
+    }
+  }
   try {
     run_wick("    %k : Int = prim::Constant[value=5000000]()\n"
              "    %y : Tensor = aten::special_legendre_polynomial_p.n_scalar(%x, %k)\n",
