@@ -17,15 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "api/compiled_graph.h"
-#include "ir/parser.h"
 #include "tests/e2e/torch_tensors.h"
 
 namespace wick {
 namespace {
 
-using test::to_torch;
-using test::to_wick;
 using test::wir_type;
 
 constexpr int64_t kBatch = 3, kLength = 6, kEmbed = 16, kHeads = 4, kHidden = 32;
@@ -139,17 +135,10 @@ TEST_P(FusedAttentionMasks, MatchLibTorch) {
   const std::string text =
       "module @M {\n  graph @forward(" + params + ") -> " + results + " {\n" + body + "  }\n}\n";
   SCOPED_TRACE(text);
-  auto m = ir::parse_module(text, "fused_attention.wir");
-  const ir::Graph& g = *m->method("forward");
-  std::vector<ir::TypePtr> types;
-  for (const ir::Value* in : g.inputs()) types.push_back(in->type());
-  auto compiled = compile_graph(g, *m, types);
-  std::vector<Tensor> inputs;
-  for (const torch::Tensor& t : args) inputs.push_back(to_wick(t));
-  const std::vector<Tensor> out = compiled->executor().run(inputs);
+  const std::vector<torch::Tensor> out = test::run_module_text(text, "fused_attention.wir", args);
   ASSERT_EQ(out.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
-    const torch::Tensor got = to_torch(out[i]);
+    const torch::Tensor& got = out[i];
     ASSERT_EQ(got.sizes(), want[i].sizes()) << "output " << i;
     ASSERT_FALSE(want[i].isnan().any().item<bool>()) << "output " << i;
     const double err = (got - want[i]).abs().max().item<double>() / want[i].abs().max().item<double>();

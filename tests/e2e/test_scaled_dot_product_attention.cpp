@@ -20,8 +20,6 @@
 namespace wick {
 namespace {
 
-using test::to_torch;
-using test::to_wick;
 using test::wir_type;
 
 struct Case {
@@ -72,17 +70,12 @@ TEST_P(ScaledDotProductAttention, MatchesItsDefinition) {
   text += "    %y : Tensor = aten::scaled_dot_product_attention(%q, %k, %v, %mask, %p, %causal, %scale, %gqa)\n";
   text += "    return(%y)\n  }\n}\n";
   SCOPED_TRACE(text);
-  auto m = ir::parse_module(text, "sdpa.wir");
-  const ir::Graph& g = *m->method("forward");
-  std::vector<ir::TypePtr> types;
-  for (const ir::Value* in : g.inputs()) types.push_back(in->type());
-  auto compiled = compile_graph(g, *m, types);
-  std::vector<Tensor> inputs = {to_wick(q), to_wick(k), to_wick(v)};
-  if (mask.defined()) inputs.push_back(to_wick(mask));
-  const std::vector<Tensor> out = compiled->executor().run(inputs);
+  std::vector<torch::Tensor> inputs = {q, k, v};
+  if (mask.defined()) inputs.push_back(mask);
+  const std::vector<torch::Tensor> out = test::run_module_text(text, "sdpa.wir", inputs);
   ASSERT_EQ(out.size(), 1u);
   const torch::Tensor want = reference(c, q, k, v, mask);
-  const torch::Tensor got = to_torch(out[0]);
+  const torch::Tensor& got = out[0];
   ASSERT_EQ(got.sizes(), want.sizes());
   const double err = (got - want).abs().max().item<double>() / want.abs().max().item<double>();
   EXPECT_LE(err, 1e-4);

@@ -22,16 +22,12 @@
 #include <utility>
 #include <vector>
 
-#include "api/compiled_graph.h"
-#include "ir/parser.h"
 #include "support/error.h"
 #include "tests/e2e/torch_tensors.h"
 
 namespace wick {
 namespace {
 
-using test::to_torch;
-using test::to_wick;
 using test::wir_type;
 
 // Compiles `body` (which defines %y from %x and, when given, %n) and runs
@@ -39,19 +35,11 @@ using test::wir_type;
 torch::Tensor run_wick(const std::string& body, const std::vector<torch::Tensor>& inputs) {
   std::string params = "%x : " + wir_type(inputs[0]);
   if (inputs.size() > 1) params += ", %n : " + wir_type(inputs[1]);
-  if (inputs.size() > 2) params += ", %m : " + wir_type(inputs[2]);
   const std::string text = "module @M {\n  graph @forward(" + params + ") -> (Tensor) {\n" + body +
                            "    return(%y)\n  }\n}\n";
-  auto m = ir::parse_module(text, "special.wir");
-  const ir::Graph& g = *m->method("forward");
-  std::vector<ir::TypePtr> types;
-  for (const ir::Value* in : g.inputs()) types.push_back(in->type());
-  auto compiled = compile_graph(g, *m, types);
-  std::vector<Tensor> args;
-  for (const torch::Tensor& t : inputs) args.push_back(to_wick(t));
-  const std::vector<Tensor> out = compiled->executor().run(args);
+  const std::vector<torch::Tensor> out = test::run_module_text(text, "special.wir", inputs);
   EXPECT_EQ(out.size(), 1u);
-  return to_torch(out.at(0));
+  return out.at(0);
 }
 
 // Checks `got` against `want` as the header says, by dtype.

@@ -1,6 +1,7 @@
-// Test helper: tensors between wick and LibTorch, copied (float32, float64,
-// int64 and bool; the dtype stays), and a LibTorch tensor's type as the IR
-// writes it, for graphs written as text.
+// Test helpers for graphs checked against LibTorch: tensors between wick and
+// LibTorch, copied (float32, float64, int64 and bool; the dtype stays), a
+// LibTorch tensor's type as the IR writes it, and a module written as text
+// compiled and run on LibTorch tensors.
 #pragma once
 
 #include <torch/torch.h>
@@ -9,6 +10,10 @@
 #include <stdexcept>
 #include <string>
 
+#include <vector>
+
+#include "api/compiled_graph.h"
+#include "ir/parser.h"
 #include "support/tensor.h"
 
 namespace wick::test {
@@ -53,6 +58,22 @@ inline std::string wir_type(const torch::Tensor& t) {
     default: throw std::runtime_error("test: unexpected dtype");
   }
   return std::string("Tensor(") + dtype + ", [" + dims + "])";
+}
+
+// Compiles the forward method of the module in `text` (called `file` in
+// its errors) for the types its parameters declare and runs it on `inputs`.
+inline std::vector<torch::Tensor> run_module_text(const std::string& text, const std::string& file,
+                                                  const std::vector<torch::Tensor>& inputs) {
+  auto m = ir::parse_module(text, file);
+  const ir::Graph& g = *m->method("forward");
+  std::vector<ir::TypePtr> types;
+  for (const ir::Value* in : g.inputs()) types.push_back(in->type());
+  auto compiled = compile_graph(g, *m, types);
+  std::vector<Tensor> args;
+  for (const torch::Tensor& t : inputs) args.push_back(to_wick(t));
+  std::vector<torch::Tensor> out;
+  for (const Tensor& t : compiled->executor().run(args)) out.push_back(to_torch(t));
+  return out;
 }
 
 }  // namespace wick::test
