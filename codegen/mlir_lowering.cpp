@@ -45,6 +45,7 @@
 
 #include "codegen/exp_approximation.h"
 #include "codegen/f64_math_approximation.h"
+#include "codegen/sin_cos_approximation.h"
 #include "codegen/stopwatch.h"
 #include "support/error.h"
 
@@ -65,9 +66,9 @@ const mlir::DialectRegistry& dialect_registry() {
   return *registry;
 }
 
-// Rewrites math ops (exp, log, tanh, erf, sin, ...) on f32, and exp, expm1,
-// log and tanh on f64, into polynomials of arith ops, which vectorize; libm
-// calls would not.
+// Rewrites math ops (exp, log, tanh, erf, sin, ...) on f32 (sin and cos
+// reduced in f64), and exp, expm1, log, log1p and tanh on f64, into
+// polynomials of arith ops, which vectorize; libm calls would not.
 struct MathApproximationPass
     : public mlir::PassWrapper<MathApproximationPass, mlir::OperationPass<mlir::func::FuncOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MathApproximationPass)
@@ -80,6 +81,7 @@ struct MathApproximationPass
   void runOnOperation() override {
     mlir::RewritePatternSet patterns(&getContext());
     populate_exp_approximation(patterns);
+    populate_sin_cos_approximation(patterns);
     populate_f64_math_approximation(patterns);
     mlir::populateMathPolynomialApproximationPatterns(patterns, {});
     if (mlir::failed(mlir::applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
