@@ -47,6 +47,7 @@ std::string param_name(const Node* n) { return std::get<std::string>(*n->attrs()
 passes::PipelineOptions pipeline_for(passes::TargetDevice device) {
   passes::PipelineOptions options;
   options.fold_batch_norm = false;
+  options.differentiated = true;
   options.device = device;
   return options;
 }

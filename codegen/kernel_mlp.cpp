@@ -7,7 +7,8 @@
 // stays in L1. Activations between layers are computed from the op table's
 // expressions (pointwise_eval) on the stored layer outputs. The number of
 // rows may be dynamic (a batch dim, or a slice of the rows); features are
-// static.
+// static. Layers compute in their dtype, f32 or f64 (a vector of kLanes f64
+// rows spans two registers).
 #include <algorithm>
 
 #include "codegen/kernel_builder.h"
@@ -26,20 +27,28 @@ struct Layer : MlpLayer {
   std::string end_buf;  // chain end, [out][kLanes] (== out_buf without activations)
 };
 
-std::string vec() { return "vector<" + std::to_string(kLanes) + "xf32>"; }
-std::string buf_type(int64_t features) { return "memref<" + std::to_string(features) + "x" + std::to_string(kLanes) + "xf32>"; }
+// The kernel's element type and the types built on it.
+struct Element {
+  DType dtype;
+  std::string scalar;  // "f32" or "f64"
+  explicit Element(DType t) : dtype(t), scalar(storage_type(t)) {}
+  std::string vec() const { return "vector<" + std::to_string(kLanes) + "x" + scalar + ">"; }
+  std::string buf_type(int64_t features) const {
+    return "memref<" + std::to_string(features) + "x" + std::to_string(kLanes) + "x" + scalar + ">";
+  }
+};
 
 // A row-major [kLanes, features] view of a feature-major buffer, so that the
 // pointwise evaluator can read it with (row, feature) indices.
-MemRef row_view(MlirWriter& w, const std::string& buf, int64_t features) {
+MemRef row_view(MlirWriter& w, const Element& el, const std::string& buf, int64_t features) {
   MemRef m;
-  m.layout.dtype = DType::f32;
+  m.layout.dtype = el.dtype;
   m.layout.sizes = {kLanes, features};
   m.layout.strides = {1, kLanes};
   m.sizes = static_shape(m.layout.sizes);
-  m.type = "memref<" + std::to_string(kLanes) + "x" + std::to_string(features) + "xf32, strided<[1, " +
+  m.type = "memref<" + std::to_string(kLanes) + "x" + std::to_string(features) + "x" + el.scalar + ", strided<[1, " +
            std::to_string(kLanes) + "]>>";
-  m.ssa = w.entry_op("memref.transpose " + buf + " (d0, d1) -> (d1, d0) : " + buf_type(features) + " to " + m.type);
+  m.ssa = w.entry_op("memref.transpose " + buf + " (d0, d1) -> (d1, d0) : " + el.buf_type(features) + " to " + m.type);
   return m;
 }
 
@@ -57,10 +66,14 @@ const ir::Node* only_user(const KernelBuilder& b, const ir::Value* v) {
 // Copies rows [r0, r0 + kLanes) of `x` (features contiguous; rows past
 // `last_row` read it again) into `buf`, feature-major: 16 x 16 tiles are read
 // a row at a time and transposed in registers (shuffles), where reading a
-// column of 16 rows would take a gather per column.
+// column of 16 rows would take a gather per column. f32 only: a tile of f64
+// would not fit the registers.
 void transpose_rows(MlirWriter& w, const MemRef& x, const std::string& r0, const std::string& last_row,
                     int64_t features, const std::string& buf) {
   static_assert(kLanes == 16, "the register transpose works on 16 x 16 tiles");
+  const Element el(DType::f32);
+  auto vec = [&] { return el.vec(); };
+  auto buf_type = [&](int64_t n) { return el.buf_type(n); };
   const std::string tile = "vector<16x16xf32>";
   const std::string pad = w.op("arith.constant 0.0 : f32");
   std::vector<std::string> row_index;
@@ -101,6 +114,7 @@ int64_t features_per_group(int64_t out) {
 }
 
 struct LayerArgs {
+  const Element& el;
   const MemRef& weight;  // [out, in]
   const MemRef* bias;    // [out] or null
   const std::string& in_buf;
@@ -113,12 +127,13 @@ struct LayerArgs {
 // vector of kLanes rows, sum over k of weight[j, k] * in_buf[k].
 void emit_features(MlirWriter& w, const LayerArgs& l, const std::string& j0, int64_t count,
                    const std::string& zero_vec) {
+  const std::string vec = l.el.vec();
   std::vector<std::string> js, init, acc, sum;
   for (int64_t u = 0; u < count; ++u) {
     js.push_back(u == 0 ? j0 : w.op("arith.addi " + j0 + ", " + w.index(u) + " : index"));
     if (l.bias) {
       Scalar bj = w.load(*l.bias, {js.back()});
-      init.push_back(w.op("vector.broadcast " + bj.ssa + " : f32 to " + vec()));
+      init.push_back(w.op("vector.broadcast " + bj.ssa + " : " + l.el.scalar + " to " + vec));
     } else {
       init.push_back(zero_vec);
     }
@@ -130,24 +145,25 @@ void emit_features(MlirWriter& w, const LayerArgs& l, const std::string& j0, int
   std::string args, types;
   for (int64_t u = 0; u < count; ++u) {
     args += (u ? ", " : "") + acc[static_cast<size_t>(u)] + " = " + init[static_cast<size_t>(u)];
-    types += (u ? ", " : "") + vec();
+    types += (u ? ", " : "") + vec;
   }
   w.line(results + " = scf.for " + k + " = " + w.index(0) + " to " + w.index(l.in) + " step " + w.index(1) +
          " iter_args(" + args + ") -> (" + types + ") {");
   w.open_region();
-  const std::string xv = w.op("vector.load " + l.in_buf + "[" + k + ", " + w.index(0) + "] : " + buf_type(l.in) + ", " + vec());
+  const std::string xv =
+      w.op("vector.load " + l.in_buf + "[" + k + ", " + w.index(0) + "] : " + l.el.buf_type(l.in) + ", " + vec);
   std::string next;
   for (int64_t u = 0; u < count; ++u) {
     Scalar wjk = w.load(l.weight, {js[static_cast<size_t>(u)], k});
-    const std::string wv = w.op("vector.broadcast " + wjk.ssa + " : f32 to " + vec());
-    next += (u ? ", " : "") + w.op("vector.fma " + wv + ", " + xv + ", " + acc[static_cast<size_t>(u)] + " : " + vec());
+    const std::string wv = w.op("vector.broadcast " + wjk.ssa + " : " + l.el.scalar + " to " + vec);
+    next += (u ? ", " : "") + w.op("vector.fma " + wv + ", " + xv + ", " + acc[static_cast<size_t>(u)] + " : " + vec);
   }
   w.line("scf.yield " + next + " : " + types);
   w.close_region();
   for (int64_t u = 0; u < count; ++u) {
     const std::string r = count > 1 ? sum[0] + "#" + std::to_string(u) : sum[0];
     w.line("vector.store " + r + ", " + l.out_buf + "[" + js[static_cast<size_t>(u)] + ", " + w.index(0) + "] : " +
-           buf_type(l.out) + ", " + vec());
+           l.el.buf_type(l.out) + ", " + vec);
   }
 }
 
@@ -162,7 +178,9 @@ std::vector<MlpLayer> mlp_layers(const KernelBuilder& b) {
     l.linear = n;
     if (!n->input(1)->type()->fully_static()) throw n->error("an MLP layer needs a weight of static shape");
     const std::vector<int64_t> ws = static_sizes(n->input(1));
-    WICK_ASSERT(ws.size() == 2 && static_dtype(n->input(0)) == DType::f32, "an MLP layer needs a 2-D f32 weight");
+    const DType t = static_dtype(n->input(0));
+    WICK_ASSERT(ws.size() == 2 && (t == DType::f32 || t == DType::f64), "an MLP layer needs a 2-D f32 or f64 weight");
+    WICK_ASSERT(static_dtype(n->input(1)) == t, "an MLP layer's weight has its input's dtype");
     l.out = ws[0];
     l.in = ws[1];
     // Follow the activations after the layer to the end of its chain.
@@ -190,13 +208,15 @@ void emit_mlp(KernelBuilder& b) {
   const Size rows = xin->sizes[0];
   if (xin->sizes[1].dynamic()) throw layers.front().linear->error("an MLP kernel needs a static number of features");
   const std::vector<int64_t> xs = {0, xin->sizes[1].value};
+  const Element el(xin->layout.dtype);
+  auto buf_type = [&](int64_t n) { return el.buf_type(n); };
 
   const std::string input_buf = w.entry_op("memref.alloca() : " + buf_type(xs[1]));
   for (Layer& l : layers) {
     l.out_buf = w.entry_op("memref.alloca() : " + buf_type(l.out));
     l.end_buf = l.end == l.linear->output() ? l.out_buf : w.entry_op("memref.alloca() : " + buf_type(l.out));
   }
-  const std::string zero_vec = w.entry_op("arith.constant dense<0.000000e+00> : " + vec());
+  const std::string zero_vec = w.entry_op("arith.constant dense<0.000000e+00> : " + el.vec());
   PointwiseEval eval(b);
 
   // Blocks of kLanes rows; a dynamic count of rows may be 0.
@@ -210,7 +230,7 @@ void emit_mlp(KernelBuilder& b) {
   // The block's rows, feature-major; rows past the end read the last row.
   if (rows.dynamic()) last_row = w.op("arith.subi " + rows.ssa + ", " + w.index(1) + " : index");
   else last_row = w.index(rows.value - 1);
-  if (xin->layout.strides.back() == 1) {
+  if (xin->layout.strides.back() == 1 && el.dtype == DType::f32) {
     transpose_rows(w, *xin, r0, last_row, xs[1], input_buf);
   } else {
     const std::string r = w.begin_for(kLanes);
@@ -233,15 +253,15 @@ void emit_mlp(KernelBuilder& b) {
     const int64_t grouped = l.out / unroll * unroll;
     if (grouped > 0) {
       const std::string j0 = w.begin_for_step(0, grouped, unroll);
-      emit_features(w, LayerArgs{*weight, bias, in_buf, l.in, l.out_buf, l.out}, j0, unroll, zero_vec);
+      emit_features(w, LayerArgs{el, *weight, bias, in_buf, l.in, l.out_buf, l.out}, j0, unroll, zero_vec);
       w.end_for();
     }
     for (int64_t j = grouped; j < l.out; ++j)
-      emit_features(w, LayerArgs{*weight, bias, in_buf, l.in, l.out_buf, l.out}, w.index(j), 1, zero_vec);
+      emit_features(w, LayerArgs{el, *weight, bias, in_buf, l.in, l.out_buf, l.out}, w.index(j), 1, zero_vec);
     if (l.end != l.linear->output() && &l != &layers.back()) {
       // The activations, element by element, into the next layer's input.
-      b.bind(l.linear->output(), row_view(w, l.out_buf, l.out));
-      const MemRef end_view = row_view(w, l.end_buf, l.out);
+      b.bind(l.linear->output(), row_view(w, el, l.out_buf, l.out));
+      const MemRef end_view = row_view(w, el, l.end_buf, l.out);
       // Rows innermost: contiguous in the buffers, so the loop vectorizes.
       const std::string f = w.begin_for(l.out);
       const std::string r = w.begin_for(kLanes);
@@ -254,7 +274,7 @@ void emit_mlp(KernelBuilder& b) {
   }
   // The last layer's rows that exist, through its activations, to the output.
   const Layer& last = layers.back();
-  b.bind(last.linear->output(), row_view(w, last.out_buf, last.out));
+  b.bind(last.linear->output(), row_view(w, el, last.out_buf, last.out));
   const MemRef* out = b.output(last.end);
   {
     // Rows innermost and no condition inside the loop, so that it vectorizes.

@@ -24,7 +24,8 @@ using ir::Type;
 using ir::TypePtr;
 using ir::Value;
 
-Emitter::Emitter(ir::Graph& graph, ir::Node& node) : node_(node), builder_(graph) {
+Emitter::Emitter(ir::Graph& graph, ir::Node& node, const DecomposeOptions& options)
+    : node_(node), options_(options), builder_(graph) {
   builder_.set_insertion_point(&node);
   builder_.set_source(node.source_location(), node.source_line());
 }
@@ -465,11 +466,11 @@ TypePtr refine(const TypePtr& inferred, const TypePtr& declared) {
 }
 
 // Rewrites `node` by its rule; false when the rule keeps it as it is.
-bool rewrite(ir::Graph& graph, Node& node) {
+bool rewrite(ir::Graph& graph, Node& node, const DecomposeOptions& options) {
   Node* before = node.prev();
   std::vector<Value*> outs;
   try {
-    Emitter e(graph, node);
+    Emitter e(graph, node, options);
     outs = decompose_detail::apply_rule(e);
   } catch (const Error& err) {
     // A primitive the rule built rejected its inputs: report the composite.
@@ -500,7 +501,8 @@ bool rewrite(ir::Graph& graph, Node& node) {
 
 }  // namespace
 
-void decompose(ir::Graph& graph, bool for_gpu) {
+void decompose(ir::Graph& graph, const DecomposeOptions& options) {
+  const bool for_gpu = options.for_gpu;
   // A rule may build other composites (the encoder layer's layer norms):
   // rewrite until none is left. Rules only build simpler ops, so this ends.
   // A GPU rule may keep a node (a case the GPU's library does): it is not
@@ -516,7 +518,7 @@ void decompose(ir::Graph& graph, bool for_gpu) {
     if (composites.empty()) break;
     for (Node* n : composites) {
       if (computes_in_f32(*n)) compute_in_f32(graph, n);  // decomposed next round
-      else if (!rewrite(graph, *n)) kept.insert(n);
+      else if (!rewrite(graph, *n, options)) kept.insert(n);
     }
   }
   // Special cases of primitives that other primitives write better.
@@ -524,7 +526,7 @@ void decompose(ir::Graph& graph, bool for_gpu) {
   ir::walk(graph.block(), [&](Node* n) {
     if (decompose_detail::special_rules().count(n->kind())) special.push_back(n);
   });
-  for (Node* n : special) rewrite(graph, *n);
+  for (Node* n : special) rewrite(graph, *n, options);
 }
 
 }  // namespace wick::passes

@@ -15,7 +15,9 @@
 // `for_gpu`, library calls the CUDA plan has no kernel for are rewritten
 // too, into ones it has (conv3d as conv2d); on f64 tensors, which no
 // library call takes, products, convolutions and pooling become sums of
-// products and gathers that generated kernels compute. Normalizations, softmax,
+// products and gathers that generated kernels compute, except, with
+// `keep_small_double_layers`, the linear layers the small-MLP kernel
+// computes (passes::is_small_mlp_layer). Normalizations, softmax,
 // statistics and losses on f16/bf16 tensors decompose in f32 between casts,
 // as ATen's CPU kernels compute them.
 #pragma once
@@ -24,6 +26,13 @@
 
 namespace wick::passes {
 
-void decompose(ir::Graph& graph, bool for_gpu = false);
+struct DecomposeOptions {
+  bool for_gpu = false;
+  // Off where the graph is differentiated afterwards (a training step): the
+  // products of a kept layer's gradient would not be decomposed.
+  bool keep_small_double_layers = false;
+};
+
+void decompose(ir::Graph& graph, const DecomposeOptions& options = {});
 
 }  // namespace wick::passes

@@ -3,7 +3,8 @@
 // sums and gathers that generated kernels compute in f64:
 //   matmul, mm, bmm, addmm, linear: each result element the sum over k of
 //     a[.., m, k] * b[.., n, k], one fused multiply-and-reduce kernel (the
-//     product is never stored);
+//     product is never stored); a small linear layer may stay whole for
+//     the small-MLP kernel (DecomposeOptions::keep_small_double_layers);
 //   conv1d/2d/3d: the padded input's windows gathered one spatial dim at a
 //     time (index_select at o * stride + i * dilation), laid out as
 //     [N, L, groups, C/groups * k...] and multiplied with the weight
@@ -25,6 +26,7 @@
 
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
+#include "passes/fuse.h"
 
 namespace wick::passes::decompose_detail {
 namespace {
@@ -83,8 +85,10 @@ Value* addmm(Emitter& e) {
   return e.add(prod, scaled(e, e.input(0), 3));
 }
 
-// linear(x [..., K], w [N, K] or [K], b): a weight row per output.
+// linear(x [..., K], w [N, K] or [K], b): a weight row per output. A layer
+// the small-MLP kernel takes stays whole for it, where that is asked for.
 Value* linear(Emitter& e) {
+  if (e.options().keep_small_double_layers && is_small_mlp_layer(e.node(), FuseOptions{})) return nullptr;
   Value* x = e.input(0);
   Value* w = e.input(1);
   Value* y = nullptr;

@@ -12,6 +12,7 @@
 
 #include "ir/builder.h"
 #include "ir/graph.h"
+#include "passes/decompose.h"
 
 namespace wick::passes::decompose_detail {
 
@@ -29,9 +30,10 @@ struct Size {
 // checks throw user errors on the composite node.
 class Emitter {
  public:
-  Emitter(ir::Graph& graph, ir::Node& node);
+  Emitter(ir::Graph& graph, ir::Node& node, const DecomposeOptions& options = {});
 
   ir::Node& node() const { return node_; }
+  const DecomposeOptions& options() const { return options_; }
   ir::Value* input(size_t i) const { return node_.input(i); }
   bool absent(size_t i) const;  // the input is None
 
@@ -99,6 +101,7 @@ class Emitter {
   ir::Value* constant(const ir::AttrValue& v, const ir::TypePtr& type);
 
   ir::Node& node_;
+  DecomposeOptions options_;
   ir::Builder builder_;
   std::map<std::string, ir::Value*> constants_;
   ir::Node* constants_before_ = nullptr;  // set while emitting a loop's body

@@ -142,20 +142,7 @@ class Fuser {
     return false;
   }
 
-  // A linear layer small enough that generated code beats a library call:
-  // 2-D f32 input, a weight read from the module within the options' limits,
-  // a bias from the module or none.
-  bool small_linear(const Node* n) const {
-    if (!n->is("aten::linear") || !n->input(1)->node()->is("prim::Param")) return false;
-    const ir::Type& x = *n->input(0)->type();
-    const ir::Type& w = *n->input(1)->type();
-    if (!x.fully_static() || x.rank() != 2 || *x.dtype() != DType::f32) return false;
-    if (!w.fully_static() || w.rank() != 2) return false;
-    auto ws = w.static_sizes();
-    if (ws[0] * ws[1] > options_.mlp_layer_weights) return false;
-    if (options_.mlp_max_features && std::max(ws[0], ws[1]) > options_.mlp_max_features) return false;
-    return ir::is_none(n->input(2)) || n->input(2)->node()->is("prim::Param");
-  }
+  bool small_linear(const Node* n) const { return is_small_mlp_layer(*n, options_); }
 
   // An activation between layers: pointwise, reading the chain's value and
   // otherwise only constants or per-feature (1-D) tensors.
@@ -200,8 +187,10 @@ class Fuser {
       v = next->output();
     }
     // Activations after the last layer stay in the kernel; a chain ending in
-    // them is fine, but at least two layers are needed to pay off.
-    if (layers < 2) return;
+    // them is fine, but at least two f32 layers are needed to pay off. An
+    // f64 layer has no library call to fall back on (decompose kept it for
+    // this kernel), so it is a kernel on its own too.
+    if (layers < 2 && first->input(0)->type()->dtype() == DType::f32) return;
     Group* g = new_group(chain[0]);
     for (size_t i = 1; i < chain.size(); ++i) {
       g->nodes.push_back(chain[i]);
@@ -406,6 +395,18 @@ class Fuser {
 };
 
 }  // namespace
+
+bool is_small_mlp_layer(const ir::Node& n, const FuseOptions& options) {
+  if (!n.is("aten::linear") || !n.input(1)->node()->is("prim::Param")) return false;
+  const ir::Type& x = *n.input(0)->type();
+  const ir::Type& w = *n.input(1)->type();
+  if (!x.fully_static() || x.rank() != 2 || (x.dtype() != DType::f32 && x.dtype() != DType::f64)) return false;
+  if (!w.fully_static() || w.rank() != 2 || w.dtype() != x.dtype()) return false;
+  auto ws = w.static_sizes();
+  if (ws[0] * ws[1] > options.mlp_layer_weights) return false;
+  if (options.mlp_max_features && std::max(ws[0], ws[1]) > options.mlp_max_features) return false;
+  return ir::is_none(n.input(2)) || n.input(2)->node()->is("prim::Param");
+}
 
 void fuse(ir::Graph& graph, const FuseOptions& options) { Fuser(options).block(graph.block()); }
 

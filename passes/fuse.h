@@ -47,7 +47,8 @@ struct FuseOptions {
   bool row_groups = false;
   // Chains of at least two small linear layers (2-D f32 input, weight and
   // bias from the module, at most mlp_layer_weights weights) with pointwise
-  // activations between them, as one kernel (the small-MLP kernel). Where
+  // activations between them, as one kernel (the small-MLP kernel); f64
+  // layers (which decompose keeps whole only for this kernel) from one. Where
   // mlp_max_features is not 0 (the GPU, whose kernel keeps a row's features
   // in registers and unrolls every weight), also at most that many features
   // per layer and mlp_max_weights weights in all: a chain stops before the
@@ -59,5 +60,10 @@ struct FuseOptions {
 };
 
 void fuse(ir::Graph& graph, const FuseOptions& options = {});
+
+// A linear layer the small-MLP kernel takes under `options`: 2-D f32 or f64
+// input of static shape, a module weight within the limits, a module bias
+// or none.
+bool is_small_mlp_layer(const ir::Node& n, const FuseOptions& options);
 
 }  // namespace wick::passes

@@ -106,7 +106,11 @@ void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   p.step("lower_packed_sequences", [&] {
     if (lower_packed_sequences(graph)) simplify(graph);
   });
-  p.step("decompose", [&] { decompose(graph, options.device == TargetDevice::cuda); });
+  DecomposeOptions decompose_options;
+  decompose_options.for_gpu = options.device == TargetDevice::cuda;
+  // The CPU's small-MLP kernel computes f64 layers (the GPU's does not).
+  decompose_options.keep_small_double_layers = !decompose_options.for_gpu && !options.differentiated;
+  p.step("decompose", [&] { decompose(graph, decompose_options); });
   p.step("simplify", [&] { simplify(graph); });
 }
 

@@ -19,6 +19,9 @@ struct PipelineOptions {
   // right only while module tensors never change after compiling, so not for
   // graphs that read tensors a training step updates.
   bool fold_batch_norm = true;
+  // The graph is differentiated after lower_stage (a training step), so
+  // every op must stay one whose gradient needs no decomposition.
+  bool differentiated = false;
   TargetDevice device = TargetDevice::cpu;
 };
 

@@ -28,7 +28,7 @@ Tensor random_tensor(std::vector<int64_t> sizes, std::mt19937& rng) {
 std::vector<Tensor> run(const char* text, bool rewritten_for_gpu, const std::vector<Tensor>& inputs) {
   auto m = ir::parse_module(text, "rewrite.wir");
   ir::Graph& g = *m->method("forward");
-  if (rewritten_for_gpu) passes::decompose(g, true);
+  if (rewritten_for_gpu) passes::decompose(g, {.for_gpu = true});
   std::vector<ir::TypePtr> types;
   for (const ir::Value* v : g.inputs()) types.push_back(v->type());
   return compile_graph(g, *m, types)->executor().run(inputs);
@@ -60,7 +60,7 @@ void expect_same(const char* text, const std::vector<std::vector<int64_t>>& inpu
   // The rewrite must have happened: the GPU graph has no library call left.
   auto m = ir::parse_module(text, "rewrite.wir");
   ir::Graph& g = *m->method("forward");
-  passes::decompose(g, true);
+  passes::decompose(g, {.for_gpu = true});
   bool library_call_left = false;
   ir::walk(g.block(), [&](ir::Node* n) {
     library_call_left = library_call_left || n->is("aten::conv3d") || n->is("aten::adaptive_avg_pool2d") ||

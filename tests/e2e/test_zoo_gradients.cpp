@@ -76,11 +76,13 @@ std::vector<std::string> input_files(const std::string& model) {
 }
 
 // The pass pipeline up to dead code elimination, without folding batch norm
-// into weights (which would change what the parameters mean).
+// into weights (which would change what the parameters mean), for a graph
+// differentiated next.
 void prepare(ir::Graph& g, const std::vector<ir::TypePtr>& types) {
   passes::specialize_stage(g, &types);
   passes::PipelineOptions options;
   options.fold_batch_norm = false;
+  options.differentiated = true;
   passes::lower_stage(g, options);
   passes::eliminate_common_subexpressions(g);
   passes::eliminate_dead_code(g);

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cstring>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -61,10 +62,13 @@ inline std::string wir_type(const torch::Tensor& t) {
 }
 
 // Compiles the forward method of the module in `text` (called `file` in
-// its errors) for the types its parameters declare and runs it on `inputs`.
+// its errors) for the types its parameters declare and runs it on `inputs`;
+// the module's tensors take their values from `tensors` by name.
 inline std::vector<torch::Tensor> run_module_text(const std::string& text, const std::string& file,
-                                                  const std::vector<torch::Tensor>& inputs) {
+                                                  const std::vector<torch::Tensor>& inputs,
+                                                  const std::map<std::string, torch::Tensor>& tensors = {}) {
   auto m = ir::parse_module(text, file);
+  for (const auto& [name, value] : tensors) m->set_tensor_data(name, to_wick(value));
   const ir::Graph& g = *m->method("forward");
   std::vector<ir::TypePtr> types;
   for (const ir::Value* in : g.inputs()) types.push_back(in->type());

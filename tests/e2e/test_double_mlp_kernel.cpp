@@ -1,0 +1,155 @@
+// f64 linear layers of the module on the CPU: one small-MLP kernel computes
+// them (no library call takes f64), checked against LibTorch on fresh random
+// inputs: chains of layers and activations, a single layer, batches that are
+// not a multiple of the kernel's row block, an input that is a transposed
+// view, and rows split between two threads.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/compiled_graph.h"
+#include "api/jit_module.h"
+#include "ir/parser.h"
+#include "tests/e2e/torch_tensors.h"
+
+namespace wick {
+namespace {
+
+struct Layer {
+  std::string name;
+  torch::Tensor weight, bias;
+};
+
+Layer layer(const std::string& name, int64_t in, int64_t out) {
+  return {name, torch::randn({out, in}, torch::kDouble) * 0.4, torch::randn({out}, torch::kDouble) * 0.1};
+}
+
+// The module text of `layers` applied in turn with `activation` after each
+// (and none after the last when `last_plain`), to x [rows, in], or to the
+// transpose of x [in, rows] when `transposed`.
+std::string mlp_text(const std::vector<Layer>& layers, int64_t rows, const std::string& activation,
+                     bool last_plain, bool transposed) {
+  const int64_t in = layers.front().weight.size(1);
+  auto type = [](int64_t a, int64_t b) { return "Tensor(f64, [" + std::to_string(a) + ", " + std::to_string(b) + "])"; };
+  std::string t = "module @M {\n";
+  for (const Layer& l : layers) {
+    t += "  param \"" + l.name + ".weight\" : " + test::wir_type(l.weight) + "\n";
+    t += "  param \"" + l.name + ".bias\" : " + test::wir_type(l.bias) + "\n";
+  }
+  const int64_t out = layers.back().weight.size(0);
+  t += "  graph @forward(%x : " + (transposed ? type(in, rows) : type(rows, in)) + ") -> (" + type(rows, out) + ") {\n";
+  std::string h = "%x";
+  if (transposed) {
+    t += "    %zero : Int = prim::Constant[value=0]()\n    %one : Int = prim::Constant[value=1]()\n";
+    t += "    %xt : " + type(rows, in) + " = aten::transpose.int(%x, %zero, %one)\n";
+    h = "%xt";
+  }
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const Layer& l = layers[i];
+    const std::string k = std::to_string(i);
+    const std::string y = type(rows, l.weight.size(0));
+    t += "    %w" + k + " : " + test::wir_type(l.weight) + " = prim::Param[name=\"" + l.name + ".weight\"]()\n";
+    t += "    %b" + k + " : " + test::wir_type(l.bias) + " = prim::Param[name=\"" + l.name + ".bias\"]()\n";
+    t += "    %l" + k + " : " + y + " = aten::linear(" + h + ", %w" + k + ", %b" + k + ")\n";
+    h = "%l" + k;
+    if (i + 1 < layers.size() || !last_plain) {
+      t += "    %a" + k + " : " + y + " = aten::" + activation + "(" + h + ")\n";
+      h = "%a" + k;
+    }
+  }
+  t += "    return(" + h + ")\n  }\n}\n";
+  return t;
+}
+
+torch::Tensor reference(const std::vector<Layer>& layers, torch::Tensor x, const std::string& activation,
+                        bool last_plain) {
+  for (size_t i = 0; i < layers.size(); ++i) {
+    x = torch::nn::functional::linear(x, layers[i].weight, layers[i].bias);
+    if (i + 1 < layers.size() || !last_plain) {
+      if (activation == "sigmoid") x = torch::sigmoid(x);
+      else if (activation == "tanh") x = torch::tanh(x);
+      else x = torch::relu(x);
+    }
+  }
+  return x;
+}
+
+struct Result {
+  torch::Tensor out;
+  std::vector<KernelReport> kernels;
+};
+
+Result run(const std::vector<Layer>& layers, const torch::Tensor& x, const std::string& activation, bool last_plain,
+           bool transposed) {
+  const int64_t rows = transposed ? x.size(1) : x.size(0);
+  auto m = ir::parse_module(mlp_text(layers, rows, activation, last_plain, transposed), "double_mlp.wir");
+  for (const Layer& l : layers) {
+    m->set_tensor_data(l.name + ".weight", test::to_wick(l.weight));
+    m->set_tensor_data(l.name + ".bias", test::to_wick(l.bias));
+  }
+  const ir::Graph& g = *m->method("forward");
+  GraphCompileOptions options;
+  options.cache_dir = "off";
+  auto compiled = compile_graph(g, *m, {g.inputs()[0]->type()}, options);
+  const std::vector<Tensor> out = compiled->executor().run({test::to_wick(x)});
+  return {test::to_torch(out.at(0)), compiled->report.kernels};
+}
+
+// Within 1e-12 of the largest reference value: f64 sums in another order.
+void expect_close(const torch::Tensor& got, const torch::Tensor& want) {
+  ASSERT_EQ(got.sizes(), want.sizes());
+  const double scale = want.abs().max().item<double>();
+  const double err = (got - want).abs().max().item<double>();
+  EXPECT_LE(err, 1e-12 * std::max(scale, 1.0)) << "max abs error " << err << " of " << scale;
+}
+
+// The whole chain is the one kernel, the small-MLP one: decomposed, each
+// layer would take a copy of its transposed weight and a product summed.
+void expect_one_mlp_kernel(const std::vector<KernelReport>& kernels) { EXPECT_EQ(kernels.size(), 1u); }
+
+TEST(DoubleMlpKernel, NN5ShapedChainAtRaggedBatches) {
+  torch::manual_seed(11);
+  const std::vector<Layer> layers = {layer("fc0", 14, 20), layer("fc1", 20, 10), layer("fc2", 10, 5),
+                                     layer("fc3", 5, 1)};
+  for (int64_t rows : {1, 16, 37, 200}) {
+    const torch::Tensor x = torch::randn({rows, 14}, torch::kDouble);
+    const Result r = run(layers, x, "sigmoid", true, false);
+    expect_one_mlp_kernel(r.kernels);
+    expect_close(r.out, reference(layers, x, "sigmoid", true));
+  }
+}
+
+TEST(DoubleMlpKernel, SingleLayerWithItsActivation) {
+  torch::manual_seed(12);
+  const std::vector<Layer> layers = {layer("fc", 9, 13)};
+  const torch::Tensor x = torch::randn({21, 9}, torch::kDouble) * 3;
+  const Result r = run(layers, x, "tanh", false, false);
+  expect_one_mlp_kernel(r.kernels);
+  expect_close(r.out, reference(layers, x, "tanh", false));
+}
+
+TEST(DoubleMlpKernel, TransposedInputView) {
+  torch::manual_seed(13);
+  const std::vector<Layer> layers = {layer("a", 6, 33), layer("b", 33, 4)};
+  const torch::Tensor x = torch::randn({6, 45}, torch::kDouble);
+  const Result r = run(layers, x, "relu", true, true);
+  expect_one_mlp_kernel(r.kernels);
+  expect_close(r.out, reference(layers, x.t(), "relu", true));
+}
+
+TEST(DoubleMlpKernel, RowsSplitBetweenTwoThreads) {
+  torch::manual_seed(14);
+  set_num_threads(2);
+  const std::vector<Layer> layers = {layer("a", 32, 64), layer("b", 64, 64), layer("c", 64, 3)};
+  const torch::Tensor x = torch::randn({517, 32}, torch::kDouble);
+  const Result r = run(layers, x, "tanh", true, false);
+  set_num_threads(1);
+  expect_one_mlp_kernel(r.kernels);
+  expect_close(r.out, reference(layers, x, "tanh", true));
+}
+
+}  // namespace
+}  // namespace wick
