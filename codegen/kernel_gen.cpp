@@ -75,7 +75,10 @@ KernelBuilder::KernelBuilder(const KernelGroup& group, std::string name)
 
 MemRef KernelBuilder::add_tensor_arg(const TensorLayout& layout, bool is_output) {
   MemRef m{"%a" + std::to_string(params_.size()), layout, memref_type(layout), {}};
-  params_.push_back(m.ssa + ": " + m.type);
+  // An output is always a fresh allocation that no input overlaps
+  // (plan_builder.cpp, memory_plan.cpp): saying so lets LLVM vectorize
+  // loops that gather, whose reads it cannot otherwise tell from the writes.
+  params_.push_back(m.ssa + ": " + m.type + (is_output ? " {llvm.noalias}" : ""));
   kernel_.args.push_back({KernelArgKind::tensor, layout, is_output});
   kernel_.sliced_dim0.push_back(false);
   return m;

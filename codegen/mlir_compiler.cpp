@@ -19,7 +19,7 @@ namespace {
 
 // Bump when the object layout, the packed-entry convention or the code
 // made from the same MLIR (target options) changes.
-constexpr const char* kObjectFormat = "wick-kernel-object-8";
+constexpr const char* kObjectFormat = "wick-kernel-object-9";
 
 struct TargetModule {
   std::unique_ptr<llvm::LLVMContext> context = std::make_unique<llvm::LLVMContext>();

@@ -37,6 +37,7 @@
 #include <mlir/Transforms/GreedyPatternRewriteDriver.h>
 #include <mlir/Transforms/Passes.h>
 
+#include <llvm/IR/Function.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/MemoryBuffer.h>
@@ -144,14 +145,43 @@ std::vector<KernelSignature> prepare_kernels(mlir::ModuleOp module) {
                 mlir::UnitAttr::get(fn.getContext()));
     KernelSignature sig;
     sig.name = fn.getSymName().str();
-    for (mlir::Type t : fn.getArgumentTypes())
-      sig.memref_args.push_back(mlir::isa<mlir::MemRefType>(t));
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+      auto memref = mlir::dyn_cast<mlir::MemRefType>(fn.getArgumentTypes()[i]);
+      sig.memref_args.push_back(static_cast<bool>(memref));
+      sig.memref_ranks.push_back(memref ? memref.getRank() : 0);
+      sig.noalias.push_back(memref && fn.getArgAttr(i, mlir::LLVM::LLVMDialect::getNoAliasAttrName()));
+    }
     auto results = fn.getResultTypes();
     sig.returns_scalar = results.size() == 1 && results[0].isIntOrIndexOrFloat();
     sig.packable = results.empty() || sig.returns_scalar;
     kernels.push_back(std::move(sig));
   });
   return kernels;
+}
+
+// MLIR puts a memref argument's {llvm.noalias} on the C wrapper's pointer to
+// the descriptor only; the kernel itself takes the descriptor's fields, and
+// its loops are what LLVM vectorizes. So the kernel's two pointers of such a
+// memref (allocated, never accessed, and aligned) are marked here. A memref
+// of rank r arrives as 3 + 2r parameters, a scalar as one.
+void mark_noalias_pointers(llvm::Module& module, const std::vector<KernelSignature>& kernels) {
+  for (const KernelSignature& k : kernels) {
+    llvm::Function* fn = module.getFunction(k.name);
+    if (!fn) continue;
+    unsigned p = 0;
+    for (size_t i = 0; i < k.memref_args.size(); ++i) {
+      if (!k.memref_args[i]) {
+        ++p;
+        continue;
+      }
+      if (k.noalias[i]) {
+        fn->addParamAttr(p, llvm::Attribute::NoAlias);
+        fn->addParamAttr(p + 1, llvm::Attribute::NoAlias);
+      }
+      p += 3 + 2 * static_cast<unsigned>(k.memref_ranks[i]);
+    }
+    WICK_ASSERT(p == fn->arg_size(), "kernel " + k.name + ": its parameters do not match its memref arguments");
+  }
 }
 
 // Conversions are partial: an op that no pass lowers survives the pipeline.
@@ -212,6 +242,7 @@ LoweredModule lower_mlir_to_llvm(const std::string& mlir_text, const CompileOpti
 
   lowered.module = mlir::translateModuleToLLVMIR(*module, llvm_context, "wick_kernels");
   if (!lowered.module) fail("translation of the LLVM dialect to LLVM IR failed:", diagnostics);
+  mark_noalias_pointers(*lowered.module, lowered.kernels);
   stats.translate_ms = clock.lap_ms();
   return lowered;
 }

@@ -28,6 +28,11 @@ namespace wick::codegen {
 struct KernelSignature {
   std::string name;
   std::vector<bool> memref_args;
+  // Per argument: the memref's rank (0 for a scalar), and whether it is
+  // declared {llvm.noalias} (a kernel's output, which no other argument
+  // overlaps).
+  std::vector<int64_t> memref_ranks;
+  std::vector<bool> noalias;
   bool returns_scalar = false;
   bool packable = true;  // false when results rule out a packed entry (memref or several)
 };

@@ -127,7 +127,7 @@ Value* per_point(Emitter& e, const Source& s, Value* v) {
   return e.op("aten::reshape", {v, e.sizes(s.grid, {Size::dim_of(0), Size::fixed(1), Size::fixed(s.points)})});
 }
 
-// The input at integral positions (one [N, *out] float tensor per grid
+// The input at integral positions (one [N, 1, points] float tensor per grid
 // axis: x, y[, z]), 0 where any lies outside: [N, C, points].
 Value* tap(Emitter& e, const Source& s, const std::vector<Value*>& position) {
   const size_t axes = s.in.size();
@@ -148,12 +148,8 @@ Value* tap(Emitter& e, const Source& s, const std::vector<Value*>& position) {
     index = index ? e.add(index, at) : at;
     stride *= size;
   }
-  Value* values = e.op("wick::gather_flat", {s.whole, e.add(s.base, per_point(e, s, index))});
-  return e.op("aten::where.ScalarOther", {per_point(e, s, inside), values, e.float_(0.0)});
-}
-
-Value* weighted(Emitter& e, const Source& s, Value* values, Value* weight) {
-  return e.mul(values, per_point(e, s, weight));
+  Value* values = e.op("wick::gather_flat", {s.whole, e.add(s.base, index)});
+  return e.op("aten::where.ScalarOther", {inside, values, e.float_(0.0)});
 }
 
 // The 2^axes corners of each position's cell, weighted by the opposite
@@ -177,7 +173,7 @@ Value* linear(Emitter& e, const Source& s, const std::vector<Value*>& coord) {
       Value* w = upper ? far[a] : near[a];
       weight = weight ? e.mul(weight, w) : w;
     }
-    Value* term = weighted(e, s, tap(e, s, position), weight);
+    Value* term = e.mul(tap(e, s, position), weight);
     sum = sum ? e.add(sum, term) : term;
   }
   return sum;
@@ -202,10 +198,10 @@ Value* bicubic(Emitter& e, const Source& s, const std::vector<Value*>& coord, Pa
   for (int i = 0; i < 4; ++i) {
     Value* row = nullptr;
     for (int j = 0; j < 4; ++j) {
-      Value* term = weighted(e, s, tap(e, s, {position(0, j), position(1, i)}), weights[0][static_cast<size_t>(j)]);
+      Value* term = e.mul(tap(e, s, {position(0, j), position(1, i)}), weights[0][static_cast<size_t>(j)]);
       row = row ? e.add(row, term) : term;
     }
-    Value* term = weighted(e, s, row, weights[1][static_cast<size_t>(i)]);
+    Value* term = e.mul(row, weights[1][static_cast<size_t>(i)]);
     sum = sum ? e.add(sum, term) : term;
   }
   return sum;
@@ -240,7 +236,10 @@ Value* grid_sampler(Emitter& e) {
 
   std::vector<Value*> coord(axes);
   for (size_t a = 0; a < axes; ++a) {
-    Value* g = e.op("aten::select.int", {grid, e.int_(-1), e.int_(static_cast<int64_t>(a))});
+    // Per-point values are [N, 1, points] from the start, so that they
+    // broadcast over the channels with no view between (fusion can then
+    // compute them in the kernel that gathers the taps).
+    Value* g = per_point(e, s, e.op("aten::select.int", {grid, e.int_(-1), e.int_(static_cast<int64_t>(a))}));
     const int64_t size = s.in[axes - 1 - a];
     coord[a] = unnormalize(e, g, size, align_corners, axes == 3);
     if (mode != Mode::bicubic) coord[a] = pad_position(e, coord[a], size, padding, align_corners);

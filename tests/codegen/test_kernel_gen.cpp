@@ -26,7 +26,8 @@ TEST(KernelGen, SigmoidIsALoopNestWithExp) {
   SCOPED_TRACE(k.mlir);
   EXPECT_EQ(k.name, "sigmoid_k");
   EXPECT_TRUE(contains(k.mlir, "func.func @sigmoid_k(%a0: memref<4x16xf32, strided<[16, 1], offset: ?>>, "
-                               "%a1: memref<4x16xf32, strided<[16, 1], offset: ?>>) attributes {llvm.emit_c_interface}"));
+                               "%a1: memref<4x16xf32, strided<[16, 1], offset: ?>> {llvm.noalias}) attributes "
+                               "{llvm.emit_c_interface}"));
   // Two nested loops, the load, exp, the division, the store.
   size_t first = k.mlir.find("scf.for");
   ASSERT_NE(first, std::string::npos);
@@ -157,6 +158,37 @@ TEST(KernelGen, InnermostLoopsVectorize) {
     const std::string ir = compile_to_llvm_ir(k.mlir, options);
     EXPECT_TRUE(contains(ir, " x float>")) << text;
   }
+}
+
+// A kernel's outputs are fresh allocations: declared noalias, so that LLVM
+// may vectorize a loop whose reads it cannot bound (a gather) around the
+// writes. Both pointers of the output's descriptor (allocated, aligned) in
+// the kernel's LLVM parameters carry it, no input's do.
+TEST(KernelGen, OutputPointersAreNoalias) {
+  auto m = test::parse_graph(R"(graph @g(%x : Tensor(f32, [4096]), %i : Tensor(i64, [3, 512])) -> (Tensor(f32, [3, 512])) {
+  %y : Tensor(f32, [3, 512]) = wick::gather_flat(%x, %i)
+  %z : Tensor(f32, [3, 512]) = aten::relu(%y)
+  return(%z)
+})");
+  GeneratedKernel k = generate_kernel(test::whole_graph_group(test::graph_of(*m)), "gather_k");
+  CompileOptions options;
+  options.cache_dir = "off";
+  // Before the optimizer, which drops the parameters the kernel never reads.
+  const std::string ir = compile_to_llvm_ir(k.mlir, options, false);
+  const size_t define = ir.find("@gather_k(");
+  ASSERT_NE(define, std::string::npos) << ir;
+  const std::string params = ir.substr(define, ir.find(')', define) - define);
+  SCOPED_TRACE(params);
+  // x (rank 1: 5 parameters), i (rank 2: 7), then the output's pointers.
+  std::vector<std::string> list;
+  for (size_t at = params.find('(') + 1, next; at < params.size(); at = next + 2) {
+    next = params.find(", ", at);
+    if (next == std::string::npos) next = params.size();
+    list.push_back(params.substr(at, next - at));
+  }
+  ASSERT_GE(list.size(), 14u);
+  for (size_t p = 0; p < list.size(); ++p)
+    EXPECT_EQ(contains(list[p], "noalias"), p == 12 || p == 13) << "parameter " << p << ": " << list[p];
 }
 
 // Cold compile times (no cache) of a typical pointwise kernel and a reduction.
