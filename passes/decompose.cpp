@@ -100,6 +100,33 @@ Value* Emitter::none() { return constant(ir::NoneValue{}, Type::none()); }
 Value* Emitter::ints(const std::vector<int64_t>& v) { return constant(v, Type::list(Type::int_())); }
 Value* Emitter::str_(const std::string& v) { return constant(v, Type::string_()); }
 
+bool Emitter::trained_through(const Value* v) const {
+  const ir::Module* m = node_.graph()->module();
+  if (!m) return false;
+  std::vector<const Value*> work = {v};
+  std::unordered_set<const Value*> seen;
+  while (!work.empty()) {
+    const Value* u = work.back();
+    work.pop_back();
+    if (!seen.insert(u).second) continue;
+    const ir::Node* n = u->node();
+    if (n->is("aten::detach")) continue;
+    if (n->is("prim::Param")) {
+      const ir::NamedTensor* t = m->find_tensor(std::get<std::string>(*n->attrs().find("name")));
+      if (t && t->role == ir::TensorRole::parameter) return true;
+      continue;
+    }
+    // A block's parameter: what the node owning the block reads.
+    if (n->owning_block() && n == n->owning_block()->param_node()) {
+      if (const ir::Node* owner = n->owning_block()->owning_node())
+        for (const Value* in : owner->inputs()) work.push_back(in);
+      continue;
+    }
+    for (const Value* in : n->inputs()) work.push_back(in);
+  }
+  return false;
+}
+
 Value* Emitter::module_tensor(const std::string& name) {
   const ir::Module* m = node_.graph()->module();
   const ir::NamedTensor* t = m ? m->find_tensor(name) : nullptr;

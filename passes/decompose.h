@@ -31,6 +31,10 @@ struct DecomposeOptions {
   // Off where the graph is differentiated afterwards (a training step): the
   // products of a kept layer's gradient would not be decomposed.
   bool keep_small_double_layers = false;
+  // The graph is differentiated afterwards: a composite whose derivative
+  // with respect to an input torch does not implement is refused where a
+  // trained parameter reaches that input, as torch refuses it.
+  bool differentiated = false;
 };
 
 void decompose(ir::Graph& graph, const DecomposeOptions& options = {});

@@ -16,7 +16,9 @@
 // Gradients: with respect to x, torch's d/dx P(a, x) = e^-x x^(a-1) / Gamma(a)
 // (negated for Q), added to the detached value as (x - detach(x)) times it,
 // so that the loops are never differentiated (0 where it is not finite, at
-// x = 0 below a = 1); none with respect to a, where torch refuses one.
+// x = 0 below a = 1); none with respect to a, where torch refuses one: in a
+// graph differentiated afterwards, an `a` that a trained parameter reaches
+// is refused as torch refuses it.
 #include <cmath>
 #include <functional>
 #include <vector>
@@ -407,6 +409,10 @@ X lower(X a, X x, X serves) {
 
 // igamma or igammac of (a, x), either broadcast against the other.
 Value* incomplete_gamma(Emitter& e, bool lower_function) {
+  if (e.options().differentiated && e.trained_through(e.input(0)))
+    throw e.node().error(std::string("the derivative of ") + (lower_function ? "igamma" : "igammac") +
+                         " with respect to its first argument (a) is not implemented (in torch either), and a "
+                         "trained parameter reaches it");
   auto [a_in, a_to] = input_f64(e, 0);
   auto [x_in, x_to] = input_f64(e, 1);
   X a = a_in.op("aten::detach"), x = x_in.op("aten::detach");

@@ -55,6 +55,9 @@ class Emitter {
   ir::Value* none();
   ir::Value* ints(const std::vector<int64_t>& v);
   ir::Value* str_(const std::string& v);
+  // Whether a trainable module parameter reaches `v` through anything but
+  // detach (a loop's or branch's value counts what its node reads).
+  bool trained_through(const ir::Value* v) const;
   // A read of the module tensor `name` (prim::Param), or null when the
   // graph's module has no such tensor.
   ir::Value* module_tensor(const std::string& name);

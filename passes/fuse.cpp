@@ -39,6 +39,7 @@ struct Group {
   std::vector<Node*> nodes;
   bool is_extern = false;
   bool closed = false;  // a reduction ended it, or an extern took its epilogue
+  bool mlp = false;     // a small-MLP kernel, made even of a single (f64) layer
   ir::TypePtr domain;   // the iteration domain of a kernel group
   // Row groups (FuseOptions::row_groups): the dims its row reductions
   // reduce (empty: none yet) and the shape of their results.
@@ -93,7 +94,7 @@ class Fuser {
     for (Node* n : order)
       if (!group_of_.count(n)) place(n);
     for (auto& g : groups_)
-      if (g->nodes.size() >= 2) materialize(*g);
+      if (g->nodes.size() >= 2 || g->mlp) materialize(*g);
   }
 
  private:
@@ -197,6 +198,7 @@ class Fuser {
       group_of_[chain[i]] = g;
     }
     g->closed = true;
+    g->mlp = true;
   }
 
   static int64_t weight_count(const Node* linear) {

@@ -127,6 +127,29 @@ TEST(TrainerErrors, OverlappingParameters) {
                "parameters fc1.weight and fc2.weight overlap in memory without being one tensor");
 }
 
+// torch implements no derivative of igamma with respect to its first
+// argument: a parameter there is refused when the step is built, while a
+// buffer there lets the layer before the second argument train.
+TEST(TrainerErrors, IncompleteGammaOfATrainedShape) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  test::TempDir dir("trainer");
+  Trainer refused(reference_model(dir, "gamma_trained_shape"), loss_of(LossKind::mse), OptimizerConfig{});
+  Tensor x = zeros(DType::f32, {4, 16}), y = zeros(DType::f32, {4, 16});
+  expect_error([&] { refused.step({x}, y); },
+               "the derivative of igamma with respect to its first argument (a) is not implemented (in torch "
+               "either), and a trained parameter reaches it");
+
+  Trainer t(reference_model(dir, "gamma_buffer_shape"), loss_of(LossKind::mse), OptimizerConfig{});
+  auto weight_bytes = [&] {
+    const Tensor w = t.module().find_tensor("fc.weight")->data.contiguous();
+    return std::string(static_cast<const char*>(w.data()), w.nbytes());
+  };
+  const std::string before = weight_bytes();
+  for (int64_t i = 0; i < x.numel(); ++i) x.data_as<float>()[i] = 0.1f * static_cast<float>(i % 7) - 0.3f;
+  t.step({x}, y);
+  EXPECT_TRUE(weight_bytes() != before) << "the layer before x trains";
+}
+
 // Frozen parameters may share their bytes: nothing writes them.
 TEST(TrainerErrors, TiedFrozenParametersTrain) {
   if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";

@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp|float64_net --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp|float64_net|gamma_trained_shape|gamma_buffer_shape --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -275,6 +275,24 @@ class Float64Net(torch.nn.Module):
         return self.head(h.flatten(1)).float()
 
 
+class GammaShapeNet(torch.nn.Module):
+    """The regularized lower incomplete gamma function of a linear layer's
+    softplus, its shape `a` a parameter (whose derivative torch does not
+    implement, so training refuses it) or a buffer (then the layer trains)."""
+
+    def __init__(self, trained_shape: bool):
+        super().__init__()
+        self.fc = torch.nn.Linear(16, 16)
+        shape = torch.linspace(0.5, 3.0, 16)
+        if trained_shape:
+            self.shape = torch.nn.Parameter(shape)
+        else:
+            self.register_buffer("shape", shape)
+
+    def forward(self, x):
+        return torch.special.gammainc(self.shape.abs() + 0.25, torch.nn.functional.softplus(self.fc(x)))
+
+
 class NoGradMlp(torch.nn.Module):
     """A forward with a `with torch.no_grad()` block: a scale computed there
     passes no gradient back, and a clone clamped in place there keeps the
@@ -342,6 +360,8 @@ def model(a):
         "no_grad_mlp": NoGradMlp,
         "bfloat16_mlp": Bfloat16Mlp,
         "float64_net": Float64Net,
+        "gamma_trained_shape": lambda: GammaShapeNet(trained_shape=True),
+        "gamma_buffer_shape": lambda: GammaShapeNet(trained_shape=False),
         "instance_norm_classifier": InstanceNormClassifier,
     }[a.kind]()
     torch.jit.save(torch.jit.script(m), a.out)

@@ -122,13 +122,15 @@ TEST(DoubleMlpKernel, NN5ShapedChainAtRaggedBatches) {
   }
 }
 
-TEST(DoubleMlpKernel, SingleLayerWithItsActivation) {
+TEST(DoubleMlpKernel, SingleLayerWithOrWithoutItsActivation) {
   torch::manual_seed(12);
   const std::vector<Layer> layers = {layer("fc", 9, 13)};
   const torch::Tensor x = torch::randn({21, 9}, torch::kDouble) * 3;
-  const Result r = run(layers, x, "tanh", false, false);
-  expect_one_mlp_kernel(r.kernels);
-  expect_close(r.out, reference(layers, x, "tanh", false));
+  for (bool plain : {false, true}) {
+    const Result r = run(layers, x, "tanh", plain, false);
+    expect_one_mlp_kernel(r.kernels);
+    expect_close(r.out, reference(layers, x, "tanh", plain));
+  }
 }
 
 TEST(DoubleMlpKernel, TransposedInputView) {
