@@ -402,7 +402,10 @@ bool is_small_mlp_layer(const ir::Node& n, const FuseOptions& options) {
   if (!n.is("aten::linear") || !n.input(1)->node()->is("prim::Param")) return false;
   const ir::Type& x = *n.input(0)->type();
   const ir::Type& w = *n.input(1)->type();
-  if (!x.fully_static() || x.rank() != 2 || (x.dtype() != DType::f32 && x.dtype() != DType::f64)) return false;
+  if (!x.has_rank() || x.rank() != 2 || (x.dtype() != DType::f32 && x.dtype() != DType::f64)) return false;
+  const ir::Dim& rows = (*x.shape())[0];
+  const ir::Dim& features = (*x.shape())[1];
+  if (!features.is_static() || rows.is_unknown() || (!rows.is_static() && !options.mlp_dynamic_rows)) return false;
   if (!w.fully_static() || w.rank() != 2 || w.dtype() != x.dtype()) return false;
   auto ws = w.static_sizes();
   if (ws[0] * ws[1] > options.mlp_layer_weights) return false;

@@ -57,13 +57,17 @@ struct FuseOptions {
   int64_t mlp_layer_weights = 16384;
   int64_t mlp_max_features = 0;
   int64_t mlp_max_weights = 0;
+  // The rows (the input's dim 0) may be a symbol, such as a dynamic batch
+  // (the CPU's kernel loops over them; the GPU's launches a thread per row
+  // of a static count).
+  bool mlp_dynamic_rows = true;
 };
 
 void fuse(ir::Graph& graph, const FuseOptions& options = {});
 
-// A linear layer the small-MLP kernel takes under `options`: 2-D f32 or f64
-// input of static shape, a module weight within the limits, a module bias
-// or none.
+// A linear layer the small-MLP kernel takes under `options`: a 2-D f32 or
+// f64 input of static features (and rows, unless mlp_dynamic_rows), a
+// module weight within the limits, a module bias or none.
 bool is_small_mlp_layer(const ir::Node& n, const FuseOptions& options);
 
 }  // namespace wick::passes

@@ -128,6 +128,7 @@ FuseOptions fuse_options(TargetDevice device) {
     // features in registers (codegen/gpu_mlp.cpp).
     o.mlp_max_features = 64;
     o.mlp_max_weights = 4096;
+    o.mlp_dynamic_rows = false;
   }
   return o;
 }

@@ -2,7 +2,8 @@
 // them (no library call takes f64), checked against LibTorch on fresh random
 // inputs: chains of layers and activations, a single layer, batches that are
 // not a multiple of the kernel's row block, an input that is a transposed
-// view, and rows split between two threads.
+// view, rows split between two threads, and rows left a symbol (a dynamic
+// batch) that one compiled graph runs at several sizes.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -29,28 +30,29 @@ Layer layer(const std::string& name, int64_t in, int64_t out) {
 
 // The module text of `layers` applied in turn with `activation` after each
 // (and none after the last when `last_plain`), to x [rows, in], or to the
-// transpose of x [in, rows] when `transposed`.
-std::string mlp_text(const std::vector<Layer>& layers, int64_t rows, const std::string& activation,
+// transpose of x [in, rows] when `transposed`; `rows` a number or a symbol.
+std::string mlp_text(const std::vector<Layer>& layers, const std::string& rows, const std::string& activation,
                      bool last_plain, bool transposed) {
   const int64_t in = layers.front().weight.size(1);
-  auto type = [](int64_t a, int64_t b) { return "Tensor(f64, [" + std::to_string(a) + ", " + std::to_string(b) + "])"; };
+  auto dim_of = [](int64_t d) { return std::to_string(d); };
+  auto type = [](const std::string& a, const std::string& b) { return "Tensor(f64, [" + a + ", " + b + "])"; };
   std::string t = "module @M {\n";
   for (const Layer& l : layers) {
     t += "  param \"" + l.name + ".weight\" : " + test::wir_type(l.weight) + "\n";
     t += "  param \"" + l.name + ".bias\" : " + test::wir_type(l.bias) + "\n";
   }
   const int64_t out = layers.back().weight.size(0);
-  t += "  graph @forward(%x : " + (transposed ? type(in, rows) : type(rows, in)) + ") -> (" + type(rows, out) + ") {\n";
+  t += "  graph @forward(%x : " + (transposed ? type(dim_of(in), rows) : type(rows, dim_of(in))) + ") -> (" + type(rows, dim_of(out)) + ") {\n";
   std::string h = "%x";
   if (transposed) {
     t += "    %zero : Int = prim::Constant[value=0]()\n    %one : Int = prim::Constant[value=1]()\n";
-    t += "    %xt : " + type(rows, in) + " = aten::transpose.int(%x, %zero, %one)\n";
+    t += "    %xt : " + type(rows, dim_of(in)) + " = aten::transpose.int(%x, %zero, %one)\n";
     h = "%xt";
   }
   for (size_t i = 0; i < layers.size(); ++i) {
     const Layer& l = layers[i];
     const std::string k = std::to_string(i);
-    const std::string y = type(rows, l.weight.size(0));
+    const std::string y = type(rows, dim_of(l.weight.size(0)));
     t += "    %w" + k + " : " + test::wir_type(l.weight) + " = prim::Param[name=\"" + l.name + ".weight\"]()\n";
     t += "    %b" + k + " : " + test::wir_type(l.bias) + " = prim::Param[name=\"" + l.name + ".bias\"]()\n";
     t += "    %l" + k + " : " + y + " = aten::linear(" + h + ", %w" + k + ", %b" + k + ")\n";
@@ -82,14 +84,21 @@ struct Result {
   std::vector<KernelReport> kernels;
 };
 
-Result run(const std::vector<Layer>& layers, const torch::Tensor& x, const std::string& activation, bool last_plain,
-           bool transposed) {
-  const int64_t rows = transposed ? x.size(1) : x.size(0);
+// The module of mlp_text with the layers' values.
+std::unique_ptr<ir::Module> mlp_module(const std::vector<Layer>& layers, const std::string& rows,
+                                       const std::string& activation, bool last_plain, bool transposed) {
   auto m = ir::parse_module(mlp_text(layers, rows, activation, last_plain, transposed), "double_mlp.wir");
   for (const Layer& l : layers) {
     m->set_tensor_data(l.name + ".weight", test::to_wick(l.weight));
     m->set_tensor_data(l.name + ".bias", test::to_wick(l.bias));
   }
+  return m;
+}
+
+Result run(const std::vector<Layer>& layers, const torch::Tensor& x, const std::string& activation, bool last_plain,
+           bool transposed) {
+  const int64_t rows = transposed ? x.size(1) : x.size(0);
+  auto m = mlp_module(layers, std::to_string(rows), activation, last_plain, transposed);
   const ir::Graph& g = *m->method("forward");
   GraphCompileOptions options;
   options.cache_dir = "off";
@@ -140,6 +149,22 @@ TEST(DoubleMlpKernel, TransposedInputView) {
   const Result r = run(layers, x, "relu", true, true);
   expect_one_mlp_kernel(r.kernels);
   expect_close(r.out, reference(layers, x.t(), "relu", true));
+}
+
+TEST(DoubleMlpKernel, DynamicRowsAtSeveralSizes) {
+  torch::manual_seed(15);
+  const std::vector<Layer> layers = {layer("a", 14, 20), layer("b", 20, 10), layer("c", 10, 1)};
+  auto m = mlp_module(layers, "B", "sigmoid", true, false);
+  const ir::Graph& g = *m->method("forward");
+  GraphCompileOptions options;
+  options.cache_dir = "off";
+  auto compiled = compile_graph(g, *m, {g.inputs()[0]->type()}, options);
+  expect_one_mlp_kernel(compiled->report.kernels);
+  for (int64_t rows : {3, 200, 41}) {
+    const torch::Tensor x = torch::randn({rows, 14}, torch::kDouble);
+    const std::vector<Tensor> out = compiled->executor().run({test::to_wick(x)});
+    expect_close(test::to_torch(out.at(0)), reference(layers, x, "sigmoid", true));
+  }
 }
 
 TEST(DoubleMlpKernel, RowsSplitBetweenTwoThreads) {
