@@ -14,18 +14,6 @@
 namespace wick::codegen {
 namespace {
 
-const MemRef& input(KernelBuilder& b, const ir::Node& node, const ir::Value* v) {
-  const MemRef* m = b.input_tensor(v);
-  WICK_ASSERT(m != nullptr, node.kind() + ": a tensor operand is not a kernel input");
-  return *m;
-}
-
-const MemRef& result(KernelBuilder& b, const ir::Node& node) {
-  const MemRef* m = b.output(node.output());
-  WICK_ASSERT(m != nullptr, node.kind() + ": its result is not a kernel output");
-  return *m;
-}
-
 // Opens the thread mapping over `out`; false when it has no elements.
 bool open_output(GpuBuilder& g, DomainMap& m, const MemRef& out, std::vector<std::string>* idx) {
   m = plan_domain(out.layout.sizes, 1);
@@ -51,9 +39,9 @@ Scalar or_zero(MlirWriter& w, const Scalar& ok, const Scalar& v) {
 void emit_index_select(GpuBuilder& g, const ir::Node& node) {
   KernelBuilder& b = g.kb();
   MlirWriter& w = g.w();
-  const MemRef& self = input(b, node, node.input(0));
-  const MemRef& index = input(b, node, node.input(2));
-  const MemRef& out = result(b, node);
+  const MemRef& self = b.operand_of(node, node.input(0));
+  const MemRef& index = b.operand_of(node, node.input(2));
+  const MemRef& out = b.result_of(node);
   const std::vector<Size>& s = self.sizes;
   const int64_t rank = static_cast<int64_t>(s.size());
   if (rank == 0) throw node.error("index_select of a zero-dim tensor is not supported");
@@ -76,9 +64,9 @@ void emit_index_select(GpuBuilder& g, const ir::Node& node) {
 void emit_embedding(GpuBuilder& g, const ir::Node& node) {
   KernelBuilder& b = g.kb();
   MlirWriter& w = g.w();
-  const MemRef& weight = input(b, node, node.input(0));
-  const MemRef& indices = input(b, node, node.input(1));
-  const MemRef& out = result(b, node);
+  const MemRef& weight = b.operand_of(node, node.input(0));
+  const MemRef& indices = b.operand_of(node, node.input(1));
+  const MemRef& out = b.result_of(node);
   const size_t r = indices.sizes.size();
   DomainMap m;
   std::vector<std::string> idx;
@@ -93,8 +81,8 @@ void emit_embedding(GpuBuilder& g, const ir::Node& node) {
 void emit_one_hot(GpuBuilder& g, const ir::Node& node) {
   KernelBuilder& b = g.kb();
   MlirWriter& w = g.w();
-  const MemRef& self = input(b, node, node.input(0));
-  const MemRef& out = result(b, node);
+  const MemRef& self = b.operand_of(node, node.input(0));
+  const MemRef& out = b.result_of(node);
   const size_t r = self.sizes.size();
   const int64_t classes = out.layout.sizes.back();
   DomainMap m;
@@ -116,8 +104,8 @@ void emit_one_hot(GpuBuilder& g, const ir::Node& node) {
 void emit_index(GpuBuilder& g, const ir::Node& node) {
   KernelBuilder& b = g.kb();
   MlirWriter& w = g.w();
-  const MemRef& self = input(b, node, node.input(0));
-  const MemRef& out = result(b, node);
+  const MemRef& self = b.operand_of(node, node.input(0));
+  const MemRef& out = b.result_of(node);
   const std::vector<Size>& s = self.sizes;
   const AdvancedIndex a = advanced_index(b, node, s, node.input(1));
   WICK_ASSERT(a.result_sizes == out.sizes, "index.Tensor: the result type disagrees with advanced indexing");
@@ -144,7 +132,7 @@ void emit_gpu_concat(GpuBuilder& g, const ir::Node& node) {
   KernelBuilder& b = g.kb();
   MlirWriter& w = g.w();
   const bool stack = node.is("aten::stack");
-  const MemRef& out = result(b, node);
+  const MemRef& out = b.result_of(node);
   const int64_t out_rank = static_cast<int64_t>(out.sizes.size());
   auto dim = ir::constant_int(node.input(1));
   WICK_ASSERT(dim.has_value(), node.kind() + ": the dim must be a constant");

@@ -16,18 +16,6 @@
 namespace wick::codegen {
 namespace {
 
-const MemRef& input(KernelBuilder& b, const ir::Node& node, const ir::Value* v) {
-  const MemRef* m = b.input_tensor(v);
-  WICK_ASSERT(m != nullptr, node.kind() + ": a tensor operand is not a kernel input");
-  return *m;
-}
-
-const MemRef& result(KernelBuilder& b, const ir::Node& node) {
-  const MemRef* m = b.output(node.output());
-  WICK_ASSERT(m != nullptr, node.kind() + ": its result is not a kernel output");
-  return *m;
-}
-
 int64_t constant(const ir::Node& node, size_t i, const char* what) {
   auto v = ir::constant_int(node.input(i));
   if (!v) throw node.error(std::string(what) + " must be a constant");
@@ -64,8 +52,8 @@ bool open_columns(GpuBuilder& g, DomainMap& m, const std::vector<int64_t>& out_s
 void emit_slice_backward(GpuBuilder& g, const ir::Node& node) {
   KernelBuilder& b = g.kb();
   MlirWriter& w = g.w();
-  const MemRef& grad = input(b, node, node.input(0));
-  const MemRef& out = result(b, node);
+  const MemRef& grad = b.operand_of(node, node.input(0));
+  const MemRef& out = b.result_of(node);
   const std::vector<int64_t>& os = out.layout.sizes;
   const int64_t rank = static_cast<int64_t>(os.size());
   int64_t d = constant(node, 2, "the dim");
@@ -108,10 +96,10 @@ void emit_slice_backward(GpuBuilder& g, const ir::Node& node) {
 void emit_index_add(GpuBuilder& g, const ir::Node& node) {
   KernelBuilder& b = g.kb();
   MlirWriter& w = g.w();
-  const MemRef& self = input(b, node, node.input(0));
-  const MemRef& index = input(b, node, node.input(2));
-  const MemRef& source = input(b, node, node.input(3));
-  const MemRef& out = result(b, node);
+  const MemRef& self = b.operand_of(node, node.input(0));
+  const MemRef& index = b.operand_of(node, node.input(2));
+  const MemRef& source = b.operand_of(node, node.input(3));
+  const MemRef& out = b.result_of(node);
   const std::vector<int64_t>& os = out.layout.sizes;
   const int64_t rank = static_cast<int64_t>(os.size());
   if (rank == 0) throw node.error("index_add of a zero-dim tensor is not supported");
@@ -163,9 +151,9 @@ void emit_index_add(GpuBuilder& g, const ir::Node& node) {
 void emit_index_put(GpuBuilder& g, const ir::Node& node) {
   KernelBuilder& b = g.kb();
   MlirWriter& w = g.w();
-  const MemRef& self = input(b, node, node.input(0));
-  const MemRef& values = input(b, node, node.input(2));
-  const MemRef& out = result(b, node);
+  const MemRef& self = b.operand_of(node, node.input(0));
+  const MemRef& values = b.operand_of(node, node.input(2));
+  const MemRef& out = b.result_of(node);
   const std::vector<Size> s = static_shape(out.layout.sizes);
   const std::optional<Combine> combine = scatter_combine(node);
   const AdvancedIndex a = advanced_index(b, node, s, node.input(1));

@@ -62,6 +62,10 @@ class KernelBuilder {
   void bind_register(const ir::Value* v, const Scalar& s) { scalars_[v] = s; }
   // The output memref of `v`, or null when `v` is not a group output.
   const MemRef* output(const ir::Value* v) const;
+  // For a node that is its kernel alone (a gather, a scatter): the memref of
+  // its tensor operand `v`, and of its single result, which must be there.
+  const MemRef& operand_of(const ir::Node& node, const ir::Value* v) const;
+  const MemRef& result_of(const ir::Node& node) const;
   // Adds the int64 [] out-of-range status output and stores 0 into it.
   const MemRef& add_status();
   // Sets the status to 1.

@@ -104,23 +104,11 @@ void guarded_copy(KernelBuilder& b, const Scalar* ok, const MemRef& in, const Me
   w.end_if();
 }
 
-const MemRef& input(KernelBuilder& b, const ir::Node& node, const ir::Value* v) {
-  const MemRef* m = b.input_tensor(v);
-  WICK_ASSERT(m != nullptr, node.kind() + ": a tensor operand is not a kernel input");
-  return *m;
-}
-
-const MemRef& result(KernelBuilder& b, const ir::Node& node) {
-  const MemRef* m = b.output(node.output());
-  WICK_ASSERT(m != nullptr, node.kind() + ": its result is not a kernel output");
-  return *m;
-}
-
 void emit_index_select(KernelBuilder& b, const ir::Node& node) {
   MlirWriter& w = b.w();
-  const MemRef& self = input(b, node, node.input(0));
-  const MemRef& index = input(b, node, node.input(2));
-  const MemRef& out = result(b, node);
+  const MemRef& self = b.operand_of(node, node.input(0));
+  const MemRef& index = b.operand_of(node, node.input(2));
+  const MemRef& out = b.result_of(node);
   const std::vector<Size>& s = self.sizes;
   const int64_t rank = static_cast<int64_t>(s.size());
   if (rank == 0) throw node.error("index_select of a zero-dim tensor is not supported");
@@ -147,9 +135,9 @@ void emit_index_select(KernelBuilder& b, const ir::Node& node) {
 
 void emit_embedding(KernelBuilder& b, const ir::Node& node) {
   MlirWriter& w = b.w();
-  const MemRef& weight = input(b, node, node.input(0));
-  const MemRef& indices = input(b, node, node.input(1));
-  const MemRef& out = result(b, node);
+  const MemRef& weight = b.operand_of(node, node.input(0));
+  const MemRef& indices = b.operand_of(node, node.input(1));
+  const MemRef& out = b.result_of(node);
   const std::vector<Size>& p = indices.sizes;
   const std::vector<std::string> pos = open_loops(w, p);
   CheckedIndex c = check_index(w, w.load(indices, pos), weight.sizes[0], false);
@@ -161,8 +149,8 @@ void emit_embedding(KernelBuilder& b, const ir::Node& node) {
 
 void emit_one_hot(KernelBuilder& b, const ir::Node& node) {
   MlirWriter& w = b.w();
-  const MemRef& self = input(b, node, node.input(0));
-  const MemRef& out = result(b, node);
+  const MemRef& self = b.operand_of(node, node.input(0));
+  const MemRef& out = b.result_of(node);
   const std::vector<Size>& p = self.sizes;
   const Size classes = out.sizes.back();
   const std::vector<std::string> pos = open_loops(w, p);
@@ -187,8 +175,8 @@ void emit_one_hot(KernelBuilder& b, const ir::Node& node) {
 // adjacent, B takes their place in the result; otherwise B comes first.
 void emit_index(KernelBuilder& b, const ir::Node& node) {
   MlirWriter& w = b.w();
-  const MemRef& self = input(b, node, node.input(0));
-  const MemRef& out = result(b, node);
+  const MemRef& self = b.operand_of(node, node.input(0));
+  const MemRef& out = b.result_of(node);
   const std::vector<Size>& s = self.sizes;
   const AdvancedIndex a = advanced_index(b, node, s, node.input(1));
   WICK_ASSERT(a.result_sizes == out.sizes, "index.Tensor: the result type disagrees with advanced indexing");

@@ -252,6 +252,18 @@ const MemRef* KernelBuilder::output(const ir::Value* v) const {
   return it == outputs_.end() ? nullptr : &it->second;
 }
 
+const MemRef& KernelBuilder::operand_of(const ir::Node& node, const ir::Value* v) const {
+  const MemRef* m = input_tensor(v);
+  WICK_ASSERT(m != nullptr, node.kind() + ": a tensor operand is not a kernel input");
+  return *m;
+}
+
+const MemRef& KernelBuilder::result_of(const ir::Node& node) const {
+  const MemRef* m = output(node.output());
+  WICK_ASSERT(m != nullptr, node.kind() + ": its result is not a kernel output");
+  return *m;
+}
+
 const MemRef& KernelBuilder::add_status() {
   WICK_ASSERT(!status_, "kernel " + name_ + " has two status outputs");
   kernel_.status_arg = static_cast<int>(params_.size());

@@ -18,18 +18,6 @@
 namespace wick::codegen {
 namespace {
 
-const MemRef& input(KernelBuilder& b, const ir::Node& node, const ir::Value* v) {
-  const MemRef* m = b.input_tensor(v);
-  WICK_ASSERT(m != nullptr, node.kind() + ": a tensor operand is not a kernel input");
-  return *m;
-}
-
-const MemRef& result(KernelBuilder& b, const ir::Node& node) {
-  const MemRef* m = b.output(node.output());
-  WICK_ASSERT(m != nullptr, node.kind() + ": its result is not a kernel output");
-  return *m;
-}
-
 int64_t constant(const ir::Node& node, size_t i, const char* what) {
   auto v = ir::constant_int(node.input(i));
   if (!v) throw node.error(std::string(what) + " must be a constant");
@@ -46,8 +34,8 @@ void fill_zero(MlirWriter& w, const MemRef& out) {
 // slice_backward(grad, input_sizes, dim, start, end, step).
 void emit_slice_backward(KernelBuilder& b, const ir::Node& node) {
   MlirWriter& w = b.w();
-  const MemRef& g = input(b, node, node.input(0));
-  const MemRef& out = result(b, node);
+  const MemRef& g = b.operand_of(node, node.input(0));
+  const MemRef& out = b.result_of(node);
   const std::vector<int64_t>& os = out.layout.sizes;
   const int64_t rank = static_cast<int64_t>(os.size());
   int64_t d = constant(node, 2, "the dim");
@@ -90,10 +78,10 @@ Scalar scalar_operand(KernelBuilder& b, const ir::Node& node, const ir::Value* v
 // index_add(self, dim, index, source, alpha).
 void emit_index_add(KernelBuilder& b, const ir::Node& node) {
   MlirWriter& w = b.w();
-  const MemRef& self = input(b, node, node.input(0));
-  const MemRef& index = input(b, node, node.input(2));
-  const MemRef& source = input(b, node, node.input(3));
-  const MemRef& out = result(b, node);
+  const MemRef& self = b.operand_of(node, node.input(0));
+  const MemRef& index = b.operand_of(node, node.input(2));
+  const MemRef& source = b.operand_of(node, node.input(3));
+  const MemRef& out = b.result_of(node);
   const std::vector<int64_t>& os = out.layout.sizes;
   const int64_t rank = static_cast<int64_t>(os.size());
   if (rank == 0) throw node.error("index_add of a zero-dim tensor is not supported");
@@ -139,9 +127,9 @@ void emit_index_add(KernelBuilder& b, const ir::Node& node) {
 // wick::index_put_reduce(self, indices, values, reduce).
 void emit_index_put(KernelBuilder& b, const ir::Node& node) {
   MlirWriter& w = b.w();
-  const MemRef& self = input(b, node, node.input(0));
-  const MemRef& values = input(b, node, node.input(2));
-  const MemRef& out = result(b, node);
+  const MemRef& self = b.operand_of(node, node.input(0));
+  const MemRef& values = b.operand_of(node, node.input(2));
+  const MemRef& out = b.result_of(node);
   const std::vector<Size>& s = out.sizes;
   const std::optional<Combine> combine = scatter_combine(node);
   const AdvancedIndex a = advanced_index(b, node, s, node.input(1));
