@@ -93,6 +93,7 @@ class Fuser {
       for (Node* n : order) small_mlp(n);
     for (Node* n : order)
       if (!group_of_.count(n)) place(n);
+    if (options_.max_recompute > 1) merge_broadcast_producers();
     for (auto& g : groups_)
       if (g->nodes.size() >= 2 || g->mlp) materialize(*g);
   }
@@ -324,6 +325,71 @@ class Fuser {
     // Program order is an order in which every member follows its operands.
     if (merged)
       std::sort(g.nodes.begin(), g.nodes.end(), [&](const Node* a, const Node* b) { return position_.at(a) < position_.at(b); });
+  }
+
+  // How many times each element of `h` would be computed in g's kernel:
+  // the product of g's dims that h's domain broadcasts (size 1 against a
+  // larger one). 0 when h's domain does not broadcast to g's, or g's dims
+  // there are not static.
+  static int64_t recompute_factor(const ir::Type& h, const ir::Type& g) {
+    if (!h.has_rank() || !g.has_rank() || h.rank() != g.rank()) return 0;
+    int64_t factor = 1;
+    for (size_t d = 0; d < h.rank(); ++d) {
+      const ir::Dim& hd = (*h.shape())[d];
+      const ir::Dim& gd = (*g.shape())[d];
+      if (hd.is_unknown() || gd.is_unknown()) return 0;
+      if (hd == gd) continue;
+      if (!hd.is_static() || hd.value() != 1 || !gd.is_static()) return 0;
+      factor *= gd.value();
+    }
+    return factor;
+  }
+
+  // Whether every use of h's values is by a member of h or of g.
+  bool only_used_by(const Group& h, const Group& g) const {
+    for (const Node* m : h.nodes)
+      for (const Value* v : m->outputs())
+        for (const ir::Use& u : v->uses()) {
+          auto owner = group_of_.find(u.user);
+          if (owner == group_of_.end() || (owner->second != &h && owner->second != &g)) return false;
+        }
+    return true;
+  }
+
+  // A plain pointwise group h whose values only a plain group g over a
+  // larger domain reads, h's domain broadcasting to g's (grid_sample's
+  // per-point positions and weights [N, 1, P] under its taps [N, C, P]):
+  // h joins g, its values computed again for each element of g's domain
+  // that reads them (at most max_recompute times each) instead of written
+  // and read back. Until nothing changes, as a joined group may leave
+  // another's values read only by g.
+  void merge_broadcast_producers() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (auto& gp : groups_) {
+        Group& g = *gp;
+        if (g.nodes.empty() || !plain_kernel(g) || !g.domain) continue;
+        for (auto& hp : groups_) {
+          Group& h = *hp;
+          if (&h == &g || h.nodes.empty() || !plain_kernel(h) || !h.domain) continue;
+          const int64_t factor = recompute_factor(*h.domain, *g.domain);
+          if (factor < 2 || factor > options_.max_recompute) continue;
+          if (!only_used_by(h, g) || gathers_between(h, g)) continue;
+          // g's values must not be needed before h's last member, where
+          // the merged kernel would be placed if that came later.
+          if (position_.at(h.nodes.back()) > position_.at(g.nodes.back()) && escapes_before(g, h.nodes.back())) continue;
+          if (arguments_with(g, h.nodes.front(), &h) > kMaxKernelArguments) continue;
+          for (Node* m : h.nodes) {
+            g.nodes.push_back(m);
+            group_of_[m] = &g;
+          }
+          h.nodes.clear();
+          std::sort(g.nodes.begin(), g.nodes.end(),
+                    [&](const Node* a, const Node* b) { return position_.at(a) < position_.at(b); });
+          changed = true;
+        }
+      }
+    }
   }
 
   // escapes_before for `h` moving down to `n`, where uses by g's members

@@ -15,7 +15,12 @@
 // same domain then merge into that group under the same conditions (two
 // chains meeting in an add, grid_sample's four taps: one kernel, not one
 // per chain writing a tensor the next reads back). A gather (wick::gather_flat) joins no group
-// that computes the tensor it reads whole. Expects static or symbolic types (after
+// that computes the tensor it reads whole. Once every node is placed, a plain
+// group over a domain that broadcasts to another plain group's (size 1
+// where that one is larger: grid_sample's per-point positions [N, 1, P]
+// under its taps [N, C, P]), whose values only that group reads, joins it
+// when each of its elements is then computed at most
+// FuseOptions::max_recompute times. Expects static or symbolic types (after
 // infer_shapes), composite ops decomposed. Groups of one node stay plain.
 //
 // With FuseOptions::row_groups (the pipeline's choice on both devices), a
@@ -54,6 +59,11 @@ struct FuseOptions {
   // per layer and mlp_max_weights weights in all: a chain stops before the
   // layer that would pass them.
   bool small_mlp = true;
+  // A plain pointwise group whose values only one plain pointwise group
+  // over a larger domain reads, its domain broadcasting to that one's, joins
+  // it when each of its elements is then computed at most this many times
+  // (1: never).
+  int64_t max_recompute = 8;
   int64_t mlp_layer_weights = 16384;
   int64_t mlp_max_features = 0;
   int64_t mlp_max_weights = 0;

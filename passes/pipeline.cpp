@@ -129,6 +129,9 @@ FuseOptions fuse_options(TargetDevice device) {
     o.mlp_max_features = 64;
     o.mlp_max_weights = 4096;
     o.mlp_dynamic_rows = false;
+    // The GPU's pointwise generator has not been run on groups whose
+    // members iterate over smaller domains than the group.
+    o.max_recompute = 1;
   }
   return o;
 }
