@@ -43,11 +43,12 @@ std::unique_ptr<ir::Graph> loss_graph(const ir::Graph& method, ir::Module& modul
 
 std::string param_name(const Node* n) { return std::get<std::string>(*n->attrs().find("name")); }
 
-// No batch-norm folding: the module's tensors change.
-passes::PipelineOptions pipeline_for(passes::TargetDevice device) {
+// No batch-norm folding: the module's tensors change. Only the step graph is
+// differentiated (a loss evaluated alone keeps what inference keeps whole).
+passes::PipelineOptions pipeline_for(passes::TargetDevice device, bool differentiated) {
   passes::PipelineOptions options;
   options.fold_batch_norm = false;
-  options.differentiated = true;
+  options.differentiated = differentiated;
   options.device = device;
   return options;
 }
@@ -57,7 +58,7 @@ passes::PipelineOptions pipeline_for(passes::TargetDevice device) {
 std::unique_ptr<ir::Graph> build_step_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
                                             const OptimizerConfig& optimizer, const std::vector<ir::TypePtr>& types,
                                             passes::TargetDevice device) {
-  const passes::PipelineOptions options = pipeline_for(device);
+  const passes::PipelineOptions options = pipeline_for(device, true);
   auto g = loss_graph(method, module, loss, types, options);
   // Autodiff goes through no loop: the for-loops of known trip count are
   // unrolled, then what their copies compute from the counter folds.
@@ -104,7 +105,7 @@ std::unique_ptr<ir::Graph> build_step_graph(const ir::Graph& method, ir::Module&
 
 std::unique_ptr<ir::Graph> build_loss_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
                                             const std::vector<ir::TypePtr>& types, passes::TargetDevice device) {
-  const passes::PipelineOptions options = pipeline_for(device);
+  const passes::PipelineOptions options = pipeline_for(device, false);
   auto g = loss_graph(method, module, loss, types, options);
   passes::finish_stage(*g, options);
   return g;

@@ -228,6 +228,20 @@ TEST(TrainAgainstTorchModels, Float64Parameters) {
   const ir::NamedTensor* w = trainer->module().find_tensor("conv.weight");
   ASSERT_TRUE(w);
   EXPECT_EQ(w->data.dtype(), DType::f64);
+  // The loss evaluated alone (its f64 layers kept whole for the small-MLP
+  // kernel, as in inference) is the mean squared error of the predictions
+  // (checked against LibTorch's above).
+  Tensor x = Tensor::zeros(DType::f32, {8, 16}), y = Tensor::zeros(DType::f32, {8, 4});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data_as<float>()[i] = 0.05f * static_cast<float>(i % 23) - 0.5f;
+  for (int64_t i = 0; i < y.numel(); ++i) y.data_as<float>()[i] = 0.1f * static_cast<float>(i % 5);
+  const Tensor pred = trainer->predict({x}).at(0);
+  ASSERT_EQ(pred.numel(), y.numel());
+  double mse = 0;
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    const double d = static_cast<double>(pred.data_as<float>()[i]) - y.data_as<float>()[i];
+    mse += d * d / static_cast<double>(y.numel());
+  }
+  EXPECT_NEAR(trainer->evaluate({x}, y), mse, 1e-6 * mse);
 }
 
 // Tied weights (one Parameter under two names) train as one parameter: the
