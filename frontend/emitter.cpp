@@ -188,6 +188,7 @@ void Emitter::store_in_place(ir::Value* old, ir::Value* result, Frame& f, const 
 
 SugaredValue Emitter::object_attribute(const SugaredValue& obj, const std::string& name, Frame& f,
                                        const SourceLocation& loc) {
+  if (is_made_object(obj.object)) return made_object_attribute(obj, name, f, loc);
   const PickleValue& o = *obj.object;
   const std::string path = obj.path.empty() ? name : obj.path + "." + name;
   if (const PickleValue* v = o.find(name)) {
@@ -204,6 +205,12 @@ SugaredValue Emitter::object_attribute(const SugaredValue& obj, const std::strin
     return constant_from_pickle(*v, f, loc);
   }
   const CodeIndex::Class& cls = class_of(o, f, loc);
+  if (auto member = class_member(obj, cls, name)) return *member;
+  fail(f, loc, "module " + cls.name + " has no attribute '" + name + "'");
+}
+
+std::optional<SugaredValue> Emitter::class_member(const SugaredValue& obj, const CodeIndex::Class& cls,
+                                                  const std::string& name) {
   if (auto m = code_.method(cls, name)) {
     SugaredValue s;
     s.kind = SugaredValue::Kind::function;
@@ -217,12 +224,13 @@ SugaredValue Emitter::object_attribute(const SugaredValue& obj, const std::strin
     cf.file = cls.file;
     return emit_expr(*c, cf);
   }
-  fail(f, loc, "module " + cls.name + " has no attribute '" + name + "'");
+  return std::nullopt;
 }
 
 std::string Emitter::attribute_slot(const SugaredValue& obj, const std::string& name) {
   // One object reached by two paths (a shared submodule) keeps one slot.
   const std::string& path = object_paths_.emplace(obj.object, obj.path).first->second;
+  if (is_made_object(obj.object)) return "@" + path + "." + name;
   return "@self." + (path.empty() ? name : path + "." + name);
 }
 
@@ -230,6 +238,7 @@ void Emitter::assign_attribute(const ts::AttributeExpr& target, SugaredValue v, 
   SugaredValue obj = emit_expr(*target.value, f);
   if (obj.kind != SugaredValue::Kind::object)
     fail(f, target.loc, "assigning to attribute '" + target.attr + "' of something that is not a module is not supported");
+  if (is_made_object(obj.object)) return assign_made_object_attribute(obj, target.attr, std::move(v), f, target.loc);
   const PickleValue* current = obj.object->find(target.attr);
   if (!current) fail(f, target.loc, "module " + obj.object->class_name() + " has no attribute '" + target.attr + "'");
   const std::string slot = attribute_slot(obj, target.attr);

@@ -50,7 +50,7 @@ SugaredValue Emitter::emit_call(const ts::CallExpr& e, Frame& f) {
             callee.path.compare(callee.path.size() - new_suffix.size(), new_suffix.size(), new_suffix) == 0) {
           const std::string cls = callee.path.substr(0, callee.path.size() - new_suffix.size());
           if (is_context_class(cls)) return SugaredValue::names(cls, SugaredValue::Kind::builtin);
-          if (code_.find_class(cls)) fail(f, e.loc, "TorchScript class objects are not supported: " + cls);
+          if (const CodeIndex::Class* c = code_.find_class(cls)) return make_object(*c, f, e.loc);
         }
         const CodeIndex::Function* fn = code_.find_function(callee.path);
         if (!fn)

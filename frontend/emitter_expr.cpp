@@ -108,6 +108,9 @@ ir::Value* Emitter::as_value(const SugaredValue& v, Frame& f, const SourceLocati
       return p;
     }
     case SugaredValue::Kind::object:
+      if (is_made_object(v.object))
+        fail(f, loc, describe_object(v) + " cannot be used as a value: such objects may be passed to functions and "
+                     "methods and returned by them, but not stored in lists, passed to ops or returned by the method run");
       fail(f, loc, "the module '" + (v.path.empty() ? std::string("self") : v.path) + "' cannot be used as a value");
     default: fail(f, loc, "'" + v.path + "' cannot be used as a value");
   }

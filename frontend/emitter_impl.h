@@ -2,6 +2,7 @@
 // hold module setup, statements, expressions and calls respectively.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -55,6 +56,9 @@ class Emitter {
   void register_tensors(const PickleValue& object, const std::string& path, int depth);
   SugaredValue object_attribute(const SugaredValue& obj, const std::string& name, Frame& f,
                                 const SourceLocation& loc);
+  // A method of the object's class, bound to it, or a class constant.
+  std::optional<SugaredValue> class_member(const SugaredValue& obj, const CodeIndex::Class& cls,
+                                           const std::string& name);
   // The variable that holds an attribute a method assigned (`self.x = v`),
   // "@self.path.x": frames carry it like a local, so that if-joins, loops
   // and later reads see the assignment for the rest of the call.
@@ -83,6 +87,25 @@ class Emitter {
   ir::Value* placeholder_as(ir::Value* v, const ir::TypePtr& type);
   void set_source(const Frame& f, const SourceLocation& loc);
 
+  // ---- emitter_objects.cpp: objects of TorchScript classes made while emitting
+  // `cls.__new__(cls)`: a new object, whose attributes live in slots as
+  // module objects' assigned ones do; __init__ then assigns them.
+  SugaredValue make_object(const CodeIndex::Class& cls, Frame& f, const SourceLocation& loc);
+  bool is_made_object(const PickleValue* o) const { return made_.count(o) > 0; }
+  // After an if whose branches bound a name to objects each made itself
+  // (`p = Pair(x) if c else Pair(y)`, objects made after the first
+  // `made_before` ones): one new object, bound in both branches, whose
+  // attributes the if then yields. `names` gains its slots. Returns
+  // whether it joined any.
+  bool join_made_objects(Frame (&branch)[2], std::set<std::string>& names, size_t made_before, Frame& f,
+                         const SourceLocation& loc);
+  SugaredValue made_object_attribute(const SugaredValue& obj, const std::string& name, Frame& f,
+                                     const SourceLocation& loc);
+  void assign_made_object_attribute(const SugaredValue& obj, const std::string& name, SugaredValue v, Frame& f,
+                                    const SourceLocation& loc);
+  // "an object of class __torch__.Pair", for messages.
+  std::string describe_object(const SugaredValue& obj) const;
+
   // ---- emitter_writes.cpp: in-place writes through views
   void note_view(ir::Node* n);  // records n's result as a view of its input when n is a view op
   ir::Value* view_root(ir::Value* v) const;  // the value v is a view (of a view...) of
@@ -106,6 +129,12 @@ class Emitter {
   void assign_target(const ts::Expr& target, SugaredValue v, Frame& f);
   void emit_if(const ts::IfStmt& s, Frame& f);
   void emit_with(const ts::WithStmt& s, Frame& f);
+  // Names bound to tuples of one length on every live branch of an if join
+  // part by part, each part under a name of its own, so that no tuple
+  // crosses the if; returns the names split and their lengths, outermost
+  // first, for join_tuple_parts to put back together.
+  std::vector<std::pair<std::string, size_t>> split_tuples(Frame (&branch)[2], std::set<std::string>& names);
+  void join_tuple_parts(const std::vector<std::pair<std::string, size_t>>& split, Frame& f);
   // Two list literals of one length joining after an if: a literal of the
   // if's per-element results, after `after`; null for other values.
   ir::Value* join_list_literals(ir::Node* node, ir::Value* const vals[2], ir::Node* after);
@@ -164,10 +193,17 @@ class Emitter {
   std::vector<Frame*> frames_;  // the frame each function being inlined emits into, innermost last
   std::map<const PickleValue*, std::string> object_paths_;  // the path each module object was first reached by
   std::set<std::string> attributes_read_;  // slots of attributes read from the file this call
+  std::deque<PickleValue> made_objects_;    // objects of TorchScript classes made by the code (stable addresses)
+  std::map<const PickleValue*, size_t> made_;  // each made object -> its number, from 0
 };
 
 // Whether an environment name is an attribute slot (see attribute_slot).
 inline bool is_attribute_slot(const std::string& name) { return !name.empty() && name[0] == '@'; }
+// Whether it is the slot of an object the code made ("@obj1_Pair.a"), not
+// of the module tree ("@self.fc.x"): such objects live for one call only.
+inline bool is_made_object_slot(const std::string& name) {
+  return is_attribute_slot(name) && name.rfind("@self.", 0) != 0;
+}
 // "self.path.x" for the slot "@self.path.x".
 inline std::string slot_display(const std::string& slot) { return slot.substr(1); }
 

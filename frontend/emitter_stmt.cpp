@@ -225,6 +225,9 @@ void Emitter::emit_with(const ts::WithStmt& s, Frame& f) {
   bool no_grad = false;
   for (const ts::WithItem& item : s.items) {
     SugaredValue context = emit_expr(*item.context, f);
+    if (context.kind == SugaredValue::Kind::object && is_made_object(context.object))
+      fail(f, item.context->loc, "a `with` over " + describe_object(context) + " is not supported: only "
+           "`with torch.no_grad()`, `with record_function(...)` and `with torch.jit.strict_fusion()`");
     if (context.kind != SugaredValue::Kind::builtin || !is_context_class(context.path))
       fail(f, item.context->loc,
            "a `with` statement other than `with torch.no_grad()`, `with record_function(...)` or "
@@ -317,6 +320,7 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
   ir::Node* node = builder_->create("prim::If", {cond}, {});
   ir::Node* after = builder_->insertion_point();
   Frame branch[2] = {f, f};
+  const size_t made_before = made_objects_.size();
   const ts::Block* bodies[2] = {&s.then_body, &s.else_body};
   for (int i = 0; i < 2; ++i) {
     branch[i].terminated = false;
@@ -339,6 +343,14 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
       if (old == f.env.end() || !same_binding(old->second, v)) names.insert(name);
     }
   }
+  // Objects inside tuples and tuples inside objects' attributes: until
+  // neither finds more.
+  std::vector<std::pair<std::string, size_t>> split;
+  for (bool more = true; more;) {
+    const auto parts = split_tuples(branch, names);
+    split.insert(split.end(), parts.begin(), parts.end());
+    more = join_made_objects(branch, names, made_before, f, s.loc) || !parts.empty();
+  }
   for (const std::string& name : names) {
     const SugaredValue* side[2] = {nullptr, nullptr};
     bool missing = false;
@@ -349,7 +361,8 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
       else side[i] = &it->second;
     }
     if (missing) {
-      if (is_attribute_slot(name))
+      // An object made in one branch only is not usable after the if.
+      if (is_attribute_slot(name) && !is_made_object_slot(name))
         fail(f, s.loc, "this if assigns " + slot_display(name) + " on one branch only: LibTorch would carry the " +
                            "assigned value into the next call, which a compiled plan does not keep");
       f.env.erase(name);  // defined on one path only: not usable after the if
@@ -361,6 +374,10 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
     if (!any->is_value() && any->kind != SugaredValue::Kind::tuple) {
       bool same = !side[0] || !side[1] || same_binding(*side[0], *side[1]) || side[0]->is_poison() ||
                   side[1]->is_poison();
+      if (!same && side[0]->kind == SugaredValue::Kind::object && is_made_object(side[0]->object))
+        fail(f, s.loc, "the branches of this if bind '" + (is_attribute_slot(name) ? slot_display(name) : name) +
+                           "' to different objects, which is not supported: make one object before the if and assign "
+                           "its attributes in the branches");
       if (!same) fail(f, s.loc, "the branches of this if bind '" + name + "' to different modules or functions");
       // A poisoned value defined in a branch is not visible after it.
       f.env[name] = any->is_poison() ? SugaredValue::poisoned() : *any;
@@ -390,6 +407,7 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
     f.env[name] = SugaredValue::of(out);
   }
   builder_->set_insertion_point(after);
+  join_tuple_parts(split, f);
   // A view taken before the if, which each branch left a view of the same
   // base (writes rebuild it over the base's new value), stays one after it.
   for (const std::string& name : names) {
@@ -413,6 +431,51 @@ void Emitter::emit_if(const ts::IfStmt& s, Frame& f) {
       f.env[name] = SugaredValue::of(rederive(view, updated));
       break;
     }
+  }
+}
+
+namespace {
+std::string tuple_part(const std::string& name, size_t k) { return name + '\x01' + std::to_string(k); }
+}  // namespace
+
+std::vector<std::pair<std::string, size_t>> Emitter::split_tuples(Frame (&branch)[2], std::set<std::string>& names) {
+  std::vector<std::pair<std::string, size_t>> split;
+  std::vector<std::string> work(names.begin(), names.end());
+  for (size_t w = 0; w < work.size(); ++w) {
+    const std::string name = work[w];
+    std::optional<size_t> length;
+    bool tuples = true;
+    for (int i = 0; i < 2 && tuples; ++i) {
+      if (branch[i].terminated) continue;
+      auto it = branch[i].env.find(name);
+      tuples = it != branch[i].env.end() && it->second.kind == SugaredValue::Kind::tuple &&
+               (!length || *length == it->second.parts.size());
+      if (tuples) length = it->second.parts.size();
+    }
+    if (!tuples || !length) continue;
+    for (size_t k = 0; k < *length; ++k) {
+      const std::string part = tuple_part(name, k);
+      for (int i = 0; i < 2; ++i)
+        if (!branch[i].terminated) branch[i].env[part] = branch[i].env.at(name).parts[k];
+      names.insert(part);
+      work.push_back(part);
+    }
+    names.erase(name);
+    split.emplace_back(name, *length);
+  }
+  return split;
+}
+
+void Emitter::join_tuple_parts(const std::vector<std::pair<std::string, size_t>>& split, Frame& f) {
+  for (auto it = split.rbegin(); it != split.rend(); ++it) {
+    std::vector<SugaredValue> parts;
+    for (size_t k = 0; k < it->second; ++k) {
+      auto part = f.env.find(tuple_part(it->first, k));
+      WICK_ASSERT(part != f.env.end(), "a joined tuple part is bound");
+      parts.push_back(std::move(part->second));
+      f.env.erase(part);
+    }
+    f.env[it->first] = SugaredValue::tuple_of(std::move(parts));
   }
 }
 
@@ -654,8 +717,17 @@ void Emitter::emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f,
     assign_target(*target, item, bf);
   }
   emit_block(body, bf);
+  // A compile-time binding (an object, a function) must stay what it was:
+  // only IR values travel from one trip to the next.
+  for (const auto& [name, binding] : f.env) {
+    if (bf.terminated || binding.kind != SugaredValue::Kind::object) continue;
+    auto it = bf.env.find(name);
+    if (it != bf.env.end() && !same_binding(binding, it->second))
+      fail(f, loc, "this loop binds '" + (is_attribute_slot(name) ? slot_display(name) : name) +
+                       "' to another object, which is not supported: assign the object's attributes instead");
+  }
   for (const auto& [name, binding] : bf.env)
-    if (is_attribute_slot(name) && !f.env.count(name))
+    if (is_attribute_slot(name) && !is_made_object_slot(name) && !f.env.count(name))
       fail(f, loc, "this loop assigns " + slot_display(name) + " first: LibTorch would carry the assigned value " +
                        "into the next call, which a compiled plan does not keep (assign it before the loop)");
   ir::Value* next = bf.terminated ? constant(false, ir::Type::bool_()) : start_condition;

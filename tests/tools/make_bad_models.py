@@ -14,7 +14,7 @@ input the loader must reject with a clear error:
                     model runs (relu(x)); given, it is an error
   tensor_list.pt    a List[Tensor] attribute holding a tensor that is no
                     parameter or buffer of the module
-  script_class.pt   code constructing an object of a TorchScript class
+  script_class.pt   a list of objects of a TorchScript class
   unknown_packed.pt an op wick does not know feeding pack_padded_sequence,
                     whose library code then unpacks a None
   int_keys.pt       a dict with int keys
@@ -70,8 +70,8 @@ class Pair:
 
 class UsesClass(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        p = Pair(x, x)
-        return p.a + p.b
+        pairs = [Pair(x, x), Pair(x, -x)]
+        return pairs[1].a + pairs[1].b
 
 
 class PackedGru(torch.nn.Module):

@@ -125,8 +125,8 @@ TEST_F(BadModels, UnknownOpUnderAConditionIsAPlaceholder) {
 TEST_F(BadModels, TensorInAnAttributeThatIsNoModuleTensor) {
   expect_error("tensor_list.pt", "a tensor in a module attribute that is none of the module's parameters or buffers");
 }
-TEST_F(BadModels, TorchScriptClassObjectsAreRefused) {
-  expect_error("script_class.pt", "TorchScript class objects are not supported: __torch__.Pair");
+TEST_F(BadModels, ListOfTorchScriptClassObjectsIsRefused) {
+  expect_error("script_class.pt", "an object of class __torch__.Pair cannot be used as a value");
 }
 TEST_F(BadModels, DictsNeedStringKeys) { expect_error("int_keys.pt", "dict keys must be strings known when compiling"); }
 TEST_F(BadModels, WriteIntoAnExpandedTensor) {

@@ -1,0 +1,113 @@
+// Objects of TorchScript classes (`@torch.jit.script class Pair`) that the
+// code makes. Saved code makes one in two steps:
+//   p = __torch__.Pair.__new__(__torch__.Pair)
+//   _0 = (p).__init__(a, b, )
+// The object exists only while the emitter works. Its attributes are slots
+// of the frames, as the module attributes a method assigns are, so ifs join
+// them, loops carry them, inlined calls see and hand back their changes, and
+// every name bound to the object (`q = p`, an argument, a tuple's part)
+// shares them, as Python's references do. Only the attributes' values reach
+// the graph.
+#include <algorithm>
+
+#include "frontend/emitter_impl.h"
+
+namespace wick {
+
+namespace {
+// The attributes a class declares (`a : Tensor` in its body), in order.
+std::vector<std::string> declared_fields(const CodeIndex::Class& cls) {
+  std::vector<std::string> fields;
+  for (const ts::StmtPtr& st : cls.def->body)
+    if (const auto* a = st->get_if<ts::AssignStmt>(); a && !a->value)
+      if (const auto* n = a->target->get_if<ts::NameExpr>()) fields.push_back(n->id);
+  return fields;
+}
+
+bool declares(const CodeIndex::Class& cls, const std::string& name) {
+  const std::vector<std::string> fields = declared_fields(cls);
+  return std::find(fields.begin(), fields.end(), name) != fields.end();
+}
+}  // namespace
+
+SugaredValue Emitter::make_object(const CodeIndex::Class& cls, Frame& f, const SourceLocation& loc) {
+  if (made_objects_.size() >= 100000) fail(f, loc, "more than 100000 objects of TorchScript classes made");
+  made_objects_.push_back(PickleValue::object(cls.name));
+  made_objects_.back().set_state(PickleValue::dict());
+  const PickleValue* o = &made_objects_.back();
+  made_.emplace(o, made_.size());
+  // Its slots are "@obj<N>_<Class>.<attribute>": names the IR text takes
+  // for the values a loop carries, and never a module path ("@self.").
+  const std::string short_name = cls.name.substr(cls.name.rfind('.') + 1);
+  const std::string path = "obj" + std::to_string(made_objects_.size()) + "_" + short_name;
+  object_paths_.emplace(o, path);
+  return SugaredValue::module_object(o, path);
+}
+
+SugaredValue Emitter::made_object_attribute(const SugaredValue& obj, const std::string& name, Frame& f,
+                                            const SourceLocation& loc) {
+  if (auto it = f.env.find(attribute_slot(obj, name)); it != f.env.end()) return it->second;
+  const CodeIndex::Class& cls = class_of(*obj.object, f, loc);
+  if (auto member = class_member(obj, cls, name)) return *member;
+  if (declares(cls, name)) fail(f, loc, "attribute '" + name + "' of " + describe_object(obj) + " is read before it is assigned");
+  fail(f, loc, "class " + cls.name + " has no attribute '" + name + "'");
+}
+
+void Emitter::assign_made_object_attribute(const SugaredValue& obj, const std::string& name, SugaredValue v,
+                                           Frame& f, const SourceLocation& loc) {
+  const CodeIndex::Class& cls = class_of(*obj.object, f, loc);
+  if (!declares(cls, name)) fail(f, loc, "class " + cls.name + " declares no attribute '" + name + "'");
+  switch (v.kind) {
+    case SugaredValue::Kind::value:
+    case SugaredValue::Kind::object:
+    case SugaredValue::Kind::tuple:
+    case SugaredValue::Kind::dict:
+    case SugaredValue::Kind::poison: break;
+    default: fail(f, loc, "assigning a function or namespace to attribute '" + name + "' of " + describe_object(obj) + " is not supported");
+  }
+  f.env[attribute_slot(obj, name)] = std::move(v);
+}
+
+bool Emitter::join_made_objects(Frame (&branch)[2], std::set<std::string>& names, size_t made_before, Frame& f,
+                                const SourceLocation& loc) {
+  if (branch[0].terminated || branch[1].terminated) return false;  // the live branch's bindings stand
+  auto made_here = [&](const SugaredValue* v) {
+    return v && v->kind == SugaredValue::Kind::object && is_made_object(v->object) &&
+           made_.at(v->object) >= made_before;
+  };
+  // Names bound to one pair of objects (aliases) share one joined object.
+  std::map<std::pair<const PickleValue*, const PickleValue*>, SugaredValue> joined;
+  std::vector<std::string> work(names.begin(), names.end());
+  for (size_t w = 0; w < work.size(); ++w) {
+    const std::string name = work[w];
+    const SugaredValue* side[2] = {nullptr, nullptr};
+    for (int i = 0; i < 2; ++i)
+      if (auto it = branch[i].env.find(name); it != branch[i].env.end()) side[i] = &it->second;
+    if (!made_here(side[0]) || !made_here(side[1]) || side[0]->object == side[1]->object ||
+        side[0]->object->class_name() != side[1]->object->class_name())
+      continue;
+    const SugaredValue sides[2] = {*side[0], *side[1]};
+    auto key = std::make_pair(sides[0].object, sides[1].object);
+    auto it = joined.find(key);
+    if (it == joined.end()) {
+      const CodeIndex::Class& cls = class_of(*sides[0].object, f, loc);
+      it = joined.emplace(key, make_object(cls, f, loc)).first;
+      for (const std::string& field : declared_fields(cls)) {
+        const std::string slot = attribute_slot(it->second, field);
+        bool both = true;
+        for (int i = 0; i < 2; ++i) both = both && branch[i].env.count(attribute_slot(sides[i], field)) > 0;
+        if (!both) continue;  // unassigned on a branch: unusable after the if
+        for (int i = 0; i < 2; ++i) branch[i].env[slot] = branch[i].env.at(attribute_slot(sides[i], field));
+        if (names.insert(slot).second) work.push_back(slot);
+      }
+    }
+    for (int i = 0; i < 2; ++i) branch[i].env[name] = it->second;
+  }
+  return !joined.empty();
+}
+
+std::string Emitter::describe_object(const SugaredValue& obj) const {
+  return "an object of class " + obj.object->class_name();
+}
+
+}  // namespace wick
