@@ -4,6 +4,7 @@
 
 #include "frontend/emitter_impl.h"
 #include "frontend/op_matcher.h"
+#include "frontend/string_methods.h"
 #include "frontend/type_expr.h"
 #include "ir/constant_value.h"
 #include "ir/nested_tensor.h"
@@ -39,7 +40,7 @@ SugaredValue Emitter::emit_call(const ts::CallExpr& e, Frame& f) {
     case SugaredValue::Kind::function: {
       CallArgs a = emit_args(e, f);
       SugaredValue self = SugaredValue::module_object(callee.object, callee.path);
-      return call_function(*callee.function, callee.object ? &self : nullptr, a, f, e.loc);
+      return call_function(*callee.function, callee.object ? &self : nullptr, a, f, e.loc, callee.closure.get());
     }
     case SugaredValue::Kind::name_path: {
       if (callee.path.rfind("__torch__.", 0) == 0) {
@@ -61,6 +62,7 @@ SugaredValue Emitter::emit_call(const ts::CallExpr& e, Frame& f) {
       }
       std::string op = op_name_of(callee.path);
       CallArgs a = emit_args(e, f);
+      if (op == "aten::wait" && a.positional.size() == 1 && a.keywords.empty()) return a.positional[0];
       if (auto d = dict_call(op, e, a, f)) return *d;
       if (auto l = list_call(op, a, f, e.loc)) return *l;
       if (op.empty()) return unsupported(f, e.loc, callee.path);
@@ -199,6 +201,7 @@ SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args
     call.keywords.emplace_back(name, as_value(a, f, loc));
     poisoned |= a.is_poison() || poisoned_.count(call.keywords.back().second);
   }
+  if (auto folded = fold_string_call(base_name, call)) return *folded;
   std::string name = base_name;
   std::vector<const ir::OpDef*> overloads = ir::find_overloads(name);
   // In-place ops (relu_, add_) become their functional forms; every variable
@@ -258,6 +261,23 @@ SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args
   return result;
 }
 
+std::optional<SugaredValue> Emitter::fold_string_call(const std::string& name, const OpCall& call) {
+  if (!call.keywords.empty()) return std::nullopt;
+  std::vector<const ir::AttrValue*> args;
+  for (ir::Value* v : call.positional) {
+    const ir::AttrValue* a = ir::constant_attr(v);
+    if (!a) return std::nullopt;
+    args.push_back(a);
+  }
+  std::optional<ir::AttrValue> r = fold_string_method(name, args);
+  if (!r) return std::nullopt;
+  ir::TypePtr type = std::holds_alternative<std::string>(*r) ? ir::Type::string_()
+                     : std::holds_alternative<bool>(*r)      ? ir::Type::bool_()
+                     : std::holds_alternative<int64_t>(*r)   ? ir::Type::int_()
+                                                             : ir::Type::list(ir::Type::string_());
+  return SugaredValue::of(constant(std::move(*r), type));
+}
+
 std::optional<SugaredValue> Emitter::fold_scalar_op(const std::string& base, const std::vector<ir::Value*>& in,
                                                     Frame& f) {
   auto boolean = [&](bool b) { return SugaredValue::of(constant(b, ir::Type::bool_())); };
@@ -274,6 +294,18 @@ std::optional<SugaredValue> Emitter::fold_scalar_op(const std::string& base, con
   if (base == "aten::is_autocast_enabled") return boolean(false);
   if (base == "prim::is_nested" && in.size() == 1)
     if (auto nested = ir::is_nested(in[0])) return boolean(*nested);
+  // An item of a list literal or constant list at a known index, and the
+  // length of a known string (in bytes, as LibTorch counts it).
+  if (base == "aten::__getitem__" && in.size() == 2 && in[0]->type()->kind() == ir::TypeKind::List)
+    if (auto index = ir::constant_int(in[1]))
+      if (auto items = list_items(in[0])) {
+        const auto n = static_cast<int64_t>(items->size());
+        if (*index >= -n && *index < n) return SugaredValue::of((*items)[static_cast<size_t>(*index < 0 ? *index + n : *index)]);
+      }
+  if (base == "aten::len" && in.size() == 1)
+    if (const ir::AttrValue* a = ir::constant_attr(in[0]))
+      if (const auto* str = std::get_if<std::string>(a))
+        return SugaredValue::of(constant(static_cast<int64_t>(str->size()), ir::Type::int_()));
   if (base == "aten::__not__" && in.size() == 1)
     if (auto c = ir::constant_bool(in[0])) return boolean(!*c);
   if ((base == "aten::eq" || base == "aten::ne") && in.size() == 2) {
@@ -287,12 +319,16 @@ std::optional<SugaredValue> Emitter::fold_scalar_op(const std::string& base, con
 }
 
 SugaredValue Emitter::call_function(const CodeIndex::Function& fn, const SugaredValue* self, const CallArgs& args,
-                                    Frame& caller, const SourceLocation& loc) {
+                                    Frame& caller, const SourceLocation& loc,
+                                    const std::map<std::string, SugaredValue>* closure) {
   if (inline_depth_ >= kMaxInlineDepth)
     fail(caller, loc, "calls nested deeper than " + std::to_string(kMaxInlineDepth) + " (recursion?)");
   const ts::FunctionDef& def = *fn.def;
   Frame callee;
   callee.file = fn.file;
+  if (closure)
+    for (const auto& [name, binding] : *closure)
+      if (!is_attribute_slot(name)) callee.env[name] = binding;
   size_t first = 0;
   if (self) {
     if (def.params.empty()) fail(caller, loc, fn.name + " takes no self argument");
@@ -334,6 +370,16 @@ SugaredValue Emitter::call_function(const CodeIndex::Function& fn, const Sugared
   if (callee.returned) return *callee.returned;
   if (callee.terminated) return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
   return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
+}
+
+SugaredValue Emitter::call_fork(const ts::CallExpr& e, Frame& f) {
+  if (e.args.empty()) fail(f, e.loc, "fork() needs a function to call");
+  SugaredValue fn = emit_expr(*e.args[0], f);
+  if (fn.kind != SugaredValue::Kind::function) fail(f, e.loc, "fork() of something that is not a function");
+  CallArgs a = emit_args(e, f);
+  a.positional.erase(a.positional.begin());
+  SugaredValue self = SugaredValue::module_object(fn.object, fn.path);
+  return call_function(*fn.function, fn.object ? &self : nullptr, a, f, e.loc, fn.closure.get());
 }
 
 SugaredValue Emitter::call_builtin(const std::string& name, const ts::CallExpr& e, Frame& f) {
@@ -392,6 +438,7 @@ SugaredValue Emitter::call_builtin(const std::string& name, const ts::CallExpr& 
     if (obj.kind != SugaredValue::Kind::object) fail(f, e.loc, "getattr() of something that is not a module");
     return object_attribute(obj, e.args[1]->as<ts::StringExpr>().value, f, e.loc);
   }
+  if (name == "fork") return call_fork(e, f);
   if (name == "print") return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
   if (name == "range") fail(f, e.loc, "range() is supported only as the iterable of a for loop");
   static const std::map<std::string, std::string> ops = {

@@ -13,7 +13,7 @@ namespace {
 
 const char* const kBuiltins[] = {"annotate", "unchecked_cast", "uninitialized", "isinstance", "getattr", "int",
                                  "float",    "bool",           "len",           "range",      "str",     "list",
-                                 "print",    "max",            "min",           "abs"};
+                                 "print",    "max",            "min",           "abs",        "fork"};
 
 bool is_scalar(const ir::Type& t) {
   return t.kind() == ir::TypeKind::Int || t.kind() == ir::TypeKind::Float || t.kind() == ir::TypeKind::Bool ||

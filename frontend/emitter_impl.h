@@ -11,6 +11,7 @@
 
 #include "frontend/code_index.h"
 #include "frontend/emitter.h"
+#include "frontend/op_matcher.h"
 #include "frontend/pt_archive.h"
 #include "frontend/sugared_value.h"
 #include "ir/builder.h"
@@ -169,9 +170,16 @@ class Emitter {
   CallArgs emit_args(const ts::CallExpr& e, Frame& f);
   SugaredValue call_op(const std::string& base_name, const CallArgs& args, Frame& f, const SourceLocation& loc);
   SugaredValue named_tuple(const CodeIndex::Class& cls, const CallArgs& args, Frame& f, const SourceLocation& loc);
+  // `closure`: the variables a nested def sees (SugaredValue::closure).
   SugaredValue call_function(const CodeIndex::Function& fn, const SugaredValue* self, const CallArgs& args,
-                             Frame& caller, const SourceLocation& loc);
+                             Frame& caller, const SourceLocation& loc,
+                             const std::map<std::string, SugaredValue>* closure = nullptr);
+  // torch.jit.fork(fn, *args): the call runs where the fork is, and its
+  // future is its result, which torch.wait hands back.
+  SugaredValue call_fork(const ts::CallExpr& e, Frame& f);
   SugaredValue call_builtin(const std::string& name, const ts::CallExpr& e, Frame& f);
+  // A str method on strings known now (frontend/string_methods.h).
+  std::optional<SugaredValue> fold_string_call(const std::string& name, const OpCall& call);
   std::optional<SugaredValue> fold_scalar_op(const std::string& base, const std::vector<ir::Value*>& inputs,
                                              Frame& f);
 

@@ -121,7 +121,7 @@ bool same_binding(const SugaredValue& a, const SugaredValue& b) {
     case SugaredValue::Kind::name_path:
     case SugaredValue::Kind::builtin: return a.path == b.path;
     case SugaredValue::Kind::function:
-      return a.function->name == b.function->name && a.object == b.object;
+      return a.function->name == b.function->name && a.object == b.object && a.closure == b.closure;
     case SugaredValue::Kind::poison: return true;
     case SugaredValue::Kind::dict:
       if (a.keys != b.keys) return false;
@@ -205,6 +205,17 @@ void Emitter::emit_stmt(const ts::Stmt& s, Frame& f) {
     case ts::StmtKind::Pass:
     case ts::StmtKind::Import:
     case ts::StmtKind::ImportFrom: return;
+    case ts::StmtKind::FunctionDef: {
+      // A nested def, as torch.jit.fork saves its call: a closure over the
+      // variables bound now (saved code forks it right after the def).
+      const auto& def = s.as<ts::FunctionDef>();
+      SugaredValue fn;
+      fn.kind = SugaredValue::Kind::function;
+      fn.function = CodeIndex::Function{def.name, &def, f.file};
+      fn.closure = std::make_shared<const std::map<std::string, SugaredValue>>(f.env);
+      f.env[def.name] = std::move(fn);
+      return;
+    }
     case ts::StmtKind::Break:
     case ts::StmtKind::Continue:
       fail(f, s.loc, std::string(ts::stmt_kind_name(s.kind)) + " is not supported");

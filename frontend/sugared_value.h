@@ -5,6 +5,7 @@
 // values reach the graph; the rest is resolved away during emission.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,7 +20,7 @@ struct SugaredValue {
   enum class Kind {
     value,      // an IR value
     object,     // a module object: `self`, `self.fc1`
-    function,   // a free function, or a method bound to `object`
+    function,   // a free function, a method bound to `object`, or a closure
     name_path,  // a dotted namespace: torch, ops.aten, __torch__.x, CONSTANTS
     builtin,    // a Python builtin such as annotate, getattr, int
     tuple,      // a tuple whose parts may not be values (objects, functions)
@@ -32,6 +33,9 @@ struct SugaredValue {
   const PickleValue* object = nullptr;  // object, and the self of a bound method
   std::string path;                     // object: "layer1.0"; name_path / builtin: the name
   std::optional<CodeIndex::Function> function;
+  // function: for a `def` inside a method (what torch.jit.fork saves), the
+  // variables of the enclosing function when the def ran.
+  std::shared_ptr<const std::map<std::string, SugaredValue>> closure;
   std::vector<SugaredValue> parts;  // tuple; dict: the values
   std::vector<std::string> keys;    // dict, in insertion order
 

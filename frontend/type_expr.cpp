@@ -36,6 +36,8 @@ ir::TypePtr type_from_annotation(const ts::Expr& e, const ts::SourceFile& file) 
     if (head == "Optional") return Type::optional(type_from_annotation(one(), file));
     if (head == "List") return Type::list(type_from_annotation(one(), file));
     if (head == "Final") return type_from_annotation(one(), file);
+    // A fork's call runs where the fork is: its future is its result.
+    if (head == "Future") return type_from_annotation(one(), file);
     if (head == "Tuple") {
       std::vector<ir::TypePtr> elems;
       for (const ts::Expr* a : args) {
