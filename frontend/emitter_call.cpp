@@ -295,17 +295,21 @@ std::optional<SugaredValue> Emitter::fold_scalar_op(const std::string& base, con
   if (base == "prim::is_nested" && in.size() == 1)
     if (auto nested = ir::is_nested(in[0])) return boolean(*nested);
   // An item of a list literal or constant list at a known index, and the
-  // length of a known string (in bytes, as LibTorch counts it).
+  // length of a list literal or of a known string (in bytes, as LibTorch
+  // counts it).
   if (base == "aten::__getitem__" && in.size() == 2 && in[0]->type()->kind() == ir::TypeKind::List)
     if (auto index = ir::constant_int(in[1]))
       if (auto items = list_items(in[0])) {
         const auto n = static_cast<int64_t>(items->size());
         if (*index >= -n && *index < n) return SugaredValue::of((*items)[static_cast<size_t>(*index < 0 ? *index + n : *index)]);
       }
-  if (base == "aten::len" && in.size() == 1)
+  if (base == "aten::len" && in.size() == 1) {
     if (const ir::AttrValue* a = ir::constant_attr(in[0]))
       if (const auto* str = std::get_if<std::string>(a))
         return SugaredValue::of(constant(static_cast<int64_t>(str->size()), ir::Type::int_()));
+    if (in[0]->type()->kind() == ir::TypeKind::List && in[0]->node()->is("prim::ListConstruct"))
+      return SugaredValue::of(constant(static_cast<int64_t>(in[0]->node()->num_inputs()), ir::Type::int_()));
+  }
   if (base == "aten::__not__" && in.size() == 1)
     if (auto c = ir::constant_bool(in[0])) return boolean(!*c);
   if ((base == "aten::eq" || base == "aten::ne") && in.size() == 2) {

@@ -26,6 +26,9 @@ inline constexpr const char* kNoGradClass = "__torch__.torch.autograd.grad_mode.
 inline constexpr const char* kRecordFunctionClass = "__torch__.torch.autograd.profiler.record_function";
 inline constexpr const char* kStrictFusionClass = "__torch__.torch.jit.strict_fusion";
 
+// A counted loop that writes a dict unrolls up to this many trips.
+inline constexpr int64_t kMaxDictLoopTrips = 4096;
+
 inline bool is_context_class(const std::string& path) {
   return path == kNoGradClass || path == kRecordFunctionClass || path == kStrictFusionClass;
 }
@@ -141,6 +144,10 @@ class Emitter {
   ir::Value* join_list_literals(ir::Node* node, ir::Value* const vals[2], ir::Node* after);
   void emit_for(const ts::ForStmt& s, Frame& f);
   void emit_while(const ts::WhileStmt& s, Frame& f);
+  // The body emitted once per item, `target` bound to it.
+  void unroll(const ts::Block& body, const ts::Expr& target, const std::vector<SugaredValue>& items, Frame& f);
+  // Whether the body reads, writes or searches a dict by a key that is no literal.
+  bool uses_dict_by_computed_key(const ts::Block& body, const Frame& f) const;
   bool leaves_like(const SugaredValue& shape, const SugaredValue& v, std::vector<ir::Value*>& out);
   void emit_loop(const ts::Block& body, const ts::Expr* target, Frame& f, const SourceLocation& loc,
                  ir::Value* trip_count, ir::Value* start_condition, const ts::Expr* while_cond,

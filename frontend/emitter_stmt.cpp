@@ -19,12 +19,20 @@ void collect_target_names(const ts::Expr& t, std::set<std::string>& out) {
     for (const auto& e : l->elts) collect_target_names(*e, out);
 }
 
+struct BlockEffects {
+  std::set<std::string> assigned;
+  std::set<std::string> mutated;
+  std::map<std::string, std::string> views;  // name -> the name it views
+  std::set<std::string> computed_keys;       // names subscripted, written or searched by a key that is no literal
+};
+
 // Names an expression mutates in place, which the emitter rebinds to the
 // result: `x.append(v)`, `torch.append(x, v)`, `torch._set_item(l, i, v)`,
 // `x.add_(y)`, `torch.relu_(x)`.
 // Over-approximates: naming a module (`torch`) or an unchanged value only
 // carries it through a loop unchanged.
-void collect_mutated(const ts::Expr& e, std::set<std::string>& out) {
+void collect_mutated(const ts::Expr& e, BlockEffects& effects) {
+  std::set<std::string>& out = effects.mutated;
   if (const auto* c = e.get_if<ts::CallExpr>()) {
     if (const auto* f = c->func->get_if<ts::AttributeExpr>()) {
       const std::string& a = f->attr;
@@ -35,16 +43,23 @@ void collect_mutated(const ts::Expr& e, std::set<std::string>& out) {
         if (!c->args.empty())
           if (const auto* first = c->args.front()->get_if<ts::NameExpr>()) out.insert(first->id);
       }
-      collect_mutated(*f->value, out);
+      if ((a == "_set_item" || a == "__contains__") && c->args.size() >= 2 && !c->args[1]->is<ts::StringExpr>())
+        if (const auto* first = c->args.front()->get_if<ts::NameExpr>()) effects.computed_keys.insert(first->id);
+      collect_mutated(*f->value, effects);
     }
-    for (const auto& arg : c->args) collect_mutated(*arg, out);
+    for (const auto& arg : c->args) collect_mutated(*arg, effects);
   } else if (const auto* b = e.get_if<ts::BinaryExpr>()) {
-    collect_mutated(*b->lhs, out);
-    collect_mutated(*b->rhs, out);
+    collect_mutated(*b->lhs, effects);
+    collect_mutated(*b->rhs, effects);
   } else if (const auto* u = e.get_if<ts::UnaryExpr>()) {
-    collect_mutated(*u->operand, out);
+    collect_mutated(*u->operand, effects);
   } else if (const auto* t = e.get_if<ts::TupleExpr>()) {
-    for (const auto& x : t->elts) collect_mutated(*x, out);
+    for (const auto& x : t->elts) collect_mutated(*x, effects);
+  } else if (const auto* sub = e.get_if<ts::SubscriptExpr>()) {
+    if (const auto* base = sub->value->get_if<ts::NameExpr>())
+      if (sub->indices.size() == 1 && !sub->indices[0]->is<ts::StringExpr>()) effects.computed_keys.insert(base->id);
+    collect_mutated(*sub->value, effects);
+    for (const auto& x : sub->indices) collect_mutated(*x, effects);
   }
 }
 
@@ -69,17 +84,12 @@ std::optional<std::string> viewed_name(const ts::Expr& e, int depth = 0) {
 
 // What a block may change: the names it assigns, the names it mutates in
 // place, and which names it binds to views of which (nested blocks included).
-struct BlockEffects {
-  std::set<std::string> assigned;
-  std::set<std::string> mutated;
-  std::map<std::string, std::string> views;  // name -> the name it views
-};
 
 void collect_effects(const ts::Block& body, BlockEffects& out) {
   for (const ts::StmtPtr& s : body) {
-    if (const auto* x = s->get_if<ts::ExprStmt>()) collect_mutated(*x->expr, out.mutated);
+    if (const auto* x = s->get_if<ts::ExprStmt>()) collect_mutated(*x->expr, out);
     if (const auto* a = s->get_if<ts::AssignStmt>(); a && a->value) {
-      collect_mutated(*a->value, out.mutated);
+      collect_mutated(*a->value, out);
       if (const auto* n = a->target->get_if<ts::NameExpr>())
         if (auto base = viewed_name(*a->value); base && *base != n->id) out.views[n->id] = *base;
     }
@@ -525,9 +535,19 @@ void Emitter::emit_for(const ts::ForStmt& s, Frame& f) {
           fail(f, call->loc, "range() arguments must be ints, got " + v->type()->str());
       }
       ir::Value* trip = a[0];
-      if (a.size() > 1) {
-        ir::Value* step = a.size() == 3 ? a[2] : constant(int64_t{1}, ir::Type::int_());
-        trip = builder_->op("aten::__range_length", {a[0], a[1], step});
+      ir::Value* step = a.size() == 3 ? a[2] : constant(int64_t{1}, ir::Type::int_());
+      if (a.size() > 1) trip = builder_->op("aten::__range_length", {a[0], a[1], step});
+      // A loop that reads or writes a dict by a computed key unrolls when
+      // its trips are known: a dict's keys must be known while emitting,
+      // and the loop may pick them (`for k in ["a", "b"]: d[k] = ...`,
+      // saved as a counted loop).
+      auto trips = ir::constant_int(trip);
+      auto lo = a.size() > 1 ? ir::constant_int(a[0]) : std::optional<int64_t>(0);
+      auto by = ir::constant_int(step);
+      if (trips && lo && by && *trips <= kMaxDictLoopTrips && uses_dict_by_computed_key(s.body, f)) {
+        std::vector<SugaredValue> items;
+        for (int64_t i = 0; i < *trips; ++i) items.push_back(SugaredValue::of(constant(*lo + i * *by, ir::Type::int_())));
+        return unroll(s.body, *s.target, items, f);
       }
       // range(lo, hi, step): the loop variable is lo + i * step. range(n)
       // counts from 0, whatever computed n (saved code writes
@@ -538,23 +558,31 @@ void Emitter::emit_for(const ts::ForStmt& s, Frame& f) {
     }
   }
   SugaredValue iterable = emit_expr(*s.iter, f);
-  if (iterable.kind == SugaredValue::Kind::tuple) {
-    // Iterating a tuple of modules or values unrolls the loop.
-    for (const SugaredValue& item : iterable.parts) {
-      if (f.terminated) break;
-      assign_target(*s.target, item, f);
-      Frame& inner = f;
-      ++inner.nesting;
-      emit_block(s.body, inner);
-      --inner.nesting;
-    }
-    return;
-  }
+  // Iterating a tuple of modules or values unrolls the loop.
+  if (iterable.kind == SugaredValue::Kind::tuple) return unroll(s.body, *s.target, iterable.parts, f);
   ir::Value* list = as_value(iterable, f, s.iter->loc);
   if (list->type()->kind() != ir::TypeKind::List)
     fail(f, s.iter->loc, "for loops over a " + list->type()->str() + " are not supported");
   ir::Value* trip = builder_->op("aten::len.t", {list});
   emit_loop(s.body, s.target.get(), f, s.loc, trip, constant(true, ir::Type::bool_()), nullptr, &iterable);
+}
+
+void Emitter::unroll(const ts::Block& body, const ts::Expr& target, const std::vector<SugaredValue>& items, Frame& f) {
+  for (const SugaredValue& item : items) {
+    if (f.terminated) break;
+    assign_target(target, item, f);
+    ++f.nesting;
+    emit_block(body, f);
+    --f.nesting;
+  }
+}
+
+bool Emitter::uses_dict_by_computed_key(const ts::Block& body, const Frame& f) const {
+  BlockEffects effects;
+  collect_effects(body, effects);
+  for (const std::string& name : effects.computed_keys)
+    if (auto it = f.env.find(name); it != f.env.end() && it->second.kind == SugaredValue::Kind::dict) return true;
+  return false;
 }
 
 void Emitter::emit_while(const ts::WhileStmt& s, Frame& f) {

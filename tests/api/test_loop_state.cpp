@@ -3,7 +3,8 @@
 // state, a tuple, is rebound each step (its initial state a tuple argument,
 // which wick takes as one input per tensor); a nested tuple and a dict
 // rebound in a for loop; a tuple carried by a while loop whose condition
-// the data decides.
+// the data decides; dicts written and read by keys that loops over lists of
+// names pick (such loops unroll).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -83,11 +84,36 @@ class Nested(nn.Module):
         return pair[0], pair[1][1], sums["a"], sums["b"], state[0]
 
 
+class DictByName(nn.Module):
+    """Dicts written and read in loops over lists of names, with a key
+    tested for membership: the keys come from the loops."""
+
+    def __init__(self):
+        super().__init__()
+        self.names = ["low", "mid", "high"]
+
+    def forward(self, x: Tensor, h: Tensor) -> Dict[str, Tensor]:
+        levels: Dict[str, Tensor] = {}
+        scale = 1.0
+        for name in self.names:
+            levels[name] = x * scale + h
+            scale = scale * 2.0
+        out: Dict[str, Tensor] = {"sum": torch.zeros_like(x)}
+        for name in ["high", "low", "missing"]:
+            if name in levels:
+                out["sum"] = out["sum"] + torch.tanh(levels[name])
+        for i in range(len(self.names)):
+            out[self.names[i]] = levels[self.names[i]] - out["sum"]
+        return out
+
+
 torch.manual_seed(3)
 cell_loop = torch.jit.script(CellLoop())
 cell_loop.save("cell_loop.pt")
 nested = torch.jit.script(Nested())
 nested.save("nested.pt")
+dict_by_name = torch.jit.script(DictByName())
+dict_by_name.save("dict_by_name.pt")
 
 # Fresh inputs; LibTorch's outputs on them.
 x = torch.randn(7, 3, 8)
@@ -103,6 +129,8 @@ with torch.no_grad():
         np.save("cell_loop_out%d.npy" % i, t.numpy())
     for i, t in enumerate(nested(y, g)):
         np.save("nested_out%d.npy" % i, t.numpy())
+    for i, t in enumerate(dict_by_name(y, g).values()):
+        np.save("dict_by_name_out%d.npy" % i, t.numpy())
 )py";
   }
 
@@ -133,6 +161,8 @@ TEST_F(LoopState, TupleArgumentIsOneInputPerTensor) {
 }
 
 TEST_F(LoopState, NestedTupleDictAndWhileLoop) { expect_matches("nested", {npy("y"), npy("g")}, 5); }
+
+TEST_F(LoopState, DictKeysFromLoopsOverNames) { expect_matches("dict_by_name", {npy("y"), npy("g")}, 4); }
 
 }  // namespace
 }  // namespace wick
