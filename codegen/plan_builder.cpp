@@ -793,6 +793,7 @@ class PlanBuilder {
         {"aten::__and__.bool", rt::ScalarOp::and_},      {"aten::__or__.bool", rt::ScalarOp::or_},
         {"aten::Float.int", rt::ScalarOp::int_to_float}, {"aten::Int.float", rt::ScalarOp::float_to_int},
         {"aten::Bool.int", rt::ScalarOp::to_bool},       {"aten::Bool.float", rt::ScalarOp::to_bool},
+        {"aten::Int.bool", rt::ScalarOp::float_to_int},  {"aten::Float.bool", rt::ScalarOp::int_to_float},
         {"aten::size.int", rt::ScalarOp::size},          {"prim::max.int", rt::ScalarOp::max_int},
         {"prim::min.int", rt::ScalarOp::min_int},        {"aten::__derive_index", rt::ScalarOp::derive_index},
         {"aten::__and__.int", rt::ScalarOp::and_int},    {"aten::__or__.int", rt::ScalarOp::or_int},

@@ -109,8 +109,8 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"aten::Bool.Tensor(Tensor a) -> bool", S});
   t.add({"aten::Bool.int(int a) -> bool", S});
   t.add({"aten::Bool.float(float a) -> bool", S});
-  t.add({"aten::ScalarImplicit(Tensor a) -> Scalar", S});
-  t.add({"aten::item(Tensor self) -> Scalar", S});
+  t.add({"aten::ScalarImplicit(Tensor a) -> Scalar", S, tensor_to_number});
+  t.add({"aten::item(Tensor self) -> Scalar", S, tensor_to_number});
   t.add({"prim::NumToTensor.Scalar(Scalar a) -> Tensor", S, number_to_tensor});
   t.add({"prim::NumToTensor.bool(bool a) -> Tensor", S, number_to_tensor});
   // Lists, strings and loop helpers.

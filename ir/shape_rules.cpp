@@ -728,6 +728,15 @@ std::vector<TypePtr> number_to_tensor(const Node& node) {
   return {Type::tensor(dt, std::vector<Dim>{})};
 }
 
+std::vector<TypePtr> tensor_to_number(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const std::optional<DType> dt = t.is_tensor() ? t.dtype() : std::nullopt;
+  if (!dt) return {Type::number()};
+  if (is_floating(*dt)) return {Type::float_()};
+  if (*dt == DType::b8) return {Type::bool_()};
+  return {Type::int_()};
+}
+
 namespace {
 void require_rank(const Node& node, const Type& t, int rank, const char* what) {
   if (t.has_rank() && t.rank() != rank)

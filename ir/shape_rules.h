@@ -89,6 +89,9 @@ std::vector<TypePtr> aminmax(const Node& node);             // aminmax(x, dim?, 
 std::vector<TypePtr> trace(const Node& node);               // trace(x [n, m]): []
 std::vector<TypePtr> loss(const Node& node);                // mse_loss, nll_loss, ...
 std::vector<TypePtr> number_to_tensor(const Node& node);    // prim::NumToTensor
+// item, ScalarImplicit: the Float, Int or Bool the tensor's dtype holds
+// (a Number while the dtype is unknown).
+std::vector<TypePtr> tensor_to_number(const Node& node);
 std::vector<TypePtr> mm(const Node& node);
 std::vector<TypePtr> bmm(const Node& node);
 std::vector<TypePtr> addmm(const Node& node);

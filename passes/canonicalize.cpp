@@ -115,6 +115,7 @@ class Canonicalizer {
       return list_extreme(n);
     if (k == "aten::Int.Tensor" || k == "aten::Float.Tensor") return number_round_trip(n);
     if (k == "aten::Int.Scalar" || k == "aten::Float.Scalar") return number_of_item(n);
+    if (k == "aten::item" || k == "aten::ScalarImplicit") return typed_item(n);
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
     if (k == "prim::ListConstruct") return constant_list(n);
     if (k == "aten::warn") {
@@ -149,6 +150,20 @@ class Canonicalizer {
     builder_.set_insertion_point(n);
     builder_.set_source(n->source_location(), n->source_line());
     replace(n, {builder_.op(n->is("aten::Int.Scalar") ? "aten::Int.Tensor" : "aten::Float.Tensor", {item->input(0)})});
+  }
+
+  // t.item() once t's dtype is known: a Float, Int or Bool read as
+  // Float.Tensor, Int.Tensor and Bool.Tensor read it, which plans run.
+  void typed_item(Node* n) {
+    const ir::TypeKind kind = n->output()->type()->kind();
+    const char* read = kind == ir::TypeKind::Float ? "aten::Float.Tensor"
+                       : kind == ir::TypeKind::Int ? "aten::Int.Tensor"
+                       : kind == ir::TypeKind::Bool ? "aten::Bool.Tensor"
+                                                    : nullptr;
+    if (!read) return;
+    builder_.set_insertion_point(n);
+    builder_.set_source(n->source_location(), n->source_line());
+    replace(n, {builder_.op(read, {n->input(0)})});
   }
 
   void unpack(Node* n, const char* construct) {

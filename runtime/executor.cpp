@@ -591,7 +591,7 @@ class Run {
       case ScalarOp::not_: return bool_value(!x(0).b);
       case ScalarOp::and_: return bool_value(x(0).b && x(1).b);
       case ScalarOp::or_: return bool_value(x(0).b || x(1).b);
-      case ScalarOp::int_to_float: return float_value(static_cast<double>(x(0).i));
+      case ScalarOp::int_to_float: return float_value(x(0).as_double());  // an int or a bool
       case ScalarOp::float_to_int: {
         double d = x(0).as_double();
         if (!std::isfinite(d)) throw Error("cannot convert a non-finite float to an int");
