@@ -289,8 +289,9 @@ SugaredValue Emitter::constant_from_pickle(const PickleValue& v, Frame& f, const
       std::vector<std::string> keys;
       std::vector<SugaredValue> values;
       for (const auto& [k, value] : v.dict_items()) {
-        if (!k.is(PickleValue::Kind::string)) fail(f, loc, "dict attributes need string keys");
-        keys.push_back(k.to_str());
+        if (k.is(PickleValue::Kind::integer)) keys.push_back(int_dict_key(k.to_int()));
+        else if (k.is(PickleValue::Kind::string)) keys.push_back(k.to_str());
+        else fail(f, loc, "dict attributes need string or int keys");
         values.push_back(constant_from_pickle(value, f, loc, depth + 1));
       }
       return SugaredValue::dict_of(std::move(keys), std::move(values));

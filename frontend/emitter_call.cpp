@@ -1,6 +1,8 @@
 // Calls: aten/prim ops matched against the op table, TorchScript functions
 // and methods inlined, and the Python builtins TorchScript code uses.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "frontend/emitter_impl.h"
 #include "frontend/op_matcher.h"
@@ -113,12 +115,17 @@ std::optional<SugaredValue> Emitter::list_call(const std::string& name, const Ca
   const ir::TypePtr& type = list->type();
   if (type->kind() != ir::TypeKind::List) return std::nullopt;
   auto elements = list_items(list);
-  if (!elements)
-    fail(f, loc, "a list computed at run time cannot be copied or assigned into here; only list literals and "
-                 "constant lists", name);
-  std::vector<ir::Value*> items = std::move(*elements);
   set_source(f, loc);
-  if (set_item) {
+  ir::Value* result = nullptr;
+  if (!elements) {
+    // A list only the compiled graph will know (`list(x.size())`): an op
+    // that canonicalize folds once the list is built there, and a copy
+    // that is another value, which the op's rebinding below leaves alone.
+    if (copy) return SugaredValue::of(builder_->op("aten::list.t", {list}));
+    result = builder_->op("aten::_set_item.t", {list, as_value(args.positional[1], f, loc), as_value(args.positional[2], f, loc)});
+  }
+  std::vector<ir::Value*> items = elements ? std::move(*elements) : std::vector<ir::Value*>{};
+  if (set_item && elements) {
     auto index = ir::constant_int(as_value(args.positional[1], f, loc));
     if (!index) fail(f, loc, "list item assignment needs an index known when compiling", name);
     const int64_t n = static_cast<int64_t>(items.size());
@@ -128,7 +135,7 @@ std::optional<SugaredValue> Emitter::list_call(const std::string& name, const Ca
     items[static_cast<size_t>(*index < 0 ? *index + n : *index)] = as_value(args.positional[2], f, loc);
   }
   // A new list value: a copy is another object, which _set_item rebinds.
-  ir::Value* result = builder_->create("prim::ListConstruct", items, {type})->output();
+  if (!result) result = builder_->create("prim::ListConstruct", items, {type})->output();
   if (set_item) {
     std::set<Frame*> frames(frames_.begin(), frames_.end());
     frames.insert(&f);
@@ -310,6 +317,24 @@ std::optional<SugaredValue> Emitter::fold_scalar_op(const std::string& base, con
     if (in[0]->type()->kind() == ir::TypeKind::List && in[0]->node()->is("prim::ListConstruct"))
       return SugaredValue::of(constant(static_cast<int64_t>(in[0]->node()->num_inputs()), ir::Type::int_()));
   }
+  // Arithmetic on known ints (int64, wrapping as LibTorch's), so that a key
+  // an unrolled loop computes (`d[i * 2] = v`) is known too.
+  if (in.size() == 2 && in[0]->type()->kind() == ir::TypeKind::Int && in[1]->type()->kind() == ir::TypeKind::Int)
+    if (auto a = ir::constant_int(in[0]))
+      if (auto b = ir::constant_int(in[1])) {
+        const auto ua = static_cast<uint64_t>(*a), ub = static_cast<uint64_t>(*b);
+        std::optional<int64_t> r;
+        if (base == "aten::add") r = static_cast<int64_t>(ua + ub);
+        if (base == "aten::sub") r = static_cast<int64_t>(ua - ub);
+        if (base == "aten::mul") r = static_cast<int64_t>(ua * ub);
+        if ((base == "aten::floordiv" || base == "aten::remainder") && *b != 0 &&
+            !(*a == std::numeric_limits<int64_t>::min() && *b == -1)) {
+          int64_t q = *a / *b;
+          if ((*a % *b != 0) && ((*a < 0) != (*b < 0))) --q;  // rounds down, as Python
+          r = base == "aten::floordiv" ? q : *a - q * *b;
+        }
+        if (r) return SugaredValue::of(constant(*r, ir::Type::int_()));
+      }
   if (base == "aten::__not__" && in.size() == 1)
     if (auto c = ir::constant_bool(in[0])) return boolean(!*c);
   if ((base == "aten::eq" || base == "aten::ne") && in.size() == 2) {
@@ -386,6 +411,42 @@ SugaredValue Emitter::call_fork(const ts::CallExpr& e, Frame& f) {
   return call_function(*fn.function, fn.object ? &self : nullptr, a, f, e.loc, fn.closure.get());
 }
 
+// sorted(l) of a list whose items are constants: a new list of them in
+// order (ints, floats, bools or strings; TorchScript's sorted takes no key
+// or reverse).
+SugaredValue Emitter::call_sorted(const ts::CallExpr& e, Frame& f) {
+  CallArgs a = emit_args(e, f);
+  if (a.positional.size() != 1 || !a.keywords.empty()) fail(f, e.loc, "sorted() takes one list");
+  ir::Value* list = as_value(a.positional[0], f, e.loc);
+  auto items = list_items(list);
+  std::vector<const ir::AttrValue*> keys;
+  for (ir::Value* v : items ? *items : std::vector<ir::Value*>{}) {
+    const ir::AttrValue* c = ir::constant_attr(v);
+    if (!c || std::holds_alternative<ir::NoneValue>(*c) || c->index() != ir::constant_attr((*items)[0])->index() ||
+        (std::holds_alternative<double>(*c) && std::isnan(std::get<double>(*c))))
+      return unsupported(f, e.loc, "sorted() of a list whose items are not all numbers or strings known when compiling");
+    keys.push_back(c);
+  }
+  if (!items) return unsupported(f, e.loc, "sorted() of a list known only at run time");
+  std::vector<size_t> order(items->size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Stable, as Python's: equal items keep their order.
+  auto less = [&](size_t x, size_t y) {  // items of one kind, none of them None
+    return std::visit(
+        [&](const auto& a) {
+          using T = std::decay_t<decltype(a)>;
+          if constexpr (std::is_same_v<T, ir::NoneValue>) return false;
+          else return a < std::get<T>(*keys[y]);
+        },
+        *keys[x]);
+  };
+  std::stable_sort(order.begin(), order.end(), less);
+  std::vector<ir::Value*> sorted;
+  for (size_t i : order) sorted.push_back((*items)[i]);
+  set_source(f, e.loc);
+  return SugaredValue::of(builder_->create("prim::ListConstruct", sorted, {list->type()})->output());
+}
+
 SugaredValue Emitter::call_builtin(const std::string& name, const ts::CallExpr& e, Frame& f) {
   auto arity = [&](size_t n) {
     if (e.args.size() != n || !e.keywords.empty())
@@ -443,6 +504,7 @@ SugaredValue Emitter::call_builtin(const std::string& name, const ts::CallExpr& 
     return object_attribute(obj, e.args[1]->as<ts::StringExpr>().value, f, e.loc);
   }
   if (name == "fork") return call_fork(e, f);
+  if (name == "sorted") return call_sorted(e, f);
   if (name == "print") return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
   if (name == "range") fail(f, e.loc, "range() is supported only as the iterable of a for loop");
   static const std::map<std::string, std::string> ops = {

@@ -13,7 +13,8 @@ namespace {
 
 const char* const kBuiltins[] = {"annotate", "unchecked_cast", "uninitialized", "isinstance", "getattr", "int",
                                  "float",    "bool",           "len",           "range",      "str",     "list",
-                                 "print",    "max",            "min",           "abs",        "fork"};
+                                 "print",    "max",            "min",           "abs",        "fork",
+                                 "sorted"};
 
 bool is_scalar(const ir::Type& t) {
   return t.kind() == ir::TypeKind::Int || t.kind() == ir::TypeKind::Float || t.kind() == ir::TypeKind::Bool ||
@@ -41,7 +42,7 @@ SugaredValue Emitter::emit_expr(const ts::Expr& e, Frame& f) {
     }
     case ts::ExprKind::List: return emit_list(e.as<ts::ListExpr>().elts, f, e.loc);
     case ts::ExprKind::Dict: {
-      // Dicts live while emitting only: their keys must be known strings.
+      // Dicts live while emitting only: their keys must be known strings or ints.
       const auto& d = e.as<ts::DictExpr>();
       std::vector<std::string> keys;
       std::vector<SugaredValue> values;
@@ -196,8 +197,9 @@ SugaredValue Emitter::emit_attribute(const ts::AttributeExpr& e, Frame& f) {
 std::string Emitter::dict_key(const ts::Expr& key, Frame& f) {
   ir::Value* k = emit_value(key, f);
   const ir::AttrValue* a = ir::constant_attr(k);
+  if (const int64_t* i = a ? std::get_if<int64_t>(a) : nullptr) return int_dict_key(*i);
   const std::string* s = a ? std::get_if<std::string>(a) : nullptr;
-  if (!s) fail(f, key.loc, "dict keys must be strings known when compiling");
+  if (!s) fail(f, key.loc, "dict keys must be strings or ints known when compiling");
   return *s;
 }
 
@@ -208,7 +210,7 @@ SugaredValue Emitter::emit_subscript(const ts::SubscriptExpr& e, Frame& f) {
     if (e.indices.size() != 1) fail(f, e.loc, "a dict takes one key");
     const std::string key = dict_key(*e.indices[0], f);
     auto it = std::find(base.keys.begin(), base.keys.end(), key);
-    if (it == base.keys.end()) fail(f, e.loc, "the dict has no key '" + key + "'");
+    if (it == base.keys.end()) fail(f, e.loc, "the dict has no key " + shown_dict_key(key));
     return base.parts[static_cast<size_t>(it - base.keys.begin())];
   }
   if (base.kind == SugaredValue::Kind::tuple || (base.is_value() && base.value->type()->kind() == ir::TypeKind::Tuple)) {

@@ -77,7 +77,7 @@ class Emitter {
                          const std::string& op = {}) const;
   SugaredValue unsupported(const Frame& f, const SourceLocation& loc, const std::string& what);
   [[noreturn]] void throw_unsupported() const;  // every unsupported op met so far
-  std::string dict_key(const ts::Expr& key, Frame& f);  // a known string, else an error
+  std::string dict_key(const ts::Expr& key, Frame& f);  // a known string or int (int_dict_key), else an error
   // torch.dict(), __contains__, len and _set_item on dicts; nullopt for other calls.
   std::optional<SugaredValue> dict_call(const std::string& name, const ts::CallExpr& e, const CallArgs& args, Frame& f);
   // copy and _set_item on lists (new list values; _set_item rebinds the
@@ -184,6 +184,7 @@ class Emitter {
   // torch.jit.fork(fn, *args): the call runs where the fork is, and its
   // future is its result, which torch.wait hands back.
   SugaredValue call_fork(const ts::CallExpr& e, Frame& f);
+  SugaredValue call_sorted(const ts::CallExpr& e, Frame& f);
   SugaredValue call_builtin(const std::string& name, const ts::CallExpr& e, Frame& f);
   // A str method on strings known now (frontend/string_methods.h).
   std::optional<SugaredValue> fold_string_call(const std::string& name, const OpCall& call);
@@ -211,6 +212,14 @@ class Emitter {
   std::deque<PickleValue> made_objects_;    // objects of TorchScript classes made by the code (stable addresses)
   std::map<const PickleValue*, size_t> made_;  // each made object -> its number, from 0
 };
+
+// A dict's int key among its string keys: a character no str key of saved
+// code starts with, then the digits, so that 1 and "1" stay two keys.
+inline std::string int_dict_key(int64_t k) { return '\x01' + std::to_string(k); }
+// A key as the source writes it: 'name' or 3.
+inline std::string shown_dict_key(const std::string& key) {
+  return !key.empty() && key[0] == '\x01' ? key.substr(1) : "'" + key + "'";
+}
 
 // Whether an environment name is an attribute slot (see attribute_slot).
 inline bool is_attribute_slot(const std::string& name) { return !name.empty() && name[0] == '@'; }

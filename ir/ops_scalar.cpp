@@ -122,6 +122,8 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"aten::sum.int(int[] self) -> int", S});  // folded when the list is known
   t.add({"aten::__derive_index(int index, int start, int step) -> int", S});
   t.add({"aten::append.t(t[](a!) self, t(c -> *a) el) -> t[](a!)", S, list_append});
+  // `l[i] = v` on a list the graph builds: the new list (folded once built).
+  t.add({"aten::_set_item.t(t[](a!) l, int idx, t(b -> *a) el) -> t[](a!)", S, same_as_input_type});
   t.add({"aten::__contains__.int_list(int[] l, int item) -> bool", S});
   t.add({"aten::__contains__.float_list(float[] l, float item) -> bool", S});
   t.add({"aten::__contains__.str_list(str[] l, str item) -> bool", S});

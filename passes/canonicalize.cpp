@@ -110,6 +110,7 @@ class Canonicalizer {
     if (k == "aten::add.t") return list_concat(n);
     if (k == "aten::list.t") return replace(n, {n->input(0)});
     if (k == "aten::append.t") return list_append(n);
+    if (k == "aten::_set_item.t") return list_set_item(n);
     if (k == "aten::all.bool" || k == "aten::any.bool") return all_or_any(n, k == "aten::all.bool");
     if (n->op().schema.ns == "prim" && (n->op().schema.overload == "self_int" || n->op().schema.overload == "self_float"))
       return list_extreme(n);
@@ -146,7 +147,10 @@ class Canonicalizer {
   // do, which plans run; the Scalar between has no run-time form.
   void number_of_item(Node* n) {
     const Node* item = n->input(0)->node();
-    if (!item->is("aten::item")) return;
+    // (or of what typed_item made of it)
+    if (!item->is("aten::item") && !item->is("aten::Float.Tensor") && !item->is("aten::Int.Tensor") &&
+        !item->is("aten::Bool.Tensor"))
+      return;
     builder_.set_insertion_point(n);
     builder_.set_source(n->source_location(), n->source_line());
     replace(n, {builder_.op(n->is("aten::Int.Scalar") ? "aten::Int.Tensor" : "aten::Float.Tensor", {item->input(0)})});
@@ -450,6 +454,26 @@ class Canonicalizer {
       return;
     }
     items.push_back(n->input(1));
+    built_list(n, items);
+  }
+
+  // l[i] = v once l is built here and i known: the list built with v at i.
+  void list_set_item(Node* n) {
+    auto i = ir::constant_int(n->input(1));
+    if (!i) return;
+    std::vector<Value*> items;
+    if (const auto* e = built_elements(n->input(0), "prim::ListConstruct")) {
+      items = *e;
+    } else if (auto ints = ir::constant_int_list(n->input(0))) {
+      for (int64_t x : *ints) items.push_back(constant_before(n, x, ir::Type::int_()));
+    } else {
+      return;
+    }
+    const auto size = static_cast<int64_t>(items.size());
+    const int64_t k = *i < 0 ? *i + size : *i;
+    if (k < 0 || k >= size)
+      throw n->error("list assignment index " + std::to_string(*i) + " out of range for a list of " + std::to_string(size));
+    items[static_cast<size_t>(k)] = n->input(2);
     built_list(n, items);
   }
 

@@ -86,7 +86,8 @@ class Nested(nn.Module):
 
 class DictByName(nn.Module):
     """Dicts written and read in loops over lists of names, with a key
-    tested for membership: the keys come from the loops."""
+    tested for membership, and a dict with int keys: the keys come from the
+    loops."""
 
     def __init__(self):
         super().__init__()
@@ -104,6 +105,10 @@ class DictByName(nn.Module):
                 out["sum"] = out["sum"] + torch.tanh(levels[name])
         for i in range(len(self.names)):
             out[self.names[i]] = levels[self.names[i]] - out["sum"]
+        by_level: Dict[int, Tensor] = {}
+        for i in range(3):
+            by_level[i * 2] = levels[self.names[i]]
+        out["ints"] = by_level[4] - by_level[0]
         return out
 
 
@@ -162,7 +167,7 @@ TEST_F(LoopState, TupleArgumentIsOneInputPerTensor) {
 
 TEST_F(LoopState, NestedTupleDictAndWhileLoop) { expect_matches("nested", {npy("y"), npy("g")}, 5); }
 
-TEST_F(LoopState, DictKeysFromLoopsOverNames) { expect_matches("dict_by_name", {npy("y"), npy("g")}, 4); }
+TEST_F(LoopState, DictKeysFromLoopsOverNames) { expect_matches("dict_by_name", {npy("y"), npy("g")}, 5); }
 
 }  // namespace
 }  // namespace wick

@@ -1,5 +1,6 @@
 // Python's str methods in a model's code (`self.mode.strip().lower()`,
-// `name.startswith("sum")`, `spec.split(",")`), folded while compiling, run
+// `name.startswith("sum")`, `spec.split(",")`), and sorted() of known
+// lists of strings and ints, folded while compiling, run
 // by jit_load against LibTorch on fresh inputs: each result becomes one
 // number of the output, so a fold that differs from Python's changes it. A
 // str method on a string wick cannot know when compiling is refused.
@@ -56,6 +57,8 @@ class Strings(nn.Module):
             flag("123".isdigit()), flag("12a".isdigit()), flag("".isdigit()), flag("abC".isalpha()),
             flag("a1".isalnum()), flag(" \t".isspace()), flag("AB1".isupper()), flag("Ab".isupper()),
             flag("ab1".islower()), flag("12".islower()), float(len(self.spec.split(",", 1))),
+            float(len(sorted(["ccc", "a", "bb"])[0])), float(len(sorted(self.spec.split(","))[3])),
+            float(sorted([3, 1, 2])[0] * 10 + sorted([2.5, -1.0, 0.5])[1]),
         ]
         return x * torch.tensor(values)
 
@@ -71,7 +74,7 @@ class RuntimeString(nn.Module):
 torch.jit.script(Strings()).save("strings.pt")
 torch.jit.script(RuntimeString()).save("runtime_string.pt")
 torch.seed()  # fresh inputs on every run
-x = torch.randn(3, 28)
+x = torch.randn(3, 31)
 np.save("x.npy", x.numpy())
 with torch.no_grad():
     np.save("strings_out.npy", torch.jit.load("strings.pt")(x).numpy())

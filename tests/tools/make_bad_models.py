@@ -17,7 +17,7 @@ input the loader must reject with a clear error:
   script_class.pt   a list of objects of a TorchScript class
   unknown_packed.pt an op wick does not know feeding pack_padded_sequence,
                     whose library code then unpacks a None
-  int_keys.pt       a dict with int keys
+  runtime_keys.pt   a dict read by a key the data decides
   expanded_write.pt an in-place op on an expanded tensor, whose elements
                     share memory
   int_write_float.pt  an in-place op whose float result cannot go back
@@ -84,10 +84,10 @@ class PackedGru(torch.nn.Module):
         return self.gru(packed)[1]
 
 
-class IntKeys(torch.nn.Module):
+class RuntimeKeys(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        d: Dict[int, torch.Tensor] = {0: x}
-        return d[0]
+        d: Dict[int, torch.Tensor] = {0: x, 1: -x}
+        return d[int(x.sum() > 0)]
 
 
 class ExpandedWrite(torch.nn.Module):
@@ -146,7 +146,7 @@ def main():
     torch.jit.save(torch.jit.script(PackedGru()), packed)
     rewrite(packed, out("unknown_packed.pt"), unknown_ops)
     os.remove(packed)
-    torch.jit.save(torch.jit.script(IntKeys()), out("int_keys.pt"))
+    torch.jit.save(torch.jit.script(RuntimeKeys()), out("runtime_keys.pt"))
     torch.jit.save(torch.jit.script(ExpandedWrite()), out("expanded_write.pt"))
     torch.jit.save(torch.jit.script(IntWriteFloat()), out("int_write_float.pt"))
 
