@@ -601,6 +601,7 @@ class PlanBuilder {
   void extern_call(const Node* n, const Value* result, const Node* epilogue) {
     require_known_shapes(n);
     const std::string& name = n->op().schema.name;
+    if (n->op().schema.ns == "wick" && linalg_call(n, result)) return;
     for (const Value* v : n->inputs())
       if (v->type()->is_tensor() && *v->type()->dtype() != DType::f32)
         return note_unsupported(n, "only float32 is supported, got " + std::string(dtype_name(*v->type()->dtype())));
@@ -670,6 +671,33 @@ class PlanBuilder {
     layouts_[o] = contiguous(*o->type());
     in.outputs = {slot(o)};
     current_->instrs.push_back(std::move(in));
+  }
+
+  // The dense linear algebra kernels (runtime/linalg.h), in f32 or f64;
+  // false for another op.
+  bool linalg_call(const Node* n, const Value* result) {
+    static const std::map<std::string, rt::ExternOp> kernels = {{"lu_solve", rt::ExternOp::lu_solve},
+                                                                {"slogdet", rt::ExternOp::slogdet},
+                                                                {"cholesky", rt::ExternOp::cholesky},
+                                                                {"triangular_solve", rt::ExternOp::triangular_solve}};
+    auto kernel = kernels.find(n->op().schema.name);
+    if (kernel == kernels.end()) return false;
+    if (on_gpu()) {
+      note_unsupported(n, "no CUDA kernel: linear algebra runs on the CPU");
+      return true;
+    }
+    Instr in;
+    in.op = Op::extern_call;
+    in.text = n->kind();
+    in.index = static_cast<int32_t>(kernel->second);
+    for (const Value* v : n->inputs())
+      if (v->type()->is_tensor()) in.inputs.push_back(slot(v));
+    if (kernel->second == rt::ExternOp::triangular_solve) in.ints = {int_of(n, 2), int_of(n, 3)};
+    emit_alloc(slot(result), *result->type());
+    layouts_[result] = contiguous(*result->type());
+    in.outputs = {slot(result)};
+    current_->instrs.push_back(std::move(in));
+    return true;
   }
 
   // The extern calls of the backward pass (ir/ops_backward.cpp); false for

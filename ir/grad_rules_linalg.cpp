@@ -3,6 +3,14 @@
 // gradient removes the added dim again) and sums the gradient over batch dims
 // an operand was broadcast in. A matrix times a batch of matrices folds the
 // batch into the rows, so its weight gradient is one GEMM.
+//
+// The linear-algebra kernels (runtime/linalg.h), as torch differentiates them:
+//   X = A^-1 B:           dB = A^-T dX, dA = -dB X^T
+//   (sign, log|det A|):   dA = dlog|det| A^-T
+//   L = cholesky(A):      P = tril(L^T dL), S = (P + tril(P, -1)^T) / 2,
+//                         dA = L^-T S L^-1 (symmetric)
+//   X = T^-1 B, T triangular: dB = T^-T dX, dA = -dB X^T in T's triangle
+//                         (without the diagonal when it is taken as ones)
 #include "ir/constant_value.h"
 #include "ir/gradient_rule.h"
 
@@ -99,9 +107,59 @@ Grads linear(GradContext& c) {
   return r;
 }
 
+// A batch of identities shaped as the square `a`: ones cut to their diagonal.
+Value* identity_like(GradContext& c, Value* a) {
+  Value* ones = c.op("aten::ones", {c.sizes(a), c.int_(*torch_code_of(c.dtype(a))), c.none(), c.none(), c.none()});
+  return c.op("aten::tril", {c.op("aten::triu", {ones, c.int_(0)}), c.int_(0)});
+}
+
+Value* triangular(GradContext& c, Value* a, Value* b, bool upper, bool unit) {
+  return c.op("wick::triangular_solve", {a, b, c.bool_(upper), c.bool_(unit)});
+}
+
+Grads lu_solve(GradContext& c) {
+  Grads r = c.no_grads();
+  Value* gb = c.op("wick::lu_solve", {mt(c, c.input(0)), c.grad()});
+  if (c.needs_grad(1)) r[1] = gb;
+  if (c.needs_grad(0)) r[0] = c.neg(c.op("aten::matmul", {gb, mt(c, c.output())}));
+  return r;
+}
+
+Grads slogdet(GradContext& c) {
+  Value* a = c.input(0);
+  Value* g = c.unsqueeze(c.unsqueeze(c.op("aten::select.int", {c.grad(), c.int_(-1), c.int_(1)}), -1), -1);
+  Value* inverse_t = c.op("wick::lu_solve", {mt(c, a), identity_like(c, a)});
+  return c.only_first(c.mul(inverse_t, g));
+}
+
+Grads cholesky(GradContext& c) {
+  Value* l = c.output();
+  Value* p = c.op("aten::tril", {c.op("aten::matmul", {mt(c, l), c.grad()}), c.int_(0)});
+  Value* s = c.scale(c.add(p, mt(c, c.op("aten::tril", {p, c.int_(-1)}))), 0.5);
+  Value* y = triangular(c, mt(c, l), s, true, false);            // L^-T S
+  return c.only_first(mt(c, triangular(c, mt(c, l), mt(c, y), true, false)));  // (L^-T (L^-T S)^T)^T = L^-T S L^-1
+}
+
+Grads triangular_solve(GradContext& c) {
+  Grads r = c.no_grads();
+  Value* a = c.input(0);
+  const bool upper = c.constant_bool(2, "upper"), unit = c.constant_bool(3, "unitriangular");
+  Value* gb = triangular(c, mt(c, a), c.grad(), !upper, unit);
+  if (c.needs_grad(1)) r[1] = gb;
+  if (c.needs_grad(0)) {
+    Value* ga = c.neg(c.op("aten::matmul", {gb, mt(c, c.output())}));
+    r[0] = c.op(upper ? "aten::triu" : "aten::tril", {ga, c.int_(unit ? (upper ? 1 : -1) : 0)});
+  }
+  return r;
+}
+
 }  // namespace
 
 void add_linalg_gradients(OpTableBuilder& t) {
+  t.set_gradient("wick::lu_solve", {lu_solve});
+  t.set_gradient("wick::slogdet", {slogdet});
+  t.set_gradient("wick::cholesky", {cholesky});
+  t.set_gradient("wick::triangular_solve", {triangular_solve});
   t.set_gradient("aten::matmul", {matmul});
   t.set_gradient("aten::mm", {mm_rule});
   t.set_gradient("aten::bmm", {bmm});

@@ -1,5 +1,8 @@
 // Matrix products: extern calls to a GEMM library (baddbmm decomposes into
-// bmm and the pointwise ops that scale and add).
+// bmm and the pointwise ops that scale and add). Dense linear algebra:
+// torch.linalg's solvers, inverses, determinants and factorizations decompose
+// (passes/decompose_linalg.cpp) into four extern kernels of the runtime
+// (runtime/linalg.h), the wick:: ops below, which carry the gradients.
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
 
@@ -15,6 +18,32 @@ void add_linalg_ops(OpTableBuilder& t) {
   t.add({"aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
          Lowering::composite, baddbmm});
   t.add({"aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor", E, linear});
+
+  constexpr Lowering C = Lowering::composite;
+  t.add({"aten::linalg_inv(Tensor A) -> Tensor", C, square_matrices});
+  t.add({"aten::inverse(Tensor self) -> Tensor", C, square_matrices});
+  t.add({"aten::linalg_solve(Tensor A, Tensor B, *, bool left=True) -> Tensor", C, shape::linalg_solve});
+  t.add({"aten::linalg_det(Tensor A) -> Tensor", C, determinant});
+  t.add({"aten::det(Tensor self) -> Tensor", C, determinant});
+  t.add({"aten::logdet(Tensor self) -> Tensor", C, determinant});
+  t.add({"aten::linalg_slogdet(Tensor A) -> (Tensor sign, Tensor logabsdet)", C, sign_and_log_determinant});
+  t.add({"aten::slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)", C, sign_and_log_determinant});
+  t.add({"aten::linalg_cholesky(Tensor self, *, bool upper=False) -> Tensor", C, square_matrices});
+  t.add({"aten::cholesky(Tensor self, bool upper=False) -> Tensor", C, square_matrices});
+  t.add({"aten::cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor", C, shape::cholesky_solve});
+  t.add({"aten::cholesky_inverse(Tensor self, bool upper=False) -> Tensor", C, square_matrices});
+  t.add({"aten::linalg_solve_triangular(Tensor self, Tensor B, *, bool upper, bool left=True, bool unitriangular=False) -> Tensor",
+         C, solve_system});
+  t.add({"aten::triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)",
+         C, shape::triangular_solve});
+  t.add({"aten::linalg_matrix_power(Tensor self, int n) -> Tensor", C, square_matrices});
+  t.add({"aten::matrix_power(Tensor self, int n) -> Tensor", C, square_matrices});
+
+  // The kernels: A [*, n, n] and B [*, n, k] with equal batch dims.
+  t.add({"wick::lu_solve(Tensor A, Tensor B) -> Tensor", E, solve_system});  // X: A X = B
+  t.add({"wick::slogdet(Tensor A) -> Tensor", E, packed_slogdet});          // [*, 2]: sign, log|det|
+  t.add({"wick::cholesky(Tensor A) -> Tensor", E, square_matrices});         // lower L: A = L L^T
+  t.add({"wick::triangular_solve(Tensor A, Tensor B, bool upper, bool unitriangular) -> Tensor", E, solve_system});
 }
 
 }  // namespace wick::ir

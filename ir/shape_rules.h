@@ -201,6 +201,16 @@ std::vector<TypePtr> affine_grid(const Node& node);   // affine_grid_generator(t
 std::vector<TypePtr> im2col(const Node& node);        // F.unfold: [N, C, H, W] -> [N, C kh kw, blocks]
 std::vector<TypePtr> col2im(const Node& node);        // F.fold: [N, C kh kw, blocks] -> [N, C, H, W]
 
+// Dense linear algebra (shape_rules_linalg.cpp): f32 or f64 batches of matrices.
+std::vector<TypePtr> square_matrices(const Node& node);   // inv, cholesky(A [*, n, n]): A's shape
+std::vector<TypePtr> determinant(const Node& node);       // det(A [*, n, n]): [*]
+std::vector<TypePtr> sign_and_log_determinant(const Node& node);  // slogdet: two of det's
+std::vector<TypePtr> packed_slogdet(const Node& node);    // wick::slogdet: [*, 2]
+std::vector<TypePtr> linalg_solve(const Node& node);      // linalg_solve(A, B, left): B a matrix or vector
+std::vector<TypePtr> solve_system(const Node& node);      // (A, B, ...): batches broadcast, B's matrix dims
+std::vector<TypePtr> cholesky_solve(const Node& node);    // cholesky_solve(B, L, upper)
+std::vector<TypePtr> triangular_solve(const Node& node);  // triangular_solve(B, A, ...): (X, A broadcast)
+
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t
 std::vector<TypePtr> same_as_input_type(const Node& node);  // list copies

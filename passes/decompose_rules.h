@@ -154,6 +154,7 @@ std::vector<NamedRule> selection_rules();             // decompose_select.cpp
 std::vector<NamedRule> construct_rules();             // decompose_construct.cpp
 std::vector<NamedRule> bucket_rules();                // decompose_buckets.cpp
 std::vector<NamedRule> matrix_norm_rules();           // decompose_matrix_norms.cpp
+std::vector<NamedRule> linalg_rules();                // decompose_linalg.cpp
 std::vector<NamedRule> elementwise_rules();           // decompose_elementwise.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.
@@ -233,5 +234,6 @@ std::vector<NamedMultiRule> selection_multi_rules();  // decompose_select.cpp
 std::vector<NamedMultiRule> unique_multi_rules();     // decompose_unique.cpp
 std::vector<NamedMultiRule> scan_multi_rules();       // decompose_scans.cpp
 std::vector<NamedMultiRule> bag_multi_rules();        // decompose_bags.cpp
+std::vector<NamedMultiRule> linalg_multi_rules();     // decompose_linalg.cpp
 
 }  // namespace wick::passes::decompose_detail

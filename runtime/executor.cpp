@@ -11,6 +11,7 @@
 #include "runtime/cuda_tensor.h"
 #include "runtime/cudnn_conv.h"
 #include "runtime/extern_kernels.h"
+#include "runtime/linalg.h"
 #include "runtime/thread_pool.h"
 #include "support/error.h"
 
@@ -523,6 +524,21 @@ class Run {
       case ExternOp::max_pool2d_backward:
       case ExternOp::avg_pool2d_backward:
       case ExternOp::adaptive_avg_pool2d_backward: return backward_call(in, arg(0), arg(1), out, gpu);
+      case ExternOp::lu_solve:
+      case ExternOp::slogdet:
+      case ExternOp::cholesky:
+      case ExternOp::triangular_solve: return linalg_call(in, arg(0), arg(1), out, gpu);
+    }
+  }
+
+  void linalg_call(const Instr& in, const Tensor& a, const Tensor& b, Tensor& out, bool gpu) {
+    if (gpu) throw Error("linear algebra (" + in.text + ") has no CUDA kernel", {}, in.text);
+    switch (static_cast<ExternOp>(in.index)) {
+      case ExternOp::lu_solve: return lu_solve(a, b, out);
+      case ExternOp::slogdet: return slogdet(a, out);
+      case ExternOp::cholesky: return cholesky(a, out);
+      case ExternOp::triangular_solve: return triangular_solve(a, b, in.ints[0] != 0, in.ints[1] != 0, out);
+      default: WICK_ASSERT(false, "not a linear algebra call");
     }
   }
 

@@ -78,6 +78,11 @@ enum class ExternOp : uint8_t {
   avg_pool2d_backward,           // inputs: grad_output; ints as avg_pool2d
   adaptive_avg_pool2d_backward,  // inputs: grad_output
   conv3d,  // inputs: x, weight, [bias]; ints: stride[3], padding[3], dilation[3], groups, constant weights
+  // Dense linear algebra (runtime/linalg.h), f32 or f64, CPU only.
+  lu_solve,          // inputs: A, B
+  slogdet,           // inputs: A; outputs[0] is [*, 2]: sign, log|det|
+  cholesky,          // inputs: A
+  triangular_solve,  // inputs: A, B; ints: upper, unitriangular
 };
 
 struct Instr;

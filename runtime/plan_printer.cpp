@@ -95,6 +95,10 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::max_pool2d_backward: return "max_pool2d_backward";
     case ExternOp::avg_pool2d_backward: return "avg_pool2d_backward";
     case ExternOp::adaptive_avg_pool2d_backward: return "adaptive_avg_pool2d_backward";
+    case ExternOp::lu_solve: return "lu_solve";
+    case ExternOp::slogdet: return "slogdet";
+    case ExternOp::cholesky: return "cholesky";
+    case ExternOp::triangular_solve: return "triangular_solve";
   }
   return nullptr;
 }

@@ -328,6 +328,10 @@ class Validator {
       case ExternOp::max_pool2d_backward: inputs = 2; ints = 9; break;
       case ExternOp::avg_pool2d_backward: ints = 9; break;
       case ExternOp::adaptive_avg_pool2d_backward: break;
+      case ExternOp::lu_solve: inputs = 2; break;
+      case ExternOp::slogdet: break;
+      case ExternOp::cholesky: break;
+      case ExternOp::triangular_solve: inputs = 2; ints = 2; break;
     }
     count(in, in.inputs.size(), inputs, "operands");
     if (max_ints > ints && in.ints.size() == max_ints) ints = max_ints;

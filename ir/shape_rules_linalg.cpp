@@ -1,0 +1,139 @@
+// Type rules of dense linear algebra (ir/ops_linalg.cpp): operands are
+// batches of matrices [*, m, n] in float32 or float64, systems A X = B with
+// a square A, and batch dims that broadcast as torch.linalg's do.
+#include "ir/constant_value.h"
+#include "ir/op_table.h"
+#include "ir/shape_rules.h"
+
+namespace wick::ir::shape {
+namespace {
+
+// A float32 or float64 operand of rank >= `min_rank`; its dtype when known.
+std::optional<DType> float_operand(const Node& node, const Type& t, const char* what, int min_rank = 2) {
+  if (t.dtype() && *t.dtype() != DType::f32 && *t.dtype() != DType::f64)
+    throw node.error(std::string(what) + " must be float32 or float64, got " + std::string(dtype_name(*t.dtype())));
+  if (t.has_rank() && t.rank() < min_rank)
+    throw node.error(std::string(what) + " must have at least " + std::to_string(min_rank) + " dims, got " +
+                     shape_str(*t.shape()));
+  return t.dtype();
+}
+
+// A's shape after checking that its matrices are square.
+std::optional<std::vector<Dim>> square_shape(const Node& node, const Type& a, const char* what) {
+  float_operand(node, a, what);
+  if (!a.has_rank()) return std::nullopt;
+  const auto& s = *a.shape();
+  const Dim &m = s[s.size() - 2], &n = s.back();
+  if (m.is_static() && n.is_static() && m != n)
+    throw node.error(std::string(what) + " must be a batch of square matrices, got " + shape_str(s));
+  return s;
+}
+
+std::vector<Dim> batch_of(const std::vector<Dim>& s, size_t matrix_dims) {
+  return {s.begin(), s.end() - static_cast<std::ptrdiff_t>(matrix_dims)};
+}
+
+// The broadcast batch dims of a square A [*, n, n] and B [*, n, k] (or
+// [*, k, n] when `left` is false), with B's matrix dims after them.
+std::optional<std::vector<Dim>> system_shape(const Node& node, const Type& a, const Type& b, bool left,
+                                             const char* what_a, const char* what_b) {
+  auto sa = square_shape(node, a, what_a);
+  float_operand(node, b, what_b);
+  require_same_dtype(node, a, b, what_a, what_b);
+  if (!sa || !b.has_rank()) return std::nullopt;
+  const auto& sb = *b.shape();
+  const Dim& n = sa->back();
+  const Dim& rows = left ? sb[sb.size() - 2] : sb.back();
+  if (n.is_static() && rows.is_static() && n != rows)
+    throw node.error(std::string(what_a) + " " + shape_str(*sa) + " and " + what_b + " " + shape_str(sb) +
+                     " do not form a system: " + (left ? "A X = B" : "X A = B") + " needs " + n.str() + " " +
+                     (left ? "rows" : "columns") + " in B");
+  auto batch = broadcast(node, *Type::tensor(a.dtype(), batch_of(*sa, 2)), *Type::tensor(b.dtype(), batch_of(sb, 2)));
+  if (!batch) return std::nullopt;
+  batch->push_back(sb[sb.size() - 2]);
+  batch->push_back(sb.back());
+  return batch;
+}
+
+bool bool_arg(const Node& node, size_t i, bool if_absent) {
+  if (i >= node.inputs().size()) return if_absent;
+  auto v = constant_bool(node.input(i));
+  if (!v) throw node.error("argument " + node.op().schema.args[i].name + " must be a constant");
+  return *v;
+}
+
+}  // namespace
+
+std::vector<TypePtr> square_matrices(const Node& node) {
+  const Type& a = input_type(node, 0);
+  return {Type::tensor(a.dtype(), square_shape(node, a, "A"), a.tensor_device())};
+}
+
+std::vector<TypePtr> determinant(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto s = square_shape(node, a, "A");
+  return {Type::tensor(a.dtype(), s ? std::optional(batch_of(*s, 2)) : std::nullopt, a.tensor_device())};
+}
+
+std::vector<TypePtr> sign_and_log_determinant(const Node& node) {
+  TypePtr t = determinant(node)[0];
+  return {t, t};
+}
+
+std::vector<TypePtr> packed_slogdet(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto s = square_shape(node, a, "A");
+  if (!s) return {Type::tensor(a.dtype(), std::nullopt, a.tensor_device())};
+  std::vector<Dim> out = batch_of(*s, 2);
+  out.push_back(Dim::constant(2));
+  return {Type::tensor(a.dtype(), out, a.tensor_device())};
+}
+
+std::vector<TypePtr> linalg_solve(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  const bool left = bool_arg(node, 2, true);
+  auto sa = square_shape(node, a, "A");
+  float_operand(node, b, "B", 1);
+  require_same_dtype(node, a, b, "A", "B");
+  if (!sa || !b.has_rank()) return {Type::tensor(a.dtype(), std::nullopt, a.tensor_device())};
+  // B is a (batch of) vector(s) when 1-D, or when it is A's shape without the last dim.
+  const auto& sb = *b.shape();
+  const bool vector = sb.size() == 1 || (sb.size() + 1 == sa->size() && batch_of(*sa, 1) == sb);
+  if (!vector) return {Type::tensor(a.dtype(), system_shape(node, a, b, left, "A", "B"), a.tensor_device())};
+  const Dim& n = sa->back();
+  if (n.is_static() && sb.back().is_static() && n != sb.back())
+    throw node.error("A " + shape_str(*sa) + " and the vector B " + shape_str(sb) + " do not form a system");
+  auto batch = broadcast(node, *Type::tensor(a.dtype(), batch_of(*sa, 2)), *Type::tensor(b.dtype(), batch_of(sb, 1)));
+  if (batch) batch->push_back(n);
+  return {Type::tensor(a.dtype(), batch, a.tensor_device())};
+}
+
+// lu_solve(A, B), solve_triangular(A, B, upper, left, ...): X shaped as B.
+std::vector<TypePtr> solve_system(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const bool left = node.op().schema.name == "linalg_solve_triangular" ? bool_arg(node, 3, true) : true;
+  return {Type::tensor(a.dtype(), system_shape(node, a, input_type(node, 1), left, "A", "B"), a.tensor_device())};
+}
+
+// cholesky_solve(B, L, upper): X shaped as B.
+std::vector<TypePtr> cholesky_solve(const Node& node) {
+  const Type& l = input_type(node, 1);
+  return {Type::tensor(l.dtype(), system_shape(node, l, input_type(node, 0), true, "the factor", "B"),
+                       l.tensor_device())};
+}
+
+// triangular_solve(B, A, upper, transpose, unitriangular): (X, A broadcast to X's batch).
+std::vector<TypePtr> triangular_solve(const Node& node) {
+  const Type& a = input_type(node, 1);
+  auto x = system_shape(node, a, input_type(node, 0), true, "A", "B");
+  std::optional<std::vector<Dim>> coefficient;
+  if (x) {
+    coefficient = batch_of(*x, 2);
+    coefficient->push_back((*a.shape())[a.shape()->size() - 2]);
+    coefficient->push_back(a.shape()->back());
+  }
+  return {Type::tensor(a.dtype(), x, a.tensor_device()), Type::tensor(a.dtype(), coefficient, a.tensor_device())};
+}
+
+}  // namespace wick::ir::shape

@@ -1,0 +1,204 @@
+// Decomposition rules for dense linear algebra, written with the four
+// kernels of runtime/linalg.h (lu_solve, slogdet, cholesky and
+// triangular_solve, which take equal batch dims, so operands are expanded to
+// their broadcast batch first) and with transposes:
+//   linalg_inv(A), inverse(A)  = lu_solve(A, I)
+//   linalg_solve(A, B, left)   = lu_solve(A, B); a vector B (1-D, or A's
+//       shape without the last dim) as one column; left=False solves
+//       X A = B as A^T X^T = B^T
+//   slogdet(A)                 = (sign, log|det|) = wick::slogdet(A) [..., 0|1]
+//   det(A)                     = sign * exp(log|det|)
+//   logdet(A)                  = log(sign) + log|det| (NaN for det < 0)
+//   cholesky(A, upper)         = L = wick::cholesky(A), or L^T when upper
+//   cholesky_solve(B, L, upper)= L^-T (L^-1 B), or U^-1 (U^-T B)
+//   cholesky_inverse(L, upper) = cholesky_solve(I, L, upper)
+//   linalg_solve_triangular(A, B, upper, left, unit), triangular_solve(B, A,
+//       upper, transpose, unit) = triangular_solve kernels, a transposed A
+//       being the other triangle
+//   matrix_power(A, n)         = products of repeated squares of A (of A^-1
+//       for n < 0), I for n = 0
+#include "ir/constant_value.h"
+#include "passes/decompose_rules.h"
+
+namespace wick::passes::decompose_detail {
+namespace {
+
+using ir::Dim;
+using ir::Value;
+
+Value* mt(Emitter& e, Value* x) { return e.op("aten::transpose.int", {x, e.int_(-2), e.int_(-1)}); }
+
+// x [.., r, c] expanded to the batch dims `batch` (those of the node's
+// result), reading a size that x lacks from `other`.
+Value* with_batch(Emitter& e, Value* x, const std::vector<Dim>& batch, Value* other, size_t other_matrix_dims) {
+  const auto& s = e.shape(x, "operand");
+  const std::vector<Dim> own(s.begin(), s.end() - 2);
+  if (own == batch) return x;
+  const auto& os = e.shape(other, "operand");
+  std::vector<Value*> sizes;
+  for (size_t j = 0; j < batch.size(); ++j) {
+    const size_t from_end = batch.size() - j;  // position counted from the batch's end
+    const bool have = own.size() >= from_end && own[own.size() - from_end] == batch[j];
+    if (batch[j].is_static()) {
+      sizes.push_back(e.int_(batch[j].value()));
+    } else if (have) {
+      sizes.push_back(e.int_(-1));
+    } else {
+      const int64_t at = static_cast<int64_t>(os.size() - other_matrix_dims - from_end);
+      sizes.push_back(e.op("aten::size.int", {other, e.int_(at)}));
+    }
+  }
+  sizes.push_back(e.int_(-1));
+  sizes.push_back(e.int_(-1));
+  return e.op("aten::expand", {x, e.list(sizes), e.bool_(false)});
+}
+
+// The batch dims of the node's first result, which has `matrix_dims` more.
+std::vector<Dim> result_batch(Emitter& e, size_t matrix_dims) {
+  const auto& s = e.shape(e.node().output(0), "result");
+  return {s.begin(), s.end() - static_cast<std::ptrdiff_t>(matrix_dims)};
+}
+
+// The n x n identity in x's dtype, n = x's last size, over x's batch dims.
+Value* identity_like(Emitter& e, Value* x) {
+  const auto& s = e.shape(x, "A");
+  const Dim& n = s.back();
+  Value* size = n.is_static() ? e.int_(n.value()) : e.op("aten::size.int", {x, e.int_(-1)});
+  const DType dtype = e.float_dtype(x, "A");
+  Value* eye = e.op("aten::eye", {size, e.int_(*torch_code_of(dtype)), e.none(), e.none(), e.none()});
+  return with_batch(e, eye, {s.begin(), s.end() - 2}, x, 2);
+}
+
+Value* lu_solve(Emitter& e, Value* a, Value* b, const std::vector<Dim>& batch) {
+  return e.op("wick::lu_solve", {with_batch(e, a, batch, b, 2), with_batch(e, b, batch, a, 2)});
+}
+
+Value* triangular(Emitter& e, Value* a, Value* b, bool upper, bool unit, const std::vector<Dim>& batch) {
+  return e.op("wick::triangular_solve",
+              {with_batch(e, a, batch, b, 2), with_batch(e, b, batch, a, 2), e.bool_(upper), e.bool_(unit)});
+}
+
+Value* inverse(Emitter& e) {
+  Value* a = e.input(0);
+  return e.op("wick::lu_solve", {a, identity_like(e, a)});
+}
+
+Value* linalg_solve(Emitter& e) {
+  Value *a = e.input(0), *b = e.input(1);
+  const bool left = e.constant_bool(2, "left");
+  const auto& sa = e.shape(a, "A");
+  const auto& sb = e.shape(b, "B");
+  const bool vector = sb.size() == 1 || (sb.size() + 1 == sa.size() && std::equal(sb.begin(), sb.end(), sa.begin()));
+  if (vector) {
+    // One column: the result's batch, then n.
+    const std::vector<Dim> batch = result_batch(e, 1);
+    Value* column = e.op("aten::unsqueeze", {b, e.int_(-1)});
+    Value* x = left ? lu_solve(e, a, column, batch) : lu_solve(e, mt(e, a), column, batch);
+    return e.op("aten::squeeze.dim", {x, e.int_(-1)});
+  }
+  const std::vector<Dim> batch = result_batch(e, 2);
+  if (left) return lu_solve(e, a, b, batch);
+  return mt(e, lu_solve(e, mt(e, a), mt(e, b), batch));
+}
+
+// sign and log|det| of the node's A.
+std::pair<Value*, Value*> sign_and_log(Emitter& e) {
+  Value* packed = e.op("wick::slogdet", {e.input(0)});
+  return {e.op("aten::select.int", {packed, e.int_(-1), e.int_(0)}),
+          e.op("aten::select.int", {packed, e.int_(-1), e.int_(1)})};
+}
+
+Value* det(Emitter& e) {
+  auto [sign, log_abs] = sign_and_log(e);
+  return e.mul(sign, e.op("aten::exp", {log_abs}));
+}
+
+Value* logdet(Emitter& e) {
+  auto [sign, log_abs] = sign_and_log(e);
+  return e.add(e.op("aten::log", {sign}), log_abs);
+}
+
+std::vector<Value*> slogdet(Emitter& e) {
+  auto [sign, log_abs] = sign_and_log(e);
+  return {sign, log_abs};
+}
+
+Value* cholesky(Emitter& e) {
+  Value* l = e.op("wick::cholesky", {e.input(0)});
+  return e.constant_bool(1, "upper") ? mt(e, l) : l;
+}
+
+// X with A X = B for A = L L^T (or U^T U when `upper`), f the factor.
+Value* cholesky_solve_with(Emitter& e, Value* b, Value* f, bool upper, const std::vector<Dim>& batch) {
+  if (upper) return triangular(e, f, triangular(e, mt(e, f), b, false, false, batch), true, false, batch);
+  return triangular(e, mt(e, f), triangular(e, f, b, false, false, batch), true, false, batch);
+}
+
+Value* cholesky_solve(Emitter& e) {
+  return cholesky_solve_with(e, e.input(0), e.input(1), e.constant_bool(2, "upper"), result_batch(e, 2));
+}
+
+Value* cholesky_inverse(Emitter& e) {
+  Value* f = e.input(0);
+  return cholesky_solve_with(e, identity_like(e, f), f, e.constant_bool(1, "upper"), result_batch(e, 2));
+}
+
+Value* solve_triangular(Emitter& e) {
+  Value *a = e.input(0), *b = e.input(1);
+  const bool upper = e.constant_bool(2, "upper"), left = e.constant_bool(3, "left");
+  const bool unit = e.constant_bool(4, "unitriangular");
+  const std::vector<Dim> batch = result_batch(e, 2);
+  if (left) return triangular(e, a, b, upper, unit, batch);
+  return mt(e, triangular(e, mt(e, a), mt(e, b), !upper, unit, batch));
+}
+
+std::vector<Value*> triangular_solve(Emitter& e) {
+  Value *b = e.input(0), *a = e.input(1);
+  const bool upper = e.constant_bool(2, "upper"), transpose = e.constant_bool(3, "transpose");
+  const bool unit = e.constant_bool(4, "unitriangular");
+  const std::vector<Dim> batch = result_batch(e, 2);
+  Value* x = transpose ? triangular(e, mt(e, a), b, !upper, unit, batch) : triangular(e, a, b, upper, unit, batch);
+  return {x, e.op("aten::contiguous", {with_batch(e, a, batch, b, 2), e.int_(0)})};
+}
+
+Value* matrix_power(Emitter& e) {
+  Value* a = e.input(0);
+  int64_t n = e.constant_int(1, "n");
+  if (n == 0) return e.op("aten::contiguous", {identity_like(e, a), e.int_(0)});
+  if (n < 0) {
+    a = inverse(e);
+    n = -n;
+  }
+  // Binary powering: the product of the squares A^(2^k) for the bits of n.
+  Value* result = nullptr;
+  for (Value* square = a;; square = e.op("aten::matmul", {square, square})) {
+    if (n & 1) result = result ? e.op("aten::matmul", {result, square}) : square;
+    n >>= 1;
+    if (n == 0) break;
+  }
+  return result;
+}
+
+}  // namespace
+
+std::vector<NamedRule> linalg_rules() {
+  return {{"aten::linalg_inv", inverse},
+          {"aten::inverse", inverse},
+          {"aten::linalg_solve", linalg_solve},
+          {"aten::linalg_det", det},
+          {"aten::det", det},
+          {"aten::logdet", logdet},
+          {"aten::linalg_cholesky", cholesky},
+          {"aten::cholesky", cholesky},
+          {"aten::cholesky_solve", cholesky_solve},
+          {"aten::cholesky_inverse", cholesky_inverse},
+          {"aten::linalg_solve_triangular", solve_triangular},
+          {"aten::linalg_matrix_power", matrix_power},
+          {"aten::matrix_power", matrix_power}};
+}
+
+std::vector<NamedMultiRule> linalg_multi_rules() {
+  return {{"aten::linalg_slogdet", slogdet}, {"aten::slogdet", slogdet}, {"aten::triangular_solve", triangular_solve}};
+}
+
+}  // namespace wick::passes::decompose_detail

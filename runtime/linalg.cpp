@@ -1,0 +1,258 @@
+// Batched dense linear algebra (linalg.h): each matrix is gathered into an
+// f64 scratch, factored with the textbook algorithms (Doolittle LU with
+// partial pivoting, Cholesky–Banachiewicz, forward and back substitution),
+// and scattered into `out`. Failures (a singular or indefinite matrix) are
+// recorded per batch entry and raised once the parallel loop is done, since
+// an exception may not leave a thread-pool chunk.
+#include "runtime/linalg.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "runtime/thread_pool.h"
+#include "support/error.h"
+
+namespace wick::rt {
+namespace {
+
+// A [*, r, c] operand viewed as `batch` matrices of r x c.
+struct Matrices {
+  const Tensor* t = nullptr;
+  int64_t batch = 1, rows = 0, cols = 0;
+
+  // Element (i, j) of matrix b, as a double.
+  double at(int64_t b, int64_t i, int64_t j) const {
+    return t->dtype() == DType::f64 ? static_cast<const double*>(base(b))[i * rs() + j * cs()]
+                                    : static_cast<const float*>(base(b))[i * rs() + j * cs()];
+  }
+  void load(int64_t b, std::vector<double>& m) const {
+    m.resize(static_cast<size_t>(rows * cols));
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) m[static_cast<size_t>(i * cols + j)] = at(b, i, j);
+  }
+
+ private:
+  int64_t rs() const { return t->strides()[t->dim() - 2]; }
+  int64_t cs() const { return t->strides()[t->dim() - 1]; }
+  // The first element of matrix b: the batch index unraveled over the leading dims.
+  const void* base(int64_t b) const {
+    int64_t offset = 0;
+    for (int d = t->dim() - 3; d >= 0; --d) {
+      offset += (b % t->sizes()[d]) * t->strides()[d];
+      b /= t->sizes()[d];
+    }
+    const size_t element = t->dtype() == DType::f64 ? sizeof(double) : sizeof(float);
+    return static_cast<const char*>(t->data()) + offset * static_cast<int64_t>(element);
+  }
+};
+
+Matrices matrices(const char* op, const Tensor& t, const char* what) {
+  if (t.dtype() != DType::f32 && t.dtype() != DType::f64)
+    throw Error(std::string(op) + ": " + what + " must be float32 or float64, got " + t.describe());
+  if (t.dim() < 2) throw Error(std::string(op) + ": " + what + " must have at least 2 dims, got " + t.describe());
+  Matrices m;
+  m.t = &t;
+  m.rows = t.size(-2);
+  m.cols = t.size(-1);
+  for (int d = 0; d + 2 < t.dim(); ++d) m.batch *= t.sizes()[d];
+  return m;
+}
+
+Matrices square(const char* op, const Tensor& a) {
+  Matrices m = matrices(op, a, "A");
+  if (m.rows != m.cols) throw Error(std::string(op) + ": A must be square, got " + a.describe());
+  return m;
+}
+
+void check_out(const char* op, const Tensor& out, const Tensor& like, int64_t elements) {
+  if (!out.is_contiguous() || out.dtype() != like.dtype() || out.numel() != elements)
+    throw Error(std::string(op) + ": the result " + out.describe() + " does not fit " + like.describe());
+}
+
+void check_rhs(const char* op, const Matrices& a, const Matrices& b) {
+  if (b.rows != a.rows || b.batch != a.batch || b.t->dtype() != a.t->dtype())
+    throw Error(std::string(op) + ": B " + b.t->describe() + " does not match A " + a.t->describe());
+}
+
+// Writes matrix b of a contiguous `out` from row-major doubles.
+void store(Tensor& out, int64_t b, const std::vector<double>& m) {
+  const auto n = static_cast<int64_t>(m.size());
+  if (out.dtype() == DType::f64) {
+    std::copy(m.begin(), m.end(), out.data_as<double>() + b * n);
+  } else {
+    float* o = out.data_as<float>() + b * n;
+    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<float>(m[static_cast<size_t>(i)]);
+  }
+}
+
+// Runs fn(b) for every batch entry on the thread pool. fn returns 0, or a
+// code for a failure; the code of the lowest failing entry is returned (so
+// that the error does not depend on the thread count).
+template <typename F>
+int64_t for_each_matrix(int64_t batch, int64_t n, F&& fn) {
+  std::vector<int64_t> codes(static_cast<size_t>(batch), 0);
+  auto chunk = [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) codes[static_cast<size_t>(b)] = fn(b);
+  };
+  // Hand off only work worth it: about 2^16 multiply-adds per chunk.
+  const int64_t work = std::max<int64_t>(1, n * n * n);
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / work);
+  ThreadPool& pool = default_thread_pool();
+  if (batch >= 2 * grain && pool.num_threads() > 1 && !ThreadPool::in_parallel_region())
+    pool.parallel_for(0, batch, grain, chunk);
+  else
+    chunk(0, batch);
+  for (int64_t c : codes)
+    if (c != 0) return c;
+  return 0;
+}
+
+// LU with partial pivoting of the n x n row-major `m` in place; `perm`
+// receives the row order, `*swaps` their count. False at a zero pivot.
+bool lu_factor(std::vector<double>& m, int64_t n, std::vector<int64_t>& perm, int64_t* swaps) {
+  perm.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
+  *swaps = 0;
+  auto a = [&](int64_t i, int64_t j) -> double& { return m[static_cast<size_t>(i * n + j)]; };
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t p = k;
+    for (int64_t i = k + 1; i < n; ++i)
+      if (std::abs(a(i, k)) > std::abs(a(p, k))) p = i;
+    if (a(p, k) == 0.0 || std::isnan(a(p, k))) return false;
+    if (p != k) {
+      for (int64_t j = 0; j < n; ++j) std::swap(a(k, j), a(p, j));
+      std::swap(perm[static_cast<size_t>(k)], perm[static_cast<size_t>(p)]);
+      ++*swaps;
+    }
+    const double pivot = a(k, k);
+    for (int64_t i = k + 1; i < n; ++i) {
+      const double l = a(i, k) / pivot;
+      a(i, k) = l;
+      if (l == 0.0) continue;
+      for (int64_t j = k + 1; j < n; ++j) a(i, j) -= l * a(k, j);
+    }
+  }
+  return true;
+}
+
+// Solves T X = X in place for the n x n triangular `t` and the n x k `x`.
+void substitute(const std::vector<double>& t, int64_t n, std::vector<double>& x, int64_t k, bool upper,
+                bool unit) {
+  auto tt = [&](int64_t i, int64_t j) { return t[static_cast<size_t>(i * n + j)]; };
+  auto xx = [&](int64_t i, int64_t j) -> double& { return x[static_cast<size_t>(i * k + j)]; };
+  for (int64_t s = 0; s < n; ++s) {
+    const int64_t i = upper ? n - 1 - s : s;
+    const int64_t from = upper ? i + 1 : 0, to = upper ? n : i;
+    for (int64_t r = from; r < to; ++r) {
+      const double c = tt(i, r);
+      if (c == 0.0) continue;
+      for (int64_t j = 0; j < k; ++j) xx(i, j) -= c * xx(r, j);
+    }
+    if (!unit)
+      for (int64_t j = 0; j < k; ++j) xx(i, j) /= tt(i, i);
+  }
+}
+
+}  // namespace
+
+void lu_solve(const Tensor& a, const Tensor& b, Tensor& out) {
+  const char* op = "linalg.solve";
+  const Matrices am = square(op, a), bm = matrices(op, b, "B");
+  check_rhs(op, am, bm);
+  check_out(op, out, b, b.numel());
+  const int64_t n = am.rows, k = bm.cols;
+  const int64_t failed = for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
+    std::vector<double> m, rhs, x(static_cast<size_t>(n * k));
+    std::vector<int64_t> perm;
+    int64_t swaps = 0;
+    am.load(i, m);
+    if (!lu_factor(m, n, perm, &swaps)) return 1;
+    bm.load(i, rhs);
+    for (int64_t r = 0; r < n; ++r)
+      std::copy_n(rhs.begin() + perm[static_cast<size_t>(r)] * k, k, x.begin() + r * k);
+    substitute(m, n, x, k, false, true);
+    substitute(m, n, x, k, true, false);
+    store(out, i, x);
+    return 0;
+  });
+  if (failed)
+    throw Error("linalg.solve: the matrix A " + a.describe() +
+                " is singular (an exact zero pivot in its LU factorization), so the system has no unique solution");
+}
+
+void slogdet(const Tensor& a, Tensor& out) {
+  const char* op = "linalg.slogdet";
+  const Matrices am = square(op, a);
+  check_out(op, out, a, 2 * am.batch);
+  const int64_t n = am.rows;
+  for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
+    std::vector<double> m;
+    std::vector<int64_t> perm;
+    int64_t swaps = 0;
+    am.load(i, m);
+    std::vector<double> r = {0.0, -std::numeric_limits<double>::infinity()};  // singular
+    if (std::any_of(m.begin(), m.end(), [](double v) { return std::isnan(v); })) {
+      r = {std::nan(""), std::nan("")};
+    } else if (lu_factor(m, n, perm, &swaps)) {
+      double sign = swaps % 2 ? -1.0 : 1.0, log_abs = 0.0;
+      for (int64_t k = 0; k < n; ++k) {
+        const double u = m[static_cast<size_t>(k * n + k)];
+        if (u < 0) sign = -sign;
+        log_abs += std::log(std::abs(u));
+      }
+      r = {sign, log_abs};
+    }
+    store(out, i, r);
+    return 0;
+  });
+}
+
+void cholesky(const Tensor& a, Tensor& out) {
+  const char* op = "linalg.cholesky";
+  const Matrices am = square(op, a);
+  check_out(op, out, a, a.numel());
+  const int64_t n = am.rows;
+  const int64_t failed = for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
+    std::vector<double> m, l(static_cast<size_t>(n * n), 0.0);
+    am.load(i, m);
+    auto L = [&](int64_t r, int64_t c) -> double& { return l[static_cast<size_t>(r * n + c)]; };
+    for (int64_t j = 0; j < n; ++j) {
+      double d = m[static_cast<size_t>(j * n + j)];
+      for (int64_t k = 0; k < j; ++k) d -= L(j, k) * L(j, k);
+      if (!(d > 0.0)) return j + 1;  // also NaN
+      L(j, j) = std::sqrt(d);
+      for (int64_t r = j + 1; r < n; ++r) {
+        double s = m[static_cast<size_t>(r * n + j)];
+        for (int64_t k = 0; k < j; ++k) s -= L(r, k) * L(j, k);
+        L(r, j) = s / L(j, j);
+      }
+    }
+    store(out, i, l);
+    return 0;
+  });
+  if (failed)
+    throw Error("linalg.cholesky: the matrix " + a.describe() +
+                " is not positive-definite (the leading minor of order " + std::to_string(failed) +
+                " is not positive-definite)");
+}
+
+void triangular_solve(const Tensor& a, const Tensor& b, bool upper, bool unitriangular, Tensor& out) {
+  const char* op = "linalg.solve_triangular";
+  const Matrices am = square(op, a), bm = matrices(op, b, "B");
+  check_rhs(op, am, bm);
+  check_out(op, out, b, b.numel());
+  const int64_t n = am.rows, k = bm.cols;
+  for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
+    std::vector<double> t, x;
+    am.load(i, t);
+    bm.load(i, x);
+    substitute(t, n, x, k, upper, unitriangular);
+    store(out, i, x);
+    return 0;
+  });
+}
+
+}  // namespace wick::rt

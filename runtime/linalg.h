@@ -1,0 +1,37 @@
+// Dense linear algebra on batches of square matrices, the kernels behind
+// torch.linalg's solve, inv, det, slogdet, cholesky and the triangular solves
+// (the front end's ops decompose into these four; passes/decompose_linalg.cpp).
+//
+// Operands are f32 or f64 CPU tensors of one dtype with any strides: A is
+// [*, n, n], B [*, n, k] with A's batch dims (the decomposition has expanded
+// both). Each matrix is copied into a row-major f64 scratch and factored
+// there, so an f32 result carries the rounding of one final conversion, not
+// of the factorization. `out` is contiguous and shaped as the op's result.
+// The batch is split across the thread pool. These are plain triple loops:
+// fast for the small matrices models carry (a few hundred rows), not a
+// blocked LAPACK for large ones.
+#pragma once
+
+#include "support/tensor.h"
+
+namespace wick::rt {
+
+// X with A X = B, by LU factorization with partial pivoting. A matrix with
+// an exactly zero pivot is singular: a wick::Error, as torch raises.
+void lu_solve(const Tensor& a, const Tensor& b, Tensor& out);
+
+// out [*, 2]: the sign of det(A) (+1, -1, or 0 when A is singular) and
+// log|det(A)| (-inf when singular).
+void slogdet(const Tensor& a, Tensor& out);
+
+// The lower Cholesky factor L of A = L L^T, read from A's lower triangle;
+// the upper triangle of `out` is zero. A matrix that is not positive definite
+// is a wick::Error naming the order of the first minor that fails.
+void cholesky(const Tensor& a, Tensor& out);
+
+// X with A X = B for a triangular A (only its `upper` or lower triangle is
+// read; with `unitriangular` its diagonal is taken as ones). A zero on the
+// diagonal gives infinities and NaNs, as in torch.
+void triangular_solve(const Tensor& a, const Tensor& b, bool upper, bool unitriangular, Tensor& out);
+
+}  // namespace wick::rt
