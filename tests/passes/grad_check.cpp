@@ -1,5 +1,6 @@
 #include "grad_check.h"
 
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -81,6 +82,14 @@ torch::Tensor make_input(const InputSpec& s) {
     case Draw::index: return torch::randint(0, s.high, s.shape, torch::kLong);
     case Draw::unique_index: return torch::randperm(s.high, torch::kLong).slice(0, 0, s.shape.at(0));
     case Draw::mask: return torch::rand(s.shape) > 0.5;
+    case Draw::well_conditioned:
+    case Draw::positive_definite: {
+      const int64_t n = s.shape.back();
+      torch::Tensor eye = torch::eye(n, f);
+      torch::Tensor m = torch::randn(s.shape, f);
+      if (s.draw == Draw::well_conditioned) return eye + m / (2 * std::sqrt(double(n)));
+      return torch::matmul(m, m.transpose(-2, -1)) / double(n) + eye;
+    }
   }
   return {};
 }

@@ -25,6 +25,9 @@ enum class Draw {
   index,           // int64 in [0, high)
   unique_index,    // 1-D int64 in [0, high), no value twice
   mask,            // bool
+  // Batches of square matrices [*, n, n]:
+  well_conditioned,   // the identity plus randn / (2 sqrt(n)): singular values near 1
+  positive_definite,  // M M^T / n + I for a randn M: symmetric, eigenvalues at least 1
 };
 
 struct InputSpec {

@@ -82,6 +82,16 @@ std::vector<FdCase> cases() {
        "  %d : List[Int] = prim::Constant[value=[1, 1]]()\n  %g : Int = prim::Constant[value=1]()\n"
        "  %y : Tensor = aten::conv2d(%x0, %x1, %x2, %s, %p, %d, %g)",
        true},
+      // Linear algebra in f64. Cholesky reads one triangle, so it factors
+      // x + x^T, whose every element moves the result.
+      {"lu_solve", {D({2, 3, 3}, Draw::well_conditioned), D({2, 3, 2})}, "  %y : Tensor = wick::lu_solve(%x0, %x1)"},
+      {"slogdet", {D({2, 3, 3}, Draw::well_conditioned)}, "  %y : Tensor = wick::slogdet(%x0)"},
+      {"cholesky", {D({2, 3, 3}, Draw::positive_definite)},
+       "  %a : Int = prim::Constant[value=-2]()\n  %b : Int = prim::Constant[value=-1]()\n"
+       "  %one : Int = prim::Constant[value=1]()\n  %t : Tensor = aten::transpose.int(%x0, %a, %b)\n"
+       "  %s : Tensor = aten::add.Tensor(%x0, %t, %one)\n  %y : Tensor = wick::cholesky(%s)"},
+      {"triangular_solve", {D({2, 3, 3}, Draw::well_conditioned), D({2, 3, 2})},
+       "  %u : Bool = prim::Constant[value=false]()\n  %y : Tensor = wick::triangular_solve(%x0, %x1, %u, %u)"},
   };
 }
 

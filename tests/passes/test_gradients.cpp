@@ -250,6 +250,12 @@ std::vector<GradCase> reduction_cases() {
 }
 
 std::vector<GradCase> linalg_cases() {
+  // The triangle of a well-conditioned A that the solve reads; torch reads the same one.
+  auto triangular = [](bool upper, bool unit, const std::string& name) {
+    return GradCase{"triangular_solve_" + name, {F({2, 4, 4}, Draw::well_conditioned), F({2, 4, 3})},
+                    Bo("upper", upper) + Bo("unit", unit) + Y("wick::triangular_solve(%x0, %x1, %upper, %unit)"),
+                    [upper, unit](const V& x) { return torch::linalg_solve_triangular(x[0], x[1], upper, true, unit); }};
+  };
   auto matmul = [](std::vector<int64_t> a, std::vector<int64_t> b, const std::string& name) {
     return GradCase{"matmul_" + name, {F(std::move(a)), F(std::move(b))}, Y("aten::matmul(%x0, %x1)"),
                     [](const V& x) { return torch::matmul(x[0], x[1]); }};
@@ -275,6 +281,20 @@ std::vector<GradCase> linalg_cases() {
       matmul({2, 3, 4}, {4}, "3d_1d"),
       matmul({2, 1, 3, 4}, {1, 3, 4, 5}, "broadcast_batch"),
       matmul({2, 3, 4}, {2, 4, 5}, "3d_3d"),
+      // The linear-algebra kernels, on matrices far from singular.
+      {"lu_solve", {F({2, 4, 4}, Draw::well_conditioned), F({2, 4, 3})}, Y("wick::lu_solve(%x0, %x1)"),
+       [](const V& x) { return torch::linalg_solve(x[0], x[1]); }},
+      {"slogdet", {F({3, 4, 4}, Draw::well_conditioned)}, Y("wick::slogdet(%x0)"),
+       [](const V& x) {
+         auto [sign, log_abs] = torch::linalg_slogdet(x[0]);
+         return torch::stack({sign, log_abs}, -1);
+       }},
+      {"cholesky", {F({2, 5, 5}, Draw::positive_definite)}, Y("wick::cholesky(%x0)"),
+       [](const V& x) { return torch::linalg_cholesky(x[0]); }},
+      triangular(true, false, "upper"),
+      triangular(false, false, "lower"),
+      triangular(true, true, "upper_unit"),
+      triangular(false, true, "lower_unit"),
   };
 }
 
