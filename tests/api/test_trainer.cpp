@@ -244,6 +244,16 @@ TEST(TrainAgainstTorchModels, Float64Parameters) {
   EXPECT_NEAR(trainer->evaluate({x}, y), mse, 1e-6 * mse);
 }
 
+// Parameters reached through Cholesky, triangular and LU solves and
+// determinants train as torch.optim trains them.
+TEST(TrainAgainstTorchModels, LinearAlgebra) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  TempDir dir("train_linalg");
+  ASSERT_EQ(train_reference(dir, "model --kind linalg_net --out linalg.pt"), 0) << test::slurp(dir / "log.txt");
+  const Case c{"linalg_mse_adam", "", "16", 32, LossKind::mse, "", adam(OptimizerKind::adam, 1e-2, 0)};
+  ASSERT_TRUE(train_against_torch(c, (dir / "linalg.pt").string(), dir));
+}
+
 // Tied weights (one Parameter under two names) train as one parameter: the
 // gradients of both uses summed into one Adam update, as torch.optim does
 // with the module's deduplicated parameters.

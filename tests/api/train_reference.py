@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp|float64_net|gamma_trained_shape|gamma_buffer_shape --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp|float64_net|linalg_net|gamma_trained_shape|gamma_buffer_shape --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -275,6 +275,27 @@ class Float64Net(torch.nn.Module):
         return self.head(h.flatten(1)).float()
 
 
+class LinalgNet(torch.nn.Module):
+    """Parameters trained through linear algebra: a whitening by the
+    Cholesky factor of M M^T + I, a solve with I + tanh(W) / 10 (diagonally
+    dominant, so never singular), and log-determinants and a determinant
+    of both added to every output."""
+
+    def __init__(self):
+        super().__init__()
+        self.m = torch.nn.Parameter(torch.randn(16, 16) * 0.3)
+        self.w = torch.nn.Parameter(torch.randn(16, 16))
+        self.head = torch.nn.Linear(16, 4)
+
+    def forward(self, x):
+        eye = torch.eye(16)
+        k = self.m @ self.m.t() + eye
+        z = torch.linalg.solve_triangular(torch.linalg.cholesky(k), x.t(), upper=False)
+        a = eye + 0.1 * torch.tanh(self.w)
+        y = torch.linalg.solve(a, z).t()
+        return self.head(y) + 0.05 * torch.logdet(k) + 0.1 * torch.linalg.slogdet(a)[1] + 0.1 * torch.det(a)
+
+
 class GammaShapeNet(torch.nn.Module):
     """The regularized lower incomplete gamma function of a linear layer's
     softplus, its shape `a` a parameter (whose derivative torch does not
@@ -360,6 +381,7 @@ def model(a):
         "no_grad_mlp": NoGradMlp,
         "bfloat16_mlp": Bfloat16Mlp,
         "float64_net": Float64Net,
+        "linalg_net": LinalgNet,
         "gamma_trained_shape": lambda: GammaShapeNet(trained_shape=True),
         "gamma_buffer_shape": lambda: GammaShapeNet(trained_shape=False),
         "instance_norm_classifier": InstanceNormClassifier,

@@ -1,0 +1,170 @@
+// Dense linear algebra (torch.linalg's solvers, inverses, determinants and
+// factorizations, and their older torch.* names) run by jit_load against
+// LibTorch on fresh inputs, in float32 and float64; a singular matrix and
+// one that is not positive-definite are errors, as in torch.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <string>
+
+#include "api/jit_module.h"
+#include "frontend/loader.h"
+#include "runtime/npy.h"
+#include "tests/api/jit_helpers.h"
+#include "tests/frontend/python_files.h"
+
+namespace wick {
+namespace {
+
+double value(const Tensor& t, int64_t i) {
+  return t.dtype() == DType::f64 ? t.data_as<double>()[i] : static_cast<double>(t.data_as<float>()[i]);
+}
+
+// max|got - want| / max|want|; NaN and infinities must sit where they do in `want`.
+double relative_error(const Tensor& got, const Tensor& want, const std::string& what) {
+  EXPECT_EQ(got.sizes(), want.sizes()) << what;
+  EXPECT_EQ(got.dtype(), want.dtype()) << what;
+  if (got.sizes() != want.sizes() || got.dtype() != want.dtype()) return INFINITY;
+  const Tensor g = got.contiguous();
+  double diff = 0, scale = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    const double x = value(g, i), y = value(want, i);
+    if (!std::isfinite(y)) {
+      EXPECT_TRUE(std::isnan(y) ? std::isnan(x) : x == y) << what << ", element " << i << ": " << x << " for " << y;
+      continue;
+    }
+    diff = std::max(diff, std::abs(x - y));
+    scale = std::max(scale, std::abs(y));
+  }
+  return diff / std::max(scale, 1e-30);
+}
+
+class LinearAlgebra : public test::PythonFiles<LinearAlgebra> {
+ public:
+  static const char* tag() { return "linear_algebra"; }
+  static std::string script() {
+    return R"py(
+import numpy as np
+import torch
+from torch import Tensor, nn
+from typing import List
+
+
+class Solvers(nn.Module):
+    def forward(self, a: Tensor, b: Tensor, s: Tensor, one: Tensor) -> List[Tensor]:
+        spd = s @ s.transpose(-2, -1) / s.size(-1) + torch.eye(s.size(-1), dtype=s.dtype)
+        lower = torch.linalg.cholesky(spd)
+        sign, logabs = torch.linalg.slogdet(a)
+        x, coefficient = torch.triangular_solve(b, lower, upper=False, transpose=True)
+        return [torch.linalg.inv(a), torch.inverse(a), torch.linalg.solve(a, b),
+                torch.linalg.solve(a, b[..., 0]), torch.linalg.solve(a, b.transpose(-2, -1), left=False),
+                torch.linalg.solve(one, b), torch.linalg.solve(a, b[0]),
+                torch.linalg.det(a), torch.det(a), torch.logdet(spd), torch.logdet(a), sign, logabs,
+                lower, torch.linalg.cholesky(spd, upper=True), torch.cholesky(spd),
+                torch.cholesky_solve(b, lower), torch.cholesky_solve(b, lower.transpose(-2, -1), upper=True),
+                torch.cholesky_inverse(lower),
+                torch.linalg.solve_triangular(lower, b, upper=False),
+                torch.linalg.solve_triangular(lower.transpose(-2, -1), b.transpose(-2, -1), upper=True,
+                                              left=False, unitriangular=True),
+                x, coefficient, torch.linalg.matrix_power(a, 3), torch.matrix_power(a, -2),
+                torch.linalg.matrix_power(a, 0)]
+
+
+class Solve(nn.Module):
+    def forward(self, a: Tensor, b: Tensor) -> Tensor:
+        return torch.linalg.solve(a, b)
+
+
+class Factor(nn.Module):
+    def forward(self, a: Tensor) -> Tensor:
+        return torch.linalg.cholesky(a)
+
+
+torch.jit.script(Solvers()).save("solvers.pt")
+torch.jit.script(Solve()).save("solve.pt")
+torch.jit.script(Factor()).save("factor.pt")
+torch.seed()  # fresh inputs on every run
+for dtype, tag in [(torch.float32, "f32"), (torch.float64, "f64")]:
+    # Well conditioned: the identity plus a small random part.
+    a = torch.eye(5, dtype=dtype) + torch.randn(3, 5, 5, dtype=dtype) / 4
+    inputs = [a, torch.randn(3, 5, 2, dtype=dtype), torch.randn(3, 5, 5, dtype=dtype), a[1]]
+    for i, t in enumerate(inputs):
+        np.save(f"{tag}_in{i}.npy", t.numpy())
+    with torch.no_grad():
+        outs = torch.jit.load("solvers.pt")(*inputs)
+    for i, t in enumerate(outs):
+        np.save(f"{tag}_out{i}.npy", np.ascontiguousarray(t.numpy()))
+    with open(f"{tag}_count.txt", "w") as f:
+        f.write(str(len(outs)))
+
+# A singular matrix (a row of zeros, so that LU meets an exact zero pivot) and a symmetric one with a negative
+# eigenvalue; torch refuses both.
+singular = torch.randn(2, 4, 4)
+singular[1, 2] = 0.0
+indefinite = torch.eye(4)
+indefinite[2, 2] = -1.0
+np.save("singular.npy", singular.numpy())
+np.save("rhs.npy", torch.randn(2, 4, 3).numpy())
+np.save("indefinite.npy", indefinite.numpy())
+for name, call in [("singular", lambda: torch.linalg.solve(singular, torch.randn(2, 4, 3))),
+                   ("indefinite", lambda: torch.linalg.cholesky(indefinite))]:
+    try:
+        call()
+        refused = "no"
+    except RuntimeError:
+        refused = "yes"
+    with open(f"{name}_refused.txt", "w") as f:
+        f.write(refused)
+)py";
+  }
+
+  static std::string text(const std::string& name) {
+    std::ifstream in(path(name));
+    std::string s;
+    in >> s;
+    return s;
+  }
+
+  static void expect_match(const std::string& tag, double tolerance) {
+    std::vector<Tensor> inputs;
+    for (int i = 0; i < 4; ++i) inputs.push_back(read_npy(path(tag + "_in" + std::to_string(i) + ".npy")));
+    const auto outs = test::load_uncached(path("solvers.pt")).forward(inputs);
+    ASSERT_EQ(std::to_string(outs.size()), text(tag + "_count.txt"));
+    for (size_t i = 0; i < outs.size(); ++i) {
+      const Tensor want = read_npy(path(tag + "_out" + std::to_string(i) + ".npy"));
+      EXPECT_LE(relative_error(outs[i], want, "output " + std::to_string(i)), tolerance) << "output " << i;
+    }
+  }
+};
+
+TEST_F(LinearAlgebra, Float32MatchesLibTorch) { expect_match("f32", 1e-4); }
+
+TEST_F(LinearAlgebra, Float64MatchesLibTorch) { expect_match("f64", 1e-10); }
+
+TEST_F(LinearAlgebra, SingularMatrixIsAnError) {
+  ASSERT_EQ(text("singular_refused.txt"), "yes");
+  auto m = test::load_uncached(path("solve.pt"));
+  try {
+    m.forward({read_npy(path("singular.npy")), read_npy(path("rhs.npy"))});
+    FAIL() << "solved a singular system";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is singular"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(LinearAlgebra, IndefiniteMatrixIsAnError) {
+  ASSERT_EQ(text("indefinite_refused.txt"), "yes");
+  auto m = test::load_uncached(path("factor.pt"));
+  try {
+    m.forward({read_npy(path("indefinite.npy"))});
+    FAIL() << "factored an indefinite matrix";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not positive-definite (the leading minor of order 3"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace wick
