@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "runtime/npy.h"
 #include "tests/api/jit_helpers.h"
 #include "tests/frontend/python_files.h"
+#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -86,10 +88,10 @@ torch.jit.script(Solvers()).save("solvers.pt")
 torch.jit.script(Solve()).save("solve.pt")
 torch.jit.script(Factor()).save("factor.pt")
 torch.seed()  # fresh inputs on every run
-for dtype, tag in [(torch.float32, "f32"), (torch.float64, "f64")]:
+for dtype, tag, batch in [(torch.float32, "f32", 3), (torch.float64, "f64", 3), (torch.float32, "f32_batch6", 6)]:
     # Well conditioned: the identity plus a small random part.
-    a = torch.eye(5, dtype=dtype) + torch.randn(3, 5, 5, dtype=dtype) / 4
-    inputs = [a, torch.randn(3, 5, 2, dtype=dtype), torch.randn(3, 5, 5, dtype=dtype), a[1]]
+    a = torch.eye(5, dtype=dtype) + torch.randn(batch, 5, 5, dtype=dtype) / 4
+    inputs = [a, torch.randn(batch, 5, 2, dtype=dtype), torch.randn(batch, 5, 5, dtype=dtype), a[1]]
     for i, t in enumerate(inputs):
         np.save(f"{tag}_in{i}.npy", t.numpy())
     with torch.no_grad():
@@ -142,6 +144,30 @@ for name, call in [("singular", lambda: torch.linalg.solve(singular, torch.randn
 TEST_F(LinearAlgebra, Float32MatchesLibTorch) { expect_match("f32", 1e-4); }
 
 TEST_F(LinearAlgebra, Float64MatchesLibTorch) { expect_match("f64", 1e-10); }
+
+// Compiled ahead of time with a dynamic batch of matrices (the first dim of
+// the first three inputs) for batch 3, the deployed model runs batch 6.
+TEST_F(LinearAlgebra, DeployedWithDynamicBatch) {
+  const std::string bin = test_paths::binary_dir() + "/bin/", dir = path("deployed"), out = path("deployed_out");
+  std::string inputs, batch6;
+  for (int i = 0; i < 4; ++i) {
+    inputs += " --input '" + path("f32_in" + std::to_string(i) + ".npy") + "'";
+    batch6 += " --input '" + path("f32_batch6_in" + std::to_string(i) + ".npy") + "'";
+  }
+  const std::string compile = bin + "wick compile '" + path("solvers.pt") + "'" + inputs + " -o '" + dir +
+                              "' --dynamic-dim 0:0 --dynamic-dim 1:0 --dynamic-dim 2:0 > '" + path("compile.log") +
+                              "' 2>&1";
+  ASSERT_EQ(std::system(compile.c_str()), 0) << bytes_of("compile.log");
+  const std::string run = bin + "wick-deploy-run '" + dir + "'" + batch6 + " --output-dir '" + out + "' > '" +
+                          path("run.log") + "' 2>&1";
+  ASSERT_EQ(std::system(run.c_str()), 0) << bytes_of("run.log");
+  const int count = std::stoi(text("f32_batch6_count.txt"));
+  for (int i = 0; i < count; ++i) {
+    const Tensor got = read_npy(out + "/output" + std::to_string(i) + ".npy");
+    const Tensor want = read_npy(path("f32_batch6_out" + std::to_string(i) + ".npy"));
+    EXPECT_LE(relative_error(got, want, "output " + std::to_string(i)), 1e-4) << "output " << i;
+  }
+}
 
 TEST_F(LinearAlgebra, SingularMatrixIsAnError) {
   ASSERT_EQ(text("singular_refused.txt"), "yes");
