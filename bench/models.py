@@ -50,6 +50,14 @@ Two models in float64 (`.double()`), called with float64 inputs:
 
 write_double_models(DIR) saves them, scripted, as DIR/NAME.pt with their
 inputs DIR/NAME_x.npy.
+
+One batch of Gaussian log-likelihoods, as Gaussian-process and
+variational models compute them, in float32:
+    gaussian_loglik  covariances K = X X^T / 16 + I from X [256, 16, 16],
+                     their Cholesky factors L, z = L^-1 y for y [256, 16],
+                     and -|z|^2 / 2 - log det L
+
+write_linalg_models(DIR) saves it, scripted, as DIR/gaussian_loglik.pt.
 """
 
 import os
@@ -332,3 +340,24 @@ def write_double_models(out_dir: str, names) -> dict:
         np.save(x, torch.randn(*shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64).numpy())
         out[name] = (path, [x])
     return out
+
+
+LINALG_BATCH, LINALG_SIZE = 256, 16
+
+
+class GaussianLogLikelihood(torch.nn.Module):
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        k = x @ x.transpose(-2, -1) / x.size(-1) + torch.eye(x.size(-1))
+        lower = torch.linalg.cholesky(k)
+        z = torch.linalg.solve_triangular(lower, y.unsqueeze(-1), upper=False).squeeze(-1)
+        return -0.5 * (z * z).sum(-1) - torch.log(torch.diagonal(lower, dim1=-2, dim2=-1)).sum(-1)
+
+
+def write_linalg_models(out_dir: str) -> dict:
+    """Saves gaussian_loglik; returns name -> (path, [input specs])."""
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, "gaussian_loglik.pt")
+    tmp = f"{path}.tmp{os.getpid()}"
+    torch.jit.save(torch.jit.script(GaussianLogLikelihood()), tmp)
+    os.replace(tmp, path)
+    return {"gaussian_loglik": (path, [f"{LINALG_BATCH}x{LINALG_SIZE}x{LINALG_SIZE}", f"{LINALG_BATCH}x{LINALG_SIZE}"])}

@@ -65,6 +65,9 @@ BENCHMARKS = [
               note="the transformer block in bfloat16: batch 8, seq 64, d 256, 4 heads"),
     Benchmark("nn5_f64", 5000, 100, zoo=False, note="NN5 in float64, batch 200"),
     Benchmark("cnn_bn_f64", 1000, 20, zoo=False, note="the CNN with batch norm in float64, batch 4, 3x32x32"),
+    Benchmark("gaussian_loglik", 1000, 20, zoo=False,
+              note=f"Cholesky and triangular solve of {models.LINALG_BATCH} covariances "
+                   f"{models.LINALG_SIZE}x{models.LINALG_SIZE}, log-likelihoods"),
     Benchmark("softmax_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], softmax over the last dim"),
     Benchmark("layer_norm_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], layer_norm over the last dim"),
     Benchmark("pointwise_chain", 30, 3, zoo=False, note="16M floats, 6 ops"),
@@ -128,6 +131,8 @@ def prepare_models(work: str, names: List[str]) -> dict:
         out.update(models.write_sampling_models(os.path.join(work, "models"), sampling))
     if "transformer_block_bf16" in names:
         out.update(models.write_bfloat16_models(os.path.join(work, "models")))
+    if "gaussian_loglik" in names:
+        out.update(models.write_linalg_models(os.path.join(work, "models")))
     doubles = [name for name in names if name in models.DOUBLE_MODELS]
     if doubles:
         out.update(models.write_double_models(os.path.join(work, "models"), doubles))

@@ -23,18 +23,23 @@ struct Matrices {
   const Tensor* t = nullptr;
   int64_t batch = 1, rows = 0, cols = 0;
 
-  // Element (i, j) of matrix b, as a double.
-  double at(int64_t b, int64_t i, int64_t j) const {
-    return t->dtype() == DType::f64 ? static_cast<const double*>(base(b))[i * rs() + j * cs()]
-                                    : static_cast<const float*>(base(b))[i * rs() + j * cs()];
-  }
+  // Matrix b as row-major doubles.
   void load(int64_t b, std::vector<double>& m) const {
     m.resize(static_cast<size_t>(rows * cols));
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j) m[static_cast<size_t>(i * cols + j)] = at(b, i, j);
+    if (t->dtype() == DType::f64)
+      gather(static_cast<const double*>(base(b)), m.data());
+    else
+      gather(static_cast<const float*>(base(b)), m.data());
   }
 
  private:
+  template <typename T>
+  void gather(const T* p, double* m) const {
+    const int64_t r = rs(), c = cs();
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) m[i * cols + j] = static_cast<double>(p[i * r + j * c]);
+  }
+
   int64_t rs() const { return t->strides()[t->dim() - 2]; }
   int64_t cs() const { return t->strides()[t->dim() - 1]; }
   // The first element of matrix b: the batch index unraveled over the leading dims.
@@ -165,8 +170,9 @@ void lu_solve(const Tensor& a, const Tensor& b, Tensor& out) {
   check_out(op, out, b, b.numel());
   const int64_t n = am.rows, k = bm.cols;
   const int64_t failed = for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
-    std::vector<double> m, rhs, x(static_cast<size_t>(n * k));
-    std::vector<int64_t> perm;
+    thread_local std::vector<double> m, rhs, x;  // reused: no allocation per matrix
+    thread_local std::vector<int64_t> perm;
+    x.resize(static_cast<size_t>(n * k));
     int64_t swaps = 0;
     am.load(i, m);
     if (!lu_factor(m, n, perm, &swaps)) return 1;
@@ -189,8 +195,8 @@ void slogdet(const Tensor& a, Tensor& out) {
   check_out(op, out, a, 2 * am.batch);
   const int64_t n = am.rows;
   for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
-    std::vector<double> m;
-    std::vector<int64_t> perm;
+    thread_local std::vector<double> m;
+    thread_local std::vector<int64_t> perm;
     int64_t swaps = 0;
     am.load(i, m);
     std::vector<double> r = {0.0, -std::numeric_limits<double>::infinity()};  // singular
@@ -216,7 +222,8 @@ void cholesky(const Tensor& a, Tensor& out) {
   check_out(op, out, a, a.numel());
   const int64_t n = am.rows;
   const int64_t failed = for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
-    std::vector<double> m, l(static_cast<size_t>(n * n), 0.0);
+    thread_local std::vector<double> m, l;
+    l.assign(static_cast<size_t>(n * n), 0.0);
     am.load(i, m);
     auto L = [&](int64_t r, int64_t c) -> double& { return l[static_cast<size_t>(r * n + c)]; };
     for (int64_t j = 0; j < n; ++j) {
@@ -246,7 +253,7 @@ void triangular_solve(const Tensor& a, const Tensor& b, bool upper, bool unitria
   check_out(op, out, b, b.numel());
   const int64_t n = am.rows, k = bm.cols;
   for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
-    std::vector<double> t, x;
+    thread_local std::vector<double> t, x;
     am.load(i, t);
     bm.load(i, x);
     substitute(t, n, x, k, upper, unitriangular);
