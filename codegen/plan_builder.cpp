@@ -576,6 +576,7 @@ class PlanBuilder {
 
   void extern_call(const Node* n) {
     if (n->is("aten::nonzero")) return nonzero(n);
+    if (n->is("wick::repeat_positions")) return repeat_positions(n);
     extern_call(n, n->output(), nullptr);
   }
 
@@ -592,6 +593,22 @@ class PlanBuilder {
     in.inputs = {slot(n->input(0))};
     in.outputs = {slot(n->output())};
     in.ints = {symbol_index(count.symbols()[0])};
+    in.text = n->kind();
+    layouts_[n->output()] = contiguous(t);
+  }
+
+  // repeat_interleave's source positions: allocated by the instruction once
+  // it has summed the repeats, binding the total's dynamic dim.
+  void repeat_positions(const Node* n) {
+    if (on_gpu()) throw n->error("sizes only the data decides need dynamic dims, which CUDA plans lack");
+    require_known_shapes(n);
+    const ir::Type& t = *n->output()->type();
+    const ir::Dim& total = (*t.shape())[0];
+    WICK_ASSERT(total.is_symbolic() && total.coefficient() == 1, "repeat_positions of " + t.str());
+    Instr& in = emit(Op::repeat_index);
+    in.inputs = {slot(n->input(0)), slot(n->input(1))};
+    in.outputs = {slot(n->output())};
+    in.ints = {symbol_index(total.symbols()[0])};
     in.text = n->kind();
     layouts_[n->output()] = contiguous(t);
   }

@@ -56,6 +56,13 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::nonzero_numpy(Tensor self) -> Tensor[]", Lowering::composite, nonzero_columns});
   t.add({"aten::where(Tensor condition) -> Tensor[]", Lowering::composite, nonzero_columns});
   t.add({"aten::masked_select(Tensor self, Tensor mask) -> Tensor", Lowering::composite, masked_select});
+  // Repeats held in a tensor: wick::repeat_positions runs as an instruction
+  // that binds the total (rt::Op::repeat_index), then a gather.
+  t.add({"aten::repeat_interleave.Tensor(Tensor repeats, *, int? output_size=None) -> Tensor", Lowering::composite,
+         repeat_positions});
+  t.add({"aten::repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor",
+         Lowering::composite, repeat_interleave_by_tensor});
+  t.add({"wick::repeat_positions(Tensor repeats, int n) -> Tensor", Lowering::extern_call, repeat_positions});
   t.add({"aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
          M, embedding});
   // Lookups summed, averaged or maxed per bag (passes/decompose_bags.cpp).

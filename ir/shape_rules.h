@@ -131,6 +131,10 @@ std::vector<TypePtr> index(const Node& node);               // x[idx] with index
 std::vector<TypePtr> nonzero(const Node& node);             // [N, rank] i64, N known from the data only
 std::vector<TypePtr> nonzero_columns(const Node& node);     // nonzero(as_tuple=True): rank tensors [N]
 std::vector<TypePtr> masked_select(const Node& node);       // [N] of the selected elements
+// repeat_interleave(repeats), wick::repeat_positions(repeats, n): [N] i64,
+// N = the sum of the repeats, known from the data only.
+std::vector<TypePtr> repeat_positions(const Node& node);
+std::vector<TypePtr> repeat_interleave_by_tensor(const Node& node);  // (x, repeats, dim?): that dim N
 std::vector<TypePtr> embedding(const Node& node);
 std::vector<TypePtr> embedding_bag(const Node& node);  // [bags, D] and torch's bookkeeping results
 std::vector<TypePtr> one_hot(const Node& node);

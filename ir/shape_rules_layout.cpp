@@ -433,6 +433,50 @@ std::vector<TypePtr> nonzero_columns(const Node& node) {
   return {Type::list(Type::tensor(DType::i64, std::vector<Dim>{nonzero_count(node.input(0))}))};
 }
 
+namespace {
+
+// The sum of a tensor of repeats: a symbol named after what computes them.
+Dim repeat_total(const Value* repeats) { return Dim::symbol("rep_" + value_digest(repeats)); }
+
+void check_repeats(const Node& node, const Type& r) {
+  if (r.dtype() && *r.dtype() != DType::i64 && *r.dtype() != DType::i32)
+    throw node.error("repeats must be an integer tensor, got " + std::string(dtype_name(*r.dtype())));
+  if (r.has_rank() && r.rank() > 1) throw node.error("repeats must be a 0-d or 1-d tensor, got " + shape_str(*r.shape()));
+}
+
+}  // namespace
+
+std::vector<TypePtr> repeat_positions(const Node& node) {
+  const Type& r = input_type(node, 0);
+  check_repeats(node, r);
+  if (node.op().schema.ns == "aten" && r.has_rank() && r.rank() != 1)
+    throw node.error("repeats must be a 1-d tensor, got " + shape_str(*r.shape()));
+  return {Type::tensor(DType::i64, std::vector<Dim>{repeat_total(node.input(0))}, r.tensor_device())};
+}
+
+std::vector<TypePtr> repeat_interleave_by_tensor(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const Type& r = input_type(node, 1);
+  check_repeats(node, r);
+  const Dim total = repeat_total(node.input(1));
+  if (is_none(node.input(2))) return {tensor_like(t, std::vector<Dim>{total})};
+  auto d = constant_int(node.input(2));
+  if (!d) throw node.error("dim must be a constant");
+  if (!t.has_rank()) return {tensor_like(t, std::nullopt)};
+  std::vector<Dim> shape = *t.shape();
+  if (shape.empty()) shape.push_back(Dim::constant(1));
+  const int64_t at = normalize_dim(node, *d, static_cast<int64_t>(shape.size()));
+  // One count for all, or one per element along the dim.
+  if (r.has_rank() && r.rank() == 1) {
+    const Dim& n = (*r.shape())[0];
+    if (n.is_static() && shape[at].is_static() && n.value() != 1 && n != shape[at])
+      throw node.error("repeats holds " + n.str() + " counts for dim " + std::to_string(at) + " of size " +
+                       shape[at].str());
+  }
+  shape[at] = total;
+  return {tensor_like(t, shape)};
+}
+
 std::vector<TypePtr> masked_select(const Node& node) {
   const Type& t = input_type(node, 0);
   const Type& mask = input_type(node, 1);

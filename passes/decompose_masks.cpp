@@ -7,6 +7,10 @@
 //                                 of nonzero(mask) (index with a boolean or
 //                                 uint8 mask over k dims: k index tensors)
 //   masked_select(x, mask)      = x[mask], both broadcast to one shape first
+//   repeat_interleave(r)        = wick::repeat_positions(r, len(r)): each i, r[i]
+//                                 times ([N], N = sum(r) bound when it runs)
+//   repeat_interleave(x, r, d)  = index_select(x, d, repeat_positions(r, x.size(d)))
+//                                 (x flattened without d; one count in r for all)
 // So they run, train (index's gradient) and deploy like other gathers; only
 // the count is new, a dynamic dim bound by the data.
 #include "ir/constant_value.h"
@@ -86,10 +90,36 @@ Value* masked_select(Emitter& e) {
   return e.op("aten::index.Tensor", {x, e.list({mask})});
 }
 
+Value* size_of(Emitter& e, Value* x, int64_t d) {
+  const auto& dim = e.shape(x, "input")[static_cast<size_t>(d)];
+  return dim.is_static() ? e.int_(dim.value()) : e.op("aten::size.int", {x, e.int_(d)});
+}
+
+// output_size, when given, is a promise torch does not check; the size
+// the repeats give is used either way.
+Value* repeat_positions(Emitter& e) {
+  Value* r = e.input(0);
+  return e.op("wick::repeat_positions", {r, size_of(e, r, 0)});
+}
+
+Value* repeat_interleave_by_tensor(Emitter& e) {
+  Value *x = e.input(0), *r = e.input(1);
+  int64_t d = 0;
+  if (e.absent(2)) x = e.op("aten::reshape", {x, e.ints({-1})});
+  else if (e.shape(x, "input").empty()) x = e.op("aten::reshape", {x, e.ints({1})});
+  else d = e.constant_int(2, "dim");
+  const auto rank = static_cast<int64_t>(e.shape(x, "input").size());
+  if (d < 0) d += rank;
+  Value* positions = e.op("wick::repeat_positions", {r, size_of(e, x, d)});
+  return e.op("aten::index_select", {x, e.int_(d), positions});
+}
+
 }  // namespace
 
 std::vector<NamedRule> mask_rules() {
-  return {{"aten::argwhere", argwhere},
+  return {{"aten::repeat_interleave.Tensor", repeat_positions},
+          {"aten::repeat_interleave.self_Tensor", repeat_interleave_by_tensor},
+          {"aten::argwhere", argwhere},
           {"aten::nonzero_numpy", nonzero_columns},
           {"aten::where", nonzero_columns},
           {"aten::masked_select", masked_select}};

@@ -1,5 +1,6 @@
 #include "runtime/executor.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -245,13 +246,57 @@ class Run {
       case Op::raise: throw Error("the model raised an exception: " + in.text);
       case Op::store: return store(in);
       case Op::nonzero: return nonzero(in);
+      case Op::repeat_index: return repeat_index(in);
     }
   }
 
+  // Binds the dynamic dim of a size the data decides. Sizes the compiler
+  // named alike (the same mask computed twice) must agree: a second
+  // selection of another count stops the run before a kernel could read past
+  // the smaller one.
+  void bind_count(const Instr& in, int64_t count) {
+    const size_t sym = static_cast<size_t>(in.ints[0]);
+    if (bound_by_[sym] && bound_by_[sym] != &in && symbols_[sym] != count)
+      throw Error("two selections of one size by the compiler's reckoning select " + std::to_string(symbols_[sym]) +
+                  " and " + std::to_string(count) + " elements", {}, in.text);
+    symbols_[sym] = count;
+    bound_by_[sym] = &in;
+  }
+
+  // repeat_interleave's source positions: i, repeats[i] times, for i < n.
+  void repeat_index(const Instr& in) {
+    WICK_ASSERT(!gpu_, "repeat_index in a CUDA plan");
+    const Tensor& r = tensor(in.inputs[0]);
+    const int64_t n = slot(in.inputs[1]).i;
+    if (r.dim() > 1) throw Error("repeats must be a 0-d or 1-d tensor, got " + r.describe(), {}, in.text);
+    if (r.dtype() != DType::i64 && r.dtype() != DType::i32)
+      throw Error("repeats must be an integer tensor, got " + r.describe(), {}, in.text);
+    const int64_t stride = r.dim() == 1 ? r.strides()[0] : 0;
+    const bool one_for_all = r.numel() == 1;
+    if (!one_for_all && r.numel() != n)
+      throw Error("repeats holds " + std::to_string(r.numel()) + " counts for " + std::to_string(n) + " elements",
+                  {}, in.text);
+    auto count_of = [&](int64_t i) -> int64_t {
+      const int64_t at = one_for_all ? 0 : i * stride;
+      return r.dtype() == DType::i64 ? r.data_as<int64_t>()[at] : r.data_as<int32_t>()[at];
+    };
+    int64_t total = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t c = count_of(i);
+      if (c < 0) throw Error("repeats can not be negative, got " + std::to_string(c), {}, in.text);
+      if (c > (int64_t{1} << 40) - total) throw Error("repeats add up to more than 2^40 elements", {}, in.text);
+      total += c;
+    }
+    bind_count(in, total);
+    RtValue v;
+    v.tensor = Tensor::empty(DType::i64, {total});
+    int64_t* out = v.tensor.data_as<int64_t>();
+    for (int64_t i = 0; i < n; ++i) out = std::fill_n(out, count_of(i), i);
+    slot(in.outputs[0]) = std::move(v);
+  }
+
   // The positions of the nonzero elements, row-major, and the size they
-  // give the dynamic dim. Sizes the compiler named alike (the same mask
-  // computed twice) must agree: a second selection of another count stops
-  // the run before a kernel could read past the smaller one.
+  // give the dynamic dim.
   void nonzero(const Instr& in) {
     WICK_ASSERT(!gpu_, "nonzero in a CUDA plan");
     const Tensor& x = tensor(in.inputs[0]);
@@ -268,12 +313,7 @@ class Run {
     }
     const int64_t count = rank == 0 ? (x.numel() == 1 && nonzero_element(x.dtype(), base) ? 1 : 0)
                                     : static_cast<int64_t>(positions.size()) / rank;
-    const size_t sym = static_cast<size_t>(in.ints[0]);
-    if (bound_by_[sym] && bound_by_[sym] != &in && symbols_[sym] != count)
-      throw Error("two selections of one size by the compiler's reckoning select " + std::to_string(symbols_[sym]) +
-                  " and " + std::to_string(count) + " elements", {}, in.text);
-    symbols_[sym] = count;
-    bound_by_[sym] = &in;
+    bind_count(in, count);
     RtValue v;
     v.tensor = Tensor::empty(DType::i64, {count, static_cast<int64_t>(rank)});
     if (!positions.empty()) std::memcpy(v.tensor.data(), positions.data(), positions.size() * sizeof(int64_t));

@@ -38,6 +38,9 @@ enum class Op : uint8_t {
   nonzero,      // outputs[0] = the positions of inputs[0]'s nonzero elements, a new [N, rank] int64
                 // tensor in row-major order; binds dynamic dim ints[0] to N (a size the data decides;
                 // CPU plans only)
+  repeat_index,  // outputs[0] = each i < inputs[1] (an int slot) repeated inputs[0][i] times (or
+                 // inputs[0]'s one count for all), a new [N] int64 tensor; binds dynamic dim
+                 // ints[0] to N as nonzero does
 };
 
 // Where a plan runs: its tensors, kernels and extern calls are all on one device.

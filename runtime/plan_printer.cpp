@@ -26,6 +26,7 @@ const char* op_name(Op op) {
     case Op::raise: return "raise";
     case Op::store: return "store";
     case Op::nonzero: return "nonzero";
+    case Op::repeat_index: return "repeat_index";
   }
   return nullptr;
 }

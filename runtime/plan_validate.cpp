@@ -102,7 +102,8 @@ class Validator {
 
   static void bound_by_nonzero(const Block& b, std::vector<bool>& bound) {
     for (const Instr& in : b.instrs) {
-      if (in.op == Op::nonzero && in.ints.size() == 1 && in.ints[0] >= 0 && static_cast<size_t>(in.ints[0]) < bound.size())
+      if ((in.op == Op::nonzero || in.op == Op::repeat_index) && in.ints.size() == 1 && in.ints[0] >= 0 &&
+          static_cast<size_t>(in.ints[0]) < bound.size())
         bound[static_cast<size_t>(in.ints[0])] = true;
       for (const Block& c : in.blocks) bound_by_nonzero(c, bound);
     }
@@ -263,12 +264,13 @@ class Validator {
       }
       case Op::raise: return;
       case Op::nonzero:
-        count(in, in.inputs.size(), 1, "operands");
+      case Op::repeat_index:
+        count(in, in.inputs.size(), in.op == Op::nonzero ? 1 : 2, "operands");
         count(in, in.outputs.size(), 1, "results");
         count(in, in.ints.size(), 1, "integers");
         if (in.ints[0] < 0 || in.ints[0] > std::numeric_limits<int32_t>::max()) fail(in, "bad dynamic dim");
-        symbol(static_cast<int32_t>(in.ints[0]), "a nonzero");
-        if (plan_.device != PlanDevice::cpu) fail(in, "a nonzero in a plan for the GPU");
+        symbol(static_cast<int32_t>(in.ints[0]), "a size the data decides");
+        if (plan_.device != PlanDevice::cpu) fail(in, "a size the data decides in a plan for the GPU");
         return;
       case Op::store: {
         count(in, in.inputs.size(), 2, "operands");
