@@ -696,7 +696,10 @@ class PlanBuilder {
     static const std::map<std::string, rt::ExternOp> kernels = {{"lu_solve", rt::ExternOp::lu_solve},
                                                                 {"slogdet", rt::ExternOp::slogdet},
                                                                 {"cholesky", rt::ExternOp::cholesky},
-                                                                {"triangular_solve", rt::ExternOp::triangular_solve}};
+                                                                {"triangular_solve", rt::ExternOp::triangular_solve},
+                                                                {"eigh", rt::ExternOp::symmetric_eigen},
+                                                                {"svd", rt::ExternOp::singular_values},
+                                                                {"svdvals", rt::ExternOp::singular_values}};
     auto kernel = kernels.find(n->op().schema.name);
     if (kernel == kernels.end()) return false;
     if (on_gpu()) {
@@ -710,6 +713,7 @@ class PlanBuilder {
     for (const Value* v : n->inputs())
       if (v->type()->is_tensor()) in.inputs.push_back(slot(v));
     if (kernel->second == rt::ExternOp::triangular_solve) in.ints = {int_of(n, 2), int_of(n, 3)};
+    if (kernel->second == rt::ExternOp::singular_values) in.ints = {n->op().schema.name == "svd" ? 1 : 0};
     emit_alloc(slot(result), *result->type());
     layouts_[result] = contiguous(*result->type());
     in.outputs = {slot(result)};

@@ -11,6 +11,13 @@
 //                         dA = L^-T S L^-1 (symmetric)
 //   X = T^-1 B, T triangular: dB = T^-T dX, dA = -dB X^T in T's triangle
 //                         (without the diagonal when it is taken as ones)
+//   (w, V) = eigh(A):     dA = V (diag(dw) + sym(F o V^T dV)) V^T,
+//                         F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it
+//   s = svdvals(A):       dA = U diag(ds) V^T (U, V from a second SVD)
+//   (U, s, V) = svd(A):   dA = U [(J o skew(U^T dU)) S + S (J o skew(V^T dV))
+//                         + diag(ds)] V^T + (I - U U^T) dU S^-1 V^T
+//                         + U S^-1 dV^T (I - V V^T), J_ij = 1 / (s_j^2 - s_i^2),
+//                         skew(X) = X - X^T
 #include "ir/constant_value.h"
 #include "ir/gradient_rule.h"
 
@@ -153,9 +160,87 @@ Grads triangular_solve(GradContext& c) {
   return r;
 }
 
+int64_t static_dim(GradContext& c, const Value* v, int from_end) {
+  const auto& s = c.shape(v);
+  const Dim& d = s[s.size() - static_cast<size_t>(from_end)];
+  if (!d.is_static()) throw c.error("the gradient needs the matrix sizes known when compiling");
+  return d.value();
+}
+
+Value* rows_of(GradContext& c, Value* p, int64_t from, int64_t to) {
+  return c.op("aten::slice.Tensor", {p, c.int_(-2), c.int_(from), c.int_(to), c.int_(1)});
+}
+
+Value* row(GradContext& c, Value* p, int64_t at) { return c.op("aten::select.int", {p, c.int_(-2), c.int_(at)}); }
+
+// The identity pattern of the square `a` as a bool mask.
+Value* diagonal_mask(GradContext& c, Value* a) {
+  return c.op("aten::gt.Scalar", {identity_like(c, a), c.float_(0.5)});
+}
+
+// x with its diagonal replaced by the vector d (d_j at (j, j)).
+Value* with_diagonal(GradContext& c, Value* x, Value* d) {
+  return c.where(diagonal_mask(c, x), c.expand(c.unsqueeze(d, -2), x), x);
+}
+
+Grads eigh(GradContext& c) {
+  Value *p = c.output(), *g = c.grad();
+  const int64_t n = static_dim(c, p, 1);
+  Value *w = row(c, p, 0), *v = rows_of(c, p, 1, n + 1);
+  Value *gw = row(c, g, 0), *gv = rows_of(c, g, 1, n + 1);
+  Value* x = c.op("aten::matmul", {mt(c, v), gv});
+  Value* gaps = c.sub(c.unsqueeze(w, -2), c.unsqueeze(w, -1));  // w_j - w_i
+  Value* f = c.where(diagonal_mask(c, x), c.zeros_like(x), c.div(x, gaps));
+  Value* inner = with_diagonal(c, c.scale(c.add(f, mt(c, f)), 0.5), gw);
+  return c.only_first(c.op("aten::matmul", {c.op("aten::matmul", {v, inner}), mt(c, v)}));
+}
+
+// U [*, m, k] and V [*, n, k] of the packed SVD p of an [*, m, n] matrix.
+std::pair<Value*, Value*> singular_vectors(GradContext& c, Value* p, int64_t m, int64_t n) {
+  return {rows_of(c, p, 0, m), rows_of(c, p, m + 1, m + 1 + n)};
+}
+
+Grads svdvals(GradContext& c) {
+  Value* a = c.input(0);
+  const int64_t m = static_dim(c, a, 2), n = static_dim(c, a, 1);
+  auto [u, v] = singular_vectors(c, c.op("wick::svd", {a}), m, n);
+  Value* scaled = c.mul(u, c.unsqueeze(c.grad(), -2));
+  return c.only_first(c.op("aten::matmul", {scaled, mt(c, v)}));
+}
+
+Grads svd(GradContext& c) {
+  Value *a = c.input(0), *p = c.output(), *g = c.grad();
+  const int64_t m = static_dim(c, a, 2), n = static_dim(c, a, 1), k = std::min(m, n);
+  auto [u, v] = singular_vectors(c, p, m, n);
+  auto [gu, gv] = singular_vectors(c, g, m, n);
+  Value *s = row(c, p, m), *gs = row(c, g, m);
+  Value *s_row = c.unsqueeze(s, -2), *s_col = c.unsqueeze(s, -1);
+  auto skew = [&](Value* x) { return c.sub(x, mt(c, x)); };
+  Value* uu = skew(c.op("aten::matmul", {mt(c, u), gu}));
+  Value* vv = skew(c.op("aten::matmul", {mt(c, v), gv}));
+  Value* s2 = c.mul(s, s);
+  Value* gaps = c.sub(c.unsqueeze(s2, -2), c.unsqueeze(s2, -1));  // s_j^2 - s_i^2
+  Value* mixed = c.add(c.mul(uu, s_row), c.mul(s_col, vv));
+  Value* inner = c.where(diagonal_mask(c, mixed), c.zeros_like(mixed), c.div(mixed, gaps));
+  inner = with_diagonal(c, inner, gs);
+  Value* ga = c.op("aten::matmul", {c.op("aten::matmul", {u, inner}), mt(c, v)});
+  if (m > k) {  // the part of dU outside U's span
+    Value* outside = c.sub(gu, c.op("aten::matmul", {u, c.op("aten::matmul", {mt(c, u), gu})}));
+    ga = c.add(ga, c.op("aten::matmul", {c.div(outside, s_row), mt(c, v)}));
+  }
+  if (n > k) {  // the part of dV outside V's span
+    Value* outside = c.sub(gv, c.op("aten::matmul", {v, c.op("aten::matmul", {mt(c, v), gv})}));
+    ga = c.add(ga, c.op("aten::matmul", {u, mt(c, c.div(outside, s_row))}));
+  }
+  return c.only_first(ga);
+}
+
 }  // namespace
 
 void add_linalg_gradients(OpTableBuilder& t) {
+  t.set_gradient("wick::eigh", {eigh});
+  t.set_gradient("wick::svdvals", {svdvals});
+  t.set_gradient("wick::svd", {svd});
   t.set_gradient("wick::lu_solve", {lu_solve});
   t.set_gradient("wick::slogdet", {slogdet});
   t.set_gradient("wick::cholesky", {cholesky});

@@ -38,12 +38,30 @@ void add_linalg_ops(OpTableBuilder& t) {
          C, shape::triangular_solve});
   t.add({"aten::linalg_matrix_power(Tensor self, int n) -> Tensor", C, square_matrices});
   t.add({"aten::matrix_power(Tensor self, int n) -> Tensor", C, square_matrices});
+  t.add({"aten::linalg_eigh(Tensor self, str UPLO=\"L\") -> (Tensor eigenvalues, Tensor eigenvectors)", C, eigen_pair});
+  t.add({"aten::linalg_eigvalsh(Tensor self, str UPLO=\"L\") -> Tensor", C, eigenvalues});
+  t.add({"aten::linalg_svdvals(Tensor A, *, str? driver=None) -> Tensor", C, singular_value_list});
+  t.add({"aten::linalg_svd(Tensor A, bool full_matrices=True, *, str? driver=None) -> (Tensor U, Tensor S, Tensor Vh)", C,
+         singular_value_decomposition});
+  t.add({"aten::svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)", C,
+         singular_value_decomposition});
+  t.add({"aten::linalg_pinv.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False) -> Tensor",
+         C, pseudo_inverse});
+  t.add({"aten::linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor", C, pseudo_inverse});
+  t.add({"aten::pinverse(Tensor self, float rcond=1.0000000000000001e-15) -> Tensor", C, pseudo_inverse});
+  t.add({"aten::linalg_cond(Tensor self, Scalar? p=None) -> Tensor", C, determinant});
+  t.add({"aten::linalg_cond.p_str(Tensor self, str p) -> Tensor", C, determinant});
+  t.add({"aten::nuclear_norm(Tensor self, bool keepdim=False) -> Tensor", C, nuclear_norm_of_matrix});
+  t.add({"aten::nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor", C, reduce_float_1_2});
 
   // The kernels: A [*, n, n] and B [*, n, k] with equal batch dims.
   t.add({"wick::lu_solve(Tensor A, Tensor B) -> Tensor", E, solve_system});  // X: A X = B
   t.add({"wick::slogdet(Tensor A) -> Tensor", E, packed_slogdet});          // [*, 2]: sign, log|det|
   t.add({"wick::cholesky(Tensor A) -> Tensor", E, square_matrices});         // lower L: A = L L^T
   t.add({"wick::triangular_solve(Tensor A, Tensor B, bool upper, bool unitriangular) -> Tensor", E, solve_system});
+  t.add({"wick::eigh(Tensor A) -> Tensor", E, packed_eigen});            // [*, n + 1, n]: w ascending, then V
+  t.add({"wick::svdvals(Tensor A) -> Tensor", E, singular_value_list});  // [*, k]: s descending
+  t.add({"wick::svd(Tensor A) -> Tensor", E, packed_svd});               // [*, m + n + 1, k]: U, s, V
 }
 
 }  // namespace wick::ir

@@ -214,6 +214,14 @@ std::vector<TypePtr> linalg_solve(const Node& node);      // linalg_solve(A, B, 
 std::vector<TypePtr> solve_system(const Node& node);      // (A, B, ...): batches broadcast, B's matrix dims
 std::vector<TypePtr> cholesky_solve(const Node& node);    // cholesky_solve(B, L, upper)
 std::vector<TypePtr> triangular_solve(const Node& node);  // triangular_solve(B, A, ...): (X, A broadcast)
+std::vector<TypePtr> packed_eigen(const Node& node);      // wick::eigh: [*, n + 1, n]
+std::vector<TypePtr> eigenvalues(const Node& node);       // eigvalsh: [*, n]
+std::vector<TypePtr> eigen_pair(const Node& node);        // eigh: ([*, n], [*, n, n])
+std::vector<TypePtr> singular_value_list(const Node& node);  // svdvals(A [*, m, n]): [*, min(m, n)]
+std::vector<TypePtr> packed_svd(const Node& node);        // wick::svd: [*, m + n + 1, k]
+std::vector<TypePtr> singular_value_decomposition(const Node& node);  // linalg_svd, svd: (U, S, Vh | V)
+std::vector<TypePtr> pseudo_inverse(const Node& node);    // pinv(A [*, m, n]): [*, n, m]
+std::vector<TypePtr> nuclear_norm_of_matrix(const Node& node);  // nuclear_norm(A, keepdim)
 
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t

@@ -136,4 +136,95 @@ std::vector<TypePtr> triangular_solve(const Node& node) {
   return {Type::tensor(a.dtype(), x, a.tensor_device()), Type::tensor(a.dtype(), coefficient, a.tensor_device())};
 }
 
+namespace {
+
+struct MatrixDims {
+  std::vector<Dim> batch;
+  Dim m, n, k;  // k = min(m, n), unknown unless both are static or equal
+};
+
+std::optional<MatrixDims> matrix_dims(const Node& node, const Type& a) {
+  float_operand(node, a, "A");
+  if (!a.has_rank()) return std::nullopt;
+  const auto& s = *a.shape();
+  MatrixDims d{batch_of(s, 2), s[s.size() - 2], s.back(), Dim::unknown()};
+  if (d.m.is_static() && d.n.is_static()) d.k = Dim::constant(std::min(d.m.value(), d.n.value()));
+  else if (d.m == d.n) d.k = d.m;
+  return d;
+}
+
+std::vector<Dim> with(std::vector<Dim> batch, std::initializer_list<Dim> tail) {
+  batch.insert(batch.end(), tail.begin(), tail.end());
+  return batch;
+}
+
+TypePtr tensor_of(const Type& like, std::optional<std::vector<Dim>> shape) {
+  return Type::tensor(like.dtype(), std::move(shape), like.tensor_device());
+}
+
+}  // namespace
+
+std::vector<TypePtr> packed_eigen(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto s = square_shape(node, a, "A");
+  if (!s) return {tensor_of(a, std::nullopt)};
+  const Dim n = s->back();
+  return {tensor_of(a, with(batch_of(*s, 2), {n + Dim::constant(1), n}))};
+}
+
+std::vector<TypePtr> eigenvalues(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto s = square_shape(node, a, "A");
+  return {tensor_of(a, s ? std::optional(with(batch_of(*s, 2), {s->back()})) : std::nullopt)};
+}
+
+std::vector<TypePtr> eigen_pair(const Node& node) {
+  const Type& a = input_type(node, 0);
+  return {eigenvalues(node)[0], square_matrices(node)[0]};
+}
+
+std::vector<TypePtr> singular_value_list(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto d = matrix_dims(node, a);
+  return {tensor_of(a, d ? std::optional(with(d->batch, {d->k})) : std::nullopt)};
+}
+
+std::vector<TypePtr> packed_svd(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto d = matrix_dims(node, a);
+  if (!d) return {tensor_of(a, std::nullopt)};
+  return {tensor_of(a, with(d->batch, {d->m + d->n + Dim::constant(1), d->k}))};
+}
+
+// linalg_svd(A, full_matrices): (U, S, Vh); svd(A, some): (U, S, V). The
+// full U and V of a matrix that is not square are refused.
+std::vector<TypePtr> singular_value_decomposition(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const bool linalg = node.op().schema.name == "linalg_svd";
+  const bool reduced = linalg ? !bool_arg(node, 1, true) : bool_arg(node, 1, true);
+  if (!linalg && !bool_arg(node, 2, true)) throw node.error("compute_uv=False is not supported; use torch.linalg.svdvals");
+  auto d = matrix_dims(node, a);
+  if (!d) return {tensor_of(a, std::nullopt), tensor_of(a, std::nullopt), tensor_of(a, std::nullopt)};
+  if (!reduced && !(d->m == d->n))
+    throw node.error(std::string(linalg ? "full_matrices=True" : "some=False") + " of a matrix that is not square (" +
+                     d->m.str() + " x " + d->n.str() + ") is not supported: its U or V would need completing");
+  return {tensor_of(a, with(d->batch, {d->m, d->k})), tensor_of(a, with(d->batch, {d->k})),
+          tensor_of(a, with(d->batch, linalg ? std::initializer_list<Dim>{d->k, d->n} : std::initializer_list<Dim>{d->n, d->k}))};
+}
+
+std::vector<TypePtr> pseudo_inverse(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto d = matrix_dims(node, a);
+  return {tensor_of(a, d ? std::optional(with(d->batch, {d->n, d->m})) : std::nullopt)};
+}
+
+// nuclear_norm(A [m, n], keepdim): [] or [1, 1].
+std::vector<TypePtr> nuclear_norm_of_matrix(const Node& node) {
+  const Type& a = input_type(node, 0);
+  float_operand(node, a, "A");
+  if (a.has_rank() && a.rank() != 2) throw node.error("nuclear_norm needs a 2-d matrix, got " + shape_str(*a.shape()));
+  const bool keepdim = bool_arg(node, 1, false);
+  return {tensor_of(a, keepdim ? std::vector<Dim>{Dim::constant(1), Dim::constant(1)} : std::vector<Dim>{})};
+}
+
 }  // namespace wick::ir::shape

@@ -17,6 +17,20 @@
 //       being the other triangle
 //   matrix_power(A, n)         = products of repeated squares of A (of A^-1
 //       for n < 0), I for n = 0
+// and with the two decompositions, wick::eigh(A) = [w; V] and wick::svd(A) =
+// [U; s; V] (packed one under the other, read back as views) or
+// wick::svdvals(A) = s:
+//   eigh(A, UPLO), eigvalsh    = w and V of A (of A^T for UPLO='U')
+//   svdvals(A)                 = s;  svd(A) = (U, s, V^T), torch.svd: (U, s, V)
+//   pinv(A, atol, rtol)        = V diag(1/s where s > max(atol, rtol s_max)) U^T
+//       (rtol = eps max(m, n) when neither is given; pinverse and rcond: rtol)
+//   cond(A, p)                 = s_max / s_min (p None, 2), s_min / s_max (-2),
+//       else norm(A, p) norm(A^-1, p)
+//   nuclear_norm(A, dims)      = the nuclear matrix norm
+#include <algorithm>
+#include <cmath>
+#include <string>
+
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
 
@@ -179,6 +193,130 @@ Value* matrix_power(Emitter& e) {
   return result;
 }
 
+// A row range [from, to) of the packed result p along dim -2.
+Value* rows(Emitter& e, Value* p, int64_t from, int64_t to) {
+  return e.op("aten::slice.Tensor", {p, e.int_(-2), e.int_(from), e.int_(to), e.int_(1)});
+}
+
+int64_t static_size(Emitter& e, Value* x, int64_t from_end, const char* what) {
+  const auto& s = e.shape(x, "A");
+  const ir::Dim& d = s[s.size() - static_cast<size_t>(from_end)];
+  if (!d.is_static()) throw e.node().error(std::string("needs the ") + what + " of A known when compiling, got " + d.str());
+  return d.value();
+}
+
+struct Eigen {
+  Value *values, *vectors;
+};
+
+Eigen eigen(Emitter& e) {
+  Value* a = e.input(0);
+  const std::string uplo = e.constant_string(1, "UPLO");
+  if (uplo != "L" && uplo != "U") throw e.node().error("UPLO must be 'L' or 'U', got '" + uplo + "'");
+  if (uplo == "U") a = mt(e, a);  // the upper triangle, as A^T's lower one
+  const int64_t n = static_size(e, a, 1, "size");
+  Value* p = e.op("wick::eigh", {a});
+  return {e.op("aten::select.int", {p, e.int_(-2), e.int_(0)}), rows(e, p, 1, n + 1)};
+}
+
+std::vector<Value*> eigh(Emitter& e) {
+  const Eigen r = eigen(e);
+  return {r.values, r.vectors};
+}
+
+Value* eigvalsh(Emitter& e) { return eigen(e).values; }
+
+Value* svdvals(Emitter& e) { return e.op("wick::svdvals", {e.input(0)}); }
+
+struct Svd {
+  Value *u, *s, *v;
+};
+
+Svd svd_of(Emitter& e, Value* a) {
+  const int64_t m = static_size(e, a, 2, "rows"), n = static_size(e, a, 1, "columns");
+  Value* p = e.op("wick::svd", {a});
+  return {rows(e, p, 0, m), e.op("aten::select.int", {p, e.int_(-2), e.int_(m)}), rows(e, p, m + 1, m + 1 + n)};
+}
+
+std::vector<Value*> svd(Emitter& e) {
+  const Svd r = svd_of(e, e.input(0));
+  if (e.node().op().schema.name == "linalg_svd") return {r.u, r.s, mt(e, r.v)};
+  return {r.u, r.s, r.v};
+}
+
+// V diag(s^+) U^T, s^+ = 1/s where s > tol (else 0), tol = max(atol, rtol s_max).
+Value* pinv_with(Emitter& e, double atol, double rtol) {
+  const Svd r = svd_of(e, e.input(0));
+  Value* s_max = e.op("aten::unsqueeze", {e.op("aten::select.int", {r.s, e.int_(-1), e.int_(0)}), e.int_(-1)});
+  Value* tol = e.op("aten::clamp_min", {e.op("aten::mul.Scalar", {s_max, e.float_(rtol)}), e.float_(atol)});
+  Value* keep = e.op("aten::gt.Tensor", {r.s, tol});
+  // 1/s only where kept, so that a dropped zero gives no infinity, nor a NaN gradient.
+  Value* safe = e.op("aten::where.ScalarOther", {keep, r.s, e.float_(1.0)});
+  Value* inverse = e.op("aten::where.ScalarOther", {keep, e.op("aten::reciprocal", {safe}), e.float_(0.0)});
+  Value* scaled = e.mul(r.v, e.op("aten::unsqueeze", {inverse, e.int_(-2)}));
+  return e.op("aten::matmul", {scaled, mt(e, r.u)});
+}
+
+double default_rtol(Emitter& e) {
+  const double eps = e.float_dtype(e.input(0), "A") == DType::f64 ? 2.220446049250313e-16 : 1.1920928955078125e-07;
+  return eps * static_cast<double>(std::max(static_size(e, e.input(0), 2, "rows"), static_size(e, e.input(0), 1, "columns")));
+}
+
+Value* pinv_atol_rtol(Emitter& e) {
+  // hermitian=True asks for the same pseudo-inverse; the SVD serves a symmetric A as well.
+  const bool has_atol = !e.absent(1), has_rtol = !e.absent(2);
+  auto value = [&](size_t i) {
+    auto v = ir::constant_double(e.input(i));
+    if (!v) throw e.node().error(std::string(i == 1 ? "atol" : "rtol") + " must be a constant");
+    return *v;
+  };
+  const double atol = has_atol ? value(1) : 0.0;
+  const double rtol = has_rtol ? value(2) : has_atol ? 0.0 : default_rtol(e);
+  return pinv_with(e, atol, rtol);
+}
+
+Value* pinv_rcond(Emitter& e) {
+  auto rcond = ir::constant_double(e.input(1));
+  if (!rcond) throw e.node().error("rcond must be a constant");
+  return pinv_with(e, 0.0, *rcond);
+}
+
+Value* cond(Emitter& e) {
+  Value* a = e.input(0);
+  std::string p = "2";
+  if (e.node().op().schema.name == "linalg_cond" && e.node().inputs().size() > 1) {
+    if (e.input(1)->type()->kind() == ir::TypeKind::Str) {
+      p = e.constant_string(1, "p");
+    } else if (!e.absent(1)) {
+      auto v = ir::constant_double(e.input(1));
+      if (!v) throw e.node().error("p must be a constant");
+      p = std::isinf(*v) ? (*v > 0 ? "inf" : "-inf") : std::to_string(static_cast<int64_t>(*v));
+      if (static_cast<double>(static_cast<int64_t>(*v)) != *v) throw e.node().error("p must be an integer, inf or -inf");
+    }
+  }
+  if (p == "2" || p == "-2") {
+    Value* s = e.op("wick::svdvals", {a});
+    const int64_t k = std::min(static_size(e, a, 2, "rows"), static_size(e, a, 1, "columns"));
+    Value* largest = e.op("aten::select.int", {s, e.int_(-1), e.int_(0)});
+    Value* smallest = e.op("aten::select.int", {s, e.int_(-1), e.int_(k - 1)});
+    return p == "2" ? e.div(largest, smallest) : e.div(smallest, largest);
+  }
+  auto norm = [&](Value* x) {
+    if (p == "fro" || p == "nuc")
+      return e.op("aten::linalg_matrix_norm.str_ord", {x, e.str_(p), e.ints({-2, -1}), e.bool_(false), e.none()});
+    const double ord = p == "inf" ? INFINITY : p == "-inf" ? -INFINITY : std::stod(p);
+    return e.op("aten::linalg_matrix_norm", {x, e.float_(ord), e.ints({-2, -1}), e.bool_(false), e.none()});
+  };
+  return e.mul(norm(a), norm(e.op("wick::lu_solve", {a, identity_like(e, a)})));
+}
+
+Value* nuclear_norm(Emitter& e) {
+  const bool with_dims = e.node().op().schema.overload == "dim";
+  Value* dims = with_dims ? e.input(1) : e.ints({0, 1});
+  Value* keepdim = e.input(with_dims ? 2 : 1);
+  return e.op("aten::linalg_matrix_norm.str_ord", {e.input(0), e.str_("nuc"), dims, keepdim, e.none()});
+}
+
 }  // namespace
 
 std::vector<NamedRule> linalg_rules() {
@@ -194,11 +332,21 @@ std::vector<NamedRule> linalg_rules() {
           {"aten::cholesky_inverse", cholesky_inverse},
           {"aten::linalg_solve_triangular", solve_triangular},
           {"aten::linalg_matrix_power", matrix_power},
-          {"aten::matrix_power", matrix_power}};
+          {"aten::matrix_power", matrix_power},
+          {"aten::linalg_eigvalsh", eigvalsh},
+          {"aten::linalg_svdvals", svdvals},
+          {"aten::linalg_pinv.atol_rtol_float", pinv_atol_rtol},
+          {"aten::linalg_pinv", pinv_rcond},
+          {"aten::pinverse", pinv_rcond},
+          {"aten::linalg_cond", cond},
+          {"aten::linalg_cond.p_str", cond},
+          {"aten::nuclear_norm", nuclear_norm},
+          {"aten::nuclear_norm.dim", nuclear_norm}};
 }
 
 std::vector<NamedMultiRule> linalg_multi_rules() {
-  return {{"aten::linalg_slogdet", slogdet}, {"aten::slogdet", slogdet}, {"aten::triangular_solve", triangular_solve}};
+  return {{"aten::linalg_slogdet", slogdet},   {"aten::slogdet", slogdet}, {"aten::triangular_solve", triangular_solve},
+          {"aten::linalg_eigh", eigh},         {"aten::linalg_svd", svd},  {"aten::svd", svd}};
 }
 
 }  // namespace wick::passes::decompose_detail

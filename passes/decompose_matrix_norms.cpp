@@ -10,7 +10,9 @@
 //   renorm(x, p, d, maxnorm)       = x times maxnorm / (norm + 1e-7) where
 //       the p-norm of its slice along d (over every other dim) exceeds
 //       maxnorm, as ATen scales it
-// The 2-norm, -2 and nuclear norms need singular values: refused.
+//   matrix_norm(A, 2 | -2 | 'nuc', (r, c)) = the largest, the smallest or
+//       the sum of the singular values of A with r and c moved last
+#include <algorithm>
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -42,15 +44,37 @@ std::vector<int64_t> normalized(Emitter& e, std::vector<int64_t> dims, int64_t r
   return dims;
 }
 
+// The norms of singular values s (descending) of x's matrices over `dims`
+// (normalized, distinct): s_max for 2, s_min for -2, their sum for 'nuc'.
+Value* spectral_norm(Emitter& e, Value* x, const std::vector<int64_t>& dims, bool keepdim, const std::string& ord) {
+  const int64_t rank = rank_of(e, x);
+  std::vector<int64_t> order;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != dims[0] && d != dims[1]) order.push_back(d);
+  order.push_back(dims[0]);
+  order.push_back(dims[1]);
+  bool moved = false;
+  for (int64_t d = 0; d < rank; ++d) moved = moved || order[static_cast<size_t>(d)] != d;
+  Value* m = moved ? e.op("aten::permute", {x, e.ints(order)}) : x;
+  const auto& shape = e.shape(m, "input");
+  const ir::Dim &rows = shape[shape.size() - 2], &cols = shape.back();
+  if (!rows.is_static() || !cols.is_static()) throw e.node().error("needs the matrix sizes known when compiling");
+  const int64_t k = std::min(rows.value(), cols.value());
+  Value* s = e.op("wick::svdvals", {m});
+  Value* r = ord == "nuc" ? e.sum(s, {-1}, false)
+                          : e.op("aten::select.int", {s, e.int_(-1), e.int_(ord == "2" ? 0 : k - 1)});
+  if (!keepdim) return r;
+  for (int64_t d : {std::min(dims[0], dims[1]), std::max(dims[0], dims[1])}) r = e.op("aten::unsqueeze", {r, e.int_(d)});
+  return r;
+}
+
 Value* matrix_norm_of(Emitter& e, Value* x, const std::string& ord, std::vector<int64_t> dims, bool keepdim) {
   const int64_t rank = rank_of(e, x);
   if (dims.size() != 2) throw e.node().error("a matrix norm needs two dims, got " + std::to_string(dims.size()));
   dims = normalized(e, dims, rank);
   if (dims[0] == dims[1]) throw e.node().error("a matrix norm needs two different dims");
   if (ord == "fro") return vector_norm(e, x, e.float_(2.0), dims, keepdim);
-  if (ord == "nuc" || ord == "2" || ord == "-2")
-    throw e.node().error("the " + (ord == "nuc" ? std::string("nuclear") : ord + "-") +
-                         " matrix norm needs singular values, which are not supported");
+  if (ord == "nuc" || ord == "2" || ord == "-2") return spectral_norm(e, x, dims, keepdim, ord);
   const bool max = ord == "1" || ord == "inf";
   if (!max && ord != "-1" && ord != "-inf") throw e.node().error("matrix norm order " + ord + " is not supported");
   // Column sums for +-1, row sums for +-inf, then their extreme.

@@ -161,6 +161,99 @@ void substitute(const std::vector<double>& t, int64_t n, std::vector<double>& x,
   }
 }
 
+// The order of the first k of `values`, sorted.
+std::vector<int64_t> order_of(const std::vector<double>& values, int64_t k, bool ascending) {
+  std::vector<int64_t> order(static_cast<size_t>(k));
+  for (int64_t i = 0; i < k; ++i) order[static_cast<size_t>(i)] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
+    return ascending ? values[static_cast<size_t>(x)] < values[static_cast<size_t>(y)]
+                     : values[static_cast<size_t>(x)] > values[static_cast<size_t>(y)];
+  });
+  return order;
+}
+
+constexpr int kMaxSweeps = 100;  // Jacobi converges quadratically: a dozen sweeps is typical
+
+// Cyclic Jacobi on the symmetric n x n `a` (both triangles set), in place:
+// afterwards its diagonal holds the eigenvalues and `v` (n x n, row-major)
+// the eigenvectors as columns.
+void jacobi_eigen(std::vector<double>& a, int64_t n, std::vector<double>& v) {
+  auto A = [&](int64_t i, int64_t j) -> double& { return a[static_cast<size_t>(i * n + j)]; };
+  auto V = [&](int64_t i, int64_t j) -> double& { return v[static_cast<size_t>(i * n + j)]; };
+  v.assign(static_cast<size_t>(n * n), 0.0);
+  for (int64_t i = 0; i < n; ++i) V(i, i) = 1.0;
+  for (int sweep = 0; sweep < kMaxSweeps; ++sweep) {
+    double off = 0, diag = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      diag += A(i, i) * A(i, i);
+      for (int64_t j = i + 1; j < n; ++j) off += A(i, j) * A(i, j);
+    }
+    if (!(off > 1e-30 * diag) || !std::isfinite(off)) break;  // also a zero matrix, or NaN
+    for (int64_t p = 0; p < n; ++p) {
+      for (int64_t q = p + 1; q < n; ++q) {
+        const double apq = A(p, q);
+        if (apq == 0.0) continue;
+        const double theta = (A(q, q) - A(p, p)) / (2 * apq);
+        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1));
+        const double c = 1 / std::sqrt(t * t + 1), s = t * c;
+        for (int64_t k = 0; k < n; ++k) {  // columns p and q
+          const double akp = A(k, p), akq = A(k, q);
+          A(k, p) = c * akp - s * akq;
+          A(k, q) = s * akp + c * akq;
+        }
+        for (int64_t k = 0; k < n; ++k) {  // rows p and q
+          const double apk = A(p, k), aqk = A(q, k);
+          A(p, k) = c * apk - s * aqk;
+          A(q, k) = s * apk + c * aqk;
+        }
+        for (int64_t k = 0; k < n; ++k) {
+          const double vkp = V(k, p), vkq = V(k, q);
+          V(k, p) = c * vkp - s * vkq;
+          V(k, q) = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+}
+
+// One-sided Jacobi on the m x n `b` (m >= n), in place: afterwards its
+// columns are orthogonal (U diag(s)) and `v` (n x n) holds V.
+void jacobi_svd(std::vector<double>& b, int64_t m, int64_t n, std::vector<double>& v) {
+  auto B = [&](int64_t i, int64_t j) -> double& { return b[static_cast<size_t>(i * n + j)]; };
+  auto V = [&](int64_t i, int64_t j) -> double& { return v[static_cast<size_t>(i * n + j)]; };
+  v.assign(static_cast<size_t>(n * n), 0.0);
+  for (int64_t i = 0; i < n; ++i) V(i, i) = 1.0;
+  for (int sweep = 0; sweep < kMaxSweeps; ++sweep) {
+    bool rotated = false;
+    for (int64_t p = 0; p < n; ++p) {
+      for (int64_t q = p + 1; q < n; ++q) {
+        double alpha = 0, beta = 0, gamma = 0;
+        for (int64_t i = 0; i < m; ++i) {
+          alpha += B(i, p) * B(i, p);
+          beta += B(i, q) * B(i, q);
+          gamma += B(i, p) * B(i, q);
+        }
+        if (!(std::abs(gamma) > 1e-15 * std::sqrt(alpha * beta))) continue;  // also NaN
+        rotated = true;
+        const double zeta = (beta - alpha) / (2 * gamma);
+        const double t = (zeta >= 0 ? 1.0 : -1.0) / (std::abs(zeta) + std::sqrt(1 + zeta * zeta));
+        const double c = 1 / std::sqrt(1 + t * t), s = c * t;
+        for (int64_t i = 0; i < m; ++i) {
+          const double bp = B(i, p), bq = B(i, q);
+          B(i, p) = c * bp - s * bq;
+          B(i, q) = s * bp + c * bq;
+        }
+        for (int64_t i = 0; i < n; ++i) {
+          const double vp = V(i, p), vq = V(i, q);
+          V(i, p) = c * vp - s * vq;
+          V(i, q) = s * vp + c * vq;
+        }
+      }
+    }
+    if (!rotated) break;
+  }
+}
+
 }  // namespace
 
 void lu_solve(const Tensor& a, const Tensor& b, Tensor& out) {
@@ -258,6 +351,83 @@ void triangular_solve(const Tensor& a, const Tensor& b, bool upper, bool unitria
     bm.load(i, x);
     substitute(t, n, x, k, upper, unitriangular);
     store(out, i, x);
+    return 0;
+  });
+}
+
+}  // namespace wick::rt
+
+namespace wick::rt {
+
+void symmetric_eigen(const Tensor& a, Tensor& out) {
+  const char* op = "linalg.eigh";
+  const Matrices am = square(op, a);
+  const int64_t n = am.rows;
+  check_out(op, out, a, am.batch * (n + 1) * n);
+  for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
+    thread_local std::vector<double> m, v, r;
+    am.load(i, m);
+    for (int64_t p = 0; p < n; ++p)  // the lower triangle, mirrored
+      for (int64_t q = p + 1; q < n; ++q) m[static_cast<size_t>(p * n + q)] = m[static_cast<size_t>(q * n + p)];
+    jacobi_eigen(m, n, v);
+    std::vector<double> w(static_cast<size_t>(n));
+    for (int64_t k = 0; k < n; ++k) w[static_cast<size_t>(k)] = m[static_cast<size_t>(k * n + k)];
+    const std::vector<int64_t> order = order_of(w, n, true);
+    r.assign(static_cast<size_t>((n + 1) * n), 0.0);
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t from = order[static_cast<size_t>(j)];
+      r[static_cast<size_t>(j)] = w[static_cast<size_t>(from)];
+      for (int64_t k = 0; k < n; ++k) r[static_cast<size_t>((k + 1) * n + j)] = v[static_cast<size_t>(k * n + from)];
+    }
+    store(out, i, r);
+    return 0;
+  });
+}
+
+void singular_values(const Tensor& a, bool vectors, Tensor& out) {
+  const char* op = "linalg.svd";
+  const Matrices am = matrices(op, a, "A");
+  const int64_t m = am.rows, n = am.cols, k = std::min(m, n);
+  check_out(op, out, a, am.batch * (vectors ? (m + n + 1) * k : k));
+  for_each_matrix(am.batch, std::max(m, n), [&](int64_t i) -> int64_t {
+    thread_local std::vector<double> x, b, v, r;
+    am.load(i, x);
+    // Jacobi on the taller of A and A^T: B [rows, k], A = B V^T or its transpose.
+    const bool tall = m >= n;
+    const int64_t rows = tall ? m : n;
+    if (tall) {
+      b = x;
+    } else {
+      b.resize(static_cast<size_t>(n * m));
+      for (int64_t p = 0; p < m; ++p)
+        for (int64_t q = 0; q < n; ++q) b[static_cast<size_t>(q * m + p)] = x[static_cast<size_t>(p * n + q)];
+    }
+    jacobi_svd(b, rows, k, v);
+    std::vector<double> s(static_cast<size_t>(k), 0.0);
+    for (int64_t j = 0; j < k; ++j) {
+      double sum = 0;
+      for (int64_t p = 0; p < rows; ++p) sum += b[static_cast<size_t>(p * k + j)] * b[static_cast<size_t>(p * k + j)];
+      s[static_cast<size_t>(j)] = std::sqrt(sum);
+    }
+    const std::vector<int64_t> order = order_of(s, k, false);
+    r.assign(static_cast<size_t>(vectors ? (m + n + 1) * k : k), 0.0);
+    for (int64_t j = 0; j < k; ++j) {
+      const int64_t from = order[static_cast<size_t>(j)];
+      const double sj = s[static_cast<size_t>(from)];
+      if (!vectors) {
+        r[static_cast<size_t>(j)] = sj;
+        continue;
+      }
+      r[static_cast<size_t>(m * k + j)] = sj;
+      // The normalized columns of B are U (tall) or V; the rotations' are the other.
+      const int64_t b_at = tall ? 0 : m + 1, v_at = tall ? m + 1 : 0;
+      for (int64_t p = 0; p < rows; ++p) {
+        const double e = b[static_cast<size_t>(p * k + from)];
+        r[static_cast<size_t>((b_at + p) * k + j)] = sj > 0 ? e / sj : 0.0;
+      }
+      for (int64_t p = 0; p < k; ++p) r[static_cast<size_t>((v_at + p) * k + j)] = v[static_cast<size_t>(p * k + from)];
+    }
+    store(out, i, r);
     return 0;
   });
 }

@@ -34,4 +34,19 @@ void cholesky(const Tensor& a, Tensor& out);
 // diagonal gives infinities and NaNs, as in torch.
 void triangular_solve(const Tensor& a, const Tensor& b, bool upper, bool unitriangular, Tensor& out);
 
+// The eigen-decomposition A = V diag(w) V^T of the symmetric matrix whose
+// lower triangle A holds, by cyclic Jacobi rotations: out [*, n + 1, n] is
+// w (ascending) in row 0 and V (eigenvectors as columns) below it. An
+// eigenvector's sign is the one the rotations leave, not necessarily
+// LAPACK's.
+void symmetric_eigen(const Tensor& a, Tensor& out);
+
+// The thin singular value decomposition A = U diag(s) V^T of A [*, m, n],
+// k = min(m, n), by one-sided Jacobi rotations; s descending. With
+// `vectors`, out [*, m + n + 1, k] holds U in rows [0, m), s in row m and V
+// in rows [m + 1, m + n + 1); without, out [*, k] holds s. A zero singular
+// value's columns of U (or V when m < n) are zero, not completed to an
+// orthonormal basis.
+void singular_values(const Tensor& a, bool vectors, Tensor& out);
+
 }  // namespace wick::rt

@@ -86,6 +86,8 @@ enum class ExternOp : uint8_t {
   slogdet,           // inputs: A; outputs[0] is [*, 2]: sign, log|det|
   cholesky,          // inputs: A
   triangular_solve,  // inputs: A, B; ints: upper, unitriangular
+  symmetric_eigen,   // inputs: A; outputs[0] is [*, n + 1, n]: eigenvalues, then eigenvectors
+  singular_values,   // inputs: A; ints: vectors (outputs[0] [*, m + n + 1, k]: U, s, V; else [*, k])
 };
 
 struct Instr;

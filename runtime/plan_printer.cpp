@@ -100,6 +100,8 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::slogdet: return "slogdet";
     case ExternOp::cholesky: return "cholesky";
     case ExternOp::triangular_solve: return "triangular_solve";
+    case ExternOp::symmetric_eigen: return "symmetric_eigen";
+    case ExternOp::singular_values: return "singular_values";
   }
   return nullptr;
 }

@@ -90,6 +90,13 @@ std::vector<FdCase> cases() {
        "  %a : Int = prim::Constant[value=-2]()\n  %b : Int = prim::Constant[value=-1]()\n"
        "  %one : Int = prim::Constant[value=1]()\n  %t : Tensor = aten::transpose.int(%x0, %a, %b)\n"
        "  %s : Tensor = aten::add.Tensor(%x0, %t, %one)\n  %y : Tensor = wick::cholesky(%s)"},
+      {"eigh", {D({2, 3, 3}, Draw::positive_definite)},
+       "  %a : Int = prim::Constant[value=-2]()\n  %b : Int = prim::Constant[value=-1]()\n"
+       "  %one : Int = prim::Constant[value=1]()\n  %t : Tensor = aten::transpose.int(%x0, %a, %b)\n"
+       "  %s : Tensor = aten::add.Tensor(%x0, %t, %one)\n  %p : Tensor = wick::eigh(%s)\n"
+       "  %y : Tensor = aten::mul.Tensor(%p, %p)"},
+      {"svdvals", {D({2, 4, 3})}, "  %y : Tensor = wick::svdvals(%x0)"},
+      {"svd", {D({2, 3, 4})}, "  %p : Tensor = wick::svd(%x0)\n  %y : Tensor = aten::mul.Tensor(%p, %p)"},
       {"triangular_solve", {D({2, 3, 3}, Draw::well_conditioned), D({2, 3, 2})},
        "  %u : Bool = prim::Constant[value=false]()\n  %y : Tensor = wick::triangular_solve(%x0, %x1, %u, %u)"},
   };

@@ -256,6 +256,14 @@ std::vector<GradCase> linalg_cases() {
                     Bo("upper", upper) + Bo("unit", unit) + Y("wick::triangular_solve(%x0, %x1, %upper, %unit)"),
                     [upper, unit](const V& x) { return torch::linalg_solve_triangular(x[0], x[1], upper, true, unit); }};
   };
+  auto svd = [](std::vector<int64_t> shape, const std::string& name) {
+    return GradCase{"svd_" + name, {F(std::move(shape))}, "  %p : Tensor = wick::svd(%x0)\n" + Y("aten::mul.Tensor(%p, %p)"),
+                    [](const V& x) {
+                      auto [u, s, vh] = torch::linalg_svd(x[0], false);
+                      torch::Tensor p = torch::cat({u, s.unsqueeze(-2), vh.transpose(-2, -1)}, -2);
+                      return p * p;
+                    }};
+  };
   auto matmul = [](std::vector<int64_t> a, std::vector<int64_t> b, const std::string& name) {
     return GradCase{"matmul_" + name, {F(std::move(a)), F(std::move(b))}, Y("aten::matmul(%x0, %x1)"),
                     [](const V& x) { return torch::matmul(x[0], x[1]); }};
@@ -295,6 +303,19 @@ std::vector<GradCase> linalg_cases() {
       triangular(false, false, "lower"),
       triangular(true, true, "upper_unit"),
       triangular(false, true, "lower_unit"),
+      // Decompositions: squares of the packed results, which an eigen- or
+      // singular vector's sign (free to differ from LAPACK's) cannot change.
+      {"eigh", {F({2, 4, 4}, Draw::positive_definite)},
+       "  %p : Tensor = wick::eigh(%x0)\n" + Y("aten::mul.Tensor(%p, %p)"),
+       [](const V& x) {
+         auto [w, v] = torch::linalg_eigh(x[0], "L");
+         torch::Tensor p = torch::cat({w.unsqueeze(-2), v}, -2);
+         return p * p;
+       }},
+      {"svdvals", {F({2, 5, 3})}, Y("wick::svdvals(%x0)"), [](const V& x) { return torch::linalg_svdvals(x[0]); }},
+      svd({2, 5, 3}, "tall"),
+      svd({2, 3, 5}, "wide"),
+      svd({4, 4}, "square"),
   };
 }
 
