@@ -74,6 +74,27 @@ class Solvers(nn.Module):
                 torch.linalg.matrix_power(a, 0)]
 
 
+class Decompositions(nn.Module):
+    """Eigen- and singular vectors up to their signs (abs), and what does
+    not depend on the signs."""
+
+    def forward(self, a: Tensor, t: Tensor, s: Tensor) -> List[Tensor]:
+        sym = s + s.transpose(-2, -1)
+        w, v = torch.linalg.eigh(sym)
+        wu, vu = torch.linalg.eigh(sym, UPLO="U")
+        u, sv, vh = torch.linalg.svd(t, full_matrices=False)
+        u2, s2, v2 = torch.svd(t.transpose(-2, -1))
+        uq, sq, vhq = torch.linalg.svd(a)
+        return [w, v.abs(), wu, vu.abs(), torch.linalg.eigvalsh(sym), (v * w.unsqueeze(-2)) @ v.transpose(-2, -1),
+                sv, u.abs(), vh.abs(), s2, u2.abs(), v2.abs(), sq, (uq * sq.unsqueeze(-2)) @ vhq,
+                torch.linalg.svdvals(t), torch.linalg.pinv(t), torch.pinverse(t), torch.linalg.pinv(t, rcond=0.3),
+                torch.linalg.pinv(t, atol=1.0), torch.linalg.cond(a), torch.linalg.cond(a, -2),
+                torch.linalg.cond(a, "fro"), torch.linalg.cond(a, 1), torch.linalg.matrix_norm(t, 2),
+                torch.linalg.matrix_norm(t, -2), torch.linalg.matrix_norm(t, "nuc"),
+                torch.linalg.norm(t, 2, dim=(0, 2), keepdim=True), torch.nuclear_norm(t[0]),
+                torch.nuclear_norm(t, [1, 2], True)]
+
+
 class Solve(nn.Module):
     def forward(self, a: Tensor, b: Tensor) -> Tensor:
         return torch.linalg.solve(a, b)
@@ -86,6 +107,7 @@ class Factor(nn.Module):
 
 torch.jit.script(Solvers()).save("solvers.pt")
 torch.jit.script(Solve()).save("solve.pt")
+torch.jit.script(Decompositions()).save("decompositions.pt")
 torch.jit.script(Factor()).save("factor.pt")
 torch.seed()  # fresh inputs on every run
 for dtype, tag, batch in [(torch.float32, "f32", 3), (torch.float64, "f64", 3), (torch.float32, "f32_batch6", 6)]:
@@ -97,8 +119,18 @@ for dtype, tag, batch in [(torch.float32, "f32", 3), (torch.float64, "f64", 3), 
     with torch.no_grad():
         outs = torch.jit.load("solvers.pt")(*inputs)
     for i, t in enumerate(outs):
-        np.save(f"{tag}_out{i}.npy", np.ascontiguousarray(t.numpy()))
+        np.save(f"{tag}_out{i}.npy", t.contiguous().numpy())
     with open(f"{tag}_count.txt", "w") as f:
+        f.write(str(len(outs)))
+    # Decompositions: a tall batch t and square ones.
+    inputs = [a, torch.randn(batch, 6, 4, dtype=dtype), torch.randn(batch, 5, 5, dtype=dtype)]
+    for i, t in enumerate(inputs):
+        np.save(f"{tag}_dec_in{i}.npy", t.numpy())
+    with torch.no_grad():
+        outs = torch.jit.load("decompositions.pt")(*inputs)
+    for i, t in enumerate(outs):
+        np.save(f"{tag}_dec_out{i}.npy", t.contiguous().numpy())
+    with open(f"{tag}_dec_count.txt", "w") as f:
         f.write(str(len(outs)))
 
 # A singular matrix (a row of zeros, so that LU meets an exact zero pivot) and a symmetric one with a negative
@@ -129,10 +161,11 @@ for name, call in [("singular", lambda: torch.linalg.solve(singular, torch.randn
     return s;
   }
 
-  static void expect_match(const std::string& tag, double tolerance) {
+  static void expect_match(const std::string& tag, double tolerance, const std::string& model = "solvers.pt",
+                           int num_inputs = 4) {
     std::vector<Tensor> inputs;
-    for (int i = 0; i < 4; ++i) inputs.push_back(read_npy(path(tag + "_in" + std::to_string(i) + ".npy")));
-    const auto outs = test::load_uncached(path("solvers.pt")).forward(inputs);
+    for (int i = 0; i < num_inputs; ++i) inputs.push_back(read_npy(path(tag + "_in" + std::to_string(i) + ".npy")));
+    const auto outs = test::load_uncached(path(model)).forward(inputs);
     ASSERT_EQ(std::to_string(outs.size()), text(tag + "_count.txt"));
     for (size_t i = 0; i < outs.size(); ++i) {
       const Tensor want = read_npy(path(tag + "_out" + std::to_string(i) + ".npy"));
@@ -144,6 +177,13 @@ for name, call in [("singular", lambda: torch.linalg.solve(singular, torch.randn
 TEST_F(LinearAlgebra, Float32MatchesLibTorch) { expect_match("f32", 1e-4); }
 
 TEST_F(LinearAlgebra, Float64MatchesLibTorch) { expect_match("f64", 1e-10); }
+
+// Eigen- and singular value decompositions, pseudo-inverses, condition
+// numbers and the norms of singular values.
+TEST_F(LinearAlgebra, DecompositionsMatchLibTorch) {
+  expect_match("f32_dec", 1e-4, "decompositions.pt", 3);
+  expect_match("f64_dec", 1e-10, "decompositions.pt", 3);
+}
 
 // Compiled ahead of time with a dynamic batch of matrices (the first dim of
 // the first three inputs) for batch 3, the deployed model runs batch 6.
