@@ -244,8 +244,9 @@ TEST(TrainAgainstTorchModels, Float64Parameters) {
   EXPECT_NEAR(trainer->evaluate({x}, y), mse, 1e-6 * mse);
 }
 
-// Parameters reached through Cholesky, triangular and LU solves and
-// determinants train as torch.optim trains them.
+// Parameters reached through Cholesky, triangular and LU solves,
+// determinants, an eigenvalue and singular values train as torch.optim
+// trains them.
 TEST(TrainAgainstTorchModels, LinearAlgebra) {
   if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
   TempDir dir("train_linalg");

@@ -278,8 +278,9 @@ class Float64Net(torch.nn.Module):
 class LinalgNet(torch.nn.Module):
     """Parameters trained through linear algebra: a whitening by the
     Cholesky factor of M M^T + I, a solve with I + tanh(W) / 10 (diagonally
-    dominant, so never singular), and log-determinants and a determinant
-    of both added to every output."""
+    dominant, so never singular), log-determinants and a determinant of
+    both, and the largest eigenvalue of K and nuclear norm of M, added to
+    every output."""
 
     def __init__(self):
         super().__init__()
@@ -293,7 +294,8 @@ class LinalgNet(torch.nn.Module):
         z = torch.linalg.solve_triangular(torch.linalg.cholesky(k), x.t(), upper=False)
         a = eye + 0.1 * torch.tanh(self.w)
         y = torch.linalg.solve(a, z).t()
-        return self.head(y) + 0.05 * torch.logdet(k) + 0.1 * torch.linalg.slogdet(a)[1] + 0.1 * torch.det(a)
+        spectral = torch.linalg.eigvalsh(k)[-1] + torch.linalg.matrix_norm(self.m, "nuc")
+        return self.head(y) + 0.05 * torch.logdet(k) + 0.1 * torch.linalg.slogdet(a)[1] + 0.1 * torch.det(a) + 0.01 * spectral
 
 
 class GammaShapeNet(torch.nn.Module):
