@@ -53,6 +53,15 @@ void add_linalg_ops(OpTableBuilder& t) {
   t.add({"aten::linalg_cond.p_str(Tensor self, str p) -> Tensor", C, determinant});
   t.add({"aten::nuclear_norm(Tensor self, bool keepdim=False) -> Tensor", C, nuclear_norm_of_matrix});
   t.add({"aten::nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor", C, reduce_float_1_2});
+  t.add({"aten::linalg_matrix_rank(Tensor self, float tol, bool hermitian=False) -> Tensor", C, shape::matrix_rank});
+  t.add({"aten::linalg_matrix_rank.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor", C,
+         shape::matrix_rank});
+  t.add({"aten::linalg_matrix_rank.atol_rtol_tensor(Tensor input, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor",
+         C, shape::matrix_rank});
+  t.add({"aten::linalg_matrix_rank.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False) -> Tensor",
+         C, shape::matrix_rank});
+  t.add({"aten::linalg_lstsq(Tensor self, Tensor b, float? rcond=None, *, str? driver=None) -> (Tensor solution, Tensor residuals, Tensor rank, Tensor singular_values)",
+         C, least_squares});
 
   // The kernels: A [*, n, n] and B [*, n, k] with equal batch dims.
   t.add({"wick::lu_solve(Tensor A, Tensor B) -> Tensor", E, solve_system});  // X: A X = B

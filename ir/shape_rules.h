@@ -222,6 +222,8 @@ std::vector<TypePtr> packed_svd(const Node& node);        // wick::svd: [*, m + 
 std::vector<TypePtr> singular_value_decomposition(const Node& node);  // linalg_svd, svd: (U, S, Vh | V)
 std::vector<TypePtr> pseudo_inverse(const Node& node);    // pinv(A [*, m, n]): [*, n, m]
 std::vector<TypePtr> nuclear_norm_of_matrix(const Node& node);  // nuclear_norm(A, keepdim)
+std::vector<TypePtr> matrix_rank(const Node& node);       // matrix_rank(A [*, m, n], ...): [*] i64
+std::vector<TypePtr> least_squares(const Node& node);     // lstsq(A, B): (X, [0], rank, [0])
 
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t

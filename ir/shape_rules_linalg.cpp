@@ -218,6 +218,31 @@ std::vector<TypePtr> pseudo_inverse(const Node& node) {
   return {tensor_of(a, d ? std::optional(with(d->batch, {d->n, d->m})) : std::nullopt)};
 }
 
+std::vector<TypePtr> matrix_rank(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto d = matrix_dims(node, a);
+  return {Type::tensor(DType::i64, d ? std::optional(d->batch) : std::nullopt, a.tensor_device())};
+}
+
+// lstsq(A [*, m, n], B [*, m, k]): (X [*, n, k], [0], rank [*], [0]).
+std::vector<TypePtr> least_squares(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  auto d = matrix_dims(node, a);
+  float_operand(node, b, "B");
+  require_same_dtype(node, a, b, "A", "B");
+  const TypePtr empty = tensor_of(a, std::vector<Dim>{Dim::constant(0)});
+  if (!d || !b.has_rank()) return {tensor_of(a, std::nullopt), empty, matrix_rank(node)[0], empty};
+  const auto& sb = *b.shape();
+  const Dim& rows = sb[sb.size() - 2];
+  if (rows.is_static() && d->m.is_static() && rows != d->m)
+    throw node.error("A has " + d->m.str() + " rows but B has " + rows.str());
+  auto batch = broadcast(node, *Type::tensor(a.dtype(), d->batch), *Type::tensor(b.dtype(), batch_of(sb, 2)));
+  std::optional<std::vector<Dim>> x;
+  if (batch) x = with(*batch, {d->n, sb.back()});
+  return {tensor_of(a, x), empty, matrix_rank(node)[0], empty};
+}
+
 // nuclear_norm(A [m, n], keepdim): [] or [1, 1].
 std::vector<TypePtr> nuclear_norm_of_matrix(const Node& node) {
   const Type& a = input_type(node, 0);

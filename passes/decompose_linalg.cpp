@@ -27,6 +27,8 @@
 //   cond(A, p)                 = s_max / s_min (p None, 2), s_min / s_max (-2),
 //       else norm(A, p) norm(A^-1, p)
 //   nuclear_norm(A, dims)      = the nuclear matrix norm
+//   matrix_rank(A, atol, rtol) = the number of s above max(atol, rtol s_max)
+//   lstsq(A, B, rcond)         = (pinv(A) B, [], rank, []), as the gelsy driver
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -275,6 +277,54 @@ Value* pinv_atol_rtol(Emitter& e) {
   return pinv_with(e, atol, rtol);
 }
 
+// The number of singular values of A above max(atol, rtol s_max), atol and
+// rtol each a float, a tensor broadcast over A's batch, or absent (null):
+// without either, rtol = eps max(m, n); with atol alone, rtol = 0.
+Value* rank_of(Emitter& e, Value* atol, Value* rtol) {
+  Value* s = e.op("wick::svdvals", {e.input(0)});
+  Value* s_max = e.op("aten::select.int", {s, e.int_(-1), e.int_(0)});
+  auto is_tensor = [](const Value* v) { return v->type()->is_tensor(); };
+  Value* tol = nullptr;
+  if (rtol) tol = e.op(is_tensor(rtol) ? "aten::mul.Tensor" : "aten::mul.Scalar", {s_max, rtol});
+  else if (!atol) tol = e.op("aten::mul.Scalar", {s_max, e.float_(default_rtol(e))});
+  if (atol) {
+    if (!tol) tol = is_tensor(atol) ? atol : e.op("aten::mul.Scalar", {e.op("aten::ones_like", {s_max, e.none(), e.none(), e.none(), e.none(), e.none()}), atol});
+    else tol = is_tensor(atol) ? e.op("aten::maximum", {tol, atol}) : e.op("aten::clamp_min", {tol, atol});
+  }
+  if (is_tensor(tol)) tol = e.op("aten::unsqueeze", {tol, e.int_(-1)});
+  Value* above = e.cast(e.op("aten::gt.Tensor", {s, tol}), DType::i64);
+  return e.sum(above, {-1}, false);
+}
+
+Value* matrix_rank(Emitter& e) {
+  const std::string& overload = e.node().op().schema.overload;
+  auto given = [&](size_t i) -> Value* { return e.absent(i) ? nullptr : e.input(i); };
+  if (overload.empty() || overload == "tol_tensor") return rank_of(e, e.input(1), e.float_(0.0));
+  return rank_of(e, given(1), given(2));
+}
+
+// lstsq in the form LAPACK's default driver (gelsy) answers: a solution,
+// empty residuals and singular values, and the rank. The solution is the
+// minimum-norm pinv(A) B with singular values below rcond s_max dropped, and
+// the rank counts those kept; gelsy decides the rank from a pivoted QR
+// instead, so for a matrix short of full rank the two may disagree.
+std::vector<Value*> lstsq(Emitter& e) {
+  if (!e.absent(3)) {
+    const std::string driver = e.constant_string(3, "driver");
+    if (driver != "gelsy") throw e.node().error("driver '" + driver + "' is not supported; only gelsy, the default");
+  }
+  double rtol = default_rtol(e);
+  if (!e.absent(2)) {
+    auto rcond = ir::constant_double(e.input(2));
+    if (!rcond) throw e.node().error("rcond must be a constant");
+    rtol = *rcond;
+  }
+  Value* x = e.op("aten::matmul", {pinv_with(e, 0.0, rtol), e.input(1)});
+  const DType dtype = e.float_dtype(e.input(0), "A");
+  auto empty = [&] { return e.op("aten::zeros", {e.ints({0}), e.int_(*torch_code_of(dtype)), e.none(), e.none(), e.none()}); };
+  return {x, empty(), rank_of(e, nullptr, e.float_(rtol)), empty()};
+}
+
 Value* pinv_rcond(Emitter& e) {
   auto rcond = ir::constant_double(e.input(1));
   if (!rcond) throw e.node().error("rcond must be a constant");
@@ -341,12 +391,17 @@ std::vector<NamedRule> linalg_rules() {
           {"aten::linalg_cond", cond},
           {"aten::linalg_cond.p_str", cond},
           {"aten::nuclear_norm", nuclear_norm},
-          {"aten::nuclear_norm.dim", nuclear_norm}};
+          {"aten::nuclear_norm.dim", nuclear_norm},
+          {"aten::linalg_matrix_rank", matrix_rank},
+          {"aten::linalg_matrix_rank.tol_tensor", matrix_rank},
+          {"aten::linalg_matrix_rank.atol_rtol_tensor", matrix_rank},
+          {"aten::linalg_matrix_rank.atol_rtol_float", matrix_rank}};
 }
 
 std::vector<NamedMultiRule> linalg_multi_rules() {
   return {{"aten::linalg_slogdet", slogdet},   {"aten::slogdet", slogdet}, {"aten::triangular_solve", triangular_solve},
-          {"aten::linalg_eigh", eigh},         {"aten::linalg_svd", svd},  {"aten::svd", svd}};
+          {"aten::linalg_eigh", eigh},         {"aten::linalg_svd", svd},  {"aten::svd", svd},
+          {"aten::linalg_lstsq", lstsq}};
 }
 
 }  // namespace wick::passes::decompose_detail

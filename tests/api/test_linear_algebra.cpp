@@ -21,6 +21,7 @@ namespace wick {
 namespace {
 
 double value(const Tensor& t, int64_t i) {
+  if (t.dtype() == DType::i64) return static_cast<double>(t.data_as<int64_t>()[i]);
   return t.dtype() == DType::f64 ? t.data_as<double>()[i] : static_cast<double>(t.data_as<float>()[i]);
 }
 
@@ -92,7 +93,15 @@ class Decompositions(nn.Module):
                 torch.linalg.cond(a, "fro"), torch.linalg.cond(a, 1), torch.linalg.matrix_norm(t, 2),
                 torch.linalg.matrix_norm(t, -2), torch.linalg.matrix_norm(t, "nuc"),
                 torch.linalg.norm(t, 2, dim=(0, 2), keepdim=True), torch.nuclear_norm(t[0]),
-                torch.nuclear_norm(t, [1, 2], True)]
+                torch.nuclear_norm(t, [1, 2], True)] + self.ranks(t, s)
+
+    def ranks(self, t: Tensor, s: Tensor) -> List[Tensor]:
+        # Columns repeated exactly: rank 2 of 4.
+        repeated = torch.cat([t[..., :2], t[..., :2]], -1)
+        solution, residuals, rank, values = torch.linalg.lstsq(t, s[..., :6, :2])
+        return [torch.linalg.matrix_rank(t), torch.linalg.matrix_rank(repeated, rtol=1e-4),
+                torch.linalg.matrix_rank(t, atol=1.0), torch.linalg.matrix_rank(t, 1.0),
+                solution, rank]
 
 
 class Solve(nn.Module):
@@ -123,7 +132,7 @@ for dtype, tag, batch in [(torch.float32, "f32", 3), (torch.float64, "f64", 3), 
     with open(f"{tag}_count.txt", "w") as f:
         f.write(str(len(outs)))
     # Decompositions: a tall batch t and square ones.
-    inputs = [a, torch.randn(batch, 6, 4, dtype=dtype), torch.randn(batch, 5, 5, dtype=dtype)]
+    inputs = [a, torch.randn(batch, 6, 4, dtype=dtype), torch.randn(batch, 6, 6, dtype=dtype)]
     for i, t in enumerate(inputs):
         np.save(f"{tag}_dec_in{i}.npy", t.numpy())
     with torch.no_grad():
