@@ -125,6 +125,16 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::logspace(Scalar start, Scalar end, int steps, float base=10., *, ScalarType? dtype=None, "
          "Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
          C, spaced});
+  // Signal windows (decompose_construct.cpp).
+  const std::string factory = "*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor";
+  auto add_window = [&](const std::string& head) { t.add({("aten::" + head + factory).c_str(), C, window}); };
+  for (const char* name : {"hann_window", "hamming_window", "bartlett_window", "blackman_window", "kaiser_window"}) {
+    add_window(std::string(name) + "(int window_length, ");
+    add_window(std::string(name) + ".periodic(int window_length, bool periodic, ");
+  }
+  add_window("hamming_window.periodic_alpha(int window_length, bool periodic, float alpha, ");
+  add_window("hamming_window.periodic_alpha_beta(int window_length, bool periodic, float alpha, float beta, ");
+  add_window("kaiser_window.beta(int window_length, bool periodic, float beta, ");
   t.add({"aten::meshgrid(Tensor[] tensors) -> Tensor[]", C, meshgrid});
   t.add({"aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]", C, meshgrid});
   // Stacking, matrix transposes and diagonals, written with cat, reshape,

@@ -84,6 +84,7 @@ std::vector<TypePtr> new_full(const Node& node);            // full(size, fill_v
 std::vector<TypePtr> triangle(const Node& node);            // triu, tril: rank >= 2
 std::vector<TypePtr> arange(const Node& node);              // arange(start, end, step, dtype, ...)
 std::vector<TypePtr> eye(const Node& node);                 // eye(n, m?, dtype, ...): [n, m]
+std::vector<TypePtr> window(const Node& node);              // hann_window(N, periodic?, ..., dtype, ...): [N]
 std::vector<TypePtr> count_nonzero(const Node& node);       // count_nonzero(x, dims?): i64
 std::vector<TypePtr> aminmax(const Node& node);             // aminmax(x, dim?, keepdim): (min, max)
 std::vector<TypePtr> trace(const Node& node);               // trace(x [n, m]): []

@@ -156,4 +156,18 @@ std::vector<TypePtr> spaced(const Node& node) {
   return {Type::tensor(dtype, std::vector<Dim>{Dim::constant(*steps)})};
 }
 
+// hann_window(N, [periodic, [alpha, [beta]]], dtype, ...) and the other
+// windows: [N], f32 unless a dtype is given.
+std::vector<TypePtr> window(const Node& node) {
+  auto n = constant_int(node.input(0));
+  if (!n) throw node.error("the window length must be a constant");
+  if (*n < 0) throw node.error("the window length must be non-negative, got " + std::to_string(*n));
+  size_t at = 1;  // the dtype follows the positional arguments
+  while (at < node.inputs().size() && node.op().schema.args[at].name != "dtype") ++at;
+  DTypeArg a = dtype_arg(node, at);
+  const DType dtype = a.given && a.dtype ? *a.dtype : DType::f32;
+  if (!is_floating(dtype)) throw node.error("windows are floating point, got " + std::string(dtype_name(dtype)));
+  return {Type::tensor(dtype, std::vector<Dim>{Dim::constant(*n)})};
+}
+
 }  // namespace wick::ir::shape

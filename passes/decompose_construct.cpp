@@ -16,7 +16,15 @@
 //       from there, s = (b - a) / (n - 1), in the result's float type (f64
 //       for integer results, truncated at the end), as ATen counts
 //   logspace(a, b, n, base)   = base ** the same, in f64
+//   windows of length N       = formulas of n = 0 .. N-1 in f64, cast to the
+//       dtype, with M = N + 1 when periodic (else N) and p = 2 pi n / (M - 1):
+//       hann 0.5 - 0.5 cos p; hamming alpha - beta cos p; blackman 0.42 -
+//       0.5 cos p + 0.08 cos 2p; bartlett 1 - |2n / (M - 1) - 1|; kaiser
+//       i0(beta sqrt(1 - ((n - c) / c)^2)) / i0(beta), c = (M - 1) / 2;
+//       ones for N = 1
 #include <algorithm>
+#include <cmath>
+#include <string>
 
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
@@ -154,6 +162,7 @@ Value* row_start(Emitter& e, Value* r, int64_t cols, int64_t offset, bool lower)
   return lower ? before : e.sub(times(e, r, cols), before);
 }
 
+
 }  // namespace
 
 Value* triangle_positions(Emitter& e, int64_t rows, int64_t cols, int64_t offset, bool lower) {
@@ -219,14 +228,72 @@ Value* spaced(Emitter& e) {
   return e.cast(r, dtype);
 }
 
+namespace {
+
+Value* window(Emitter& e) {
+  const std::string name = e.node().op().schema.name;
+  const std::string& overload = e.node().op().schema.overload;
+  const int64_t n = e.constant_int(0, "window_length");
+  const bool periodic = overload.empty() ? true : e.constant_bool(1, "periodic");
+  auto number = [&](size_t i, const char* what) {
+    auto v = ir::constant_double(e.input(i));
+    if (!v) throw e.node().error(std::string(what) + " must be a constant");
+    return *v;
+  };
+  const DType dtype = *e.node().output()->type()->dtype();
+  Value* f64 = e.int_(*torch_code_of(DType::f64));
+  if (n <= 1) {
+    Value* w = e.op("aten::ones", {e.ints({n}), f64, e.none(), e.none(), e.none()});
+    return e.cast(w, dtype);
+  }
+  const double m = static_cast<double>(periodic ? n + 1 : n) - 1;  // M - 1
+  Value* k = e.op("aten::arange", {e.int_(n), f64, e.none(), e.none(), e.none()});
+  auto scaled = [&](Value* x, double s) { return e.op("aten::mul.Scalar", {x, e.float_(s)}); };
+  auto plus = [&](Value* x, double s) { return e.op("aten::add.Scalar", {x, e.float_(s), e.int_(1)}); };
+  Value* phase = scaled(k, 2 * M_PI / m);
+  Value* w = nullptr;
+  if (name == "hann_window" || name == "hamming_window") {
+    double alpha = 0.5, beta = 0.5;
+    if (name == "hamming_window") {
+      alpha = overload == "periodic_alpha" || overload == "periodic_alpha_beta" ? number(2, "alpha") : 0.54;
+      beta = overload == "periodic_alpha_beta" ? number(3, "beta") : 0.46;
+    }
+    w = plus(scaled(e.op("aten::cos", {phase}), -beta), alpha);
+  } else if (name == "blackman_window") {
+    Value* twice = e.op("aten::cos", {scaled(phase, 2.0)});
+    w = e.add(plus(scaled(e.op("aten::cos", {phase}), -0.5), 0.42), scaled(twice, 0.08));
+  } else if (name == "bartlett_window") {
+    w = e.op("aten::rsub.Scalar", {e.op("aten::abs", {plus(scaled(k, 2.0 / m), -1.0)}), e.float_(1.0), e.int_(1)});
+  } else {  // kaiser
+    const double beta = overload == "beta" ? number(2, "beta") : 12.0;
+    const double c = m / 2;
+    Value* r = plus(scaled(k, 1.0 / c), -1.0);  // (n - c) / c
+    Value* inside = e.op("aten::rsub.Scalar", {e.mul(r, r), e.float_(1.0), e.int_(1)});
+    Value* arg = scaled(e.op("aten::sqrt", {e.op("aten::clamp_min", {inside, e.float_(0.0)})}), beta);
+    w = scaled(e.op("aten::i0", {arg}), 1.0 / std::cyl_bessel_i(0.0, beta));
+  }
+  return e.cast(w, dtype);
+}
+
+}  // namespace
+
 std::vector<NamedRule> construct_rules() {
-  return {{"aten::tril_indices", triangle_indices},
-          {"aten::triu_indices", triangle_indices},
-          {"aten::cartesian_prod", cartesian_prod},
-          {"aten::block_diag", block_diag},
-          {"aten::vander", vander},
-          {"aten::linspace", spaced},
-          {"aten::logspace", spaced}};
+  std::vector<NamedRule> windows;
+  for (const char* name : {"aten::hann_window", "aten::hann_window.periodic", "aten::hamming_window",
+                           "aten::hamming_window.periodic", "aten::hamming_window.periodic_alpha",
+                           "aten::hamming_window.periodic_alpha_beta", "aten::bartlett_window",
+                           "aten::bartlett_window.periodic", "aten::blackman_window", "aten::blackman_window.periodic",
+                           "aten::kaiser_window", "aten::kaiser_window.periodic", "aten::kaiser_window.beta"})
+    windows.push_back({name, window});
+  std::vector<NamedRule> rules = {{"aten::tril_indices", triangle_indices},
+                                  {"aten::triu_indices", triangle_indices},
+                                  {"aten::cartesian_prod", cartesian_prod},
+                                  {"aten::block_diag", block_diag},
+                                  {"aten::vander", vander},
+                                  {"aten::linspace", spaced},
+                                  {"aten::logspace", spaced}};
+  rules.insert(rules.end(), windows.begin(), windows.end());
+  return rules;
 }
 
 }  // namespace wick::passes::decompose_detail
