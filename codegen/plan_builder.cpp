@@ -699,7 +699,8 @@ class PlanBuilder {
                                                                 {"triangular_solve", rt::ExternOp::triangular_solve},
                                                                 {"eigh", rt::ExternOp::symmetric_eigen},
                                                                 {"svd", rt::ExternOp::singular_values},
-                                                                {"svdvals", rt::ExternOp::singular_values}};
+                                                                {"svdvals", rt::ExternOp::singular_values},
+                                                                {"qr", rt::ExternOp::qr_factor}};
     auto kernel = kernels.find(n->op().schema.name);
     if (kernel == kernels.end()) return false;
     if (on_gpu()) {
@@ -714,6 +715,7 @@ class PlanBuilder {
       if (v->type()->is_tensor()) in.inputs.push_back(slot(v));
     if (kernel->second == rt::ExternOp::triangular_solve) in.ints = {int_of(n, 2), int_of(n, 3)};
     if (kernel->second == rt::ExternOp::singular_values) in.ints = {n->op().schema.name == "svd" ? 1 : 0};
+    if (kernel->second == rt::ExternOp::qr_factor) in.ints = {int_of(n, 1), int_of(n, 2)};
     emit_alloc(slot(result), *result->type());
     layouts_[result] = contiguous(*result->type());
     in.outputs = {slot(result)};

@@ -18,6 +18,9 @@
 //                         + diag(ds)] V^T + (I - U U^T) dU S^-1 V^T
 //                         + U S^-1 dV^T (I - V V^T), J_ij = 1 / (s_j^2 - s_i^2),
 //                         skew(X) = X - X^T
+//   (Q, R) = qr(A), m >= n: dA = (dQ + Q copyltu(M)) R^-T, M = R dR^T - dQ^T Q,
+//                         copyltu(M) = tril(M) + tril(M, -1)^T; linear in
+//                         (dQ, dR), so the Q and R nodes each add their part
 #include "ir/constant_value.h"
 #include "ir/gradient_rule.h"
 
@@ -235,9 +238,31 @@ Grads svd(GradContext& c) {
   return c.only_first(ga);
 }
 
+// The gradient through Q (or R) of A = Q R, the other factor computed again
+// (the same node as the forward's, once CSE has run).
+Grads qr(GradContext& c) {
+  Value* a = c.input(0);
+  const bool r_part = c.constant_bool(1, "r_part"), complete = c.constant_bool(2, "complete");
+  const int64_t m = static_dim(c, a, 2), n = static_dim(c, a, 1);
+  if (m < n || (complete && m != n))
+    throw c.error("the QR decomposition is differentiable only for matrices with at least as many rows as "
+                  "columns, in mode 'reduced'");
+  Value* q = r_part ? c.op("wick::qr", {a, c.bool_(false), c.bool_(complete)}) : c.output();
+  Value* r = r_part ? c.output() : c.op("wick::qr", {a, c.bool_(true), c.bool_(complete)});
+  Value* g = c.grad();
+  Value* mm = r_part ? c.op("aten::matmul", {r, mt(c, g)}) : c.neg(c.op("aten::matmul", {mt(c, g), q}));
+  Value* lower = c.op("aten::tril", {mm, c.int_(0)});
+  Value* copied = c.add(lower, mt(c, c.op("aten::tril", {mm, c.int_(-1)})));
+  Value* y = c.op("aten::matmul", {q, copied});
+  if (!r_part) y = c.add(g, y);
+  // y R^-T: R X^T = y^T with R upper triangular.
+  return c.only_first(mt(c, triangular(c, r, mt(c, y), true, false)));
+}
+
 }  // namespace
 
 void add_linalg_gradients(OpTableBuilder& t) {
+  t.set_gradient("wick::qr", {qr});
   t.set_gradient("wick::eigh", {eigh});
   t.set_gradient("wick::svdvals", {svdvals});
   t.set_gradient("wick::svd", {svd});

@@ -225,6 +225,8 @@ std::vector<TypePtr> pseudo_inverse(const Node& node);    // pinv(A [*, m, n]): 
 std::vector<TypePtr> nuclear_norm_of_matrix(const Node& node);  // nuclear_norm(A, keepdim)
 std::vector<TypePtr> matrix_rank(const Node& node);       // matrix_rank(A [*, m, n], ...): [*] i64
 std::vector<TypePtr> least_squares(const Node& node);     // lstsq(A, B): (X, [0], rank, [0])
+std::vector<TypePtr> qr_part(const Node& node);           // wick::qr(A, r_part, complete): Q or R
+std::vector<TypePtr> qr_pair(const Node& node);           // linalg_qr(A, mode), qr(A, some): (Q, R)
 
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t

@@ -1,6 +1,8 @@
 // Type rules of dense linear algebra (ir/ops_linalg.cpp): operands are
 // batches of matrices [*, m, n] in float32 or float64, systems A X = B with
 // a square A, and batch dims that broadcast as torch.linalg's do.
+#include <string>
+
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
@@ -241,6 +243,37 @@ std::vector<TypePtr> least_squares(const Node& node) {
   std::optional<std::vector<Dim>> x;
   if (batch) x = with(*batch, {d->n, sb.back()});
   return {tensor_of(a, x), empty, matrix_rank(node)[0], empty};
+}
+
+// wick::qr(A, r_part, complete): Q [*, m, q] or R [*, q, n], q = m or k.
+std::vector<TypePtr> qr_part(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto d = matrix_dims(node, a);
+  if (!d) return {tensor_of(a, std::nullopt)};
+  const bool r_part = bool_arg(node, 1, false), complete = bool_arg(node, 2, false);
+  const Dim q = complete ? d->m : d->k;
+  return {tensor_of(a, r_part ? with(d->batch, {q, d->n}) : with(d->batch, {d->m, q}))};
+}
+
+// linalg_qr(A, mode), qr(A, some): (Q, R); mode 'r' leaves Q empty.
+std::vector<TypePtr> qr_pair(const Node& node) {
+  const Type& a = input_type(node, 0);
+  std::string mode = "reduced";
+  if (node.op().schema.name == "qr") {
+    mode = bool_arg(node, 1, true) ? "reduced" : "complete";
+  } else {
+    const AttrValue* a = constant_attr(node.input(1));
+    const std::string* v = a ? std::get_if<std::string>(a) : nullptr;
+    if (!v) throw node.error("mode must be a constant");
+    mode = *v;
+  }
+  if (mode != "reduced" && mode != "complete" && mode != "r")
+    throw node.error("mode must be 'reduced', 'complete' or 'r', got '" + mode + "'");
+  auto d = matrix_dims(node, a);
+  if (!d) return {tensor_of(a, std::nullopt), tensor_of(a, std::nullopt)};
+  const Dim q = mode == "complete" ? d->m : d->k;
+  TypePtr qt = mode == "r" ? tensor_of(a, std::vector<Dim>{Dim::constant(0)}) : tensor_of(a, with(d->batch, {d->m, q}));
+  return {qt, tensor_of(a, with(d->batch, {q, d->n}))};
 }
 
 // nuclear_norm(A [m, n], keepdim): [] or [1, 1].

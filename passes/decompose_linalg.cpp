@@ -29,6 +29,7 @@
 //   nuclear_norm(A, dims)      = the nuclear matrix norm
 //   matrix_rank(A, atol, rtol) = the number of s above max(atol, rtol s_max)
 //   lstsq(A, B, rcond)         = (pinv(A) B, [], rank, []), as the gelsy driver
+//   qr(A, mode)                = (wick::qr(A, Q), wick::qr(A, R)); mode 'r': Q empty
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -325,6 +326,19 @@ std::vector<Value*> lstsq(Emitter& e) {
   return {x, empty(), rank_of(e, nullptr, e.float_(rtol)), empty()};
 }
 
+std::vector<Value*> qr(Emitter& e) {
+  std::string mode = "reduced";
+  if (e.node().op().schema.name == "qr") mode = e.constant_bool(1, "some") ? "reduced" : "complete";
+  else mode = e.constant_string(1, "mode");
+  Value* complete = e.bool_(mode == "complete");
+  Value* r = e.op("wick::qr", {e.input(0), e.bool_(true), complete});
+  if (mode == "r") {
+    const DType dtype = e.float_dtype(e.input(0), "A");
+    return {e.op("aten::zeros", {e.ints({0}), e.int_(*torch_code_of(dtype)), e.none(), e.none(), e.none()}), r};
+  }
+  return {e.op("wick::qr", {e.input(0), e.bool_(false), complete}), r};
+}
+
 Value* pinv_rcond(Emitter& e) {
   auto rcond = ir::constant_double(e.input(1));
   if (!rcond) throw e.node().error("rcond must be a constant");
@@ -401,7 +415,7 @@ std::vector<NamedRule> linalg_rules() {
 std::vector<NamedMultiRule> linalg_multi_rules() {
   return {{"aten::linalg_slogdet", slogdet},   {"aten::slogdet", slogdet}, {"aten::triangular_solve", triangular_solve},
           {"aten::linalg_eigh", eigh},         {"aten::linalg_svd", svd},  {"aten::svd", svd},
-          {"aten::linalg_lstsq", lstsq}};
+          {"aten::linalg_lstsq", lstsq},      {"aten::linalg_qr", qr},    {"aten::qr", qr}};
 }
 
 }  // namespace wick::passes::decompose_detail

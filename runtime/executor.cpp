@@ -569,7 +569,8 @@ class Run {
       case ExternOp::cholesky:
       case ExternOp::triangular_solve:
       case ExternOp::symmetric_eigen:
-      case ExternOp::singular_values: return linalg_call(in, arg(0), arg(1), out, gpu);
+      case ExternOp::singular_values:
+      case ExternOp::qr_factor: return linalg_call(in, arg(0), arg(1), out, gpu);
     }
   }
 
@@ -582,6 +583,7 @@ class Run {
       case ExternOp::triangular_solve: return triangular_solve(a, b, in.ints[0] != 0, in.ints[1] != 0, out);
       case ExternOp::symmetric_eigen: return symmetric_eigen(a, out);
       case ExternOp::singular_values: return singular_values(a, in.ints[0] != 0, out);
+      case ExternOp::qr_factor: return qr_factor(a, in.ints[0] != 0, in.ints[1] != 0, out);
       default: WICK_ASSERT(false, "not a linear algebra call");
     }
   }

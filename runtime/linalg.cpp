@@ -433,3 +433,63 @@ void singular_values(const Tensor& a, bool vectors, Tensor& out) {
 }
 
 }  // namespace wick::rt
+
+namespace wick::rt {
+
+void qr_factor(const Tensor& a, bool r_part, bool complete, Tensor& out) {
+  const char* op = "linalg.qr";
+  const Matrices am = matrices(op, a, "A");
+  const int64_t m = am.rows, n = am.cols, k = std::min(m, n), q = complete ? m : k;
+  check_out(op, out, a, am.batch * (r_part ? q * n : m * q));
+  for_each_matrix(am.batch, std::max(m, n), [&](int64_t i) -> int64_t {
+    thread_local std::vector<double> x, tau, r;
+    am.load(i, x);
+    auto A = [&](int64_t row, int64_t col) -> double& { return x[static_cast<size_t>(row * n + col)]; };
+    tau.assign(static_cast<size_t>(k), 0.0);
+    // geqrf: column j's reflector H = I - tau v v^T, v = [1; below the diagonal].
+    for (int64_t j = 0; j < k; ++j) {
+      const double alpha = A(j, j);
+      double xnorm = 0;
+      for (int64_t row = j + 1; row < m; ++row) xnorm = std::hypot(xnorm, A(row, j));
+      if (xnorm == 0.0) continue;  // H = I, as LAPACK's dlarfg leaves it
+      const double beta = -std::copysign(std::hypot(alpha, xnorm), alpha);
+      tau[static_cast<size_t>(j)] = (beta - alpha) / beta;
+      const double scale = 1 / (alpha - beta);
+      for (int64_t row = j + 1; row < m; ++row) A(row, j) *= scale;
+      A(j, j) = beta;
+      for (int64_t c = j + 1; c < n; ++c) {
+        double w = A(j, c);
+        for (int64_t row = j + 1; row < m; ++row) w += A(row, j) * A(row, c);
+        w *= tau[static_cast<size_t>(j)];
+        A(j, c) -= w;
+        for (int64_t row = j + 1; row < m; ++row) A(row, c) -= w * A(row, j);
+      }
+    }
+    if (r_part) {
+      r.assign(static_cast<size_t>(q * n), 0.0);
+      for (int64_t row = 0; row < std::min(q, k); ++row)
+        for (int64_t c = row; c < n; ++c) r[static_cast<size_t>(row * n + c)] = A(row, c);
+      store(out, i, r);
+      return 0;
+    }
+    // orgqr: Q = H_0 H_1 ... H_{k-1} applied to the first q columns of I.
+    r.assign(static_cast<size_t>(m * q), 0.0);
+    auto Q = [&](int64_t row, int64_t col) -> double& { return r[static_cast<size_t>(row * q + col)]; };
+    for (int64_t d = 0; d < q; ++d) Q(d, d) = 1.0;
+    for (int64_t j = k - 1; j >= 0; --j) {
+      const double t = tau[static_cast<size_t>(j)];
+      if (t == 0.0) continue;
+      for (int64_t c = 0; c < q; ++c) {
+        double w = Q(j, c);
+        for (int64_t row = j + 1; row < m; ++row) w += A(row, j) * Q(row, c);
+        w *= t;
+        Q(j, c) -= w;
+        for (int64_t row = j + 1; row < m; ++row) Q(row, c) -= w * A(row, j);
+      }
+    }
+    store(out, i, r);
+    return 0;
+  });
+}
+
+}  // namespace wick::rt

@@ -49,4 +49,10 @@ void symmetric_eigen(const Tensor& a, Tensor& out);
 // orthonormal basis.
 void singular_values(const Tensor& a, bool vectors, Tensor& out);
 
+// One factor of the QR decomposition A = Q R of A [*, m, n], k = min(m, n),
+// by Householder reflections as LAPACK's geqrf and orgqr make them (so R's
+// diagonal has their signs): Q [*, m, q] (`r_part` false) or R [*, q, n],
+// q = m when `complete`, else k.
+void qr_factor(const Tensor& a, bool r_part, bool complete, Tensor& out);
+
 }  // namespace wick::rt

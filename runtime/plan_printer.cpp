@@ -102,6 +102,7 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::triangular_solve: return "triangular_solve";
     case ExternOp::symmetric_eigen: return "symmetric_eigen";
     case ExternOp::singular_values: return "singular_values";
+    case ExternOp::qr_factor: return "qr_factor";
   }
   return nullptr;
 }

@@ -99,7 +99,13 @@ class Decompositions(nn.Module):
         # Columns repeated exactly: rank 2 of 4.
         repeated = torch.cat([t[..., :2], t[..., :2]], -1)
         solution, residuals, rank, values = torch.linalg.lstsq(t, s[..., :6, :2])
-        return [torch.linalg.matrix_rank(t), torch.linalg.matrix_rank(repeated, rtol=1e-4),
+        q, r = torch.linalg.qr(t)
+        qc, rc = torch.linalg.qr(t, mode="complete")
+        qr_, rr = torch.linalg.qr(t, mode="r")
+        qw, rw = torch.linalg.qr(s[..., :3, :])
+        q1, r1 = torch.qr(t)
+        return [q, r, qc, rc, rr, qw, rw, q1, r1, qr_,
+                torch.linalg.matrix_rank(t), torch.linalg.matrix_rank(repeated, rtol=1e-4),
                 torch.linalg.matrix_rank(t, atol=1.0), torch.linalg.matrix_rank(t, 1.0),
                 solution, rank]
 

@@ -97,6 +97,11 @@ std::vector<FdCase> cases() {
        "  %y : Tensor = aten::mul.Tensor(%p, %p)"},
       {"svdvals", {D({2, 4, 3})}, "  %y : Tensor = wick::svdvals(%x0)"},
       {"svd", {D({2, 3, 4})}, "  %p : Tensor = wick::svd(%x0)\n  %y : Tensor = aten::mul.Tensor(%p, %p)"},
+      {"qr_q", {D({2, 4, 3})},
+       "  %f : Bool = prim::Constant[value=false]()\n  %y : Tensor = wick::qr(%x0, %f, %f)"},
+      {"qr_r", {D({2, 4, 3})},
+       "  %t : Bool = prim::Constant[value=true]()\n  %f : Bool = prim::Constant[value=false]()\n"
+       "  %y : Tensor = wick::qr(%x0, %t, %f)"},
       {"triangular_solve", {D({2, 3, 3}, Draw::well_conditioned), D({2, 3, 2})},
        "  %u : Bool = prim::Constant[value=false]()\n  %y : Tensor = wick::triangular_solve(%x0, %x1, %u, %u)"},
   };

@@ -256,6 +256,14 @@ std::vector<GradCase> linalg_cases() {
                     Bo("upper", upper) + Bo("unit", unit) + Y("wick::triangular_solve(%x0, %x1, %upper, %unit)"),
                     [upper, unit](const V& x) { return torch::linalg_solve_triangular(x[0], x[1], upper, true, unit); }};
   };
+  auto qr = [](std::vector<int64_t> shape, bool r_part, bool complete, const std::string& name) {
+    return GradCase{"qr_" + name, {F(std::move(shape))},
+                    Bo("r", r_part) + Bo("c", complete) + Y("wick::qr(%x0, %r, %c)"),
+                    [r_part, complete](const V& x) {
+                      auto [q, r] = torch::linalg_qr(x[0], complete ? "complete" : "reduced");
+                      return r_part ? r : q;
+                    }};
+  };
   auto svd = [](std::vector<int64_t> shape, const std::string& name) {
     return GradCase{"svd_" + name, {F(std::move(shape))}, "  %p : Tensor = wick::svd(%x0)\n" + Y("aten::mul.Tensor(%p, %p)"),
                     [](const V& x) {
@@ -316,6 +324,11 @@ std::vector<GradCase> linalg_cases() {
       svd({2, 5, 3}, "tall"),
       svd({2, 3, 5}, "wide"),
       svd({4, 4}, "square"),
+      // Householder QR as LAPACK's: the same signs, so Q and R compare directly.
+      qr({2, 5, 3}, false, false, "q"),
+      qr({2, 5, 3}, true, false, "r"),
+      qr({4, 4}, false, true, "q_complete_square"),
+      qr({4, 4}, true, true, "r_complete_square"),
   };
 }
 
