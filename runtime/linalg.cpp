@@ -172,6 +172,13 @@ std::vector<int64_t> order_of(const std::vector<double>& values, int64_t k, bool
   return order;
 }
 
+// (x, y) turned by the rotation [c -s; s c].
+inline void rotate(double& x, double& y, double c, double s) {
+  const double x0 = x, y0 = y;
+  x = c * x0 - s * y0;
+  y = s * x0 + c * y0;
+}
+
 constexpr int kMaxSweeps = 100;  // Jacobi converges quadratically: a dozen sweeps is typical
 
 // Cyclic Jacobi on the symmetric n x n `a` (both triangles set), in place:
@@ -196,21 +203,9 @@ void jacobi_eigen(std::vector<double>& a, int64_t n, std::vector<double>& v) {
         const double theta = (A(q, q) - A(p, p)) / (2 * apq);
         const double t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1));
         const double c = 1 / std::sqrt(t * t + 1), s = t * c;
-        for (int64_t k = 0; k < n; ++k) {  // columns p and q
-          const double akp = A(k, p), akq = A(k, q);
-          A(k, p) = c * akp - s * akq;
-          A(k, q) = s * akp + c * akq;
-        }
-        for (int64_t k = 0; k < n; ++k) {  // rows p and q
-          const double apk = A(p, k), aqk = A(q, k);
-          A(p, k) = c * apk - s * aqk;
-          A(q, k) = s * apk + c * aqk;
-        }
-        for (int64_t k = 0; k < n; ++k) {
-          const double vkp = V(k, p), vkq = V(k, q);
-          V(k, p) = c * vkp - s * vkq;
-          V(k, q) = s * vkp + c * vkq;
-        }
+        for (int64_t k = 0; k < n; ++k) rotate(A(k, p), A(k, q), c, s);  // columns p and q
+        for (int64_t k = 0; k < n; ++k) rotate(A(p, k), A(q, k), c, s);  // rows p and q
+        for (int64_t k = 0; k < n; ++k) rotate(V(k, p), V(k, q), c, s);
       }
     }
   }
@@ -238,16 +233,8 @@ void jacobi_svd(std::vector<double>& b, int64_t m, int64_t n, std::vector<double
         const double zeta = (beta - alpha) / (2 * gamma);
         const double t = (zeta >= 0 ? 1.0 : -1.0) / (std::abs(zeta) + std::sqrt(1 + zeta * zeta));
         const double c = 1 / std::sqrt(1 + t * t), s = c * t;
-        for (int64_t i = 0; i < m; ++i) {
-          const double bp = B(i, p), bq = B(i, q);
-          B(i, p) = c * bp - s * bq;
-          B(i, q) = s * bp + c * bq;
-        }
-        for (int64_t i = 0; i < n; ++i) {
-          const double vp = V(i, p), vq = V(i, q);
-          V(i, p) = c * vp - s * vq;
-          V(i, q) = s * vp + c * vq;
-        }
+        for (int64_t i = 0; i < m; ++i) rotate(B(i, p), B(i, q), c, s);
+        for (int64_t i = 0; i < n; ++i) rotate(V(i, p), V(i, q), c, s);
       }
     }
     if (!rotated) break;

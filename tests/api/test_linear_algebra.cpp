@@ -125,28 +125,28 @@ torch.jit.script(Solve()).save("solve.pt")
 torch.jit.script(Decompositions()).save("decompositions.pt")
 torch.jit.script(Factor()).save("factor.pt")
 torch.seed()  # fresh inputs on every run
-for dtype, tag, batch in [(torch.float32, "f32", 3), (torch.float64, "f64", 3), (torch.float32, "f32_batch6", 6)]:
-    # Well conditioned: the identity plus a small random part.
-    a = torch.eye(5, dtype=dtype) + torch.randn(batch, 5, 5, dtype=dtype) / 4
-    inputs = [a, torch.randn(batch, 5, 2, dtype=dtype), torch.randn(batch, 5, 5, dtype=dtype), a[1]]
+
+
+def save_run(model, inputs, tag):
+    """The inputs, LibTorch's outputs and their count, as TAG_in<i>.npy,
+    TAG_out<i>.npy and TAG_count.txt."""
     for i, t in enumerate(inputs):
         np.save(f"{tag}_in{i}.npy", t.numpy())
     with torch.no_grad():
-        outs = torch.jit.load("solvers.pt")(*inputs)
+        outs = torch.jit.load(model)(*inputs)
     for i, t in enumerate(outs):
         np.save(f"{tag}_out{i}.npy", t.contiguous().numpy())
     with open(f"{tag}_count.txt", "w") as f:
         f.write(str(len(outs)))
+
+
+for dtype, tag, batch in [(torch.float32, "f32", 3), (torch.float64, "f64", 3), (torch.float32, "f32_batch6", 6)]:
+    # Well conditioned: the identity plus a small random part.
+    a = torch.eye(5, dtype=dtype) + torch.randn(batch, 5, 5, dtype=dtype) / 4
+    save_run("solvers.pt", [a, torch.randn(batch, 5, 2, dtype=dtype), torch.randn(batch, 5, 5, dtype=dtype), a[1]], tag)
     # Decompositions: a tall batch t and square ones.
-    inputs = [a, torch.randn(batch, 6, 4, dtype=dtype), torch.randn(batch, 6, 6, dtype=dtype)]
-    for i, t in enumerate(inputs):
-        np.save(f"{tag}_dec_in{i}.npy", t.numpy())
-    with torch.no_grad():
-        outs = torch.jit.load("decompositions.pt")(*inputs)
-    for i, t in enumerate(outs):
-        np.save(f"{tag}_dec_out{i}.npy", t.contiguous().numpy())
-    with open(f"{tag}_dec_count.txt", "w") as f:
-        f.write(str(len(outs)))
+    save_run("decompositions.pt", [a, torch.randn(batch, 6, 4, dtype=dtype), torch.randn(batch, 6, 6, dtype=dtype)],
+             tag + "_dec")
 
 # A singular matrix (a row of zeros, so that LU meets an exact zero pivot) and a symmetric one with a negative
 # eigenvalue; torch refuses both.
