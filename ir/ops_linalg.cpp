@@ -18,6 +18,18 @@ void add_linalg_ops(OpTableBuilder& t) {
   t.add({"aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
          Lowering::composite, baddbmm});
   t.add({"aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor", E, linear});
+  // Products written with matmul, mul and sums (passes/decompose_linalg.cpp).
+  t.add({"aten::linalg_multi_dot(Tensor[] tensors) -> Tensor", Lowering::composite, matrix_chain});
+  t.add({"aten::chain_matmul(Tensor[] matrices) -> Tensor", Lowering::composite, matrix_chain});
+  t.add({"aten::linalg_vecdot(Tensor x, Tensor y, *, int dim=-1) -> Tensor", Lowering::composite, vecdot});
+  t.add({"aten::addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+         Lowering::composite, addr});
+  t.add({"aten::vdot(Tensor self, Tensor other) -> Tensor", Lowering::composite, dot});
+  t.add({"aten::inner(Tensor self, Tensor other) -> Tensor", Lowering::composite, inner});
+  t.add({"aten::tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor", Lowering::composite,
+         tensordot});
+  t.add({"aten::linalg_diagonal(Tensor(a) A, *, int offset=0, int dim1=-2, int dim2=-1) -> Tensor(a)",
+         Lowering::composite, diagonal});
 
   constexpr Lowering C = Lowering::composite;
   t.add({"aten::linalg_inv(Tensor A) -> Tensor", C, square_matrices});

@@ -228,6 +228,13 @@ std::vector<TypePtr> least_squares(const Node& node);     // lstsq(A, B): (X, [0
 std::vector<TypePtr> qr_part(const Node& node);           // wick::qr(A, r_part, complete): Q or R
 std::vector<TypePtr> qr_pair(const Node& node);           // linalg_qr(A, mode), qr(A, some): (Q, R)
 
+// Products written with matmul and sums (shape_rules_rearrange.cpp).
+std::vector<TypePtr> matrix_chain(const Node& node);  // multi_dot, chain_matmul(tensors)
+std::vector<TypePtr> vecdot(const Node& node);        // linalg_vecdot(x, y, dim)
+std::vector<TypePtr> addr(const Node& node);          // addr(self, vec1, vec2, beta, alpha)
+std::vector<TypePtr> inner(const Node& node);         // inner(a, b)
+std::vector<TypePtr> tensordot(const Node& node);     // tensordot(a, b, dims_a, dims_b)
+
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t
 std::vector<TypePtr> same_as_input_type(const Node& node);  // list copies

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ir/constant_value.h"
+#include "ir/op_table.h"
 #include "ir/shape_rules.h"
 
 namespace wick::ir::shape {
@@ -300,6 +301,106 @@ std::vector<TypePtr> addbmm(const Node& node) {
   if (m1.is_static() && m2.is_static() && m1 != m2)
     throw node.error("batch1 " + shape_str(*b1.shape()) + " and batch2 " + shape_str(*b2.shape()) + " do not multiply");
   return {like(b1, std::vector<Dim>{(*b1.shape())[1], (*b2.shape())[2]})};
+}
+
+// multi_dot(tensors), chain_matmul(matrices): the first's rows by the
+// last's columns (a 1-D end adds no dim), inner sizes checked pairwise.
+std::vector<TypePtr> matrix_chain(const Node& node) {
+  auto items = list_types(node.input(0));
+  if (!items || items->empty()) return {Type::tensor()};
+  const Type& first = *items->front();
+  const Type& last = *items->back();
+  const bool chain = node.op().schema.name == "chain_matmul";
+  if (items->size() < 2 && !chain) throw node.error("multi_dot needs at least two tensors");
+  std::optional<Dim> inner;
+  for (size_t k = 0; k < items->size(); ++k) {
+    const Type& t = *(*items)[k];
+    require_same_dtype(node, first, t, "the first tensor", "another");
+    if (!t.has_rank()) return {Type::tensor(first.dtype(), std::nullopt, first.tensor_device())};
+    const bool end = k == 0 || k + 1 == items->size();
+    if (t.rank() != 2 && !(end && t.rank() == 1 && !chain && items->size() > 1))
+      throw node.error("tensor " + std::to_string(k) + " must be 2-D" + (chain ? "" : " (1-D only at either end)") +
+                       ", got " + shape_str(*t.shape()));
+    const auto& s = *t.shape();
+    const Dim& rows = s[0];
+    if (k > 0 && inner && inner->is_static() && rows.is_static() && *inner != rows)
+      throw node.error("tensors " + std::to_string(k - 1) + " and " + std::to_string(k) + " cannot be multiplied: " +
+                       inner->str() + " columns against " + rows.str() + " rows");
+    inner = s.back();
+  }
+  std::vector<Dim> out;
+  if (first.rank() == 2) out.push_back((*first.shape())[0]);
+  if (last.rank() == 2 && (items->size() > 1 || chain)) out.push_back(last.shape()->back());
+  return {Type::tensor(first.dtype(), out, first.tensor_device())};
+}
+
+// vecdot(x, y, dim): x and y broadcast, dim summed away.
+std::vector<TypePtr> vecdot(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  require_same_dtype(node, a, b, "x", "y");
+  auto shape = broadcast(node, a, b);
+  auto d = constant_int(node.input(2));
+  if (!d) throw node.error("dim must be a constant");
+  if (!shape) return {like(a, std::nullopt)};
+  shape->erase(shape->begin() + normalize_dim(node, *d, static_cast<int64_t>(shape->size())));
+  return {like(a, shape)};
+}
+
+// addr(self, v1, v2, beta, alpha): self broadcast to [n, m].
+std::vector<TypePtr> addr(const Node& node) {
+  const Type& self = input_type(node, 0);
+  const Type& a = input_type(node, 1);
+  const Type& b = input_type(node, 2);
+  require_rank(node, a, 1, "vec1");
+  require_rank(node, b, 1, "vec2");
+  if (!a.has_rank() || !b.has_rank()) return {like(self, std::nullopt)};
+  auto outer_type = Type::tensor(a.dtype(), std::vector<Dim>{(*a.shape())[0], (*b.shape())[0]});
+  auto shape = broadcast(node, self, *outer_type);
+  return {like(self, shape)};
+}
+
+// inner(a, b): a's dims but the last, then b's (a product when either is 0-d).
+std::vector<TypePtr> inner(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  require_same_dtype(node, a, b, "self", "other");
+  if (!a.has_rank() || !b.has_rank()) return {like(a, std::nullopt)};
+  if (a.rank() == 0 || b.rank() == 0) return {like(a, a.rank() == 0 ? *b.shape() : *a.shape())};
+  const auto &sa = *a.shape(), &sb = *b.shape();
+  if (sa.back().is_static() && sb.back().is_static() && sa.back() != sb.back())
+    throw node.error("inner of " + shape_str(sa) + " and " + shape_str(sb) + ": the last dims differ");
+  std::vector<Dim> out(sa.begin(), sa.end() - 1);
+  out.insert(out.end(), sb.begin(), sb.end() - 1);
+  return {like(a, out)};
+}
+
+// tensordot(a, b, dims_a, dims_b): a's other dims, then b's.
+std::vector<TypePtr> tensordot(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  require_same_dtype(node, a, b, "self", "other");
+  auto da = constant_int_list(node.input(2)), db = constant_int_list(node.input(3));
+  if (!da || !db) return {like(a, std::nullopt)};  // lists folding may still give
+  if (da->size() != db->size())
+    throw node.error("contracts " + std::to_string(da->size()) + " dims of self but " + std::to_string(db->size()) +
+                     " of other");
+  if (!a.has_rank() || !b.has_rank()) return {like(a, std::nullopt)};
+  const auto &sa = *a.shape(), &sb = *b.shape();
+  std::vector<bool> used_a(sa.size()), used_b(sb.size());
+  for (size_t k = 0; k < da->size(); ++k) {
+    const int64_t x = normalize_dim(node, (*da)[k], a.rank()), y = normalize_dim(node, (*db)[k], b.rank());
+    if (used_a[x] || used_b[y]) throw node.error("a dim is contracted twice");
+    used_a[x] = used_b[y] = true;
+    if (sa[x].is_static() && sb[y].is_static() && sa[x] != sb[y])
+      throw node.error("contracted dims differ: " + sa[x].str() + " and " + sb[y].str());
+  }
+  std::vector<Dim> out;
+  for (size_t d = 0; d < sa.size(); ++d)
+    if (!used_a[d]) out.push_back(sa[d]);
+  for (size_t d = 0; d < sb.size(); ++d)
+    if (!used_b[d]) out.push_back(sb[d]);
+  return {like(a, out)};
 }
 
 }  // namespace wick::ir::shape

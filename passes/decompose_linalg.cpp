@@ -17,6 +17,13 @@
 //       being the other triangle
 //   matrix_power(A, n)         = products of repeated squares of A (of A^-1
 //       for n < 0), I for n = 0
+//   multi_dot(ts), chain_matmul = matmul left to right
+//   vecdot(x, y, dim)          = sum(x y, dim);  vdot(a, b) = dot(a, b)
+//   addr(s, u, v, beta, alpha) = beta s + alpha outer(u, v) (s unread when beta = 0)
+//   inner(a, b)                = tensordot over the last dims (a b when 0-d)
+//   tensordot(a, b, da, db)    = a's free dims by da, times da by b's free
+//       dims, as one matrix product of the permuted, flattened operands
+//   linalg_diagonal(A, o, d1, d2) = diagonal(A, o, d1, d2)
 // and with the two decompositions, wick::eigh(A) = [w; V] and wick::svd(A) =
 // [U; s; V] (packed one under the other, read back as views) or
 // wick::svdvals(A) = s:
@@ -381,10 +388,103 @@ Value* nuclear_norm(Emitter& e) {
   return e.op("aten::linalg_matrix_norm.str_ord", {e.input(0), e.str_("nuc"), dims, keepdim, e.none()});
 }
 
+Value* chain(Emitter& e) {
+  const ir::Node* list = e.input(0)->node();
+  if (!list->is("prim::ListConstruct")) throw e.node().error("needs a list built in the graph");
+  Value* r = list->input(0);
+  for (size_t k = 1; k < list->inputs().size(); ++k) r = e.op("aten::matmul", {r, list->input(k)});
+  return r;
+}
+
+Value* vecdot(Emitter& e) {
+  const auto rank = static_cast<int64_t>(e.shape(e.node().output(0), "result").size()) + 1;
+  int64_t d = e.constant_int(2, "dim");
+  if (d < 0) d += rank;
+  return e.sum(e.mul(e.input(0), e.input(1)), {d}, false);
+}
+
+Value* vdot(Emitter& e) { return e.op("aten::dot", {e.input(0), e.input(1)}); }
+
+Value* addr(Emitter& e) {
+  Value* product = e.op("aten::mul.Scalar", {e.op("aten::outer", {e.input(1), e.input(2)}), e.input(4)});
+  auto beta = ir::constant_double(e.input(3));
+  // With beta = 0 self is not read (NaN or infinity in it must not reach the
+  // result, as in torch): only its shape broadcasts.
+  if (beta && *beta == 0.0)
+    return e.add(product, e.op("aten::zeros_like", {e.input(0), e.none(), e.none(), e.none(), e.none(), e.none()}));
+  return e.add(e.op("aten::mul.Scalar", {e.input(0), e.input(3)}), product);
+}
+
+Value* size_list(Emitter& e, const std::vector<std::pair<Value*, int64_t>>& dims) {
+  std::vector<Value*> items;
+  bool all_static = true;
+  std::vector<int64_t> fixed;
+  for (auto [v, d] : dims) {
+    const ir::Dim& dim = e.shape(v, "operand")[static_cast<size_t>(d)];
+    all_static = all_static && dim.is_static();
+    if (dim.is_static()) fixed.push_back(dim.value());
+    items.push_back(dim.is_static() ? e.int_(dim.value()) : e.op("aten::size.int", {v, e.int_(d)}));
+  }
+  if (all_static) return e.ints(fixed);
+  return items.empty() ? e.ints({}) : e.list(items);
+}
+
+Value* tensordot_of(Emitter& e, Value* a, Value* b, std::vector<int64_t> da, std::vector<int64_t> db) {
+  const auto ra = static_cast<int64_t>(e.shape(a, "self").size()), rb = static_cast<int64_t>(e.shape(b, "other").size());
+  for (int64_t& d : da) d = d < 0 ? d + ra : d;
+  for (int64_t& d : db) d = d < 0 ? d + rb : d;
+  std::vector<int64_t> free_a, free_b;
+  for (int64_t d = 0; d < ra; ++d)
+    if (std::find(da.begin(), da.end(), d) == da.end()) free_a.push_back(d);
+  for (int64_t d = 0; d < rb; ++d)
+    if (std::find(db.begin(), db.end(), d) == db.end()) free_b.push_back(d);
+  std::vector<int64_t> order_a = free_a, order_b = db;
+  order_a.insert(order_a.end(), da.begin(), da.end());
+  order_b.insert(order_b.end(), free_b.begin(), free_b.end());
+  // [free_a..., K] and [K, free_b...] as matrices: K is the product of the contracted sizes.
+  std::vector<std::pair<Value*, int64_t>> k_dims, out_dims;
+  for (int64_t d : db) k_dims.push_back({b, d});
+  for (int64_t d : free_a) out_dims.push_back({a, d});
+  for (int64_t d : free_b) out_dims.push_back({b, d});
+  int64_t k = 1;
+  for (auto [v, d] : k_dims) {
+    const ir::Dim& dim = e.shape(v, "other")[static_cast<size_t>(d)];
+    if (!dim.is_static()) throw e.node().error("the contracted dims must have sizes known when compiling");
+    k *= dim.value();
+  }
+  Value* ma = e.op("aten::reshape", {e.op("aten::permute", {a, e.ints(order_a)}), e.ints({-1, k})});
+  Value* mb = e.op("aten::reshape", {e.op("aten::permute", {b, e.ints(order_b)}), e.ints({k, -1})});
+  return e.op("aten::reshape", {e.op("aten::mm", {ma, mb}), size_list(e, out_dims)});
+}
+
+Value* tensordot(Emitter& e) {
+  auto da = ir::constant_int_list(e.input(2)), db = ir::constant_int_list(e.input(3));
+  if (!da || !db) throw e.node().error("the contracted dims must be constants");
+  return tensordot_of(e, e.input(0), e.input(1), *da, *db);
+}
+
+Value* inner(Emitter& e) {
+  Value *a = e.input(0), *b = e.input(1);
+  if (e.shape(a, "self").empty() || e.shape(b, "other").empty()) return e.mul(a, b);
+  return tensordot_of(e, a, b, {-1}, {-1});
+}
+
+Value* linalg_diagonal(Emitter& e) {
+  return e.op("aten::diagonal", {e.input(0), e.input(1), e.input(2), e.input(3)});
+}
+
 }  // namespace
 
 std::vector<NamedRule> linalg_rules() {
-  return {{"aten::linalg_inv", inverse},
+  return {{"aten::linalg_multi_dot", chain},
+          {"aten::chain_matmul", chain},
+          {"aten::linalg_vecdot", vecdot},
+          {"aten::vdot", vdot},
+          {"aten::addr", addr},
+          {"aten::inner", inner},
+          {"aten::tensordot", tensordot},
+          {"aten::linalg_diagonal", linalg_diagonal},
+          {"aten::linalg_inv", inverse},
           {"aten::inverse", inverse},
           {"aten::linalg_solve", linalg_solve},
           {"aten::linalg_det", det},

@@ -110,6 +110,18 @@ class Decompositions(nn.Module):
                 solution, rank]
 
 
+class Products(nn.Module):
+    def forward(self, a: Tensor, b: Tensor, c: Tensor, v: Tensor, x: Tensor) -> List[Tensor]:
+        return [torch.linalg.multi_dot([a, b, c]), torch.linalg.multi_dot([a[0], b, c]),
+                torch.linalg.multi_dot([a, b, c, v[:2]]), torch.chain_matmul(a, b, c),
+                torch.linalg.vecdot(x, x.flip(0), dim=1), torch.vdot(v, v),
+                torch.addr(a[:, :3], v, v[:3], beta=0.5, alpha=2.0),
+                torch.addr(a[:, :3] * float("nan"), v, v[:3], beta=0.0), torch.inner(x, x[0]), torch.inner(v, v),
+                torch.inner(x[0, 0, 0], x), torch.tensordot(x, b, [[2], [0]]), torch.tensordot(x, x, [[0, 2], [0, 2]]),
+                torch.tensordot(x, c, dims=([1], [0])), torch.tensordot(x, b, 1),
+                torch.linalg.diagonal(x, offset=1, dim1=0, dim2=2)]
+
+
 class Solve(nn.Module):
     def forward(self, a: Tensor, b: Tensor) -> Tensor:
         return torch.linalg.solve(a, b)
@@ -124,6 +136,7 @@ torch.jit.script(Solvers()).save("solvers.pt")
 torch.jit.script(Solve()).save("solve.pt")
 torch.jit.script(Decompositions()).save("decompositions.pt")
 torch.jit.script(Factor()).save("factor.pt")
+torch.jit.script(Products()).save("products.pt")
 torch.seed()  # fresh inputs on every run
 
 
@@ -147,6 +160,8 @@ for dtype, tag, batch in [(torch.float32, "f32", 3), (torch.float64, "f64", 3), 
     # Decompositions: a tall batch t and square ones.
     save_run("decompositions.pt", [a, torch.randn(batch, 6, 4, dtype=dtype), torch.randn(batch, 6, 6, dtype=dtype)],
              tag + "_dec")
+save_run("products.pt", [torch.randn(4, 5), torch.randn(5, 3), torch.randn(3, 2), torch.randn(4), torch.randn(2, 3, 5)],
+         "products")
 
 # A singular matrix (a row of zeros, so that LU meets an exact zero pivot) and a symmetric one with a negative
 # eigenvalue; torch refuses both.
@@ -202,6 +217,9 @@ TEST_F(LinearAlgebra, DecompositionsMatchLibTorch) {
 
 // Compiled ahead of time with a dynamic batch of matrices (the first dim of
 // the first three inputs) for batch 3, the deployed model runs batch 6.
+// Chains of products, dot products, outer-product updates and contractions.
+TEST_F(LinearAlgebra, ProductsMatchLibTorch) { expect_match("products", 1e-5, "products.pt", 5); }
+
 TEST_F(LinearAlgebra, DeployedWithDynamicBatch) {
   const std::string bin = test_paths::binary_dir() + "/bin/", dir = path("deployed"), out = path("deployed_out");
   std::string inputs, batch6;
