@@ -700,7 +700,8 @@ class PlanBuilder {
                                                                 {"eigh", rt::ExternOp::symmetric_eigen},
                                                                 {"svd", rt::ExternOp::singular_values},
                                                                 {"svdvals", rt::ExternOp::singular_values},
-                                                                {"qr", rt::ExternOp::qr_factor}};
+                                                                {"qr", rt::ExternOp::qr_factor},
+                                                                {"matrix_exp", rt::ExternOp::matrix_exponential}};
     auto kernel = kernels.find(n->op().schema.name);
     if (kernel == kernels.end()) return false;
     if (on_gpu()) {

@@ -18,6 +18,7 @@
 //                         + diag(ds)] V^T + (I - U U^T) dU S^-1 V^T
 //                         + U S^-1 dV^T (I - V V^T), J_ij = 1 / (s_j^2 - s_i^2),
 //                         skew(X) = X - X^T
+//   E = exp(A):           dA = the upper right block of exp([A^T dE; 0 A^T])
 //   (Q, R) = qr(A), m >= n: dA = (dQ + Q copyltu(M)) R^-T, M = R dR^T - dQ^T Q,
 //                         copyltu(M) = tril(M) + tril(M, -1)^T; linear in
 //                         (dQ, dR), so the Q and R nodes each add their part
@@ -259,9 +260,25 @@ Grads qr(GradContext& c) {
   return c.only_first(mt(c, triangular(c, r, mt(c, y), true, false)));
 }
 
+Value* cat(GradContext& c, Value* a, Value* b, int64_t dim) {
+  Value* list = c.builder().create("prim::ListConstruct", {a, b}, {Type::list(Type::tensor())})->output();
+  return c.op("aten::cat", {list, c.int_(dim)});
+}
+
+Grads matrix_exp(GradContext& c) {
+  Value* a = c.input(0);
+  const int64_t n = static_dim(c, a, 1);
+  Value* at = mt(c, a);
+  Value* block = cat(c, cat(c, at, c.grad(), -1), cat(c, c.zeros_like(a), at, -1), -2);
+  Value* e = c.op("wick::matrix_exp", {block});
+  Value* top = rows_of(c, e, 0, n);
+  return c.only_first(c.op("aten::slice.Tensor", {top, c.int_(-1), c.int_(n), c.int_(2 * n), c.int_(1)}));
+}
+
 }  // namespace
 
 void add_linalg_gradients(OpTableBuilder& t) {
+  t.set_gradient("wick::matrix_exp", {matrix_exp});
   t.set_gradient("wick::qr", {qr});
   t.set_gradient("wick::eigh", {eigh});
   t.set_gradient("wick::svdvals", {svdvals});

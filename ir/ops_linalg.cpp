@@ -72,6 +72,8 @@ void add_linalg_ops(OpTableBuilder& t) {
          C, shape::matrix_rank});
   t.add({"aten::linalg_matrix_rank.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False) -> Tensor",
          C, shape::matrix_rank});
+  t.add({"aten::linalg_matrix_exp(Tensor self) -> Tensor", C, square_matrices});
+  t.add({"aten::matrix_exp(Tensor self) -> Tensor", C, square_matrices});
   t.add({"aten::linalg_qr(Tensor A, str mode='reduced') -> (Tensor Q, Tensor R)", C, qr_pair});
   t.add({"aten::qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)", C, qr_pair});
   t.add({"aten::linalg_lstsq(Tensor self, Tensor b, float? rcond=None, *, str? driver=None) -> (Tensor solution, Tensor residuals, Tensor rank, Tensor singular_values)",
@@ -86,6 +88,7 @@ void add_linalg_ops(OpTableBuilder& t) {
   t.add({"wick::svdvals(Tensor A) -> Tensor", E, singular_value_list});  // [*, k]: s descending
   t.add({"wick::svd(Tensor A) -> Tensor", E, packed_svd});               // [*, m + n + 1, k]: U, s, V
   t.add({"wick::qr(Tensor A, bool r_part, bool complete) -> Tensor", E, qr_part});  // Q or R of A = Q R
+  t.add({"wick::matrix_exp(Tensor A) -> Tensor", E, square_matrices});
 }
 
 }  // namespace wick::ir

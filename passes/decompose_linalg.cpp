@@ -37,6 +37,7 @@
 //   matrix_rank(A, atol, rtol) = the number of s above max(atol, rtol s_max)
 //   lstsq(A, B, rcond)         = (pinv(A) B, [], rank, []), as the gelsy driver
 //   qr(A, mode)                = (wick::qr(A, Q), wick::qr(A, R)); mode 'r': Q empty
+//   matrix_exp(A)              = wick::matrix_exp(A)
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -469,6 +470,8 @@ Value* inner(Emitter& e) {
   return tensordot_of(e, a, b, {-1}, {-1});
 }
 
+Value* matrix_exp(Emitter& e) { return e.op("wick::matrix_exp", {e.input(0)}); }
+
 Value* linalg_diagonal(Emitter& e) {
   return e.op("aten::diagonal", {e.input(0), e.input(1), e.input(2), e.input(3)});
 }
@@ -484,6 +487,8 @@ std::vector<NamedRule> linalg_rules() {
           {"aten::inner", inner},
           {"aten::tensordot", tensordot},
           {"aten::linalg_diagonal", linalg_diagonal},
+          {"aten::linalg_matrix_exp", matrix_exp},
+          {"aten::matrix_exp", matrix_exp},
           {"aten::linalg_inv", inverse},
           {"aten::inverse", inverse},
           {"aten::linalg_solve", linalg_solve},

@@ -570,7 +570,8 @@ class Run {
       case ExternOp::triangular_solve:
       case ExternOp::symmetric_eigen:
       case ExternOp::singular_values:
-      case ExternOp::qr_factor: return linalg_call(in, arg(0), arg(1), out, gpu);
+      case ExternOp::qr_factor:
+      case ExternOp::matrix_exponential: return linalg_call(in, arg(0), arg(1), out, gpu);
     }
   }
 
@@ -584,6 +585,7 @@ class Run {
       case ExternOp::symmetric_eigen: return symmetric_eigen(a, out);
       case ExternOp::singular_values: return singular_values(a, in.ints[0] != 0, out);
       case ExternOp::qr_factor: return qr_factor(a, in.ints[0] != 0, in.ints[1] != 0, out);
+      case ExternOp::matrix_exponential: return matrix_exponential(a, out);
       default: WICK_ASSERT(false, "not a linear algebra call");
     }
   }

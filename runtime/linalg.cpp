@@ -480,3 +480,94 @@ void qr_factor(const Tensor& a, bool r_part, bool complete, Tensor& out) {
 }
 
 }  // namespace wick::rt
+
+namespace wick::rt {
+namespace {
+
+// c = a b for n x n row-major matrices.
+void multiply(const std::vector<double>& a, const std::vector<double>& b, int64_t n, std::vector<double>& c) {
+  c.assign(static_cast<size_t>(n * n), 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < n; ++k) {
+      const double x = a[static_cast<size_t>(i * n + k)];
+      if (x == 0.0) continue;
+      for (int64_t j = 0; j < n; ++j) c[static_cast<size_t>(i * n + j)] += x * b[static_cast<size_t>(k * n + j)];
+    }
+}
+
+}  // namespace
+
+void matrix_exponential(const Tensor& a, Tensor& out) {
+  const char* op = "linalg.matrix_exp";
+  const Matrices am = square(op, a);
+  const int64_t n = am.rows;
+  check_out(op, out, a, a.numel());
+  static constexpr double b[14] = {64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
+                                   1187353796428800.0,  129060195264000.0,   10559470521600.0,
+                                   670442572800.0,      33522128640.0,       1323241920.0,
+                                   40840800.0,          960960.0,            16380.0,
+                                   182.0,               1.0};
+  const int64_t failed = for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
+    thread_local std::vector<double> x, a2, a4, a6, t, u, v, lhs, rhs;
+    am.load(i, x);
+    const size_t nn = static_cast<size_t>(n * n);
+    double norm = 0;
+    for (int64_t c = 0; c < n; ++c) {
+      double column = 0;
+      for (int64_t r = 0; r < n; ++r) column += std::abs(x[static_cast<size_t>(r * n + c)]);
+      norm = std::max(norm, column);
+    }
+    if (!std::isfinite(norm)) {
+      std::fill(x.begin(), x.end(), std::nan(""));
+      store(out, i, x);
+      return 0;
+    }
+    const int squarings = norm > 5.371920351148152 ? static_cast<int>(std::ceil(std::log2(norm / 5.371920351148152))) : 0;
+    const double scale = std::ldexp(1.0, -squarings);
+    for (double& e : x) e *= scale;
+    multiply(x, x, n, a2);
+    multiply(a2, a2, n, a4);
+    multiply(a4, a2, n, a6);
+    // U = A [A6 (b13 A6 + b11 A4 + b9 A2) + b7 A6 + b5 A4 + b3 A2 + b1 I],
+    // V = A6 (b12 A6 + b10 A4 + b8 A2) + b6 A6 + b4 A4 + b2 A2 + b0 I.
+    auto combine = [&](double c6, double c4, double c2, std::vector<double>& into) {
+      into.resize(nn);
+      for (size_t k = 0; k < nn; ++k) into[k] = c6 * a6[k] + c4 * a4[k] + c2 * a2[k];
+    };
+    combine(b[13], b[11], b[9], t);
+    multiply(a6, t, n, u);
+    combine(b[7], b[5], b[3], t);
+    for (size_t k = 0; k < nn; ++k) u[k] += t[k];
+    for (int64_t d = 0; d < n; ++d) u[static_cast<size_t>(d * n + d)] += b[1];
+    t = u;
+    multiply(x, t, n, u);
+    combine(b[12], b[10], b[8], t);
+    multiply(a6, t, n, v);
+    combine(b[6], b[4], b[2], t);
+    for (size_t k = 0; k < nn; ++k) v[k] += t[k];
+    for (int64_t d = 0; d < n; ++d) v[static_cast<size_t>(d * n + d)] += b[0];
+    // (V - U) X = V + U.
+    lhs.resize(nn);
+    rhs.resize(nn);
+    for (size_t k = 0; k < nn; ++k) {
+      lhs[k] = v[k] - u[k];
+      rhs[k] = v[k] + u[k];
+    }
+    std::vector<int64_t> perm;
+    int64_t swaps = 0;
+    if (!lu_factor(lhs, n, perm, &swaps)) return 1;
+    x.resize(nn);
+    for (int64_t r = 0; r < n; ++r) std::copy_n(rhs.begin() + perm[static_cast<size_t>(r)] * n, n, x.begin() + r * n);
+    substitute(lhs, n, x, n, false, true);
+    substitute(lhs, n, x, n, true, false);
+    for (int s = 0; s < squarings; ++s) {
+      multiply(x, x, n, t);
+      x.swap(t);
+    }
+    store(out, i, x);
+    return 0;
+  });
+  if (failed) throw Error(std::string(op) + ": the Pade approximant of " + a.describe() + " is singular");
+}
+
+}  // namespace wick::rt

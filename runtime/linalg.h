@@ -55,4 +55,9 @@ void singular_values(const Tensor& a, bool vectors, Tensor& out);
 // q = m when `complete`, else k.
 void qr_factor(const Tensor& a, bool r_part, bool complete, Tensor& out);
 
+// exp(A) for square A [*, n, n], by scaling and squaring with the [13/13]
+// Padé approximant (Higham 2005): A / 2^s with |A|_1 / 2^s <= 5.37, the
+// approximant, then s squarings.
+void matrix_exponential(const Tensor& a, Tensor& out);
+
 }  // namespace wick::rt

@@ -89,6 +89,7 @@ enum class ExternOp : uint8_t {
   symmetric_eigen,   // inputs: A; outputs[0] is [*, n + 1, n]: eigenvalues, then eigenvectors
   singular_values,   // inputs: A; ints: vectors (outputs[0] [*, m + n + 1, k]: U, s, V; else [*, k])
   qr_factor,         // inputs: A; ints: r_part, complete (outputs[0] is Q or R)
+  matrix_exponential,  // inputs: A
 };
 
 struct Instr;

@@ -103,6 +103,7 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::symmetric_eigen: return "symmetric_eigen";
     case ExternOp::singular_values: return "singular_values";
     case ExternOp::qr_factor: return "qr_factor";
+    case ExternOp::matrix_exponential: return "matrix_exponential";
   }
   return nullptr;
 }

@@ -337,6 +337,7 @@ class Validator {
       case ExternOp::symmetric_eigen: break;
       case ExternOp::singular_values: ints = 1; break;
       case ExternOp::qr_factor: ints = 2; break;
+      case ExternOp::matrix_exponential: break;
     }
     count(in, in.inputs.size(), inputs, "operands");
     if (max_ints > ints && in.ints.size() == max_ints) ints = max_ints;

@@ -104,7 +104,7 @@ class Decompositions(nn.Module):
         qr_, rr = torch.linalg.qr(t, mode="r")
         qw, rw = torch.linalg.qr(s[..., :3, :])
         q1, r1 = torch.qr(t)
-        return [q, r, qc, rc, rr, qw, rw, q1, r1, qr_,
+        return [q, r, qc, rc, rr, qw, rw, q1, r1, qr_, torch.linalg.matrix_exp(s), torch.matrix_exp(s * 3.0),
                 torch.linalg.matrix_rank(t), torch.linalg.matrix_rank(repeated, rtol=1e-4),
                 torch.linalg.matrix_rank(t, atol=1.0), torch.linalg.matrix_rank(t, 1.0),
                 solution, rank]

@@ -329,6 +329,7 @@ std::vector<GradCase> linalg_cases() {
       qr({2, 5, 3}, true, false, "r"),
       qr({4, 4}, false, true, "q_complete_square"),
       qr({4, 4}, true, true, "r_complete_square"),
+      {"matrix_exp", {F({2, 4, 4})}, Y("wick::matrix_exp(%x0)"), [](const V& x) { return torch::linalg_matrix_exp(x[0]); }},
   };
 }
 
