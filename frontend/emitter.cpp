@@ -169,8 +169,20 @@ ir::Value* Emitter::param(const std::string& name) {
   n->insert_after(last_param_ ? last_param_ : graph_->block()->param_node());
   last_param_ = n;
   n->output()->set_name(name);
-  params_[name] = n->output();
-  return n->output();
+  ir::Value* value = n->output();
+  if (t->complex_pairs) {
+    // Right after the reads of the module's tensors, where every block sees it.
+    std::vector<int64_t> sizes = t->data.sizes();
+    sizes.pop_back();
+    ir::Node* c = graph_->create("aten::view_as_complex", {value},
+                                 {ir::Type::tensor_static(complex_dtype_of(t->data.dtype()), sizes)});
+    c->set_source(n->source_location(), n->source_line());
+    c->insert_after(n);
+    last_param_ = c;
+    value = c->output();
+  }
+  params_[name] = value;
+  return value;
 }
 
 void Emitter::store_in_place(ir::Value* old, ir::Value* result, Frame& f, const SourceLocation& loc) {

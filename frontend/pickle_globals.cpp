@@ -31,7 +31,7 @@ constexpr StorageName kStorageNames[] = {
     {"FloatStorage", DType::f32}, {"DoubleStorage", DType::f64}, {"HalfStorage", DType::f16},
     {"BFloat16Storage", DType::bf16}, {"LongStorage", DType::i64}, {"IntStorage", DType::i32},
     {"ShortStorage", DType::i16}, {"CharStorage", DType::i8}, {"ByteStorage", DType::u8},
-    {"BoolStorage", DType::b8},
+    {"BoolStorage", DType::b8}, {"ComplexFloatStorage", DType::c64}, {"ComplexDoubleStorage", DType::c128},
     // Untyped storages count bytes, which is what a byte storage does.
     {"UntypedStorage", DType::u8},
 };

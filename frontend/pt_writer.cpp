@@ -58,9 +58,11 @@ void write_pt(const PtArchive& archive, const ir::Module& module, const std::str
 
   // New bytes of the storages the module's tensors view, from the archive's.
   std::map<std::string, std::string> storages;
-  for (const auto& [name, stored] : tensors) {
+  for (const auto& [name, file_tensor] : tensors) {
     const ir::NamedTensor* t = module.find_tensor(name);
     if (!t || !t->data.defined()) continue;
+    // The module keeps a complex tensor as its real pairs.
+    const Tensor stored = is_complex(file_tensor.dtype()) ? as_real_pairs(file_tensor) : file_tensor;
     auto key = key_of.find(stored.storage().get());
     WICK_ASSERT(key != key_of.end(), "tensor " + name + " views no storage of data.pkl");
     if (t->data.dtype() != stored.dtype() || t->data.sizes() != stored.sizes())

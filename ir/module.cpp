@@ -14,8 +14,11 @@ std::string_view role_name(TensorRole r) {
 
 const NamedTensor& Module::add_tensor(const std::string& name, TensorRole role, Tensor data) {
   WICK_ASSERT(data.defined(), "add_tensor without data");
+  const bool complex = is_complex(data.dtype());
+  if (complex) data = as_real_pairs(data);
   const NamedTensor& t = add_tensor(name, role, Type::tensor_static(data.dtype(), data.sizes()));
   tensors_.back().data = std::move(data);
+  tensors_.back().complex_pairs = complex;
   return t;
 }
 

@@ -28,6 +28,9 @@ struct NamedTensor {
   TensorRole role;
   TypePtr type;
   Tensor data;  // undefined when only the type is known
+  // Complex in the file: `data` and `type` are its (real, imaginary) pairs,
+  // a trailing dim of 2, and methods read it through aten::view_as_complex.
+  bool complex_pairs = false;
 };
 
 class Module {
@@ -35,7 +38,8 @@ class Module {
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
 
-  // Adds a named tensor; its type comes from the data. Names are unique.
+  // Adds a named tensor; its type comes from the data (a complex tensor is
+  // kept as its real pairs). Names are unique.
   const NamedTensor& add_tensor(const std::string& name, TensorRole role, Tensor data);
   const NamedTensor& add_tensor(const std::string& name, TensorRole role, TypePtr type);
   const NamedTensor* find_tensor(const std::string& name) const;

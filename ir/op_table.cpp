@@ -78,6 +78,7 @@ class OpTable {
     add_math_ops(b);
     add_reduction_ops(b);
     add_linalg_ops(b);
+    add_complex_ops(b);
     add_layout_ops(b);
     add_nn_ops(b);
     add_backward_ops(b);

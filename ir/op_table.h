@@ -113,6 +113,7 @@ void add_pointwise_ops(OpTableBuilder& t);
 void add_math_ops(OpTableBuilder& t);       // ops_math.cpp: more elementwise math
 void add_reduction_ops(OpTableBuilder& t);
 void add_linalg_ops(OpTableBuilder& t);
+void add_complex_ops(OpTableBuilder& t);   // ops_complex.cpp: complex tensors, torch.fft, stft
 void add_layout_ops(OpTableBuilder& t);
 void add_nn_ops(OpTableBuilder& t);
 void add_backward_ops(OpTableBuilder& t);  // ops_backward.cpp: what gradients are built from

@@ -87,7 +87,7 @@ void add_pointwise_ops(OpTableBuilder& t) {
         "mask ? value : self");
   // Unary math.
   t.pointwise("aten::neg(Tensor self) -> Tensor", same_as_input, "-self");
-  t.pointwise("aten::abs(Tensor self) -> Tensor", same_as_input, "abs(self)");
+  t.pointwise("aten::abs(Tensor self) -> Tensor", real_of_complex, "abs(self)");
   t.pointwise("aten::exp(Tensor self) -> Tensor", unary_float, "exp(self)");
   t.pointwise("aten::log(Tensor self) -> Tensor", unary_float, "log(self)");
   t.pointwise("aten::sqrt(Tensor self) -> Tensor", unary_float, "sqrt(self)");

@@ -26,6 +26,7 @@ void add_scalar_ops(OpTableBuilder& t) {
   // (nn.MultiheadAttention's fast-path checks); all folded while compiling.
   t.add({"prim::is_cuda(Tensor a) -> bool", S});
   t.add({"aten::is_floating_point(Tensor self) -> bool", S});
+  t.add({"aten::is_complex(Tensor self) -> bool", S});
   t.add({"prim::is_nested(Tensor a) -> bool", S});
   t.add({"prim::requires_grad(Tensor a) -> bool", S});
   t.add({"aten::is_grad_enabled() -> bool", S});
@@ -118,6 +119,8 @@ void add_scalar_ops(OpTableBuilder& t) {
   t.add({"aten::list.t(t[] l) -> t[]", S, same_as_input_type});
   t.add({"aten::slice.t(t[] l, int? start=None, int? end=None, int step=1) -> t[]", S, same_as_input_type});
   t.add({"aten::add.t(t[] a, t[] b) -> t[]", S, joined_lists});
+  t.add({"aten::mul.left_t(t[] l, int n) -> t[]", S, same_as_input_type});  // folded when both are known
+  t.add({"aten::mul.right_(int n, t[] l) -> t[]", S, second_input_type});
   t.add({"aten::__range_length(int lo, int hi, int step) -> int", S});
   t.add({"aten::sum.int(int[] self) -> int", S});  // folded when the list is known
   t.add({"aten::__derive_index(int index, int start, int step) -> int", S});

@@ -34,7 +34,7 @@ bool is_scalar_kind(TypeKind k) {
   return k == TypeKind::Int || k == TypeKind::Float || k == TypeKind::Bool || k == TypeKind::Number;
 }
 
-int category(DType t) { return t == DType::b8 ? 0 : is_integral(t) ? 1 : 2; }
+int category(DType t) { return t == DType::b8 ? 0 : is_integral(t) ? 1 : is_complex(t) ? 3 : 2; }
 
 int scalar_category(TypeKind k) {
   if (k == TypeKind::Bool) return 0;
@@ -120,7 +120,7 @@ namespace {
 std::vector<TypePtr> float_like_input(const Node& node, size_t i) {
   const Type& t = input_type(node, i);
   std::optional<DType> dt = t.dtype();
-  if (dt && !is_floating(*dt)) dt = DType::f32;
+  if (dt && !is_floating(*dt) && !is_complex(*dt)) dt = DType::f32;
   return {Type::tensor(dt, t.shape(), t.tensor_device())};
 }
 }  // namespace
@@ -812,6 +812,7 @@ std::vector<TypePtr> list_element(const Node& node) {
 }
 
 std::vector<TypePtr> same_as_input_type(const Node& node) { return {node.input(0)->type()}; }
+std::vector<TypePtr> second_input_type(const Node& node) { return {node.input(1)->type()}; }
 
 std::vector<TypePtr> list_append(const Node& node) {
   const TypePtr& list = node.input(0)->type();

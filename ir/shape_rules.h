@@ -173,6 +173,17 @@ std::vector<TypePtr> histc(const Node& node);             // histc(x, bins): [bi
 std::vector<TypePtr> unique(const Node& node);            // _unique2, unique_consecutive: ([K], x's shape, [K])
 std::vector<TypePtr> spaced(const Node& node);            // linspace, logspace(start, end, steps): [steps]
 
+// Complex tensors and Fourier transforms (shape_rules_complex.cpp).
+std::vector<TypePtr> fft(const Node& node);                // fft_fft, fft_rfft2, fft_irfftn, ...
+std::vector<TypePtr> view_as_real(const Node& node);       // complex [s] -> real [s, 2]
+std::vector<TypePtr> view_as_complex(const Node& node);    // real [s, 2] -> complex [s]
+std::vector<TypePtr> real_of_complex(const Node& node);    // abs, angle, real: a complex input's part dtype
+std::vector<TypePtr> imaginary_part(const Node& node);     // imag: complex inputs only
+std::vector<TypePtr> complex_from_parts(const Node& node); // complex(re, im), polar(abs, angle)
+std::vector<TypePtr> fftfreq(const Node& node);            // fft_fftfreq, fft_rfftfreq(n, d, dtype, ...)
+std::vector<TypePtr> stft(const Node& node);               // [B?, bins, frames] complex, or [.., 2] real
+std::vector<TypePtr> istft(const Node& node);              // [B?, length] real
+
 // Neural-network rules (shape_rules_nn.cpp).
 std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, conv3d, _convolution
 std::vector<TypePtr> max_pool2d(const Node& node);
@@ -238,6 +249,7 @@ std::vector<TypePtr> tensordot(const Node& node);     // tensordot(a, b, dims_a,
 // Scalar and list rules.
 std::vector<TypePtr> list_element(const Node& node);        // __getitem__.t
 std::vector<TypePtr> same_as_input_type(const Node& node);  // list copies
+std::vector<TypePtr> second_input_type(const Node& node);   // n * list
 std::vector<TypePtr> list_append(const Node& node);         // append.t: the element types unified
 std::vector<TypePtr> joined_lists(const Node& node);        // a + b of two lists: the join of their types
 

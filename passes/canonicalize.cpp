@@ -108,6 +108,7 @@ class Canonicalizer {
     if (k == "aten::len.t") return list_len(n);
     if (k == "aten::slice.t") return list_slice(n);
     if (k == "aten::add.t") return list_concat(n);
+    if (k == "aten::mul.left_t" || k == "aten::mul.right_") return list_repeat(n, k == "aten::mul.left_t");
     if (k == "aten::list.t") return replace(n, {n->input(0)});
     if (k == "aten::append.t") return list_append(n);
     if (k == "aten::_set_item.t") return list_set_item(n);
@@ -434,6 +435,19 @@ class Canonicalizer {
     built_list(n, a);
   }
 
+  // Python's `list * n`: the list's elements n times (none for n <= 0).
+  void list_repeat(Node* n, bool list_first) {
+    Value* list = n->input(list_first ? 0 : 1);
+    auto times = ir::constant_int(n->input(list_first ? 1 : 0));
+    if (!times) return;
+    std::vector<Value*> once;
+    if (!built_elements(list, "prim::ListConstruct") && !ir::constant_int_list(list)) return;
+    int_list_elements(n, list, &once);
+    std::vector<Value*> items;
+    for (int64_t i = 0; i < *times; ++i) items.insert(items.end(), once.begin(), once.end());
+    built_list(n, items);
+  }
+
   // append(list, x) where the list is built here: the list built with x
   // too. The front end rebinds every variable bound to the list to append's
   // result, so what still reads the old list read it before the append
@@ -632,6 +646,8 @@ class Canonicalizer {
     if (k == "prim::device") return replace(n, {constant_before(n, t.tensor_device().str(), ir::Type::device())});
     if (k == "aten::is_floating_point" && t.dtype())
       return replace(n, {constant_before(n, is_floating(*t.dtype()), ir::Type::bool_())});
+    if (k == "aten::is_complex" && t.dtype())
+      return replace(n, {constant_before(n, is_complex(*t.dtype()), ir::Type::bool_())});
     if (k == "prim::is_cuda")
       return replace(n, {constant_before(n, t.tensor_device().kind == DeviceKind::cuda, ir::Type::bool_())});
     if (!t.has_rank()) return;

@@ -19,6 +19,7 @@
 #include "passes/fuse.h"
 #include "passes/guard_endless_loops.h"
 #include "passes/infer_shapes.h"
+#include "passes/lower_complex.h"
 #include "passes/lower_nested_tensors.h"
 #include "passes/lower_packed_sequences.h"
 #include "passes/widen_library_calls.h"
@@ -101,6 +102,7 @@ void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   // Folding leaves dead code behind; a composite's undefined result (the
   // attention weights nobody asked for) must have no uses left when it goes.
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
+  p.step("lower_complex", [&] { lower_complex(graph); });
   p.step("lower_nested_tensors", [&] { lower_nested_tensors(graph); });
   // The padded form's sizes fold once the packed ones are gone.
   p.step("lower_packed_sequences", [&] {

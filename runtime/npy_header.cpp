@@ -76,6 +76,8 @@ std::optional<DescrEntry> descr_entry(DType t) {
     case DType::b8:
       return DescrEntry{t, 'b'};
     case DType::bf16:
+    case DType::c64:  // complex tensors never reach the runtime
+    case DType::c128:
       return std::nullopt;
   }
   return std::nullopt;

@@ -7,6 +7,8 @@ namespace wick {
 
 size_t dtype_size(DType t) {
   switch (t) {
+    case DType::c128: return 16;
+    case DType::c64: return 8;
     case DType::f64:
     case DType::i64: return 8;
     case DType::f32:
@@ -25,6 +27,12 @@ bool is_floating(DType t) {
   return t == DType::f32 || t == DType::f64 || t == DType::f16 || t == DType::bf16;
 }
 
+bool is_complex(DType t) { return t == DType::c64 || t == DType::c128; }
+
+DType real_part_dtype(DType t) { return t == DType::c128 ? DType::f64 : t == DType::c64 ? DType::f32 : t; }
+
+DType complex_dtype_of(DType t) { return t == DType::f64 || t == DType::c128 ? DType::c128 : DType::c64; }
+
 bool is_integral(DType t) {
   return t == DType::i64 || t == DType::i32 || t == DType::i16 || t == DType::i8 || t == DType::u8;
 }
@@ -41,12 +49,16 @@ std::string_view dtype_name(DType t) {
     case DType::i8: return "i8";
     case DType::u8: return "u8";
     case DType::b8: return "bool";
+    case DType::c64: return "c64";
+    case DType::c128: return "c128";
   }
   return "?";
 }
 
 std::optional<DType> dtype_from_name(std::string_view name) {
   for (DType t : kAllDTypes)
+    if (dtype_name(t) == name) return t;
+  for (DType t : kComplexDTypes)
     if (dtype_name(t) == name) return t;
   return std::nullopt;
 }
@@ -62,6 +74,8 @@ std::optional<DType> dtype_from_torch_code(int64_t code) {
     case 5: return DType::f16;
     case 6: return DType::f32;
     case 7: return DType::f64;
+    case 9: return DType::c64;
+    case 10: return DType::c128;
     case 11: return DType::b8;
     case 15: return DType::bf16;
     default: return std::nullopt;
@@ -75,12 +89,15 @@ std::optional<int64_t> torch_code_of(DType t) {
 }
 
 namespace {
-int category(DType t) { return t == DType::b8 ? 0 : is_integral(t) ? 1 : 2; }
+int category(DType t) { return t == DType::b8 ? 0 : is_integral(t) ? 1 : is_complex(t) ? 3 : 2; }
 }  // namespace
 
 DType promote(DType a, DType b) {
   if (a == b) return a;
   int ca = category(a), cb = category(b);
+  // A complex result is as wide as the wider of the two (c64 with f64: c128).
+  if (ca == 3 || cb == 3)
+    return real_part_dtype(a) == DType::f64 || real_part_dtype(b) == DType::f64 ? DType::c128 : DType::c64;
   if (ca != cb) return ca > cb ? a : b;
   if (ca == 2) {
     if (a == DType::f64 || b == DType::f64) return DType::f64;
@@ -105,6 +122,8 @@ double element_as_double(DType t, const void* p) {
   switch (t) {
     case DType::f32: return load<float>(p);
     case DType::f64: return load<double>(p);
+    case DType::c64: return load<float>(p);  // the real part
+    case DType::c128: return load<double>(p);
     case DType::i64: return static_cast<double>(load<int64_t>(p));
     case DType::i32: return load<int32_t>(p);
     case DType::i16: return load<int16_t>(p);

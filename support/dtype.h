@@ -20,13 +20,27 @@ enum class DType : uint8_t {
   i8,
   u8,
   b8,  // bool, one byte per element
+  // Complex numbers, (real, imaginary) pairs of f32 or f64. They exist only
+  // in the IR: module tensors hold them as real pairs with a trailing dim of
+  // 2, and passes/lower_complex turns every complex value into two real ones
+  // before anything is compiled.
+  c64,
+  c128,
 };
 
 inline constexpr DType kAllDTypes[] = {DType::f32, DType::f64, DType::f16, DType::bf16, DType::i64,
                                        DType::i32, DType::i16, DType::i8,  DType::u8,   DType::b8};
 
+// The dtypes the runtime computes with (complex ones are not among them).
+inline constexpr DType kComplexDTypes[] = {DType::c64, DType::c128};
+
 size_t dtype_size(DType t);
-bool is_floating(DType t);
+bool is_floating(DType t);  // excludes complex
+bool is_complex(DType t);
+// The real dtype of a complex one's parts (c64 -> f32), and the complex dtype
+// whose parts are `t` (f64 -> c128; f32, f16, bf16 and the rest -> c64).
+DType real_part_dtype(DType t);
+DType complex_dtype_of(DType t);
 bool is_integral(DType t);  // excludes bool
 
 // Short names used in IR text: f32, f64, i64, bool, ...

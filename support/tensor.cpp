@@ -254,3 +254,17 @@ std::string Tensor::describe() const {
 }
 
 }  // namespace wick
+
+namespace wick {
+
+Tensor as_real_pairs(const Tensor& complex) {
+  WICK_ASSERT(is_complex(complex.dtype()), "as_real_pairs of a real tensor");
+  std::vector<int64_t> sizes = complex.sizes(), strides = complex.strides();
+  for (int64_t& s : strides) s *= 2;
+  sizes.push_back(2);
+  strides.push_back(1);
+  return Tensor::view_of(complex.storage(), real_part_dtype(complex.dtype()), std::move(sizes), std::move(strides),
+                         complex.offset() * 2);
+}
+
+}  // namespace wick

@@ -108,6 +108,10 @@ class Tensor {
 
 std::string shape_str(const std::vector<int64_t>& sizes);  // "[200, 14]"
 
+// A complex tensor's elements as (real, imaginary) pairs: the same memory
+// seen as its real dtype with a trailing dim of 2 (torch.view_as_real).
+Tensor as_real_pairs(const Tensor& complex);
+
 // Largest allocation wick makes on behalf of file contents or user-given
 // shapes, so that a corrupt header cannot exhaust memory (64 GiB).
 inline constexpr int64_t kMaxTensorBytes = int64_t{64} << 30;
