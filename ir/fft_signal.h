@@ -37,7 +37,8 @@ bool is_fft_transform(const std::string& kind);
 
 // The signal of an aten::fft_* transform node. Lengths not given by the
 // call are the input's sizes, which must then be known: otherwise nullopt
-// (also while the input's rank is unknown). Bad arguments are user errors.
+// (also while the input's rank, or an argument, is not yet known). Bad
+// arguments are user errors.
 std::optional<FftSignal> fft_signal(const Node& node);
 
 // The frames of aten::stft and aten::istft (inputs 1 to 4: n_fft,

@@ -152,7 +152,7 @@ std::vector<TypePtr> bitwise_unary(const Node& node) { return integers_only(node
 std::vector<TypePtr> binary_true_divide(const Node& node) {
   auto out = binary_broadcast(node);
   std::optional<DType> dt = out[0]->dtype();
-  if (dt && !is_floating(*dt)) dt = DType::f32;
+  if (dt && !is_floating(*dt) && !is_complex(*dt)) dt = DType::f32;
   return {Type::tensor(dt, out[0]->shape(), out[0]->tensor_device())};
 }
 
@@ -188,10 +188,10 @@ std::optional<DType> reduction_dtype(const Node& node, const Type& t, size_t dty
   }
   if (!t.dtype()) return std::nullopt;
   const bool is_mean = node.op().schema.name == "mean";
-  if (is_mean && !is_floating(*t.dtype()))
+  if (is_mean && !is_floating(*t.dtype()) && !is_complex(*t.dtype()))
     throw node.error("mean needs a floating point input, got " +
                      std::string(dtype_name(*t.dtype())));
-  if (!is_floating(*t.dtype())) return DType::i64;
+  if (!is_floating(*t.dtype()) && !is_complex(*t.dtype())) return DType::i64;
   return t.dtype();
 }
 

@@ -136,8 +136,10 @@ Value* flip(Emitter& e) {
 
 // Pads the dims from the last backwards by the pairs of `pads` with `value`.
 Value* pad_constant(Emitter& e, Value* x, const std::vector<int64_t>& pads, Value* value) {
-  const std::vector<Dim>& shape = static_shape(e, x);
+  const std::vector<Dim> shape = e.shape(x, "input");
   const int64_t rank = static_cast<int64_t>(shape.size());
+  bool all_static = true;
+  for (const Dim& d : shape) all_static = all_static && d.is_static();
   if (pads.size() % 2 != 0 || static_cast<int64_t>(pads.size() / 2) > rank)
     throw e.node().error("pad needs pairs of sizes for at most " + std::to_string(rank) + " dims");
   const auto dtype = x->type()->dtype();
@@ -145,8 +147,7 @@ Value* pad_constant(Emitter& e, Value* x, const std::vector<int64_t>& pads, Valu
   for (size_t i = 0; i < pads.size() / 2; ++i) {
     const int64_t d = rank - 1 - static_cast<int64_t>(i);
     int64_t before = pads[2 * i], after = pads[2 * i + 1];
-    const std::vector<Dim>& now = e.shape(x, "input");
-    const int64_t size = now[d].value();
+    const int64_t size = static_size(e, e.shape(x, "input"), d);
     // Negative pads cut.
     if (before < 0 || after < 0) {
       x = slice(e, x, d, before < 0 ? -before : 0, after < 0 ? size + after : size);
@@ -159,6 +160,21 @@ Value* pad_constant(Emitter& e, Value* x, const std::vector<int64_t>& pads, Valu
       sizes[d] = n;
       return e.op("aten::full", {e.ints(sizes), value, e.int_(*torch_code_of(*dtype)), e.none(), e.none(), e.none()});
     };
+    if (!all_static) {
+      // Other dims not known (a dynamic batch): the padded dim's positions
+      // read clamped, then `value` where they fall outside.
+      if (before == 0 && after == 0) continue;
+      Value* sources = e.op("aten::arange.start", {e.int_(-before), e.int_(size + after),
+                                                   e.int_(*torch_code_of(DType::i64)), e.none(), e.none(), e.none()});
+      Value* read = e.op("aten::index_select",
+                         {x, e.int_(d), e.op("aten::clamp", {sources, e.int_(0), e.int_(size - 1)})});
+      Value* inside = e.op("aten::logical_and", {e.op("aten::ge.Scalar", {sources, e.int_(0)}),
+                                                 e.op("aten::lt.Scalar", {sources, e.int_(size)})});
+      std::vector<int64_t> along(static_cast<size_t>(rank - d), 1);
+      along[0] = -1;
+      x = e.op("aten::where.ScalarOther", {e.op("aten::view", {inside, e.ints(along)}), read, value});
+      continue;
+    }
     std::vector<Value*> parts;
     if (before > 0) parts.push_back(block(before));
     parts.push_back(x);
@@ -192,15 +208,16 @@ Value* padded_sources(Emitter& e, const std::string& mode, int64_t n, int64_t be
 
 // Pads the dims from the last backwards by the pairs of `pads`, reading
 // the positions `mode` maps each padded position to.
+// Only the padded dims need known sizes (a batch may stay dynamic).
 Value* pad_by_index(Emitter& e, Value* x, const std::vector<int64_t>& pads, const std::string& mode) {
-  const std::vector<Dim>& shape = static_shape(e, x);
+  const std::vector<Dim> shape = e.shape(x, "input");
   const int64_t rank = static_cast<int64_t>(shape.size());
   if (pads.size() % 2 != 0 || static_cast<int64_t>(pads.size() / 2) > rank)
     throw e.node().error("pad needs pairs of sizes for at most " + std::to_string(rank) + " dims");
   for (size_t i = 0; i < pads.size() / 2; ++i) {
     const int64_t d = rank - 1 - static_cast<int64_t>(i);
     if (pads[2 * i] == 0 && pads[2 * i + 1] == 0) continue;
-    Value* sources = padded_sources(e, mode, shape[d].value(), pads[2 * i], pads[2 * i + 1]);
+    Value* sources = padded_sources(e, mode, static_size(e, shape, d), pads[2 * i], pads[2 * i + 1]);
     x = e.op("aten::index_select", {x, e.int_(d), sources});
   }
   return x;

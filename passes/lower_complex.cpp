@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/builder.h"
 #include "ir/constant_value.h"
 #include "ir/fft_signal.h"
 #include "passes/lower_complex_parts.h"
@@ -142,6 +143,7 @@ class ComplexLowering {
       return is_complex_value(n->output()) ? define(*n, out) : replace(*n, out.re);
     }
     if (k == "aten::stft") {
+      unview_centre_padding(*n);
       Value* real = nullptr;
       Parts out = complex_detail::short_time_transform(e, &real);
       return real ? replace(*n, real) : define(*n, out);
@@ -154,6 +156,50 @@ class ComplexLowering {
       return is_complex_value(n->output()) ? define(*n, out) : replace(*n, out.re);
     }
     return elementwise(e, *n);
+  }
+
+  // torch.functional.stft pads a centred signal [B, L] as a 3-D view
+  // [1, B, L] and views the result back, and a view whose dynamic batch is
+  // not its outermost dim cannot run: the padding goes on the signal itself
+  // (it pads the last dim only, so the views change nothing).
+  void unview_centre_padding(Node& stft) {
+    Node* back = stft.input(0)->node();
+    if (!back->is("aten::view") && !back->is("aten::reshape")) return;
+    Node* pad = back->input(0)->node();
+    if (!pad->is("aten::pad")) return;
+    Node* up = pad->input(0)->node();
+    if (!up->is("aten::view") && !up->is("aten::reshape")) return;
+    Value* signal = up->input(0);
+    const auto& in = signal->type()->shape();
+    const auto& viewed = up->output()->type()->shape();
+    const auto pads = ir::constant_int_list(pad->input(1));
+    if (!in || !viewed || !pads || pads->size() != 2 || back->output()->type()->shape()->size() != in->size()) return;
+    const size_t extra = viewed->size() - in->size();
+    for (size_t d = 0; d < viewed->size(); ++d) {
+      const ir::Dim& want = d < extra ? ir::Dim::constant(1) : (*in)[d - extra];
+      if ((*viewed)[d] != want) return;
+    }
+    ir::Builder b(graph_);
+    b.set_insertion_point(&stft);
+    b.set_source(pad->source_location(), pad->source_line());
+    std::vector<Value*> inputs = pad->inputs();
+    inputs[0] = signal;
+    stft.set_input(0, b.create("aten::pad", inputs)->output());
+    remove_if_unused(back);
+  }
+
+  // Removes `n` when nothing reads it, and then what only it read (the
+  // views and size queries of the padding just replaced).
+  static void remove_if_unused(Node* n) {
+    static const std::set<std::string> pure = {"aten::view", "aten::reshape", "aten::pad", "aten::size.int",
+                                               "prim::ListConstruct"};
+    if (!pure.count(n->kind())) return;
+    for (const Value* out : n->outputs())
+      if (!out->uses().empty()) return;
+    std::vector<Node*> producers;
+    for (const Value* in : n->inputs()) producers.push_back(in->node());
+    n->destroy();
+    for (Node* p : producers) remove_if_unused(p);
   }
 
   void elementwise(Emitter& e, Node& n) {

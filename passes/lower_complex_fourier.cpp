@@ -44,7 +44,14 @@ Basis basis(Emitter& e, int64_t rows, int64_t cols, int64_t n, DType dtype) {
   Value* c = e.op("aten::unsqueeze", {arange(e, cols), e.int_(0)});
   Value* rc = e.op("aten::remainder.Scalar", {e.mul(r, c), e.int_(n)});
   Value* angle = scaled(e, e.cast(rc, DType::f64), 2 * kPi / static_cast<double>(n));
-  return {e.cast(e.op("aten::cos", {angle}), dtype), e.cast(e.op("aten::sin", {angle}), dtype)};
+  // sin(pi) and cos(pi / 2) are 1e-16 in f64, where the transform of a
+  // real signal has exact zeros (the imaginary parts of bins 0 and n / 2):
+  // values that small are 0 (the others are at least sin(2 pi / n)).
+  auto exact = [&](Value* v) {
+    Value* tiny = e.op("aten::lt.Scalar", {e.op("aten::abs", {v}), e.float_(1e-12)});
+    return e.cast(e.op("aten::where.ScalarSelf", {tiny, e.float_(0), v}), dtype);
+  };
+  return {exact(e.op("aten::cos", {angle})), exact(e.op("aten::sin", {angle}))};
 }
 
 // The weight of bin k of a half spectrum of a real signal of length n in
@@ -227,8 +234,14 @@ Value* inverse_short_time_transform(Emitter& e, const Parts& spectrum) {
                                            e.ints({f.hop}), e.ints({0}), e.ints({0}), e.int_(1), e.ints({1})});
   };
   Value* y = overlap_add(in, w);  // [B, 1, expected]
-  Value* square = window ? e.mul(window, window) : ones(e, {f.n_fft}, dtype);
-  Value* envelope = overlap_add(ones(e, {1, 1, frames}, dtype), e.op("aten::unsqueeze", {square, e.int_(0)}));
+  // The envelope in the window's own dtype, as ATen computes it (an f32
+  // window's envelope is rounded to f32 also for an f64 signal).
+  const DType window_dtype = e.absent(4) ? dtype : *e.input(4)->type()->dtype();
+  Value* own = window ? padded_window(e, f, window_dtype) : nullptr;
+  Value* square = own ? e.mul(own, own) : ones(e, {f.n_fft}, dtype);
+  Value* envelope = overlap_add(ones(e, {1, 1, frames}, own ? window_dtype : dtype),
+                                e.op("aten::unsqueeze", {square, e.int_(0)}));
+  if (*envelope->type()->dtype() != dtype) envelope = e.cast(envelope, dtype);
 
   const int64_t expected = f.n_fft + f.hop * (frames - 1);
   const bool center = e.constant_bool(5, "center");

@@ -255,6 +255,23 @@ TEST(TrainAgainstTorchModels, LinearAlgebra) {
   ASSERT_TRUE(train_against_torch(c, (dir / "linalg.pt").string(), dir));
 }
 
+// Complex parameters (a filter of a half spectrum, a mixing of short-time
+// spectra) train as torch.optim trains them: Adam moves their real and
+// imaginary parts as real pairs, as torch's does, and the saved model keeps
+// them complex.
+TEST(TrainAgainstTorchModels, ComplexParameters) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  TempDir dir("train_spectral");
+  ASSERT_EQ(train_reference(dir, "model --kind spectral_net --out spectral.pt"), 0) << test::slurp(dir / "log.txt");
+  const Case c{"spectral_mse_adam", "", "16", 32, LossKind::mse, "", adam(OptimizerKind::adam, 1e-2, 0)};
+  auto trainer = train_against_torch(c, (dir / "spectral.pt").string(), dir);
+  ASSERT_TRUE(trainer);
+  const ir::NamedTensor* filter = trainer->module().find_tensor("filter");
+  ASSERT_TRUE(filter);
+  EXPECT_TRUE(filter->complex_pairs);
+  EXPECT_EQ(filter->data.sizes(), (std::vector<int64_t>{9, 2}));
+}
+
 // Tied weights (one Parameter under two names) train as one parameter: the
 // gradients of both uses summed into one Adam update, as torch.optim does
 // with the module's deduplicated parameters.

@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp|float64_net|linalg_net|gamma_trained_shape|gamma_buffer_shape --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp|float64_net|linalg_net|spectral_net|gamma_trained_shape|gamma_buffer_shape --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -275,6 +275,27 @@ class Float64Net(torch.nn.Module):
         return self.head(h.flatten(1)).float()
 
 
+class SpectralNet(torch.nn.Module):
+    """Complex parameters trained through Fourier transforms: the features'
+    half spectrum scaled by a complex filter and transformed back, and the
+    magnitudes of a short-time transform with a Hann window, averaged over
+    its frames."""
+
+    def __init__(self):
+        super().__init__()
+        self.filter = torch.nn.Parameter(torch.randn(9, dtype=torch.cfloat) * 0.5)
+        self.mix = torch.nn.Parameter(torch.randn(5, 5, dtype=torch.cfloat) * 0.3)
+        self.register_buffer("window", torch.hann_window(8))
+        self.head = torch.nn.Linear(16 + 5, 4)
+
+    def forward(self, x):
+        filtered = torch.fft.irfft(torch.fft.rfft(x) * self.filter, n=16)
+        s = torch.stft(x, 8, hop_length=2, window=self.window, return_complex=True)
+        mixed = torch.einsum("fg,bgt->bft", self.mix, s)
+        energy = mixed.abs().mean(-1)
+        return self.head(torch.cat([filtered, energy], -1))
+
+
 class LinalgNet(torch.nn.Module):
     """Parameters trained through linear algebra: a whitening by the
     Cholesky factor of M M^T + I, a solve with I + tanh(W) / 10 (diagonally
@@ -384,6 +405,7 @@ def model(a):
         "bfloat16_mlp": Bfloat16Mlp,
         "float64_net": Float64Net,
         "linalg_net": LinalgNet,
+        "spectral_net": SpectralNet,
         "gamma_trained_shape": lambda: GammaShapeNet(trained_shape=True),
         "gamma_buffer_shape": lambda: GammaShapeNet(trained_shape=False),
         "instance_norm_classifier": InstanceNormClassifier,

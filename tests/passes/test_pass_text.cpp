@@ -20,6 +20,7 @@
 #include "passes/fuse.h"
 #include "passes/guard_endless_loops.h"
 #include "passes/infer_shapes.h"
+#include "passes/lower_complex.h"
 #include "passes/lower_nested_tensors.h"
 #include "passes/lower_packed_sequences.h"
 #include "passes/pipeline.h"
@@ -48,6 +49,7 @@ const std::map<std::string, PassFn>& passes() {
       {"eliminate_dead_code", passes::eliminate_dead_code},
       {"sink_stores", passes::sink_stores},
       {"guard_endless_loops", [](ir::Graph& g) { passes::guard_endless_loops(g); }},
+      {"lower_complex", passes::lower_complex},
       {"lower_nested_tensors", passes::lower_nested_tensors},
       {"lower_packed_sequences", [](ir::Graph& g) { passes::lower_packed_sequences(g); }},
       {"simplify", passes::simplify_stage},
