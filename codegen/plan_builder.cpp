@@ -541,13 +541,7 @@ class PlanBuilder {
     StridedLayout in_check = in;
     in_check.sizes = probe_sizes(in_type, kCheckProbe);
     auto check = view_layout(*n, in_check, probe_sizes(out_type, kCheckProbe));
-    // A dim of size 1 is never stepped along: its stride may be anything.
-    auto same_strides = [&] {
-      for (size_t d = 0; d < l->strides.size(); ++d)
-        if (l->sizes[d] != 1 && check->strides[d] != l->strides[d]) return false;
-      return true;
-    };
-    if (!check || !same_strides() || check->offset != l->offset)
+    if (!check || check->strides != l->strides || check->offset != l->offset)
       throw n->error("this view of " + in_type.str() + " as " + out_type.str() +
                      " would have strides or an offset that change with a dynamic dim");
     return l;
