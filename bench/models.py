@@ -58,6 +58,16 @@ variational models compute them, in float32:
                      and -|z|^2 / 2 - log det L
 
 write_linalg_models(DIR) saves it, scripted, as DIR/gaussian_loglik.pt.
+
+Two models with complex tensors inside, in float32:
+    log_mel          the log-mel spectrogram of 8 one-second clips at
+                     16 kHz: stft (n_fft 400, hop 160, Hann window), power,
+                     80 triangular mel filters, log
+    fourier_layer    a Fourier neural operator layer on [8, 32, 64, 64]:
+                     rfft2, 12x12 modes at each end of the first transformed
+                     dim mixed by complex weights (einsum), irfft2
+
+write_spectral_models(DIR) saves them, scripted, as DIR/NAME.pt.
 """
 
 import os
@@ -361,3 +371,69 @@ def write_linalg_models(out_dir: str) -> dict:
     torch.jit.save(torch.jit.script(GaussianLogLikelihood()), tmp)
     os.replace(tmp, path)
     return {"gaussian_loglik": (path, [f"{LINALG_BATCH}x{LINALG_SIZE}x{LINALG_SIZE}", f"{LINALG_BATCH}x{LINALG_SIZE}"])}
+
+
+AUDIO_CLIPS, AUDIO_SAMPLES, N_FFT, HOP, MELS = 8, 16000, 400, 160, 80
+FIELD = (8, 32, 64, 64)
+
+
+def mel_filters(bins: int, mels: int, rate: float = 16000.0) -> Tensor:
+    """Triangular filters evenly spaced on the mel scale, [bins, mels]."""
+    def to_mel(f):
+        return 2595.0 * torch.log10(1.0 + f / 700.0)
+
+    def to_hz(m):
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+
+    edges = to_hz(torch.linspace(0.0, float(to_mel(torch.tensor(rate / 2))), mels + 2))
+    freqs = torch.linspace(0.0, rate / 2, bins).unsqueeze(1)
+    rising = (freqs - edges[:-2]) / (edges[1:-1] - edges[:-2])
+    falling = (edges[2:] - freqs) / (edges[2:] - edges[1:-1])
+    return torch.clamp(torch.minimum(rising, falling), min=0.0)
+
+
+class LogMel(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("window", torch.hann_window(N_FFT))
+        self.register_buffer("filters", mel_filters(N_FFT // 2 + 1, MELS))
+
+    def forward(self, audio: Tensor) -> Tensor:
+        spec = torch.stft(audio, N_FFT, hop_length=HOP, window=self.window, return_complex=True)
+        power = spec.abs().pow(2)
+        return torch.log(torch.matmul(power.transpose(1, 2), self.filters) + 1e-6)
+
+
+class FourierLayer(torch.nn.Module):
+    def __init__(self, channels: int = 32, modes: int = 12):
+        super().__init__()
+        self.modes = modes
+        g = torch.Generator().manual_seed(0)
+        scale = 1.0 / (channels * channels)
+        self.low = torch.nn.Parameter(scale * torch.rand(channels, channels, modes, modes, dtype=torch.cfloat, generator=g))
+        self.high = torch.nn.Parameter(scale * torch.rand(channels, channels, modes, modes, dtype=torch.cfloat, generator=g))
+
+    def forward(self, x: Tensor) -> Tensor:
+        b, c, h, w = x.shape
+        m = self.modes
+        x_ft = torch.fft.rfft2(x)
+        out = torch.zeros(b, c, h, w // 2 + 1, dtype=torch.cfloat)
+        out[:, :, :m, :m] = torch.einsum("bixy,ioxy->boxy", x_ft[:, :, :m, :m], self.low)
+        out[:, :, -m:, :m] = torch.einsum("bixy,ioxy->boxy", x_ft[:, :, -m:, :m], self.high)
+        return torch.fft.irfft2(out, s=(h, w))
+
+
+def write_spectral_models(out_dir: str, names) -> dict:
+    """Saves log_mel and fourier_layer among `names`; returns name -> (path, [input specs])."""
+    os.makedirs(out_dir, exist_ok=True)
+    made = {"log_mel": (LogMel, [f"{AUDIO_CLIPS}x{AUDIO_SAMPLES}"]),
+            "fourier_layer": (FourierLayer, ["x".join(str(d) for d in FIELD)])}
+    out = {}
+    for name in names:
+        make, inputs = made[name]
+        path = os.path.join(out_dir, f"{name}.pt")
+        tmp = f"{path}.tmp{os.getpid()}"
+        torch.jit.save(torch.jit.script(make().eval()), tmp)
+        os.replace(tmp, path)
+        out[name] = (path, inputs)
+    return out

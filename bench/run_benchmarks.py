@@ -68,6 +68,11 @@ BENCHMARKS = [
     Benchmark("gaussian_loglik", 1000, 20, zoo=False,
               note=f"Cholesky and triangular solve of {models.LINALG_BATCH} covariances "
                    f"{models.LINALG_SIZE}x{models.LINALG_SIZE}, log-likelihoods"),
+    Benchmark("log_mel", 100, 5, zoo=False,
+              note=f"stft (n_fft {models.N_FFT}, hop {models.HOP}), power, {models.MELS} mel filters, log; "
+                   f"{models.AUDIO_CLIPS} clips of {models.AUDIO_SAMPLES} samples"),
+    Benchmark("fourier_layer", 50, 5, zoo=False,
+              note="Fourier neural operator layer: rfft2, complex einsum on 12x12 modes, irfft2; [8, 32, 64, 64]"),
     Benchmark("softmax_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], softmax over the last dim"),
     Benchmark("layer_norm_rows", 100, 5, zoo=False, note=f"[{models.ROWS}, 256], layer_norm over the last dim"),
     Benchmark("pointwise_chain", 30, 3, zoo=False, note="16M floats, 6 ops"),
@@ -133,6 +138,9 @@ def prepare_models(work: str, names: List[str]) -> dict:
         out.update(models.write_bfloat16_models(os.path.join(work, "models")))
     if "gaussian_loglik" in names:
         out.update(models.write_linalg_models(os.path.join(work, "models")))
+    spectral = [name for name in names if name in ("log_mel", "fourier_layer")]
+    if spectral:
+        out.update(models.write_spectral_models(os.path.join(work, "models"), spectral))
     doubles = [name for name in names if name in models.DOUBLE_MODELS]
     if doubles:
         out.update(models.write_double_models(os.path.join(work, "models"), doubles))

@@ -113,6 +113,9 @@ class ComplexLowering {
     for (const Value* v : n->inputs()) involved = involved || is_complex_value(v) || complex_lists_.count(v);
     for (const Value* v : n->outputs()) involved = involved || is_complex_value(v);
     if (!involved) return;
+    for (const Value* v : n->outputs())
+      if (v->type()->is_tensor() && !v->type()->dtype())
+        throw n->error(n->kind() + " on complex tensors needs its result's dtype known when compiling");
     if (!n->blocks().empty() || n->is("prim::Loop") || n->is("prim::If"))
       throw n->error("a complex tensor carried through control flow (" + n->kind() + ") is not supported");
     if (n->is("prim::ListConstruct")) {
@@ -244,7 +247,11 @@ class ComplexLowering {
       return define(n, {e.div(x.re, d), x.im ? e.op("aten::neg", {e.div(x.im, d)}) : nullptr});
     }
     if (k == "aten::to.dtype" || k == "aten::type_as" || k == "aten::to.other") {
-      if (is_complex_value(n.output())) return define_or_replace(n, x);
+      if (is_complex_value(n.output())) {
+        const DType part = real_part_dtype(*n.output()->type()->dtype());
+        auto cast = [&](Value* v) { return v && *v->type()->dtype() != part ? e.cast(v, part) : v; };
+        return define(n, {cast(x.re), cast(x.im)});
+      }
       throw n.error("casting a complex tensor to a real dtype discards its imaginary part; take torch.real of it");
     }
     throw n.error(k + " of a complex tensor is not supported");

@@ -120,6 +120,7 @@ Value* real_transform(Emitter& e, const Parts& x, int64_t n, double sign, DType 
 }
 
 DType part_dtype_of(const ir::Value* v) {
+  if (!v->type()->dtype()) throw v->node()->error(v->node()->kind() + " needs inputs of known dtype");
   const DType d = *v->type()->dtype();
   return is_complex(d) ? real_part_dtype(d) : d;
 }

@@ -49,7 +49,7 @@ class Transforms(nn.Module):
                 r(z / (z.abs() + 2.0) - z.exp() * 0.01 + torch.cat([z, z.conj()], 1).sum(1, keepdim=True)),
                 r(torch.matmul(z.transpose(1, 2), z) - torch.complex(x[0], x[1]).mean()), r(1 / z[..., :3]),
                 z.angle() + x.angle(), r(torch.polar(x.abs(), x) * 2 - z), z.real * z.imag,
-                r(torch.stack([z[0], x[1] + z[2]]) @ torch.complex(x[3].t(), x[2].t()))]
+                r(torch.stack([z[0], x[1] + z[2]]) @ torch.complex(x[3].t(), x[2].t())), r(x.to(torch.complex64) - 1)]
 
 
 class Spectrograms(nn.Module):

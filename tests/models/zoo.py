@@ -1215,6 +1215,25 @@ class OpsLinalg(nn.Module):
         return m, am, bm, c, lin
 
 
+class Spectral(nn.Module):
+    """Complex tensors inside: a log power spectrogram of x [B, 64] (stft
+    with a Hann window) projected per frame, x's half spectrum scaled by a
+    learned gain and transformed back, and the 2-D spectrum of s [B, 4, 8]
+    as real pairs."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("window", torch.hann_window(16))
+        self.gain = nn.Parameter(torch.randn(33) * 0.5)
+        self.proj = nn.Linear(9, 4)
+
+    def forward(self, x: Tensor, s: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        spec = torch.stft(x, 16, hop_length=4, window=self.window, return_complex=True)  # [B, 9, 17]
+        frames = self.proj(torch.log(spec.abs().pow(2) + 1e-3).transpose(1, 2))        # [B, 17, 4]
+        filtered = torch.fft.irfft(torch.fft.rfft(x) * torch.sigmoid(self.gain), n=64)
+        return frames, filtered, torch.view_as_real(torch.fft.fft2(s, norm="ortho"))
+
+
 class Losses(nn.Module):
     """Losses from predictions [B, 10] and int64 targets [B]; cross entropy
     with label smoothing (class weights, an ignored class, class
@@ -1419,6 +1438,9 @@ MODELS = {
         OpsReduce, lambda b, g: (randn(g, b, 8, 16),), batch=4, seed=13),
     "ops_linalg": ModelSpec(
         OpsLinalg, lambda b, g: (randn(g, b, 16), randn(g, b, 4, 32)), batch=4, seed=14),
+    "spectral": ModelSpec(
+        Spectral, lambda b, g: (randn(g, b, 64), randn(g, b, 4, 8)), batch=3, seed=43,
+        note="stft, rfft with a learned gain, irfft, fft2: complex tensors inside"),
     "losses": ModelSpec(
         Losses,
         lambda b, g: (randn(g, b, 10), torch.randint(0, 10, (b,), generator=g)),
