@@ -393,13 +393,14 @@ def mel_filters(bins: int, mels: int, rate: float = 16000.0) -> Tensor:
 
 
 class LogMel(torch.nn.Module):
+    # n_fft 400 and hop 160 (N_FFT, HOP) written out: TorchScript reads no globals.
     def __init__(self):
         super().__init__()
         self.register_buffer("window", torch.hann_window(N_FFT))
         self.register_buffer("filters", mel_filters(N_FFT // 2 + 1, MELS))
 
     def forward(self, audio: Tensor) -> Tensor:
-        spec = torch.stft(audio, N_FFT, hop_length=HOP, window=self.window, return_complex=True)
+        spec = torch.stft(audio, 400, hop_length=160, window=self.window, return_complex=True)
         power = spec.abs().pow(2)
         return torch.log(torch.matmul(power.transpose(1, 2), self.filters) + 1e-6)
 

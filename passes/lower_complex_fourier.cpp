@@ -33,23 +33,39 @@ Value* ones(Emitter& e, const std::vector<int64_t>& sizes, DType dtype) {
   return e.op("aten::ones", {e.ints(sizes), e.int_(*torch_code_of(dtype)), e.none(), e.none(), e.none()});
 }
 
-// cos and sin of 2 pi (r c mod n) / n, for r < rows and c < cols.
+// cos and sin of 2 pi (r c mod n) / n, for r < rows and c < cols, computed
+// on every call: in f64 for an f64 transform; else with the angle folded
+// into [-pi, pi] (m > n / 2 taken as m - n), in f32, whose vectorized sin
+// and cos are within 1.5 ulp, where f64's would cost a libm call apiece.
+// Values that are 0 exactly (sin of 0 and pi, cos of pi / 2) come out as
+// rounding noise, 1e-16 in f64 and 1e-7 in f32, while the transform of a
+// real signal has exact zeros (the imaginary parts of bins 0 and n / 2):
+// such small values are made 0 (every other value is at least
+// sin(2 pi / n), which kMaxBasis keeps above 1e-5).
+constexpr int64_t kMaxBasis = int64_t{1} << 24;
+
 struct Basis {
   Value* cos;
   Value* sin;
 };
 
 Basis basis(Emitter& e, int64_t rows, int64_t cols, int64_t n, DType dtype) {
+  if (rows * cols > kMaxBasis)
+    throw e.node().error(e.node().kind() + ": a transform of " + std::to_string(n) +
+                         " points needs a " + std::to_string(rows) + " x " + std::to_string(cols) +
+                         " matrix of cos and sin, more than wick's limit of " + std::to_string(kMaxBasis) +
+                         " elements (wick computes Fourier transforms as matrix products)");
+  const bool wide = dtype == DType::f64;
   Value* r = e.op("aten::unsqueeze", {arange(e, rows), e.int_(1)});
   Value* c = e.op("aten::unsqueeze", {arange(e, cols), e.int_(0)});
-  Value* rc = e.op("aten::remainder.Scalar", {e.mul(r, c), e.int_(n)});
-  Value* angle = scaled(e, e.cast(rc, DType::f64), 2 * kPi / static_cast<double>(n));
-  // sin(pi) and cos(pi / 2) are 1e-16 in f64, where the transform of a
-  // real signal has exact zeros (the imaginary parts of bins 0 and n / 2):
-  // values that small are 0 (the others are at least sin(2 pi / n)).
+  Value* m = e.op("aten::remainder.Scalar", {e.mul(r, c), e.int_(n)});
+  if (!wide) m = e.op("aten::where.self", {e.op("aten::gt.Scalar", {m, e.int_(n / 2)}),
+                                           e.op("aten::sub.Scalar", {m, e.int_(n), e.int_(1)}), m});
+  Value* angle = scaled(e, e.cast(m, wide ? DType::f64 : DType::f32), 2 * kPi / static_cast<double>(n));
   auto exact = [&](Value* v) {
-    Value* tiny = e.op("aten::lt.Scalar", {e.op("aten::abs", {v}), e.float_(1e-12)});
-    return e.cast(e.op("aten::where.ScalarSelf", {tiny, e.float_(0), v}), dtype);
+    Value* tiny = e.op("aten::lt.Scalar", {e.op("aten::abs", {v}), e.float_(wide ? 1e-12 : 1e-6)});
+    Value* cleaned = e.op("aten::where.ScalarSelf", {tiny, e.float_(0), v});
+    return *cleaned->type()->dtype() == dtype ? cleaned : e.cast(cleaned, dtype);
   };
   return {exact(e.op("aten::cos", {angle})), exact(e.op("aten::sin", {angle}))};
 }
@@ -186,13 +202,21 @@ Parts short_time_transform(Emitter& e, Value** real_result) {
   if (*x->type()->dtype() != dtype) x = e.cast(x, dtype);
   const bool single = e.shape(x, "the signal").size() == 1;
   if (single) x = e.op("aten::unsqueeze", {x, e.int_(0)});
-  x = e.op("aten::unsqueeze", {x, e.int_(1)});  // [B, 1, L]
-  Basis b = basis(e, bins, f.n_fft, f.n_fft, dtype);
-  Value* w = cat(e, {b.cos, e.op("aten::neg", {b.sin})}, 0);  // [2 bins, n_fft]
-  if (Value* window = padded_window(e, f, dtype)) w = e.mul(w, e.op("aten::unsqueeze", {window, e.int_(0)}));
+  const int64_t length = static_size(e, x, 1);
+  if (length < f.n_fft)
+    throw e.node().error("stft: the signal (" + std::to_string(length) + " samples) is shorter than n_fft = " +
+                         std::to_string(f.n_fft));
+  const int64_t frames = 1 + (length - f.n_fft) / f.hop;
+  // The frames gathered, [B, frames, n_fft]: sample t * hop + j of frame t.
+  Value* starts = e.op("aten::mul.Scalar", {e.op("aten::unsqueeze", {arange(e, frames), e.int_(1)}), e.int_(f.hop)});
+  Value* positions = e.add(starts, e.op("aten::unsqueeze", {arange(e, f.n_fft), e.int_(0)}));
+  Value* gathered = e.op("aten::index_select", {x, e.int_(1), e.op("aten::reshape", {positions, e.ints({-1})})});
+  gathered = e.op("aten::reshape", {gathered, e.ints({-1, frames, f.n_fft})});
+  Basis b = basis(e, f.n_fft, bins, f.n_fft, dtype);
+  Value* w = cat(e, {b.cos, e.op("aten::neg", {b.sin})}, 1);  // [n_fft, 2 bins]
+  if (Value* window = padded_window(e, f, dtype)) w = e.mul(w, e.op("aten::unsqueeze", {window, e.int_(1)}));
   if (e.constant_bool(5, "normalized")) w = scaled(e, w, 1 / std::sqrt(static_cast<double>(f.n_fft)));
-  Value* y = e.op("aten::conv1d", {x, e.op("aten::unsqueeze", {w, e.int_(1)}), e.none(), e.ints({f.hop}), e.ints({0}),
-                                   e.ints({1}), e.int_(1)});  // [B, 2 bins, frames]
+  Value* y = e.op("aten::transpose.int", {e.op("aten::matmul", {gathered, w}), e.int_(1), e.int_(2)});  // [B, 2 bins, frames]
   Parts p{narrow(e, y, 1, 0, bins), narrow(e, y, 1, bins, bins)};
   if (single) p = {e.op("aten::squeeze.dim", {p.re, e.int_(0)}), e.op("aten::squeeze.dim", {p.im, e.int_(0)})};
   if (return_complex) return p;
