@@ -20,6 +20,8 @@ std::string storage_type(DType t) {
     case DType::i8:
     case DType::u8:
     case DType::b8: return "i8";
+    case DType::c64:  // lowered to real parts before code generation
+    case DType::c128: break;
   }
   return "?";
 }

@@ -181,7 +181,6 @@ std::vector<TypePtr> eigenvalues(const Node& node) {
 }
 
 std::vector<TypePtr> eigen_pair(const Node& node) {
-  const Type& a = input_type(node, 0);
   return {eigenvalues(node)[0], square_matrices(node)[0]};
 }
 

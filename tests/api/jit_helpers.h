@@ -6,10 +6,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "api/jit_module.h"
 #include "frontend/loader.h"
+#include "runtime/npy.h"
+#include "test_paths.h"
+#include "tests/frontend/python_helpers.h"
 
 namespace wick::test {
 
@@ -51,6 +55,28 @@ inline double relative_error(const Tensor& got, const Tensor& want, const std::s
     scale = std::max(scale, std::abs(y));
   }
   return diff / std::max(scale, 1e-30);
+}
+
+// Compiles `model` ahead of time into `dir` (`compile_args`: its --input and
+// --dynamic-dim options), runs the deployed directory with `run_args` (its
+// --input options), and checks its `count` outputs against
+// `want_prefix`<i>.npy within `tolerance`. Logs go beside `dir`.
+inline void expect_deployed_match(const std::string& model, const std::string& compile_args, const std::string& dir,
+                                  const std::string& run_args, const std::string& want_prefix, int count,
+                                  double tolerance) {
+  const std::string bin = test_paths::binary_dir() + "/bin/";
+  const std::string compile = bin + "wick compile '" + model + "'" + compile_args + " -o '" + dir + "' > '" + dir +
+                              ".compile.log' 2>&1";
+  ASSERT_EQ(std::system(compile.c_str()), 0) << slurp(dir + ".compile.log");
+  const std::string out = dir + "_out";
+  const std::string run = bin + "wick-deploy-run '" + dir + "'" + run_args + " --output-dir '" + out + "' > '" + dir +
+                          ".run.log' 2>&1";
+  ASSERT_EQ(std::system(run.c_str()), 0) << slurp(dir + ".run.log");
+  for (int i = 0; i < count; ++i) {
+    const Tensor got = read_npy(out + "/output" + std::to_string(i) + ".npy");
+    const Tensor want = read_npy(want_prefix + std::to_string(i) + ".npy");
+    EXPECT_LE(relative_error(got, want, "output " + std::to_string(i)), tolerance) << "output " << i;
+  }
 }
 
 }  // namespace wick::test

@@ -8,14 +8,11 @@
 // rule for, are errors.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "api/jit_module.h"
 #include "frontend/loader.h"
 #include "runtime/npy.h"
-#include "test_paths.h"
 #include "tests/api/jit_helpers.h"
 #include "tests/frontend/python_files.h"
 
@@ -158,16 +155,9 @@ with open("no_overlap_refused.txt", "w") as f:
 )py";
   }
 
-  static std::string text(const std::string& name) {
-    std::ifstream in(path(name));
-    std::string s;
-    in >> s;
-    return s;
-  }
-
   static void expect_match(const std::string& model, const std::string& tag, double tolerance) {
     const auto outs = test::load_uncached(path(model)).forward({read_npy(path(tag + "_in0.npy"))});
-    ASSERT_EQ(std::to_string(outs.size()), text(tag + "_count.txt"));
+    ASSERT_EQ(std::to_string(outs.size()), word_of(tag + "_count.txt"));
     for (size_t i = 0; i < outs.size(); ++i) {
       const Tensor want = read_npy(path(tag + "_out" + std::to_string(i) + ".npy"));
       EXPECT_LE(relative_error(outs[i], want, tag + " output " + std::to_string(i)), tolerance) << "output " << i;
@@ -204,20 +194,10 @@ TEST_F(ComplexTensors, FourierOperatorMatchesLibTorch) { expect_match("fourier_o
 // Compiled ahead of time for 3 signals with a dynamic batch, the deployed
 // spectrograms run 5.
 TEST_F(ComplexTensors, SpectrogramsDeployedWithDynamicBatch) {
-  const std::string bin = test_paths::binary_dir() + "/bin/", dir = path("deployed"), out = path("deployed_out");
-  const std::string compile = bin + "wick compile '" + path("spectrograms.pt") + "' --input '" +
-                              path("f32_spectrograms_in0.npy") + "' -o '" + dir + "' --dynamic-dim 0:0 > '" +
-                              path("compile.log") + "' 2>&1";
-  ASSERT_EQ(std::system(compile.c_str()), 0) << bytes_of("compile.log");
-  const std::string run = bin + "wick-deploy-run '" + dir + "' --input '" + path("batch5_spectrograms_in0.npy") +
-                          "' --output-dir '" + out + "' > '" + path("run.log") + "' 2>&1";
-  ASSERT_EQ(std::system(run.c_str()), 0) << bytes_of("run.log");
-  const int count = std::stoi(text("batch5_spectrograms_count.txt"));
-  for (int i = 0; i < count; ++i) {
-    const Tensor got = read_npy(out + "/output" + std::to_string(i) + ".npy");
-    const Tensor want = read_npy(path("batch5_spectrograms_out" + std::to_string(i) + ".npy"));
-    EXPECT_LE(relative_error(got, want, "output " + std::to_string(i)), 1e-4) << "output " << i;
-  }
+  test::expect_deployed_match(path("spectrograms.pt"), " --input '" + path("f32_spectrograms_in0.npy") +
+                              "' --dynamic-dim 0:0", path("deployed"),
+                              " --input '" + path("batch5_spectrograms_in0.npy") + "'", path("batch5_spectrograms_out"),
+                              std::stoi(word_of("batch5_spectrograms_count.txt")), 1e-4);
 }
 
 TEST_F(ComplexTensors, ComplexInputIsAnError) {
@@ -244,7 +224,7 @@ TEST_F(ComplexTensors, OpWithoutComplexRuleIsAnError) {
 // window is 0 at its ends): torch refuses to divide by the envelope there,
 // and so does wick, while running.
 TEST_F(ComplexTensors, WindowsThatDoNotOverlapAreAnError) {
-  ASSERT_EQ(text("no_overlap_refused.txt"), "yes");
+  ASSERT_EQ(word_of("no_overlap_refused.txt"), "yes");
   const std::string e = error_of("no_overlap.pt", {64});
   EXPECT_NE(e.find("NOLA"), std::string::npos) << e;
 }

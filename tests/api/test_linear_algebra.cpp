@@ -6,8 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "api/jit_module.h"
@@ -15,7 +13,6 @@
 #include "runtime/npy.h"
 #include "tests/api/jit_helpers.h"
 #include "tests/frontend/python_files.h"
-#include "test_paths.h"
 
 namespace wick {
 namespace {
@@ -162,19 +159,12 @@ for name, call in [("singular", lambda: torch.linalg.solve(singular, torch.randn
 )py";
   }
 
-  static std::string text(const std::string& name) {
-    std::ifstream in(path(name));
-    std::string s;
-    in >> s;
-    return s;
-  }
-
   static void expect_match(const std::string& tag, double tolerance, const std::string& model = "solvers.pt",
                            int num_inputs = 4) {
     std::vector<Tensor> inputs;
     for (int i = 0; i < num_inputs; ++i) inputs.push_back(read_npy(path(tag + "_in" + std::to_string(i) + ".npy")));
     const auto outs = test::load_uncached(path(model)).forward(inputs);
-    ASSERT_EQ(std::to_string(outs.size()), text(tag + "_count.txt"));
+    ASSERT_EQ(std::to_string(outs.size()), word_of(tag + "_count.txt"));
     for (size_t i = 0; i < outs.size(); ++i) {
       const Tensor want = read_npy(path(tag + "_out" + std::to_string(i) + ".npy"));
       EXPECT_LE(relative_error(outs[i], want, "output " + std::to_string(i)), tolerance) << "output " << i;
@@ -199,29 +189,18 @@ TEST_F(LinearAlgebra, DecompositionsMatchLibTorch) {
 TEST_F(LinearAlgebra, ProductsMatchLibTorch) { expect_match("products", 1e-5, "products.pt", 5); }
 
 TEST_F(LinearAlgebra, DeployedWithDynamicBatch) {
-  const std::string bin = test_paths::binary_dir() + "/bin/", dir = path("deployed"), out = path("deployed_out");
   std::string inputs, batch6;
   for (int i = 0; i < 4; ++i) {
     inputs += " --input '" + path("f32_in" + std::to_string(i) + ".npy") + "'";
     batch6 += " --input '" + path("f32_batch6_in" + std::to_string(i) + ".npy") + "'";
   }
-  const std::string compile = bin + "wick compile '" + path("solvers.pt") + "'" + inputs + " -o '" + dir +
-                              "' --dynamic-dim 0:0 --dynamic-dim 1:0 --dynamic-dim 2:0 > '" + path("compile.log") +
-                              "' 2>&1";
-  ASSERT_EQ(std::system(compile.c_str()), 0) << bytes_of("compile.log");
-  const std::string run = bin + "wick-deploy-run '" + dir + "'" + batch6 + " --output-dir '" + out + "' > '" +
-                          path("run.log") + "' 2>&1";
-  ASSERT_EQ(std::system(run.c_str()), 0) << bytes_of("run.log");
-  const int count = std::stoi(text("f32_batch6_count.txt"));
-  for (int i = 0; i < count; ++i) {
-    const Tensor got = read_npy(out + "/output" + std::to_string(i) + ".npy");
-    const Tensor want = read_npy(path("f32_batch6_out" + std::to_string(i) + ".npy"));
-    EXPECT_LE(relative_error(got, want, "output " + std::to_string(i)), 1e-4) << "output " << i;
-  }
+  test::expect_deployed_match(path("solvers.pt"), inputs + " --dynamic-dim 0:0 --dynamic-dim 1:0 --dynamic-dim 2:0",
+                              path("deployed"), batch6, path("f32_batch6_out"), std::stoi(word_of("f32_batch6_count.txt")),
+                              1e-4);
 }
 
 TEST_F(LinearAlgebra, SingularMatrixIsAnError) {
-  ASSERT_EQ(text("singular_refused.txt"), "yes");
+  ASSERT_EQ(word_of("singular_refused.txt"), "yes");
   auto m = test::load_uncached(path("solve.pt"));
   try {
     m.forward({read_npy(path("singular.npy")), read_npy(path("rhs.npy"))});
@@ -232,7 +211,7 @@ TEST_F(LinearAlgebra, SingularMatrixIsAnError) {
 }
 
 TEST_F(LinearAlgebra, IndefiniteMatrixIsAnError) {
-  ASSERT_EQ(text("indefinite_refused.txt"), "yes");
+  ASSERT_EQ(word_of("indefinite_refused.txt"), "yes");
   auto m = test::load_uncached(path("factor.pt"));
   try {
     m.forward({read_npy(path("indefinite.npy"))});

@@ -28,6 +28,8 @@ torch::ScalarType torch_dtype(DType t) {
     case DType::i8: return torch::kChar;
     case DType::u8: return torch::kByte;
     case DType::b8: return torch::kBool;
+    case DType::c64: return torch::kComplexFloat;
+    case DType::c128: return torch::kComplexDouble;
   }
   return torch::kFloat;
 }

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 
 #include "tests/frontend/python_helpers.h"
@@ -32,6 +33,13 @@ class PythonFiles : public ::testing::Test {
   }
   static std::string path(const std::string& name) { return (*dir_ / name).string(); }
   static std::string bytes_of(const std::string& name) { return slurp(*dir_ / name); }
+  // The file's first whitespace-separated word ("yes", a count).
+  static std::string word_of(const std::string& name) {
+    std::istringstream in(bytes_of(name));
+    std::string word;
+    in >> word;
+    return word;
+  }
 
   static inline TempDir* dir_ = nullptr;
   static inline bool ok_ = false;

@@ -188,6 +188,9 @@ void store(Tensor& t, int64_t i, int v) {
       break;
     case DType::bf16:
       FAIL() << "bf16 has no numpy dtype";
+    case DType::c64:
+    case DType::c128:
+      FAIL() << "wick's runtime has no complex tensors";
   }
 }
 
