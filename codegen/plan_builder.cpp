@@ -11,6 +11,7 @@
 #include "ir/printer.h"
 #include "runtime/cublaslt_gemm.h"
 #include "runtime/cudnn_conv.h"
+#include "runtime/fft.h"
 #include "runtime/post_op.h"
 
 namespace wick::codegen {
@@ -618,7 +619,7 @@ class PlanBuilder {
   void extern_call(const Node* n, const Value* result, const Node* epilogue) {
     require_known_shapes(n);
     const std::string& name = n->op().schema.name;
-    if (n->op().schema.ns == "wick" && linalg_call(n, result)) return;
+    if (n->op().schema.ns == "wick" && (linalg_call(n, result) || fourier_call(n, result))) return;
     for (const Value* v : n->inputs())
       if (v->type()->is_tensor() && *v->type()->dtype() != DType::f32)
         return note_unsupported(n, "only float32 is supported, got " + std::string(dtype_name(*v->type()->dtype())));
@@ -717,6 +718,34 @@ class PlanBuilder {
     if (kernel->second == rt::ExternOp::triangular_solve) in.ints = {int_of(n, 2), int_of(n, 3)};
     if (kernel->second == rt::ExternOp::singular_values) in.ints = {n->op().schema.name == "svd" ? 1 : 0};
     if (kernel->second == rt::ExternOp::qr_factor) in.ints = {int_of(n, 1), int_of(n, 2)};
+    emit_alloc(slot(result), *result->type());
+    layouts_[result] = contiguous(*result->type());
+    in.outputs = {slot(result)};
+    current_->instrs.push_back(std::move(in));
+    return true;
+  }
+
+  // The Fourier transforms (runtime/fft.h): wick::fft_c2c, fft_r2c and
+  // fft_c2r; false for another op.
+  bool fourier_call(const Node* n, const Value* result) {
+    const std::string& name = n->op().schema.name;
+    if (name != "fft_c2c" && name != "fft_r2c" && name != "fft_c2r") return false;
+    if (on_gpu()) {
+      note_unsupported(n, "no CUDA kernel: the CUDA pipeline computes Fourier transforms as matrix products");
+      return true;
+    }
+    rt::FftKind kind = rt::FftKind::real_forward;
+    if (name == "fft_c2c") kind = int_of(n, 2) != 0 ? rt::FftKind::inverse : rt::FftKind::forward;
+    if (name == "fft_c2r") kind = rt::FftKind::real_inverse;
+    const ir::Type& x = *n->input(0)->type();
+    const int64_t dim = int_of(n, 1);
+    const int64_t n_points = name == "fft_c2r" ? int_of(n, 2) : (*x.shape())[static_cast<size_t>(dim)].value();
+    Instr in;
+    in.op = Op::extern_call;
+    in.text = n->kind();
+    in.index = static_cast<int32_t>(rt::ExternOp::fourier_transform);
+    in.inputs = {slot(n->input(0))};
+    in.ints = {dim, static_cast<int64_t>(kind), n_points};
     emit_alloc(slot(result), *result->type());
     layouts_[result] = contiguous(*result->type());
     in.outputs = {slot(result)};

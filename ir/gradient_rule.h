@@ -157,6 +157,7 @@ void add_math_gradients(OpTableBuilder& t);
 void add_reduction_gradients(OpTableBuilder& t);
 void add_layout_gradients(OpTableBuilder& t);
 void add_linalg_gradients(OpTableBuilder& t);
+void add_complex_gradients(OpTableBuilder& t);
 void add_nn_gradients(OpTableBuilder& t);
 
 }  // namespace wick::ir

@@ -88,6 +88,7 @@ class OpTable {
     add_reduction_gradients(b);
     add_layout_gradients(b);
     add_linalg_gradients(b);
+    add_complex_gradients(b);
     add_nn_gradients(b);
     defs_.reserve(b.defs_.size());
     for (OpDef& d : b.defs_) {

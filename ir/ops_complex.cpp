@@ -49,6 +49,13 @@ void add_complex_ops(OpTableBuilder& t) {
          "bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) "
          "-> Tensor",
          C, istft});
+  // The runtime's FFT kernels (runtime/fft.h), unnormalized, on complex
+  // values as real pairs [.., 2], along one dim; lower_complex emits them
+  // for CPU plans. Each carries its gradient (ir/grad_rules_complex.cpp).
+  constexpr Lowering E = Lowering::extern_call;
+  t.add({"wick::fft_c2c(Tensor self, int dim, bool inverse) -> Tensor", E, fourier_kernel});
+  t.add({"wick::fft_r2c(Tensor self, int dim) -> Tensor", E, fourier_kernel});
+  t.add({"wick::fft_c2r(Tensor self, int dim, int n) -> Tensor", E, fourier_kernel});
 }
 
 }  // namespace wick::ir

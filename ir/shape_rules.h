@@ -183,6 +183,9 @@ std::vector<TypePtr> complex_from_parts(const Node& node); // complex(re, im), p
 std::vector<TypePtr> fftfreq(const Node& node);            // fft_fftfreq, fft_rfftfreq(n, d, dtype, ...)
 std::vector<TypePtr> stft(const Node& node);               // [B?, bins, frames] complex, or [.., 2] real
 std::vector<TypePtr> istft(const Node& node);              // [B?, length] real
+// wick::fft_c2c (pairs -> pairs), fft_r2c (real [.., n, ..] -> pairs [.., n / 2 + 1, .., 2]),
+// fft_c2r (pairs [.., n / 2 + 1, .., 2] -> real [.., n, ..]) along a dim.
+std::vector<TypePtr> fourier_kernel(const Node& node);
 
 // Neural-network rules (shape_rules_nn.cpp).
 std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, conv3d, _convolution

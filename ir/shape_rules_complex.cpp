@@ -315,5 +315,42 @@ std::vector<TypePtr> istft(const Node& node) {
   return {Type::tensor(part_dtype(x), shape, x.tensor_device())};
 }
 
+std::vector<TypePtr> fourier_kernel(const Node& node) {
+  const Type& x = input_type(node, 0);
+  const std::string& name = node.op().schema.name;
+  const bool pairs_in = name != "fft_r2c", pairs_out = name != "fft_c2r";
+  if (x.dtype() && *x.dtype() != DType::f32 && *x.dtype() != DType::f64)
+    throw node.error(node.kind() + " takes float32 or float64 tensors, got " + std::string(dtype_name(*x.dtype())));
+  auto dim = constant_int(node.input(1));
+  if (!dim) throw node.error("the dim of " + node.kind() + " must be a constant");
+  if (!x.has_rank()) return {Type::tensor(x.dtype(), std::nullopt, x.tensor_device())};
+  std::vector<Dim> shape = *x.shape();
+  if (pairs_in) {
+    if (shape.empty() || !(shape.back().is_static() && shape.back().value() == 2))
+      throw node.error(node.kind() + " takes complex values as pairs, a last dim of 2, got " + shape_str(shape));
+    shape.pop_back();
+  }
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  if (*dim < 0 || *dim >= rank)
+    throw node.error(node.kind() + ": no dim " + std::to_string(*dim) + " in a signal of rank " + std::to_string(rank));
+  Dim& along = shape[static_cast<size_t>(*dim)];
+  if (name == "fft_r2c") {
+    if (!along.is_static()) throw node.error(node.kind() + ": the transformed dim must have a size known when compiling");
+    along = Dim::constant(along.value() / 2 + 1);
+  } else if (name == "fft_c2r") {
+    auto n = constant_int(node.input(2));
+    if (!n || *n < 1) throw node.error("the signal length of " + node.kind() + " must be a positive constant");
+    if (!along.is_static() || along.value() != *n / 2 + 1)
+      throw node.error(node.kind() + ": a signal of " + std::to_string(*n) + " points has " + std::to_string(*n / 2 + 1) +
+                       " bins, got " + along.str());
+    along = Dim::constant(*n);
+  } else if (!along.is_static()) {
+    throw node.error(node.kind() + ": the transformed dim must have a size known when compiling");
+  }
+  if (pairs_out) shape.push_back(Dim::constant(2));
+  return {Type::tensor(x.dtype(), shape, x.tensor_device())};
+}
+
 }  // namespace shape
+
 }  // namespace wick::ir

@@ -82,7 +82,7 @@ bool own_op(const std::string& kind) {
 
 class ComplexLowering {
  public:
-  explicit ComplexLowering(ir::Graph& g) : graph_(g) {}
+  ComplexLowering(ir::Graph& g, const LowerComplexOptions& options) : graph_(g), options_(options) {}
 
   void run() {
     for (Value* v : graph_.inputs())
@@ -142,13 +142,13 @@ class ComplexLowering {
     if (k == "aten::div.Tensor") return divide(e, *n);
     if (k == "aten::cat" || k == "aten::stack") return concatenate(e, *n);
     if (ir::is_fft_transform(k)) {
-      Parts out = complex_detail::fourier_transform(e, parts(n->input(0), *n));
+      Parts out = complex_detail::fourier_transform(e, parts(n->input(0), *n), options_.fft_kernels);
       return is_complex_value(n->output()) ? define(*n, out) : replace(*n, out.re);
     }
     if (k == "aten::stft") {
       unview_centre_padding(*n);
       Value* real = nullptr;
-      Parts out = complex_detail::short_time_transform(e, &real);
+      Parts out = complex_detail::short_time_transform(e, &real, options_.fft_kernels);
       return real ? replace(*n, real) : define(*n, out);
     }
     if (k == "aten::istft") return replace(*n, complex_detail::inverse_short_time_transform(e, parts(n->input(0), *n)));
@@ -453,10 +453,11 @@ class ComplexLowering {
   std::map<const Value*, Parts> parts_;
   std::set<const Value*> complex_lists_;
   std::vector<Node*> replaced_;
+  LowerComplexOptions options_;
 };
 
 }  // namespace
 
-void lower_complex(ir::Graph& graph) { ComplexLowering(graph).run(); }
+void lower_complex(ir::Graph& graph, const LowerComplexOptions& options) { ComplexLowering(graph, options).run(); }
 
 }  // namespace wick::passes

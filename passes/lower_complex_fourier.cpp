@@ -1,10 +1,13 @@
-// The Fourier transforms of the lower_complex pass. A transform along a dim
-// of length n is a product with the matrix of cos and sin of 2 pi jk / n
-// (jk reduced mod n first, so that the angle is exact before its cosine,
-// which is taken in f64): O(n^2) work per transformed row, done by the GEMM
-// library, where an FFT would do O(n log n) with more passes over memory.
-// stft is a strided 1-D convolution of the signal with the windowed basis;
-// istft a transposed one, which adds the overlapping frames.
+// The Fourier transforms of the lower_complex pass. On the CPU a transform
+// along a dim is one call of the runtime's FFT kernels (runtime/fft.h), on
+// the parts stacked as real pairs, and stft's frames are gathered, windowed
+// and transformed by the real-input kernel. Where those kernels do not run
+// (CUDA plans), a transform along a dim of length n is a product with the
+// matrix of cos and sin of 2 pi jk / n (jk reduced mod n first, so that the
+// angle is exact before its cosine): O(n^2) work per transformed row, done
+// by the GEMM library, and stft's frames times the windowed basis. istft is
+// a transposed 1-D convolution with the basis, which adds the overlapping
+// frames, on either.
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -157,9 +160,81 @@ Value* padded_window(Emitter& e, const ir::StftFrames& f, DType dtype) {
   return e.op("aten::constant_pad_nd", {w, e.ints({left, f.n_fft - f.win_length - left}), e.float_(0)});
 }
 
+Value* zeros_like(Emitter& e, Value* v) {
+  return e.op("aten::zeros_like", {v, e.none(), e.none(), e.none(), e.none(), e.none()});
+}
+
+// The tensor `part` selects from its last dim at `index`, or null.
+Value* selected_from(Value* part, int64_t index) {
+  const ir::Node* n = part ? part->node() : nullptr;
+  if (!n || !n->is("aten::select.int") || ir::constant_int(n->input(1)) != -1 || ir::constant_int(n->input(2)) != index)
+    return nullptr;
+  return n->input(0);
+}
+
+// Parts as the runtime's FFT kernels take them: real pairs [.., 2]. Parts
+// selected from one tensor of pairs (a view_as_complex) are that tensor.
+Value* pairs_of(Emitter& e, const Parts& x) {
+  Value* whole = selected_from(x.re, 0);
+  if (whole && whole == selected_from(x.im, 1)) return whole;
+  return e.op("aten::stack", {e.list({x.re, x.im ? x.im : zeros_like(e, x.re)}), e.int_(-1)});
+}
+
+Parts parts_of(Emitter& e, Value* pairs) {
+  return {e.op("aten::select.int", {pairs, e.int_(-1), e.int_(0)}), e.op("aten::select.int", {pairs, e.int_(-1), e.int_(1)})};
+}
+
+// A value between FFT kernel calls: its parts, or the real pairs a kernel
+// left (`pairs` set), which the next kernel takes as they are.
+struct Spectrum {
+  Parts parts;
+  Value* pairs = nullptr;
+};
+
+Parts parts_of(Emitter& e, const Spectrum& x) { return x.pairs ? parts_of(e, x.pairs) : x.parts; }
+
+// x as pairs, resized to `length` along dim.
+Value* resized_pairs(Emitter& e, const Spectrum& x, int64_t dim, int64_t length) {
+  if (x.pairs) return resized(e, x.pairs, dim, length);
+  return pairs_of(e, {resized(e, x.parts.re, dim, length), resized(e, x.parts.im, dim, length)});
+}
+
+// One transform along `dim` by the runtime's FFT kernels (wick::fft_*): x
+// resized to n points (to n / 2 + 1 bins for c2r). The r2c kernel has the
+// forward sign and c2r the inverse one; the other signs are conjugates:
+// ihfft is conj(rfft), hfft the c2r of the conjugate.
+Spectrum kernel_transform(Emitter& e, const Spectrum& x, int64_t dim, int64_t n, ir::FftDomain domain, bool inverse) {
+  if (domain == ir::FftDomain::c2r) {
+    Spectrum in = x;
+    if (!inverse) {
+      Parts p = parts_of(e, x);
+      in = {{p.re, p.im ? e.op("aten::neg", {p.im}) : nullptr}, nullptr};
+    }
+    return {{e.op("wick::fft_c2r", {resized_pairs(e, in, dim, n / 2 + 1), e.int_(dim), e.int_(n)}), nullptr}, nullptr};
+  }
+  if (domain == ir::FftDomain::r2c) {
+    WICK_ASSERT(!x.pairs && !x.parts.im, "a real-to-complex transform of a complex value");
+    Value* out = e.op("wick::fft_r2c", {resized(e, x.parts.re, dim, n), e.int_(dim)});
+    if (!inverse) return {{}, out};
+    Parts p = parts_of(e, out);
+    return {{p.re, e.op("aten::neg", {p.im})}, nullptr};
+  }
+  if (!x.pairs && !x.parts.im && !inverse) {
+    // A real signal's spectrum: its half spectrum, completed by symmetry
+    // (X_(n-k) = conj(X_k)), as ATen completes it, so that the imaginary
+    // parts of bins 0 and n / 2 are +0 as there.
+    Value* half = e.op("wick::fft_r2c", {resized(e, x.parts.re, dim, n), e.int_(dim)});
+    const int64_t mirrored = n - (n / 2 + 1);
+    if (mirrored == 0) return {{}, half};
+    Parts tail = parts_of(e, e.op("aten::flip", {narrow(e, half, dim, 1, mirrored), e.ints({dim})}));
+    return {{}, cat(e, {half, pairs_of(e, {tail.re, e.op("aten::neg", {tail.im})})}, dim)};
+  }
+  return {{}, e.op("wick::fft_c2c", {resized_pairs(e, x, dim, n), e.int_(dim), e.bool_(inverse)})};
+}
+
 }  // namespace
 
-Parts fourier_transform(Emitter& e, const Parts& input) {
+Parts fourier_transform(Emitter& e, const Parts& input, bool kernels) {
   auto sig = ir::fft_signal(e.node());
   if (!sig) throw e.node().error("the transformed dims of " + e.node().kind() + " must have sizes known when compiling");
   const DType dtype = part_dtype_of(e.node().output());
@@ -173,9 +248,15 @@ Parts fourier_transform(Emitter& e, const Parts& input) {
   if (sig->domain == ir::FftDomain::r2c) order.push_back(count - 1);
   for (size_t i = 0; i + 1 < count; ++i) order.push_back(i);
   if (sig->domain != ir::FftDomain::r2c) order.push_back(count - 1);
+  Spectrum spectrum{x, nullptr};
   for (size_t i : order) {
     const int64_t dim = sig->dims[i], n = sig->lengths[i];
     const bool last = i + 1 == count;
+    if (kernels) {
+      spectrum = kernel_transform(e, spectrum, dim, n, last ? sig->domain : ir::FftDomain::c2c, sig->inverse);
+      x = spectrum.pairs ? Parts{} : spectrum.parts;
+      continue;
+    }
     if (last && sig->domain == ir::FftDomain::c2r) {
       Parts in{swapped(e, resized(e, x.re, dim, n / 2 + 1), dim, rank),
                swapped(e, resized(e, x.im, dim, n / 2 + 1), dim, rank)};
@@ -187,11 +268,12 @@ Parts fourier_transform(Emitter& e, const Parts& input) {
     Parts out = complex_transform(e, in, n, m, sign, dtype);
     x = {swapped(e, out.re, dim, rank), swapped(e, out.im, dim, rank)};
   }
+  if (spectrum.pairs) x = parts_of(e, spectrum.pairs);
   const double s = sig->scale();
   return {scaled(e, x.re, s), x.im ? scaled(e, x.im, s) : nullptr};
 }
 
-Parts short_time_transform(Emitter& e, Value** real_result) {
+Parts short_time_transform(Emitter& e, Value** real_result, bool kernels) {
   const ir::StftFrames f = ir::stft_frames(e.node());
   const bool onesided = e.absent(6) ? true : e.constant_bool(6, "onesided");
   const bool return_complex = e.constant_bool(7, "return_complex");
@@ -212,6 +294,18 @@ Parts short_time_transform(Emitter& e, Value** real_result) {
   Value* positions = e.add(starts, e.op("aten::unsqueeze", {arange(e, f.n_fft), e.int_(0)}));
   Value* gathered = e.op("aten::index_select", {x, e.int_(1), e.op("aten::reshape", {positions, e.ints({-1})})});
   gathered = e.op("aten::reshape", {gathered, e.ints({-1, frames, f.n_fft})});
+  if (kernels) {
+    // The frames windowed, then each one's transform: [B, frames, bins, 2].
+    if (Value* window = padded_window(e, f, dtype)) gathered = e.mul(gathered, window);
+    if (e.constant_bool(5, "normalized")) gathered = scaled(e, gathered, 1 / std::sqrt(static_cast<double>(f.n_fft)));
+    Value* y = onesided ? e.op("wick::fft_r2c", {gathered, e.int_(2)})
+                        : e.op("wick::fft_c2c", {pairs_of(e, {gathered, nullptr}), e.int_(2), e.bool_(false)});
+    y = e.op("aten::transpose.int", {y, e.int_(1), e.int_(2)});  // [B, bins, frames, 2]
+    if (single) y = e.op("aten::squeeze.dim", {y, e.int_(0)});
+    if (return_complex) return parts_of(e, y);
+    *real_result = y;
+    return {};
+  }
   Basis b = basis(e, f.n_fft, bins, f.n_fft, dtype);
   Value* w = cat(e, {b.cos, e.op("aten::neg", {b.sin})}, 1);  // [n_fft, 2 bins]
   if (Value* window = padded_window(e, f, dtype)) w = e.mul(w, e.op("aten::unsqueeze", {window, e.int_(1)}));

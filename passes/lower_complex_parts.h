@@ -17,11 +17,13 @@ struct Parts {
   ir::Value* im = nullptr;
 };
 
-// aten::fft_* transforms of `x` as the node describes them.
-Parts fourier_transform(Emitter& e, const Parts& x);
+// aten::fft_* transforms of `x` as the node describes them: by the
+// runtime's FFT kernels (`kernels`), or as products with a matrix of cos
+// and sin, which any device runs.
+Parts fourier_transform(Emitter& e, const Parts& x, bool kernels);
 // aten::stft of a real signal: complex parts, or null parts and the real
 // [..., 2] result in `real_result` when return_complex is false.
-Parts short_time_transform(Emitter& e, ir::Value** real_result);
+Parts short_time_transform(Emitter& e, ir::Value** real_result, bool kernels);
 // aten::istft of a complex spectrogram: the real signal.
 ir::Value* inverse_short_time_transform(Emitter& e, const Parts& spectrum);
 // fft_fftfreq, fft_rfftfreq: the sample frequencies.

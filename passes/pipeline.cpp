@@ -102,7 +102,7 @@ void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   // Folding leaves dead code behind; a composite's undefined result (the
   // attention weights nobody asked for) must have no uses left when it goes.
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
-  p.step("lower_complex", [&] { lower_complex(graph); });
+  p.step("lower_complex", [&] { lower_complex(graph, {.fft_kernels = options.device != TargetDevice::cuda}); });
   p.step("lower_nested_tensors", [&] { lower_nested_tensors(graph); });
   // The padded form's sizes fold once the packed ones are gone.
   p.step("lower_packed_sequences", [&] {

@@ -12,6 +12,7 @@
 #include "runtime/cuda_tensor.h"
 #include "runtime/cudnn_conv.h"
 #include "runtime/extern_kernels.h"
+#include "runtime/fft.h"
 #include "runtime/linalg.h"
 #include "runtime/thread_pool.h"
 #include "support/error.h"
@@ -574,6 +575,9 @@ class Run {
       case ExternOp::singular_values:
       case ExternOp::qr_factor:
       case ExternOp::matrix_exponential: return linalg_call(in, arg(0), arg(1), out, gpu);
+      case ExternOp::fourier_transform:
+        if (gpu) throw Error("Fourier transforms (" + in.text + ") have no CUDA kernel", {}, in.text);
+        return fourier_transform(arg(0), p[0], static_cast<FftKind>(p[1]), p[2], out, in.text.c_str());
     }
   }
 

@@ -90,6 +90,8 @@ enum class ExternOp : uint8_t {
   singular_values,   // inputs: A; ints: vectors (outputs[0] [*, m + n + 1, k]: U, s, V; else [*, k])
   qr_factor,         // inputs: A; ints: r_part, complete (outputs[0] is Q or R)
   matrix_exponential,  // inputs: A
+  // Fast Fourier transforms (runtime/fft.h), f32 or f64, CPU only.
+  fourier_transform,  // inputs: x; ints: dim, kind (rt::FftKind), signal length n
 };
 
 struct Instr;

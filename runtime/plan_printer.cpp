@@ -104,6 +104,7 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::singular_values: return "singular_values";
     case ExternOp::qr_factor: return "qr_factor";
     case ExternOp::matrix_exponential: return "matrix_exponential";
+    case ExternOp::fourier_transform: return "fourier_transform";
   }
   return nullptr;
 }

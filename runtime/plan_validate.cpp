@@ -338,6 +338,10 @@ class Validator {
       case ExternOp::singular_values: ints = 1; break;
       case ExternOp::qr_factor: ints = 2; break;
       case ExternOp::matrix_exponential: break;
+      case ExternOp::fourier_transform:
+        ints = 3;
+        if (in.ints.size() == 3 && (in.ints[1] < 0 || in.ints[1] > 3)) fail(in, "bad Fourier transform kind");
+        break;
     }
     count(in, in.inputs.size(), inputs, "operands");
     if (max_ints > ints && in.ints.size() == max_ints) ints = max_ints;

@@ -1,7 +1,8 @@
 // Complex tensors inside a model: torch.fft's transforms (1-D, 2-D and
 // n-D, real and complex, every norm, trimmed and padded signals), the
 // short-time Fourier transform and its inverse, complex arithmetic and
-// products, and a Fourier neural operator layer with complex parameters
+// products, transforms of 8192 points and of a prime length, and a Fourier
+// neural operator layer with complex parameters
 // (slices of a spectrum written into a complex zeros tensor), run by
 // jit_load against LibTorch on fresh inputs in f32 and f64; deployed with a
 // dynamic batch; complex inputs and outputs, and ops wick has no complex
@@ -100,6 +101,15 @@ class FourierOperator(nn.Module):
         return self.project(h.permute(0, 2, 3, 1))
 
 
+class LongTransforms(nn.Module):
+    def forward(self, x: Tensor) -> List[Tensor]:
+        r = torch.view_as_real
+        z = torch.fft.fft(x[:, :4099])  # a prime length: Bluestein's algorithm
+        w = torch.hann_window(2048, dtype=x.dtype)
+        return [r(torch.fft.rfft(x)), torch.fft.irfft(torch.fft.rfft(x) * 0.5), r(z), r(torch.fft.ifft(z, n=5000)),
+                torch.fft.hfft(z[:, :3000]), torch.stft(x, 2048, hop_length=512, window=w, return_complex=True).abs()]
+
+
 class ComplexIn(nn.Module):
     def forward(self, z):
         return torch.view_as_real(z * 2)
@@ -140,6 +150,7 @@ def save_run(name, module, inputs, tag):
 for dtype, tag in [(torch.float32, "f32"), (torch.float64, "f64")]:
     save_run("transforms.pt", Transforms(), [torch.randn(4, 6, 8, dtype=dtype)], tag + "_transforms")
     save_run("spectrograms.pt", Spectrograms(), [torch.randn(3, 150, dtype=dtype)], tag + "_spectrograms")
+    save_run("long_transforms.pt", LongTransforms(), [torch.randn(2, 8192, dtype=dtype)], tag + "_long")
 save_run("spectrograms.pt", Spectrograms(), [torch.randn(5, 150)], "batch5_spectrograms")
 save_run("fourier_operator.pt", FourierOperator(), [torch.randn(2, 16, 16, 3)], "operator")
 for name, module in [("complex_in.pt", ComplexIn()), ("complex_out.pt", ComplexOut()), ("square_root.pt", SquareRoot()),
@@ -185,6 +196,12 @@ TEST_F(ComplexTensors, SpectrogramsMatchLibTorch) {
   // The log of a power near 0 magnifies its rounding.
   expect_match("spectrograms.pt", "f32_spectrograms", 1e-4);
   expect_match("spectrograms.pt", "f64_spectrograms", 1e-12);
+}
+
+// Signals longer than 4096 points, and a prime length.
+TEST_F(ComplexTensors, LongTransformsMatchLibTorch) {
+  expect_match("long_transforms.pt", "f32_long", 1e-5);
+  expect_match("long_transforms.pt", "f64_long", 1e-12);
 }
 
 // Complex parameters, a complex zeros tensor written through slices, and

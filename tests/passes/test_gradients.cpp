@@ -330,6 +330,23 @@ std::vector<GradCase> linalg_cases() {
       qr({4, 4}, false, true, "q_complete_square"),
       qr({4, 4}, true, true, "r_complete_square"),
       {"matrix_exp", {F({2, 4, 4})}, Y("wick::matrix_exp(%x0)"), [](const V& x) { return torch::linalg_matrix_exp(x[0]); }},
+      // The runtime's FFT kernels, on complex values as real pairs, along
+      // dim 1; torch's unnormalized transforms of the same values ("forward"
+      // leaves an inverse unscaled).
+      {"fft_c2c", {F({3, 8, 4, 2})}, I("d", 1) + Bo("inv", false) + Y("wick::fft_c2c(%x0, %d, %inv)"),
+       [](const V& x) { return torch::view_as_real(torch::fft::fft(torch::view_as_complex(x[0]), c10::nullopt, 1)); }},
+      {"fft_c2c_inverse", {F({3, 6, 2})}, I("d", 1) + Bo("inv", true) + Y("wick::fft_c2c(%x0, %d, %inv)"),
+       [](const V& x) {
+         return torch::view_as_real(torch::fft::ifft(torch::view_as_complex(x[0]), c10::nullopt, 1, "forward"));
+       }},
+      {"fft_r2c_even", {F({3, 8, 4})}, I("d", 1) + Y("wick::fft_r2c(%x0, %d)"),
+       [](const V& x) { return torch::view_as_real(torch::fft::rfft(x[0], c10::nullopt, 1)); }},
+      {"fft_r2c_odd", {F({2, 7})}, I("d", 1) + Y("wick::fft_r2c(%x0, %d)"),
+       [](const V& x) { return torch::view_as_real(torch::fft::rfft(x[0], c10::nullopt, 1)); }},
+      {"fft_c2r_even", {F({3, 5, 4, 2})}, I("d", 1) + I("n", 8) + Y("wick::fft_c2r(%x0, %d, %n)"),
+       [](const V& x) { return torch::fft::irfft(torch::view_as_complex(x[0]), 8, 1, "forward"); }},
+      {"fft_c2r_odd", {F({2, 4, 2})}, I("d", 1) + I("n", 7) + Y("wick::fft_c2r(%x0, %d, %n)"),
+       [](const V& x) { return torch::fft::irfft(torch::view_as_complex(x[0]), 7, 1, "forward"); }},
   };
 }
 
