@@ -1,8 +1,8 @@
 // Complex tensors: their parts, views as real pairs, torch.fft's transforms
-// (as discrete Fourier transforms by matrix products) and the short-time
-// Fourier transform and its inverse. None of them is compiled as such:
-// passes/lower_complex rewrites each complex value as two real ones and
-// these ops as real ops on them.
+// and the short-time Fourier transform and its inverse. None of them is
+// compiled as such: passes/lower_complex rewrites each complex value as two
+// real ones and these ops as real ops on them, the transforms as calls of
+// the FFT kernels below (or, for CUDA plans, as matrix products).
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
 

@@ -151,7 +151,7 @@ class ComplexLowering {
       Parts out = complex_detail::short_time_transform(e, &real, options_.fft_kernels);
       return real ? replace(*n, real) : define(*n, out);
     }
-    if (k == "aten::istft") return replace(*n, complex_detail::inverse_short_time_transform(e, parts(n->input(0), *n)));
+    if (k == "aten::istft") return replace(*n, complex_detail::inverse_short_time_transform(e, parts(n->input(0), *n), options_.fft_kernels));
     if (k == "aten::fft_fftfreq" || k == "aten::fft_rfftfreq") return replace(*n, complex_detail::sample_frequencies(e));
     if (k == "aten::fft_fftshift" || k == "aten::fft_ifftshift") {
       Parts x = parts(n->input(0), *n);

@@ -1,13 +1,14 @@
 // The Fourier transforms of the lower_complex pass. On the CPU a transform
 // along a dim is one call of the runtime's FFT kernels (runtime/fft.h), on
-// the parts stacked as real pairs, and stft's frames are gathered, windowed
-// and transformed by the real-input kernel. Where those kernels do not run
-// (CUDA plans), a transform along a dim of length n is a product with the
-// matrix of cos and sin of 2 pi jk / n (jk reduced mod n first, so that the
-// angle is exact before its cosine): O(n^2) work per transformed row, done
-// by the GEMM library, and stft's frames times the windowed basis. istft is
-// a transposed 1-D convolution with the basis, which adds the overlapping
-// frames, on either.
+// the parts stacked as real pairs; stft's frames are gathered, windowed and
+// transformed by the real-input kernel, and istft's frames inverted by the
+// c2r kernel, windowed and added into place by col2im. Where those kernels
+// do not run (CUDA plans), a transform along a dim of length n is a product
+// with the matrix of cos and sin of 2 pi jk / n (jk reduced mod n first, so
+// that the angle is exact before its cosine): O(n^2) work per transformed
+// row, done by the GEMM library; stft's frames are multiplied by the
+// windowed basis, and istft is a transposed 1-D convolution with it, which
+// adds the overlapping frames.
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -318,7 +319,7 @@ Parts short_time_transform(Emitter& e, Value** real_result, bool kernels) {
   return {};
 }
 
-Value* inverse_short_time_transform(Emitter& e, const Parts& spectrum) {
+Value* inverse_short_time_transform(Emitter& e, const Parts& spectrum, bool kernels) {
   const ir::StftFrames f = ir::stft_frames(e.node());
   const DType dtype = part_dtype_of(e.node().output());
   Parts x = cast_parts(e, spectrum, dtype);
@@ -334,25 +335,39 @@ Value* inverse_short_time_transform(Emitter& e, const Parts& spectrum) {
                          " frequency bins, got " + std::to_string(bins));
   if (single) x = {e.op("aten::unsqueeze", {x.re, e.int_(0)}), x.im ? e.op("aten::unsqueeze", {x.im, e.int_(0)}) : nullptr};
   if (!onesided) x = {narrow(e, x.re, 1, 0, half), x.im ? narrow(e, x.im, 1, 0, half) : nullptr};
-  // Each frame's inverse transform, windowed: w_k / n (cos, -sin) of
-  // 2 pi kj / n for bin k and sample j.
-  Basis b = basis(e, half, f.n_fft, f.n_fft, dtype);
-  Value* weights = half_spectrum_weights(e, half, f.n_fft, dtype);
-  Value* w = e.mul(b.cos, weights);
-  Value* in = x.re;
-  if (x.im) {
-    w = cat(e, {w, e.op("aten::neg", {e.mul(b.sin, weights)})}, 0);
-    in = cat(e, {x.re, x.im}, 1);
-  }
+  const int64_t expected = f.n_fft + f.hop * (frames - 1);
   const bool normalized = e.constant_bool(6, "normalized");
-  w = scaled(e, w, normalized ? 1 / std::sqrt(static_cast<double>(f.n_fft)) : 1 / static_cast<double>(f.n_fft));
+  const double scale = normalized ? 1 / std::sqrt(static_cast<double>(f.n_fft)) : 1 / static_cast<double>(f.n_fft);
   Value* window = padded_window(e, f, dtype);
-  if (window) w = e.mul(w, e.op("aten::unsqueeze", {window, e.int_(0)}));
   auto overlap_add = [&](Value* frames_in, Value* kernel) {
     return e.op("aten::conv_transpose1d", {frames_in, e.op("aten::unsqueeze", {kernel, e.int_(1)}), e.none(),
                                            e.ints({f.hop}), e.ints({0}), e.ints({0}), e.int_(1), e.ints({1})});
   };
-  Value* y = overlap_add(in, w);  // [B, 1, expected]
+  Value* y = nullptr;  // [B, 1, expected]
+  if (kernels) {
+    // Each frame's inverse by the c2r kernel, [B, frames, n_fft], windowed,
+    // then added into place (col2im: F.fold with blocks of 1 x n_fft).
+    Value* pairs = e.op("aten::transpose.int", {pairs_of(e, x), e.int_(1), e.int_(2)});  // [B, frames, half, 2]
+    Value* signal = scaled(e, e.op("wick::fft_c2r", {pairs, e.int_(2), e.int_(f.n_fft)}), scale);
+    if (window) signal = e.mul(signal, window);
+    y = e.op("aten::col2im", {e.op("aten::transpose.int", {signal, e.int_(1), e.int_(2)}), e.ints({1, expected}),
+                              e.ints({1, f.n_fft}), e.ints({1, 1}), e.ints({0, 0}), e.ints({1, f.hop})});
+    y = e.op("aten::reshape", {y, e.ints({-1, 1, expected})});
+  } else {
+    // Each frame's inverse transform, windowed: w_k / n (cos, -sin) of
+    // 2 pi kj / n for bin k and sample j.
+    Basis b = basis(e, half, f.n_fft, f.n_fft, dtype);
+    Value* weights = half_spectrum_weights(e, half, f.n_fft, dtype);
+    Value* w = e.mul(b.cos, weights);
+    Value* in = x.re;
+    if (x.im) {
+      w = cat(e, {w, e.op("aten::neg", {e.mul(b.sin, weights)})}, 0);
+      in = cat(e, {x.re, x.im}, 1);
+    }
+    w = scaled(e, w, scale);
+    if (window) w = e.mul(w, e.op("aten::unsqueeze", {window, e.int_(0)}));
+    y = overlap_add(in, w);
+  }
   // The envelope in the window's own dtype, as ATen computes it (an f32
   // window's envelope is rounded to f32 also for an f64 signal).
   const DType window_dtype = e.absent(4) ? dtype : *e.input(4)->type()->dtype();
@@ -362,7 +377,6 @@ Value* inverse_short_time_transform(Emitter& e, const Parts& spectrum) {
                                 e.op("aten::unsqueeze", {square, e.int_(0)}));
   if (*envelope->type()->dtype() != dtype) envelope = e.cast(envelope, dtype);
 
-  const int64_t expected = f.n_fft + f.hop * (frames - 1);
   const bool center = e.constant_bool(5, "center");
   const int64_t start = center ? f.n_fft / 2 : 0;
   int64_t end = center ? expected - f.n_fft / 2 : expected;

@@ -25,7 +25,7 @@ Parts fourier_transform(Emitter& e, const Parts& x, bool kernels);
 // [..., 2] result in `real_result` when return_complex is false.
 Parts short_time_transform(Emitter& e, ir::Value** real_result, bool kernels);
 // aten::istft of a complex spectrogram: the real signal.
-ir::Value* inverse_short_time_transform(Emitter& e, const Parts& spectrum);
+ir::Value* inverse_short_time_transform(Emitter& e, const Parts& spectrum, bool kernels);
 // fft_fftfreq, fft_rfftfreq: the sample frequencies.
 ir::Value* sample_frequencies(Emitter& e);
 // fft_fftshift, fft_ifftshift of one real part.
