@@ -725,13 +725,26 @@ class PlanBuilder {
     return true;
   }
 
-  // The Fourier transforms (runtime/fft.h): wick::fft_c2c, fft_r2c and
-  // fft_c2r; false for another op.
+  // The Fourier transforms (runtime/fft.h): wick::fft_c2c, fft_r2c,
+  // fft_c2r and stft_r2c; false for another op.
   bool fourier_call(const Node* n, const Value* result) {
     const std::string& name = n->op().schema.name;
-    if (name != "fft_c2c" && name != "fft_r2c" && name != "fft_c2r") return false;
+    if (name != "fft_c2c" && name != "fft_r2c" && name != "fft_c2r" && name != "stft_r2c") return false;
     if (on_gpu()) {
       note_unsupported(n, "no CUDA kernel: the CUDA pipeline computes Fourier transforms as matrix products");
+      return true;
+    }
+    if (name == "stft_r2c") {
+      Instr in;
+      in.op = Op::extern_call;
+      in.text = n->kind();
+      in.index = static_cast<int32_t>(rt::ExternOp::short_time_transform);
+      in.inputs = {slot(n->input(0)), slot(n->input(1))};
+      in.ints = {int_of(n, 2), int_of(n, 3)};
+      emit_alloc(slot(result), *result->type());
+      layouts_[result] = contiguous(*result->type());
+      in.outputs = {slot(result)};
+      current_->instrs.push_back(std::move(in));
       return true;
     }
     rt::FftKind kind = rt::FftKind::real_forward;

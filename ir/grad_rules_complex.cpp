@@ -7,6 +7,10 @@
 //         with bins 1 .. n - m halved: c2r counts those bins twice
 //   c2r:  y_j = Re sum over the completed spectrum, so dx = r2c(g) with
 //         bins 1 .. n - m doubled, as torch's fft_c2r_backward
+//   stft_r2c: r2c of the windowed frames, so each frame's gradient is the
+//         r2c rule's times the window, added back into the signal where
+//         the frame was read (col2im: the overlap-add). A window that is
+//         trained is refused.
 #include "ir/constant_value.h"
 #include "ir/gradient_rule.h"
 
@@ -56,12 +60,26 @@ Grads c2r(GradContext& c) {
   return c.only_first(scale_mirrored_bins(c, r, dim, n, 2.0));
 }
 
+Grads framed_r2c(GradContext& c) {
+  if (c.needs_grad(1)) throw c.error("training the window of an stft is not supported");
+  if (!c.needs_grad(0)) return c.no_grads();
+  const int64_t n = constant_of(c, 2), hop = constant_of(c, 3);
+  const Dim& length = c.shape(c.input(0)).at(1);
+  if (!length.is_static()) throw c.error("the signal's length must be known when compiling");
+  Value* h = scale_mirrored_bins(c, c.grad(), 1, n, 0.5);
+  Value* frames = c.mul(c.op("wick::fft_c2r", {h, c.int_(1), c.int_(n)}), c.unsqueeze(c.input(1), 1));  // [B, n, frames]
+  Value* signal = c.op("aten::col2im", {frames, c.ints({1, length.value()}), c.ints({1, n}), c.ints({1, 1}),
+                                        c.ints({0, 0}), c.ints({1, hop})});
+  return c.only_first(c.reshape(signal, c.input(0)));
+}
+
 }  // namespace
 
 void add_complex_gradients(OpTableBuilder& t) {
   t.set_gradient("wick::fft_c2c", {c2c});
   t.set_gradient("wick::fft_r2c", {r2c});
   t.set_gradient("wick::fft_c2r", {c2r});
+  t.set_gradient("wick::stft_r2c", {framed_r2c});
 }
 
 }  // namespace wick::ir

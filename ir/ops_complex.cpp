@@ -56,6 +56,9 @@ void add_complex_ops(OpTableBuilder& t) {
   t.add({"wick::fft_c2c(Tensor self, int dim, bool inverse) -> Tensor", E, fourier_kernel});
   t.add({"wick::fft_r2c(Tensor self, int dim) -> Tensor", E, fourier_kernel});
   t.add({"wick::fft_c2r(Tensor self, int dim, int n) -> Tensor", E, fourier_kernel});
+  // The half spectra of a signal's windowed frames, read in place:
+  // [B, L] -> [B, n_fft / 2 + 1, frames, 2].
+  t.add({"wick::stft_r2c(Tensor self, Tensor window, int n_fft, int hop) -> Tensor", E, framed_fourier_kernel});
 }
 
 }  // namespace wick::ir

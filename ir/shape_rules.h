@@ -186,6 +186,8 @@ std::vector<TypePtr> istft(const Node& node);              // [B?, length] real
 // wick::fft_c2c (pairs -> pairs), fft_r2c (real [.., n, ..] -> pairs [.., n / 2 + 1, .., 2]),
 // fft_c2r (pairs [.., n / 2 + 1, .., 2] -> real [.., n, ..]) along a dim.
 std::vector<TypePtr> fourier_kernel(const Node& node);
+// wick::stft_r2c(signal [B, L], window [n_fft], n_fft, hop): [B, n_fft / 2 + 1, frames, 2].
+std::vector<TypePtr> framed_fourier_kernel(const Node& node);
 
 // Neural-network rules (shape_rules_nn.cpp).
 std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, conv3d, _convolution

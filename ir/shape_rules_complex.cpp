@@ -351,6 +351,30 @@ std::vector<TypePtr> fourier_kernel(const Node& node) {
   return {Type::tensor(x.dtype(), shape, x.tensor_device())};
 }
 
+std::vector<TypePtr> framed_fourier_kernel(const Node& node) {
+  const Type& x = input_type(node, 0);
+  const Type& window = input_type(node, 1);
+  if (x.dtype() && *x.dtype() != DType::f32 && *x.dtype() != DType::f64)
+    throw node.error(node.kind() + " takes float32 or float64 signals, got " + std::string(dtype_name(*x.dtype())));
+  if (x.dtype() && window.dtype() && *window.dtype() != *x.dtype())
+    throw node.error(node.kind() + ": the window's dtype differs from the signal's");
+  auto n_fft = constant_int(node.input(2));
+  auto hop = constant_int(node.input(3));
+  if (!n_fft || !hop || *n_fft < 1 || *hop < 1)
+    throw node.error(node.kind() + ": n_fft and hop must be positive constants");
+  if (window.has_rank() && !(window.rank() == 1 && (*window.shape())[0] == Dim::constant(*n_fft)))
+    throw node.error(node.kind() + ": the window must be [" + std::to_string(*n_fft) + "], got " + shape_str(*window.shape()));
+  if (!x.has_rank()) return {Type::tensor(x.dtype(), std::nullopt, x.tensor_device())};
+  if (x.rank() != 2) throw node.error(node.kind() + " takes a batch of signals [B, L], got " + shape_str(*x.shape()));
+  const Dim& length = (*x.shape())[1];
+  if (!length.is_static() || length.value() < *n_fft)
+    throw node.error(node.kind() + ": the signal must be known and at least n_fft long, got " + length.str());
+  const int64_t frames = 1 + (length.value() - *n_fft) / *hop;
+  return {Type::tensor(x.dtype(), std::vector<Dim>{(*x.shape())[0], Dim::constant(*n_fft / 2 + 1), Dim::constant(frames),
+                                                   Dim::constant(2)},
+                       x.tensor_device())};
+}
+
 }  // namespace shape
 
 }  // namespace wick::ir

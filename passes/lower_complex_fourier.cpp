@@ -290,23 +290,36 @@ Parts short_time_transform(Emitter& e, Value** real_result, bool kernels) {
     throw e.node().error("stft: the signal (" + std::to_string(length) + " samples) is shorter than n_fft = " +
                          std::to_string(f.n_fft));
   const int64_t frames = 1 + (length - f.n_fft) / f.hop;
-  // The frames gathered, [B, frames, n_fft]: sample t * hop + j of frame t.
-  Value* starts = e.op("aten::mul.Scalar", {e.op("aten::unsqueeze", {arange(e, frames), e.int_(1)}), e.int_(f.hop)});
-  Value* positions = e.add(starts, e.op("aten::unsqueeze", {arange(e, f.n_fft), e.int_(0)}));
-  Value* gathered = e.op("aten::index_select", {x, e.int_(1), e.op("aten::reshape", {positions, e.ints({-1})})});
-  gathered = e.op("aten::reshape", {gathered, e.ints({-1, frames, f.n_fft})});
+  // Sample t * hop + j of frame t, at [j, t] (`by_sample`) or [t, j].
+  auto gather_frames = [&](bool by_sample) {
+    const int64_t t_dim = by_sample ? 0 : 1;
+    Value* starts = e.op("aten::mul.Scalar", {e.op("aten::unsqueeze", {arange(e, frames), e.int_(t_dim)}), e.int_(f.hop)});
+    Value* positions = e.add(starts, e.op("aten::unsqueeze", {arange(e, f.n_fft), e.int_(1 - t_dim)}));
+    Value* gathered = e.op("aten::index_select", {x, e.int_(1), e.op("aten::reshape", {positions, e.ints({-1})})});
+    return e.op("aten::reshape", {gathered, e.ints(by_sample ? std::vector<int64_t>{-1, f.n_fft, frames}
+                                                              : std::vector<int64_t>{-1, frames, f.n_fft})});
+  };
   if (kernels) {
-    // The frames windowed, then each one's transform: [B, frames, bins, 2].
-    if (Value* window = padded_window(e, f, dtype)) gathered = e.mul(gathered, window);
-    if (e.constant_bool(5, "normalized")) gathered = scaled(e, gathered, 1 / std::sqrt(static_cast<double>(f.n_fft)));
-    Value* y = onesided ? e.op("wick::fft_r2c", {gathered, e.int_(2)})
-                        : e.op("wick::fft_c2c", {pairs_of(e, {gathered, nullptr}), e.int_(2), e.bool_(false)});
-    y = e.op("aten::transpose.int", {y, e.int_(1), e.int_(2)});  // [B, bins, frames, 2]
+    // One-sided: the kernel reads the windowed frames in place. Two-sided:
+    // the frames gathered sample by sample, [B, n_fft, frames], windowed,
+    // and transformed along dim 1. Either way the result is [B, bins,
+    // frames, 2] as it stands.
+    Value* window = padded_window(e, f, dtype);
+    if (!window) window = ones(e, {f.n_fft}, dtype);
+    if (e.constant_bool(5, "normalized")) window = scaled(e, window, 1 / std::sqrt(static_cast<double>(f.n_fft)));
+    Value* y = nullptr;
+    if (onesided) {
+      y = e.op("wick::stft_r2c", {x, window, e.int_(f.n_fft), e.int_(f.hop)});
+    } else {
+      Value* gathered = e.mul(gather_frames(true), e.op("aten::unsqueeze", {window, e.int_(1)}));
+      y = e.op("wick::fft_c2c", {pairs_of(e, {gathered, nullptr}), e.int_(1), e.bool_(false)});
+    }
     if (single) y = e.op("aten::squeeze.dim", {y, e.int_(0)});
     if (return_complex) return parts_of(e, y);
     *real_result = y;
     return {};
   }
+  Value* gathered = gather_frames(false);
   Basis b = basis(e, f.n_fft, bins, f.n_fft, dtype);
   Value* w = cat(e, {b.cos, e.op("aten::neg", {b.sin})}, 1);  // [n_fft, 2 bins]
   if (Value* window = padded_window(e, f, dtype)) w = e.mul(w, e.op("aten::unsqueeze", {window, e.int_(1)}));

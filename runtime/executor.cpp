@@ -578,6 +578,9 @@ class Run {
       case ExternOp::fourier_transform:
         if (gpu) throw Error("Fourier transforms (" + in.text + ") have no CUDA kernel", {}, in.text);
         return fourier_transform(arg(0), p[0], static_cast<FftKind>(p[1]), p[2], out, in.text.c_str());
+      case ExternOp::short_time_transform:
+        if (gpu) throw Error("Fourier transforms (" + in.text + ") have no CUDA kernel", {}, in.text);
+        return short_time_transform(arg(0), arg(1), p[0], p[1], out, in.text.c_str());
     }
   }
 

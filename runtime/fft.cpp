@@ -296,30 +296,9 @@ WICK_INLINE void transform_lanes(const Plan<T>& plan, T* re, T* im, T* scratch) 
 }
 
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void transform_lanes_f32(const Plan<float>& plan,
-                                                                                     float* re, float* im,
-                                                                                     float* scratch) {
-  transform_lanes<float>(plan, re, im, scratch);
-}
-
-__attribute__((target_clones("avx512f", "avx2", "default"))) void transform_lanes_f64(const Plan<double>& plan,
-                                                                                     double* re, double* im,
-                                                                                     double* scratch) {
-  transform_lanes<double>(plan, re, im, scratch);
-}
-
 template <typename T>
-struct Width;
-template <>
-struct Width<float> {
-  static constexpr int lanes = kLanes<float>;
-  static void run(const Plan<float>& p, float* re, float* im, float* s) { transform_lanes_f32(p, re, im, s); }
-};
-template <>
-struct Width<double> {
-  static constexpr int lanes = kLanes<double>;
-  static void run(const Plan<double>& p, double* re, double* im, double* s) { transform_lanes_f64(p, re, im, s); }
-};
+struct Job;
+void transform_lanes_f64(const Plan<double>& plan, double* re, double* im, double* scratch);
 
 // ---- Plans.
 
@@ -354,7 +333,7 @@ std::shared_ptr<const Plan<T>> build_plan(int64_t n, int sign) {
         bi[static_cast<size_t>((m - j) * L)] = -s;
       }
     }
-    Width<double>::run(*plan_for<double>(m, -1), br.data(), bi.data(), scratch.data());
+    transform_lanes_f64(*plan_for<double>(m, -1), br.data(), bi.data(), scratch.data());
     plan->kernel_re.resize(static_cast<size_t>(m));
     plan->kernel_im.resize(static_cast<size_t>(m));
     for (int64_t k = 0; k < m; ++k) {
@@ -425,10 +404,159 @@ struct BatchIndex {
 };
 
 template <typename T>
-void run(const Tensor& x, int64_t dim, FftKind kind, int64_t n, Tensor& out) {
-  constexpr int L = Width<T>::lanes;
+struct Job {
+  const Plan<T>* plan;
+  FftKind kind;
+  int64_t n, bins;
+  const T* src;
+  T* dst;
+  int64_t es, os, cs;  // element strides: along the dim in and out, to an imaginary part in
+  const BatchIndex* batch;
+  const T* weights;  // null: none
+  int64_t count;  // transforms
+  int per_group;  // transforms per group: the lanes, twice that for real signals
+};
+
+// Groups [begin, end) of the job: each group's signals gathered into the
+// lanes of (re, im), transformed, and scattered. Gathers and scatters run
+// point by point across the lanes, as vector gathers where the CPU has
+// them; a last group with lanes to spare fills them with copies of its
+// first signal and writes back only its own.
+template <typename T>
+WICK_INLINE void transform_groups(const Job<T>& job, int64_t begin, int64_t end, T* re, T* im, T* scratch) {
+  constexpr int L = kLanes<T>;
+  const int64_t n = job.n, bins = job.bins, es = job.es, os = job.os, cs = job.cs;
+  const T* src = job.src;
+  T* dst = job.dst;
+  int64_t in_off[2 * L], out_off[2 * L];
+  for (int64_t g = begin; g < end; ++g) {
+    const int64_t first = g * job.per_group;
+    const int used = static_cast<int>(std::min<int64_t>(job.per_group, job.count - first));
+    for (int i = 0; i < job.per_group; ++i) job.batch->offsets(first + (i < used ? i : 0), &in_off[i], &out_off[i]);
+    switch (job.kind) {
+      case FftKind::forward:
+      case FftKind::inverse:
+        for (int64_t j = 0; j < n; ++j) {
+          const T w = job.weights ? job.weights[j] : T(1);
+          for (int l = 0; l < L; ++l) {
+            re[j * L + l] = src[in_off[l] + j * es] * w;
+            im[j * L + l] = src[in_off[l] + j * es + cs] * w;
+          }
+        }
+        break;
+      case FftKind::real_forward: {
+        // Signals 2l and 2l + 1 as the real and imaginary parts of lane l.
+        int64_t a[L], b[L];
+        for (int l = 0; l < L; ++l) a[l] = in_off[2 * l], b[l] = in_off[2 * l + 1];
+        for (int64_t j = 0; j < n; ++j) {
+          const T w = job.weights ? job.weights[j] : T(1);
+          for (int l = 0; l < L; ++l) {
+            re[j * L + l] = src[a[l] + j * es] * w;
+            im[j * L + l] = src[b[l] + j * es] * w;
+          }
+        }
+        break;
+      }
+      case FftKind::real_inverse: {
+        // Half spectra A (signal 2l) and B (2l + 1), completed by symmetry,
+        // as Z = A + i B: the inverse's real part is a, its imaginary b.
+        int64_t a[L], b[L];
+        for (int l = 0; l < L; ++l) a[l] = in_off[2 * l], b[l] = in_off[2 * l + 1];
+        for (int64_t k = 0; k < n; ++k) {
+          const int64_t bin = k < bins ? k : n - k, at = bin * es;
+          const bool edge = bin == 0 || 2 * bin == n;
+          const T sign = k < bins ? T(1) : T(-1);
+          for (int l = 0; l < L; ++l) {
+            const T qa = edge ? T(0) : sign * src[a[l] + at + cs];
+            const T qb = edge ? T(0) : sign * src[b[l] + at + cs];
+            re[k * L + l] = src[a[l] + at] - qb;
+            im[k * L + l] = qa + src[b[l] + at];
+          }
+        }
+        break;
+      }
+    }
+    transform_lanes<T>(*job.plan, re, im, scratch);
+    switch (job.kind) {
+      case FftKind::forward:
+      case FftKind::inverse:
+        for (int64_t j = 0; j < n; ++j)
+          for (int l = 0; l < used; ++l) {
+            dst[out_off[l] + j * os] = re[j * L + l];
+            dst[out_off[l] + j * os + 1] = im[j * L + l];
+          }
+        break;
+      case FftKind::real_forward:
+        // X_a = (Z_k + conj(Z_(n-k))) / 2, X_b = (Z_k - conj(Z_(n-k))) / 2i.
+        for (int64_t k = 0; k < bins; ++k) {
+          const int64_t r = k == 0 ? 0 : n - k;
+          for (int i = 0; i < used; ++i) {
+            const int l = i / 2;
+            const T zr = re[k * L + l], zi = im[k * L + l], wr = re[r * L + l], wi = im[r * L + l];
+            T* o = dst + out_off[i] + k * os;
+            if (i % 2 == 0) o[0] = (zr + wr) / 2, o[1] = (zi - wi) / 2;
+            else o[0] = (zi + wi) / 2, o[1] = (wr - zr) / 2;
+          }
+        }
+        break;
+      case FftKind::real_inverse:
+        for (int64_t j = 0; j < n; ++j)
+          for (int i = 0; i < used; ++i) dst[out_off[i] + j * os] = (i % 2 == 0 ? re : im)[j * L + i / 2];
+        break;
+    }
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void transform_lanes_f32(const Plan<float>& plan,
+                                                                                     float* re, float* im,
+                                                                                     float* scratch) {
+  transform_lanes<float>(plan, re, im, scratch);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void transform_groups_f32(const Job<float>& job,
+                                                                                      int64_t begin, int64_t end,
+                                                                                      float* re, float* im,
+                                                                                      float* scratch) {
+  transform_groups<float>(job, begin, end, re, im, scratch);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void transform_lanes_f64(const Plan<double>& plan,
+                                                                                     double* re, double* im,
+                                                                                     double* scratch) {
+  transform_lanes<double>(plan, re, im, scratch);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void transform_groups_f64(const Job<double>& job,
+                                                                                      int64_t begin, int64_t end,
+                                                                                      double* re, double* im,
+                                                                                      double* scratch) {
+  transform_groups<double>(job, begin, end, re, im, scratch);
+}
+
+template <typename T>
+struct Width;
+template <>
+struct Width<float> {
+  static constexpr int lanes = kLanes<float>;
+  static void run(const Plan<float>& p, float* re, float* im, float* s) { transform_lanes_f32(p, re, im, s); }
+  static void groups(const Job<float>& j, int64_t b, int64_t e, float* re, float* im, float* s) {
+    transform_groups_f32(j, b, e, re, im, s);
+  }
+};
+template <>
+struct Width<double> {
+  static constexpr int lanes = kLanes<double>;
+  static void run(const Plan<double>& p, double* re, double* im, double* s) { transform_lanes_f64(p, re, im, s); }
+  static void groups(const Job<double>& j, int64_t b, int64_t e, double* re, double* im, double* s) {
+    transform_groups_f64(j, b, e, re, im, s);
+  }
+};
+
+
+template <typename T>
+void run(const Tensor& x, int64_t dim, FftKind kind, int64_t n, Tensor& out, const Tensor* weights) {
+  constexpr int L = kLanes<T>;
   const bool pairs_in = kind != FftKind::real_forward;
-  const int64_t bins = n / 2 + 1;
   const bool real = kind == FftKind::real_forward || kind == FftKind::real_inverse;
   const int sign = kind == FftKind::forward || kind == FftKind::real_forward ? -1 : 1;
   auto plan = plan_for<T>(n, sign);
@@ -441,85 +569,29 @@ void run(const Tensor& x, int64_t dim, FftKind kind, int64_t n, Tensor& out) {
     batch.in_strides.push_back(x.strides()[static_cast<size_t>(d)]);
     batch.out_strides.push_back(out.strides()[static_cast<size_t>(d)]);
   }
-  int64_t count = 1;
-  for (int64_t s : batch.sizes) count *= s;
-  const int64_t es = x.strides()[static_cast<size_t>(dim)];
-  const int64_t os = out.strides()[static_cast<size_t>(dim)];
-  const int64_t cs = pairs_in ? x.strides().back() : 0;
-  const T* src = x.data_as<T>();
-  T* dst = out.data_as<T>();
-  const int per_group = real ? 2 * L : L;
-  const int64_t groups = (count + per_group - 1) / per_group;
+  Job<T> job;
+  job.plan = plan.get();
+  job.kind = kind;
+  job.n = n;
+  job.bins = n / 2 + 1;
+  job.src = x.data_as<T>();
+  job.dst = out.data_as<T>();
+  job.es = x.strides()[static_cast<size_t>(dim)];
+  job.os = out.strides()[static_cast<size_t>(dim)];
+  job.cs = pairs_in ? x.strides().back() : 0;
+  job.batch = &batch;
+  job.weights = weights ? weights->data_as<T>() : nullptr;
+  job.count = 1;
+  for (int64_t s : batch.sizes) job.count *= s;
+  job.per_group = real ? 2 * L : L;
+  const int64_t groups = (job.count + job.per_group - 1) / job.per_group;
   const int64_t size = plan->m ? plan->m : n;
 
   auto chunk = [&](int64_t begin, int64_t end) {
     thread_local std::vector<T> buffer;
     buffer.resize(static_cast<size_t>((2 + (plan->m ? 4 : 2)) * size * L));
     T* re = buffer.data();
-    T* im = re + size * L;
-    T* scratch = im + size * L;
-    int64_t in_off[2 * L], out_off[2 * L];
-    for (int64_t g = begin; g < end; ++g) {
-      const int64_t first = g * per_group;
-      const int used = static_cast<int>(std::min<int64_t>(per_group, count - first));
-      for (int i = 0; i < used; ++i) batch.offsets(first + i, &in_off[i], &out_off[i]);
-      std::fill(re, re + n * L, T(0));
-      std::fill(im, im + n * L, T(0));
-      // Gather.
-      if (kind == FftKind::forward || kind == FftKind::inverse) {
-        for (int l = 0; l < used; ++l)
-          for (int64_t j = 0; j < n; ++j) {
-            re[j * L + l] = src[in_off[l] + j * es];
-            im[j * L + l] = src[in_off[l] + j * es + cs];
-          }
-      } else if (kind == FftKind::real_forward) {
-        // Signals 2l and 2l + 1 as the real and imaginary parts of lane l.
-        for (int i = 0; i < used; ++i) {
-          T* part = i % 2 == 0 ? re : im;
-          for (int64_t j = 0; j < n; ++j) part[j * L + i / 2] = src[in_off[i] + j * es];
-        }
-      } else {
-        // Half spectra A (signal 2l) and B (2l + 1), completed by symmetry,
-        // as Z = A + i B: the inverse's real part is a, its imaginary b.
-        for (int i = 0; i < used; ++i) {
-          const bool second = i % 2 == 1;
-          for (int64_t k = 0; k < n; ++k) {
-            const int64_t b = k < bins ? k : n - k;
-            T r = src[in_off[i] + b * es];
-            T q = (b == 0 || 2 * b == n) ? T(0) : src[in_off[i] + b * es + cs];
-            if (k >= bins) q = -q;
-            if (second) re[k * L + i / 2] -= q, im[k * L + i / 2] += r;
-            else re[k * L + i / 2] += r, im[k * L + i / 2] += q;
-          }
-        }
-      }
-      Width<T>::run(*plan, re, im, scratch);
-      // Scatter.
-      if (kind == FftKind::forward || kind == FftKind::inverse) {
-        for (int l = 0; l < used; ++l)
-          for (int64_t j = 0; j < n; ++j) {
-            dst[out_off[l] + j * os] = re[j * L + l];
-            dst[out_off[l] + j * os + 1] = im[j * L + l];
-          }
-      } else if (kind == FftKind::real_forward) {
-        // X_a = (Z_k + conj(Z_(n-k))) / 2, X_b = (Z_k - conj(Z_(n-k))) / 2i.
-        for (int i = 0; i < used; ++i) {
-          const int l = i / 2;
-          T* o = dst + out_off[i];
-          for (int64_t k = 0; k < bins; ++k) {
-            const int64_t r = k == 0 ? 0 : n - k;
-            const T zr = re[k * L + l], zi = im[k * L + l], wr = re[r * L + l], wi = im[r * L + l];
-            if (i % 2 == 0) o[k * os] = (zr + wr) / 2, o[k * os + 1] = (zi - wi) / 2;
-            else o[k * os] = (zi + wi) / 2, o[k * os + 1] = (wr - zr) / 2;
-          }
-        }
-      } else {
-        for (int i = 0; i < used; ++i) {
-          const T* part = i % 2 == 0 ? re : im;
-          for (int64_t j = 0; j < n; ++j) dst[out_off[i] + j * os] = part[j * L + i / 2];
-        }
-      }
-    }
+    Width<T>::groups(job, begin, end, re, re + size * L, re + 2 * size * L);
   };
   ThreadPool& pool = default_thread_pool();
   // Hand off about 2^16 butterfly operations or more per chunk.
@@ -533,7 +605,8 @@ void run(const Tensor& x, int64_t dim, FftKind kind, int64_t n, Tensor& out) {
 
 }  // namespace
 
-void fourier_transform(const Tensor& x, int64_t dim, FftKind kind, int64_t n, Tensor& out, const char* op) {
+void fourier_transform(const Tensor& x, int64_t dim, FftKind kind, int64_t n, Tensor& out, const char* op,
+                       const Tensor* weights) {
   const bool pairs_in = kind != FftKind::real_forward, pairs_out = kind != FftKind::real_inverse;
   auto fail = [&](const std::string& why) {
     throw Error(std::string(op) + ": " + why + " (input " + x.describe() + ", result " + out.describe() + ")");
@@ -552,9 +625,26 @@ void fourier_transform(const Tensor& x, int64_t dim, FftKind kind, int64_t n, Te
   for (int64_t d = 0; d < rank; ++d)
     if (out.size(static_cast<int>(d)) != (d == dim ? out_len : x.size(static_cast<int>(d)))) fail("the result's shape is wrong");
   if (pairs_out && out.size(-1) != 2) fail("the result's shape is wrong");
+  if (weights && (kind == FftKind::real_inverse || weights->dtype() != x.dtype() || !weights->is_contiguous() ||
+                  weights->numel() != n))
+    fail("the weights must be " + std::to_string(n) + " contiguous values of the input's dtype, got " +
+         weights->describe());
   if (x.numel() == 0) return;
-  if (x.dtype() == DType::f32) run<float>(x, dim, kind, n, out);
-  else run<double>(x, dim, kind, n, out);
+  if (x.dtype() == DType::f32) run<float>(x, dim, kind, n, out, weights);
+  else run<double>(x, dim, kind, n, out, weights);
+}
+
+void short_time_transform(const Tensor& signal, const Tensor& window, int64_t n_fft, int64_t hop, Tensor& out,
+                          const char* op) {
+  if (signal.dim() != 2 || n_fft < 1 || hop < 1 || signal.size(1) < n_fft)
+    throw Error(std::string(op) + ": frames of " + std::to_string(n_fft) + " samples every " + std::to_string(hop) +
+                " of a signal " + signal.describe());
+  const int64_t frames = 1 + (signal.size(1) - n_fft) / hop;
+  // The frames as an overlapping view [B, n_fft, frames].
+  const Tensor view = signal.as_strided({signal.size(0), n_fft, frames},
+                                        {signal.strides()[0], signal.strides()[1], hop * signal.strides()[1]},
+                                        signal.offset());
+  fourier_transform(view, 1, FftKind::real_forward, n_fft, out, op, &window);
 }
 
 }  // namespace wick::rt

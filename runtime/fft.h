@@ -33,6 +33,16 @@ enum class FftKind : int64_t {
 // whose input holds n / 2 + 1 bins (the imaginary parts of bin 0, and of
 // bin n / 2 for an even n, are ignored, as torch ignores them). Shapes that
 // disagree are a wick::Error naming `op`.
-void fourier_transform(const Tensor& x, int64_t dim, FftKind kind, int64_t n, Tensor& out, const char* op);
+// With `weights` (n values of x's dtype), each signal is multiplied by them
+// point by point as it is read (not for real_inverse).
+void fourier_transform(const Tensor& x, int64_t dim, FftKind kind, int64_t n, Tensor& out, const char* op,
+                       const Tensor* weights = nullptr);
+
+// The half spectra of the windowed frames of `signal` [B, L]: frame t is
+// samples t * hop .. t * hop + n_fft - 1 times `window` [n_fft], read in
+// place (the frames overlap; none is copied out). out [B, n_fft / 2 + 1,
+// frames, 2], frames = 1 + (L - n_fft) / hop.
+void short_time_transform(const Tensor& signal, const Tensor& window, int64_t n_fft, int64_t hop, Tensor& out,
+                          const char* op);
 
 }  // namespace wick::rt

@@ -92,6 +92,7 @@ enum class ExternOp : uint8_t {
   matrix_exponential,  // inputs: A
   // Fast Fourier transforms (runtime/fft.h), f32 or f64, CPU only.
   fourier_transform,  // inputs: x; ints: dim, kind (rt::FftKind), signal length n
+  short_time_transform,  // inputs: signal, window; ints: n_fft, hop
 };
 
 struct Instr;

@@ -105,6 +105,7 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::qr_factor: return "qr_factor";
     case ExternOp::matrix_exponential: return "matrix_exponential";
     case ExternOp::fourier_transform: return "fourier_transform";
+    case ExternOp::short_time_transform: return "short_time_transform";
   }
   return nullptr;
 }

@@ -219,7 +219,7 @@ Tensor Tensor::contiguous() const {
 Tensor Tensor::clone() const {
   WICK_ASSERT(defined(), "clone of an undefined tensor");
   WICK_ASSERT(device().kind == DeviceKind::cpu, "clone of a non-CPU tensor");
-  Tensor out = zeros(dtype_, sizes_);
+  Tensor out = empty(dtype_, sizes_);  // every element is written below
   const size_t esize = dtype_size(dtype_);
   const int64_t n = numel();
   if (n == 0) return out;

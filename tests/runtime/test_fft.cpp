@@ -149,6 +149,28 @@ TEST(Fft, StridedInput) {
   }
 }
 
+// Overlapping frames read in place, each multiplied by the window.
+TEST(Fft, WindowedFramesOfASignal) {
+  std::mt19937 rng(std::random_device{}());
+  const int64_t n = 12, hop = 5, length = 40, frames = 1 + (length - n) / hop, bins = n / 2 + 1;
+  const std::vector<double> values = normal(static_cast<size_t>(2 * length), rng), w = normal(n, rng);
+  Tensor out = Tensor::empty(DType::f64, {2, bins, frames, 2});
+  short_time_transform(make(DType::f64, {2, length}, values), make(DType::f64, {n}, w), n, hop, out, "test");
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t t = 0; t < frames; ++t) {
+      std::vector<C> frame(static_cast<size_t>(n));
+      for (int64_t j = 0; j < n; ++j)
+        frame[static_cast<size_t>(j)] = values[static_cast<size_t>(b * length + t * hop + j)] * w[static_cast<size_t>(j)];
+      const std::vector<C> ref = dft(frame, -1, bins);
+      for (int64_t k = 0; k < bins; ++k) {
+        EXPECT_NEAR(at(out, ((b * bins + k) * frames + t) * 2), ref[static_cast<size_t>(k)].real(), 1e-12);
+        EXPECT_NEAR(at(out, ((b * bins + k) * frames + t) * 2 + 1), ref[static_cast<size_t>(k)].imag(), 1e-12);
+      }
+    }
+  Tensor short_signal = Tensor::zeros(DType::f64, {2, 8});
+  EXPECT_THROW(short_time_transform(short_signal, make(DType::f64, {n}, w), n, hop, out, "test"), Error);
+}
+
 TEST(Fft, ShapesThatDisagreeAreErrors) {
   Tensor x = Tensor::zeros(DType::f32, {3, 8, 2});
   Tensor out = Tensor::empty(DType::f32, {3, 8, 2});
