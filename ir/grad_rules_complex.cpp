@@ -7,10 +7,10 @@
 //         with bins 1 .. n - m halved: c2r counts those bins twice
 //   c2r:  y_j = Re sum over the completed spectrum, so dx = r2c(g) with
 //         bins 1 .. n - m doubled, as torch's fft_c2r_backward
-//   stft_r2c: r2c of the windowed frames, so each frame's gradient is the
-//         r2c rule's times the window, added back into the signal where
-//         the frame was read (col2im: the overlap-add). A window that is
-//         trained is refused.
+//   stft_r2c: r2c of the windowed frames w_j x_(t hop + j). With G the r2c
+//         rule's gradient of the windowed frames, the signal's gradient is
+//         G w added back where each frame was read (index_add: the
+//         overlap-add) and the window's sum_(b, t) G x over the frames.
 #include "ir/constant_value.h"
 #include "ir/gradient_rule.h"
 
@@ -61,16 +61,25 @@ Grads c2r(GradContext& c) {
 }
 
 Grads framed_r2c(GradContext& c) {
-  if (c.needs_grad(1)) throw c.error("training the window of an stft is not supported");
-  if (!c.needs_grad(0)) return c.no_grads();
+  Grads r = c.no_grads();
+  if (!c.needs_grad(0) && !c.needs_grad(1)) return r;
   const int64_t n = constant_of(c, 2), hop = constant_of(c, 3);
-  const Dim& length = c.shape(c.input(0)).at(1);
-  if (!length.is_static()) throw c.error("the signal's length must be known when compiling");
-  Value* h = scale_mirrored_bins(c, c.grad(), 1, n, 0.5);
-  Value* frames = c.mul(c.op("wick::fft_c2r", {h, c.int_(1), c.int_(n)}), c.unsqueeze(c.input(1), 1));  // [B, n, frames]
-  Value* signal = c.op("aten::col2im", {frames, c.ints({1, length.value()}), c.ints({1, n}), c.ints({1, 1}),
-                                        c.ints({0, 0}), c.ints({1, hop})});
-  return c.only_first(c.reshape(signal, c.input(0)));
+  const Dim& frames = c.shape(c.output()).at(2);
+  Value* g = c.op("wick::fft_c2r", {scale_mirrored_bins(c, c.grad(), 1, n, 0.5), c.int_(1), c.int_(n)});  // [B, n, T]
+  // Sample t hop + j of the signal at [j, t], flattened.
+  Value* starts = c.op("aten::mul.Scalar", {c.unsqueeze(c.op("aten::arange", {c.int_(frames.value())}), 0), c.int_(hop)});
+  Value* positions = c.op("aten::reshape", {c.add(c.unsqueeze(c.op("aten::arange", {c.int_(n)}), 1), starts),
+                                            c.ints({-1})});
+  if (c.needs_grad(0)) {
+    Value* source = c.op("aten::reshape", {c.mul(g, c.unsqueeze(c.input(1), 1)), c.ints({-1, n * frames.value()})});
+    r[0] = c.op("aten::index_add", {c.zeros_like(c.input(0)), c.int_(1), positions, source});
+  }
+  if (c.needs_grad(1)) {
+    Value* read = c.op("aten::reshape", {c.op("aten::index_select", {c.input(0), c.int_(1), positions}),
+                                         c.ints({-1, n, frames.value()})});
+    r[1] = c.sum(c.mul(read, g), {0, 2}, false);
+  }
+  return r;
 }
 
 }  // namespace

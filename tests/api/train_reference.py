@@ -278,14 +278,14 @@ class Float64Net(torch.nn.Module):
 class SpectralNet(torch.nn.Module):
     """Complex parameters trained through Fourier transforms: the features'
     half spectrum scaled by a complex filter and transformed back, and the
-    magnitudes of a short-time transform with a Hann window, averaged over
-    its frames."""
+    magnitudes of a short-time transform with a window that trains too
+    (from a Hann window), averaged over its frames."""
 
     def __init__(self):
         super().__init__()
         self.filter = torch.nn.Parameter(torch.randn(9, dtype=torch.cfloat) * 0.5)
         self.mix = torch.nn.Parameter(torch.randn(5, 5, dtype=torch.cfloat) * 0.3)
-        self.register_buffer("window", torch.hann_window(8))
+        self.window = torch.nn.Parameter(torch.hann_window(8))
         self.head = torch.nn.Linear(16 + 5, 4)
 
     def forward(self, x):

@@ -348,7 +348,7 @@ std::vector<GradCase> linalg_cases() {
       {"fft_c2r_odd", {F({2, 4, 2})}, I("d", 1) + I("n", 7) + Y("wick::fft_c2r(%x0, %d, %n)"),
        [](const V& x) { return torch::fft::irfft(torch::view_as_complex(x[0]), 7, 1, "forward"); }},
       // Frames of 16 every 5 samples of 42 (7 frames, 2 samples left over).
-      {"stft_r2c", {F({2, 42}), Const({16})}, I("n", 16) + I("h", 5) + Y("wick::stft_r2c(%x0, %x1, %n, %h)"),
+      {"stft_r2c", {F({2, 42}), F({16})}, I("n", 16) + I("h", 5) + Y("wick::stft_r2c(%x0, %x1, %n, %h)"),
        [](const V& x) { return torch::view_as_real(torch::stft(x[0], 16, 5, 16, x[1], false, true, true)); }},
   };
 }
