@@ -227,15 +227,34 @@ Tensor Tensor::clone() const {
     std::memcpy(out.data(), data(), static_cast<size_t>(n) * esize);
     return out;
   }
-  // Walk the source in row-major order with an index counter.
-  std::vector<int64_t> index(sizes_.size(), 0);
+  // Row by row along the last dim, the leading dims walked with an index
+  // counter; a row is one memcpy where its elements are adjacent, else a
+  // strided loop of the element's width.
+  const size_t rank = sizes_.size();
+  const int64_t inner = sizes_[rank - 1], step = strides_[rank - 1];
+  std::vector<int64_t> index(rank - 1, 0);
   const char* src = static_cast<const char*>(data());
   char* dst = static_cast<char*>(out.data());
-  for (int64_t i = 0; i < n; ++i) {
+  auto strided_row = [&](auto element, const char* from, char* to) {
+    using E = decltype(element);
+    const E* f = reinterpret_cast<const E*>(from);
+    E* t = reinterpret_cast<E*>(to);
+    for (int64_t i = 0; i < inner; ++i) t[i] = f[i * step];
+  };
+  for (int64_t row = 0; row < n / inner; ++row) {
     int64_t off = 0;
-    for (size_t d = 0; d < index.size(); ++d) off += index[d] * strides_[d];
-    std::memcpy(dst + i * esize, src + off * static_cast<int64_t>(esize), esize);
-    for (size_t d = index.size(); d-- > 0;) {
+    for (size_t d = 0; d + 1 < rank; ++d) off += index[d] * strides_[d];
+    const char* from = src + off * static_cast<int64_t>(esize);
+    char* to = dst + row * inner * static_cast<int64_t>(esize);
+    if (step == 1) std::memcpy(to, from, static_cast<size_t>(inner) * esize);
+    else if (esize == 4) strided_row(uint32_t{}, from, to);
+    else if (esize == 8) strided_row(uint64_t{}, from, to);
+    else if (esize == 2) strided_row(uint16_t{}, from, to);
+    else if (esize == 1) strided_row(uint8_t{}, from, to);
+    else
+      for (int64_t i = 0; i < inner; ++i)
+        std::memcpy(to + i * static_cast<int64_t>(esize), from + i * step * static_cast<int64_t>(esize), esize);
+    for (size_t d = rank - 1; d-- > 0;) {
       if (++index[d] < sizes_[d]) break;
       index[d] = 0;
     }

@@ -78,5 +78,32 @@ TEST(Tensor, TransposedViewClonesInRowMajorOrder) {
   for (int i = 0; i < 6; ++i) EXPECT_EQ(c.data_as<float>()[i], expected[i]);
 }
 
+// Every element width through a 3-D view that is strided in its last dim,
+// and one whose rows are contiguous but not adjacent (a slice).
+TEST(Tensor, StridedViewsOfEveryWidthClone) {
+  for (DType dtype : {DType::f64, DType::f32, DType::f16, DType::u8}) {
+    const size_t width = dtype_size(dtype);
+    Tensor t = Tensor::zeros(dtype, {2, 3, 4});
+    auto* bytes = static_cast<unsigned char*>(t.data());
+    for (size_t i = 0; i < 24 * width; ++i) bytes[i] = static_cast<unsigned char>(i * 7 + 1);
+    // Element [a][b][c] of the permuted view is t[a][c][b].
+    Tensor permuted = t.as_strided({2, 4, 3}, {12, 1, 4}, 0);
+    Tensor c = permuted.contiguous();
+    for (int64_t a = 0; a < 2; ++a)
+      for (int64_t b = 0; b < 4; ++b)
+        for (int64_t k = 0; k < 3; ++k)
+          EXPECT_EQ(std::memcmp(static_cast<const char*>(c.data()) + ((a * 4 + b) * 3 + k) * width,
+                                bytes + ((a * 3 + k) * 4 + b) * width, width),
+                    0)
+              << dtype_name(dtype) << " " << a << b << k;
+    // Rows 1..2 of each [3, 4] block: contiguous runs of 4, 12 apart.
+    Tensor rows = t.as_strided({2, 2, 4}, {12, 4, 1}, 4);
+    Tensor r = rows.contiguous();
+    for (int64_t a = 0; a < 2; ++a)
+      EXPECT_EQ(std::memcmp(static_cast<const char*>(r.data()) + a * 8 * width, bytes + (a * 12 + 4) * width, 8 * width), 0)
+          << dtype_name(dtype);
+  }
+}
+
 }  // namespace
 }  // namespace wick
