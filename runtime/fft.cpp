@@ -85,7 +85,7 @@ std::shared_ptr<const Plan<T>> plan_for(int64_t n, int sign);
 // ---- The passes, over the lanes of one 64-byte vector (GCC's vector
 // extensions: explicit vector code, split into two or four registers where
 // the CPU's are narrower). Helpers are inlined into the per-width clones of
-// transform_lanes_*, so that each is compiled for that width.
+// stockham_* and transform_groups_*, so that each is compiled for that width.
 
 #define WICK_INLINE [[gnu::always_inline]] inline
 
@@ -256,6 +256,26 @@ WICK_INLINE bool stockham(const Plan<T>& plan, T* re, T* im, T* wre, T* wim) {
   return in_work;
 }
 
+// The passes compiled once per vector width, called from the gathers and
+// scatters (compiled per width too) once per group of transforms.
+__attribute__((target_clones("avx512f", "avx2", "default"))) bool stockham_f32(const Plan<float>& plan, float* re,
+                                                                              float* im, float* wre, float* wim) {
+  return stockham<float>(plan, re, im, wre, wim);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) bool stockham_f64(const Plan<double>& plan, double* re,
+                                                                              double* im, double* wre, double* wim) {
+  return stockham<double>(plan, re, im, wre, wim);
+}
+
+inline bool passes(const Plan<float>& plan, float* re, float* im, float* wre, float* wim) {
+  return stockham_f32(plan, re, im, wre, wim);
+}
+
+inline bool passes(const Plan<double>& plan, double* re, double* im, double* wre, double* wim) {
+  return stockham_f64(plan, re, im, wre, wim);
+}
+
 // (re, im)[k] *= (cr, ci)[k] for k < count, in every lane.
 template <typename T>
 WICK_INLINE void multiply(T* re, T* im, const T* cr, const T* ci, int64_t count) {
@@ -271,7 +291,7 @@ WICK_INLINE void transform_lanes(const Plan<T>& plan, T* re, T* im, T* scratch) 
   if (plan.m == 0) {
     T* wre = scratch;
     T* wim = scratch + n * L;
-    if (stockham<T>(plan, re, im, wre, wim)) {
+    if (passes(plan, re, im, wre, wim)) {
       std::copy(wre, wre + n * L, re);
       std::copy(wim, wim + n * L, im);
     }
@@ -287,9 +307,9 @@ WICK_INLINE void transform_lanes(const Plan<T>& plan, T* re, T* im, T* scratch) 
   std::fill(ar + n * L, ar + m * L, T(0));
   std::fill(ai + n * L, ai + m * L, T(0));
   multiply<T>(ar, ai, plan.chirp_re.data(), plan.chirp_im.data(), n);
-  if (stockham<T>(*plan.forward, ar, ai, br, bi)) std::swap(ar, br), std::swap(ai, bi);
+  if (passes(*plan.forward, ar, ai, br, bi)) std::swap(ar, br), std::swap(ai, bi);
   multiply<T>(ar, ai, plan.kernel_re.data(), plan.kernel_im.data(), m);
-  if (stockham<T>(*plan.inverse, ar, ai, br, bi)) std::swap(ar, br), std::swap(ai, bi);
+  if (passes(*plan.inverse, ar, ai, br, bi)) std::swap(ar, br), std::swap(ai, bi);
   std::copy(ar, ar + n * L, re);
   std::copy(ai, ai + n * L, im);
   multiply<T>(re, im, plan.chirp_re.data(), plan.chirp_im.data(), n);
@@ -298,7 +318,12 @@ WICK_INLINE void transform_lanes(const Plan<T>& plan, T* re, T* im, T* scratch) 
 
 template <typename T>
 struct Job;
-void transform_lanes_f64(const Plan<double>& plan, double* re, double* im, double* scratch);
+
+// A transform for a plan's own tables, run once per plan: compiled for the
+// baseline CPU only.
+[[gnu::noinline]] void transform_once(const Plan<double>& plan, double* re, double* im, double* scratch) {
+  transform_lanes<double>(plan, re, im, scratch);
+}
 
 // ---- Plans.
 
@@ -333,7 +358,7 @@ std::shared_ptr<const Plan<T>> build_plan(int64_t n, int sign) {
         bi[static_cast<size_t>((m - j) * L)] = -s;
       }
     }
-    transform_lanes_f64(*plan_for<double>(m, -1), br.data(), bi.data(), scratch.data());
+    transform_once(*plan_for<double>(m, -1), br.data(), bi.data(), scratch.data());
     plan->kernel_re.resize(static_cast<size_t>(m));
     plan->kernel_im.resize(static_cast<size_t>(m));
     for (int64_t k = 0; k < m; ++k) {
@@ -507,23 +532,11 @@ WICK_INLINE void transform_groups(const Job<T>& job, int64_t begin, int64_t end,
   }
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void transform_lanes_f32(const Plan<float>& plan,
-                                                                                     float* re, float* im,
-                                                                                     float* scratch) {
-  transform_lanes<float>(plan, re, im, scratch);
-}
-
 __attribute__((target_clones("avx512f", "avx2", "default"))) void transform_groups_f32(const Job<float>& job,
                                                                                       int64_t begin, int64_t end,
                                                                                       float* re, float* im,
                                                                                       float* scratch) {
   transform_groups<float>(job, begin, end, re, im, scratch);
-}
-
-__attribute__((target_clones("avx512f", "avx2", "default"))) void transform_lanes_f64(const Plan<double>& plan,
-                                                                                     double* re, double* im,
-                                                                                     double* scratch) {
-  transform_lanes<double>(plan, re, im, scratch);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void transform_groups_f64(const Job<double>& job,
@@ -538,7 +551,6 @@ struct Width;
 template <>
 struct Width<float> {
   static constexpr int lanes = kLanes<float>;
-  static void run(const Plan<float>& p, float* re, float* im, float* s) { transform_lanes_f32(p, re, im, s); }
   static void groups(const Job<float>& j, int64_t b, int64_t e, float* re, float* im, float* s) {
     transform_groups_f32(j, b, e, re, im, s);
   }
@@ -546,7 +558,6 @@ struct Width<float> {
 template <>
 struct Width<double> {
   static constexpr int lanes = kLanes<double>;
-  static void run(const Plan<double>& p, double* re, double* im, double* s) { transform_lanes_f64(p, re, im, s); }
   static void groups(const Job<double>& j, int64_t b, int64_t e, double* re, double* im, double* s) {
     transform_groups_f64(j, b, e, re, im, s);
   }
