@@ -40,6 +40,22 @@ torch::Tensor make_input(const std::string& spec) {
   return torch::zeros(sizes, torch::dtype(dtype));
 }
 
+// The first tensor of a result that may nest tuples, lists and dicts
+// (undefined when it holds none).
+torch::Tensor first_tensor(const torch::jit::IValue& v) {
+  if (v.isTensor()) return v.toTensor();
+  std::vector<torch::jit::IValue> parts;
+  if (v.isTuple()) parts = v.toTuple()->elements().vec();
+  if (v.isList()) parts = v.toListRef().vec();
+  if (v.isGenericDict())
+    for (const auto& entry : v.toGenericDict()) parts.push_back(entry.value());
+  for (const auto& p : parts) {
+    torch::Tensor t = first_tensor(p);
+    if (t.defined()) return t;
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -60,7 +76,8 @@ int main(int argc, char** argv) {
     module.eval();
     torch::jit::IValue out = module.forward(inputs);
     // Touch the result so nothing about it is left lazy.
-    const torch::Tensor first = out.isTuple() ? out.toTuple()->elements()[0].toTensor() : out.toTensor();
+    const torch::Tensor first = first_tensor(out);
+    if (!first.defined()) throw std::runtime_error("the model's result holds no tensor");
     std::printf("%s\n", first.sizes().vec().empty() ? "[]" : std::to_string(first.size(0)).c_str());
     return 0;
   } catch (const std::exception& e) {
