@@ -3,7 +3,8 @@
 // on the parts: arithmetic, views and reductions part by part, products as
 // four real products, torch.fft's transforms, stft and istft as calls of
 // the runtime's FFT kernels (wick::fft_c2c, fft_r2c, fft_c2r on the parts
-// as real pairs; istft's frames added into place by col2im), or, where no
+// as real pairs; wick::stft_r2c reading stft's windowed frames in place;
+// istft's frames added into place by col2im), or, where no
 // such kernel runs (`fft_kernels` false: CUDA plans), as discrete Fourier
 // transforms: real matrix products with cos and sin of 2 pi jk / n along
 // each dim, stft's frames times the windowed basis, istft a transposed 1-D
