@@ -1,15 +1,14 @@
 // The Fourier transforms of the lower_complex pass. On the CPU a transform
-// along a dim is one call of the runtime's FFT kernels (runtime/fft.h), on
-// the parts stacked as real pairs; a one-sided stft is one call that reads
-// its windowed frames in place (wick::stft_r2c); istft's frames are
-// inverted by the c2r kernel, windowed and added into place by col2im.
-// Where those kernels
-// do not run (CUDA plans), a transform along a dim of length n is a product
-// with the matrix of cos and sin of 2 pi jk / n (jk reduced mod n first, so
-// that the angle is exact before its cosine): O(n^2) work per transformed
-// row, done by the GEMM library; stft's frames are multiplied by the
-// windowed basis, and istft is a transposed 1-D convolution with it, which
-// adds the overlapping frames.
+// along a dim is one call of the runtime's FFT kernels (runtime/fft.h), on the
+// parts stacked as real pairs; a one-sided stft is one call that reads its
+// windowed frames in place (wick::stft_r2c); istft's frames are inverted by the
+// c2r kernel, windowed and added into place by col2im. Where those kernels do
+// not run (CUDA plans), a transform along a dim of length n is a product with
+// the matrix of cos and sin of 2 pi jk / n (jk reduced mod n first, so that the
+// angle is exact before its cosine): O(n^2) work per transformed row, done by
+// the GEMM library; stft's frames are multiplied by the windowed basis, and
+// istft is a transposed 1-D convolution with it, which adds the overlapping
+// frames.
 #include <cmath>
 
 #include "ir/constant_value.h"
