@@ -242,9 +242,13 @@ class ComplexLowering {
       if (!x.im) return define(n, {m, nullptr});
       return define(n, {e.mul(m, e.op("aten::cos", {x.im})), e.mul(m, e.op("aten::sin", {x.im}))});
     }
-    if (k == "aten::reciprocal") {
-      Value* d = squared_magnitude(e, x);
-      return define(n, {e.div(x.re, d), x.im ? e.op("aten::neg", {e.div(x.im, d)}) : nullptr});
+    if (k == "aten::reciprocal") return define(n, reciprocal(e, x));
+    if (k == "aten::log") return define(n, logarithm(e, x));
+    if (k == "aten::sqrt") return define(n, square_root(e, x));
+    if (k == "aten::pow.Tensor_Scalar") {
+      auto p = ir::constant_double(n.input(1));
+      if (!p) throw n.error("pow of a complex tensor needs an exponent known when compiling");
+      return define(n, power(e, x, *p));
     }
     if (k == "aten::to.dtype" || k == "aten::type_as" || k == "aten::to.other") {
       if (is_complex_value(n.output())) {
@@ -255,6 +259,52 @@ class ComplexLowering {
       throw n.error("casting a complex tensor to a real dtype discards its imaginary part; take torch.real of it");
     }
     throw n.error(k + " of a complex tensor is not supported");
+  }
+
+  // 1 / z = conj(z) / |z|^2.
+  Parts reciprocal(Emitter& e, const Parts& x) {
+    Value* d = squared_magnitude(e, x);
+    return {e.div(x.re, d), x.im ? e.op("aten::neg", {e.div(x.im, d)}) : nullptr};
+  }
+
+  // log z = log |z| + i arg z (log 0 = -inf + 0i, as torch).
+  Parts logarithm(Emitter& e, const Parts& x) {
+    Value* im = imaginary(e, x);
+    return {e.op("aten::log", {e.op("aten::hypot", {x.re, im})}), e.op("aten::atan2", {im, x.re})};
+  }
+
+  // The principal square root, without cancellation: a = sqrt((|z| + |re|)
+  // / 2) is the larger part's magnitude, the other is |im| / 2a; the
+  // imaginary part takes im's sign (-0 included: sqrt(-4 - 0i) = -2i).
+  Parts square_root(Emitter& e, const Parts& x) {
+    Value* im = imaginary(e, x);
+    Value* a = e.op("aten::sqrt", {e.op("aten::mul.Scalar", {e.add(e.op("aten::hypot", {x.re, im}), e.op("aten::abs", {x.re})),
+                                                              e.float_(0.5)})});
+    Value* twice = e.op("aten::mul.Scalar", {a, e.float_(2)});
+    Value* zero = e.op("aten::eq.Scalar", {a, e.float_(0)});
+    Value* other = e.op("aten::where.self", {zero, im, e.div(im, twice)});  // im / 2a, im itself at 0
+    Value* negative = e.op("aten::lt.Scalar", {x.re, e.float_(0)});
+    return {e.op("aten::where.self", {negative, e.div(e.op("aten::abs", {im}), twice), a}),
+            e.op("aten::where.self", {negative, e.op("aten::copysign.Tensor", {a, im}), other})};
+  }
+
+  // z^p for a real p, as ATen computes it: 1 for p = 0, z z for 2, sqrt
+  // for 1/2, 1 / z for -1, else |z|^p e^(i p arg z).
+  Parts power(Emitter& e, const Parts& x, double p) {
+    if (p == 1) return x;
+    if (p == 0) {
+      Value* one = e.op("aten::ones_like", {x.re, e.none(), e.none(), e.none(), e.none(), e.none()});
+      return {one, nullptr};
+    }
+    if (p == 0.5) return square_root(e, x);
+    if (p == -1) return reciprocal(e, x);
+    Value* im = imaginary(e, x);
+    if (p == 2)
+      return {e.sub(e.mul(x.re, x.re), e.mul(im, im)), e.op("aten::mul.Scalar", {e.mul(x.re, im), e.float_(2)})};
+    Parts l = logarithm(e, x);
+    Value* m = e.op("aten::exp", {e.op("aten::mul.Scalar", {l.re, e.float_(p)})});
+    Value* angle = e.op("aten::mul.Scalar", {l.im, e.float_(p)});
+    return {e.mul(m, e.op("aten::cos", {angle})), e.mul(m, e.op("aten::sin", {angle}))};
   }
 
   void partwise(Emitter& e, Node& n) {

@@ -1,6 +1,7 @@
 // lower_complex: rewrites every complex tensor of a graph as two real ones,
 // its real and imaginary parts, and every op on complex tensors as real ops
-// on the parts: arithmetic, views and reductions part by part, products as
+// on the parts: arithmetic, views and reductions part by part, log, sqrt
+// and powers through magnitude and angle, products as
 // four real products, torch.fft's transforms, stft and istft as calls of
 // the runtime's FFT kernels (wick::fft_c2c, fft_r2c, fft_c2r on the parts
 // as real pairs; wick::stft_r2c reading stft's windowed frames in place;
