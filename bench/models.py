@@ -47,6 +47,7 @@ write_bfloat16_models(DIR) saves it, scripted, as DIR/transformer_block_bf16.pt.
 Two models in float64 (`.double()`), called with float64 inputs:
     nn5_f64     the zoo's NN5 MLP (14 -> 32 -> 32 -> 32 -> 1, tanh), batch 200
     cnn_bn_f64  the zoo's CNN with batch norm, batch 4, 3x32x32
+    transformer_block_f64  the zoo's transformer block, batch 8, seq 64, d 256
 
 write_double_models(DIR) saves them, scripted, as DIR/NAME.pt with their
 inputs DIR/NAME_x.npy.
@@ -327,7 +328,8 @@ def write_bfloat16_models(out_dir: str) -> dict:
     return {"transformer_block_bf16": (path, ["x".join(str(d) for d in TRANSFORMER_BLOCK_INPUT)])}
 
 
-DOUBLE_MODELS = {"nn5_f64": ("nn5", (200, 14)), "cnn_bn_f64": ("cnn_bn", (4, 3, 32, 32))}
+DOUBLE_MODELS = {"nn5_f64": ("nn5", (200, 14)), "cnn_bn_f64": ("cnn_bn", (4, 3, 32, 32)),
+                 "transformer_block_f64": ("transformer_block", TRANSFORMER_BLOCK_INPUT)}
 
 
 def write_double_models(out_dir: str, names) -> dict:

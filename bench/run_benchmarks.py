@@ -65,6 +65,8 @@ BENCHMARKS = [
               note="the transformer block in bfloat16: batch 8, seq 64, d 256, 4 heads"),
     Benchmark("nn5_f64", 5000, 100, zoo=False, note="NN5 in float64, batch 200"),
     Benchmark("cnn_bn_f64", 1000, 20, zoo=False, note="the CNN with batch norm in float64, batch 4, 3x32x32"),
+    Benchmark("transformer_block_f64", 100, 10, zoo=False,
+              note="the transformer block in float64: batch 8, seq 64, d 256, 4 heads"),
     Benchmark("gaussian_loglik", 1000, 20, zoo=False,
               note=f"Cholesky and triangular solve of {models.LINALG_BATCH} covariances "
                    f"{models.LINALG_SIZE}x{models.LINALG_SIZE}, log-likelihoods"),

@@ -614,14 +614,24 @@ class PlanBuilder {
     layouts_[n->output()] = contiguous(t);
   }
 
+  static bool reads_f64(const Node* n) {
+    for (const Value* v : n->inputs())
+      if (v->type()->is_tensor() && *v->type()->dtype() == DType::f64) return true;
+    return false;
+  }
+
   // A library call computing `n`, writing `result` (the node's output, or the
   // output of the fusion group it heads), with `epilogue` applied in the call.
   void extern_call(const Node* n, const Value* result, const Node* epilogue) {
     require_known_shapes(n);
     const std::string& name = n->op().schema.name;
     if (n->op().schema.ns == "wick" && (linalg_call(n, result) || fourier_call(n, result))) return;
+    // The CPU runtime multiplies and convolves f64 tensors too (runtime/gemm_f64.h).
+    const bool products = name == "matmul" || name == "mm" || name == "bmm" || name == "linear" || name == "addmm" ||
+                          name == "conv1d" || name == "conv2d" || name == "conv3d";
+    const DType wanted = products && !on_gpu() && reads_f64(n) ? DType::f64 : DType::f32;
     for (const Value* v : n->inputs())
-      if (v->type()->is_tensor() && *v->type()->dtype() != DType::f32)
+      if (v->type()->is_tensor() && *v->type()->dtype() != wanted)
         return note_unsupported(n, "only float32 is supported, got " + std::string(dtype_name(*v->type()->dtype())));
     auto tensor_slot = [&](size_t i) -> Slot { return ir::is_none(n->input(i)) ? -1 : slot(n->input(i)); };
     Instr in;

@@ -415,9 +415,15 @@ bool reads_double(const ir::Node& n) {
   return false;
 }
 
-// The library calls rewritten on this device or for these dtypes.
-bool is_library_call_rewritten(const ir::Node& n, bool for_gpu) {
-  return (for_gpu && gpu_only_rules().count(n.kind())) || (reads_double(n) && double_only_rules().count(n.kind()));
+// The library calls rewritten on this device or for these dtypes. The CPU
+// runtime multiplies and convolves f64 tensors itself (runtime/gemm_f64.h),
+// but has no f64 gradients of convolution: a graph differentiated afterwards
+// has its f64 convolutions rewritten. The CUDA plan's calls take f32 only.
+bool is_library_call_rewritten(const ir::Node& n, const DecomposeOptions& options) {
+  if (options.for_gpu && gpu_only_rules().count(n.kind())) return true;
+  if (!reads_double(n) || !double_only_rules().count(n.kind())) return false;
+  if (options.for_gpu || !is_double_library_call(n)) return true;
+  return options.differentiated && !is_matrix_product(n);
 }
 
 // The values that replace the node's results, by its rule; none to keep a
@@ -530,7 +536,6 @@ bool rewrite(ir::Graph& graph, Node& node, const DecomposeOptions& options) {
 }  // namespace
 
 void decompose(ir::Graph& graph, const DecomposeOptions& options) {
-  const bool for_gpu = options.for_gpu;
   // A rule may build other composites (the encoder layer's layer norms):
   // rewrite until none is left. Rules only build simpler ops, so this ends.
   // A GPU rule may keep a node (a case the GPU's library does): it is not
@@ -539,7 +544,7 @@ void decompose(ir::Graph& graph, const DecomposeOptions& options) {
   for (;;) {
     std::vector<Node*> composites;
     ir::walk(graph.block(), [&](Node* n) {
-      if ((n->op().lowering == ir::Lowering::composite || decompose_detail::is_library_call_rewritten(*n, for_gpu)) &&
+      if ((n->op().lowering == ir::Lowering::composite || decompose_detail::is_library_call_rewritten(*n, options)) &&
           !kept.count(n))
         composites.push_back(n);
     });

@@ -13,11 +13,13 @@
 // cumulative batch-norm averaging) is a
 // wick::Error on the node, as is a composite op without a rule. With
 // `for_gpu`, library calls the CUDA plan has no kernel for are rewritten
-// too, into ones it has (conv3d as conv2d); on f64 tensors, which no
-// library call takes, products, convolutions and pooling become sums of
-// products and gathers that generated kernels compute, except, with
-// `keep_small_double_layers`, the linear layers the small-MLP kernel
-// computes (passes::is_small_mlp_layer). Normalizations, softmax,
+// too, into ones it has (conv3d as conv2d); on f64 tensors, which oneDNN
+// and the CUDA plan's libraries do not take, pooling becomes sums and
+// maxima over gathers that generated kernels compute, and for CUDA plans
+// products and convolutions too (the CPU runtime multiplies and convolves
+// f64 itself; in a graph `differentiated` afterwards its convolutions are
+// rewritten, into matrix products, since their gradients are f32 library
+// calls). Normalizations, softmax,
 // statistics and losses on f16/bf16 tensors decompose in f32 between casts,
 // as ATen's CPU kernels compute them.
 #pragma once
@@ -28,9 +30,6 @@ namespace wick::passes {
 
 struct DecomposeOptions {
   bool for_gpu = false;
-  // Off where the graph is differentiated afterwards (a training step): the
-  // products of a kept layer's gradient would not be decomposed.
-  bool keep_small_double_layers = false;
   // The graph is differentiated afterwards: a composite whose derivative
   // with respect to an input torch does not implement is refused where a
   // trained parameter reaches that input, as torch refuses it.

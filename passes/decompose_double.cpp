@@ -1,14 +1,17 @@
 // Decomposition rules for the library calls on f64 tensors, which the CPU's
 // library (oneDNN 2.x) and the CUDA plan do not take, written as products,
 // sums and gathers that generated kernels compute in f64:
-//   matmul, mm, bmm, addmm, linear: each result element the sum over k of
+//   matmul, mm, bmm, addmm, linear (for CUDA plans only: the CPU runtime
+//     has an f64 GEMM, runtime/gemm_f64.h): each result element the sum over k of
 //     a[.., m, k] * b[.., n, k], one fused multiply-and-reduce kernel (the
-//     product is never stored); a small linear layer may stay whole for
-//     the small-MLP kernel (DecomposeOptions::keep_small_double_layers);
-//   conv1d/2d/3d: the padded input's windows gathered one spatial dim at a
+//     product is never stored);
+//   conv1d/2d/3d (for CUDA plans, and in graphs differentiated afterwards,
+//     whose gradients the CPU runtime has in f32 only): the padded input's
+//     windows gathered one spatial dim at a
 //     time (index_select at o * stride + i * dilation), laid out as
 //     [N, L, groups, C/groups * k...] and multiplied with the weight
-//     [groups, O/groups, C/groups * k...] the same way;
+//     [groups, O/groups, C/groups * k...]: on the CPU, without groups, as a
+//     matmul (the f64 GEMM), else the same way as the products above;
 //   wick::conv_input_backward (transposed convolutions): a plain
 //     convolution over the input spread with zeros (decompose_conv.cpp);
 //   max_pool2d: the window maxima of max pooling with indices
@@ -23,10 +26,11 @@
 // LibTorch's in the last bits. Gradients come with the primitives.
 #include <algorithm>
 #include <optional>
+#include <set>
+#include <string>
 
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
-#include "passes/fuse.h"
 
 namespace wick::passes::decompose_detail {
 namespace {
@@ -85,10 +89,8 @@ Value* addmm(Emitter& e) {
   return e.add(prod, scaled(e, e.input(0), 3));
 }
 
-// linear(x [..., K], w [N, K] or [K], b): a weight row per output. A layer
-// the small-MLP kernel takes stays whole for it, where that is asked for.
+// linear(x [..., K], w [N, K] or [K], b): a weight row per output.
 Value* linear(Emitter& e) {
-  if (e.options().keep_small_double_layers && is_small_mlp_layer(e.node(), FuseOptions{})) return nullptr;
   Value* x = e.input(0);
   Value* w = e.input(1);
   Value* y = nullptr;
@@ -165,7 +167,13 @@ Value* conv(Emitter& e) {
   x = e.op("aten::reshape", {e.op("aten::permute", {x, e.ints(order)}),
                              e.sizes(x, {Size::dim_of(0), Size::fixed(positions), Size::fixed(groups), Size::fixed(depth)})});
   Value* w = e.op("aten::reshape", {e.input(1), e.ints({groups, ws[0] / groups, depth})});
-  Value* y = e.sum(e.mul(unsqueeze(e, x, -2), w), {-1}, false);  // [N, L, groups, O/groups]
+  Value* y = nullptr;  // [N, L, groups, O/groups]
+  if (groups == 1 && !e.options().for_gpu) {
+    Value* columns = transpose(e, e.op("aten::reshape", {e.input(1), e.ints({ws[0], depth})}), 0, 1);
+    y = e.op("aten::matmul", {x, columns});
+  } else {
+    y = e.sum(e.mul(unsqueeze(e, x, -2), w), {-1}, false);
+  }
   // -> [N, O0, O1, ..., O] -> [N, O, O0, O1, ...].
   std::vector<Size> sizes = {Size::dim_of(0)};
   for (int64_t o : out) sizes.push_back(Size::fixed(o));
@@ -232,6 +240,16 @@ Value* max_pool2d(Emitter& e) { return max_pool_values(e); }
 Value* conv_input_backward(Emitter& e) { return spread_input_backward(e, /*volumes_only=*/false); }
 
 }  // namespace
+
+bool is_matrix_product(const ir::Node& n) {
+  static const std::set<std::string> products = {"aten::matmul", "aten::mm", "aten::bmm", "aten::addmm",
+                                                 "aten::linear"};
+  return products.count(n.kind()) > 0;
+}
+
+bool is_double_library_call(const ir::Node& n) {
+  return is_matrix_product(n) || n.kind() == "aten::conv1d" || n.kind() == "aten::conv2d" || n.kind() == "aten::conv3d";
+}
 
 std::vector<NamedRule> double_rules() {
   return {{"aten::matmul", matmul},

@@ -110,8 +110,6 @@ void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   });
   DecomposeOptions decompose_options;
   decompose_options.for_gpu = options.device == TargetDevice::cuda;
-  // The CPU's small-MLP kernel computes f64 layers (the GPU's does not).
-  decompose_options.keep_small_double_layers = !decompose_options.for_gpu && !options.differentiated;
   decompose_options.differentiated = options.differentiated;
   p.step("decompose", [&] { decompose(graph, decompose_options); });
   p.step("simplify", [&] { simplify(graph); });

@@ -13,23 +13,32 @@
 
 namespace wick::rt {
 
-float apply_epilogue(const Epilogue& e, float x) {
+namespace {
+
+template <typename T>
+T epilogue_of(const Epilogue& e, T x) {
+  const T alpha = e.alpha, beta = e.beta;
   switch (e.op) {
     case PostOp::none: return x;
-    case PostOp::relu: return x > 0.f ? x : x * e.alpha;
-    case PostOp::clip: return std::min(std::max(x, e.alpha), e.beta);
-    case PostOp::gelu_erf: return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f));
+    case PostOp::relu: return x > 0 ? x : x * alpha;
+    case PostOp::clip: return std::min(std::max(x, alpha), beta);
+    case PostOp::gelu_erf: return T(0.5) * x * (1 + std::erf(x * T(0.70710678118654752440)));
     case PostOp::gelu_tanh: {
-      const float k = 0.79788456080286536f;  // sqrt(2 / pi)
-      return 0.5f * x * (1.f + std::tanh(k * (x + 0.044715f * x * x * x)));
+      const T k = T(0.79788456080286535588);  // sqrt(2 / pi)
+      return T(0.5) * x * (1 + std::tanh(k * (x + T(0.044715) * x * x * x)));
     }
-    case PostOp::sigmoid: return 1.f / (1.f + std::exp(-x));
+    case PostOp::sigmoid: return 1 / (1 + std::exp(-x));
     case PostOp::tanh: return std::tanh(x);
-    case PostOp::silu: return x / (1.f + std::exp(-x));
-    case PostOp::hardswish: return x * std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;
+    case PostOp::silu: return x / (1 + std::exp(-x));
+    case PostOp::hardswish: return x * std::min(std::max(x + 3, T(0)), T(6)) / 6;
   }
   return x;
 }
+
+}  // namespace
+
+float apply_epilogue(const Epilogue& e, float x) { return epilogue_of(e, x); }
+double apply_epilogue(const Epilogue& e, double x) { return epilogue_of(e, x); }
 
 namespace dnnl_support {
 namespace {

@@ -5,12 +5,14 @@
 // kernel and the kernel is larger than 1x1, the primitive runs instead on
 // blocked layouts, with the operands converted on the way in and out: a
 // direct kernel plus the conversions beats im2col, and it is what PyTorch
-// does too. A 1x1 convolution is a GEMM and stays plain.
+// does too. A 1x1 convolution is a GEMM and stays plain. f64 convolutions,
+// which oneDNN does not take, run on gemm_f64 (products_f64.h).
 #include <string>
 
 #include "runtime/extern_kernels.h"
 #include "runtime/kernel_util.h"
 #include "runtime/primitive_cache.h"
+#include "runtime/products_f64.h"
 #include "support/error.h"
 
 namespace wick::rt {
@@ -104,7 +106,7 @@ void convolution(const char* op, int spatial, const Tensor& x, const Tensor& w, 
                  const std::vector<int64_t>& out_sizes, const int64_t* stride,
                  const int64_t* padding, const int64_t* dilation, int64_t groups, bool constant_weights,
                  Tensor& out, const Epilogue& e) {
-  check_output(op, out, out_sizes);
+  check_product_output(op, out, out_sizes, x.dtype());
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != w.size(0)))
     throw Error("expected a bias of shape [" + std::to_string(w.size(0)) + "], got " +
                     shape_str(bias.sizes()),
@@ -114,6 +116,8 @@ void convolution(const char* op, int spatial, const Tensor& x, const Tensor& w, 
   ConvProblem c;
   c.x = with_rank(x, rank);
   c.out = with_rank(out, rank);
+  if (x.dtype() == DType::f64)
+    return convolution_f64(spatial, c.x, w, bias, stride, padding, dilation, groups, c.out, e);
   if (w.size(1) == 0) return bias_only(bias, c.out, e);
   c.w = w;
   if (groups > 1) {
@@ -155,9 +159,9 @@ void convolution(const char* op, int spatial, const Tensor& x, const Tensor& w, 
 }
 
 void check_conv_args(const char* op, const Tensor& x, const Tensor& w, const Tensor& bias) {
-  check_f32_input(op, "input", x);
-  check_f32_input(op, "weight", w);
-  if (bias.defined()) check_f32_input(op, "bias", bias);
+  check_product_input(op, "input", x, x.dtype());
+  check_product_input(op, "weight", w, x.dtype());
+  if (bias.defined()) check_product_input(op, "bias", bias, x.dtype());
 }
 
 }  // namespace

@@ -3,12 +3,14 @@
 // vector operands promoted to matrices, linear's weight read transposed
 // through its strides, and batch dimensions of size 1 or stride 0 broadcast by
 // oneDNN. When only A has batch dimensions and they fold into its rows, the
-// product is issued as one 2-D GEMM instead of a batch of small ones.
+// product is issued as one 2-D GEMM instead of a batch of small ones. f64
+// products, which oneDNN does not take, run on gemm_f64 (products_f64.h).
 #include <algorithm>
 #include <string>
 
 #include "runtime/extern_kernels.h"
 #include "runtime/kernel_util.h"
+#include "runtime/products_f64.h"
 #include "runtime/primitive_cache.h"
 #include "support/error.h"
 
@@ -57,7 +59,8 @@ void product(const char* op, Tensor a, Tensor b, Tensor bias, Tensor o, float al
              float sum_scale, const Epilogue& e) {
   if (o.numel() == 0) return;
   const int rank = o.dim();
-  if (a.size(-1) == 0) return empty_product(bias, o, sum_scale, e);
+  const bool f64 = o.dtype() == DType::f64;
+  if (a.size(-1) == 0 && !f64) return empty_product(bias, o, sum_scale, e);
 
   // Stride-0 batch dimensions (expanded views) become size-1 broadcasts.
   auto squeeze_expanded = [&](Tensor& t, const Tensor& other) {
@@ -85,6 +88,8 @@ void product(const char* op, Tensor a, Tensor b, Tensor bias, Tensor o, float al
     b = restride(b, {b.size(-2), b.size(-1)}, {b.strides()[rank - 2], b.strides()[rank - 1]});
     if (bias.defined()) bias = restride(bias, {1, bias.size(-1)}, {0, bias.strides()[rank - 1]});
   }
+
+  if (f64) return batched_product_f64(a, b, bias, o, alpha, sum_scale, e);
 
   // oneDNN reads a bias as dense whatever its strides say; it is small.
   if (bias.defined()) bias = bias.contiguous();
@@ -143,9 +148,10 @@ Tensor unsqueeze(const Tensor& t, int dim) {
 }  // namespace
 
 void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Epilogue& epilogue) {
-  check_f32_input("matmul", "first argument", a);
-  check_f32_input("matmul", "second argument", b);
-  check_output("matmul", out, matmul_output_sizes(a.sizes(), b.sizes()));
+  const DType t = a.dtype();
+  check_product_input("matmul", "first argument", a, t);
+  check_product_input("matmul", "second argument", b, t);
+  check_product_output("matmul", out, matmul_output_sizes(a.sizes(), b.sizes()), t);
   Tensor a2 = a.dim() == 1 ? unsqueeze(a, 0) : a;
   Tensor b2 = b.dim() == 1 ? unsqueeze(b, 1) : b;
   Tensor o = out;
@@ -157,15 +163,16 @@ void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Epilogue& epilo
 
 void linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out,
             const Epilogue& epilogue) {
-  check_f32_input("linear", "input", x);
-  check_f32_input("linear", "weight", weight);
-  if (bias.defined()) check_f32_input("linear", "bias", bias);
+  const DType t = x.dtype();
+  check_product_input("linear", "input", x, t);
+  check_product_input("linear", "weight", weight, t);
+  if (bias.defined()) check_product_input("linear", "bias", bias, t);
   if (bias.defined() && bias.dim() == 0)
     throw Error("expected a bias of shape [" + std::to_string(weight.size(0)) + "], got []", {},
                 "linear");
-  check_output("linear", out,
-               linear_output_sizes(x.sizes(), weight.sizes(),
-                                   bias.defined() ? bias.sizes() : std::vector<int64_t>{}));
+  check_product_output(
+      "linear", out,
+      linear_output_sizes(x.sizes(), weight.sizes(), bias.defined() ? bias.sizes() : std::vector<int64_t>{}), t);
   Tensor wt = restride(weight, {weight.size(1), weight.size(0)},
                        {weight.strides()[1], weight.strides()[0]});
   Tensor a = x.dim() == 1 ? unsqueeze(x, 0) : x;
@@ -177,10 +184,11 @@ void linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& o
 
 void addmm(const Tensor& bias, const Tensor& a, const Tensor& b, float beta, float alpha,
            Tensor& out, const Epilogue& epilogue) {
-  check_f32_input("addmm", "input", bias);
-  check_f32_input("addmm", "first matrix", a);
-  check_f32_input("addmm", "second matrix", b);
-  check_output("addmm", out, addmm_output_sizes(bias.sizes(), a.sizes(), b.sizes()));
+  const DType t = a.dtype();
+  check_product_input("addmm", "input", bias, t);
+  check_product_input("addmm", "first matrix", a, t);
+  check_product_input("addmm", "second matrix", b, t);
+  check_product_output("addmm", out, addmm_output_sizes(bias.sizes(), a.sizes(), b.sizes()), t);
   Tensor bias2 = with_rank(bias, 2);
   if (beta == 0.f) {
     product("addmm", a, b, Tensor(), out, alpha, 0.f, epilogue);

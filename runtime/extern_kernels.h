@@ -34,6 +34,10 @@ struct Epilogue {
 
 // The epilogue applied to one value, with the same formulas oneDNN uses.
 float apply_epilogue(const Epilogue& e, float x);
+double apply_epilogue(const Epilogue& e, double x);
+
+// matmul, linear, addmm and the convolutions also take f64 operands (all of
+// one dtype), which runtime/gemm_f64.h multiplies.
 
 // torch.matmul for operands of rank 1 to 12: matrix, batched (bmm) and
 // broadcast batch products, vector operands promoted as torch does.

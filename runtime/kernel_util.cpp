@@ -7,26 +7,49 @@
 
 namespace wick::rt {
 
-void check_f32_input(const char* op, const char* what, const Tensor& t) {
+namespace {
+
+// `t` is a defined CPU tensor of `dtype`; `why` follows the message's
+// "must be f32".
+void check_tensor(const char* op, const char* what, const Tensor& t, DType dtype, const char* why) {
   if (!t.defined()) throw Error(std::string(what) + " is undefined", {}, op);
   if (t.device().kind != DeviceKind::cpu)
     throw Error(std::string(what) + " must be on the CPU, got " + t.device().str(), {}, op);
-  if (t.dtype() != DType::f32)
-    throw Error(std::string(what) + " must be f32, got " + t.describe(), {}, op);
+  if (t.dtype() != dtype)
+    throw Error(std::string(what) + " must be " + std::string(dtype_name(dtype)) + why + ", got " + t.describe(), {}, op);
 }
+
+void check_sizes(const char* op, const Tensor& out, const std::vector<int64_t>& expected) {
+  if (out.sizes() != expected)
+    throw Error("output has shape " + shape_str(out.sizes()) + " but the result has shape " + shape_str(expected), {},
+                op);
+}
+
+}  // namespace
+
+void check_f32_input(const char* op, const char* what, const Tensor& t) { check_tensor(op, what, t, DType::f32, ""); }
 
 void check_output(const char* op, const Tensor& out, const std::vector<int64_t>& expected) {
   check_f32_input(op, "output", out);
-  if (out.sizes() != expected)
-    throw Error("output has shape " + shape_str(out.sizes()) + " but the result has shape " +
-                    shape_str(expected),
-                {}, op);
+  check_sizes(op, out, expected);
 }
 
-void copy_into(const Tensor& src, const Tensor& dst) {
-  WICK_ASSERT(src.sizes() == dst.sizes(), "copy between tensors of different sizes");
-  const float* s = src.data_as<float>();
-  float* d = dst.data_as<float>();
+void check_product_input(const char* op, const char* what, const Tensor& t, DType dtype) {
+  if (dtype != DType::f32 && dtype != DType::f64) throw Error("takes f32 or f64 operands, got " + t.describe(), {}, op);
+  check_tensor(op, what, t, dtype, " as the first operand is");
+}
+
+void check_product_output(const char* op, const Tensor& out, const std::vector<int64_t>& expected, DType dtype) {
+  check_product_input(op, "output", out, dtype);
+  check_sizes(op, out, expected);
+}
+
+namespace {
+
+template <typename T>
+void copy_elements(const Tensor& src, const Tensor& dst) {
+  const T* s = src.data_as<T>();
+  T* d = dst.data_as<T>();
   // Walk dst in its own order; src offsets follow along in lock step.
   const auto& sizes = dst.sizes();
   std::vector<int64_t> index(sizes.size(), 0);
@@ -40,6 +63,16 @@ void copy_into(const Tensor& src, const Tensor& dst) {
       index[k] = 0;
     }
   });
+}
+
+}  // namespace
+
+void copy_into(const Tensor& src, const Tensor& dst) {
+  WICK_ASSERT(src.sizes() == dst.sizes(), "copy between tensors of different sizes");
+  WICK_ASSERT(src.dtype() == dst.dtype(), "copy between tensors of different dtypes");
+  if (dtype_size(src.dtype()) == 8) return copy_elements<uint64_t>(src, dst);
+  WICK_ASSERT(dtype_size(src.dtype()) == 4, "copy_into takes 4- or 8-byte elements");
+  copy_elements<uint32_t>(src, dst);
 }
 
 void broadcast_into(const Tensor& src, const Tensor& dst) {

@@ -13,8 +13,13 @@ namespace wick::rt {
 void check_f32_input(const char* op, const char* what, const Tensor& t);
 // `out` must be a defined f32 CPU tensor of exactly `expected` sizes.
 void check_output(const char* op, const Tensor& out, const std::vector<int64_t>& expected);
+// The products (matmul, linear, addmm) and convolutions take f32 or f64:
+// `t` must be a defined CPU tensor of `dtype`, the first operand's.
+void check_product_input(const char* op, const char* what, const Tensor& t, DType dtype);
+void check_product_output(const char* op, const Tensor& out, const std::vector<int64_t>& expected, DType dtype);
 
-// dst[i] = src[i] for tensors of equal sizes, any strides (f32).
+// dst[i] = src[i] for tensors of equal sizes and dtype (f32 or f64), any
+// strides.
 void copy_into(const Tensor& src, const Tensor& dst);
 // dst[i] = src broadcast to dst's sizes (src right-aligned, dims of 1 repeat).
 void broadcast_into(const Tensor& src, const Tensor& dst);
@@ -43,6 +48,30 @@ void for_each_offset(const std::vector<int64_t>& sizes, const std::vector<int64_
       offset += strides[d];
       if (++index[d] < sizes[d]) break;
       offset -= strides[d] * sizes[d];
+      index[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+// The same over two strided shapes of equal sizes in lock step: f(a, b).
+template <typename F>
+void for_each_offset_pair(const std::vector<int64_t>& sizes, const std::vector<int64_t>& a_strides,
+                          const std::vector<int64_t>& b_strides, F&& f) {
+  const int rank = static_cast<int>(sizes.size());
+  for (int64_t s : sizes)
+    if (s == 0) return;
+  std::vector<int64_t> index(rank, 0);
+  int64_t a = 0, b = 0;
+  for (;;) {
+    f(a, b);
+    int d = rank - 1;
+    for (; d >= 0; --d) {
+      a += a_strides[d];
+      b += b_strides[d];
+      if (++index[d] < sizes[d]) break;
+      a -= a_strides[d] * sizes[d];
+      b -= b_strides[d] * sizes[d];
       index[d] = 0;
     }
     if (d < 0) return;

@@ -221,12 +221,14 @@ TEST(KernelShapes, KernelsCheckTheirArguments) {
             "error: in matmul: output has shape [5, 3] but the result has shape [3, 5]");
   Tensor d = Tensor::zeros(DType::f64, {3, 4});
   EXPECT_EQ(error_of([&] { matmul(d, b, out); }),
-            "error: in matmul: first argument must be f32, got f64[3, 4]");
+            "error: in matmul: second argument must be f64 as the first operand is, got f32[4, 5]");
+  EXPECT_EQ(error_of([&] { matmul(Tensor::zeros(DType::i64, {3, 4}), b, out); }),
+            "error: in matmul: takes f32 or f64 operands, got i64[3, 4]");
   Tensor i = Tensor::zeros(DType::i64, {5});
   EXPECT_EQ(error_of([&] {
               linear(a, f32({5, 4}), i, out);
             }),
-            "error: in linear: bias must be f32, got i64[5]");
+            "error: in linear: bias must be f32 as the first operand is, got i64[5]");
   EXPECT_EQ(error_of([&] { matmul(Tensor(), b, out); }),
             "error: in matmul: first argument is undefined");
 
