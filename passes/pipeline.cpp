@@ -138,7 +138,8 @@ FuseOptions fuse_options(TargetDevice device) {
 
 void finish_stage(ir::Graph& graph, const PipelineOptions& options) {
   Pipeline p(graph);
-  p.step("widen_library_calls", [&] { widen_library_calls(graph); });
+  p.step("widen_library_calls",
+         [&] { widen_library_calls(graph, {.bf16_products = options.device != TargetDevice::cuda}); });
   p.step("eliminate_common_subexpressions", [&] { eliminate_common_subexpressions(graph); });
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
   p.step("fuse", [&] { fuse(graph, fuse_options(options.device)); });

@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
 
@@ -74,7 +75,15 @@ int sync_threads(int64_t multiply_adds) {
   return want;
 }
 
-dnnl::memory::desc f32_md(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides) {
+namespace {
+
+dnnl::memory::data_type data_type_of(DType t) {
+  if (t == DType::bf16) return dnnl::memory::data_type::bf16;
+  WICK_ASSERT(t == DType::f32, "oneDNN operands are f32 or bf16");
+  return dnnl::memory::data_type::f32;
+}
+
+dnnl::memory::desc strided_md(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides, DType t) {
   // A size-1 dimension gets the stride it would have if it were stored
   // outside all dimensions after it, so that dense views match oneDNN's
   // plain formats (a [1, K, N] transposed matrix reads as "acb").
@@ -84,8 +93,15 @@ dnnl::memory::desc f32_md(const std::vector<int64_t>& sizes, const std::vector<i
     if (sizes[i] == 1) st[i] = extent;
     extent = std::max(extent, st[i] * sizes[i]);
   }
-  return dnnl::memory::desc(dnnl::memory::dims(sizes.begin(), sizes.end()),
-                            dnnl::memory::data_type::f32, st);
+  return dnnl::memory::desc(dnnl::memory::dims(sizes.begin(), sizes.end()), data_type_of(t), st);
+}
+
+std::atomic<bool> widened_bf16_forced{false};
+
+}  // namespace
+
+dnnl::memory::desc f32_md(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides) {
+  return strided_md(sizes, strides, DType::f32);
 }
 
 dnnl::memory::desc f32_md(const Tensor& t) { return f32_md(t.sizes(), t.strides()); }
@@ -93,6 +109,23 @@ dnnl::memory::desc f32_md(const Tensor& t) { return f32_md(t.sizes(), t.strides(
 dnnl::memory::desc f32_contiguous_md(const std::vector<int64_t>& sizes) {
   return f32_md(sizes, Tensor::contiguous_strides(sizes));
 }
+
+dnnl::memory::desc plain_md(const Tensor& t) { return strided_md(t.sizes(), t.strides(), t.dtype()); }
+
+dnnl::memory::desc contiguous_md(const std::vector<int64_t>& sizes, DType dtype) {
+  return strided_md(sizes, Tensor::contiguous_strides(sizes), dtype);
+}
+
+bool native_bf16() {
+  static const bool native = [] {
+    const int isa = static_cast<int>(dnnl::get_effective_cpu_isa());
+    const int bf16 = static_cast<int>(dnnl::cpu_isa::avx512_core_bf16);
+    return (isa & bf16) == bf16;
+  }();
+  return native && !widened_bf16_forced.load(std::memory_order_relaxed);
+}
+
+void force_widened_bf16(bool on) { widened_bf16_forced.store(on, std::memory_order_relaxed); }
 
 dnnl::primitive_attr make_attr(const Epilogue& e, float output_scale, float sum_scale) {
   dnnl::primitive_attr attr;

@@ -36,6 +36,15 @@ int sync_threads(int64_t multiply_adds = -1);
 dnnl::memory::desc f32_md(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides);
 dnnl::memory::desc f32_md(const Tensor& t);
 dnnl::memory::desc f32_contiguous_md(const std::vector<int64_t>& sizes);
+// The same in the tensor's own dtype (f32 or bf16).
+dnnl::memory::desc plain_md(const Tensor& t);
+dnnl::memory::desc contiguous_md(const std::vector<int64_t>& sizes, DType dtype);
+
+// Whether this CPU multiplies bf16 natively (AVX512_BF16 or AMX), where
+// oneDNN's bf16 products run at twice the f32 rate; elsewhere the products
+// widen their operands to f32 first. Tests may force the widened path.
+bool native_bf16();
+void force_widened_bf16(bool on);
 
 // Primitive attributes: user-managed scratchpad (so one primitive can run on
 // several threads at once), optional output scale and sum post-op, then the

@@ -159,9 +159,14 @@ void convolution(const char* op, int spatial, const Tensor& x, const Tensor& w, 
 }
 
 void check_conv_args(const char* op, const Tensor& x, const Tensor& w, const Tensor& bias) {
-  check_product_input(op, "input", x, x.dtype());
-  check_product_input(op, "weight", w, x.dtype());
-  if (bias.defined()) check_product_input(op, "bias", bias, x.dtype());
+  if (x.defined() && x.dtype() == DType::f64) {
+    check_product_input(op, "weight", w, DType::f64);
+    if (bias.defined()) check_product_input(op, "bias", bias, DType::f64);
+    return;
+  }
+  check_f32_input(op, "input", x);
+  check_f32_input(op, "weight", w);
+  if (bias.defined()) check_f32_input(op, "bias", bias);
 }
 
 }  // namespace

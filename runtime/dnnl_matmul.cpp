@@ -4,7 +4,9 @@
 // through its strides, and batch dimensions of size 1 or stride 0 broadcast by
 // oneDNN. When only A has batch dimensions and they fold into its rows, the
 // product is issued as one 2-D GEMM instead of a batch of small ones. f64
-// products, which oneDNN does not take, run on gemm_f64 (products_f64.h).
+// products, which oneDNN does not take, run on gemm_f64 (products_f64.h);
+// bf16 ones run on oneDNN's bf16 kernels (f32 accumulation, one rounding)
+// where the CPU multiplies bf16, else widened to f32 here.
 #include <algorithm>
 #include <string>
 
@@ -60,6 +62,13 @@ void product(const char* op, Tensor a, Tensor b, Tensor bias, Tensor o, float al
   if (o.numel() == 0) return;
   const int rank = o.dim();
   const bool f64 = o.dtype() == DType::f64;
+  if (o.dtype() == DType::bf16 && (!native_bf16() || a.size(-1) == 0)) {
+    // In f32, rounded once at the end, as a CPU without bf16 products must.
+    Tensor widened = sum_scale != 0.f ? widened_to_f32(o) : Tensor::empty(DType::f32, o.sizes());
+    product(op, widened_to_f32(a), widened_to_f32(b), bias.defined() ? widened_to_f32(bias) : bias, widened, alpha,
+            sum_scale, e);
+    return round_into_bf16(widened, o);
+  }
   if (a.size(-1) == 0 && !f64) return empty_product(bias, o, sum_scale, e);
 
   // Stride-0 batch dimensions (expanded views) become size-1 broadcasts.
@@ -103,9 +112,7 @@ void product(const char* op, Tensor a, Tensor b, Tensor bias, Tensor o, float al
   try {
     prim = cached_primitive(key, [&] {
       return create_in_place_or_contiguous([&](bool contiguous) {
-        auto md = [&](const Tensor& t) {
-          return contiguous ? f32_contiguous_md(t.sizes()) : f32_md(t);
-        };
+        auto md = [&](const Tensor& t) { return contiguous ? contiguous_md(t.sizes(), t.dtype()) : plain_md(t); };
         dnnl::memory::desc bias_md = bias.defined() ? md(bias) : dnnl::memory::desc();
         dnnl::matmul::desc desc(md(a), md(b), bias_md, md(o));
         dnnl::matmul::primitive_desc pd(desc, make_attr(e, alpha, sum_scale), engine());
@@ -126,7 +133,7 @@ void product(const char* op, Tensor a, Tensor b, Tensor bias, Tensor o, float al
     Tensor ac = a.contiguous(), bc = b.contiguous();
     Tensor oc = o.is_contiguous()  ? o
                 : sum_scale != 0.f ? o.clone()
-                                   : Tensor::zeros(DType::f32, o.sizes());
+                                   : Tensor::zeros(o.dtype(), o.sizes());
     execute(*prim, {{DNNL_ARG_SRC, ac.data()},
                     {DNNL_ARG_WEIGHTS, bc.data()},
                     {DNNL_ARG_BIAS, bias.defined() ? bias.data() : nullptr},

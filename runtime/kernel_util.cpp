@@ -35,7 +35,8 @@ void check_output(const char* op, const Tensor& out, const std::vector<int64_t>&
 }
 
 void check_product_input(const char* op, const char* what, const Tensor& t, DType dtype) {
-  if (dtype != DType::f32 && dtype != DType::f64) throw Error("takes f32 or f64 operands, got " + t.describe(), {}, op);
+  if (dtype != DType::f32 && dtype != DType::f64 && dtype != DType::bf16)
+    throw Error("takes f32, f64 or bf16 operands, got " + t.describe(), {}, op);
   check_tensor(op, what, t, dtype, " as the first operand is");
 }
 
@@ -71,8 +72,35 @@ void copy_into(const Tensor& src, const Tensor& dst) {
   WICK_ASSERT(src.sizes() == dst.sizes(), "copy between tensors of different sizes");
   WICK_ASSERT(src.dtype() == dst.dtype(), "copy between tensors of different dtypes");
   if (dtype_size(src.dtype()) == 8) return copy_elements<uint64_t>(src, dst);
-  WICK_ASSERT(dtype_size(src.dtype()) == 4, "copy_into takes 4- or 8-byte elements");
+  if (dtype_size(src.dtype()) == 2) return copy_elements<uint16_t>(src, dst);
+  WICK_ASSERT(dtype_size(src.dtype()) == 4, "copy_into takes 2-, 4- or 8-byte elements");
   copy_elements<uint32_t>(src, dst);
+}
+
+Tensor widened_to_f32(const Tensor& t) {
+  if (t.dtype() == DType::f32) return t.contiguous();
+  WICK_ASSERT(t.dtype() == DType::bf16, "widened_to_f32 takes f32 or bf16");
+  Tensor out = Tensor::empty(DType::f32, t.sizes());
+  const uint16_t* s = t.data_as<uint16_t>();
+  uint32_t* d = out.data_as<uint32_t>();
+  int64_t i = 0;
+  for_each_offset(t.sizes(), t.strides(), [&](int64_t o) { d[i++] = static_cast<uint32_t>(s[o]) << 16; });
+  return out;
+}
+
+void round_into_bf16(const Tensor& src, const Tensor& dst) {
+  WICK_ASSERT(src.dtype() == DType::f32 && dst.dtype() == DType::bf16 && src.sizes() == dst.sizes(),
+              "round_into_bf16 takes an f32 source and a bf16 destination of its sizes");
+  const uint32_t* s = src.data_as<uint32_t>();
+  uint16_t* d = dst.data_as<uint16_t>();
+  for_each_offset_pair(dst.sizes(), dst.strides(), src.strides(), [&](int64_t o, int64_t i) {
+    const uint32_t bits = s[i];
+    if ((bits & 0x7fffffffu) > 0x7f800000u) {
+      d[o] = static_cast<uint16_t>((bits >> 16) | 0x40u);  // a quiet NaN
+      return;
+    }
+    d[o] = static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+  });
 }
 
 void broadcast_into(const Tensor& src, const Tensor& dst) {

@@ -18,9 +18,14 @@ void check_output(const char* op, const Tensor& out, const std::vector<int64_t>&
 void check_product_input(const char* op, const char* what, const Tensor& t, DType dtype);
 void check_product_output(const char* op, const Tensor& out, const std::vector<int64_t>& expected, DType dtype);
 
-// dst[i] = src[i] for tensors of equal sizes and dtype (f32 or f64), any
-// strides.
+// dst[i] = src[i] for tensors of equal sizes and dtype (of 2, 4 or 8 bytes),
+// any strides.
 void copy_into(const Tensor& src, const Tensor& dst);
+// A contiguous f32 copy of an f32 or bf16 tensor (bf16 widens exactly).
+Tensor widened_to_f32(const Tensor& t);
+// dst[i] = src[i] rounded to bf16 (to nearest, ties to even; NaN stays
+// NaN), for an f32 `src` and a bf16 `dst` of equal sizes.
+void round_into_bf16(const Tensor& src, const Tensor& dst);
 // dst[i] = src broadcast to dst's sizes (src right-aligned, dims of 1 repeat).
 void broadcast_into(const Tensor& src, const Tensor& dst);
 // dst[i] = f(dst[i]) for every element (f32).

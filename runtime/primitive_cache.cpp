@@ -48,6 +48,7 @@ PrimitiveKey& PrimitiveKey::add(const std::vector<int64_t>& v) {
 
 PrimitiveKey& PrimitiveKey::add(const Tensor& t) {
   if (!t.defined()) return add(int64_t{-1});
+  add(static_cast<int64_t>(t.dtype()));
   add(t.sizes());
   return add(t.strides());
 }

@@ -23,7 +23,7 @@ class PrimitiveKey {
   PrimitiveKey& add(int64_t v);
   PrimitiveKey& add(float v);
   PrimitiveKey& add(const std::vector<int64_t>& v);  // length-prefixed
-  PrimitiveKey& add(const Tensor& t);                // sizes and strides
+  PrimitiveKey& add(const Tensor& t);                // dtype, sizes and strides
   const std::string& bytes() const { return bytes_; }
 
  private:

@@ -57,6 +57,7 @@ const std::map<std::string, PassFn>& passes() {
       // Small limits, so that the cases show both sides of them.
       {"unroll_loops", [](ir::Graph& g) { passes::unroll_loops(g, passes::UnrollLimits{4, 64}); }},
       {"widen_library_calls", [](ir::Graph& g) { passes::widen_library_calls(g); }},
+      {"widen_library_calls_cpu", [](ir::Graph& g) { passes::widen_library_calls(g, {.bf16_products = true}); }},
   };
   return table;
 }

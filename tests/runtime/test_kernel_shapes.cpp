@@ -223,7 +223,7 @@ TEST(KernelShapes, KernelsCheckTheirArguments) {
   EXPECT_EQ(error_of([&] { matmul(d, b, out); }),
             "error: in matmul: second argument must be f64 as the first operand is, got f32[4, 5]");
   EXPECT_EQ(error_of([&] { matmul(Tensor::zeros(DType::i64, {3, 4}), b, out); }),
-            "error: in matmul: takes f32 or f64 operands, got i64[3, 4]");
+            "error: in matmul: takes f32, f64 or bf16 operands, got i64[3, 4]");
   Tensor i = Tensor::zeros(DType::i64, {5});
   EXPECT_EQ(error_of([&] {
               linear(a, f32({5, 4}), i, out);
