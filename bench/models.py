@@ -38,13 +38,15 @@ One text tagger over packed sequences, eval mode, seeded weights:
 write_packed_models(DIR) saves it, scripted, as DIR/packed_lstm.pt, with its
 inputs DIR/packed_lstm_tokens.npy and DIR/packed_lstm_lengths.npy.
 
-One model in bfloat16, called with float32 and returning float32:
+Models in bfloat16, called with float32 and returning float32:
     transformer_block_bf16  the zoo's transformer block (batch 8, seq 64,
                             d 256, 4 heads) converted to bfloat16
+    resnet18_bf16           the zoo's ResNet-18 (batch 1, 224x224)
+                            converted to bfloat16
 
-write_bfloat16_models(DIR) saves it, scripted, as DIR/transformer_block_bf16.pt.
+write_bfloat16_models(DIR, NAMES) saves them, scripted, as DIR/NAME.pt.
 
-Two models in float64 (`.double()`), called with float64 inputs:
+Models in float64 (`.double()`), called with float64 inputs:
     nn5_f64     the zoo's NN5 MLP (14 -> 32 -> 32 -> 32 -> 1, tanh), batch 200
     cnn_bn_f64  the zoo's CNN with batch norm, batch 4, 3x32x32
     transformer_block_f64  the zoo's transformer block, batch 8, seq 64, d 256
@@ -313,19 +315,28 @@ class Bfloat16(torch.nn.Module):
         return self.inner(x.to(torch.bfloat16)).float()
 
 
-def write_bfloat16_models(out_dir: str) -> dict:
-    """Saves transformer_block_bf16; returns name -> (path, [input spec])."""
+BFLOAT16_MODELS = {"transformer_block_bf16": ("transformer_block", TRANSFORMER_BLOCK_INPUT),
+                   "resnet18_bf16": ("resnet18", (1, 3, 224, 224))}
+
+
+def write_bfloat16_models(out_dir: str, names) -> dict:
+    """Saves the bfloat16 models `names` (of BFLOAT16_MODELS) behind float32
+    inputs; returns name -> (path, [input spec])."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "models"))
     import zoo
 
     os.makedirs(out_dir, exist_ok=True)
-    torch.manual_seed(0)
-    module = Bfloat16(zoo.TransformerBlock()).eval()
-    path = os.path.join(out_dir, "transformer_block_bf16.pt")
-    tmp = f"{path}.tmp{os.getpid()}"
-    torch.jit.save(torch.jit.script(module), tmp)
-    os.replace(tmp, path)
-    return {"transformer_block_bf16": (path, ["x".join(str(d) for d in TRANSFORMER_BLOCK_INPUT)])}
+    out = {}
+    for name in names:
+        zoo_name, shape = BFLOAT16_MODELS[name]
+        torch.manual_seed(0)
+        module = Bfloat16(zoo.build_model(zoo_name)).eval()
+        path = os.path.join(out_dir, f"{name}.pt")
+        tmp = f"{path}.tmp{os.getpid()}"
+        torch.jit.save(torch.jit.script(module), tmp)
+        os.replace(tmp, path)
+        out[name] = (path, ["x".join(str(d) for d in shape)])
+    return out
 
 
 DOUBLE_MODELS = {"nn5_f64": ("nn5", (200, 14)), "cnn_bn_f64": ("cnn_bn", (4, 3, 32, 32)),

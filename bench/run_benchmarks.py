@@ -63,6 +63,7 @@ BENCHMARKS = [
     Benchmark("raft_small", 20, 2, zoo=False, note="torchvision RAFT-small optical flow, two 3x128x128 images, 12 refinements"),
     Benchmark("transformer_block_bf16", 100, 10, zoo=False, tolerance=2e-2,
               note="the transformer block in bfloat16: batch 8, seq 64, d 256, 4 heads"),
+    Benchmark("resnet18_bf16", 20, 3, zoo=False, tolerance=5e-2, note="ResNet-18 in bfloat16, batch 1, 224x224"),
     Benchmark("nn5_f64", 5000, 100, zoo=False, note="NN5 in float64, batch 200"),
     Benchmark("cnn_bn_f64", 1000, 20, zoo=False, note="the CNN with batch norm in float64, batch 4, 3x32x32"),
     Benchmark("transformer_block_f64", 100, 10, zoo=False,
@@ -136,8 +137,9 @@ def prepare_models(work: str, names: List[str]) -> dict:
     sampling = [name for name in names if name in ("grid_sample", "raft_small")]
     if sampling:
         out.update(models.write_sampling_models(os.path.join(work, "models"), sampling))
-    if "transformer_block_bf16" in names:
-        out.update(models.write_bfloat16_models(os.path.join(work, "models")))
+    bfloat16 = [name for name in names if name in models.BFLOAT16_MODELS]
+    if bfloat16:
+        out.update(models.write_bfloat16_models(os.path.join(work, "models"), bfloat16))
     if "gaussian_loglik" in names:
         out.update(models.write_linalg_models(os.path.join(work, "models")))
     spectral = [name for name in names if name in ("log_mel", "fourier_layer")]

@@ -12,8 +12,9 @@ namespace wick::passes {
 namespace {
 
 bool is_bf16_product(const ir::Node& n) {
-  static const std::set<std::string> products = {"aten::matmul", "aten::mm", "aten::bmm", "aten::linear",
-                                                 "aten::addmm"};
+  static const std::set<std::string> products = {"aten::matmul", "aten::mm",     "aten::bmm",
+                                                 "aten::linear", "aten::addmm",  "aten::conv1d",
+                                                 "aten::conv2d", "aten::conv3d"};
   if (!products.count(n.kind())) return false;
   for (const ir::Value* v : n.inputs())
     if (v->type()->is_tensor() && v->type()->dtype() != DType::bf16) return false;

@@ -5,9 +5,10 @@
 // what torch's CPU kernels for bf16 do (f32 accumulation, one rounding of the
 // result); the casts are pointwise ops that fuse with the kernels around the
 // call. Expects shapes inferred; nonzero, which reads any dtype, is left as is.
-// With `bf16_products`, matrix products (matmul, mm, bmm, linear, addmm)
-// whose tensors are all bf16 stay as they are: the CPU runtime multiplies
-// bf16 itself (natively where the CPU can, else widened at run time).
+// With `bf16_products`, matrix products (matmul, mm, bmm, linear, addmm) and
+// convolutions whose tensors are all bf16 stay as they are: the CPU runtime
+// computes them in bf16 (natively where the CPU can, else widened at run
+// time). Their gradients' calls are widened.
 #pragma once
 
 #include "ir/graph.h"

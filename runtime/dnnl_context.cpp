@@ -75,13 +75,13 @@ int sync_threads(int64_t multiply_adds) {
   return want;
 }
 
-namespace {
-
 dnnl::memory::data_type data_type_of(DType t) {
   if (t == DType::bf16) return dnnl::memory::data_type::bf16;
   WICK_ASSERT(t == DType::f32, "oneDNN operands are f32 or bf16");
   return dnnl::memory::data_type::f32;
 }
+
+namespace {
 
 dnnl::memory::desc strided_md(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides, DType t) {
   // A size-1 dimension gets the stride it would have if it were stored

@@ -37,6 +37,7 @@ dnnl::memory::desc f32_md(const std::vector<int64_t>& sizes, const std::vector<i
 dnnl::memory::desc f32_md(const Tensor& t);
 dnnl::memory::desc f32_contiguous_md(const std::vector<int64_t>& sizes);
 // The same in the tensor's own dtype (f32 or bf16).
+dnnl::memory::data_type data_type_of(DType t);
 dnnl::memory::desc plain_md(const Tensor& t);
 dnnl::memory::desc contiguous_md(const std::vector<int64_t>& sizes, DType dtype);
 

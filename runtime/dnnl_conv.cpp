@@ -6,7 +6,9 @@
 // blocked layouts, with the operands converted on the way in and out: a
 // direct kernel plus the conversions beats im2col, and it is what PyTorch
 // does too. A 1x1 convolution is a GEMM and stays plain. f64 convolutions,
-// which oneDNN does not take, run on gemm_f64 (products_f64.h).
+// which oneDNN does not take, run on gemm_f64 (products_f64.h); bf16 ones on
+// oneDNN's bf16 kernels where the CPU multiplies bf16, else widened to f32
+// here.
 #include <string>
 
 #include "runtime/extern_kernels.h"
@@ -51,11 +53,11 @@ CachedPrimitive make_conv(const ConvProblem& c, bool contiguous, bool blocked) {
   auto md = [&](const Tensor& t) {
     if (blocked) {
       auto tag = &t == &c.w ? dnnl::memory::format_tag::any : activation_tag(spatial, c.x.size(1));
-      return dnnl::memory::desc(t.sizes(), dnnl::memory::data_type::f32, tag);
+      return dnnl::memory::desc(t.sizes(), data_type_of(t.dtype()), tag);
     }
-    return contiguous ? f32_contiguous_md(t.sizes()) : f32_md(t);
+    return contiguous ? contiguous_md(t.sizes(), t.dtype()) : plain_md(t);
   };
-  dnnl::memory::desc bias_md = c.bias.defined() ? f32_md(c.bias) : dnnl::memory::desc();
+  dnnl::memory::desc bias_md = c.bias.defined() ? plain_md(c.bias) : dnnl::memory::desc();
   dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
                                        dnnl::algorithm::convolution_direct, md(c.x), md(c.w),
                                        bias_md, md(c.out), c.strides, c.dilates, c.pads, c.pads);
@@ -70,7 +72,7 @@ CachedPrimitive make_conv(const ConvProblem& c, bool contiguous, bool blocked) {
         {DNNL_ARG_SRC, &c.x}, {DNNL_ARG_WEIGHTS, &c.w}, {DNNL_ARG_DST, &c.out}};
     for (auto [arg, t] : operands) {
       dnnl::memory::desc inner = pd.query_md(dnnl::query::exec_arg_md, arg);
-      if (inner != f32_md(*t)) p.reorders.push_back(make_reorder(arg, f32_md(*t), inner));
+      if (inner != plain_md(*t)) p.reorders.push_back(make_reorder(arg, plain_md(*t), inner));
     }
   }
   return p;
@@ -118,6 +120,13 @@ void convolution(const char* op, int spatial, const Tensor& x, const Tensor& w, 
   c.out = with_rank(out, rank);
   if (x.dtype() == DType::f64)
     return convolution_f64(spatial, c.x, w, bias, stride, padding, dilation, groups, c.out, e);
+  if (x.dtype() == DType::bf16 && (!native_bf16() || w.size(1) == 0)) {
+    // In f32, rounded once at the end, as a CPU without bf16 products must.
+    Tensor widened = Tensor::empty(DType::f32, c.out.sizes());
+    convolution(op, spatial, widened_to_f32(c.x), widened_to_f32(w), bias.defined() ? widened_to_f32(bias) : bias,
+                c.out.sizes(), stride, padding, dilation, groups, false, widened, e);
+    return round_into_bf16(widened, c.out);
+  }
   if (w.size(1) == 0) return bias_only(bias, c.out, e);
   c.w = w;
   if (groups > 1) {
@@ -145,7 +154,7 @@ void convolution(const char* op, int spatial, const Tensor& x, const Tensor& w, 
     if (prim->contiguous) {
       xc = xc.contiguous();
       wc = wc.contiguous();
-      if (!oc.is_contiguous()) oc = Tensor::zeros(DType::f32, oc.sizes());
+      if (!oc.is_contiguous()) oc = Tensor::zeros(oc.dtype(), oc.sizes());
     }
     execute(*prim, {{DNNL_ARG_SRC, xc.data()},
                     {DNNL_ARG_WEIGHTS, wc.data()},
@@ -159,14 +168,10 @@ void convolution(const char* op, int spatial, const Tensor& x, const Tensor& w, 
 }
 
 void check_conv_args(const char* op, const Tensor& x, const Tensor& w, const Tensor& bias) {
-  if (x.defined() && x.dtype() == DType::f64) {
-    check_product_input(op, "weight", w, DType::f64);
-    if (bias.defined()) check_product_input(op, "bias", bias, DType::f64);
-    return;
-  }
-  check_f32_input(op, "input", x);
-  check_f32_input(op, "weight", w);
-  if (bias.defined()) check_f32_input(op, "bias", bias);
+  const DType t = x.defined() ? x.dtype() : DType::f32;
+  check_product_input(op, "input", x, t);
+  check_product_input(op, "weight", w, t);
+  if (bias.defined()) check_product_input(op, "bias", bias, t);
 }
 
 }  // namespace

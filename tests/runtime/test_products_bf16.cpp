@@ -1,6 +1,6 @@
-// matmul, linear and addmm on bf16 tensors (runtime/extern_kernels.h)
-// against the f32 products of the same values rounded once to bf16, on
-// fresh random tensors: on this CPU's path (oneDNN's bf16 kernels where the
+// matmul, linear, addmm and convolutions on bf16 tensors
+// (runtime/extern_kernels.h) against the f32 results for the same values
+// rounded once to bf16, on fresh random tensors: on this CPU's path (oneDNN's bf16 kernels where the
 // CPU multiplies bf16, f32 accumulation) within one bf16 rounding, and on
 // the widened path (as on a CPU without bf16 products) exactly.
 #include <gtest/gtest.h>
@@ -95,11 +95,26 @@ TEST(ProductsBf16, EmptyInnerDimIsTheBias) {
   check({{6, 0}, {5, 0}, {5}}, {6, 5}, [](std::vector<Tensor>& t, Tensor& out) { linear(t[0], t[1], t[2], out); });
 }
 
-TEST(ProductsBf16, ConvolutionsRefuseBf16) {
+TEST(ProductsBf16, Convolutions) {
+  Conv2dParams p;
+  p.stride = {2, 1};
+  p.padding = {1, 1};
+  check({{2, 16, 9, 8}, {32, 16, 3, 3}, {32}}, {2, 32, 5, 8}, [&](std::vector<Tensor>& t, Tensor& out) {
+    conv2d(t[0], t[1], t[2], p, out, Epilogue{PostOp::relu, 0.f, 0.f});
+  });
+  Conv1dParams q;
+  q.groups = 2;
+  check({{3, 4, 11}, {6, 2, 3}}, {3, 6, 9},
+        [&](std::vector<Tensor>& t, Tensor& out) { conv1d(t[0], t[1], Tensor(), q, out); });
+}
+
+TEST(ProductsBf16, MixedDtypesAreErrors) {
   auto [x, xf] = random_pair({1, 2, 5, 5});
   auto [w, wf] = random_pair({3, 2, 3, 3});
   Tensor out = Tensor::empty(DType::bf16, {1, 3, 3, 3});
-  EXPECT_THROW(conv2d(x, w, Tensor(), Conv2dParams{}, out), Error);
+  EXPECT_THROW(conv2d(x, wf, Tensor(), Conv2dParams{}, out), Error);
+  Tensor o = Tensor::empty(DType::bf16, {2, 2});
+  EXPECT_THROW(matmul(random_pair({2, 3}).first, random_pair({3, 2}).second, o), Error);
 }
 
 }  // namespace
