@@ -178,6 +178,16 @@ TEST(ProductsF64, Conv2dReadsAStridedInput) {
   EXPECT_LT(max_error(out, direct_conv(x, w, Tensor(), {sizes[2], sizes[3]}, {1, 1}, {1, 1}, {1, 1}, 1)), 1e-14);
 }
 
+TEST(ProductsF64, WideImagesTakeTheirColumnsInChunksOfRows) {
+  // Each output row's columns are 288 x 8000 doubles, more than one chunk
+  // holds: the rows go one at a time.
+  Tensor x = random({1, 32, 4, 8002}), w = random({1, 32, 3, 3}), bias = random({1});
+  const std::vector<int64_t> sizes = conv2d_output_sizes(x.sizes(), w.sizes(), Conv2dParams{});
+  Tensor out = Tensor::empty(DType::f64, sizes);
+  conv2d(x, w, bias, Conv2dParams{}, out);
+  EXPECT_LT(max_error(out, direct_conv(x, w, bias, {sizes[2], sizes[3]}, {1, 1}, {0, 0}, {1, 1}, 1)), 1e-14);
+}
+
 TEST(ProductsF64, Conv1dAndConv3d) {
   {
     Tensor x = random({2, 4, 17}), w = random({6, 4, 3}), bias = random({6});
