@@ -1,9 +1,13 @@
 // Decomposition of einsum(equation, tensors): labels that only one operand
 // has and the result does not are summed out first; then operands combine
-// left to right, two at a time, as one batched product: each operand is
+// two at a time, in the order of the contraction path when the call gives
+// one (as torch.einsum passes opt_einsum's), else, with three or more, in a
+// greedy order (next the pair whose result is smallest against its
+// operands, as opt_einsum's greedy path picks it), each pair as one batched
+// product: each operand is
 // permuted to [batch, own, contracted] (the other to [batch, contracted,
 // own]), reshaped to three dims, multiplied with bmm and reshaped back,
-// keeping the labels the result or a later operand needs. The result is
+// keeping the labels the result or another operand needs. The result is
 // permuted to the equation's order. Before that, a label repeated within
 // one operand reads its diagonal (the two dims moved last, merged, every
 // (n + 1)-th element: a strided slice), and a dim of size 1 whose label is
@@ -88,6 +92,57 @@ Operand contract(Emitter& e, Operand a, Operand b, const std::string& keep) {
   return out;
 }
 
+// What contracting a and b costs when the result and the other operands need
+// the labels `keep` (in double: sizes may be large).
+struct PairCost {
+  double growth;  // result size minus the operands' sizes
+  double work;    // multiply-adds
+};
+
+PairCost pair_cost(const Operand& a, const Operand& b, const std::string& keep) {
+  auto size_of = [&](char c) {
+    const size_t at = a.labels.find(c);
+    return static_cast<double>(at != std::string::npos ? a.sizes[at] : b.sizes[b.labels.find(c)]);
+  };
+  double result = 1, work = 1, size_a = 1, size_b = 1;
+  std::string seen;
+  for (char c : a.labels + b.labels) {
+    if (has(seen, c)) continue;
+    seen += c;
+    const bool both = has(a.labels, c) && has(b.labels, c);
+    if (has(keep, c)) result *= size_of(c);
+    if (both || has(keep, c)) work *= size_of(c);
+  }
+  for (size_t d = 0; d < a.sizes.size(); ++d) size_a *= static_cast<double>(a.sizes[d]);
+  for (size_t d = 0; d < b.sizes.size(); ++d) size_b *= static_cast<double>(b.sizes[d]);
+  return {result - size_a - size_b, work};
+}
+
+// The labels that the result and every operand but i and j need.
+std::string kept_beside(const std::vector<Operand>& ops, size_t i, size_t j, const std::string& result) {
+  std::string keep = result;
+  for (size_t k = 0; k < ops.size(); ++k)
+    if (k != i && k != j) keep += ops[k].labels;
+  return keep;
+}
+
+// The pair to combine next: the least growth, then the least work, then the
+// first in order.
+std::pair<size_t, size_t> next_pair(const std::vector<Operand>& ops, const std::string& result) {
+  std::pair<size_t, size_t> best{0, 1};
+  std::optional<PairCost> best_cost;
+  for (size_t i = 0; i < ops.size(); ++i)
+    for (size_t j = i + 1; j < ops.size(); ++j) {
+      const PairCost c = pair_cost(ops[i], ops[j], kept_beside(ops, i, j, result));
+      if (!best_cost || c.growth < best_cost->growth ||
+          (c.growth == best_cost->growth && c.work < best_cost->work)) {
+        best = {i, j};
+        best_cost = c;
+      }
+    }
+  return best;
+}
+
 // x with its first repeated label replaced by the diagonal of its two dims
 // (the label then last), or nothing when no label repeats.
 std::optional<Operand> take_diagonal(Emitter& e, const Operand& x) {
@@ -164,13 +219,30 @@ Value* einsum(Emitter& e) {
     }
   }
   for (Operand& o : ops) o = drop_broadcast_dims(e, o, sizes);
-  Operand acc = ops[0];
-  for (size_t i = 1; i < ops.size(); ++i) {
-    std::string keep = eq.result;
-    for (size_t j = i + 1; j < ops.size(); ++j) keep += ops[j].labels;
-    acc = contract(e, acc, ops[i], keep);
+  if (!e.absent(2)) {
+    // A path given (torch.einsum records opt_einsum's): pairs of positions
+    // in the current list, the pair's result appended at its end.
+    const std::optional<std::vector<int64_t>> path = ir::constant_int_list(e.input(2));
+    if (!path) throw e.node().error("the contraction path must be a constant list of ints");
+    if (path->size() % 2 != 0) throw e.node().error("the contraction path must hold pairs of operand positions");
+    for (size_t p = 0; p + 1 < path->size() && ops.size() > 1; p += 2) {
+      const int64_t a = std::min((*path)[p], (*path)[p + 1]), b = std::max((*path)[p], (*path)[p + 1]);
+      if (a < 0 || a == b || b >= static_cast<int64_t>(ops.size()))
+        throw e.node().error("the contraction path names operands " + std::to_string((*path)[p]) + " and " +
+                             std::to_string((*path)[p + 1]) + " of " + std::to_string(ops.size()));
+      const size_t i = static_cast<size_t>(a), j = static_cast<size_t>(b);
+      Operand c = contract(e, ops[i], ops[j], kept_beside(ops, i, j, eq.result));
+      ops.erase(ops.begin() + static_cast<std::ptrdiff_t>(j));
+      ops.erase(ops.begin() + static_cast<std::ptrdiff_t>(i));
+      ops.push_back(c);
+    }
   }
-  acc = sum_out(e, acc, eq.result);
+  while (ops.size() > 1) {
+    const auto [i, j] = next_pair(ops, eq.result);
+    ops[i] = contract(e, ops[i], ops[j], kept_beside(ops, i, j, eq.result));
+    ops.erase(ops.begin() + static_cast<std::ptrdiff_t>(j));
+  }
+  Operand acc = sum_out(e, ops[0], eq.result);
   return arrange(e, acc, eq.result);
 }
 

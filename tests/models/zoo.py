@@ -271,7 +271,7 @@ class OpsExtra(nn.Module):
     repeat, unflatten; InstanceNorm2d, nearest and bilinear upsampling,
     PixelShuffle; reflection, replication and circular padding; transposed
     convolutions (1-D, 2-D with output_padding, groups and dilation);
-    einsum of two and of three operands, diagonals, a broadcast label; cumsum
+    einsum of two, three and four operands, diagonals, a broadcast label; cumsum
     of floats and of integers."""
 
     def __init__(self):
@@ -306,6 +306,7 @@ class OpsExtra(nn.Module):
         padded = F.pad(s, (3, 3), mode="replicate") + F.pad(s, (2, 4), mode="circular").flip(2)
         deconv = self.grouped(torch.relu(self.up2(x)))
         gram = torch.einsum("bchw,bdhw->bcd", x, x) + torch.einsum("bci,cd,bdi->bc", s, self.mix, s).unsqueeze(2)
+        gram = gram + torch.einsum("bci,cd,de,bei->bc", s, self.mix, self.mix, s).unsqueeze(2)
         # Diagonals (traces of 4 x 4 blocks, a diagonal kept) and a size-1 label broadcast.
         gram = (gram + torch.einsum("bcii->bc", x[:, :, :4, :4]).unsqueeze(2) + torch.einsum("bii,bjk->bij", x[:, 0, :4, :4], gram)
                 + torch.einsum("bij,bjk->bik", x[:, :, 0, :4], self.mix.unsqueeze(0)))
