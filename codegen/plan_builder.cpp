@@ -626,12 +626,13 @@ class PlanBuilder {
     require_known_shapes(n);
     const std::string& name = n->op().schema.name;
     if (n->op().schema.ns == "wick" && (linalg_call(n, result) || fourier_call(n, result))) return;
-    // The CPU runtime multiplies and convolves f64 and bf16 tensors too
-    // (runtime/gemm_f64.h, oneDNN's bf16 kernels).
+    // The CPU runtime multiplies and convolves f64 (gradients included) and
+    // bf16 tensors too (runtime/gemm_f64.h, oneDNN's bf16 kernels).
     const bool products = name == "matmul" || name == "mm" || name == "bmm" || name == "linear" || name == "addmm" ||
                           name == "conv1d" || name == "conv2d" || name == "conv3d";
     const DType first = n->input(0)->type()->is_tensor() ? *n->input(0)->type()->dtype() : DType::f32;
-    const DType wanted = products && !on_gpu() && reads_f64(n)                 ? DType::f64
+    const bool f64_calls = products || name == "conv_input_backward" || name == "conv_weight_backward";
+    const DType wanted = f64_calls && !on_gpu() && reads_f64(n)                ? DType::f64
                          : products && !on_gpu() && first == DType::bf16 ? DType::bf16
                                                                           : DType::f32;
     for (const Value* v : n->inputs())

@@ -416,14 +416,12 @@ bool reads_double(const ir::Node& n) {
 }
 
 // The library calls rewritten on this device or for these dtypes. The CPU
-// runtime multiplies and convolves f64 tensors itself (runtime/gemm_f64.h),
-// but has no f64 gradients of convolution: a graph differentiated afterwards
-// has its f64 convolutions rewritten. The CUDA plan's calls take f32 only.
+// runtime multiplies and convolves f64 tensors itself, gradients included
+// (runtime/gemm_f64.h); the CUDA plan's calls take f32 only.
 bool is_library_call_rewritten(const ir::Node& n, const DecomposeOptions& options) {
   if (options.for_gpu && gpu_only_rules().count(n.kind())) return true;
   if (!reads_double(n) || !double_only_rules().count(n.kind())) return false;
-  if (options.for_gpu || !is_double_library_call(n)) return true;
-  return options.differentiated && !is_matrix_product(n);
+  return options.for_gpu || !is_double_library_call(n);
 }
 
 // The values that replace the node's results, by its rule; none to keep a

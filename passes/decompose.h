@@ -17,9 +17,7 @@
 // and the CUDA plan's libraries do not take, pooling becomes sums and
 // maxima over gathers that generated kernels compute, and for CUDA plans
 // products and convolutions too (the CPU runtime multiplies and convolves
-// f64 itself; in a graph `differentiated` afterwards its convolutions are
-// rewritten, into matrix products, since their gradients are f32 library
-// calls). Normalizations, softmax,
+// f64 itself, gradients included). Normalizations, softmax,
 // statistics and losses on f16/bf16 tensors decompose in f32 between casts,
 // as ATen's CPU kernels compute them.
 #pragma once

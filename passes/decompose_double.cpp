@@ -5,13 +5,11 @@
 //     has an f64 GEMM, runtime/gemm_f64.h): each result element the sum over k of
 //     a[.., m, k] * b[.., n, k], one fused multiply-and-reduce kernel (the
 //     product is never stored);
-//   conv1d/2d/3d (for CUDA plans, and in graphs differentiated afterwards,
-//     whose gradients the CPU runtime has in f32 only): the padded input's
-//     windows gathered one spatial dim at a
+//   conv1d/2d/3d (for CUDA plans only, as the products): the padded
+//     input's windows gathered one spatial dim at a
 //     time (index_select at o * stride + i * dilation), laid out as
 //     [N, L, groups, C/groups * k...] and multiplied with the weight
-//     [groups, O/groups, C/groups * k...]: on the CPU, without groups, as a
-//     matmul (the f64 GEMM), else the same way as the products above;
+//     [groups, O/groups, C/groups * k...] the same way;
 //   wick::conv_input_backward (transposed convolutions): a plain
 //     convolution over the input spread with zeros (decompose_conv.cpp);
 //   max_pool2d: the window maxima of max pooling with indices
@@ -167,13 +165,7 @@ Value* conv(Emitter& e) {
   x = e.op("aten::reshape", {e.op("aten::permute", {x, e.ints(order)}),
                              e.sizes(x, {Size::dim_of(0), Size::fixed(positions), Size::fixed(groups), Size::fixed(depth)})});
   Value* w = e.op("aten::reshape", {e.input(1), e.ints({groups, ws[0] / groups, depth})});
-  Value* y = nullptr;  // [N, L, groups, O/groups]
-  if (groups == 1 && !e.options().for_gpu) {
-    Value* columns = transpose(e, e.op("aten::reshape", {e.input(1), e.ints({ws[0], depth})}), 0, 1);
-    y = e.op("aten::matmul", {x, columns});
-  } else {
-    y = e.sum(e.mul(unsqueeze(e, x, -2), w), {-1}, false);
-  }
+  Value* y = e.sum(e.mul(unsqueeze(e, x, -2), w), {-1}, false);  // [N, L, groups, O/groups]
   // -> [N, O0, O1, ..., O] -> [N, O, O0, O1, ...].
   std::vector<Size> sizes = {Size::dim_of(0)};
   for (int64_t o : out) sizes.push_back(Size::fixed(o));
@@ -241,14 +233,10 @@ Value* conv_input_backward(Emitter& e) { return spread_input_backward(e, /*volum
 
 }  // namespace
 
-bool is_matrix_product(const ir::Node& n) {
-  static const std::set<std::string> products = {"aten::matmul", "aten::mm", "aten::bmm", "aten::addmm",
-                                                 "aten::linear"};
-  return products.count(n.kind()) > 0;
-}
-
 bool is_double_library_call(const ir::Node& n) {
-  return is_matrix_product(n) || n.kind() == "aten::conv1d" || n.kind() == "aten::conv2d" || n.kind() == "aten::conv3d";
+  static const std::set<std::string> calls = {"aten::matmul", "aten::mm",     "aten::bmm",    "aten::addmm",
+                                              "aten::linear", "aten::conv1d", "aten::conv2d", "aten::conv3d"};
+  return calls.count(n.kind()) > 0;
 }
 
 std::vector<NamedRule> double_rules() {

@@ -166,9 +166,8 @@ std::vector<NamedRule> gpu_conv_transpose_rules();    // decompose_conv.cpp
 std::vector<NamedRule> gpu_pooling_rules();           // decompose_pooling.cpp
 // Rules for library calls on f64 tensors, which no library call takes.
 std::vector<NamedRule> double_rules();                // decompose_double.cpp
-// matmul, mm, bmm, addmm, linear; and those or conv1d/2d/3d: of the double
-// rules, the library calls the CPU runtime computes in f64 too.
-bool is_matrix_product(const ir::Node& n);
+// matmul, mm, bmm, addmm, linear, conv1d/2d/3d: of the double rules, the
+// library calls the CPU runtime computes in f64 too.
 bool is_double_library_call(const ir::Node& n);
 
 // The scale factor of each of the last n dims of an upsample node: from the

@@ -4,7 +4,7 @@
 // with PyTorch's window rules (max pooling sends each output gradient to the
 // first maximum of its window, as PyTorch's CPU kernel picks it).
 //
-// f32 CPU tensors of any strides in; `out` allocated by the caller with the
+// f32 CPU tensors of any strides in (f64 too for the convolutions' gradients); `out` allocated by the caller with the
 // shape of the forward operand whose gradient it receives, not overlapping
 // the inputs. Anything else is a wick::Error naming the op.
 #pragma once

@@ -3,7 +3,8 @@
 // 2-D one of height 1 and an unbatched input as a batch of one. Operands are
 // handed to oneDNN as contiguous copies in plain layouts (grouped weights as
 // [G, O/G, C/G, kh, kw], the same memory), the primitive is created once per
-// shape and kept in the primitive cache.
+// shape and kept in the primitive cache. f64 gradients run on gemm_f64
+// (products_f64.h).
 #include <algorithm>
 #include <functional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "runtime/dnnl_context.h"
 #include "runtime/kernel_util.h"
 #include "runtime/primitive_cache.h"
+#include "runtime/products_f64.h"
 #include "support/error.h"
 
 namespace wick::rt {
@@ -99,15 +101,37 @@ void fill_zero(Tensor& t) {
   for_each_element(t, [](float) { return 0.f; });
 }
 
+
+// The f64 gradients (products_f64.h) on batched views.
+void f64_gradient(const Tensor& grad_output, const Tensor& operand, const ConvBackwardParams& p, Tensor& out,
+                  bool input) {
+  const int spatial = static_cast<int>(p.stride.size());
+  const Tensor gy = with_rank(grad_output, spatial + 2);
+  if (input) {
+    conv_input_backward_f64(spatial, gy, operand, p.stride.data(), p.padding.data(), p.dilation.data(), p.groups,
+                            with_rank(out, spatial + 2));
+  } else {
+    conv_weight_backward_f64(spatial, gy, with_rank(operand, spatial + 2), p.stride.data(), p.padding.data(),
+                             p.dilation.data(), p.groups, out);
+  }
+}
+
+void check_gradient_args(const char* op, const Tensor& grad_output, const char* what, const Tensor& operand,
+                         const char* result, const Tensor& out) {
+  const DType t = grad_output.defined() && grad_output.dtype() == DType::f64 ? DType::f64 : DType::f32;
+  check_product_input(op, "output gradient", grad_output, t);
+  check_product_input(op, what, operand, t);
+  check_product_input(op, result, out, t);
+}
+
 }  // namespace
 
 void conv_input_backward(const Tensor& grad_output, const Tensor& weight, const ConvBackwardParams& p, Tensor& out) {
   const char* op = "conv_input_backward";
-  check_f32_input(op, "output gradient", grad_output);
-  check_f32_input(op, "weight", weight);
-  check_f32_input(op, "input gradient", out);
+  check_gradient_args(op, grad_output, "weight", weight, "input gradient", out);
   Problem pr = problem(op, grad_output, out.sizes(), weight.sizes(), p);
   if (out.numel() == 0) return;
+  if (out.dtype() == DType::f64) return f64_gradient(grad_output, weight, p, out, true);
   if (grad_output.numel() == 0 || weight.numel() == 0) return fill_zero(out);
   const int spatial = static_cast<int>(p.stride.size());
   pr.x = as_batched(out, spatial);
@@ -126,11 +150,10 @@ void conv_input_backward(const Tensor& grad_output, const Tensor& weight, const 
 
 void conv_weight_backward(const Tensor& grad_output, const Tensor& input, const ConvBackwardParams& p, Tensor& out) {
   const char* op = "conv_weight_backward";
-  check_f32_input(op, "output gradient", grad_output);
-  check_f32_input(op, "input", input);
-  check_f32_input(op, "weight gradient", out);
+  check_gradient_args(op, grad_output, "input", input, "weight gradient", out);
   Problem pr = problem(op, grad_output, input.sizes(), out.sizes(), p);
   if (out.numel() == 0) return;
+  if (out.dtype() == DType::f64) return f64_gradient(grad_output, input, p, out, false);
   if (grad_output.numel() == 0 || input.numel() == 0) return fill_zero(out);
   const int spatial = static_cast<int>(p.stride.size());
   pr.x = as_batched(input, spatial);

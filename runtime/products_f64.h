@@ -1,5 +1,6 @@
 // The float64 side of the products and convolutions of
-// runtime/extern_kernels.h, on gemm_f64: oneDNN computes f32 only. Internal
+// runtime/extern_kernels.h and of the convolutions' gradients
+// (runtime/backward_kernels.h), on gemm_f64: oneDNN computes f32 only. Internal
 // to the runtime.
 #pragma once
 
@@ -26,5 +27,13 @@ void finish_row_f64(const Epilogue& e, double* p, int64_t n, const double* bias,
 void convolution_f64(int spatial, const Tensor& x, const Tensor& w, const Tensor& bias, const int64_t* stride,
                      const int64_t* padding, const int64_t* dilation, int64_t groups, const Tensor& out,
                      const Epilogue& e);
+
+// The gradients of convolution_f64, batched and of any strides: `out`
+// receives d input [N, C, in...] (from w) or d weight [O, C / groups, k...]
+// (from x); grad_output is [N, O, out...].
+void conv_input_backward_f64(int spatial, const Tensor& grad_output, const Tensor& w, const int64_t* stride,
+                             const int64_t* padding, const int64_t* dilation, int64_t groups, const Tensor& out);
+void conv_weight_backward_f64(int spatial, const Tensor& grad_output, const Tensor& x, const int64_t* stride,
+                              const int64_t* padding, const int64_t* dilation, int64_t groups, const Tensor& out);
 
 }  // namespace wick::rt

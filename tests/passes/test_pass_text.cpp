@@ -44,7 +44,6 @@ const std::map<std::string, PassFn>& passes() {
       {"fuse_gpu", [](ir::Graph& g) { passes::fuse(g, passes::fuse_options(passes::TargetDevice::cuda)); }},
       {"decompose", [](ir::Graph& g) { passes::decompose(g); }},
       {"decompose_gpu", [](ir::Graph& g) { passes::decompose(g, {.for_gpu = true}); }},
-      {"decompose_differentiated", [](ir::Graph& g) { passes::decompose(g, {.differentiated = true}); }},
       {"eliminate_common_subexpressions", passes::eliminate_common_subexpressions},
       {"eliminate_dead_code", passes::eliminate_dead_code},
       {"sink_stores", passes::sink_stores},

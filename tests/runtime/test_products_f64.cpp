@@ -1,5 +1,6 @@
 // The f64 side of runtime/extern_kernels.h (matmul, linear, addmm, conv1d,
-// conv2d, conv3d on gemm_f64) against direct sums on fresh random tensors:
+// conv2d, conv3d on gemm_f64) and of the convolutions' gradients
+// (runtime/backward_kernels.h) against direct sums on fresh random tensors:
 // broadcast batches, vector operands, transposed views, bias, alpha and
 // beta, epilogues, strides, padding, dilation and groups, and the errors for
 // operands of mixed dtypes.
@@ -9,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "runtime/backward_kernels.h"
 #include "runtime/extern_kernels.h"
 #include "support/error.h"
 
@@ -106,49 +108,102 @@ TEST(ProductsF64, AddmmScalesBothTerms) {
   }
 }
 
-// A direct convolution over `spatial` dims (x [N, C, in...] padded to 3).
-std::vector<double> direct_conv(const Tensor& x, const Tensor& w, const Tensor& bias, const std::vector<int64_t>& out,
-                                const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
-                                const std::vector<int64_t>& dilation, int64_t groups) {
-  const int spatial = x.dim() - 2;
+struct ConvCase {
+  std::vector<int64_t> out, stride, padding, dilation;
+  int64_t groups = 1;
+};
+
+// Calls f(x index, w index, y element) for every product of a direct
+// convolution of x [N, C, in...] and w [O, C / groups, k...] (y row-major).
+template <typename F>
+void for_each_product(const std::vector<int64_t>& xs, const std::vector<int64_t>& ws, const ConvCase& c, F&& f) {
+  const int spatial = static_cast<int>(xs.size()) - 2;
   auto dim3 = [&](const std::vector<int64_t>& v, int64_t fill) {
     std::vector<int64_t> r(3 - spatial, fill);
     r.insert(r.end(), v.begin(), v.end());
     return r;
   };
-  const std::vector<int64_t> o3 = dim3(out, 1), s3 = dim3(stride, 1), p3 = dim3(padding, 0), d3 = dim3(dilation, 1);
-  std::vector<int64_t> in3, k3;
-  for (int i = 0; i < spatial; ++i) {
-    in3.push_back(x.size(2 + i));
-    k3.push_back(w.size(2 + i));
-  }
-  in3 = dim3(in3, 1);
-  k3 = dim3(k3, 1);
-  const int64_t per_group = w.size(0) / groups, cg = w.size(1);
-  auto tail = [&](std::vector<int64_t> lead, int64_t a, int64_t b, int64_t c) {
-    const int64_t v[3] = {a, b, c};
+  const std::vector<int64_t> o3 = dim3(c.out, 1), s3 = dim3(c.stride, 1), p3 = dim3(c.padding, 0),
+                             d3 = dim3(c.dilation, 1);
+  const std::vector<int64_t> in3 = dim3({xs.begin() + 2, xs.end()}, 1), k3 = dim3({ws.begin() + 2, ws.end()}, 1);
+  const int64_t per_group = ws[0] / c.groups, cg = ws[1];
+  auto tail = [&](std::vector<int64_t> lead, int64_t a, int64_t b, int64_t d) {
+    const int64_t v[3] = {a, b, d};
     for (int i = 3 - spatial; i < 3; ++i) lead.push_back(v[i]);
     return lead;
   };
-  std::vector<double> want;
-  for (int64_t n = 0; n < x.size(0); ++n)
-    for (int64_t o = 0; o < w.size(0); ++o)
+  int64_t y = 0;
+  for (int64_t n = 0; n < xs[0]; ++n)
+    for (int64_t o = 0; o < ws[0]; ++o)
       for (int64_t od = 0; od < o3[0]; ++od)
         for (int64_t oh = 0; oh < o3[1]; ++oh)
-          for (int64_t ow = 0; ow < o3[2]; ++ow) {
-            double s = bias.defined() ? at(bias, {o}) : 0.0;
-            for (int64_t c = 0; c < cg; ++c)
+          for (int64_t ow = 0; ow < o3[2]; ++ow, ++y)
+            for (int64_t ch = 0; ch < cg; ++ch)
               for (int64_t kd = 0; kd < k3[0]; ++kd)
                 for (int64_t kh = 0; kh < k3[1]; ++kh)
                   for (int64_t kw = 0; kw < k3[2]; ++kw) {
                     const int64_t id = od * s3[0] - p3[0] + kd * d3[0], ih = oh * s3[1] - p3[1] + kh * d3[1],
                                   iw = ow * s3[2] - p3[2] + kw * d3[2];
                     if (id < 0 || id >= in3[0] || ih < 0 || ih >= in3[1] || iw < 0 || iw >= in3[2]) continue;
-                    s += at(x, tail({n, o / per_group * cg + c}, id, ih, iw)) * at(w, tail({o, c}, kd, kh, kw));
+                    f(tail({n, o / per_group * cg + ch}, id, ih, iw), tail({o, ch}, kd, kh, kw), y);
                   }
-            want.push_back(s);
-          }
+}
+
+// A direct convolution (x [N, C, in...] padded to 3).
+std::vector<double> direct_conv(const Tensor& x, const Tensor& w, const Tensor& bias, const std::vector<int64_t>& out,
+                                const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
+                                const std::vector<int64_t>& dilation, int64_t groups) {
+  int64_t count = x.size(0) * w.size(0);
+  for (int64_t o : out) count *= o;
+  std::vector<double> want(static_cast<size_t>(count), 0.0);
+  const int64_t per_image = count / x.size(0), positions = per_image / w.size(0);
+  if (bias.defined())
+    for (int64_t i = 0; i < count; ++i) want[i] = at(bias, {i % per_image / positions});
+  for_each_product(x.sizes(), w.sizes(), {out, stride, padding, dilation, groups},
+                   [&](const std::vector<int64_t>& xi, const std::vector<int64_t>& wi, int64_t y) {
+                     want[y] += at(x, xi) * at(w, wi);
+                   });
   return want;
+}
+
+// Row-major position of `index` in a tensor of `sizes`.
+int64_t flat(const std::vector<int64_t>& sizes, const std::vector<int64_t>& index) {
+  int64_t r = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) r = r * sizes[i] + index[i];
+  return r;
+}
+
+TEST(ProductsF64, ConvolutionGradientsMatchDirectSums) {
+  for (int spatial : {1, 2, 3}) {
+    SCOPED_TRACE("spatial " + std::to_string(spatial));
+    std::vector<int64_t> xs = {2, 4}, ws = {6, 2}, out;
+    ConvBackwardParams p;
+    p.groups = 2;
+    const int64_t in[3] = {9, 7, 8}, k[3] = {3, 2, 3};
+    for (int i = 0; i < spatial; ++i) {
+      xs.push_back(in[3 - spatial + i]);
+      ws.push_back(k[3 - spatial + i]);
+      p.stride.push_back(i == 0 ? 2 : 1);
+      p.padding.push_back(1);
+      p.dilation.push_back(i == spatial - 1 ? 2 : 1);
+      out.push_back((xs.back() + 2 - p.dilation.back() * (ws.back() - 1) - 1) / p.stride.back() + 1);
+    }
+    std::vector<int64_t> ys = {2, 6};
+    ys.insert(ys.end(), out.begin(), out.end());
+    Tensor x = random(xs), w = random(ws), gy = random(ys);
+    std::vector<double> dx(static_cast<size_t>(x.numel()), 0.0), dw(static_cast<size_t>(w.numel()), 0.0);
+    for_each_product(xs, ws, {out, p.stride, p.padding, p.dilation, p.groups},
+                     [&](const std::vector<int64_t>& xi, const std::vector<int64_t>& wi, int64_t y) {
+                       const double g = gy.data_as<double>()[y];
+                       dx[flat(xs, xi)] += g * at(w, wi);
+                       dw[flat(ws, wi)] += g * at(x, xi);
+                     });
+    Tensor gx = Tensor::empty(DType::f64, xs), gw = Tensor::empty(DType::f64, ws);
+    conv_input_backward(gy, w, p, gx);
+    conv_weight_backward(gy, x, p, gw);
+    EXPECT_LT(max_error(gx, dx), 1e-14);
+    EXPECT_LT(max_error(gw, dw), 1e-14);
+  }
 }
 
 TEST(ProductsF64, Conv2dWithStridePaddingDilationGroupsAndRelu) {
