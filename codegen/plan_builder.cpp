@@ -625,7 +625,7 @@ class PlanBuilder {
   void extern_call(const Node* n, const Value* result, const Node* epilogue) {
     require_known_shapes(n);
     const std::string& name = n->op().schema.name;
-    if (n->op().schema.ns == "wick" && (linalg_call(n, result) || fourier_call(n, result))) return;
+    if (n->op().schema.ns == "wick" && (linalg_call(n, result) || fourier_call(n, result) || ctc_call(n, result))) return;
     // The CPU runtime multiplies and convolves f64 (gradients included) and
     // bf16 tensors too (runtime/gemm_f64.h, oneDNN's bf16 kernels).
     const bool products = name == "matmul" || name == "mm" || name == "bmm" || name == "linear" || name == "addmm" ||
@@ -774,6 +774,29 @@ class PlanBuilder {
     in.index = static_cast<int32_t>(rt::ExternOp::fourier_transform);
     in.inputs = {slot(n->input(0))};
     in.ints = {dim, static_cast<int64_t>(kind), n_points};
+    emit_alloc(slot(result), *result->type());
+    layouts_[result] = contiguous(*result->type());
+    in.outputs = {slot(result)};
+    current_->instrs.push_back(std::move(in));
+    return true;
+  }
+
+  // The CTC loss and its gradient (runtime/ctc_loss.h): wick::ctc_loss and
+  // wick::ctc_loss_backward; false for another op.
+  bool ctc_call(const Node* n, const Value* result) {
+    const std::string& name = n->op().schema.name;
+    if (name != "ctc_loss" && name != "ctc_loss_backward") return false;
+    if (on_gpu()) {
+      note_unsupported(n, "no CUDA kernel: ctc_loss runs on the CPU");
+      return true;
+    }
+    const size_t operands = name == "ctc_loss" ? 4 : 5;
+    Instr in;
+    in.op = Op::extern_call;
+    in.text = n->kind();
+    in.index = static_cast<int32_t>(name == "ctc_loss" ? rt::ExternOp::ctc_loss : rt::ExternOp::ctc_loss_backward);
+    for (size_t i = 0; i < operands; ++i) in.inputs.push_back(slot(n->input(i)));
+    in.ints = {int_of(n, operands), int_of(n, operands + 1)};
     emit_alloc(slot(result), *result->type());
     layouts_[result] = contiguous(*result->type());
     in.outputs = {slot(result)};

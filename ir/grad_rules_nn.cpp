@@ -1,6 +1,7 @@
-// Gradient rules of convolution and pooling, built from the backward ops of
-// ops_backward.cpp (extern calls): the input and weight gradients of a
-// convolution, and the input gradients of the pools. A bias gradient is the
+// Gradient rules of convolution, pooling and the CTC loss, built from the
+// backward ops of ops_backward.cpp (extern calls): the input and weight
+// gradients of a convolution, the input gradients of the pools, and
+// log_probs' gradient of wick::ctc_loss. A bias gradient is the
 // output gradient summed over everything but the channel dim. The input
 // gradient of a convolution is itself differentiable: transposed
 // convolutions are made of it.
@@ -98,6 +99,13 @@ Grads adaptive_avg_pool2d(GradContext& c) {
   return r;
 }
 
+// wick::ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, zero_infinity)
+Grads ctc_loss(GradContext& c) {
+  std::vector<Value*> operands = {c.grad()};
+  for (size_t i = 0; i < 6; ++i) operands.push_back(c.input(i));
+  return c.only_first(c.op("wick::ctc_loss_backward", operands));
+}
+
 }  // namespace
 
 void add_nn_gradients(OpTableBuilder& t) {
@@ -108,6 +116,7 @@ void add_nn_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::max_pool2d", {max_pool2d});
   t.set_gradient("aten::avg_pool2d", {avg_pool2d});
   t.set_gradient("aten::adaptive_avg_pool2d", {adaptive_avg_pool2d});
+  t.set_gradient("wick::ctc_loss", {ctc_loss});
 }
 
 }  // namespace wick::ir

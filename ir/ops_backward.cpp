@@ -124,6 +124,10 @@ void add_backward_ops(OpTableBuilder& t) {
          E, [](const Node& n) { return sized_like_grad(n, 1); }});
   t.add({"wick::adaptive_avg_pool2d_backward(Tensor grad_output, int[] input_size) -> Tensor", E,
          [](const Node& n) { return sized_like_grad(n, 1); }});
+  // log_probs' gradient of wick::ctc_loss, scaled per sample by grad [N]
+  // (runtime/ctc_loss.h recomputes the recursions rather than saving them).
+  t.add({"wick::ctc_loss_backward(Tensor grad, Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank, bool zero_infinity) -> Tensor",
+         E, same_as_self});
 }
 
 }  // namespace wick::ir

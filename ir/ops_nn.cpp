@@ -297,6 +297,14 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margin=1, Tensor? weight=None, int reduction=Mean) -> Tensor",
          C, loss});
   t.add({"aten::multilabel_margin_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor", C, loss});
+  // CTC: the per-sample losses come from the runtime's kernel
+  // (runtime/ctc_loss.h), which carries the gradient; the reduction is graph.
+  t.add({"aten::ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor",
+         C, shape::ctc_loss});
+  t.add({"aten::ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor",
+         C, shape::ctc_loss});
+  t.add({"wick::ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank, bool zero_infinity) -> Tensor",
+         Lowering::extern_call, shape::ctc_negative_log_likelihoods});
   t.add({"aten::cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor",
          C, loss});
   t.add({"aten::triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor",

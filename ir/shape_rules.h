@@ -218,6 +218,10 @@ std::vector<TypePtr> pad_packed_sequence(const Node& node);
 std::vector<TypePtr> rnn_cell(const Node& node);  // lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell
 std::vector<TypePtr> cdist(const Node& node);  // cdist(x1 [.., P, M], x2 [.., R, M]) -> [.., P, R]
 std::vector<TypePtr> grid_sampler(const Node& node);  // [N, C, *in] at grid [N, *out, k] -> [N, C, *out]
+// ctc_loss(log_probs [T, N, C] or [T, C], targets, input_lengths, target_lengths, blank, reduction, ...):
+// [N] (or 0-d unbatched) without reduction, else 0-d; wick::ctc_loss [T, N, C] -> [N].
+std::vector<TypePtr> ctc_loss(const Node& node);
+std::vector<TypePtr> ctc_negative_log_likelihoods(const Node& node);
 std::vector<TypePtr> affine_grid(const Node& node);   // affine_grid_generator(theta, size) -> [N, *spatial, k]
 std::vector<TypePtr> im2col(const Node& node);        // F.unfold: [N, C, H, W] -> [N, C kh kw, blocks]
 std::vector<TypePtr> col2im(const Node& node);        // F.fold: [N, C kh kw, blocks] -> [N, C, H, W]

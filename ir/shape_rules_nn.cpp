@@ -561,4 +561,43 @@ std::vector<TypePtr> cdist(const Node& node) {
   return {Type::tensor(a.dtype(), out, a.tensor_device())};
 }
 
+namespace {
+
+// The log-probabilities of ctc_loss: floating, [T, N, C] (or [T, C] when
+// `unbatched` is allowed); the targets and lengths integers.
+const Type& ctc_operands(const Node& node, bool unbatched) {
+  const Type& lp = input_type(node, 0);
+  if (lp.dtype() && *lp.dtype() != DType::f32 && *lp.dtype() != DType::f64)
+    throw node.error("log_probs must be float32 or float64, got " + std::string(dtype_name(*lp.dtype())));
+  if (lp.has_rank() && lp.rank() != 3 && !(unbatched && lp.rank() == 2))
+    throw node.error("log_probs must be [T, N, C]" + std::string(unbatched ? " or [T, C]" : "") + ", got " +
+                     shape_str(*lp.shape()));
+  const char* names[] = {"targets", "input_lengths", "target_lengths"};
+  for (size_t i = 1; i <= 3; ++i) {
+    const Type& t = input_type(node, i);
+    if (t.is_tensor() && t.dtype() && *t.dtype() != DType::i64 && *t.dtype() != DType::i32)
+      throw node.error(std::string(names[i - 1]) + " must be an int64 or int32 tensor, got " +
+                       std::string(dtype_name(*t.dtype())));
+  }
+  return lp;
+}
+
+}  // namespace
+
+std::vector<TypePtr> ctc_loss(const Node& node) {
+  const Type& lp = ctc_operands(node, true);
+  auto reduction = constant_int(node.input(5));
+  if (reduction && (*reduction < 0 || *reduction > 2)) throw node.error("unknown reduction " + std::to_string(*reduction));
+  if (!reduction || !lp.has_rank()) return {Type::tensor(lp.dtype(), std::nullopt, lp.tensor_device())};
+  std::vector<Dim> out;
+  if (*reduction == 0 && lp.rank() == 3) out.push_back((*lp.shape())[1]);
+  return {Type::tensor(lp.dtype(), out, lp.tensor_device())};
+}
+
+std::vector<TypePtr> ctc_negative_log_likelihoods(const Node& node) {
+  const Type& lp = ctc_operands(node, false);
+  if (!lp.has_rank()) return {Type::tensor(lp.dtype(), std::nullopt, lp.tensor_device())};
+  return {Type::tensor(lp.dtype(), std::vector<Dim>{(*lp.shape())[1]}, lp.tensor_device())};
+}
+
 }  // namespace wick::ir::shape

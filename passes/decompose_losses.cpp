@@ -26,7 +26,10 @@
 // multi_margin sum over j != y of max(0, m - x[y] + x[j])^p (times the
 // weight of class y) over C; multilabel_margin the sum over the targets y
 // before the first -1 and the classes j not among them of
-// max(0, 1 - x[y] + x[j]), over C.
+// max(0, 1 - x[y] + x[j]), over C. ctc_loss takes each sample's negative
+// log-likelihood from the runtime's kernel (wick::ctc_loss, which carries
+// the gradient); `mean` divides each by its target length (at least 1)
+// before averaging, as ATen does.
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -440,6 +443,39 @@ Value* multilabel_margin_loss(Emitter& e) {
   return per_sample_reduced(e, loss, r, reduction_arg(e, 2));
 }
 
+// A length operand of ctc_loss as an i64 tensor: a tensor as it is, an
+// int list as a tensor of it.
+Value* ctc_lengths(Emitter& e, size_t i) {
+  if (e.input(i)->type()->is_tensor()) return e.input(i);
+  return e.op("aten::tensor", {e.input(i), e.none(), e.none(), e.bool_(false)});
+}
+
+// ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+// reduction, zero_infinity), batched ([T, N, C]) or unbatched ([T, C], 1-D
+// targets, one length each), which gains a batch of one.
+Value* ctc_loss(Emitter& e) {
+  const int64_t r = reduction_arg(e, 5);
+  Value* log_probs = e.input(0);
+  Value* targets = e.input(1);
+  Value* input_lengths = ctc_lengths(e, 2);
+  Value* target_lengths = ctc_lengths(e, 3);
+  const bool unbatched = e.shape(log_probs, "log_probs").size() == 2;
+  if (unbatched) {
+    if (e.shape(targets, "targets").size() != 1) throw e.node().error("unbatched targets must be 1-D");
+    log_probs = e.op("aten::unsqueeze", {log_probs, e.int_(1)});
+    targets = e.op("aten::unsqueeze", {targets, e.int_(0)});
+    input_lengths = e.op("aten::reshape", {input_lengths, e.ints({1})});
+    target_lengths = e.op("aten::reshape", {target_lengths, e.ints({1})});
+  }
+  Value* nll = e.op("wick::ctc_loss", {log_probs, targets, input_lengths, target_lengths,
+                                       e.int_(e.constant_int(4, "blank")),
+                                       e.bool_(e.constant_bool(6, "zero_infinity"))});
+  if (r == 0) return unbatched ? e.op("aten::squeeze.dim", {nll, e.int_(0)}) : nll;
+  if (r == 2) return e.op("aten::sum", {nll, e.none()});
+  Value* lengths = e.cast(target_lengths, e.float_dtype(log_probs, "log_probs"));
+  return e.op("aten::mean", {e.div(nll, e.op("aten::clamp_min", {lengths, e.int_(1)})), e.none()});
+}
+
 }  // namespace
 
 std::vector<NamedRule> loss_rules() {
@@ -462,6 +498,8 @@ std::vector<NamedRule> loss_rules() {
       {"aten::cosine_embedding_loss", cosine_embedding_loss},
       {"aten::triplet_margin_loss", triplet_margin_loss},
       {"aten::poisson_nll_loss", poisson_nll_loss},
+      {"aten::ctc_loss.IntList", ctc_loss},
+      {"aten::ctc_loss.Tensor", ctc_loss},
   };
 }
 

@@ -12,6 +12,7 @@
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "passes/canonicalize.h"
+#include "passes/cast_wrapped_numbers.h"
 #include "passes/decompose.h"
 #include "passes/eliminate_common_subexpressions.h"
 #include "passes/eliminate_dead_code.h"
@@ -93,6 +94,7 @@ void simplify(ir::Graph& graph) {
 void specialize_stage(ir::Graph& graph, const std::vector<ir::TypePtr>* input_types) {
   Pipeline p(graph);
   p.step("specialize", [&] { infer_shapes(graph, input_types, BranchErrors::defer); });
+  p.step("cast_wrapped_numbers", [&] { cast_wrapped_numbers(graph); });
   p.step("simplify", [&] { simplify(graph); });
 }
 

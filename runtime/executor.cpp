@@ -9,6 +9,7 @@
 #include "runtime/cublaslt_gemm.h"
 #include "runtime/cuda_device.h"
 #include "runtime/cuda_graph.h"
+#include "runtime/ctc_loss.h"
 #include "runtime/cuda_tensor.h"
 #include "runtime/cudnn_conv.h"
 #include "runtime/extern_kernels.h"
@@ -581,6 +582,14 @@ class Run {
       case ExternOp::short_time_transform:
         if (gpu) throw Error("Fourier transforms (" + in.text + ") have no CUDA kernel", {}, in.text);
         return short_time_transform(arg(0), arg(1), p[0], p[1], out, in.text.c_str());
+      case ExternOp::ctc_loss:
+      case ExternOp::ctc_loss_backward: {
+        if (gpu) throw Error("ctc_loss has no CUDA kernel", {}, in.text);
+        const CtcOptions options{p[0], p[1] != 0};
+        if (static_cast<ExternOp>(in.index) == ExternOp::ctc_loss)
+          return ctc_loss(arg(0), arg(1), arg(2), arg(3), options, out);
+        return ctc_loss_backward(arg(0), arg(1), arg(2), arg(3), arg(4), options, out);
+      }
     }
   }
 

@@ -93,6 +93,9 @@ enum class ExternOp : uint8_t {
   // Fast Fourier transforms (runtime/fft.h), f32 or f64, CPU only.
   fourier_transform,  // inputs: x; ints: dim, kind (rt::FftKind), signal length n
   short_time_transform,  // inputs: signal, window; ints: n_fft, hop
+  // Connectionist temporal classification (runtime/ctc_loss.h), CPU only.
+  ctc_loss,           // inputs: log_probs, targets, input_lengths, target_lengths; ints: blank, zero_infinity
+  ctc_loss_backward,  // inputs: grad, then as ctc_loss; ints as ctc_loss
 };
 
 struct Instr;

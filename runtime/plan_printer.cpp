@@ -106,6 +106,8 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::matrix_exponential: return "matrix_exponential";
     case ExternOp::fourier_transform: return "fourier_transform";
     case ExternOp::short_time_transform: return "short_time_transform";
+    case ExternOp::ctc_loss: return "ctc_loss";
+    case ExternOp::ctc_loss_backward: return "ctc_loss_backward";
   }
   return nullptr;
 }

@@ -343,6 +343,8 @@ class Validator {
         if (in.ints.size() == 3 && (in.ints[1] < 0 || in.ints[1] > 3)) fail(in, "bad Fourier transform kind");
         break;
       case ExternOp::short_time_transform: inputs = 2; ints = 2; break;
+      case ExternOp::ctc_loss: inputs = 4; ints = 2; break;
+      case ExternOp::ctc_loss_backward: inputs = 5; ints = 2; break;
     }
     count(in, in.inputs.size(), inputs, "operands");
     if (max_ints > ints && in.ints.size() == max_ints) ints = max_ints;

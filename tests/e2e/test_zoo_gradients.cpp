@@ -35,7 +35,7 @@ namespace {
 
 const char* const kModels[] = {"mlp_relu", "nn5", "cnn_bn", "embedding_classifier", "mobilenet_v2", "resnet18",
                                "transformer_block", "ops_linalg", "ops_pointwise", "ops_reduce", "ops_shape",
-                               "two_inputs_tuple", "nested_tuple", "losses", "control_flow", "attention_layers",
+                               "two_inputs_tuple", "nested_tuple", "losses", "ctc", "control_flow", "attention_layers",
                                "attention_masks", "transformer", "multihead_attention",
                                "recurrent", "ops_extra", "writes", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_special", "ops_select", "spectral", "float64"};
 

@@ -1264,6 +1264,46 @@ class Losses(nn.Module):
         return mse + smoothed + margins, ce, nll, ce_sum, per_sample + rows
 
 
+class Ctc(nn.Module):
+    """The CTC loss of a frame classifier: x [B, 12, 8] through a linear
+    layer to log-probabilities [12, B, 6] (blank 0); targets [B, 4] of labels
+    1..5, padded; per-sample input lengths in 8..12 and target lengths in
+    1..4. Every form sums into the first output, whose gradient is checked:
+    nn.CTCLoss (mean), sum and none, the blank last, targets one after
+    another (selected by a mask), int32 operands, one sample unbatched, int
+    lists for lengths, and inputs too short for their targets with
+    zero_infinity."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(8, 6)
+        self.ctc = nn.CTCLoss(zero_infinity=True)
+
+    def forward(self, x: Tensor, targets: Tensor, input_lengths: Tensor,
+                target_lengths: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        lp = self.proj(x).transpose(0, 1).log_softmax(2)
+        mean = self.ctc(lp, targets, input_lengths, target_lengths)
+        summed = F.ctc_loss(lp, targets, input_lengths, target_lengths, reduction="sum")
+        each = F.ctc_loss(lp, targets, input_lengths, target_lengths, reduction="none")
+        blank_last = F.ctc_loss(lp, targets - 1, input_lengths, target_lengths, blank=5, reduction="none")
+        kept = torch.arange(targets.size(1)).unsqueeze(0) < target_lengths.unsqueeze(1)
+        flat = F.ctc_loss(lp, targets[kept], input_lengths, target_lengths, reduction="none")
+        narrow = F.ctc_loss(lp, targets.int(), input_lengths.int(), target_lengths.int(), reduction="none")
+        single = F.ctc_loss(lp[:, 0], targets[0, :2], input_lengths[0], torch.tensor(2))
+        listed = torch.ctc_loss(lp[:, :2], targets[:2], [12, 10], [2, 3], 0, 2, False)
+        short = F.ctc_loss(lp[:3], targets, torch.full_like(input_lengths, 2), target_lengths,
+                           reduction="none", zero_infinity=True)
+        weights = torch.arange(each.size(0)).to(lp.dtype) * 0.25 + 0.5
+        total = (mean + 0.1 * summed + (each * weights).sum() + blank_last.mean() + flat.mean() + narrow.mean()
+                 + single + listed + short.sum())
+        return total, each, torch.stack([blank_last, flat, narrow, short]), torch.stack([mean, summed, single, listed])
+
+
+def ctc_inputs(b: int, g: torch.Generator) -> Tuple[Tensor, ...]:
+    return (randn(g, b, 12, 8), torch.randint(1, 6, (b, 4), generator=g),
+            torch.randint(8, 13, (b,), generator=g), torch.randint(1, 5, (b,), generator=g))
+
+
 # ---------------------------------------------------------------- double precision
 
 
@@ -1446,6 +1486,7 @@ MODELS = {
         Losses,
         lambda b, g: (randn(g, b, 10), torch.randint(0, 10, (b,), generator=g)),
         batch=6, seed=15),
+    "ctc": ModelSpec(Ctc, ctc_inputs, batch=4, seed=47, note="ctc_loss in every form, and its gradient"),
 }
 
 assert all(v in ("scripted", "traced") for s in MODELS.values() for v in s.variants)

@@ -14,6 +14,7 @@
 #include "ir/verifier.h"
 #include "passes/autodiff.h"
 #include "passes/canonicalize.h"
+#include "passes/cast_wrapped_numbers.h"
 #include "passes/decompose.h"
 #include "passes/eliminate_common_subexpressions.h"
 #include "passes/eliminate_dead_code.h"
@@ -39,6 +40,10 @@ const std::map<std::string, PassFn>& passes() {
   static const std::map<std::string, PassFn> table = {
       {"autodiff", [](ir::Graph& g) { passes::autodiff(g, passes::loss_spec(g)); }},
       {"canonicalize", [](ir::Graph& g) { passes::canonicalize(g); }},
+      {"cast_wrapped_numbers", [](ir::Graph& g) {
+         passes::cast_wrapped_numbers(g);
+         passes::infer_shapes(g);
+       }},
       {"infer_shapes", [](ir::Graph& g) { passes::infer_shapes(g); }},
       {"fuse", [](ir::Graph& g) { passes::fuse(g); }},
       {"fuse_gpu", [](ir::Graph& g) { passes::fuse(g, passes::fuse_options(passes::TargetDevice::cuda)); }},

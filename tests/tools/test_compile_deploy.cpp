@@ -81,7 +81,7 @@ TEST_P(ZooDeploy, MatchesLibTorch) {
 INSTANTIATE_TEST_SUITE_P(Models, ZooDeploy,
                          ::testing::Values("mlp_relu", "nn5", "cnn_bn", "resnet18", "mobilenet_v2", "transformer_block",
                                            "control_flow", "two_inputs_tuple", "nested_tuple", "embedding_classifier",
-                                           "ops_pointwise", "ops_shape", "ops_reduce", "ops_linalg", "losses",
+                                           "ops_pointwise", "ops_shape", "ops_reduce", "ops_linalg", "losses", "ctc",
                                            "attention_layers", "attention_masks", "transformer",
                                            "multihead_attention", "recurrent", "ops_extra", "dense_block",
                                            "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_special", "ops_select", "spectral", "bfloat16", "float16", "float64"));
