@@ -16,21 +16,47 @@ namespace {
 using ir::Node;
 using ir::Value;
 
+std::string output_types(const ir::Graph& g) {
+  std::string got;
+  for (const Value* v : g.outputs()) got += (got.empty() ? "" : ", ") + v->type()->str();
+  return got;
+}
+
+// The `output` loss: the specialized graph's first output, which must be a
+// 0-d floating-point tensor, alone.
+std::unique_ptr<ir::Graph> own_loss_graph(std::unique_ptr<ir::Graph> g, const std::string& name) {
+  const ir::Type* first = g->outputs().empty() ? nullptr : g->outputs()[0]->type().get();
+  if (!first || !first->is_tensor() || first->rank() != 0 || !first->dtype() || !is_floating(*first->dtype()))
+    throw Error("@" + name + " returns (" + output_types(*g) +
+                "); the output loss trains on the model's first output, which must be its loss, a 0-d "
+                "floating-point tensor");
+  Value* l = g->outputs()[0];
+  g->block()->return_node()->remove_all_inputs();
+  g->add_output(l);
+  return g;
+}
+
 // A copy of `method` specialized to `types`, returning the loss of its
-// output against a new last input, the target; lowered (no batch-norm
-// folding: the module's tensors change).
+// output against a new last input, the target (or, for the `output` loss,
+// its own first output); lowered (no batch-norm folding: the module's
+// tensors change).
 std::unique_ptr<ir::Graph> loss_graph(const ir::Graph& method, ir::Module& module, const LossConfig& loss,
                                       const std::vector<ir::TypePtr>& types, const passes::PipelineOptions& options) {
-  WICK_ASSERT(types.size() == method.inputs().size() + 1, "a type per input and the target's");
+  const bool own = loss.kind == LossKind::output;
+  WICK_ASSERT(types.size() == method.inputs().size() + (own ? 0 : 1), "a type per input and the target's");
   auto g = method.clone();
   g->set_module(&module);
+  if (own) {
+    passes::specialize_stage(*g, &types);
+    g = own_loss_graph(std::move(g), method.name());
+    passes::lower_stage(*g, options);
+    return g;
+  }
   Value* target = g->add_input(ir::Type::tensor(), "target");
   passes::specialize_stage(*g, &types);
-  if (g->outputs().size() != 1 || !g->outputs()[0]->type()->is_tensor()) {
-    std::string got;
-    for (const Value* v : g->outputs()) got += (got.empty() ? "" : ", ") + v->type()->str();
-    throw Error("@" + method.name() + " returns (" + got + "); training needs a model with one tensor output");
-  }
+  if (g->outputs().size() != 1 || !g->outputs()[0]->type()->is_tensor())
+    throw Error("@" + method.name() + " returns (" + output_types(*g) +
+                "); training needs a model with one tensor output (or the output loss)");
   const ir::Type& t = *target->type();
   check_target(loss, *g->outputs()[0]->type(), *t.dtype(), t.static_sizes());
   ir::Builder b(*g);

@@ -12,6 +12,7 @@ struct LossName {
 constexpr LossName kLosses[] = {
     {"mse", LossKind::mse}, {"cross_entropy", LossKind::cross_entropy}, {"bce_with_logits", LossKind::bce_with_logits},
     {"l1", LossKind::l1},   {"smooth_l1", LossKind::smooth_l1},         {"huber", LossKind::huber},
+    {"output", LossKind::output},
 };
 }  // namespace
 
@@ -84,6 +85,7 @@ ir::Value* append_loss(ir::Builder& b, const LossConfig& loss, ir::Value* output
     case LossKind::cross_entropy:
       return b.op("aten::cross_entropy_loss",
                   {output, target, b.constant_none(), mean, b.constant_int(-100), b.constant_float(0.0)});
+    case LossKind::output: break;  // the model's own output (train_graph.cpp)
   }
   WICK_ASSERT(false, "unknown loss kind");
   return nullptr;

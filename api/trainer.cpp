@@ -149,6 +149,28 @@ struct Trainer::Impl {
     return types;
   }
 
+  // What a step or a loss runs on: the model's inputs (with the `output`
+  // loss, the target too, as the last), the compiled graph's arguments and
+  // their types.
+  struct Batch {
+    std::vector<Tensor> model_inputs, args;
+    std::vector<ir::TypePtr> types;
+  };
+  Batch batch(const std::vector<Tensor>& inputs, const Tensor& target) const {
+    Batch b;
+    b.model_inputs = inputs;
+    if (loss.kind == LossKind::output) {
+      if (target.defined()) b.model_inputs.push_back(target);
+      b.args = b.model_inputs;
+      b.types = types_of(b.model_inputs, nullptr);
+      return b;
+    }
+    b.args = inputs;
+    b.args.push_back(target);
+    b.types = types_of(inputs, &target);
+    return b;
+  }
+
   // Runs `make` on a miss of `cache`, then the compiled graph; errors name the file.
   template <typename Make>
   std::vector<Tensor> run(std::map<std::string, std::shared_ptr<CompiledGraph>>& cache,
@@ -216,24 +238,21 @@ Trainer::~Trainer() = default;
 
 double Trainer::step(const std::vector<Tensor>& inputs, const Tensor& target) {
   Impl& t = *impl_;
-  std::vector<Tensor> args = inputs;
-  args.push_back(target);
-  return t.loss_value(t.run(t.steps, args, [&] {
-    Impl::Bound method = Impl::bind(t.train_method(), inputs);
-    auto graph = train::build_step_graph(*method.graph, *t.module, t.loss, t.optimizer, t.types_of(inputs, &target),
-                                         t.target_device());
-    return compile_graph(*graph, *t.module, t.types_of(inputs, &target), t.compile_options(true));
+  const Impl::Batch b = t.batch(inputs, target);
+  return t.loss_value(t.run(t.steps, b.args, [&] {
+    Impl::Bound method = Impl::bind(t.train_method(), b.model_inputs);
+    auto graph = train::build_step_graph(*method.graph, *t.module, t.loss, t.optimizer, b.types, t.target_device());
+    return compile_graph(*graph, *t.module, b.types, t.compile_options(true));
   }));
 }
 
 double Trainer::evaluate(const std::vector<Tensor>& inputs, const Tensor& target) {
   Impl& t = *impl_;
-  std::vector<Tensor> args = inputs;
-  args.push_back(target);
-  return t.loss_value(t.run(t.losses, args, [&] {
-    Impl::Bound eval = Impl::bind(*t.eval, inputs);
-    auto graph = train::build_loss_graph(*eval.graph, *t.module, t.loss, t.types_of(inputs, &target), t.target_device());
-    return compile_graph(*graph, *t.module, t.types_of(inputs, &target), t.compile_options(true));
+  const Impl::Batch b = t.batch(inputs, target);
+  return t.loss_value(t.run(t.losses, b.args, [&] {
+    Impl::Bound eval = Impl::bind(*t.eval, b.model_inputs);
+    auto graph = train::build_loss_graph(*eval.graph, *t.module, t.loss, b.types, t.target_device());
+    return compile_graph(*graph, *t.module, b.types, t.compile_options(true));
   }));
 }
 

@@ -16,10 +16,14 @@
 
 namespace wick {
 
-enum class LossKind { mse, cross_entropy, bce_with_logits, l1, smooth_l1, huber };
+// `output`: the model computes its own loss (a CTC loss, a contrastive one,
+// anything its forward writes), returned as its first output, a 0-d
+// floating-point tensor; a target given to step() or evaluate() is passed to
+// the model as its last input.
+enum class LossKind { mse, cross_entropy, bce_with_logits, l1, smooth_l1, huber, output };
 
-// "mse", "cross_entropy", "bce_with_logits", "l1", "smooth_l1", "huber";
-// throws wick::Error for anything else.
+// "mse", "cross_entropy", "bce_with_logits", "l1", "smooth_l1", "huber",
+// "output"; throws wick::Error for anything else.
 LossKind loss_from_name(const std::string& name);
 const char* loss_name(LossKind kind);
 
@@ -72,7 +76,8 @@ class Trainer {
   // One optimizer step on a batch; returns the batch's mean loss (as the
   // loss's own reduction computes it). Compiles on the first call for each
   // input signature. A model output that cannot match `target` is a
-  // wick::Error raised before anything is updated.
+  // wick::Error raised before anything is updated. With the `output` loss
+  // the target may be undefined (Tensor()): the model gets `inputs` alone.
   double step(const std::vector<Tensor>& inputs, const Tensor& target);
   // The loss in eval mode, without updating anything.
   double evaluate(const std::vector<Tensor>& inputs, const Tensor& target);

@@ -141,6 +141,11 @@ Problem check(const Tensor& log_probs, const Tensor& targets, const Tensor& inpu
       if (label < 0 || label >= p.classes)
         fail("target " + std::to_string(label) + " of sample " + std::to_string(n) + " is not among the " +
              std::to_string(p.classes) + " classes");
+      // As torch documents; ATen computes with it, its gradient then
+      // inconsistent with its loss.
+      if (label == options.blank)
+        fail("target " + std::to_string(k) + " of sample " + std::to_string(n) + " is the blank (" +
+             std::to_string(label) + ")");
     }
   return p;
 }

@@ -10,8 +10,9 @@
 // classes, any strides); targets of i64 or i32, either [N, S] (padded rows)
 // or 1-D (the samples' targets one after another); input_lengths and
 // target_lengths i64 or i32 [N]. Sums run in f64 in log space. A length
-// out of range, a target that is not a class or is the blank, and a blank
-// that is not a class are a wick::Error naming ctc_loss.
+// out of range, a target that is not a class or is the blank (torch
+// documents that it may not be), and a blank that is not a class are a
+// wick::Error naming ctc_loss.
 #pragma once
 
 #include <cstdint>

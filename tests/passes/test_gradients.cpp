@@ -353,8 +353,31 @@ std::vector<GradCase> linalg_cases() {
   };
 }
 
+// Lengths [lo, lo + 1] as an i64 tensor: the IR lines defining %name.
+std::string lengths(const char* name, int lo) {
+  const std::string n(name);
+  return I((n + "_lo").c_str(), lo) + I((n + "_hi").c_str(), lo + 2) + I((n + "_dt").c_str(), 4) +
+         None((n + "_no").c_str()) + "  %" + n + " : Tensor = aten::arange.start(%" + n + "_lo, %" + n + "_hi, %" +
+         n + "_dt, %" + n + "_no, %" + n + "_no, %" + n + "_no)\n";
+}
+
 std::vector<GradCase> nn_cases() {
   return {
+      // Raw normal log_probs: ATen's gradient, exp(log_probs) minus the
+      // posteriors, whatever normalizes them. Targets 1..4, blank 0.
+      {"ctc_loss", {F({6, 2, 5}), Idx({2, 3}, 4)},
+       lengths("il", 5) + lengths("tl", 2) + I("b", 0) + Bo("z", false) + I("one", 1) +
+           "  %t : Tensor = aten::add.Scalar(%x1, %one, %one)\n" + Y("wick::ctc_loss(%x0, %t, %il, %tl, %b, %z)"),
+       [](const V& x) {
+         return torch::ctc_loss(x[0], x[1] + 1, torch::arange(5, 7), torch::arange(2, 4), 0, at::Reduction::None,
+                                false);
+       }},
+      {"ctc_loss_blank_last_zero_infinity", {F({4, 2, 5}), Idx({2, 3}, 4)},
+       lengths("il", 3) + lengths("tl", 2) + I("b", 4) + Bo("z", true) +
+           Y("wick::ctc_loss(%x0, %x1, %il, %tl, %b, %z)"),
+       [](const V& x) {
+         return torch::ctc_loss(x[0], x[1], torch::arange(3, 5), torch::arange(2, 4), 4, at::Reduction::None, true);
+       }},
       {"conv2d", {F({2, 3, 7, 6}), F({4, 3, 3, 3}), F({4})},
        L("s", "[2, 1]") + L("p", "[1, 1]") + L("d", "[1, 1]") + I("g", 1) + Y("aten::conv2d(%x0, %x1, %x2, %s, %p, %d, %g)"),
        [](const V& x) { return torch::conv2d(x[0], x[1], x[2], {2, 1}, {1, 1}); }},

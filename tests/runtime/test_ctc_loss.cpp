@@ -194,6 +194,7 @@ TEST(CtcLoss, BadOperandsAreErrors) {
   expect_error(lp, targets, lengths5, integers(DType::i64, {2}, {-1, 2}), 0, "must not be negative");
   expect_error(lp, integers(DType::i64, {2, 2}, {1, 3, 2, 1}), lengths5, lengths2, 0, "target 3 of sample 0");
   expect_error(lp, targets, lengths5, lengths2, 3, "blank 3 is not among the 3 classes");
+  expect_error(lp, targets, lengths5, lengths2, 2, "target 1 of sample 0 is the blank (2)");
   expect_error(lp, integers(DType::i64, {3}, {1, 2, 1}), lengths5, lengths2, 0, "add up to 4, but 3 targets");
   expect_error(lp, targets, integers(DType::i64, {3}, {5, 5, 5}), lengths2, 0, "one length per sample (2)");
   expect_error(lp, integers(DType::f32, {2, 2}, {1, 2, 2, 1}), lengths5, lengths2, 0, "targets must be an int64");
