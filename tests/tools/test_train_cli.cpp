@@ -439,6 +439,27 @@ TEST_F(TrainCli, MlpCrossEntropyMatchesLibTorch) {
   EXPECT_LT(h.rows[2][1], h.rows[0][1]);
 }
 
+// --loss output: the model's forward(x, y) returns its own loss, here
+// mean |Wx + b - y|^1.5, which no --loss names.
+TEST_F(TrainCli, OwnLossMatchesLibTorch) {
+  const std::string model = path("power_loss.pt");
+  std::ofstream(path("power_loss.py")) << "import torch\n"
+                                          "class M(torch.nn.Module):\n"
+                                          "  def __init__(self):\n"
+                                          "    super().__init__()\n"
+                                          "    self.lin = torch.nn.Linear(14, 1)\n"
+                                          "  def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:\n"
+                                          "    return (self.lin(x) - y).abs().pow(1.5).mean()\n"
+                                          "torch.manual_seed(3)\n"
+                                          "torch.jit.script(M()).save('" << model << "')\n";
+  Captured made = capture("/usr/bin/python3 " + path("power_loss.py") + " 2>&1");
+  ASSERT_EQ(made.status, 0) << made.out;
+  History h = train_against_libtorch(model, path("train.csv"), "14", "--loss output --batch-size 100 --lr 0.05", 3,
+                                     "own");
+  ASSERT_EQ(h.rows.size(), 3u);
+  EXPECT_LT(h.rows[2][1], h.rows[0][1]);
+}
+
 // Models with control flow (tests/tools/make_control_flow_models.py).
 class TrainCliControlFlow : public TrainCli {
  protected:

@@ -40,6 +40,13 @@ def loss_fn(name):
     }[name]
 
 
+def batch_loss(name, model, x, y):
+    """The loss of one batch; `output`: the model's own, forward(x, y)."""
+    if name == "output":
+        return model(x, y)
+    return loss_fn(name)(model(x), y)
+
+
 def make_optimizer(args, params):
     if args.optim == "sgd":
         return torch.optim.SGD(params, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
@@ -78,11 +85,10 @@ def main():
         x, y = torch.from_numpy(np.load(args.data)), torch.from_numpy(np.load(args.target))
     else:
         x, y = load_table(args.data, [int(c) for c in args.target_cols.split(",")])
-    loss = loss_fn(args.loss)
     if args.mode == "evaluate":
         model.eval()
         with torch.no_grad():
-            print(repr(loss(model(x), y).item()))
+            print(repr(batch_loss(args.loss, model, x, y).item()))
         return
 
     model.train()
@@ -94,7 +100,7 @@ def main():
             # then has no gradient, and torch.optim leaves it and its state
             # alone, as `wick train` does.
             opt.zero_grad(set_to_none=True)
-            out = loss(model(x[start:start + args.batch_size]), y[start:start + args.batch_size])
+            out = batch_loss(args.loss, model, x[start:start + args.batch_size], y[start:start + args.batch_size])
             out.backward()
             opt.step()
             losses.append(out.item())
