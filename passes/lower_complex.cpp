@@ -1,5 +1,6 @@
 #include "passes/lower_complex.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 #include <string>
@@ -244,7 +245,37 @@ class ComplexLowering {
     }
     if (k == "aten::reciprocal") return define(n, reciprocal(e, x));
     if (k == "aten::log") return define(n, logarithm(e, x));
+    if (k == "aten::log2" || k == "aten::log10") {
+      Parts l = logarithm(e, x);
+      const double scale = 1.0 / std::log(k == "aten::log2" ? 2.0 : 10.0);
+      return define(n, {e.op("aten::mul.Scalar", {l.re, e.float_(scale)}), e.op("aten::mul.Scalar", {l.im, e.float_(scale)})});
+    }
     if (k == "aten::sqrt") return define(n, square_root(e, x));
+    if (k == "aten::rsqrt") return define(n, reciprocal(e, square_root(e, x)));
+    if (k == "aten::square") return define(n, power(e, x, 2));
+    if (k == "aten::sin" || k == "aten::cos" || k == "aten::sinh" || k == "aten::cosh")
+      return define(n, trigonometric(e, k, x));
+    if (k == "aten::tanh") return define(n, hyperbolic_tangent(e, x.re, imaginary(e, x)));
+    if (k == "aten::tan") {
+      // tan z = -i tanh(iz), iz = -im + i re.
+      Parts t = hyperbolic_tangent(e, e.op("aten::neg", {imaginary(e, x)}), x.re);
+      return define(n, {t.im, e.op("aten::neg", {t.re})});
+    }
+    if (k == "aten::sigmoid") {
+      // 1 / (1 + e^-z).
+      Value* m = e.op("aten::exp", {e.op("aten::neg", {x.re})});
+      Value* angle = e.op("aten::neg", {imaginary(e, x)});
+      Parts d{e.add_scalar(e.mul(m, e.op("aten::cos", {angle})), e.float_(1)), e.mul(m, e.op("aten::sin", {angle}))};
+      return define(n, reciprocal(e, d));
+    }
+    if (k == "aten::sgn") {
+      // z / |z|, and 0 at 0.
+      Value* im = imaginary(e, x);
+      Value* r = e.op("aten::hypot", {x.re, im});
+      Value* zero = e.op("aten::eq.Scalar", {r, e.float_(0)});
+      Value* safe = e.op("aten::where.ScalarSelf", {zero, e.float_(1), r});
+      return define(n, {e.div(x.re, safe), e.div(im, safe)});
+    }
     if (k == "aten::pow.Tensor_Scalar") {
       auto p = ir::constant_double(n.input(1));
       if (!p) throw n.error("pow of a complex tensor needs an exponent known when compiling");
@@ -259,6 +290,37 @@ class ComplexLowering {
       throw n.error("casting a complex tensor to a real dtype discards its imaginary part; take torch.real of it");
     }
     throw n.error(k + " of a complex tensor is not supported");
+  }
+
+  // sin, cos, sinh, cosh of a + ib from the real functions of a and b.
+  Parts trigonometric(Emitter& e, const std::string& k, const Parts& x) {
+    Value* a = x.re;
+    Value* b = imaginary(e, x);
+    auto f = [&](const char* op, Value* v) { return e.op(op, {v}); };
+    if (k == "aten::sin") return {e.mul(f("aten::sin", a), f("aten::cosh", b)), e.mul(f("aten::cos", a), f("aten::sinh", b))};
+    if (k == "aten::cos")
+      return {e.mul(f("aten::cos", a), f("aten::cosh", b)), f("aten::neg", e.mul(f("aten::sin", a), f("aten::sinh", b)))};
+    if (k == "aten::sinh") return {e.mul(f("aten::sinh", a), f("aten::cos", b)), e.mul(f("aten::cosh", a), f("aten::sin", b))};
+    return {e.mul(f("aten::cosh", a), f("aten::cos", b)), e.mul(f("aten::sinh", a), f("aten::sin", b))};
+  }
+
+  // tanh(a + ib) by Kahan's form, t = tanh a, u = tan b, s = sinh a:
+  // ((1 + u^2) s sqrt(1 + s^2) + i u) / (1 + (1 + u^2) s^2), which neither
+  // cancels nor overflows until s^2 does; past |a| = 20 (where tanh a is 1
+  // in f64 too) it is sign(a) + i 4 sin b cos b e^(-2|a|), as C's ctanh.
+  Parts hyperbolic_tangent(Emitter& e, Value* a, Value* b) {
+    auto f = [&](const char* op, Value* v) { return e.op(op, {v}); };
+    Value* u = f("aten::tan", b);
+    Value* beta = e.add_scalar(e.mul(u, u), e.float_(1));
+    Value* s = f("aten::sinh", a);
+    Value* rho = f("aten::sqrt", e.add_scalar(e.mul(s, s), e.float_(1)));
+    Value* d = e.add_scalar(e.mul(beta, e.mul(s, s)), e.float_(1));
+    Value* re = e.div(e.mul(beta, e.mul(rho, s)), d);
+    Value* im = e.div(u, d);
+    Value* far = e.op("aten::gt.Scalar", {f("aten::abs", a), e.float_(20)});
+    Value* tail = e.mul(e.op("aten::mul.Scalar", {e.mul(f("aten::sin", b), f("aten::cos", b)), e.float_(4)}),
+                        f("aten::exp", e.op("aten::mul.Scalar", {f("aten::abs", a), e.float_(-2)})));
+    return {e.op("aten::where.self", {far, f("aten::sign", a), re}), e.op("aten::where.self", {far, tail, im})};
   }
 
   // 1 / z = conj(z) / |z|^2.
