@@ -241,12 +241,23 @@ class PlanBuilder {
   }
 
   void node(const Node* n) {
+    const size_t first = current_->instrs.size();
     try {
       lower(n);
     } catch (const Error& e) {
       // Messages raised without a place get the node's.
       if (e.op().empty() && !e.where().known()) throw n->error(e.message());
       throw;
+    }
+    // The node's place in the model's code, for errors while running.
+    const SourceLocation& where = n->source_location().known() ? n->source_location() : n->text_location();
+    for (size_t i = first; i < current_->instrs.size(); ++i) {
+      Instr& in = current_->instrs[i];
+      if (!in.source_file.empty() || in.source_line_number != 0) continue;
+      in.source_file = where.file;
+      in.source_line_number = where.line;
+      in.source_column = where.column;
+      in.source_text = n->source_line();
     }
   }
 

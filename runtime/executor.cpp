@@ -157,7 +157,21 @@ class Run {
   }
 
   void block(const Block& b) {
-    for (const Instr& in : b.instrs) instr(in);
+    for (const Instr& in : b.instrs) {
+      try {
+        instr(in);
+      } catch (const Error& e) {
+        throw located(e, in);
+      }
+    }
+  }
+
+  // An error raised while running `in`, given in's place in the model's
+  // code when it has none (an inner block's instruction gave it first).
+  static Error located(const Error& e, const Instr& in) {
+    if (e.where().known() || (in.source_file.empty() && in.source_line_number == 0)) return e;
+    return Error(e.message(), SourceLocation{in.source_file, in.source_line_number, in.source_column}, e.op(),
+                 in.source_text);
   }
 
  private:

@@ -136,6 +136,12 @@ struct Instr {
   // then outputs): 1 where the argument's dim 0 is sliced, 0 where it is
   // passed whole (it broadcasts along dim 0).
   std::vector<uint8_t> sliced;
+  // Where in the model's code the instruction comes from (file, line,
+  // column and the line itself), for the errors it raises while running.
+  std::string source_file;
+  int32_t source_line_number = 0;
+  int32_t source_column = 0;
+  std::string source_text;
 };
 
 struct TensorSpec {

@@ -44,6 +44,10 @@ void instr_fields(V&& v, S& in) {
   v("arena_offset", in.arena_offset);
   v("int_symbols", in.int_symbols);
   v("sliced", in.sliced);
+  v("source_file", in.source_file);
+  v("source_line_number", in.source_line_number);
+  v("source_column", in.source_column);
+  v("source_text", in.source_text);
 }
 
 template <typename V, typename S>

@@ -17,7 +17,7 @@ namespace {
 // plan_fields.h (which the writer, reader and printer all walk), bump
 // kPlanFormatVersion, then update the size here.
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Instr) == 240, "rt::Instr changed: update plan_fields.h and kPlanFormatVersion");
+static_assert(sizeof(Instr) == 312, "rt::Instr changed: update plan_fields.h and kPlanFormatVersion");
 static_assert(sizeof(Block) == 72, "rt::Block changed: update plan_fields.h and kPlanFormatVersion");
 static_assert(sizeof(Plan) == 264, "rt::Plan changed: update plan_fields.h and kPlanFormatVersion");
 static_assert(sizeof(TensorSpec) == 56, "rt::TensorSpec changed: update plan_fields.h and kPlanFormatVersion");

@@ -24,7 +24,7 @@
 
 namespace wick::rt {
 
-inline constexpr uint32_t kPlanFormatVersion = 4;
+inline constexpr uint32_t kPlanFormatVersion = 5;
 inline constexpr size_t kMaxPlanFileBytes = size_t{1} << 30;
 
 std::string encode_plan(const Plan& plan);

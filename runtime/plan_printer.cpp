@@ -246,7 +246,8 @@ void print_instr_at(const Instr& in, int depth, std::string& out) {
   out += head(in);
   for (size_t i = 0; i < fields.size(); ++i) {
     const auto& [name, text] = fields[i];
-    if (name == "op" || name == "index" || name == "blocks") continue;
+    // The source place only serves error messages.
+    if (name == "op" || name == "index" || name == "blocks" || name.rfind("source_", 0) == 0) continue;
     const bool typed = name == "dtype" && (in.op == Op::alloc || in.op == Op::to_tensor);
     if (text == defaults[i].second && !typed) continue;
     const char* post = name == "post_op" ? post_op_name(static_cast<PostOp>(in.post_op)) : nullptr;

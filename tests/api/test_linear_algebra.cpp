@@ -207,6 +207,9 @@ TEST_F(LinearAlgebra, SingularMatrixIsAnError) {
     FAIL() << "solved a singular system";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("is singular"), std::string::npos) << e.what();
+    // Raised while running, it names the line of the model's code.
+    EXPECT_GT(e.where().line, 0) << e.what();
+    EXPECT_NE(e.source_line().find("torch.linalg_solve"), std::string::npos) << e.what();
   }
 }
 
