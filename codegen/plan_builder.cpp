@@ -721,6 +721,8 @@ class PlanBuilder {
   // false for another op.
   bool linalg_call(const Node* n, const Value* result) {
     static const std::map<std::string, rt::ExternOp> kernels = {{"lu_solve", rt::ExternOp::lu_solve},
+                                                                {"lu_solve_ex", rt::ExternOp::lu_solve},
+                                                                {"cholesky_ex", rt::ExternOp::cholesky},
                                                                 {"slogdet", rt::ExternOp::slogdet},
                                                                 {"cholesky", rt::ExternOp::cholesky},
                                                                 {"triangular_solve", rt::ExternOp::triangular_solve},
@@ -744,6 +746,7 @@ class PlanBuilder {
     if (kernel->second == rt::ExternOp::triangular_solve) in.ints = {int_of(n, 2), int_of(n, 3)};
     if (kernel->second == rt::ExternOp::singular_values) in.ints = {n->op().schema.name == "svd" ? 1 : 0};
     if (kernel->second == rt::ExternOp::qr_factor) in.ints = {int_of(n, 1), int_of(n, 2)};
+    if (n->op().schema.name == "lu_solve_ex" || n->op().schema.name == "cholesky_ex") in.ints = {1};
     emit_alloc(slot(result), *result->type());
     layouts_[result] = contiguous(*result->type());
     in.outputs = {slot(result)};

@@ -128,13 +128,16 @@ Value* triangular(GradContext& c, Value* a, Value* b, bool upper, bool unit) {
   return c.op("wick::triangular_solve", {a, b, c.bool_(upper), c.bool_(unit)});
 }
 
-Grads lu_solve(GradContext& c) {
+// X = A^-1 B, with gx flowing into X.
+Grads solved(GradContext& c, Value* x, Value* gx) {
   Grads r = c.no_grads();
-  Value* gb = c.op("wick::lu_solve", {mt(c, c.input(0)), c.grad()});
+  Value* gb = c.op("wick::lu_solve", {mt(c, c.input(0)), gx});
   if (c.needs_grad(1)) r[1] = gb;
-  if (c.needs_grad(0)) r[0] = c.neg(c.op("aten::matmul", {gb, mt(c, c.output())}));
+  if (c.needs_grad(0)) r[0] = c.neg(c.op("aten::matmul", {gb, mt(c, x)}));
   return r;
 }
+
+Grads lu_solve(GradContext& c) { return solved(c, c.output(), c.grad()); }
 
 Grads slogdet(GradContext& c) {
   Value* a = c.input(0);
@@ -143,13 +146,15 @@ Grads slogdet(GradContext& c) {
   return c.only_first(c.mul(inverse_t, g));
 }
 
-Grads cholesky(GradContext& c) {
-  Value* l = c.output();
-  Value* p = c.op("aten::tril", {c.op("aten::matmul", {mt(c, l), c.grad()}), c.int_(0)});
+// A = L L^T, with gl flowing into L.
+Grads factored(GradContext& c, Value* l, Value* gl) {
+  Value* p = c.op("aten::tril", {c.op("aten::matmul", {mt(c, l), gl}), c.int_(0)});
   Value* s = c.scale(c.add(p, mt(c, c.op("aten::tril", {p, c.int_(-1)}))), 0.5);
   Value* y = triangular(c, mt(c, l), s, true, false);            // L^-T S
   return c.only_first(mt(c, triangular(c, mt(c, l), mt(c, y), true, false)));  // (L^-T (L^-T S)^T)^T = L^-T S L^-1
 }
+
+Grads cholesky(GradContext& c) { return factored(c, c.output(), c.grad()); }
 
 Grads triangular_solve(GradContext& c) {
   Grads r = c.no_grads();
@@ -173,6 +178,14 @@ int64_t static_dim(GradContext& c, const Value* v, int from_end) {
 
 Value* rows_of(GradContext& c, Value* p, int64_t from, int64_t to) {
   return c.op("aten::slice.Tensor", {p, c.int_(-2), c.int_(from), c.int_(to), c.int_(1)});
+}
+
+// The *_ex kernels: the result's rows carry the gradient, info's row none.
+Grads lu_solve_ex(GradContext& c) {
+  return solved(c, rows_of(c, c.output(), 0, -1), rows_of(c, c.grad(), 0, -1));
+}
+Grads cholesky_ex(GradContext& c) {
+  return factored(c, rows_of(c, c.output(), 0, -1), rows_of(c, c.grad(), 0, -1));
 }
 
 Value* row(GradContext& c, Value* p, int64_t at) { return c.op("aten::select.int", {p, c.int_(-2), c.int_(at)}); }
@@ -284,6 +297,8 @@ void add_linalg_gradients(OpTableBuilder& t) {
   t.set_gradient("wick::svdvals", {svdvals});
   t.set_gradient("wick::svd", {svd});
   t.set_gradient("wick::lu_solve", {lu_solve});
+  t.set_gradient("wick::lu_solve_ex", {lu_solve_ex});
+  t.set_gradient("wick::cholesky_ex", {cholesky_ex});
   t.set_gradient("wick::slogdet", {slogdet});
   t.set_gradient("wick::cholesky", {cholesky});
   t.set_gradient("wick::triangular_solve", {triangular_solve});

@@ -41,6 +41,11 @@ void add_linalg_ops(OpTableBuilder& t) {
   t.add({"aten::linalg_slogdet(Tensor A) -> (Tensor sign, Tensor logabsdet)", C, sign_and_log_determinant});
   t.add({"aten::slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)", C, sign_and_log_determinant});
   t.add({"aten::linalg_cholesky(Tensor self, *, bool upper=False) -> Tensor", C, square_matrices});
+  t.add({"aten::linalg_cholesky_ex(Tensor self, *, bool upper=False, bool check_errors=False) -> (Tensor L, Tensor info)",
+         C, with_info});
+  t.add({"aten::linalg_inv_ex(Tensor A, *, bool check_errors=False) -> (Tensor inverse, Tensor info)", C, with_info});
+  t.add({"aten::linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor info)",
+         C, with_info});
   t.add({"aten::cholesky(Tensor self, bool upper=False) -> Tensor", C, square_matrices});
   t.add({"aten::cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor", C, shape::cholesky_solve});
   t.add({"aten::cholesky_inverse(Tensor self, bool upper=False) -> Tensor", C, square_matrices});
@@ -83,6 +88,9 @@ void add_linalg_ops(OpTableBuilder& t) {
   t.add({"wick::lu_solve(Tensor A, Tensor B) -> Tensor", E, solve_system});  // X: A X = B
   t.add({"wick::slogdet(Tensor A) -> Tensor", E, packed_slogdet});          // [*, 2]: sign, log|det|
   t.add({"wick::cholesky(Tensor A) -> Tensor", E, square_matrices});         // lower L: A = L L^T
+  // The *_ex functions' kernels: the result, then LAPACK's info in element 0 of one more row.
+  t.add({"wick::lu_solve_ex(Tensor A, Tensor B) -> Tensor", E, solve_with_info});    // [*, n + 1, k]
+  t.add({"wick::cholesky_ex(Tensor A) -> Tensor", E, factor_with_info});             // [*, n + 1, n]
   t.add({"wick::triangular_solve(Tensor A, Tensor B, bool upper, bool unitriangular) -> Tensor", E, solve_system});
   t.add({"wick::eigh(Tensor A) -> Tensor", E, packed_eigen});            // [*, n + 1, n]: w ascending, then V
   t.add({"wick::svdvals(Tensor A) -> Tensor", E, singular_value_list});  // [*, k]: s descending

@@ -231,6 +231,12 @@ std::vector<TypePtr> square_matrices(const Node& node);   // inv, cholesky(A [*,
 std::vector<TypePtr> determinant(const Node& node);       // det(A [*, n, n]): [*]
 std::vector<TypePtr> sign_and_log_determinant(const Node& node);  // slogdet: two of det's
 std::vector<TypePtr> packed_slogdet(const Node& node);    // wick::slogdet: [*, 2]
+// linalg_cholesky_ex, linalg_inv_ex, linalg_solve_ex: the plain function's
+// result and an i32 info per matrix; wick::lu_solve_ex, wick::cholesky_ex:
+// the kernel's result with one more row (info in its first element).
+std::vector<TypePtr> with_info(const Node& node);
+std::vector<TypePtr> solve_with_info(const Node& node);   // [*, n + 1, k]
+std::vector<TypePtr> factor_with_info(const Node& node);  // [*, n + 1, n]
 std::vector<TypePtr> linalg_solve(const Node& node);      // linalg_solve(A, B, left): B a matrix or vector
 std::vector<TypePtr> solve_system(const Node& node);      // (A, B, ...): batches broadcast, B's matrix dims
 std::vector<TypePtr> cholesky_solve(const Node& node);    // cholesky_solve(B, L, upper)

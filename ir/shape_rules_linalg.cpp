@@ -91,6 +91,42 @@ std::vector<TypePtr> packed_slogdet(const Node& node) {
   return {Type::tensor(a.dtype(), out, a.tensor_device())};
 }
 
+std::vector<TypePtr> with_info(const Node& node) {
+  const std::string& name = node.op().schema.name;
+  std::vector<TypePtr> out = name == "linalg_solve_ex" ? linalg_solve(node) : square_matrices(node);
+  const Type& result = *out[0];
+  std::optional<std::vector<Dim>> batch;
+  if (result.has_rank()) {
+    // A vector B's result has one dim after its batch, a matrix B's two
+    // (B is a vector as linalg_solve reads it).
+    size_t matrix_dims = 2;
+    const Type &a = input_type(node, 0), &b = input_type(node, 1);
+    if (name == "linalg_solve_ex" && a.has_rank() && b.has_rank()) {
+      const auto &sa = *a.shape(), &sb = *b.shape();
+      if (sb.size() == 1 || (sb.size() + 1 == sa.size() && batch_of(sa, 1) == sb)) matrix_dims = 1;
+    }
+    batch = batch_of(*result.shape(), matrix_dims);
+  }
+  out.push_back(Type::tensor(DType::i32, batch, result.tensor_device()));
+  return out;
+}
+
+namespace {
+
+// t's type with one more row: [*, r + 1, c].
+TypePtr one_more_row(const Type& t) {
+  if (!t.has_rank()) return Type::tensor(t.dtype(), std::nullopt, t.tensor_device());
+  std::vector<Dim> s = *t.shape();
+  Dim& rows = s[s.size() - 2];
+  rows = rows.is_static() ? Dim::constant(rows.value() + 1) : Dim();
+  return Type::tensor(t.dtype(), s, t.tensor_device());
+}
+
+}  // namespace
+
+std::vector<TypePtr> solve_with_info(const Node& node) { return {one_more_row(*solve_system(node)[0])}; }
+std::vector<TypePtr> factor_with_info(const Node& node) { return {one_more_row(*square_matrices(node)[0])}; }
+
 std::vector<TypePtr> linalg_solve(const Node& node) {
   const Type& a = input_type(node, 0);
   const Type& b = input_type(node, 1);

@@ -10,6 +10,9 @@
 //   det(A)                     = sign * exp(log|det|)
 //   logdet(A)                  = log(sign) + log|det| (NaN for det < 0)
 //   cholesky(A, upper)         = L = wick::cholesky(A), or L^T when upper
+//   cholesky_ex, inv_ex, solve_ex = the same on wick::cholesky_ex and
+//       wick::lu_solve_ex, whose results carry LAPACK's info in one more
+//       row (with check_errors: the plain kernels, which raise, and info 0)
 //   cholesky_solve(B, L, upper)= L^-T (L^-1 B), or U^-1 (U^-T B)
 //   cholesky_inverse(L, upper) = cholesky_solve(I, L, upper)
 //   linalg_solve_triangular(A, B, upper, left, unit), triangular_solve(B, A,
@@ -108,22 +111,65 @@ Value* inverse(Emitter& e) {
   return e.op("wick::lu_solve", {a, identity_like(e, a)});
 }
 
-Value* linalg_solve(Emitter& e) {
+// The result rows of a *_ex kernel's [*, r + 1, c], and its info (element
+// 0 of the last row) as i32.
+Value* without_info(Emitter& e, Value* packed) {
+  return e.op("aten::slice.Tensor", {packed, e.int_(-2), e.int_(0), e.int_(-1), e.int_(1)});
+}
+Value* info_of(Emitter& e, Value* packed) {
+  Value* row = e.op("aten::select.int", {packed, e.int_(-2), e.int_(-1)});
+  return e.cast(e.op("aten::select.int", {row, e.int_(-1), e.int_(0)}), DType::i32);
+}
+
+// An i32 info of 0 per matrix of x, whose last `matrix_dims` dims are not batch.
+Value* no_info(Emitter& e, Value* x, int matrix_dims) {
+  for (int i = 0; i < matrix_dims; ++i) x = e.op("aten::select.int", {x, e.int_(-1), e.int_(0)});
+  return e.op("aten::zeros_like", {x, e.int_(*torch_code_of(DType::i32)), e.none(), e.none(), e.none(), e.none()});
+}
+
+// X with A X = B (X A = B when not `left`), B a matrix or a vector (one
+// column); with `ex`, also LAPACK's info per matrix (wick::lu_solve_ex),
+// else a null info. The second result: whether B was a vector.
+std::pair<std::pair<Value*, Value*>, bool> solve(Emitter& e, bool ex) {
   Value *a = e.input(0), *b = e.input(1);
   const bool left = e.constant_bool(2, "left");
   const auto& sa = e.shape(a, "A");
   const auto& sb = e.shape(b, "B");
   const bool vector = sb.size() == 1 || (sb.size() + 1 == sa.size() && std::equal(sb.begin(), sb.end(), sa.begin()));
+  auto run = [&](Value* a, Value* b, const std::vector<Dim>& batch) -> std::pair<Value*, Value*> {
+    if (!ex) return {lu_solve(e, a, b, batch), nullptr};
+    Value* packed = e.op("wick::lu_solve_ex", {with_batch(e, a, batch, b, 2), with_batch(e, b, batch, a, 2)});
+    return {without_info(e, packed), info_of(e, packed)};
+  };
   if (vector) {
     // One column: the result's batch, then n.
     const std::vector<Dim> batch = result_batch(e, 1);
     Value* column = e.op("aten::unsqueeze", {b, e.int_(-1)});
-    Value* x = left ? lu_solve(e, a, column, batch) : lu_solve(e, mt(e, a), column, batch);
-    return e.op("aten::squeeze.dim", {x, e.int_(-1)});
+    auto [x, info] = run(left ? a : mt(e, a), column, batch);
+    return {{e.op("aten::squeeze.dim", {x, e.int_(-1)}), info}, true};
   }
   const std::vector<Dim> batch = result_batch(e, 2);
-  if (left) return lu_solve(e, a, b, batch);
-  return mt(e, lu_solve(e, mt(e, a), mt(e, b), batch));
+  if (left) return {run(a, b, batch), false};
+  auto [x, info] = run(mt(e, a), mt(e, b), batch);
+  return {{mt(e, x), info}, false};
+}
+
+Value* linalg_solve(Emitter& e) { return solve(e, false).first.first; }
+
+// The *_ex functions: with check_errors, the plain function (which raises)
+// and an info of 0; else the kernels' info.
+std::vector<Value*> linalg_solve_ex(Emitter& e) {
+  const bool check = e.constant_bool(3, "check_errors");
+  auto [result, vector] = solve(e, !check);
+  auto [x, info] = result;
+  return {x, check ? no_info(e, x, vector ? 1 : 2) : info};
+}
+
+std::vector<Value*> inverse_ex(Emitter& e) {
+  Value* a = e.input(0);
+  if (e.constant_bool(1, "check_errors")) return {inverse(e), no_info(e, a, 2)};
+  Value* packed = e.op("wick::lu_solve_ex", {a, identity_like(e, a)});
+  return {without_info(e, packed), info_of(e, packed)};
 }
 
 // sign and log|det| of the node's A.
@@ -151,6 +197,14 @@ std::vector<Value*> slogdet(Emitter& e) {
 Value* cholesky(Emitter& e) {
   Value* l = e.op("wick::cholesky", {e.input(0)});
   return e.constant_bool(1, "upper") ? mt(e, l) : l;
+}
+
+std::vector<Value*> cholesky_ex(Emitter& e) {
+  Value* a = e.input(0);
+  if (e.constant_bool(2, "check_errors")) return {cholesky(e), no_info(e, a, 2)};
+  Value* packed = e.op("wick::cholesky_ex", {a});
+  Value* l = without_info(e, packed);
+  return {e.constant_bool(1, "upper") ? mt(e, l) : l, info_of(e, packed)};
 }
 
 // X with A X = B for A = L L^T (or U^T U when `upper`), f the factor.
@@ -520,7 +574,9 @@ std::vector<NamedRule> linalg_rules() {
 std::vector<NamedMultiRule> linalg_multi_rules() {
   return {{"aten::linalg_slogdet", slogdet},   {"aten::slogdet", slogdet}, {"aten::triangular_solve", triangular_solve},
           {"aten::linalg_eigh", eigh},         {"aten::linalg_svd", svd},  {"aten::svd", svd},
-          {"aten::linalg_lstsq", lstsq},      {"aten::linalg_qr", qr},    {"aten::qr", qr}};
+          {"aten::linalg_lstsq", lstsq},      {"aten::linalg_qr", qr},    {"aten::qr", qr},
+          {"aten::linalg_cholesky_ex", cholesky_ex}, {"aten::linalg_inv_ex", inverse_ex},
+          {"aten::linalg_solve_ex", linalg_solve_ex}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -610,9 +610,9 @@ class Run {
   void linalg_call(const Instr& in, const Tensor& a, const Tensor& b, Tensor& out, bool gpu) {
     if (gpu) throw Error("linear algebra (" + in.text + ") has no CUDA kernel", {}, in.text);
     switch (static_cast<ExternOp>(in.index)) {
-      case ExternOp::lu_solve: return lu_solve(a, b, out);
+      case ExternOp::lu_solve: return lu_solve(a, b, out, !in.ints.empty() && in.ints[0] != 0);
       case ExternOp::slogdet: return slogdet(a, out);
-      case ExternOp::cholesky: return cholesky(a, out);
+      case ExternOp::cholesky: return cholesky(a, out, !in.ints.empty() && in.ints[0] != 0);
       case ExternOp::triangular_solve: return triangular_solve(a, b, in.ints[0] != 0, in.ints[1] != 0, out);
       case ExternOp::symmetric_eigen: return symmetric_eigen(a, out);
       case ExternOp::singular_values: return singular_values(a, in.ints[0] != 0, out);

@@ -116,8 +116,13 @@ int64_t for_each_matrix(int64_t batch, int64_t n, F&& fn) {
 }
 
 // LU with partial pivoting of the n x n row-major `m` in place; `perm`
-// receives the row order, `*swaps` their count. False at a zero pivot.
-bool lu_factor(std::vector<double>& m, int64_t n, std::vector<int64_t>& perm, int64_t* swaps) {
+// receives the row order, `*swaps` their count. False at a zero pivot,
+// unless `info` is given: it then receives the 1-based column of the first
+// zero pivot (0 if none) and the factorization goes on past it, as LAPACK's
+// getrf does (such a column has nothing to eliminate).
+bool lu_factor(std::vector<double>& m, int64_t n, std::vector<int64_t>& perm, int64_t* swaps,
+               int64_t* info = nullptr) {
+  if (info) *info = 0;
   perm.resize(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
   *swaps = 0;
@@ -126,6 +131,10 @@ bool lu_factor(std::vector<double>& m, int64_t n, std::vector<int64_t>& perm, in
     int64_t p = k;
     for (int64_t i = k + 1; i < n; ++i)
       if (std::abs(a(i, k)) > std::abs(a(p, k))) p = i;
+    if (info && a(p, k) == 0.0) {
+      if (*info == 0) *info = k + 1;
+      continue;
+    }
     if (a(p, k) == 0.0 || std::isnan(a(p, k))) return false;
     if (p != k) {
       for (int64_t j = 0; j < n; ++j) std::swap(a(k, j), a(p, j));
@@ -243,24 +252,25 @@ void jacobi_svd(std::vector<double>& b, int64_t m, int64_t n, std::vector<double
 
 }  // namespace
 
-void lu_solve(const Tensor& a, const Tensor& b, Tensor& out) {
+void lu_solve(const Tensor& a, const Tensor& b, Tensor& out, bool report) {
   const char* op = "linalg.solve";
   const Matrices am = square(op, a), bm = matrices(op, b, "B");
   check_rhs(op, am, bm);
-  check_out(op, out, b, b.numel());
   const int64_t n = am.rows, k = bm.cols;
+  check_out(op, out, b, report ? am.batch * (n + 1) * k : b.numel());
   const int64_t failed = for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
     thread_local std::vector<double> m, rhs, x;  // reused: no allocation per matrix
     thread_local std::vector<int64_t> perm;
-    x.resize(static_cast<size_t>(n * k));
-    int64_t swaps = 0;
+    x.assign(static_cast<size_t>((report ? n + 1 : n) * k), 0.0);
+    int64_t swaps = 0, info = 0;
     am.load(i, m);
-    if (!lu_factor(m, n, perm, &swaps)) return 1;
+    if (!lu_factor(m, n, perm, &swaps, report ? &info : nullptr)) return 1;
     bm.load(i, rhs);
     for (int64_t r = 0; r < n; ++r)
       std::copy_n(rhs.begin() + perm[static_cast<size_t>(r)] * k, k, x.begin() + r * k);
     substitute(m, n, x, k, false, true);
     substitute(m, n, x, k, true, false);
+    if (report && k > 0) x[static_cast<size_t>(n * k)] = static_cast<double>(info);
     store(out, i, x);
     return 0;
   });
@@ -296,20 +306,28 @@ void slogdet(const Tensor& a, Tensor& out) {
   });
 }
 
-void cholesky(const Tensor& a, Tensor& out) {
+void cholesky(const Tensor& a, Tensor& out, bool report) {
   const char* op = "linalg.cholesky";
   const Matrices am = square(op, a);
-  check_out(op, out, a, a.numel());
   const int64_t n = am.rows;
+  check_out(op, out, a, report ? am.batch * (n + 1) * n : a.numel());
   const int64_t failed = for_each_matrix(am.batch, n, [&](int64_t i) -> int64_t {
     thread_local std::vector<double> m, l;
-    l.assign(static_cast<size_t>(n * n), 0.0);
+    l.assign(static_cast<size_t>((report ? n + 1 : n) * n), 0.0);
     am.load(i, m);
     auto L = [&](int64_t r, int64_t c) -> double& { return l[static_cast<size_t>(r * n + c)]; };
     for (int64_t j = 0; j < n; ++j) {
       double d = m[static_cast<size_t>(j * n + j)];
       for (int64_t k = 0; k < j; ++k) d -= L(j, k) * L(j, k);
-      if (!(d > 0.0)) return j + 1;  // also NaN
+      if (!(d > 0.0) && report) {  // also NaN
+        // What LAPACK's potf2 leaves: d on the diagonal, A below and after.
+        for (int64_t c = j; c < n; ++c)
+          for (int64_t r = c; r < n; ++r) L(r, c) = m[static_cast<size_t>(r * n + c)];
+        L(j, j) = d;
+        L(n, 0) = static_cast<double>(j + 1);
+        break;
+      }
+      if (!(d > 0.0)) return j + 1;
       L(j, j) = std::sqrt(d);
       for (int64_t r = j + 1; r < n; ++r) {
         double s = m[static_cast<size_t>(r * n + j)];

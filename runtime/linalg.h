@@ -17,8 +17,13 @@
 namespace wick::rt {
 
 // X with A X = B, by LU factorization with partial pivoting. A matrix with
-// an exactly zero pivot is singular: a wick::Error, as torch raises.
-void lu_solve(const Tensor& a, const Tensor& b, Tensor& out);
+// an exactly zero pivot is singular: a wick::Error, as torch raises. With
+// `report` (torch's *_ex functions), out [*, n + 1, k] holds X above and
+// LAPACK's info in element 0 of row n: 0, or the (1-based) column of the
+// first exactly zero pivot, past which the factorization goes on as
+// LAPACK's does, so that X holds infinities and NaNs (LAPACK's blocked
+// solves may spread them over more elements than these substitutions).
+void lu_solve(const Tensor& a, const Tensor& b, Tensor& out, bool report = false);
 
 // out [*, 2]: the sign of det(A) (+1, -1, or 0 when A is singular) and
 // log|det(A)| (-inf when singular).
@@ -26,8 +31,12 @@ void slogdet(const Tensor& a, Tensor& out);
 
 // The lower Cholesky factor L of A = L L^T, read from A's lower triangle;
 // the upper triangle of `out` is zero. A matrix that is not positive definite
-// is a wick::Error naming the order of the first minor that fails.
-void cholesky(const Tensor& a, Tensor& out);
+// is a wick::Error naming the order of the first minor that fails. With
+// `report`, out [*, n + 1, n] holds L above and info in element 0 of row n
+// (0, or the order of that minor); L is then what LAPACK's unblocked
+// column-by-column factorization leaves: the columns before the failing
+// one, its diagonal value unrooted, and A's lower triangle after it.
+void cholesky(const Tensor& a, Tensor& out, bool report = false);
 
 // X with A X = B for a triangular A (only its `upper` or lower triangle is
 // read; with `unitriangular` its diagonal is taken as ones). A zero on the

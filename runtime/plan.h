@@ -82,9 +82,9 @@ enum class ExternOp : uint8_t {
   adaptive_avg_pool2d_backward,  // inputs: grad_output
   conv3d,  // inputs: x, weight, [bias]; ints: stride[3], padding[3], dilation[3], groups, constant weights
   // Dense linear algebra (runtime/linalg.h), f32 or f64, CPU only.
-  lu_solve,          // inputs: A, B
+  lu_solve,          // inputs: A, B; ints: [report] (outputs[0] [*, n + 1, k]: X, then info)
   slogdet,           // inputs: A; outputs[0] is [*, 2]: sign, log|det|
-  cholesky,          // inputs: A
+  cholesky,          // inputs: A; ints: [report] (outputs[0] [*, n + 1, n]: L, then info)
   triangular_solve,  // inputs: A, B; ints: upper, unitriangular
   symmetric_eigen,   // inputs: A; outputs[0] is [*, n + 1, n]: eigenvalues, then eigenvectors
   singular_values,   // inputs: A; ints: vectors (outputs[0] [*, m + n + 1, k]: U, s, V; else [*, k])

@@ -330,9 +330,9 @@ class Validator {
       case ExternOp::max_pool2d_backward: inputs = 2; ints = 9; break;
       case ExternOp::avg_pool2d_backward: ints = 9; break;
       case ExternOp::adaptive_avg_pool2d_backward: break;
-      case ExternOp::lu_solve: inputs = 2; break;
+      case ExternOp::lu_solve: inputs = 2; max_ints = 1; break;  // ints: report (info)
       case ExternOp::slogdet: break;
-      case ExternOp::cholesky: break;
+      case ExternOp::cholesky: max_ints = 1; break;
       case ExternOp::triangular_solve: inputs = 2; ints = 2; break;
       case ExternOp::symmetric_eigen: break;
       case ExternOp::singular_values: ints = 1; break;

@@ -34,10 +34,11 @@ inline void expect_close(const Tensor& got, const Tensor& want, double tol, cons
 
 inline double element_value(const Tensor& t, int64_t i) {
   if (t.dtype() == DType::i64) return static_cast<double>(t.data_as<int64_t>()[i]);
+  if (t.dtype() == DType::i32) return static_cast<double>(t.data_as<int32_t>()[i]);
   return t.dtype() == DType::f64 ? t.data_as<double>()[i] : static_cast<double>(t.data_as<float>()[i]);
 }
 
-// max|got - want| / max|want| over f32, f64 or i64 tensors of one dtype and
+// max|got - want| / max|want| over f32, f64, i64 or i32 tensors of one dtype and
 // shape; NaN and infinities must sit where they do in `want`.
 inline double relative_error(const Tensor& got, const Tensor& want, const std::string& what) {
   EXPECT_EQ(got.sizes(), want.sizes()) << what;

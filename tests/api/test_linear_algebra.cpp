@@ -102,6 +102,24 @@ class Solve(nn.Module):
         return torch.linalg.solve(a, b)
 
 
+class WithInfo(nn.Module):
+    """torch.linalg's *_ex functions: results and LAPACK's info."""
+
+    def forward(self, a: Tensor, b: Tensor, s: Tensor, bad: Tensor) -> List[Tensor]:
+        spd = s @ s.transpose(-2, -1) / s.size(-1) + torch.eye(s.size(-1), dtype=s.dtype)
+        out: List[Tensor] = []
+        for r in [torch.linalg.cholesky_ex(spd), torch.linalg.cholesky_ex(spd, upper=True),
+                  torch.linalg.cholesky_ex(spd, check_errors=True), torch.linalg.inv_ex(a),
+                  torch.linalg.solve_ex(a, b), torch.linalg.solve_ex(a, b[..., 0]),
+                  torch.linalg.solve_ex(a, b.transpose(-2, -1), left=False),
+                  torch.linalg.solve_ex(a, b, check_errors=True),
+                  # Failures: info names the minor or the zero pivot.
+                  torch.linalg.cholesky_ex(bad), torch.linalg.inv_ex(bad), torch.linalg.solve_ex(bad, b)]:
+            out.append(r[0])
+            out.append(r[1])
+        return out
+
+
 class Factor(nn.Module):
     def forward(self, a: Tensor) -> Tensor:
         return torch.linalg.cholesky(a)
@@ -111,6 +129,7 @@ torch.jit.script(Solvers()).save("solvers.pt")
 torch.jit.script(Solve()).save("solve.pt")
 torch.jit.script(Decompositions()).save("decompositions.pt")
 torch.jit.script(Factor()).save("factor.pt")
+torch.jit.script(WithInfo()).save("with_info.pt")
 torch.jit.script(Products()).save("products.pt")
 torch.seed()  # fresh inputs on every run
 
@@ -137,6 +156,14 @@ for dtype, tag, batch in [(torch.float32, "f32", 3), (torch.float64, "f64", 3), 
              tag + "_dec")
 save_run("products.pt", [torch.randn(4, 5), torch.randn(5, 3), torch.randn(3, 2), torch.randn(4), torch.randn(2, 3, 5)],
          "products")
+for dtype, tag in [(torch.float32, "f32_info"), (torch.float64, "f64_info")]:
+    a = torch.eye(5, dtype=dtype) + torch.randn(3, 5, 5, dtype=dtype) / 4
+    # Batch 0 positive-definite, 1 with a zero pivot after the first column
+    # (and indefinite there), 2 with a negative minor of order 3.
+    bad = torch.eye(5, dtype=dtype).repeat(3, 1, 1) * 2
+    bad[1, :2, :2] = torch.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=dtype)
+    bad[2, 2, 2] = -1.0
+    save_run("with_info.pt", [a, torch.randn(3, 5, 2, dtype=dtype), torch.randn(3, 5, 5, dtype=dtype), bad], tag)
 
 # A singular matrix (a row of zeros, so that LU meets an exact zero pivot) and a symmetric one with a negative
 # eigenvalue; torch refuses both.
@@ -187,6 +214,43 @@ TEST_F(LinearAlgebra, DecompositionsMatchLibTorch) {
 // the first three inputs) for batch 3, the deployed model runs batch 6.
 // Chains of products, dot products, outer-product updates and contractions.
 TEST_F(LinearAlgebra, ProductsMatchLibTorch) { expect_match("products", 1e-5, "products.pt", 5); }
+
+// cholesky_ex, inv_ex and solve_ex: results and info, also where a matrix
+// is not positive-definite (the factor LAPACK leaves) or is singular. A
+// singular system's solution holds infinities and NaNs on both sides, but
+// which elements they reach follows the order of the arithmetic (LibTorch's
+// blocked solves spread them further): there both must have some.
+TEST_F(LinearAlgebra, InfoFunctionsMatchLibTorch) {
+  for (const auto& [tag, tolerance] : {std::pair{"f32_info", 1e-4}, std::pair{"f64_info", 1e-10}}) {
+    std::vector<Tensor> inputs;
+    for (int i = 0; i < 4; ++i) inputs.push_back(read_npy(path(std::string(tag) + "_in" + std::to_string(i) + ".npy")));
+    const auto outs = test::load_uncached(path("with_info.pt")).forward(inputs);
+    ASSERT_EQ(std::to_string(outs.size()), word_of(std::string(tag) + "_count.txt"));
+    for (size_t i = 0; i < outs.size(); ++i) {
+      const Tensor want = read_npy(path(std::string(tag) + "_out" + std::to_string(i) + ".npy"));
+      const bool singular_solution = i == 18 || i == 20;  // inv_ex(bad), solve_ex(bad, b)
+      if (!singular_solution) {
+        EXPECT_LE(relative_error(outs[i], want, tag + std::string(" output ") + std::to_string(i)), tolerance);
+        continue;
+      }
+      ASSERT_EQ(outs[i].sizes(), want.sizes());
+      const Tensor got = outs[i].contiguous();
+      const int64_t per_matrix = want.numel() / 3;
+      int got_non_finite = 0, want_non_finite = 0;
+      for (int64_t k = 0; k < want.numel(); ++k) {
+        const double x = test::element_value(got, k), y = test::element_value(want, k);
+        if (k / per_matrix == 1) {  // the singular one
+          got_non_finite += !std::isfinite(x);
+          want_non_finite += !std::isfinite(y);
+          continue;
+        }
+        EXPECT_NEAR(x, y, tolerance * std::max(1.0, std::abs(y))) << tag << " output " << i << " element " << k;
+      }
+      EXPECT_GT(want_non_finite, 0) << tag << " output " << i << ": torch solved the singular system";
+      EXPECT_GT(got_non_finite, 0) << tag << " output " << i << ": wick solved the singular system";
+    }
+  }
+}
 
 TEST_F(LinearAlgebra, DeployedWithDynamicBatch) {
   std::string inputs, batch6;

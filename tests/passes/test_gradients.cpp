@@ -307,6 +307,11 @@ std::vector<GradCase> linalg_cases() {
        }},
       {"cholesky", {F({2, 5, 5}, Draw::positive_definite)}, Y("wick::cholesky(%x0)"),
        [](const V& x) { return torch::linalg_cholesky(x[0]); }},
+      // The *_ex kernels: the result, then a row whose element 0 is info (0 here).
+      {"lu_solve_ex", {F({2, 4, 4}, Draw::well_conditioned), F({2, 4, 3})}, Y("wick::lu_solve_ex(%x0, %x1)"),
+       [](const V& x) { return torch::cat({torch::linalg_solve(x[0], x[1]), torch::zeros({2, 1, 3})}, -2); }},
+      {"cholesky_ex", {F({2, 5, 5}, Draw::positive_definite)}, Y("wick::cholesky_ex(%x0)"),
+       [](const V& x) { return torch::cat({torch::linalg_cholesky(x[0]), torch::zeros({2, 1, 5})}, -2); }},
       triangular(true, false, "upper"),
       triangular(false, false, "lower"),
       triangular(true, true, "upper_unit"),
