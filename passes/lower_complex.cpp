@@ -261,6 +261,29 @@ class ComplexLowering {
       Parts t = hyperbolic_tangent(e, e.op("aten::neg", {imaginary(e, x)}), x.re);
       return define(n, {t.im, e.op("aten::neg", {t.re})});
     }
+    if (k == "aten::atanh") return define(n, inverse_hyperbolic_tangent(e, x.re, imaginary(e, x)));
+    if (k == "aten::atan" || k == "aten::arctan") {
+      // atan z = -i atanh(iz).
+      Parts t = inverse_hyperbolic_tangent(e, e.op("aten::neg", {imaginary(e, x)}), x.re);
+      return define(n, {t.im, e.op("aten::neg", {t.re})});
+    }
+    if (k == "aten::asinh" || k == "aten::arcsinh") return define(n, inverse_hyperbolic_sine(e, x));
+    if (k == "aten::asin" || k == "aten::arcsin" || k == "aten::acos" || k == "aten::arccos") {
+      // asin z = -i asinh(iz); acos z = pi/2 - asin z.
+      Parts s = inverse_hyperbolic_sine(e, {e.op("aten::neg", {imaginary(e, x)}), x.re});
+      Parts asin{s.im, e.op("aten::neg", {s.re})};
+      if (k == "aten::asin" || k == "aten::arcsin") return define(n, asin);
+      return define(n, {e.op("aten::rsub.Scalar", {asin.re, e.float_(1.5707963267948966), e.int_(1)}),
+                        e.op("aten::neg", {asin.im})});
+    }
+    if (k == "aten::acosh" || k == "aten::arccosh") {
+      // log(z + sqrt(z + 1) sqrt(z - 1)), the principal branch.
+      Value* im = imaginary(e, x);
+      Parts p = square_root(e, {e.add_scalar(x.re, e.float_(1)), im});
+      Parts q = square_root(e, {e.add_scalar(x.re, e.float_(-1)), im});
+      Parts product{e.sub(e.mul(p.re, q.re), e.mul(p.im, q.im)), e.add(e.mul(p.re, q.im), e.mul(p.im, q.re))};
+      return define(n, logarithm(e, {e.add(x.re, product.re), e.add(im, product.im)}));
+    }
     if (k == "aten::sigmoid") {
       // 1 / (1 + e^-z).
       Value* m = e.op("aten::exp", {e.op("aten::neg", {x.re})});
@@ -321,6 +344,34 @@ class ComplexLowering {
     Value* tail = e.mul(e.op("aten::mul.Scalar", {e.mul(f("aten::sin", b), f("aten::cos", b)), e.float_(4)}),
                         f("aten::exp", e.op("aten::mul.Scalar", {f("aten::abs", a), e.float_(-2)})));
     return {e.op("aten::where.self", {far, f("aten::sign", a), re}), e.op("aten::where.self", {far, tail, im})};
+  }
+
+  // atanh(a + ib) = (log1p(z) - log1p(-z)) / 2: real part
+  // log(((1 + a)^2 + b^2) / ((1 - a)^2 + b^2)) / 4, imaginary part
+  // atan2(2b, (1 - a)(1 + a) - b^2) / 2.
+  Parts inverse_hyperbolic_tangent(Emitter& e, Value* a, Value* b) {
+    Value* one_plus = e.add_scalar(a, e.float_(1));
+    Value* one_minus = e.op("aten::rsub.Scalar", {a, e.float_(1), e.int_(1)});
+    Value* b2 = e.mul(b, b);
+    Value* ratio = e.div(e.add(e.mul(one_plus, one_plus), b2), e.add(e.mul(one_minus, one_minus), b2));
+    Value* re = e.op("aten::mul.Scalar", {e.op("aten::log", {ratio}), e.float_(0.25)});
+    Value* im = e.op("aten::mul.Scalar", {e.op("aten::atan2", {e.op("aten::mul.Scalar", {b, e.float_(2)}),
+                                                               e.sub(e.mul(one_minus, one_plus), b2)}),
+                                          e.float_(0.5)});
+    return {re, im};
+  }
+
+  // asinh z = log(z + sqrt(z^2 + 1)), computed for the z with Re z >= 0 (so
+  // that the sum does not cancel) and negated back: asinh is odd.
+  Parts inverse_hyperbolic_sine(Emitter& e, const Parts& x) {
+    Value* im = imaginary(e, x);
+    Value* negative = e.op("aten::lt.Scalar", {x.re, e.float_(0)});
+    auto flip = [&](Value* v) { return e.op("aten::where.self", {negative, e.op("aten::neg", {v}), v}); };
+    Parts w{flip(x.re), flip(im)};
+    Parts w2 = power(e, w, 2);
+    Parts r = square_root(e, {e.add_scalar(w2.re, e.float_(1)), w2.im});
+    Parts l = logarithm(e, {e.add(w.re, r.re), e.add(w.im, r.im)});
+    return {flip(l.re), flip(l.im)};
   }
 
   // 1 / z = conj(z) / |z|^2.

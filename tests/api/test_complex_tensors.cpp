@@ -125,9 +125,9 @@ class ComplexOut(nn.Module):
         return torch.fft.rfft(x)
 
 
-class Arctangent(nn.Module):
+class Sinc(nn.Module):
     def forward(self, x):
-        return torch.view_as_real(torch.fft.rfft(x).atan())
+        return torch.view_as_real(torch.fft.rfft(x).sinc())
 
 
 class Functions(nn.Module):
@@ -138,7 +138,8 @@ class Functions(nn.Module):
         z = torch.view_as_complex(x)
         w = z * 15.0
         outs = [z.sin(), z.cos(), z.tan(), z.sinh(), z.cosh(), z.tanh(), w.tanh(), w.tan(), z.sigmoid(), z.sgn(),
-                (z * 0.0).sgn(), z.square(), z.rsqrt(), z.log2(), z.log10()]
+                (z * 0.0).sgn(), z.square(), z.rsqrt(), z.log2(), z.log10(), z.atan(), z.atanh(), z.asin(), z.acos(),
+                z.asinh(), z.acosh()]
         return [torch.view_as_real(o) for o in outs]
 
 
@@ -171,7 +172,7 @@ for dtype, tag in [(torch.float32, "f32"), (torch.float64, "f64")]:
     save_run("functions.pt", Functions(), [torch.randn(3, 6, 2, dtype=dtype) * 2], tag + "_functions")
 save_run("spectrograms.pt", Spectrograms(), [torch.randn(5, 150)], "batch5_spectrograms")
 save_run("fourier_operator.pt", FourierOperator(), [torch.randn(2, 16, 16, 3)], "operator")
-for name, module in [("complex_in.pt", ComplexIn()), ("complex_out.pt", ComplexOut()), ("arctangent.pt", Arctangent()),
+for name, module in [("complex_in.pt", ComplexIn()), ("complex_out.pt", ComplexOut()), ("sinc.pt", Sinc()),
                      ("no_overlap.pt", NoOverlap())]:
     torch.jit.script(module).save(name)
 try:
@@ -218,7 +219,8 @@ TEST_F(ComplexTensors, SpectrogramsMatchLibTorch) {
 
 // Signals longer than 4096 points, and a prime length.
 // sin, cos, tan, sinh, cosh, tanh (also where it is +-1), sigmoid, sgn (also
-// of 0), square, rsqrt, log2 and log10, from the real functions of the parts.
+// of 0), square, rsqrt, log2, log10, their inverses atan, atanh, asin, acos,
+// asinh and acosh, from the real functions of the parts.
 TEST_F(ComplexTensors, FunctionsMatchLibTorch) {
   expect_match("functions.pt", "f32_functions", 1e-5);
   expect_match("functions.pt", "f64_functions", 1e-12);
@@ -257,9 +259,9 @@ TEST_F(ComplexTensors, ComplexOutputIsAnError) {
 }
 
 TEST_F(ComplexTensors, OpWithoutComplexRuleIsAnError) {
-  const std::string e = error_of("arctangent.pt", {8});
-  EXPECT_NE(e.find("aten::atan of a complex tensor is not supported"), std::string::npos) << e;
-  EXPECT_NE(e.find("arctangent.pt"), std::string::npos) << e;
+  const std::string e = error_of("sinc.pt", {8});
+  EXPECT_NE(e.find("aten::sinc of a complex tensor is not supported"), std::string::npos) << e;
+  EXPECT_NE(e.find("sinc.pt"), std::string::npos) << e;
 }
 
 // A hop as long as the Hann window leaves samples no frame covers (the
