@@ -578,6 +578,17 @@ const Type& ctc_operands(const Node& node, bool unbatched) {
     if (t.is_tensor() && t.dtype() && *t.dtype() != DType::i64 && *t.dtype() != DType::i32)
       throw node.error(std::string(names[i - 1]) + " must be an int64 or int32 tensor, got " +
                        std::string(dtype_name(*t.dtype())));
+    // Lengths: one per sample, [N]; a single one (0-d or [1]) unbatched.
+    if (i == 1 || !t.is_tensor() || !t.has_rank() || !lp.has_rank()) continue;
+    const auto& s = *t.shape();
+    const bool batched = lp.rank() == 3;
+    const bool fits = batched ? s.size() == 1 && (!s[0].is_static() || !(*lp.shape())[1].is_static() ||
+                                                  s[0] == (*lp.shape())[1])
+                              : s.empty() || (s.size() == 1 && s[0].is_static() && s[0].value() == 1);
+    if (!fits)
+      throw node.error(std::string(names[i - 1]) + " must hold " +
+                       (batched ? "one length per sample, " + shape_str({(*lp.shape())[1]}) : std::string("one length")) +
+                       ", got " + shape_str(s));
   }
   return lp;
 }
