@@ -71,6 +71,8 @@ void add_reduction_ops(OpTableBuilder& t) {
          "(Tensor, Tensor, Tensor)", C, unique});
   t.add({"aten::unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> "
          "(Tensor, Tensor, Tensor)", C, unique});
+  t.add({"aten::unique_dim(Tensor self, int dim, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> "
+         "(Tensor, Tensor, Tensor)", C, unique});
   // Order statistics read from a sort (decompose_select.cpp).
   t.add({"aten::kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)", C,
          kthvalue});

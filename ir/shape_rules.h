@@ -170,7 +170,9 @@ std::vector<TypePtr> gather_flat(const Node& node);       // gather_flat(x [n], 
 std::vector<TypePtr> pdist(const Node& node);             // pdist(x [n, m]): [n (n - 1) / 2]
 std::vector<TypePtr> bucketize(const Node& node);         // bucketize, searchsorted: i64 or i32
 std::vector<TypePtr> histc(const Node& node);             // histc(x, bins): [bins]
-std::vector<TypePtr> unique(const Node& node);            // _unique2, unique_consecutive: ([K], x's shape, [K])
+// _unique2, unique_consecutive: ([K], x's shape, [K]); along dim 0
+// (unique_dim, unique_consecutive with a dim): ([K, ...], [n], [K]).
+std::vector<TypePtr> unique(const Node& node);
 std::vector<TypePtr> spaced(const Node& node);            // linspace, logspace(start, end, steps): [steps]
 
 // Complex tensors and Fourier transforms (shape_rules_complex.cpp).

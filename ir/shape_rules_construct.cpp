@@ -137,12 +137,28 @@ std::vector<TypePtr> histc(const Node& node) {
 // the data decides), each element's group in x's shape, each group's count.
 std::vector<TypePtr> unique(const Node& node) {
   const Type& t = input_type(node, 0);
-  if (node.op().schema.name == "unique_consecutive" && !is_none(node.input(3)))
-    throw node.error("unique_consecutive along a dim is not supported; only over all elements (dim=None)");
+  const std::string& name = node.op().schema.name;
+  const bool along_dim = name == "unique_dim" || (name == "unique_consecutive" && !is_none(node.input(3)));
   // A count of its own: the same for the same op over the same input only.
-  const std::vector<Dim> k{Dim::symbol("nnz_" + node.op().schema.name + "_" + value_digest(node.input(0)))};
-  return {Type::tensor(t.dtype(), k, t.tensor_device()), Type::tensor(DType::i64, t.shape(), t.tensor_device()),
-          Type::tensor(DType::i64, k, t.tensor_device())};
+  const Dim k = Dim::symbol("nnz_" + name + "_" + value_digest(node.input(0)));
+  if (!along_dim)
+    return {Type::tensor(t.dtype(), std::vector<Dim>{k}, t.tensor_device()),
+            Type::tensor(DType::i64, t.shape(), t.tensor_device()),
+            Type::tensor(DType::i64, std::vector<Dim>{k}, t.tensor_device())};
+  auto dim = constant_int(node.input(name == "unique_dim" ? 1 : 3));
+  if (!dim || !t.has_rank())  // known once the method is specialized
+    return {Type::tensor(t.dtype(), std::nullopt, t.tensor_device()),
+            Type::tensor(DType::i64, std::vector<Dim>{Dim::unknown()}, t.tensor_device()),
+            Type::tensor(DType::i64, std::vector<Dim>{k}, t.tensor_device())};
+  if (normalize_dim(node, *dim, t.rank()) != 0 || t.rank() == 0)
+    throw node.error("unique along dim " + std::to_string(*dim) +
+                     " is not supported: only along dim 0, where the count the data decides is the outermost size");
+  std::vector<Dim> values = *t.shape();
+  const Dim n = values[0];
+  values[0] = k;
+  return {Type::tensor(t.dtype(), values, t.tensor_device()),
+          Type::tensor(DType::i64, std::vector<Dim>{n}, t.tensor_device()),
+          Type::tensor(DType::i64, std::vector<Dim>{k}, t.tensor_device())};
 }
 
 // linspace / logspace(start, end, steps, [base,] dtype, ...): [steps], f32
