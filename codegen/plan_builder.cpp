@@ -730,7 +730,9 @@ class PlanBuilder {
                                                                 {"svd", rt::ExternOp::singular_values},
                                                                 {"svdvals", rt::ExternOp::singular_values},
                                                                 {"qr", rt::ExternOp::qr_factor},
-                                                                {"matrix_exp", rt::ExternOp::matrix_exponential}};
+                                                                {"matrix_exp", rt::ExternOp::matrix_exponential},
+                                                                {"lu_factor", rt::ExternOp::lu_factor},
+                                                                {"lu_permutation", rt::ExternOp::lu_permutation}};
     auto kernel = kernels.find(n->op().schema.name);
     if (kernel == kernels.end()) return false;
     if (on_gpu()) {
@@ -746,6 +748,7 @@ class PlanBuilder {
     if (kernel->second == rt::ExternOp::triangular_solve) in.ints = {int_of(n, 2), int_of(n, 3)};
     if (kernel->second == rt::ExternOp::singular_values) in.ints = {n->op().schema.name == "svd" ? 1 : 0};
     if (kernel->second == rt::ExternOp::qr_factor) in.ints = {int_of(n, 1), int_of(n, 2)};
+    if (kernel->second == rt::ExternOp::lu_factor) in.ints = {int_of(n, 1)};
     if (n->op().schema.name == "lu_solve_ex" || n->op().schema.name == "cholesky_ex") in.ints = {1};
     emit_alloc(slot(result), *result->type());
     layouts_[result] = contiguous(*result->type());

@@ -22,6 +22,16 @@
 //   (Q, R) = qr(A), m >= n: dA = (dQ + Q copyltu(M)) R^-T, M = R dR^T - dQ^T Q,
 //                         copyltu(M) = tril(M) + tril(M, -1)^T; linear in
 //                         (dQ, dR), so the Q and R nodes each add their part
+//   A = P L U (lu_factor, L m x k, U k x n), dL and dU the triangles of dLU:
+//                         m = n: dA = P L^-T [tril(L^T dL, -1) + triu(dU U^T)] U^-T;
+//                         m < n: dA = P L^-T [X + triu(dU1) | dU2],
+//                           X = tril(L^T dL - dU U^T, -1) U1^-T;
+//                         m > n: dA = P [X + tril(dL1, -1) ; dL2] U^-T,
+//                           X = L1^-T triu(dU U^T - L^T dL)
+//                         (torch's linalg_lu_backward; 1 and 2 the leading
+//                         k x k block and the rest)
+#include <algorithm>
+
 #include "ir/constant_value.h"
 #include "ir/gradient_rule.h"
 
@@ -288,9 +298,59 @@ Grads matrix_exp(GradContext& c) {
   return c.only_first(c.op("aten::slice.Tensor", {top, c.int_(-1), c.int_(n), c.int_(2 * n), c.int_(1)}));
 }
 
+// x [*, r, c] with ones added on its diagonal.
+Value* plus_identity(GradContext& c, Value* x) {
+  Value* ones = c.op("aten::ones", {c.sizes(x), c.int_(*torch_code_of(c.dtype(x))), c.none(), c.none(), c.none()});
+  return c.add(x, c.op("aten::tril", {c.op("aten::triu", {ones, c.int_(0)}), c.int_(0)}));
+}
+
+Value* columns_of(GradContext& c, Value* p, int64_t from, int64_t to) {
+  return c.op("aten::slice.Tensor", {p, c.int_(-1), c.int_(from), c.int_(to), c.int_(1)});
+}
+
+Value* lower(GradContext& c, Value* x, int64_t diagonal) { return c.op("aten::tril", {x, c.int_(diagonal)}); }
+Value* upper(GradContext& c, Value* x, int64_t diagonal) { return c.op("aten::triu", {x, c.int_(diagonal)}); }
+Value* matmul(GradContext& c, Value* a, Value* b) { return c.op("aten::matmul", {a, b}); }
+
+// The packed factorization p [*, m + 2, n] of A [*, m, n]: the gradient
+// reaches A through its LU rows (the pivots and info have none).
+Grads lu_factor(GradContext& c) {
+  Value *a = c.input(0), *p = c.output();
+  const int64_t m = static_dim(c, a, 2), n = static_dim(c, a, 1), k = std::min(m, n);
+  Value *lu = rows_of(c, p, 0, m), *g = rows_of(c, c.grad(), 0, m);
+  Value* pivots = c.cast(columns_of(c, row(c, p, m), 0, k), DType::i64);
+  Value* perm = c.op("wick::lu_permutation", {pivots, c.int_(m)});
+  Value* positions = c.unsqueeze(c.op("aten::arange", {c.int_(m), c.int_(*torch_code_of(DType::i64)), c.none(), c.none(), c.none()}), -1);
+  Value* permutation = c.cast(c.op("aten::eq.Tensor", {positions, c.unsqueeze(perm, -2)}), c.dtype(a));
+  Value* l = plus_identity(c, lower(c, columns_of(c, lu, 0, k), -1));  // [*, m, k]
+  Value* u = upper(c, rows_of(c, lu, 0, k), 0);                         // [*, k, n]
+  Value* gl = lower(c, columns_of(c, g, 0, k), -1);
+  Value* gu = upper(c, rows_of(c, g, 0, k), 0);
+  Value* ga = nullptr;
+  if (m == n) {
+    Value* inner = c.add(lower(c, matmul(c, mt(c, l), gl), -1), upper(c, matmul(c, gu, mt(c, u)), 0));
+    Value* x = mt(c, triangular(c, u, mt(c, inner), true, false));  // inner U^-T
+    ga = triangular(c, mt(c, l), x, true, true);                    // L^-T (...)
+  } else if (m < n) {
+    Value* u1 = columns_of(c, u, 0, k);
+    Value* inner = lower(c, c.sub(matmul(c, mt(c, l), gl), matmul(c, gu, mt(c, u))), -1);
+    Value* x = mt(c, triangular(c, u1, mt(c, inner), true, false));  // inner U1^-T
+    Value* z = cat(c, c.add(x, columns_of(c, gu, 0, k)), columns_of(c, gu, k, n), -1);
+    ga = triangular(c, mt(c, l), z, true, true);
+  } else {
+    Value* l1 = rows_of(c, l, 0, k);
+    Value* inner = upper(c, c.sub(matmul(c, gu, mt(c, u)), matmul(c, mt(c, l), gl)), 0);
+    Value* x = triangular(c, mt(c, l1), inner, true, true);  // L1^-T inner
+    Value* z = cat(c, c.add(x, rows_of(c, gl, 0, k)), rows_of(c, gl, k, m), -2);
+    ga = mt(c, triangular(c, u, mt(c, z), true, false));  // z U^-T
+  }
+  return c.only_first(matmul(c, permutation, ga));
+}
+
 }  // namespace
 
 void add_linalg_gradients(OpTableBuilder& t) {
+  t.set_gradient("wick::lu_factor", {lu_factor});
   t.set_gradient("wick::matrix_exp", {matrix_exp});
   t.set_gradient("wick::qr", {qr});
   t.set_gradient("wick::eigh", {eigh});

@@ -1,7 +1,7 @@
 // Matrix products: extern calls to a GEMM library (baddbmm decomposes into
 // bmm and the pointwise ops that scale and add). Dense linear algebra:
 // torch.linalg's solvers, inverses, determinants and factorizations decompose
-// (passes/decompose_linalg.cpp) into four extern kernels of the runtime
+// (passes/decompose_linalg.cpp, decompose_lu.cpp) into extern kernels of the runtime
 // (runtime/linalg.h), the wick:: ops below, which carry the gradients.
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
@@ -83,6 +83,18 @@ void add_linalg_ops(OpTableBuilder& t) {
   t.add({"aten::qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)", C, qr_pair});
   t.add({"aten::linalg_lstsq(Tensor self, Tensor b, float? rcond=None, *, str? driver=None) -> (Tensor solution, Tensor residuals, Tensor rank, Tensor singular_values)",
          C, least_squares});
+  // LU with partial pivoting (passes/decompose_lu.cpp); pivot=False is refused, as on torch's CPU.
+  t.add({"aten::linalg_lu_factor(Tensor A, *, bool pivot=True) -> (Tensor LU, Tensor pivots)", C, lu_factors});
+  t.add({"aten::linalg_lu_factor_ex(Tensor A, *, bool pivot=True, bool check_errors=False) -> (Tensor LU, Tensor pivots, Tensor info)",
+         C, lu_factors});
+  t.add({"aten::_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)",
+         C, lu_factors});
+  t.add({"aten::linalg_lu(Tensor A, *, bool pivot=True) -> (Tensor P, Tensor L, Tensor U)", C, lu_unpacked});
+  t.add({"aten::lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)",
+         C, lu_unpacked});
+  t.add({"aten::linalg_lu_solve(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False) -> Tensor", C,
+         lu_system});
+  t.add({"aten::lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor", C, lu_system});
 
   // The kernels: A [*, n, n] and B [*, n, k] with equal batch dims.
   t.add({"wick::lu_solve(Tensor A, Tensor B) -> Tensor", E, solve_system});  // X: A X = B
@@ -97,6 +109,9 @@ void add_linalg_ops(OpTableBuilder& t) {
   t.add({"wick::svd(Tensor A) -> Tensor", E, packed_svd});               // [*, m + n + 1, k]: U, s, V
   t.add({"wick::qr(Tensor A, bool r_part, bool complete) -> Tensor", E, qr_part});  // Q or R of A = Q R
   t.add({"wick::matrix_exp(Tensor A) -> Tensor", E, square_matrices});
+  // [*, m + 2, n]: LU, then the 1-based pivots, then info; with check, a zero pivot raises.
+  t.add({"wick::lu_factor(Tensor A, bool check) -> Tensor", E, packed_lu});
+  t.add({"wick::lu_permutation(Tensor pivots, int m) -> Tensor", E, lu_permutation});  // [*, m] i64 row order
 }
 
 }  // namespace wick::ir

@@ -255,6 +255,11 @@ std::vector<TypePtr> matrix_rank(const Node& node);       // matrix_rank(A [*, m
 std::vector<TypePtr> least_squares(const Node& node);     // lstsq(A, B): (X, [0], rank, [0])
 std::vector<TypePtr> qr_part(const Node& node);           // wick::qr(A, r_part, complete): Q or R
 std::vector<TypePtr> qr_pair(const Node& node);           // linalg_qr(A, mode), qr(A, some): (Q, R)
+std::vector<TypePtr> lu_factors(const Node& node);        // linalg_lu_factor(_ex): (LU, pivots[, info])
+std::vector<TypePtr> lu_unpacked(const Node& node);       // linalg_lu, lu_unpack: (P, L, U)
+std::vector<TypePtr> lu_system(const Node& node);         // linalg_lu_solve, lu_solve: X shaped as B
+std::vector<TypePtr> packed_lu(const Node& node);         // wick::lu_factor: [*, m + 2, n]
+std::vector<TypePtr> lu_permutation(const Node& node);    // wick::lu_permutation(pivots, m): [*, m] i64
 
 // Products written with matmul and sums (shape_rules_rearrange.cpp).
 std::vector<TypePtr> matrix_chain(const Node& node);  // multi_dot, chain_matmul(tensors)

@@ -311,6 +311,80 @@ std::vector<TypePtr> qr_pair(const Node& node) {
   return {qt, tensor_of(a, with(d->batch, {q, d->n}))};
 }
 
+// The LU functions. linalg_lu_factor(A) -> (LU, pivots), linalg_lu_factor_ex
+// and _lu_with_info -> (LU, pivots, info): LU shaped as A [*, m, n],
+// pivots [*, k] and info [*] int32.
+std::vector<TypePtr> lu_factors(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto d = matrix_dims(node, a);
+  std::vector<TypePtr> out = {tensor_of(a, a.shape()),
+                              Type::tensor(DType::i32, d ? std::optional(with(d->batch, {d->k})) : std::nullopt, a.tensor_device())};
+  if (node.op().schema.returns.size() == 3)
+    out.push_back(Type::tensor(DType::i32, d ? std::optional(d->batch) : std::nullopt, a.tensor_device()));
+  return out;
+}
+
+namespace {
+
+// Pivots [*, k]: an integer tensor with a dim or more.
+void require_pivots(const Node& node, const Type& p) {
+  if (p.dtype() && !is_integral(*p.dtype()))
+    throw node.error("the pivots must be an integer tensor, got " + std::string(dtype_name(*p.dtype())));
+  if (p.has_rank() && p.rank() < 1) throw node.error("the pivots must have at least 1 dim, got a 0-d tensor");
+}
+
+}  // namespace
+
+// linalg_lu(A [*, m, n]) and lu_unpack(LU [*, m, n], pivots, unpack_data,
+// unpack_pivots): (P [*, m, m], L [*, m, k], U [*, k, n]); what lu_unpack is
+// told not to unpack is empty ([0]).
+std::vector<TypePtr> lu_unpacked(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const bool unpack = node.op().schema.name == "lu_unpack";
+  if (unpack) require_pivots(node, input_type(node, 1));
+  const bool data = !unpack || bool_arg(node, 2, true), permutation = !unpack || bool_arg(node, 3, true);
+  auto d = matrix_dims(node, a);
+  const TypePtr empty = tensor_of(a, std::vector<Dim>{Dim::constant(0)});
+  auto part = [&](bool wanted, std::initializer_list<Dim> tail) {
+    if (!wanted) return empty;
+    return tensor_of(a, d ? std::optional(with(d->batch, tail)) : std::nullopt);
+  };
+  if (!d) return {part(permutation, {}), part(data, {}), part(data, {})};
+  return {part(permutation, {d->m, d->m}), part(data, {d->m, d->k}), part(data, {d->k, d->n})};
+}
+
+// linalg_lu_solve(LU, pivots, B, left, adjoint) and lu_solve(B, LU, pivots):
+// X shaped as B, with the batch dims of LU and B broadcast.
+std::vector<TypePtr> lu_system(const Node& node) {
+  const bool linalg = node.op().schema.name == "linalg_lu_solve";
+  const Type& lu = input_type(node, linalg ? 0 : 1);
+  const Type& b = input_type(node, linalg ? 2 : 0);
+  require_pivots(node, input_type(node, linalg ? 1 : 2));
+  const bool left = linalg ? bool_arg(node, 3, true) : true;
+  return {tensor_of(lu, system_shape(node, lu, b, left, "LU", "B"))};
+}
+
+// wick::lu_factor(A [*, m, n], check): [*, m + 2, n].
+std::vector<TypePtr> packed_lu(const Node& node) {
+  const Type& a = input_type(node, 0);
+  auto d = matrix_dims(node, a);
+  return {tensor_of(a, d ? std::optional(with(d->batch, {d->m + Dim::constant(2), d->n})) : std::nullopt)};
+}
+
+// wick::lu_permutation(pivots [*, k], m): [*, m] int64.
+std::vector<TypePtr> lu_permutation(const Node& node) {
+  const Type& p = input_type(node, 0);
+  require_pivots(node, p);
+  auto m = constant_int(node.input(1));
+  if (!m) throw node.error("the row count must be a constant");
+  std::optional<std::vector<Dim>> s;
+  if (p.has_rank()) {
+    s = *p.shape();
+    s->back() = Dim::constant(*m);
+  }
+  return {Type::tensor(DType::i64, s, p.tensor_device())};
+}
+
 // nuclear_norm(A [m, n], keepdim): [] or [1, 1].
 std::vector<TypePtr> nuclear_norm_of_matrix(const Node& node) {
   const Type& a = input_type(node, 0);

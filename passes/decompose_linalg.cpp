@@ -49,12 +49,9 @@
 #include "passes/decompose_rules.h"
 
 namespace wick::passes::decompose_detail {
-namespace {
 
 using ir::Dim;
 using ir::Value;
-
-Value* mt(Emitter& e, Value* x) { return e.op("aten::transpose.int", {x, e.int_(-2), e.int_(-1)}); }
 
 // x [.., r, c] expanded to the batch dims `batch` (those of the node's
 // result), reading a size that x lacks from `other`.
@@ -87,6 +84,15 @@ std::vector<Dim> result_batch(Emitter& e, size_t matrix_dims) {
   return {s.begin(), s.end() - static_cast<std::ptrdiff_t>(matrix_dims)};
 }
 
+Value* triangular(Emitter& e, Value* a, Value* b, bool upper, bool unit, const std::vector<Dim>& batch) {
+  return e.op("wick::triangular_solve",
+              {with_batch(e, a, batch, b, 2), with_batch(e, b, batch, a, 2), e.bool_(upper), e.bool_(unit)});
+}
+
+namespace {
+
+Value* mt(Emitter& e, Value* x) { return e.op("aten::transpose.int", {x, e.int_(-2), e.int_(-1)}); }
+
 // The n x n identity in x's dtype, n = x's last size, over x's batch dims.
 Value* identity_like(Emitter& e, Value* x) {
   const auto& s = e.shape(x, "A");
@@ -99,11 +105,6 @@ Value* identity_like(Emitter& e, Value* x) {
 
 Value* lu_solve(Emitter& e, Value* a, Value* b, const std::vector<Dim>& batch) {
   return e.op("wick::lu_solve", {with_batch(e, a, batch, b, 2), with_batch(e, b, batch, a, 2)});
-}
-
-Value* triangular(Emitter& e, Value* a, Value* b, bool upper, bool unit, const std::vector<Dim>& batch) {
-  return e.op("wick::triangular_solve",
-              {with_batch(e, a, batch, b, 2), with_batch(e, b, batch, a, 2), e.bool_(upper), e.bool_(unit)});
 }
 
 Value* inverse(Emitter& e) {

@@ -155,6 +155,7 @@ std::vector<NamedRule> construct_rules();             // decompose_construct.cpp
 std::vector<NamedRule> bucket_rules();                // decompose_buckets.cpp
 std::vector<NamedRule> matrix_norm_rules();           // decompose_matrix_norms.cpp
 std::vector<NamedRule> linalg_rules();                // decompose_linalg.cpp
+std::vector<NamedRule> lu_rules();                    // decompose_lu.cpp
 std::vector<NamedRule> elementwise_rules();           // decompose_elementwise.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.
@@ -226,6 +227,16 @@ ir::Value* triangle_positions(Emitter& e, int64_t rows, int64_t cols, int64_t of
 // other dims (decompose_sort.cpp).
 ir::Value* positions_along(Emitter& e, int64_t n, int64_t at, int64_t rank);
 
+// decompose_linalg.cpp's helpers, shared with decompose_lu.cpp: x [.., r, c]
+// expanded to the batch dims `batch`, reading a size x lacks from `other`
+// (whose last `other_matrix_dims` dims are not batch); the batch dims of the
+// node's first result, which has `matrix_dims` more; X with A X = B for a
+// triangular A, both expanded to `batch`.
+ir::Value* with_batch(Emitter& e, ir::Value* x, const std::vector<ir::Dim>& batch, ir::Value* other,
+                      size_t other_matrix_dims);
+std::vector<ir::Dim> result_batch(Emitter& e, size_t matrix_dims);
+ir::Value* triangular(Emitter& e, ir::Value* a, ir::Value* b, bool upper, bool unit, const std::vector<ir::Dim>& batch);
+
 std::vector<NamedMultiRule> attention_multi_rules();  // decompose_attention.cpp
 std::vector<NamedMultiRule> recurrent_multi_rules();  // decompose_rnn.cpp
 std::vector<NamedMultiRule> reduction_multi_rules();  // decompose_reductions.cpp
@@ -238,5 +249,6 @@ std::vector<NamedMultiRule> unique_multi_rules();     // decompose_unique.cpp
 std::vector<NamedMultiRule> scan_multi_rules();       // decompose_scans.cpp
 std::vector<NamedMultiRule> bag_multi_rules();        // decompose_bags.cpp
 std::vector<NamedMultiRule> linalg_multi_rules();     // decompose_linalg.cpp
+std::vector<NamedMultiRule> lu_multi_rules();         // decompose_lu.cpp
 
 }  // namespace wick::passes::decompose_detail

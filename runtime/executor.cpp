@@ -589,7 +589,9 @@ class Run {
       case ExternOp::symmetric_eigen:
       case ExternOp::singular_values:
       case ExternOp::qr_factor:
-      case ExternOp::matrix_exponential: return linalg_call(in, arg(0), arg(1), out, gpu);
+      case ExternOp::matrix_exponential:
+      case ExternOp::lu_factor:
+      case ExternOp::lu_permutation: return linalg_call(in, arg(0), arg(1), out, gpu);
       case ExternOp::fourier_transform:
         if (gpu) throw Error("Fourier transforms (" + in.text + ") have no CUDA kernel", {}, in.text);
         return fourier_transform(arg(0), p[0], static_cast<FftKind>(p[1]), p[2], out, in.text.c_str());
@@ -618,6 +620,8 @@ class Run {
       case ExternOp::singular_values: return singular_values(a, in.ints[0] != 0, out);
       case ExternOp::qr_factor: return qr_factor(a, in.ints[0] != 0, in.ints[1] != 0, out);
       case ExternOp::matrix_exponential: return matrix_exponential(a, out);
+      case ExternOp::lu_factor: return lu_factor(a, in.ints[0] != 0, out);
+      case ExternOp::lu_permutation: return lu_permutation(a, out);
       default: WICK_ASSERT(false, "not a linear algebra call");
     }
   }

@@ -115,38 +115,43 @@ int64_t for_each_matrix(int64_t batch, int64_t n, F&& fn) {
   return 0;
 }
 
-// LU with partial pivoting of the n x n row-major `m` in place; `perm`
-// receives the row order, `*swaps` their count. False at a zero pivot,
-// unless `info` is given: it then receives the 1-based column of the first
-// zero pivot (0 if none) and the factorization goes on past it, as LAPACK's
+// LU with partial pivoting of the rows x cols row-major `m` in place, as
+// LAPACK's getrf: min(rows, cols) steps, each taking the first largest
+// element of its column as the pivot. `perm` receives the row order, `*swaps`
+// their count, and `pivots` (when given) each step's pivot row. False at a
+// zero pivot, unless `info` is given: it then receives the 1-based column of
+// the first zero pivot (0 if none) and the factorization goes on past it, as
 // getrf does (such a column has nothing to eliminate).
-bool lu_factor(std::vector<double>& m, int64_t n, std::vector<int64_t>& perm, int64_t* swaps,
-               int64_t* info = nullptr) {
+bool lu_decompose(std::vector<double>& m, int64_t rows, int64_t cols, std::vector<int64_t>& perm, int64_t* swaps,
+                  int64_t* info = nullptr, std::vector<int64_t>* pivots = nullptr) {
   if (info) *info = 0;
-  perm.resize(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
+  perm.resize(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) perm[static_cast<size_t>(i)] = i;
   *swaps = 0;
-  auto a = [&](int64_t i, int64_t j) -> double& { return m[static_cast<size_t>(i * n + j)]; };
-  for (int64_t k = 0; k < n; ++k) {
+  const int64_t steps = std::min(rows, cols);
+  if (pivots) pivots->assign(static_cast<size_t>(steps), 0);
+  auto a = [&](int64_t i, int64_t j) -> double& { return m[static_cast<size_t>(i * cols + j)]; };
+  for (int64_t k = 0; k < steps; ++k) {
     int64_t p = k;
-    for (int64_t i = k + 1; i < n; ++i)
+    for (int64_t i = k + 1; i < rows; ++i)
       if (std::abs(a(i, k)) > std::abs(a(p, k))) p = i;
+    if (pivots) (*pivots)[static_cast<size_t>(k)] = p;
     if (info && a(p, k) == 0.0) {
       if (*info == 0) *info = k + 1;
       continue;
     }
     if (a(p, k) == 0.0 || std::isnan(a(p, k))) return false;
     if (p != k) {
-      for (int64_t j = 0; j < n; ++j) std::swap(a(k, j), a(p, j));
+      for (int64_t j = 0; j < cols; ++j) std::swap(a(k, j), a(p, j));
       std::swap(perm[static_cast<size_t>(k)], perm[static_cast<size_t>(p)]);
       ++*swaps;
     }
     const double pivot = a(k, k);
-    for (int64_t i = k + 1; i < n; ++i) {
+    for (int64_t i = k + 1; i < rows; ++i) {
       const double l = a(i, k) / pivot;
       a(i, k) = l;
       if (l == 0.0) continue;
-      for (int64_t j = k + 1; j < n; ++j) a(i, j) -= l * a(k, j);
+      for (int64_t j = k + 1; j < cols; ++j) a(i, j) -= l * a(k, j);
     }
   }
   return true;
@@ -264,7 +269,7 @@ void lu_solve(const Tensor& a, const Tensor& b, Tensor& out, bool report) {
     x.assign(static_cast<size_t>((report ? n + 1 : n) * k), 0.0);
     int64_t swaps = 0, info = 0;
     am.load(i, m);
-    if (!lu_factor(m, n, perm, &swaps, report ? &info : nullptr)) return 1;
+    if (!lu_decompose(m, n, n, perm, &swaps, report ? &info : nullptr)) return 1;
     bm.load(i, rhs);
     for (int64_t r = 0; r < n; ++r)
       std::copy_n(rhs.begin() + perm[static_cast<size_t>(r)] * k, k, x.begin() + r * k);
@@ -292,7 +297,7 @@ void slogdet(const Tensor& a, Tensor& out) {
     std::vector<double> r = {0.0, -std::numeric_limits<double>::infinity()};  // singular
     if (std::any_of(m.begin(), m.end(), [](double v) { return std::isnan(v); })) {
       r = {std::nan(""), std::nan("")};
-    } else if (lu_factor(m, n, perm, &swaps)) {
+    } else if (lu_decompose(m, n, n, perm, &swaps)) {
       double sign = swaps % 2 ? -1.0 : 1.0, log_abs = 0.0;
       for (int64_t k = 0; k < n; ++k) {
         const double u = m[static_cast<size_t>(k * n + k)];
@@ -573,7 +578,7 @@ void matrix_exponential(const Tensor& a, Tensor& out) {
     }
     std::vector<int64_t> perm;
     int64_t swaps = 0;
-    if (!lu_factor(lhs, n, perm, &swaps)) return 1;
+    if (!lu_decompose(lhs, n, n, perm, &swaps)) return 1;
     x.resize(nn);
     for (int64_t r = 0; r < n; ++r) std::copy_n(rhs.begin() + perm[static_cast<size_t>(r)] * n, n, x.begin() + r * n);
     substitute(lhs, n, x, n, false, true);
@@ -586,6 +591,52 @@ void matrix_exponential(const Tensor& a, Tensor& out) {
     return 0;
   });
   if (failed) throw Error(std::string(op) + ": the Pade approximant of " + a.describe() + " is singular");
+}
+
+void lu_factor(const Tensor& a, bool check, Tensor& out) {
+  const char* op = "linalg.lu_factor";
+  const Matrices am = matrices(op, a, "A");
+  const int64_t m = am.rows, n = am.cols, k = std::min(m, n);
+  check_out(op, out, a, am.batch * (m + 2) * n);
+  const int64_t failed = for_each_matrix(am.batch, std::max(m, n), [&](int64_t i) -> int64_t {
+    thread_local std::vector<double> lu;
+    thread_local std::vector<int64_t> perm, pivots;
+    int64_t swaps = 0, info = 0;
+    am.load(i, lu);
+    lu_decompose(lu, m, n, perm, &swaps, &info, &pivots);
+    lu.resize(static_cast<size_t>((m + 2) * n), 0.0);
+    for (int64_t j = 0; j < k; ++j) lu[static_cast<size_t>(m * n + j)] = static_cast<double>(pivots[static_cast<size_t>(j)] + 1);
+    if (n > 0) lu[static_cast<size_t>((m + 1) * n)] = static_cast<double>(info);
+    store(out, i, lu);
+    return check ? info : 0;
+  });
+  if (failed)
+    throw Error(std::string(op) + ": U[" + std::to_string(failed) + "," + std::to_string(failed) + "] of " +
+                a.describe() + " is zero, so the matrix is singular (linalg.lu_factor_ex and linalg.lu factor it without this check)");
+}
+
+void lu_permutation(const Tensor& pivots, Tensor& out) {
+  const char* op = "lu_unpack";
+  if (pivots.dtype() != DType::i32 && pivots.dtype() != DType::i64)
+    throw Error(std::string(op) + ": the pivots must be int32 or int64, got " + pivots.describe());
+  if (pivots.dim() < 1 || out.dim() != pivots.dim() || out.dtype() != DType::i64 || !out.is_contiguous())
+    throw Error(std::string(op) + ": the permutation " + out.describe() + " does not fit the pivots " + pivots.describe());
+  const int64_t k = pivots.size(-1), m = out.size(-1);
+  const int64_t batch = k > 0 ? pivots.numel() / k : out.numel() / std::max<int64_t>(m, 1);
+  if (k > m) throw Error(std::string(op) + ": " + std::to_string(k) + " pivots for " + std::to_string(m) + " rows");
+  const Tensor p = pivots.contiguous();
+  int64_t* o = out.data_as<int64_t>();
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t* perm = o + b * m;
+    for (int64_t i = 0; i < m; ++i) perm[i] = i;
+    for (int64_t i = 0; i < k; ++i) {
+      const int64_t q = p.dtype() == DType::i32 ? p.data_as<int32_t>()[b * k + i] : p.data_as<int64_t>()[b * k + i];
+      if (q < 1 || q > m)
+        throw Error(std::string(op) + ": pivot " + std::to_string(q) + " at position " + std::to_string(i) +
+                    " is outside [1, " + std::to_string(m) + "]");
+      std::swap(perm[i], perm[q - 1]);
+    }
+  }
 }
 
 }  // namespace wick::rt

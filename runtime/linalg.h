@@ -1,6 +1,7 @@
-// Dense linear algebra on batches of square matrices, the kernels behind
-// torch.linalg's solve, inv, det, slogdet, cholesky and the triangular solves
-// (the front end's ops decompose into these four; passes/decompose_linalg.cpp).
+// Dense linear algebra on batches of matrices, the kernels behind
+// torch.linalg's solve, inv, det, slogdet, cholesky, the triangular solves,
+// eigh, svd, qr, matrix_exp and the LU functions (the front end's ops
+// decompose into these; passes/decompose_linalg.cpp and decompose_lu.cpp).
 //
 // Operands are f32 or f64 CPU tensors of one dtype with any strides: A is
 // [*, n, n], B [*, n, k] with A's batch dims (the decomposition has expanded
@@ -68,5 +69,19 @@ void qr_factor(const Tensor& a, bool r_part, bool complete, Tensor& out);
 // Padé approximant (Higham 2005): A / 2^s with |A|_1 / 2^s <= 5.37, the
 // approximant, then s squarings.
 void matrix_exponential(const Tensor& a, Tensor& out);
+
+// The LU factorization with partial pivoting of A [*, m, n], k = min(m, n),
+// as LAPACK's getrf makes it: out [*, m + 2, n] holds L below the diagonal
+// (its unit diagonal implied) and U on and above it in rows [0, m), the
+// 1-based pivots in the first k elements of row m (step i swapped rows i and
+// pivots[i] - 1), and LAPACK's info in element 0 of row m + 1: 0, or the
+// 1-based column of the first exactly zero pivot, past which the
+// factorization goes on. With `check`, a nonzero info is a wick::Error.
+void lu_factor(const Tensor& a, bool check, Tensor& out);
+
+// The row order that the 1-based pivots [*, k] (int32 or int64) of an LU
+// factorization make of out's m rows: out [*, m] int64 holds perm with
+// A = P L U, P[perm[i], i] = 1. A pivot outside [1, m] is a wick::Error.
+void lu_permutation(const Tensor& pivots, Tensor& out);
 
 }  // namespace wick::rt

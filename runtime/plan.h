@@ -96,6 +96,9 @@ enum class ExternOp : uint8_t {
   // Connectionist temporal classification (runtime/ctc_loss.h), CPU only.
   ctc_loss,           // inputs: log_probs, targets, input_lengths, target_lengths; ints: blank, zero_infinity
   ctc_loss_backward,  // inputs: grad, then as ctc_loss; ints as ctc_loss
+  // LU (runtime/linalg.h), CPU only.
+  lu_factor,       // inputs: A; ints: check (outputs[0] [*, m + 2, n]: LU, pivots, info)
+  lu_permutation,  // inputs: pivots [*, k]; outputs[0] [*, m] int64
 };
 
 struct Instr;

@@ -108,6 +108,8 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::short_time_transform: return "short_time_transform";
     case ExternOp::ctc_loss: return "ctc_loss";
     case ExternOp::ctc_loss_backward: return "ctc_loss_backward";
+    case ExternOp::lu_factor: return "lu_factor";
+    case ExternOp::lu_permutation: return "lu_permutation";
   }
   return nullptr;
 }

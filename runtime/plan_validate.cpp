@@ -345,6 +345,8 @@ class Validator {
       case ExternOp::short_time_transform: inputs = 2; ints = 2; break;
       case ExternOp::ctc_loss: inputs = 4; ints = 2; break;
       case ExternOp::ctc_loss_backward: inputs = 5; ints = 2; break;
+      case ExternOp::lu_factor: ints = 1; break;
+      case ExternOp::lu_permutation: break;
     }
     count(in, in.inputs.size(), inputs, "operands");
     if (max_ints > ints && in.ints.size() == max_ints) ints = max_ints;

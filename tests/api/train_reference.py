@@ -300,8 +300,9 @@ class LinalgNet(torch.nn.Module):
     """Parameters trained through linear algebra: a whitening by the
     Cholesky factor of M M^T + I, a solve with I + tanh(W) / 10 (diagonally
     dominant, so never singular), log-determinants and a determinant of
-    both, and the largest eigenvalue of K and nuclear norm of M, added to
-    every output."""
+    both, the largest eigenvalue of K and nuclear norm of M, and log|det M|
+    from the U of M's pivoted LU, added to every output; the solve with A is
+    taken twice, once through A's LU factors."""
 
     def __init__(self):
         super().__init__()
@@ -314,8 +315,11 @@ class LinalgNet(torch.nn.Module):
         k = self.m @ self.m.t() + eye
         z = torch.linalg.solve_triangular(torch.linalg.cholesky(k), x.t(), upper=False)
         a = eye + 0.1 * torch.tanh(self.w)
-        y = torch.linalg.solve(a, z).t()
+        lu, pivots = torch.linalg.lu_factor(a)
+        y = torch.linalg.solve(a, z).t() + 0.1 * torch.linalg.lu_solve(lu, pivots, z).t()
         spectral = torch.linalg.eigvalsh(k)[-1] + torch.linalg.matrix_norm(self.m, "nuc")
+        u = torch.linalg.lu(self.m)[2]
+        spectral = spectral + u.diagonal().abs().log().sum()
         return self.head(y) + 0.05 * torch.logdet(k) + 0.1 * torch.linalg.slogdet(a)[1] + 0.1 * torch.det(a) + 0.01 * spectral
 
 

@@ -98,6 +98,8 @@ std::vector<FdCase> cases() {
       {"svdvals", {D({2, 4, 3})}, "  %y : Tensor = wick::svdvals(%x0)"},
       {"svd", {D({2, 3, 4})}, "  %p : Tensor = wick::svd(%x0)\n  %y : Tensor = aten::mul.Tensor(%p, %p)"},
       {"matrix_exp", {D({2, 3, 3})}, "  %y : Tensor = wick::matrix_exp(%x0)"},
+      {"lu_factor", {D({2, 3, 4})},
+       "  %c : Bool = prim::Constant[value=false]()\n  %y : Tensor = wick::lu_factor(%x0, %c)"},
       {"qr_q", {D({2, 4, 3})},
        "  %f : Bool = prim::Constant[value=false]()\n  %y : Tensor = wick::qr(%x0, %f, %f)"},
       {"qr_r", {D({2, 4, 3})},

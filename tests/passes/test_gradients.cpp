@@ -272,6 +272,18 @@ std::vector<GradCase> linalg_cases() {
                       return p * p;
                     }};
   };
+  // The packed LU factorization: LU's rows carry the gradient; the pivots'
+  // and info's rows, detached on torch's side, carry none.
+  auto lu_factor = [](std::vector<int64_t> shape, const std::string& name) {
+    return GradCase{"lu_factor_" + name, {F(std::move(shape))}, Bo("c", false) + Y("wick::lu_factor(%x0, %c)"),
+                    [](const V& x) {
+                      auto [lu, pivots] = torch::linalg_lu_factor(x[0]);
+                      const int64_t n = lu.size(-1), k = pivots.size(-1);
+                      torch::Tensor rows = torch::zeros({lu.size(0), 2, n});
+                      rows.select(1, 0).narrow(-1, 0, k).copy_(pivots.to(torch::kFloat));
+                      return torch::cat({lu, rows}, -2);
+                    }};
+  };
   auto matmul = [](std::vector<int64_t> a, std::vector<int64_t> b, const std::string& name) {
     return GradCase{"matmul_" + name, {F(std::move(a)), F(std::move(b))}, Y("aten::matmul(%x0, %x1)"),
                     [](const V& x) { return torch::matmul(x[0], x[1]); }};
@@ -328,6 +340,9 @@ std::vector<GradCase> linalg_cases() {
       {"svdvals", {F({2, 5, 3})}, Y("wick::svdvals(%x0)"), [](const V& x) { return torch::linalg_svdvals(x[0]); }},
       svd({2, 5, 3}, "tall"),
       svd({2, 3, 5}, "wide"),
+      lu_factor({2, 4, 4}, "square"),
+      lu_factor({2, 3, 5}, "wide"),
+      lu_factor({2, 5, 3}, "tall"),
       svd({4, 4}, "square"),
       // Householder QR as LAPACK's: the same signs, so Q and R compare directly.
       qr({2, 5, 3}, false, false, "q"),
