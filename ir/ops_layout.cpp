@@ -157,6 +157,15 @@ void add_layout_ops(OpTableBuilder& t) {
   t.add({"aten::addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor", C, addmv});
   t.add({"aten::addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor", C,
          addbmm});
+  // Reshaping conveniences, as reshape, expand and gathers (decompose_rearrange.cpp).
+  t.add({"aten::reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)", C, reshaped_as});
+  t.add({"aten::view_as(Tensor(a) self, Tensor other) -> Tensor(a)", C, reshaped_as});
+  t.add({"aten::ravel(Tensor(a) self) -> Tensor(a)", C, ravel});
+  t.add({"aten::broadcast_to(Tensor(a) self, SymInt[] size) -> Tensor(a)", C, expand});
+  for (const char* name : {"atleast_1d", "atleast_2d", "atleast_3d"})
+    t.add({(std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), C, atleast});
+  t.add({"aten::unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)", C, unfold});
+  t.add({"aten::diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor", C, diag_embed});
 }
 
 }  // namespace wick::ir

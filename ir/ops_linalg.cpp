@@ -12,6 +12,7 @@ void add_linalg_ops(OpTableBuilder& t) {
   constexpr Lowering E = Lowering::extern_call;
   using namespace shape;
   t.add({"aten::matmul(Tensor self, Tensor other) -> Tensor", E, matmul});
+  t.add({"aten::linalg_matmul(Tensor self, Tensor other) -> Tensor", Lowering::composite, matmul});  // an alias
   t.add({"aten::mm(Tensor self, Tensor mat2) -> Tensor", E, mm});
   t.add({"aten::bmm(Tensor self, Tensor mat2) -> Tensor", E, bmm});
   t.add({"aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor", E, addmm});

@@ -111,6 +111,16 @@ void add_math_ops(OpTableBuilder& t) {
   for (const char* name : {"sinc", "deg2rad", "rad2deg"})
     t.add({(std::string("aten::") + name + "(Tensor self) -> Tensor").c_str(), C, unary_float});
   t.add({"aten::signbit(Tensor self) -> Tensor", C, compare_broadcast_unary});
+  t.add({"aten::fmax(Tensor self, Tensor other) -> Tensor", C, binary_broadcast});
+  t.add({"aten::fmin(Tensor self, Tensor other) -> Tensor", C, binary_broadcast});
+  t.add({"aten::isreal(Tensor self) -> Tensor", C, compare_broadcast_unary});
+  t.add({"aten::positive(Tensor(a) self) -> Tensor(a)", C, same_as_input});
+  t.add({"aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor",
+         C, isin});
+  t.add({"aten::isin.Tensor_Scalar(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False) -> Tensor",
+         C, isin});
+  t.add({"aten::isin.Scalar_Tensor(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor",
+         C, isin});
   t.add({"aten::isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor", C,
          compare_broadcast});
   // Special functions, computed in f64 (decompose_special.cpp), under their

@@ -129,6 +129,11 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::log_sigmoid(Tensor self) -> Tensor", C, same_as_input});
   t.add({"aten::prelu(Tensor self, Tensor weight) -> Tensor", C, same_as_input});
   t.add({"aten::glu(Tensor self, int dim=-1) -> Tensor", C, glu});
+  // Eval mode's randomized leaky relu: the mean slope (lower + upper) / 2.
+  t.add({"aten::rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.33333333333333331, bool training=False, Generator? generator=None) -> Tensor",
+         C, same_as_input});
+  // x1^T W_k x2 + b_k for each output k, as a matrix product (decompose_linalg.cpp).
+  t.add({"aten::bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor", C, bilinear});
   // 1-D pooling as 2-D pooling over [.., 1, L] (decompose_pooling.cpp).
   t.add({"aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor",
          C, max_pool1d});
@@ -221,6 +226,8 @@ void add_nn_ops(OpTableBuilder& t) {
   t.add({"aten::unflatten.int(Tensor(a) self, int dim, int[] sizes, str[]? names=None) -> Tensor(a)", C, unflatten});
   t.add({"aten::reflection_pad1d(Tensor self, SymInt[2] padding) -> Tensor", C, pad});
   t.add({"aten::reflection_pad2d(Tensor self, SymInt[4] padding) -> Tensor", C, pad});
+  t.add({"aten::reflection_pad3d(Tensor self, SymInt[6] padding) -> Tensor", C, pad});
+  t.add({"aten::replication_pad3d(Tensor self, SymInt[6] padding) -> Tensor", C, pad});
   t.add({"aten::replication_pad1d(Tensor self, SymInt[2] padding) -> Tensor", C, pad});
   t.add({"aten::replication_pad2d(Tensor self, SymInt[4] padding) -> Tensor", C, pad});
   t.add({"aten::upsample_linear1d.vec(Tensor input, int[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor",

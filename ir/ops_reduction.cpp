@@ -91,6 +91,17 @@ void add_reduction_ops(OpTableBuilder& t) {
     t.add({(base + ".scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> "
                    "Tensor").c_str(), C, quantile});
   }
+  // Statistics and integrals written with others (decompose_statistics.cpp).
+  t.add({"aten::cov(Tensor self, *, int correction=1, Tensor? fweights=None, Tensor? aweights=None) -> Tensor", C,
+         covariance});
+  t.add({"aten::corrcoef(Tensor self) -> Tensor", C, covariance});
+  for (const char* name : {"trapezoid", "trapz"})
+    t.add({(std::string("aten::") + name + ".x(Tensor y, Tensor x, *, int dim=-1) -> Tensor").c_str(), C, trapezoid});
+  t.add({"aten::trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor", C, trapezoid});
+  t.add({"aten::trapz.dx(Tensor y, *, float dx=1.0, int dim=-1) -> Tensor", C, trapezoid});
+  t.add({"aten::cumulative_trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor", C, cumulative_trapezoid});
+  t.add({"aten::cumulative_trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor", C, cumulative_trapezoid});
+  t.add({"aten::dist(Tensor self, Tensor other, Scalar p=2) -> Tensor", C, norm_of_difference});  // decompose_distances.cpp
 }
 
 }  // namespace wick::ir

@@ -58,6 +58,7 @@ std::vector<TypePtr> moments(const Node& node);            // std_mean / var_mea
 std::vector<TypePtr> reduce_float_2_3(const Node& node);   // norm(x, p, dims, keepdim), linalg_vector_norm
 std::vector<TypePtr> matmul(const Node& node);
 std::vector<TypePtr> linear(const Node& node);
+std::vector<TypePtr> bilinear(const Node& node);  // bilinear(x1, x2, weight [k, i, j], bias): [.., k]
 
 // More elementwise rules (shape_rules.cpp).
 std::vector<TypePtr> scalar_base_pow(const Node& node);     // pow(Scalar, Tensor)
@@ -157,8 +158,20 @@ std::vector<TypePtr> kron(const Node& node);               // kron(a, b): sizes 
 std::vector<TypePtr> addmv(const Node& node);              // addmv(self, mat, vec, beta, alpha): [n]
 std::vector<TypePtr> addbmm(const Node& node);             // addbmm(self, b1, b2, beta, alpha): [n, p]
 std::vector<TypePtr> gather(const Node& node);             // gather(x, dim, index): index's shape, x's dtype
+std::vector<TypePtr> reshaped_as(const Node& node);        // reshape_as, view_as(x, other): other's shape
+std::vector<TypePtr> ravel(const Node& node);              // [numel]
+std::vector<TypePtr> atleast(const Node& node);            // atleast_1d/2d/3d(x)
+std::vector<TypePtr> unfold(const Node& node);             // unfold(x, dim, size, step): windows, then size
+std::vector<TypePtr> diag_embed(const Node& node);         // diag_embed(x, offset, dim1, dim2)
 // The source dim of each result dim of movedim.
 std::vector<int64_t> movedim_order(const Node& node, int64_t rank);
+
+// Statistics and sums written with others (shape_rules_statistics.cpp).
+std::vector<TypePtr> covariance(const Node& node);        // cov, corrcoef(x [v, n] or [n]): [v, v] squeezed
+std::vector<TypePtr> trapezoid(const Node& node);         // trapezoid, trapz(y, x | dx, dim): dim removed
+std::vector<TypePtr> cumulative_trapezoid(const Node& node);  // dim one shorter
+std::vector<TypePtr> norm_of_difference(const Node& node);  // dist(a, b, p): 0-d
+std::vector<TypePtr> isin(const Node& node);              // isin(elements, test): elements' shape, bool
 
 // Rules of ops that build tensors from others' values (shape_rules_construct.cpp).
 std::vector<TypePtr> triangle_indices(const Node& node);  // tril_indices, triu_indices(row, col, offset): [2, n]

@@ -611,4 +611,33 @@ std::vector<TypePtr> ctc_negative_log_likelihoods(const Node& node) {
   return {Type::tensor(lp.dtype(), std::vector<Dim>{(*lp.shape())[1]}, lp.tensor_device())};
 }
 
+// bilinear(x1 [.., i], x2 [.., j], weight [k, i, j], bias [k]): [.., k].
+std::vector<TypePtr> bilinear(const Node& node) {
+  const Type& a = input_type(node, 0);
+  const Type& b = input_type(node, 1);
+  const Type& w = input_type(node, 2);
+  require_same_dtype(node, a, b, "input1", "input2");
+  require_same_dtype(node, a, w, "input1", "the weight");
+  if (w.has_rank() && w.rank() != 3) throw node.error("the weight must be 3-D [out, in1, in2], got " + shape_str(*w.shape()));
+  if (!a.has_rank() || !b.has_rank() || !w.has_rank()) return {Type::tensor(a.dtype(), std::nullopt, a.tensor_device())};
+  const auto &sa = *a.shape(), &sb = *b.shape(), &sw = *w.shape();
+  if (sa.empty() || sb.empty()) throw node.error("the inputs must have at least 1 dim");
+  const std::vector<Dim> lead_a(sa.begin(), sa.end() - 1), lead_b(sb.begin(), sb.end() - 1);
+  if (lead_a.size() != lead_b.size())
+    throw node.error("input1 " + shape_str(sa) + " and input2 " + shape_str(sb) + " differ in their leading dims");
+  for (size_t i = 0; i < lead_a.size(); ++i)
+    if (lead_a[i].is_static() && lead_b[i].is_static() && lead_a[i] != lead_b[i])
+      throw node.error("input1 " + shape_str(sa) + " and input2 " + shape_str(sb) + " differ in their leading dims");
+  auto check = [&](const Dim& have, const Dim& want, const char* what) {
+    if (have.is_static() && want.is_static() && have != want)
+      throw node.error(std::string(what) + " has " + have.str() + " features but the weight " + shape_str(sw) +
+                       " expects " + want.str());
+  };
+  check(sa.back(), sw[1], "input1");
+  check(sb.back(), sw[2], "input2");
+  std::vector<Dim> out = lead_a;
+  out.push_back(sw[0]);
+  return {Type::tensor(a.dtype(), out, a.tensor_device())};
+}
+
 }  // namespace wick::ir::shape

@@ -1,6 +1,7 @@
 // Type rules of the rearranging ops that decompose into views and products
 // (passes/decompose_rearrange.cpp): unbind, movedim, tile, repeat_interleave,
-// outer, dot, mv, diff, meshgrid and gather.
+// outer, dot, mv, diff, meshgrid, gather, reshape_as, ravel, atleast_nd,
+// unfold and diag_embed.
 #include <algorithm>
 
 #include "ir/constant_value.h"
@@ -18,6 +19,12 @@ TypePtr like(const Type& t, std::optional<std::vector<Dim>> shape) {
 std::optional<std::vector<int64_t>> int_or_ints(const Node& node, size_t i) {
   if (auto v = constant_int(node.input(i))) return std::vector<int64_t>{*v};
   return constant_int_list(node.input(i));
+}
+
+Dim numel(const std::vector<Dim>& dims) {
+  Dim n = Dim::constant(1);
+  for (const Dim& d : dims) n = n * d;
+  return n;
 }
 
 void require_rank(const Node& node, const Type& t, int64_t rank, const char* what) {
@@ -401,6 +408,86 @@ std::vector<TypePtr> tensordot(const Node& node) {
   for (size_t d = 0; d < sb.size(); ++d)
     if (!used_b[d]) out.push_back(sb[d]);
   return {like(a, out)};
+}
+
+// reshape_as(x, other), view_as(x, other): x's elements in other's shape.
+std::vector<TypePtr> reshaped_as(const Node& node) {
+  const Type& t = input_type(node, 0);
+  const Type& other = input_type(node, 1);
+  if (t.has_rank() && other.has_rank()) {
+    const Dim a = numel(*t.shape()), b = numel(*other.shape());
+    if (a.is_static() && b.is_static() && a != b)
+      throw node.error("cannot shape " + shape_str(*t.shape()) + " (" + a.str() + " elements) as " +
+                       shape_str(*other.shape()) + " (" + b.str() + ")");
+  }
+  return {like(t, other.shape())};
+}
+
+// ravel(x): [numel].
+std::vector<TypePtr> ravel(const Node& node) {
+  const Type& t = input_type(node, 0);
+  return {like(t, t.has_rank() ? std::optional(std::vector<Dim>{numel(*t.shape())}) : std::nullopt)};
+}
+
+// atleast_1d/2d/3d(x): NumPy's promotion of a tensor with fewer dims: [] to
+// [1], [1, 1] or [1, 1, 1]; [n] to [1, n] or [1, n, 1]; [m, n] to [m, n, 1].
+std::vector<TypePtr> atleast(const Node& node) {
+  const Type& t = input_type(node, 0);
+  if (!t.has_rank()) return {like(t, std::nullopt)};
+  const std::string& name = node.op().schema.name;
+  const size_t least = name == "atleast_1d" ? 1 : name == "atleast_2d" ? 2 : 3;
+  std::vector<Dim> s = *t.shape();
+  const Dim one = Dim::constant(1);
+  if (s.size() >= least) return {like(t, s)};
+  if (s.empty()) return {like(t, std::vector<Dim>(least, one))};
+  if (s.size() == 1) s.insert(s.begin(), one);  // [1, n]
+  if (s.size() < least) s.push_back(one);        // [1, n, 1] or [m, n, 1]
+  return {like(t, s)};
+}
+
+// unfold(x, dim, size, step): the windows of `size` along dim, every `step`:
+// dim becomes the window count (n - size) / step + 1 and a last dim of
+// `size` is added.
+std::vector<TypePtr> unfold(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto d = constant_int(node.input(1));
+  auto size = constant_int(node.input(2));
+  auto step = constant_int(node.input(3));
+  if (!d || !size || !step) throw node.error("the dim, size and step of unfold must be constants");
+  if (*step <= 0) throw node.error("unfold needs a positive step, got " + std::to_string(*step));
+  if (*size < 0) throw node.error("unfold needs a size of at least 0, got " + std::to_string(*size));
+  if (!t.has_rank()) return {like(t, std::nullopt)};
+  if (t.rank() == 0) throw node.error("unfold of a zero-dim tensor is not supported");
+  std::vector<Dim> s = *t.shape();
+  Dim& n = s[static_cast<size_t>(normalize_dim(node, *d, t.rank()))];
+  if (!n.is_static()) throw node.error("unfold needs the size of dim " + std::to_string(*d) + " known when compiling, got " + n.str());
+  if (*size > n.value())
+    throw node.error("unfold: the window size " + std::to_string(*size) + " exceeds the size " +
+                     std::to_string(n.value()) + " of dim " + std::to_string(*d));
+  n = Dim::constant((n.value() - *size) / *step + 1);
+  s.push_back(Dim::constant(*size));
+  return {like(t, s)};
+}
+
+// diag_embed(x [.., n], offset, dim1, dim2): x's last dim made the diagonal
+// `offset` of new dims dim1 and dim2 of size n + |offset| (positions in the
+// result, whose rank is one more than x's).
+std::vector<TypePtr> diag_embed(const Node& node) {
+  const Type& t = input_type(node, 0);
+  auto offset = constant_int(node.input(1));
+  auto d1 = constant_int(node.input(2));
+  auto d2 = constant_int(node.input(3));
+  if (!offset || !d1 || !d2) throw node.error("the offset and dims of diag_embed must be constants");
+  if (!t.has_rank()) return {like(t, std::nullopt)};
+  if (t.rank() == 0) throw node.error("diag_embed needs a tensor of at least 1 dim, got a 0-d one");
+  const int64_t rank = t.rank() + 1;
+  const int64_t a = normalize_dim(node, *d1, rank), b = normalize_dim(node, *d2, rank);
+  if (a == b) throw node.error("diag_embed: dim1 and dim2 are the same dim " + std::to_string(a));
+  std::vector<Dim> batch(t.shape()->begin(), t.shape()->end() - 1);
+  const Dim m = t.shape()->back() + Dim::constant(*offset < 0 ? -*offset : *offset);
+  std::vector<Dim> out;
+  for (int64_t i = 0, next = 0; i < rank; ++i) out.push_back(i == a || i == b ? m : batch[static_cast<size_t>(next++)]);
+  return {like(t, out)};
 }
 
 }  // namespace wick::ir::shape

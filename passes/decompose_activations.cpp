@@ -5,6 +5,8 @@
 //   log_sigmoid(x) = -softplus(-x)
 //   prelu(x, w)    = x > 0 ? x : w * x, w per channel (dim 1) or one value
 //   glu(x, dim)    = a * sigmoid(b), a and b the halves of x along dim
+//   rrelu(x, l, u) = leaky_relu(x, (l + u) / 2) in eval mode; training mode's
+//                    random slopes are refused
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
 
@@ -64,11 +66,19 @@ Value* glu(Emitter& e) {
   return e.mul(part(0), e.op("aten::sigmoid", {part(half)}));
 }
 
+Value* rrelu(Emitter& e) {
+  if (e.constant_bool(3, "training"))
+    throw e.node().error("rrelu in training mode draws a random slope per element, which is not supported");
+  auto lower = ir::constant_double(e.input(1)), upper = ir::constant_double(e.input(2));
+  if (!lower || !upper) throw e.node().error("the lower and upper slopes must be constants");
+  return e.op("aten::leaky_relu", {e.input(0), e.float_((*lower + *upper) / 2)});
+}
+
 }  // namespace
 
 std::vector<NamedRule> activation_rules() {
   return {{"aten::mish", mish},         {"aten::selu", selu}, {"aten::celu", celu},
-          {"aten::log_sigmoid", log_sigmoid}, {"aten::prelu", prelu}, {"aten::glu", glu}};
+          {"aten::log_sigmoid", log_sigmoid}, {"aten::prelu", prelu}, {"aten::glu", glu}, {"aten::rrelu", rrelu}};
 }
 
 }  // namespace wick::passes::decompose_detail

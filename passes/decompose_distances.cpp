@@ -9,6 +9,7 @@
 //       pass a zero gradient, as torch's
 //   pdist(x, p)                     = the same norm of x[i] - x[j] for the
 //       rows i < j, in row-major order
+//   dist(a, b, p)                   = the p-norm of a - b over all elements
 #include <cmath>
 
 #include "ir/constant_value.h"
@@ -97,11 +98,18 @@ Value* pdist(Emitter& e) {
   return distance_over_last(e, e.op("aten::abs", {e.sub(rows(0), rows(1))}), p);
 }
 
+Value* dist(Emitter& e) {
+  Value* difference = e.sub(e.input(0), e.input(1));
+  const auto& t = difference->type()->dtype();
+  if (t && !is_floating(*t)) difference = e.cast(difference, DType::f32);
+  return e.op("aten::linalg_vector_norm", {difference, e.input(2), e.none(), e.bool_(false), e.none()});
+}
+
 }  // namespace
 
 std::vector<NamedRule> distance_rules() {
   return {{"aten::cosine_similarity", cosine_similarity}, {"aten::pairwise_distance", pairwise_distance},
-          {"aten::cdist", cdist}, {"aten::pdist", pdist}, {"aten::_pdist_forward", pdist}};
+          {"aten::cdist", cdist}, {"aten::pdist", pdist}, {"aten::_pdist_forward", pdist}, {"aten::dist", dist}};
 }
 
 }  // namespace wick::passes::decompose_detail

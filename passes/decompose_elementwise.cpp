@@ -14,6 +14,12 @@
 //   isclose(a, b, rtol, atol, equal_nan)
 //                     = a == b, or both finite and |a - b| <= atol + rtol |b|,
 //                       or (equal_nan) both NaN
+//   fmax(a, b)        = a where a >= b or b is NaN, else b (a NaN only where
+//                       both are); fmin the same with <=, so that the
+//                       gradient goes wholly to a at ties, as torch's does
+//   isin(e, t, invert)= any(e[.., None] == t flattened, -1), negated by invert
+//   isreal(x)         = imag(x) == 0, true for real dtypes
+//   positive(x)       = x (refused for bools, as in torch)
 // Integer inputs compute in f32 where torch's result is floating.
 #include <cmath>
 
@@ -144,13 +150,55 @@ Value* isclose(Emitter& e) {
 
 }  // namespace
 
+Value* nan_ignoring(Emitter& e, const char* compare) {
+  Value *a = e.input(0), *b = e.input(1);
+  Value* keep_a = e.op("aten::logical_or", {e.op(compare, {a, b}), e.op("aten::isnan", {b})});
+  return e.op("aten::where.self", {keep_a, a, b});
+}
+
+Value* fmax(Emitter& e) { return nan_ignoring(e, "aten::ge.Tensor"); }
+Value* fmin(Emitter& e) { return nan_ignoring(e, "aten::le.Tensor"); }
+
+Value* isin(Emitter& e) {
+  Value *elements = e.input(0), *test = e.input(1);
+  const bool invert = e.constant_bool(3, "invert");
+  Value* found = nullptr;
+  if (!test->type()->is_tensor()) {
+    found = e.op("aten::eq.Scalar", {elements, test});
+  } else {
+    Value* flat = e.op("aten::reshape", {test, e.ints({-1})});
+    if (elements->type()->is_tensor()) {
+      Value* pairs = e.op("aten::eq.Tensor", {e.op("aten::unsqueeze", {elements, e.int_(-1)}), flat});
+      found = e.op("aten::any.dim", {pairs, e.int_(-1), e.bool_(false)});
+    } else {
+      found = e.op("aten::any", {e.op("aten::eq.Scalar", {flat, elements})});
+    }
+  }
+  return invert ? e.op("aten::logical_not", {found}) : found;
+}
+
+Value* isreal(Emitter& e) {
+  Value* x = e.input(0);
+  const auto& t = x->type()->dtype();
+  if (t && is_complex(*t)) return e.op("aten::eq.Scalar", {e.op("aten::imag", {x}), e.int_(0)});
+  return e.op("aten::ones_like", {x, e.int_(*torch_code_of(DType::b8)), e.none(), e.none(), e.none(), e.none()});
+}
+
+Value* positive(Emitter& e) {
+  const auto& t = e.input(0)->type()->dtype();
+  if (t && *t == DType::b8) throw e.node().error("positive of a bool tensor is not supported, as in torch");
+  return e.input(0);
+}
+
 std::vector<NamedRule> elementwise_rules() {
   return {{"aten::logaddexp", logaddexp},       {"aten::logaddexp2", logaddexp2}, {"aten::hypot", hypot},
           {"aten::copysign.Tensor", copysign},  {"aten::copysign.Scalar", copysign}, {"aten::signbit", signbit},
           {"aten::heaviside", heaviside},       {"aten::xlogy.Tensor", xlogy},    {"aten::xlogy.Scalar_Other", xlogy},
           {"aten::special_xlog1py", xlog1py},   {"aten::special_xlog1py.other_scalar", xlog1py},
           {"aten::sinc", sinc},                 {"aten::deg2rad", deg2rad},       {"aten::rad2deg", rad2deg},
-          {"aten::isclose", isclose}};
+          {"aten::isclose", isclose},           {"aten::fmax", fmax},             {"aten::fmin", fmin},
+          {"aten::isin.Tensor_Tensor", isin},   {"aten::isin.Tensor_Scalar", isin}, {"aten::isin.Scalar_Tensor", isin},
+          {"aten::isreal", isreal},             {"aten::positive", positive}};
 }
 
 }  // namespace wick::passes::decompose_detail

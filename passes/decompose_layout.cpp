@@ -233,7 +233,7 @@ Value* pad(Emitter& e) {
   return pad_by_index(e, e.input(0), ints_at(e, 1, "pad"), *name);
 }
 
-// reflection_pad1d/2d and replication_pad1d/2d(x, padding), as traces record F.pad.
+// reflection_pad1d/2d/3d and replication_pad1d/2d/3d(x, padding), as traces record F.pad.
 Value* named_pad(Emitter& e) {
   const std::string& name = e.node().op().schema.name;
   return pad_by_index(e, e.input(0), ints_at(e, 1, "padding"), name.rfind("reflection", 0) == 0 ? "reflect" : "replicate");
@@ -494,6 +494,8 @@ std::vector<NamedRule> layout_rules() {
           {"aten::reflection_pad2d", named_pad},
           {"aten::replication_pad1d", named_pad},
           {"aten::replication_pad2d", named_pad},
+          {"aten::reflection_pad3d", named_pad},
+          {"aten::replication_pad3d", named_pad},
           {"aten::upsample_linear1d.vec", upsample_interpolated},
           {"aten::upsample_linear1d", upsample_interpolated},
           {"aten::upsample_bilinear2d.vec", upsample_interpolated},

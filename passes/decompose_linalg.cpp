@@ -41,6 +41,9 @@
 //   lstsq(A, B, rcond)         = (pinv(A) B, [], rank, []), as the gelsy driver
 //   qr(A, mode)                = (wick::qr(A, Q), wick::qr(A, R)); mode 'r': Q empty
 //   matrix_exp(A)              = wick::matrix_exp(A)
+//   linalg_matmul(a, b)        = matmul(a, b)
+//   bilinear(x1, x2, W, b)     = sum(reshape(x1 @ W as [i, k j], [.., k, j])
+//                                x2[.., None, :], -1) + b
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -527,6 +530,27 @@ Value* inner(Emitter& e) {
 
 Value* matrix_exp(Emitter& e) { return e.op("wick::matrix_exp", {e.input(0)}); }
 
+Value* linalg_matmul(Emitter& e) { return e.op("aten::matmul", {e.input(0), e.input(1)}); }
+
+Value* bilinear(Emitter& e) {
+  Value *x1 = e.input(0), *x2 = e.input(1), *w = e.input(2);
+  const auto& sw = e.shape(w, "weight");
+  for (const Dim& d : sw)
+    if (!d.is_static()) throw e.node().error("needs the weight's sizes known when compiling");
+  const int64_t k = sw[0].value(), i = sw[1].value(), j = sw[2].value();
+  // W [k, i, j] as [i, k j]: one product gives every x1^T W_k, then a dot with x2 each.
+  Value* wide = e.op("aten::reshape", {e.op("aten::permute", {w, e.ints({1, 0, 2})}), e.ints({i, k * j})});
+  Value* left = e.op("aten::matmul", {x1, wide});
+  const size_t lead = e.shape(x1, "input1").size() - 1;
+  std::vector<Size> sizes;
+  for (size_t d = 0; d < lead; ++d) sizes.push_back(Size::dim_of(static_cast<int>(d)));
+  sizes.push_back(Size::fixed(k));
+  sizes.push_back(Size::fixed(j));
+  Value* per_output = e.op("aten::reshape", {left, e.sizes(x1, sizes)});
+  Value* y = e.sum(e.mul(per_output, e.op("aten::unsqueeze", {x2, e.int_(-2)})), {-1}, false);
+  return e.absent(3) ? y : e.add(y, e.input(3));
+}
+
 Value* linalg_diagonal(Emitter& e) {
   return e.op("aten::diagonal", {e.input(0), e.input(1), e.input(2), e.input(3)});
 }
@@ -534,7 +558,9 @@ Value* linalg_diagonal(Emitter& e) {
 }  // namespace
 
 std::vector<NamedRule> linalg_rules() {
-  return {{"aten::linalg_multi_dot", chain},
+  return {{"aten::linalg_matmul", linalg_matmul},
+          {"aten::bilinear", bilinear},
+          {"aten::linalg_multi_dot", chain},
           {"aten::chain_matmul", chain},
           {"aten::linalg_vecdot", vecdot},
           {"aten::vdot", vdot},

@@ -28,6 +28,14 @@
 //   addmv, addbmm              = beta self + alpha (mat @ vec, or the sum of
 //                                the batch's products); self unread for
 //                                beta 0, as in torch
+//   reshape_as, view_as(x, o)  = reshape(x, o's sizes); ravel = reshape(x, [-1])
+//   broadcast_to(x, s)         = expand(x, s)
+//   atleast_1d/2d/3d(x)        = x with NumPy's added dims of 1 (unsqueeze)
+//   unfold(x, d, size, step)   = index_select of the windows' positions
+//                                (w step + i) along d, reshaped to
+//                                [.., windows, size, ..] and size moved last
+//   diag_embed(x, k, d1, d2)   = diag's where over x's last dim, the two new
+//                                dims moved to d1 and d2
 #include "ir/constant_value.h"
 #include "ir/shape_rules.h"
 #include "passes/decompose_rules.h"
@@ -348,6 +356,73 @@ Value* addbmm(Emitter& e) {
   return scaled_sum(e, e.sum(e.op("aten::bmm", {e.input(1), e.input(2)}), {0}, false));
 }
 
+Value* reshaped_as(Emitter& e) {
+  Value* other = e.input(1);
+  std::vector<Size> sizes;
+  for (size_t d = 0; d < e.shape(other, "other").size(); ++d) sizes.push_back(Size::dim_of(static_cast<int>(d)));
+  return e.op("aten::reshape", {e.input(0), e.sizes(other, sizes)});
+}
+
+Value* ravel(Emitter& e) { return e.op("aten::reshape", {e.input(0), e.ints({-1})}); }
+
+Value* broadcast_to(Emitter& e) { return e.op("aten::expand", {e.input(0), e.input(1), e.bool_(false)}); }
+
+Value* atleast(Emitter& e) {
+  Value* x = e.input(0);
+  const std::string& name = e.node().op().schema.name;
+  const size_t least = name == "atleast_1d" ? 1 : name == "atleast_2d" ? 2 : 3;
+  const size_t rank = e.shape(x, "input").size();
+  if (rank >= least) return x;
+  if (rank == 0) return e.op("aten::reshape", {x, e.ints(std::vector<int64_t>(least, 1))});
+  if (rank == 1) x = e.op("aten::unsqueeze", {x, e.int_(0)});
+  if (least == 3) x = e.op("aten::unsqueeze", {x, e.int_(-1)});
+  return x;
+}
+
+Value* unfold(Emitter& e) {
+  Value* x = e.input(0);
+  const auto& shape = e.shape(x, "input");
+  const auto rank = static_cast<int64_t>(shape.size());
+  const int64_t d = wrap_dim(e, e.constant_int(1, "dimension"), rank);
+  const int64_t size = e.constant_int(2, "size"), step = e.constant_int(3, "step");
+  const int64_t n = static_size(e, x, d, "unfolded dim");
+  const int64_t windows = (n - size) / step + 1;
+  // Position w step + i of element i of window w, as one flat index.
+  Value* starts = e.op("aten::mul.Scalar", {positions_along(e, windows, 0, 2), e.int_(step)});
+  Value* positions = e.add(starts, positions_along(e, size, 1, 2));
+  Value* rows = e.op("aten::index_select", {x, e.int_(d), e.op("aten::reshape", {positions, e.ints({-1})})});
+  std::vector<Size> sizes;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i != d) {
+      sizes.push_back(Size::dim_of(static_cast<int>(i)));
+      continue;
+    }
+    sizes.push_back(Size::fixed(windows));
+    sizes.push_back(Size::fixed(size));
+  }
+  Value* split = e.op("aten::reshape", {rows, e.sizes(x, sizes)});
+  return d + 1 == rank ? split : e.op("aten::movedim.int", {split, e.int_(d + 1), e.int_(-1)});
+}
+
+Value* diag_embed(Emitter& e) {
+  Value* x = e.input(0);
+  const int64_t k = e.constant_int(1, "offset");
+  const auto rank = static_cast<int64_t>(e.shape(x, "input").size()) + 1;
+  const int64_t d1 = wrap_dim(e, e.constant_int(2, "dim1"), rank), d2 = wrap_dim(e, e.constant_int(3, "dim2"), rank);
+  const int64_t n = static_size(e, x, rank - 2, "last dim");
+  const int64_t m = n + std::abs(k);
+  Value* padded = m == n ? x : e.op("aten::constant_pad_nd", {x, e.ints({0, m - n}), e.int_(0)});
+  // Rows carry x for k >= 0 (out[i, i + k] = x[i]), columns for k < 0.
+  Value* along = e.op("aten::unsqueeze", {padded, e.int_(k >= 0 ? -1 : -2)});
+  Value* index = e.op("aten::arange", {e.int_(m), e.int_(4), e.none(), e.none(), e.none()});
+  Value* row = e.op("aten::reshape", {index, e.ints({m, 1})});
+  Value* col = e.op("aten::reshape", {index, e.ints({1, m})});
+  Value* on = e.op("aten::eq.Scalar", {e.sub(col, row), e.int_(k)});
+  Value* square = e.op("aten::where.ScalarOther", {on, along, e.int_(0)});
+  if (d1 == rank - 2 && d2 == rank - 1) return square;
+  return e.op("aten::movedim.intlist", {square, e.ints({rank - 2, rank - 1}), e.ints({d1, d2})});
+}
+
 }  // namespace
 
 std::vector<NamedRule> rearrange_rules() {
@@ -363,7 +438,10 @@ std::vector<NamedRule> rearrange_rules() {
           {"aten::diag", diag},               {"aten::trace", trace},          {"aten::rot90", rot90},
           {"aten::take_along_dim", take_along_dim}, {"aten::pixel_unshuffle", pixel_unshuffle},
           {"aten::channel_shuffle", channel_shuffle}, {"aten::kron", kron}, {"aten::cross", cross},
-          {"aten::linalg_cross", cross},      {"aten::addmv", addmv},          {"aten::addbmm", addbmm}};
+          {"aten::linalg_cross", cross},      {"aten::addmv", addmv},          {"aten::addbmm", addbmm},
+          {"aten::reshape_as", reshaped_as},  {"aten::view_as", reshaped_as},  {"aten::ravel", ravel},
+          {"aten::broadcast_to", broadcast_to}, {"aten::atleast_1d", atleast}, {"aten::atleast_2d", atleast},
+          {"aten::atleast_3d", atleast},      {"aten::unfold", unfold},        {"aten::diag_embed", diag_embed}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -156,6 +156,7 @@ std::vector<NamedRule> bucket_rules();                // decompose_buckets.cpp
 std::vector<NamedRule> matrix_norm_rules();           // decompose_matrix_norms.cpp
 std::vector<NamedRule> linalg_rules();                // decompose_linalg.cpp
 std::vector<NamedRule> lu_rules();                    // decompose_lu.cpp
+std::vector<NamedRule> statistics_rules();            // decompose_statistics.cpp
 std::vector<NamedRule> elementwise_rules();           // decompose_elementwise.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.

@@ -977,6 +977,54 @@ class OpsMore(nn.Module):
         return smooth, counts, lo + hi, whole_lo + whole_hi, flags + shuffled + torch.diag(x[0, 0], 1).sum()
 
 
+class OpsConveniences(nn.Module):
+    """Conveniences scripts keep by name: nn.Bilinear, nn.RReLU (eval),
+    view_as, reshape_as, ravel, broadcast_to, atleast_1d/2d/3d, Tensor.unfold,
+    diag_embed, linalg.matmul, fmax and fmin (with NaNs), positive, cov (with
+    frequency and importance weights) and corrcoef, trapezoid, trapz and
+    cumulative_trapezoid, dist, reflection and replication padding in 3-D;
+    isin and isreal. The first output holds everything differentiable."""
+
+    def __init__(self):
+        super().__init__()
+        self.bilinear = nn.Bilinear(6, 5, 3)
+        self.rrelu = nn.RReLU(0.1, 0.3)
+        self.register_buffer("fweights", torch.tensor([1, 2, 0, 3, 1, 2]))
+        self.register_buffer("aweights", torch.tensor([0.5, 1.0, 2.0, 0.25, 1.5, 1.0]))
+
+    def forward(self, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        b = x.size(0)
+        nan_or = torch.where(x > 1.0, torch.full_like(x, float("nan")), x)
+        first = x[0]
+        z = y[:, :, :6]
+        smooth = torch.cat([
+            self.bilinear(x, y[:, :, :5]).flatten(1), self.rrelu(x).flatten(1),
+            y.flatten(1)[:, :24].view_as(x).flatten(1), x.flatten(1).reshape_as(z).flatten(1),
+            torch.ravel(x[:, 1:3]).view(b, -1),
+            torch.broadcast_to(x[:, :1], (b, 4, 6)).flatten(1),
+            torch.atleast_1d(x[0, 0, 0]).expand(b, 1), torch.atleast_2d(x[0, 0]).expand(b, 6),
+            torch.atleast_3d(x[0]).flatten().unsqueeze(0).expand(b, 24),
+            x.unfold(2, 3, 2).flatten(1), y.unfold(1, 2, 1).flatten(1),
+            torch.diag_embed(x[:, 0]).flatten(1), torch.diag_embed(x[:, :2, :3], 1, 0, 2).movedim(1, 0).flatten(1),
+            torch.diag_embed(y[:, 1], -2).flatten(1),
+            torch.linalg.matmul(x, z.transpose(1, 2)).flatten(1),
+            torch.fmax(nan_or, z).flatten(1), torch.fmin(z, nan_or).flatten(1), torch.positive(x).flatten(1),
+            torch.cov(first).flatten().unsqueeze(0).expand(b, 16),
+            torch.cov(first, correction=0, fweights=self.fweights, aweights=self.aweights).flatten().unsqueeze(0).expand(b, 16),
+            torch.cov(first, fweights=self.fweights).flatten().unsqueeze(0).expand(b, 16),
+            torch.cov(first[0]).expand(b, 1), torch.corrcoef(first).flatten().unsqueeze(0).expand(b, 16),
+            torch.trapezoid(x), torch.trapezoid(x, dx=0.5, dim=1).flatten(1), torch.trapz(y, dim=1).flatten(1),
+            torch.trapezoid(x, y[:, 1:2, :6].abs().cumsum(2)), torch.trapz(x, torch.arange(6.0) * 0.3).flatten(1),
+            torch.cumulative_trapezoid(x).flatten(1), torch.cumulative_trapezoid(x, dx=2.0, dim=1).flatten(1),
+            torch.dist(x, z).expand(b, 1), torch.dist(x, z, 1.5).expand(b, 1),
+            F.pad(x.view(b, 1, 2, 2, 6), (1, 2, 1, 0, 1, 1), mode="reflect").flatten(1),
+            F.pad(x.view(b, 1, 2, 2, 6), (2, 0, 1, 1, 0, 3), mode="replicate").flatten(1),
+        ], 1)
+        found = torch.isin(torch.round(x * 2), torch.round(y * 2)) | torch.isin(torch.round(z), 1.0)
+        missing = torch.isin(torch.round(x * 2), torch.round(y * 2), invert=True)
+        return smooth, found.float() + missing.float() * 2, torch.isreal(x).float() + torch.isin(2.0, torch.round(y)).float()
+
+
 def as_row(t: Tensor, b: int) -> Tensor:
     """A tensor of no batch flattened into one row per sample."""
     return t.flatten().unsqueeze(0).expand(b, t.numel())
@@ -1428,6 +1476,9 @@ MODELS = {
     "float64": ModelSpec(
         lambda: DoublePrecisionNet().double(), double_precision_inputs, batch=2, seed=42,
         note="f64 weights and inputs: convolutions (1-D, 2-D, 3-D, transposed), pooling, linear, matrix products"),
+    "ops_conveniences": ModelSpec(
+        OpsConveniences, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 7)), batch=3, seed=43,
+        note="nn.Bilinear, view_as, unfold, diag_embed, fmax, cov, corrcoef, trapezoid, dist, isin, 3-D padding"),
     "ops_more": ModelSpec(
         OpsMore, lambda b, g: (randn(g, b, 4, 5), randn(g, b, 4, 5)), batch=3, seed=37,
         note="logaddexp, hypot, copysign, sinc, isclose, nansum, count_nonzero, aminmax, cdist, stacks, diagonals, traces"),
