@@ -112,12 +112,19 @@ std::unique_ptr<ir::Graph> build_step_graph(const ir::Graph& method, ir::Module&
   const ir::NamedTensor* step_tensor = module.find_tensor(passes::kStepTensor);
   WICK_ASSERT(step_tensor != nullptr, "the module has no step count");
   Value* step = b.param(passes::kStepTensor, step_tensor->type);
+  // A parameter the forward writes in place (nn.Embedding's max_norm renorm,
+  // through a detached alias) is updated from its written value, as
+  // torch.optim steps from the tensor's data after the forward.
+  std::map<std::string, Value*> written;
+  for (Node* n : *g->block())
+    if (n->is("prim::StoreParam")) written[param_name(n)] = n->input(0);
   OptimizerGraph update(b, module, optimizer, step);
   for (size_t i = 0; i < grads.size(); ++i) {
     // Autodiff's zeros for a parameter the loss does not depend on: torch
     // leaves such a parameter (its grad is None) alone.
     if (grads[i]->node()->is("aten::zeros")) continue;
-    update.update(names[i], spec.wrt[i], grads[i], reached[i]);
+    auto w = written.find(names[i]);
+    update.update(names[i], w == written.end() ? spec.wrt[i] : w->second, grads[i], reached[i]);
   }
   ir::Value* one = b.constant_int(1);
   Node* count = b.create("prim::StoreParam", {b.op("aten::add.Scalar", {step, one, one})}, {});

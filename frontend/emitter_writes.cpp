@@ -1,7 +1,8 @@
 // In-place writes. TorchScript code mutates tensors (`y.relu_()`, and
 // `y[:, 0] = v`, which it saves as a copy_ into a view of y); the IR is
 // functional. The emitter remembers which values are views of which (slice,
-// select, view, transpose, ...); a write gives the written value a new
+// select, view, transpose, ..., and detach, which shares its base's
+// storage); a write gives the written value a new
 // value, each base under it a new value through a scatter (slice_scatter,
 // select_scatter) or the inverse view, and rebinds every variable bound to
 // one of the old values, or to another view of the same base, in every
@@ -20,7 +21,7 @@ const std::set<std::string>& view_ops() {
       "aten::slice.Tensor", "aten::select.int",    "aten::narrow",      "aten::view",
       "aten::reshape",      "aten::flatten.using_ints", "aten::unflatten.int", "aten::unsqueeze",
       "aten::squeeze",      "aten::squeeze.dim",   "aten::transpose.int", "aten::t",
-      "aten::permute",      "aten::expand",        "aten::expand_as"};
+      "aten::permute",      "aten::expand",        "aten::expand_as",     "aten::detach"};
   return ops;
 }
 
@@ -73,6 +74,13 @@ ir::Value* Emitter::unview(ir::Node* view, ir::Value* updated, Frame& f, const S
       inverse[d] = i;
     }
     return builder_->op("aten::permute", {updated, constant(inverse, ir::Type::list(ir::Type::int_()))});
+  }
+  if (k == "aten::detach") {
+    // The base's storage holds the new values, while its gradient goes on as
+    // if unchanged (autograd does not see a write through a detached alias).
+    ir::Value* one = constant(int64_t{1}, ir::Type::int_());
+    ir::Value* change = builder_->op("aten::detach", {builder_->op("aten::sub.Tensor", {updated, base, one})});
+    return builder_->op("aten::add.Tensor", {base, change, one});
   }
   if (k == "aten::expand" || k == "aten::expand_as")
     fail(f, loc, "a write into an expanded tensor, whose elements share memory, is not supported (torch refuses it too)",

@@ -156,6 +156,10 @@ void add_write_ops(OpTableBuilder& t) {
   t.add({"aten::select_scatter(Tensor self, Tensor src, int dim, SymInt index) -> Tensor", C, select_scatter});
   t.add({"aten::copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor", C, copy});
   t.add({"aten::fill.Scalar(Tensor self, Scalar value) -> Tensor", C, same_type});
+  // Functional forms of ops torch has only in place (fill_diagonal_,
+  // embedding_renorm_): not torch's names, what the front end maps those to.
+  t.add({"aten::fill_diagonal(Tensor self, Scalar fill_value, bool wrap=False) -> Tensor", C, same_type});
+  t.add({"aten::embedding_renorm(Tensor self, Tensor indices, float max_norm, float norm_type) -> Tensor", C, same_type});
   t.add({"aten::fill.Tensor(Tensor self, Tensor value) -> Tensor", C, fill_tensor});
   t.add({"aten::zero(Tensor self) -> Tensor", C, same_type});
   t.add({"aten::new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",

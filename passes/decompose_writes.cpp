@@ -15,6 +15,11 @@
 //   index_put(x, [None.., mask], v) = where(mask, v, x) (x + where(mask, v, 0)
 //                                     accumulating), v broadcasting over the
 //                                     dims after the mask's
+//   fill_diagonal(x, v, wrap)      = where(on the diagonal, v, x): every index
+//                                     equal, or for a tall matrix with wrap
+//                                     every (n + 1)-th element, as torch
+//   embedding_renorm(w, i, m, p)   = w with each row that i names scaled by
+//                                     m / (|row|_p + 1e-7) where |row|_p > m
 #include <algorithm>
 #include <limits>
 
@@ -300,8 +305,60 @@ Value* masked_index_put(Emitter& e) {
 
 }  // namespace
 
+Value* fill_diagonal(Emitter& e) {
+  Value* x = e.input(0);
+  const auto& shape = e.shape(x, "input");
+  const auto rank = static_cast<int64_t>(shape.size());
+  if (rank < 2) throw e.node().error("fill_diagonal_ needs a tensor of at least 2 dims");
+  std::vector<int64_t> sizes;
+  for (const Dim& d : shape) {
+    if (!d.is_static()) throw e.node().error("fill_diagonal_ needs the sizes known when compiling, got " + d.str());
+    sizes.push_back(d.value());
+  }
+  if (rank > 2 && std::any_of(sizes.begin(), sizes.end(), [&](int64_t s) { return s != sizes[0]; }))
+    throw e.node().error("fill_diagonal_: all dimensions of the input must be of equal length");
+  Value* on = nullptr;
+  if (rank == 2 && !e.constant_bool(2, "wrap")) {
+    on = e.op("aten::eq.Tensor", {positions_along(e, sizes[0], 0, 2), positions_along(e, sizes[1], 1, 2)});
+  } else {
+    // The flat position, a multiple of the diagonal's stride (n + 1 for a
+    // matrix, which with wrap goes on past the first n rows).
+    Value* flat = nullptr;
+    int64_t stride = 1, diagonal = 0;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      Value* term = e.op("aten::mul.Scalar", {positions_along(e, sizes[static_cast<size_t>(d)], d, rank), e.int_(stride)});
+      flat = flat ? e.add(flat, term) : term;
+      diagonal += stride;
+      stride *= sizes[static_cast<size_t>(d)];
+    }
+    on = e.op("aten::eq.Scalar", {e.op("aten::remainder.Scalar", {flat, e.int_(diagonal)}), e.int_(0)});
+  }
+  Value* filled = e.op("aten::where.ScalarSelf", {on, e.input(1), x});
+  const auto& want = x->type()->dtype();
+  return want && filled->type()->dtype() != want ? e.cast(filled, *want) : filled;
+}
+
+Value* embedding_renorm(Emitter& e) {
+  Value *w = e.input(0), *indices = e.input(1);
+  const auto& shape = e.shape(w, "weight");
+  if (shape.size() != 2 || !shape[0].is_static())
+    throw e.node().error("embedding_renorm_ needs a 2-D weight whose rows are known when compiling");
+  Value* norms = e.op("aten::linalg_vector_norm", {w, e.input(3), e.ints({1}), e.bool_(false), e.none()});
+  Value* zeros = e.op("aten::zeros_like", {norms, e.none(), e.none(), e.none(), e.none(), e.none()});
+  Value* flat = e.op("aten::reshape", {indices, e.ints({-1})});
+  Value* ones = e.op("aten::ones_like", {e.cast(flat, e.float_dtype(w, "weight")), e.none(), e.none(), e.none(), e.none(), e.none()});
+  Value* named = e.op("aten::gt.Scalar", {e.op("aten::index_put", {zeros, e.list({flat}), ones, e.bool_(true)}), e.int_(0)});
+  Value* over = e.op("aten::logical_and", {named, e.op("aten::gt.Scalar", {norms, e.input(2)})});
+  Value* shrink = e.op("aten::reciprocal", {e.op("aten::add.Scalar", {norms, e.float_(1e-7), e.int_(1)})});
+  shrink = e.op("aten::mul.Scalar", {shrink, e.input(2)});
+  Value* scale = e.op("aten::where.ScalarOther", {over, shrink, e.float_(1.0)});
+  return e.mul(w, e.op("aten::unsqueeze", {scale, e.int_(1)}));
+}
+
 std::vector<NamedRule> write_rules() {
-  return {{"aten::slice_scatter", slice_scatter},
+  return {{"aten::fill_diagonal", fill_diagonal},
+          {"aten::embedding_renorm", embedding_renorm},
+          {"aten::slice_scatter", slice_scatter},
           {"aten::select_scatter", select_scatter},
           {"aten::copy", copy},
           {"aten::fill.Scalar", fill_scalar},

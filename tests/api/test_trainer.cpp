@@ -255,6 +255,17 @@ TEST(TrainAgainstTorchModels, LinearAlgebra) {
   ASSERT_TRUE(train_against_torch(c, (dir / "linalg.pt").string(), dir));
 }
 
+// A traced nn.Embedding with max_norm renormalizes the rows each step looks
+// up in the weight itself; SGD steps from the renormalized weight, as
+// torch.optim does from the tensor's data.
+TEST(TrainAgainstTorchModels, MaxNormEmbedding) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  TempDir dir("train_max_norm");
+  ASSERT_EQ(train_reference(dir, "model --kind max_norm_embedding --out emb.pt"), 0) << test::slurp(dir / "log.txt");
+  const Case c{"max_norm_mse_sgd", "", "6", 16, LossKind::mse, "", sgd(0.5, 0.9, 1e-3)};
+  ASSERT_TRUE(train_against_torch(c, (dir / "emb.pt").string(), dir));
+}
+
 // Complex parameters (a filter of a half spectrum, a mixing of short-time
 // spectra) train as torch.optim trains them: Adam moves their real and
 // imaginary parts as real pairs, as torch's does, and the saved model keeps

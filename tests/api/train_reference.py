@@ -323,6 +323,23 @@ class LinalgNet(torch.nn.Module):
         return self.head(y) + 0.05 * torch.logdet(k) + 0.1 * torch.linalg.slogdet(a)[1] + 0.1 * torch.det(a) + 0.01 * spectral
 
 
+class MaxNormEmbeddingNet(torch.nn.Module):
+    """nn.Embedding with max_norm, traced: each step renormalizes the rows
+    it looks up in the weight itself (through a detached alias), and the
+    optimizer steps from there. Indices come from the float input."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = torch.nn.Embedding(40, 8, max_norm=1.2)
+        with torch.no_grad():
+            self.emb.weight.mul_(2.0)  # most rows longer than max_norm
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, x):
+        ids = (x.abs() * 10).long().clamp(0, 39)
+        return self.fc(self.emb(ids).mean(1))
+
+
 class GammaShapeNet(torch.nn.Module):
     """The regularized lower incomplete gamma function of a linear layer's
     softplus, its shape `a` a parameter (whose derivative torch does not
@@ -413,7 +430,11 @@ def model(a):
         "gamma_trained_shape": lambda: GammaShapeNet(trained_shape=True),
         "gamma_buffer_shape": lambda: GammaShapeNet(trained_shape=False),
         "instance_norm_classifier": InstanceNormClassifier,
+        "max_norm_embedding": MaxNormEmbeddingNet,
     }[a.kind]()
+    if a.kind == "max_norm_embedding":  # a script drops the renorm; a trace keeps it
+        torch.jit.save(torch.jit.trace(m, torch.randn(2, 6)), a.out)
+        return
     torch.jit.save(torch.jit.script(m), a.out)
 
 

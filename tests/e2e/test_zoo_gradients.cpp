@@ -37,7 +37,7 @@ const char* const kModels[] = {"mlp_relu", "nn5", "cnn_bn", "embedding_classifie
                                "transformer_block", "ops_linalg", "ops_pointwise", "ops_reduce", "ops_shape",
                                "two_inputs_tuple", "nested_tuple", "losses", "ctc", "control_flow", "attention_layers",
                                "attention_masks", "transformer", "multihead_attention",
-                               "recurrent", "ops_extra", "writes", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_conveniences", "ops_special", "ops_select", "spectral", "float64"};
+                               "recurrent", "ops_extra", "writes", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_conveniences", "embedding_max_norm", "ops_special", "ops_select", "spectral", "float64"};
 
 torch::Tensor to_torch(const Tensor& t) {
   Tensor c = t.contiguous();

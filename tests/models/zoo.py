@@ -584,14 +584,16 @@ class Writes(nn.Module):
     and slice assignment over nested loops; an in-place ReLU in a submodule
     whose caller reads its argument afterwards; writes under an `if` (one
     condition always holds, one never does, so a trace runs as the script
-    does) seen through a view taken before it."""
+    does) seen through a view taken before it; fill_diagonal_ (square, and
+    tall with wrap) and a write through a detached alias, which shares its
+    base's storage."""
 
     def __init__(self):
         super().__init__()
         self.proj = nn.Linear(8, 8)
         self.act = nn.ReLU(inplace=True)
 
-    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         y = self.proj(x)  # [B, 6, 8]
         y[:, 0] = 0.0
         rows = y[:, 1:3]
@@ -621,7 +623,13 @@ class Writes(nn.Module):
         for i in range(4):
             acc[:, i] += x[:, i].sum(-1)
         scale = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
-        return y, h, mask, acc * scale, seen
+        grid = h[:, :, :6] * 1.0
+        grid[0].fill_diagonal_(-3.0)
+        tall = x[0, :, :2] * 1.0
+        tall.fill_diagonal_(4.0, wrap=True)
+        frozen = grid.detach()
+        frozen[:, 1, 2] = 9.0
+        return y, h, mask, acc * scale, seen, grid, tall
 
 
 def double_row(t: Tensor, k: int) -> Tensor:
@@ -755,6 +763,20 @@ class EmbeddingClassifier(nn.Module):
     def forward(self, ids: Tensor) -> Tensor:
         h = self.emb(ids).mean(dim=1)
         return F.log_softmax(self.fc(h), dim=-1)
+
+
+class EmbeddingMaxNorm(nn.Module):
+    """nn.Embedding with max_norm: a trace renormalizes the rows it looks up
+    (embedding_renorm_ through a detached alias of the weight); a script
+    would not (TorchScript drops the renorm), so it is traced only."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 8, max_norm=1.5)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, ids: Tensor) -> Tensor:
+        return self.fc(self.emb(ids).mean(dim=1))
 
 
 class EmbeddingBags(nn.Module):
@@ -1519,6 +1541,10 @@ MODELS = {
         TwoInputsTuple, lambda b, g: (randn(g, b, 8), randn(g, b, 8)), batch=4, seed=8),
     "nested_tuple": ModelSpec(
         NestedTuple, lambda b, g: (randn(g, b, 8), randn(g, b, 8)), batch=4, seed=9),
+    "embedding_max_norm": ModelSpec(
+        EmbeddingMaxNorm, lambda b, g: (torch.randint(0, 50, (b, 6), generator=g),), batch=4, seed=44,
+        variants=("traced",),
+        note="nn.Embedding(max_norm=1.5): rows renormalized when looked up (a script drops the renorm, so no script)"),
     "embedding_classifier": ModelSpec(
         EmbeddingClassifier,
         lambda b, g: (torch.randint(0, 1000, (b, 16), generator=g),), batch=8, seed=10),
