@@ -13,6 +13,8 @@
 //       1-D along d or broadcast from the right
 //   cumulative_trapezoid = cumsum of the same terms along d
 // Integer inputs compute in f32, as torch's results are floating.
+#include <string>
+
 #include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
 
@@ -35,21 +37,17 @@ Value* covariance(Emitter& e, int64_t correction, bool weighted) {
   const size_t rank = e.shape(x, "input").size();
   Value* obs = rank < 2 ? e.op("aten::reshape", {x, e.ints({1, -1})}) : x;
   const DType dtype = e.float_dtype(obs, "input");
-  Value *fw = nullptr, *aw = nullptr;
-  if (weighted && !e.absent(2)) {
-    fw = e.input(2);
-    const auto& t = fw->type()->dtype();
-    if (t && !is_integral(*t)) throw e.node().error("fweights must be integers");
-    if (e.shape(fw, "fweights").size() != 1) throw e.node().error("fweights must be 1-D");
-    fw = e.cast(fw, dtype);
-  }
-  if (weighted && !e.absent(3)) {
-    aw = e.input(3);
-    const auto& t = aw->type()->dtype();
-    if (t && !is_floating(*t)) throw e.node().error("aweights must be floating point");
-    if (e.shape(aw, "aweights").size() != 1) throw e.node().error("aweights must be 1-D");
-    aw = e.cast(aw, dtype);
-  }
+  // Input i's weights in `dtype`, or null: 1-D, integers (fweights) or floating (aweights).
+  auto weights = [&](size_t i, const char* what, bool integral) -> Value* {
+    if (!weighted || e.absent(i)) return nullptr;
+    Value* w = e.input(i);
+    const auto& t = w->type()->dtype();
+    if (t && (integral ? !is_integral(*t) : !is_floating(*t)))
+      throw e.node().error(std::string(what) + (integral ? " must be integers" : " must be floating point"));
+    if (e.shape(w, what).size() != 1) throw e.node().error(std::string(what) + " must be 1-D");
+    return e.cast(w, dtype);
+  };
+  Value *fw = weights(2, "fweights", true), *aw = weights(3, "aweights", false);
   Value* w = fw && aw ? e.mul(fw, aw) : fw ? fw : aw;
   Value* row = e.op("aten::select.int", {obs, e.int_(0), e.int_(0)});
   Value* w_sum = e.sum(w ? w : e.op("aten::ones_like", {row, e.none(), e.none(), e.none(), e.none(), e.none()}), {0},

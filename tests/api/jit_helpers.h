@@ -58,6 +58,40 @@ inline double relative_error(const Tensor& got, const Tensor& want, const std::s
   return diff / std::max(scale, 1e-30);
 }
 
+// A Python function for the scripts of PythonFiles suites:
+// save_run(model, inputs, tag) saves the inputs, LibTorch's outputs of the
+// saved `model` on them and their count, as TAG_in<i>.npy, TAG_out<i>.npy
+// and TAG_count.txt; expect_saved_run checks wick's outputs against them.
+inline constexpr const char* kSaveRunPython = R"py(
+def save_run(model, inputs, tag):
+    for i, t in enumerate(inputs):
+        np.save(f"{tag}_in{i}.npy", t.numpy())
+    with torch.no_grad():
+        outs = torch.jit.load(model)(*inputs)
+    for i, t in enumerate(outs):
+        np.save(f"{tag}_out{i}.npy", t.contiguous().numpy())
+    with open(f"{tag}_count.txt", "w") as f:
+        f.write(str(len(outs)))
+)py";
+
+// wick's outputs of `dir`/`model` on the `num_inputs` inputs save_run saved
+// under `tag`: as many as LibTorch's, each of its shape and dtype, floating
+// ones within `tolerance` (relative to the largest), integer ones exact.
+inline void expect_saved_run(const std::string& dir, const std::string& model, const std::string& tag, int num_inputs,
+                             double tolerance) {
+  std::vector<Tensor> inputs;
+  for (int i = 0; i < num_inputs; ++i) inputs.push_back(read_npy(dir + "/" + tag + "_in" + std::to_string(i) + ".npy"));
+  const auto outs = load_uncached(dir + "/" + model).forward(inputs);
+  ASSERT_EQ(std::to_string(outs.size()), slurp(dir + "/" + tag + "_count.txt"));
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const Tensor want = read_npy(dir + "/" + tag + "_out" + std::to_string(i) + ".npy");
+    const std::string what = tag + " output " + std::to_string(i);
+    ASSERT_EQ(outs[i].sizes(), want.sizes()) << what;
+    ASSERT_EQ(outs[i].dtype(), want.dtype()) << what;
+    EXPECT_LE(relative_error(outs[i], want, what), is_floating(want.dtype()) ? tolerance : 0.0) << what;
+  }
+}
+
 // Compiles `model` ahead of time into `dir` (`compile_args`: its --input and
 // --dynamic-dim options), runs the deployed directory with `run_args` (its
 // --input options), and checks its `count` outputs against

@@ -23,7 +23,7 @@ class LinearAlgebra : public test::PythonFiles<LinearAlgebra> {
  public:
   static const char* tag() { return "linear_algebra"; }
   static std::string script() {
-    return R"py(
+    return std::string(R"py(
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -132,20 +132,7 @@ torch.jit.script(Factor()).save("factor.pt")
 torch.jit.script(WithInfo()).save("with_info.pt")
 torch.jit.script(Products()).save("products.pt")
 torch.seed()  # fresh inputs on every run
-
-
-def save_run(model, inputs, tag):
-    """The inputs, LibTorch's outputs and their count, as TAG_in<i>.npy,
-    TAG_out<i>.npy and TAG_count.txt."""
-    for i, t in enumerate(inputs):
-        np.save(f"{tag}_in{i}.npy", t.numpy())
-    with torch.no_grad():
-        outs = torch.jit.load(model)(*inputs)
-    for i, t in enumerate(outs):
-        np.save(f"{tag}_out{i}.npy", t.contiguous().numpy())
-    with open(f"{tag}_count.txt", "w") as f:
-        f.write(str(len(outs)))
-
+)py") + test::kSaveRunPython + R"py(
 
 for dtype, tag, batch in [(torch.float32, "f32", 3), (torch.float64, "f64", 3), (torch.float32, "f32_batch6", 6)]:
     # Well conditioned: the identity plus a small random part.
@@ -188,14 +175,7 @@ for name, call in [("singular", lambda: torch.linalg.solve(singular, torch.randn
 
   static void expect_match(const std::string& tag, double tolerance, const std::string& model = "solvers.pt",
                            int num_inputs = 4) {
-    std::vector<Tensor> inputs;
-    for (int i = 0; i < num_inputs; ++i) inputs.push_back(read_npy(path(tag + "_in" + std::to_string(i) + ".npy")));
-    const auto outs = test::load_uncached(path(model)).forward(inputs);
-    ASSERT_EQ(std::to_string(outs.size()), word_of(tag + "_count.txt"));
-    for (size_t i = 0; i < outs.size(); ++i) {
-      const Tensor want = read_npy(path(tag + "_out" + std::to_string(i) + ".npy"));
-      EXPECT_LE(relative_error(outs[i], want, "output " + std::to_string(i)), tolerance) << "output " << i;
-    }
+    test::expect_saved_run(path(""), model, tag, num_inputs, tolerance);
   }
 };
 

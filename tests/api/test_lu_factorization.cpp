@@ -15,13 +15,13 @@
 namespace wick {
 namespace {
 
-using test::relative_error;
+using test::kSaveRunPython;
 
 class LuFactorization : public test::PythonFiles<LuFactorization> {
  public:
   static const char* tag() { return "lu_factorization"; }
   static std::string script() {
-    return R"py(
+    return std::string(R"py(
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -72,18 +72,7 @@ torch.jit.script(Singular()).save("singular.pt")
 torch.jit.script(Factor()).save("factor.pt")
 torch.jit.script(Unpack()).save("unpack.pt")
 torch.seed()  # fresh inputs on every run
-
-
-def save_run(model, inputs, tag):
-    for i, t in enumerate(inputs):
-        np.save(f"{tag}_in{i}.npy", t.numpy())
-    with torch.no_grad():
-        outs = torch.jit.load(model)(*inputs)
-    for i, t in enumerate(outs):
-        np.save(f"{tag}_out{i}.npy", t.contiguous().numpy())
-    with open(f"{tag}_count.txt", "w") as f:
-        f.write(str(len(outs)))
-
+)py") + kSaveRunPython + R"py(
 
 for dtype, tag in [(torch.float32, "f32"), (torch.float64, "f64")]:
     # Plain normal draws, so that rows are swapped.
@@ -118,18 +107,7 @@ with open("bad_pivots_refused.txt", "w") as f:
   }
 
   static void expect_match(const std::string& model, const std::string& tag, int num_inputs, double tolerance) {
-    std::vector<Tensor> inputs;
-    for (int i = 0; i < num_inputs; ++i) inputs.push_back(read_npy(path(tag + "_in" + std::to_string(i) + ".npy")));
-    const auto outs = test::load_uncached(path(model)).forward(inputs);
-    ASSERT_EQ(std::to_string(outs.size()), word_of(tag + "_count.txt"));
-    for (size_t i = 0; i < outs.size(); ++i) {
-      const Tensor want = read_npy(path(tag + "_out" + std::to_string(i) + ".npy"));
-      ASSERT_EQ(outs[i].sizes(), want.sizes()) << tag << " output " << i;
-      ASSERT_EQ(outs[i].dtype(), want.dtype()) << tag << " output " << i;
-      // Pivots and info are integers: exactly torch's.
-      const double bound = is_floating(want.dtype()) ? tolerance : 0.0;
-      EXPECT_LE(relative_error(outs[i], want, tag + " output " + std::to_string(i)), bound) << tag << " output " << i;
-    }
+    test::expect_saved_run(path(""), model, tag, num_inputs, tolerance);
   }
 };
 
