@@ -945,6 +945,7 @@ class PlanBuilder {
         {"aten::Int.bool", rt::ScalarOp::float_to_int},  {"aten::Float.bool", rt::ScalarOp::int_to_float},
         {"aten::size.int", rt::ScalarOp::size},          {"prim::max.int", rt::ScalarOp::max_int},
         {"prim::min.int", rt::ScalarOp::min_int},        {"aten::__derive_index", rt::ScalarOp::derive_index},
+        {"wick::call_index", rt::ScalarOp::call_index},
         {"aten::__and__.int", rt::ScalarOp::and_int},    {"aten::__or__.int", rt::ScalarOp::or_int},
         {"aten::__xor__.int", rt::ScalarOp::xor_int},    {"aten::__xor__.bool", rt::ScalarOp::ne},
         {"aten::__lshift__.int", rt::ScalarOp::shl_int}, {"aten::__rshift__.int", rt::ScalarOp::shr_int},

@@ -216,6 +216,8 @@ SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args
   bool in_place = false;
   if (overloads.empty() && name.size() > 1 && name.back() == '_' && name[name.size() - 2] != '_') {
     name.pop_back();
+    // normal_(mean, std) fills self; aten::normal's overloads take the mean as a tensor.
+    if (name == "aten::normal") name = "aten::normal_functional";
     overloads = ir::find_overloads(name);
     in_place = !overloads.empty() && !call.positional.empty();
   }

@@ -118,5 +118,6 @@ void add_layout_ops(OpTableBuilder& t);
 void add_nn_ops(OpTableBuilder& t);
 void add_backward_ops(OpTableBuilder& t);  // ops_backward.cpp: what gradients are built from
 void add_write_ops(OpTableBuilder& t);     // ops_writes.cpp: functional forms of in-place writes
+void add_random_ops(OpTableBuilder& t);    // ops_random.cpp: sampling
 
 }  // namespace wick::ir

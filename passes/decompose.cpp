@@ -242,10 +242,28 @@ int64_t streams_in_use(ir::Graph& g) {
   return n;
 }
 
+}  // namespace
+
+Value* draw_uniform(Emitter& e, Value* sizes, DType dtype) {
+  Value* seed = e.module_tensor(passes::kSeedTensor);
+  Value* step = e.module_tensor(passes::kStepTensor);
+  if (!seed || !step) {
+    // An inference run: seed 0, and the run's number as the step.
+    seed = e.op("prim::NumToTensor.Scalar", {e.int_(0)});
+    step = e.op("prim::NumToTensor.Scalar", {e.op("wick::call_index", {})});
+  }
+  Value* stream = e.int_(streams_in_use(*e.node().graph()));
+  return e.op("wick::uniform", {sizes, e.int_(*torch_code_of(dtype)), seed, step, stream});
+}
+
+namespace {
+
 // dropout(x, p, train): the identity in eval mode. In training mode each
 // element is kept where a uniform random number u >= p and scaled by
 // 1 / (1 - p), as PyTorch does; u comes from the step's random stream
-// (module tensors wick::seed and wick::step, see training_state.h).
+// (module tensors wick::seed and wick::step, see training_state.h), or in
+// an inference run (F.dropout(x, training=True), Monte Carlo dropout) from
+// the run's.
 // feature_dropout (dropout2d/3d) draws one u per sample and channel, [N, C,
 // 1, ...], so whole feature maps are kept or dropped. alpha_dropout and
 // feature_alpha_dropout keep SELU's mean and variance, as ATen: with
@@ -267,18 +285,9 @@ Value* random_dropout(Emitter& e, bool feature, bool alpha) {
     throw e.node().error("feature dropout needs at least 2 dims in the input, got " + std::to_string(rank));
   if (*p == 0) return x;
   if (*p == 1) return e.op("aten::mul.Scalar", {x, e.float_(0.0)});
-  Value* seed = e.module_tensor(passes::kSeedTensor);
-  Value* step = e.module_tensor(passes::kStepTensor);
-  if (!seed || !step)
-    throw e.node().error("training-mode dropout needs a random stream (module tensors " +
-                         std::string(passes::kSeedTensor) + " and " + passes::kStepTensor +
-                         "), which a training step provides");
   std::vector<Size> dims;
   for (int i = 0; i < rank; ++i) dims.push_back(feature && i >= 2 ? Size::fixed(1) : Size::dim_of(i));
-  Value* sizes = e.sizes(x, dims);
-  Value* code = e.int_(*torch_code_of(dtype));
-  Value* stream = e.int_(streams_in_use(*e.node().graph()));
-  Value* u = e.op("wick::uniform", {sizes, code, seed, step, stream});
+  Value* u = draw_uniform(e, e.sizes(x, dims), dtype);
   Value* keep = e.op("aten::ge.Scalar", {u, e.float_(*p)});
   if (!alpha) {
     Value* scaled = e.op("aten::mul.Scalar", {x, e.float_(1.0 / (1.0 - *p))});
@@ -351,7 +360,7 @@ const std::map<std::string, Rule>& rules() {
                              reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), volume_rules(), einsum_rules(), write_rules(),
                              sort_rules(), scan_rules(), unpool_rules(), antialias_rules(), mask_rules(), sampling_rules(),
                              special_function_rules(), bessel_rules(), incomplete_gamma_rules(), orthogonal_polynomial_rules(), selection_rules(), construct_rules(), bucket_rules(),
-                             matrix_norm_rules(), linalg_rules(), lu_rules(), statistics_rules(),
+                             matrix_norm_rules(), linalg_rules(), lu_rules(), statistics_rules(), random_rules(),
                              elementwise_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;

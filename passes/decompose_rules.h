@@ -157,6 +157,7 @@ std::vector<NamedRule> matrix_norm_rules();           // decompose_matrix_norms.
 std::vector<NamedRule> linalg_rules();                // decompose_linalg.cpp
 std::vector<NamedRule> lu_rules();                    // decompose_lu.cpp
 std::vector<NamedRule> statistics_rules();            // decompose_statistics.cpp
+std::vector<NamedRule> random_rules();                // decompose_random.cpp
 std::vector<NamedRule> elementwise_rules();           // decompose_elementwise.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.
@@ -224,6 +225,12 @@ SortedAlong sort_along(Emitter& e, ir::Value* x, int64_t dim, bool descending);
 // a rows x cols matrix from the diagonal `offset` on: [count, 2] int64
 // (decompose_construct.cpp).
 ir::Value* triangle_positions(Emitter& e, int64_t rows, int64_t cols, int64_t offset, bool lower);
+// wick::uniform over `sizes` (a List[int]) in `dtype`, from the next random
+// stream of the graph: a training step's (module tensors wick::seed and
+// wick::step) when the module has them, else an inference run's (seed 0,
+// the run's number wick::call_index as the step) (decompose.cpp).
+ir::Value* draw_uniform(Emitter& e, ir::Value* sizes, DType dtype);
+
 // 0 .. n-1 (int64) along dim `at` of a tensor of rank `rank`, size 1 in its
 // other dims (decompose_sort.cpp).
 ir::Value* positions_along(Emitter& e, int64_t n, int64_t at, int64_t rank);

@@ -121,6 +121,7 @@ Tensor scalar_tensor(DType dtype, const RtValue& v) {
 // The reusable state of one run: slots, and the arena with the tensors that
 // live in it (set once, when the context is made).
 struct Executor::Context {
+  int64_t call = 0;  // the run's number among the executor's runs (ScalarOp::call_index)
   std::vector<RtValue> slots;
   std::shared_ptr<Storage> arena;
   std::vector<Slot> per_run;  // slots cleared after every run
@@ -140,7 +141,7 @@ class Run {
   Run(const Plan& plan, const std::vector<PackedKernelFn>& kernels, const CudaPlanKernels* gpu,
       Executor::Context& c, const std::vector<int64_t>& symbols)
       : plan_(plan), kernels_(kernels), gpu_(gpu), slots_(c.slots), symbols_(symbols),
-        bound_by_(symbols.size(), nullptr) {}
+        bound_by_(symbols.size(), nullptr), call_(c.call) {}
 
   // CUDA plans: the index flags the kernels of this run set, with the op
   // each belongs to; read once the run's work is done.
@@ -708,6 +709,7 @@ class Run {
       case ScalarOp::max_int: return int_value(std::max(x(0).i, x(1).i));
       case ScalarOp::min_int: return int_value(std::min(x(0).i, x(1).i));
       case ScalarOp::derive_index: return int_value(x(1).i + x(0).i * x(2).i);
+      case ScalarOp::call_index: return int_value(call_);
       case ScalarOp::and_int: return int_value(x(0).i & x(1).i);
       case ScalarOp::or_int: return int_value(x(0).i | x(1).i);
       case ScalarOp::xor_int: return int_value(x(0).i ^ x(1).i);
@@ -738,6 +740,7 @@ class Run {
   // (which one, to check a second binding against).
   std::vector<int64_t> symbols_;
   std::vector<const Instr*> bound_by_;
+  int64_t call_ = 0;
 };
 
 }  // namespace
@@ -848,7 +851,8 @@ Executor::Executor(Executor&& o) noexcept
       gpu_(std::move(o.gpu_)),
       graph_safe_(o.graph_safe_),
       tensors_(std::move(o.tensors_)),
-      contexts_(std::move(o.contexts_)) {}
+      contexts_(std::move(o.contexts_)),
+      calls_(o.calls_.load()) {}
 
 std::unique_ptr<Executor::Context> Executor::acquire() const {
   {
@@ -903,6 +907,7 @@ std::vector<Tensor> Executor::run_impl(const std::vector<Tensor>& inputs, bool o
   if (!problem.empty()) throw Error(problem);
   symbols.resize(plan_.symbols.size(), -1);
   std::unique_ptr<Context> c = acquire();
+  c->call = calls_.fetch_add(1, std::memory_order_relaxed);
   if (gpu_) {
     std::vector<Tensor> outputs;
     try {

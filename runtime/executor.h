@@ -3,6 +3,7 @@
 // through their packed entries and extern kernels through oneDNN.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -69,6 +70,7 @@ class Executor {
   std::vector<Tensor> tensors_;
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<Context>> contexts_;
+  mutable std::atomic<int64_t> calls_{0};  // runs begun: each draws from its own random stream
 };
 
 // The error for inputs that do not match the compiled signature; empty when

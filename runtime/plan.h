@@ -63,6 +63,7 @@ enum class ScalarOp : uint8_t {
   // Bitwise on ints (two's complement); a shift count outside [0, 63] gives
   // 0 for shl and the sign (0 or -1) for shr.
   and_int, or_int, xor_int, shl_int, shr_int,
+  call_index,  // no inputs: how many runs of this plan's executor began before this one (random streams)
 };
 
 enum class ExternOp : uint8_t {

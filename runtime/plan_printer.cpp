@@ -71,6 +71,7 @@ const char* scalar_op_name(ScalarOp op) {
     case ScalarOp::max_int: return "max_int";
     case ScalarOp::min_int: return "min_int";
     case ScalarOp::derive_index: return "derive_index";
+    case ScalarOp::call_index: return "call_index";
     case ScalarOp::and_int: return "and_int";
     case ScalarOp::or_int: return "or_int";
     case ScalarOp::xor_int: return "xor_int";

@@ -292,6 +292,7 @@ class Validator {
       case ScalarOp::float_to_int:
       case ScalarOp::to_bool: return 1;
       case ScalarOp::derive_index: return 3;
+      case ScalarOp::call_index: return 0;
       default: return 2;
     }
   }

@@ -10,5 +10,9 @@ namespace wick::test_paths {
 std::string source_dir();  // the repository
 std::string binary_dir();  // the build tree
 std::string zoo_dir();     // the model zoo, in the build tree
+// The zoo's file of `model` in its scripted variant, or its traced one for
+// a model saved traced only (zoo.py's variants); its references share the
+// name with "pt" replaced.
+std::string zoo_model(const std::string& model);
 
 }  // namespace wick::test_paths

@@ -1,4 +1,5 @@
-// Every kernel of the zoo on the GPU: each zoo model (scripted variant) goes
+// Every kernel of the zoo on the GPU: each zoo model (scripted variant, or
+// traced for a model saved traced only) goes
 // through the pass pipeline and the CPU plan builder (wick::plan_method),
 // whose hooks hand over every kernel group and strided copy the plan
 // generates; each becomes a GPU kernel (generate_gpu_kernel /
@@ -196,7 +197,7 @@ TEST(GpuZoo, EveryKernelAssemblesForSm90) {
     SCOPED_TRACE(model);
     const std::vector<ir::TypePtr> types = input_types(model);
     ASSERT_FALSE(types.empty()) << "no inputs for " << model << " in " << wick::test_paths::zoo_dir();
-    auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt");
+    auto module = load_torchscript(wick::test_paths::zoo_model(model));
     try {
       plan_method(*module->method("forward"), *module, types, run.options(model));
     } catch (const Error& e) {
@@ -220,7 +221,7 @@ TEST(GpuZoo, EveryModelPlansForCuda) {
   for (const char* model : kModels) {
     SCOPED_TRACE(model);
     const std::vector<ir::TypePtr> types = input_types(model);
-    auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt");
+    auto module = load_torchscript(wick::test_paths::zoo_model(model));
     PlanMethodOptions options;
     options.pipeline.device = passes::TargetDevice::cuda;
     options.plan.device = rt::PlanDevice::cuda;
@@ -297,7 +298,7 @@ TEST(GpuZoo, TrainingStepsPlanForCuda) {
     types.push_back(ir::Type::tensor_static(DType::f32, ref.sizes()));  // the target
     LoadOptions load;
     load.training = true;
-    auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt", load);
+    auto module = load_torchscript(wick::test_paths::zoo_model(model), load);
     for (const char* name : {passes::kStepTensor, passes::kSeedTensor})
       module->add_tensor(name, ir::TensorRole::buffer, Tensor::zeros(DType::i64, {}));
     OptimizerConfig adam;
@@ -345,7 +346,7 @@ TEST(GpuZoo, TrainingGraphsAssembleForSm90) {
     // Its first output comes out of while loops, which autodiff refuses.
     if (std::string(model) == "writes_loops") continue;
     std::vector<ir::TypePtr> types = input_types(model);
-    auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt");
+    auto module = load_torchscript(wick::test_paths::zoo_model(model));
     std::unique_ptr<ir::Graph> forward = forward_with(*module, types.size());
     ir::Graph& g = *forward;
     passes::specialize_stage(g, &types);
@@ -389,7 +390,7 @@ TEST(GpuZoo, RowGroupsAssembleForSm90) {
   for (const char* model : kModels) {
     SCOPED_TRACE(model);
     std::vector<ir::TypePtr> types = input_types(model);
-    auto module = load_torchscript(std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt");
+    auto module = load_torchscript(wick::test_paths::zoo_model(model));
     std::unique_ptr<ir::Graph> forward = forward_with(*module, types.size());
     ir::Graph& g = *forward;
     passes::specialize_stage(g, &types);

@@ -99,7 +99,7 @@ class ZooGradients : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ZooGradients, MatchLibTorch) {
   const std::string model = GetParam();
-  const std::string pt = std::string(wick::test_paths::zoo_dir()) + "/" + model + ".scripted.pt";
+  const std::string pt = wick::test_paths::zoo_model(model);
   torch::manual_seed(std::random_device{}());
   std::vector<Tensor> inputs;
   std::vector<ir::TypePtr> types;
