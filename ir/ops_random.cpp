@@ -18,14 +18,7 @@ namespace {
 using shape::dtype_arg;
 using shape::DTypeArg;
 using shape::input_type;
-
-std::optional<std::vector<Dim>> sizes_at(const Node& node, size_t i) {
-  auto dims = symbolic_int_list(node.input(i));
-  if (dims)
-    for (const Dim& d : *dims)
-      if (d.is_static() && d.value() < 0) throw node.error("negative size " + std::to_string(d.value()));
-  return dims;
-}
+using shape::sizes_at;
 
 // randint(high, size, dtype=int64), randint.low(low, high, size, dtype=int64).
 std::vector<TypePtr> random_ints(const Node& node) {

@@ -15,6 +15,7 @@ namespace {
 using shape::dtype_arg;
 using shape::DTypeArg;
 using shape::input_type;
+using shape::sizes_at;
 
 TypePtr like(const Type& t, std::optional<DType> dtype) { return Type::tensor(dtype, t.shape(), t.tensor_device()); }
 
@@ -78,14 +79,6 @@ std::vector<TypePtr> fill_tensor(const Node& node) {
 std::vector<TypePtr> same_type(const Node& node) {
   const Type& t = input_type(node, 0);
   return {like(t, t.dtype())};
-}
-
-std::optional<std::vector<Dim>> sizes_at(const Node& node, size_t i) {
-  auto dims = symbolic_int_list(node.input(i));
-  if (dims)
-    for (const Dim& d : *dims)
-      if (d.is_static() && d.value() < 0) throw node.error("negative size " + std::to_string(d.value()));
-  return dims;
 }
 
 // new_zeros(self, size, dtype, ...): self's dtype unless one is given.

@@ -588,22 +588,24 @@ std::vector<TypePtr> like_with_dtype(const Node& node) {
   return {with_dtype(t, a.given ? a.dtype : t.dtype())};
 }
 
-std::vector<TypePtr> new_filled(const Node& node) {
-  auto dims = symbolic_int_list(node.input(0));
-  DTypeArg a = dtype_arg(node, 1);
+std::optional<std::vector<Dim>> sizes_at(const Node& node, size_t i) {
+  auto dims = symbolic_int_list(node.input(i));
   if (dims)
     for (const Dim& d : *dims)
       if (d.is_static() && d.value() < 0) throw node.error("negative size " + std::to_string(d.value()));
+  return dims;
+}
+
+std::vector<TypePtr> new_filled(const Node& node) {
+  auto dims = sizes_at(node, 0);
+  DTypeArg a = dtype_arg(node, 1);
   return {Type::tensor(a.given ? a.dtype : std::optional<DType>(DType::f32), dims)};
 }
 
 // full(size, fill_value, dtype=None): without a dtype, the fill value's
 // kind picks it, as torch does (float f32, int i64, bool bool).
 std::vector<TypePtr> new_full(const Node& node) {
-  auto dims = symbolic_int_list(node.input(0));
-  if (dims)
-    for (const Dim& d : *dims)
-      if (d.is_static() && d.value() < 0) throw node.error("negative size " + std::to_string(d.value()));
+  auto dims = sizes_at(node, 0);
   DTypeArg a = dtype_arg(node, 2);
   if (a.given) return {Type::tensor(a.dtype, dims)};
   const TypeKind fill = node.input(1)->type()->kind();

@@ -30,6 +30,9 @@ DTypeArg dtype_arg(const Node& node, size_t i);
 // The number of nonzero elements of `mask` (or of the values a node of a
 // size the data decides makes): a symbol of its own (shape_rules_layout.cpp).
 Dim nonzero_count(const Value* mask);
+// The sizes in the int list at input i (a dim unknown where not constant); a
+// negative size is an error.
+std::optional<std::vector<Dim>> sizes_at(const Node& node, size_t i);
 // The types of the tensors in a ListConstruct, or nullopt.
 std::optional<std::vector<const Type*>> list_types(const Value* v);
 
