@@ -1,5 +1,6 @@
 // Random numbers: torch's sampling functions (rand, randn, randint, normal,
-// bernoulli, uniform, exponential and their *_like and in-place forms),
+// bernoulli, uniform, exponential and their *_like and in-place forms,
+// randperm, multinomial),
 // composite ops that passes/decompose_random.cpp writes with wick::uniform,
 // a counter-based stream of the element's position. A training step draws
 // from the step's stream (module tensors wick::seed and wick::step); an
@@ -38,6 +39,32 @@ std::vector<TypePtr> random_ints_like(const Node& node) {
 std::vector<TypePtr> normal_of_size(const Node& node) {
   const DTypeArg a = dtype_arg(node, 4);
   return {Type::tensor(a.given ? a.dtype : std::optional<DType>(DType::f32), sizes_at(node, 2))};
+}
+
+// randperm(n, dtype=int64): [n].
+std::vector<TypePtr> permutation(const Node& node) {
+  auto n = symbolic_int(node.input(0));
+  if (n && n->is_static() && n->value() < 0) throw node.error("randperm of a negative count " + n->str());
+  const DTypeArg a = dtype_arg(node, 1);
+  return {Type::tensor(a.given ? a.dtype : std::optional<DType>(DType::i64),
+                       std::vector<Dim>{n ? *n : Dim::unknown()})};
+}
+
+// multinomial(probabilities [C] or [B, C], num_samples, replacement): int64
+// [num_samples] or [B, num_samples].
+std::vector<TypePtr> multinomial(const Node& node) {
+  const Type& p = input_type(node, 0);
+  if (p.dtype() && !is_floating(*p.dtype()))
+    throw node.error("multinomial needs floating-point probabilities, got " + std::string(dtype_name(*p.dtype())));
+  auto k = constant_int(node.input(1));
+  if (!k) throw node.error("num_samples must be a constant");
+  if (*k <= 0) throw node.error("cannot sample n_sample <= 0 samples, got " + std::to_string(*k));
+  if (!p.has_rank()) return {Type::tensor(DType::i64, std::nullopt, p.tensor_device())};
+  if (p.rank() != 1 && p.rank() != 2)
+    throw node.error("prob_dist must be 1 or 2 dim, got " + shape_str(*p.shape()));
+  std::vector<Dim> out = *p.shape();
+  out.back() = Dim::constant(*k);
+  return {Type::tensor(DType::i64, out, p.tensor_device())};
 }
 
 // normal.float_Tensor(mean, std): std's type.
@@ -82,6 +109,9 @@ void add_random_ops(OpTableBuilder& t) {
   t.add({"aten::bernoulli(Tensor self, *, Generator? generator=None) -> Tensor", C, same_as_input});
   t.add({"aten::bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor", C, same_as_input});
   t.add({"aten::bernoulli.Tensor(Tensor self, Tensor p, *, Generator? generator=None) -> Tensor", C, same_as_input});
+  t.add({("aten::randperm(SymInt n, " + int_factory + ") -> Tensor").c_str(), C, permutation});
+  t.add({"aten::multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor",
+         C, multinomial});
   // How many runs of the plan came before this one (rt::ScalarOp::call_index).
   t.add({"wick::call_index() -> int", Lowering::scalar});
 }

@@ -9,6 +9,12 @@
 //   randint(low, high)         = floor(low + (high - low) u), u drawn in f64
 //   bernoulli(p), .p, .Tensor  = u < p, in self's dtype
 //   exponential(x, lambd)      = -log(1 - u) / lambd
+//   randperm(n)                = argsort of n draws in f64 (n known, up to 4096)
+//   multinomial(p, k, True)    = searchsorted(cumsum(p) / sum(p), u, right),
+//                                k draws per row (inverse transform sampling)
+//   multinomial(p, k, False)   = the first k of argsort(log p - log(-log u),
+//                                descending): the Gumbel top-k trick, a
+//                                draw per category
 // Floating results are drawn in f32 (f64 for f64) and cast to their dtype.
 // The numbers are wick's, not LibTorch's: only their distributions agree.
 #include <cmath>
@@ -156,6 +162,43 @@ Value* bernoulli(Emitter& e) {
   return finish(e, hit, t);
 }
 
+Value* randperm(Emitter& e) {
+  const DType t = result_dtype(e, false);
+  const int64_t n = e.constant_int(0, "n");
+  if (n > 4096) throw e.node().error("randperm of more than 4096 elements is not supported yet, got " + std::to_string(n));
+  Value* u = draw_uniform(e, e.ints({n}), DType::f64);
+  return finish(e, e.op("aten::argsort", {u, e.int_(0), e.bool_(false)}), t);
+}
+
+Value* multinomial(Emitter& e) {
+  Value* p = e.input(0);
+  const auto& shape = e.shape(p, "probabilities");
+  const ir::Dim& c = shape.back();
+  if (!c.is_static()) throw e.node().error("needs the number of categories known when compiling, got " + c.str());
+  const int64_t k = e.constant_int(1, "num_samples");
+  const DType dtype = e.float_dtype(p, "probabilities");
+  std::vector<Size> sizes;
+  for (size_t d = 0; d + 1 < shape.size(); ++d) sizes.push_back(Size::dim_of(static_cast<int>(d)));
+  if (!e.constant_bool(2, "replacement")) {
+    if (k > c.value())
+      throw e.node().error("cannot sample n_sample > prob_dist.size(-1) samples without replacement (" +
+                           std::to_string(k) + " of " + c.str() + ")");
+    sizes.push_back(Size::fixed(c.value()));
+    Value* u = draw_uniform(e, e.sizes(p, sizes), draw_dtype(dtype));
+    Value* gumbel = e.op("aten::neg", {e.op("aten::log", {e.op("aten::neg", {e.op("aten::log", {u})})})});
+    Value* keys = e.add(e.op("aten::log", {p}), gumbel);
+    Value* order = e.op("aten::argsort", {keys, e.int_(-1), e.bool_(true)});
+    return e.op("aten::slice.Tensor", {order, e.int_(-1), e.int_(0), e.int_(k), e.int_(1)});
+  }
+  sizes.push_back(Size::fixed(k));
+  Value* sums = e.op("aten::cumsum", {p, e.int_(-1), e.none()});
+  Value* total = e.op("aten::slice.Tensor", {sums, e.int_(-1), e.int_(c.value() - 1), e.int_(c.value()), e.int_(1)});
+  Value* cdf = e.div(sums, total);
+  Value* u = draw_uniform(e, e.sizes(p, sizes), draw_dtype(dtype));
+  Value* index = e.op("aten::searchsorted.Tensor", {cdf, e.cast(u, dtype), e.bool_(false), e.bool_(true), e.none(), e.none()});
+  return e.op("aten::clamp_max", {index, e.int_(c.value() - 1)});
+}
+
 }  // namespace
 
 std::vector<NamedRule> random_rules() {
@@ -176,7 +219,9 @@ std::vector<NamedRule> random_rules() {
           {"aten::randint_like.low_dtype", randint},
           {"aten::bernoulli", bernoulli},
           {"aten::bernoulli.p", bernoulli},
-          {"aten::bernoulli.Tensor", bernoulli}};
+          {"aten::bernoulli.Tensor", bernoulli},
+          {"aten::randperm", randperm},
+          {"aten::multinomial", multinomial}};
 }
 
 }  // namespace wick::passes::decompose_detail

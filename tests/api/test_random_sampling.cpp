@@ -44,7 +44,17 @@ class Sampler(nn.Module):
         return [u, z, n, b, r, e, v, w, d, u64, torch.rand(400, 250)]
 
 
+class Choices(nn.Module):
+    def forward(self, p: Tensor) -> List[Tensor]:
+        with_replacement = torch.multinomial(p[0, 1:], 100000, True)
+        without = torch.multinomial(p, 2)
+        return [torch.randperm(1000), with_replacement, without]
+
+
 torch.jit.script(Sampler()).save("sampler.pt")
+torch.jit.script(Choices()).save("choices.pt")
+probabilities = np.tile(np.array([[0.1, 0.2, 0.3, 0.4]], dtype=np.float32), (50000, 1))
+np.save("p.npy", probabilities)
 np.save("x.npy", np.zeros((200, 500), dtype=np.float32))
 )py";
   }
@@ -130,6 +140,45 @@ TEST_F(RandomSampling, IntegersAndMasksTakeTheirValues) {
     dropped += v == 0.0;
   }
   EXPECT_NEAR(static_cast<double>(dropped) / 1e5, 0.25, 0.01);
+}
+
+// randperm is a permutation; multinomial with replacement picks each
+// category by its weight over their sum, without replacement distinct
+// categories, the first by its probability.
+TEST_F(RandomSampling, PermutationsAndChoices) {
+  auto m = test::load_uncached(path("choices.pt"));
+  const auto outs = m.forward({read_npy(path("p.npy"))});
+  ASSERT_EQ(outs.size(), 3u);
+  ASSERT_EQ(outs[0].dtype(), DType::i64);
+  ASSERT_EQ(outs[0].numel(), 1000);
+  std::vector<int64_t> seen(1000, 0);
+  int64_t in_place = 0;
+  for (int64_t i = 0; i < 1000; ++i) {
+    const int64_t v = outs[0].data_as<int64_t>()[i];
+    ASSERT_TRUE(v >= 0 && v < 1000) << v;
+    ++seen[static_cast<size_t>(v)];
+    in_place += v == i;
+  }
+  for (int64_t c : seen) EXPECT_EQ(c, 1);
+  EXPECT_LT(in_place, 10) << "randperm left most elements in place";
+  const double p3[] = {2.0 / 9, 3.0 / 9, 4.0 / 9};  // [0.2, 0.3, 0.4], normalized
+  std::vector<int64_t> counts(3, 0);
+  for (int64_t i = 0; i < outs[1].numel(); ++i) {
+    const int64_t v = outs[1].data_as<int64_t>()[i];
+    ASSERT_TRUE(v >= 0 && v < 3) << v;
+    ++counts[static_cast<size_t>(v)];
+  }
+  for (size_t c = 0; c < 3; ++c) EXPECT_NEAR(static_cast<double>(counts[c]) / 1e5, p3[c], 0.01) << "category " << c;
+  // Without replacement: rows of [0.1, 0.2, 0.3, 0.4].
+  ASSERT_EQ(outs[2].sizes(), (std::vector<int64_t>{50000, 2}));
+  const double p4[] = {0.1, 0.2, 0.3, 0.4};
+  std::vector<int64_t> first(4, 0);
+  for (int64_t r = 0; r < 50000; ++r) {
+    const int64_t a = outs[2].data_as<int64_t>()[2 * r], b = outs[2].data_as<int64_t>()[2 * r + 1];
+    ASSERT_NE(a, b) << "row " << r << " drew category " << a << " twice";
+    ++first[static_cast<size_t>(a)];
+  }
+  for (size_t c = 0; c < 4; ++c) EXPECT_NEAR(static_cast<double>(first[c]) / 5e4, p4[c], 0.012) << "category " << c;
 }
 
 // Two draws in one call, and one draw in two calls, differ; two loads of the
