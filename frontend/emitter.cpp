@@ -138,6 +138,9 @@ const CodeIndex::Class& Emitter::class_of(const PickleValue& object, const Frame
 
 void Emitter::register_tensors(const PickleValue& object, const std::string& path, int depth) {
   if (depth > kMaxModuleDepth) throw Error("module tree nested too deeply", {display_name_});
+  // Torch's C++ classes have no code; an op that takes one registers its
+  // tensors (bound_class_state).
+  if (object.class_name().rfind("__torch__.torch.classes.", 0) == 0) return;
   const CodeIndex::Class* cls = code_.find_class(object.class_name());
   if (!cls) throw Error("no code for class " + object.class_name(), {display_name_});
   const auto params = code_.string_list(*cls, "__parameters__");

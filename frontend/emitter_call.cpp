@@ -201,6 +201,10 @@ SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args
   OpCall call;
   bool poisoned = false;
   for (const SugaredValue& a : args.positional) {
+    if (is_bound_class_object(a)) {
+      for (ir::Value* v : bound_class_state(a, f, loc)) call.positional.push_back(v);
+      continue;
+    }
     call.positional.push_back(as_value(a, f, loc));
     poisoned |= a.is_poison() || poisoned_.count(call.positional.back());
   }

@@ -109,6 +109,12 @@ class Emitter {
                                     const SourceLocation& loc);
   // "an object of class __torch__.Pair", for messages.
   std::string describe_object(const SugaredValue& obj) const;
+  // Objects of torch's C++ classes (`__torch__.torch.classes.quantized.
+  // LinearPackedParamsBase`) hold the state their __getstate__ saved, a
+  // tuple. Passed to an op, such an object stands for that state's values in
+  // order: its tensors become module buffers named "<path>.<i>".
+  static bool is_bound_class_object(const SugaredValue& v);
+  std::vector<ir::Value*> bound_class_state(const SugaredValue& obj, Frame& f, const SourceLocation& loc);
 
   // ---- emitter_writes.cpp: in-place writes through views
   void note_view(ir::Node* n);  // records n's result as a view of its input when n is a view op

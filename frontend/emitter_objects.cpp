@@ -106,6 +106,31 @@ bool Emitter::join_made_objects(Frame (&branch)[2], std::set<std::string>& names
   return !joined.empty();
 }
 
+bool Emitter::is_bound_class_object(const SugaredValue& v) {
+  return v.kind == SugaredValue::Kind::object && v.object->is(PickleValue::Kind::object) &&
+         v.object->class_name().rfind("__torch__.torch.classes.", 0) == 0;
+}
+
+std::vector<ir::Value*> Emitter::bound_class_state(const SugaredValue& obj, Frame& f, const SourceLocation& loc) {
+  const PickleValue& state = obj.object->state();
+  if (!state.is(PickleValue::Kind::tuple))
+    fail(f, loc, describe_object(obj) + " has no saved state to pass to an op, got " + state.repr(60));
+  std::vector<ir::Value*> values;
+  for (size_t i = 0; i < state.elements().size(); ++i) {
+    const PickleValue& e = state.elements()[i];
+    if (e.is(PickleValue::Kind::tensor)) {
+      const std::string path = (obj.path.empty() ? std::string() : obj.path + ".") + std::to_string(i);
+      if (!module_.find_tensor(path)) module_.add_tensor(path, ir::TensorRole::buffer, e.tensor());
+      values.push_back(param(path));
+    } else if (e.is(PickleValue::Kind::object)) {
+      fail(f, loc, describe_object(obj) + " holds an object in its state, which wick cannot pass to an op");
+    } else {
+      values.push_back(as_value(constant_from_pickle(e, f, loc), f, loc));
+    }
+  }
+  return values;
+}
+
 std::string Emitter::describe_object(const SugaredValue& obj) const {
   return "an object of class " + obj.object->class_name();
 }

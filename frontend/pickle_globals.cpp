@@ -20,6 +20,8 @@ enum GlobalId : int {
   kRestoreTypeTag,
   kDevice,
   kTorchClass,
+  kRebuildQTensor,
+  kQScheme,
   kStorageType,  // kStorageType + int(dtype)
 };
 
@@ -34,6 +36,8 @@ constexpr StorageName kStorageNames[] = {
     {"BoolStorage", DType::b8}, {"ComplexFloatStorage", DType::c64}, {"ComplexDoubleStorage", DType::c128},
     // Untyped storages count bytes, which is what a byte storage does.
     {"UntypedStorage", DType::u8},
+    // The integers of quantized tensors (_rebuild_qtensor).
+    {"QInt8Storage", DType::i8}, {"QUInt8Storage", DType::u8}, {"QInt32Storage", DType::i32},
 };
 
 struct NamedGlobal {
@@ -52,6 +56,10 @@ constexpr NamedGlobal kAllowed[] = {
     {"torch.jit._pickle", "build_tensorlist", kBuildTensorList},
     {"torch.jit._pickle", "restore_type_tag", kRestoreTypeTag},
     {"torch", "device", kDevice},
+    {"torch._utils", "_rebuild_qtensor", kRebuildQTensor},
+    {"torch", "per_tensor_affine", kQScheme},
+    {"torch", "per_channel_affine", kQScheme},
+    {"torch", "per_channel_affine_float_qparams", kQScheme},
 };
 
 // Globals torch does write, for things wick cannot represent.
@@ -61,7 +69,6 @@ struct Unsupported {
   const char* what;
 };
 constexpr Unsupported kUnsupported[] = {
-    {"torch._utils", "_rebuild_qtensor", "quantized tensors"},
     {"torch._utils", "_rebuild_sparse_tensor", "sparse tensors"},
     {"builtins", "complex", "complex numbers"},
     {"torch.jit._pickle", "build_tensor_from_id", "tensor table references"},
@@ -137,6 +144,74 @@ PickleValue rebuild_tensor(const PickleValue& callable, const PickleValue& args,
   }
 }
 
+// _rebuild_qtensor(storage, offset, size, stride, quantizer, requires_grad,
+// hooks): a quantized tensor, kept as the floats it stands for (what its
+// dequantize() gives: (q - zero_point) * scale, per tensor or per channel of
+// dim `axis`), which is all the quantized ops wick emulates need. The
+// quantizer is (per_tensor_affine, scale, zero_point) or
+// (per_channel_affine[_float_qparams], scales, zero_points, axis).
+PickleValue rebuild_qtensor(const PickleValue& callable, const PickleValue& args) {
+  const auto& a = tuple_args(callable, args, 7, 7);
+  if (!a[0].is(PickleValue::Kind::storage))
+    bad_args(callable, "argument 1 must be a storage, got " + a[0].repr(60));
+  const DType stored = a[0].storage_dtype();
+  if (stored != DType::i8 && stored != DType::u8 && stored != DType::i32)
+    bad_args(callable, "quantized values must be int8, uint8 or int32, got " + std::string(dtype_name(stored)));
+  if (!a[1].is(PickleValue::Kind::integer))
+    bad_args(callable, "storage offset must be an int, got " + a[1].repr(60));
+  if (!a[5].is(PickleValue::Kind::boolean))
+    bad_args(callable, "requires_grad must be a bool, got " + a[5].repr(60));
+  Tensor q;
+  try {
+    q = Tensor::view_of(a[0].storage_data(), stored, int_tuple(callable, a[2], "size"),
+                        int_tuple(callable, a[3], "stride"), a[1].to_int())
+            .contiguous();
+  } catch (const Error& e) {
+    bad_args(callable, e.message());
+  }
+  const PickleValue& quantizer = a[4];
+  if (!quantizer.is(PickleValue::Kind::tuple) || quantizer.elements().empty() ||
+      !quantizer.elements()[0].is(PickleValue::Kind::global) || quantizer.elements()[0].global_id() != kQScheme)
+    bad_args(callable, "quantizer must be a tuple starting with a torch qscheme, got " + quantizer.repr(80));
+  const auto& qa = quantizer.elements();
+  const std::string& scheme = qa[0].class_name();
+  const int64_t n = q.numel();
+  std::vector<double> scales, zero_points;  // one per channel (one in all per tensor)
+  int64_t inner = 1, channels = 1;          // per channel: elements per channel step, channel count
+  if (scheme == "torch.per_tensor_affine") {
+    if (qa.size() != 3 || !(qa[1].is(PickleValue::Kind::floating) || qa[1].is(PickleValue::Kind::integer)) ||
+        !qa[2].is(PickleValue::Kind::integer))
+      bad_args(callable, "per_tensor_affine takes (scale, zero_point), got " + quantizer.repr(80));
+    scales = {qa[1].to_double()};
+    zero_points = {static_cast<double>(qa[2].to_int())};
+  } else {
+    if (qa.size() != 4 || !qa[1].is(PickleValue::Kind::tensor) || !qa[2].is(PickleValue::Kind::tensor) ||
+        !qa[3].is(PickleValue::Kind::integer))
+      bad_args(callable, scheme.substr(6) + " takes (scales, zero_points, axis), got " + quantizer.repr(80));
+    const int64_t axis = qa[3].to_int();
+    if (axis < 0 || axis >= q.dim())
+      bad_args(callable, "channel axis " + std::to_string(axis) + " is out of range for " + q.describe());
+    channels = q.size(static_cast<int>(axis));
+    for (int d = static_cast<int>(axis) + 1; d < q.dim(); ++d) inner *= q.size(d);
+    for (auto [t, out] : {std::pair{&qa[1].tensor(), &scales}, std::pair{&qa[2].tensor(), &zero_points}}) {
+      if (t->numel() != channels || is_complex(t->dtype()) || t->dtype() == DType::b8)
+        bad_args(callable, "needs " + std::to_string(channels) + " real scales and zero points, got " + t->describe());
+      const Tensor c = t->contiguous();
+      for (int64_t i = 0; i < channels; ++i)
+        out->push_back(element_as_double(c.dtype(), static_cast<const char*>(c.data()) + i * dtype_size(c.dtype())));
+    }
+  }
+  Tensor out = Tensor::empty(DType::f32, q.sizes());
+  float* o = out.data_as<float>();
+  const char* src = static_cast<const char*>(q.data());
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t c = static_cast<size_t>(channels == 1 ? 0 : (i / inner) % channels);
+    const double v = element_as_double(stored, src + i * dtype_size(stored));
+    o[i] = static_cast<float>(scales[c]) * static_cast<float>(v - zero_points[c]);
+  }
+  return PickleValue::tensor(std::move(out), a[5].to_bool());
+}
+
 PickleValue build_list(const PickleValue& callable, const PickleValue& args,
                        PickleValue::Kind elem, const char* tag) {
   const auto& a = tuple_args(callable, args, 1, 1);
@@ -190,6 +265,7 @@ PickleValue call_pickle_global(const PickleValue& callable, const PickleValue& a
   switch (callable.global_id()) {
     case kRebuildTensorV2: return rebuild_tensor(callable, args, true);
     case kRebuildTensor: return rebuild_tensor(callable, args, false);
+    case kRebuildQTensor: return rebuild_qtensor(callable, args);
     case kRebuildParameter: {
       const auto& a = tuple_args(callable, args, 3, 3);
       if (!a[0].is(PickleValue::Kind::tensor) || !a[1].is(PickleValue::Kind::boolean))

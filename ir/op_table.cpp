@@ -84,6 +84,7 @@ class OpTable {
     add_backward_ops(b);
     add_write_ops(b);
     add_random_ops(b);
+    add_quantized_ops(b);
     add_pointwise_gradients(b);
     add_math_gradients(b);
     add_reduction_gradients(b);

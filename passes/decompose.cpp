@@ -360,7 +360,7 @@ const std::map<std::string, Rule>& rules() {
                              reduction_rules(), layout_rules(), rearrange_rules(), gather_rules(), distance_rules(), conv_rules(), volume_rules(), einsum_rules(), write_rules(),
                              sort_rules(), scan_rules(), unpool_rules(), antialias_rules(), mask_rules(), sampling_rules(),
                              special_function_rules(), bessel_rules(), incomplete_gamma_rules(), orthogonal_polynomial_rules(), selection_rules(), construct_rules(), bucket_rules(),
-                             matrix_norm_rules(), linalg_rules(), lu_rules(), statistics_rules(), random_rules(),
+                             matrix_norm_rules(), linalg_rules(), lu_rules(), statistics_rules(), random_rules(), quantized_rules(),
                              elementwise_rules()})
       for (const NamedRule& r : list) t[r.op] = r.rule;
     return t;

@@ -158,6 +158,7 @@ std::vector<NamedRule> linalg_rules();                // decompose_linalg.cpp
 std::vector<NamedRule> lu_rules();                    // decompose_lu.cpp
 std::vector<NamedRule> statistics_rules();            // decompose_statistics.cpp
 std::vector<NamedRule> random_rules();                // decompose_random.cpp
+std::vector<NamedRule> quantized_rules();             // decompose_quantized.cpp
 std::vector<NamedRule> elementwise_rules();           // decompose_elementwise.cpp
 // Rules for primitives with a special case other primitives write better
 // (index_put with a boolean mask is a where); nullptr keeps the node.

@@ -1,0 +1,82 @@
+// Decomposition rules for dynamically quantized layers (ir/ops_quantized.cpp).
+// linear_dynamic(x, w, b, reduce_range) is linear(x', w, b), x' being x
+// quantized to uint8 and back with parameters chosen from x itself, as
+// LibTorch's x86 engines (fbgemm, onednn) choose them
+// (quant_utils::ChooseQuantizationParams): over [min(x, 0), max(x, 0)] and
+// the levels 0..qmax (255, or 127 with reduce_range),
+//   scale = (max - min) / qmax in double; 0.1 when its float has no finite
+//           reciprocal; raised to 6.1e-5 (the range scaled to match) below it
+//   zero  = round(-min / scale) or round(qmax - max / scale), whichever
+//           adds the smaller terms, clamped to the levels
+//   q     = clamp(round(x * (1 / scale) + zero), 0, qmax), ties to even
+//   x'    = (q - zero) * scale
+// The weight is already the floats of its int8 values, so x' w^T is the
+// integer product the engine computes, up to float rounding.
+// linear_relu_dynamic adds a relu.
+#include "passes/decompose_rules.h"
+
+namespace wick::passes::decompose_detail {
+namespace {
+
+using ir::Value;
+
+// Scales below this are raised to it (fp16's smallest normal number).
+constexpr float kSmallScale = 6.1e-5f;
+
+Value* dynamically_quantized(Emitter& e, Value* x, double qmax) {
+  const std::vector<ir::Dim>& shape = e.shape(x, "input");
+  std::vector<int64_t> all(shape.size());
+  for (size_t d = 0; d < all.size(); ++d) all[d] = static_cast<int64_t>(d);
+  auto f64 = [&](Value* v) { return e.cast(v, DType::f64); };
+  auto f32 = [&](Value* v) { return e.cast(v, DType::f32); };
+  auto where = [&](Value* c, Value* a, Value* b) { return e.op("aten::where.self", {c, a, b}); };
+  auto is_zero = [&](Value* v) { return e.op("aten::eq.Scalar", {v, e.float_(0)}); };
+
+  Value* lo = e.op("aten::clamp_max", {e.op("aten::amin", {x, e.ints(all), e.bool_(false)}), e.float_(0)});
+  Value* hi = e.op("aten::clamp_min", {e.op("aten::amax", {x, e.ints(all), e.bool_(false)}), e.float_(0)});
+  Value* scale = e.op("aten::div.Scalar", {e.sub(f64(hi), f64(lo)), e.float_(qmax)});
+  Value* unusable = e.op("aten::isinf", {e.op("aten::reciprocal", {f32(scale)})});
+  scale = e.op("aten::where.ScalarSelf", {unusable, e.float_(0.1), scale});
+
+  // A small scale is raised; the range grows to match, in float.
+  Value* small = e.op("aten::lt.Scalar", {scale, e.float_(kSmallScale)});
+  Value* old_scale = f32(scale);
+  Value* floor_scale =
+      e.op("aten::full_like", {old_scale, e.float_(kSmallScale), e.none(), e.none(), e.none(), e.none(), e.none()});
+  Value* amplifier = e.div(floor_scale, old_scale);
+  Value* span = e.op("aten::mul.Scalar", {floor_scale, e.float_(qmax)});
+  Value* lo_small = where(is_zero(lo), lo, where(is_zero(hi), e.op("aten::neg", {span}), e.mul(lo, amplifier)));
+  Value* hi_small = where(is_zero(lo), span, where(is_zero(hi), hi, e.mul(hi, amplifier)));
+  lo = where(small, lo_small, lo);
+  hi = where(small, hi_small, hi);
+  scale = where(small, f64(floor_scale), scale);
+
+  // The zero point from whichever end adds the smaller terms.
+  Value* from_lo = e.div(f64(lo), scale);  // zero = -from_lo
+  Value* from_hi = e.div(f64(hi), scale);  // zero = qmax - from_hi
+  Value* lo_error = e.op("aten::neg", {e.op("aten::abs", {from_lo})});
+  Value* hi_error = e.op("aten::rsub.Scalar", {e.op("aten::abs", {from_hi}), e.float_(qmax), e.int_(1)});
+  Value* zero = where(e.op("aten::lt.Tensor", {lo_error, hi_error}), e.op("aten::neg", {from_lo}),
+                      e.op("aten::rsub.Scalar", {from_hi, e.float_(qmax), e.int_(1)}));
+  zero = f32(e.op("aten::clamp", {e.op("aten::round", {zero}), e.float_(0), e.float_(qmax)}));
+
+  Value* scale32 = f32(scale);
+  Value* levels = e.add(e.mul(x, e.op("aten::reciprocal", {scale32})), zero);
+  Value* q = e.op("aten::clamp", {e.op("aten::round", {levels}), e.float_(0), e.float_(qmax)});
+  return e.mul(e.sub(q, zero), scale32);
+}
+
+Value* linear_dynamic(Emitter& e) {
+  const double qmax = e.constant_bool(3, "reduce_range") ? 127 : 255;
+  return e.op("aten::linear", {dynamically_quantized(e, e.input(0), qmax), e.input(1), e.input(2)});
+}
+
+Value* linear_relu_dynamic(Emitter& e) { return e.op("aten::relu", {linear_dynamic(e)}); }
+
+}  // namespace
+
+std::vector<NamedRule> quantized_rules() {
+  return {{"quantized::linear_dynamic", linear_dynamic}, {"quantized::linear_relu_dynamic", linear_relu_dynamic}};
+}
+
+}  // namespace wick::passes::decompose_detail
