@@ -170,6 +170,114 @@ TEST(Pickle, StorageTypesMapToDTypes) {
 // PyTorch 2.x may pass _rebuild_tensor_v2 a seventh argument, the tensor's
 // math bits as a Dict[str, bool]: all false is a plain tensor; a conjugate
 // or negative view is refused.
+// Quantized tensors ----------------------------------------------------------
+
+// Storages of element i holding i - 3 (integers) or i + 0.5 (floats).
+StorageLoader counting_storages() {
+  return [](const std::string&, DType dtype, int64_t numel) {
+    auto s = Storage::allocate_cpu(static_cast<size_t>(numel) * dtype_size(dtype));
+    for (int64_t i = 0; i < numel; ++i) {
+      char* at = static_cast<char*>(s->data()) + i * static_cast<int64_t>(dtype_size(dtype));
+      switch (dtype) {
+        case DType::i8: *reinterpret_cast<int8_t*>(at) = static_cast<int8_t>(i - 3); break;
+        case DType::u8: *reinterpret_cast<uint8_t*>(at) = static_cast<uint8_t>(i + 250); break;
+        case DType::i64: *reinterpret_cast<int64_t*>(at) = i - 3; break;
+        case DType::f64: *reinterpret_cast<double*>(at) = static_cast<double>(i) + 0.5; break;
+        default: break;
+      }
+    }
+    return s;
+  };
+}
+
+// _rebuild_qtensor(storage, 0, size, stride, quantizer, False, OrderedDict()),
+// the quantizer written by `quantizer`.
+template <typename Quantizer>
+std::string qtensor(const std::string& type, int64_t numel, std::initializer_list<int64_t> size,
+                    std::initializer_list<int64_t> stride, Quantizer quantizer) {
+  PickleWriter w;
+  w.global("torch._utils", "_rebuild_qtensor").mark();
+  w.storage(type, "0", numel).integer(0).ints(size).ints(stride);
+  quantizer(w);
+  w.boolean(false).global("collections", "OrderedDict").op(')').reduce();
+  return w.tuple().reduce().stop();
+}
+
+std::vector<float> floats_of(const Tensor& t) {
+  Tensor c = t.contiguous();
+  return {c.data_as<float>(), c.data_as<float>() + c.numel()};
+}
+
+TEST(Pickle, RebuildsPerTensorQuantizedTensorAsItsFloats) {
+  // int8 values -3..2, transposed; scale 0.5, zero point 1: (q - 1) * 0.5.
+  PickleValue v = load(qtensor("QInt8Storage", 6, {3, 2}, {1, 3},
+                               [](PickleWriter& w) {
+                                 w.mark().global("torch", "per_tensor_affine").floating(0.5).integer(1).tuple();
+                               }),
+                       counting_storages());
+  ASSERT_TRUE(v.is(K::tensor));
+  EXPECT_EQ(v.tensor().describe(), "f32[3, 2]");
+  // Element (r, c) is storage element r + 3c, holding r + 3c - 3.
+  EXPECT_EQ(floats_of(v.tensor()), (std::vector<float>{-2, -0.5f, -1.5f, 0, -1, 0.5f}));
+
+  // uint8 values 250..255 with zero point 252.
+  PickleValue u = load(qtensor("QUInt8Storage", 6, {6}, {1},
+                               [](PickleWriter& w) {
+                                 w.mark().global("torch", "per_tensor_affine").floating(0.25).integer(252).tuple();
+                               }),
+                       counting_storages());
+  EXPECT_EQ(floats_of(u.tensor()), (std::vector<float>{-0.5f, -0.25f, 0, 0.25f, 0.5f, 0.75f}));
+}
+
+TEST(Pickle, RebuildsPerChannelQuantizedTensorAsItsFloats) {
+  // int8 values -3..2 as [2, 3], channels along dim 1: scales 0.5, 1.5, 2.5
+  // and zero points -3, -2, -1 (the counting storages' first elements).
+  auto per_channel = [](const char* scheme, int64_t axis) {
+    return [=](PickleWriter& w) {
+      w.mark().global("torch", scheme);
+      w.tensor("DoubleStorage", "1", 3, 0, {3}, {1});
+      w.tensor("LongStorage", "2", 3, 0, {3}, {1});
+      w.integer(axis).tuple();
+    };
+  };
+  PickleValue v = load(qtensor("QInt8Storage", 6, {2, 3}, {3, 1}, per_channel("per_channel_affine", 1)),
+                       counting_storages());
+  // Row 0: (-3 + 3) * 0.5, (-2 + 2) * 1.5, (-1 + 1) * 2.5; row 1: (0 + 3) * 0.5, (1 + 2) * 1.5, (2 + 1) * 2.5.
+  EXPECT_EQ(floats_of(v.tensor()), (std::vector<float>{0, 0, 0, 1.5f, 4.5f, 7.5f}));
+}
+
+TEST(PickleErrors, MalformedQuantizedTensors) {
+  auto per_tensor = [](PickleWriter& w) {
+    w.mark().global("torch", "per_tensor_affine").floating(0.5).integer(0).tuple();
+  };
+  expect_error([&] { load(qtensor("FloatStorage", 4, {4}, {1}, per_tensor), counting_storages()); },
+               {"_rebuild_qtensor", "int8, uint8 or int32", "f32"});
+  expect_error([&] { load(qtensor("QInt8Storage", 4, {5}, {1}, per_tensor), counting_storages()); },
+               {"_rebuild_qtensor"});
+  expect_error([] { load(qtensor("QInt8Storage", 4, {4}, {1}, [](PickleWriter& w) { w.floating(0.5); }),
+                         counting_storages()); },
+               {"quantizer must be a tuple starting with a torch qscheme"});
+  expect_error([] { load(qtensor("QInt8Storage", 4, {4}, {1},
+                                 [](PickleWriter& w) { w.mark().global("torch", "per_tensor_affine").floating(0.5).tuple(); }),
+                         counting_storages()); },
+               {"per_tensor_affine takes (scale, zero_point)"});
+  auto per_channel = [](int64_t channels, int64_t axis) {
+    return [=](PickleWriter& w) {
+      w.mark().global("torch", "per_channel_affine");
+      w.tensor("DoubleStorage", "1", channels, 0, {channels}, {1});
+      w.tensor("LongStorage", "2", channels, 0, {channels}, {1});
+      w.integer(axis).tuple();
+    };
+  };
+  expect_error([&] { load(qtensor("QInt8Storage", 6, {2, 3}, {3, 1}, per_channel(3, 2)), counting_storages()); },
+               {"channel axis 2 is out of range"});
+  expect_error([&] { load(qtensor("QInt8Storage", 6, {2, 3}, {3, 1}, per_channel(2, 1)), counting_storages()); },
+               {"needs 3 real scales and zero points"});
+  // Packed 4-bit and 2-bit storages hold two or four values a byte.
+  expect_error([] { load(PickleWriter().global("torch", "QUInt4x2Storage").stop()); },
+               {"torch.QUInt4x2Storage", "not supported"});
+}
+
 TEST(Pickle, RebuildsTensorWithMathBits) {
   auto with_bits = [](bool conj) {
     PickleWriter w;
@@ -254,8 +362,6 @@ TEST(PickleErrors, StackGlobalBuiltinsEvalIsRejected) {
 }
 
 TEST(PickleErrors, KnownButUnsupportedGlobals) {
-  expect_error([] { load(PickleWriter().global("torch._utils", "_rebuild_qtensor").stop()); },
-               {"quantized tensors", "not supported"});
   expect_error([] { load(PickleWriter().global("builtins", "complex").stop()); },
                {"complex numbers"});
   expect_error([] { load(PickleWriter().global("torch", "ComplexHalfStorage").stop()); },

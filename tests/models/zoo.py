@@ -999,6 +999,33 @@ class OpsMore(nn.Module):
         return smooth, counts, lo + hi, whole_lo + whole_hi, flags + shuffled + torch.diag(x[0, 0], 1).sum()
 
 
+class QuantizableNet(nn.Module):
+    """Linear layers around a layer norm; quantized_dynamic() makes them int8."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 32)
+        self.relu = nn.ReLU()
+        self.norm = nn.LayerNorm(32)
+        self.fc2 = nn.Linear(32, 24)
+        self.fc3 = nn.Linear(24, 4, bias=False)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        h = self.norm(self.relu(self.fc1(x)))
+        h = self.fc2(h)
+        return self.fc3(torch.tanh(h)), h[:, 0]
+
+
+def quantized_dynamic() -> nn.Module:
+    """torch.quantization.quantize_dynamic of QuantizableNet: fc1 fused with
+    its ReLU and quantized per channel, fc2 and fc3 (no bias) per tensor."""
+    import torch.ao.quantization as q
+    model = QuantizableNet().eval()
+    q.fuse_modules(model, [["fc1", "relu"]], inplace=True)
+    return q.quantize_dynamic(model, {"fc1": q.per_channel_dynamic_qconfig, "fc2": q.default_dynamic_qconfig,
+                                      "fc3": q.default_dynamic_qconfig}, dtype=torch.qint8)
+
+
 class OpsConveniences(nn.Module):
     """Conveniences scripts keep by name: nn.Bilinear, nn.RReLU (eval),
     view_as, reshape_as, ravel, broadcast_to, atleast_1d/2d/3d, Tensor.unfold,
@@ -1501,6 +1528,10 @@ MODELS = {
     "ops_conveniences": ModelSpec(
         OpsConveniences, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 7)), batch=3, seed=43,
         note="nn.Bilinear, view_as, unfold, diag_embed, fmax, cov, corrcoef, trapezoid, dist, isin, 3-D padding"),
+    "quantized_dynamic": ModelSpec(
+        quantized_dynamic, lambda b, g: (randn(g, b, 5, 16),), batch=3, seed=45,
+        note="torch.quantization.quantize_dynamic: int8 Linear per tensor and per channel, a fused LinearReLU; "
+             "inputs quantized per call"),
     "ops_more": ModelSpec(
         OpsMore, lambda b, g: (randn(g, b, 4, 5), randn(g, b, 4, 5)), batch=3, seed=37,
         note="logaddexp, hypot, copysign, sinc, isclose, nansum, count_nonzero, aminmax, cdist, stacks, diagonals, traces"),
