@@ -12,7 +12,8 @@
 //   x'    = (q - zero) * scale
 // The weight is already the floats of its int8 values, so x' w^T is the
 // integer product the engine computes, up to float rounding.
-// linear_relu_dynamic adds a relu.
+// linear_relu_dynamic adds a relu. No gradient flows back through x, as
+// none does in LibTorch.
 #include "passes/decompose_rules.h"
 
 namespace wick::passes::decompose_detail {
@@ -68,7 +69,10 @@ Value* dynamically_quantized(Emitter& e, Value* x, double qmax) {
 
 Value* linear_dynamic(Emitter& e) {
   const double qmax = e.constant_bool(3, "reduce_range") ? 127 : 255;
-  return e.op("aten::linear", {dynamically_quantized(e, e.input(0), qmax), e.input(1), e.input(2)});
+  // LibTorch's quantized ops have no gradient: what comes before them
+  // receives none (and its parameters no update) when a model trains.
+  Value* x = e.op("aten::detach", {e.input(0)});
+  return e.op("aten::linear", {dynamically_quantized(e, x, qmax), e.input(1), e.input(2)});
 }
 
 Value* linear_relu_dynamic(Emitter& e) { return e.op("aten::relu", {linear_dynamic(e)}); }

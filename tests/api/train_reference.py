@@ -409,6 +409,26 @@ class OverlappingMlp(torch.nn.Module):
         return self.fc2(torch.relu(self.fc1(x)))
 
 
+class QuantizedMiddle(torch.nn.Module):
+    """fc1, then fc2 quantized by quantize_dynamic, then a float head.
+    LibTorch's quantized linear passes no gradient back, so only the head
+    trains."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(48, 24)
+        self.fc2 = torch.nn.Linear(24, 24)
+        self.head = torch.nn.Linear(24, 3)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.fc2(torch.tanh(self.fc1(x)))))
+
+
+def quantized_middle():
+    import torch.ao.quantization as q
+    return q.quantize_dynamic(QuantizedMiddle().eval(), {"fc2": q.default_dynamic_qconfig}, dtype=torch.qint8)
+
+
 def model(a):
     torch.manual_seed(0)
     m = {
@@ -431,6 +451,7 @@ def model(a):
         "gamma_buffer_shape": lambda: GammaShapeNet(trained_shape=False),
         "instance_norm_classifier": InstanceNormClassifier,
         "max_norm_embedding": MaxNormEmbeddingNet,
+        "quantized_middle_classifier": quantized_middle,
     }[a.kind]()
     if a.kind == "max_norm_embedding":  # a script drops the renorm; a trace keeps it
         torch.jit.save(torch.jit.trace(m, torch.randn(2, 6)), a.out)
