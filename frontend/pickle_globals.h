@@ -2,7 +2,8 @@
 //
 // A pickle can name any Python function and call it (GLOBAL then REDUCE), so
 // the reader allows only what torch's own serializer writes: tensor rebuild
-// functions, storage types, collections.OrderedDict, torch.device, the
+// functions (quantized tensors become the floats they stand for), storage
+// types, the qschemes, collections.OrderedDict, torch.device, the
 // torch.jit._pickle list and type-tag helpers, and TorchScript classes
 // (`__torch__.*`, which become plain object records). Everything else is
 // rejected by name when the GLOBAL opcode is read, so nothing is ever called.

@@ -119,6 +119,6 @@ void add_nn_ops(OpTableBuilder& t);
 void add_backward_ops(OpTableBuilder& t);  // ops_backward.cpp: what gradients are built from
 void add_write_ops(OpTableBuilder& t);     // ops_writes.cpp: functional forms of in-place writes
 void add_random_ops(OpTableBuilder& t);    // ops_random.cpp: sampling
-void add_quantized_ops(OpTableBuilder& t); // ops_quantized.cpp: dynamically quantized layers
+void add_quantized_ops(OpTableBuilder& t);  // ops_quantized.cpp: dynamically quantized layers
 
 }  // namespace wick::ir
