@@ -43,6 +43,13 @@ void add_layout_ops(OpTableBuilder& t) {
          split_into_list});
   t.add({"aten::tensor_split.sections(Tensor(a -> *) self, SymInt sections, int dim=0) -> Tensor(a)[]", V,
          split_into_list});
+  // NumPy's splits (shape::numpy_split_dim): tensor_split along a dim the
+  // rank picks, whose size `sections` must divide.
+  for (const char* name : {"hsplit", "vsplit", "dsplit"}) {
+    const std::string op = std::string("aten::") + name;
+    t.add({(op + ".int(Tensor(a -> *) self, int sections) -> Tensor(a)[]").c_str(), V, split_into_list});
+    t.add({(op + ".array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]").c_str(), V, split_into_list});
+  }
   t.add({"aten::cat(Tensor[] tensors, int dim=0) -> Tensor", M, cat});
   t.add({"aten::stack(Tensor[] tensors, int dim=0) -> Tensor", M, stack});
   t.add({"aten::broadcast_tensors(Tensor[] tensors) -> Tensor[]", V, broadcast_tensors});

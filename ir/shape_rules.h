@@ -118,6 +118,12 @@ std::vector<TypePtr> slice(const Node& node);
 std::vector<TypePtr> cat(const Node& node);
 std::vector<TypePtr> stack(const Node& node);
 std::vector<TypePtr> split_into_list(const Node& node);     // split, chunk: List[Tensor]
+// hsplit, vsplit and dsplit of a tensor of `rank`: the dim they split (1, or
+// 0 for a vector; 0; 2). Throws a user error below the rank each needs
+// (1, 2, 3) and, with `size` and `sections` given, when they do not divide it.
+int64_t numpy_split_dim(const Node& node, int64_t rank, std::optional<int64_t> size = std::nullopt,
+                        std::optional<int64_t> sections = std::nullopt);
+bool is_numpy_split(const Node& node);
 std::vector<TypePtr> broadcast_tensors(const Node& node);
 std::vector<TypePtr> index_select(const Node& node);
 std::vector<TypePtr> glu(const Node& node);            // glu(x, dim): that dim halved

@@ -350,8 +350,40 @@ std::vector<TypePtr> pad_sequence(const Node& node) {
   return {tensor_like(first, out)};
 }
 
+bool is_numpy_split(const Node& node) {
+  const std::string& n = node.op().schema.name;
+  return n == "hsplit" || n == "vsplit" || n == "dsplit";
+}
+
+int64_t numpy_split_dim(const Node& node, int64_t rank, std::optional<int64_t> size,
+                        std::optional<int64_t> sections) {
+  const std::string& name = node.op().schema.name;
+  const int64_t need = name == "hsplit" ? 1 : name == "vsplit" ? 2 : 3;
+  if (rank < need)
+    throw node.error("torch." + name + " requires a tensor with at least " + std::to_string(need) + " dimension" +
+                     (need > 1 ? "s" : "") + ", but got a tensor with " + std::to_string(rank) + " dimensions");
+  const int64_t d = name == "hsplit" ? (rank == 1 ? 0 : 1) : name == "vsplit" ? 0 : 2;
+  if (sections && *sections <= 0) throw node.error("torch." + name + " expects a positive number of sections");
+  if (size && sections && *size % *sections != 0)
+    throw node.error("torch." + name + " attempted to split along dimension " + std::to_string(d) +
+                     ", but the size of the dimension " + std::to_string(*size) +
+                     " is not divisible by the split_size " + std::to_string(*sections));
+  return d;
+}
+
 std::vector<TypePtr> split_into_list(const Node& node) {
   const Type& t = input_type(node, 0);
+  if (is_numpy_split(node)) {
+    if (!t.has_rank()) return {Type::list(unknown_rank(t))};
+    const bool by_sections = node.input(1)->type()->kind() == TypeKind::Int;
+    const auto sections = by_sections ? constant_int(node.input(1)) : std::nullopt;
+    const int64_t d = numpy_split_dim(node, t.rank());
+    const Dim size = (*t.shape())[d];
+    numpy_split_dim(node, t.rank(), size.is_static() ? std::optional<int64_t>(size.value()) : std::nullopt, sections);
+    std::vector<Dim> elem = *t.shape();
+    elem[d] = sections && size.is_static() ? Dim::constant(size.value() / *sections) : Dim::unknown();
+    return {Type::list(tensor_like(t, elem))};
+  }
   auto d = constant_int(node.input(2));
   if (!t.has_rank() || !d) return {Type::list(unknown_rank(t))};
   if (t.rank() == 0) throw node.error("cannot split a zero-dim tensor");

@@ -10,6 +10,7 @@
 #include "ir/builder.h"
 #include "ir/constant_value.h"
 #include "ir/nested_tensor.h"
+#include "ir/shape_rules.h"
 #include "ir/op_table.h"
 #include "passes/fold_scalar.h"
 #include "passes/lower_nested_tensors.h"
@@ -251,8 +252,22 @@ class Canonicalizer {
     return parts;
   }
 
+  // hsplit, vsplit, dsplit: tensor_split's parts along the dim the rank
+  // picks, `sections` equal ones.
+  static std::optional<std::vector<int64_t>> numpy_split_parts(Node* split, int64_t* d) {
+    const ir::Type& t = *split->input(0)->type();
+    if (!t.has_rank()) return std::nullopt;
+    *d = ir::shape::numpy_split_dim(*split, t.rank());
+    const ir::Dim& size = (*t.shape())[*d];
+    if (!size.is_static()) return std::nullopt;
+    if (split->input(1)->type()->kind() == ir::TypeKind::Int)
+      ir::shape::numpy_split_dim(*split, t.rank(), size.value(), ir::constant_int(split->input(1)));
+    return tensor_split_parts(split, size.value());
+  }
+
   // The parts of a split/chunk node along its dim `*d`, when known now.
   std::optional<std::vector<int64_t>> split_parts(Node* split, int64_t* d) {
+    if (ir::shape::is_numpy_split(*split)) return numpy_split_parts(split, d);
     const std::string& name = split->op().schema.name;
     const bool chunk = name == "chunk" || name == "unsafe_chunk";
     const bool tensor_split = name == "tensor_split";
@@ -331,11 +346,26 @@ class Canonicalizer {
     const auto* e = built_elements(n->input(0), "prim::ListConstruct");
     auto ints = ir::constant_int_list(n->input(0));
     int64_t size = e ? static_cast<int64_t>(e->size()) : ints ? static_cast<int64_t>(ints->size()) : -1;
-    if (size < 0) return;
+    if (size < 0) return split_part(n, *i);
     int64_t k = *i < 0 ? *i + size : *i;
     if (k < 0 || k >= size) throw n->error("list index " + std::to_string(*i) + " out of range for a list of " + std::to_string(size));
     if (e) return replace(n, {(*e)[static_cast<size_t>(k)]});
     replace(n, {constant_before(n, (*ints)[static_cast<size_t>(k)], ir::Type::int_())});
+  }
+
+  // A split's part `i` (from the end when negative) when its parts are
+  // known here: that part's slice (the others' go as dead code).
+  void split_part(Node* n, int64_t i) {
+    Node* split = n->input(0)->node();
+    int64_t d = 0;
+    auto parts = split_parts(split, &d);
+    if (!parts) return;
+    const int64_t count = static_cast<int64_t>(parts->size());
+    const int64_t k = i < 0 ? i + count : i;
+    if (k < 0 || k >= count)
+      throw n->error("list index " + std::to_string(i) + " out of range for the " + std::to_string(count) + " parts of " +
+                     split->op().schema.name);
+    replace(n, {slices_of(split, d, *parts, n)[static_cast<size_t>(k)]});
   }
 
   void list_len(Node* n) {

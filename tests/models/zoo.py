@@ -1032,7 +1032,7 @@ class OpsConveniences(nn.Module):
     diag_embed, linalg.matmul, fmax and fmin (with NaNs), positive, cov (with
     frequency and importance weights) and corrcoef, trapezoid, trapz and
     cumulative_trapezoid, dist, reflection and replication padding in 3-D;
-    isin and isreal. The first output holds everything differentiable."""
+    hsplit, vsplit, dsplit; isin and isreal. The first output holds everything differentiable."""
 
     def __init__(self):
         super().__init__()
@@ -1068,6 +1068,9 @@ class OpsConveniences(nn.Module):
             torch.dist(x, z).expand(b, 1), torch.dist(x, z, 1.5).expand(b, 1),
             F.pad(x.view(b, 1, 2, 2, 6), (1, 2, 1, 0, 1, 1), mode="reflect").flatten(1),
             F.pad(x.view(b, 1, 2, 2, 6), (2, 0, 1, 1, 0, 3), mode="replicate").flatten(1),
+            torch.hsplit(x, 2)[1].flatten(1), torch.dsplit(x, [2, 5])[1].flatten(1),
+            torch.vsplit(first, [1, 3])[1].flatten().unsqueeze(0).expand(b, 12),
+            torch.hsplit(first[0], 3)[2].expand(b, 2),
         ], 1)
         found = torch.isin(torch.round(x * 2), torch.round(y * 2)) | torch.isin(torch.round(z), 1.0)
         missing = torch.isin(torch.round(x * 2), torch.round(y * 2), invert=True)
@@ -1527,7 +1530,7 @@ MODELS = {
         note="f64 weights and inputs: convolutions (1-D, 2-D, 3-D, transposed), pooling, linear, matrix products"),
     "ops_conveniences": ModelSpec(
         OpsConveniences, lambda b, g: (randn(g, b, 4, 6), randn(g, b, 4, 7)), batch=3, seed=43,
-        note="nn.Bilinear, view_as, unfold, diag_embed, fmax, cov, corrcoef, trapezoid, dist, isin, 3-D padding"),
+        note="nn.Bilinear, view_as, unfold, diag_embed, fmax, cov, corrcoef, trapezoid, dist, isin, 3-D padding, hsplit"),
     "quantized_dynamic": ModelSpec(
         quantized_dynamic, lambda b, g: (randn(g, b, 5, 16),), batch=3, seed=45,
         note="torch.quantization.quantize_dynamic: int8 Linear per tensor and per channel, a fused LinearReLU; "
