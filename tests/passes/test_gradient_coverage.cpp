@@ -46,6 +46,8 @@ const std::map<std::string, const char*>& no_gradient() {
                           "aten::broadcast_tensors", "aten::unsafe_chunk", "aten::unsafe_split.Tensor",
                           "aten::unsafe_split_with_sizes", "aten::tensor_split.indices", "aten::tensor_split.sections"})
       m[s] = "a list result, which canonicalize turns into views";
+    for (const char* split : {"hsplit", "vsplit", "dsplit"})
+      for (const char* o : {".int", ".array"}) m[std::string("aten::") + split + o] = "a list result, which canonicalize turns into views";
     for (const char* s : {"wick::conv_weight_backward", "wick::max_pool2d_backward", "wick::ctc_loss_backward",
                           "wick::avg_pool2d_backward", "wick::adaptive_avg_pool2d_backward"})
       m[s] = "a backward op: no second-order gradients yet";
