@@ -646,8 +646,10 @@ class PlanBuilder {
     const DType wanted = f64_calls && !on_gpu() && reads_f64(n)                ? DType::f64
                          : products && !on_gpu() && first == DType::bf16 ? DType::bf16
                                                                           : DType::f32;
+    // The quantized linear's integer operands: its shape rule checked them.
+    const bool quantized = n->op().schema.ns == "wick" && name == "quantized_linear";
     for (const Value* v : n->inputs())
-      if (v->type()->is_tensor() && *v->type()->dtype() != wanted)
+      if (!quantized && v->type()->is_tensor() && *v->type()->dtype() != wanted)
         return note_unsupported(n, "only float32 is supported, got " + std::string(dtype_name(*v->type()->dtype())));
     auto tensor_slot = [&](size_t i) -> Slot { return ir::is_none(n->input(i)) ? -1 : slot(n->input(i)); };
     Instr in;
@@ -659,6 +661,11 @@ class PlanBuilder {
     } else if (name == "linear") {
       in.index = static_cast<int32_t>(rt::ExternOp::linear);
       in.inputs = {tensor_slot(0), tensor_slot(1), tensor_slot(2)};
+    } else if (quantized && on_gpu()) {
+      return note_unsupported(n, "no CUDA kernel (the CUDA pipeline multiplies the floats the integers stand for)");
+    } else if (quantized) {
+      in.index = static_cast<int32_t>(rt::ExternOp::quantized_linear);
+      for (size_t i = 0; i < 7; ++i) in.inputs.push_back(tensor_slot(i));
     } else if (name == "addmm") {
       in.index = static_cast<int32_t>(rt::ExternOp::addmm);
       in.inputs = {tensor_slot(0), tensor_slot(1), tensor_slot(2)};

@@ -112,7 +112,9 @@ class Emitter {
   // Objects of torch's C++ classes (`__torch__.torch.classes.quantized.
   // LinearPackedParamsBase`) hold the state their __getstate__ saved, a
   // tuple. Passed to an op, such an object stands for that state's values in
-  // order: its tensors become module buffers named "<path>.<i>".
+  // order: its tensors become module buffers named "<path>.<i>"; a quantized
+  // tensor stands for three, its integers "<path>.<i>" and their f32
+  // "<path>.<i>.scale" and "<path>.<i>.zero_point" (QuantizedParts).
   static bool is_bound_class_object(const SugaredValue& v);
   std::vector<ir::Value*> bound_class_state(const SugaredValue& obj, Frame& f, const SourceLocation& loc);
 

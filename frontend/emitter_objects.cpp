@@ -120,8 +120,17 @@ std::vector<ir::Value*> Emitter::bound_class_state(const SugaredValue& obj, Fram
     const PickleValue& e = state.elements()[i];
     if (e.is(PickleValue::Kind::tensor)) {
       const std::string path = (obj.path.empty() ? std::string() : obj.path + ".") + std::to_string(i);
-      if (!module_.find_tensor(path)) module_.add_tensor(path, ir::TensorRole::buffer, e.tensor());
-      values.push_back(param(path));
+      auto buffer = [&](const std::string& name, const Tensor& t) {
+        if (!module_.find_tensor(name)) module_.add_tensor(name, ir::TensorRole::buffer, t);
+        values.push_back(param(name));
+      };
+      if (const QuantizedParts* q = e.quantized()) {
+        buffer(path, q->values);
+        buffer(path + ".scale", q->scale);
+        buffer(path + ".zero_point", q->zero_point);
+      } else {
+        buffer(path, e.tensor());
+      }
     } else if (e.is(PickleValue::Kind::object)) {
       fail(f, loc, describe_object(obj) + " holds an object in its state, which wick cannot pass to an op");
     } else {

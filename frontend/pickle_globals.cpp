@@ -145,9 +145,10 @@ PickleValue rebuild_tensor(const PickleValue& callable, const PickleValue& args,
 }
 
 // _rebuild_qtensor(storage, offset, size, stride, quantizer, requires_grad,
-// hooks): a quantized tensor, kept as the floats it stands for (what its
+// hooks): a quantized tensor, read as the floats it stands for (what its
 // dequantize() gives: (q - zero_point) * scale, per tensor or per channel of
-// dim `axis`), which is all the quantized ops wick emulates need. The
+// dim `axis`), with its integers and parameters kept beside them for the ops
+// that multiply the integers themselves (PickleValue::quantized). The
 // quantizer is (per_tensor_affine, scale, zero_point) or
 // (per_channel_affine[_float_qparams], scales, zero_points, axis).
 PickleValue rebuild_qtensor(const PickleValue& callable, const PickleValue& args) {
@@ -178,6 +179,7 @@ PickleValue rebuild_qtensor(const PickleValue& callable, const PickleValue& args
   const int64_t n = q.numel();
   std::vector<double> scales, zero_points;  // one per channel (one in all per tensor)
   int64_t inner = 1, channels = 1;          // per channel: elements per channel step, channel count
+  int64_t channels_axis = -1;               // per channel: the dim of the channels
   if (scheme == "torch.per_tensor_affine") {
     if (qa.size() != 3 || !(qa[1].is(PickleValue::Kind::floating) || qa[1].is(PickleValue::Kind::integer)) ||
         !qa[2].is(PickleValue::Kind::integer))
@@ -192,6 +194,7 @@ PickleValue rebuild_qtensor(const PickleValue& callable, const PickleValue& args
     if (axis < 0 || axis >= q.dim())
       bad_args(callable, "channel axis " + std::to_string(axis) + " is out of range for " + q.describe());
     channels = q.size(static_cast<int>(axis));
+    channels_axis = axis;
     for (int d = static_cast<int>(axis) + 1; d < q.dim(); ++d) inner *= q.size(d);
     for (auto [t, out] : {std::pair{&qa[1].tensor(), &scales}, std::pair{&qa[2].tensor(), &zero_points}}) {
       if (t->numel() != channels || is_complex(t->dtype()) || t->dtype() == DType::b8)
@@ -201,15 +204,29 @@ PickleValue rebuild_qtensor(const PickleValue& callable, const PickleValue& args
         out->push_back(element_as_double(c.dtype(), static_cast<const char*>(c.data()) + i * dtype_size(c.dtype())));
     }
   }
+  // Scale and zero point shaped to broadcast against the values.
+  std::vector<int64_t> param_sizes;
+  if (channels_axis >= 0) {
+    param_sizes.assign(static_cast<size_t>(q.dim() - channels_axis), 1);
+    param_sizes[0] = channels;
+  }
+  QuantizedParts parts{q, Tensor::empty(DType::f32, param_sizes), Tensor::empty(DType::f32, param_sizes)};
+  for (size_t c = 0; c < scales.size(); ++c) {
+    parts.scale.data_as<float>()[c] = static_cast<float>(scales[c]);
+    parts.zero_point.data_as<float>()[c] = static_cast<float>(zero_points[c]);
+  }
+  // The floats, computed as (values - zero_point) * scale is in f32.
   Tensor out = Tensor::empty(DType::f32, q.sizes());
   float* o = out.data_as<float>();
+  const float* scale = parts.scale.data_as<float>();
+  const float* zero = parts.zero_point.data_as<float>();
   const char* src = static_cast<const char*>(q.data());
   for (int64_t i = 0; i < n; ++i) {
     const size_t c = static_cast<size_t>(channels == 1 ? 0 : (i / inner) % channels);
-    const double v = element_as_double(stored, src + i * dtype_size(stored));
-    o[i] = static_cast<float>(scales[c]) * static_cast<float>(v - zero_points[c]);
+    const float v = static_cast<float>(element_as_double(stored, src + i * dtype_size(stored)));
+    o[i] = (v - zero[c]) * scale[c];
   }
-  return PickleValue::tensor(std::move(out), a[5].to_bool());
+  return PickleValue::quantized_tensor(std::move(out), std::move(parts), a[5].to_bool());
 }
 
 PickleValue build_list(const PickleValue& callable, const PickleValue& args,

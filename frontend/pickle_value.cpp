@@ -27,6 +27,7 @@ struct PickleNode {
   struct TensorData {
     Tensor tensor;
     bool requires_grad = false;
+    std::shared_ptr<const QuantizedParts> quantized;
   };
   struct StorageData {
     std::shared_ptr<Storage> data;
@@ -118,7 +119,11 @@ PickleValue PickleValue::object(std::string class_name) {
   return with_node(Kind::object, {PickleNode::Object{std::move(class_name), {}}});
 }
 PickleValue PickleValue::tensor(Tensor t, bool requires_grad) {
-  return with_node(Kind::tensor, {PickleNode::TensorData{std::move(t), requires_grad}});
+  return with_node(Kind::tensor, {PickleNode::TensorData{std::move(t), requires_grad, nullptr}});
+}
+PickleValue PickleValue::quantized_tensor(Tensor floats, QuantizedParts parts, bool requires_grad) {
+  auto q = std::make_shared<const QuantizedParts>(std::move(parts));
+  return with_node(Kind::tensor, {PickleNode::TensorData{std::move(floats), requires_grad, std::move(q)}});
 }
 PickleValue PickleValue::storage(std::shared_ptr<Storage> data, DType dtype, int64_t numel,
                                  std::string key) {
@@ -181,6 +186,9 @@ const Tensor& PickleValue::tensor() const {
 }
 bool PickleValue::requires_grad() const {
   return std::get<PickleNode::TensorData>(node(Kind::tensor, "a tensor").v).requires_grad;
+}
+const QuantizedParts* PickleValue::quantized() const {
+  return std::get<PickleNode::TensorData>(node(Kind::tensor, "a tensor").v).quantized.get();
 }
 const std::string& PickleValue::device_name() const {
   return std::get<std::string>(node(Kind::device, "a device").v);

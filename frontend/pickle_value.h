@@ -24,6 +24,17 @@ namespace wick {
 
 struct PickleNode;
 
+// What a quantized tensor is made of: its integers (int8, uint8 or int32)
+// and the f32 scale and zero point they are read with, shaped to broadcast
+// against them (0-d per tensor; per channel of dim d, [C, 1, ...] over
+// dims d onward), so that the floats it stands for are
+// (values - zero_point) * scale.
+struct QuantizedParts {
+  Tensor values;
+  Tensor scale;
+  Tensor zero_point;
+};
+
 class PickleValue {
  public:
   enum class Kind : uint8_t {
@@ -54,6 +65,9 @@ class PickleValue {
   static PickleValue dict();
   static PickleValue object(std::string class_name);
   static PickleValue tensor(Tensor t, bool requires_grad);
+  // A quantized tensor: tensor() gives the floats it stands for, quantized()
+  // its parts.
+  static PickleValue quantized_tensor(Tensor floats, QuantizedParts parts, bool requires_grad);
   static PickleValue device(std::string name);
   static PickleValue storage(std::shared_ptr<Storage> data, DType dtype, int64_t numel,
                              std::string key);
@@ -86,6 +100,7 @@ class PickleValue {
   const PickleValue& state() const;  // object state (None until BUILD)
   const Tensor& tensor() const;
   bool requires_grad() const;  // tensor
+  const QuantizedParts* quantized() const;  // tensor: null unless quantized
   const std::string& device_name() const;
   const std::shared_ptr<Storage>& storage_data() const;
   DType storage_dtype() const;

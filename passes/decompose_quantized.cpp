@@ -1,19 +1,19 @@
 // Decomposition rules for dynamically quantized layers (ir/ops_quantized.cpp).
-// linear_dynamic(x, w, b, reduce_range) is linear(x', w, b), x' being x
-// quantized to uint8 and back with parameters chosen from x itself, as
-// LibTorch's x86 engines (fbgemm, onednn) choose them
-// (quant_utils::ChooseQuantizationParams): over [min(x, 0), max(x, 0)] and
-// the levels 0..qmax (255, or 127 with reduce_range),
+// linear_dynamic(x, w, w_scale, w_zero, b, reduce_range) quantizes x to the
+// uint8 levels q with parameters chosen from x itself, as LibTorch's x86
+// engines (fbgemm, onednn) choose them (quant_utils::ChooseQuantizationParams):
+// over [min(x, 0), max(x, 0)] and the levels 0..qmax (255, or 127 with
+// reduce_range),
 //   scale = (max - min) / qmax in double; 0.1 when its float has no finite
 //           reciprocal; raised to 6.1e-5 (the range scaled to match) below it
 //   zero  = round(-min / scale) or round(qmax - max / scale), whichever
 //           adds the smaller terms, clamped to the levels
 //   q     = clamp(round(x * (1 / scale) + zero), 0, qmax), ties to even
-//   x'    = (q - zero) * scale
-// The weight is already the floats of its int8 values, so x' w^T is the
-// integer product the engine computes, up to float rounding.
-// linear_relu_dynamic adds a relu. No gradient flows back through x, as
-// none does in LibTorch.
+// and multiplies the integers: on the CPU, wick::quantized_linear(q as
+// uint8, scale, zero, w, w_scale, w_zero, b), oneDNN's u8 x s8 product; on
+// the GPU, the float product linear((q - zero) * scale, (w - w_zero) *
+// w_scale, b), equal up to float rounding. linear_relu_dynamic adds a
+// relu. No gradient flows back through x, as none does in LibTorch.
 #include "passes/decompose_rules.h"
 
 namespace wick::passes::decompose_detail {
@@ -24,7 +24,14 @@ using ir::Value;
 // Scales below this are raised to it (fp16's smallest normal number).
 constexpr float kSmallScale = 6.1e-5f;
 
-Value* dynamically_quantized(Emitter& e, Value* x, double qmax) {
+// x's levels as f32 integers, with the f32 scale and zero point they read as.
+struct Levels {
+  Value* q;
+  Value* scale;
+  Value* zero;
+};
+
+Levels dynamically_quantized(Emitter& e, Value* x, double qmax) {
   const std::vector<ir::Dim>& shape = e.shape(x, "input");
   std::vector<int64_t> all(shape.size());
   for (size_t d = 0; d < all.size(); ++d) all[d] = static_cast<int64_t>(d);
@@ -63,16 +70,21 @@ Value* dynamically_quantized(Emitter& e, Value* x, double qmax) {
 
   Value* scale32 = f32(scale);
   Value* levels = e.add(e.mul(x, e.op("aten::reciprocal", {scale32})), zero);
-  Value* q = e.op("aten::clamp", {e.op("aten::round", {levels}), e.float_(0), e.float_(qmax)});
-  return e.mul(e.sub(q, zero), scale32);
+  return {e.op("aten::clamp", {e.op("aten::round", {levels}), e.float_(0), e.float_(qmax)}), scale32, zero};
 }
 
 Value* linear_dynamic(Emitter& e) {
-  const double qmax = e.constant_bool(3, "reduce_range") ? 127 : 255;
+  const double qmax = e.constant_bool(5, "reduce_range") ? 127 : 255;
   // LibTorch's quantized ops have no gradient: what comes before them
   // receives none (and its parameters no update) when a model trains.
   Value* x = e.op("aten::detach", {e.input(0)});
-  return e.op("aten::linear", {dynamically_quantized(e, x, qmax), e.input(1), e.input(2)});
+  Value *w = e.input(1), *w_scale = e.input(2), *w_zero = e.input(3), *bias = e.input(4);
+  const Levels l = dynamically_quantized(e, x, qmax);
+  if (!e.options().for_gpu)
+    return e.op("wick::quantized_linear", {e.cast(l.q, DType::u8), l.scale, l.zero, w, w_scale, w_zero, bias});
+  Value* x_floats = e.mul(e.sub(l.q, l.zero), l.scale);
+  Value* w_floats = e.mul(e.sub(e.cast(w, DType::f32), w_zero), w_scale);
+  return e.op("aten::linear", {x_floats, w_floats, bias});
 }
 
 Value* linear_relu_dynamic(Emitter& e) { return e.op("aten::relu", {linear_dynamic(e)}); }

@@ -133,13 +133,16 @@ dnnl::primitive_attr make_attr(const Epilogue& e, float output_scale, float sum_
   if (output_scale != 1.f) attr.set_output_scales(0, {output_scale});
   dnnl::post_ops ops;
   if (sum_scale != 0.f) ops.append_sum(sum_scale);
-  if (e.op != PostOp::none) {
-    float alpha = e.alpha, beta = e.beta;
-    if (e.op == PostOp::silu) alpha = 1.f;
-    ops.append_eltwise(1.f, eltwise_of(e.op), alpha, beta);
-  }
+  append_epilogue(ops, e);
   attr.set_post_ops(ops);
   return attr;
+}
+
+void append_epilogue(dnnl::post_ops& ops, const Epilogue& e) {
+  if (e.op == PostOp::none) return;
+  float alpha = e.alpha, beta = e.beta;
+  if (e.op == PostOp::silu) alpha = 1.f;
+  ops.append_eltwise(1.f, eltwise_of(e.op), alpha, beta);
 }
 
 bool is_reference(const dnnl::primitive_desc_base& pd) {

@@ -51,6 +51,8 @@ void force_widened_bf16(bool on);
 // several threads at once), optional output scale and sum post-op, then the
 // epilogue as an eltwise post-op.
 dnnl::primitive_attr make_attr(const Epilogue& e, float output_scale = 1.f, float sum_scale = 0.f);
+// The epilogue's eltwise post-op (none for PostOp::none).
+void append_epilogue(dnnl::post_ops& ops, const Epilogue& e);
 
 // True when oneDNN chose its slow reference implementation.
 bool is_reference(const dnnl::primitive_desc_base& pd);

@@ -47,6 +47,17 @@ void matmul(const Tensor& a, const Tensor& b, Tensor& out, const Epilogue& epilo
 void linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out,
             const Epilogue& epilogue = {});
 
+// The integer product of a quantized linear layer: xq [..., K] uint8 read
+// as (xq - x_zero_point) * x_scale, times w [N, K] int8 read as
+// (w - w_zero_point) * w_scale, transposed, plus bias [N] (may be
+// undefined): out [..., N] f32. The products are summed as integers and
+// scaled once per output; the scales and zero points are f32 tensors, the
+// input's 0-d, the weight's of one element or one per row of w, and the
+// zero points integers within their operand's range.
+void quantized_linear(const Tensor& xq, const Tensor& x_scale, const Tensor& x_zero_point, const Tensor& w,
+                      const Tensor& w_scale, const Tensor& w_zero_point, const Tensor& bias, Tensor& out,
+                      const Epilogue& epilogue = {});
+
 // out = beta * bias + alpha * (a @ b), bias broadcast to [n, m]. With
 // beta == 0 the bias is not read (as in PyTorch, NaNs in it do not spread).
 // `out` may be `bias` itself.

@@ -297,11 +297,13 @@ class Validator {
     }
   }
 
-  // Operands a library call may leave out: the bias of linear and convolution.
+  // Operands a library call may leave out: the bias of linear, convolution
+  // and the quantized linear.
   static bool optional_extern_input(const Instr& in, size_t i) {
     const auto op = static_cast<ExternOp>(in.index);
-    return i == 2 && (op == ExternOp::linear || op == ExternOp::conv1d || op == ExternOp::conv2d ||
-                      op == ExternOp::conv3d);
+    return (i == 2 && (op == ExternOp::linear || op == ExternOp::conv1d || op == ExternOp::conv2d ||
+                       op == ExternOp::conv3d)) ||
+           (i == 6 && op == ExternOp::quantized_linear);
   }
 
   void extern_call(const Instr& in) const {
@@ -348,6 +350,7 @@ class Validator {
       case ExternOp::ctc_loss_backward: inputs = 5; ints = 2; break;
       case ExternOp::lu_factor: ints = 1; break;
       case ExternOp::lu_permutation: break;
+      case ExternOp::quantized_linear: inputs = 7; break;
     }
     count(in, in.inputs.size(), inputs, "operands");
     if (max_ints > ints && in.ints.size() == max_ints) ints = max_ints;

@@ -1,7 +1,8 @@
 // What decompose writes for the GPU in place of library calls it lacks
 // (conv3d as conv2d over frames, a 3-D transposed convolution as a plain
 // one over its spread input, adaptive average pooling as means over
-// windows), run on the CPU against the CPU's library calls on the same
+// windows, a quantized linear as the product of the floats its integers
+// stand for), run on the CPU against the CPU's library calls on the same
 // random inputs: the CI machine has no GPU, and this is where those
 // rewrites are checked numerically. The library calls themselves are
 // checked against LibTorch by the zoo tests (model `volumes`).
@@ -34,14 +35,9 @@ std::vector<Tensor> run(const char* text, bool rewritten_for_gpu, const std::vec
   return compile_graph(g, *m, types)->executor().run(inputs);
 }
 
-// Runs `text` as is and as rewritten for the GPU; the outputs must agree.
-void expect_same(const char* text, const std::vector<std::vector<int64_t>>& input_sizes) {
-  std::random_device seed_source;
-  const unsigned seed = seed_source();
-  SCOPED_TRACE("input seed " + std::to_string(seed));
-  std::mt19937 rng(seed);
-  std::vector<Tensor> inputs;
-  for (const auto& sizes : input_sizes) inputs.push_back(random_tensor(sizes, rng));
+// Runs `text` as is and as rewritten for the GPU on `inputs`; the outputs
+// must agree.
+void expect_same(const char* text, const std::vector<Tensor>& inputs) {
   const std::vector<Tensor> library = run(text, false, inputs);
   const std::vector<Tensor> rewritten = run(text, true, inputs);
   ASSERT_EQ(library.size(), rewritten.size());
@@ -64,9 +60,40 @@ void expect_same(const char* text, const std::vector<std::vector<int64_t>>& inpu
   bool library_call_left = false;
   ir::walk(g.block(), [&](ir::Node* n) {
     library_call_left = library_call_left || n->is("aten::conv3d") || n->is("aten::adaptive_avg_pool2d") ||
-                        n->is("wick::conv_input_backward");
+                        n->is("wick::conv_input_backward") || n->is("wick::quantized_linear");
   });
   EXPECT_FALSE(library_call_left);
+}
+
+// The same on standard normal inputs of the given sizes.
+void expect_same(const char* text, const std::vector<std::vector<int64_t>>& input_sizes) {
+  std::random_device seed_source;
+  const unsigned seed = seed_source();
+  SCOPED_TRACE("input seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  std::vector<Tensor> inputs;
+  for (const auto& sizes : input_sizes) inputs.push_back(random_tensor(sizes, rng));
+  expect_same(text, inputs);
+}
+
+// A dynamically quantized linear's inputs: x standard normal [rows..., 16],
+// the weight's int8 values [6, 16] with f32 scales in [0.01, 0.03] and
+// integer zero points in [-zero, zero] (`scales` of them: 1 or 6), a bias.
+std::vector<Tensor> quantized_linear_inputs(std::vector<int64_t> rows, int64_t scales, int zero, unsigned seed) {
+  std::mt19937 rng(seed);
+  rows.push_back(16);
+  std::vector<int64_t> param_sizes;
+  if (scales > 1) param_sizes = {scales, 1};
+  Tensor w = Tensor::zeros(DType::i8, {6, 16}), s = Tensor::zeros(DType::f32, param_sizes),
+         z = Tensor::zeros(DType::f32, param_sizes);
+  std::uniform_int_distribution<int> level(-128, 127), shift(-zero, zero);
+  std::uniform_real_distribution<float> scale(0.01f, 0.03f);
+  for (int64_t i = 0; i < w.numel(); ++i) w.data_as<int8_t>()[i] = static_cast<int8_t>(level(rng));
+  for (int64_t i = 0; i < s.numel(); ++i) {
+    s.data_as<float>()[i] = scale(rng);
+    z.data_as<float>()[i] = static_cast<float>(shift(rng));
+  }
+  return {random_tensor(rows, rng), w, s, z, random_tensor({6}, rng)};
 }
 
 // Strides, padding and dilation in every dim, groups, a bias, a batch of 2.
@@ -151,6 +178,38 @@ TEST(GpuRewritesOnCpu, AdaptiveAveragePoolAsMeans) {
 }
 )",
               {{2, 5, 7, 8}});
+}
+
+// The integer product against the float one, with a weight zero point per
+// row (subtracted after oneDNN's product) and the levels 0..255.
+TEST(GpuRewritesOnCpu, QuantizedLinearAsProductOfFloats) {
+  const unsigned seed = std::random_device()();
+  SCOPED_TRACE("input seed " + std::to_string(seed));
+  expect_same(R"(module @M {
+  graph @forward(%x : Tensor(f32, [5, 16]), %w : Tensor(i8, [6, 16]), %s : Tensor(f32, [6, 1]), %z : Tensor(f32, [6, 1]), %b : Tensor(f32, [6])) -> (Tensor(f32, [5, 6])) {
+    %false : Bool = prim::Constant[value=false]()
+    %y : Tensor(f32, [5, 6]) = quantized::linear_dynamic(%x, %w, %s, %z, %b, %false)
+    return(%y)
+  }
+}
+)",
+              quantized_linear_inputs({5}, 6, 5, seed));
+}
+
+// One scale and zero point 0 for the weight (oneDNN's post-ops add the bias
+// and the relu), a rank-3 input, the levels 0..127.
+TEST(GpuRewritesOnCpu, QuantizedLinearReluPerTensor) {
+  const unsigned seed = std::random_device()();
+  SCOPED_TRACE("input seed " + std::to_string(seed));
+  expect_same(R"(module @M {
+  graph @forward(%x : Tensor(f32, [2, 3, 16]), %w : Tensor(i8, [6, 16]), %s : Tensor(f32, []), %z : Tensor(f32, []), %b : Tensor(f32, [6])) -> (Tensor(f32, [2, 3, 6])) {
+    %true : Bool = prim::Constant[value=true]()
+    %y : Tensor(f32, [2, 3, 6]) = quantized::linear_relu_dynamic(%x, %w, %s, %z, %b, %true)
+    return(%y)
+  }
+}
+)",
+              quantized_linear_inputs({2, 3}, 1, 0, seed));
 }
 
 }  // namespace

@@ -88,5 +88,62 @@ TEST_F(QuantizedLinear, MatchesLibTorchOnEveryRangeOfInput) {
     }
 }
 
+// Weights quantized with zero points other than 0, per tensor and per
+// channel, which only LibTorch's qnnpack engine accepts (it also ignores
+// reduce_range, so the layers here pass False): wick subtracts the weight's
+// zero point after the integer product.
+class AffineQuantizedLinear : public test::PythonFiles<AffineQuantizedLinear> {
+ public:
+  static const char* tag() { return "affine_quantized_linear"; }
+  static std::string script() {
+    return std::string(R"py(
+import numpy as np
+import torch
+import torch.ao.quantization as q
+from torch import Tensor, nn
+from typing import Tuple
+
+torch.backends.quantized.engine = "qnnpack"
+torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(8, 6), nn.Linear(6, 5, bias=False)).eval()
+observer = q.default_dynamic_quant_observer
+per_tensor = q.QConfig(activation=observer,
+                       weight=q.MinMaxObserver.with_args(dtype=torch.qint8, qscheme=torch.per_tensor_affine))
+per_channel = q.QConfig(activation=observer, weight=q.PerChannelMinMaxObserver.with_args(
+    dtype=torch.qint8, qscheme=torch.per_channel_affine))
+layers = q.quantize_dynamic(net, {"0": per_tensor, "1": per_channel}, dtype=torch.qint8)
+assert layers[0].weight().q_zero_point() != 0
+assert (layers[1].weight().q_per_channel_zero_points() != 0).any()
+
+
+class Affine(nn.Module):
+    def __init__(self, first, second):
+        super().__init__()
+        self.first = first
+        self.second = second
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        h = torch.ops.quantized.linear_dynamic(x, self.first, False)
+        return h, torch.ops.quantized.linear_relu_dynamic(h, self.second, False)
+
+
+torch.jit.script(Affine(layers[0]._packed_params._packed_params,
+                        layers[1]._packed_params._packed_params)).save("affine.pt")
+torch.seed()  # fresh inputs on every run
+)py") + kSaveRunPython + R"py(
+cases = {"normal": torch.randn(7, 8), "positive": torch.rand(7, 8) + 1, "rank3": torch.randn(2, 3, 8)}
+for name, x in cases.items():
+    save_run("affine.pt", [x], name)
+)py";
+  }
+};
+
+TEST_F(AffineQuantizedLinear, MatchesLibTorch) {
+  for (const char* name : {"normal", "positive", "rank3"}) {
+    SCOPED_TRACE(name);
+    test::expect_saved_run(path(""), "affine.pt", name, 1, 1e-5);
+  }
+}
+
 }  // namespace
 }  // namespace wick

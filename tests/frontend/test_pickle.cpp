@@ -219,6 +219,15 @@ TEST(Pickle, RebuildsPerTensorQuantizedTensorAsItsFloats) {
   EXPECT_EQ(v.tensor().describe(), "f32[3, 2]");
   // Element (r, c) is storage element r + 3c, holding r + 3c - 3.
   EXPECT_EQ(floats_of(v.tensor()), (std::vector<float>{-2, -0.5f, -1.5f, 0, -1, 0.5f}));
+  // Its parts: the integers, a 0-d scale and zero point.
+  const QuantizedParts* parts = v.quantized();
+  ASSERT_NE(parts, nullptr);
+  EXPECT_EQ(parts->values.describe(), "i8[3, 2]");
+  const int8_t* q = parts->values.contiguous().data_as<int8_t>();
+  EXPECT_EQ(std::vector<int>(q, q + 6), (std::vector<int>{-3, 0, -2, 1, -1, 2}));
+  EXPECT_EQ(parts->scale.describe(), "f32[]");
+  EXPECT_EQ(floats_of(parts->scale), std::vector<float>{0.5f});
+  EXPECT_EQ(floats_of(parts->zero_point), std::vector<float>{1});
 
   // uint8 values 250..255 with zero point 252.
   PickleValue u = load(qtensor("QUInt8Storage", 6, {6}, {1},
@@ -244,6 +253,23 @@ TEST(Pickle, RebuildsPerChannelQuantizedTensorAsItsFloats) {
                        counting_storages());
   // Row 0: (-3 + 3) * 0.5, (-2 + 2) * 1.5, (-1 + 1) * 2.5; row 1: (0 + 3) * 0.5, (1 + 2) * 1.5, (2 + 1) * 2.5.
   EXPECT_EQ(floats_of(v.tensor()), (std::vector<float>{0, 0, 0, 1.5f, 4.5f, 7.5f}));
+  // Scales and zero points shaped to broadcast against the [2, 3] values.
+  ASSERT_NE(v.quantized(), nullptr);
+  EXPECT_EQ(v.quantized()->scale.describe(), "f32[3]");
+  EXPECT_EQ(floats_of(v.quantized()->scale), (std::vector<float>{0.5f, 1.5f, 2.5f}));
+  EXPECT_EQ(floats_of(v.quantized()->zero_point), (std::vector<float>{-3, -2, -1}));
+  // Along dim 0 of the same values: [2, 1].
+  PickleValue rows = load(qtensor("QInt8Storage", 6, {2, 3}, {3, 1}, [](PickleWriter& w) {
+                            w.mark().global("torch", "per_channel_affine");
+                            w.tensor("DoubleStorage", "1", 2, 0, {2}, {1});
+                            w.tensor("LongStorage", "2", 2, 0, {2}, {1});
+                            w.integer(0).tuple();
+                          }),
+                          counting_storages());
+  EXPECT_EQ(rows.quantized()->scale.describe(), "f32[2, 1]");
+  EXPECT_EQ(rows.quantized()->zero_point.describe(), "f32[2, 1]");
+  // Row 0: (-3, -2, -1) + 3 times 0.5; row 1: (0, 1, 2) + 2 times 1.5.
+  EXPECT_EQ(floats_of(rows.tensor()), (std::vector<float>{0, 0.5f, 1, 3, 4.5f, 6}));
 }
 
 TEST(PickleErrors, MalformedQuantizedTensors) {

@@ -1,0 +1,159 @@
+// rt::quantized_linear (runtime/dnnl_quantized.cpp) against direct sums in
+// double on fresh random integers: weight scales and zero points per tensor
+// and per row (zero points other than 0 are subtracted after oneDNN's
+// product), with and without a bias, an epilogue, a batched input, an empty
+// inner dimension, and the errors for operands it cannot read.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "runtime/extern_kernels.h"
+#include "support/error.h"
+
+namespace wick::rt {
+namespace {
+
+std::mt19937& rng() {
+  static std::mt19937 r(std::random_device{}());
+  return r;
+}
+
+struct Operands {
+  Tensor xq, x_scale, x_zero, w, w_scale, w_zero, bias;
+};
+
+Tensor scalar(float v) {
+  Tensor t = Tensor::empty(DType::f32, {});
+  *t.data_as<float>() = v;
+  return t;
+}
+
+// x [rows..., k] uint8, w [n, k] int8; `per_row` scales and zero points
+// (else one each), zero points within +-`zero` (0: all zero).
+Operands random_operands(std::vector<int64_t> rows, int64_t k, int64_t n, bool per_row, int zero, bool bias) {
+  std::uniform_int_distribution<int> u8(0, 255), i8(-128, 127), shift(-zero, zero), x_zero(0, 255);
+  std::uniform_real_distribution<float> scale(0.005f, 0.05f);
+  rows.push_back(k);
+  Operands o;
+  o.xq = Tensor::empty(DType::u8, rows);
+  for (int64_t i = 0; i < o.xq.numel(); ++i) o.xq.data_as<uint8_t>()[i] = static_cast<uint8_t>(u8(rng()));
+  o.x_scale = scalar(scale(rng()));
+  o.x_zero = scalar(static_cast<float>(x_zero(rng())));
+  o.w = Tensor::empty(DType::i8, {n, k});
+  for (int64_t i = 0; i < o.w.numel(); ++i) o.w.data_as<int8_t>()[i] = static_cast<int8_t>(i8(rng()));
+  const std::vector<int64_t> param_sizes = per_row ? std::vector<int64_t>{n, 1} : std::vector<int64_t>{};
+  o.w_scale = Tensor::empty(DType::f32, param_sizes);
+  o.w_zero = Tensor::empty(DType::f32, param_sizes);
+  for (int64_t i = 0; i < o.w_scale.numel(); ++i) {
+    o.w_scale.data_as<float>()[i] = scale(rng());
+    o.w_zero.data_as<float>()[i] = static_cast<float>(shift(rng()));
+  }
+  if (bias) {
+    o.bias = Tensor::empty(DType::f32, {n});
+    std::normal_distribution<float> normal;
+    for (int64_t i = 0; i < n; ++i) o.bias.data_as<float>()[i] = normal(rng());
+  }
+  return o;
+}
+
+Tensor run(const Operands& o, const Epilogue& e = {}) {
+  std::vector<int64_t> sizes = o.xq.sizes();
+  sizes.back() = o.w.size(0);
+  Tensor out = Tensor::empty(DType::f32, sizes);
+  quantized_linear(o.xq, o.x_scale, o.x_zero, o.w, o.w_scale, o.w_zero, o.bias, out, e);
+  return out;
+}
+
+// max |got - sum| / max |sum| over the direct sums in double.
+double relative_error(const Operands& o, const Tensor& got, bool relu) {
+  const int64_t n = o.w.size(0), k = o.w.size(1), m = got.numel() / n;
+  auto param = [](const Tensor& t, int64_t row) { return t.data_as<float>()[t.numel() == 1 ? 0 : row]; };
+  double worst = 0, largest = 1e-30;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t c = 0; c < n; ++c) {
+      double sum = 0;
+      for (int64_t j = 0; j < k; ++j)
+        sum += (o.xq.data_as<uint8_t>()[i * k + j] - double{*o.x_zero.data_as<float>()}) *
+               (o.w.data_as<int8_t>()[c * k + j] - double{param(o.w_zero, c)});
+      double want = sum * *o.x_scale.data_as<float>() * param(o.w_scale, c);
+      if (o.bias.defined()) want += o.bias.data_as<float>()[c];
+      if (relu) want = std::max(want, 0.0);
+      worst = std::max(worst, std::fabs(got.data_as<float>()[i * n + c] - want));
+      largest = std::max(largest, std::fabs(want));
+    }
+  return worst / largest;
+}
+
+TEST(QuantizedLinearKernel, PerRowZeroPointsAreSubtracted) {
+  const Operands o = random_operands({9}, 37, 11, true, 7, true);
+  EXPECT_LE(relative_error(o, run(o), false), 1e-6);
+}
+
+TEST(QuantizedLinearKernel, PerTensorWithReluEpilogueOnABatch) {
+  const Operands o = random_operands({2, 3}, 64, 5, false, 0, true);
+  EXPECT_LE(relative_error(o, run(o, {PostOp::relu}), true), 1e-6);
+}
+
+TEST(QuantizedLinearKernel, ZeroPointsAndReluWithoutBias) {
+  const Operands o = random_operands({4}, 300, 17, true, 20, false);
+  EXPECT_LE(relative_error(o, run(o, {PostOp::relu}), true), 1e-6);
+}
+
+// A layer large enough for oneDNN to split across threads.
+TEST(QuantizedLinearKernel, LargeLayer) {
+  const Operands o = random_operands({64}, 512, 256, true, 0, true);
+  EXPECT_LE(relative_error(o, run(o), false), 1e-6);
+}
+
+TEST(QuantizedLinearKernel, EmptyInnerDimensionGivesTheBias) {
+  const Operands o = random_operands({3}, 0, 4, false, 0, true);
+  const Tensor out = run(o, {PostOp::relu});
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t c = 0; c < 4; ++c) EXPECT_EQ(out.data_as<float>()[i * 4 + c], std::max(o.bias.data_as<float>()[c], 0.f));
+}
+
+void expect_error(const Operands& o, const std::string& text) {
+  try {
+    run(o);
+    ADD_FAILURE() << "no error; expected: " << text;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    EXPECT_EQ(e.op(), "quantized_linear");
+  }
+}
+
+TEST(QuantizedLinearKernel, RejectsOperandsItCannotRead) {
+  Operands o = random_operands({2}, 8, 3, true, 2, true);
+  Operands bad = o;
+  bad.x_zero = scalar(256);
+  expect_error(bad, "the input's zero point must be an integer in [0, 255], got 256");
+  bad = o;
+  bad.w_zero = scalar(0.5f);
+  expect_error(bad, "the weight's zero point must be an integer in [-128, 127], got 0.5");
+  bad = o;
+  bad.xq = Tensor::zeros(DType::f32, {2, 8});
+  expect_error(bad, "the input's integers must be u8, got f32");
+  bad = o;
+  bad.w_scale = Tensor::zeros(DType::f32, {2});
+  expect_error(bad, "the weight's scale must hold 1 or 3 values");
+  bad = o;
+  bad.bias = Tensor::zeros(DType::f32, {4});
+  expect_error(bad, "expected a bias of shape [3]");
+  bad = o;
+  bad.xq = Tensor::zeros(DType::u8, {2, 7});
+  try {
+    Tensor out = Tensor::empty(DType::f32, {2, 3});
+    quantized_linear(bad.xq, bad.x_scale, bad.x_zero, bad.w, bad.w_scale, bad.w_zero, bad.bias, out);
+    ADD_FAILURE() << "no error for 7 features";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the input has 7 features but the weight expects 8"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace wick::rt
