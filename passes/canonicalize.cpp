@@ -120,6 +120,7 @@ class Canonicalizer {
     if (k == "aten::Int.Scalar" || k == "aten::Float.Scalar") return number_of_item(n);
     if (k == "aten::item" || k == "aten::ScalarImplicit") return typed_item(n);
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
+    if (k == "aten::to.dtype") return same_dtype_cast(n);
     if (k == "prim::ListConstruct") return constant_list(n);
     if (k == "aten::warn") {
       n->destroy();
@@ -134,6 +135,16 @@ class Canonicalizer {
     if (k == "prim::If") return if_node(n);
     if (k == "prim::Loop") return loop_node(n);
     shape_query(n);
+  }
+
+  // x.to(dtype) is x itself when x has that dtype and no copy is asked for
+  // (as in torch); the cast nn.quantized layers end with, for one.
+  void same_dtype_cast(Node* n) {
+    const auto dtype = n->input(0)->type()->dtype();
+    const auto code = ir::constant_int(n->input(1));
+    const auto copy = ir::constant_bool(n->input(3));
+    if (!dtype || !code || !copy || *copy || !ir::is_none(n->input(4))) return;
+    if (dtype_from_torch_code(*code) == *dtype) replace(n, {n->input(0)});
   }
 
   // Int(NumToTensor(x)) is x: traced models pass sizes through 0-dim

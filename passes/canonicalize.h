@@ -15,7 +15,7 @@
 //     run and unrolls for loops of a few constant trips (unroll_loops.h,
 //     kCanonicalUnroll; kListUnroll for a loop that carries a list);
 //     folds values a loop carries unchanged; removes casts that
-//     change nothing and warnings;
+//     change nothing (a tensor's to() its own dtype too) and warnings;
 //   - evaluates int()/float() of 0-dim tensors computed from known numbers,
 //     the shape arithmetic traced models carry, and reads int(t.item()) and
 //     float(t.item()) as int(t) and float(t);
