@@ -647,7 +647,7 @@ class PlanBuilder {
                          : products && !on_gpu() && first == DType::bf16 ? DType::bf16
                                                                           : DType::f32;
     // The quantized linear's integer operands: its shape rule checked them.
-    const bool quantized = n->op().schema.ns == "wick" && name == "quantized_linear";
+    const bool quantized = n->op().schema.ns == "wick" && name == "quantized_linear_dynamic";
     for (const Value* v : n->inputs())
       if (!quantized && v->type()->is_tensor() && *v->type()->dtype() != wanted)
         return note_unsupported(n, "only float32 is supported, got " + std::string(dtype_name(*v->type()->dtype())));
@@ -664,8 +664,9 @@ class PlanBuilder {
     } else if (quantized && on_gpu()) {
       return note_unsupported(n, "no CUDA kernel (the CUDA pipeline multiplies the floats the integers stand for)");
     } else if (quantized) {
-      in.index = static_cast<int32_t>(rt::ExternOp::quantized_linear);
-      for (size_t i = 0; i < 7; ++i) in.inputs.push_back(tensor_slot(i));
+      in.index = static_cast<int32_t>(rt::ExternOp::quantized_linear_dynamic);
+      for (size_t i = 0; i < 5; ++i) in.inputs.push_back(tensor_slot(i));
+      in.ints = {int_of(n, 5)};
     } else if (name == "addmm") {
       in.index = static_cast<int32_t>(rt::ExternOp::addmm);
       in.inputs = {tensor_slot(0), tensor_slot(1), tensor_slot(2)};

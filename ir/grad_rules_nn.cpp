@@ -117,6 +117,9 @@ void add_nn_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::avg_pool2d", {avg_pool2d});
   t.set_gradient("aten::adaptive_avg_pool2d", {adaptive_avg_pool2d});
   t.set_gradient("wick::ctc_loss", {ctc_loss});
+  // LibTorch's quantized layers have no gradient: what comes before them
+  // receives none (and its parameters no update) when a model trains.
+  t.set_gradient("wick::quantized_linear_dynamic", {[](GradContext& c) { return c.no_grads(); }});
 }
 
 }  // namespace wick::ir

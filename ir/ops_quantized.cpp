@@ -6,10 +6,9 @@
 // multiplies. Torch's packed-parameter object stands for its (weight, bias)
 // in the call, the quantized weight for its integers, scale and zero point
 // (frontend: bound_class_state), so the schemas take those in its place.
-// passes/decompose_quantized.cpp writes the layers with
-// wick::quantized_linear, the integer product, on the CPU and with float
-// ops elsewhere. Not differentiable: LibTorch has no gradient for them
-// either.
+// passes/decompose_quantized.cpp writes the layers as
+// wick::quantized_linear_dynamic, the integer product, on the CPU and with
+// float ops elsewhere. No gradient reaches their input, as in LibTorch.
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
@@ -65,15 +64,13 @@ std::vector<TypePtr> dynamic_linear(const Node& node) {
   return integer_linear(node, 1);
 }
 
-// wick::quantized_linear(Xq, x_scale, x_zero_point, W, W_scale, W_zero_point, B).
-std::vector<TypePtr> quantized_linear(const Node& node) {
-  require_dtype(node, shape::input_type(node, 0), DType::u8, "the input's integers");
-  for (size_t i : {1, 2}) {
-    const Type& p = shape::input_type(node, i);
-    require_dtype(node, p, DType::f32, i == 1 ? "the input's scale" : "the input's zero point");
-    if (p.has_rank() && p.rank() != 0) throw node.error("the input's scale and zero point must be 0-d, got " + p.str());
-  }
-  return integer_linear(node, 3);
+// wick::quantized_linear_dynamic(X, W, W_scale, W_zero_point, B, qmax).
+std::vector<TypePtr> quantized_linear_dynamic(const Node& node) {
+  require_dtype(node, shape::input_type(node, 0), DType::f32, "the input");
+  const auto qmax = constant_int(node.input(5));
+  if (qmax && *qmax != 127 && *qmax != 255)
+    throw node.error("the input's levels must be 0..127 or 0..255, got 0.." + std::to_string(*qmax));
+  return integer_linear(node, 1);
 }
 
 }  // namespace
@@ -86,11 +83,11 @@ void add_quantized_ops(OpTableBuilder& t) {
   t.add({"quantized::linear_relu_dynamic(Tensor X, Tensor W_prepack_weight, Tensor W_prepack_weight_scale, "
          "Tensor W_prepack_weight_zero_point, Tensor? W_prepack_bias, bool reduce_range=False) -> Tensor Y",
          C, dynamic_linear});
-  // (Xq - x_zero_point) x_scale @ ((W - W_zero_point) W_scale)^T + B, the
-  // products summed as integers: Xq uint8, W int8.
-  t.add({"wick::quantized_linear(Tensor Xq, Tensor x_scale, Tensor x_zero_point, Tensor W, Tensor W_scale, "
-         "Tensor W_zero_point, Tensor? B) -> Tensor",
-         Lowering::extern_call, quantized_linear});
+  // linear_dynamic on the CPU, the input quantized to the levels 0..qmax and
+  // the products summed as integers (runtime/extern_kernels.h).
+  t.add({"wick::quantized_linear_dynamic(Tensor X, Tensor W, Tensor W_scale, Tensor W_zero_point, Tensor? B, "
+         "int qmax) -> Tensor",
+         Lowering::extern_call, quantized_linear_dynamic});
 }
 
 }  // namespace wick::ir

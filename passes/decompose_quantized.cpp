@@ -1,19 +1,19 @@
 // Decomposition rules for dynamically quantized layers (ir/ops_quantized.cpp).
 // linear_dynamic(x, w, w_scale, w_zero, b, reduce_range) quantizes x to the
-// uint8 levels q with parameters chosen from x itself, as LibTorch's x86
-// engines (fbgemm, onednn) choose them (quant_utils::ChooseQuantizationParams):
-// over [min(x, 0), max(x, 0)] and the levels 0..qmax (255, or 127 with
-// reduce_range),
-//   scale = (max - min) / qmax in double; 0.1 when its float has no finite
-//           reciprocal; raised to 6.1e-5 (the range scaled to match) below it
+// uint8 levels 0..qmax (255, or 127 with reduce_range) with parameters
+// chosen from x itself and multiplies them with the weight's integers. On
+// the CPU that is one library call, wick::quantized_linear_dynamic
+// (runtime/dynamic_quantization.h says how the parameters are chosen, as
+// LibTorch's x86 engines choose them). On the GPU it is written with ops:
+//   scale = (max - min) / qmax in double over [min(x, 0), max(x, 0)]; 0.1
+//           when its float has no finite reciprocal; raised to 6.1e-5 (the
+//           range scaled to match) below it
 //   zero  = round(-min / scale) or round(qmax - max / scale), whichever
 //           adds the smaller terms, clamped to the levels
 //   q     = clamp(round(x * (1 / scale) + zero), 0, qmax), ties to even
-// and multiplies the integers: on the CPU, wick::quantized_linear(q as
-// uint8, scale, zero, w, w_scale, w_zero, b), oneDNN's u8 x s8 product; on
-// the GPU, the float product linear((q - zero) * scale, (w - w_zero) *
-// w_scale, b), equal up to float rounding. linear_relu_dynamic adds a
-// relu. No gradient flows back through x, as none does in LibTorch.
+// then the float product linear((q - zero) * scale, (w - w_zero) * w_scale,
+// b), equal up to float rounding. linear_relu_dynamic adds a relu. No
+// gradient flows back through x, as none does in LibTorch.
 #include "passes/decompose_rules.h"
 
 namespace wick::passes::decompose_detail {
@@ -74,14 +74,13 @@ Levels dynamically_quantized(Emitter& e, Value* x, double qmax) {
 }
 
 Value* linear_dynamic(Emitter& e) {
-  const double qmax = e.constant_bool(5, "reduce_range") ? 127 : 255;
+  const int64_t qmax = e.constant_bool(5, "reduce_range") ? 127 : 255;
+  Value *w = e.input(1), *w_scale = e.input(2), *w_zero = e.input(3), *bias = e.input(4);
+  if (!e.options().for_gpu)
+    return e.op("wick::quantized_linear_dynamic", {e.input(0), w, w_scale, w_zero, bias, e.int_(qmax)});
   // LibTorch's quantized ops have no gradient: what comes before them
   // receives none (and its parameters no update) when a model trains.
-  Value* x = e.op("aten::detach", {e.input(0)});
-  Value *w = e.input(1), *w_scale = e.input(2), *w_zero = e.input(3), *bias = e.input(4);
-  const Levels l = dynamically_quantized(e, x, qmax);
-  if (!e.options().for_gpu)
-    return e.op("wick::quantized_linear", {e.cast(l.q, DType::u8), l.scale, l.zero, w, w_scale, w_zero, bias});
+  const Levels l = dynamically_quantized(e, e.op("aten::detach", {e.input(0)}), static_cast<double>(qmax));
   Value* x_floats = e.mul(e.sub(l.q, l.zero), l.scale);
   Value* w_floats = e.mul(e.sub(e.cast(w, DType::f32), w_zero), w_scale);
   return e.op("aten::linear", {x_floats, w_floats, bias});

@@ -32,7 +32,7 @@ bool is_epilogue(const Node* n) {
 bool is_extern_head(const Node* n) {
   static const std::set<std::string> ops = {"aten::linear", "aten::matmul", "aten::mm",     "aten::bmm",
                                             "aten::addmm",  "aten::conv1d", "aten::conv2d", "aten::conv3d",
-                                            "wick::quantized_linear"};
+                                            "wick::quantized_linear_dynamic"};
   return ops.count(n->kind()) > 0;
 }
 

@@ -1,4 +1,5 @@
-// The quantized linear on oneDNN's u8 x s8 matmul, which sums the products
+// The quantized linear on oneDNN's u8 x s8 matmul (the dynamic one quantizes
+// its input first, runtime/dynamic_quantization.h), which sums the products
 // in int32 (VNNI where the CPU has it) and takes the input's zero point and
 // one output scale per column (x_scale * w_scale[n]) at run time, so one
 // primitive serves every call whatever the input's range. The bias and the
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/dynamic_quantization.h"
 #include "runtime/extern_kernels.h"
 #include "runtime/kernel_util.h"
 #include "runtime/primitive_cache.h"
@@ -57,44 +59,44 @@ std::vector<float> per_column(const Tensor& t, int64_t n, const char* what, bool
   return v;
 }
 
-}  // namespace
-
-void quantized_linear(const Tensor& xq, const Tensor& x_scale, const Tensor& x_zero_point, const Tensor& w,
-                      const Tensor& w_scale, const Tensor& w_zero_point, const Tensor& bias, Tensor& out,
-                      const Epilogue& e) {
-  require(xq, DType::u8, "the input's integers");
+// The weight's checks, for an input of `features` features.
+void check_weight(const Tensor& w, const Tensor& w_scale, const Tensor& w_zero_point, const Tensor& bias,
+                  int64_t features) {
   require(w, DType::i8, "the weight's integers");
-  for (auto [t, what] : {std::pair{&x_scale, "the input's scale"}, std::pair{&x_zero_point, "the input's zero point"},
-                         std::pair{&w_scale, "the weight's scale"}, std::pair{&w_zero_point, "the weight's zero point"}})
-    require(*t, DType::f32, what);
+  require(w_scale, DType::f32, "the weight's scale");
+  require(w_zero_point, DType::f32, "the weight's zero point");
   if (w.dim() != 2) fail("the weight must have rank 2, got " + w.describe());
-  if (xq.dim() < 1) fail("the input must have rank 1 or more");
   const int64_t n = w.size(0), k = w.size(1);
-  if (xq.size(-1) != k)
-    fail("the input has " + std::to_string(xq.size(-1)) + " features but the weight expects " + std::to_string(k));
+  if (features != k)
+    fail("the input has " + std::to_string(features) + " features but the weight expects " + std::to_string(k));
   if (bias.defined()) {
     require(bias, DType::f32, "the bias");
     if (bias.dim() != 1 || bias.size(0) != n)
       fail("expected a bias of shape [" + std::to_string(n) + "], got " + shape_str(bias.sizes()));
   }
-  std::vector<int64_t> out_sizes = xq.sizes();
-  out_sizes.back() = n;
-  check_product_output(kOp, out, out_sizes, DType::f32);
-  if (out.numel() == 0) return;
-  const int64_t m = out.numel() / n;
+}
 
-  const float zx = per_column(x_zero_point, 1, "the input's zero point", true, 0, 255)[0];
-  const float sx = per_column(x_scale, 1, "the input's scale", false)[0];
+// The output's sizes: the input's with its features replaced by w's rows.
+void check_output(const Tensor& x, const Tensor& w, const Tensor& out) {
+  if (x.dim() < 1) fail("the input must have rank 1 or more");
+  std::vector<int64_t> out_sizes = x.sizes();
+  out_sizes.back() = w.size(0);
+  check_product_output(kOp, out, out_sizes, DType::f32);
+}
+
+// dst[m, n] = epilogue(sx * w_scale * sum_k (a - zx)(w - w_zero) + bias),
+// a [m, k] uint8 rows.
+void integer_product(const uint8_t* a, int64_t m, float sx, float zx, const Tensor& w, const Tensor& w_scale,
+                     const Tensor& w_zero_point, const Tensor& bias, float* dst, const Epilogue& e) {
+  const int64_t n = w.size(0), k = w.size(1);
   const std::vector<float> zw = per_column(w_zero_point, n, "the weight's zero point", true, -128, 127);
   std::vector<float> scales = per_column(w_scale, n, "the weight's scale", false);
   for (float& s : scales) s *= sx;
   bool shifted = false;
   for (float z : zw) shifted = shifted || z != 0.f;
 
-  const Tensor a = xq.contiguous(), b = w.contiguous();
+  const Tensor b = w.contiguous();
   const Tensor bias_c = bias.defined() ? bias.contiguous() : Tensor();
-  Tensor o = out.is_contiguous() ? out : Tensor::empty(DType::f32, out.sizes());
-  float* dst = o.data_as<float>();
   // What oneDNN adds after scaling; the rest is done below.
   const bool post_ops = !shifted && k > 0;
   if (k == 0) {
@@ -130,7 +132,7 @@ void quantized_linear(const Tensor& xq, const Tensor& x_scale, const Tensor& x_z
                                     {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, bias_md}});
       });
       int32_t zero = static_cast<int32_t>(zx);
-      execute(*prim, {{DNNL_ARG_SRC, a.data()},
+      execute(*prim, {{DNNL_ARG_SRC, const_cast<uint8_t*>(a)},
                       {DNNL_ARG_WEIGHTS, b.data()},
                       {DNNL_ARG_DST, dst},
                       {DNNL_ARG_ATTR_OUTPUT_SCALES, scales.data()},
@@ -142,11 +144,10 @@ void quantized_linear(const Tensor& xq, const Tensor& x_scale, const Tensor& x_z
     }
   }
   if (!post_ops) {
-    const uint8_t* x = a.data_as<uint8_t>();
     const float* bi = bias.defined() ? bias_c.data_as<float>() : nullptr;
     for (int64_t i = 0; i < m; ++i) {
       int64_t sum = 0;  // sum_k (xq - zx)
-      for (int64_t j = 0; j < k; ++j) sum += x[i * k + j];
+      for (int64_t j = 0; j < k; ++j) sum += a[i * k + j];
       const float row = static_cast<float>(sum - static_cast<int64_t>(zx) * k);
       for (int64_t c = 0; c < n; ++c) {
         float v = dst[i * n + c] - scales[static_cast<size_t>(c)] * zw[static_cast<size_t>(c)] * row;
@@ -155,6 +156,43 @@ void quantized_linear(const Tensor& xq, const Tensor& x_scale, const Tensor& x_z
       }
     }
   }
+}
+
+}  // namespace
+
+void quantized_linear(const Tensor& xq, const Tensor& x_scale, const Tensor& x_zero_point, const Tensor& w,
+                      const Tensor& w_scale, const Tensor& w_zero_point, const Tensor& bias, Tensor& out,
+                      const Epilogue& e) {
+  require(xq, DType::u8, "the input's integers");
+  require(x_scale, DType::f32, "the input's scale");
+  require(x_zero_point, DType::f32, "the input's zero point");
+  check_output(xq, w, out);
+  check_weight(w, w_scale, w_zero_point, bias, xq.size(-1));
+  if (out.numel() == 0) return;
+  const float zx = per_column(x_zero_point, 1, "the input's zero point", true, 0, 255)[0];
+  const float sx = per_column(x_scale, 1, "the input's scale", false)[0];
+  const Tensor a = xq.contiguous();
+  Tensor o = out.is_contiguous() ? out : Tensor::empty(DType::f32, out.sizes());
+  integer_product(a.data_as<uint8_t>(), out.numel() / w.size(0), sx, zx, w, w_scale, w_zero_point, bias,
+                  o.data_as<float>(), e);
+  if (o.data() != out.data()) copy_into(o, out);
+}
+
+void quantized_linear_dynamic(const Tensor& x, const Tensor& w, const Tensor& w_scale, const Tensor& w_zero_point,
+                              const Tensor& bias, int qmax, Tensor& out, const Epilogue& e) {
+  require(x, DType::f32, "the input");
+  if (qmax != 127 && qmax != 255) fail("the input's levels must be 0..127 or 0..255, got 0.." + std::to_string(qmax));
+  check_output(x, w, out);
+  check_weight(w, w_scale, w_zero_point, bias, x.size(-1));
+  if (out.numel() == 0) return;
+  // The levels, in a buffer of this thread's that only grows.
+  thread_local std::vector<uint8_t> levels;
+  const Tensor xc = x.contiguous();
+  levels.resize(static_cast<size_t>(xc.numel()));
+  const QuantizationParams p = quantize_dynamically(xc.data_as<float>(), xc.numel(), qmax, levels.data());
+  Tensor o = out.is_contiguous() ? out : Tensor::empty(DType::f32, out.sizes());
+  integer_product(levels.data(), out.numel() / w.size(0), p.scale, p.zero_point, w, w_scale, w_zero_point, bias,
+                  o.data_as<float>(), e);
   if (o.data() != out.data()) copy_into(o, out);
 }
 

@@ -525,9 +525,9 @@ class Run {
     switch (static_cast<ExternOp>(in.index)) {
       case ExternOp::matmul: return (gpu ? cuda_matmul : matmul)(arg(0), arg(1), out, post);
       case ExternOp::linear: return (gpu ? cuda_linear : linear)(arg(0), arg(1), arg(2), out, post);
-      case ExternOp::quantized_linear:
+      case ExternOp::quantized_linear_dynamic:
         if (gpu) throw Error("the quantized linear has no CUDA kernel", {}, in.text);
-        return quantized_linear(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), out, post);
+        return quantized_linear_dynamic(arg(0), arg(1), arg(2), arg(3), arg(4), static_cast<int>(p[0]), out, post);
       case ExternOp::addmm:
         return (gpu ? cuda_addmm : addmm)(arg(0), arg(1), arg(2), static_cast<float>(in.floats[0]),
                                           static_cast<float>(in.floats[1]), out, post);

@@ -57,6 +57,11 @@ void linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& o
 void quantized_linear(const Tensor& xq, const Tensor& x_scale, const Tensor& x_zero_point, const Tensor& w,
                       const Tensor& w_scale, const Tensor& w_zero_point, const Tensor& bias, Tensor& out,
                       const Epilogue& epilogue = {});
+// The same after quantizing x [..., K] f32 to the levels 0..qmax (127 or
+// 255) with a scale and zero point chosen from x's range, as LibTorch's
+// dynamically quantized layers do (runtime/dynamic_quantization.h).
+void quantized_linear_dynamic(const Tensor& x, const Tensor& w, const Tensor& w_scale, const Tensor& w_zero_point,
+                              const Tensor& bias, int qmax, Tensor& out, const Epilogue& epilogue = {});
 
 // out = beta * bias + alpha * (a @ b), bias broadcast to [n, m]. With
 // beta == 0 the bias is not read (as in PyTorch, NaNs in it do not spread).

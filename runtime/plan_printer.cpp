@@ -111,7 +111,7 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::ctc_loss_backward: return "ctc_loss_backward";
     case ExternOp::lu_factor: return "lu_factor";
     case ExternOp::lu_permutation: return "lu_permutation";
-    case ExternOp::quantized_linear: return "quantized_linear";
+    case ExternOp::quantized_linear_dynamic: return "quantized_linear_dynamic";
   }
   return nullptr;
 }

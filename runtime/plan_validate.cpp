@@ -303,7 +303,7 @@ class Validator {
     const auto op = static_cast<ExternOp>(in.index);
     return (i == 2 && (op == ExternOp::linear || op == ExternOp::conv1d || op == ExternOp::conv2d ||
                        op == ExternOp::conv3d)) ||
-           (i == 6 && op == ExternOp::quantized_linear);
+           (i == 4 && op == ExternOp::quantized_linear_dynamic);
   }
 
   void extern_call(const Instr& in) const {
@@ -350,7 +350,7 @@ class Validator {
       case ExternOp::ctc_loss_backward: inputs = 5; ints = 2; break;
       case ExternOp::lu_factor: ints = 1; break;
       case ExternOp::lu_permutation: break;
-      case ExternOp::quantized_linear: inputs = 7; break;
+      case ExternOp::quantized_linear_dynamic: inputs = 5; ints = 1; break;
     }
     count(in, in.inputs.size(), inputs, "operands");
     if (max_ints > ints && in.ints.size() == max_ints) ints = max_ints;

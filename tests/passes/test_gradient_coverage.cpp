@@ -42,7 +42,6 @@ const std::map<std::string, const char*>& no_gradient() {
     m["aten::nonzero"] = "an integer result";
     m["wick::repeat_positions"] = "an integer result";
     m["wick::lu_permutation"] = "an integer result";
-    m["wick::quantized_linear"] = "integer operands; LibTorch's quantized layers have no gradient either";
     for (const char* s : {"aten::split.Tensor", "aten::split", "aten::split.sizes", "aten::split_with_sizes", "aten::chunk",
                           "aten::broadcast_tensors", "aten::unsafe_chunk", "aten::unsafe_split.Tensor",
                           "aten::unsafe_split_with_sizes", "aten::tensor_split.indices", "aten::tensor_split.sections"})

@@ -2,7 +2,10 @@
 // double on fresh random integers: weight scales and zero points per tensor
 // and per row (zero points other than 0 are subtracted after oneDNN's
 // product), with and without a bias, an epilogue, a batched input, an empty
-// inner dimension, and the errors for operands it cannot read.
+// inner dimension, and the errors for operands it cannot read. The dynamic
+// quantization before it (runtime/dynamic_quantization.h): parameters worked
+// out by hand for each branch, levels against the scalar formula, and
+// quantized_linear_dynamic as that quantization followed by the product.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/dynamic_quantization.h"
 #include "runtime/extern_kernels.h"
 #include "support/error.h"
 
@@ -152,6 +156,90 @@ TEST(QuantizedLinearKernel, RejectsOperandsItCannotRead) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("the input has 7 features but the weight expects 8"), std::string::npos)
         << e.what();
+  }
+}
+
+TEST(DynamicQuantization, ChoosesParametersOnEveryBranch) {
+  // [-1, 1] over 0..255: scale 2/255; both ends add 127.5, the maximum's
+  // side is taken on the tie and rounds to even.
+  QuantizationParams p = choose_quantization_params(-1, 1, 255);
+  EXPECT_EQ(p.scale, static_cast<float>(2.0 / 255));
+  EXPECT_EQ(p.zero_point, 128);
+  // Negative only, over 0..127: the zero point at the top.
+  p = choose_quantization_params(-2, -0.5f, 127);
+  EXPECT_EQ(p.scale, static_cast<float>(2.0 / 127));
+  EXPECT_EQ(p.zero_point, 127);
+  // All zero: the scale falls back to 0.1.
+  p = choose_quantization_params(0, 0, 255);
+  EXPECT_EQ(p.scale, 0.1f);
+  EXPECT_EQ(p.zero_point, 0);
+  // A tiny positive range: the scale is raised to 6.1e-5.
+  p = choose_quantization_params(0.0001f, 0.001f, 255);
+  EXPECT_EQ(p.scale, 6.1e-5f);
+  EXPECT_EQ(p.zero_point, 0);
+  // A tiny range across zero: raised, the range scaled with it; the zero
+  // point stays where the range puts it (-min / scale = 85).
+  p = choose_quantization_params(-1e-3f / 3, 2e-3f / 3, 255);
+  EXPECT_EQ(p.scale, 6.1e-5f);
+  EXPECT_EQ(p.zero_point, 85);
+}
+
+TEST(DynamicQuantization, LevelsFollowTheScalarFormula) {
+  for (int qmax : {255, 127}) {
+    std::vector<float> x(1000 + 7);  // a tail shorter than one vector step
+    std::normal_distribution<float> normal(0.5f, 3.f);
+    for (float& v : x) v = normal(rng());
+    x[5] = std::nanf("");
+    std::vector<uint8_t> q(x.size());
+    const QuantizationParams p = quantize_dynamically(x.data(), static_cast<int64_t>(x.size()), qmax, q.data());
+    float lo = 0, hi = 0;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (i != 5) {
+        lo = std::min(lo, x[i]);
+        hi = std::max(hi, x[i]);
+      }
+    const QuantizationParams want = choose_quantization_params(lo, hi, qmax);
+    EXPECT_EQ(p.scale, want.scale);
+    EXPECT_EQ(p.zero_point, want.zero_point);
+    const float inverse = 1.f / p.scale;
+    for (size_t i = 0; i < x.size(); ++i) {
+      if (i == 5) {
+        EXPECT_EQ(q[i], 0) << "NaN";
+        continue;
+      }
+      const float scaled = x[i] * inverse;
+      const float level = std::clamp(std::nearbyint(scaled + p.zero_point), 0.f, static_cast<float>(qmax));
+      ASSERT_EQ(q[i], static_cast<uint8_t>(level)) << "element " << i << " = " << x[i];
+    }
+  }
+}
+
+TEST(QuantizedLinearKernel, DynamicIsQuantizingThenTheProduct) {
+  Operands o = random_operands({3, 5}, 40, 6, true, 3, true);
+  Tensor x = Tensor::empty(DType::f32, {3, 5, 40});
+  std::normal_distribution<float> normal;
+  for (int64_t i = 0; i < x.numel(); ++i) x.data_as<float>()[i] = normal(rng());
+  Tensor got = Tensor::empty(DType::f32, {3, 5, 6});
+  quantized_linear_dynamic(x, o.w, o.w_scale, o.w_zero, o.bias, 127, got, {PostOp::relu});
+  const QuantizationParams p = quantize_dynamically(x.data_as<float>(), x.numel(), 127, o.xq.data_as<uint8_t>());
+  *o.x_scale.data_as<float>() = p.scale;
+  *o.x_zero.data_as<float>() = p.zero_point;
+  const Tensor want = run(o, {PostOp::relu});
+  for (int64_t i = 0; i < got.numel(); ++i) ASSERT_EQ(got.data_as<float>()[i], want.data_as<float>()[i]) << i;
+  EXPECT_LE(relative_error(o, got, true), 1e-6);
+
+  Tensor out = Tensor::empty(DType::f32, {3, 5, 6});
+  try {
+    quantized_linear_dynamic(x, o.w, o.w_scale, o.w_zero, o.bias, 100, out);
+    ADD_FAILURE() << "no error for 0..100";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the input's levels must be 0..127 or 0..255, got 0..100"), std::string::npos);
+  }
+  try {
+    quantized_linear_dynamic(Tensor::zeros(DType::f64, {3, 5, 40}), o.w, o.w_scale, o.w_zero, o.bias, 255, out);
+    ADD_FAILURE() << "no error for f64";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the input must be f32, got f64"), std::string::npos);
   }
 }
 
