@@ -225,6 +225,26 @@ def write_generator_models(out_dir: str) -> dict:
     return {"dcgan_generator": path}
 
 
+QUANTIZED_FFN_INPUT = (128, 768)
+
+
+def write_quantized_models(out_dir: str) -> dict:
+    """A transformer's feed-forward block, 768 -> 3072 -> GELU -> 768, as
+    torch.quantization.quantize_dynamic makes it (int8 weights; each call
+    quantizes its input to uint8). Returns name -> (path, [inputs])."""
+    import torch.ao.quantization as quantization
+
+    os.makedirs(out_dir, exist_ok=True)
+    torch.manual_seed(0)
+    block = torch.nn.Sequential(torch.nn.Linear(768, 3072), torch.nn.GELU(), torch.nn.Linear(3072, 768)).eval()
+    quantized = quantization.quantize_dynamic(block, {torch.nn.Linear}, dtype=torch.qint8)
+    path = os.path.join(out_dir, "quantized_ffn.pt")
+    tmp = f"{path}.tmp{os.getpid()}"
+    torch.jit.save(torch.jit.script(quantized), tmp)
+    os.replace(tmp, path)
+    return {"quantized_ffn": (path, ["x".join(str(d) for d in QUANTIZED_FFN_INPUT)])}
+
+
 PACKED_BATCH, PACKED_STEPS = 16, 40
 
 

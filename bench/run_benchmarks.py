@@ -61,6 +61,10 @@ BENCHMARKS = [
     Benchmark("dcgan_generator", 50, 5, zoo=False, note="DCGAN generator, latent 8x100 to 8x3x64x64"),
     Benchmark("grid_sample", 200, 10, zoo=False, note="F.grid_sample, bilinear, [16, 3, 64, 64] on a 64x64 grid"),
     Benchmark("raft_small", 20, 2, zoo=False, note="torchvision RAFT-small optical flow, two 3x128x128 images, 12 refinements"),
+    # Quantization rounds: an input a few ulp from LibTorch's may land on the
+    # next level, which moves the outputs by that level's share.
+    Benchmark("quantized_ffn", 100, 10, zoo=False, tolerance=1e-3,
+              note="quantize_dynamic's int8 feed-forward block, 768 -> 3072 -> GELU -> 768, batch 128"),
     Benchmark("transformer_block_bf16", 100, 10, zoo=False, tolerance=2e-2,
               note="the transformer block in bfloat16: batch 8, seq 64, d 256, 4 heads"),
     Benchmark("resnet18_bf16", 20, 3, zoo=False, tolerance=5e-2, note="ResNet-18 in bfloat16, batch 1, 224x224"),
@@ -134,6 +138,8 @@ def prepare_models(work: str, names: List[str]) -> dict:
                    for name, path in models.write_generator_models(os.path.join(work, "models")).items())
     if "packed_lstm" in names:
         out.update(models.write_packed_models(os.path.join(work, "models")))
+    if "quantized_ffn" in names:
+        out.update(models.write_quantized_models(os.path.join(work, "models")))
     sampling = [name for name in names if name in ("grid_sample", "raft_small")]
     if sampling:
         out.update(models.write_sampling_models(os.path.join(work, "models"), sampling))

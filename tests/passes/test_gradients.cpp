@@ -392,6 +392,23 @@ std::vector<GradCase> nn_cases() {
          return torch::ctc_loss(x[0], x[1] + 1, torch::arange(5, 7), torch::arange(2, 4), 0, at::Reduction::None,
                                 false);
        }},
+      // No gradient reaches the input, as in LibTorch, whose forward is the
+      // detached input quantized with the parameters it chooses, then the
+      // product of the floats. Weight integers in [-128, 128), per-row scales
+      // and zero points, a bias.
+      {"quantized_linear_dynamic",
+       {F({5, 4}), Idx({6, 4}, 256), InputSpec{{6, 1}, Draw::positive, {}, 0, false},
+        InputSpec{{6, 1}, Draw::choice, {0, 1, -2}, 0, false}, Const({6})},
+       I("shift", 128) + I("one", 1) + I("int8", 1) + Bo("f", false) + None() + I("levels", 255) +
+           "  %shifted : Tensor = aten::sub.Scalar(%x1, %shift, %one)\n"
+           "  %wq : Tensor = aten::to.dtype(%shifted, %int8, %f, %f, %none)\n" +
+           Y("wick::quantized_linear_dynamic(%x0, %wq, %x2, %x3, %x4, %levels)"),
+       [](const V& x) {
+         const auto [scale, zero] = at::_choose_qparams_per_tensor(x[0].detach(), false);
+         const torch::Tensor levels = torch::quantize_per_tensor(x[0].detach(), scale, zero, torch::kQUInt8);
+         // (plus 0 * x, for torch's loss to have a graph to differentiate)
+         return torch::linear(levels.dequantize(), (x[1] - 128 - x[3]) * x[2], x[4]) + 0 * x[0].sum();
+       }},
       {"ctc_loss_blank_last_zero_infinity", {F({4, 2, 5}), Idx({2, 3}, 4)},
        lengths("il", 3) + lengths("tl", 2) + I("b", 4) + Bo("z", true) +
            Y("wick::ctc_loss(%x0, %x1, %il, %tl, %b, %z)"),
