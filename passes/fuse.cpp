@@ -18,11 +18,11 @@ using ir::Node;
 using ir::Value;
 
 // Activations a GEMM or convolution applies in the same call.
-bool is_epilogue(const Node* n) {
+bool is_epilogue(const Node* n, const FuseOptions& options) {
   static const std::set<std::string> ops = {"aten::relu",      "aten::sigmoid",    "aten::tanh",    "aten::gelu",
                                             "aten::silu",      "aten::hardswish",  "aten::relu6",   "aten::hardtanh",
                                             "aten::leaky_relu"};
-  if (!ops.count(n->kind())) return false;
+  if (!ops.count(n->kind()) || (n->is("aten::gelu") && !options.gelu_epilogue)) return false;
   // Every argument besides the tensor must be a constant the epilogue can carry.
   for (size_t i = 1; i < n->num_inputs(); ++i)
     if (!ir::constant_attr(n->input(i))) return false;
@@ -244,7 +244,7 @@ class Fuser {
       if (g->closed || sources.count(g)) continue;
       if (g->is_extern) {
         // The single activation consuming the library call's result.
-        if (reduction || g->nodes.size() != 1 || !is_epilogue(n) || n->input(0) != g->nodes[0]->output() ||
+        if (reduction || g->nodes.size() != 1 || !is_epilogue(n, options_) || n->input(0) != g->nodes[0]->output() ||
             g->nodes[0]->output()->uses().size() != 1)
           continue;
       } else if (row) {

@@ -131,6 +131,7 @@ FuseOptions fuse_options(TargetDevice device) {
     o.mlp_max_features = 64;
     o.mlp_max_weights = 4096;
     o.mlp_dynamic_rows = false;
+    o.gelu_epilogue = true;
     // The GPU's pointwise generator has not been run on groups whose
     // members iterate over smaller domains than the group.
     o.max_recompute = 1;
