@@ -145,11 +145,11 @@ PickleValue rebuild_tensor(const PickleValue& callable, const PickleValue& args,
 }
 
 // _rebuild_qtensor(storage, offset, size, stride, quantizer, requires_grad,
-// hooks): a quantized tensor, read as the floats it stands for (what its
-// dequantize() gives: (q - zero_point) * scale, per tensor or per channel of
-// dim `axis`), with its integers and parameters kept beside them for the ops
-// that multiply the integers themselves (PickleValue::quantized). The
-// quantizer is (per_tensor_affine, scale, zero_point) or
+// hooks): a quantized tensor, kept as its integers and parameters
+// (PickleValue::quantized) for the ops that multiply the integers
+// themselves, and read as the floats it stands for where it is used as a
+// plain tensor (what its dequantize() gives: (q - zero_point) * scale, per
+// tensor or per channel of dim `axis`). The quantizer is (per_tensor_affine, scale, zero_point) or
 // (per_channel_affine[_float_qparams], scales, zero_points, axis).
 PickleValue rebuild_qtensor(const PickleValue& callable, const PickleValue& args) {
   const auto& a = tuple_args(callable, args, 7, 7);
@@ -176,9 +176,8 @@ PickleValue rebuild_qtensor(const PickleValue& callable, const PickleValue& args
     bad_args(callable, "quantizer must be a tuple starting with a torch qscheme, got " + quantizer.repr(80));
   const auto& qa = quantizer.elements();
   const std::string& scheme = qa[0].class_name();
-  const int64_t n = q.numel();
   std::vector<double> scales, zero_points;  // one per channel (one in all per tensor)
-  int64_t inner = 1, channels = 1;          // per channel: elements per channel step, channel count
+  int64_t channels = 1;                     // per channel: the channel count
   int64_t channels_axis = -1;               // per channel: the dim of the channels
   if (scheme == "torch.per_tensor_affine") {
     if (qa.size() != 3 || !(qa[1].is(PickleValue::Kind::floating) || qa[1].is(PickleValue::Kind::integer)) ||
@@ -195,7 +194,6 @@ PickleValue rebuild_qtensor(const PickleValue& callable, const PickleValue& args
       bad_args(callable, "channel axis " + std::to_string(axis) + " is out of range for " + q.describe());
     channels = q.size(static_cast<int>(axis));
     channels_axis = axis;
-    for (int d = static_cast<int>(axis) + 1; d < q.dim(); ++d) inner *= q.size(d);
     for (auto [t, out] : {std::pair{&qa[1].tensor(), &scales}, std::pair{&qa[2].tensor(), &zero_points}}) {
       if (t->numel() != channels || is_complex(t->dtype()) || t->dtype() == DType::b8)
         bad_args(callable, "needs " + std::to_string(channels) + " real scales and zero points, got " + t->describe());
@@ -215,18 +213,7 @@ PickleValue rebuild_qtensor(const PickleValue& callable, const PickleValue& args
     parts.scale.data_as<float>()[c] = static_cast<float>(scales[c]);
     parts.zero_point.data_as<float>()[c] = static_cast<float>(zero_points[c]);
   }
-  // The floats, computed as (values - zero_point) * scale is in f32.
-  Tensor out = Tensor::empty(DType::f32, q.sizes());
-  float* o = out.data_as<float>();
-  const float* scale = parts.scale.data_as<float>();
-  const float* zero = parts.zero_point.data_as<float>();
-  const char* src = static_cast<const char*>(q.data());
-  for (int64_t i = 0; i < n; ++i) {
-    const size_t c = static_cast<size_t>(channels == 1 ? 0 : (i / inner) % channels);
-    const float v = static_cast<float>(element_as_double(stored, src + i * dtype_size(stored)));
-    o[i] = (v - zero[c]) * scale[c];
-  }
-  return PickleValue::quantized_tensor(std::move(out), std::move(parts), a[5].to_bool());
+  return PickleValue::quantized_tensor(std::move(parts), a[5].to_bool());
 }
 
 PickleValue build_list(const PickleValue& callable, const PickleValue& args,

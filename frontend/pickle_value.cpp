@@ -121,9 +121,29 @@ PickleValue PickleValue::object(std::string class_name) {
 PickleValue PickleValue::tensor(Tensor t, bool requires_grad) {
   return with_node(Kind::tensor, {PickleNode::TensorData{std::move(t), requires_grad, nullptr}});
 }
-PickleValue PickleValue::quantized_tensor(Tensor floats, QuantizedParts parts, bool requires_grad) {
+PickleValue PickleValue::quantized_tensor(QuantizedParts parts, bool requires_grad) {
   auto q = std::make_shared<const QuantizedParts>(std::move(parts));
-  return with_node(Kind::tensor, {PickleNode::TensorData{std::move(floats), requires_grad, std::move(q)}});
+  return with_node(Kind::tensor, {PickleNode::TensorData{Tensor(), requires_grad, std::move(q)}});
+}
+
+Tensor QuantizedParts::floats() const {
+  // The scale's dims are the values' from the channel dim on (none per tensor).
+  const int64_t channels = scale.numel();
+  int64_t inner = 1;
+  for (int d = values.dim() - scale.dim() + 1; d < values.dim(); ++d) inner *= values.size(d);
+  const Tensor q = values.contiguous();
+  Tensor out = Tensor::empty(DType::f32, q.sizes());
+  float* o = out.data_as<float>();
+  const float* s = scale.data_as<float>();
+  const float* z = zero_point.data_as<float>();
+  const char* src = static_cast<const char*>(q.data());
+  const size_t size = dtype_size(q.dtype());
+  for (int64_t i = 0, n = q.numel(); i < n; ++i) {
+    const size_t c = static_cast<size_t>(scale.dim() == 0 ? 0 : (i / inner) % channels);
+    const float v = static_cast<float>(element_as_double(q.dtype(), src + i * size));
+    o[i] = (v - z[c]) * s[c];
+  }
+  return out;
 }
 PickleValue PickleValue::storage(std::shared_ptr<Storage> data, DType dtype, int64_t numel,
                                  std::string key) {
@@ -182,7 +202,9 @@ const PickleValue& PickleValue::state() const {
   return std::get<PickleNode::Object>(node(Kind::object, "an object").v).state;
 }
 const Tensor& PickleValue::tensor() const {
-  return std::get<PickleNode::TensorData>(node(Kind::tensor, "a tensor").v).tensor;
+  auto& data = std::get<PickleNode::TensorData>(node(Kind::tensor, "a tensor").v);
+  if (!data.tensor.defined() && data.quantized) data.tensor = data.quantized->floats();
+  return data.tensor;
 }
 bool PickleValue::requires_grad() const {
   return std::get<PickleNode::TensorData>(node(Kind::tensor, "a tensor").v).requires_grad;

@@ -33,6 +33,8 @@ struct QuantizedParts {
   Tensor values;
   Tensor scale;
   Tensor zero_point;
+
+  Tensor floats() const;  // (values - zero_point) * scale, in f32
 };
 
 class PickleValue {
@@ -65,9 +67,10 @@ class PickleValue {
   static PickleValue dict();
   static PickleValue object(std::string class_name);
   static PickleValue tensor(Tensor t, bool requires_grad);
-  // A quantized tensor: tensor() gives the floats it stands for, quantized()
-  // its parts.
-  static PickleValue quantized_tensor(Tensor floats, QuantizedParts parts, bool requires_grad);
+  // A quantized tensor: quantized() gives its parts, tensor() the floats it
+  // stands for, computed on first use (a model whose quantized tensors all
+  // reach ops that take the integers never holds them as floats).
+  static PickleValue quantized_tensor(QuantizedParts parts, bool requires_grad);
   static PickleValue device(std::string name);
   static PickleValue storage(std::shared_ptr<Storage> data, DType dtype, int64_t numel,
                              std::string key);

@@ -23,7 +23,9 @@ void collect(const PickleValue& object, const std::string& path, int depth,
   for (const auto& [key, value] : state.dict_items()) {
     if (!key.is(PickleValue::Kind::string)) continue;
     const std::string name = path.empty() ? key.to_str() : path + "." + key.to_str();
-    if (value.is(PickleValue::Kind::tensor)) out.emplace_back(name, value.tensor());
+    // A quantized tensor is written back as it was read: wick trains
+    // no quantized weights (their floats view no storage of the file).
+    if (value.is(PickleValue::Kind::tensor) && !value.quantized()) out.emplace_back(name, value.tensor());
     else if (value.is(PickleValue::Kind::object)) collect(value, name, depth + 1, out);
   }
 }

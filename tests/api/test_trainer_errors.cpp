@@ -2,13 +2,16 @@
 // match the model's output (raised by the first step, before any tensor is
 // updated), unknown loss and optimizer names, settings torch.optim refuses,
 // the wrong number of inputs, parameters that overlap in memory without
-// being one tensor, and a file that is no model.
+// being one tensor, and a file that is no model; and that a quantized
+// tensor the model holds but does not use is saved unchanged.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <functional>
 
 #include "api/trainer.h"
+#include "frontend/loader.h"
+#include "runtime/npy.h"
 #include "train_reference.h"
 #include "test_paths.h"
 
@@ -169,6 +172,29 @@ TEST(TrainerErrors, TiedFrozenParametersTrain) {
   EXPECT_EQ(bytes("fc1.weight"), weight);
   EXPECT_NE(bytes("fc2.bias"), bias) << "the biases train";
   EXPECT_EQ(t.module().find_tensor("fc2.weight")->role, ir::TensorRole::frozen);
+}
+
+// A quantized tensor the model holds but does not use is saved as it was
+// read (its integers), and LibTorch loads the trained file.
+TEST(TrainerErrors, UnusedQuantizedTensorIsSavedUnchanged) {
+  if (!test::have_torch()) GTEST_SKIP() << "no python3 with torch";
+  test::TempDir dir("trainer");
+  const std::string original = reference_model(dir, "quantized_attribute_mlp");
+  Trainer t(original, loss_of(LossKind::mse), OptimizerConfig{});
+  Tensor x = zeros(DType::f32, {4, 16}), y = zeros(DType::f32, {4, 1});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data_as<float>()[i] = 0.25f * static_cast<float>(i % 7);
+  t.step({x}, y);
+  t.save((dir / "trained.pt").string());
+  auto codebook = [](const std::string& path) {
+    auto m = load_torchscript(path);
+    const ir::NamedTensor* n = m->find_tensor("codebook");
+    EXPECT_TRUE(n && n->data.defined());
+    return n && n->data.defined() ? std::string(static_cast<const char*>(n->data.data()), n->data.nbytes())
+                                  : std::string();
+  };
+  EXPECT_EQ(codebook((dir / "trained.pt").string()), codebook(original));
+  write_npy((dir / "x.npy").string(), x);
+  EXPECT_EQ(test::train_reference(dir, "predict --model trained.pt --input x.npy --out pred.npy"), 0);
 }
 
 TEST(TrainerErrors, NotAModel) {

@@ -5,7 +5,7 @@
         [--dampening ..] [--nesterov] [--weight-decay ..] [--betas B1 B2] [--eps ..]
         [--target indices|probabilities] [--seed S]
     train_reference.py predict --model M.pt --input X.npy --out Y.npy
-    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp|float64_net|linalg_net|spectral_net|gamma_trained_shape|gamma_buffer_shape|max_norm_embedding|quantized_middle_classifier --out M.pt
+    train_reference.py model --kind dropout_mlp|frozen_mlp|tied_mlp|tied_frozen_mlp|overlapping_mlp|attention_classifier|encoder_stack_classifier|recurrent_classifier|packed_recurrent_classifier|cumulative_norm_mlp|instance_norm_classifier|no_grad_mlp|bfloat16_mlp|float64_net|linalg_net|spectral_net|gamma_trained_shape|gamma_buffer_shape|max_norm_embedding|quantized_middle_classifier|quantized_attribute_mlp --out M.pt
     train_reference.py frozen --model M.pt --out NAMES.txt
 
 `train` draws the batches (x_K.npy, y_K.npy for K < batches) and an eval
@@ -424,6 +424,19 @@ class QuantizedMiddle(torch.nn.Module):
         return self.head(torch.relu(self.fc2(torch.tanh(self.fc1(x)))))
 
 
+class QuantizedAttributeMlp(torch.nn.Module):
+    """A layer beside a quantized tensor its forward does not use (a codebook
+    kept with the model): training must write it back as it was."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(16, 1)
+        self.codebook = torch.quantize_per_tensor(torch.randn(8), 0.05, 3, torch.qint8)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
 def quantized_middle():
     import torch.ao.quantization as q
     return q.quantize_dynamic(QuantizedMiddle().eval(), {"fc2": q.default_dynamic_qconfig}, dtype=torch.qint8)
@@ -452,6 +465,7 @@ def model(a):
         "instance_norm_classifier": InstanceNormClassifier,
         "max_norm_embedding": MaxNormEmbeddingNet,
         "quantized_middle_classifier": quantized_middle,
+        "quantized_attribute_mlp": QuantizedAttributeMlp,
     }[a.kind]()
     if a.kind == "max_norm_embedding":  # a script drops the renorm; a trace keeps it
         torch.jit.save(torch.jit.trace(m, torch.randn(2, 6)), a.out)
