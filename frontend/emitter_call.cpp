@@ -198,11 +198,20 @@ SugaredValue Emitter::named_tuple(const CodeIndex::Class& cls, const CallArgs& a
 }
 
 SugaredValue Emitter::call_op(const std::string& base_name, const CallArgs& args, Frame& f, const SourceLocation& loc) {
+  if (base_name == "aten::append" && !args.positional.empty() &&
+      args.positional[0].kind == SugaredValue::Kind::object_list)
+    return append_object(args, f, loc);
   OpCall call;
   bool poisoned = false;
   for (const SugaredValue& a : args.positional) {
     if (is_bound_class_object(a)) {
       for (ir::Value* v : bound_class_state(a, f, loc)) call.positional.push_back(v);
+      continue;
+    }
+    if (a.kind == SugaredValue::Kind::object_list) {
+      RecurrentCellParameters cells = recurrent_cell_parameters(a, f, loc);
+      call.positional.push_back(cells.tensors);
+      call.keywords.emplace_back("reduce_range", cells.reduce_range);
       continue;
     }
     call.positional.push_back(as_value(a, f, loc));
@@ -472,6 +481,11 @@ SugaredValue Emitter::call_builtin(const std::string& name, const ts::CallExpr& 
   if (name == "annotate" || name == "unchecked_cast") {
     arity(2);
     if (name == "annotate" && e.args[1]->is<ts::DictExpr>()) return emit_expr(*e.args[1], f);
+    if (name == "annotate" && e.args[1]->is<ts::ListExpr>() && is_object_list_annotation(*e.args[0])) {
+      std::vector<SugaredValue> items;
+      for (const auto& x : e.args[1]->as<ts::ListExpr>().elts) items.push_back(emit_expr(*x, f));
+      return object_list(std::move(items), f, e.loc);
+    }
     ir::TypePtr t = type_from_annotation(*e.args[0], *f.file);
     if (name == "annotate" && e.args[1]->is<ts::ListExpr>())
       return emit_list(e.args[1]->as<ts::ListExpr>().elts, f, e.args[1]->loc, t);

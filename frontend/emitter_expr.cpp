@@ -425,12 +425,18 @@ SugaredValue Emitter::emit_conditional(const ts::ConditionalExpr& e, Frame& f) {
 
 SugaredValue Emitter::emit_list(const std::vector<ts::ExprPtr>& elts, Frame& f, const SourceLocation& loc,
                                 ir::TypePtr declared) {
+  std::vector<SugaredValue> parts;
+  for (const auto& x : elts) {
+    parts.push_back(emit_expr(*x, f));
+    if (parts.back().is_poison()) return parts.back();
+  }
+  // A list of torch's C++ class objects (a recurrent layer's cell
+  // parameters) exists only while emitting.
+  if (!parts.empty() && is_bound_class_object(parts[0])) return object_list(std::move(parts), f, loc);
   std::vector<ir::Value*> items;
   ir::TypePtr elem;
-  for (const auto& x : elts) {
-    SugaredValue s = emit_expr(*x, f);
-    if (s.is_poison()) return s;
-    items.push_back(as_value(s, f, x->loc));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    items.push_back(as_value(parts[i], f, elts[i]->loc));
     elem = elem ? ir::unify(elem, items.back()->type()) : items.back()->type();
   }
   if (declared) {

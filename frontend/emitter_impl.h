@@ -117,6 +117,26 @@ class Emitter {
   // "<path>.<i>.scale" and "<path>.<i>.zero_point" (QuantizedParts).
   static bool is_bound_class_object(const SugaredValue& v);
   std::vector<ir::Value*> bound_class_state(const SugaredValue& obj, Frame& f, const SourceLocation& loc);
+  // A tensor of such a state as buffers named `path` (three for a quantized one).
+  void push_state_tensor(const PickleValue& t, const std::string& path, std::vector<ir::Value*>& values);
+  // A list of such objects (`annotate(List[__torch__.torch.classes.rnn.
+  // CellParamsBase], [])`, `[param0, param1]`): it exists only while
+  // emitting; `torch.append` adds to it where no branch or loop decided at
+  // run time surrounds the call.
+  SugaredValue object_list(std::vector<SugaredValue> items, Frame& f, const SourceLocation& loc);
+  static bool is_object_list_annotation(const ts::Expr& annotation);
+  SugaredValue append_object(const CallArgs& args, Frame& f, const SourceLocation& loc);
+  // A list of dynamically quantized recurrent cells' parameters
+  // (`CellParamsBase` objects of kind "quantized_dynamic", what
+  // quantize_dynamic makes of nn.LSTM and nn.GRU) passed to an op: per cell,
+  // the input and hidden products' int8 weights, scales, zero points and
+  // biases, [W_ih, W_ih.scale, W_ih.zero_point, b_ih, W_hh, ..., b_hh], and
+  // each cell's reduce_range flag (an int list).
+  struct RecurrentCellParameters {
+    ir::Value* tensors;
+    ir::Value* reduce_range;
+  };
+  RecurrentCellParameters recurrent_cell_parameters(const SugaredValue& list, Frame& f, const SourceLocation& loc);
 
   // ---- emitter_writes.cpp: in-place writes through views
   void note_view(ir::Node* n);  // records n's result as a view of its input when n is a view op

@@ -111,6 +111,28 @@ bool Emitter::is_bound_class_object(const SugaredValue& v) {
          v.object->class_name().rfind("__torch__.torch.classes.", 0) == 0;
 }
 
+namespace {
+
+std::string state_path(const std::string& object_path, size_t i) {
+  return (object_path.empty() ? std::string() : object_path + ".") + std::to_string(i);
+}
+
+}  // namespace
+
+void Emitter::push_state_tensor(const PickleValue& t, const std::string& path, std::vector<ir::Value*>& values) {
+  auto buffer = [&](const std::string& name, const Tensor& v) {
+    if (!module_.find_tensor(name)) module_.add_tensor(name, ir::TensorRole::buffer, v);
+    values.push_back(param(name));
+  };
+  if (const QuantizedParts* q = t.quantized()) {
+    buffer(path, q->values);
+    buffer(path + ".scale", q->scale);
+    buffer(path + ".zero_point", q->zero_point);
+  } else {
+    buffer(path, t.tensor());
+  }
+}
+
 std::vector<ir::Value*> Emitter::bound_class_state(const SugaredValue& obj, Frame& f, const SourceLocation& loc) {
   const PickleValue& state = obj.object->state();
   if (!state.is(PickleValue::Kind::tuple))
@@ -119,18 +141,7 @@ std::vector<ir::Value*> Emitter::bound_class_state(const SugaredValue& obj, Fram
   for (size_t i = 0; i < state.elements().size(); ++i) {
     const PickleValue& e = state.elements()[i];
     if (e.is(PickleValue::Kind::tensor)) {
-      const std::string path = (obj.path.empty() ? std::string() : obj.path + ".") + std::to_string(i);
-      auto buffer = [&](const std::string& name, const Tensor& t) {
-        if (!module_.find_tensor(name)) module_.add_tensor(name, ir::TensorRole::buffer, t);
-        values.push_back(param(name));
-      };
-      if (const QuantizedParts* q = e.quantized()) {
-        buffer(path, q->values);
-        buffer(path + ".scale", q->scale);
-        buffer(path + ".zero_point", q->zero_point);
-      } else {
-        buffer(path, e.tensor());
-      }
+      push_state_tensor(e, state_path(obj.path, i), values);
     } else if (e.is(PickleValue::Kind::object)) {
       fail(f, loc, describe_object(obj) + " holds an object in its state, which wick cannot pass to an op");
     } else {
@@ -138,6 +149,84 @@ std::vector<ir::Value*> Emitter::bound_class_state(const SugaredValue& obj, Fram
     }
   }
   return values;
+}
+
+SugaredValue Emitter::object_list(std::vector<SugaredValue> items, Frame& f, const SourceLocation& loc) {
+  for (const SugaredValue& item : items)
+    if (!is_bound_class_object(item))
+      fail(f, loc, "a list of torch class objects may hold only such objects, got " +
+                       (item.kind == SugaredValue::Kind::object ? describe_object(item) : std::string("a value")));
+  return SugaredValue::object_list_of(std::move(items));
+}
+
+bool Emitter::is_object_list_annotation(const ts::Expr& annotation) {
+  const auto* s = annotation.get_if<ts::SubscriptExpr>();
+  return s && dotted_name(*s->value) == "List" && s->indices.size() == 1 &&
+         dotted_name(*s->indices[0]).rfind("__torch__.torch.classes.", 0) == 0;
+}
+
+SugaredValue Emitter::append_object(const CallArgs& args, Frame& f, const SourceLocation& loc) {
+  if (args.positional.size() != 2 || !args.keywords.empty()) fail(f, loc, "append() takes a list and one item");
+  const SugaredValue& item = args.positional[1];
+  if (!is_bound_class_object(item))
+    fail(f, loc, "a list of torch class objects may hold only such objects, got " +
+                     (item.kind == SugaredValue::Kind::object ? describe_object(item) : std::string("a value")));
+  // The list exists only while emitting, so it cannot change at run time.
+  if (builder_->insertion_point()->owning_block() != builder_->graph().block())
+    fail(f, loc, "appending to a list of torch class objects inside a branch or loop decided at run time is not "
+                 "supported");
+  args.positional[0].items->push_back(item);
+  return SugaredValue::of(constant(ir::NoneValue{}, ir::Type::none()));
+}
+
+Emitter::RecurrentCellParameters Emitter::recurrent_cell_parameters(const SugaredValue& list, Frame& f,
+                                                                    const SourceLocation& loc) {
+  std::vector<ir::Value*> tensors;
+  std::vector<int64_t> reduce_range;
+  for (const SugaredValue& cell : *list.items) {
+    const std::string what = describe_object(cell);
+    if (cell.object->class_name() != "__torch__.torch.classes.rnn.CellParamsBase")
+      fail(f, loc, "a list holding " + what + " cannot be passed to an op");
+    // __getstate__: (kind, tensors, doubles, ints, packed objects).
+    const PickleValue& state = cell.object->state();
+    const std::vector<PickleValue>* parts = state.is(PickleValue::Kind::tuple) ? &state.elements() : nullptr;
+    if (!parts || parts->size() != 5 || !(*parts)[0].is(PickleValue::Kind::string))
+      fail(f, loc, what + " has no saved state of 5 parts beginning with its kind, got " + state.repr(60));
+    const std::string& kind = (*parts)[0].to_str();
+    if (kind == "quantized")
+      fail(f, loc, "statically quantized recurrent layers (cell parameters of kind 'quantized') are not supported");
+    if (kind == "quantized_fp16")
+      fail(f, loc, "float16 dynamically quantized recurrent layers (cell parameters of kind 'quantized_fp16') are not "
+                   "supported");
+    if (kind != "quantized_dynamic") fail(f, loc, "cell parameters of kind '" + kind + "' are not supported");
+    const PickleValue& ints = (*parts)[3];
+    const PickleValue& packed = (*parts)[4];
+    if (!ints.is(PickleValue::Kind::list) || ints.elements().size() != 1 ||
+        !ints.elements()[0].is(PickleValue::Kind::integer))
+      fail(f, loc, what + " of kind 'quantized_dynamic' must hold one int (reduce_range), got " + ints.repr(60));
+    if (!packed.is(PickleValue::Kind::list) || packed.elements().size() != 2)
+      fail(f, loc, what + " of kind 'quantized_dynamic' must hold two packed weights, got " + packed.repr(60));
+    reduce_range.push_back(ints.elements()[0].to_int() != 0 ? 1 : 0);
+    // Each packed weight's state is (quantized weight, bias): the bias is
+    // the one its product adds, as ATen's cells add it.
+    for (size_t j = 0; j < 2; ++j) {
+      const PickleValue& p = packed.elements()[j];
+      const PickleValue* ps = p.is(PickleValue::Kind::object) ? &p.state() : nullptr;
+      if (!ps || !ps->is(PickleValue::Kind::tuple) || ps->elements().size() != 2 ||
+          !ps->elements()[0].is(PickleValue::Kind::tensor) || !ps->elements()[0].quantized())
+        fail(f, loc, what + ": its packed weight " + std::to_string(j) + " must hold a quantized weight and a bias");
+      const PickleValue& bias = ps->elements()[1];
+      if (!bias.is(PickleValue::Kind::tensor))
+        fail(f, loc, what + ": its packed weight " + std::to_string(j) + " has no bias, which quantized recurrent "
+                     "layers always have");
+      const std::string path = state_path(state_path(cell.path, 4), j);
+      push_state_tensor(ps->elements()[0], state_path(path, 0), tensors);
+      push_state_tensor(bias, state_path(path, 1), tensors);
+    }
+  }
+  set_source(f, loc);
+  ir::Value* list_value = builder_->create("prim::ListConstruct", tensors, {ir::Type::list(ir::Type::tensor())})->output();
+  return {list_value, constant(reduce_range, ir::Type::list(ir::Type::int_()))};
 }
 
 std::string Emitter::describe_object(const SugaredValue& obj) const {

@@ -133,6 +133,7 @@ bool same_binding(const SugaredValue& a, const SugaredValue& b) {
     case SugaredValue::Kind::function:
       return a.function->name == b.function->name && a.object == b.object && a.closure == b.closure;
     case SugaredValue::Kind::poison: return true;
+    case SugaredValue::Kind::object_list: return a.items == b.items;
     case SugaredValue::Kind::dict:
       if (a.keys != b.keys) return false;
       [[fallthrough]];

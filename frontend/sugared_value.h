@@ -25,6 +25,7 @@ struct SugaredValue {
     builtin,    // a Python builtin such as annotate, getattr, int
     tuple,      // a tuple whose parts may not be values (objects, functions)
     dict,       // a dict with string keys known while emitting: keys and parts
+    object_list,  // a list of objects (torch's C++ class objects), shared by its aliases
     poison,     // the result of an op wick could not emit; errors were noted
   };
 
@@ -38,6 +39,8 @@ struct SugaredValue {
   std::shared_ptr<const std::map<std::string, SugaredValue>> closure;
   std::vector<SugaredValue> parts;  // tuple; dict: the values
   std::vector<std::string> keys;    // dict, in insertion order
+  // object_list: its items; every name bound to the list sees an append.
+  std::shared_ptr<std::vector<SugaredValue>> items;
 
   static SugaredValue of(ir::Value* v) {
     SugaredValue s;
@@ -71,6 +74,13 @@ struct SugaredValue {
     s.kind = Kind::dict;
     s.keys = std::move(keys);
     s.parts = std::move(values);
+    return s;
+  }
+
+  static SugaredValue object_list_of(std::vector<SugaredValue> items) {
+    SugaredValue s;
+    s.kind = Kind::object_list;
+    s.items = std::make_shared<std::vector<SugaredValue>>(std::move(items));
     return s;
   }
 

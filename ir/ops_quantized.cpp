@@ -9,6 +9,8 @@
 // passes/decompose_quantized.cpp writes the layers as
 // wick::quantized_linear_dynamic, the integer product, on the CPU and with
 // float ops elsewhere. No gradient reaches their input, as in LibTorch.
+#include <string>
+
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
@@ -83,6 +85,31 @@ void add_quantized_ops(OpTableBuilder& t) {
   t.add({"quantized::linear_relu_dynamic(Tensor X, Tensor W_prepack_weight, Tensor W_prepack_weight_scale, "
          "Tensor W_prepack_weight_zero_point, Tensor? W_prepack_bias, bool reduce_range=False) -> Tensor Y",
          C, dynamic_linear});
+  // Dynamically quantized recurrent layers (nn.LSTM, nn.GRU): torch's list
+  // of CellParamsBase objects arrives as, per layer and direction, the
+  // input and hidden products' int8 weights, scales, zero points and biases
+  // (frontend: recurrent_cell_parameters), with each cell's reduce_range
+  // flag last; decompose_rnn.cpp unrolls them over the sequence.
+  t.add({"aten::quantized_lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, "
+         "float dropout, bool train, bool bidirectional, bool batch_first, *, ScalarType? dtype=None, "
+         "bool use_dynamic=False, int[] reduce_range=[]) -> (Tensor, Tensor, Tensor)",
+         C, shape::rnn});
+  t.add({"aten::quantized_gru.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, "
+         "float dropout, bool train, bool bidirectional, bool batch_first, *, int[] reduce_range=[]) -> (Tensor, Tensor)",
+         C, shape::rnn});
+  // The quantized cells (nn.LSTMCell, ...): each packed weight as its
+  // integers, scale, zero point and bias; the biases after them are the
+  // ones packed, which ATen's cells do not add again.
+  constexpr const char* kPackedPair =
+      "Tensor w_ih, Tensor w_ih_scale, Tensor w_ih_zero_point, Tensor? w_ih_bias, "
+      "Tensor w_hh, Tensor w_hh_scale, Tensor w_hh_zero_point, Tensor? w_hh_bias, Tensor bias_ih, Tensor bias_hh";
+  t.add({(std::string("quantized::quantized_lstm_cell_dynamic(Tensor input, Tensor[] hx, ") + kPackedPair +
+          ") -> (Tensor, Tensor)").c_str(),
+         C, shape::rnn_cell});
+  for (const char* cell : {"gru", "rnn_tanh", "rnn_relu"})
+    t.add({(std::string("quantized::quantized_") + cell + "_cell_dynamic(Tensor input, Tensor hx, " + kPackedPair +
+            ") -> Tensor").c_str(),
+           C, shape::rnn_cell});
   // linear_dynamic on the CPU, the input quantized to the levels 0..qmax and
   // the products summed as integers (runtime/extern_kernels.h).
   t.add({"wick::quantized_linear_dynamic(Tensor X, Tensor W, Tensor W_scale, Tensor W_zero_point, Tensor? B, "

@@ -392,7 +392,7 @@ std::vector<TypePtr> rnn_cell(const Node& node) {
   const Type& x = input_type(node, 0);
   if (x.has_rank() && x.rank() != 1 && x.rank() != 2)
     throw node.error("needs a 1-D or 2-D input, got rank " + std::to_string(x.rank()));
-  if (node.kind() != "aten::lstm_cell") return {node.input(1)->type()};
+  if (node.op().schema.returns.size() != 2) return {node.input(1)->type()};  // all but the LSTM cells
   const Node* list = node.input(1)->node();
   if (!list->is("prim::ListConstruct") || list->num_inputs() != 2)
     throw node.error("needs hx = [h, c] as a list of two tensors");
