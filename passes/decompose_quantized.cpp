@@ -10,7 +10,8 @@
 //           range scaled to match) below it
 //   zero  = round(-min / scale) or round(qmax - max / scale), whichever
 //           adds the smaller terms, clamped to the levels
-//   q     = clamp(round(x * (1 / scale) + zero), 0, qmax), ties to even
+//   q     = clamp(round(x * (1 / scale) + zero), 0, 255), ties to even
+//           (the uint8 range, also with reduce_range)
 // then the float product linear((q - zero) * scale, (w - w_zero) * w_scale,
 // b), equal up to float rounding. linear_relu_dynamic adds a relu. No
 // gradient flows back through x, as none does in LibTorch.
@@ -70,7 +71,7 @@ Levels dynamically_quantized(Emitter& e, Value* x, double qmax) {
 
   Value* scale32 = f32(scale);
   Value* levels = e.add(e.mul(x, e.op("aten::reciprocal", {scale32})), zero);
-  return {e.op("aten::clamp", {e.op("aten::round", {levels}), e.float_(0), e.float_(qmax)}), scale32, zero};
+  return {e.op("aten::clamp", {e.op("aten::round", {levels}), e.float_(0), e.float_(255)}), scale32, zero};
 }
 
 Value* linear_dynamic(Emitter& e) {

@@ -62,9 +62,10 @@ QuantizationParams quantize_dynamically(const float* x, int64_t n, int qmax, uin
   const QuantizationParams p = choose_quantization_params(n > 0 ? lo : 0.f, n > 0 ? hi : 0.f, qmax);
 
   // x * (1 / scale) rounded to f32, then + zero (no fused multiply-add),
-  // clamped (NaN to 0), rounded to nearest even by the conversion.
+  // clamped to the uint8 range whatever qmax is (NaN to 0), rounded to
+  // nearest even by the conversion.
   const __m128 inv = _mm_set1_ps(1.f / p.scale), zero = _mm_set1_ps(p.zero_point), floor = _mm_setzero_ps(),
-               ceiling = _mm_set1_ps(static_cast<float>(qmax));
+               ceiling = _mm_set1_ps(255.f);
   auto level = [&](__m128 v) {
     v = _mm_add_ps(_mm_mul_ps(v, inv), zero);
     return _mm_cvtps_epi32(_mm_min_ps(_mm_max_ps(v, floor), ceiling));

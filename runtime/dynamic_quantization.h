@@ -7,8 +7,10 @@
 //           reciprocal; raised to 6.1e-5 (the range scaled to match) below it
 //   zero  = round(-min / scale) or round(qmax - max / scale), whichever
 //           adds the smaller terms, clamped to the levels
-//   q     = clamp(round(x * (1 / scale) + zero), 0, qmax), ties to even,
-//           in f32.
+//   q     = clamp(round(x * (1 / scale) + zero), 0, 255), ties to even,
+//           in f32: the uint8 range even with reduce_range, whose largest
+//           value may land halfway to level 128 and round up to it (a
+//           range of exactly [-1, 1], a saturated hidden state, does).
 // passes/decompose_quantized.cpp writes the same steps as ops for the
 // GPU; tests check the two against each other and against LibTorch.
 // Internal to the runtime.

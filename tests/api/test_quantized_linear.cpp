@@ -5,7 +5,8 @@
 // a range across zero, all positive, all negative, all zero (scale 0.1),
 // tiny ranges (the scale raised to 6.1e-5), large values, rank 3, and values
 // that fall exactly halfway between two levels (rounded after the zero point
-// is added, ties to even). One level more or less moves an output by about
+// is added, ties to even), and a range of exactly [-1, 1], whose top rounds
+// past the reduced range's levels. One level more or less moves an output by about
 // 1%, so a tolerance of 1e-5 catches any misplaced level.
 #include <gtest/gtest.h>
 
@@ -60,6 +61,10 @@ torch.seed()  # fresh inputs on every run
 # is raised.
 s = 1.0 / 16
 halves = torch.tensor([[-3 * s, 124 * s, (k + 0.5) * s, (-(k % 3) - 0.5) * s, 0, 0, 0, 0] for k in range(6)])
+# Values -1, 0 and 1 only (a saturated hidden state): with reduce_range the
+# 1s land halfway between levels 127 and 128 and round up to 128.
+saturated = torch.randint(-1, 2, (7, 8)).float()
+saturated[0, :2] = torch.tensor([1.0, -1.0])
 cases = {
     "normal": torch.randn(7, 8),
     "positive": torch.rand(7, 8) + 1,
@@ -71,6 +76,7 @@ cases = {
     "large": torch.randn(7, 8) * 1e4,
     "rank3": torch.randn(2, 3, 8),
     "halves": halves,
+    "saturated": saturated,
 }
 for variant in ["scripted", "traced"]:
     for name, x in cases.items():
@@ -82,7 +88,7 @@ for variant in ["scripted", "traced"]:
 TEST_F(QuantizedLinear, MatchesLibTorchOnEveryRangeOfInput) {
   for (const char* variant : {"scripted", "traced"})
     for (const char* name : {"normal", "positive", "negative", "zeros", "tiny", "tiny_positive", "tiny_negative",
-                             "large", "rank3", "halves"}) {
+                             "large", "rank3", "halves", "saturated"}) {
       SCOPED_TRACE(std::string(variant) + " " + name);
       test::expect_saved_run(path(""), std::string(variant) + ".pt", std::string(variant) + "_" + name, 1, 1e-5);
     }

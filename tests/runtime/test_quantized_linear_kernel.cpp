@@ -208,10 +208,23 @@ TEST(DynamicQuantization, LevelsFollowTheScalarFormula) {
         continue;
       }
       const float scaled = x[i] * inverse;
-      const float level = std::clamp(std::nearbyint(scaled + p.zero_point), 0.f, static_cast<float>(qmax));
+      const float level = std::clamp(std::nearbyint(scaled + p.zero_point), 0.f, 255.f);
       ASSERT_EQ(q[i], static_cast<uint8_t>(level)) << "element " << i << " = " << x[i];
     }
   }
+}
+
+TEST(DynamicQuantization, TopOfAReducedRangeMayRoundToLevel128) {
+  // [-1, 1] over 0..127 (a saturated hidden state): scale 2/127, zero point
+  // 64 (63.5 to even); 1 lands on 127.5 and rounds to 128, past qmax, as
+  // LibTorch's quantization (clamped to uint8's range only) gives; -1 lands
+  // on 0.5 and rounds to 0.
+  const std::vector<float> x = {1, -1, 0, 1, 0.5f};
+  std::vector<uint8_t> q(x.size());
+  const QuantizationParams p = quantize_dynamically(x.data(), static_cast<int64_t>(x.size()), 127, q.data());
+  EXPECT_EQ(p.scale, static_cast<float>(2.0 / 127));
+  EXPECT_EQ(p.zero_point, 64);
+  EXPECT_EQ(q, (std::vector<uint8_t>{128, 0, 64, 128, 96}));
 }
 
 TEST(QuantizedLinearKernel, DynamicIsQuantizingThenTheProduct) {
