@@ -148,7 +148,8 @@ enum class Form {
 // same four for the hidden product.
 constexpr size_t kQuantizedParams = 8;
 
-std::vector<Weights> layer_weights(Emitter& e, Form form, Cell cell, size_t count) {
+std::vector<Weights> layer_weights(Emitter& e, Form form, Cell cell, int64_t layers, bool bidirectional) {
+  const size_t count = static_cast<size_t>(layers * (bidirectional ? 2 : 1));
   const std::vector<Value*> params = list_items(e, e.input(2), "its weights");
   std::vector<Weights> out(count);
   if (form == Form::quantized) {
@@ -175,7 +176,8 @@ std::vector<Weights> layer_weights(Emitter& e, Form form, Cell cell, size_t coun
   if (params.size() != count * per)
     throw e.node().error("takes " + std::to_string(count * plain) + (lstm ? " (or with projections " +
                          std::to_string(count * (plain + 1)) + ")" : "") + " weight tensors for " +
-                         std::to_string(count) + " layers and directions, got " + std::to_string(params.size()));
+                         std::to_string(layers) + " layers" + (bidirectional ? " in two directions" : "") + ", got " +
+                         std::to_string(params.size()));
   for (size_t k = 0; k < count; ++k) {
     const size_t at = k * per;
     out[k].ih = {params[at], has_biases ? params[at + 2] : nullptr};
@@ -214,7 +216,7 @@ std::vector<Value*> recurrent(Emitter& e, Cell cell, Form form) {
     throw e.node().error("unrolls into " + std::to_string(steps * layers * directions) + " steps (sequence length " +
                          std::to_string(steps) + " x layers x directions), more than " + std::to_string(kMaxSteps));
 
-  const std::vector<Weights> weights = layer_weights(e, form, cell, static_cast<size_t>(layers * directions));
+  const std::vector<Weights> weights = layer_weights(e, form, cell, layers, bidirectional);
   Value *h0 = e.input(1), *c0 = nullptr;
   if (lstm) {
     const std::vector<Value*> hx = list_items(e, e.input(1), "hx");
