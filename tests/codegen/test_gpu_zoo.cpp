@@ -49,7 +49,7 @@ const char* const kModels[] = {"mlp_relu",          "nn5",           "cnn_bn",  
                                "ops_linalg",        "ops_pointwise", "ops_reduce",  "ops_shape",
                                "two_inputs_tuple",  "nested_tuple",  "losses",      "control_flow",
                                "attention_layers",  "attention_masks",   "transformer",
-                               "multihead_attention", "recurrent", "ops_extra", "dense_block", "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "sampling_grids", "ops_more", "ops_conveniences", "quantized_dynamic", "embedding_max_norm", "ops_special", "ops_select", "spectral", "bfloat16", "float16", "float64"};
+                               "multihead_attention", "recurrent", "ops_extra", "dense_block", "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "sampling_grids", "ops_more", "ops_conveniences", "quantized_dynamic", "quantized_recurrent", "embedding_max_norm", "ops_special", "ops_select", "spectral", "bfloat16", "float16", "float64"};
 
 // Groups the GPU generator does not take yet, by model: the first op of the
 // group and the start of the error. Keep in sync with gpu_kernel_gen.h.

@@ -67,7 +67,7 @@ const std::vector<std::string> kModels = {"mlp_relu",      "nn5",          "cnn_
                                           "nested_tuple",  "embedding_classifier", "ops_pointwise", "ops_shape",
                                           "ops_reduce",    "ops_linalg",   "losses", "ctc",       "attention_layers",
                                           "attention_masks", "transformer",  "multihead_attention",
-                                          "recurrent", "ops_extra", "dense_block", "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_conveniences", "quantized_dynamic", "embedding_max_norm", "ops_special", "ops_select", "spectral", "bfloat16", "float16", "float64"};
+                                          "recurrent", "ops_extra", "dense_block", "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_conveniences", "quantized_dynamic", "quantized_recurrent", "embedding_max_norm", "ops_special", "ops_select", "spectral", "bfloat16", "float16", "float64"};
 INSTANTIATE_TEST_SUITE_P(Models, ZooCpu, ::testing::ValuesIn(kModels));
 INSTANTIATE_TEST_SUITE_P(Models, ZooCuda, ::testing::ValuesIn(kModels));
 

@@ -1026,6 +1026,29 @@ def quantized_dynamic() -> nn.Module:
                                       "fc3": q.default_dynamic_qconfig}, dtype=torch.qint8)
 
 
+class QuantizableRecurrent(nn.Module):
+    """An LSTM (batch first, two layers, both directions), a GRU cell over its
+    last step and a linear head; quantized_recurrent() makes them int8."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(16, 12, num_layers=2, batch_first=True, bidirectional=True)
+        self.cell = nn.GRUCell(24, 10)
+        self.head = nn.Linear(10, 3)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        y, (h, c) = self.lstm(x)
+        g = self.cell(y[:, -1])
+        return self.head(g), c.sum(0)
+
+
+def quantized_recurrent() -> nn.Module:
+    """torch.quantization.quantize_dynamic of QuantizableRecurrent with its
+    defaults: every layer int8, per tensor."""
+    import torch.ao.quantization as q
+    return q.quantize_dynamic(QuantizableRecurrent().eval(), dtype=torch.qint8)
+
+
 class OpsConveniences(nn.Module):
     """Conveniences scripts keep by name: nn.Bilinear, nn.RReLU (eval),
     view_as, reshape_as, ravel, broadcast_to, atleast_1d/2d/3d, Tensor.unfold,
@@ -1535,6 +1558,10 @@ MODELS = {
         quantized_dynamic, lambda b, g: (randn(g, b, 5, 16),), batch=3, seed=45,
         note="torch.quantization.quantize_dynamic: int8 Linear per tensor and per channel, a fused LinearReLU; "
              "inputs quantized per call"),
+    "quantized_recurrent": ModelSpec(
+        quantized_recurrent, lambda b, g: (randn(g, b, 6, 16),), batch=3, seed=46,
+        note="torch.quantization.quantize_dynamic of an LSTM (two layers, both directions), a GRU cell and a "
+             "Linear: products quantized per call, unrolled over the sequence"),
     "ops_more": ModelSpec(
         OpsMore, lambda b, g: (randn(g, b, 4, 5), randn(g, b, 4, 5)), batch=3, seed=37,
         note="logaddexp, hypot, copysign, sinc, isclose, nansum, count_nonzero, aminmax, cdist, stacks, diagonals, traces"),

@@ -84,7 +84,7 @@ INSTANTIATE_TEST_SUITE_P(Models, ZooDeploy,
                                            "ops_pointwise", "ops_shape", "ops_reduce", "ops_linalg", "losses", "ctc",
                                            "attention_layers", "attention_masks", "transformer",
                                            "multihead_attention", "recurrent", "ops_extra", "dense_block",
-                                           "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_conveniences", "quantized_dynamic", "embedding_max_norm", "ops_special", "ops_select", "spectral", "bfloat16", "float16", "float64"));
+                                           "dict_model", "writes", "writes_loops", "ops_math", "cells_distances", "volumes", "ops_sort", "ops_scans_bits", "embedding_bags", "resampling", "scatter_reduce", "pool_indices", "masks", "sampling_grids", "ops_more", "ops_conveniences", "quantized_dynamic", "quantized_recurrent", "embedding_max_norm", "ops_special", "ops_select", "spectral", "bfloat16", "float16", "float64"));
 
 // Runs wick-deploy-run on DIR with the zoo inputs of `model`.
 CliResult deploy_run(const std::string& dir, const std::string& model, const std::string& extra = "") {
