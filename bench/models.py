@@ -100,6 +100,14 @@ BANDWIDTH_MODELS = {
 }
 
 
+def save_module(module: torch.jit.ScriptModule, path: str) -> None:
+    """Saves `module` at `path` through a temporary file, so that a
+    half-written model never stands at `path`."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    torch.jit.save(module, tmp)
+    os.replace(tmp, path)
+
+
 def bandwidth_bytes(name: str) -> int:
     """Bytes a call must move at least: x read once, the result written once."""
     assert name in BANDWIDTH_MODELS
@@ -116,9 +124,7 @@ def write_models(out_dir: str) -> dict:
         # Checked against eager on a small input before it counts.
         x = torch.randn(1000)
         torch.testing.assert_close(module(x), cls()(x))
-        tmp = f"{path}.tmp{os.getpid()}"
-        torch.jit.save(module, tmp)
-        os.replace(tmp, path)
+        save_module(module, path)
         paths[name] = path
     return paths
 
@@ -152,9 +158,7 @@ def write_row_models(out_dir: str, sizes=ROW_SIZES) -> dict:
             scripted = torch.jit.script(module.eval())
             x = torch.randn(3, n)
             torch.testing.assert_close(scripted(x), module(x))
-            tmp = f"{path}.tmp{os.getpid()}"
-            torch.jit.save(scripted, tmp)
-            os.replace(tmp, path)
+            save_module(scripted, path)
             paths[(name, n)] = path
     return paths
 
@@ -179,9 +183,7 @@ def write_video_models(out_dir: str, names) -> dict:
             continue
         path = os.path.join(out_dir, f"{name}.pt")
         scripted = torch.jit.script(module)
-        tmp = f"{path}.tmp{os.getpid()}"
-        torch.jit.save(scripted, tmp)
-        os.replace(tmp, path)
+        save_module(scripted, path)
         paths[name] = path
     return paths
 
@@ -219,30 +221,48 @@ def write_generator_models(out_dir: str) -> dict:
     module.eval()
     path = os.path.join(out_dir, "dcgan_generator.pt")
     scripted = torch.jit.script(module)
-    tmp = f"{path}.tmp{os.getpid()}"
-    torch.jit.save(scripted, tmp)
-    os.replace(tmp, path)
+    save_module(scripted, path)
     return {"dcgan_generator": path}
 
 
+class RecurrentEncoder(torch.nn.Module):
+    """A two-layer nn.LSTM of 256 whose output sequence is the result."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(128, 256, num_layers=2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.lstm(x)[0]
+
+
 QUANTIZED_FFN_INPUT = (128, 768)
+QUANTIZED_LSTM_INPUT = (32, 16, 128)  # steps, batch, features
+QUANTIZED_MODELS = ("quantized_ffn", "quantized_lstm")
 
 
-def write_quantized_models(out_dir: str) -> dict:
-    """A transformer's feed-forward block, 768 -> 3072 -> GELU -> 768, as
-    torch.quantization.quantize_dynamic makes it (int8 weights; each call
-    quantizes its input to uint8). Returns name -> (path, [inputs])."""
+def write_quantized_models(out_dir: str, names) -> dict:
+    """As torch.quantization.quantize_dynamic makes them (int8 weights; each
+    product quantizes its input to uint8 per call): a transformer's
+    feed-forward block, 768 -> 3072 -> GELU -> 768, and a two-layer LSTM of
+    256 over 32 steps. Returns name -> (path, [inputs])."""
     import torch.ao.quantization as quantization
 
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(0)
-    block = torch.nn.Sequential(torch.nn.Linear(768, 3072), torch.nn.GELU(), torch.nn.Linear(3072, 768)).eval()
-    quantized = quantization.quantize_dynamic(block, {torch.nn.Linear}, dtype=torch.qint8)
-    path = os.path.join(out_dir, "quantized_ffn.pt")
-    tmp = f"{path}.tmp{os.getpid()}"
-    torch.jit.save(torch.jit.script(quantized), tmp)
-    os.replace(tmp, path)
-    return {"quantized_ffn": (path, ["x".join(str(d) for d in QUANTIZED_FFN_INPUT)])}
+    blocks = {
+        "quantized_ffn": (lambda: torch.nn.Sequential(torch.nn.Linear(768, 3072), torch.nn.GELU(),
+                                                      torch.nn.Linear(3072, 768)), QUANTIZED_FFN_INPUT),
+        "quantized_lstm": (RecurrentEncoder, QUANTIZED_LSTM_INPUT),
+    }
+    out = {}
+    for name in names:
+        make, shape = blocks[name]
+        quantized = quantization.quantize_dynamic(make().eval(), dtype=torch.qint8)
+        path = os.path.join(out_dir, f"{name}.pt")
+        save_module(torch.jit.script(quantized), path)
+        out[name] = (path, ["x".join(str(d) for d in shape)])
+    return out
 
 
 PACKED_BATCH, PACKED_STEPS = 16, 40
@@ -270,9 +290,7 @@ def write_packed_models(out_dir: str) -> dict:
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(0)
     path = os.path.join(out_dir, "packed_lstm.pt")
-    tmp = f"{path}.tmp{os.getpid()}"
-    torch.jit.save(torch.jit.script(PackedTagger().eval()), tmp)
-    os.replace(tmp, path)
+    save_module(torch.jit.script(PackedTagger().eval()), path)
     tokens = torch.randint(0, 1000, (PACKED_BATCH, PACKED_STEPS))
     lengths = torch.randint(10, PACKED_STEPS + 1, (PACKED_BATCH,))
     lengths[PACKED_BATCH // 2] = PACKED_STEPS  # the batch is padded to its longest sequence
@@ -310,9 +328,7 @@ def write_sampling_models(out_dir: str, names) -> dict:
             module = torchvision.models.optical_flow.raft_small(weights=None).eval()
             inputs = [("image1", torch.randn(RAFT_IMAGE)), ("image2", torch.randn(RAFT_IMAGE))]
         path = os.path.join(out_dir, f"{name}.pt")
-        tmp = f"{path}.tmp{os.getpid()}"
-        torch.jit.save(torch.jit.script(module), tmp)
-        os.replace(tmp, path)
+        save_module(torch.jit.script(module), path)
         files = []
         for input_name, t in inputs:
             files.append(os.path.join(out_dir, f"{name}_{input_name}.npy"))
@@ -352,9 +368,7 @@ def write_bfloat16_models(out_dir: str, names) -> dict:
         torch.manual_seed(0)
         module = Bfloat16(zoo.build_model(zoo_name)).eval()
         path = os.path.join(out_dir, f"{name}.pt")
-        tmp = f"{path}.tmp{os.getpid()}"
-        torch.jit.save(torch.jit.script(module), tmp)
-        os.replace(tmp, path)
+        save_module(torch.jit.script(module), path)
         out[name] = (path, ["x".join(str(d) for d in shape)])
     return out
 
@@ -376,9 +390,7 @@ def write_double_models(out_dir: str, names) -> dict:
         zoo_name, shape = DOUBLE_MODELS[name]
         module = zoo.build_model(zoo_name).double().eval()
         path = os.path.join(out_dir, f"{name}.pt")
-        tmp = f"{path}.tmp{os.getpid()}"
-        torch.jit.save(torch.jit.script(module), tmp)
-        os.replace(tmp, path)
+        save_module(torch.jit.script(module), path)
         x = os.path.join(out_dir, f"{name}_x.npy")
         np.save(x, torch.randn(*shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64).numpy())
         out[name] = (path, [x])
@@ -400,9 +412,7 @@ def write_linalg_models(out_dir: str) -> dict:
     """Saves gaussian_loglik; returns name -> (path, [input specs])."""
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, "gaussian_loglik.pt")
-    tmp = f"{path}.tmp{os.getpid()}"
-    torch.jit.save(torch.jit.script(GaussianLogLikelihood()), tmp)
-    os.replace(tmp, path)
+    save_module(torch.jit.script(GaussianLogLikelihood()), path)
     return {"gaussian_loglik": (path, [f"{LINALG_BATCH}x{LINALG_SIZE}x{LINALG_SIZE}", f"{LINALG_BATCH}x{LINALG_SIZE}"])}
 
 
@@ -466,8 +476,6 @@ def write_spectral_models(out_dir: str, names) -> dict:
     for name in names:
         make, inputs = made[name]
         path = os.path.join(out_dir, f"{name}.pt")
-        tmp = f"{path}.tmp{os.getpid()}"
-        torch.jit.save(torch.jit.script(make().eval()), tmp)
-        os.replace(tmp, path)
+        save_module(torch.jit.script(make().eval()), path)
         out[name] = (path, inputs)
     return out
