@@ -113,6 +113,9 @@ ir::Value* Emitter::as_value(const SugaredValue& v, Frame& f, const SourceLocati
         fail(f, loc, describe_object(v) + " cannot be used as a value: such objects may be passed to functions and "
                      "methods and returned by them, but not stored in lists, passed to ops or returned by the method run");
       fail(f, loc, "the module '" + (v.path.empty() ? std::string("self") : v.path) + "' cannot be used as a value");
+    case SugaredValue::Kind::object_list:
+      fail(f, loc, "a list of torch class objects cannot be used as a value: it may only be passed to an op that "
+                   "takes it, such as torch.quantized_lstm");
     default: fail(f, loc, "'" + v.path + "' cannot be used as a value");
   }
 }

@@ -5,8 +5,13 @@
 // state, and inputs across zero, all positive, all zero (scale 0.1), tiny
 // (the scale raised to 6.1e-5), wide (x5) and, for the cells, large (x1000).
 // Each product quantizes its input per call (a layer's input projection the
-// whole sequence at once), so one misplaced level or a wrong range moves
-// outputs by about 1%, well above the tolerance of 1e-5. Layers are not fed
+// whole sequence at once). The cells quantize their inputs exactly as
+// LibTorch does, so they are held to 1e-5. In a layer, steps after the first
+// quantize a hidden state that the gates' float math (tanh, sigmoid) puts a
+// few ulp from LibTorch's, and now and then one element lands on the
+// neighbouring level (a few times in a thousand runs of a layer here), which moves
+// the outputs by up to about 1e-3 relative; a wrong range or reduce_range
+// moves them by 1e-2 or more. So layers are held to 3e-3. Layers are not fed
 // large inputs: gates saturated step after step leave the hidden state a few
 // exact values (0, +-1, tanh(1), ...), where one ulp between wick's tanh or
 // sigmoid and LibTorch's moves every equal element across a level at once
@@ -80,7 +85,7 @@ torch.jit.trace(cells, cell_example).save("cells_traced.pt")
 
 
 # Lists of cell parameters wick refuses: one appended to only when a
-# condition holds at run time, and cells of the kinds this PyTorch build
+# condition holds at run time, one returned, and cells of the kinds this PyTorch build
 # cannot make (their saved kind rewritten).
 class Conditional(nn.Module):
     def __init__(self):
@@ -96,7 +101,17 @@ class Conditional(nn.Module):
                                     use_dynamic=True)[0]
 
 
+class Returned(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = q.quantize_dynamic(nn.Sequential(nn.LSTM(8, 10)).eval(), dtype=torch.qint8)[0]
+
+    def forward(self, x) -> List[torch.classes.rnn.CellParamsBase]:
+        return [self.lstm._all_weight_values[0].param]
+
+
 torch.jit.script(Conditional()).save("conditional.pt")
+torch.jit.script(Returned()).save("returned.pt")
 single = torch.jit.script(q.quantize_dynamic(nn.Sequential(nn.LSTM(8, 10)).eval(), dtype=torch.qint8))
 single.save("single.pt")
 
@@ -155,7 +170,7 @@ TEST_F(QuantizedRecurrent, LayersMatchLibTorch) {
     for (const char* name : {"normal", "positive", "zeros", "tiny", "wide"}) {
       SCOPED_TRACE(std::string(variant) + " " + name);
       test::expect_saved_run(path(""), std::string("layers_") + variant + ".pt",
-                             std::string("layers_") + variant + "_" + name, 3, 1e-5);
+                             std::string("layers_") + variant + "_" + name, 3, 3e-3);
     }
 }
 
@@ -179,6 +194,11 @@ TEST_F(QuantizedRecurrent, AppendDecidedAtRunTimeIsRefused) {
             std::string::npos)
       << e;
   EXPECT_NE(e.find("conditional.pt"), std::string::npos) << e;
+}
+
+TEST_F(QuantizedRecurrent, ListReturnedIsRefused) {
+  const std::string e = error_of("returned.pt");
+  EXPECT_NE(e.find("a list of torch class objects cannot be used as a value"), std::string::npos) << e;
 }
 
 TEST_F(QuantizedRecurrent, Float16CellsAreRefused) {
