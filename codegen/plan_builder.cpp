@@ -625,6 +625,11 @@ class PlanBuilder {
     layouts_[n->output()] = contiguous(t);
   }
 
+  // A module tensor in a plan that never writes one.
+  bool constant_module_tensor(const Value* v) const {
+    return v->node()->is("prim::Param") && !options_.mutable_tensors;
+  }
+
   static bool reads_f64(const Node* n) {
     for (const Value* v : n->inputs())
       if (v->type()->is_tensor() && *v->type()->dtype() == DType::f64) return true;
@@ -666,7 +671,9 @@ class PlanBuilder {
     } else if (quantized) {
       in.index = static_cast<int32_t>(rt::ExternOp::quantized_linear_dynamic);
       for (size_t i = 0; i < 5; ++i) in.inputs.push_back(tensor_slot(i));
-      in.ints = {int_of(n, 5)};
+      // Module tensors are read-only in an inference plan: the kernel may
+      // keep what it derives from the weight.
+      in.ints = {int_of(n, 5), constant_module_tensor(n->input(1)) ? 1 : 0};
     } else if (name == "addmm") {
       in.index = static_cast<int32_t>(rt::ExternOp::addmm);
       in.inputs = {tensor_slot(0), tensor_slot(1), tensor_slot(2)};
@@ -684,7 +691,7 @@ class PlanBuilder {
       in.ints.push_back(int_of(n, 6));
       // Module tensors are read-only in an inference plan: the library may
       // keep its own layout of them.
-      in.ints.push_back(n->input(1)->node()->is("prim::Param") && !options_.mutable_tensors ? 1 : 0);
+      in.ints.push_back(constant_module_tensor(n->input(1)) ? 1 : 0);
     } else if (name == "max_pool2d") {
       in.index = static_cast<int32_t>(rt::ExternOp::max_pool2d);
       in.inputs = {tensor_slot(0)};

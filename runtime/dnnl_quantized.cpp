@@ -1,12 +1,16 @@
 // The quantized linear on oneDNN's u8 x s8 matmul (the dynamic one quantizes
 // its input first, runtime/dynamic_quantization.h), which sums the products
-// in int32 (VNNI where the CPU has it) and takes the input's zero point and
-// one output scale per column (x_scale * w_scale[n]) at run time, so one
-// primitive serves every call whatever the input's range. The bias and the
-// epilogue are post-ops. A weight zero point other than 0, which oneDNN's
-// product cannot take, is subtracted afterwards:
+// in int32 (VNNI where the CPU has it) and takes one output scale per column
+// (x_scale * w_scale[n]) at run time, so one primitive serves every call
+// whatever the input's range. The input's zero point enters through the
+// bias (below), the bias and the epilogue are post-ops. A weight zero point
+// other than 0, which oneDNN's product cannot take, is subtracted afterwards:
 //   sum_k (xq - zx)(w - zw) = sum_k (xq - zx) w - zw * sum_k (xq - zx).
+#include <array>
 #include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -84,42 +88,112 @@ void check_output(const Tensor& x, const Tensor& w, const Tensor& out) {
   check_product_output(kOp, out, out_sizes, DType::f32);
 }
 
-// dst[m, n] = epilogue(sx * w_scale * sum_k (a - zx)(w - w_zero) + bias),
-// a [m, k] uint8 rows.
-void integer_product(const uint8_t* a, int64_t m, float sx, float zx, const Tensor& w, const Tensor& w_scale,
-                     const Tensor& w_zero_point, const Tensor& bias, float* dst, const Epilogue& e) {
-  const int64_t n = w.size(0), k = w.size(1);
-  const std::vector<float> zw = per_column(w_zero_point, n, "the weight's zero point", true, -128, 127);
-  std::vector<float> scales = per_column(w_scale, n, "the weight's scale", false);
-  for (float& s : scales) s *= sx;
-  bool shifted = false;
-  for (float z : zw) shifted = shifted || z != 0.f;
+// What a weight brings to each output column, checked once: its scale and
+// zero point, and the sum of its integers, which turns the input's zero
+// point into a term of the bias.
+struct Columns {
+  std::vector<float> scale, zero;
+  std::vector<int32_t> sums;  // sum_k w[c, k]
+  bool shifted = false;       // some zero point is not 0
+};
 
-  const Tensor b = w.contiguous();
+Columns columns_of(const Tensor& w, const Tensor& w_scale, const Tensor& w_zero_point) {
+  const int64_t n = w.size(0), k = w.size(1);
+  Columns c;
+  c.zero = per_column(w_zero_point, n, "the weight's zero point", true, -128, 127);
+  c.scale = per_column(w_scale, n, "the weight's scale", false);
+  for (float z : c.zero) c.shifted = c.shifted || z != 0.f;
+  const Tensor wc = w.contiguous();
+  const int8_t* p = wc.data_as<int8_t>();
+  c.sums.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    int32_t sum = 0;
+    for (int64_t j = 0; j < k; ++j) sum += p[i * k + j];
+    c.sums[static_cast<size_t>(i)] = sum;
+  }
+  return c;
+}
+
+// The columns of module weights that never change (inference), kept while
+// their storages live: a product of a few rows would otherwise spend more
+// on summing the weight than on multiplying by it.
+std::shared_ptr<const Columns> constant_columns(const Tensor& w, const Tensor& w_scale, const Tensor& w_zero_point) {
+  struct Entry {
+    std::weak_ptr<Storage> w, scale, zero;
+    std::shared_ptr<const Columns> columns;
+  };
+  using Key = std::array<const void*, 3>;
+  static std::mutex mutex;
+  static std::map<Key, Entry> entries;
+  const Key key = {w.data(), w_scale.data(), w_zero_point.data()};
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto found = entries.find(key);
+    if (found != entries.end() && found->second.w.lock() == w.storage() &&
+        found->second.scale.lock() == w_scale.storage() && found->second.zero.lock() == w_zero_point.storage() &&
+        found->second.columns->sums.size() == static_cast<size_t>(w.size(0)))
+      return found->second.columns;
+  }
+  auto columns = std::make_shared<const Columns>(columns_of(w, w_scale, w_zero_point));
+  std::lock_guard<std::mutex> lock(mutex);
+  // Entries of freed storages go when the map grows.
+  if (entries.size() > 4096) std::erase_if(entries, [](const auto& e) { return e.second.w.expired(); });
+  entries[key] = {w.storage(), w_scale.storage(), w_zero_point.storage(), columns};
+  return columns;
+}
+
+// dst[m, n] = epilogue(sx * w_scale * sum_k (a - zx)(w - w_zero) + bias),
+// a [m, k] uint8 rows. oneDNN multiplies the integers as they are and adds
+//   bias - sx * w_scale * zx * sum_k w,
+// a bias made per call from the kept column sums (oneDNN's own input zero
+// point would sum the whole weight again on every call). The subtraction
+// is in f32: it rounds away a few integer units of sums that reach
+// 255 * 127 * k, where one input level moves a result by up to 127.
+void integer_product(const uint8_t* a, int64_t m, float sx, float zx, const Tensor& w, const Tensor& w_scale,
+                     const Tensor& w_zero_point, const Tensor& bias, bool constant_weights, float* dst,
+                     const Epilogue& e) {
+  const int64_t n = w.size(0), k = w.size(1);
+  const std::shared_ptr<const Columns> kept =
+      constant_weights && w.is_contiguous() ? constant_columns(w, w_scale, w_zero_point) : nullptr;
+  const Columns fresh = kept ? Columns{} : columns_of(w, w_scale, w_zero_point);
+  const Columns& c = kept ? *kept : fresh;
+
+  thread_local std::vector<float> scales, shifted_bias;
+  scales.resize(static_cast<size_t>(n));
+  shifted_bias.resize(static_cast<size_t>(n));
   const Tensor bias_c = bias.defined() ? bias.contiguous() : Tensor();
-  // What oneDNN adds after scaling; the rest is done below.
-  const bool post_ops = !shifted && k > 0;
+  const float* bi = bias.defined() ? bias_c.data_as<float>() : nullptr;
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t col = static_cast<size_t>(i);
+    scales[col] = sx * c.scale[col];
+    const double term = static_cast<double>(scales[col]) * zx * c.sums[col];
+    shifted_bias[col] = static_cast<float>((bi ? bi[i] : 0.0) - term);
+  }
   if (k == 0) {
-    for (int64_t i = 0; i < m * n; ++i) dst[i] = 0.f;
+    // The bias alone; the epilogue below or here.
+    for (int64_t i = 0; i < m * n; ++i) {
+      const float v = shifted_bias[static_cast<size_t>(i % n)];
+      dst[i] = c.shifted ? v : apply_epilogue(e, v);
+    }
   } else {
+    const Tensor b = w.contiguous();
     const int threads = sync_threads(m * n * k);
+    // The epilogue comes after a weight zero point's term, so outside oneDNN.
+    const bool epilogue = !c.shifted;
     PrimitiveKey key(kOp, threads);
-    key.add(std::vector<int64_t>{m, k, n}).add(static_cast<int64_t>(post_ops && bias.defined()));
-    if (post_ops) key.add(static_cast<int64_t>(e.op)).add(e.alpha).add(e.beta);
+    key.add(std::vector<int64_t>{m, k, n});
+    if (epilogue) key.add(static_cast<int64_t>(e.op)).add(e.alpha).add(e.beta);
     try {
       auto prim = cached_primitive(key, [&] {
         using dt = dnnl::memory::data_type;
         using tag = dnnl::memory::format_tag;
         const dnnl::memory::desc src({m, k}, dt::u8, tag::ab), weights({k, n}, dt::s8, tag::ba),
-            out_md({m, n}, dt::f32, tag::ab), scale_md({n}, dt::f32, tag::x), zero_md({1}, dt::s32, tag::x);
-        const dnnl::memory::desc bias_md =
-            post_ops && bias.defined() ? dnnl::memory::desc({1, n}, dt::f32, tag::ab) : dnnl::memory::desc();
+            out_md({m, n}, dt::f32, tag::ab), scale_md({n}, dt::f32, tag::x), bias_md({1, n}, dt::f32, tag::ab);
         dnnl::primitive_attr attr = make_attr(Epilogue{});
         attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
-        attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
         dnnl::post_ops ops;
-        if (bias_md.get_size() > 0) ops.append_binary(dnnl::algorithm::binary_add, bias_md);
-        if (post_ops) append_epilogue(ops, e);
+        ops.append_binary(dnnl::algorithm::binary_add, bias_md);
+        if (epilogue) append_epilogue(ops, e);
         attr.set_post_ops(ops);
         dnnl::matmul::desc desc(src, weights, dnnl::memory::desc(), out_md);
         dnnl::matmul::primitive_desc pd(desc, attr, engine());
@@ -128,31 +202,26 @@ void integer_product(const uint8_t* a, int64_t m, float sx, float zx, const Tens
                                     {DNNL_ARG_WEIGHTS, weights},
                                     {DNNL_ARG_DST, out_md},
                                     {DNNL_ARG_ATTR_OUTPUT_SCALES, scale_md},
-                                    {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zero_md},
                                     {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, bias_md}});
       });
-      int32_t zero = static_cast<int32_t>(zx);
       execute(*prim, {{DNNL_ARG_SRC, const_cast<uint8_t*>(a)},
                       {DNNL_ARG_WEIGHTS, b.data()},
                       {DNNL_ARG_DST, dst},
                       {DNNL_ARG_ATTR_OUTPUT_SCALES, scales.data()},
-                      {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, &zero},
-                      {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1,
-                       post_ops && bias.defined() ? bias_c.data() : nullptr}});
+                      {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, shifted_bias.data()}});
     } catch (const dnnl::error& err) {
       rethrow_dnnl(kOp, err);
     }
   }
-  if (!post_ops) {
-    const float* bi = bias.defined() ? bias_c.data_as<float>() : nullptr;
+  if (c.shifted) {
+    // sum_k (a - zx)(w - zw) = sum_k (a - zx) w - zw * sum_k (a - zx)
     for (int64_t i = 0; i < m; ++i) {
-      int64_t sum = 0;  // sum_k (xq - zx)
+      int64_t sum = 0;
       for (int64_t j = 0; j < k; ++j) sum += a[i * k + j];
       const float row = static_cast<float>(sum - static_cast<int64_t>(zx) * k);
-      for (int64_t c = 0; c < n; ++c) {
-        float v = dst[i * n + c] - scales[static_cast<size_t>(c)] * zw[static_cast<size_t>(c)] * row;
-        if (bi) v += bi[c];
-        dst[i * n + c] = apply_epilogue(e, v);
+      for (int64_t col = 0; col < n; ++col) {
+        const size_t ci = static_cast<size_t>(col);
+        dst[i * n + col] = apply_epilogue(e, dst[i * n + col] - scales[ci] * c.zero[ci] * row);
       }
     }
   }
@@ -162,7 +231,7 @@ void integer_product(const uint8_t* a, int64_t m, float sx, float zx, const Tens
 
 void quantized_linear(const Tensor& xq, const Tensor& x_scale, const Tensor& x_zero_point, const Tensor& w,
                       const Tensor& w_scale, const Tensor& w_zero_point, const Tensor& bias, Tensor& out,
-                      const Epilogue& e) {
+                      const Epilogue& e, bool constant_weights) {
   require(xq, DType::u8, "the input's integers");
   require(x_scale, DType::f32, "the input's scale");
   require(x_zero_point, DType::f32, "the input's zero point");
@@ -174,12 +243,12 @@ void quantized_linear(const Tensor& xq, const Tensor& x_scale, const Tensor& x_z
   const Tensor a = xq.contiguous();
   Tensor o = out.is_contiguous() ? out : Tensor::empty(DType::f32, out.sizes());
   integer_product(a.data_as<uint8_t>(), out.numel() / w.size(0), sx, zx, w, w_scale, w_zero_point, bias,
-                  o.data_as<float>(), e);
+                  constant_weights, o.data_as<float>(), e);
   if (o.data() != out.data()) copy_into(o, out);
 }
 
 void quantized_linear_dynamic(const Tensor& x, const Tensor& w, const Tensor& w_scale, const Tensor& w_zero_point,
-                              const Tensor& bias, int qmax, Tensor& out, const Epilogue& e) {
+                              const Tensor& bias, int qmax, Tensor& out, const Epilogue& e, bool constant_weights) {
   require(x, DType::f32, "the input");
   if (qmax != 127 && qmax != 255) fail("the input's levels must be 0..127 or 0..255, got 0.." + std::to_string(qmax));
   check_output(x, w, out);
@@ -192,7 +261,7 @@ void quantized_linear_dynamic(const Tensor& x, const Tensor& w, const Tensor& w_
   const QuantizationParams p = quantize_dynamically(xc.data_as<float>(), xc.numel(), qmax, levels.data());
   Tensor o = out.is_contiguous() ? out : Tensor::empty(DType::f32, out.sizes());
   integer_product(levels.data(), out.numel() / w.size(0), p.scale, p.zero_point, w, w_scale, w_zero_point, bias,
-                  o.data_as<float>(), e);
+                  constant_weights, o.data_as<float>(), e);
   if (o.data() != out.data()) copy_into(o, out);
 }
 

@@ -527,7 +527,8 @@ class Run {
       case ExternOp::linear: return (gpu ? cuda_linear : linear)(arg(0), arg(1), arg(2), out, post);
       case ExternOp::quantized_linear_dynamic:
         if (gpu) throw Error("the quantized linear has no CUDA kernel", {}, in.text);
-        return quantized_linear_dynamic(arg(0), arg(1), arg(2), arg(3), arg(4), static_cast<int>(p[0]), out, post);
+        return quantized_linear_dynamic(arg(0), arg(1), arg(2), arg(3), arg(4), static_cast<int>(p[0]), out, post,
+                                        p.size() > 1 && p[1] != 0);
       case ExternOp::addmm:
         return (gpu ? cuda_addmm : addmm)(arg(0), arg(1), arg(2), static_cast<float>(in.floats[0]),
                                           static_cast<float>(in.floats[1]), out, post);

@@ -53,15 +53,18 @@ void linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& o
 // undefined): out [..., N] f32. The products are summed as integers and
 // scaled once per output; the scales and zero points are f32 tensors, the
 // input's 0-d, the weight's of one element or one per row of w, and the
-// zero points integers within their operand's range.
+// zero points integers within their operand's range. `constant_weights`
+// promises that w and its scale and zero point never change (module tensors
+// in inference): what the kernel derives from them is computed once.
 void quantized_linear(const Tensor& xq, const Tensor& x_scale, const Tensor& x_zero_point, const Tensor& w,
                       const Tensor& w_scale, const Tensor& w_zero_point, const Tensor& bias, Tensor& out,
-                      const Epilogue& epilogue = {});
+                      const Epilogue& epilogue = {}, bool constant_weights = false);
 // The same after quantizing x [..., K] f32 to the levels 0..qmax (127 or
 // 255) with a scale and zero point chosen from x's range, as LibTorch's
 // dynamically quantized layers do (runtime/dynamic_quantization.h).
 void quantized_linear_dynamic(const Tensor& x, const Tensor& w, const Tensor& w_scale, const Tensor& w_zero_point,
-                              const Tensor& bias, int qmax, Tensor& out, const Epilogue& epilogue = {});
+                              const Tensor& bias, int qmax, Tensor& out, const Epilogue& epilogue = {},
+                              bool constant_weights = false);
 
 // out = beta * bias + alpha * (a @ b), bias broadcast to [n, m]. With
 // beta == 0 the bias is not read (as in PyTorch, NaNs in it do not spread).

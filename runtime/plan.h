@@ -101,7 +101,7 @@ enum class ExternOp : uint8_t {
   lu_factor,       // inputs: A; ints: check (outputs[0] [*, m + 2, n]: LU, pivots, info)
   lu_permutation,  // inputs: pivots [*, k]; outputs[0] [*, m] int64
   // An integer product (runtime/extern_kernels.h), CPU only.
-  quantized_linear_dynamic,  // inputs: x, w, w_scale, w_zero_point, [bias]; ints: qmax
+  quantized_linear_dynamic,  // inputs: x, w, w_scale, w_zero_point, [bias]; ints: qmax, [constant weights]
 };
 
 struct Instr;

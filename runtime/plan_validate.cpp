@@ -350,7 +350,7 @@ class Validator {
       case ExternOp::ctc_loss_backward: inputs = 5; ints = 2; break;
       case ExternOp::lu_factor: ints = 1; break;
       case ExternOp::lu_permutation: break;
-      case ExternOp::quantized_linear_dynamic: inputs = 5; ints = 1; break;
+      case ExternOp::quantized_linear_dynamic: inputs = 5; ints = 1; max_ints = 2; break;  // qmax, constant weights
     }
     count(in, in.inputs.size(), inputs, "operands");
     if (max_ints > ints && in.ints.size() == max_ints) ints = max_ints;

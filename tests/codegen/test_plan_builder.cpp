@@ -56,6 +56,51 @@ TEST(PlanBuilder, ViewsBecomeRestridesOfOneBuffer) {
   EXPECT_EQ(p.kernels[0].name.rfind("wick_relu_", 0), 0u);
 }
 
+// A library may keep what it derives from a module tensor (a convolution's
+// weights in its own layout, a quantized weight's column sums) only where
+// the plan never writes module tensors: inference, not training.
+TEST(PlanBuilder, ModuleWeightsAreConstantOnlyInInferencePlans) {
+  auto m = parse(
+      "module @M {\n"
+      "  buffer \"w\" : Tensor(i8, [3, 8])\n"
+      "  buffer \"s\" : Tensor(f32, [])\n"
+      "  buffer \"z\" : Tensor(f32, [])\n"
+      "  param \"k\" : Tensor(f32, [2, 1, 3, 3])\n"
+      "\n"
+      "  graph @forward(%x : Tensor(f32, [4, 8]), %v : Tensor(i8, [3, 8]), %i : Tensor(f32, [1, 1, 5, 5])) -> (Tensor(f32, [4, 3]), Tensor(f32, [4, 3]), Tensor(f32, [1, 2, 3, 3])) {\n"
+      "    %w : Tensor(i8, [3, 8]) = prim::Param[name=\"w\"]()\n"
+      "    %s : Tensor(f32, []) = prim::Param[name=\"s\"]()\n"
+      "    %z : Tensor(f32, []) = prim::Param[name=\"z\"]()\n"
+      "    %k : Tensor(f32, [2, 1, 3, 3]) = prim::Param[name=\"k\"]()\n"
+      "    %none : None = prim::Constant[value=none]()\n"
+      "    %levels : Int = prim::Constant[value=255]()\n"
+      "    %one : Int = prim::Constant[value=1]()\n"
+      "    %zero : Int = prim::Constant[value=0]()\n"
+      "    %ones : List[Int] = prim::ListConstruct(%one, %one)\n"
+      "    %zeros : List[Int] = prim::ListConstruct(%zero, %zero)\n"
+      "    %a : Tensor(f32, [4, 3]) = wick::quantized_linear_dynamic(%x, %w, %s, %z, %none, %levels)\n"
+      "    %b : Tensor(f32, [4, 3]) = wick::quantized_linear_dynamic(%x, %v, %s, %z, %none, %levels)\n"
+      "    %c : Tensor(f32, [1, 2, 3, 3]) = aten::conv2d(%i, %k, %none, %ones, %zeros, %ones, %one)\n"
+      "    return(%a, %b, %c)\n"
+      "  }\n"
+      "}\n");
+  for (bool training : {false, true}) {
+    SCOPED_TRACE(training ? "training" : "inference");
+    PlanOptions options;
+    options.mutable_tensors = training;
+    BuiltPlan p = build_plan(*m->methods()[0], options);
+    std::vector<std::vector<int64_t>> calls;
+    for (const rt::Instr& in : p.plan.body.instrs)
+      if (in.op == rt::Op::extern_call) calls.push_back(in.ints);
+    ASSERT_EQ(calls.size(), 3u);
+    // qmax, then whether the weight is constant: the module's, not an input.
+    EXPECT_EQ(calls[0], (std::vector<int64_t>{255, training ? 0 : 1}));
+    EXPECT_EQ(calls[1], (std::vector<int64_t>{255, 0}));
+    // stride, padding, dilation, groups, then the same flag.
+    EXPECT_EQ(calls[2], (std::vector<int64_t>{1, 1, 0, 0, 1, 1, 1, training ? 0 : 1}));
+  }
+}
+
 TEST(PlanBuilder, EqualKernelsAreGeneratedOnce) {
   auto m = parse(
       "graph @f(%x : Tensor(f32, [8])) -> (Tensor(f32, [8])) {\n"

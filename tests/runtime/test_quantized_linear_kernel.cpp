@@ -12,10 +12,12 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/dynamic_quantization.h"
 #include "runtime/extern_kernels.h"
+#include "runtime/thread_pool.h"
 #include "support/error.h"
 
 namespace wick::rt {
@@ -64,12 +66,17 @@ Operands random_operands(std::vector<int64_t> rows, int64_t k, int64_t n, bool p
   return o;
 }
 
-Tensor run(const Operands& o, const Epilogue& e = {}) {
+Tensor run(const Operands& o, const Epilogue& e = {}, bool constant_weights = false) {
   std::vector<int64_t> sizes = o.xq.sizes();
   sizes.back() = o.w.size(0);
   Tensor out = Tensor::empty(DType::f32, sizes);
-  quantized_linear(o.xq, o.x_scale, o.x_zero, o.w, o.w_scale, o.w_zero, o.bias, out, e);
+  quantized_linear(o.xq, o.x_scale, o.x_zero, o.w, o.w_scale, o.w_zero, o.bias, out, e, constant_weights);
   return out;
+}
+
+void expect_same(const Tensor& got, const Tensor& want) {
+  ASSERT_EQ(got.numel(), want.numel());
+  for (int64_t i = 0; i < got.numel(); ++i) ASSERT_EQ(got.data_as<float>()[i], want.data_as<float>()[i]) << i;
 }
 
 // max |got - sum| / max |sum| over the direct sums in double.
@@ -111,6 +118,45 @@ TEST(QuantizedLinearKernel, ZeroPointsAndReluWithoutBias) {
 TEST(QuantizedLinearKernel, LargeLayer) {
   const Operands o = random_operands({64}, 512, 256, true, 0, true);
   EXPECT_LE(relative_error(o, run(o), false), 1e-6);
+}
+
+// The input's zero point times the weight's column sums is subtracted in
+// float from sums of up to 255 * 127 * k: with every weight near 127 and
+// every level near the zero point the terms nearly cancel. Sums near 1.2e8
+// round to 8 in f32; the few roundings cost at most about 24 of the
+// results' integer units, which are near 1.2e6 here: 2e-5.
+TEST(QuantizedLinearKernel, LargeSumsNearTheInputZeroPoint) {
+  Operands o = random_operands({6}, 4096, 8, false, 0, true);
+  std::uniform_int_distribution<int> near_top(100, 127), near_zero(250, 255);
+  for (int64_t i = 0; i < o.w.numel(); ++i) o.w.data_as<int8_t>()[i] = static_cast<int8_t>(near_top(rng()));
+  for (int64_t i = 0; i < o.xq.numel(); ++i) o.xq.data_as<uint8_t>()[i] = static_cast<uint8_t>(near_zero(rng()));
+  *o.x_zero.data_as<float>() = 255;
+  EXPECT_LE(relative_error(o, run(o), false), 3e-5);
+}
+
+// Module weights in inference keep what the kernel derives from them (the
+// column sums, the checked scales and zero points) for as long as their
+// storages live; another weight, or another scale, is derived afresh.
+TEST(QuantizedLinearKernel, ConstantWeightsAreDerivedOncePerStorage) {
+  for (int zero : {0, 5}) {
+    SCOPED_TRACE("weight zero points within +-" + std::to_string(zero));
+    Operands o = random_operands({5}, 300, 17, true, zero, true);
+    const Tensor first = run(o, {PostOp::relu}, true);
+    expect_same(first, run(o, {PostOp::relu}));
+    expect_same(run(o, {PostOp::relu}, true), first);  // from the kept columns
+    EXPECT_LE(relative_error(o, first, true), 1e-6);
+
+    // A new weight, likely where the freed one was.
+    const Operands other = random_operands({5}, 300, 17, true, zero, true);
+    o.w = Tensor();
+    o.w = Tensor::empty(DType::i8, {17, 300});
+    for (int64_t i = 0; i < o.w.numel(); ++i) o.w.data_as<int8_t>()[i] = other.w.data_as<int8_t>()[i];
+    EXPECT_LE(relative_error(o, run(o, {PostOp::relu}, true), true), 1e-6);
+
+    // A new scale beside the same weight.
+    o.w_scale = other.w_scale;
+    EXPECT_LE(relative_error(o, run(o, {PostOp::relu}, true), true), 1e-6);
+  }
 }
 
 TEST(QuantizedLinearKernel, EmptyInnerDimensionGivesTheBias) {
@@ -184,12 +230,21 @@ TEST(DynamicQuantization, ChoosesParametersOnEveryBranch) {
   EXPECT_EQ(p.zero_point, 85);
 }
 
+// Small inputs are quantized on the calling thread, large ones split over
+// a team of two whose chunks must meet without a gap or an overlap.
 TEST(DynamicQuantization, LevelsFollowTheScalarFormula) {
-  for (int qmax : {255, 127}) {
-    std::vector<float> x(1000 + 7);  // a tail shorter than one vector step
+  ThreadPool& pool = default_thread_pool();
+  const int saved = pool.num_threads();
+  pool.set_num_threads(2);
+  for (auto [qmax, size] : {std::pair{255, 1000 + 7}, {127, 1000 + 7}, {255, 200000 + 13}, {127, 200000 + 13}}) {
+    SCOPED_TRACE("0.." + std::to_string(qmax) + ", " + std::to_string(size) + " elements");
+    std::vector<float> x(static_cast<size_t>(size));  // a tail shorter than one vector step
     std::normal_distribution<float> normal(0.5f, 3.f);
     for (float& v : x) v = normal(rng());
     x[5] = std::nanf("");
+    // The extremes near the end, in the second thread's chunk.
+    x[x.size() - 3] = 40.f;
+    x[x.size() - 2] = -30.f;
     std::vector<uint8_t> q(x.size());
     const QuantizationParams p = quantize_dynamically(x.data(), static_cast<int64_t>(x.size()), qmax, q.data());
     float lo = 0, hi = 0;
@@ -212,6 +267,7 @@ TEST(DynamicQuantization, LevelsFollowTheScalarFormula) {
       ASSERT_EQ(q[i], static_cast<uint8_t>(level)) << "element " << i << " = " << x[i];
     }
   }
+  pool.set_num_threads(saved);
 }
 
 TEST(DynamicQuantization, TopOfAReducedRangeMayRoundToLevel128) {
