@@ -3,9 +3,10 @@
 // one process, on the same inputs and thread count. Both run once and must
 // agree; then, after a warm-up, blocks of calls alternate between the two
 // (the one that goes first alternates too, so neither always finds the
-// caches the other left) and each call is timed on the steady clock. The report gives each
-// side's median time per call with the 10th-90th percentile spread, and the
-// speedup, LibTorch's median over wick's.
+// caches the other left), each block starting once the other side's
+// threads have stopped spinning, and each call is timed on the steady clock.
+// The report gives each side's median time per call with the 10th-90th
+// percentile spread, and the speedup, LibTorch's median over wick's.
 //
 // With --device cuda, wick runs on the GPU (inputs moved there once, outputs
 // back on the host at the end of every call, which is what synchronizes)
@@ -26,12 +27,15 @@
 #include "tools/bench_stats.h"
 #include "tools/command.h"
 #include "tools/input_spec.h"
+#include "tools/quiet_threads.h"
 #include "tools/torch_peer_client.h"
 
 namespace wick::tools {
 
 // Calls per block of one side (fewer when --iters is small).
 constexpr long long kBenchBlock = 10;
+// The longest wait for the other side's threads to stop before a block.
+constexpr std::chrono::milliseconds kQuietLimit{100};
 
 namespace {
 
@@ -218,12 +222,14 @@ int run_bench(const Args& args) {
   // Blocks of consecutive calls: LibTorch's OpenMP workers spin for
   // milliseconds after each parallel region, on the cores wick's threads
   // then need, so strict call-by-call alternation would charge that spinning
-  // to wick. Within a block each side runs as it would alone; the blocks
-  // alternate, and so does the side that starts them.
+  // to wick. Each block starts once the other side's threads have stopped
+  // (tools/quiet_threads.h), so within it each side runs as it would alone;
+  // the blocks alternate, and so does the side that starts them.
   const long long block = std::max<long long>(1, std::min<long long>(kBenchBlock, b.iters / 4));
   for (long long start = 0, k = 0; start < b.iters; start += block, ++k) {
     const long long n = std::min(block, b.iters - start);
     auto time_block = [&](const std::function<void()>& run, std::vector<double>& out) {
+      if (timed_peer && b.threads > 1) wait_for_quiet_threads(kQuietLimit);
       for (long long i = 0; i < n; ++i) out.push_back(time_us(run));
     };
     if (!timed_peer) {
