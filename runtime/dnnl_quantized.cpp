@@ -142,6 +142,50 @@ std::shared_ptr<const Columns> constant_columns(const Tensor& w, const Tensor& w
   return columns;
 }
 
+// Up to this many rows, a constant weight is multiplied in oneDNN's own
+// layout, converted once, by its brgemm kernel, which takes per-column
+// scales only as a post-op: 1.3 to 2 times faster than the plain layout's
+// gemm for 1 to 16 rows (a recurrent step, a small batch), slower for
+// hundreds.
+constexpr int64_t kPackedRows = 16;
+
+// The product u8 [m, k] x s8 [k, n] -> f32 [m, n], scaled per column and
+// shifted by a bias row, then the epilogue. `packed`: weights in the layout
+// oneDNN prefers (converted from [n, k] rows by execute()), the scales a
+// binary post-op; else read in place, the scales oneDNN's output scales.
+CachedPrimitive product_primitive(int64_t m, int64_t k, int64_t n, bool packed, const Epilogue& e) {
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  const dnnl::memory::desc src({m, k}, dt::u8, tag::ab), plain_weights({k, n}, dt::s8, tag::ba),
+      weights({k, n}, dt::s8, packed ? tag::any : tag::ba), out_md({m, n}, dt::f32, tag::ab),
+      scale_md({n}, dt::f32, tag::x), row_md({1, n}, dt::f32, tag::ab);
+  dnnl::primitive_attr attr = make_attr(Epilogue{});
+  dnnl::post_ops ops;
+  if (packed) ops.append_binary(dnnl::algorithm::binary_mul, row_md);
+  else attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
+  ops.append_binary(dnnl::algorithm::binary_add, row_md);
+  append_epilogue(ops, e);
+  attr.set_post_ops(ops);
+  dnnl::matmul::desc desc(src, weights, dnnl::memory::desc(), out_md);
+  dnnl::matmul::primitive_desc pd(desc, attr, engine());
+  if (!packed)
+    return CachedPrimitive::of(dnnl::matmul(pd), pd, false,
+                               {{DNNL_ARG_SRC, src},
+                                {DNNL_ARG_WEIGHTS, weights},
+                                {DNNL_ARG_DST, out_md},
+                                {DNNL_ARG_ATTR_OUTPUT_SCALES, scale_md},
+                                {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, row_md}});
+  CachedPrimitive p = CachedPrimitive::of(dnnl::matmul(pd), pd, false,
+                                          {{DNNL_ARG_SRC, src},
+                                           {DNNL_ARG_WEIGHTS, pd.weights_desc()},
+                                           {DNNL_ARG_DST, out_md},
+                                           {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, row_md},
+                                           {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, row_md}});
+  if (pd.weights_desc() != plain_weights)
+    p.reorders.push_back(make_reorder(DNNL_ARG_WEIGHTS, plain_weights, pd.weights_desc()));
+  return p;
+}
+
 // dst[m, n] = epilogue(sx * w_scale * sum_k (a - zx)(w - w_zero) + bias),
 // a [m, k] uint8 rows. oneDNN multiplies the integers as they are and adds
 //   bias - sx * w_scale * zx * sum_k w,
@@ -178,37 +222,29 @@ void integer_product(const uint8_t* a, int64_t m, float sx, float zx, const Tens
   } else {
     const Tensor b = w.contiguous();
     const int threads = sync_threads(m * n * k);
+    const bool packed = kept && m <= kPackedRows;
     // The epilogue comes after a weight zero point's term, so outside oneDNN.
     const bool epilogue = !c.shifted;
     PrimitiveKey key(kOp, threads);
-    key.add(std::vector<int64_t>{m, k, n});
+    key.add(std::vector<int64_t>{m, k, n}).add(static_cast<int64_t>(packed));
     if (epilogue) key.add(static_cast<int64_t>(e.op)).add(e.alpha).add(e.beta);
     try {
-      auto prim = cached_primitive(key, [&] {
-        using dt = dnnl::memory::data_type;
-        using tag = dnnl::memory::format_tag;
-        const dnnl::memory::desc src({m, k}, dt::u8, tag::ab), weights({k, n}, dt::s8, tag::ba),
-            out_md({m, n}, dt::f32, tag::ab), scale_md({n}, dt::f32, tag::x), bias_md({1, n}, dt::f32, tag::ab);
-        dnnl::primitive_attr attr = make_attr(Epilogue{});
-        attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
-        dnnl::post_ops ops;
-        ops.append_binary(dnnl::algorithm::binary_add, bias_md);
-        if (epilogue) append_epilogue(ops, e);
-        attr.set_post_ops(ops);
-        dnnl::matmul::desc desc(src, weights, dnnl::memory::desc(), out_md);
-        dnnl::matmul::primitive_desc pd(desc, attr, engine());
-        return CachedPrimitive::of(dnnl::matmul(pd), pd, false,
-                                   {{DNNL_ARG_SRC, src},
-                                    {DNNL_ARG_WEIGHTS, weights},
-                                    {DNNL_ARG_DST, out_md},
-                                    {DNNL_ARG_ATTR_OUTPUT_SCALES, scale_md},
-                                    {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, bias_md}});
-      });
-      execute(*prim, {{DNNL_ARG_SRC, const_cast<uint8_t*>(a)},
-                      {DNNL_ARG_WEIGHTS, b.data()},
-                      {DNNL_ARG_DST, dst},
-                      {DNNL_ARG_ATTR_OUTPUT_SCALES, scales.data()},
-                      {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, shifted_bias.data()}});
+      auto prim = cached_primitive(key, [&] { return product_primitive(m, k, n, packed, epilogue ? e : Epilogue{}); });
+      if (packed) {
+        execute(*prim,
+                {{DNNL_ARG_SRC, const_cast<uint8_t*>(a)},
+                 {DNNL_ARG_WEIGHTS, b.data()},
+                 {DNNL_ARG_DST, dst},
+                 {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, scales.data()},
+                 {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, shifted_bias.data()}},
+                w.storage());
+      } else {
+        execute(*prim, {{DNNL_ARG_SRC, const_cast<uint8_t*>(a)},
+                        {DNNL_ARG_WEIGHTS, b.data()},
+                        {DNNL_ARG_DST, dst},
+                        {DNNL_ARG_ATTR_OUTPUT_SCALES, scales.data()},
+                        {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, shifted_bias.data()}});
+      }
     } catch (const dnnl::error& err) {
       rethrow_dnnl(kOp, err);
     }
