@@ -3,7 +3,7 @@
 // one process, on the same inputs and thread count. Both run once and must
 // agree; then, after a warm-up, blocks of calls alternate between the two
 // (the one that goes first alternates too, so neither always finds the
-// caches the other left), each block starting once the other side's
+// caches the other left), each of wick's blocks starting once LibTorch's
 // threads have stopped spinning, and each call is timed on the steady clock.
 // The report gives each side's median time per call with the 10th-90th
 // percentile spread, and the speedup, LibTorch's median over wick's.
@@ -34,7 +34,7 @@ namespace wick::tools {
 
 // Calls per block of one side (fewer when --iters is small).
 constexpr long long kBenchBlock = 10;
-// The longest wait for the other side's threads to stop before a block.
+// The longest wait for LibTorch's threads to stop before a block of wick's.
 constexpr std::chrono::milliseconds kQuietLimit{100};
 
 namespace {
@@ -219,27 +219,33 @@ int run_bench(const Args& args) {
   std::vector<double> wick_us, torch_us;
   wick_us.reserve(static_cast<size_t>(b.iters));
   torch_us.reserve(static_cast<size_t>(b.iters));
-  // Blocks of consecutive calls: LibTorch's OpenMP workers spin for
-  // milliseconds after each parallel region, on the cores wick's threads
-  // then need, so strict call-by-call alternation would charge that spinning
-  // to wick. Each block starts once the other side's threads have stopped
-  // (tools/quiet_threads.h), so within it each side runs as it would alone;
-  // the blocks alternate, and so does the side that starts them.
+  // Blocks of consecutive calls: LibTorch's OpenMP workers (and its BLAS's)
+  // spin for milliseconds after each call, on the cores wick's threads then
+  // need, so strict call-by-call alternation would charge that spinning to
+  // wick. Each block of wick's starts once LibTorch's threads have stopped
+  // (tools/quiet_threads.h); LibTorch's start right after wick's, whose pool
+  // sleeps within 50 us (waiting for quiet before them too would start each
+  // of LibTorch's blocks with its pools asleep, a state its steady loop
+  // rarely sees: measured, its median doubled on two threads). The blocks
+  // alternate, and so does the side that starts them.
   const long long block = std::max<long long>(1, std::min<long long>(kBenchBlock, b.iters / 4));
   for (long long start = 0, k = 0; start < b.iters; start += block, ++k) {
     const long long n = std::min(block, b.iters - start);
     auto time_block = [&](const std::function<void()>& run, std::vector<double>& out) {
-      if (timed_peer && b.threads > 1) wait_for_quiet_threads(kQuietLimit);
       for (long long i = 0; i < n; ++i) out.push_back(time_us(run));
     };
+    auto time_wick = [&] {
+      if (timed_peer && b.threads > 1) wait_for_quiet_threads(kQuietLimit);
+      time_block(run_wick, wick_us);
+    };
     if (!timed_peer) {
-      time_block(run_wick, wick_us);
+      time_wick();
     } else if (k % 2 == 0) {
-      time_block(run_wick, wick_us);
+      time_wick();
       time_block(run_torch, torch_us);
     } else {
       time_block(run_torch, torch_us);
-      time_block(run_wick, wick_us);
+      time_wick();
     }
   }
   const Summary w = summarize(wick_us);

@@ -54,7 +54,7 @@ const std::vector<Command>& commands() {
        "  count (default 1). Inputs are given as for `wick run`. Both run once and their outputs\n"
        "  must agree (relative error at most E, default 1e-4; a bf16 model needs about 2e-2),\n"
        "  then after N warm-up calls each (default 10) blocks of up to 10 calls alternate\n"
-       "  between the two, each block starting once the other side's threads have stopped\n"
+       "  between the two, each of wick's starting once LibTorch's threads have stopped\n"
        "  spinning, and each call is timed (default 100 each). Prints each side's median\n"
        "  time per call with the 10th-90th percentile spread and the speedup (LibTorch\n"
        "  median / wick median); --json adds one JSON object as the last line.\n"

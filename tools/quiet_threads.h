@@ -1,8 +1,8 @@
 // Waiting for this process's other threads to stop running. `wick bench`
 // runs wick and LibTorch in one process, and LibTorch's OpenMP workers spin
 // for milliseconds after each parallel region, on the cores wick's threads
-// then need (and wick's on LibTorch's): each timed block of calls starts
-// once the other side's threads have gone to sleep.
+// then need: each timed block of wick's calls starts once they have gone to
+// sleep.
 #pragma once
 
 #include <chrono>
