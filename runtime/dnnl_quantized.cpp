@@ -1,10 +1,10 @@
 // The quantized linear on oneDNN's u8 x s8 matmul (the dynamic one quantizes
 // its input first, runtime/dynamic_quantization.h), which sums the products
-// in int32 (VNNI where the CPU has it) and takes one output scale per column
-// (x_scale * w_scale[n]) at run time, so one primitive serves every call
-// whatever the input's range. The input's zero point enters through the
-// bias (below), the bias and the epilogue are post-ops. A weight zero point
-// other than 0, which oneDNN's product cannot take, is subtracted afterwards:
+// in int32 (VNNI where the CPU has it); the input's zero point, the scales
+// (x_scale * w_scale[n]), the bias and the epilogue are post-ops with their
+// rows given per call, so one primitive serves every call whatever the
+// input's range. A weight zero point other than 0, which oneDNN's product
+// cannot take, is subtracted afterwards:
 //   sum_k (xq - zx)(w - zw) = sum_k (xq - zx) w - zw * sum_k (xq - zx).
 #include <array>
 #include <cmath>
@@ -149,50 +149,46 @@ std::shared_ptr<const Columns> constant_columns(const Tensor& w, const Tensor& w
 // hundreds.
 constexpr int64_t kPackedRows = 16;
 
-// The product u8 [m, k] x s8 [k, n] -> f32 [m, n], scaled per column and
-// shifted by a bias row, then the epilogue. `packed`: weights in the layout
-// oneDNN prefers (converted from [n, k] rows by execute()), the scales a
-// binary post-op; else read in place, the scales oneDNN's output scales.
+// The product u8 [m, k] x s8 [k, n] -> f32 [m, n], shifted by a row of
+// integers, scaled per column, plus a bias row, then the epilogue, all as
+// post-ops. `packed`: weights in the layout oneDNN prefers (converted from
+// [n, k] rows by execute()); else read in place.
 CachedPrimitive product_primitive(int64_t m, int64_t k, int64_t n, bool packed, const Epilogue& e) {
   using dt = dnnl::memory::data_type;
   using tag = dnnl::memory::format_tag;
   const dnnl::memory::desc src({m, k}, dt::u8, tag::ab), plain_weights({k, n}, dt::s8, tag::ba),
       weights({k, n}, dt::s8, packed ? tag::any : tag::ba), out_md({m, n}, dt::f32, tag::ab),
-      scale_md({n}, dt::f32, tag::x), row_md({1, n}, dt::f32, tag::ab);
+      row_md({1, n}, dt::f32, tag::ab);
   dnnl::primitive_attr attr = make_attr(Epilogue{});
   dnnl::post_ops ops;
-  if (packed) ops.append_binary(dnnl::algorithm::binary_mul, row_md);
-  else attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
+  ops.append_binary(dnnl::algorithm::binary_add, row_md);
+  ops.append_binary(dnnl::algorithm::binary_mul, row_md);
   ops.append_binary(dnnl::algorithm::binary_add, row_md);
   append_epilogue(ops, e);
   attr.set_post_ops(ops);
   dnnl::matmul::desc desc(src, weights, dnnl::memory::desc(), out_md);
   dnnl::matmul::primitive_desc pd(desc, attr, engine());
-  if (!packed)
-    return CachedPrimitive::of(dnnl::matmul(pd), pd, false,
-                               {{DNNL_ARG_SRC, src},
-                                {DNNL_ARG_WEIGHTS, weights},
-                                {DNNL_ARG_DST, out_md},
-                                {DNNL_ARG_ATTR_OUTPUT_SCALES, scale_md},
-                                {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, row_md}});
   CachedPrimitive p = CachedPrimitive::of(dnnl::matmul(pd), pd, false,
                                           {{DNNL_ARG_SRC, src},
                                            {DNNL_ARG_WEIGHTS, pd.weights_desc()},
                                            {DNNL_ARG_DST, out_md},
                                            {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, row_md},
-                                           {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, row_md}});
+                                           {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, row_md},
+                                           {DNNL_ARG_ATTR_MULTIPLE_POST_OP(2) | DNNL_ARG_SRC_1, row_md}});
   if (pd.weights_desc() != plain_weights)
     p.reorders.push_back(make_reorder(DNNL_ARG_WEIGHTS, plain_weights, pd.weights_desc()));
   return p;
 }
 
 // dst[m, n] = epilogue(sx * w_scale * sum_k (a - zx)(w - w_zero) + bias),
-// a [m, k] uint8 rows. oneDNN multiplies the integers as they are and adds
-//   bias - sx * w_scale * zx * sum_k w,
-// a bias made per call from the kept column sums (oneDNN's own input zero
-// point would sum the whole weight again on every call). The subtraction
-// is in f32: it rounds away a few integer units of sums that reach
-// 255 * 127 * k, where one input level moves a result by up to 127.
+// a [m, k] uint8 rows. oneDNN multiplies the integers as they are, then
+// adds -zx * sum_k w from the kept column sums (oneDNN's own input zero
+// point would sum the whole weight again on every call), scales and adds
+// the bias. Both integers are exact in f32 below 2^24 (always for k up to
+// 518, where 255 * 127 * k stays below), so the scale rounds once, as
+// LibTorch's integer correction does; scaling first and subtracting
+// sx * w_scale * zx * sum_k w after would round away a part of the large
+// terms that cancel.
 void integer_product(const uint8_t* a, int64_t m, float sx, float zx, const Tensor& w, const Tensor& w_scale,
                      const Tensor& w_zero_point, const Tensor& bias, bool constant_weights, float* dst,
                      const Epilogue& e) {
@@ -202,21 +198,22 @@ void integer_product(const uint8_t* a, int64_t m, float sx, float zx, const Tens
   const Columns fresh = kept ? Columns{} : columns_of(w, w_scale, w_zero_point);
   const Columns& c = kept ? *kept : fresh;
 
-  thread_local std::vector<float> scales, shifted_bias;
+  thread_local std::vector<float> shift, scales, bias_row;
+  shift.resize(static_cast<size_t>(n));
   scales.resize(static_cast<size_t>(n));
-  shifted_bias.resize(static_cast<size_t>(n));
+  bias_row.resize(static_cast<size_t>(n));
   const Tensor bias_c = bias.defined() ? bias.contiguous() : Tensor();
   const float* bi = bias.defined() ? bias_c.data_as<float>() : nullptr;
   for (int64_t i = 0; i < n; ++i) {
     const size_t col = static_cast<size_t>(i);
+    shift[col] = static_cast<float>(-static_cast<double>(zx) * c.sums[col]);
     scales[col] = sx * c.scale[col];
-    const double term = static_cast<double>(scales[col]) * zx * c.sums[col];
-    shifted_bias[col] = static_cast<float>((bi ? bi[i] : 0.0) - term);
+    bias_row[col] = bi ? bi[i] : 0.f;
   }
   if (k == 0) {
     // The bias alone; the epilogue below or here.
     for (int64_t i = 0; i < m * n; ++i) {
-      const float v = shifted_bias[static_cast<size_t>(i % n)];
+      const float v = bias_row[static_cast<size_t>(i % n)];
       dst[i] = c.shifted ? v : apply_epilogue(e, v);
     }
   } else {
@@ -230,21 +227,14 @@ void integer_product(const uint8_t* a, int64_t m, float sx, float zx, const Tens
     if (epilogue) key.add(static_cast<int64_t>(e.op)).add(e.alpha).add(e.beta);
     try {
       auto prim = cached_primitive(key, [&] { return product_primitive(m, k, n, packed, epilogue ? e : Epilogue{}); });
-      if (packed) {
-        execute(*prim,
-                {{DNNL_ARG_SRC, const_cast<uint8_t*>(a)},
-                 {DNNL_ARG_WEIGHTS, b.data()},
-                 {DNNL_ARG_DST, dst},
-                 {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, scales.data()},
-                 {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, shifted_bias.data()}},
-                w.storage());
-      } else {
-        execute(*prim, {{DNNL_ARG_SRC, const_cast<uint8_t*>(a)},
-                        {DNNL_ARG_WEIGHTS, b.data()},
-                        {DNNL_ARG_DST, dst},
-                        {DNNL_ARG_ATTR_OUTPUT_SCALES, scales.data()},
-                        {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, shifted_bias.data()}});
-      }
+      execute(*prim,
+              {{DNNL_ARG_SRC, const_cast<uint8_t*>(a)},
+               {DNNL_ARG_WEIGHTS, b.data()},
+               {DNNL_ARG_DST, dst},
+               {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, shift.data()},
+               {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, scales.data()},
+               {DNNL_ARG_ATTR_MULTIPLE_POST_OP(2) | DNNL_ARG_SRC_1, bias_row.data()}},
+              packed ? w.storage() : std::shared_ptr<Storage>());
     } catch (const dnnl::error& err) {
       rethrow_dnnl(kOp, err);
     }

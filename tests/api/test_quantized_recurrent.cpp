@@ -9,17 +9,21 @@
 // LibTorch does, so they are held to 1e-5. In a layer, steps after the first
 // quantize a hidden state that the gates' float math (tanh, sigmoid) puts a
 // few ulp from LibTorch's, and now and then one element lands on the
-// neighbouring level (a few times in a thousand runs of a layer here), which moves
-// the outputs by up to about 1e-3 relative; a wrong range or reduce_range
-// moves them by 1e-2 or more. So layers are held to 3e-3. Layers are not fed
-// large inputs: gates saturated step after step leave the hidden state a few
-// exact values (0, +-1, tanh(1), ...), where one ulp between wick's tanh or
-// sigmoid and LibTorch's moves every equal element across a level at once
-// (outputs then differ by up to 2% at x1000, never in 40 runs at x10). Then
+// neighbouring level (about 8 in 1000 runs of these layers), which moves the
+// outputs by up to about 4e-3 relative (1 in 2000 runs beyond 3e-3); a wrong
+// range or reduce_range moves every run by 1e-2 or more. So each layer case
+// runs three fresh inputs: all within 2e-2, at least two within 3e-3. Layers
+// are not fed large inputs: gates saturated step after step leave the hidden
+// state a few exact values (0, +-1, tanh(1), ...), where one ulp between
+// wick's tanh or sigmoid and LibTorch's moves every equal element across a
+// level at once (outputs then differ by up to 2% at x1000, never in 40 runs
+// at x10). Then
 // the lists of cell parameters wick refuses, each with its message.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "tests/api/jit_helpers.h"
 #include "tests/frontend/python_files.h"
@@ -147,8 +151,9 @@ cases = {
 for variant in ["scripted", "traced"]:
     for name, make in cases.items():
         if name != "large":
-            save_run(f"layers_{variant}.pt", [make((5, 3, 8)), state(1, 3, 10), state(1, 3, 10)],
-                     f"layers_{variant}_{name}")
+            for run in range(3):
+                save_run(f"layers_{variant}.pt", [make((5, 3, 8)), state(1, 3, 10), state(1, 3, 10)],
+                         f"layers_{variant}_{name}_{run}")
         save_run(f"cells_{variant}.pt", [make((3, 8)), state(3, 10), state(3, 10)], f"cells_{variant}_{name}")
 np.save("seq.npy", torch.randn(4, 2, 8).numpy())
 )py";
@@ -166,12 +171,28 @@ np.save("seq.npy", torch.randn(4, 2, 8).numpy())
 };
 
 TEST_F(QuantizedRecurrent, LayersMatchLibTorch) {
-  for (const char* variant : {"scripted", "traced"})
+  for (const char* variant : {"scripted", "traced"}) {
+    const std::string model = path(std::string("layers_") + variant + ".pt");
     for (const char* name : {"normal", "positive", "zeros", "tiny", "wide"}) {
       SCOPED_TRACE(std::string(variant) + " " + name);
-      test::expect_saved_run(path(""), std::string("layers_") + variant + ".pt",
-                             std::string("layers_") + variant + "_" + name, 3, 3e-3);
+      int close = 0;
+      for (int run = 0; run < 3; ++run) {
+        const std::string tag = path(std::string("layers_") + variant + "_" + name + "_" + std::to_string(run));
+        std::vector<Tensor> inputs;
+        for (int i = 0; i < 3; ++i) inputs.push_back(read_npy(tag + "_in" + std::to_string(i) + ".npy"));
+        const auto outs = test::load_uncached(model).forward(inputs);
+        ASSERT_EQ(std::to_string(outs.size()), test::slurp(tag + "_count.txt"));
+        double worst = 0;
+        for (size_t i = 0; i < outs.size(); ++i) {
+          const Tensor want = read_npy(tag + "_out" + std::to_string(i) + ".npy");
+          worst = std::max(worst, test::relative_error(outs[i], want, tag + " output " + std::to_string(i)));
+        }
+        EXPECT_LE(worst, 2e-2) << tag;
+        close += worst <= 3e-3;
+      }
+      EXPECT_GE(close, 2);
     }
+  }
 }
 
 TEST_F(QuantizedRecurrent, CellsMatchLibTorch) {

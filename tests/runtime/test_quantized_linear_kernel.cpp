@@ -120,18 +120,38 @@ TEST(QuantizedLinearKernel, LargeLayer) {
   EXPECT_LE(relative_error(o, run(o), false), 1e-6);
 }
 
-// The input's zero point times the weight's column sums is subtracted in
-// float from sums of up to 255 * 127 * k: with every weight near 127 and
-// every level near the zero point the terms nearly cancel. Sums near 1.2e8
-// round to 8 in f32; the few roundings cost at most about 24 of the
-// results' integer units, which are near 1.2e6 here: 2e-5.
+// The input's zero point times the weight's column sums is subtracted from
+// the integer sums before the scale: with levels next to the zero point
+// and weights near 127 the sums (near 128 * 127 * k) dwarf the results
+// (near 127 * sqrt(k)), and a scale applied first would round the sums
+// at 6e-8 of their size, 1e-4 of the results'. Exact below 2^24, the
+// results round once.
+TEST(QuantizedLinearKernel, ZeroPointIsSubtractedBeforeTheScale) {
+  for (bool constant : {false, true}) {
+    SCOPED_TRACE(constant ? "constant weights" : "weights read per call");
+    for (int64_t rows : {3, 40}) {
+      Operands o = random_operands({rows}, 300, 24, true, 0, false);
+      std::uniform_int_distribution<int> near_top(100, 127), next_to_zero(127, 129);
+      for (int64_t i = 0; i < o.w.numel(); ++i) o.w.data_as<int8_t>()[i] = static_cast<int8_t>(near_top(rng()));
+      for (int64_t i = 0; i < o.xq.numel(); ++i)
+        o.xq.data_as<uint8_t>()[i] = static_cast<uint8_t>(next_to_zero(rng()));
+      *o.x_zero.data_as<float>() = 128;
+      EXPECT_LE(relative_error(o, run(o, {}, constant), false), 1e-6) << rows << " rows";
+    }
+  }
+}
+
+// Beyond 2^24 the integers round in f32 before they cancel: sums near
+// 1.2e8 (k = 4096, every weight near 127, every level near the zero point
+// 255) round to multiples of 8, costing at most 8 of the results' integer
+// units, which are near 1.2e6 here: 7e-6.
 TEST(QuantizedLinearKernel, LargeSumsNearTheInputZeroPoint) {
   Operands o = random_operands({6}, 4096, 8, false, 0, true);
   std::uniform_int_distribution<int> near_top(100, 127), near_zero(250, 255);
   for (int64_t i = 0; i < o.w.numel(); ++i) o.w.data_as<int8_t>()[i] = static_cast<int8_t>(near_top(rng()));
   for (int64_t i = 0; i < o.xq.numel(); ++i) o.xq.data_as<uint8_t>()[i] = static_cast<uint8_t>(near_zero(rng()));
   *o.x_zero.data_as<float>() = 255;
-  EXPECT_LE(relative_error(o, run(o), false), 3e-5);
+  EXPECT_LE(relative_error(o, run(o), false), 1e-5);
 }
 
 // Module weights in inference keep what the kernel derives from them (the
