@@ -3,9 +3,12 @@
 // pickled attribute values into constants.
 #include "frontend/emitter.h"
 
+#include "frontend/module_setstate.h"
+
 #include <algorithm>
 
 #include "frontend/emitter_impl.h"
+#include "frontend/module_setstate.h"
 #include "frontend/type_expr.h"
 #include "ir/constant_value.h"
 
@@ -61,6 +64,10 @@ std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
                 {display_name_});
   const CodeIndex::Class* cls = code_.find_class(root.class_name());
   if (!cls) throw Error("no code for the module class " + root.class_name(), {display_name_});
+  {
+    PickleValue tree = root;  // a handle: objects saved as tuples get their attributes
+    read_setstate_tuples(tree, code_);
+  }
   std::string name = cls->name.substr(cls->name.rfind('.') + 1);
   module_.set_name(name);
   register_tensors(root, "", 0);

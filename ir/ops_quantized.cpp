@@ -9,6 +9,15 @@
 // passes/decompose_quantized.cpp writes the layers as
 // wick::quantized_linear_dynamic, the integer product, on the CPU and with
 // float ops elsewhere. No gradient reaches their input, as in LibTorch.
+//
+// Statically quantized models (torch.ao.quantization's convert: QuantStub,
+// quantized Conv2d, Linear, FloatFunctional.add, DeQuantStub) hold their
+// activations as quantized tensors. wick holds such a tensor as the f32
+// values its dequantize() gives, each op computing in float and rounding
+// its result to the levels of its output scale and zero point
+// (passes/decompose_quantized.cpp), so a model's values agree with
+// LibTorch's integer kernels but for levels that float rounding puts on the
+// other side of a half (docs/status.md).
 #include <string>
 
 #include "ir/constant_value.h"
@@ -75,6 +84,20 @@ std::vector<TypePtr> quantized_linear_dynamic(const Node& node) {
   return integer_linear(node, 1);
 }
 
+// quantized::linear(X, W, W_scale, W_zero_point, B, Y_scale, Y_zero_point).
+std::vector<TypePtr> static_linear(const Node& node) {
+  require_dtype(node, shape::input_type(node, 0), DType::f32, "a quantized linear's input");
+  return integer_linear(node, 1);
+}
+
+// quantize_per_tensor(x, scale, zero_point, dtype): x's shape, held as f32.
+std::vector<TypePtr> quantized_values(const Node& node) {
+  const Type& x = shape::input_type(node, 0);
+  if (x.dtype() && *x.dtype() != DType::f32)
+    throw node.error("quantizing needs a float32 tensor, got " + std::string(dtype_name(*x.dtype())));
+  return {Type::tensor(DType::f32, x.shape(), x.tensor_device())};
+}
+
 }  // namespace
 
 void add_quantized_ops(OpTableBuilder& t) {
@@ -85,6 +108,30 @@ void add_quantized_ops(OpTableBuilder& t) {
   t.add({"quantized::linear_relu_dynamic(Tensor X, Tensor W_prepack_weight, Tensor W_prepack_weight_scale, "
          "Tensor W_prepack_weight_zero_point, Tensor? W_prepack_bias, bool reduce_range=False) -> Tensor Y",
          C, dynamic_linear});
+  // Static quantization: quantized tensors held as the f32 values they
+  // stand for. A packed convolution weight (frontend: quantized_module_
+  // states) arrives as its weight's floats, bias, stride, padding,
+  // dilation and groups, in aten::conv2d's order.
+  t.add({"aten::quantize_per_tensor(Tensor self, float scale, int zero_point, ScalarType dtype) -> Tensor",
+         C, quantized_values});
+  t.add({"aten::dequantize.self(Tensor self) -> Tensor", C, shape::same_as_input});
+  for (const char* conv : {"conv2d", "conv2d_relu"})
+    t.add({(std::string("quantized::") + conv +
+            ".new(Tensor qx, Tensor weight, Tensor? bias, int[2] stride, int[2] padding, int[2] dilation, "
+            "int groups, float output_scale, int output_zero_point) -> Tensor")
+               .c_str(),
+           C, shape::conv});
+  for (const char* linear : {"linear", "linear_relu"})
+    t.add({(std::string("quantized::") + linear +
+            "(Tensor X, Tensor W_prepack_weight, Tensor W_prepack_weight_scale, Tensor W_prepack_weight_zero_point, "
+            "Tensor? W_prepack_bias, float Y_scale_i, int Y_zero_point_i) -> Tensor Y")
+               .c_str(),
+           C, static_linear});
+  for (const char* binary : {"add", "add_relu", "mul", "mul_relu"})
+    t.add({(std::string("quantized::") + binary +
+            "(Tensor qa, Tensor qb, float scale, int zero_point) -> Tensor qc")
+               .c_str(),
+           C, shape::binary_broadcast});
   // Dynamically quantized recurrent layers (nn.LSTM, nn.GRU): torch's list
   // of CellParamsBase objects arrives as, per layer and direction, the
   // input and hidden products' int8 weights, scales, zero points and biases

@@ -15,6 +15,20 @@
 // then the float product linear((q - zero) * scale, (w - w_zero) * w_scale,
 // b), equal up to float rounding. linear_relu_dynamic adds a relu. No
 // gradient flows back through x, as none does in LibTorch.
+//
+// Statically quantized ops hold quantized tensors as the f32 values they
+// stand for; each computes in float and rounds its result to its output's
+// levels, as LibTorch's quantize does:
+//   q = clamp(round(y * (1 / scale)) + zero_point, lo, hi), ties to even,
+//       1 / scale in f32 (quint8: 0..255, qint8: -128..127)
+//   values = (q - zero_point) * scale
+// quantize_per_tensor is that rounding, dequantize the values themselves;
+// quantized::conv2d, linear, add and mul (and their _relu forms) are the
+// float op, its relu, then the rounding to (output_scale, output_zero_point)
+// in quint8. Quantized linear weights are read as (W - W_zero) * W_scale.
+#include <utility>
+
+#include "ir/constant_value.h"
 #include "passes/decompose_rules.h"
 
 namespace wick::passes::decompose_detail {
@@ -89,10 +103,76 @@ Value* linear_dynamic(Emitter& e) {
 
 Value* linear_relu_dynamic(Emitter& e) { return e.op("aten::relu", {linear_dynamic(e)}); }
 
+// The levels of torch's quantized dtypes (c10::ScalarType codes).
+std::pair<double, double> level_range(Emitter& e, size_t at) {
+  switch (e.constant_int(at, "dtype")) {
+    case 12: return {-128, 127};               // torch.qint8
+    case 13: return {0, 255};                  // torch.quint8
+    case 14: return {-2147483648.0, 2147483647.0};  // torch.qint32
+    default: throw e.node().error("quantizing supports torch.quint8, torch.qint8 and torch.qint32");
+  }
+}
+
+// y rounded to the levels of (scale, zero) within [lo, hi], as the f32
+// values those levels stand for.
+Value* requantized(Emitter& e, Value* y, Value* scale, Value* zero, std::pair<double, double> range) {
+  Value* scaled;
+  if (const auto s = ir::constant_double(scale)) {
+    scaled = e.op("aten::mul.Scalar", {y, e.float_(1.0f / static_cast<float>(*s))});
+  } else {
+    Value* s32 = e.op("aten::full", {e.ints({}), scale, e.int_(static_cast<int64_t>(6)), e.none(), e.none(), e.none()});
+    scaled = e.mul(y, e.op("aten::reciprocal", {s32}));
+  }
+  Value* levels = e.add_scalar(e.op("aten::round", {scaled}), zero);
+  levels = e.op("aten::clamp", {levels, e.float_(range.first), e.float_(range.second)});
+  return e.op("aten::mul.Scalar", {e.op("aten::sub.Scalar", {levels, zero, e.int_(1)}), scale});
+}
+
+constexpr std::pair<double, double> kQuint8 = {0, 255};
+
+Value* quantize_per_tensor(Emitter& e) {
+  return requantized(e, e.op("aten::detach", {e.input(0)}), e.input(1), e.input(2), level_range(e, 3));
+}
+
+Value* dequantize(Emitter& e) { return e.input(0); }
+
+template <bool Relu>
+Value* conv2d(Emitter& e) {
+  Value* y = e.op("aten::conv2d", {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.input(5), e.input(6)});
+  if (Relu) y = e.op("aten::relu", {y});
+  return requantized(e, y, e.input(7), e.input(8), kQuint8);
+}
+
+template <bool Relu>
+Value* linear(Emitter& e) {
+  Value* w = e.mul(e.sub(e.cast(e.input(1), DType::f32), e.input(3)), e.input(2));
+  Value* y = e.op("aten::linear", {e.input(0), w, e.input(4)});
+  if (Relu) y = e.op("aten::relu", {y});
+  return requantized(e, y, e.input(5), e.input(6), kQuint8);
+}
+
+template <bool Mul, bool Relu>
+Value* binary(Emitter& e) {
+  Value* y = Mul ? e.mul(e.input(0), e.input(1)) : e.add(e.input(0), e.input(1));
+  if (Relu) y = e.op("aten::relu", {y});
+  return requantized(e, y, e.input(2), e.input(3), kQuint8);
+}
+
 }  // namespace
 
 std::vector<NamedRule> quantized_rules() {
-  return {{"quantized::linear_dynamic", linear_dynamic}, {"quantized::linear_relu_dynamic", linear_relu_dynamic}};
+  return {{"quantized::linear_dynamic", linear_dynamic},
+          {"quantized::linear_relu_dynamic", linear_relu_dynamic},
+          {"aten::quantize_per_tensor", quantize_per_tensor},
+          {"aten::dequantize.self", dequantize},
+          {"quantized::conv2d.new", conv2d<false>},
+          {"quantized::conv2d_relu.new", conv2d<true>},
+          {"quantized::linear", linear<false>},
+          {"quantized::linear_relu", linear<true>},
+          {"quantized::add", binary<false, false>},
+          {"quantized::add_relu", binary<false, true>},
+          {"quantized::mul", binary<true, false>},
+          {"quantized::mul_relu", binary<true, true>}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -24,6 +24,7 @@
 #include "passes/lower_complex.h"
 #include "passes/lower_nested_tensors.h"
 #include "passes/lower_packed_sequences.h"
+#include "passes/requantize_averages.h"
 #include "passes/pipeline.h"
 #include "passes/sink_stores.h"
 #include "passes/unroll_loops.h"
@@ -57,6 +58,7 @@ const std::map<std::string, PassFn>& passes() {
       {"lower_complex_gpu", [](ir::Graph& g) { passes::lower_complex(g, {.fft_kernels = false}); }},
       {"lower_nested_tensors", passes::lower_nested_tensors},
       {"lower_packed_sequences", [](ir::Graph& g) { passes::lower_packed_sequences(g); }},
+      {"requantize_averages", [](ir::Graph& g) { passes::requantize_averages(g); }},
       {"simplify", passes::simplify_stage},
       // Small limits, so that the cases show both sides of them.
       {"unroll_loops", [](ir::Graph& g) { passes::unroll_loops(g, passes::UnrollLimits{4, 64}); }},
