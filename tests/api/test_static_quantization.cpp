@@ -1,0 +1,159 @@
+// Statically quantized models (torch.ao.quantization's prepare, calibrate,
+// convert: QuantStub, fused Conv2d + BatchNorm2d + ReLU, a grouped Conv2d +
+// BatchNorm2d, FloatFunctional's add_relu and mul, max and average pooling,
+// an adaptive average pool, fused Linear + ReLU, Linear, DeQuantStub),
+// quantized with the onednn and with the qnnpack engine's default
+// configuration, scripted and traced, against LibTorch on fresh random
+// inputs, plain and three times wider than calibrated (so levels clamp).
+// wick computes each quantized op in float and rounds to its output's
+// levels, so an element whose float result lies within rounding of a
+// level's half lands on the other level now and then, and moves what comes
+// after it by a part of a level: outputs are held to two levels of the
+// output scale everywhere and to the same level in 90% of elements (a
+// wrong rounding, zero point or scale moves most of them). Then a model
+// wick refuses: a quantized Conv1d.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "tests/api/jit_helpers.h"
+#include "tests/frontend/python_files.h"
+
+namespace wick {
+namespace {
+
+class StaticQuantization : public test::PythonFiles<StaticQuantization> {
+ public:
+  static const char* tag() { return "static_quantization"; }
+  static std::string script() {
+    return R"py(
+import numpy as np
+import torch
+import torch.ao.quantization as q
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.quant = q.QuantStub()
+        self.dequant = q.DeQuantStub()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, groups=2)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.skip = nn.quantized.FloatFunctional()
+        self.square = nn.quantized.FloatFunctional()
+        self.pool = nn.MaxPool2d(2)
+        self.conv3 = nn.Conv2d(8, 16, 3, stride=2)
+        self.smooth = nn.AvgPool2d(2, stride=1)
+        self.avg = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Linear(16, 12)
+        self.relu2 = nn.ReLU()
+        self.fc2 = nn.Linear(12, 5)
+
+    def forward(self, x):
+        x = self.quant(x)
+        y = self.relu1(self.bn1(self.conv1(x)))
+        y = self.skip.add_relu(self.bn2(self.conv2(y)), y)
+        y = self.square.mul(y, y)
+        y = self.pool(y)
+        y = self.smooth(self.conv3(y))
+        y = self.avg(y).flatten(1)
+        y = self.fc2(self.relu2(self.fc1(y)))
+        return self.dequant(y)
+
+
+class Line(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.quant = q.QuantStub()
+        self.dequant = q.DeQuantStub()
+        self.conv = nn.Conv1d(3, 4, 3)
+
+    def forward(self, x):
+        return self.dequant(self.conv(self.quant(x)))
+
+
+def quantized(model, engine, example):
+    torch.backends.quantized.engine = engine
+    model = model.eval()
+    model.qconfig = q.get_default_qconfig(engine)
+    q.prepare(model, inplace=True)
+    for _ in range(8):
+        model(torch.randn(*example))
+    return q.convert(model)
+
+
+torch.manual_seed(0)
+for engine in ["onednn", "qnnpack"]:
+    net = Net().eval()
+    for bn in (net.bn1, net.bn2):
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.5, 2)
+    net = q.fuse_modules(net, [["conv1", "bn1", "relu1"], ["conv2", "bn2"], ["fc1", "relu2"]])
+    net = quantized(net, engine, (4, 3, 16, 16))
+    torch.jit.script(net).save(f"net_{engine}_scripted.pt")
+    torch.jit.trace(net, torch.randn(2, 3, 16, 16)).save(f"net_{engine}_traced.pt")
+    with open(f"net_{engine}_scale.txt", "w") as f:
+        f.write(repr(net.fc2.scale))
+    torch.seed()  # fresh inputs on every run
+    for variant in ["scripted", "traced"]:
+        loaded = torch.jit.load(f"net_{engine}_{variant}.pt")
+        for run, width in enumerate([1, 1, 3]):
+            x = torch.randn(2, 3, 16, 16) * width
+            tag = f"net_{engine}_{variant}_{run}"
+            np.save(f"{tag}_in.npy", x.numpy())
+            np.save(f"{tag}_out.npy", loaded(x).numpy())
+    torch.manual_seed(1)
+torch.jit.script(quantized(Line(), "qnnpack", (2, 3, 8))).save("conv1d.pt")
+)py";
+  }
+};
+
+TEST_F(StaticQuantization, MatchesLibTorchWithinALevel) {
+  for (const char* engine : {"onednn", "qnnpack"}) {
+    const double scale = std::stod(test::slurp(path(std::string("net_") + engine + "_scale.txt")));
+    for (const char* variant : {"scripted", "traced"}) {
+      const std::string model = path(std::string("net_") + engine + "_" + variant + ".pt");
+      for (int run = 0; run < 3; ++run) {
+        const std::string tag = path(std::string("net_") + engine + "_" + variant + "_" + std::to_string(run));
+        SCOPED_TRACE(tag);
+        const auto outs = test::load_uncached(model).forward({read_npy(tag + "_in.npy")});
+        ASSERT_EQ(outs.size(), 1u);
+        const Tensor want = read_npy(tag + "_out.npy");
+        ASSERT_EQ(outs[0].sizes(), want.sizes());
+        ASSERT_EQ(outs[0].dtype(), DType::f32);
+        const Tensor got = outs[0].contiguous();
+        double worst = 0;
+        int64_t same = 0;
+        for (int64_t i = 0; i < want.numel(); ++i) {
+          const double levels = std::abs(got.data_as<float>()[i] - want.data_as<float>()[i]) / scale;
+          worst = std::max(worst, levels);
+          same += levels < 1e-3;
+        }
+        EXPECT_LE(worst, 2.001);
+        EXPECT_GE(same, want.numel() * 9 / 10) << "of " << want.numel();
+      }
+    }
+  }
+}
+
+TEST_F(StaticQuantization, QuantizedConv1dIsRefused) {
+  try {
+    test::load_uncached(path("conv1d.pt"));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("only 2-d quantized convolutions are supported, got a weight of rank 3"), std::string::npos) << m;
+    EXPECT_NE(m.find("conv1d.pt"), std::string::npos) << m;
+    EXPECT_NE(m.find("Conv1d"), std::string::npos) << m;
+  }
+}
+
+}  // namespace
+}  // namespace wick
