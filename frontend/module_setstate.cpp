@@ -69,7 +69,7 @@ PickleValue packed_convolution(const PickleValue& attrs, const PickleValue& w, c
   if (!groups || !groups->is(PickleValue::Kind::integer)) fail(cls, loc, "its packed weight needs an int 'groups'");
   PickleValue packed = PickleValue::object("__torch__.torch.classes.quantized.Conv2dPackedParamsBase");
   packed.set_state(PickleValue::tuple(
-      {PickleValue::tensor(w.tensor(), false), b, int_list(attrs.find("stride"), 2, "stride", cls, loc),
+      {w, b, int_list(attrs.find("stride"), 2, "stride", cls, loc),
        zeros ? int_list(attrs.find("padding"), 2, "padding", cls, loc)
              : PickleValue::list({PickleValue::integer(0), PickleValue::integer(0)}),
        int_list(attrs.find("dilation"), 2, "dilation", cls, loc), *groups}));

@@ -5,9 +5,10 @@
 // (state)[i]` to give such an object the attributes its code uses, and
 // its `set_weight_bias((state)[i], (state)[j])` as the packed weight that
 // call would make: an object of torch's Conv2dPackedParamsBase class whose
-// state is the weight's floats, the bias, stride, padding, dilation and
-// groups (padding 0 where padding_mode is not "zeros", as the call does),
-// the arguments quantized::conv2d takes in its place (ir/ops_quantized.cpp).
+// state is the quantized weight (passed to an op as its integers, scale and
+// zero point), the bias, stride, padding, dilation and groups (padding 0
+// where padding_mode is not "zeros", as the call does): the arguments
+// quantized::conv2d takes in its place (ir/ops_quantized.cpp).
 // Any other statement in such a __setstate__ is an error naming it.
 #pragma once
 

@@ -13,11 +13,12 @@
 // Statically quantized models (torch.ao.quantization's convert: QuantStub,
 // quantized Conv2d, Linear, FloatFunctional.add, DeQuantStub) hold their
 // activations as quantized tensors. wick holds such a tensor as the f32
-// values its dequantize() gives, each op computing in float and rounding
-// its result to the levels of its output scale and zero point
-// (passes/decompose_quantized.cpp), so a model's values agree with
-// LibTorch's integer kernels but for levels that float rounding puts on the
-// other side of a half (docs/status.md).
+// values its dequantize() gives. Where the scale of each input is known
+// when compiling, passes/integer_quantized_ops.h rewrites the quantized ops
+// into the wick::quantized_* ops below, which compute on the inputs' integer
+// levels with the roundings of LibTorch's onednn kernels, so a model's
+// levels are LibTorch's; elsewhere each op computes in float and rounds its
+// result to its output's levels (passes/decompose_quantized.cpp).
 #include <string>
 
 #include "ir/constant_value.h"
@@ -90,6 +91,84 @@ std::vector<TypePtr> static_linear(const Node& node) {
   return integer_linear(node, 1);
 }
 
+// The weight's scale and zero point at `at` and `at + 1`: f32, one per
+// tensor or one per output channel (shaped [N, 1, ...] to broadcast
+// against the weight).
+void require_weight_parameters(const Node& node, size_t at) {
+  for (size_t i : {at, at + 1}) {
+    const Type& p = shape::input_type(node, i);
+    const char* what = i == at ? "the weight's scale" : "the weight's zero point";
+    require_dtype(node, p, DType::f32, what);
+    if (!p.has_rank() || p.rank() == 0) continue;
+    for (size_t d = 1; d < p.rank(); ++d)
+      if ((*p.shape())[d] != Dim::constant(1))
+        throw node.error(std::string(what) + " must hold one value or one per output channel, got " + p.str());
+  }
+}
+
+// A per-output-channel f32 vector [N] at `at` (a bias, a multiplier), or None.
+void require_channel_vector(const Node& node, size_t at, const char* what) {
+  const Value* v = node.input(at);
+  if (is_none(v)) return;
+  const Type& t = *v->type();
+  require_dtype(node, t, DType::f32, what);
+  if (t.has_rank() && t.rank() != 1)
+    throw node.error(std::string(what) + " must have rank 1, got rank " + std::to_string(t.rank()));
+}
+
+// quantized::conv2d.new(qx, W, W_scale, W_zero_point, bias, stride, padding,
+// dilation, groups, output_scale, output_zero_point).
+std::vector<TypePtr> static_conv2d(const Node& node) {
+  require_dtype(node, shape::input_type(node, 0), DType::f32, "a quantized convolution's input");
+  require_dtype(node, shape::input_type(node, 1), DType::i8, "the weight's integers");
+  require_weight_parameters(node, 2);
+  require_channel_vector(node, 4, "the bias");
+  return shape::conv2d_at(node, 0, 1, 5);
+}
+
+// wick::quantized_conv2d(qx, x_scale, weight_levels, bias, multiplier,
+// stride, padding, dilation, groups, output_scale, output_zero_point, relu).
+std::vector<TypePtr> integer_conv2d(const Node& node) {
+  require_dtype(node, shape::input_type(node, 0), DType::f32, "a quantized convolution's input");
+  require_dtype(node, shape::input_type(node, 2), DType::f32, "the weight's levels");
+  require_channel_vector(node, 3, "the bias");
+  require_channel_vector(node, 4, "the multiplier");
+  return shape::conv2d_at(node, 0, 2, 5);
+}
+
+// wick::quantized_linear(X, X_scale, weight_levels, bias, multiplier,
+// Y_scale, Y_zero_point, relu).
+std::vector<TypePtr> integer_linear_levels(const Node& node) {
+  const Type& x = shape::input_type(node, 0);
+  require_dtype(node, x, DType::f32, "a quantized linear's input");
+  const Type& w = shape::input_type(node, 2);
+  require_dtype(node, w, DType::f32, "the weight's levels");
+  if (w.has_rank() && w.rank() != 2)
+    throw node.error("a quantized linear needs a weight of rank 2, got rank " + std::to_string(w.rank()));
+  require_channel_vector(node, 3, "the bias");
+  require_channel_vector(node, 4, "the multiplier");
+  if (x.has_rank() && x.rank() < 1)
+    throw node.error("a quantized linear needs an input of rank 1 or more, got rank 0");
+  if (!x.has_rank() || !w.has_rank()) return {Type::tensor(DType::f32, std::nullopt, x.tensor_device())};
+  std::vector<Dim> out = *x.shape();
+  const Dim& in_features = (*w.shape())[1];
+  if (out.back().is_static() && in_features.is_static() && out.back() != in_features)
+    throw node.error("a quantized linear's input has " + out.back().str() + " features but the weight expects " +
+                     in_features.str());
+  out.back() = (*w.shape())[0];
+  return {Type::tensor(DType::f32, out, x.tensor_device())};
+}
+
+// wick::quantized_add / quantized_mul(qa, a_scale, a_zero_point, qb, ...):
+// qa and qb broadcast, f32.
+std::vector<TypePtr> binary_levels(const Node& node) {
+  const Type& a = shape::input_type(node, 0);
+  const Type& b = shape::input_type(node, 3);
+  require_dtype(node, a, DType::f32, "a quantized operand");
+  require_dtype(node, b, DType::f32, "a quantized operand");
+  return {Type::tensor(DType::f32, shape::broadcast(node, a, b), a.tensor_device())};
+}
+
 // quantize_per_tensor(x, scale, zero_point, dtype): x's shape, held as f32.
 std::vector<TypePtr> quantized_values(const Node& node) {
   const Type& x = shape::input_type(node, 0);
@@ -109,18 +188,19 @@ void add_quantized_ops(OpTableBuilder& t) {
          "Tensor W_prepack_weight_zero_point, Tensor? W_prepack_bias, bool reduce_range=False) -> Tensor Y",
          C, dynamic_linear});
   // Static quantization: quantized tensors held as the f32 values they
-  // stand for. A packed convolution weight (frontend: quantized_module_
-  // states) arrives as its weight's floats, bias, stride, padding,
-  // dilation and groups, in aten::conv2d's order.
+  // stand for. A packed convolution weight (frontend/module_setstate.h)
+  // arrives as its weight's int8 integers, scale and zero point, then its
+  // bias, stride, padding, dilation and groups.
   t.add({"aten::quantize_per_tensor(Tensor self, float scale, int zero_point, ScalarType dtype) -> Tensor",
          C, quantized_values});
   t.add({"aten::dequantize.self(Tensor self) -> Tensor", C, shape::same_as_input});
   for (const char* conv : {"conv2d", "conv2d_relu"})
     t.add({(std::string("quantized::") + conv +
-            ".new(Tensor qx, Tensor weight, Tensor? bias, int[2] stride, int[2] padding, int[2] dilation, "
+            ".new(Tensor qx, Tensor W_prepack_weight, Tensor W_prepack_weight_scale, "
+            "Tensor W_prepack_weight_zero_point, Tensor? bias, int[2] stride, int[2] padding, int[2] dilation, "
             "int groups, float output_scale, int output_zero_point) -> Tensor")
                .c_str(),
-           C, shape::conv});
+           C, static_conv2d});
   for (const char* linear : {"linear", "linear_relu"})
     t.add({(std::string("quantized::") + linear +
             "(Tensor X, Tensor W_prepack_weight, Tensor W_prepack_weight_scale, Tensor W_prepack_weight_zero_point, "
@@ -132,6 +212,24 @@ void add_quantized_ops(OpTableBuilder& t) {
             "(Tensor qa, Tensor qb, float scale, int zero_point) -> Tensor qc")
                .c_str(),
            C, shape::binary_broadcast});
+  // The same ops on integer levels (passes/integer_quantized_ops.h): an
+  // input's levels are round(values / scale); a convolution or linear sums
+  // them times the weight's levels (weight_levels, f32 integers) plus the
+  // bias in the sum's units, times each output channel's multiplier; add
+  // and mul combine the levels as ATen's quantized kernels do.
+  t.add({"wick::quantized_conv2d(Tensor qx, float x_scale, Tensor weight_levels, Tensor? bias, Tensor multiplier, "
+         "int[2] stride, int[2] padding, int[2] dilation, int groups, float output_scale, int output_zero_point, "
+         "bool relu) -> Tensor",
+         C, integer_conv2d});
+  t.add({"wick::quantized_linear(Tensor X, float X_scale, Tensor weight_levels, Tensor? bias, Tensor multiplier, "
+         "float Y_scale, int Y_zero_point, bool relu) -> Tensor",
+         C, integer_linear_levels});
+  for (const char* binary : {"add", "mul"})
+    t.add({(std::string("wick::quantized_") + binary +
+            "(Tensor qa, float a_scale, int a_zero_point, Tensor qb, float b_scale, int b_zero_point, float scale, "
+            "int zero_point, bool relu) -> Tensor")
+               .c_str(),
+           C, binary_levels});
   // Dynamically quantized recurrent layers (nn.LSTM, nn.GRU): torch's list
   // of CellParamsBase objects arrives as, per layer and direction, the
   // input and hidden products' int8 weights, scales, zero points and biases

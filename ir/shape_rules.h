@@ -215,6 +215,9 @@ std::vector<TypePtr> framed_fourier_kernel(const Node& node);
 
 // Neural-network rules (shape_rules_nn.cpp).
 std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, conv3d, _convolution
+// A 2-d convolution of input `x_at` by weight `w_at` (any dtypes), its stride,
+// padding, dilation and groups from input `stride_at` on.
+std::vector<TypePtr> conv2d_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at);
 std::vector<TypePtr> max_pool2d(const Node& node);
 std::vector<TypePtr> avg_pool2d(const Node& node);
 std::vector<TypePtr> adaptive_avg_pool2d(const Node& node);

@@ -94,6 +94,65 @@ std::vector<TypePtr> adaptive_pool(const Node& node, size_t n) {
 
 }  // namespace
 
+namespace {
+
+struct ConvParams {
+  int spatial;
+  std::optional<std::vector<int64_t>> stride, padding, dilation, output_padding;
+  std::optional<int64_t> groups;
+  bool transposed;
+};
+
+// The output of a convolution of x by w with the given parameters.
+std::vector<TypePtr> conv_output(const Node& node, const Type& x, const Type& w, const ConvParams& c) {
+  const int spatial = c.spatial;
+  if (w.has_rank() && w.rank() != spatial + 2)
+    throw node.error("weight must have rank " + std::to_string(spatial + 2) + ", got " + shape_str(*w.shape()));
+  if (x.has_rank() && x.rank() != spatial + 2 && x.rank() != spatial + 1)
+    throw node.error("input must have rank " + std::to_string(spatial + 2) + ", got " + shape_str(*x.shape()));
+  if (!x.has_rank() || !w.has_rank() || !c.stride || !c.padding || !c.dilation || !c.groups || !c.output_padding)
+    return unknown_spatial(x, x.rank());
+  const int64_t groups = *c.groups;
+  if (groups <= 0) throw node.error("groups must be positive");
+  const bool batched = x.rank() == spatial + 2;
+  const auto& xs = *x.shape();
+  const auto& ws = *w.shape();
+  const Dim& in_channels = xs[batched ? 1 : 0];
+  const Dim& w_in = ws[c.transposed ? 0 : 1];
+  if (!c.transposed && in_channels.is_static() && w_in.is_static() && in_channels.value() != w_in.value() * groups)
+    throw node.error("input has " + in_channels.str() + " channels but the weight expects " +
+                     std::to_string(w_in.value() * groups) + " (" + w_in.str() + " x " + std::to_string(groups) +
+                     " groups)");
+  std::vector<Dim> out;
+  if (batched) out.push_back(xs[0]);
+  Dim out_channels = c.transposed ? ws[1] * Dim::constant(groups) : ws[0];
+  out.push_back(out_channels);
+  for (int i = 0; i < spatial; ++i) {
+    const Dim& in = xs[xs.size() - spatial + i];
+    const Dim& k = ws[2 + i];
+    int64_t s = (*c.stride)[i], p = (*c.padding)[i], d = (*c.dilation)[i];
+    if (s <= 0 || d <= 0 || p < 0) throw node.error("stride and dilation must be positive, padding non-negative");
+    if (!in.is_static() || !k.is_static()) {
+      out.push_back(Dim::unknown());
+      continue;
+    }
+    int64_t size;
+    if (c.transposed) {
+      size = (in.value() - 1) * s - 2 * p + d * (k.value() - 1) + (*c.output_padding)[i] + 1;
+    } else {
+      int64_t span = in.value() + 2 * p - d * (k.value() - 1) - 1;
+      if (span < 0)
+        throw node.error("kernel size " + k.str() + " (dilated) is larger than the padded input size " +
+                         std::to_string(in.value() + 2 * p));
+      size = span / s + 1;
+    }
+    out.push_back(Dim::constant(size));
+  }
+  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+}
+
+}  // namespace
+
 std::vector<TypePtr> conv(const Node& node) {
   const Type& x = input_type(node, 0);
   const Type& w = input_type(node, 1);
@@ -106,63 +165,31 @@ std::vector<TypePtr> conv(const Node& node) {
                 : name == "conv3d" || name == "conv_transpose3d" ? 3
                                                                  : (w.has_rank() ? w.rank() - 2 : -1);
   if (spatial < 1) return unknown_spatial(x, -1);
-  if (w.has_rank() && w.rank() != spatial + 2)
-    throw node.error("weight must have rank " + std::to_string(spatial + 2) + ", got " + shape_str(*w.shape()));
-  if (x.has_rank() && x.rank() != spatial + 2 && x.rank() != spatial + 1)
-    throw node.error("input must have rank " + std::to_string(spatial + 2) + ", got " + shape_str(*x.shape()));
-  auto stride = int_n(node, 3, spatial, "stride");
-  auto padding = int_n(node, 4, spatial, "padding");
-  auto dilation = int_n(node, transpose_op ? 7 : 5, spatial, "dilation");
-  bool transposed = transpose_op;
-  std::optional<std::vector<int64_t>> output_padding = std::vector<int64_t>(spatial, 0);
+  ConvParams c{spatial, int_n(node, 3, spatial, "stride"), int_n(node, 4, spatial, "padding"),
+               int_n(node, transpose_op ? 7 : 5, spatial, "dilation"), std::vector<int64_t>(spatial, 0),
+               std::nullopt, transpose_op};
   size_t groups_index = 6;
-  if (transpose_op) output_padding = int_n(node, 5, spatial, "output_padding");
+  if (transpose_op) c.output_padding = int_n(node, 5, spatial, "output_padding");
   if (is_generic) {
     auto t = constant_bool(node.input(6));
     if (!t) return unknown_spatial(x, x.rank());
-    transposed = *t;
-    output_padding = int_n(node, 7, spatial, "output_padding");
+    c.transposed = *t;
+    c.output_padding = int_n(node, 7, spatial, "output_padding");
     groups_index = 8;
   }
-  auto groups = constant_int(node.input(groups_index));
-  if (!x.has_rank() || !w.has_rank() || !stride || !padding || !dilation || !groups || !output_padding)
-    return unknown_spatial(x, x.rank());
-  if (*groups <= 0) throw node.error("groups must be positive");
-  const bool batched = x.rank() == spatial + 2;
-  const auto& xs = *x.shape();
-  const auto& ws = *w.shape();
-  const Dim& in_channels = xs[batched ? 1 : 0];
-  const Dim& w_in = ws[transposed ? 0 : 1];
-  if (!transposed && in_channels.is_static() && w_in.is_static() && in_channels.value() != w_in.value() * *groups)
-    throw node.error("input has " + in_channels.str() + " channels but the weight expects " +
-                     std::to_string(w_in.value() * *groups) + " (" + w_in.str() + " x " + std::to_string(*groups) +
-                     " groups)");
-  std::vector<Dim> out;
-  if (batched) out.push_back(xs[0]);
-  Dim out_channels = transposed ? ws[1] * Dim::constant(*groups) : ws[0];
-  out.push_back(out_channels);
-  for (int i = 0; i < spatial; ++i) {
-    const Dim& in = xs[xs.size() - spatial + i];
-    const Dim& k = ws[2 + i];
-    int64_t s = (*stride)[i], p = (*padding)[i], d = (*dilation)[i];
-    if (s <= 0 || d <= 0 || p < 0) throw node.error("stride and dilation must be positive, padding non-negative");
-    if (!in.is_static() || !k.is_static()) {
-      out.push_back(Dim::unknown());
-      continue;
-    }
-    int64_t size;
-    if (transposed) {
-      size = (in.value() - 1) * s - 2 * p + d * (k.value() - 1) + (*output_padding)[i] + 1;
-    } else {
-      int64_t span = in.value() + 2 * p - d * (k.value() - 1) - 1;
-      if (span < 0)
-        throw node.error("kernel size " + k.str() + " (dilated) is larger than the padded input size " +
-                         std::to_string(in.value() + 2 * p));
-      size = span / s + 1;
-    }
-    out.push_back(Dim::constant(size));
-  }
-  return {Type::tensor(x.dtype(), out, x.tensor_device())};
+  c.groups = constant_int(node.input(groups_index));
+  return conv_output(node, x, w, c);
+}
+
+std::vector<TypePtr> conv2d_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at) {
+  ConvParams c{2,
+               int_n(node, stride_at, 2, "stride"),
+               int_n(node, stride_at + 1, 2, "padding"),
+               int_n(node, stride_at + 2, 2, "dilation"),
+               std::vector<int64_t>(2, 0),
+               constant_int(node.input(stride_at + 3)),
+               false};
+  return conv_output(node, input_type(node, x_at), input_type(node, w_at), c);
 }
 
 std::vector<TypePtr> max_pool2d(const Node& node) { return pool(node, true, 2); }

@@ -25,7 +25,11 @@
 // quantize_per_tensor is that rounding, dequantize the values themselves;
 // quantized::conv2d, linear, add and mul (and their _relu forms) are the
 // float op, its relu, then the rounding to (output_scale, output_zero_point)
-// in quint8. Quantized linear weights are read as (W - W_zero) * W_scale.
+// in quint8, weights read as (W - W_zero) * W_scale. Their wick::quantized_*
+// forms (passes/integer_quantized_ops.h) compute on the inputs' integer
+// levels as LibTorch's onednn kernels do.
+#include <algorithm>
+#include <string>
 #include <utility>
 
 #include "ir/constant_value.h"
@@ -136,19 +140,105 @@ Value* quantize_per_tensor(Emitter& e) {
 
 Value* dequantize(Emitter& e) { return e.input(0); }
 
+// A quantized weight's floats, (W - W_zero_point) * W_scale.
+Value* weight_floats(Emitter& e, size_t w_at) {
+  return e.mul(e.sub(e.cast(e.input(w_at), DType::f32), e.input(w_at + 2)), e.input(w_at + 1));
+}
+
 template <bool Relu>
 Value* conv2d(Emitter& e) {
-  Value* y = e.op("aten::conv2d", {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.input(5), e.input(6)});
+  Value* y = e.op("aten::conv2d", {e.input(0), weight_floats(e, 1), e.input(4), e.input(5), e.input(6), e.input(7),
+                                   e.input(8)});
   if (Relu) y = e.op("aten::relu", {y});
-  return requantized(e, y, e.input(7), e.input(8), kQuint8);
+  return requantized(e, y, e.input(9), e.input(10), kQuint8);
 }
 
 template <bool Relu>
 Value* linear(Emitter& e) {
-  Value* w = e.mul(e.sub(e.cast(e.input(1), DType::f32), e.input(3)), e.input(2));
-  Value* y = e.op("aten::linear", {e.input(0), w, e.input(4)});
+  Value* y = e.op("aten::linear", {e.input(0), weight_floats(e, 1), e.input(4)});
   if (Relu) y = e.op("aten::relu", {y});
   return requantized(e, y, e.input(5), e.input(6), kQuint8);
+}
+
+double constant_number(Emitter& e, size_t at, const char* what) {
+  const auto v = ir::constant_double(e.input(at));
+  if (!v) throw e.node().error(std::string(what) + " must be known when compiling");
+  return *v;
+}
+
+// x's levels less its zero point, round(x / scale): exact integers, as x
+// holds (q - zero_point) * scale.
+Value* levels_of_values(Emitter& e, size_t x_at, size_t scale_at) {
+  return e.op("aten::round", {e.op("aten::div.Scalar", {e.input(x_at), e.input(scale_at)})});
+}
+
+// The values of the quint8 levels that oneDNN makes of v (a sum times its
+// multiplier): v + zero_point rounded, ties to even, saturated; a relu
+// first. Clamping v before the add is the same, and keeps LLVM from fusing
+// the multiply into the add, which would round once where oneDNN rounds
+// twice.
+Value* saturated_levels(Emitter& e, Value* v, size_t zero_at, size_t scale_at, bool relu) {
+  const int64_t zero = e.constant_int(zero_at, "the output zero point");
+  const double lo = relu ? std::max<double>(0.0, -static_cast<double>(zero)) : -static_cast<double>(zero);
+  Value* held = e.op("aten::clamp", {v, e.float_(lo), e.float_(255.0 - static_cast<double>(zero))});
+  Value* levels = e.op("aten::round", {e.add_scalar(held, e.input(zero_at))});
+  return e.op("aten::mul.Scalar", {e.op("aten::sub.Scalar", {levels, e.input(zero_at), e.int_(1)}),
+                                   e.input(scale_at)});
+}
+
+// wick::quantized_conv2d / quantized_linear (passes/integer_quantized_ops.h):
+// the input's levels times the weight's, plus the bias in the sums' units,
+// each channel times its multiplier.
+template <bool Conv>
+Value* integer_product(Emitter& e) {
+  const size_t y_at = Conv ? 9 : 5;
+  Value* levels = levels_of_values(e, 0, 1);
+  // The sums exact (integers in f32), the bias added once after them: a
+  // library call given the bias may start its sums from it.
+  Value* sums = Conv ? e.op("aten::conv2d", {levels, e.input(2), e.none(), e.input(5), e.input(6), e.input(7),
+                                             e.input(8)})
+                     : e.op("aten::linear", {levels, e.input(2), e.none()});
+  auto per_channel = [&](Value* v) { return Conv ? e.op("aten::view", {v, e.ints({-1, 1, 1})}) : v; };
+  if (!e.absent(3)) sums = e.add(sums, per_channel(e.input(3)));
+  return saturated_levels(e, e.mul(sums, per_channel(e.input(4))), y_at + 1, y_at,
+                          e.constant_bool(y_at + 2, "relu"));
+}
+
+// wick::quantized_add(qa, a_scale, a_zero_point, qb, ..., scale, zero_point,
+// relu): ATen's quantized add reads each operand's level q as
+// q * scale - zero_point * scale (one fused multiply-add where the CPU has
+// one), adds them, applies the relu and rounds at the output's scale.
+Value* integer_add(Emitter& e) {
+  auto operand = [&](size_t at) {
+    const float scale = static_cast<float>(constant_number(e, at + 1, "an operand's scale"));
+    const int64_t zero = e.constant_int(at + 2, "an operand's zero point");
+    const float premultiplied = -(static_cast<float>(zero) * scale);
+    Value* levels = levels_of_values(e, at, at + 1);
+    Value* q = e.add_scalar(levels, e.int_(zero));
+    Value* times_scale = e.op("aten::mul.Scalar", {q, e.float_(scale)});
+    return e.add_scalar(times_scale, e.float_(premultiplied));
+  };
+  Value* a = operand(0);
+  Value* y = e.add(a, operand(3));
+  if (e.constant_bool(8, "relu")) y = e.op("aten::relu", {y});
+  return requantized(e, y, e.input(6), e.input(7), kQuint8);
+}
+
+// wick::quantized_mul: ATen's quantized mul multiplies the levels (less
+// their zero points) as integers and takes the product to the output's
+// levels with one f32 multiplier, a_scale * b_scale * (1 / scale).
+Value* integer_mul(Emitter& e) {
+  const float a_scale = static_cast<float>(constant_number(e, 1, "an operand's scale"));
+  const float b_scale = static_cast<float>(constant_number(e, 4, "an operand's scale"));
+  const float scale = static_cast<float>(constant_number(e, 6, "the output scale"));
+  const float multiplier = a_scale * b_scale * (1.0f / scale);
+  Value* a = levels_of_values(e, 0, 1);
+  Value* product = e.mul(a, levels_of_values(e, 3, 4));
+  Value* levels = e.add_scalar(e.op("aten::round", {e.op("aten::mul.Scalar", {product, e.float_(multiplier)})}),
+                               e.input(7));
+  const double zero = static_cast<double>(e.constant_int(7, "the output zero point"));
+  levels = e.op("aten::clamp", {levels, e.float_(e.constant_bool(8, "relu") ? zero : 0.0), e.float_(255)});
+  return e.op("aten::mul.Scalar", {e.op("aten::sub.Scalar", {levels, e.input(7), e.int_(1)}), e.input(6)});
 }
 
 template <bool Mul, bool Relu>
@@ -172,7 +262,11 @@ std::vector<NamedRule> quantized_rules() {
           {"quantized::add", binary<false, false>},
           {"quantized::add_relu", binary<false, true>},
           {"quantized::mul", binary<true, false>},
-          {"quantized::mul_relu", binary<true, true>}};
+          {"quantized::mul_relu", binary<true, true>},
+          {"wick::quantized_conv2d", integer_product<true>},
+          {"wick::quantized_linear", integer_product<false>},
+          {"wick::quantized_add", integer_add},
+          {"wick::quantized_mul", integer_mul}};
 }
 
 }  // namespace wick::passes::decompose_detail

@@ -23,6 +23,7 @@
 #include "passes/lower_complex.h"
 #include "passes/lower_nested_tensors.h"
 #include "passes/lower_packed_sequences.h"
+#include "passes/integer_quantized_ops.h"
 #include "passes/requantize_averages.h"
 #include "passes/widen_library_calls.h"
 
@@ -111,6 +112,7 @@ void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   p.step("lower_packed_sequences", [&] {
     if (lower_packed_sequences(graph)) simplify(graph);
   });
+  p.step("integer_quantized_ops", [&] { integer_quantized_ops(graph); });
   p.step("requantize_averages", [&] { requantize_averages(graph); });
   DecomposeOptions decompose_options;
   decompose_options.for_gpu = options.device == TargetDevice::cuda;

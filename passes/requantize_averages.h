@@ -4,12 +4,11 @@
 // wick holds quantized tensors as the f32 values they stand for
 // (ir/ops_quantized.cpp), so an average of them lies between levels; this
 // pass rounds it back by an aten::quantize_per_tensor after it with the
-// scale, zero point and dtype of the op that quantized its input. That op
-// is found through the ops that keep values on their levels (relu, max
-// pooling, views and reshapes, contiguous, clone, eval dropout, other
-// averages); an average of values that no such op quantized is left alone.
+// scale, zero point and dtype of the op that quantized its input
+// (passes/quantized_levels.h); an average of values that no such op
+// quantized is left alone.
 // Expects the graph before decomposition, with quantized ops as
-// aten::quantize_per_tensor and quantized::* nodes.
+// aten::quantize_per_tensor, quantized::* and wick::quantized_* nodes.
 #pragma once
 
 #include "ir/graph.h"

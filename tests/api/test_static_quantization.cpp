@@ -5,13 +5,18 @@
 // quantized with the onednn and with the qnnpack engine's default
 // configuration, scripted and traced, against LibTorch on fresh random
 // inputs, plain and three times wider than calibrated (so levels clamp).
-// wick computes each quantized op in float and rounds to its output's
-// levels, so an element whose float result lies within rounding of a
-// level's half lands on the other level now and then, and moves what comes
-// after it by a part of a level: outputs are held to two levels of the
-// output scale everywhere and to the same level in 70% of the 60 elements
-// of an engine's runs (a wrong rounding, zero point or scale moves most). Then a model
-// wick refuses: a quantized Conv1d.
+// wick computes on the integer levels with the roundings of the onednn
+// engine's kernels, so with that engine every output lands on LibTorch's
+// level; qnnpack's kernels round their sums another way, which puts an
+// element on the neighbouring level now and then and moves what comes
+// after it by a part of a level: there outputs are held to two levels of
+// the output scale and to the same level in 70% of the 60 elements of an
+// engine's runs (a wrong rounding, zero point or scale moves most). Each
+// op alone (convolutions and linears per tensor and per channel, with and
+// without relu, add, mul) on some 200,000 outputs of fresh random inputs:
+// every level LibTorch's with onednn; with qnnpack at most one in 1,000 one
+// level off (2e-4 measured for the convolution), and after four
+// convolutions within two levels, about 11% of them off. Then a model wick refuses: a quantized Conv1d.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -33,6 +38,8 @@ class StaticQuantization : public test::PythonFiles<StaticQuantization> {
 import numpy as np
 import torch
 import torch.ao.quantization as q
+import torch.nn.intrinsic.quantized as nniq
+import torch.nn.quantized as nnq
 from torch import nn
 
 
@@ -66,6 +73,41 @@ class Net(nn.Module):
         y = self.avg(y).flatten(1)
         y = self.fc2(self.relu2(self.fc1(y)))
         return self.dequant(y)
+
+
+class Ops(nn.Module):
+    """Each statically quantized op on its own, with random weights, scales
+    and zero points: convolutions and linears per channel and per tensor."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nnq.Conv2d(64, 64, 3, padding=1)
+        self.conv_relu = nniq.ConvReLU2d(64, 64, 3, padding=1, stride=2)
+        self.linear = nnq.Linear(1152, 128)
+        self.linear_relu = nniq.LinearReLU(1152, 128)
+        for i, m in enumerate([self.conv, self.conv_relu, self.linear, self.linear_relu]):
+            w = torch.randn(m.weight().shape) * 0.05
+            if i % 2 == 0:
+                scales = (torch.rand(w.shape[0]) * 0.002 + 0.0005).double()
+                qw = torch.quantize_per_channel(w, scales, torch.zeros(w.shape[0], dtype=torch.long), 0, torch.qint8)
+            else:
+                qw = torch.quantize_per_tensor(w, 0.0015, 0, torch.qint8)
+            m.set_weight_bias(qw, torch.randn(w.shape[0]) * 0.3)
+            m.scale = 0.04 + 0.01 * i
+            m.zero_point = 100 + 10 * i
+
+    def forward(self, x, y, v):
+        qx = torch.quantize_per_tensor(x, 0.021, 131, torch.quint8)
+        qy = torch.quantize_per_tensor(y, 0.033, 117, torch.quint8)
+        qv = torch.quantize_per_tensor(v, 0.026, 128, torch.quint8)
+        outs = [self.conv(qx), self.conv_relu(qx), self.linear(qv), self.linear_relu(qv),
+                torch.ops.quantized.add(qx, qy, 0.045, 120), torch.ops.quantized.add_relu(qx, qy, 0.037, 0),
+                torch.ops.quantized.mul(qx, qy, 0.061, 125), torch.ops.quantized.mul_relu(qx, qy, 0.052, 3)]
+        chain = qx
+        for _ in range(4):  # a level off anywhere moves many after it
+            chain = self.conv(chain)
+        outs.append(chain)
+        return [o.dequantize() for o in outs]
 
 
 class Line(nn.Module):
@@ -111,6 +153,20 @@ for engine in ["onednn", "qnnpack"]:
             np.save(f"{tag}_out.npy", loaded(x).numpy())
     torch.manual_seed(1)
 torch.jit.script(quantized(Line(), "qnnpack", (2, 3, 8))).save("conv1d.pt")
+
+for engine in ["onednn", "qnnpack"]:
+    torch.backends.quantized.engine = engine
+    torch.manual_seed(2)
+    torch.jit.script(Ops()).save(f"ops_{engine}.pt")
+    loaded = torch.jit.load(f"ops_{engine}.pt")
+    torch.seed()
+    inputs = [torch.randn(4, 64, 24, 24) * 1.5, torch.randn(4, 64, 24, 24) * 2, torch.randn(256, 1152)]
+    for i, t in enumerate(inputs):
+        np.save(f"ops_{engine}_in{i}.npy", t.numpy())
+    with open(f"ops_{engine}_scales.txt", "w") as f:
+        for i, o in enumerate(loaded(*inputs)):
+            np.save(f"ops_{engine}_out{i}.npy", o.numpy())
+        f.write(" ".join(repr(s) for s in [0.04, 0.05, 0.06, 0.07, 0.045, 0.037, 0.061, 0.052, 0.04]))
 )py";
   }
 };
@@ -140,7 +196,52 @@ TEST_F(StaticQuantization, MatchesLibTorchWithinALevel) {
         total += want.numel();
       }
     }
-    EXPECT_GE(same, total * 7 / 10) << engine << ": of " << total;
+    if (std::string(engine) == "onednn")
+      EXPECT_EQ(same, total) << engine;
+    else
+      EXPECT_GE(same, total * 7 / 10) << engine << ": of " << total;
+  }
+}
+
+TEST_F(StaticQuantization, EachOpLandsOnLibTorchsLevels) {
+  const char* names[] = {"conv2d",   "conv2d_relu", "linear", "linear_relu", "add",
+                         "add_relu", "mul",         "mul_relu", "conv2d four times"};
+  for (const char* engine : {"onednn", "qnnpack"}) {
+    const std::string base = path(std::string("ops_") + engine);
+    std::vector<Tensor> inputs;
+    for (int i = 0; i < 3; ++i) inputs.push_back(read_npy(base + "_in" + std::to_string(i) + ".npy"));
+    const auto outs = test::load_uncached(base + ".pt").forward(inputs);
+    ASSERT_EQ(outs.size(), 9u);
+    std::vector<double> scales;
+    for (std::string s = test::slurp(base + "_scales.txt"); !s.empty();) {
+      size_t used = 0;
+      scales.push_back(std::stod(s, &used));
+      s = s.substr(used);
+      if (s.find_first_not_of(' ') == std::string::npos) break;
+    }
+    ASSERT_EQ(scales.size(), 9u);
+    for (size_t k = 0; k < outs.size(); ++k) {
+      SCOPED_TRACE(std::string(engine) + " " + names[k]);
+      const Tensor want = read_npy(base + "_out" + std::to_string(k) + ".npy");
+      ASSERT_EQ(outs[k].sizes(), want.sizes());
+      const Tensor got = outs[k].contiguous();
+      int64_t off = 0;
+      double worst = 0;
+      for (int64_t i = 0; i < want.numel(); ++i) {
+        const double levels = std::abs(got.data_as<float>()[i] - want.data_as<float>()[i]) / scales[k];
+        worst = std::max(worst, levels);
+        off += levels > 1e-3;
+      }
+      if (std::string(engine) == "onednn") {
+        EXPECT_EQ(off, 0) << "of " << want.numel();
+      } else if (k < 8) {
+        EXPECT_LE(worst, 1.001);
+        EXPECT_LE(off * 1000, want.numel()) << "of " << want.numel();
+      } else {  // qnnpack's levels moved on through three more convolutions
+        EXPECT_LE(worst, 2.001);
+        EXPECT_LE(off * 4, want.numel()) << "of " << want.numel();
+      }
+    }
   }
 }
 

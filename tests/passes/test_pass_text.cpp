@@ -24,6 +24,7 @@
 #include "passes/lower_complex.h"
 #include "passes/lower_nested_tensors.h"
 #include "passes/lower_packed_sequences.h"
+#include "passes/integer_quantized_ops.h"
 #include "passes/requantize_averages.h"
 #include "passes/pipeline.h"
 #include "passes/sink_stores.h"
@@ -54,6 +55,7 @@ const std::map<std::string, PassFn>& passes() {
       {"eliminate_dead_code", passes::eliminate_dead_code},
       {"sink_stores", passes::sink_stores},
       {"guard_endless_loops", [](ir::Graph& g) { passes::guard_endless_loops(g); }},
+      {"integer_quantized_ops", [](ir::Graph& g) { passes::integer_quantized_ops(g); }},
       {"lower_complex", [](ir::Graph& g) { passes::lower_complex(g); }},
       {"lower_complex_gpu", [](ir::Graph& g) { passes::lower_complex(g, {.fft_kernels = false}); }},
       {"lower_nested_tensors", passes::lower_nested_tensors},

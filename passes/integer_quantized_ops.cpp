@@ -1,0 +1,181 @@
+#include "passes/integer_quantized_ops.h"
+
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/builder.h"
+#include "ir/constant_value.h"
+#include "ir/module.h"
+#include "ir/op_table.h"
+#include "passes/quantized_levels.h"
+
+namespace wick::passes {
+namespace {
+
+// The data a prim::Param reads, or an undefined tensor.
+Tensor module_data(const ir::Value* v) {
+  if (!v->node()->is("prim::Param")) return {};
+  const ir::Module* m = v->node()->graph()->module();
+  if (!m) return {};
+  const ir::NamedTensor* t = m->find_tensor(std::get<std::string>(*v->node()->attrs().find("name")));
+  if (!t || !t->data.defined()) return {};
+  return t->data.contiguous();
+}
+
+std::string param_name(const ir::Value* v) { return std::get<std::string>(*v->node()->attrs().find("name")); }
+
+// The quantization parameters of an op's input, known when compiling.
+struct InputLevels {
+  double scale;
+  int64_t zero;
+};
+
+std::optional<InputLevels> input_levels(ir::Value* v) {
+  const auto levels = levels_of(v);
+  if (!levels) return std::nullopt;
+  const auto scale = known_number(levels->scale);
+  const auto zero = known_number(levels->zero);
+  if (!scale || !zero || !(*scale > 0)) return std::nullopt;
+  return InputLevels{*scale, static_cast<int64_t>(*zero)};
+}
+
+// The weight's levels and, per output channel, the bias in the sums' units
+// and the multiplier that takes a sum to output levels, as ideep computes
+// them for oneDNN (scales are reciprocals there, each rounded to f32).
+struct ChannelConstants {
+  Tensor weight_levels;  // f32, the weight's shape
+  Tensor bias;           // f32 [N], or undefined
+  Tensor multiplier;     // f32 [N]
+};
+
+std::optional<ChannelConstants> channel_constants(const ir::Node* n, size_t w_at, size_t bias_at, double x_scale,
+                                                  double y_scale) {
+  const Tensor w = module_data(n->input(w_at));
+  const Tensor w_scale = module_data(n->input(w_at + 1));
+  const Tensor w_zero = module_data(n->input(w_at + 2));
+  if (!w.defined() || w.dtype() != DType::i8 || w.dim() < 2 || !w_scale.defined() ||
+      w_scale.dtype() != DType::f32 || !w_zero.defined() || w_zero.dtype() != DType::f32)
+    return std::nullopt;
+  const int64_t channels = w.size(0);
+  const int64_t per_channel = w.numel() / channels;
+  if (w_scale.numel() != 1 && w_scale.numel() != channels) return std::nullopt;
+  if (w_zero.numel() != 1 && w_zero.numel() != channels) return std::nullopt;
+  Tensor bias;
+  if (!ir::is_none(n->input(bias_at))) {
+    bias = module_data(n->input(bias_at));
+    if (!bias.defined() || bias.dtype() != DType::f32 || bias.numel() != channels) return std::nullopt;
+  }
+  auto at = [](const Tensor& t, int64_t c) { return t.data_as<float>()[t.numel() == 1 ? 0 : c]; };
+  ChannelConstants out{Tensor::zeros(DType::f32, w.sizes()), Tensor(), Tensor::zeros(DType::f32, {channels})};
+  if (bias.defined()) out.bias = Tensor::zeros(DType::f32, {channels});
+  const float inv_x = static_cast<float>(1.0 / x_scale);
+  const float inv_y = static_cast<float>(1.0 / y_scale);
+  for (int64_t c = 0; c < channels; ++c) {
+    const float inv_w = static_cast<float>(1.0 / static_cast<double>(at(w_scale, c)));
+    const float sum_scale = inv_x * inv_w;
+    if (!(sum_scale > 0) || !std::isfinite(sum_scale)) return std::nullopt;
+    out.multiplier.data_as<float>()[c] = inv_y / sum_scale;
+    if (bias.defined()) out.bias.data_as<float>()[c] = bias.data_as<float>()[c] * sum_scale;
+    const float zero = at(w_zero, c);
+    for (int64_t k = 0; k < per_channel; ++k)
+      out.weight_levels.data_as<float>()[c * per_channel + k] =
+          static_cast<float>(w.data_as<int8_t>()[c * per_channel + k]) - zero;
+  }
+  return out;
+}
+
+// A module constant under a name not yet taken, read at the insertion point.
+ir::Value* add_constant(ir::Builder& b, const std::string& base, const Tensor& data) {
+  ir::Module& m = *b.graph().module();
+  std::string name = base;
+  for (int i = 1; m.find_tensor(name); ++i) name = base + "." + std::to_string(i);
+  m.add_tensor(name, ir::TensorRole::constant, data);
+  return b.param(name, ir::Type::tensor_static(DType::f32, data.sizes()));
+}
+
+void replace(ir::Node* old, ir::Node* now) {
+  ir::Value* out = old->output();
+  const std::string name = out->has_name() ? out->name() : std::string();
+  out->replace_all_uses_with(now->output());
+  old->destroy();
+  if (!name.empty()) now->output()->set_name(name);
+}
+
+ir::Builder builder_at(ir::Node* n) {
+  ir::Builder b(*n->graph());
+  b.set_insertion_point(n);
+  b.set_source(n->source_location(), n->source_line());
+  return b;
+}
+
+// quantized::conv2d.new (and _relu): (qx, W, W_scale, W_zero_point, bias,
+// stride, padding, dilation, groups, output_scale, output_zero_point).
+// quantized::linear (and _relu): (X, W, W_scale, W_zero_point, B, Y_scale,
+// Y_zero_point).
+bool rewrite_product(ir::Node* n, bool conv, bool relu) {
+  const size_t y_at = conv ? 9 : 5;
+  const auto x = input_levels(n->input(0));
+  const auto y_scale = known_number(n->input(y_at));
+  const auto y_zero = known_number(n->input(y_at + 1));
+  if (!x || !y_scale || !y_zero || !(*y_scale > 0)) return false;
+  const auto constants = channel_constants(n, 1, 4, x->scale, *y_scale);
+  if (!constants) return false;
+  ir::Builder b = builder_at(n);
+  const std::string base = param_name(n->input(1));
+  std::vector<ir::Value*> inputs = {n->input(0), b.constant_float(x->scale),
+                                    add_constant(b, base + ".levels", constants->weight_levels),
+                                    constants->bias.defined() ? add_constant(b, base + ".sum_bias", constants->bias)
+                                                              : b.constant_none(),
+                                    add_constant(b, base + ".multiplier", constants->multiplier)};
+  if (conv)
+    for (size_t i = 5; i < 9; ++i) inputs.push_back(n->input(i));
+  inputs.push_back(b.constant_float(*y_scale));
+  inputs.push_back(b.constant_int(static_cast<int64_t>(*y_zero)));
+  inputs.push_back(b.constant_bool(relu));
+  replace(n, b.create(conv ? "wick::quantized_conv2d" : "wick::quantized_linear", inputs));
+  return true;
+}
+
+// quantized::add / mul (and _relu): (qa, qb, scale, zero_point).
+bool rewrite_binary(ir::Node* n, bool mul, bool relu) {
+  const auto a = input_levels(n->input(0));
+  const auto c = input_levels(n->input(1));
+  const auto y_scale = known_number(n->input(2));
+  const auto y_zero = known_number(n->input(3));
+  if (!a || !c || !y_scale || !y_zero || !(*y_scale > 0)) return false;
+  ir::Builder b = builder_at(n);
+  replace(n, b.create(mul ? "wick::quantized_mul" : "wick::quantized_add",
+                      {n->input(0), b.constant_float(a->scale), b.constant_int(a->zero), n->input(1),
+                       b.constant_float(c->scale), b.constant_int(c->zero), b.constant_float(*y_scale),
+                       b.constant_int(static_cast<int64_t>(*y_zero)), b.constant_bool(relu)}));
+  return true;
+}
+
+bool rewrite(ir::Node* n) {
+  const std::string name = n->op().schema.qualified_name();
+  if (name == "quantized::conv2d.new") return rewrite_product(n, true, false);
+  if (name == "quantized::conv2d_relu.new") return rewrite_product(n, true, true);
+  if (name == "quantized::linear") return rewrite_product(n, false, false);
+  if (name == "quantized::linear_relu") return rewrite_product(n, false, true);
+  if (name == "quantized::add") return rewrite_binary(n, false, false);
+  if (name == "quantized::add_relu") return rewrite_binary(n, false, true);
+  if (name == "quantized::mul") return rewrite_binary(n, true, false);
+  if (name == "quantized::mul_relu") return rewrite_binary(n, true, true);
+  return false;
+}
+
+}  // namespace
+
+bool integer_quantized_ops(ir::Graph& graph) {
+  std::vector<ir::Node*> ops;
+  ir::walk(graph.block(), [&](ir::Node* n) {
+    if (n->op().schema.qualified_name().rfind("quantized::", 0) == 0) ops.push_back(n);
+  });
+  bool changed = false;
+  for (ir::Node* n : ops) changed = rewrite(n) || changed;
+  return changed;
+}
+
+}  // namespace wick::passes

@@ -1,0 +1,31 @@
+// Which scale and zero point a quantized tensor's values are on: the
+// parameters of the op that quantized it, found through the ops that keep
+// values on their levels (relu, max pooling, views and reshapes,
+// contiguous, clone, eval dropout, averages, which requantize_averages
+// rounds back to their input's levels). Shared by the passes that need an
+// input's levels: requantize_averages and integer_quantized_ops.
+#pragma once
+
+#include <optional>
+
+#include "ir/graph.h"
+
+namespace wick::passes {
+
+struct QuantizedLevels {
+  ir::Value* scale = nullptr;
+  ir::Value* zero = nullptr;
+  ir::Value* dtype = nullptr;  // null: quint8
+};
+
+// The levels `v` holds, if an op upstream quantized it.
+std::optional<QuantizedLevels> levels_of(ir::Value* v);
+
+// avg_pool2d, adaptive_avg_pool2d, mean over dims.
+bool is_average(const ir::Node* n);
+
+// A Float or Int known when compiling: a constant, or the number a module
+// tensor of one element holds (`float(self.scale)`, as QuantStub reads it).
+std::optional<double> known_number(const ir::Value* v);
+
+}  // namespace wick::passes
