@@ -100,7 +100,7 @@ void require_weight_parameters(const Node& node, size_t at) {
     const char* what = i == at ? "the weight's scale" : "the weight's zero point";
     require_dtype(node, p, DType::f32, what);
     if (!p.has_rank() || p.rank() == 0) continue;
-    for (size_t d = 1; d < p.rank(); ++d)
+    for (int d = 1; d < p.rank(); ++d)
       if ((*p.shape())[d] != Dim::constant(1))
         throw node.error(std::string(what) + " must hold one value or one per output channel, got " + p.str());
   }
@@ -207,6 +207,12 @@ void add_quantized_ops(OpTableBuilder& t) {
             "Tensor? W_prepack_bias, float Y_scale_i, int Y_zero_point_i) -> Tensor Y")
                .c_str(),
            C, static_linear});
+  // `x.is_quantized`: integer_quantized_ops answers it from where x comes from.
+  t.add({"prim::is_quantized(Tensor a) -> bool", C});
+  // Inputs requantized to the output's levels, then concatenated.
+  t.add({"quantized::cat(Tensor[] qx, int dim, float? scale, int? zero_point) -> Tensor", C, shape::cat});
+  t.add({"quantized::hardswish(Tensor qx, float output_scale, int output_zero_point) -> Tensor", C,
+         shape::same_as_input});
   for (const char* binary : {"add", "add_relu", "mul", "mul_relu"})
     t.add({(std::string("quantized::") + binary +
             "(Tensor qa, Tensor qb, float scale, int zero_point) -> Tensor qc")
@@ -224,6 +230,13 @@ void add_quantized_ops(OpTableBuilder& t) {
   t.add({"wick::quantized_linear(Tensor X, float X_scale, Tensor weight_levels, Tensor? bias, Tensor multiplier, "
          "float Y_scale, int Y_zero_point, bool relu) -> Tensor",
          C, integer_linear_levels});
+  // hardswish, and hardsigmoid of a quantized tensor (LibTorch's output
+  // levels 1/256 for it), from the input's levels.
+  for (const char* unary : {"hardswish", "hardsigmoid"})
+    t.add({(std::string("wick::quantized_") + unary +
+            "(Tensor qx, float x_scale, int x_zero_point, float scale, int zero_point) -> Tensor")
+               .c_str(),
+           C, shape::same_as_input});
   for (const char* binary : {"add", "mul"})
     t.add({(std::string("wick::quantized_") + binary +
             "(Tensor qa, float a_scale, int a_zero_point, Tensor qb, float b_scale, int b_zero_point, float scale, "

@@ -204,24 +204,69 @@ Value* integer_product(Emitter& e) {
                           e.constant_bool(y_at + 2, "relu"));
 }
 
+// An operand at `at` (values, scale, zero point) as ATen's vectorized
+// kernels dequantize a level q: q * scale - zero_point * scale, which they
+// compute as one fused multiply-add. LLVM fuses the two ops where they meet
+// in one kernel on a CPU with FMA; where it does not, a sum within an ulp
+// of a level's half may land on the other level.
+Value* dequantized_as_aten(Emitter& e, size_t at) {
+  const float scale = static_cast<float>(constant_number(e, at + 1, "an operand's scale"));
+  const int64_t zero = e.constant_int(at + 2, "an operand's zero point");
+  const float premultiplied = -(static_cast<float>(zero) * scale);
+  Value* levels = levels_of_values(e, at, at + 1);
+  Value* q = e.add_scalar(levels, e.int_(zero));
+  Value* times_scale = e.op("aten::mul.Scalar", {q, e.float_(scale)});
+  return e.add_scalar(times_scale, e.float_(premultiplied));
+}
+
 // wick::quantized_add(qa, a_scale, a_zero_point, qb, ..., scale, zero_point,
-// relu): ATen's quantized add reads each operand's level q as
-// q * scale - zero_point * scale (one fused multiply-add where the CPU has
-// one), adds them, applies the relu and rounds at the output's scale.
+// relu): ATen's quantized add dequantizes both operands, adds them, applies
+// the relu and rounds at the output's scale.
 Value* integer_add(Emitter& e) {
-  auto operand = [&](size_t at) {
-    const float scale = static_cast<float>(constant_number(e, at + 1, "an operand's scale"));
-    const int64_t zero = e.constant_int(at + 2, "an operand's zero point");
-    const float premultiplied = -(static_cast<float>(zero) * scale);
-    Value* levels = levels_of_values(e, at, at + 1);
-    Value* q = e.add_scalar(levels, e.int_(zero));
-    Value* times_scale = e.op("aten::mul.Scalar", {q, e.float_(scale)});
-    return e.add_scalar(times_scale, e.float_(premultiplied));
-  };
-  Value* a = operand(0);
-  Value* y = e.add(a, operand(3));
+  Value* a = dequantized_as_aten(e, 0);
+  Value* y = e.add(a, dequantized_as_aten(e, 3));
   if (e.constant_bool(8, "relu")) y = e.op("aten::relu", {y});
   return requantized(e, y, e.input(6), e.input(7), kQuint8);
+}
+
+// min(max(x + 3, 0), 6), as ATen's quantized hardswish and hardsigmoid
+// compute it.
+Value* relu6_of_x_plus_3(Emitter& e, Value* x) {
+  return e.op("aten::clamp", {e.add_scalar(x, e.float_(3.0)), e.float_(0.0), e.float_(6.0)});
+}
+
+// wick::quantized_hardswish(qx, x_scale, x_zero_point, scale, zero_point):
+// x * min(max(x + 3, 0), 6) / 6, rounded to the output's levels.
+Value* integer_hardswish(Emitter& e) {
+  Value* x = dequantized_as_aten(e, 0);
+  Value* y = e.op("aten::div.Scalar", {e.mul(x, relu6_of_x_plus_3(e, x)), e.float_(6.0)});
+  return requantized(e, y, e.input(3), e.input(4), kQuint8);
+}
+
+// wick::quantized_hardsigmoid: min(max(x + 3, 0), 6) / 6, rounded.
+Value* integer_hardsigmoid(Emitter& e) {
+  Value* x = dequantized_as_aten(e, 0);
+  Value* y = e.op("aten::div.Scalar", {relu6_of_x_plus_3(e, x), e.float_(6.0)});
+  return requantized(e, y, e.input(3), e.input(4), kQuint8);
+}
+
+// quantized::hardswish on values whose levels are not known: the float
+// hardswish, rounded.
+Value* hardswish(Emitter& e) {
+  return requantized(e, e.op("aten::hardswish", {e.input(0)}), e.input(1), e.input(2), kQuint8);
+}
+
+// prim::is_quantized that integer_quantized_ops did not answer.
+Value* is_quantized(Emitter& e) {
+  throw e.node().error("wick cannot tell here whether this tensor is quantized");
+}
+
+// quantized::cat: the inputs requantized to the output's levels (those
+// already on them stay), then concatenated.
+Value* cat(Emitter& e) {
+  if (e.absent(2) || e.absent(3))
+    throw e.node().error("a quantized cat without an output scale and zero point is not supported");
+  return requantized(e, e.op("aten::cat", {e.input(0), e.input(1)}), e.input(2), e.input(3), kQuint8);
 }
 
 // wick::quantized_mul: ATen's quantized mul multiplies the levels (less
@@ -266,7 +311,12 @@ std::vector<NamedRule> quantized_rules() {
           {"wick::quantized_conv2d", integer_product<true>},
           {"wick::quantized_linear", integer_product<false>},
           {"wick::quantized_add", integer_add},
-          {"wick::quantized_mul", integer_mul}};
+          {"wick::quantized_mul", integer_mul},
+          {"wick::quantized_hardswish", integer_hardswish},
+          {"wick::quantized_hardsigmoid", integer_hardsigmoid},
+          {"quantized::hardswish", hardswish},
+          {"quantized::cat", cat},
+          {"prim::is_quantized", is_quantized}};
 }
 
 }  // namespace wick::passes::decompose_detail

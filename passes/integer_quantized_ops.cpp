@@ -153,8 +153,28 @@ bool rewrite_binary(ir::Node* n, bool mul, bool relu) {
   return true;
 }
 
+// quantized::hardswish(qx, scale, zero_point), and aten::hardsigmoid of a
+// quantized tensor, which LibTorch rounds to levels of 1/256 from 0.
+bool rewrite_unary(ir::Node* n, const char* op, std::optional<double> y_scale, std::optional<double> y_zero) {
+  const auto x = input_levels(n->input(0));
+  if (!x || !y_scale || !y_zero || !(*y_scale > 0)) return false;
+  ir::Builder b = builder_at(n);
+  replace(n, b.create(op, {n->input(0), b.constant_float(x->scale), b.constant_int(x->zero),
+                           b.constant_float(*y_scale), b.constant_int(static_cast<int64_t>(*y_zero))}));
+  return true;
+}
+
+// `x.is_quantized`: whether an op upstream quantized x.
+bool answer_is_quantized(ir::Node* n) {
+  ir::Builder b = builder_at(n);
+  n->output()->replace_all_uses_with(b.constant_bool(levels_of(n->input(0)).has_value()));
+  n->destroy();
+  return true;
+}
+
 bool rewrite(ir::Node* n) {
   const std::string name = n->op().schema.qualified_name();
+  if (name == "prim::is_quantized") return answer_is_quantized(n);
   if (name == "quantized::conv2d.new") return rewrite_product(n, true, false);
   if (name == "quantized::conv2d_relu.new") return rewrite_product(n, true, true);
   if (name == "quantized::linear") return rewrite_product(n, false, false);
@@ -163,6 +183,9 @@ bool rewrite(ir::Node* n) {
   if (name == "quantized::add_relu") return rewrite_binary(n, false, true);
   if (name == "quantized::mul") return rewrite_binary(n, true, false);
   if (name == "quantized::mul_relu") return rewrite_binary(n, true, true);
+  if (name == "quantized::hardswish")
+    return rewrite_unary(n, "wick::quantized_hardswish", known_number(n->input(1)), known_number(n->input(2)));
+  if (name == "aten::hardsigmoid") return rewrite_unary(n, "wick::quantized_hardsigmoid", 1.0 / 256, 0.0);
   return false;
 }
 
@@ -171,7 +194,9 @@ bool rewrite(ir::Node* n) {
 bool integer_quantized_ops(ir::Graph& graph) {
   std::vector<ir::Node*> ops;
   ir::walk(graph.block(), [&](ir::Node* n) {
-    if (n->op().schema.qualified_name().rfind("quantized::", 0) == 0) ops.push_back(n);
+    const std::string name = n->op().schema.qualified_name();
+    if (name.rfind("quantized::", 0) == 0 || name == "aten::hardsigmoid" || name == "prim::is_quantized")
+      ops.push_back(n);
   });
   bool changed = false;
   for (ir::Node* n : ops) changed = rewrite(n) || changed;

@@ -34,7 +34,9 @@ std::optional<size_t> output_scale_at(const std::string& name) {
       {"quantized::conv2d.new", 9},     {"quantized::conv2d_relu.new", 9}, {"wick::quantized_conv2d", 9},
       {"quantized::linear", 5},         {"quantized::linear_relu", 5},     {"wick::quantized_linear", 5},
       {"quantized::add", 2},            {"quantized::add_relu", 2},        {"quantized::mul", 2},
-      {"quantized::mul_relu", 2},       {"wick::quantized_add", 6},        {"wick::quantized_mul", 6}};
+      {"quantized::mul_relu", 2},       {"wick::quantized_add", 6},        {"wick::quantized_mul", 6},
+      {"quantized::cat", 2},            {"quantized::hardswish", 1},       {"wick::quantized_hardswish", 3},
+      {"wick::quantized_hardsigmoid", 3}};
   for (const OutputParameters& p : table)
     if (name == p.op) return p.scale_at;
   return std::nullopt;
@@ -51,7 +53,10 @@ std::optional<QuantizedLevels> levels_of(ir::Value* v) {
     ir::Node* n = v->node();
     const std::string name = n->op().schema.qualified_name();
     if (name == "aten::quantize_per_tensor") return QuantizedLevels{n->input(1), n->input(2), n->input(3)};
-    if (auto at = output_scale_at(name)) return QuantizedLevels{n->input(*at), n->input(*at + 1), nullptr};
+    if (auto at = output_scale_at(name)) {
+      if (ir::is_none(n->input(*at))) return std::nullopt;
+      return QuantizedLevels{n->input(*at), n->input(*at + 1), nullptr};
+    }
     if (!keeps_levels(n) && !is_average(n)) return std::nullopt;
     if (n->num_inputs() == 0) return std::nullopt;
     v = n->input(0);
