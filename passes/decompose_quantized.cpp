@@ -236,11 +236,17 @@ Value* relu6_of_x_plus_3(Emitter& e, Value* x) {
 }
 
 // wick::quantized_hardswish(qx, x_scale, x_zero_point, scale, zero_point):
-// x * min(max(x + 3, 0), 6) / 6, rounded to the output's levels.
+// x * min(max(x + 3, 0), 6) / 6, rounded to the output's levels (the
+// product with 1 / scale in double, as ATen's kernel rounds it).
 Value* integer_hardswish(Emitter& e) {
   Value* x = dequantized_as_aten(e, 0);
   Value* y = e.op("aten::div.Scalar", {e.mul(x, relu6_of_x_plus_3(e, x)), e.float_(6.0)});
-  return requantized(e, y, e.input(3), e.input(4), kQuint8);
+  // Its quantize multiplies by 1 / scale in double.
+  const double scale = constant_number(e, 3, "the output scale");
+  Value* scaled = e.op("aten::mul.Scalar", {e.cast(y, DType::f64), e.float_(1.0 / scale)});
+  Value* levels = e.add_scalar(e.cast(e.op("aten::round", {scaled}), DType::f32), e.input(4));
+  levels = e.op("aten::clamp", {levels, e.float_(0.0), e.float_(255.0)});
+  return e.op("aten::mul.Scalar", {e.op("aten::sub.Scalar", {levels, e.input(4), e.int_(1)}), e.input(3)});
 }
 
 // wick::quantized_hardsigmoid: min(max(x + 3, 0), 6) / 6, rounded.
