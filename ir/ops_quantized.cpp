@@ -34,6 +34,18 @@ void require_dtype(const Node& node, const Type& t, DType want, const char* what
                      std::string(dtype_name(*t.dtype())));
 }
 
+// x [..., K] times a weight [N, K] transposed: f32 [..., N].
+std::vector<TypePtr> linear_output(const Node& node, const Type& x, const Type& w) {
+  if (!x.has_rank() || !w.has_rank()) return {Type::tensor(DType::f32, std::nullopt, x.tensor_device())};
+  std::vector<Dim> out = *x.shape();
+  const Dim& in_features = (*w.shape())[1];
+  if (out.back().is_static() && in_features.is_static() && out.back() != in_features)
+    throw node.error("a quantized linear's input has " + out.back().str() + " features but the weight expects " +
+                     in_features.str());
+  out.back() = (*w.shape())[0];
+  return {Type::tensor(DType::f32, out, x.tensor_device())};
+}
+
 // The input [..., K] times the int8 weight [N, K] transposed, with the
 // weight's scale and zero point at inputs `w + 1` and `w + 2` and the bias
 // [N] at `w + 3`: a f32 [..., N].
@@ -60,14 +72,7 @@ std::vector<TypePtr> integer_linear(const Node& node, size_t w_at) {
     if (bias.has_rank() && bias.rank() != 1)
       throw node.error("a quantized linear needs a bias of rank 1, got rank " + std::to_string(bias.rank()));
   }
-  if (!x.has_rank() || !w.has_rank()) return {Type::tensor(DType::f32, std::nullopt, x.tensor_device())};
-  std::vector<Dim> out = *x.shape();
-  const Dim& in_features = (*w.shape())[1];
-  if (out.back().is_static() && in_features.is_static() && out.back() != in_features)
-    throw node.error("a quantized linear's input has " + out.back().str() + " features but the weight expects " +
-                     in_features.str());
-  out.back() = (*w.shape())[0];
-  return {Type::tensor(DType::f32, out, x.tensor_device())};
+  return linear_output(node, x, w);
 }
 
 // quantized::linear_dynamic(X, W, W_scale, W_zero_point, B, reduce_range).
@@ -149,14 +154,7 @@ std::vector<TypePtr> integer_linear_levels(const Node& node) {
   require_channel_vector(node, 4, "the multiplier");
   if (x.has_rank() && x.rank() < 1)
     throw node.error("a quantized linear needs an input of rank 1 or more, got rank 0");
-  if (!x.has_rank() || !w.has_rank()) return {Type::tensor(DType::f32, std::nullopt, x.tensor_device())};
-  std::vector<Dim> out = *x.shape();
-  const Dim& in_features = (*w.shape())[1];
-  if (out.back().is_static() && in_features.is_static() && out.back() != in_features)
-    throw node.error("a quantized linear's input has " + out.back().str() + " features but the weight expects " +
-                     in_features.str());
-  out.back() = (*w.shape())[0];
-  return {Type::tensor(DType::f32, out, x.tensor_device())};
+  return linear_output(node, x, w);
 }
 
 // wick::quantized_add / quantized_mul(qa, a_scale, a_zero_point, qb, ...):
