@@ -13,7 +13,8 @@
 // (value, index) in registers and keep the first occurrence, NaN first as
 // torch does. Over a dynamic dim, mean divides by the run-time count, and
 // index reductions start from the identity instead of the first element
-// (which may not exist).
+// (which may not exist). wick::sum_in_order adds without reassociating, so
+// each output's float sum runs in index order.
 //
 // A row group (several reductions over the same trailing dims, with
 // pointwise work before, between and after them: softmax, log_softmax,
@@ -43,6 +44,7 @@ struct Reduction {
   const ir::Node* node = nullptr;
   Combine combine = Combine::sum;
   bool mean = false;
+  bool in_order = false;
   bool with_index = false;
   const ir::Value* self = nullptr;
   std::vector<Size> in_sizes;
@@ -66,6 +68,7 @@ Reduction describe(KernelBuilder& b, const ir::Node& node) {
   const ReductionOp op = reduction_op(node, rank);
   r.combine = op.combine;
   r.mean = op.mean;
+  r.in_order = op.in_order;
   r.with_index = op.with_index;
   r.reduced = op.reduced;
   if (op.indices_only) r.indices = node.output(0);
@@ -117,7 +120,7 @@ std::vector<std::string> out_index(MlirWriter& w, const Reduction& r, const std:
 Scalar identity(MlirWriter& w, const Reduction& r) { return reduction_identity(w, r.combine, r.acc); }
 
 Scalar combine(MlirWriter& w, const Reduction& r, const Scalar& acc, const Scalar& x) {
-  return combine_values(w, r.combine, acc, x, true);
+  return combine_values(w, r.combine, acc, x, !r.in_order);
 }
 
 // Loops over `sizes` that carry values; static size-1 dims get no loop.

@@ -342,6 +342,17 @@ PointwiseEval::Operand PointwiseEval::call(const PointwiseExpr& e, const Context
       return number_operand(std::pow(base.number, exponent.number), false);
     return value(pow(base, exponent, c.compute));
   }
+  if (fn == "fma") {
+    // One rounding of a * b + c where the op asks for it: LLVM contracts a
+    // separate multiply and add only when they meet in one basic block.
+    Scalar a = in(eval(e.operand(0), c), c.compute);
+    Scalar b = in(eval(e.operand(1), c), c.compute);
+    Scalar addend = in(eval(e.operand(2), c), c.compute);
+    if (is_floating(c.compute))
+      return value(w_.op("math.fma " + a.ssa + ", " + b.ssa + ", " + addend.ssa + " : " + register_type(c.compute),
+                         c.compute));
+    return value(arith("+", arith("*", a, b), addend));
+  }
   if (e.operands.size() == 2) {
     const Operand second = eval(e.operand(1), c);
     Scalar a = in(eval(e.operand(0), c), c.compute);

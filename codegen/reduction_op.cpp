@@ -40,18 +40,19 @@ ReductionOp reduction_op(const ir::Node& node, size_t rank) {
   const std::string& name = node.op().schema.name;
   const std::string& overload = node.op().schema.overload;
   ReductionOp r;
-  r.combine = name == "sum" || name == "mean"                                 ? Combine::sum
+  r.combine = name == "sum" || name == "mean" || name == "sum_in_order"       ? Combine::sum
               : name == "prod"                                                ? Combine::prod
               : name == "amax" || name == "max" || name == "argmax"           ? Combine::max
                                                                               : Combine::min;
   WICK_ASSERT(r.combine != Combine::min || name == "amin" || name == "min" || name == "argmin",
               node.kind() + " is not a reduction the code generators know");
   r.mean = name == "mean";
+  r.in_order = name == "sum_in_order";
   r.indices_only = name == "argmax" || name == "argmin";
   r.with_index = r.indices_only || (overload == "dim" && (name == "max" || name == "min"));
   // sum(x), mean(x), prod(x), max(x), min(x) reduce everything; the others
   // name their dims at input 1.
-  const bool all = overload.empty() && !r.indices_only && name != "amax" && name != "amin";
+  const bool all = overload.empty() && !r.indices_only && name != "amax" && name != "amin" && !r.in_order;
   r.reduced = all ? std::vector<bool>(rank, true) : named_dims(node, rank);
   return r;
 }

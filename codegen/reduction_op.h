@@ -18,6 +18,7 @@ enum class Combine { sum, prod, max, min };
 struct ReductionOp {
   Combine combine = Combine::sum;
   bool mean = false;
+  bool in_order = false;      // wick::sum_in_order: float adds in index order, not reassociated
   bool with_index = false;    // the result includes positions
   bool indices_only = false;  // argmax, argmin: output 0 is the positions
   std::vector<bool> reduced;  // per input dim

@@ -28,6 +28,9 @@ void add_pointwise_ops(OpTableBuilder& t) {
   t.pointwise("aten::rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor", binary_broadcast, "other - alpha * self");
   t.pointwise("aten::mul.Tensor(Tensor self, Tensor other) -> Tensor", binary_broadcast, "self * other");
   t.pointwise("aten::mul.Scalar(Tensor self, Scalar other) -> Tensor", binary_broadcast, "self * other");
+  // self * factor + addend rounded once, as ATen's dequantize computes it.
+  t.pointwise("wick::fma(Tensor self, Scalar factor, Scalar addend) -> Tensor", binary_broadcast,
+        "fma(self, factor, addend)");
   t.pointwise("aten::div.Tensor(Tensor self, Tensor other) -> Tensor", binary_true_divide, "self / other");
   t.pointwise("aten::div.Scalar(Tensor self, Scalar other) -> Tensor", binary_true_divide, "self / other");
   t.pointwise("aten::div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", binary_divide_mode,

@@ -15,6 +15,9 @@ void add_reduction_ops(OpTableBuilder& t) {
   t.add({"aten::mean(Tensor self, *, ScalarType? dtype=None) -> Tensor", R, reduce_all});
   t.add({"aten::mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
          R, reduce_dims});
+  // A sum whose float adds run in index order, as LibTorch's kernels add
+  // (passes/requantize_averages.cpp), where others reassociate theirs.
+  t.add({"wick::sum_in_order(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", R, reduce_dims_same_dtype});
   t.add({"aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", R, reduce_dims_same_dtype});
   t.add({"aten::amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", R, reduce_dims_same_dtype});
   t.add({"aten::max(Tensor self) -> Tensor", R, reduce_all_same_dtype});

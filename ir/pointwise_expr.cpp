@@ -21,7 +21,7 @@ int pointwise_function_arity(std::string_view name) {
       {"trunc", 1}, {"roundeven", 1}, {"isinf", 1}, {"atan2", 2}, {"fmod", 2}, {"largest", 0},
       {"max", 2},  {"min", 2},  {"pow", 2},   {"mod", 2},   {"floordiv", 2}, {"truncdiv", 2}, {"defined", 1},
       {"bitand", 2}, {"bitor", 2}, {"bitxor", 2}, {"bitnot", 1}, {"shl", 2}, {"shr", 2},
-      {"uniform", 3}, {"lower_triangle", 1}, {"upper_triangle", 1}, {"position", 0}, {"gather", 2},
+      {"fma", 3}, {"uniform", 3}, {"lower_triangle", 1}, {"upper_triangle", 1}, {"position", 0}, {"gather", 2},
   };
   auto it = arity.find(name);
   return it == arity.end() ? -1 : it->second;

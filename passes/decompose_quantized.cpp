@@ -205,18 +205,19 @@ Value* integer_product(Emitter& e) {
 }
 
 // An operand at `at` (values, scale, zero point) as ATen's vectorized
-// kernels dequantize a level q: q * scale - zero_point * scale, which they
-// compute as one fused multiply-add. LLVM fuses the two ops where they meet
-// in one kernel on a CPU with FMA; where it does not, a sum within an ulp
-// of a level's half may land on the other level.
+// kernels dequantize a level q: q * scale - zero_point * scale, computed as
+// one fused multiply-add. Written as wick::fma, not as a multiply and an add
+// that LLVM may or may not contract: one rounding apart, a sum within an
+// ulp of a level's half lands on the other level.
 Value* dequantized_as_aten(Emitter& e, size_t at) {
   const float scale = static_cast<float>(constant_number(e, at + 1, "an operand's scale"));
   const int64_t zero = e.constant_int(at + 2, "an operand's zero point");
-  const float premultiplied = -(static_cast<float>(zero) * scale);
+  // +0, not -0, for a zero point of 0: LLVM folds fma(q, s, -0) into a
+  // multiply, which it may then contract with the add that follows.
+  const float premultiplied = zero == 0 ? 0.0f : -(static_cast<float>(zero) * scale);
   Value* levels = levels_of_values(e, at, at + 1);
   Value* q = e.add_scalar(levels, e.int_(zero));
-  Value* times_scale = e.op("aten::mul.Scalar", {q, e.float_(scale)});
-  return e.add_scalar(times_scale, e.float_(premultiplied));
+  return e.op("wick::fma", {q, e.float_(scale), e.float_(premultiplied)});
 }
 
 // wick::quantized_add(qa, a_scale, a_zero_point, qb, ..., scale, zero_point,

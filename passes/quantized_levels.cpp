@@ -1,6 +1,8 @@
 #include "passes/quantized_levels.h"
 
+#include <algorithm>
 #include <set>
+#include <vector>
 #include <string>
 
 #include "ir/constant_value.h"
@@ -42,7 +44,211 @@ std::optional<size_t> output_scale_at(const std::string& name) {
   return std::nullopt;
 }
 
+bool is_quantized_conv(const std::string& name) {
+  return name == "quantized::conv2d.new" || name == "quantized::conv2d_relu.new" || name == "wick::quantized_conv2d";
+}
+
+// Ops whose result LibTorch allocates in the order its first input
+// suggests (empty_like, `suggest_memory_format()`).
+bool allocates_like_input(const std::string& name) {
+  static const std::set<std::string> ops = {
+      "aten::relu",          "aten::hardswish",      "aten::hardsigmoid",    "aten::clone",
+      "aten::clamp",         "quantized::add",       "quantized::add_relu",  "quantized::mul",
+      "quantized::mul_relu", "quantized::hardswish", "wick::quantized_add",  "wick::quantized_mul",
+      "wick::quantized_hardswish", "wick::quantized_hardsigmoid"};
+  return ops.count(name) > 0;
+}
+
+bool is_pool(const std::string& name) {
+  return name == "aten::max_pool2d" || name == "aten::avg_pool2d" || name == "aten::adaptive_avg_pool2d" ||
+         name == "aten::adaptive_max_pool2d";
+}
+
+// A tensor as LibTorch would hold it: its sizes and strides, in elements.
+struct Strided {
+  std::vector<int64_t> sizes, strides;
+};
+
+std::optional<std::vector<int64_t>> static_sizes(const ir::Value* v) {
+  const ir::Type& t = *v->type();
+  if (!t.is_tensor() || !t.has_rank()) return std::nullopt;
+  std::vector<int64_t> sizes;
+  for (const ir::Dim& d : *t.shape()) {
+    if (!d.is_static()) return std::nullopt;
+    sizes.push_back(d.value());
+  }
+  return sizes;
+}
+
+// Dense strides for `sizes`, the dims laid out from `order`'s last (innermost) to its first.
+Strided dense(std::vector<int64_t> sizes, const std::vector<size_t>& order) {
+  std::vector<int64_t> strides(sizes.size(), 1);
+  int64_t step = 1;
+  for (auto d = order.rbegin(); d != order.rend(); ++d) {
+    strides[*d] = step;
+    step *= std::max<int64_t>(sizes[*d], 1);
+  }
+  return {std::move(sizes), std::move(strides)};
+}
+
+std::vector<size_t> row_major(size_t rank) {
+  std::vector<size_t> order(rank);
+  for (size_t d = 0; d < rank; ++d) order[d] = d;
+  return order;
+}
+
+const std::vector<size_t> kNhwc = {0, 2, 3, 1};
+
+// c10's is_contiguous for the dims in `order` (outermost first): size-1
+// dims may have any stride.
+bool dense_in(const Strided& t, const std::vector<size_t>& order) {
+  int64_t expected = 1;
+  for (auto d = order.rbegin(); d != order.rend(); ++d) {
+    if (t.sizes[*d] == 1) continue;
+    if (t.strides[*d] != expected) return false;
+    expected *= t.sizes[*d];
+  }
+  return true;
+}
+
+// c10's is_channels_last_strides_2d: the order suggest_memory_format() reports.
+bool suggests_nhwc(const Strided& t) {
+  if (t.sizes.size() != 4 || t.strides[1] == 0) return false;
+  int64_t min = 0;
+  for (size_t d : {size_t{1}, size_t{3}, size_t{2}, size_t{0}}) {
+    if (t.sizes[d] == 0 || t.strides[d] < min) return false;
+    if (d == 0 && min == t.strides[1]) return false;
+    min = t.strides[d];
+    if (t.sizes[d] > 1) min *= t.sizes[d];
+  }
+  return true;
+}
+
+Strided allocated_like(const Strided& input, std::vector<int64_t> sizes) {
+  const bool nhwc = suggests_nhwc(input) && sizes.size() == 4;
+  const size_t rank = sizes.size();
+  return dense(std::move(sizes), nhwc ? kNhwc : row_major(rank));
+}
+
+// ATen's computeStride: the strides of a view of `t` as `sizes`, if one exists.
+std::optional<Strided> viewed(const Strided& t, const std::vector<int64_t>& sizes) {
+  if (t.sizes.empty()) return Strided{sizes, std::vector<int64_t>(sizes.size(), 1)};
+  std::vector<int64_t> strides(sizes.size(), 1);
+  int64_t view_d = static_cast<int64_t>(sizes.size()) - 1;
+  int64_t chunk_base_stride = t.strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t d = static_cast<int64_t>(t.sizes.size()) - 1; d >= 0; --d) {
+    tensor_numel *= t.sizes[d];
+    if (d == 0 || (t.sizes[d - 1] != 1 && t.strides[d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || sizes[view_d] == 1)) {
+        strides[view_d] = view_numel * chunk_base_stride;
+        view_numel *= sizes[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (d > 0) {
+        chunk_base_stride = t.strides[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return Strided{sizes, strides};
+}
+
+int64_t wrapped_dim(const ir::Value* dim, size_t rank) {
+  const int64_t d = ir::constant_int(dim).value_or(0);
+  return d < 0 ? d + static_cast<int64_t>(rank) : d;
+}
+
+std::optional<Strided> strided_within(ir::Value* v, int depth);
+
+std::optional<Strided> strided_of(ir::Value* v, int depth) {
+  const std::optional<std::vector<int64_t>> sizes = static_sizes(v);
+  if (!sizes) return std::nullopt;
+  std::optional<Strided> t = depth > kMaxChain ? std::nullopt : strided_within(v, depth);
+  if (t && t->sizes == *sizes) return t;
+  return dense(*sizes, row_major(sizes->size()));  // the default order where not told otherwise
+}
+
+std::optional<Strided> strided_within(ir::Value* v, int depth) {
+  ir::Node* n = v->node();
+  const std::string name = n->op().schema.qualified_name();
+  const std::vector<int64_t> sizes = *static_sizes(v);
+  auto input = [&](size_t i) { return strided_of(n->input(i), depth + 1); };
+  if (is_quantized_conv(name) && sizes.size() == 4) return dense(sizes, kNhwc);
+  if (name == "aten::detach" || name == "aten::dropout" || name == "aten::relu_") return input(0);
+  if (allocates_like_input(name)) {
+    std::optional<Strided> in = input(0);
+    return in ? std::optional(allocated_like(*in, sizes)) : std::nullopt;
+  }
+  if (is_pool(name)) {
+    // The NHWC kernel from a dense channels-last input, else the NCHW one.
+    std::optional<Strided> in = input(0);
+    const bool nhwc = in && in->sizes.size() == 4 && sizes.size() == 4 && dense_in(*in, kNhwc);
+    return dense(sizes, nhwc ? kNhwc : row_major(sizes.size()));
+  }
+  if (name == "quantized::cat") {
+    // Channels-last when every input suggests it (the NHWC kernel, or a
+    // float cat in that order), else in the default order.
+    const ir::Node* list = n->input(0)->node();
+    bool nhwc = list->is("prim::ListConstruct") && sizes.size() == 4;
+    for (ir::Value* part : list->inputs()) {
+      std::optional<Strided> t = nhwc ? strided_of(part, depth + 1) : std::nullopt;
+      nhwc = t && suggests_nhwc(*t);
+    }
+    return dense(sizes, nhwc ? kNhwc : row_major(sizes.size()));
+  }
+  std::optional<Strided> in = n->num_inputs() > 0 ? input(0) : std::nullopt;
+  if (!in) return std::nullopt;
+  const size_t rank = in->sizes.size();
+  if (name == "aten::slice.Tensor") {
+    const int64_t d = wrapped_dim(n->input(1), rank);
+    const int64_t step = ir::constant_int(n->input(4)).value_or(1);
+    Strided t = *in;
+    t.sizes = sizes;
+    t.strides[static_cast<size_t>(d)] *= step;
+    return t;
+  }
+  if (name == "aten::select.int") {
+    Strided t = *in;
+    const auto d = static_cast<size_t>(wrapped_dim(n->input(1), rank));
+    t.sizes.erase(t.sizes.begin() + static_cast<std::ptrdiff_t>(d));
+    t.strides.erase(t.strides.begin() + static_cast<std::ptrdiff_t>(d));
+    return t;
+  }
+  if (name == "aten::transpose.int" || name == "aten::permute") {
+    std::vector<int64_t> perm(rank);
+    for (size_t d = 0; d < rank; ++d) perm[d] = static_cast<int64_t>(d);
+    if (name == "aten::permute") {
+      perm = ir::constant_int_list(n->input(1)).value_or(perm);
+    } else {
+      std::swap(perm[static_cast<size_t>(wrapped_dim(n->input(1), rank))],
+                perm[static_cast<size_t>(wrapped_dim(n->input(2), rank))]);
+    }
+    Strided t{sizes, {}};
+    for (int64_t p : perm) t.strides.push_back(in->strides[static_cast<size_t>(p < 0 ? p + rank : p)]);
+    return t;
+  }
+  if (name == "aten::view" || name == "aten::reshape" || name == "aten::flatten.using_ints" ||
+      name == "aten::unsqueeze" || name == "aten::squeeze" || name == "aten::squeeze.dim") {
+    // A view where the strides allow one; else reshape copies.
+    if (std::optional<Strided> t = viewed(*in, sizes)) return t;
+    return dense(sizes, row_major(sizes.size()));
+  }
+  // quantize_per_tensor of a float input, linear layers, contiguous(), and
+  // whatever else: the default order.
+  return std::nullopt;
+}
+
 }  // namespace
+
+TorchLayout torch_layout(ir::Value* v) {
+  const std::optional<Strided> t = strided_of(v, 0);
+  if (!t) return {};
+  return {dense_in(*t, row_major(t->sizes.size())), t->sizes.size() == 4 && dense_in(*t, kNhwc)};
+}
 
 bool is_average(const ir::Node* n) {
   return n->is("aten::avg_pool2d") || n->is("aten::adaptive_avg_pool2d") || n->is("aten::mean.dim");

@@ -21,6 +21,20 @@ struct QuantizedLevels {
 // The levels `v` holds, if an op upstream quantized it.
 std::optional<QuantizedLevels> levels_of(ir::Value* v);
 
+// How LibTorch holds a quantized tensor in memory. Its averages pick their
+// kernel, and so their rounding, by it. Found from the strides LibTorch's
+// ops give: quantized convolutions write channels-last tensors, most ops
+// allocate their result in the order their input's strides suggest, pools
+// write channels-last only from a dense channels-last input, slices,
+// transposes and views keep their base's strides, and a reshape that
+// cannot be a view copies into the default order. Where sizes are not all
+// static, or an op is not one of these, the default order.
+struct TorchLayout {
+  bool contiguous = true;      // dense in the default order: is_contiguous()
+  bool channels_last = false;  // dense in NHWC order: is_contiguous(ChannelsLast)
+};
+TorchLayout torch_layout(ir::Value* v);
+
 // avg_pool2d, adaptive_avg_pool2d, mean over dims.
 bool is_average(const ir::Node* n);
 

@@ -3,6 +3,7 @@
 // groups of several nodes.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 #include "ir/attribute.h"
@@ -163,6 +164,8 @@ TEST_F(PointwiseKernels, EveryPointwiseOpOfTheTableMatchesTorch) {
     if (op->name == "wick::uniform") continue;
     // Nor has wick's gather: GatherFlatReadsClampedPositions.
     if (op->name == "wick::gather_flat") continue;
+    // Nor its fused multiply-add: FmaRoundsOnce.
+    if (op->name == "wick::fma") continue;
     // torch's empty_like leaves its memory as it was; wick's gives zeros (test_gradients).
     if (op->name == "aten::empty_like") continue;
     std::vector<c10::IValue> inputs;
@@ -554,6 +557,32 @@ TEST_F(PointwiseKernels, GatherFlatReadsClampedPositions) {
   auto got = test::run_group(test::whole_graph_group(g, in), in);
   torch::Tensor want = torch::take(x, (i + 1).clamp(0, 36)) * w;
   EXPECT_TRUE(matches(got.outputs[0], want)) << got.kernel.mlir;
+}
+
+// wick::fma rounds x * factor + addend once: with x = 1 + j * 2^-12 and
+// factor 1 + 2^-12, the product needs bits below f32's ulp at 1, which a
+// multiply then an add would drop for every odd j.
+TEST_F(PointwiseKernels, FmaRoundsOnce) {
+  torch::Tensor j = torch::randint(0, 4000, {8, 33}, torch::kFloat);
+  torch::Tensor x = 1 + j * std::ldexp(1.0f, -12);
+  auto m = test::parse_graph(R"(graph @g(%x : Tensor(f32, [8, 33])) -> (Tensor(f32, [8, 33])) {
+  %factor : Float = prim::Constant[value=1.000244140625]()
+  %addend : Float = prim::Constant[value=-1.0]()
+  %r : Tensor(f32, [8, 33]) = wick::fma(%x, %factor, %addend)
+  return(%r)
+})");
+  const ir::Graph& g = test::graph_of(*m);
+  auto got = test::run_group(test::whole_graph_group(g, {x}), {x});
+  torch::Tensor r = got.outputs[0].contiguous();
+  const float factor = 1.0f + std::ldexp(1.0f, -12);
+  int unfused_differs = 0;
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const float xi = x.data_ptr<float>()[i];
+    volatile float product = xi * factor;  // rounded on its own
+    ASSERT_EQ(r.data_ptr<float>()[i], std::fma(xi, factor, -1.0f)) << "x = " << xi << "\n" << got.kernel.mlir;
+    unfused_differs += product - 1.0f != std::fma(xi, factor, -1.0f);
+  }
+  EXPECT_GT(unfused_differs, 0);  // the inputs tell one rounding from two
 }
 
 }  // namespace

@@ -306,5 +306,36 @@ TEST_F(ReductionKernels, RowGroupLogSoftmax) {
   EXPECT_TRUE(matches(got.outputs[0], torch::log_softmax(x, 1)));
 }
 
+// wick::sum_in_order adds each row's elements in index order, as a plain
+// loop over floats does, where aten::sum may add them in any order: on
+// rows of magnitudes from 1e-4 to 1e4 the orders round differently.
+TEST_F(ReductionKernels, SumInOrderAddsInIndexOrder) {
+  torch::Tensor x = torch::randn({2, 16, 61}) * torch::pow(10.0, torch::rand({2, 16, 61}) * 8 - 4);
+  x = x.permute({0, 2, 1}).contiguous().permute({0, 2, 1});  // rows strided: the kept dims innermost
+  for (const torch::Tensor& input : {x.contiguous(), x}) {
+    auto m = test::parse_graph(R"(graph @g(%x : Tensor(f32, [2, 16, 61])) -> (Tensor(f32, [2, 16])) {
+  %dims : List[Int] = prim::Constant[value=[-1]]()
+  %false : Bool = prim::Constant[value=false]()
+  %r : Tensor(f32, [2, 16]) = wick::sum_in_order(%x, %dims, %false)
+  return(%r)
+})");
+    const ir::Graph& g = test::graph_of(*m);
+    auto got = test::run_group(test::whole_graph_group(g, {input}), {input});
+    torch::Tensor r = got.outputs[0].contiguous();
+    torch::Tensor rows = input.contiguous();
+    int other_orders_differ = 0;
+    for (int64_t row = 0; row < 32; ++row) {
+      const float* v = rows.data_ptr<float>() + row * 61;
+      float sum = 0, lanes[8] = {};
+      for (int64_t k = 0; k < 61; ++k) sum += v[k], lanes[k % 8] += v[k];
+      ASSERT_EQ(r.data_ptr<float>()[row], sum) << "row " << row << "\n" << got.kernel.mlir;
+      float vectorized = 0;
+      for (float lane : lanes) vectorized += lane;
+      other_orders_differ += vectorized != sum;
+    }
+    EXPECT_GT(other_orders_differ, 0);  // the rows tell the orders apart
+  }
+}
+
 }  // namespace
 }  // namespace wick::codegen
