@@ -336,6 +336,7 @@ void add_pointwise_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::rsub.Scalar", {rsub_scalar});
   t.set_gradient("aten::mul.Tensor", {mul_tensor});
   t.set_gradient("aten::mul.Scalar", {mul_scalar});
+  t.set_gradient("wick::fma", {mul_scalar});  // x * factor + addend
   t.set_gradient("aten::div.Tensor", {div_tensor});
   t.set_gradient("aten::div.Scalar", {div_scalar});
   t.set_gradient("aten::div.Tensor_mode", {div_tensor_mode});

@@ -137,6 +137,7 @@ void add_reduction_gradients(OpTableBuilder& t) {
   t.set_gradient("aten::prod.dim_int", {prod_dim});
   t.set_gradient("aten::sum", {sum});
   t.set_gradient("aten::sum.dim_IntList", {sum_dim});
+  t.set_gradient("wick::sum_in_order", {sum_dim});
   t.set_gradient("aten::mean", {mean});
   t.set_gradient("aten::mean.dim", {mean_dim});
   t.set_gradient("aten::amax", {amax});

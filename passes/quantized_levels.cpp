@@ -247,7 +247,7 @@ std::optional<Strided> strided_within(ir::Value* v, int depth) {
 TorchLayout torch_layout(ir::Value* v) {
   const std::optional<Strided> t = strided_of(v, 0);
   if (!t) return {};
-  return {dense_in(*t, row_major(t->sizes.size())), t->sizes.size() == 4 && dense_in(*t, kNhwc)};
+  return {dense_in(*t, row_major(t->sizes.size())), t->sizes.size() == 4 && dense_in(*t, kNhwc), suggests_nhwc(*t)};
 }
 
 bool is_average(const ir::Node* n) {

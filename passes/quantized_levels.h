@@ -30,8 +30,9 @@ std::optional<QuantizedLevels> levels_of(ir::Value* v);
 // cannot be a view copies into the default order. Where sizes are not all
 // static, or an op is not one of these, the default order.
 struct TorchLayout {
-  bool contiguous = true;      // dense in the default order: is_contiguous()
-  bool channels_last = false;  // dense in NHWC order: is_contiguous(ChannelsLast)
+  bool contiguous = true;       // dense in the default order: is_contiguous()
+  bool channels_last = false;   // dense in NHWC order: is_contiguous(ChannelsLast)
+  bool suggests_nhwc = false;   // suggest_memory_format() is ChannelsLast
 };
 TorchLayout torch_layout(ir::Value* v);
 

@@ -19,7 +19,7 @@ constexpr int64_t kQuint8 = 13;  // c10::ScalarType::QUInt8
 //  - nchw (any other input): round(sum / n + z), the same but at a tie
 //    when z is odd;
 //  - dequantized, for a mean that is not over the innermost dims of a
-//    contiguous tensor: the mean of q * s - z * s in float, quantized.
+//    contiguous tensor: the mean of (q - z) * s in float, quantized.
 enum class Rounding { nhwc, nchw, dequantized };
 
 // mean.dim(self, dim, keepdim, dtype) over the innermost dims, no dtype.
@@ -42,16 +42,79 @@ Rounding rounding_of(const ir::Node* avg, TorchLayout layout) {
   return layout.channels_last ? Rounding::nhwc : Rounding::nchw;
 }
 
-// The values LibTorch's dequantize gives: q * s - z * s as one fused
-// multiply-add, where the scale and zero point are known.
-ir::Value* dequantized_as_aten(ir::Builder& b, ir::Value* values, const QuantizedLevels& levels) {
-  const std::optional<double> scale = known_number(levels.scale);
-  const std::optional<double> zero = known_number(levels.zero);
-  if (!scale || !zero || *zero == 0) return values;
-  const float s = static_cast<float>(*scale);
-  ir::Value* steps = b.op("aten::round", {b.op("aten::div.Scalar", {values, levels.scale})});
-  ir::Value* q = b.op("aten::add.Scalar", {steps, levels.zero, b.constant_int(1)});
-  return b.op("wick::fma", {q, b.constant_float(s), b.constant_float(-(static_cast<float>(*zero) * s))});
+// ATen's pool kernels multiply a window's sum by a reciprocal in f32 rather
+// than divide, which decides a tie where n is not a power of 2. Each
+// window's n and that reciprocal, as tensors or numbers the window's
+// average broadcasts against; none where the windows are not known.
+struct WindowScale {
+  ir::Value* n = nullptr;
+  ir::Value* reciprocal = nullptr;
+};
+
+// The sizes of adaptive pooling's windows along one dim, as ATen picks
+// them: from floor(i * in / out) to ceil((i + 1) * in / out).
+std::vector<int64_t> adaptive_window_sizes(int64_t in, int64_t out) {
+  std::vector<int64_t> sizes;
+  for (int64_t i = 0; i < out; ++i) sizes.push_back((i + 1) * in / out + ((i + 1) * in % out != 0) - i * in / out);
+  return sizes;
+}
+
+// A [rows, cols] f32 constant.
+ir::Value* table(ir::Builder& b, std::vector<double> values, int64_t rows, int64_t cols) {
+  constexpr int64_t kFloat = 6;  // c10::ScalarType::Float
+  ir::Value* none = b.constant_none();
+  ir::Value* flat = b.op("aten::tensor", {b.constant(std::move(values), ir::Type::list(ir::Type::float_())),
+                                          b.constant_int(kFloat), none, b.constant_bool(false)});
+  return b.op("aten::view", {flat, b.constant_int_list({rows, cols})});
+}
+
+std::optional<WindowScale> window_scale(ir::Builder& b, const ir::Node* pool, Rounding rounding) {
+  const ir::Type& in = *pool->input(0)->type();
+  if (!in.has_rank() || in.rank() < 2) return std::nullopt;
+  const ir::Dim& h = (*in.shape())[static_cast<size_t>(in.rank() - 2)];
+  const ir::Dim& w = (*in.shape())[static_cast<size_t>(in.rank() - 1)];
+  auto pair = [](const ir::Value* v) -> std::optional<std::pair<int64_t, int64_t>> {
+    std::optional<std::vector<int64_t>> l = ir::constant_int_list(v);
+    if (!l || l->empty() || l->size() > 2) return std::nullopt;
+    return std::make_pair(l->front(), l->back());
+  };
+  if (pool->is("aten::adaptive_avg_pool2d")) {
+    const auto out = pair(pool->input(1));
+    if (!h.is_static() || !w.is_static() || !out || out->first <= 0 || out->second <= 0) return std::nullopt;
+    const std::vector<int64_t> kh = adaptive_window_sizes(h.value(), out->first);
+    const std::vector<int64_t> kw = adaptive_window_sizes(w.value(), out->second);
+    // NCHW: ((1 / kD) / kH) / kW, each step in f32; NHWC: 1 / (kH * kW).
+    std::vector<double> n, reciprocal;
+    for (int64_t y : kh)
+      for (int64_t x : kw) {
+        n.push_back(static_cast<double>(y * x));
+        reciprocal.push_back(rounding == Rounding::nchw ? (1.0f / static_cast<float>(y)) / static_cast<float>(x)
+                                                        : static_cast<float>(1.0 / static_cast<double>(y * x)));
+      }
+    const auto all_equal = [](const std::vector<double>& v) {
+      return std::count(v.begin(), v.end(), v.front()) == static_cast<std::ptrdiff_t>(v.size());
+    };
+    const bool uniform = all_equal(n) && all_equal(reciprocal);
+    if (uniform) return WindowScale{b.constant_int(static_cast<int64_t>(n.front())), b.constant_float(reciprocal.front())};
+    return WindowScale{table(b, n, out->first, out->second), table(b, reciprocal, out->first, out->second)};
+  }
+  if (!pool->is("aten::avg_pool2d")) return std::nullopt;
+  const auto kernel = pair(pool->input(1));
+  if (!kernel) return std::nullopt;
+  int64_t n = kernel->first * kernel->second;
+  if (const std::optional<int64_t> divisor = ir::constant_int(pool->input(6))) {
+    n = *divisor;
+  } else {
+    // Without a divisor every window counts kH * kW elements unless padding
+    // is left out of the count or ceil_mode lets a window run past it.
+    const auto padding = pair(pool->input(3));
+    const std::optional<bool> ceil_mode = ir::constant_bool(pool->input(4));
+    const std::optional<bool> include_pad = ir::constant_bool(pool->input(5));
+    if (!padding || !ceil_mode || !include_pad || *ceil_mode) return std::nullopt;
+    if ((padding->first || padding->second) && !*include_pad) return std::nullopt;
+  }
+  if (n <= 0) return std::nullopt;
+  return WindowScale{b.constant_int(n), b.constant_float(static_cast<float>(1.0 / static_cast<double>(n)))};
 }
 
 // Static sizes of `v`, if all are.
@@ -95,11 +158,12 @@ ir::Value* cascade_sum(ir::Builder& b, ir::Value* v, int64_t n) {
   return sum;
 }
 
-// A mean of dequantized values as LibTorch's float mean adds them, where
-// it runs one outer reduction (the input's innermost dim in memory kept,
-// the reduced dims one run in memory whose order is their index order): the
-// reduced dims moved last and flattened, summed in cascade order, divided.
-// Null where it reduces otherwise, or a size is not static.
+// A mean of dequantized values as LibTorch's float mean adds them. Its
+// dequantize writes a dense tensor in the order the quantized one suggests;
+// where the mean over that is one outer reduction (the innermost dim in
+// memory kept, the reduced dims one run in memory, in their index order):
+// the reduced dims moved last and flattened, summed in cascade order,
+// divided. Null where it reduces otherwise, or a size is not static.
 ir::Value* mean_in_aten_order(ir::Builder& b, const ir::Node* mean, ir::Value* values, TorchLayout layout) {
   const std::optional<std::vector<int64_t>> sizes = static_sizes(values);
   const std::optional<std::vector<int64_t>> out_sizes = static_sizes(mean->output());
@@ -111,8 +175,7 @@ ir::Value* mean_in_aten_order(ir::Builder& b, const ir::Node* mean, ir::Value* v
   // The reduced dims in memory order, outermost first.
   std::vector<int64_t> memory_order;
   for (int64_t d = 0; d < rank; ++d) memory_order.push_back(d);
-  if (!layout.contiguous && layout.channels_last) memory_order = {0, 2, 3, 1};
-  else if (!layout.contiguous) return nullptr;
+  if (layout.suggests_nhwc && rank == 4) memory_order = {0, 2, 3, 1};
   if (reduced[static_cast<size_t>(memory_order.back())]) return nullptr;
   std::vector<int64_t> run;
   for (int64_t d : memory_order)
@@ -155,7 +218,7 @@ void requantize(ir::Graph& graph, ir::Node* avg, const QuantizedLevels& levels) 
   ir::Value* dtype = levels.dtype ? levels.dtype : b.constant_int(kQuint8);
   ir::Value* rounded;
   if (rounding == Rounding::dequantized) {
-    avg->set_input(0, dequantized_as_aten(b, avg->input(0), levels));
+    // The values are what LibTorch's dequantize() gives: (q - z) * s.
     b.set_insertion_point(avg->next());
     ir::Value* in_order = mean_in_aten_order(b, avg, avg->input(0), layout);
     rounded = b.op("aten::quantize_per_tensor", {in_order ? in_order : out, levels.scale, levels.zero, dtype});
@@ -170,11 +233,34 @@ void requantize(ir::Graph& graph, ir::Node* avg, const QuantizedLevels& levels) 
     avg->set_input(0, b.op("aten::round", {b.op("aten::div.Scalar", {avg->input(0), levels.scale})}));
     b.set_insertion_point(avg->next());
     ir::Value* q;
+    const std::optional<WindowScale> window =
+        avg->is("aten::mean.dim") ? std::nullopt : window_scale(b, avg, rounding);
+    ir::Value* average = out;  // of q - z
+    ir::Value* zero_before_rounding = levels.zero;
+    if (window) {
+      // The window's sum (exact: the average times n, rounded), times the
+      // reciprocal ATen multiplies by, each product rounded on its own: a
+      // clamp that changes nothing keeps LLVM from fusing it with the add
+      // of the zero point after it.
+      const char* times = window->n->type()->is_tensor() ? "aten::mul.Tensor" : "aten::mul.Scalar";
+      ir::Value* sum = b.op("aten::round", {b.op(times, {out, window->n})});
+      const bool raw = rounding == Rounding::nchw && avg->is("aten::adaptive_avg_pool2d");
+      if (raw) {
+        // ATen's NCHW adaptive pool sums the levels with their zero point.
+        sum = window->n->type()->is_tensor()
+                  ? b.op("aten::add.Tensor", {sum, b.op("aten::mul.Scalar", {window->n, levels.zero}), b.constant_int(1)})
+                  : b.op("aten::add.Scalar", {sum, levels.zero, window->n});
+        zero_before_rounding = b.constant_int(0);
+      }
+      average = b.op(times, {sum, window->reciprocal});
+      const double bound = raw ? 512.0 : 256.0;
+      average = b.op("aten::clamp", {average, b.constant_float(-bound), b.constant_float(bound)});
+    }
     if (rounding == Rounding::nhwc) {
-      q = b.op("aten::quantize_per_tensor", {out, b.constant_float(1.0), levels.zero, dtype});
+      q = b.op("aten::quantize_per_tensor", {average, b.constant_float(1.0), levels.zero, dtype});
     } else {
       ir::Value* one = b.constant_int(1);
-      ir::Value* raw = b.op("aten::add.Scalar", {out, levels.zero, one});
+      ir::Value* raw = b.op("aten::add.Scalar", {average, zero_before_rounding, one});
       q = b.op("aten::sub.Scalar",
                {b.op("aten::quantize_per_tensor", {raw, b.constant_float(1.0), b.constant_int(0), dtype}),
                 levels.zero, one});
