@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/strides.h"
 
 namespace wick::codegen {
 
@@ -19,13 +20,9 @@ struct StridedLayout {
   int64_t offset = 0;  // added to the input's offset, in elements
 };
 
-std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& sizes);
-bool is_contiguous(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides);
-
-// Strides that view `sizes`/`strides` as `shape` without copying, as torch's
-// view() computes them; nullopt when the data would have to move.
-std::optional<std::vector<int64_t>> restride(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
-                                             const std::vector<int64_t>& shape);
+using ir::contiguous_strides;
+using ir::is_contiguous;
+using ir::restride;
 
 // The layout a view node gives its static input layout; nullopt when it
 // needs a copy first (a reshape of data that cannot be restrided), or when a

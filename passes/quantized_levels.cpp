@@ -8,6 +8,7 @@
 #include "ir/constant_value.h"
 #include "ir/module.h"
 #include "ir/op_table.h"
+#include "ir/strides.h"
 
 namespace wick::passes {
 namespace {
@@ -52,7 +53,7 @@ bool is_quantized_conv(const std::string& name) {
 // suggests (empty_like, `suggest_memory_format()`).
 bool allocates_like_input(const std::string& name) {
   static const std::set<std::string> ops = {
-      "aten::relu",          "aten::hardswish",      "aten::hardsigmoid",    "aten::clone",
+      "aten::relu",          "aten::hardswish",      "aten::hardsigmoid",
       "aten::clamp",         "quantized::add",       "quantized::add_relu",  "quantized::mul",
       "quantized::mul_relu", "quantized::hardswish", "wick::quantized_add",  "wick::quantized_mul",
       "wick::quantized_hardswish", "wick::quantized_hardsigmoid"};
@@ -80,35 +81,19 @@ std::optional<std::vector<int64_t>> static_sizes(const ir::Value* v) {
   return sizes;
 }
 
-// Dense strides for `sizes`, the dims laid out from `order`'s last (innermost) to its first.
-Strided dense(std::vector<int64_t> sizes, const std::vector<size_t>& order) {
-  std::vector<int64_t> strides(sizes.size(), 1);
-  int64_t step = 1;
-  for (auto d = order.rbegin(); d != order.rend(); ++d) {
-    strides[*d] = step;
-    step *= std::max<int64_t>(sizes[*d], 1);
-  }
+// NCHW's dims in NHWC order, and back.
+std::vector<int64_t> to_nhwc(const std::vector<int64_t>& v) { return {v[0], v[2], v[3], v[1]}; }
+std::vector<int64_t> from_nhwc(const std::vector<int64_t>& v) { return {v[0], v[3], v[1], v[2]}; }
+
+// Dense in the default order, or (4-D) in NHWC order.
+Strided dense(std::vector<int64_t> sizes, bool nhwc = false) {
+  std::vector<int64_t> strides = nhwc ? from_nhwc(ir::contiguous_strides(to_nhwc(sizes))) : ir::contiguous_strides(sizes);
   return {std::move(sizes), std::move(strides)};
 }
 
-std::vector<size_t> row_major(size_t rank) {
-  std::vector<size_t> order(rank);
-  for (size_t d = 0; d < rank; ++d) order[d] = d;
-  return order;
-}
-
-const std::vector<size_t> kNhwc = {0, 2, 3, 1};
-
-// c10's is_contiguous for the dims in `order` (outermost first): size-1
-// dims may have any stride.
-bool dense_in(const Strided& t, const std::vector<size_t>& order) {
-  int64_t expected = 1;
-  for (auto d = order.rbegin(); d != order.rend(); ++d) {
-    if (t.sizes[*d] == 1) continue;
-    if (t.strides[*d] != expected) return false;
-    expected *= t.sizes[*d];
-  }
-  return true;
+// is_contiguous(ChannelsLast).
+bool dense_nhwc(const Strided& t) {
+  return t.sizes.size() == 4 && ir::is_contiguous(to_nhwc(t.sizes), to_nhwc(t.strides));
 }
 
 // c10's is_channels_last_strides_2d: the order suggest_memory_format() reports.
@@ -126,35 +111,7 @@ bool suggests_nhwc(const Strided& t) {
 
 Strided allocated_like(const Strided& input, std::vector<int64_t> sizes) {
   const bool nhwc = suggests_nhwc(input) && sizes.size() == 4;
-  const size_t rank = sizes.size();
-  return dense(std::move(sizes), nhwc ? kNhwc : row_major(rank));
-}
-
-// ATen's computeStride: the strides of a view of `t` as `sizes`, if one exists.
-std::optional<Strided> viewed(const Strided& t, const std::vector<int64_t>& sizes) {
-  if (t.sizes.empty()) return Strided{sizes, std::vector<int64_t>(sizes.size(), 1)};
-  std::vector<int64_t> strides(sizes.size(), 1);
-  int64_t view_d = static_cast<int64_t>(sizes.size()) - 1;
-  int64_t chunk_base_stride = t.strides.back();
-  int64_t tensor_numel = 1, view_numel = 1;
-  for (int64_t d = static_cast<int64_t>(t.sizes.size()) - 1; d >= 0; --d) {
-    tensor_numel *= t.sizes[d];
-    if (d == 0 || (t.sizes[d - 1] != 1 && t.strides[d - 1] != tensor_numel * chunk_base_stride)) {
-      while (view_d >= 0 && (view_numel < tensor_numel || sizes[view_d] == 1)) {
-        strides[view_d] = view_numel * chunk_base_stride;
-        view_numel *= sizes[view_d];
-        --view_d;
-      }
-      if (view_numel != tensor_numel) return std::nullopt;
-      if (d > 0) {
-        chunk_base_stride = t.strides[d - 1];
-        tensor_numel = 1;
-        view_numel = 1;
-      }
-    }
-  }
-  if (view_d != -1) return std::nullopt;
-  return Strided{sizes, strides};
+  return dense(std::move(sizes), nhwc);
 }
 
 int64_t wrapped_dim(const ir::Value* dim, size_t rank) {
@@ -169,7 +126,7 @@ std::optional<Strided> strided_of(ir::Value* v, int depth) {
   if (!sizes) return std::nullopt;
   std::optional<Strided> t = depth > kMaxChain ? std::nullopt : strided_within(v, depth);
   if (t && t->sizes == *sizes) return t;
-  return dense(*sizes, row_major(sizes->size()));  // the default order where not told otherwise
+  return dense(*sizes);  // the default order where not told otherwise
 }
 
 std::optional<Strided> strided_within(ir::Value* v, int depth) {
@@ -177,7 +134,7 @@ std::optional<Strided> strided_within(ir::Value* v, int depth) {
   const std::string name = n->op().schema.qualified_name();
   const std::vector<int64_t> sizes = *static_sizes(v);
   auto input = [&](size_t i) { return strided_of(n->input(i), depth + 1); };
-  if (is_quantized_conv(name) && sizes.size() == 4) return dense(sizes, kNhwc);
+  if (is_quantized_conv(name) && sizes.size() == 4) return dense(sizes, true);
   if (name == "aten::detach" || name == "aten::dropout" || name == "aten::relu_") return input(0);
   if (allocates_like_input(name)) {
     std::optional<Strided> in = input(0);
@@ -186,8 +143,7 @@ std::optional<Strided> strided_within(ir::Value* v, int depth) {
   if (is_pool(name)) {
     // The NHWC kernel from a dense channels-last input, else the NCHW one.
     std::optional<Strided> in = input(0);
-    const bool nhwc = in && in->sizes.size() == 4 && sizes.size() == 4 && dense_in(*in, kNhwc);
-    return dense(sizes, nhwc ? kNhwc : row_major(sizes.size()));
+    return dense(sizes, in && sizes.size() == 4 && dense_nhwc(*in));
   }
   if (name == "quantized::cat") {
     // Channels-last when every input suggests it (the NHWC kernel, or a
@@ -198,7 +154,7 @@ std::optional<Strided> strided_within(ir::Value* v, int depth) {
       std::optional<Strided> t = nhwc ? strided_of(part, depth + 1) : std::nullopt;
       nhwc = t && suggests_nhwc(*t);
     }
-    return dense(sizes, nhwc ? kNhwc : row_major(sizes.size()));
+    return dense(sizes, nhwc);
   }
   std::optional<Strided> in = n->num_inputs() > 0 ? input(0) : std::nullopt;
   if (!in) return std::nullopt;
@@ -234,8 +190,9 @@ std::optional<Strided> strided_within(ir::Value* v, int depth) {
   if (name == "aten::view" || name == "aten::reshape" || name == "aten::flatten.using_ints" ||
       name == "aten::unsqueeze" || name == "aten::squeeze" || name == "aten::squeeze.dim") {
     // A view where the strides allow one; else reshape copies.
-    if (std::optional<Strided> t = viewed(*in, sizes)) return t;
-    return dense(sizes, row_major(sizes.size()));
+    if (std::optional<std::vector<int64_t>> strides = ir::restride(in->sizes, in->strides, sizes))
+      return Strided{sizes, *strides};
+    return dense(sizes);
   }
   // quantize_per_tensor of a float input, linear layers, contiguous(), and
   // whatever else: the default order.
@@ -247,7 +204,7 @@ std::optional<Strided> strided_within(ir::Value* v, int depth) {
 TorchLayout torch_layout(ir::Value* v) {
   const std::optional<Strided> t = strided_of(v, 0);
   if (!t) return {};
-  return {dense_in(*t, row_major(t->sizes.size())), t->sizes.size() == 4 && dense_in(*t, kNhwc), suggests_nhwc(*t)};
+  return {ir::is_contiguous(t->sizes, t->strides), dense_nhwc(*t), suggests_nhwc(*t)};
 }
 
 bool is_average(const ir::Node* n) {
