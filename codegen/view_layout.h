@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ir/graph.h"
-#include "ir/strides.h"
+#include "support/strides.h"
 
 namespace wick::codegen {
 
@@ -19,10 +19,6 @@ struct StridedLayout {
   std::vector<int64_t> strides;
   int64_t offset = 0;  // added to the input's offset, in elements
 };
-
-using ir::contiguous_strides;
-using ir::is_contiguous;
-using ir::restride;
 
 // The layout a view node gives its static input layout; nullopt when it
 // needs a copy first (a reshape of data that cannot be restrided), or when a

@@ -8,7 +8,7 @@
 #include "ir/constant_value.h"
 #include "ir/module.h"
 #include "ir/op_table.h"
-#include "ir/strides.h"
+#include "support/strides.h"
 
 namespace wick::passes {
 namespace {
@@ -87,13 +87,13 @@ std::vector<int64_t> from_nhwc(const std::vector<int64_t>& v) { return {v[0], v[
 
 // Dense in the default order, or (4-D) in NHWC order.
 Strided dense(std::vector<int64_t> sizes, bool nhwc = false) {
-  std::vector<int64_t> strides = nhwc ? from_nhwc(ir::contiguous_strides(to_nhwc(sizes))) : ir::contiguous_strides(sizes);
+  std::vector<int64_t> strides = nhwc ? from_nhwc(contiguous_strides(to_nhwc(sizes))) : contiguous_strides(sizes);
   return {std::move(sizes), std::move(strides)};
 }
 
 // is_contiguous(ChannelsLast).
 bool dense_nhwc(const Strided& t) {
-  return t.sizes.size() == 4 && ir::is_contiguous(to_nhwc(t.sizes), to_nhwc(t.strides));
+  return t.sizes.size() == 4 && is_contiguous(to_nhwc(t.sizes), to_nhwc(t.strides));
 }
 
 // c10's is_channels_last_strides_2d: the order suggest_memory_format() reports.
@@ -190,7 +190,7 @@ std::optional<Strided> strided_within(ir::Value* v, int depth) {
   if (name == "aten::view" || name == "aten::reshape" || name == "aten::flatten.using_ints" ||
       name == "aten::unsqueeze" || name == "aten::squeeze" || name == "aten::squeeze.dim") {
     // A view where the strides allow one; else reshape copies.
-    if (std::optional<std::vector<int64_t>> strides = ir::restride(in->sizes, in->strides, sizes))
+    if (std::optional<std::vector<int64_t>> strides = restride(in->sizes, in->strides, sizes))
       return Strided{sizes, *strides};
     return dense(sizes);
   }
@@ -204,7 +204,7 @@ std::optional<Strided> strided_within(ir::Value* v, int depth) {
 TorchLayout torch_layout(ir::Value* v) {
   const std::optional<Strided> t = strided_of(v, 0);
   if (!t) return {};
-  return {ir::is_contiguous(t->sizes, t->strides), dense_nhwc(*t), suggests_nhwc(*t)};
+  return {is_contiguous(t->sizes, t->strides), dense_nhwc(*t), suggests_nhwc(*t)};
 }
 
 bool is_average(const ir::Node* n) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "support/error.h"
+#include "support/strides.h"
 
 namespace wick {
 
@@ -114,13 +115,7 @@ std::string shape_str(const std::vector<int64_t>& sizes) {
 }
 
 std::vector<int64_t> Tensor::contiguous_strides(const std::vector<int64_t>& sizes) {
-  std::vector<int64_t> strides(sizes.size());
-  int64_t stride = 1;
-  for (size_t i = sizes.size(); i-- > 0;) {
-    strides[i] = stride;
-    stride *= sizes[i] > 0 ? sizes[i] : 1;
-  }
-  return strides;
+  return wick::contiguous_strides(sizes);
 }
 
 namespace {
@@ -195,16 +190,7 @@ int64_t Tensor::numel() const {
   return n;
 }
 
-bool Tensor::is_contiguous() const {
-  if (numel() == 0) return true;
-  int64_t expected = 1;
-  for (size_t i = sizes_.size(); i-- > 0;) {
-    if (sizes_[i] == 1) continue;
-    if (strides_[i] != expected) return false;
-    expected *= sizes_[i];
-  }
-  return true;
-}
+bool Tensor::is_contiguous() const { return wick::is_contiguous(sizes_, strides_); }
 
 void* Tensor::data() const {
   if (!storage_) return nullptr;

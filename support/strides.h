@@ -1,14 +1,14 @@
 // Stride arithmetic of strided tensors as torch does it: dense strides,
 // contiguity, and the strides of a view (torch's computeStride). Shared by
-// the passes that follow LibTorch's memory layouts and by the plan builder,
-// which lays out views at compile time.
+// Tensor, the plan builder (which lays out views at compile time) and the
+// passes that follow LibTorch's memory layouts.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <vector>
 
-namespace wick::ir {
+namespace wick {
 
 // Row-major strides for `sizes` (size-0 dims count as 1).
 std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& sizes);
@@ -20,4 +20,4 @@ bool is_contiguous(const std::vector<int64_t>& sizes, const std::vector<int64_t>
 std::optional<std::vector<int64_t>> restride(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
                                              const std::vector<int64_t>& shape);
 
-}  // namespace wick::ir
+}  // namespace wick

@@ -1,8 +1,8 @@
-#include "ir/strides.h"
+#include "support/strides.h"
 
 #include <algorithm>
 
-namespace wick::ir {
+namespace wick {
 
 std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& sizes) {
   std::vector<int64_t> strides(sizes.size());
@@ -55,4 +55,4 @@ std::optional<std::vector<int64_t>> restride(const std::vector<int64_t>& sizes, 
   return out;
 }
 
-}  // namespace wick::ir
+}  // namespace wick
