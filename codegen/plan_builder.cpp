@@ -651,8 +651,10 @@ class PlanBuilder {
     const DType wanted = f64_calls && !on_gpu() && reads_f64(n)                ? DType::f64
                          : products && !on_gpu() && first == DType::bf16 ? DType::bf16
                                                                           : DType::f32;
-    // The quantized linear's integer operands: its shape rule checked them.
-    const bool quantized = n->op().schema.ns == "wick" && name == "quantized_linear_dynamic";
+    // The integer operands of the quantized linear and convolution: their
+    // shape rules checked them.
+    const bool quantized =
+        n->op().schema.ns == "wick" && (name == "quantized_linear_dynamic" || name == "conv2d_int8");
     for (const Value* v : n->inputs())
       if (!quantized && v->type()->is_tensor() && *v->type()->dtype() != wanted)
         return note_unsupported(n, "only float32 is supported, got " + std::string(dtype_name(*v->type()->dtype())));
@@ -668,6 +670,16 @@ class PlanBuilder {
       in.inputs = {tensor_slot(0), tensor_slot(1), tensor_slot(2)};
     } else if (quantized && on_gpu()) {
       return note_unsupported(n, "no CUDA kernel (the CUDA pipeline multiplies the floats the integers stand for)");
+    } else if (name == "conv2d_int8") {
+      in.index = static_cast<int32_t>(rt::ExternOp::conv2d_int8);
+      in.inputs = {tensor_slot(0), tensor_slot(2)};
+      in.ints = {int_of(n, 1)};
+      for (size_t i : {3, 4, 5}) {
+        auto v = ints_of(n, i, 2);
+        in.ints.insert(in.ints.end(), v.begin(), v.end());
+      }
+      in.ints.push_back(int_of(n, 6));
+      in.ints.push_back(constant_module_tensor(n->input(2)) ? 1 : 0);
     } else if (quantized) {
       in.index = static_cast<int32_t>(rt::ExternOp::quantized_linear_dynamic);
       for (size_t i = 0; i < 5; ++i) in.inputs.push_back(tensor_slot(i));

@@ -120,6 +120,7 @@ void add_nn_gradients(OpTableBuilder& t) {
   // LibTorch's quantized layers have no gradient: what comes before them
   // receives none (and its parameters no update) when a model trains.
   t.set_gradient("wick::quantized_linear_dynamic", {[](GradContext& c) { return c.no_grads(); }});
+  t.set_gradient("wick::conv2d_int8", {[](GradContext& c) { return c.no_grads(); }});
 }
 
 }  // namespace wick::ir

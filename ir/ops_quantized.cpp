@@ -131,14 +131,27 @@ std::vector<TypePtr> static_conv2d(const Node& node) {
   return shape::conv2d_at(node, 0, 1, 5);
 }
 
-// wick::quantized_conv2d(qx, x_scale, weight_levels, bias, multiplier,
-// stride, padding, dilation, groups, output_scale, output_zero_point, relu).
+// wick::quantized_conv2d(qx, x_scale, x_zero_point, weight_levels, bias,
+// multiplier, stride, padding, dilation, groups, output_scale,
+// output_zero_point, relu). The weight's levels are f32, or int8 when they
+// are the weight's integers themselves (a zero point of 0).
 std::vector<TypePtr> integer_conv2d(const Node& node) {
   require_dtype(node, shape::input_type(node, 0), DType::f32, "a quantized convolution's input");
-  require_dtype(node, shape::input_type(node, 2), DType::f32, "the weight's levels");
-  require_channel_vector(node, 3, "the bias");
-  require_channel_vector(node, 4, "the multiplier");
-  return shape::conv2d_at(node, 0, 2, 5);
+  const Type& w = shape::input_type(node, 3);
+  if (w.dtype() && *w.dtype() != DType::f32 && *w.dtype() != DType::i8)
+    throw node.error("the weight's levels must be float32 or int8, got " + std::string(dtype_name(*w.dtype())));
+  require_channel_vector(node, 4, "the bias");
+  require_channel_vector(node, 5, "the multiplier");
+  return shape::conv2d_at(node, 0, 3, 6);
+}
+
+// wick::conv2d_int8(levels, zero_point, weight, stride, padding, dilation,
+// groups): uint8 levels [N, H, W, C] by an int8 weight, f32 sums
+// [N, oH, oW, O].
+std::vector<TypePtr> int8_conv2d(const Node& node) {
+  require_dtype(node, shape::input_type(node, 0), DType::u8, "the input's levels");
+  require_dtype(node, shape::input_type(node, 2), DType::i8, "the weight");
+  return shape::conv2d_channels_last_at(node, 0, 2, 3);
 }
 
 // wick::quantized_linear(X, X_scale, weight_levels, bias, multiplier,
@@ -221,13 +234,18 @@ void add_quantized_ops(OpTableBuilder& t) {
   // them times the weight's levels (weight_levels, f32 integers) plus the
   // bias in the sum's units, times each output channel's multiplier; add
   // and mul combine the levels as ATen's quantized kernels do.
-  t.add({"wick::quantized_conv2d(Tensor qx, float x_scale, Tensor weight_levels, Tensor? bias, Tensor multiplier, "
-         "int[2] stride, int[2] padding, int[2] dilation, int groups, float output_scale, int output_zero_point, "
+  t.add({"wick::quantized_conv2d(Tensor qx, float x_scale, int x_zero_point, Tensor weight_levels, Tensor? bias, "
+         "Tensor multiplier, int[2] stride, int[2] padding, int[2] dilation, int groups, float output_scale, int output_zero_point, "
          "bool relu) -> Tensor",
          C, integer_conv2d});
   t.add({"wick::quantized_linear(Tensor X, float X_scale, Tensor weight_levels, Tensor? bias, Tensor multiplier, "
          "float Y_scale, int Y_zero_point, bool relu) -> Tensor",
          C, integer_linear_levels});
+  // The convolution's integer sums on the CPU (runtime/extern_kernels.h):
+  // channels-last uint8 levels less their zero point, times int8 weights.
+  t.add({"wick::conv2d_int8(Tensor levels, int zero_point, Tensor weight, int[2] stride, int[2] padding, "
+         "int[2] dilation, int groups) -> Tensor",
+         Lowering::extern_call, int8_conv2d});
   // hardswish, and hardsigmoid of a quantized tensor (LibTorch's output
   // levels 1/256 for it), from the input's levels.
   for (const char* unary : {"hardswish", "hardsigmoid"})

@@ -218,6 +218,8 @@ std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, c
 // A 2-d convolution of input `x_at` by weight `w_at` (any dtypes), its stride,
 // padding, dilation and groups from input `stride_at` on.
 std::vector<TypePtr> conv2d_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at);
+// The same on a channels-last input [N, H, W, C]: [N, oH, oW, O] f32.
+std::vector<TypePtr> conv2d_channels_last_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at);
 std::vector<TypePtr> max_pool2d(const Node& node);
 std::vector<TypePtr> avg_pool2d(const Node& node);
 std::vector<TypePtr> adaptive_avg_pool2d(const Node& node);

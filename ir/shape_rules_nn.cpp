@@ -192,6 +192,26 @@ std::vector<TypePtr> conv2d_at(const Node& node, size_t x_at, size_t w_at, size_
   return conv_output(node, input_type(node, x_at), input_type(node, w_at), c);
 }
 
+std::vector<TypePtr> conv2d_channels_last_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at) {
+  const Type& x = input_type(node, x_at);
+  if (x.has_rank() && x.rank() != 4)
+    throw node.error("a channels-last input must have rank 4, got " + shape_str(*x.shape()));
+  if (!x.has_rank()) return {Type::tensor(DType::f32, std::nullopt, x.tensor_device())};
+  const auto& s = *x.shape();
+  const TypePtr nchw = Type::tensor(x.dtype(), std::vector<Dim>{s[0], s[3], s[1], s[2]}, x.tensor_device());
+  ConvParams c{2,
+               int_n(node, stride_at, 2, "stride"),
+               int_n(node, stride_at + 1, 2, "padding"),
+               int_n(node, stride_at + 2, 2, "dilation"),
+               std::vector<int64_t>(2, 0),
+               constant_int(node.input(stride_at + 3)),
+               false};
+  const TypePtr out = conv_output(node, *nchw, input_type(node, w_at), c)[0];
+  if (!out->has_rank()) return {Type::tensor(DType::f32, std::nullopt, x.tensor_device())};
+  const auto& o = *out->shape();
+  return {Type::tensor(DType::f32, std::vector<Dim>{o[0], o[2], o[3], o[1]}, x.tensor_device())};
+}
+
 std::vector<TypePtr> max_pool2d(const Node& node) { return pool(node, true, 2); }
 std::vector<TypePtr> avg_pool2d(const Node& node) { return pool(node, false, 2); }
 std::vector<TypePtr> max_pool1d(const Node& node) { return pool(node, true, 1); }

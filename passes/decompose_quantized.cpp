@@ -186,22 +186,48 @@ Value* saturated_levels(Emitter& e, Value* v, size_t zero_at, size_t scale_at, b
                                    e.input(scale_at)});
 }
 
+// The sums times each output channel's multiplier (input `at + 1`), after
+// the bias in the sums' units (input `at`) is added, then rounded to the
+// output's levels; `per_channel` lays a channel vector along the sums.
+template <typename PerChannel>
+Value* requantized_sums(Emitter& e, Value* sums, size_t at, size_t y_at, PerChannel per_channel) {
+  if (!e.absent(at)) sums = e.add(sums, per_channel(e.input(at)));
+  return saturated_levels(e, e.mul(sums, per_channel(e.input(at + 1))), y_at + 1, y_at,
+                          e.constant_bool(y_at + 2, "relu"));
+}
+
+// wick::quantized_conv2d on the CPU with int8 weights: the levels in
+// channels-last uint8, summed by oneDNN's int8 convolution, requantized
+// channels-last and viewed back as NCHW. Views, not copies: the kernel that
+// makes the levels reads x through the permutation, and what reads the
+// result reads it through the other.
+Value* int8_convolution(Emitter& e) {
+  Value* x = e.op("aten::permute", {e.input(0), e.ints({0, 2, 3, 1})});
+  Value* levels = e.op("aten::round", {e.op("aten::div.Scalar", {x, e.input(1)})});
+  levels = e.op("aten::clamp", {e.add_scalar(levels, e.input(2)), e.float_(0), e.float_(255)});
+  Value* sums = e.op("wick::conv2d_int8", {e.cast(levels, DType::u8), e.input(2), e.input(3), e.input(6), e.input(7),
+                                           e.input(8), e.input(9)});
+  Value* y = requantized_sums(e, sums, 4, 10, [](Value* v) { return v; });
+  return e.op("aten::permute", {y, e.ints({0, 3, 1, 2})});
+}
+
 // wick::quantized_conv2d / quantized_linear (passes/integer_quantized_ops.h):
 // the input's levels times the weight's, plus the bias in the sums' units,
 // each channel times its multiplier.
 template <bool Conv>
 Value* integer_product(Emitter& e) {
-  const size_t y_at = Conv ? 9 : 5;
+  const size_t w_at = Conv ? 3 : 2;
+  const bool int8_weight = *e.input(w_at)->type()->dtype() == DType::i8;
+  const ir::Type& x = *e.input(0)->type();
+  if (Conv && int8_weight && !e.options().for_gpu && x.has_rank() && x.rank() == 4) return int8_convolution(e);
   Value* levels = levels_of_values(e, 0, 1);
+  Value* w = int8_weight ? e.cast(e.input(w_at), DType::f32) : e.input(w_at);
   // The sums exact (integers in f32), the bias added once after them: a
   // library call given the bias may start its sums from it.
-  Value* sums = Conv ? e.op("aten::conv2d", {levels, e.input(2), e.none(), e.input(5), e.input(6), e.input(7),
-                                             e.input(8)})
-                     : e.op("aten::linear", {levels, e.input(2), e.none()});
-  auto per_channel = [&](Value* v) { return Conv ? e.op("aten::view", {v, e.ints({-1, 1, 1})}) : v; };
-  if (!e.absent(3)) sums = e.add(sums, per_channel(e.input(3)));
-  return saturated_levels(e, e.mul(sums, per_channel(e.input(4))), y_at + 1, y_at,
-                          e.constant_bool(y_at + 2, "relu"));
+  Value* sums = Conv ? e.op("aten::conv2d", {levels, w, e.none(), e.input(6), e.input(7), e.input(8), e.input(9)})
+                     : e.op("aten::linear", {levels, w, e.none()});
+  return requantized_sums(e, sums, w_at + 1, Conv ? 10 : 5,
+                          [&](Value* v) { return Conv ? e.op("aten::view", {v, e.ints({-1, 1, 1})}) : v; });
 }
 
 // An operand at `at` (values, scale, zero point) as ATen's vectorized

@@ -48,6 +48,7 @@ struct ChannelConstants {
   Tensor weight_levels;  // f32, the weight's shape
   Tensor bias;           // f32 [N], or undefined
   Tensor multiplier;     // f32 [N]
+  bool zero_free = true;  // every zero point of the weight is 0: its integers are its levels
 };
 
 std::optional<ChannelConstants> channel_constants(const ir::Node* n, size_t w_at, size_t bias_at, double x_scale,
@@ -79,6 +80,7 @@ std::optional<ChannelConstants> channel_constants(const ir::Node* n, size_t w_at
     out.multiplier.data_as<float>()[c] = inv_y / sum_scale;
     if (bias.defined()) out.bias.data_as<float>()[c] = bias.data_as<float>()[c] * sum_scale;
     const float zero = at(w_zero, c);
+    out.zero_free = out.zero_free && zero == 0.f;
     for (int64_t k = 0; k < per_channel; ++k)
       out.weight_levels.data_as<float>()[c * per_channel + k] =
           static_cast<float>(w.data_as<int8_t>()[c * per_channel + k]) - zero;
@@ -124,11 +126,15 @@ bool rewrite_product(ir::Node* n, bool conv, bool relu) {
   if (!constants) return false;
   ir::Builder b = builder_at(n);
   const std::string base = param_name(n->input(1));
-  std::vector<ir::Value*> inputs = {n->input(0), b.constant_float(x->scale),
-                                    add_constant(b, base + ".levels", constants->weight_levels),
-                                    constants->bias.defined() ? add_constant(b, base + ".sum_bias", constants->bias)
-                                                              : b.constant_none(),
-                                    add_constant(b, base + ".multiplier", constants->multiplier)};
+  std::vector<ir::Value*> inputs = {n->input(0), b.constant_float(x->scale)};
+  if (conv) inputs.push_back(b.constant_int(x->zero));
+  // A convolution reads the weight's own integers when they are its levels,
+  // which the CPU multiplies as int8.
+  inputs.push_back(conv && constants->zero_free ? n->input(1)
+                                                : add_constant(b, base + ".levels", constants->weight_levels));
+  inputs.push_back(constants->bias.defined() ? add_constant(b, base + ".sum_bias", constants->bias)
+                                             : b.constant_none());
+  inputs.push_back(add_constant(b, base + ".multiplier", constants->multiplier));
   if (conv)
     for (size_t i = 5; i < 9; ++i) inputs.push_back(n->input(i));
   inputs.push_back(b.constant_float(*y_scale));

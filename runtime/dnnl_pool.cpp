@@ -5,6 +5,7 @@
 // ceil-mode window that overhangs the padded input (PyTorch does not count
 // the overhang, oneDNN would).
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "runtime/direct_pool.h"
@@ -24,6 +25,26 @@ int64_t right_padding(int64_t in, int64_t out, int64_t kernel, int64_t stride, i
   return std::max(pad, reach - in - pad);
 }
 
+// Whether an NCHW tensor lies in memory as NHWC (a view of a channels-last
+// result).
+bool channels_last(const Tensor& t) {
+  const std::vector<int64_t>& s = t.sizes();
+  return s[1] > 1 && t.strides() == std::vector<int64_t>{s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]};
+}
+
+// A pooling whose source is channels-last but whose destination is not:
+// oneDNN pools fast only when both share an order (else it runs its
+// reference kernel, or copies the whole input), so the result is made
+// channels-last and then converted, a pass over the output only. Null when
+// only the reference kernel would run.
+std::optional<CachedPrimitive> channels_last_pool(const dnnl::pooling_v2_forward::desc& desc) {
+  dnnl::pooling_v2_forward::primitive_desc pd(desc, make_attr({}), engine());
+  CachedPrimitive c = CachedPrimitive::of(dnnl::pooling_v2_forward(pd), pd, false,
+                                          {{DNNL_ARG_SRC, pd.src_desc()}, {DNNL_ARG_DST, pd.dst_desc()}});
+  if (c.reference) return std::nullopt;
+  return c;
+}
+
 void pool(const char* op, dnnl::algorithm alg, const Tensor& x4, const Tensor& o4,
           const Int2& kernel, const Int2& stride, const Int2& padding, const Int2& dilation) {
   dnnl::memory::dims ker(kernel.begin(), kernel.end()), st(stride.begin(), stride.end());
@@ -38,6 +59,15 @@ void pool(const char* op, dnnl::algorithm alg, const Tensor& x4, const Tensor& o
   key.add(pad_l).add(pad_r).add(dil);
   try {
     auto prim = cached_primitive(key, [&] {
+      if (channels_last(x4) && !channels_last(o4)) {
+        const dnnl::memory::desc inner(o4.sizes(), dnnl::memory::data_type::f32, dnnl::memory::format_tag::nhwc);
+        auto c = channels_last_pool(dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference, alg,
+                                                                   f32_md(x4), inner, st, ker, dil, pad_l, pad_r));
+        if (c) {
+          c->reorders.push_back(make_reorder(DNNL_ARG_DST, f32_md(o4), inner));
+          return std::move(*c);
+        }
+      }
       return create_in_place_or_contiguous([&](bool contiguous) {
         auto md = [&](const Tensor& t) {
           return contiguous ? f32_contiguous_md(t.sizes()) : f32_md(t);

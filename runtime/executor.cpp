@@ -550,6 +550,16 @@ class Run {
         c.constant_weights = p.size() > 7 && p[7] != 0;
         return (gpu ? cuda_conv2d : conv2d)(arg(0), arg(1), arg(2), c, out, post);
       }
+      case ExternOp::conv2d_int8: {
+        if (gpu) throw Error("the quantized convolution has no CUDA kernel", {}, in.text);
+        Conv2dParams c;
+        c.stride = {p[1], p[2]};
+        c.padding = {p[3], p[4]};
+        c.dilation = {p[5], p[6]};
+        c.groups = p[7];
+        c.constant_weights = p[8] != 0;
+        return conv2d_int8(arg(0), p[0], arg(1), c, out);
+      }
       case ExternOp::conv3d: {
         if (gpu) throw Error("conv3d has no CUDA kernel (the CUDA pipeline writes it as conv2d)", {}, in.text);
         Conv3dParams c;

@@ -66,6 +66,17 @@ void quantized_linear_dynamic(const Tensor& x, const Tensor& w, const Tensor& w_
                               const Tensor& bias, int qmax, Tensor& out, const Epilogue& epilogue = {},
                               bool constant_weights = false);
 
+// The convolution of a statically quantized model: x [N, H, W, C] uint8
+// levels read as x - zero_point (0..255), w [O, C/groups, kH, kW] int8 (a
+// zero point of 0), out [N, oH, oW, O] f32 (contiguous) the sums of their
+// products as exact integers (below 2^24 on a CPU without VNNI, where the
+// kernel convolves in f32 rather than let oneDNN's int16 pairs saturate).
+// Padding adds nothing, as if it held the zero point. Channels-last, as
+// oneDNN's int8 kernels run.
+void conv2d_int8(const Tensor& x, int64_t zero_point, const Tensor& w, const Conv2dParams& p, Tensor& out);
+// Tests: take the f32 path even where the CPU has VNNI.
+void force_float_conv2d_int8(bool on);
+
 // out = beta * bias + alpha * (a @ b), bias broadcast to [n, m]. With
 // beta == 0 the bias is not read (as in PyTorch, NaNs in it do not spread).
 // `out` may be `bias` itself.

@@ -102,6 +102,9 @@ enum class ExternOp : uint8_t {
   lu_permutation,  // inputs: pivots [*, k]; outputs[0] [*, m] int64
   // An integer product (runtime/extern_kernels.h), CPU only.
   quantized_linear_dynamic,  // inputs: x, w, w_scale, w_zero_point, [bias]; ints: qmax, [constant weights]
+  // inputs: x (u8 [N, H, W, C]), w (i8); ints: zero point, stride[2], padding[2], dilation[2], groups,
+  // constant weights
+  conv2d_int8,
 };
 
 struct Instr;

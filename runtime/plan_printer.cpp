@@ -112,6 +112,7 @@ const char* extern_op_name(ExternOp op) {
     case ExternOp::lu_factor: return "lu_factor";
     case ExternOp::lu_permutation: return "lu_permutation";
     case ExternOp::quantized_linear_dynamic: return "quantized_linear_dynamic";
+    case ExternOp::conv2d_int8: return "conv2d_int8";
   }
   return nullptr;
 }

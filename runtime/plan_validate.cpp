@@ -351,6 +351,7 @@ class Validator {
       case ExternOp::lu_factor: ints = 1; break;
       case ExternOp::lu_permutation: break;
       case ExternOp::quantized_linear_dynamic: inputs = 5; ints = 1; max_ints = 2; break;  // qmax, constant weights
+      case ExternOp::conv2d_int8: inputs = 2; ints = 9; break;
     }
     count(in, in.inputs.size(), inputs, "operands");
     if (max_ints > ints && in.ints.size() == max_ints) ints = max_ints;

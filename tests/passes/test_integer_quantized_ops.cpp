@@ -61,12 +61,13 @@ TEST(IntegerQuantizedOps, ConvolutionTakesItsConstantsPerChannel) {
   ir::verify(*m);
   const std::string text = ir::print(g);
   EXPECT_EQ(text.find("quantized::conv2d_relu.new"), std::string::npos) << text;
-  EXPECT_NE(text.find("%y : Tensor(f32, [1, 2, 3, 3]) = wick::quantized_conv2d(%qx, %0, %1, %2, %3, %one, %zero, "
-                      "%one, %groups, %4, %5, %6)"),
+  EXPECT_NE(text.find("%y : Tensor(f32, [1, 2, 3, 3]) = wick::quantized_conv2d(%qx, %0, %1, %2, %3, %4, %one, "
+                      "%zero, %one, %groups, %5, %6, %7)"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("%0 : Float = prim::Constant[value=0.5]()"), std::string::npos) << text;
-  EXPECT_NE(text.find("%6 : Bool = prim::Constant[value=true]()"), std::string::npos) << text;
+  EXPECT_NE(text.find("%1 : Int = prim::Constant[value=10]()"), std::string::npos) << text;
+  EXPECT_NE(text.find("%7 : Bool = prim::Constant[value=true]()"), std::string::npos) << text;
   // 1 / x_scale = 2, 1 / output_scale = 0.5; channel 0: 1 / w_scale = 4, the
   // sums' scale 8, multiplier 0.5 / 8, bias 1.5 * 8; channel 1: 8, 16,
   // 0.5 / 16, -0.75 * 16, its levels less the zero point 1.
@@ -82,6 +83,26 @@ TEST(IntegerQuantizedOps, ConvolutionTakesItsConstantsPerChannel) {
   EXPECT_EQ(bias->data.data_as<float>()[1], -12.0f);
   EXPECT_EQ(multiplier->data.data_as<float>()[0], 0.0625f);
   EXPECT_EQ(multiplier->data.data_as<float>()[1], 0.03125f);
+}
+
+// With every zero point 0 the weight's integers are its levels: the
+// convolution reads the int8 parameter itself, and no f32 copy is made.
+TEST(IntegerQuantizedOps, ConvolutionReadsInt8WeightsWithoutZeroPoints) {
+  auto m = ir::parse_module(kModel, "conv.wir");
+  m->set_tensor_data("conv.w", values<int8_t>(DType::i8, {2, 2, 1, 1}, {1, -2, 3, 4}));
+  m->set_tensor_data("conv.w.scale", values<float>(DType::f32, {2, 1, 1, 1}, {0.25f, 0.125f}));
+  m->set_tensor_data("conv.w.zero_point", values<float>(DType::f32, {2, 1, 1, 1}, {0.0f, 0.0f}));
+  m->set_tensor_data("conv.b", values<float>(DType::f32, {2}, {1.5f, -0.75f}));
+  ir::Graph& g = *m->methods()[0];
+  EXPECT_TRUE(passes::integer_quantized_ops(g));
+  ir::verify(*m);
+  const std::string text = ir::print(g);
+  EXPECT_NE(text.find("= wick::quantized_conv2d(%qx, %0, %1, %w, %2, %3, %one, %zero, %one, %groups, %4, %5, %6)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(m->find_tensor("conv.w.levels"), nullptr);
+  ASSERT_NE(m->find_tensor("conv.w.multiplier"), nullptr);
+  EXPECT_EQ(m->find_tensor("conv.w.multiplier")->data.data_as<float>()[1], 0.03125f);
 }
 
 TEST(IntegerQuantizedOps, LeavesAConvolutionWithoutDataAlone) {
