@@ -128,6 +128,7 @@ GpuKernel write_gpu_kernel(const KernelGroup& group, const std::string& name) {
     WICK_ASSERT(compute.size() == 1, "kernel " + name + ": " + movement->kind() + " must be alone in its group");
 
   KernelBuilder b(group, name);
+  b.set_for_gpu();
   b.add_group_args();
   GpuBuilder g(b);
   if (mlp) {
@@ -160,6 +161,7 @@ GpuKernel write_gpu_copy(const TensorLayout& src, const std::string& name) {
     dynamic_error(name, "the copied layout has a dynamic size");
   static const KernelGroup no_group;
   KernelBuilder b(no_group, name);
+  b.set_for_gpu();
   MemRef in = b.add_tensor_arg(src, false);
   MemRef out = b.add_tensor_arg(contiguous_layout(src.dtype, src.sizes), true);
   in.sizes = out.sizes = static_shape(src.sizes);

@@ -73,6 +73,10 @@ class KernelBuilder {
 
   bool in_group(const ir::Node* n) const;
 
+  // A GPU kernel: its lowering has no math.roundeven or math.trunc, which
+  // the CPU's has (one instruction each there).
+  void set_for_gpu() { for_gpu_ = true; }
+  bool for_gpu() const { return for_gpu_; }
   GeneratedKernel finish();
 
  private:
@@ -97,6 +101,7 @@ class KernelBuilder {
   std::map<const ir::Value*, MemRef> outputs_;
   std::optional<MemRef> status_;
   bool split_ = false;
+  bool for_gpu_ = false;
   std::set<const ir::Value*> rows_;
   std::optional<DimSource> split_source_;
   std::optional<Size> split_size_;

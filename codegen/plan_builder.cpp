@@ -625,8 +625,9 @@ class PlanBuilder {
     layouts_[n->output()] = contiguous(t);
   }
 
-  // A module tensor in a plan that never writes one.
+  // A module tensor, or a view of one, in a plan that never writes one.
   bool constant_module_tensor(const Value* v) const {
+    while (v->node()->op().lowering == ir::Lowering::view && v->node()->num_inputs() > 0) v = v->node()->input(0);
     return v->node()->is("prim::Param") && !options_.mutable_tensors;
   }
 

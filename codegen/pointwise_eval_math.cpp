@@ -255,13 +255,15 @@ Scalar PointwiseEval::atan2(const Scalar& y, const Scalar& x) {
   return w_.select(infinities, diagonal, r);
 }
 
-// Built from floor alone: the GPU lowering has neither math.trunc nor
-// math.roundeven. Ties to even: of the two neighbours floor(x) and
-// floor(x) + 1 at distance 0.5, the even one. Infinities and NaN come back
-// as they are (the distance is NaN, no compare holds, and inf + 1 is inf).
+// math.trunc and math.roundeven on the CPU. On the GPU, whose lowering has
+// neither, built from floor alone. Ties to even: of the two neighbours
+// floor(x) and floor(x) + 1 at distance 0.5, the even one. Infinities and
+// NaN come back as they are (the distance is NaN, no compare holds, and
+// inf + 1 is inf).
 Scalar PointwiseEval::round(bool toward_zero, const Scalar& a) {
   const DType t = a.dtype;
   const std::string ty = register_type(t);
+  if (!b_.for_gpu()) return w_.op(std::string(toward_zero ? "math.trunc " : "math.roundeven ") + a.ssa + " : " + ty, t);
   auto floor = [&](const Scalar& v) { return w_.op("math.floor " + v.ssa + " : " + ty, t); };
   auto cmp = [&](const char* pred, const Scalar& x, const Scalar& y) {
     return w_.op(std::string("arith.cmpf ") + pred + "," + operands(x, y), DType::b8);

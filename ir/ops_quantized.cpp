@@ -154,17 +154,19 @@ std::vector<TypePtr> int8_conv2d(const Node& node) {
   return shape::conv2d_channels_last_at(node, 0, 2, 3);
 }
 
-// wick::quantized_linear(X, X_scale, weight_levels, bias, multiplier,
-// Y_scale, Y_zero_point, relu).
+// wick::quantized_linear(X, X_scale, X_zero_point, weight_levels, bias,
+// multiplier, Y_scale, Y_zero_point, relu); the weight's levels as for
+// wick::quantized_conv2d.
 std::vector<TypePtr> integer_linear_levels(const Node& node) {
   const Type& x = shape::input_type(node, 0);
   require_dtype(node, x, DType::f32, "a quantized linear's input");
-  const Type& w = shape::input_type(node, 2);
-  require_dtype(node, w, DType::f32, "the weight's levels");
+  const Type& w = shape::input_type(node, 3);
+  if (w.dtype() && *w.dtype() != DType::f32 && *w.dtype() != DType::i8)
+    throw node.error("the weight's levels must be float32 or int8, got " + std::string(dtype_name(*w.dtype())));
   if (w.has_rank() && w.rank() != 2)
     throw node.error("a quantized linear needs a weight of rank 2, got rank " + std::to_string(w.rank()));
-  require_channel_vector(node, 3, "the bias");
-  require_channel_vector(node, 4, "the multiplier");
+  require_channel_vector(node, 4, "the bias");
+  require_channel_vector(node, 5, "the multiplier");
   if (x.has_rank() && x.rank() < 1)
     throw node.error("a quantized linear needs an input of rank 1 or more, got rank 0");
   return linear_output(node, x, w);
@@ -238,8 +240,8 @@ void add_quantized_ops(OpTableBuilder& t) {
          "Tensor multiplier, int[2] stride, int[2] padding, int[2] dilation, int groups, float output_scale, int output_zero_point, "
          "bool relu) -> Tensor",
          C, integer_conv2d});
-  t.add({"wick::quantized_linear(Tensor X, float X_scale, Tensor weight_levels, Tensor? bias, Tensor multiplier, "
-         "float Y_scale, int Y_zero_point, bool relu) -> Tensor",
+  t.add({"wick::quantized_linear(Tensor X, float X_scale, int X_zero_point, Tensor weight_levels, Tensor? bias, "
+         "Tensor multiplier, float Y_scale, int Y_zero_point, bool relu) -> Tensor",
          C, integer_linear_levels});
   // The convolution's integer sums on the CPU (runtime/extern_kernels.h):
   // channels-last uint8 levels less their zero point, times int8 weights.

@@ -121,6 +121,7 @@ class Canonicalizer {
     if (k == "aten::item" || k == "aten::ScalarImplicit") return typed_item(n);
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
     if (k == "aten::to.dtype") return same_dtype_cast(n);
+    if (k == "aten::permute") return permute_of_permute(n);
     if (k == "prim::ListConstruct") return constant_list(n);
     if (k == "aten::warn") {
       n->destroy();
@@ -145,6 +146,40 @@ class Canonicalizer {
     const auto copy = ir::constant_bool(n->input(3));
     if (!dtype || !code || !copy || *copy || !ir::is_none(n->input(4))) return;
     if (dtype_from_torch_code(*code) == *dtype) replace(n, {n->input(0)});
+  }
+
+  // permute(permute(x, a), b) is one permute of x, and a permute that keeps
+  // every dim where it is is x itself (a view either way): the int8
+  // convolutions' channels-last views cancel so between layers.
+  void permute_of_permute(Node* n) {
+    if (!n->input(0)->type()->has_rank()) return;
+    const int64_t rank = n->input(0)->type()->rank();
+    // The dims a permute's result takes from its input, from 0.
+    auto dims_of = [&](const Node* p) -> std::optional<std::vector<int64_t>> {
+      auto order = ir::constant_int_list(p->input(1));
+      if (!order || static_cast<int64_t>(order->size()) != rank) return std::nullopt;
+      for (int64_t& d : *order) {
+        if (d < -rank || d >= rank) return std::nullopt;  // infer_shapes reports it
+        if (d < 0) d += rank;
+      }
+      return order;
+    };
+    auto order = dims_of(n);
+    if (!order) return;
+    Value* x = n->input(0);
+    if (x->node()->is("aten::permute")) {
+      const auto inner = dims_of(x->node());
+      if (!inner) return;
+      for (int64_t& d : *order) d = (*inner)[static_cast<size_t>(d)];
+      x = x->node()->input(0);
+    }
+    bool identity = true;
+    for (int64_t d = 0; d < rank; ++d) identity = identity && (*order)[static_cast<size_t>(d)] == d;
+    if (identity) return replace(n, {x});
+    if (x == n->input(0)) return;
+    n->set_input(0, x);
+    n->set_input(1, constant_before(n, *order, ir::Type::list(ir::Type::int_())));
+    changed_ = true;
   }
 
   // Int(NumToTensor(x)) is x: traced models pass sizes through 0-dim

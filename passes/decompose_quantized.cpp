@@ -196,19 +196,43 @@ Value* requantized_sums(Emitter& e, Value* sums, size_t at, size_t y_at, PerChan
                           e.constant_bool(y_at + 2, "relu"));
 }
 
+// x's levels (values at input 1's scale, zero point input 2) as uint8.
+Value* uint8_levels(Emitter& e, Value* x) {
+  Value* levels = e.op("aten::round", {e.op("aten::div.Scalar", {x, e.input(1)})});
+  levels = e.op("aten::clamp", {e.add_scalar(levels, e.input(2)), e.float_(0), e.float_(255)});
+  return e.cast(levels, DType::u8);
+}
+
 // wick::quantized_conv2d on the CPU with int8 weights: the levels in
 // channels-last uint8, summed by oneDNN's int8 convolution, requantized
 // channels-last and viewed back as NCHW. Views, not copies: the kernel that
 // makes the levels reads x through the permutation, and what reads the
 // result reads it through the other.
 Value* int8_convolution(Emitter& e) {
-  Value* x = e.op("aten::permute", {e.input(0), e.ints({0, 2, 3, 1})});
-  Value* levels = e.op("aten::round", {e.op("aten::div.Scalar", {x, e.input(1)})});
-  levels = e.op("aten::clamp", {e.add_scalar(levels, e.input(2)), e.float_(0), e.float_(255)});
-  Value* sums = e.op("wick::conv2d_int8", {e.cast(levels, DType::u8), e.input(2), e.input(3), e.input(6), e.input(7),
-                                           e.input(8), e.input(9)});
+  Value* levels = uint8_levels(e, e.op("aten::permute", {e.input(0), e.ints({0, 2, 3, 1})}));
+  Value* sums =
+      e.op("wick::conv2d_int8", {levels, e.input(2), e.input(3), e.input(6), e.input(7), e.input(8), e.input(9)});
   Value* y = requantized_sums(e, sums, 4, 10, [](Value* v) { return v; });
   return e.op("aten::permute", {y, e.ints({0, 3, 1, 2})});
+}
+
+// wick::quantized_linear on the CPU with int8 weights: the rows of levels
+// [M, K] as an [M, 1, 1, K] image, convolved 1 x 1 by the weight [N, K]
+// viewed as [N, K, 1, 1].
+Value* int8_linear(Emitter& e) {
+  const std::vector<ir::Dim>& xs = e.shape(e.input(0), "input");
+  const std::vector<ir::Dim>& ws = e.shape(e.input(3), "weight");
+  if (!ws[0].is_static() || !ws[1].is_static()) throw e.node().error("the weight's sizes must be known when compiling");
+  const int64_t n = ws[0].value(), k = ws[1].value();
+  Value* rows = e.op("aten::reshape", {uint8_levels(e, e.input(0)), e.ints({-1, 1, 1, k})});
+  Value* w = e.op("aten::view", {e.input(3), e.ints({n, k, 1, 1})});
+  Value* ones = e.ints({1, 1});
+  Value* sums = e.op("wick::conv2d_int8", {rows, e.input(2), w, ones, e.ints({0, 0}), ones, e.int_(1)});
+  std::vector<Size> out;
+  for (size_t d = 0; d + 1 < xs.size(); ++d) out.push_back(Size::dim_of(static_cast<int>(d)));
+  out.push_back(Size::fixed(n));
+  sums = e.op("aten::reshape", {sums, e.sizes(e.input(0), out)});
+  return requantized_sums(e, sums, 4, 6, [](Value* v) { return v; });
 }
 
 // wick::quantized_conv2d / quantized_linear (passes/integer_quantized_ops.h):
@@ -216,17 +240,18 @@ Value* int8_convolution(Emitter& e) {
 // each channel times its multiplier.
 template <bool Conv>
 Value* integer_product(Emitter& e) {
-  const size_t w_at = Conv ? 3 : 2;
+  const size_t w_at = 3;
   const bool int8_weight = *e.input(w_at)->type()->dtype() == DType::i8;
   const ir::Type& x = *e.input(0)->type();
-  if (Conv && int8_weight && !e.options().for_gpu && x.has_rank() && x.rank() == 4) return int8_convolution(e);
+  if (int8_weight && !e.options().for_gpu && x.has_rank() && (Conv ? x.rank() == 4 : x.rank() >= 1))
+    return Conv ? int8_convolution(e) : int8_linear(e);
   Value* levels = levels_of_values(e, 0, 1);
   Value* w = int8_weight ? e.cast(e.input(w_at), DType::f32) : e.input(w_at);
   // The sums exact (integers in f32), the bias added once after them: a
   // library call given the bias may start its sums from it.
   Value* sums = Conv ? e.op("aten::conv2d", {levels, w, e.none(), e.input(6), e.input(7), e.input(8), e.input(9)})
                      : e.op("aten::linear", {levels, w, e.none()});
-  return requantized_sums(e, sums, w_at + 1, Conv ? 10 : 5,
+  return requantized_sums(e, sums, w_at + 1, Conv ? 10 : 6,
                           [&](Value* v) { return Conv ? e.op("aten::view", {v, e.ints({-1, 1, 1})}) : v; });
 }
 

@@ -126,12 +126,10 @@ bool rewrite_product(ir::Node* n, bool conv, bool relu) {
   if (!constants) return false;
   ir::Builder b = builder_at(n);
   const std::string base = param_name(n->input(1));
-  std::vector<ir::Value*> inputs = {n->input(0), b.constant_float(x->scale)};
-  if (conv) inputs.push_back(b.constant_int(x->zero));
-  // A convolution reads the weight's own integers when they are its levels,
-  // which the CPU multiplies as int8.
-  inputs.push_back(conv && constants->zero_free ? n->input(1)
-                                                : add_constant(b, base + ".levels", constants->weight_levels));
+  std::vector<ir::Value*> inputs = {n->input(0), b.constant_float(x->scale), b.constant_int(x->zero)};
+  // The weight's own integers when they are its levels, which the CPU
+  // multiplies as int8.
+  inputs.push_back(constants->zero_free ? n->input(1) : add_constant(b, base + ".levels", constants->weight_levels));
   inputs.push_back(constants->bias.defined() ? add_constant(b, base + ".sum_bias", constants->bias)
                                              : b.constant_none());
   inputs.push_back(add_constant(b, base + ".multiplier", constants->multiplier));

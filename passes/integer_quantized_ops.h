@@ -9,7 +9,7 @@
 // A convolution or linear (quantized::conv2d, linear and their _relu
 // forms) becomes, with x's levels n = round(x / x_scale) and the weight's
 // levels w = W - W_zero_point (f32 integers, exact in f32 sums below 2^24;
-// a convolution whose zero points are all 0 reads W itself, int8):
+// an op whose zero points are all 0 reads W itself, int8):
 //   acc = conv(n, w) + bias * s           (s = f32(1/x_scale) * f32(1/w_scale))
 //   y   = clamp(acc * multiplier, lo, 255 - zero_point) + zero_point, rounded
 //         (multiplier = f32(1/output_scale) / s; lo = -zero_point, or 0 with relu)

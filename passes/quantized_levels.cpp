@@ -35,7 +35,7 @@ struct OutputParameters {
 std::optional<size_t> output_scale_at(const std::string& name) {
   static const OutputParameters table[] = {
       {"quantized::conv2d.new", 9},     {"quantized::conv2d_relu.new", 9}, {"wick::quantized_conv2d", 10},
-      {"quantized::linear", 5},         {"quantized::linear_relu", 5},     {"wick::quantized_linear", 5},
+      {"quantized::linear", 5},         {"quantized::linear_relu", 5},     {"wick::quantized_linear", 6},
       {"quantized::add", 2},            {"quantized::add_relu", 2},        {"quantized::mul", 2},
       {"quantized::mul_relu", 2},       {"wick::quantized_add", 6},        {"wick::quantized_mul", 6},
       {"quantized::cat", 2},            {"quantized::hardswish", 1},       {"wick::quantized_hardswish", 3},

@@ -470,6 +470,9 @@ TEST(ExternKernels, MaxPool2d) {
   check_max_pool(random_tensor({3, 6, 6}, 7), {.kernel = {3, 3}, .stride = {1, 1}});  // unbatched
   check_max_pool(permuted_view({2, 5, 9, 9}, {0, 2, 3, 1}, 8),
                  {.kernel = {3, 3}, .stride = {2, 2}});
+  // Channels-last with padding and ceil mode: pooled channels-last, then converted.
+  check_max_pool(permuted_view({1, 16, 11, 11}, {0, 2, 3, 1}, 10),
+                 {.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}, .ceil_mode = true});
   Tensor neg = random_tensor({1, 1, 3, 3}, 9);  // all-negative: padding must not win
   for (int64_t i = 0; i < 9; ++i) neg.data_as<float>()[i] = -1.f - static_cast<float>(i);
   check_max_pool(neg, {.kernel = {2, 2}, .stride = {1, 1}, .padding = {1, 1}});
