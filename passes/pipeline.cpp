@@ -23,6 +23,7 @@
 #include "passes/lower_complex.h"
 #include "passes/lower_nested_tensors.h"
 #include "passes/lower_packed_sequences.h"
+#include "passes/hoist_permutes.h"
 #include "passes/integer_quantized_ops.h"
 #include "passes/requantize_averages.h"
 #include "passes/widen_library_calls.h"
@@ -119,6 +120,10 @@ void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   decompose_options.differentiated = options.differentiated;
   p.step("decompose", [&] { decompose(graph, decompose_options); });
   p.step("simplify", [&] { simplify(graph); });
+  // After folding, which leaves the permutes it can undo next to each other.
+  p.step("hoist_permutes", [&] {
+    if (hoist_permutes(graph)) simplify(graph);
+  });
 }
 
 void simplify_stage(ir::Graph& graph) {

@@ -27,6 +27,7 @@
 #include "passes/integer_quantized_ops.h"
 #include "passes/requantize_averages.h"
 #include "passes/pipeline.h"
+#include "passes/hoist_permutes.h"
 #include "passes/sink_stores.h"
 #include "passes/unroll_loops.h"
 #include "passes/widen_library_calls.h"
@@ -55,6 +56,7 @@ const std::map<std::string, PassFn>& passes() {
       {"eliminate_dead_code", passes::eliminate_dead_code},
       {"sink_stores", passes::sink_stores},
       {"guard_endless_loops", [](ir::Graph& g) { passes::guard_endless_loops(g); }},
+      {"hoist_permutes", [](ir::Graph& g) { passes::hoist_permutes(g); }},
       {"integer_quantized_ops", [](ir::Graph& g) { passes::integer_quantized_ops(g); }},
       {"lower_complex", [](ir::Graph& g) { passes::lower_complex(g); }},
       {"lower_complex_gpu", [](ir::Graph& g) { passes::lower_complex(g, {.fft_kernels = false}); }},
