@@ -265,6 +265,47 @@ def write_quantized_models(out_dir: str, names) -> dict:
     return out
 
 
+STATIC_QUANTIZED_MODELS = {"resnet18_int8": "resnet18", "mobilenet_v2_int8": "mobilenet_v2"}
+STATIC_QUANTIZED_INPUT = (1, 3, 224, 224)
+
+
+def write_static_quantized_models(out_dir: str, names) -> dict:
+    """torchvision's quantizable classifiers `names` (of
+    STATIC_QUANTIZED_MODELS) as eager-mode static quantization makes them
+    with the onednn configuration: random weights, batch norms given the
+    statistics of random images first (so that activations keep a spread),
+    fused, calibrated on random images, converted, scripted. Returns
+    name -> (path, [input spec])."""
+    import torch.ao.quantization as quantization
+    import torchvision.models.quantization as quantizable
+
+    os.makedirs(out_dir, exist_ok=True)
+    torch.backends.quantized.engine = "onednn"
+    out = {}
+    for name in names:
+        torch.manual_seed(0)
+        model = getattr(quantizable, STATIC_QUANTIZED_MODELS[name])(weights=None, quantize=False)
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.momentum = None  # a plain average of the batches seen
+        model.train()
+        with torch.no_grad():
+            for _ in range(2):
+                model(torch.randn(4, *STATIC_QUANTIZED_INPUT[1:]))
+        model.eval()
+        model.fuse_model()
+        model.qconfig = quantization.get_default_qconfig("onednn")
+        quantization.prepare(model, inplace=True)
+        with torch.no_grad():
+            for _ in range(2):
+                model(torch.randn(2, *STATIC_QUANTIZED_INPUT[1:]))
+        quantization.convert(model, inplace=True)
+        path = os.path.join(out_dir, f"{name}.pt")
+        save_module(torch.jit.script(model), path)
+        out[name] = (path, ["x".join(str(d) for d in STATIC_QUANTIZED_INPUT)])
+    return out
+
+
 PACKED_BATCH, PACKED_STEPS = 16, 40
 
 

@@ -68,6 +68,12 @@ BENCHMARKS = [
     # A level moved early in the sequence feeds every later step: 4e-3 seen.
     Benchmark("quantized_lstm", 100, 10, zoo=False, tolerance=1e-2,
               note="quantize_dynamic's int8 nn.LSTM: 2 layers of 256, 32 steps, batch 16, 128 features"),
+    # Static quantization: wick's levels equal LibTorch's (onednn), and the
+    # tolerance is for the f32 values they stand for.
+    Benchmark("resnet18_int8", 50, 5, zoo=False, tolerance=1e-5,
+              note="torchvision's quantizable ResNet-18, statically quantized (onednn), batch 1, 224x224"),
+    Benchmark("mobilenet_v2_int8", 100, 10, zoo=False, tolerance=1e-5,
+              note="torchvision's quantizable MobileNetV2, statically quantized (onednn), batch 1, 224x224"),
     Benchmark("transformer_block_bf16", 100, 10, zoo=False, tolerance=2e-2,
               note="the transformer block in bfloat16: batch 8, seq 64, d 256, 4 heads"),
     Benchmark("resnet18_bf16", 20, 3, zoo=False, tolerance=5e-2, note="ResNet-18 in bfloat16, batch 1, 224x224"),
@@ -144,6 +150,9 @@ def prepare_models(work: str, names: List[str]) -> dict:
     quantized = [name for name in names if name in models.QUANTIZED_MODELS]
     if quantized:
         out.update(models.write_quantized_models(os.path.join(work, "models"), quantized))
+    static = [name for name in names if name in models.STATIC_QUANTIZED_MODELS]
+    if static:
+        out.update(models.write_static_quantized_models(os.path.join(work, "models"), static))
     sampling = [name for name in names if name in ("grid_sample", "raft_small")]
     if sampling:
         out.update(models.write_sampling_models(os.path.join(work, "models"), sampling))

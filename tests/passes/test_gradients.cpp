@@ -413,6 +413,21 @@ std::vector<GradCase> nn_cases() {
          // (plus 0 * x, for torch's loss to have a graph to differentiate)
          return torch::linear(levels.dequantize(), (x[1] - 128 - x[3]) * x[2], x[4]) + 0 * x[0].sum();
        }},
+      // The int8 convolution's sums pass no gradient either: only the float
+      // added after them receives one. Levels [0, 256) less the zero point 7,
+      // weights [-128, 128), channels-last both ways.
+      {"conv2d_int8", {Idx({2, 5, 5, 3}, 256), Idx({4, 3, 3, 3}, 256), F({2, 5, 5, 4})},
+       I("z", 7) + I("u8", 0) + I("int8", 1) + I("shift", 128) + I("one", 1) + Bo("f", false) + None() +
+           L("s", "[1, 1]") + L("p", "[1, 1]") +
+           "  %q : Tensor = aten::to.dtype(%x0, %u8, %f, %f, %none)\n"
+           "  %shifted : Tensor = aten::sub.Scalar(%x1, %shift, %one)\n"
+           "  %wq : Tensor = aten::to.dtype(%shifted, %int8, %f, %f, %none)\n"
+           "  %c : Tensor = wick::conv2d_int8(%q, %z, %wq, %s, %p, %s, %one)\n" +
+           Y("aten::add.Tensor(%c, %x2, %one)"),
+       [](const V& x) {
+         const torch::Tensor levels = (x[0].to(torch::kFloat) - 7).permute({0, 3, 1, 2});
+         return torch::conv2d(levels, (x[1] - 128).to(torch::kFloat), {}, 1, 1).permute({0, 2, 3, 1}) + x[2];
+       }},
       {"ctc_loss_blank_last_zero_infinity", {F({4, 2, 5}), Idx({2, 3}, 4)},
        lengths("il", 3) + lengths("tl", 2) + I("b", 4) + Bo("z", true) +
            Y("wick::ctc_loss(%x0, %x1, %il, %tl, %b, %z)"),

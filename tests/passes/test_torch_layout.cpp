@@ -34,7 +34,7 @@ const char* kGraph = R"(graph @layouts(%x : Tensor(f32, [2, 8, 6, 6]), %w : Tens
   %i3 : Int = prim::Constant[value=3]()
   %i4 : Int = prim::Constant[value=4]()
   %q : Tensor(f32, [2, 8, 6, 6]) = aten::quantize_per_tensor(%x, %s, %z, %dtype)
-  %conv : Tensor(f32, [2, 8, 6, 6]) = wick::quantized_conv2d(%q, %s, %w, %none, %k, %one, %zero, %one, %groups, %s, %z, %false)
+  %conv : Tensor(f32, [2, 8, 6, 6]) = wick::quantized_conv2d(%q, %s, %z, %w, %none, %k, %one, %zero, %one, %groups, %s, %z, %false)
   %channels : Tensor(f32, [2, 4, 6, 6]) = aten::slice.Tensor(%conv, %i1, %i0, %i4, %i1)
   %batch : Tensor(f32, [1, 8, 6, 6]) = aten::slice.Tensor(%conv, %i0, %i0, %i1, %i1)
   %relu_of_channels : Tensor(f32, [2, 4, 6, 6]) = aten::relu(%channels)
