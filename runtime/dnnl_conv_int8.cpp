@@ -29,6 +29,7 @@ namespace {
 using namespace dnnl_support;
 
 constexpr const char* kOp = "conv2d_int8";
+constexpr int64_t kInt8SerialWork = kSerialWork * 64;
 
 std::atomic<bool> float_path_forced{false};
 
@@ -162,7 +163,11 @@ void conv2d_int8(const Tensor& x, int64_t zero_point, const Tensor& w, const Con
   }
   if (!exact_int8_products()) return float_convolution(xc, zero_point, w, p, out);
   const Tensor wc = w.contiguous();
-  PrimitiveKey key(kOp, sync_threads());
+  // int8 multiply-adds are cheap next to what waking the OpenMP team costs:
+  // below kInt8SerialWork of them one thread is faster (MobileNetV2's 1 x 1
+  // and depthwise convolutions on two threads lost 18% to it).
+  const int64_t multiply_adds = out.numel() * w.size(1) * w.size(2) * w.size(3);
+  PrimitiveKey key(kOp, sync_threads(multiply_adds < kInt8SerialWork ? 0 : -1));
   key.add(xc).add(wc).add(out).add(std::vector<int64_t>{p.stride[0], p.stride[1], p.padding[0], p.padding[1],
                                                         p.dilation[0], p.dilation[1], p.groups, zero_point != 0});
   int32_t zero = static_cast<int32_t>(zero_point);
