@@ -181,15 +181,24 @@ std::vector<TypePtr> conv(const Node& node) {
   return conv_output(node, x, w, c);
 }
 
+namespace {
+
+// A 2-d convolution's stride, padding, dilation and groups, from input
+// `stride_at` on.
+ConvParams conv2d_params(const Node& node, size_t stride_at) {
+  return ConvParams{2,
+                    int_n(node, stride_at, 2, "stride"),
+                    int_n(node, stride_at + 1, 2, "padding"),
+                    int_n(node, stride_at + 2, 2, "dilation"),
+                    std::vector<int64_t>(2, 0),
+                    constant_int(node.input(stride_at + 3)),
+                    false};
+}
+
+}  // namespace
+
 std::vector<TypePtr> conv2d_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at) {
-  ConvParams c{2,
-               int_n(node, stride_at, 2, "stride"),
-               int_n(node, stride_at + 1, 2, "padding"),
-               int_n(node, stride_at + 2, 2, "dilation"),
-               std::vector<int64_t>(2, 0),
-               constant_int(node.input(stride_at + 3)),
-               false};
-  return conv_output(node, input_type(node, x_at), input_type(node, w_at), c);
+  return conv_output(node, input_type(node, x_at), input_type(node, w_at), conv2d_params(node, stride_at));
 }
 
 std::vector<TypePtr> conv2d_channels_last_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at) {
@@ -199,14 +208,7 @@ std::vector<TypePtr> conv2d_channels_last_at(const Node& node, size_t x_at, size
   if (!x.has_rank()) return {Type::tensor(DType::f32, std::nullopt, x.tensor_device())};
   const auto& s = *x.shape();
   const TypePtr nchw = Type::tensor(x.dtype(), std::vector<Dim>{s[0], s[3], s[1], s[2]}, x.tensor_device());
-  ConvParams c{2,
-               int_n(node, stride_at, 2, "stride"),
-               int_n(node, stride_at + 1, 2, "padding"),
-               int_n(node, stride_at + 2, 2, "dilation"),
-               std::vector<int64_t>(2, 0),
-               constant_int(node.input(stride_at + 3)),
-               false};
-  const TypePtr out = conv_output(node, *nchw, input_type(node, w_at), c)[0];
+  const TypePtr out = conv_output(node, *nchw, input_type(node, w_at), conv2d_params(node, stride_at))[0];
   if (!out->has_rank()) return {Type::tensor(DType::f32, std::nullopt, x.tensor_device())};
   const auto& o = *out->shape();
   return {Type::tensor(DType::f32, std::vector<Dim>{o[0], o[2], o[3], o[1]}, x.tensor_device())};
