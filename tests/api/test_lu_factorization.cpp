@@ -74,9 +74,18 @@ torch.jit.script(Unpack()).save("unpack.pt")
 torch.seed()  # fresh inputs on every run
 )py") + kSaveRunPython + R"py(
 
+def conditioned(dtype):
+    # Plain normal draws, so that rows are swapped, but none whose condition
+    # number would let f32 solves differ by more than the tolerance (2% of
+    # draws of three matrices have one above 1000, 21% above 100).
+    while True:
+        a = torch.randn(3, 5, 5, dtype=torch.float64)
+        if torch.linalg.cond(a).max() < 100:
+            return a.to(dtype)
+
+
 for dtype, tag in [(torch.float32, "f32"), (torch.float64, "f64")]:
-    # Plain normal draws, so that rows are swapped.
-    save_run("lu.pt", [torch.randn(3, 5, 5, dtype=dtype), torch.randn(2, 4, 6, dtype=dtype),
+    save_run("lu.pt", [conditioned(dtype), torch.randn(2, 4, 6, dtype=dtype),
                        torch.randn(2, 6, 4, dtype=dtype), torch.randn(3, 5, 2, dtype=dtype)], tag)
 
 # Batch 1 meets an exact zero pivot in its second column: after the first
