@@ -196,9 +196,54 @@ Value* requantized_sums(Emitter& e, Value* sums, size_t at, size_t y_at, PerChan
                           e.constant_bool(y_at + 2, "relu"));
 }
 
-// x's levels (values at input 1's scale, zero point input 2) as uint8.
+// Whether `v` holds integers within [0, 255]: clamp(integers, lo, hi) with
+// 0 <= lo, hi <= 255 (requantized), or round(clamp(v, lo, hi) + z) with the
+// bounds plus z within them (saturated_levels).
+bool uint8_integers(const Value* v) {
+  const ir::Node* n = v->node();
+  auto bounds_within = [](const ir::Node* clamp, double shift) {
+    const auto lo = ir::constant_double(clamp->input(1)), hi = ir::constant_double(clamp->input(2));
+    return lo && hi && *lo + shift >= 0 && *hi + shift <= 255;
+  };
+  if (n->is("aten::clamp")) {
+    const ir::Node* sum = n->input(0)->node();
+    return bounds_within(n, 0) && sum->is("aten::add.Scalar") && sum->input(0)->node()->is("aten::round") &&
+           ir::constant_int(sum->input(1)).has_value();
+  }
+  if (!n->is("aten::round") || !n->input(0)->node()->is("aten::add.Scalar")) return false;
+  const ir::Node* sum = n->input(0)->node();
+  const auto z = ir::constant_int(sum->input(1));
+  return z && sum->input(0)->node()->is("aten::clamp") &&
+         bounds_within(sum->input(0)->node(), static_cast<double>(*z));
+}
+
+// The levels x was made from, when the op before requantized to this op's
+// input scale and zero point: x is (L - zero point) * scale (seen through a
+// permute), L integers in [0, 255]. They are what LibTorch's next op reads;
+// reading them here saves taking x back to them.
+Value* requantized_levels(Emitter& e, Value* x, double scale, int64_t zero) {
+  const ir::Node* n = x->node();
+  if (n->is("aten::permute")) {
+    Value* inner = requantized_levels(e, n->input(0), scale, zero);
+    return inner ? e.op("aten::permute", {inner, n->input(1)}) : nullptr;
+  }
+  if (!n->is("aten::mul.Scalar") || ir::constant_double(n->input(1)) != scale) return nullptr;
+  const ir::Node* shift = n->input(0)->node();
+  if (!shift->is("aten::sub.Scalar") || ir::constant_int(shift->input(1)) != zero ||
+      ir::constant_int(shift->input(2)) != 1)
+    return nullptr;
+  return uint8_integers(shift->input(0)) ? shift->input(0) : nullptr;
+}
+
+// x's levels (values at input 1's scale, zero point input 2) as uint8. x
+// holds (level - zero point) * scale, within an ulp: times the reciprocal
+// of the scale it is within 255 * 3 ulp of that integer, which rounds back
+// to it as a division would, at a fraction of a division's cost.
 Value* uint8_levels(Emitter& e, Value* x) {
-  Value* levels = e.op("aten::round", {e.op("aten::div.Scalar", {x, e.input(1)})});
+  const double scale = constant_number(e, 1, "the input's scale");
+  const int64_t zero = e.constant_int(2, "the input's zero point");
+  if (Value* levels = requantized_levels(e, x, scale, zero)) return e.cast(levels, DType::u8);
+  Value* levels = e.op("aten::round", {e.op("aten::mul.Scalar", {x, e.float_(1.0 / scale)})});
   levels = e.op("aten::clamp", {e.add_scalar(levels, e.input(2)), e.float_(0), e.float_(255)});
   return e.cast(levels, DType::u8);
 }
@@ -261,13 +306,14 @@ Value* integer_product(Emitter& e) {
 // that LLVM may or may not contract: one rounding apart, a sum within an
 // ulp of a level's half lands on the other level.
 Value* dequantized_as_aten(Emitter& e, size_t at) {
-  const float scale = static_cast<float>(constant_number(e, at + 1, "an operand's scale"));
+  const double exact_scale = constant_number(e, at + 1, "an operand's scale");
+  const float scale = static_cast<float>(exact_scale);
   const int64_t zero = e.constant_int(at + 2, "an operand's zero point");
   // +0, not -0, for a zero point of 0: LLVM folds fma(q, s, -0) into a
   // multiply, which it may then contract with the add that follows.
   const float premultiplied = zero == 0 ? 0.0f : -(static_cast<float>(zero) * scale);
-  Value* levels = levels_of_values(e, at, at + 1);
-  Value* q = e.add_scalar(levels, e.int_(zero));
+  Value* q = requantized_levels(e, e.input(at), exact_scale, zero);
+  if (!q) q = e.add_scalar(levels_of_values(e, at, at + 1), e.int_(zero));
   return e.op("wick::fma", {q, e.float_(scale), e.float_(premultiplied)});
 }
 
