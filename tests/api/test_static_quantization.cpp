@@ -275,6 +275,15 @@ TEST_F(StaticQuantization, EachOpLandsOnLibTorchsLevels) {
   }
 }
 
+// Compiled ahead of time, the ops run by the deployed runtime alone (its
+// int8 convolutions and linears) land on LibTorch's levels too.
+TEST_F(StaticQuantization, DeployedOpsLandOnLibTorchsLevels) {
+  std::string inputs;
+  for (int i = 0; i < 3; ++i) inputs += " --input '" + path("ops_onednn_in" + std::to_string(i) + ".npy") + "'";
+  test::expect_deployed_match(path("ops_onednn.pt"), inputs, path("deployed_ops"), inputs, path("ops_onednn_out"), 19,
+                              1e-6);
+}
+
 TEST_F(StaticQuantization, QuantizedConv1dIsRefused) {
   try {
     test::load_uncached(path("conv1d.pt"));
