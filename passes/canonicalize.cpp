@@ -122,6 +122,7 @@ class Canonicalizer {
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
     if (k == "aten::to.dtype") return same_dtype_cast(n);
     if (k == "aten::permute") return permute_of_permute(n);
+    if (k == "aten::cat") return cat_of_permutes(n);
     if (k == "prim::ListConstruct") return constant_list(n);
     if (k == "aten::warn") {
       n->destroy();
@@ -151,19 +152,22 @@ class Canonicalizer {
   // permute(permute(x, a), b) is one permute of x, and a permute that keeps
   // every dim where it is is x itself (a view either way): the int8
   // convolutions' channels-last views cancel so between layers.
+  // The dims a permute of a tensor of rank `rank` takes from it, from 0.
+  static std::optional<std::vector<int64_t>> permute_dims(const Node* p, int64_t rank) {
+    if (!p->is("aten::permute")) return std::nullopt;
+    auto order = ir::constant_int_list(p->input(1));
+    if (!order || static_cast<int64_t>(order->size()) != rank) return std::nullopt;
+    for (int64_t& d : *order) {
+      if (d < -rank || d >= rank) return std::nullopt;  // infer_shapes reports it
+      if (d < 0) d += rank;
+    }
+    return order;
+  }
+
   void permute_of_permute(Node* n) {
     if (!n->input(0)->type()->has_rank()) return;
     const int64_t rank = n->input(0)->type()->rank();
-    // The dims a permute's result takes from its input, from 0.
-    auto dims_of = [&](const Node* p) -> std::optional<std::vector<int64_t>> {
-      auto order = ir::constant_int_list(p->input(1));
-      if (!order || static_cast<int64_t>(order->size()) != rank) return std::nullopt;
-      for (int64_t& d : *order) {
-        if (d < -rank || d >= rank) return std::nullopt;  // infer_shapes reports it
-        if (d < 0) d += rank;
-      }
-      return order;
-    };
+    auto dims_of = [&](const Node* p) { return permute_dims(p, rank); };
     auto order = dims_of(n);
     if (!order) return;
     Value* x = n->input(0);
@@ -180,6 +184,40 @@ class Canonicalizer {
     n->set_input(0, x);
     n->set_input(1, constant_before(n, *order, ir::Type::list(ir::Type::int_())));
     changed_ = true;
+  }
+
+  // A cat of tensors all permuted one way is that permute of their cat
+  // along the dim the permute moves there: the branches of an int8 network
+  // (channels-last views) concatenate channels-last, and the permutes of
+  // what reads the result cancel in turn.
+  void cat_of_permutes(Node* n) {
+    const auto* parts = built_elements(n->input(0), "prim::ListConstruct");
+    const auto dim = ir::constant_int(n->input(1));
+    const ir::Type& t = *n->output()->type();
+    if (!parts || parts->empty() || !dim || !t.is_tensor() || !t.has_rank() || t.rank() < 2) return;
+    const int64_t rank = t.rank();
+    const int64_t d = *dim < 0 ? *dim + rank : *dim;
+    if (d < 0 || d >= rank) return;
+    std::optional<std::vector<int64_t>> order;
+    std::vector<Value*> sources;
+    for (Value* part : *parts) {
+      auto o = permute_dims(part->node(), rank);
+      if (!o || (order && *o != *order)) return;
+      order = o;
+      sources.push_back(part->node()->input(0));
+    }
+    // Result dim i is dim order[i] of the sources' cat.
+    std::vector<ir::Dim> dims(static_cast<size_t>(rank));
+    for (size_t i = 0; i < dims.size(); ++i) dims[static_cast<size_t>((*order)[i])] = (*t.shape())[i];
+    builder_.set_insertion_point(n);
+    builder_.set_source(n->source_location(), n->source_line());
+    Value* list = builder_.create("prim::ListConstruct", sources, {n->input(0)->type()})->output();
+    Value* joined = builder_
+                        .create("aten::cat", {list, builder_.constant_int((*order)[static_cast<size_t>(d)])},
+                                {ir::Type::tensor(t.dtype(), dims, t.tensor_device())})
+                        ->output();
+    Value* order_list = builder_.constant(*order, ir::Type::list(ir::Type::int_()));
+    replace(n, {builder_.create("aten::permute", {joined, order_list}, {n->output()->type()})->output()});
   }
 
   // Int(NumToTensor(x)) is x: traced models pass sizes through 0-dim

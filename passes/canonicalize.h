@@ -16,8 +16,9 @@
 //     kCanonicalUnroll; kListUnroll for a loop that carries a list);
 //     folds values a loop carries unchanged; removes casts that
 //     change nothing (a tensor's to() its own dtype too) and warnings;
-//   - composes a permute of a permute into one, and drops a permute that
-//     moves no dim;
+//   - composes a permute of a permute into one, drops a permute that moves
+//     no dim, and makes a cat of tensors permuted one way that permute of
+//     their cat;
 //   - evaluates int()/float() of 0-dim tensors computed from known numbers,
 //     the shape arithmetic traced models carry, and reads int(t.item()) and
 //     float(t.item()) as int(t) and float(t);
