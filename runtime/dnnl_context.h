@@ -106,6 +106,10 @@ Reorder make_reorder(int arg, const dnnl::memory::desc& user, const dnnl::memory
 void execute(const CachedPrimitive& p, std::initializer_list<std::pair<int, void*>> data,
              const std::shared_ptr<Storage>& constant_weights = nullptr);
 
+// How many converted copies of constant weights are kept for storages that
+// still live (one per weight and layout); for tests.
+size_t kept_weight_conversions();
+
 // Translates dnnl::error into a wick::Error naming the op.
 [[noreturn]] void rethrow_dnnl(const char* op, const dnnl::error& e);
 

@@ -3,6 +3,7 @@
 // arguments and only swaps their data pointers; the scratchpad and operands
 // in blocked layouts live in per-thread buffers that only grow; each thread
 // has its own stream.
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -88,20 +89,33 @@ void attach_scratchpad(Args& args) {
 
 }  // namespace
 
-// Weights already converted to a primitive's layout, by (primitive, source
-// address); an entry counts only while the storage it came from lives.
+// Weights already converted to a layout, by source address, then by the
+// conversion (from one layout to another): primitives that want the same
+// layout share one copy, so a weight multiplied at many batch sizes is held
+// once per layout, not once per primitive. An entry counts only while the
+// storage it came from lives.
 struct ConvertedWeights {
   struct Entry {
+    dnnl::memory::desc from, to;
     std::weak_ptr<Storage> source;
     std::shared_ptr<void> buffer;
   };
   std::mutex mutex;
-  std::map<std::pair<uint64_t, const void*>, Entry> entries;
+  std::map<const void*, std::vector<Entry>> entries;
 };
 
 ConvertedWeights& converted_weights() {
   static ConvertedWeights c;
   return c;
+}
+
+size_t kept_weight_conversions() {
+  ConvertedWeights& cw = converted_weights();
+  std::lock_guard<std::mutex> lock(cw.mutex);
+  size_t live = 0;
+  for (const auto& [ptr, kept] : cw.entries)
+    live += static_cast<size_t>(std::count_if(kept.begin(), kept.end(), [](const auto& e) { return !e.source.expired(); }));
+  return live;
 }
 
 void execute(const CachedPrimitive& p, std::initializer_list<std::pair<int, void*>> data,
@@ -123,19 +137,33 @@ void execute(const CachedPrimitive& p, std::initializer_list<std::pair<int, void
       b.user[r].set_data_handle(ptr);
       ConvertedWeights& cw = converted_weights();
       std::lock_guard<std::mutex> lock(cw.mutex);
-      auto found = cw.entries.find({p.id, ptr});
-      if (found != cw.entries.end() && found->second.source.lock() == constant_weights) {
-        it->second.set_data_handle(found->second.buffer.get());
-        converted = found->second.buffer.get();
+      const dnnl::memory::desc from = b.user[r].get_desc(), to = it->second.get_desc();
+      std::vector<ConvertedWeights::Entry>& kept = cw.entries[ptr];
+      std::erase_if(kept, [](const ConvertedWeights::Entry& e) { return e.source.expired(); });
+      auto found = std::find_if(kept.begin(), kept.end(), [&](const ConvertedWeights::Entry& e) {
+        return e.from == from && e.to == to && e.source.lock() == constant_weights;
+      });
+      if (found != kept.end()) {
+        it->second.set_data_handle(found->buffer.get());
+        converted = found->buffer.get();
       } else {
-        const size_t bytes = (it->second.get_desc().get_size() + 63) / 64 * 64;
+        const size_t bytes = (to.get_size() + 63) / 64 * 64;
         std::shared_ptr<void> buffer(std::aligned_alloc(64, bytes), &std::free);
         if (!buffer) throw Error("out of memory converting weights");
         it->second.set_data_handle(buffer.get());
+        // Converted under the lock, so that no other thread reads the copy
+        // before it is whole.
+        dnnl::stream& stream = thread_stream();
+        attach_scratchpad(b.reorders[r]);
+        p.reorders[r].primitive.execute(stream, b.reorders[r]);
+        stream.wait();
+        converted = buffer.get();
+        kept.push_back({from, to, constant_weights, buffer});
         // Entries of freed storages go when the map grows.
         if (cw.entries.size() > 4096)
-          std::erase_if(cw.entries, [](const auto& e) { return e.second.source.expired(); });
-        cw.entries[{p.id, ptr}] = {constant_weights, buffer};
+          std::erase_if(cw.entries, [](const auto& e) {
+            return std::all_of(e.second.begin(), e.second.end(), [](const auto& x) { return x.source.expired(); });
+          });
       }
     } else {
       b.user[r].set_data_handle(ptr);

@@ -142,17 +142,12 @@ std::shared_ptr<const Columns> constant_columns(const Tensor& w, const Tensor& w
   return columns;
 }
 
-// Up to this many rows, a constant weight is multiplied in oneDNN's own
-// layout, converted once, by its brgemm kernel, which takes per-column
-// scales only as a post-op: 1.3 to 2 times faster than the plain layout's
-// gemm for 1 to 16 rows (a recurrent step, a small batch), slower for
-// hundreds.
-constexpr int64_t kPackedRows = 16;
-
 // The product u8 [m, k] x s8 [k, n] -> f32 [m, n], shifted by a row of
 // integers, scaled per column, plus a bias row, then the epilogue, all as
 // post-ops. `packed`: weights in the layout oneDNN prefers (converted from
-// [n, k] rows by execute()); else read in place.
+// [n, k] rows by execute() once per module weight, which pays off from one
+// row to hundreds: its brgemm kernel on plain rows packs them on every
+// call); else read in place.
 CachedPrimitive product_primitive(int64_t m, int64_t k, int64_t n, bool packed, const Epilogue& e) {
   using dt = dnnl::memory::data_type;
   using tag = dnnl::memory::format_tag;
@@ -219,7 +214,7 @@ void integer_product(const uint8_t* a, int64_t m, float sx, float zx, const Tens
   } else {
     const Tensor b = w.contiguous();
     const int threads = sync_threads(m * n * k);
-    const bool packed = kept && m <= kPackedRows;
+    const bool packed = kept != nullptr;
     // The epilogue comes after a weight zero point's term, so outside oneDNN.
     const bool epilogue = !c.shifted;
     PrimitiveKey key(kOp, threads);

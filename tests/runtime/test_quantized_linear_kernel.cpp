@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/dnnl_context.h"
 #include "runtime/dynamic_quantization.h"
 #include "runtime/extern_kernels.h"
 #include "runtime/thread_pool.h"
@@ -177,6 +178,25 @@ TEST(QuantizedLinearKernel, ConstantWeightsAreDerivedOncePerStorage) {
     o.w_scale = other.w_scale;
     EXPECT_LE(relative_error(o, run(o, {PostOp::relu}, true), true), 1e-6);
   }
+}
+
+// A module weight is converted to oneDNN's layout once, and that copy
+// serves every batch size: one per primitive would hold a copy per size.
+TEST(QuantizedLinearKernel, ConvertedWeightServesEveryBatchSize) {
+  const size_t before = dnnl_support::kept_weight_conversions();
+  Operands o = random_operands({1}, 96, 40, true, 0, true);
+  for (int64_t rows : {1, 2, 7, 16, 17, 64, 130, 300}) {
+    Operands batch = random_operands({rows}, 96, 40, true, 0, true);
+    batch.w = o.w;
+    batch.w_scale = o.w_scale;
+    batch.w_zero = o.w_zero;
+    batch.bias = o.bias;
+    EXPECT_LE(relative_error(batch, run(batch, {}, true), false), 1e-6) << rows << " rows";
+  }
+  EXPECT_GE(dnnl_support::kept_weight_conversions(), before + 1);
+  EXPECT_LE(dnnl_support::kept_weight_conversions(), before + 2);
+  o = Operands{};
+  EXPECT_LE(dnnl_support::kept_weight_conversions(), before);
 }
 
 TEST(QuantizedLinearKernel, EmptyInnerDimensionGivesTheBias) {
