@@ -5,27 +5,14 @@
 #include <vector>
 
 #include "ir/builder.h"
-#include "ir/constant_value.h"
 #include "ir/op_table.h"
+#include "passes/permute_orders.h"
 
 namespace wick::passes {
 namespace {
 
 using ir::Node;
 using ir::Value;
-
-// The dims of a permute's input its result takes, from 0; nothing unless
-// `n` is an aten::permute of a constant order over a tensor of rank `rank`.
-std::optional<std::vector<int64_t>> permute_order(const Node* n, int64_t rank) {
-  if (!n->is("aten::permute")) return std::nullopt;
-  auto order = ir::constant_int_list(n->input(1));
-  if (!order || static_cast<int64_t>(order->size()) != rank) return std::nullopt;
-  for (int64_t& d : *order) {
-    if (d < -rank || d >= rank) return std::nullopt;
-    if (d < 0) d += rank;
-  }
-  return order;
-}
 
 // The order every use of `v` permutes it by, when all of its uses do.
 std::optional<std::vector<int64_t>> common_use_order(const Value* v, int64_t rank) {
@@ -37,12 +24,6 @@ std::optional<std::vector<int64_t>> common_use_order(const Value* v, int64_t ran
     order = o;
   }
   return order;
-}
-
-bool undoes(const std::vector<int64_t>& first, const std::vector<int64_t>& then) {
-  for (size_t d = 0; d < then.size(); ++d)
-    if (first[static_cast<size_t>(then[d])] != static_cast<int64_t>(d)) return false;
-  return true;
 }
 
 // Whether hoisting `order` above the node computing `v` cancels a permute:
@@ -67,12 +48,6 @@ bool read_by_pointwise_only(const Value* v) {
     for (const ir::Use& read : u.user->output()->uses())
       if (read.user->op().lowering != ir::Lowering::pointwise) return false;
   return true;
-}
-
-ir::TypePtr permuted(const ir::Type& t, const std::vector<int64_t>& order) {
-  std::vector<ir::Dim> dims;
-  for (int64_t d : order) dims.push_back((*t.shape())[static_cast<size_t>(d)]);
-  return ir::Type::tensor(t.dtype(), dims, t.tensor_device());
 }
 
 bool hoist(Node* n) {

@@ -24,6 +24,7 @@
 #include "passes/lower_nested_tensors.h"
 #include "passes/lower_packed_sequences.h"
 #include "passes/hoist_permutes.h"
+#include "passes/sink_permutes.h"
 #include "passes/integer_quantized_ops.h"
 #include "passes/requantize_averages.h"
 #include "passes/widen_library_calls.h"
@@ -123,6 +124,9 @@ void lower_stage(ir::Graph& graph, const PipelineOptions& options) {
   // After folding, which leaves the permutes it can undo next to each other.
   p.step("hoist_permutes", [&] {
     if (hoist_permutes(graph)) simplify(graph);
+  });
+  p.step("sink_permutes", [&] {
+    if (sink_permutes(graph)) simplify(graph);
   });
 }
 

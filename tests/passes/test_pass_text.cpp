@@ -28,6 +28,7 @@
 #include "passes/requantize_averages.h"
 #include "passes/pipeline.h"
 #include "passes/hoist_permutes.h"
+#include "passes/sink_permutes.h"
 #include "passes/sink_stores.h"
 #include "passes/unroll_loops.h"
 #include "passes/widen_library_calls.h"
@@ -57,6 +58,7 @@ const std::map<std::string, PassFn>& passes() {
       {"sink_stores", passes::sink_stores},
       {"guard_endless_loops", [](ir::Graph& g) { passes::guard_endless_loops(g); }},
       {"hoist_permutes", [](ir::Graph& g) { passes::hoist_permutes(g); }},
+      {"sink_permutes", [](ir::Graph& g) { passes::sink_permutes(g); }},
       {"integer_quantized_ops", [](ir::Graph& g) { passes::integer_quantized_ops(g); }},
       {"lower_complex", [](ir::Graph& g) { passes::lower_complex(g); }},
       {"lower_complex_gpu", [](ir::Graph& g) { passes::lower_complex(g, {.fft_kernels = false}); }},
