@@ -739,10 +739,75 @@ class PlanBuilder {
     }
     if (epilogue && !set_post_op(epilogue, in)) return note_unsupported(epilogue, "not an epilogue");
     const Value* o = result;
-    emit_alloc(slot(o), *o->type());
-    layouts_[o] = contiguous(*o->type());
+    if (!epilogue && read_channels_last_only(n, o)) {
+      alloc_channels_last(o);
+    } else {
+      emit_alloc(slot(o), *o->type());
+      layouts_[o] = contiguous(*o->type());
+    }
     in.outputs = {slot(o)};
     current_->instrs.push_back(std::move(in));
+  }
+
+  static bool is_pooling(const Node* n) {
+    const std::string& name = n->op().schema.name;
+    return n->op().schema.ns == "aten" &&
+           (name == "max_pool2d" || name == "avg_pool2d" || name == "adaptive_avg_pool2d");
+  }
+
+  // NCHW strides of a tensor laid out NHWC.
+  static std::vector<int64_t> channels_last_strides(const std::vector<int64_t>& s) {
+    return {s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]};
+  }
+
+  // Whether `o`, the NCHW result of a pooling on the CPU of a channels-last
+  // input, is only read through permutes to NHWC (as int8 convolutions read
+  // their inputs) or by other poolings: it is then written channels-last,
+  // where oneDNN pools at full speed (a channels-last input into an NCHW
+  // result it pools NHWC and converts), and those permutes become plain
+  // reads.
+  bool read_channels_last_only(const Node* n, const Value* o) {
+    if (on_gpu() || !is_pooling(n)) return false;
+    const ir::Type& t = *o->type();
+    if (!t.has_rank() || t.rank() != 4 || o->uses().empty()) return false;
+    for (size_t d = 1; d < 4; ++d)
+      if (!(*t.shape())[d].is_static()) return false;
+    const StridedLayout in = layout_of(n->input(0));
+    if (in.sizes.size() != 4 || in.sizes[1] == 1 || in.strides != channels_last_strides(in.sizes)) return false;
+    for (const ir::Use& u : o->uses()) {
+      if (is_pooling(u.user) && u.index == 0) continue;
+      if (!u.user->is("aten::permute") || u.index != 0) return false;
+      auto order = ir::constant_int_list(u.user->input(1));
+      if (!order || order->size() != 4) return false;
+      for (int64_t& d : *order) d = d < 0 ? d + 4 : d;
+      if (*order != std::vector<int64_t>{0, 2, 3, 1}) return false;
+    }
+    return true;
+  }
+
+  // Slot(o) as an NCHW view of a fresh channels-last (NHWC) tensor.
+  void alloc_channels_last(const Value* o) {
+    const ir::Type& t = *o->type();
+    const std::vector<ir::Dim>& d = *t.shape();
+    const Slot base = fresh();
+    emit_alloc(base, *ir::Type::tensor(*t.dtype(), std::vector<ir::Dim>{d[0], d[2], d[3], d[1]}, t.tensor_device()));
+    StridedLayout l;
+    l.sizes = probe_sizes(t, kProbe);
+    l.strides = channels_last_strides(l.sizes);
+    Instr& v = emit(Op::view);
+    v.inputs = {base};
+    v.outputs = {slot(o)};
+    v.text = "channels-last result";
+    const SymbolicInts sizes = symbolic_sizes(t);
+    v.ints.push_back(4);
+    v.ints.insert(v.ints.end(), sizes.ints.begin(), sizes.ints.end());
+    v.ints.insert(v.ints.end(), l.strides.begin(), l.strides.end());
+    v.ints.push_back(0);
+    if (!sizes.symbols.empty()) {
+      v.int_symbols.assign(v.ints.size(), -1);
+      std::copy(sizes.symbols.begin(), sizes.symbols.end(), v.int_symbols.begin() + 1);
+    }
+    layouts_[o] = l;
   }
 
   // The dense linear algebra kernels (runtime/linalg.h), in f32 or f64;
