@@ -56,6 +56,48 @@ TEST(PlanBuilder, ViewsBecomeRestridesOfOneBuffer) {
   EXPECT_EQ(p.kernels[0].name.rfind("wick_relu_", 0), 0u);
 }
 
+// A pooling of a channels-last tensor viewed NCHW, read only through
+// permutes back to NHWC (and by another pooling), writes its result
+// channels-last: an alloc of the NHWC sizes, viewed NCHW. The second
+// pooling, also read by an NCHW kernel, writes NCHW.
+TEST(PlanBuilder, PoolingReadChannelsLastWritesChannelsLast) {
+  auto m = parse(
+      "graph @f(%x : Tensor(f32, [1, 4, 4, 8])) -> (Tensor(f32, [1, 2, 2, 8]), Tensor(f32, [1, 8, 2, 2])) {\n"
+      "  %first : List[Int] = prim::Constant[value=[0, 3, 1, 2]]()\n"
+      "  %last : List[Int] = prim::Constant[value=[0, 2, 3, 1]]()\n"
+      "  %window : List[Int] = prim::Constant[value=[2, 2]]()\n"
+      "  %same : List[Int] = prim::Constant[value=[1, 1]]()\n"
+      "  %zero : List[Int] = prim::Constant[value=[0, 0]]()\n"
+      "  %false : Bool = prim::Constant[value=false]()\n"
+      "  %view : Tensor(f32, [1, 8, 4, 4]) = aten::permute(%x, %first)\n"
+      "  %pool : Tensor(f32, [1, 8, 2, 2]) = aten::max_pool2d(%view, %window, %window, %zero, %same, %false)\n"
+      "  %nhwc : Tensor(f32, [1, 2, 2, 8]) = aten::permute(%pool, %last)\n"
+      "  %again : Tensor(f32, [1, 8, 2, 2]) = aten::max_pool2d(%pool, %same, %same, %zero, %same, %false)\n"
+      "  %r : Tensor(f32, [1, 8, 2, 2]) = aten::relu(%again)\n"
+      "  return(%nhwc, %r)\n"
+      "}\n");
+  BuiltPlan p = build_plan(*m->methods()[0]);
+  std::vector<const rt::Instr*> pools, views_after_alloc;
+  const auto& instrs = p.plan.body.instrs;
+  for (size_t i = 0; i < instrs.size(); ++i) {
+    if (instrs[i].op == rt::Op::extern_call) pools.push_back(&instrs[i]);
+    if (instrs[i].op == rt::Op::view && i > 0 && instrs[i - 1].op == rt::Op::alloc &&
+        instrs[i].inputs[0] == instrs[i - 1].outputs[0])
+      views_after_alloc.push_back(&instrs[i]);
+  }
+  ASSERT_EQ(pools.size(), 2u);
+  // One channels-last result: alloc [1, 2, 2, 8], viewed [1, 8, 2, 2] with
+  // strides [32, 1, 16, 8]; it is the first pooling's.
+  ASSERT_EQ(views_after_alloc.size(), 1u);
+  EXPECT_EQ(views_after_alloc[0]->ints, (std::vector<int64_t>{4, 1, 8, 2, 2, 32, 1, 16, 8, 0}));
+  EXPECT_EQ(views_after_alloc[0]->outputs[0], pools[0]->outputs[0]);
+  bool second_is_nchw = false;
+  for (const rt::Instr& in : instrs)
+    if (in.op == rt::Op::alloc && in.outputs[0] == pools[1]->outputs[0])
+      second_is_nchw = in.ints == std::vector<int64_t>{1, 8, 2, 2};
+  EXPECT_TRUE(second_is_nchw);
+}
+
 // A library may keep what it derives from a module tensor (a convolution's
 // weights in its own layout, a quantized weight's column sums) only where
 // the plan never writes module tensors: inference, not training.

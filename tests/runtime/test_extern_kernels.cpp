@@ -437,12 +437,20 @@ TEST(ExternKernels, Conv3d) {
   }
 }
 
-void check_max_pool(const Tensor& x, const MaxPool2dParams& p) {
+// NaNs in an NCHW view of NHWC memory, as the plan lays out a pooling
+// whose readers take it channels-last.
+Tensor nan_channels_last(const Sizes& nchw) {
+  Tensor t = nan_tensor({nchw[0], nchw[2], nchw[3], nchw[1]});
+  return t.as_strided(nchw, {nchw[1] * nchw[2] * nchw[3], 1, nchw[3] * nchw[1], nchw[1]}, 0);
+}
+
+void check_max_pool(const Tensor& x, const MaxPool2dParams& p, bool channels_last_out = false) {
   SCOPED_TRACE("max_pool2d " + describe(x) + " kernel " + std::to_string(p.kernel[0]) + "x" +
                std::to_string(p.kernel[1]) + " stride " + std::to_string(p.stride[0]) + " pad " +
                std::to_string(p.padding[0]) + " dil " + std::to_string(p.dilation[0]) +
-               (p.ceil_mode ? " ceil" : ""));
-  Tensor out = nan_tensor(max_pool2d_output_sizes(x.sizes(), p));
+               (p.ceil_mode ? " ceil" : "") + (channels_last_out ? " into channels-last" : ""));
+  const Sizes sizes = max_pool2d_output_sizes(x.sizes(), p);
+  Tensor out = channels_last_out ? nan_channels_last(sizes) : nan_tensor(sizes);
   max_pool2d(x, p, out);
   auto expected = ref([&] {
     return torch::max_pool2d(to_torch(x), {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
@@ -473,6 +481,11 @@ TEST(ExternKernels, MaxPool2d) {
   // Channels-last with padding and ceil mode: pooled channels-last, then converted.
   check_max_pool(permuted_view({1, 16, 11, 11}, {0, 2, 3, 1}, 10),
                  {.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}, .ceil_mode = true});
+  // Channels-last into channels-last, as the plan lays out a pooling whose
+  // readers take its result so; and NCHW into channels-last.
+  check_max_pool(permuted_view({3, 16, 11, 11}, {0, 2, 3, 1}, 11),
+                 {.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}, .ceil_mode = true}, true);
+  check_max_pool(random_tensor({2, 8, 9, 9}, 12), {.kernel = {3, 3}, .stride = {1, 1}, .padding = {1, 1}}, true);
   Tensor neg = random_tensor({1, 1, 3, 3}, 9);  // all-negative: padding must not win
   for (int64_t i = 0; i < 9; ++i) neg.data_as<float>()[i] = -1.f - static_cast<float>(i);
   check_max_pool(neg, {.kernel = {2, 2}, .stride = {1, 1}, .padding = {1, 1}});
