@@ -122,6 +122,7 @@ class Canonicalizer {
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
     if (k == "aten::to.dtype") return same_dtype_cast(n);
     if (k == "aten::permute") return permute_of_permute(n);
+    if ((k == "aten::cat" || k == "aten::stack") && split_long_join(n)) return;
     if (k == "aten::cat") return cat_of_permutes(n);
     if (k == "prim::ListConstruct") return constant_list(n);
     if (k == "aten::warn") {
@@ -184,6 +185,33 @@ class Canonicalizer {
     n->set_input(0, x);
     n->set_input(1, constant_before(n, *order, ir::Type::list(ir::Type::int_())));
     changed_ = true;
+  }
+
+  // A cat or stack of more than kMaxJoined tensors is a cat of such joins
+  // of at most kMaxJoined each: a kernel takes at most 64 arguments, and an
+  // unrolled sequence of 64 steps stacks 64 outputs.
+  static constexpr size_t kMaxJoined = 32;
+  static ir::TypePtr list_of(const std::vector<Value*>& elements) {
+    ir::TypePtr element = elements[0]->type();
+    for (const Value* v : elements) element = ir::unify(element, v->type());
+    return ir::Type::list(element);
+  }
+  bool split_long_join(Node* n) {
+    const auto* parts = built_elements(n->input(0), "prim::ListConstruct");
+    if (!parts || parts->size() <= kMaxJoined || !ir::constant_int(n->input(1))) return false;
+    builder_.set_insertion_point(n);
+    builder_.set_source(n->source_location(), n->source_line());
+    std::vector<Value*> pieces;
+    for (size_t begin = 0; begin < parts->size(); begin += kMaxJoined) {
+      const size_t end = std::min(parts->size(), begin + kMaxJoined);
+      std::vector<Value*> chunk(parts->begin() + static_cast<std::ptrdiff_t>(begin),
+                                parts->begin() + static_cast<std::ptrdiff_t>(end));
+      Value* list = builder_.create("prim::ListConstruct", chunk, {list_of(chunk)})->output();
+      pieces.push_back(builder_.create(n->kind().c_str(), {list, n->input(1)})->output());
+    }
+    Value* list = builder_.create("prim::ListConstruct", pieces, {list_of(pieces)})->output();
+    replace(n, {builder_.create("aten::cat", {list, n->input(1)}, {n->output()->type()})->output()});
+    return true;
   }
 
   // A cat of tensors all permuted one way is that permute of their cat
