@@ -401,8 +401,10 @@ std::vector<TypePtr> split_into_list(const Node& node) {
     auto chunks = constant_int(node.input(1));
     if (chunks && *chunks <= 0) throw node.error("chunk expects a positive number of chunks");
     if (chunks && size.is_static()) {
-      int64_t each = (size.value() + *chunks - 1) / *chunks;
-      if (size.value() % each == 0) part = Dim::constant(each);
+      // Rounded up without overflowing for a huge count; an empty dim is
+      // one empty chunk.
+      const int64_t each = size.value() / *chunks + (size.value() % *chunks != 0);
+      if (each == 0 || size.value() % each == 0) part = Dim::constant(each);
     } else if (chunks) {
       if (auto q = size.divide_exactly(Dim::constant(*chunks))) part = *q;
     }

@@ -399,7 +399,7 @@ class Canonicalizer {
     if (chunk) {
       auto chunks = ir::constant_int(split->input(1));
       if (!chunks || *chunks <= 0) return std::nullopt;
-      int64_t each = (total + *chunks - 1) / *chunks;
+      const int64_t each = total / *chunks + (total % *chunks != 0);  // no overflow for a huge count
       for (int64_t start = 0; start < total || (total == 0 && parts.empty()); start += each)
         parts.push_back(std::min(each, total - start));
     } else if (auto each = ir::constant_int(split->input(1))) {

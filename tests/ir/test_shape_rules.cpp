@@ -92,6 +92,15 @@ TEST(LayoutRules, CatStackSplitChunk) {
   EXPECT_EQ(inferred_types(one("n", "Int", "3") + one("d", "Int", "1") + "  %y : List[Tensor] = aten::chunk(%x, %n, %d)",
                            "%x : Tensor(f32, [4, 10])"),
             "List[Tensor(f32, [4, ?])]");
+  // A count near 2^63 (chunks of one) and an empty dim (one empty chunk)
+  // once divided by zero.
+  EXPECT_EQ(inferred_types(one("n", "Int", "9223372036854775807") + one("d", "Int", "1") +
+                               "  %y : List[Tensor] = aten::chunk(%x, %n, %d)",
+                           "%x : Tensor(f32, [4, 10])"),
+            "List[Tensor(f32, [4, 1])]");
+  EXPECT_EQ(inferred_types(one("n", "Int", "3") + one("d", "Int", "1") + "  %y : List[Tensor] = aten::chunk(%x, %n, %d)",
+                           "%x : Tensor(f32, [4, 0])"),
+            "List[Tensor(f32, [4, 0])]");
 }
 
 TEST(LayoutRules, IndexingAndEmbedding) {
