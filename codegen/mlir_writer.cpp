@@ -157,6 +157,11 @@ Scalar MlirWriter::convert(const Scalar& v, DType to) {
     if (is_floating(to)) return op("arith.uitofp " + v.ssa + " : i1 to " + tt, to);
     return op("arith.extui " + v.ssa + " : i1 to " + tt, to);
   }
+  // To f16 or bf16 from f64 or an integer through f32, as c10's Half and
+  // BFloat16 convert (from a float), rounding twice; directly, bf16 would
+  // also need a compiler-rt routine the JIT does not link.
+  if ((to == DType::f16 || to == DType::bf16) && !(is_floating(from) && bit_width(from) <= 32))
+    return convert(convert(v, DType::f32), to);
   if (is_floating(from) && is_floating(to)) {
     if (bit_width(from) == bit_width(to)) return convert(convert(v, DType::f32), to);  // f16 <-> bf16
     const char* how = bit_width(from) < bit_width(to) ? "arith.extf " : "arith.truncf ";

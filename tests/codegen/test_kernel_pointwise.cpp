@@ -354,6 +354,29 @@ TEST_F(PointwiseKernels, Casts) {
 })", {i, b});
 }
 
+// f64 and i64 reach f16 and bf16 through f32, as c10's conversions do: the
+// first two values round differently straight to 16 bits (their f32 is a
+// tie, broken to even; the f64 lies just above it). Straight to bf16 the
+// JIT also lacked the compiler-rt routine.
+TEST_F(PointwiseKernels, CastsToHalfPrecisionRoundThroughFloat) {
+  torch::Tensor x = torch::randn({2, 8}, torch::kDouble) * 1e3;
+  x.index_put_({0, 0}, 1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -30));
+  x.index_put_({0, 1}, 1.0 + std::ldexp(1.0, -11) + std::ldexp(1.0, -30));
+  torch::Tensor i = torch::randint(-(int64_t{1} << 40), int64_t{1} << 40, {2, 8}, torch::kLong);
+  i.index_put_({0, 0}, (int64_t{1} << 24) + 1 + (int64_t{1} << 16));
+  check_graph(R"(graph @g(%x : Tensor(f64, [2, 8]), %i : Tensor(i64, [2, 8])) -> (Tensor, Tensor, Tensor, Tensor) {
+  %f : Bool = prim::Constant[value=false]()
+  %none : None = prim::Constant[value=none]()
+  %f16 : Int = prim::Constant[value=5]()
+  %bf16 : Int = prim::Constant[value=15]()
+  %a : Tensor = aten::to.dtype(%x, %bf16, %f, %f, %none)
+  %b : Tensor = aten::to.dtype(%x, %f16, %f, %f, %none)
+  %c : Tensor = aten::to.dtype(%i, %bf16, %f, %f, %none)
+  %d : Tensor = aten::to.dtype(%i, %f16, %f, %f, %none)
+  return(%a, %b, %c, %d)
+})", {x, i}, 0);
+}
+
 TEST_F(PointwiseKernels, HalfPrecisionComputesInFloat) {
   for (const char* dt : {"f16", "bf16"}) {
     auto dtype = std::string(dt) == "f16" ? torch::kHalf : torch::kBFloat16;
