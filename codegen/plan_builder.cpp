@@ -56,12 +56,7 @@ class PlanBuilder {
       }
     }
     block(g.block(), out_.plan.body);
-    if (!unsupported_.empty()) {
-      std::string msg = std::to_string(unsupported_.size()) + " op" + (unsupported_.size() == 1 ? " has" : "s have") +
-                        (on_gpu() ? " no CUDA lowering yet:" : " no CPU lowering yet:");
-      for (const std::string& u : unsupported_) msg += "\n  " + u;
-      throw Error(msg);
-    }
+    if (!unsupported_.empty()) throw unsupported_error();
     for (const Value* v : g.outputs()) {
       // A None in a returned tuple (googlenet's aux outputs in eval mode) is
       // no tensor: left out, as LibTorch's flattened outputs leave it out.
@@ -171,9 +166,18 @@ class PlanBuilder {
     auto it = layouts_.find(x);
     if (it == layouts_.end()) {
       WICK_ASSERT(!unsupported_.empty(), "no layout for %" + x->name());
+      // Of unknown shape, the rest cannot be checked: what is known so far.
+      if (!x->type()->is_tensor() || !known_shape(*x->type())) throw unsupported_error();
       it = layouts_.emplace(x, contiguous(*x->type())).first;
     }
     return it->second;
+  }
+
+  Error unsupported_error() const {
+    std::string msg = std::to_string(unsupported_.size()) + " op" + (unsupported_.size() == 1 ? " has" : "s have") +
+                      (on_gpu() ? " no CUDA lowering yet:" : " no CPU lowering yet:");
+    for (const std::string& u : unsupported_) msg += "\n  " + u;
+    return Error(msg);
   }
 
   // The layout a kernel argument has: symbolic dims are kDynamic.
@@ -307,6 +311,8 @@ class PlanBuilder {
     if (k == "prim::ListConstruct") return;  // consumed by the op it feeds
     if (k == "prim::Uninitialized") return;
     if (k == "prim::StoreParam") return store_param(n);
+    if (k == "prim::unchecked_cast" && n->input(0)->type()->kind() == ir::TypeKind::None)
+      return note_unsupported(n, "a cast of None to " + n->output()->type()->str() + ": the value is None here");
     note_unsupported(n, "tuples and lists are not supported at run time");
   }
 

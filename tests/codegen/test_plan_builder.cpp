@@ -178,6 +178,26 @@ TEST(PlanBuilder, EveryOpWithoutALoweringIsListed) {
   }
 }
 
+// A cast of None to a tensor (code that tests one value for None and casts
+// another) and what reads it: an error naming the cast, not a crash on the
+// unknown shape downstream.
+TEST(PlanBuilder, CastOfNoneToATensorIsReported) {
+  auto m = parse(
+      "graph @f(%x : Tensor(f32, [2, 3])) -> (Tensor(f32, [6])) {\n"
+      "  %none : None = prim::Constant[value=none]()\n"
+      "  %sizes : List[Int] = prim::Constant[value=[6]]()\n"
+      "  %t : Tensor = prim::unchecked_cast(%none)\n"
+      "  %v : Tensor(f32, [6]) = aten::view(%t, %sizes)\n"
+      "  return(%v)\n"
+      "}\n");
+  try {
+    build_plan(*m->methods()[0]);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("a cast of None to Tensor"), std::string::npos) << e.what();
+  }
+}
+
 TEST(PlanBuilder, InputsOfUnknownShapeAreRejected) {
   for (const char* type : {"Tensor(f32, [?, 4])", "Tensor(f32)", "Tensor(f32, [B*T, 4])"}) {
     auto m = parse(std::string("graph @f(%x : ") + type + ") -> (" + type + ") {\n  return(%x)\n}\n");
