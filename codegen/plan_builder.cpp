@@ -391,10 +391,23 @@ class PlanBuilder {
 
   bool on_gpu() const { return options_.device == rt::PlanDevice::cuda; }
 
+  // A kernel's operands: tensors of known dtypes, numbers of a known kind.
+  void require_kernel_operands(const Node* n) {
+    for (const Value* v : n->inputs()) {
+      const ir::Type& t = *v->type();
+      if (t.is_tensor() && !t.dtype())
+        throw n->error("the dtype of an operand is not known at compile time: " + t.str() +
+                       " (an `if` whose branches give tensors of different dtypes?)");
+      if (t.kind() == ir::TypeKind::Number)
+        throw n->error("an operand is a number whose kind (int, float or bool) is not known at compile time");
+    }
+  }
+
   void kernel(const Node* n) {
     if (!can_generate(*n))
       return note_unsupported(n, "no kernel generator");
     require_known_shapes(n);
+    require_kernel_operands(n);
     KernelGroup g;
     g.nodes.push_back(n);
     std::set<const Value*> seen;
@@ -647,6 +660,7 @@ class PlanBuilder {
   // output of the fusion group it heads), with `epilogue` applied in the call.
   void extern_call(const Node* n, const Value* result, const Node* epilogue) {
     require_known_shapes(n);
+    require_kernel_operands(n);
     const std::string& name = n->op().schema.name;
     if (n->op().schema.ns == "wick" && (linalg_call(n, result) || fourier_call(n, result) || ctc_call(n, result))) return;
     // The CPU runtime multiplies and convolves f64 (gradients included) and
@@ -1000,6 +1014,7 @@ class PlanBuilder {
     std::vector<const Node*> members;
     for (const Node* m : *body) members.push_back(m);
     const std::string& kind = std::get<std::string>(*n->attrs().find("kind"));
+    if (kind != "extern") require_kernel_operands(n);
     if (kind == "extern") {
       WICK_ASSERT(members.size() <= 2 && n->num_outputs() == 1, "an extern group is a call and one epilogue");
       if (members.size() == 2 && on_gpu() && !gpu_fuses(members[0], members[1])) {

@@ -198,6 +198,42 @@ TEST(PlanBuilder, CastOfNoneToATensorIsReported) {
   }
 }
 
+// Operands whose dtype or kind the graph leaves open (an `if` joining
+// tensors of two dtypes, `annotate(number, ...)` of a tensor): user errors.
+TEST(PlanBuilder, OperandsOfUnknownDtypeOrKindAreRejected) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"graph @f(%s : Tensor(f32, []), %x : Tensor(f32, [4]), %y : Tensor(f16, [4])) -> (Tensor(?, [4])) {\n"
+       "  %c : Bool = aten::Bool.Tensor(%s)\n"
+       "  %j : Tensor(?, [4]) = prim::If(%c) {\n"
+       "    block0() {\n"
+       "      yield(%x)\n"
+       "    }\n"
+       "    block1() {\n"
+       "      yield(%y)\n"
+       "    }\n"
+       "  }\n"
+       "  %r : Tensor(?, [4]) = aten::relu(%j)\n"
+       "  return(%r)\n"
+       "}\n",
+       "the dtype of an operand is not known"},
+      {"graph @f(%x : Tensor(f32, [4]), %s : Tensor(f32, [])) -> (Tensor(f32, [4])) {\n"
+       "  %n : Number = aten::item(%s)\n"
+       "  %r : Tensor(f32, [4]) = aten::mul.Scalar(%x, %n)\n"
+       "  return(%r)\n"
+       "}\n",
+       "a number whose kind"},
+  };
+  for (const auto& [text, message] : cases) {
+    auto m = parse(text);
+    try {
+      build_plan(*m->methods()[0]);
+      ADD_FAILURE() << "no error for\n" << text;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(PlanBuilder, InputsOfUnknownShapeAreRejected) {
   for (const char* type : {"Tensor(f32, [?, 4])", "Tensor(f32)", "Tensor(f32, [B*T, 4])"}) {
     auto m = parse(std::string("graph @f(%x : ") + type + ") -> (" + type + ") {\n  return(%x)\n}\n");
