@@ -37,7 +37,23 @@ class ShapeInference {
     if (!op.infer) return;
     std::vector<ir::TypePtr> types = op.infer(*n);
     if (types.size() != n->num_outputs()) return;  // variadic unpacking keeps its types
-    for (size_t i = 0; i < types.size(); ++i) n->output(i)->set_type(refine(n->output(i)->type(), types[i]));
+    for (size_t i = 0; i < types.size(); ++i) {
+      n->output(i)->set_type(refine(n->output(i)->type(), types[i]));
+      check_size(n, *n->output(i)->type());
+    }
+  }
+
+  // Sizes a file may ask for (an output size of 2^62) whose element count
+  // overflows: refused here, before strides and byte counts overflow too.
+  static void check_size(const ir::Node* n, const ir::Type& t) {
+    if (!t.is_tensor() || !t.shape()) return;
+    int64_t elements = 1;
+    for (const ir::Dim& d : *t.shape()) {
+      if (!d.is_static()) continue;
+      if (d.value() < 0) throw n->error("its result would have a negative size: " + t.str());
+      if (__builtin_mul_overflow(elements, d.value(), &elements) || elements > (int64_t{1} << 60))
+        throw n->error("its result would have more elements than any memory holds: " + t.str());
+    }
   }
 
   void if_node(ir::Node* n) {
