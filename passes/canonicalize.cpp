@@ -585,6 +585,12 @@ class Canonicalizer {
     std::vector<Value*> once;
     if (!built_elements(list, "prim::ListConstruct") && !ir::constant_int_list(list)) return;
     int_list_elements(n, list, &once);
+    // Each element is a value of the graph: a file asking for millions
+    // would take minutes and gigabytes to fold.
+    constexpr int64_t kMaxElements = 65536;
+    if (!once.empty() && *times > kMaxElements / static_cast<int64_t>(once.size()))
+      throw n->error("this list would hold " + std::to_string(once.size()) + " x " + std::to_string(*times) +
+                     " elements; lists of up to " + std::to_string(kMaxElements) + " are supported");
     std::vector<Value*> items;
     for (int64_t i = 0; i < *times; ++i) items.insert(items.end(), once.begin(), once.end());
     built_list(n, items);
