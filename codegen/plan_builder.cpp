@@ -12,6 +12,7 @@
 #include "runtime/cublaslt_gemm.h"
 #include "runtime/cudnn_conv.h"
 #include "runtime/fft.h"
+#include "runtime/plan_validate.h"
 #include "runtime/post_op.h"
 
 namespace wick::codegen {
@@ -467,6 +468,9 @@ class PlanBuilder {
       in.outputs.push_back(status);
       in.ints = {1};
     }
+    if (in.inputs.size() + in.outputs.size() > rt::kMaxKernelArgs)
+      throw named_after->error("its kernel would take " + std::to_string(in.inputs.size() + in.outputs.size()) +
+                               " arguments; at most " + std::to_string(rt::kMaxKernelArgs) + " are supported");
   }
 
   // Kernels big enough to share among threads are generated with a dynamic

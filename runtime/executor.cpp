@@ -15,6 +15,7 @@
 #include "runtime/extern_kernels.h"
 #include "runtime/fft.h"
 #include "runtime/linalg.h"
+#include "runtime/plan_validate.h"
 #include "runtime/thread_pool.h"
 #include "support/error.h"
 
@@ -436,9 +437,9 @@ class Run {
 
   void kernel(const Instr& in) {
     if (gpu_) return gpu_kernel(in);
-    constexpr size_t kMaxArgs = 64;
+    constexpr size_t kMaxArgs = kMaxKernelArgs;
     const size_t n = in.inputs.size() + in.outputs.size();
-    WICK_ASSERT(n <= kMaxArgs, "kernel with more than 64 arguments");
+    WICK_ASSERT(n <= kMaxArgs, "kernel with more than 64 arguments");  // plans are validated
     const Tensor* tensors[kMaxArgs];
     int64_t words[kMaxArgs];
     void* args[kMaxArgs];

@@ -206,6 +206,8 @@ class Validator {
           fail(in, "kernel index out of range (" + std::to_string(plan_.kernels.size()) + " kernels)");
         if (in.ints.size() > 1 || (!in.ints.empty() && in.ints[0] != 0 && in.ints[0] != 1)) fail(in, "bad kernel flags");
         if (!in.ints.empty() && in.ints[0] == 1) count(in, in.outputs.size(), 1, "results", true);
+        if (in.inputs.size() + in.outputs.size() > kMaxKernelArgs)
+          fail(in, "a kernel of more than " + std::to_string(kMaxKernelArgs) + " arguments");
         return;
       case Op::extern_call: return extern_call(in);
       case Op::view: {

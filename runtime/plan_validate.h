@@ -16,6 +16,8 @@ namespace wick::rt {
 inline constexpr int32_t kMaxPlanSlots = 1 << 22;
 inline constexpr int kMaxPlanDepth = 64;  // nesting of If/Loop blocks
 inline constexpr int kMaxTensorRank = 16;
+// Operands plus results of a kernel: what the executor passes in one call.
+inline constexpr size_t kMaxKernelArgs = 64;
 
 // Throws wick::Error naming `file` and the offending instruction.
 void validate_plan(const Plan& plan, const std::string& file);

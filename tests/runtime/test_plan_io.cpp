@@ -342,6 +342,7 @@ TEST(PlanIo, ValidatorRefusesInconsistentPlans) {
       {"absent non-optional operand", [](Plan& p) { p.body.instrs[2].inputs[0] = -1; }, "operand slot -1"},
       {"kernel index", [](Plan& p) { p.body.instrs[1].index = 2; }, "kernel index out of range"},
       {"kernel flags", [](Plan& p) { p.body.instrs[1].ints = {7}; }, "bad kernel flags"},
+      {"kernel arguments", [](Plan& p) { p.body.instrs[1].inputs.assign(70, 0); }, "more than 64 arguments"},
       {"extern op", [](Plan& p) { p.body.instrs[2].index = 99; }, "unknown library call"},
       {"extern ints", [](Plan& p) { p.body.instrs[2].ints = {1}; }, "expected 0 integers"},
       {"post-op", [](Plan& p) { p.body.instrs[2].post_op = 200; }, "unknown post-op"},
