@@ -652,6 +652,14 @@ std::vector<TypePtr> embedding_bag(const Node& node) {
   if (!mode || *mode < 0 || *mode > 2) throw node.error("embedding_bag mode must be a constant 0 (sum), 1 (mean) or 2 (max)");
   if (!is_none(node.input(6)) && *mode != 0)
     throw node.error("embedding_bag: per_sample_weights is only supported for mode='sum'");
+  if (!is_none(node.input(6))) {
+    const Type& weights = input_type(node, 6);
+    if (weights.has_rank() && idx.has_rank() &&
+        (weights.rank() != idx.rank() || (weights.fully_static() && idx.fully_static() &&
+                                           weights.static_sizes() != idx.static_sizes())))
+      throw node.error("embedding_bag: per_sample_weights must have the shape of the indices, " +
+                       shape_str(*idx.shape()) + "; got " + shape_str(*weights.shape()));
+  }
   const auto last = constant_bool(node.input(7));
   if (!last) throw node.error("embedding_bag include_last_offset must be a constant");
   Dim bags = Dim::unknown(), d = Dim::unknown(), n = Dim::unknown();

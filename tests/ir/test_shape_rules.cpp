@@ -384,6 +384,15 @@ TEST(CompositeRules, EmbeddingBag) {
   EXPECT_THROW(inferred_types(embedding_bag("0", "false"),
                               "%w : Tensor(f32, [50, 8]), %i : Tensor(i64, [4, 5]), %off : Tensor(i64, [5])"),
                Error);
+  // Per-sample weights of another shape than the indices (an empty input).
+  try {
+    inferred_types(embedding_bag("0", "false", true),
+                   "%w : Tensor(f32, [50, 8]), %i : Tensor(i64, [20]), %off : Tensor(i64, [5]), %p : Tensor(f32, [0])");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("per_sample_weights must have the shape of the indices"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(PointwiseRules, BitwiseOpsTakeIntegersAndBools) {
