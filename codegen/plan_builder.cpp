@@ -393,14 +393,18 @@ class PlanBuilder {
   bool on_gpu() const { return options_.device == rt::PlanDevice::cuda; }
 
   // A kernel's operands: tensors of known dtypes, numbers of a known kind.
+  // In a fusion group, the error names the member reading the operand.
   void require_kernel_operands(const Node* n) {
-    for (const Value* v : n->inputs()) {
-      const ir::Type& t = *v->type();
+    for (size_t i = 0; i < n->num_inputs(); ++i) {
+      const ir::Type& t = *n->input(i)->type();
+      const Node* reader = n;
+      if (n->op().lowering == ir::Lowering::fusion && n->block(0)->params()[i]->has_uses())
+        reader = n->block(0)->params()[i]->uses().front().user;
       if (t.is_tensor() && !t.dtype())
-        throw n->error("the dtype of an operand is not known at compile time: " + t.str() +
-                       " (an `if` whose branches give tensors of different dtypes?)");
+        throw reader->error("the dtype of an operand is not known at compile time: " + t.str() +
+                            " (an `if` whose branches give tensors of different dtypes?)");
       if (t.kind() == ir::TypeKind::Number)
-        throw n->error("an operand is a number whose kind (int, float or bool) is not known at compile time");
+        throw reader->error("an operand is a number whose kind (int, float or bool) is not known at compile time");
     }
   }
 

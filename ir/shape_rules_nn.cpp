@@ -1,5 +1,6 @@
 // Type rules of convolutions and pooling, following PyTorch's output-size
-// formulas (including ceil_mode for pooling).
+// formulas (including ceil_mode for pooling), and of the normalizations,
+// whose parameters must fit the input as ATen checks.
 #include "ir/constant_value.h"
 #include "ir/op_table.h"
 #include "ir/shape_rules.h"
@@ -327,6 +328,38 @@ std::pair<TypePtr, TypePtr> initial_state(const Node& node, size_t i, bool lstm,
   return {any, any};
 }
 
+// Throws unless the state `t` (h0, or c0 when `cell`) is [layers *
+// directions, batch, hidden] as the input and the weights say, where known:
+// a mismatch otherwise surfaces as a broadcast deep in the unrolled steps.
+void require_state_shape(const Node& node, const Type& t, const Type& x, bool cell) {
+  if (!t.is_tensor() || !t.has_rank() || t.rank() != 3 || !x.has_rank() || x.rank() != 3) return;
+  const auto layers = constant_int(node.input(4));
+  const auto bidirectional = constant_bool(node.input(7));
+  const auto batch_first = node.num_inputs() > 8 ? constant_bool(node.input(8)) : std::nullopt;
+  std::vector<std::optional<int64_t>> want(3);
+  if (layers && bidirectional) want[0] = *layers * (*bidirectional ? 2 : 1);
+  if (batch_first) {
+    const Dim& b = (*x.shape())[*batch_first ? 0 : 1];
+    if (b.is_static()) want[1] = b.value();
+  }
+  // h0's last dim is what w_hh multiplies (the projection's size, if any).
+  const Node* params = node.input(2)->node();
+  if (!cell && params->is("prim::ListConstruct") && params->num_inputs() >= 2) {
+    const Type& w_hh = *params->input(1)->type();
+    if (w_hh.is_tensor() && w_hh.has_rank() && w_hh.rank() == 2 && (*w_hh.shape())[1].is_static())
+      want[2] = (*w_hh.shape())[1].value();
+  }
+  for (size_t d = 0; d < 3; ++d) {
+    const Dim& have = (*t.shape())[d];
+    if (want[d] && have.is_static() && have.value() != *want[d]) {
+      std::string expected = "[";
+      for (size_t k = 0; k < 3; ++k) expected += (k ? ", " : "") + (want[k] ? std::to_string(*want[k]) : std::string("?"));
+      throw node.error(std::string("expected the initial ") + (cell ? "cell" : "hidden") + " state to be " + expected +
+                       "], got " + t.str());
+    }
+  }
+}
+
 }  // namespace
 
 // lstm(input, hx = [h0, c0], params, has_biases, num_layers, dropout, train,
@@ -348,6 +381,8 @@ std::vector<TypePtr> rnn(const Node& node) {
     if (lengths.has_rank() && lengths.rank() != 1)
       throw node.error("needs 1-D lengths, got rank " + std::to_string(lengths.rank()));
   }
+  require_state_shape(node, *h0, x, false);
+  if (c0) require_state_shape(node, *c0, x, true);
   TypePtr out = Type::tensor(x.dtype(), std::nullopt, x.tensor_device());
   auto bidirectional = constant_bool(node.input(7));
   if (x.has_rank() && h0->is_tensor() && h0->has_rank() && bidirectional) {
@@ -687,6 +722,78 @@ std::vector<TypePtr> bilinear(const Node& node) {
   std::vector<Dim> out = lead_a;
   out.push_back(sw[0]);
   return {Type::tensor(a.dtype(), out, a.tensor_device())};
+}
+
+namespace {
+
+// Throws unless optional parameter `i` (a weight, bias or running statistic)
+// holds `want` elements, where both are known.
+void require_elements(const Node& node, size_t i, const Dim& want, const char* what) {
+  if (is_none(node.input(i)) || !want.is_static()) return;
+  const Type& t = *node.input(i)->type();
+  if (!t.is_tensor() || !t.fully_static()) return;
+  int64_t n = 1;
+  for (int64_t d : t.static_sizes()) n *= d;
+  if (n != want.value())
+    throw node.error(std::string(what) + " must hold one value per channel (" + want.str() + "), got " + t.str());
+}
+
+}  // namespace
+
+// batch_norm(input [N, C, ...], weight, bias, running_mean, running_var, ...).
+std::vector<TypePtr> batch_norm(const Node& node) {
+  const Type& x = *node.input(0)->type();
+  if (x.has_rank() && x.rank() < 2) throw node.error("batch_norm needs an input of at least 2 dims, got " + x.str());
+  if (x.has_rank()) {
+    const Dim c = (*x.shape())[1];
+    require_elements(node, 1, c, "the weight");
+    require_elements(node, 2, c, "the bias");
+    require_elements(node, 3, c, "the running mean");
+    require_elements(node, 4, c, "the running variance");
+  }
+  return same_as_input(node);
+}
+
+// layer_norm(input [..., *normalized_shape], normalized_shape, weight, bias, ...).
+std::vector<TypePtr> layer_norm(const Node& node) {
+  const Type& x = *node.input(0)->type();
+  const auto shape = constant_int_list(node.input(1));
+  if (shape && x.has_rank()) {
+    const size_t n = shape->size(), rank = static_cast<size_t>(x.rank());
+    bool fits = n <= rank;
+    for (size_t i = 0; fits && i < n; ++i) {
+      const Dim& d = (*x.shape())[rank - n + i];
+      fits = !d.is_static() || d.value() == (*shape)[i];
+    }
+    if (!fits)
+      throw node.error("normalized_shape " + wick::shape_str(*shape) + " does not match the input's shape " +
+                       ir::shape_str(*x.shape()));
+  }
+  if (shape)
+    for (size_t i : {size_t{2}, size_t{3}}) {
+      if (is_none(node.input(i))) continue;
+      const Type& p = *node.input(i)->type();
+      if (p.is_tensor() && p.fully_static() && p.static_sizes() != *shape)
+        throw node.error(std::string(i == 2 ? "the weight" : "the bias") + " must have the normalized shape " +
+                         wick::shape_str(*shape) + ", got " + p.str());
+    }
+  return same_as_input(node);
+}
+
+// group_norm(input [N, C, ...], num_groups, weight, bias, ...).
+std::vector<TypePtr> group_norm(const Node& node) {
+  const Type& x = *node.input(0)->type();
+  const auto groups = constant_int(node.input(1));
+  if (groups && *groups <= 0) throw node.error("num_groups must be positive, got " + std::to_string(*groups));
+  if (x.has_rank() && x.rank() < 2) throw node.error("group_norm needs an input of at least 2 dims, got " + x.str());
+  if (x.has_rank()) {
+    const Dim c = (*x.shape())[1];
+    if (groups && c.is_static() && c.value() % *groups != 0)
+      throw node.error(c.str() + " channels do not divide into " + std::to_string(*groups) + " groups");
+    require_elements(node, 2, c, "the weight");
+    require_elements(node, 3, c, "the bias");
+  }
+  return same_as_input(node);
 }
 
 }  // namespace wick::ir::shape

@@ -274,6 +274,38 @@ TEST(CompositeRules, LayoutOps) {
   EXPECT_THROW(inferred_types(aa, "%x : Tensor(f32, [3, 16, 18])"), Error);
 }
 
+// Normalizations whose parameters do not fit the input are refused by name
+// (they failed deep in their decompositions, naming a broadcast).
+TEST(CompositeRules, NormalizationParametersFitTheInput) {
+  auto message = [](const std::string& body, const char* inputs) {
+    try {
+      inferred_types(body, inputs);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string none = one("none", "None", "none") + one("f", "Bool", "false") + one("m", "Float", "0.1") +
+                           one("eps", "Float", "1e-05");
+  const std::string batch = none + "  %y : Tensor = aten::batch_norm(%x, %w, %none, %none, %none, %f, %m, %eps, %f)";
+  EXPECT_EQ(inferred_types(batch, "%x : Tensor(f32, [2, 6, 4]), %w : Tensor(f32, [6])"), "Tensor(f32, [2, 6, 4])");
+  EXPECT_NE(message(batch, "%x : Tensor(f32, [2, 6, 4]), %w : Tensor(f32, [4])").find("one value per channel"),
+            std::string::npos);
+  const std::string layer = none + one("s", "List[Int]", "[4, 5]") +
+                            "  %y : Tensor = aten::layer_norm(%x, %s, %w, %none, %eps, %f)";
+  EXPECT_EQ(inferred_types(layer, "%x : Tensor(f32, [B, 4, 5]), %w : Tensor(f32, [4, 5])"), "Tensor(f32, [B, 4, 5])");
+  EXPECT_NE(message(layer, "%x : Tensor(f32, [2, 5, 4]), %w : Tensor(f32, [4, 5])").find("does not match the input's shape"),
+            std::string::npos);
+  EXPECT_NE(message(layer, "%x : Tensor(f32, [2, 4, 5]), %w : Tensor(f32, [5])").find("must have the normalized shape"),
+            std::string::npos);
+  const std::string group = none + one("g", "Int", "3") + "  %y : Tensor = aten::group_norm(%x, %g, %w, %none, %eps, %f)";
+  EXPECT_EQ(inferred_types(group, "%x : Tensor(f32, [2, 6, 4]), %w : Tensor(f32, [6])"), "Tensor(f32, [2, 6, 4])");
+  EXPECT_NE(message(group, "%x : Tensor(f32, [2, 8, 4]), %w : Tensor(f32, [8])").find("do not divide into 3 groups"),
+            std::string::npos);
+  EXPECT_NE(message(group, "%x : Tensor(f32, [2, 6, 4]), %w : Tensor(f32, [3])").find("one value per channel"),
+            std::string::npos);
+}
+
 TEST(CompositeRules, Einsum) {
   auto einsum = [](const char* equation) {
     return std::string("  %e : Str = prim::Constant[value=\"") + equation + "\"]()\n" +
