@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
+#include <vector>
 #include "test_paths.h"
 
 namespace wick::testing {
@@ -20,11 +22,23 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
+// The directories made by temp_dir, removed when the test process exits so
+// that runs leave nothing behind.
+struct MadeDirs {
+  std::vector<std::filesystem::path> dirs;
+  ~MadeDirs() {
+    std::error_code ignored;
+    for (const auto& d : dirs) std::filesystem::remove_all(d, ignored);
+  }
+};
+
 std::string temp_dir(const std::string& name) {
+  static MadeDirs made;
   auto dir = std::filesystem::temp_directory_path() /
              ("wick_test_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  made.dirs.push_back(dir);
   return dir.string();
 }
 

@@ -16,7 +16,7 @@ struct CliResult {
 CliResult run_tool(const std::string& tool, const std::string& command);
 inline CliResult run_wick(const std::string& args) { return run_tool("wick", args); }
 
-std::string temp_dir(const std::string& name);  // a fresh empty directory
+std::string temp_dir(const std::string& name);  // a fresh empty directory, removed at exit
 void write_text(const std::string& path, const std::string& text);
 
 // A directory of make_bad_models.py's broken and unusual models (written on
