@@ -65,6 +65,10 @@ double zoo_tolerance(const std::string& model) {
   if (model == "float16") return 2e-3;
   // f64 sums in another order than LibTorch's BLAS: last bits only.
   if (model == "float64") return 1e-12;
+  // A hidden state a few ulp from LibTorch's quantizes to the neighbouring
+  // level now and then (docs/status.md): 3.7e-4 seen on fresh inputs, up to
+  // 4e-3 in test_quantized_recurrent's runs.
+  if (model == "quantized_recurrent") return 1e-2;
   return 1e-4;
 }
 
