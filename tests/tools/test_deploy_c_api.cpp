@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "cli_runner.h"
@@ -250,6 +252,37 @@ TEST_F(DeployCApiInputs, OutputBuffersMustMatch) {
   expect_message("the model has 1 outputs, got 2 buffers");
   o = {out.data(), out.size() * 4, WICK_FLOAT32, 2, good};
   EXPECT_EQ(wick_model_run(model_.m, &in, 1, &o, 1), WICK_OK) << wick_last_error();
+}
+
+// A manifest edited to list other outputs than the plan gives: the run
+// fails with a message blaming the artifact, not an internal error.
+TEST(DeployCApi, ManifestDisagreeingWithThePlanIsAnError) {
+  ArtifactDir artifact("mlp_relu", "c_api_edited_manifest");
+  const std::string dir = artifact.path();
+  ASSERT_FALSE(dir.empty());
+  std::string text;
+  {
+    std::ifstream in(dir + "/manifest.json");
+    std::stringstream s;
+    s << in.rdbuf();
+    text = s.str();
+  }
+  const std::string shape = "\"outputs\": [\n    {\"name\": \"output0\", \"dtype\": \"f32\", \"shape\": [16, 10]}";
+  const size_t at = text.find(shape);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, shape.size(), "\"outputs\": [\n    {\"name\": \"output0\", \"dtype\": \"f32\", \"shape\": [16, 11]}");
+  std::ofstream(dir + "/manifest.json") << text;
+  Model model;
+  ASSERT_EQ(wick_model_open(dir.c_str(), &model.m), WICK_OK) << wick_last_error();
+  std::vector<float> data(16 * 32, 0.5f);
+  const int64_t sizes[] = {16, 32};
+  wick_buffer in = {data.data(), data.size() * 4, WICK_FLOAT32, 2, sizes};
+  wick_tensor* out[1] = {nullptr};
+  EXPECT_NE(wick_model_run_alloc(model.m, &in, 1, out, 1), WICK_OK);
+  wick_tensor_free(out[0]);
+  const std::string message = wick_last_error();
+  EXPECT_NE(message.find("the manifest does not belong to this model"), std::string::npos) << message;
+  EXPECT_EQ(message.find("internal error"), std::string::npos) << message;
 }
 
 TEST(DeployCApi, BadArguments) {
