@@ -1,9 +1,11 @@
 #include "runtime/artifact.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <sys/stat.h>
 
 #include <cstring>
+#include <optional>
 
 #include "runtime/artifact_cuda.h"
 #include "runtime/checksum.h"
@@ -21,6 +23,27 @@ void check_size(const std::string& path, uint64_t actual, const FileInfo& expect
   if (actual != expected.bytes)
     fail(path, "file is " + std::to_string(actual) + " bytes, the manifest says " + std::to_string(expected.bytes) +
                    " (file truncated, or from another build)");
+}
+
+// The shared library's ELF headers, read before dlopen maps it: a file cut
+// short with a manifest to match would map segments past its end, and the
+// loader would die of SIGBUS rather than fail.
+void check_elf(const std::string& path, const std::string& bytes) {
+  auto in_file = [&](uint64_t offset, uint64_t size) { return offset <= bytes.size() && size <= bytes.size() - offset; };
+  Elf64_Ehdr header;
+  if (bytes.size() < sizeof header || std::memcmp(bytes.data(), ELFMAG, SELFMAG) != 0)
+    fail(path, "is not an ELF shared library");
+  std::memcpy(&header, bytes.data(), sizeof header);
+  if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_type != ET_DYN || header.e_phentsize != sizeof(Elf64_Phdr))
+    fail(path, "is not a 64-bit ELF shared library");
+  if (!in_file(header.e_phoff, uint64_t{header.e_phnum} * sizeof(Elf64_Phdr)))
+    fail(path, "its program headers lie past the end of the file (file truncated?)");
+  for (uint16_t i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment;
+    std::memcpy(&segment, bytes.data() + header.e_phoff + i * sizeof segment, sizeof segment);
+    if ((segment.p_type == PT_LOAD || segment.p_type == PT_DYNAMIC) && !in_file(segment.p_offset, segment.p_filesz))
+      fail(path, "segment " + std::to_string(i) + " lies past the end of the file (file truncated?)");
+  }
 }
 
 void check_checksum(const std::string& path, uint64_t actual, const FileInfo& expected) {
@@ -79,12 +102,19 @@ std::unique_ptr<Artifact> Artifact::open(const std::string& dir) {
     a->weights_.push_back(*t);
   }
 
-  // The library is checked before dlopen runs any of its code. A CUDA
-  // artifact's holds only the identity; its kernels are in gpu_kernels.bin.
+  // A CUDA artifact's kernels are in gpu_kernels.bin; its library holds
+  // only the identity.
+  std::optional<GpuKernels> gpu;
+  if (m.cuda()) gpu = read_artifact_gpu_kernels(m, plan, dir);
+
+  // The library is checked before dlopen runs any of its code. Its identity
+  // spells out the checksums of the files above, so that a file edited
+  // with a manifest to match is refused here, before anything runs.
   const std::string library_path = dir + "/" + kLibraryFile;
   const std::string library_bytes = read_file(library_path, kMaxLibraryBytes);
   check_size(library_path, library_bytes.size(), m.model_so);
   check_checksum(library_path, xxh64(library_bytes), m.model_so);
+  check_elf(library_path, library_bytes);
   void* handle = ::dlopen(library_path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) fail(library_path, std::string("cannot load: ") + ::dlerror());
   a->library_ = std::shared_ptr<void>(handle, [](void* h) { ::dlclose(h); });
@@ -92,10 +122,9 @@ std::unique_ptr<Artifact> Artifact::open(const std::string& dir) {
   const std::string expected = identity_string(m);
   if (!identity || std::strncmp(identity, expected.c_str(), expected.size() + 1) != 0)
     fail(library_path, "its identity does not match the manifest's \"" + expected + "\" (file from another build)");
-  if (m.cuda()) {
+  if (gpu) {
     // Every file is checked before the driver is asked for the device.
-    const GpuKernels gpu = read_artifact_gpu_kernels(m, plan, dir);
-    CudaPlanKernels kernels = load_artifact_gpu_kernels(gpu, dir);
+    CudaPlanKernels kernels = load_artifact_gpu_kernels(*gpu, dir);
     try {
       a->executor_ = std::make_unique<Executor>(std::move(kernels), std::move(plan), a->weights_);
     } catch (const Error& e) {

@@ -349,9 +349,15 @@ void check_compatible(const Manifest& m, const std::string& dir) {
   }
 }
 
+// The checksums of the plan and weights are spelled out, not only hashed
+// into the id: the library then vouches for the files the manifest lists,
+// so a plan edited with a manifest to match is refused before it runs.
 std::string identity_string(const Manifest& m) {
-  return "wick-artifact/" + std::to_string(m.format_version) + " wick/" + m.wick_version + " target/" + m.target +
-         " id/" + hex64(m.identity);
+  std::string s = "wick-artifact/" + std::to_string(m.format_version) + " wick/" + m.wick_version + " target/" +
+                  m.target + " id/" + hex64(m.identity) + " plan/" + hex64(m.plan_bin.checksum) + " weights/" +
+                  hex64(m.weights_bin.checksum);
+  if (m.cuda()) s += " kernels/" + hex64(m.gpu_kernels_bin.checksum);
+  return s;
 }
 
 }  // namespace wick::rt

@@ -237,7 +237,7 @@ TEST(Manifest, RoundTrips) {
   EXPECT_EQ(back.inputs[1].spec.sizes.size(), 0u);
   EXPECT_EQ(back.weights_bin.bytes, 9999999999ull);
   EXPECT_EQ(identity_string(back), std::string("wick-artifact/1 wick/") + runtime_version() +
-                                       " target/x86-64-v3 id/1234abcd5678ef90");
+                                       " target/x86-64-v3 id/1234abcd5678ef90 plan/0000000000000001 weights/abcdef0123456789");
 }
 
 std::string replace(std::string s, const std::string& from, const std::string& to) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -157,6 +158,19 @@ const std::vector<Damage>& artifact_damages() {
          reseal(d, "plan.bin", old);
        },
        WICK_ERROR_ARTIFACT, "plan checksum mismatch", "plan.bin"},
+      // A plan edited consistently (its own checksum and the manifest's
+      // redone) no longer matches the identity the library was built with.
+      {"EditedPlanWithMatchingManifest",
+       [](const std::string& d, const std::string&) {
+         const std::string old = read_bytes(d + "/plan.bin");
+         std::string edited = old;
+         edited[40] = static_cast<char>(edited[40] ^ 1);
+         const uint64_t sum = rt::xxh64(std::string_view(edited).substr(32));  // the header's payload checksum
+         std::memcpy(edited.data() + 24, &sum, sizeof sum);
+         write_bytes(d + "/plan.bin", edited);
+         reseal(d, "plan.bin", old);
+       },
+       WICK_ERROR_ARTIFACT, "its identity does not match", "model.so"},
       {"CorruptLibrary", [](const std::string& d, const std::string&) { flip(d + "/model.so", 100); },
        WICK_ERROR_ARTIFACT, "does not match the manifest's", "model.so"},
       {"LibraryFromAnotherBuild",
