@@ -66,7 +66,7 @@ std::unique_ptr<ir::Graph> Emitter::emit_method(const std::string& method) {
   if (!cls) throw Error("no code for the module class " + root.class_name(), {display_name_});
   {
     PickleValue tree = root;  // a handle: objects saved as tuples get their attributes
-    read_setstate_tuples(tree, code_);
+    read_setstate_tuples(tree, code_, {display_name_});
   }
   std::string name = cls->name.substr(cls->name.rfind('.') + 1);
   module_.set_name(name);

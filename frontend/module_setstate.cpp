@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "frontend/packed_convolution.h"
 #include "support/error.h"
 
 namespace wick {
@@ -31,24 +32,24 @@ const PickleValue& element(const PickleValue& tuple, int64_t i, const std::strin
   return tuple.elements()[static_cast<size_t>(i)];
 }
 
-// An int, or a tuple/list of ints, as a list of `n` ints.
-PickleValue int_list(const PickleValue* v, size_t n, const char* field, const std::string& cls,
-                     const SourceLocation& loc) {
+// An int, or a tuple/list of ints, as `n` ints.
+std::vector<int64_t> ints(const PickleValue* v, size_t n, const char* field, const std::string& cls,
+                          const SourceLocation& loc) {
   if (!v) fail(cls, loc, std::string("its packed weight needs '") + field + "', which its state does not set");
-  std::vector<PickleValue> items;
+  std::vector<int64_t> items;
   if (v->is(PickleValue::Kind::integer)) {
-    items.assign(n, *v);
+    items.assign(n, v->to_int());
   } else if (v->is(PickleValue::Kind::tuple) || v->is(PickleValue::Kind::list)) {
     for (const PickleValue& e : v->elements()) {
       if (!e.is(PickleValue::Kind::integer)) fail(cls, loc, std::string("'") + field + "' must hold ints");
-      items.push_back(e);
+      items.push_back(e.to_int());
     }
   } else {
     fail(cls, loc, std::string("'") + field + "' must be ints, got " + v->repr(60));
   }
   if (items.size() != n)
     fail(cls, loc, std::string("'") + field + "' must hold " + std::to_string(n) + " ints, got " + v->repr(60));
-  return PickleValue::list(std::move(items));
+  return items;
 }
 
 // The packed weight set_weight_bias(w, b) makes from the attributes read so far.
@@ -56,24 +57,23 @@ PickleValue packed_convolution(const PickleValue& attrs, const PickleValue& w, c
                                const std::string& cls, const SourceLocation& loc) {
   if (!w.is(PickleValue::Kind::tensor) || !w.quantized())
     fail(cls, loc, "its weight must be a quantized tensor, got " + w.repr(60));
-  if (!b.is_none() && !b.is(PickleValue::Kind::tensor)) fail(cls, loc, "its bias must be a tensor or None");
-  const int64_t rank = w.tensor().dim();
-  if (rank != 4)
-    fail(cls, loc, "only 2-d quantized convolutions are supported, got a weight of rank " + std::to_string(rank));
+  const int64_t rank = w.quantized()->values.dim();
+  if (rank != 3 && rank != 4)
+    fail(cls, loc, "only 1-d and 2-d quantized convolutions are supported, got a weight of rank " +
+                       std::to_string(rank));
   const PickleValue* transposed = attrs.find("transposed");
   if (transposed && transposed->is(PickleValue::Kind::boolean) && transposed->to_bool())
     fail(cls, loc, "transposed quantized convolutions are not supported");
+  const size_t n = static_cast<size_t>(rank - 2);
   const PickleValue* mode = attrs.find("padding_mode");
   const bool zeros = !mode || (mode->is(PickleValue::Kind::string) && mode->to_str() == "zeros");
   const PickleValue* groups = attrs.find("groups");
   if (!groups || !groups->is(PickleValue::Kind::integer)) fail(cls, loc, "its packed weight needs an int 'groups'");
-  PickleValue packed = PickleValue::object("__torch__.torch.classes.quantized.Conv2dPackedParamsBase");
-  packed.set_state(PickleValue::tuple(
-      {w, b, int_list(attrs.find("stride"), 2, "stride", cls, loc),
-       zeros ? int_list(attrs.find("padding"), 2, "padding", cls, loc)
-             : PickleValue::list({PickleValue::integer(0), PickleValue::integer(0)}),
-       int_list(attrs.find("dilation"), 2, "dilation", cls, loc), *groups}));
-  return packed;
+  ConvolutionSettings settings{ints(attrs.find("stride"), n, "stride", cls, loc),
+                               zeros ? ints(attrs.find("padding"), n, "padding", cls, loc)
+                                     : std::vector<int64_t>(n, 0),
+                               ints(attrs.find("dilation"), n, "dilation", cls, loc), groups->to_int()};
+  return packed_convolution_state(w, b, settings, cls, loc);
 }
 
 void read_one(PickleValue& object, const CodeIndex::Class& c, const ts::FunctionDef& setstate) {
@@ -111,8 +111,10 @@ void read_one(PickleValue& object, const CodeIndex::Class& c, const ts::Function
   object.set_state(std::move(attrs));
 }
 
-void visit(PickleValue& object, const CodeIndex& code, std::set<const void*>& seen, int depth) {
+void visit(PickleValue& object, const CodeIndex& code, const SourceLocation& file, std::set<const void*>& seen,
+           int depth) {
   if (depth > kMaxDepth || !object.is(PickleValue::Kind::object) || !seen.insert(object.identity()).second) return;
+  read_saved_packed_convolution(object, file);
   if (object.state().is(PickleValue::Kind::tuple)) {
     const CodeIndex::Class* c = code.find_class(object.class_name());
     if (!c) return;
@@ -123,15 +125,15 @@ void visit(PickleValue& object, const CodeIndex& code, std::set<const void*>& se
   if (!object.state().is(PickleValue::Kind::dict)) return;
   for (const auto& [key, value] : object.state().dict_items()) {
     PickleValue child = value;  // a handle on the same object
-    visit(child, code, seen, depth + 1);
+    visit(child, code, file, seen, depth + 1);
   }
 }
 
 }  // namespace
 
-void read_setstate_tuples(PickleValue& root, const CodeIndex& code) {
+void read_setstate_tuples(PickleValue& root, const CodeIndex& code, const SourceLocation& file) {
   std::set<const void*> seen;
-  visit(root, code, seen, 0);
+  visit(root, code, file, seen, 0);
 }
 
 }  // namespace wick

@@ -9,18 +9,21 @@
 // zero point), the bias, stride, padding, dilation and groups (padding 0
 // where padding_mode is not "zeros", as the call does): the arguments
 // quantized::conv2d takes in its place (ir/ops_quantized.cpp).
-// Any other statement in such a __setstate__ is an error naming it.
+// Any other statement in such a __setstate__ is an error naming it. The
+// packed convolution weights that FX graph mode saves as attributes get
+// that state too (frontend/packed_convolution.h); errors in them name `file`.
 #pragma once
 
 #include <string>
 
 #include "frontend/code_index.h"
 #include "frontend/pickle_value.h"
+#include "support/error.h"
 
 namespace wick {
 
 // Rewrites, in the object tree under `root`, every tuple state that a
 // class's __setstate__ reads into the attribute dict described above.
-void read_setstate_tuples(PickleValue& root, const CodeIndex& code);
+void read_setstate_tuples(PickleValue& root, const CodeIndex& code, const SourceLocation& file);
 
 }  // namespace wick

@@ -131,6 +131,16 @@ std::vector<TypePtr> static_conv2d(const Node& node) {
   return shape::conv2d_at(node, 0, 1, 5);
 }
 
+// quantized::conv1d (and _relu): the same arguments, the packed weight a
+// 2-d one over a height of 1 (frontend/packed_convolution.h), qx [N, C, L].
+std::vector<TypePtr> static_conv1d(const Node& node) {
+  require_dtype(node, shape::input_type(node, 0), DType::f32, "a quantized convolution's input");
+  require_dtype(node, shape::input_type(node, 1), DType::i8, "the weight's integers");
+  require_weight_parameters(node, 2);
+  require_channel_vector(node, 4, "the bias");
+  return shape::conv1d_over_height_at(node, 0, 1, 5);
+}
+
 // wick::quantized_conv2d(qx, x_scale, x_zero_point, weight_levels, bias,
 // multiplier, stride, padding, dilation, groups, output_scale,
 // output_zero_point, relu). The weight's levels are f32, or int8 when they
@@ -206,6 +216,11 @@ void add_quantized_ops(OpTableBuilder& t) {
   // bias, stride, padding, dilation and groups.
   t.add({"aten::quantize_per_tensor(Tensor self, float scale, int zero_point, ScalarType dtype) -> Tensor",
          C, quantized_values});
+  // FX graph mode's form, its scale and zero point module tensors of one
+  // element: canonicalize reads them as numbers.
+  t.add({"aten::quantize_per_tensor.tensor_qparams(Tensor self, Tensor scale, Tensor zero_point, ScalarType dtype) "
+         "-> Tensor",
+         C, quantized_values});
   t.add({"aten::dequantize.self(Tensor self) -> Tensor", C, shape::same_as_input});
   for (const char* conv : {"conv2d", "conv2d_relu"})
     t.add({(std::string("quantized::") + conv +
@@ -214,6 +229,14 @@ void add_quantized_ops(OpTableBuilder& t) {
             "int groups, float output_scale, int output_zero_point) -> Tensor")
                .c_str(),
            C, static_conv2d});
+  // canonicalize runs these as the 2-d ones over a height of 1, as ATen does.
+  for (const char* conv : {"conv1d", "conv1d_relu"})
+    t.add({(std::string("quantized::") + conv +
+            "(Tensor qx, Tensor W_prepack_weight, Tensor W_prepack_weight_scale, "
+            "Tensor W_prepack_weight_zero_point, Tensor? bias, int[2] stride, int[2] padding, int[2] dilation, "
+            "int groups, float output_scale, int output_zero_point) -> Tensor")
+               .c_str(),
+           C, static_conv1d});
   for (const char* linear : {"linear", "linear_relu"})
     t.add({(std::string("quantized::") + linear +
             "(Tensor X, Tensor W_prepack_weight, Tensor W_prepack_weight_scale, Tensor W_prepack_weight_zero_point, "

@@ -220,6 +220,10 @@ std::vector<TypePtr> conv(const Node& node);                // conv1d, conv2d, c
 std::vector<TypePtr> conv2d_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at);
 // The same on a channels-last input [N, H, W, C]: [N, oH, oW, O] f32.
 std::vector<TypePtr> conv2d_channels_last_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at);
+// A 1-d convolution of input `x_at` [N, C, L] run as a 2-d one over a
+// height of 1 (a weight [O, C / groups, 1, K], stride, padding and dilation
+// of two): [N, O, oL] f32.
+std::vector<TypePtr> conv1d_over_height_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at);
 // The normalizations: the input's type, once the parameters are checked.
 std::vector<TypePtr> batch_norm(const Node& node);
 std::vector<TypePtr> layer_norm(const Node& node);

@@ -215,6 +215,19 @@ std::vector<TypePtr> conv2d_channels_last_at(const Node& node, size_t x_at, size
   return {Type::tensor(DType::f32, std::vector<Dim>{o[0], o[2], o[3], o[1]}, x.tensor_device())};
 }
 
+std::vector<TypePtr> conv1d_over_height_at(const Node& node, size_t x_at, size_t w_at, size_t stride_at) {
+  const Type& x = input_type(node, x_at);
+  if (x.has_rank() && x.rank() != 3)
+    throw node.error("a 1-d convolution's input must have rank 3 [N, C, L], got " + shape_str(*x.shape()));
+  if (!x.has_rank()) return {Type::tensor(DType::f32, std::nullopt, x.tensor_device())};
+  const auto& s = *x.shape();
+  const TypePtr nchw = Type::tensor(x.dtype(), std::vector<Dim>{s[0], s[1], Dim::constant(1), s[2]}, x.tensor_device());
+  const TypePtr out = conv_output(node, *nchw, input_type(node, w_at), conv2d_params(node, stride_at))[0];
+  if (!out->has_rank()) return {Type::tensor(DType::f32, std::nullopt, x.tensor_device())};
+  const auto& o = *out->shape();
+  return {Type::tensor(DType::f32, std::vector<Dim>{o[0], o[1], o[3]}, x.tensor_device())};
+}
+
 std::vector<TypePtr> max_pool2d(const Node& node) { return pool(node, true, 2); }
 std::vector<TypePtr> avg_pool2d(const Node& node) { return pool(node, false, 2); }
 std::vector<TypePtr> max_pool1d(const Node& node) { return pool(node, true, 1); }

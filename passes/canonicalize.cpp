@@ -120,6 +120,8 @@ class Canonicalizer {
     if (k == "aten::Int.Scalar" || k == "aten::Float.Scalar") return number_of_item(n);
     if (k == "aten::item" || k == "aten::ScalarImplicit") return typed_item(n);
     if (k == "prim::unchecked_cast") return unchecked_cast(n);
+    if (k == "aten::quantize_per_tensor.tensor_qparams") return quantize_with_tensor_parameters(n);
+    if (k == "quantized::conv1d" || k == "quantized::conv1d_relu") return conv1d_over_height(n);
     if (k == "aten::to.dtype") return same_dtype_cast(n);
     if (k == "aten::permute") return permute_of_permute(n);
     if ((k == "aten::cat" || k == "aten::stack") && split_long_join(n)) return;
@@ -693,8 +695,45 @@ class Canonicalizer {
     replace(n, {builder_.create("prim::ListConstruct", items, {n->output()->type()})->output()});
   }
 
+  // quantize_per_tensor with its scale and zero point in tensors (FX graph
+  // mode's module tensors) reads them as numbers, as the quantized passes
+  // expect them.
+  void quantize_with_tensor_parameters(Node* n) {
+    builder_.set_insertion_point(n);
+    builder_.set_source(n->source_location(), n->source_line());
+    Value* scale = builder_.op("aten::Float.Tensor", {n->input(1)});
+    Value* zero_point = builder_.op("aten::Int.Tensor", {n->input(2)});
+    replace(n, {builder_.op("aten::quantize_per_tensor", {n->input(0), scale, zero_point, n->input(3)})});
+  }
+
+  // A quantized 1-d convolution is the 2-d one over a height of 1, as ATen
+  // runs it (its packed weight is 2-d already): the quantized passes know
+  // one convolution.
+  void conv1d_over_height(Node* n) {
+    builder_.set_insertion_point(n);
+    builder_.set_source(n->source_location(), n->source_line());
+    Value* height = builder_.constant_int(2);
+    std::vector<Value*> inputs = n->inputs();
+    inputs[0] = builder_.op("aten::unsqueeze", {n->input(0), height});
+    Value* y = builder_.op(n->is("quantized::conv1d") ? "quantized::conv2d.new" : "quantized::conv2d_relu.new", inputs);
+    replace(n, {builder_.op("aten::squeeze.dim", {y, height})});
+  }
+
+  // annotate(float, t) of a tensor, as FX graph modules' code passes a
+  // module tensor of one element where an op takes a number: read as
+  // float(t) (int(t), bool(t)) reads it.
   void unchecked_cast(Node* n) {
     Value* x = n->input(0);
+    const ir::TypeKind to = n->output()->type()->kind();
+    if (x->type()->kind() == ir::TypeKind::Tensor &&
+        (to == ir::TypeKind::Float || to == ir::TypeKind::Int || to == ir::TypeKind::Bool)) {
+      builder_.set_insertion_point(n);
+      builder_.set_source(n->source_location(), n->source_line());
+      const char* read = to == ir::TypeKind::Float ? "aten::Float.Tensor"
+                         : to == ir::TypeKind::Int ? "aten::Int.Tensor"
+                                                   : "aten::Bool.Tensor";
+      return replace(n, {builder_.op(read, {x})});
+    }
     if (n->output()->type()->accepts(*x->type()) && x->type()->kind() != ir::TypeKind::Optional &&
         x->type()->kind() != ir::TypeKind::Any)
       replace(n, {x});

@@ -11,6 +11,9 @@
 //     `is` where the graph tells (ir::known_identity), and shape queries
 //     (size, dim, numel, dtype) of tensors whose types know the answer;
 //   - turns lists of constant ints into constants;
+//   - reads quantize_per_tensor's tensor scale and zero point, and
+//     annotate(float, t) of a tensor, as numbers, and runs a quantized 1-d
+//     convolution as the 2-d one over a height of 1;
 //   - inlines If nodes with a constant condition, drops loops that never
 //     run and unrolls for loops of a few constant trips (unroll_loops.h,
 //     kCanonicalUnroll; kListUnroll for a loop that carries a list);

@@ -138,6 +138,23 @@ Value* quantize_per_tensor(Emitter& e) {
   return requantized(e, e.op("aten::detach", {e.input(0)}), e.input(1), e.input(2), level_range(e, 3));
 }
 
+// The forms canonicalize rewrites before the quantized passes run (for
+// graphs that reach decompose without it): quantize_per_tensor with its
+// scale and zero point in tensors, and conv1d as conv2d over a height of 1.
+Value* quantize_with_tensor_parameters(Emitter& e) {
+  return e.op("aten::quantize_per_tensor", {e.input(0), e.op("aten::Float.Tensor", {e.input(1)}),
+                                            e.op("aten::Int.Tensor", {e.input(2)}), e.input(3)});
+}
+
+template <bool Relu>
+Value* conv1d(Emitter& e) {
+  std::vector<Value*> inputs = e.node().inputs();
+  Value* height = e.int_(2);
+  inputs[0] = e.op("aten::unsqueeze", {e.input(0), height});
+  Value* y = e.op(Relu ? "quantized::conv2d_relu.new" : "quantized::conv2d.new", inputs);
+  return e.op("aten::squeeze.dim", {y, height});
+}
+
 Value* dequantize(Emitter& e) { return e.input(0); }
 
 // A quantized weight's floats, (W - W_zero_point) * W_scale.
@@ -403,7 +420,10 @@ std::vector<NamedRule> quantized_rules() {
   return {{"quantized::linear_dynamic", linear_dynamic},
           {"quantized::linear_relu_dynamic", linear_relu_dynamic},
           {"aten::quantize_per_tensor", quantize_per_tensor},
+          {"aten::quantize_per_tensor.tensor_qparams", quantize_with_tensor_parameters},
           {"aten::dequantize.self", dequantize},
+          {"quantized::conv1d", conv1d<false>},
+          {"quantized::conv1d_relu", conv1d<true>},
           {"quantized::conv2d.new", conv2d<false>},
           {"quantized::conv2d_relu.new", conv2d<true>},
           {"quantized::linear", linear<false>},

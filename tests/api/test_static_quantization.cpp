@@ -20,8 +20,9 @@
 // 30), about 11% of them off. Averages of a contiguous tensor, of a
 // convolution's (channels-last in LibTorch) and of a channel slice of
 // that, whose kernels round each their own way (qnnpack's average pool
-// rounds the ties of its 2 x 2 windows, a quarter of them, the other way). Then a model wick refuses:
-// a quantized Conv1d.
+// rounds the ties of its 2 x 2 windows, a quarter of them, the other way).
+// A quantized Conv1d (fused with ReLU, strided, dilated, grouped) on
+// LibTorch's levels; a quantized Conv3d, which wick refuses.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -126,11 +127,26 @@ class Ops(nn.Module):
 
 
 class Line(nn.Module):
+    """Quantized Conv1d: fused with ReLU, strided and padded; dilated and grouped."""
+
     def __init__(self):
         super().__init__()
         self.quant = q.QuantStub()
         self.dequant = q.DeQuantStub()
-        self.conv = nn.Conv1d(3, 4, 3)
+        self.conv = nn.Conv1d(3, 8, 3, stride=2, padding=1)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv1d(8, 8, 5, dilation=2, groups=2, padding=4)
+
+    def forward(self, x):
+        return self.dequant(self.conv2(self.relu(self.conv(self.quant(x)))))
+
+
+class Volume(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.quant = q.QuantStub()
+        self.dequant = q.DeQuantStub()
+        self.conv = nn.Conv3d(3, 4, 3)
 
     def forward(self, x):
         return self.dequant(self.conv(self.quant(x)))
@@ -167,7 +183,18 @@ for engine in ["onednn", "qnnpack"]:
             np.save(f"{tag}_in.npy", x.numpy())
             np.save(f"{tag}_out.npy", loaded(x).numpy())
     torch.manual_seed(1)
-torch.jit.script(quantized(Line(), "qnnpack", (2, 3, 8))).save("conv1d.pt")
+torch.manual_seed(3)
+line = quantized(q.fuse_modules(Line().eval(), [["conv", "relu"]]), "onednn", (4, 3, 40))
+with open("conv1d_scale.txt", "w") as f:
+    f.write(repr(line.conv2.scale))
+torch.jit.script(line).save("conv1d_scripted.pt")
+torch.jit.trace(line, torch.randn(2, 3, 40)).save("conv1d_traced.pt")
+torch.seed()
+for variant in ["scripted", "traced"]:
+    x = torch.randn(3, 3, 40) * 1.5
+    np.save(f"conv1d_{variant}_in.npy", x.numpy())
+    np.save(f"conv1d_{variant}_out.npy", torch.jit.load(f"conv1d_{variant}.pt")(x).numpy())
+torch.jit.script(quantized(Volume(), "onednn", (1, 3, 6, 6, 6))).save("conv3d.pt")
 
 for engine in ["onednn", "qnnpack"]:
     torch.backends.quantized.engine = engine
@@ -284,15 +311,36 @@ TEST_F(StaticQuantization, DeployedOpsLandOnLibTorchsLevels) {
                               1e-6);
 }
 
-TEST_F(StaticQuantization, QuantizedConv1dIsRefused) {
+// A Conv1d runs as ATen runs it, a 2-d convolution over a height of 1:
+// every output on LibTorch's level.
+TEST_F(StaticQuantization, Conv1dLandsOnLibTorchsLevels) {
+  const double scale = std::stod(test::slurp(path("conv1d_scale.txt")));
+  for (const char* variant : {"scripted", "traced"}) {
+    SCOPED_TRACE(variant);
+    const std::string base = path(std::string("conv1d_") + variant);
+    const auto outs = test::load_uncached(base + ".pt").forward({read_npy(base + "_in.npy")});
+    ASSERT_EQ(outs.size(), 1u);
+    const Tensor want = read_npy(base + "_out.npy");
+    ASSERT_EQ(outs[0].sizes(), want.sizes());
+    const Tensor got = outs[0].contiguous();
+    int64_t off = 0;
+    for (int64_t i = 0; i < want.numel(); ++i)
+      off += std::abs(got.data_as<float>()[i] - want.data_as<float>()[i]) / scale > 1e-3;
+    EXPECT_EQ(off, 0) << "of " << want.numel();
+  }
+}
+
+TEST_F(StaticQuantization, QuantizedConv3dIsRefused) {
   try {
-    test::load_uncached(path("conv1d.pt"));
+    test::load_uncached(path("conv3d.pt"));
     FAIL() << "no error";
   } catch (const Error& e) {
     const std::string m = e.what();
-    EXPECT_NE(m.find("only 2-d quantized convolutions are supported, got a weight of rank 3"), std::string::npos) << m;
-    EXPECT_NE(m.find("conv1d.pt"), std::string::npos) << m;
-    EXPECT_NE(m.find("Conv1d"), std::string::npos) << m;
+    EXPECT_NE(m.find("only 1-d and 2-d quantized convolutions are supported, got a weight of rank 5"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("conv3d.pt"), std::string::npos) << m;
+    EXPECT_NE(m.find("Conv3d"), std::string::npos) << m;
   }
 }
 
