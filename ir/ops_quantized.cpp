@@ -249,6 +249,9 @@ void add_quantized_ops(OpTableBuilder& t) {
   t.add({"quantized::cat(Tensor[] qx, int dim, float? scale, int? zero_point) -> Tensor", C, shape::cat});
   t.add({"quantized::hardswish(Tensor qx, float output_scale, int output_zero_point) -> Tensor", C,
          shape::same_as_input});
+  t.add({"quantized::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, float eps, "
+         "float output_scale, int output_zero_point) -> Tensor",
+         C, shape::layer_norm});
   for (const char* binary : {"add", "add_relu", "mul", "mul_relu"})
     t.add({(std::string("quantized::") + binary +
             "(Tensor qa, Tensor qb, float scale, int zero_point) -> Tensor qc")
@@ -278,6 +281,11 @@ void add_quantized_ops(OpTableBuilder& t) {
             "(Tensor qx, float x_scale, int x_zero_point, float scale, int zero_point) -> Tensor")
                .c_str(),
            C, shape::same_as_input});
+  // layer_norm from the input's levels, as ATen's quantized kernel
+  // computes it (passes/decompose_quantized.cpp).
+  t.add({"wick::quantized_layer_norm(Tensor qx, float x_scale, int x_zero_point, int[] normalized_shape, "
+         "Tensor? weight, Tensor? bias, float eps, float output_scale, int output_zero_point) -> Tensor",
+         C, shape::same_as_input});
   for (const char* binary : {"add", "mul"})
     t.add({(std::string("wick::quantized_") + binary +
             "(Tensor qa, float a_scale, int a_zero_point, Tensor qb, float b_scale, int b_zero_point, float scale, "

@@ -377,6 +377,54 @@ Value* hardswish(Emitter& e) {
   return requantized(e, e.op("aten::hardswish", {e.input(0)}), e.input(1), e.input(2), kQuint8);
 }
 
+// wick::quantized_layer_norm(qx, x_scale, x_zero_point, normalized_shape,
+// weight, bias, eps, output_scale, output_zero_point), as ATen's quantized
+// kernel computes it from the levels L of each row of N elements: the sums
+// of L and L * L exact (integers), then in f32
+//   m = sum / N, var = max(sum_sq / N - m * m, 0)
+//   s = x_scale / sqrt(var * x_scale * x_scale + eps)   (the root in double)
+//   y = (L - zero_point - (m - zero_point)) * s * weight + bias
+// and y rounded to the output's levels. Its multiply-adds are fused as
+// its build for AVX2 fuses them, which LLVM's contraction does here too.
+Value* integer_layer_norm(Emitter& e) {
+  const double x_scale = constant_number(e, 1, "the input's scale");
+  const int64_t zero = e.constant_int(2, "the input's zero point");
+  const std::vector<ir::Dim>& shape = e.shape(e.input(0), "input");
+  const auto normalized = ir::constant_int_list(e.input(3));
+  if (!normalized || normalized->size() > shape.size())
+    throw e.node().error("normalized_shape must be a list of the input's last sizes");
+  std::vector<int64_t> dims;
+  double count = 1;
+  for (size_t i = 0; i < normalized->size(); ++i) {
+    dims.push_back(static_cast<int64_t>(shape.size() - normalized->size() + i));
+    count *= static_cast<double>((*normalized)[i]);
+  }
+  Value* levels = requantized_levels(e, e.input(0), x_scale, zero);
+  if (!levels) levels = e.add_scalar(levels_of_values(e, 0, 1), e.int_(zero));
+  // Sums of integers, exact in f64, then read as f32 as the kernel reads its int sums.
+  auto exact_sum = [&](Value* v) { return e.cast(e.sum(e.cast(v, DType::f64), dims, true), DType::f32); };
+  Value* mean = e.op("aten::div.Scalar", {exact_sum(levels), e.float_(count)});
+  Value* mean_sq = e.op("aten::div.Scalar", {exact_sum(e.mul(levels, levels)), e.float_(count)});
+  Value* var = e.op("aten::clamp_min", {e.sub(mean_sq, e.mul(mean, mean)), e.float_(0.0)});
+  const float scale = static_cast<float>(x_scale);
+  Value* scaled_var = e.op("aten::mul.Scalar", {e.op("aten::mul.Scalar", {var, e.float_(scale)}), e.float_(scale)});
+  Value* root = e.op("aten::sqrt", {e.op("aten::add.Scalar", {e.cast(scaled_var, DType::f64),
+                                                               e.float_(constant_number(e, 6, "eps")), e.int_(1)})});
+  Value* factor = e.cast(e.op("aten::reciprocal", {e.op("aten::div.Scalar", {root, e.float_(scale)})}), DType::f32);
+  Value* centered = e.sub(e.add_scalar(levels, e.int_(-zero)), e.add_scalar(mean, e.int_(-zero)));
+  Value* y = e.mul(centered, factor);
+  if (!e.absent(4)) y = e.mul(y, e.input(4));
+  if (!e.absent(5)) y = e.add(y, e.input(5));
+  return requantized(e, y, e.input(7), e.input(8), kQuint8);
+}
+
+// quantized::layer_norm on values whose levels are not known: the float
+// layer_norm, rounded.
+Value* layer_norm(Emitter& e) {
+  Value* y = e.op("aten::layer_norm", {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.bool_(false)});
+  return requantized(e, y, e.input(5), e.input(6), kQuint8);
+}
+
 // prim::is_quantized that integer_quantized_ops did not answer.
 Value* is_quantized(Emitter& e) {
   throw e.node().error("wick cannot tell here whether this tensor is quantized");
@@ -439,6 +487,8 @@ std::vector<NamedRule> quantized_rules() {
           {"wick::quantized_hardswish", integer_hardswish},
           {"wick::quantized_hardsigmoid", integer_hardsigmoid},
           {"quantized::hardswish", hardswish},
+          {"wick::quantized_layer_norm", integer_layer_norm},
+          {"quantized::layer_norm", layer_norm},
           {"quantized::cat", cat},
           {"prim::is_quantized", is_quantized}};
 }

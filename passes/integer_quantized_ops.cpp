@@ -168,6 +168,21 @@ bool rewrite_unary(ir::Node* n, const char* op, std::optional<double> y_scale, s
   return true;
 }
 
+// quantized::layer_norm(x, normalized_shape, weight, bias, eps,
+// output_scale, output_zero_point).
+bool rewrite_layer_norm(ir::Node* n) {
+  const auto x = input_levels(n->input(0));
+  const auto y_scale = known_number(n->input(5));
+  const auto y_zero = known_number(n->input(6));
+  if (!x || !y_scale || !y_zero || !(*y_scale > 0)) return false;
+  ir::Builder b = builder_at(n);
+  replace(n, b.create("wick::quantized_layer_norm",
+                      {n->input(0), b.constant_float(x->scale), b.constant_int(x->zero), n->input(1), n->input(2),
+                       n->input(3), n->input(4), b.constant_float(*y_scale),
+                       b.constant_int(static_cast<int64_t>(*y_zero))}));
+  return true;
+}
+
 // `x.is_quantized`: whether an op upstream quantized x.
 bool answer_is_quantized(ir::Node* n) {
   ir::Builder b = builder_at(n);
@@ -189,6 +204,7 @@ bool rewrite(ir::Node* n) {
   if (name == "quantized::mul_relu") return rewrite_binary(n, true, true);
   if (name == "quantized::hardswish")
     return rewrite_unary(n, "wick::quantized_hardswish", known_number(n->input(1)), known_number(n->input(2)));
+  if (name == "quantized::layer_norm") return rewrite_layer_norm(n);
   if (name == "aten::hardsigmoid") return rewrite_unary(n, "wick::quantized_hardsigmoid", 1.0 / 256, 0.0);
   return false;
 }

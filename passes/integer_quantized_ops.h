@@ -15,7 +15,8 @@
 //         (multiplier = f32(1/output_scale) / s; lo = -zero_point, or 0 with relu)
 // per output channel, the constants computed here into the module (named
 // after the weight). quantized::add and mul carry their inputs' scales and
-// zero points into wick::quantized_add and quantized_mul
+// zero points into wick::quantized_add and quantized_mul, and
+// quantized::layer_norm into wick::quantized_layer_norm
 // (passes/decompose_quantized.cpp writes the arithmetic).
 // An op whose input's levels are not found (passes/quantized_levels.h), or
 // whose scales or weights are not known, is left as it was: computed in

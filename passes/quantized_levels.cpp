@@ -39,7 +39,7 @@ std::optional<size_t> output_scale_at(const std::string& name) {
       {"quantized::add", 2},            {"quantized::add_relu", 2},        {"quantized::mul", 2},
       {"quantized::mul_relu", 2},       {"wick::quantized_add", 6},        {"wick::quantized_mul", 6},
       {"quantized::cat", 2},            {"quantized::hardswish", 1},       {"wick::quantized_hardswish", 3},
-      {"wick::quantized_hardsigmoid", 3}};
+      {"wick::quantized_hardsigmoid", 3}, {"quantized::layer_norm", 5},    {"wick::quantized_layer_norm", 7}};
   for (const OutputParameters& p : table)
     if (name == p.op) return p.scale_at;
   return std::nullopt;
