@@ -281,6 +281,10 @@ void add_quantized_ops(OpTableBuilder& t) {
             "(Tensor qx, float x_scale, int x_zero_point, float scale, int zero_point) -> Tensor")
                .c_str(),
            C, shape::same_as_input});
+  // The levels clamped between two levels (hardtanh, relu6 and clamp of a
+  // quantized tensor).
+  t.add({"wick::quantized_clamp(Tensor qx, float x_scale, int x_zero_point, int min_level, int max_level) -> Tensor",
+         C, shape::same_as_input});
   // layer_norm from the input's levels, as ATen's quantized kernel
   // computes it (passes/decompose_quantized.cpp).
   t.add({"wick::quantized_layer_norm(Tensor qx, float x_scale, int x_zero_point, int[] normalized_shape, "

@@ -418,6 +418,16 @@ Value* integer_layer_norm(Emitter& e) {
   return requantized(e, y, e.input(7), e.input(8), kQuint8);
 }
 
+// wick::quantized_clamp(qx, x_scale, x_zero_point, min_level, max_level).
+Value* integer_clamp(Emitter& e) {
+  const double scale = constant_number(e, 1, "the input's scale");
+  const int64_t zero = e.constant_int(2, "the input's zero point");
+  Value* levels = requantized_levels(e, e.input(0), scale, zero);
+  if (!levels) levels = e.add_scalar(levels_of_values(e, 0, 1), e.int_(zero));
+  levels = e.op("aten::clamp", {levels, e.input(3), e.input(4)});
+  return e.op("aten::mul.Scalar", {e.op("aten::sub.Scalar", {levels, e.input(2), e.int_(1)}), e.input(1)});
+}
+
 // quantized::layer_norm on values whose levels are not known: the float
 // layer_norm, rounded.
 Value* layer_norm(Emitter& e) {
@@ -489,6 +499,7 @@ std::vector<NamedRule> quantized_rules() {
           {"quantized::hardswish", hardswish},
           {"wick::quantized_layer_norm", integer_layer_norm},
           {"quantized::layer_norm", layer_norm},
+          {"wick::quantized_clamp", integer_clamp},
           {"quantized::cat", cat},
           {"prim::is_quantized", is_quantized}};
 }

@@ -1,5 +1,6 @@
 #include "passes/integer_quantized_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -183,6 +184,38 @@ bool rewrite_layer_norm(ir::Node* n) {
   return true;
 }
 
+// aten::hardtanh, relu6 and clamp of a quint8 tensor: LibTorch clamps its
+// levels between the levels its quantize_val gives the bounds
+// (zero_point + round(bound * f32(1 / scale)), saturated), so that the
+// result stays on them: wick::quantized_clamp with those levels.
+bool rewrite_clamp(ir::Node* n, const std::string& name) {
+  const auto levels = levels_of(n->input(0));
+  if (!levels || (levels->dtype && ir::constant_int(levels->dtype) != 13)) return false;
+  const auto x = input_levels(n->input(0));
+  if (!x) return false;
+  std::optional<double> bounds[2];
+  if (name == "aten::relu6") {
+    bounds[0] = 0.0;
+    bounds[1] = 6.0;
+  } else {
+    for (int i = 0; i < 2; ++i) {
+      if (ir::is_none(n->input(static_cast<size_t>(i + 1)))) continue;
+      bounds[i] = known_number(n->input(static_cast<size_t>(i + 1)));
+      if (!bounds[i]) return false;
+    }
+  }
+  const float inverse = 1.0f / static_cast<float>(x->scale);
+  int64_t level[2] = {0, 255};
+  for (int i = 0; i < 2; ++i)
+    if (bounds[i])
+      level[i] = std::clamp<int64_t>(
+          x->zero + static_cast<int64_t>(std::nearbyint(static_cast<float>(*bounds[i]) * inverse)), 0, 255);
+  ir::Builder b = builder_at(n);
+  replace(n, b.create("wick::quantized_clamp", {n->input(0), b.constant_float(x->scale), b.constant_int(x->zero),
+                                                 b.constant_int(level[0]), b.constant_int(level[1])}));
+  return true;
+}
+
 // `x.is_quantized`: whether an op upstream quantized x.
 bool answer_is_quantized(ir::Node* n) {
   ir::Builder b = builder_at(n);
@@ -205,6 +238,7 @@ bool rewrite(ir::Node* n) {
   if (name == "quantized::hardswish")
     return rewrite_unary(n, "wick::quantized_hardswish", known_number(n->input(1)), known_number(n->input(2)));
   if (name == "quantized::layer_norm") return rewrite_layer_norm(n);
+  if (name == "aten::hardtanh" || name == "aten::relu6" || name == "aten::clamp") return rewrite_clamp(n, name);
   if (name == "aten::hardsigmoid") return rewrite_unary(n, "wick::quantized_hardsigmoid", 1.0 / 256, 0.0);
   return false;
 }
@@ -215,7 +249,8 @@ bool integer_quantized_ops(ir::Graph& graph) {
   std::vector<ir::Node*> ops;
   ir::walk(graph.block(), [&](ir::Node* n) {
     const std::string name = n->op().schema.qualified_name();
-    if (name.rfind("quantized::", 0) == 0 || name == "aten::hardsigmoid" || name == "prim::is_quantized")
+    if (name.rfind("quantized::", 0) == 0 || name == "aten::hardsigmoid" || name == "prim::is_quantized" ||
+        name == "aten::hardtanh" || name == "aten::relu6" || name == "aten::clamp")
       ops.push_back(n);
   });
   bool changed = false;

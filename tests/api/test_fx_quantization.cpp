@@ -78,11 +78,31 @@ class Norm(nn.Module):
         return self.norm2(self.fc2(self.norm1(self.fc1(x))))
 
 
+class Clip(nn.Module):
+    """ReLU6, hardtanh and clamp of quantized tensors: LibTorch clamps the
+    levels between the levels of the bounds."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.relu6 = nn.ReLU6()
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+        with torch.no_grad():
+            self.conv1.weight *= 12  # past 6 often
+
+    def forward(self, x):
+        y = self.relu6(self.conv1(x))
+        y = F.hardtanh(self.conv2(y), -0.53, 0.71)
+        return torch.clamp(y, min=-0.37)
+
+
 def output_scale(quantized):
     """The scale of what the graph's last dequantize reads: a quantized
     module's, or the scale attribute a quantized op is given."""
     output = [n for n in quantized.graph.nodes if n.op == "output"][0]
     last = output.args[0].args[0]
+    while last.target in (torch.clamp, F.hardtanh):  # these keep their input's levels
+        last = last.args[0]
     if last.op == "call_module":
         return float(quantized.get_submodule(last.target).scale)
     return float(getattr(quantized, last.args[-2].target))
@@ -90,7 +110,8 @@ def output_scale(quantized):
 
 torch.backends.quantized.engine = "onednn"
 torch.manual_seed(0)
-models = [("net", Net(), (2, 3, 16, 16)), ("line", Line(), (2, 3, 32)), ("norm", Norm(), (3, 4, 16))]
+models = [("net", Net(), (2, 3, 16, 16)), ("line", Line(), (2, 3, 32)), ("norm", Norm(), (3, 4, 16)),
+          ("clip", Clip(), (2, 3, 12, 12))]
 for name, model, shape in models:
     prepared = prepare_fx(model.eval(), get_default_qconfig_mapping("onednn"), example_inputs=(torch.randn(*shape),))
     for _ in range(8):
@@ -101,7 +122,8 @@ for name, model, shape in models:
     with open(f"{name}_scale.txt", "w") as f:
         f.write(repr(output_scale(quantized)))
 torch.seed()  # fresh inputs on every run
-for name, shape in [("net", (3, 3, 16, 16)), ("line", (3, 3, 32)), ("norm", (500, 4, 16))]:
+for name, shape in [("net", (3, 3, 16, 16)), ("line", (3, 3, 32)), ("norm", (500, 4, 16)),
+                    ("clip", (3, 3, 12, 12))]:
     for variant in ["scripted", "traced"]:
         loaded = torch.jit.load(f"{name}_{variant}.pt")
         for run, width in enumerate([1, 3]):
@@ -138,6 +160,9 @@ TEST_F(FxQuantization, PackedWeightsLandOnLibTorchsLevels) { expect_on_levels("n
 
 // A functional conv1d: its packed weight is a 2-d one over a height of 1.
 TEST_F(FxQuantization, PackedConv1dLandsOnLibTorchsLevels) { expect_on_levels("line"); }
+
+// ReLU6, hardtanh and clamp of quantized tensors stay on the levels.
+TEST_F(FxQuantization, ClampsKeepTheLevels) { expect_on_levels("clip"); }
 
 // quantized::layer_norm, computed from the levels as ATen's kernel does,
 // on 80,000 outputs: in float and rounded, about 2.6e-4 of them (82 of
