@@ -249,6 +249,15 @@ void add_quantized_ops(OpTableBuilder& t) {
   t.add({"quantized::cat(Tensor[] qx, int dim, float? scale, int? zero_point) -> Tensor", C, shape::cat});
   t.add({"quantized::hardswish(Tensor qx, float output_scale, int output_zero_point) -> Tensor", C,
          shape::same_as_input});
+  // FX graph mode's BatchNorm2d (and 1d, 3d, fused with ReLU):
+  // quantized::batch_norm picks its kernel by the input's rank.
+  for (const char* norm : {"batch_norm", "batch_norm1d", "batch_norm2d", "batch_norm3d", "batch_norm_relu",
+                           "batch_norm1d_relu", "batch_norm2d_relu", "batch_norm3d_relu"})
+    t.add({(std::string("quantized::") + norm +
+            "(Tensor qx, Tensor? weight, Tensor? bias, Tensor mean, Tensor var, float eps, float output_scale, "
+            "int output_zero_point) -> Tensor")
+               .c_str(),
+           C, shape::batch_norm});
   t.add({"quantized::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, float eps, "
          "float output_scale, int output_zero_point) -> Tensor",
          C, shape::layer_norm});
@@ -281,6 +290,11 @@ void add_quantized_ops(OpTableBuilder& t) {
             "(Tensor qx, float x_scale, int x_zero_point, float scale, int zero_point) -> Tensor")
                .c_str(),
            C, shape::same_as_input});
+  // A batch norm from the input's levels, as ATen's quantized kernel
+  // computes it: alpha and beta per channel (passes/integer_quantized_ops.h).
+  t.add({"wick::quantized_batch_norm(Tensor qx, float x_scale, int x_zero_point, Tensor alpha, Tensor beta, "
+         "float output_scale, int output_zero_point, bool relu) -> Tensor",
+         C, shape::same_as_input});
   // The levels clamped between two levels (hardtanh, relu6 and clamp of a
   // quantized tensor).
   t.add({"wick::quantized_clamp(Tensor qx, float x_scale, int x_zero_point, int min_level, int max_level) -> Tensor",

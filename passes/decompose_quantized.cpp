@@ -418,6 +418,36 @@ Value* integer_layer_norm(Emitter& e) {
   return requantized(e, y, e.input(7), e.input(8), kQuint8);
 }
 
+// wick::quantized_batch_norm(qx, x_scale, x_zero_point, alpha, beta,
+// output_scale, output_zero_point, relu), as ATen's kernel: per channel c,
+// from the input's levels L, round(alpha[c] * (L - x_zero_point) + beta[c])
+// in one fused multiply-add (which LLVM's contraction makes of it here),
+// plus the output's zero point; with relu at least that zero point.
+Value* integer_batch_norm(Emitter& e) {
+  const double scale = constant_number(e, 1, "the input's scale");
+  const int64_t zero = e.constant_int(2, "the input's zero point");
+  const int rank = static_cast<int>(e.shape(e.input(0), "input").size());
+  Value* levels = requantized_levels(e, e.input(0), scale, zero);
+  if (!levels) levels = e.add_scalar(levels_of_values(e, 0, 1), e.int_(zero));
+  Value* centered = e.add_scalar(levels, e.int_(-zero));
+  Value* y = e.add(e.mul(centered, e.channel_view(e.input(3), rank)), e.channel_view(e.input(4), rank));
+  const int64_t out_zero = e.constant_int(6, "the output zero point");
+  Value* out = e.add_scalar(e.op("aten::round", {y}), e.input(6));
+  const double lo = e.constant_bool(7, "relu") ? static_cast<double>(std::max<int64_t>(out_zero, 0)) : 0.0;
+  out = e.op("aten::clamp", {out, e.float_(lo), e.float_(255.0)});
+  return e.op("aten::mul.Scalar", {e.op("aten::sub.Scalar", {out, e.input(6), e.int_(1)}), e.input(5)});
+}
+
+// quantized::batch_norm* on values whose levels are not known: the float
+// batch norm (its relu), rounded.
+template <bool Relu>
+Value* batch_norm(Emitter& e) {
+  Value* y = e.op("aten::batch_norm", {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.bool_(false),
+                                       e.float_(0.1), e.input(5), e.bool_(false)});
+  if (Relu) y = e.op("aten::relu", {y});
+  return requantized(e, y, e.input(6), e.input(7), kQuint8);
+}
+
 // wick::quantized_clamp(qx, x_scale, x_zero_point, min_level, max_level).
 Value* integer_clamp(Emitter& e) {
   const double scale = constant_number(e, 1, "the input's scale");
@@ -500,6 +530,15 @@ std::vector<NamedRule> quantized_rules() {
           {"wick::quantized_layer_norm", integer_layer_norm},
           {"quantized::layer_norm", layer_norm},
           {"wick::quantized_clamp", integer_clamp},
+          {"wick::quantized_batch_norm", integer_batch_norm},
+          {"quantized::batch_norm", batch_norm<false>},
+          {"quantized::batch_norm1d", batch_norm<false>},
+          {"quantized::batch_norm2d", batch_norm<false>},
+          {"quantized::batch_norm3d", batch_norm<false>},
+          {"quantized::batch_norm_relu", batch_norm<true>},
+          {"quantized::batch_norm1d_relu", batch_norm<true>},
+          {"quantized::batch_norm2d_relu", batch_norm<true>},
+          {"quantized::batch_norm3d_relu", batch_norm<true>},
           {"quantized::cat", cat},
           {"prim::is_quantized", is_quantized}};
 }

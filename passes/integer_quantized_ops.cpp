@@ -184,6 +184,44 @@ bool rewrite_layer_norm(ir::Node* n) {
   return true;
 }
 
+// quantized::batch_norm* (qx, weight, bias, mean, var, eps, output_scale,
+// output_zero_point): per channel, ATen's alpha and beta (computed in
+// float, their ratios of scales in double, without fused multiply-adds)
+// into the module, for wick::quantized_batch_norm.
+bool rewrite_batch_norm(ir::Node* n, bool relu) {
+  const auto x = input_levels(n->input(0));
+  const auto y_scale = known_number(n->input(6));
+  const auto y_zero = known_number(n->input(7));
+  const auto eps = known_number(n->input(5));
+  const Tensor mean = module_data(n->input(3)), var = module_data(n->input(4));
+  if (!x || !y_scale || !y_zero || !eps || !(*y_scale > 0) || !mean.defined() || !var.defined()) return false;
+  const Tensor weight = ir::is_none(n->input(1)) ? Tensor() : module_data(n->input(1));
+  const Tensor bias = ir::is_none(n->input(2)) ? Tensor() : module_data(n->input(2));
+  if ((!ir::is_none(n->input(1)) && !weight.defined()) || (!ir::is_none(n->input(2)) && !bias.defined())) return false;
+  const int64_t channels = mean.numel();
+  for (const Tensor* t : {&mean, &var, &weight, &bias})
+    if (t->defined() && (t->dtype() != DType::f32 || t->numel() != channels)) return false;
+  Tensor alpha = Tensor::empty(DType::f32, {channels}), beta = Tensor::empty(DType::f32, {channels});
+  for (int64_t c = 0; c < channels; ++c) {
+    const float inv_sigma =
+        static_cast<float>(1.0 / std::sqrt(var.data_as<float>()[c] + static_cast<float>(*eps)));
+    const float w = weight.defined() ? weight.data_as<float>()[c] : 1.0f;
+    const float b = bias.defined() ? bias.data_as<float>()[c] : 0.0f;
+    const float scaled = inv_sigma * w;
+    alpha.data_as<float>()[c] = static_cast<float>(scaled * (x->scale / *y_scale));
+    const float shifted = mean.data_as<float>()[c] * inv_sigma;
+    beta.data_as<float>()[c] = static_cast<float>((b - shifted * w) / *y_scale);
+  }
+  ir::Builder b = builder_at(n);
+  const std::string base = param_name(n->input(3));
+  replace(n, b.create("wick::quantized_batch_norm",
+                      {n->input(0), b.constant_float(x->scale), b.constant_int(x->zero),
+                       add_constant(b, base + ".alpha", alpha), add_constant(b, base + ".beta", beta),
+                       b.constant_float(*y_scale), b.constant_int(static_cast<int64_t>(*y_zero)),
+                       b.constant_bool(relu)}));
+  return true;
+}
+
 // aten::hardtanh, relu6 and clamp of a quint8 tensor: LibTorch clamps its
 // levels between the levels its quantize_val gives the bounds
 // (zero_point + round(bound * f32(1 / scale)), saturated), so that the
@@ -238,6 +276,8 @@ bool rewrite(ir::Node* n) {
   if (name == "quantized::hardswish")
     return rewrite_unary(n, "wick::quantized_hardswish", known_number(n->input(1)), known_number(n->input(2)));
   if (name == "quantized::layer_norm") return rewrite_layer_norm(n);
+  if (name.rfind("quantized::batch_norm", 0) == 0)
+    return rewrite_batch_norm(n, name.size() > 5 && name.compare(name.size() - 5, 5, "_relu") == 0);
   if (name == "aten::hardtanh" || name == "aten::relu6" || name == "aten::clamp") return rewrite_clamp(n, name);
   if (name == "aten::hardsigmoid") return rewrite_unary(n, "wick::quantized_hardsigmoid", 1.0 / 256, 0.0);
   return false;

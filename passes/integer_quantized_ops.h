@@ -16,7 +16,9 @@
 // per output channel, the constants computed here into the module (named
 // after the weight). quantized::add and mul carry their inputs' scales and
 // zero points into wick::quantized_add and quantized_mul, and
-// quantized::layer_norm into wick::quantized_layer_norm; hardtanh, relu6
+// quantized::layer_norm into wick::quantized_layer_norm, a quantized
+// batch norm into wick::quantized_batch_norm with ATen's per-channel
+// alpha and beta computed here; hardtanh, relu6
 // and clamp of a quantized tensor clamp its levels between their bounds'
 // levels (wick::quantized_clamp), as LibTorch's do
 // (passes/decompose_quantized.cpp writes the arithmetic).

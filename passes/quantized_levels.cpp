@@ -26,6 +26,10 @@ bool keeps_levels(const ir::Node* n) {
   return ops.count(n->op().schema.qualified_name()) > 0;
 }
 
+bool is_quantized_batch_norm(const std::string& name) {
+  return name.rfind("quantized::batch_norm", 0) == 0 || name == "wick::quantized_batch_norm";
+}
+
 // Where each quantizing op keeps its output's scale and zero point.
 struct OutputParameters {
   const char* op;
@@ -40,9 +44,10 @@ std::optional<size_t> output_scale_at(const std::string& name) {
       {"quantized::mul_relu", 2},       {"wick::quantized_add", 6},        {"wick::quantized_mul", 6},
       {"quantized::cat", 2},            {"quantized::hardswish", 1},       {"wick::quantized_hardswish", 3},
       {"wick::quantized_hardsigmoid", 3}, {"quantized::layer_norm", 5},    {"wick::quantized_layer_norm", 7},
-      {"wick::quantized_clamp", 1}};
+      {"wick::quantized_clamp", 1},     {"wick::quantized_batch_norm", 5}};
   for (const OutputParameters& p : table)
     if (name == p.op) return p.scale_at;
+  if (is_quantized_batch_norm(name)) return 6;  // quantized::batch_norm*
   return std::nullopt;
 }
 
@@ -135,7 +140,8 @@ std::optional<Strided> strided_within(ir::Value* v, int depth) {
   const std::string name = n->op().schema.qualified_name();
   const std::vector<int64_t> sizes = *static_sizes(v);
   auto input = [&](size_t i) { return strided_of(n->input(i), depth + 1); };
-  if (is_quantized_conv(name) && sizes.size() == 4) return dense(sizes, true);
+  // Quantized convolutions and 2-d batch norms write channels-last.
+  if ((is_quantized_conv(name) || is_quantized_batch_norm(name)) && sizes.size() == 4) return dense(sizes, true);
   if (name == "aten::detach" || name == "aten::dropout" || name == "aten::relu_") return input(0);
   if (allocates_like_input(name)) {
     std::optional<Strided> in = input(0);
@@ -212,7 +218,44 @@ bool is_average(const ir::Node* n) {
   return n->is("aten::avg_pool2d") || n->is("aten::adaptive_avg_pool2d") || n->is("aten::mean.dim");
 }
 
-std::optional<QuantizedLevels> levels_of(ir::Value* v) {
+namespace {
+
+constexpr int kMaxCatDepth = 32;
+
+std::optional<QuantizedLevels> levels_at(ir::Value* v, int depth);
+
+bool same_number(const ir::Value* a, const ir::Value* b) {
+  const auto x = known_number(a), y = known_number(b);
+  return x && y && *x == *y;
+}
+
+int64_t dtype_code(const QuantizedLevels& l) {
+  if (!l.dtype) return 13;  // quint8
+  return ir::constant_int(l.dtype).value_or(-1);
+}
+
+// A cat of tensors all on the same levels is on them: LibTorch's cat of
+// quantized tensors requires its inputs to share their parameters (FX
+// graph mode observes them as one), and copies their levels.
+std::optional<QuantizedLevels> cat_levels(ir::Node* n, int depth) {
+  if (depth >= kMaxCatDepth) return std::nullopt;
+  const ir::Node* list = n->input(0)->node();
+  if (!list->is("prim::ListConstruct") || list->num_inputs() == 0) return std::nullopt;
+  std::optional<QuantizedLevels> first;
+  for (ir::Value* x : list->inputs()) {
+    const auto l = levels_at(x, depth + 1);
+    if (!l) return std::nullopt;
+    if (!first) {
+      first = l;
+    } else if (!same_number(l->scale, first->scale) || !same_number(l->zero, first->zero) ||
+               dtype_code(*l) != dtype_code(*first)) {
+      return std::nullopt;
+    }
+  }
+  return first;
+}
+
+std::optional<QuantizedLevels> levels_at(ir::Value* v, int depth) {
   for (int step = 0; step < kMaxChain; ++step) {
     ir::Node* n = v->node();
     const std::string name = n->op().schema.qualified_name();
@@ -221,12 +264,17 @@ std::optional<QuantizedLevels> levels_of(ir::Value* v) {
       if (ir::is_none(n->input(*at))) return std::nullopt;
       return QuantizedLevels{n->input(*at), n->input(*at + 1), nullptr};
     }
+    if (name == "aten::cat") return cat_levels(n, depth);
     if (!keeps_levels(n) && !is_average(n)) return std::nullopt;
     if (n->num_inputs() == 0) return std::nullopt;
     v = n->input(0);
   }
   return std::nullopt;
 }
+
+}  // namespace
+
+std::optional<QuantizedLevels> levels_of(ir::Value* v) { return levels_at(v, 0); }
 
 std::optional<double> known_number(const ir::Value* v) {
   if (auto d = ir::constant_double(v)) return d;

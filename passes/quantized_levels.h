@@ -2,7 +2,8 @@
 // parameters of the op that quantized it, found through the ops that keep
 // values on their levels (relu, max pooling, views and reshapes,
 // contiguous, clone, eval dropout, averages, which requantize_averages
-// rounds back to their input's levels). Shared by the passes that need an
+// rounds back to their input's levels, and a cat of tensors all on the same
+// levels). Shared by the passes that need an
 // input's levels: requantize_averages and integer_quantized_ops.
 #pragma once
 
