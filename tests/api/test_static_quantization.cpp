@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "tests/api/jit_helpers.h"
+#include "tests/api/level_distance.h"
 #include "tests/frontend/python_files.h"
 
 namespace wick {
@@ -228,14 +229,9 @@ TEST_F(StaticQuantization, MatchesLibTorchWithinALevel) {
         const Tensor want = read_npy(tag + "_out.npy");
         ASSERT_EQ(outs[0].sizes(), want.sizes());
         ASSERT_EQ(outs[0].dtype(), DType::f32);
-        const Tensor got = outs[0].contiguous();
-        double worst = 0;
-        for (int64_t i = 0; i < want.numel(); ++i) {
-          const double levels = std::abs(got.data_as<float>()[i] - want.data_as<float>()[i]) / scale;
-          worst = std::max(worst, levels);
-          same += levels < 1e-3;
-        }
-        EXPECT_LE(worst, 3.001);
+        const test::LevelDistance d = test::level_distance(outs[0], want, scale);
+        same += want.numel() - d.off;
+        EXPECT_LE(d.worst, 3.001);
         total += want.numel();
       }
     }
@@ -271,14 +267,7 @@ TEST_F(StaticQuantization, EachOpLandsOnLibTorchsLevels) {
       SCOPED_TRACE(std::string(engine) + " " + names[k]);
       const Tensor want = read_npy(base + "_out" + std::to_string(k) + ".npy");
       ASSERT_EQ(outs[k].sizes(), want.sizes());
-      const Tensor got = outs[k].contiguous();
-      int64_t off = 0;
-      double worst = 0;
-      for (int64_t i = 0; i < want.numel(); ++i) {
-        const double levels = std::abs(got.data_as<float>()[i] - want.data_as<float>()[i]) / scales[k];
-        worst = std::max(worst, levels);
-        off += levels > 1e-3;
-      }
+      const auto [off, worst] = test::level_distance(outs[k], want, scales[k]);
       if (std::string(engine) == "onednn") {
         EXPECT_EQ(off, 0) << "of " << want.numel();
       } else if (names[k] == std::string("avg_pool2d") || names[k] == std::string("avg_pool2d of a conv's channel slice")) {
@@ -322,11 +311,7 @@ TEST_F(StaticQuantization, Conv1dLandsOnLibTorchsLevels) {
     ASSERT_EQ(outs.size(), 1u);
     const Tensor want = read_npy(base + "_out.npy");
     ASSERT_EQ(outs[0].sizes(), want.sizes());
-    const Tensor got = outs[0].contiguous();
-    int64_t off = 0;
-    for (int64_t i = 0; i < want.numel(); ++i)
-      off += std::abs(got.data_as<float>()[i] - want.data_as<float>()[i]) / scale > 1e-3;
-    EXPECT_EQ(off, 0) << "of " << want.numel();
+    EXPECT_EQ(test::level_distance(outs[0], want, scale).off, 0) << "of " << want.numel();
   }
 }
 
