@@ -448,6 +448,27 @@ Value* batch_norm(Emitter& e) {
   return requantized(e, y, e.input(6), e.input(7), kQuint8);
 }
 
+// wick::quantized_rescale(qx, x_scale, x_zero_point, flip, relu, scale,
+// zero_point): the input's levels L (255 - L with flip; at least
+// zero_point with relu) read at the new scale and zero point.
+Value* integer_rescale(Emitter& e) {
+  const double scale = constant_number(e, 1, "the input's scale");
+  const int64_t zero = e.constant_int(2, "the input's zero point");
+  Value* levels = requantized_levels(e, e.input(0), scale, zero);
+  if (!levels) levels = e.add_scalar(levels_of_values(e, 0, 1), e.int_(zero));
+  if (e.constant_bool(3, "flip")) levels = e.op("aten::rsub.Scalar", {levels, e.float_(255.0), e.int_(1)});
+  if (e.constant_bool(4, "relu")) levels = e.op("aten::clamp_min", {levels, e.input(6)});
+  return e.op("aten::mul.Scalar", {e.op("aten::sub.Scalar", {levels, e.input(6), e.int_(1)}), e.input(5)});
+}
+
+// quantized::mul.Scalar on values whose levels are not known: the float
+// product (its relu), which LibTorch's rescaled levels equal up to rounding.
+template <bool Relu>
+Value* mul_scalar(Emitter& e) {
+  Value* y = e.op("aten::mul.Scalar", {e.input(0), e.input(1)});
+  return Relu ? e.op("aten::relu", {y}) : y;
+}
+
 // wick::quantized_clamp(qx, x_scale, x_zero_point, min_level, max_level).
 Value* integer_clamp(Emitter& e) {
   const double scale = constant_number(e, 1, "the input's scale");
@@ -531,6 +552,11 @@ std::vector<NamedRule> quantized_rules() {
           {"quantized::layer_norm", layer_norm},
           {"wick::quantized_clamp", integer_clamp},
           {"wick::quantized_batch_norm", integer_batch_norm},
+          {"wick::quantized_rescale", integer_rescale},
+          {"quantized::mul.Scalar", mul_scalar<false>},
+          {"quantized::mul_scalar", mul_scalar<false>},
+          {"quantized::mul_relu.Scalar", mul_scalar<true>},
+          {"quantized::mul_scalar_relu", mul_scalar<true>},
           {"quantized::batch_norm", batch_norm<false>},
           {"quantized::batch_norm1d", batch_norm<false>},
           {"quantized::batch_norm2d", batch_norm<false>},

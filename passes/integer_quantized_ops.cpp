@@ -222,6 +222,32 @@ bool rewrite_batch_norm(ir::Node* n, bool relu) {
   return true;
 }
 
+// quantized::mul.Scalar (and _relu, mul_scalar): LibTorch keeps the quint8
+// levels and multiplies the scale by b > 0; reverses them (255 - L, zero
+// point 255 - z) and multiplies it by |b| for b < 0; for b = 0 every level
+// is 0 at scale 1, zero point 0.
+bool rewrite_mul_scalar(ir::Node* n, bool relu) {
+  const auto levels = levels_of(n->input(0));
+  if (!levels || (levels->dtype && ir::constant_int(levels->dtype) != 13)) return false;
+  const auto x = input_levels(n->input(0));
+  const auto b = known_number(n->input(1));
+  if (!x || !b) return false;
+  ir::Builder builder = builder_at(n);
+  if (*b == 0) {
+    ir::Value* zeros = builder.op("aten::mul.Scalar", {n->input(0), builder.constant_float(0.0)});
+    replace(n, builder.create("aten::quantize_per_tensor", {zeros, builder.constant_float(1.0), builder.constant_int(0),
+                                                             builder.constant_int(13)}));
+    return true;
+  }
+  const bool flip = *b < 0;
+  replace(n, builder.create("wick::quantized_rescale",
+                            {n->input(0), builder.constant_float(x->scale), builder.constant_int(x->zero),
+                             builder.constant_bool(flip), builder.constant_bool(relu),
+                             builder.constant_float(std::abs(*b) * x->scale),
+                             builder.constant_int(flip ? 255 - x->zero : x->zero)}));
+  return true;
+}
+
 // aten::hardtanh, relu6 and clamp of a quint8 tensor: LibTorch clamps its
 // levels between the levels its quantize_val gives the bounds
 // (zero_point + round(bound * f32(1 / scale)), saturated), so that the
@@ -276,6 +302,8 @@ bool rewrite(ir::Node* n) {
   if (name == "quantized::hardswish")
     return rewrite_unary(n, "wick::quantized_hardswish", known_number(n->input(1)), known_number(n->input(2)));
   if (name == "quantized::layer_norm") return rewrite_layer_norm(n);
+  if (name == "quantized::mul.Scalar" || name == "quantized::mul_scalar") return rewrite_mul_scalar(n, false);
+  if (name == "quantized::mul_relu.Scalar" || name == "quantized::mul_scalar_relu") return rewrite_mul_scalar(n, true);
   if (name.rfind("quantized::batch_norm", 0) == 0)
     return rewrite_batch_norm(n, name.size() > 5 && name.compare(name.size() - 5, 5, "_relu") == 0);
   if (name == "aten::hardtanh" || name == "aten::relu6" || name == "aten::clamp") return rewrite_clamp(n, name);

@@ -18,7 +18,8 @@
 // zero points into wick::quantized_add and quantized_mul, and
 // quantized::layer_norm into wick::quantized_layer_norm, a quantized
 // batch norm into wick::quantized_batch_norm with ATen's per-channel
-// alpha and beta computed here; hardtanh, relu6
+// alpha and beta computed here, a product with a number into
+// wick::quantized_rescale (the levels kept or reversed, rescaled); hardtanh, relu6
 // and clamp of a quantized tensor clamp its levels between their bounds'
 // levels (wick::quantized_clamp), as LibTorch's do
 // (passes/decompose_quantized.cpp writes the arithmetic).

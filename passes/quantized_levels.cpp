@@ -44,7 +44,8 @@ std::optional<size_t> output_scale_at(const std::string& name) {
       {"quantized::mul_relu", 2},       {"wick::quantized_add", 6},        {"wick::quantized_mul", 6},
       {"quantized::cat", 2},            {"quantized::hardswish", 1},       {"wick::quantized_hardswish", 3},
       {"wick::quantized_hardsigmoid", 3}, {"quantized::layer_norm", 5},    {"wick::quantized_layer_norm", 7},
-      {"wick::quantized_clamp", 1},     {"wick::quantized_batch_norm", 5}};
+      {"wick::quantized_clamp", 1},     {"wick::quantized_batch_norm", 5},
+      {"wick::quantized_rescale", 5}};
   for (const OutputParameters& p : table)
     if (name == p.op) return p.scale_at;
   if (is_quantized_batch_norm(name)) return 6;  // quantized::batch_norm*
@@ -62,7 +63,7 @@ bool allocates_like_input(const std::string& name) {
       "aten::relu",          "aten::hardswish",      "aten::hardsigmoid",
       "aten::clamp",         "quantized::add",       "quantized::add_relu",  "quantized::mul",
       "quantized::mul_relu", "quantized::hardswish", "wick::quantized_add",  "wick::quantized_mul",
-      "wick::quantized_hardswish", "wick::quantized_hardsigmoid", "wick::quantized_clamp"};
+      "wick::quantized_hardswish", "wick::quantized_hardsigmoid", "wick::quantized_clamp", "wick::quantized_rescale"};
   return ops.count(name) > 0;
 }
 

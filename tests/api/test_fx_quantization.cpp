@@ -99,6 +99,19 @@ class Clip(nn.Module):
         return torch.clamp(y, min=-0.37)
 
 
+class Scaled(nn.Module):
+    """Products of a quantized tensor with numbers (quantized::mul.Scalar,
+    mul_relu.Scalar): the levels kept, or reversed for a negative one."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return torch.relu(y * -0.75) + y * 1.5
+
+
 def dense_net():
     """A small DenseNet: FX quantizes its BatchNorm2d + ReLU as
     quantized::batch_norm2d_relu, and its torch.cat of quantized tensors
@@ -130,7 +143,8 @@ def output_scale(quantized):
 torch.backends.quantized.engine = "onednn"
 torch.manual_seed(0)
 models = [("net", Net(), (2, 3, 16, 16)), ("line", Line(), (2, 3, 32)), ("norm", Norm(), (3, 4, 16)),
-          ("clip", Clip(), (2, 3, 12, 12)), ("dense", dense_net(), (4, 3, 32, 32))]
+          ("clip", Clip(), (2, 3, 12, 12)), ("dense", dense_net(), (4, 3, 32, 32)),
+          ("scaled", Scaled(), (2, 3, 8, 8))]
 for name, model, shape in models:
     prepared = prepare_fx(model.eval(), get_default_qconfig_mapping("onednn"), example_inputs=(torch.randn(*shape),))
     for _ in range(8):
@@ -142,7 +156,8 @@ for name, model, shape in models:
         f.write(repr(output_scale(quantized)))
 torch.seed()  # fresh inputs on every run
 for name, shape in [("net", (3, 3, 16, 16)), ("line", (3, 3, 32)), ("norm", (500, 4, 16)),
-                    ("clip", (3, 3, 12, 12)), ("dense", (32, 3, 32, 32))]:
+                    ("clip", (3, 3, 12, 12)), ("dense", (32, 3, 32, 32)),
+                    ("scaled", (20, 3, 8, 8))]:
     for variant in ["scripted", "traced"]:
         loaded = torch.jit.load(f"{name}_{variant}.pt")
         for run, width in enumerate([1, 3]):
@@ -178,6 +193,9 @@ TEST_F(FxQuantization, PackedConv1dLandsOnLibTorchsLevels) { expect_on_levels("l
 
 // ReLU6, hardtanh and clamp of quantized tensors stay on the levels.
 TEST_F(FxQuantization, ClampsKeepTheLevels) { expect_on_levels("clip"); }
+
+// Products with numbers, then a quantized add of them.
+TEST_F(FxQuantization, ProductsWithNumbersKeepTheLevels) { expect_on_levels("scaled"); }
 
 // Batch norms (with ReLU) from the levels as ATen's kernel computes them
 // (alpha and beta per channel, one fused multiply-add), after cats of
