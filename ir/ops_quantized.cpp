@@ -254,6 +254,11 @@ void add_quantized_ops(OpTableBuilder& t) {
   for (const char* mul : {"mul.Scalar", "mul_relu.Scalar", "mul_scalar", "mul_scalar_relu"})
     t.add({(std::string("quantized::") + mul + "(Tensor qa, Scalar b) -> Tensor qc").c_str(), C,
            shape::same_as_input});
+  // A sum with a number moves the zero point (or, past the levels' range,
+  // rescales them).
+  for (const char* add : {"add.Scalar", "add_relu.Scalar", "add_scalar", "add_scalar_relu"})
+    t.add({(std::string("quantized::") + add + "(Tensor qa, Scalar b) -> Tensor qc").c_str(), C,
+           shape::same_as_input});
   // FX graph mode's BatchNorm2d (and 1d, 3d, fused with ReLU):
   // quantized::batch_norm picks its kernel by the input's rank.
   for (const char* norm : {"batch_norm", "batch_norm1d", "batch_norm2d", "batch_norm3d", "batch_norm_relu",
@@ -300,10 +305,11 @@ void add_quantized_ops(OpTableBuilder& t) {
   t.add({"wick::quantized_batch_norm(Tensor qx, float x_scale, int x_zero_point, Tensor alpha, Tensor beta, "
          "float output_scale, int output_zero_point, bool relu) -> Tensor",
          C, shape::same_as_input});
-  // The levels, reversed (255 - L) when `flip`, at least `zero_point`
-  // with relu, read at (scale, zero_point): a quantized product with a number.
-  t.add({"wick::quantized_rescale(Tensor qx, float x_scale, int x_zero_point, bool flip, bool relu, float scale, "
-         "int zero_point) -> Tensor",
+  // A quantized product or sum with a number, on the levels L as ATen
+  // computes it: zero_point + round((L - x_zero_point + shift) * multiplier),
+  // saturated (at least zero_point with relu), read at (scale, zero_point).
+  t.add({"wick::quantized_rescale(Tensor qx, float x_scale, int x_zero_point, int shift, float multiplier, bool relu, "
+         "float scale, int zero_point) -> Tensor",
          C, shape::same_as_input});
   // The levels clamped between two levels (hardtanh, relu6 and clamp of a
   // quantized tensor).

@@ -448,17 +448,22 @@ Value* batch_norm(Emitter& e) {
   return requantized(e, y, e.input(6), e.input(7), kQuint8);
 }
 
-// wick::quantized_rescale(qx, x_scale, x_zero_point, flip, relu, scale,
-// zero_point): the input's levels L (255 - L with flip; at least
-// zero_point with relu) read at the new scale and zero point.
+// wick::quantized_rescale(qx, x_scale, x_zero_point, shift, multiplier,
+// relu, scale, zero_point): from the input's levels L, zero_point +
+// round((L - x_zero_point + shift) * multiplier), saturated (at least
+// zero_point with relu), read at the new scale and zero point.
 Value* integer_rescale(Emitter& e) {
   const double scale = constant_number(e, 1, "the input's scale");
   const int64_t zero = e.constant_int(2, "the input's zero point");
+  const int64_t shift = e.constant_int(3, "the shift");
   Value* levels = requantized_levels(e, e.input(0), scale, zero);
   if (!levels) levels = e.add_scalar(levels_of_values(e, 0, 1), e.int_(zero));
-  if (e.constant_bool(3, "flip")) levels = e.op("aten::rsub.Scalar", {levels, e.float_(255.0), e.int_(1)});
-  if (e.constant_bool(4, "relu")) levels = e.op("aten::clamp_min", {levels, e.input(6)});
-  return e.op("aten::mul.Scalar", {e.op("aten::sub.Scalar", {levels, e.input(6), e.int_(1)}), e.input(5)});
+  Value* moved = e.op("aten::mul.Scalar", {e.add_scalar(levels, e.int_(shift - zero)), e.input(4)});
+  Value* out = e.add_scalar(e.op("aten::round", {moved}), e.input(7));
+  const int64_t out_zero = e.constant_int(7, "the output zero point");
+  const double lo = e.constant_bool(5, "relu") ? static_cast<double>(std::max<int64_t>(out_zero, 0)) : 0.0;
+  out = e.op("aten::clamp", {out, e.float_(lo), e.float_(255.0)});
+  return e.op("aten::mul.Scalar", {e.op("aten::sub.Scalar", {out, e.input(7), e.int_(1)}), e.input(6)});
 }
 
 // quantized::mul.Scalar on values whose levels are not known: the float
@@ -466,6 +471,14 @@ Value* integer_rescale(Emitter& e) {
 template <bool Relu>
 Value* mul_scalar(Emitter& e) {
   Value* y = e.op("aten::mul.Scalar", {e.input(0), e.input(1)});
+  return Relu ? e.op("aten::relu", {y}) : y;
+}
+
+// quantized::add.Scalar on values whose levels are not known: the float
+// sum (its relu).
+template <bool Relu>
+Value* add_scalar(Emitter& e) {
+  Value* y = e.op("aten::add.Scalar", {e.input(0), e.input(1), e.int_(1)});
   return Relu ? e.op("aten::relu", {y}) : y;
 }
 
@@ -557,6 +570,10 @@ std::vector<NamedRule> quantized_rules() {
           {"quantized::mul_scalar", mul_scalar<false>},
           {"quantized::mul_relu.Scalar", mul_scalar<true>},
           {"quantized::mul_scalar_relu", mul_scalar<true>},
+          {"quantized::add.Scalar", add_scalar<false>},
+          {"quantized::add_scalar", add_scalar<false>},
+          {"quantized::add_relu.Scalar", add_scalar<true>},
+          {"quantized::add_scalar_relu", add_scalar<true>},
           {"quantized::batch_norm", batch_norm<false>},
           {"quantized::batch_norm1d", batch_norm<false>},
           {"quantized::batch_norm2d", batch_norm<false>},

@@ -222,6 +222,14 @@ bool rewrite_batch_norm(ir::Node* n, bool relu) {
   return true;
 }
 
+ir::Node* rescale(ir::Builder& b, ir::Node* n, const InputLevels& x, int64_t shift, float multiplier, bool relu,
+                  double scale, int64_t zero) {
+  return b.create("wick::quantized_rescale",
+                  {n->input(0), b.constant_float(x.scale), b.constant_int(x.zero), b.constant_int(shift),
+                   b.constant_float(multiplier), b.constant_bool(relu), b.constant_float(scale),
+                   b.constant_int(zero)});
+}
+
 // quantized::mul.Scalar (and _relu, mul_scalar): LibTorch keeps the quint8
 // levels and multiplies the scale by b > 0; reverses them (255 - L, zero
 // point 255 - z) and multiplies it by |b| for b < 0; for b = 0 every level
@@ -240,11 +248,33 @@ bool rewrite_mul_scalar(ir::Node* n, bool relu) {
     return true;
   }
   const bool flip = *b < 0;
-  replace(n, builder.create("wick::quantized_rescale",
-                            {n->input(0), builder.constant_float(x->scale), builder.constant_int(x->zero),
-                             builder.constant_bool(flip), builder.constant_bool(relu),
-                             builder.constant_float(std::abs(*b) * x->scale),
-                             builder.constant_int(flip ? 255 - x->zero : x->zero)}));
+  replace(n, rescale(builder, n, *x, 0, flip ? -1.0f : 1.0f, relu, std::abs(*b) * x->scale,
+                     flip ? 255 - x->zero : x->zero));
+  return true;
+}
+
+// quantized::add.Scalar (and _relu, add_scalar): with c_q = round(b /
+// scale), LibTorch keeps the quint8 levels and moves the zero point to
+// z - c_q when that is a level; past the levels it takes a scale that
+// spans the sum, zero point 0 or 255, and requantizes the integers
+// L - z + c_q with the f32 multiplier scale / new scale.
+bool rewrite_add_scalar(ir::Node* n, bool relu) {
+  const auto levels = levels_of(n->input(0));
+  if (!levels || (levels->dtype && ir::constant_int(levels->dtype) != 13)) return false;
+  const auto x = input_levels(n->input(0));
+  const auto b = known_number(n->input(1));
+  if (!x || !b) return false;
+  const int64_t shift = static_cast<int64_t>(std::nearbyint(*b / x->scale));
+  const int64_t zero = x->zero - shift;
+  ir::Builder builder = builder_at(n);
+  if (zero >= 0 && zero <= 255) {
+    replace(n, rescale(builder, n, *x, shift, 1.0f, relu, x->scale, zero));
+    return true;
+  }
+  const double scale = zero < 0 ? (255.0 - static_cast<double>(zero)) / 255.0 * x->scale
+                                : static_cast<double>(zero) / 255.0 * x->scale;
+  const float multiplier = static_cast<float>(x->scale) * (1.0f / static_cast<float>(scale));
+  replace(n, rescale(builder, n, *x, shift, multiplier, relu, scale, zero < 0 ? 0 : 255));
   return true;
 }
 
@@ -303,6 +333,8 @@ bool rewrite(ir::Node* n) {
     return rewrite_unary(n, "wick::quantized_hardswish", known_number(n->input(1)), known_number(n->input(2)));
   if (name == "quantized::layer_norm") return rewrite_layer_norm(n);
   if (name == "quantized::mul.Scalar" || name == "quantized::mul_scalar") return rewrite_mul_scalar(n, false);
+  if (name == "quantized::add.Scalar" || name == "quantized::add_scalar") return rewrite_add_scalar(n, false);
+  if (name == "quantized::add_relu.Scalar" || name == "quantized::add_scalar_relu") return rewrite_add_scalar(n, true);
   if (name == "quantized::mul_relu.Scalar" || name == "quantized::mul_scalar_relu") return rewrite_mul_scalar(n, true);
   if (name.rfind("quantized::batch_norm", 0) == 0)
     return rewrite_batch_norm(n, name.size() > 5 && name.compare(name.size() - 5, 5, "_relu") == 0);

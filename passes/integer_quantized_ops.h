@@ -19,7 +19,8 @@
 // quantized::layer_norm into wick::quantized_layer_norm, a quantized
 // batch norm into wick::quantized_batch_norm with ATen's per-channel
 // alpha and beta computed here, a product with a number into
-// wick::quantized_rescale (the levels kept or reversed, rescaled); hardtanh, relu6
+// wick::quantized_rescale (the levels kept or reversed, rescaled), a sum
+// with a number into one that moves the zero point; hardtanh, relu6
 // and clamp of a quantized tensor clamp its levels between their bounds'
 // levels (wick::quantized_clamp), as LibTorch's do
 // (passes/decompose_quantized.cpp writes the arithmetic).

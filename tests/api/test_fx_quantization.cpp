@@ -100,8 +100,10 @@ class Clip(nn.Module):
 
 
 class Scaled(nn.Module):
-    """Products of a quantized tensor with numbers (quantized::mul.Scalar,
-    mul_relu.Scalar): the levels kept, or reversed for a negative one."""
+    """Products and sums of a quantized tensor with numbers
+    (quantized::mul.Scalar, mul_relu.Scalar, add_relu.Scalar, add.Scalar):
+    the levels kept, reversed for a negative factor, or requantized when a
+    sum moves the zero point past the levels (+ 9)."""
 
     def __init__(self):
         super().__init__()
@@ -109,7 +111,7 @@ class Scaled(nn.Module):
 
     def forward(self, x):
         y = self.conv(x)
-        return torch.relu(y * -0.75) + y * 1.5
+        return torch.relu(torch.relu(y * -0.75) + y * 1.5 + 0.3) + (y + 9.0)
 
 
 def dense_net():
@@ -194,8 +196,8 @@ TEST_F(FxQuantization, PackedConv1dLandsOnLibTorchsLevels) { expect_on_levels("l
 // ReLU6, hardtanh and clamp of quantized tensors stay on the levels.
 TEST_F(FxQuantization, ClampsKeepTheLevels) { expect_on_levels("clip"); }
 
-// Products with numbers, then a quantized add of them.
-TEST_F(FxQuantization, ProductsWithNumbersKeepTheLevels) { expect_on_levels("scaled"); }
+// Products and sums with numbers, and quantized adds of them.
+TEST_F(FxQuantization, ProductsAndSumsWithNumbersLandOnLibTorchsLevels) { expect_on_levels("scaled"); }
 
 // Batch norms (with ReLU) from the levels as ATen's kernel computes them
 // (alpha and beta per channel, one fused multiply-add), after cats of
