@@ -42,6 +42,14 @@ std::optional<InputLevels> input_levels(ir::Value* v) {
   return InputLevels{*scale, static_cast<int64_t>(*zero)};
 }
 
+// The same for a quint8 tensor only (the ops that move its levels as
+// integers assume 0..255).
+std::optional<InputLevels> quint8_levels(ir::Value* v) {
+  const auto levels = levels_of(v);
+  if (!levels || (levels->dtype && ir::constant_int(levels->dtype) != 13)) return std::nullopt;
+  return input_levels(v);
+}
+
 // The weight's levels and, per output channel, the bias in the sums' units
 // and the multiplier that takes a sum to output levels, as ideep computes
 // them for oneDNN (scales are reciprocals there, each rounded to f32).
@@ -235,9 +243,7 @@ ir::Node* rescale(ir::Builder& b, ir::Node* n, const InputLevels& x, int64_t shi
 // point 255 - z) and multiplies it by |b| for b < 0; for b = 0 every level
 // is 0 at scale 1, zero point 0.
 bool rewrite_mul_scalar(ir::Node* n, bool relu) {
-  const auto levels = levels_of(n->input(0));
-  if (!levels || (levels->dtype && ir::constant_int(levels->dtype) != 13)) return false;
-  const auto x = input_levels(n->input(0));
+  const auto x = quint8_levels(n->input(0));
   const auto b = known_number(n->input(1));
   if (!x || !b) return false;
   ir::Builder builder = builder_at(n);
@@ -259,9 +265,7 @@ bool rewrite_mul_scalar(ir::Node* n, bool relu) {
 // spans the sum, zero point 0 or 255, and requantizes the integers
 // L - z + c_q with the f32 multiplier scale / new scale.
 bool rewrite_add_scalar(ir::Node* n, bool relu) {
-  const auto levels = levels_of(n->input(0));
-  if (!levels || (levels->dtype && ir::constant_int(levels->dtype) != 13)) return false;
-  const auto x = input_levels(n->input(0));
+  const auto x = quint8_levels(n->input(0));
   const auto b = known_number(n->input(1));
   if (!x || !b) return false;
   const int64_t shift = static_cast<int64_t>(std::nearbyint(*b / x->scale));
@@ -283,9 +287,7 @@ bool rewrite_add_scalar(ir::Node* n, bool relu) {
 // (zero_point + round(bound * f32(1 / scale)), saturated), so that the
 // result stays on them: wick::quantized_clamp with those levels.
 bool rewrite_clamp(ir::Node* n, const std::string& name) {
-  const auto levels = levels_of(n->input(0));
-  if (!levels || (levels->dtype && ir::constant_int(levels->dtype) != 13)) return false;
-  const auto x = input_levels(n->input(0));
+  const auto x = quint8_levels(n->input(0));
   if (!x) return false;
   std::optional<double> bounds[2];
   if (name == "aten::relu6") {
