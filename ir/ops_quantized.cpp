@@ -192,6 +192,14 @@ std::vector<TypePtr> binary_levels(const Node& node) {
   return {Type::tensor(DType::f32, shape::broadcast(node, a, b), a.tensor_device())};
 }
 
+// quantized::instance_norm(input [N, C, ...], weight, bias, ...): its shape.
+std::vector<TypePtr> instance_norm(const Node& node) {
+  const Type& x = shape::input_type(node, 0);
+  if (x.has_rank() && x.rank() < 3)
+    throw node.error("instance_norm needs an input of at least 3 dims [N, C, ...], got " + x.str());
+  return shape::same_as_input(node);
+}
+
 // quantize_per_tensor(x, scale, zero_point, dtype): x's shape, held as f32.
 std::vector<TypePtr> quantized_values(const Node& node) {
   const Type& x = shape::input_type(node, 0);
@@ -268,6 +276,12 @@ void add_quantized_ops(OpTableBuilder& t) {
             "int output_zero_point) -> Tensor")
                .c_str(),
            C, shape::batch_norm});
+  t.add({"quantized::group_norm(Tensor input, int num_groups, Tensor? weight, Tensor? bias, float eps, "
+         "float output_scale, int output_zero_point) -> Tensor",
+         C, shape::group_norm});
+  t.add({"quantized::instance_norm(Tensor input, Tensor? weight, Tensor? bias, float eps, float output_scale, "
+         "int output_zero_point) -> Tensor",
+         C, instance_norm});
   t.add({"quantized::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, float eps, "
          "float output_scale, int output_zero_point) -> Tensor",
          C, shape::layer_norm});
@@ -310,6 +324,10 @@ void add_quantized_ops(OpTableBuilder& t) {
   // saturated (at least zero_point with relu), read at (scale, zero_point).
   t.add({"wick::quantized_rescale(Tensor qx, float x_scale, int x_zero_point, int shift, float multiplier, bool relu, "
          "float scale, int zero_point) -> Tensor",
+         C, shape::same_as_input});
+  // group_norm (and instance_norm, a group a channel) from the levels.
+  t.add({"wick::quantized_group_norm(Tensor qx, float x_scale, int x_zero_point, int num_groups, Tensor? weight, "
+         "Tensor? bias, float eps, float output_scale, int output_zero_point) -> Tensor",
          C, shape::same_as_input});
   // The levels clamped between two levels (hardtanh, relu6 and clamp of a
   // quantized tensor).

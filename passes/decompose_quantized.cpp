@@ -386,6 +386,40 @@ Value* hardswish(Emitter& e) {
 //   y = (L - zero_point - (m - zero_point)) * s * weight + bias
 // and y rounded to the output's levels. Its multiply-adds are fused as
 // its build for AVX2 fuses them, which LLVM's contraction does here too.
+// The statistics ATen's quantized normalize kernel takes of each row of
+// `count` levels L (the input's levels at x_scale and zero, reduced over
+// `dims`): the levels less the zero point, less the row's mean less the
+// zero point, and the f32 factor x_scale / sqrt(var * x_scale^2 + eps),
+// var = max(mean(L^2) - mean(L)^2, 0).
+struct RowStatistics {
+  Value* centered;
+  Value* factor;
+};
+
+RowStatistics row_statistics(Emitter& e, Value* levels, int64_t zero, double x_scale, const std::vector<int64_t>& dims,
+                             double count, double eps) {
+  // Sums of integers, exact in f64, then read as f32 as the kernel reads its int sums.
+  auto exact_sum = [&](Value* v) { return e.cast(e.sum(e.cast(v, DType::f64), dims, true), DType::f32); };
+  Value* mean = e.op("aten::div.Scalar", {exact_sum(levels), e.float_(count)});
+  Value* mean_sq = e.op("aten::div.Scalar", {exact_sum(e.mul(levels, levels)), e.float_(count)});
+  // mean_sq - mean * mean in one rounding, as the kernel's fused
+  // multiply-add gives it: exact in f64 (the product of two f32 is), then
+  // rounded once to f32.
+  auto f64 = [&](Value* v) { return e.cast(v, DType::f64); };
+  Value* spread = e.cast(e.sub(f64(mean_sq), e.mul(f64(mean), f64(mean))), DType::f32);
+  Value* var = e.op("aten::clamp_min", {spread, e.float_(0.0)});
+  const float scale = static_cast<float>(x_scale);
+  Value* scaled_var = e.op("aten::mul.Scalar", {e.op("aten::mul.Scalar", {var, e.float_(scale)}), e.float_(scale)});
+  Value* root = e.op("aten::sqrt", {e.op("aten::add.Scalar", {e.cast(scaled_var, DType::f64), e.float_(eps), e.int_(1)})});
+  Value* factor = e.cast(e.op("aten::reciprocal", {e.op("aten::div.Scalar", {root, e.float_(scale)})}), DType::f32);
+  return {e.sub(e.add_scalar(levels, e.int_(-zero)), e.add_scalar(mean, e.int_(-zero))), factor};
+}
+
+Value* input_levels_at(Emitter& e, double x_scale, int64_t zero) {
+  Value* levels = requantized_levels(e, e.input(0), x_scale, zero);
+  return levels ? levels : e.add_scalar(levels_of_values(e, 0, 1), e.int_(zero));
+}
+
 Value* integer_layer_norm(Emitter& e) {
   const double x_scale = constant_number(e, 1, "the input's scale");
   const int64_t zero = e.constant_int(2, "the input's zero point");
@@ -399,23 +433,53 @@ Value* integer_layer_norm(Emitter& e) {
     dims.push_back(static_cast<int64_t>(shape.size() - normalized->size() + i));
     count *= static_cast<double>((*normalized)[i]);
   }
-  Value* levels = requantized_levels(e, e.input(0), x_scale, zero);
-  if (!levels) levels = e.add_scalar(levels_of_values(e, 0, 1), e.int_(zero));
-  // Sums of integers, exact in f64, then read as f32 as the kernel reads its int sums.
-  auto exact_sum = [&](Value* v) { return e.cast(e.sum(e.cast(v, DType::f64), dims, true), DType::f32); };
-  Value* mean = e.op("aten::div.Scalar", {exact_sum(levels), e.float_(count)});
-  Value* mean_sq = e.op("aten::div.Scalar", {exact_sum(e.mul(levels, levels)), e.float_(count)});
-  Value* var = e.op("aten::clamp_min", {e.sub(mean_sq, e.mul(mean, mean)), e.float_(0.0)});
-  const float scale = static_cast<float>(x_scale);
-  Value* scaled_var = e.op("aten::mul.Scalar", {e.op("aten::mul.Scalar", {var, e.float_(scale)}), e.float_(scale)});
-  Value* root = e.op("aten::sqrt", {e.op("aten::add.Scalar", {e.cast(scaled_var, DType::f64),
-                                                               e.float_(constant_number(e, 6, "eps")), e.int_(1)})});
-  Value* factor = e.cast(e.op("aten::reciprocal", {e.op("aten::div.Scalar", {root, e.float_(scale)})}), DType::f32);
-  Value* centered = e.sub(e.add_scalar(levels, e.int_(-zero)), e.add_scalar(mean, e.int_(-zero)));
-  Value* y = e.mul(centered, factor);
+  const RowStatistics row = row_statistics(e, input_levels_at(e, x_scale, zero), zero, x_scale, dims, count,
+                                           constant_number(e, 6, "eps"));
+  Value* y = e.mul(row.centered, row.factor);
   if (!e.absent(4)) y = e.mul(y, e.input(4));
   if (!e.absent(5)) y = e.add(y, e.input(5));
   return requantized(e, y, e.input(7), e.input(8), kQuint8);
+}
+
+// wick::quantized_group_norm(qx, x_scale, x_zero_point, num_groups, weight,
+// bias, eps, output_scale, output_zero_point): the same statistics over
+// each group of channels (all but the batch dim static), then per channel
+// c ATen's (L - z - (mean - z)) * (factor * weight[c]) + bias[c], the
+// product of factor and weight rounded first. Instance norm is the group
+// norm of one channel a group.
+Value* integer_group_norm(Emitter& e) {
+  const double x_scale = constant_number(e, 1, "the input's scale");
+  const int64_t zero = e.constant_int(2, "the input's zero point");
+  const int64_t groups = e.constant_int(3, "num_groups");
+  const std::vector<ir::Dim>& shape = e.shape(e.input(0), "input");
+  int64_t per_channel = 1;
+  for (size_t d = 2; d < shape.size(); ++d) {
+    if (!shape[d].is_static()) throw e.node().error("a quantized group norm needs static sizes past the batch");
+    per_channel *= shape[d].value();
+  }
+  if (shape.size() < 2 || !shape[1].is_static() || groups <= 0 || shape[1].value() % groups != 0)
+    throw e.node().error("a quantized group norm needs a static channel count that divides into its groups");
+  const int64_t channels = shape[1].value(), per_group = channels / groups;
+  Value* grouped = e.op("aten::reshape", {input_levels_at(e, x_scale, zero), e.ints({-1, groups, per_group, per_channel})});
+  const RowStatistics row = row_statistics(e, grouped, zero, x_scale, {2, 3},
+                                           static_cast<double>(per_group * per_channel), constant_number(e, 6, "eps"));
+  auto per_channel_view = [&](size_t at) { return e.op("aten::reshape", {e.input(at), e.ints({1, groups, per_group, 1})}); };
+  Value* y = e.absent(4) ? e.mul(row.centered, row.factor) : e.mul(row.centered, e.mul(row.factor, per_channel_view(4)));
+  if (!e.absent(5)) y = e.add(y, per_channel_view(5));
+  return e.op("aten::reshape_as", {requantized(e, y, e.input(7), e.input(8), kQuint8), e.input(0)});
+}
+
+// quantized::group_norm and instance_norm on values whose levels are not
+// known: the float norms, rounded.
+Value* group_norm(Emitter& e) {
+  Value* y = e.op("aten::group_norm", {e.input(0), e.input(1), e.input(2), e.input(3), e.input(4), e.bool_(false)});
+  return requantized(e, y, e.input(5), e.input(6), kQuint8);
+}
+
+Value* instance_norm(Emitter& e) {
+  Value* y = e.op("aten::instance_norm", {e.input(0), e.input(1), e.input(2), e.none(), e.none(), e.bool_(true),
+                                          e.float_(0.1), e.input(3), e.bool_(false)});
+  return requantized(e, y, e.input(4), e.input(5), kQuint8);
 }
 
 // wick::quantized_batch_norm(qx, x_scale, x_zero_point, alpha, beta,
@@ -563,6 +627,9 @@ std::vector<NamedRule> quantized_rules() {
           {"quantized::hardswish", hardswish},
           {"wick::quantized_layer_norm", integer_layer_norm},
           {"quantized::layer_norm", layer_norm},
+          {"wick::quantized_group_norm", integer_group_norm},
+          {"quantized::group_norm", group_norm},
+          {"quantized::instance_norm", instance_norm},
           {"wick::quantized_clamp", integer_clamp},
           {"wick::quantized_batch_norm", integer_batch_norm},
           {"wick::quantized_rescale", integer_rescale},

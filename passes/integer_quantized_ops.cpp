@@ -312,6 +312,30 @@ bool rewrite_clamp(ir::Node* n, const std::string& name) {
   return true;
 }
 
+// quantized::group_norm(x, num_groups, weight, bias, eps, output_scale,
+// output_zero_point), and instance_norm (x, weight, bias, eps, ...), a
+// group a channel: wick::quantized_group_norm.
+bool rewrite_group_norm(ir::Node* n, bool instance) {
+  const auto x = input_levels(n->input(0));
+  const size_t y_at = instance ? 4 : 5;
+  const auto y_scale = known_number(n->input(y_at));
+  const auto y_zero = known_number(n->input(y_at + 1));
+  if (!x || !y_scale || !y_zero || !(*y_scale > 0)) return false;
+  ir::Builder b = builder_at(n);
+  ir::Value* groups = n->input(1);
+  if (instance) {
+    const ir::Type& t = *n->input(0)->type();
+    if (!t.has_rank() || t.rank() < 3 || !(*t.shape())[1].is_static()) return false;
+    groups = b.constant_int((*t.shape())[1].value());
+  }
+  const size_t w_at = instance ? 1 : 2;
+  replace(n, b.create("wick::quantized_group_norm",
+                      {n->input(0), b.constant_float(x->scale), b.constant_int(x->zero), groups, n->input(w_at),
+                       n->input(w_at + 1), n->input(w_at + 2), b.constant_float(*y_scale),
+                       b.constant_int(static_cast<int64_t>(*y_zero))}));
+  return true;
+}
+
 // `x.is_quantized`: whether an op upstream quantized x.
 bool answer_is_quantized(ir::Node* n) {
   ir::Builder b = builder_at(n);
@@ -334,6 +358,8 @@ bool rewrite(ir::Node* n) {
   if (name == "quantized::hardswish")
     return rewrite_unary(n, "wick::quantized_hardswish", known_number(n->input(1)), known_number(n->input(2)));
   if (name == "quantized::layer_norm") return rewrite_layer_norm(n);
+  if (name == "quantized::group_norm") return rewrite_group_norm(n, false);
+  if (name == "quantized::instance_norm") return rewrite_group_norm(n, true);
   if (name == "quantized::mul.Scalar" || name == "quantized::mul_scalar") return rewrite_mul_scalar(n, false);
   if (name == "quantized::add.Scalar" || name == "quantized::add_scalar") return rewrite_add_scalar(n, false);
   if (name == "quantized::add_relu.Scalar" || name == "quantized::add_scalar_relu") return rewrite_add_scalar(n, true);

@@ -45,7 +45,8 @@ std::optional<size_t> output_scale_at(const std::string& name) {
       {"quantized::cat", 2},            {"quantized::hardswish", 1},       {"wick::quantized_hardswish", 3},
       {"wick::quantized_hardsigmoid", 3}, {"quantized::layer_norm", 5},    {"wick::quantized_layer_norm", 7},
       {"wick::quantized_clamp", 1},     {"wick::quantized_batch_norm", 5},
-      {"wick::quantized_rescale", 6}};
+      {"wick::quantized_rescale", 6},   {"quantized::group_norm", 5},      {"quantized::instance_norm", 4},
+      {"wick::quantized_group_norm", 7}};
   for (const OutputParameters& p : table)
     if (name == p.op) return p.scale_at;
   if (is_quantized_batch_norm(name)) return 6;  // quantized::batch_norm*

@@ -21,8 +21,9 @@
 // convolution's (channels-last in LibTorch) and of a channel slice of
 // that, whose kernels round each their own way (qnnpack's average pool
 // rounds the ties of its 2 x 2 windows, a quarter of them, the other way).
-// A quantized Conv1d (fused with ReLU, strided, dilated, grouped) on
-// LibTorch's levels; a quantized Conv3d, which wick refuses.
+// A quantized Conv1d (fused with ReLU, strided, dilated, grouped) and
+// group and instance norms on LibTorch's levels; a quantized Conv3d, which
+// wick refuses.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -142,6 +143,29 @@ class Line(nn.Module):
         return self.dequant(self.conv2(self.relu(self.conv(self.quant(x)))))
 
 
+class Norms(nn.Module):
+    """Quantized GroupNorm (with and without affine parameters) and
+    InstanceNorm2d, computed from the levels as ATen's kernel does."""
+
+    def __init__(self):
+        super().__init__()
+        self.quant = q.QuantStub()
+        self.dequant = q.DeQuantStub()
+        self.conv = nn.Conv2d(3, 12, 3, padding=1)
+        self.group = nn.GroupNorm(3, 12)
+        self.conv2 = nn.Conv2d(12, 8, 1)
+        self.plain = nn.GroupNorm(2, 8, affine=False)
+        self.instance = nn.InstanceNorm2d(8, affine=True)
+        with torch.no_grad():
+            for norm in (self.group, self.instance):
+                norm.weight.uniform_(0.5, 1.5)
+                norm.bias.uniform_(-0.3, 0.3)
+
+    def forward(self, x):
+        y = self.group(self.conv(self.quant(x)))
+        return self.dequant(self.instance(self.plain(self.conv2(y))))
+
+
 class Volume(nn.Module):
     def __init__(self):
         super().__init__()
@@ -196,6 +220,17 @@ for variant in ["scripted", "traced"]:
     np.save(f"conv1d_{variant}_in.npy", x.numpy())
     np.save(f"conv1d_{variant}_out.npy", torch.jit.load(f"conv1d_{variant}.pt")(x).numpy())
 torch.jit.script(quantized(Volume(), "onednn", (1, 3, 6, 6, 6))).save("conv3d.pt")
+torch.manual_seed(4)
+norms = quantized(Norms(), "onednn", (4, 3, 10, 10))
+with open("norms_scale.txt", "w") as f:
+    f.write(repr(float(norms.instance.scale)))
+torch.jit.script(norms).save("norms.pt")
+torch.seed()
+# Fewer than 100 images: LibTorch 1.13's quantized instance norm gives the
+# lowest level everywhere past the 100th image of a batch.
+x = torch.randn(90, 3, 10, 10)
+np.save("norms_in.npy", x.numpy())
+np.save("norms_out.npy", torch.jit.load("norms.pt")(x).numpy())
 
 for engine in ["onednn", "qnnpack"]:
     torch.backends.quantized.engine = engine
@@ -313,6 +348,18 @@ TEST_F(StaticQuantization, Conv1dLandsOnLibTorchsLevels) {
     ASSERT_EQ(outs[0].sizes(), want.sizes());
     EXPECT_EQ(test::level_distance(outs[0], want, scale).off, 0) << "of " << want.numel();
   }
+}
+
+// Group and instance norms from the levels, their variance in one rounding
+// as ATen's fused multiply-add gives it (two roundings put 1 of 108,000
+// outputs a level off).
+TEST_F(StaticQuantization, NormsLandOnLibTorchsLevels) {
+  const double scale = std::stod(test::slurp(path("norms_scale.txt")));
+  const auto outs = test::load_uncached(path("norms.pt")).forward({read_npy(path("norms_in.npy"))});
+  ASSERT_EQ(outs.size(), 1u);
+  const Tensor want = read_npy(path("norms_out.npy"));
+  ASSERT_EQ(outs[0].sizes(), want.sizes());
+  EXPECT_EQ(test::level_distance(outs[0], want, scale).off, 0) << "of " << want.numel();
 }
 
 TEST_F(StaticQuantization, QuantizedConv3dIsRefused) {
