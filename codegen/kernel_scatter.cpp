@@ -133,17 +133,18 @@ void emit_index_put(KernelBuilder& b, const ir::Node& node) {
   const std::vector<Size>& s = out.sizes;
   const std::optional<Combine> combine = scatter_combine(node);
   const AdvancedIndex a = advanced_index(b, node, s, node.input(1));
-  // A dynamic size (the count of a mask's true elements) was matched by
-  // shape inference; static ones are checked here.
+  // Two dynamic sizes (a mask's count and the values selected by it) were
+  // matched by shape inference; a dynamic size against a static one cannot
+  // be, and is refused with the static mismatches.
   const std::vector<Size>& vs = values.sizes;
   bool broadcasts = vs.size() <= a.result_sizes.size();
   for (size_t k = 0; broadcasts && k < vs.size(); ++k) {
     const Size& r = a.result_sizes[a.result_sizes.size() - vs.size() + k];
-    broadcasts = vs[k].is(1) || vs[k].dynamic() || r.dynamic() || vs[k] == r;
+    broadcasts = vs[k].is(1) || (vs[k].dynamic() && r.dynamic()) || vs[k] == r;
   }
   if (!broadcasts)
-    throw node.error("values of shape " + shape_str(values.layout.sizes) + " do not broadcast to the indexed shape " +
-                     shape_str(static_values(a.result_sizes)));
+    throw node.error("values of shape " + sizes_str(vs) + " do not broadcast to the indexed shape " +
+                     sizes_str(a.result_sizes));
   const DType t = opmath_dtype(out.layout.dtype);
   b.add_status();
   emit_copy(w, self, out);

@@ -67,6 +67,13 @@ std::vector<int64_t> static_values(const std::vector<Size>& sizes) {
   return v;
 }
 
+std::string sizes_str(const std::vector<Size>& sizes) {
+  std::string out = "[";
+  for (size_t i = 0; i < sizes.size(); ++i)
+    out += (i ? ", " : "") + (sizes[i].dynamic() ? std::string("?") : std::to_string(sizes[i].value));
+  return out + "]";
+}
+
 std::string MlirWriter::fresh(const char* hint) { return "%" + std::string(hint) + std::to_string(next_id_++); }
 
 void MlirWriter::line(const std::string& text) {

@@ -40,6 +40,7 @@ struct Size {
 };
 std::vector<Size> static_shape(const std::vector<int64_t>& sizes);
 std::vector<int64_t> static_values(const std::vector<Size>& sizes);  // asserts they are static
+std::string sizes_str(const std::vector<Size>& sizes);  // "[2, ?]": a dynamic size as ?
 
 // A value in a register, with the dtype it represents.
 struct Scalar {

@@ -75,6 +75,9 @@ std::vector<TypePtr> index_put(const Node& node) {
   const Type& self = input_type(node, 0);
   shape::require_same_dtype(node, self, input_type(node, 2), "self", "values");
   const Node* list = node.input(1)->node();
+  // torch fails on an empty list with an internal assert of its own.
+  if (list->is("prim::ListConstruct") && list->num_inputs() == 0)
+    throw node.error("at least one index is needed, got an empty list");
   if (list->is("prim::ListConstruct") && self.has_rank() && list->num_inputs() > self.shape()->size())
     throw node.error("too many indices (" + std::to_string(list->num_inputs()) + ") for a tensor of rank " +
                      std::to_string(self.rank()));

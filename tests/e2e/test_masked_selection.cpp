@@ -152,5 +152,17 @@ TEST(MaskedSelectionErrors, SelectionInAnInnerDim) {
   EXPECT_NE(e.find("puts its count in dim 1 of the result [4, nnz_"), std::string::npos) << e;
 }
 
+TEST(MaskedSelectionErrors, SelectionWrittenAtIndexedPositions) {
+  // x[i] = x[m]: the selection's count against the 3 rows i names.
+  const std::string e = compile_error("%x : Tensor(f32, [5, 4]), %m : Tensor(bool, [5]), %i : Tensor(i64, [3])",
+                                      "    %false : Bool = prim::Constant[value=false]()\n"
+                                      "    %lm : List[Optional[Tensor]] = prim::ListConstruct(%m)\n"
+                                      "    %s : Tensor = aten::index.Tensor(%x, %lm)\n"
+                                      "    %li : List[Optional[Tensor]] = prim::ListConstruct(%i)\n"
+                                      "    %y : Tensor = aten::index_put(%x, %li, %s, %false)\n");
+  EXPECT_NE(e.find("aten::index_put"), std::string::npos) << e;
+  EXPECT_NE(e.find("values of shape [?, 4] do not broadcast to the indexed shape [3, 4]"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace wick
