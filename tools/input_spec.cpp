@@ -1,5 +1,6 @@
 #include "tools/input_spec.h"
 
+#include <filesystem>
 #include <random>
 
 #include "runtime/npy.h"
@@ -20,6 +21,13 @@ bool looks_like_shape(const std::string& s) {
 
 Tensor read_input(const std::string& spec, uint64_t seed, int index) {
   if (spec == "none") return Tensor();  // an Optional input left out
+  // `wick compile` reads i64:8x16 as a dtype and a shape; here data is made,
+  // and only float32 data has an obvious distribution.
+  const size_t colon = spec.find(':');
+  if (colon != std::string::npos && dtype_from_name(spec.substr(0, colon)) && looks_like_shape(spec.substr(colon + 1)) &&
+      !std::filesystem::exists(spec))
+    throw Error("only float32 inputs are made from a shape; for " + spec.substr(0, colon) + " data give a .npy file",
+                {spec});
   if (!looks_like_shape(spec)) return read_npy(spec);
   std::vector<int64_t> sizes;
   size_t start = 0;

@@ -121,6 +121,11 @@ TEST(Run, BadArgumentsExitTwo) {
   auto r = run_wick("run " + kNn5 + " --input 20xx4 --output-dir /tmp/unused");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("20xx4"), std::string::npos) << r.err;
+  r = run_wick("run " + kNn5 + " --input i64:200x14 --output-dir /tmp/unused");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("i64:200x14: error: only float32 inputs are made from a shape; for i64 data give a .npy file"),
+            std::string::npos)
+      << r.err;
   r = run_wick("run " + kNn5 + " --input 200x14");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--output-dir is required"), std::string::npos) << r.err;
