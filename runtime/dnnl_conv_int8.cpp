@@ -9,8 +9,19 @@
 // int16 (vpmaddubsw), which loses large sums; there the levels less their
 // zero point and the weight are convolved in f32 instead, exact while sums
 // stay below 2^24.
+//
+// One image's convolution is split into bands of output rows, one per
+// thread of the OpenMP team, rather than left to oneDNN's own split, which
+// for the small convolutions of MobileNetV2 was slower on two threads than
+// one thread (and no faster for ResNet-18's larger ones): each
+// thread convolves its band from the input rows it reads, the band's edges
+// padded only where the image's are, with a primitive made for a team of
+// one (oneDNN splits work by the team size a primitive was made for, and
+// inside a parallel region runs only the first share of it). Every output
+// is the same int32 sum, so the result does not depend on the split.
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +41,8 @@ using namespace dnnl_support;
 
 constexpr const char* kOp = "conv2d_int8";
 constexpr int64_t kInt8SerialWork = kSerialWork * 64;
+// Below this many multiply-adds a band per thread costs more than it saves.
+constexpr int64_t kInt8BandWork = int64_t{1} << 18;
 
 std::atomic<bool> float_path_forced{false};
 
@@ -66,21 +79,27 @@ dnnl::memory::desc weight_md(const Tensor& w, int64_t groups, dnnl::memory::form
                             dnnl::memory::data_type::s8, tag == t::any ? t::any : t::goihw);
 }
 
+// Padding before and after the rows and the columns: the convolution's
+// own, or a band's (see the top of this file).
+struct Pads {
+  dnnl::memory::dims before, after;
+};
+
 // `shifted`: the input has a zero point other than 0, an attribute of the
 // primitive; without one oneDNN picks faster kernels for most shapes.
 CachedPrimitive make_primitive(const Tensor& x, const Tensor& w, const Tensor& out, const Conv2dParams& p,
-                               bool shifted) {
+                               const Pads& pads, bool shifted) {
   using dt = dnnl::memory::data_type;
   const dnnl::memory::desc src = channels_last(x.sizes(), dt::u8), dst = channels_last(out.sizes(), dt::f32);
   const dnnl::memory::desc plain_weights = weight_md(w, p.groups, dnnl::memory::format_tag::oihw);
   const dnnl::memory::desc zero_md({1}, dt::s32, dnnl::memory::format_tag::x);
   dnnl::primitive_attr attr = make_attr(Epilogue{});
   if (shifted) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
-  const dnnl::memory::dims strides = {p.stride[0], p.stride[1]}, pads = {p.padding[0], p.padding[1]},
+  const dnnl::memory::dims strides = {p.stride[0], p.stride[1]},
                            gaps = {p.dilation[0] - 1, p.dilation[1] - 1};  // oneDNN counts gaps
   dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
                                        weight_md(w, p.groups, dnnl::memory::format_tag::any), dnnl::memory::desc(), dst,
-                                       strides, gaps, pads, pads);
+                                       strides, gaps, pads.before, pads.after);
   dnnl::convolution_forward::primitive_desc pd(desc, attr, engine());
   CachedPrimitive c = CachedPrimitive::of(dnnl::convolution_forward(pd), pd, false,
                                           {{DNNL_ARG_SRC, src},
@@ -135,6 +154,46 @@ void float_convolution(const Tensor& x, int64_t zero_point, const Tensor& w, con
   conv2d(as_nchw(shifted), float_weight(w, p.constant_weights), Tensor(), p, result);
 }
 
+// The int8 convolution of `x` into `out` with `pads`, on `threads` OpenMP
+// threads. `w` is the caller's weight, `wc` its contiguous form.
+void convolve(const Tensor& x, int64_t zero_point, const Tensor& w, const Tensor& wc, const Conv2dParams& p,
+              const Pads& pads, int threads, Tensor& out) {
+  PrimitiveKey key(kOp, threads);
+  key.add(x).add(wc).add(out).add(std::vector<int64_t>{p.stride[0], p.stride[1], pads.before[0], pads.before[1],
+                                                       pads.after[0], pads.after[1], p.dilation[0], p.dilation[1],
+                                                       p.groups, zero_point != 0});
+  int32_t zero = static_cast<int32_t>(zero_point);
+  try {
+    auto prim = cached_primitive(key, [&] { return make_primitive(x, wc, out, p, pads, zero_point != 0); });
+    execute(*prim,
+            {{DNNL_ARG_SRC, const_cast<void*>(x.data())},
+             {DNNL_ARG_WEIGHTS, const_cast<void*>(wc.data())},
+             {DNNL_ARG_DST, out.data()},
+             {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zero_point != 0 ? &zero : nullptr}},
+            p.constant_weights && wc.data() == w.data() ? w.storage() : nullptr);
+  } catch (const dnnl::error& err) {
+    rethrow_dnnl(kOp, err);
+  }
+}
+
+// Output rows [o0, o1) of one image's convolution: the input rows they
+// read, padded where those reach past the image.
+void convolve_band(const Tensor& x, int64_t zero_point, const Tensor& w, const Tensor& wc, const Conv2dParams& p,
+                   int64_t o0, int64_t o1, Tensor& out) {
+  const int64_t h = x.size(1), row = x.size(2) * x.size(3), out_row = out.size(2) * out.size(3);
+  const int64_t first = o0 * p.stride[0] - p.padding[0];
+  const int64_t end = (o1 - 1) * p.stride[0] - p.padding[0] + (w.size(2) - 1) * p.dilation[0] + 1;
+  const int64_t r0 = std::max<int64_t>(first, 0), r1 = std::min(end, h);
+  if (r1 <= r0) {  // windows wholly in the padding, which adds nothing
+    std::fill_n(out.data_as<float>() + o0 * out_row, (o1 - o0) * out_row, 0.f);
+    return;
+  }
+  const Tensor rows = x.as_strided({1, r1 - r0, x.size(2), x.size(3)}, x.strides(), x.offset() + r0 * row);
+  Tensor band = out.as_strided({1, o1 - o0, out.size(2), out.size(3)}, out.strides(), out.offset() + o0 * out_row);
+  const Pads pads{{r0 - first, p.padding[1]}, {end - r1, p.padding[1]}};
+  convolve(rows, zero_point, w, wc, p, pads, 1, band);
+}
+
 }  // namespace
 
 void force_float_conv2d_int8(bool on) { float_path_forced.store(on, std::memory_order_relaxed); }
@@ -163,25 +222,35 @@ void conv2d_int8(const Tensor& x, int64_t zero_point, const Tensor& w, const Con
   }
   if (!exact_int8_products()) return float_convolution(xc, zero_point, w, p, out);
   const Tensor wc = w.contiguous();
-  // int8 multiply-adds are cheap next to what waking the OpenMP team costs:
-  // below kInt8SerialWork of them one thread is faster (MobileNetV2's 1 x 1
-  // and depthwise convolutions on two threads lost 18% to it).
   const int64_t multiply_adds = out.numel() * w.size(1) * w.size(2) * w.size(3);
-  PrimitiveKey key(kOp, sync_threads(multiply_adds < kInt8SerialWork ? 0 : -1));
-  key.add(xc).add(wc).add(out).add(std::vector<int64_t>{p.stride[0], p.stride[1], p.padding[0], p.padding[1],
-                                                        p.dilation[0], p.dilation[1], p.groups, zero_point != 0});
-  int32_t zero = static_cast<int32_t>(zero_point);
-  try {
-    auto prim = cached_primitive(key, [&] { return make_primitive(xc, wc, out, p, zero_point != 0); });
-    execute(*prim,
-            {{DNNL_ARG_SRC, const_cast<void*>(xc.data())},
-             {DNNL_ARG_WEIGHTS, const_cast<void*>(wc.data())},
-             {DNNL_ARG_DST, out.data()},
-             {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zero_point != 0 ? &zero : nullptr}},
-            p.constant_weights && wc.data() == w.data() ? w.storage() : nullptr);
-  } catch (const dnnl::error& err) {
-    rethrow_dnnl(kOp, err);
+  // One image with a row or more for each thread: a band per thread (see
+  // the top of this file).
+  const int64_t bands = default_thread_pool().num_threads();
+  if (x.size(0) == 1 && bands > 1 && out.size(1) >= bands && multiply_adds >= kInt8BandWork &&
+      !ThreadPool::in_parallel_region()) {
+    const int64_t rows = (out.size(1) + bands - 1) / bands;
+    std::exception_ptr failed;
+#pragma omp parallel for num_threads(static_cast<int>(bands)) schedule(static, 1)
+    for (int64_t band = 0; band < bands; ++band) {
+      try {
+        sync_threads(0);  // the band's primitive is made for a team of one
+        if (band * rows < out.size(1))
+          convolve_band(xc, zero_point, w, wc, p, band * rows, std::min((band + 1) * rows, out.size(1)), out);
+      } catch (...) {
+#pragma omp critical
+        failed = std::current_exception();
+      }
+    }
+    if (failed) std::rethrow_exception(failed);
+    return;
   }
+  // int8 multiply-adds are cheap next to what waking the OpenMP team for
+  // oneDNN's own split costs: below kInt8SerialWork of them one thread is
+  // faster (MobileNetV2's 1 x 1 and depthwise convolutions on two threads
+  // lost 18% to it).
+  const int threads = sync_threads(multiply_adds < kInt8SerialWork ? 0 : -1);
+  const Pads pads{{p.padding[0], p.padding[1]}, {p.padding[0], p.padding[1]}};
+  convolve(xc, zero_point, w, wc, p, pads, threads, out);
 }
 
 }  // namespace wick::rt

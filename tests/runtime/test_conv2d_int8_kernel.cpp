@@ -2,7 +2,8 @@
 // on fresh random levels and weights: zero points of 0 and not, padding
 // (which must add nothing), strides, dilation, groups and depthwise, the
 // kept conversion of constant weights, the f32 path a CPU without VNNI
-// takes, and the errors for operands it cannot read.
+// takes, one image split into bands of rows across threads, and the errors
+// for operands it cannot read.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "runtime/extern_kernels.h"
+#include "runtime/thread_pool.h"
 #include "support/error.h"
 
 namespace wick::rt {
@@ -111,6 +113,38 @@ TEST(Conv2dInt8Kernel, SumsExactIntegersWithAndWithoutAZeroPoint) {
     check(q, 0);
     check(q, zero(rng()));
   }
+}
+
+// One image on three threads: convolutions too small for OpenMP run as
+// bands of output rows, one per thread, each from the input rows it reads.
+TEST(Conv2dInt8Kernel, OneImageInRowBandsSumsTheSameIntegers) {
+  Conv2dParams plain, padded, strided, dilated, depthwise, past_the_image;
+  padded.padding = {1, 1};
+  padded.constant_weights = true;
+  strided.stride = {2, 2};
+  strided.padding = {3, 3};
+  dilated.dilation = {2, 2};
+  dilated.padding = {2, 1};
+  depthwise.groups = 64;
+  depthwise.padding = {1, 1};
+  depthwise.constant_weights = true;
+  past_the_image.padding = {8, 8};  // the first and last bands read only padding
+  // The first, of two images, runs on oneDNN's own split, and the team size
+  // it sets stays set on this thread: each band must still run on a team of
+  // one. The last has fewer output rows than threads, and is not split.
+  const std::vector<Problem> bands = {
+      {2, 32, 32, 32, 64, 3, 3, padded}, {1, 64, 28, 28, 64, 1, 1, plain},   {1, 16, 23, 20, 32, 3, 3, padded},   {1, 8, 33, 30, 16, 7, 7, strided},
+      {1, 16, 25, 20, 16, 3, 3, dilated}, {1, 64, 30, 30, 64, 3, 3, depthwise}, {1, 32, 4, 4, 32, 1, 1, past_the_image},
+      {1, 64, 2, 40, 64, 3, 3, padded}};
+  ThreadPool& pool = default_thread_pool();
+  const int threads = pool.num_threads();
+  pool.set_num_threads(3);
+  std::uniform_int_distribution<int> zero(1, 255);
+  for (const Problem& q : bands) {
+    check(q, 0);
+    check(q, zero(rng()));
+  }
+  pool.set_num_threads(threads);
 }
 
 TEST(Conv2dInt8Kernel, FloatPathSumsTheSameIntegers) {
