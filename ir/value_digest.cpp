@@ -5,11 +5,21 @@
 #include <unordered_map>
 
 #include "ir/attribute.h"
+#include "ir/constant_value.h"
 
 namespace wick::ir {
 namespace {
 
 constexpr int kMaxDepth = 200;
+
+// aten::squeeze.dim(x, 0) of an x whose dim 0 is 1, or aten::unsqueeze(x, 0).
+bool unit_dim_view(const Node& n) {
+  if (!n.is("aten::squeeze.dim") && !n.is("aten::unsqueeze")) return false;
+  if (constant_int(n.input(1)) != 0) return false;
+  if (n.is("aten::unsqueeze")) return true;
+  const Type& t = *n.input(0)->type();
+  return t.has_rank() && t.rank() > 0 && (*t.shape())[0].is_static() && (*t.shape())[0].value() == 1;
+}
 
 class Digester {
  public:
@@ -42,6 +52,9 @@ class Digester {
     }
     // Fusing changes how a value is computed, not what it is.
     if (n->is("prim::FusionGroup")) return digest(n->block(0)->results().at(v->offset()), depth + 1);
+    // Nor does a leading unit dim taken out or put back (squeeze_unit_batch's
+    // views around a kernel): the elements stay, and so do the counts.
+    if (unit_dim_view(*n)) return digest(n->input(0), depth + 1);
     if (!n->blocks().empty() || n->is("aten::dropout") || depth > kMaxDepth) return own(v);
     h = mix(h, n->kind());
     h = mix(h, v->offset());

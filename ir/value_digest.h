@@ -1,6 +1,7 @@
 // value_digest: a name for what a value computes, the same for two values
 // built by the same ops from the same graph inputs, module tensors and
-// constants. Shape rules name a data-dependent size by it (the count of a
+// constants, seen through fusion groups and through a leading unit dim
+// squeezed or put back. Shape rules name a data-dependent size by it (the count of a
 // mask's true elements), so that `pred[mask] - target[mask]` has operands of
 // one size even where the mask is computed twice. Values it cannot follow
 // (results of control flow, of random ops, or past a long chain) get a name

@@ -25,6 +25,7 @@
 #include "passes/lower_packed_sequences.h"
 #include "passes/hoist_permutes.h"
 #include "passes/sink_permutes.h"
+#include "passes/squeeze_unit_batch.h"
 #include "passes/integer_quantized_ops.h"
 #include "passes/requantize_averages.h"
 #include "passes/widen_library_calls.h"
@@ -159,6 +160,8 @@ void finish_stage(ir::Graph& graph, const PipelineOptions& options) {
   p.step("eliminate_common_subexpressions", [&] { eliminate_common_subexpressions(graph); });
   p.step("eliminate_dead_code", [&] { eliminate_dead_code(graph); });
   p.step("fuse", [&] { fuse(graph, fuse_options(options.device)); });
+  // The CPU executor splits kernels along dim 0; CUDA kernels split anyway.
+  if (options.device != TargetDevice::cuda) p.step("squeeze_unit_batch", [&] { squeeze_unit_batch(graph); });
   ir::verify(graph);
 }
 

@@ -11,17 +11,17 @@
 // stay below 2^24.
 //
 // One image's convolution is split into bands of output rows, one per
-// thread of the OpenMP team, rather than left to oneDNN's own split, which
-// for the small convolutions of MobileNetV2 was slower on two threads than
-// one thread (and no faster for ResNet-18's larger ones): each
-// thread convolves its band from the input rows it reads, the band's edges
-// padded only where the image's are, with a primitive made for a team of
-// one (oneDNN splits work by the team size a primitive was made for, and
-// inside a parallel region runs only the first share of it). Every output
-// is the same int32 sum, so the result does not depend on the split.
+// thread of the thread pool, rather than left to oneDNN's OpenMP split,
+// which for the small convolutions of MobileNetV2 was slower on two threads
+// than on one (and no faster for ResNet-18's larger ones); the pool also
+// runs the generated kernels between the convolutions, and a second team
+// spinning on the same cores slowed both. Each thread convolves its band
+// from the input rows it reads, the band's edges padded only where the
+// image's are, with a primitive made for an OpenMP team of one (a team per
+// band would oversubscribe the cores). Every output is the same int32 sum,
+// so the result does not depend on the split.
 #include <algorithm>
 #include <atomic>
-#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -229,19 +229,12 @@ void conv2d_int8(const Tensor& x, int64_t zero_point, const Tensor& w, const Con
   if (x.size(0) == 1 && bands > 1 && out.size(1) >= bands && multiply_adds >= kInt8BandWork &&
       !ThreadPool::in_parallel_region()) {
     const int64_t rows = (out.size(1) + bands - 1) / bands;
-    std::exception_ptr failed;
-#pragma omp parallel for num_threads(static_cast<int>(bands)) schedule(static, 1)
-    for (int64_t band = 0; band < bands; ++band) {
-      try {
-        sync_threads(0);  // the band's primitive is made for a team of one
+    default_thread_pool().parallel_for(0, bands, 1, [&](int64_t b, int64_t e) {
+      sync_threads(0);  // an OpenMP team of one on this thread
+      for (int64_t band = b; band < e; ++band)
         if (band * rows < out.size(1))
           convolve_band(xc, zero_point, w, wc, p, band * rows, std::min((band + 1) * rows, out.size(1)), out);
-      } catch (...) {
-#pragma omp critical
-        failed = std::current_exception();
-      }
-    }
-    if (failed) std::rethrow_exception(failed);
+    });
     return;
   }
   // int8 multiply-adds are cheap next to what waking the OpenMP team for

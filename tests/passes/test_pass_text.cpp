@@ -30,6 +30,7 @@
 #include "passes/hoist_permutes.h"
 #include "passes/sink_permutes.h"
 #include "passes/sink_stores.h"
+#include "passes/squeeze_unit_batch.h"
 #include "passes/unroll_loops.h"
 #include "passes/widen_library_calls.h"
 #include "test_paths.h"
@@ -56,6 +57,7 @@ const std::map<std::string, PassFn>& passes() {
       {"eliminate_common_subexpressions", passes::eliminate_common_subexpressions},
       {"eliminate_dead_code", passes::eliminate_dead_code},
       {"sink_stores", passes::sink_stores},
+      {"squeeze_unit_batch", [](ir::Graph& g) { passes::squeeze_unit_batch(g); }},
       {"guard_endless_loops", [](ir::Graph& g) { passes::guard_endless_loops(g); }},
       {"hoist_permutes", [](ir::Graph& g) { passes::hoist_permutes(g); }},
       {"sink_permutes", [](ir::Graph& g) { passes::sink_permutes(g); }},

@@ -115,8 +115,8 @@ TEST(Conv2dInt8Kernel, SumsExactIntegersWithAndWithoutAZeroPoint) {
   }
 }
 
-// One image on three threads: convolutions too small for OpenMP run as
-// bands of output rows, one per thread, each from the input rows it reads.
+// One image on three threads: bands of output rows, one per thread, each
+// convolved from the input rows it reads.
 TEST(Conv2dInt8Kernel, OneImageInRowBandsSumsTheSameIntegers) {
   Conv2dParams plain, padded, strided, dilated, depthwise, past_the_image;
   padded.padding = {1, 1};
@@ -129,9 +129,8 @@ TEST(Conv2dInt8Kernel, OneImageInRowBandsSumsTheSameIntegers) {
   depthwise.padding = {1, 1};
   depthwise.constant_weights = true;
   past_the_image.padding = {8, 8};  // the first and last bands read only padding
-  // The first, of two images, runs on oneDNN's own split, and the team size
-  // it sets stays set on this thread: each band must still run on a team of
-  // one. The last has fewer output rows than threads, and is not split.
+  // The first, of two images, and the last, with fewer output rows than
+  // threads, run on oneDNN's own split.
   const std::vector<Problem> bands = {
       {2, 32, 32, 32, 64, 3, 3, padded}, {1, 64, 28, 28, 64, 1, 1, plain},   {1, 16, 23, 20, 32, 3, 3, padded},   {1, 8, 33, 30, 16, 7, 7, strided},
       {1, 16, 25, 20, 16, 3, 3, dilated}, {1, 64, 30, 30, 64, 3, 3, depthwise}, {1, 32, 4, 4, 32, 1, 1, past_the_image},
