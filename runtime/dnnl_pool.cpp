@@ -54,7 +54,11 @@ void pool(const char* op, dnnl::algorithm alg, const Tensor& x4, const Tensor& o
                              dilation[i]);
     dil[i] = dilation[i] - 1;  // oneDNN counts gaps
   }
-  PrimitiveKey key(op, sync_threads());
+  // One image's pooling runs on this thread: the kernels and the int8
+  // convolutions around it split on the thread pool, and an OpenMP team
+  // left spinning beside the pool's workers made ResNet-18's int8 forward
+  // 1.8x slower on two threads.
+  PrimitiveKey key(op, sync_threads(x4.size(0) == 1 ? 0 : -1));
   key.add(static_cast<int64_t>(alg)).add(x4).add(o4).add(ker).add(st);
   key.add(pad_l).add(pad_r).add(dil);
   try {

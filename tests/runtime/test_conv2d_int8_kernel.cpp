@@ -90,69 +90,63 @@ void check(const Problem& q, int64_t zero) {
   }
 }
 
-std::vector<Problem> problems() {
+// Padding, strides, dilation and groups, named.
+struct Settings {
   Conv2dParams plain, padded, strided, dilated, grouped, depthwise;
-  padded.padding = {1, 1};
-  padded.constant_weights = true;
-  strided.stride = {2, 2};
-  strided.padding = {3, 3};
-  dilated.dilation = {2, 2};
-  dilated.padding = {2, 1};
-  grouped.groups = 2;
-  grouped.padding = {1, 1};
-  depthwise.groups = 32;
-  depthwise.padding = {1, 1};
-  depthwise.constant_weights = true;
-  return {{2, 16, 6, 5, 8, 1, 1, plain},    {2, 32, 7, 7, 32, 3, 3, padded}, {1, 3, 12, 12, 16, 7, 7, strided},
-          {1, 16, 9, 8, 16, 3, 3, dilated}, {2, 16, 5, 5, 8, 3, 3, grouped}, {2, 32, 6, 6, 32, 3, 3, depthwise}};
+  explicit Settings(int64_t channels) {
+    padded.padding = {1, 1};
+    padded.constant_weights = true;
+    strided.stride = {2, 2};
+    strided.padding = {3, 3};
+    dilated.dilation = {2, 2};
+    dilated.padding = {2, 1};
+    grouped.groups = 2;
+    grouped.padding = {1, 1};
+    depthwise.groups = channels;
+    depthwise.padding = {1, 1};
+    depthwise.constant_weights = true;
+  }
+};
+
+std::vector<Problem> problems() {
+  const Settings s(32);
+  return {{2, 16, 6, 5, 8, 1, 1, s.plain},    {2, 32, 7, 7, 32, 3, 3, s.padded}, {1, 3, 12, 12, 16, 7, 7, s.strided},
+          {1, 16, 9, 8, 16, 3, 3, s.dilated}, {2, 16, 5, 5, 8, 3, 3, s.grouped}, {2, 32, 6, 6, 32, 3, 3, s.depthwise}};
 }
 
-TEST(Conv2dInt8Kernel, SumsExactIntegersWithAndWithoutAZeroPoint) {
+// Each problem with a zero point of 0 and with a random one.
+void check_all(const std::vector<Problem>& qs) {
   std::uniform_int_distribution<int> zero(1, 255);
-  for (const Problem& q : problems()) {
+  for (const Problem& q : qs) {
     check(q, 0);
     check(q, zero(rng()));
   }
 }
+
+TEST(Conv2dInt8Kernel, SumsExactIntegersWithAndWithoutAZeroPoint) { check_all(problems()); }
 
 // One image on three threads: bands of output rows, one per thread, each
 // convolved from the input rows it reads.
 TEST(Conv2dInt8Kernel, OneImageInRowBandsSumsTheSameIntegers) {
-  Conv2dParams plain, padded, strided, dilated, depthwise, past_the_image;
-  padded.padding = {1, 1};
-  padded.constant_weights = true;
-  strided.stride = {2, 2};
-  strided.padding = {3, 3};
-  dilated.dilation = {2, 2};
-  dilated.padding = {2, 1};
-  depthwise.groups = 64;
-  depthwise.padding = {1, 1};
-  depthwise.constant_weights = true;
+  const Settings s(64);
+  Conv2dParams past_the_image;
   past_the_image.padding = {8, 8};  // the first and last bands read only padding
   // The first, of two images, and the last, with fewer output rows than
   // threads, run on oneDNN's own split.
   const std::vector<Problem> bands = {
-      {2, 32, 32, 32, 64, 3, 3, padded}, {1, 64, 28, 28, 64, 1, 1, plain},   {1, 16, 23, 20, 32, 3, 3, padded},   {1, 8, 33, 30, 16, 7, 7, strided},
-      {1, 16, 25, 20, 16, 3, 3, dilated}, {1, 64, 30, 30, 64, 3, 3, depthwise}, {1, 32, 4, 4, 32, 1, 1, past_the_image},
-      {1, 64, 2, 40, 64, 3, 3, padded}};
+      {2, 32, 32, 32, 64, 3, 3, s.padded},  {1, 64, 28, 28, 64, 1, 1, s.plain},     {1, 16, 23, 20, 32, 3, 3, s.padded},
+      {1, 8, 33, 30, 16, 7, 7, s.strided},  {1, 16, 25, 20, 16, 3, 3, s.dilated},   {1, 64, 30, 30, 64, 3, 3, s.depthwise},
+      {1, 32, 4, 4, 32, 1, 1, past_the_image}, {1, 64, 2, 40, 64, 3, 3, s.padded}};
   ThreadPool& pool = default_thread_pool();
   const int threads = pool.num_threads();
   pool.set_num_threads(3);
-  std::uniform_int_distribution<int> zero(1, 255);
-  for (const Problem& q : bands) {
-    check(q, 0);
-    check(q, zero(rng()));
-  }
+  check_all(bands);
   pool.set_num_threads(threads);
 }
 
 TEST(Conv2dInt8Kernel, FloatPathSumsTheSameIntegers) {
   force_float_conv2d_int8(true);
-  std::uniform_int_distribution<int> zero(1, 255);
-  for (const Problem& q : problems()) {
-    check(q, 0);
-    check(q, zero(rng()));
-  }
+  check_all(problems());
   force_float_conv2d_int8(false);
 }
 
