@@ -1,9 +1,10 @@
 // Direct average pooling over fixed and adaptive windows. Both reduce to
-// one kernel: per output row and column a window [begin, end) of the input
+// one computation: per output row and column a window [begin, end) of the input
 // (and its length counting padding), then a sum over the window and a
 // divisor by PyTorch's rules. Planes (n, c) are split across the thread
-// pool; the kernel is compiled for several vector widths and picked at load
-// time, since the runtime is built for a generic CPU.
+// pool (a channels-last input by runs of channels); the kernels are compiled
+// for several vector widths and picked at load time, since the runtime is
+// built for a generic CPU.
 #include "runtime/direct_pool.h"
 
 #include <algorithm>
@@ -86,6 +87,46 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void pool_planes(co
   }
 }
 
+// The same windows over a channels-last input (channels innermost, rows of
+// width * channels): each window summed for a run of channels at once, the
+// channels in vector lanes rather than read one plane at a time across
+// memory. Each channel's sum adds the window's elements row by row, in the
+// order pool_planes reads a strided plane, so the two agree exactly.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void pool_channels_last(const WindowPlan& p,
+                                                                                     int64_t begin,
+                                                                                     int64_t end) {
+  constexpr int64_t kBlock = 64;
+  float acc[kBlock];
+  const int64_t oh_count = static_cast<int64_t>(p.h.begin.size());
+  const int64_t ow_count = static_cast<int64_t>(p.w.begin.size());
+  for (int64_t i = begin; i < end;) {
+    const int64_t n = i / p.channels, c0 = i % p.channels;
+    const int64_t c1 = std::min(p.channels, c0 + (end - i));
+    for (int64_t cb = c0; cb < c1; cb += kBlock) {
+      const int64_t count = std::min(kBlock, c1 - cb);
+      for (int64_t oh = 0; oh < oh_count; ++oh) {
+        const int64_t h0 = p.h.begin[oh], h1 = p.h.end[oh];
+        for (int64_t ow = 0; ow < ow_count; ++ow) {
+          const int64_t w0 = p.w.begin[ow], w1 = p.w.end[ow];
+          std::fill_n(acc, count, 0.f);
+          for (int64_t h = h0; h < h1; ++h)
+            for (int64_t w = w0; w < w1; ++w) {
+              const float* px = p.x + n * p.xs[0] + h * p.xs[2] + w * p.xs[3] + cb;
+              for (int64_t k = 0; k < count; ++k) acc[k] += px[k];
+            }
+          const int64_t divisor = p.divisor_override != 0 ? p.divisor_override
+                                  : p.count_include_pad   ? p.h.padded[oh] * p.w.padded[ow]
+                                                          : (h1 - h0) * (w1 - w0);
+          float* o = p.out + n * p.os[0] + cb * p.os[1] + oh * p.os[2] + ow * p.os[3];
+          for (int64_t k = 0; k < count; ++k)
+            o[k * p.os[1]] = divisor == 0 ? 0.f : acc[k] / static_cast<float>(divisor);
+        }
+      }
+    }
+    i += c1 - c0;
+  }
+}
+
 void run_plan(WindowPlan& p, const Tensor& x4, const Tensor& o4) {
   p.x = x4.data_as<float>();
   p.out = o4.data_as<float>();
@@ -103,8 +144,11 @@ void run_plan(WindowPlan& p, const Tensor& x4, const Tensor& o4) {
     work *= std::max<int64_t>(reach, 1);
   }
   const int64_t grain = std::max<int64_t>(1, 32768 / work);
-  default_thread_pool().parallel_for(0, x4.size(0) * p.channels, grain,
-                                     [&](int64_t b, int64_t e) { pool_planes(p, b, e); });
+  const bool channels_last = p.channels > 1 && p.xs[1] == 1 && p.xs[3] == p.channels;
+  default_thread_pool().parallel_for(0, x4.size(0) * p.channels, grain, [&](int64_t b, int64_t e) {
+    if (channels_last) pool_channels_last(p, b, e);
+    else pool_planes(p, b, e);
+  });
 }
 
 }  // namespace

@@ -571,6 +571,37 @@ TEST(ExternKernels, AdaptiveAvgPool2d) {
             kTolerance);
 }
 
+// A channels-last input (channels innermost in memory) is averaged a run of
+// channels at a time; each channel's window still sums row by row, as a
+// plane is read elsewhere: exactly the sums of that order.
+TEST(ExternKernels, ChannelsLastAveragesSumRowByRow) {
+  auto in_order = [](const Tensor& x, int64_t n, int64_t c, int64_t h0, int64_t h1, int64_t w0, int64_t w1) {
+    float sum = 0.f;
+    for (int64_t h = h0; h < h1; ++h)
+      for (int64_t w = w0; w < w1; ++w)
+        sum += x.data_as<float>()[n * x.strides()[0] + c * x.strides()[1] + h * x.strides()[2] + w * x.strides()[3]];
+    return sum;
+  };
+  for (const Sizes& sizes : std::vector<Sizes>{{1, 1280, 7, 7}, {2, 70, 9, 11}}) {
+    const Tensor x = permuted_view(sizes, {0, 2, 3, 1}, 5);
+    for (const Int2 o : {Int2{1, 1}, Int2{4, 3}}) {
+      Tensor out = nan_tensor({sizes[0], sizes[1], o[0], o[1]});
+      adaptive_avg_pool2d(x, o, out);
+      int64_t wrong = 0;
+      for (int64_t n = 0; n < sizes[0]; ++n)
+        for (int64_t c = 0; c < sizes[1]; ++c)
+          for (int64_t i = 0; i < o[0]; ++i)
+            for (int64_t j = 0; j < o[1]; ++j) {
+              const int64_t h0 = i * sizes[2] / o[0], h1 = ((i + 1) * sizes[2] + o[0] - 1) / o[0];
+              const int64_t w0 = j * sizes[3] / o[1], w1 = ((j + 1) * sizes[3] + o[1] - 1) / o[1];
+              const float want = in_order(x, n, c, h0, h1, w0, w1) / static_cast<float>((h1 - h0) * (w1 - w0));
+              if (out.data_as<float>()[((n * sizes[1] + c) * o[0] + i) * o[1] + j] != want) ++wrong;
+            }
+      EXPECT_EQ(wrong, 0) << shape_str(sizes) << " to " << o[0] << "x" << o[1];
+    }
+  }
+}
+
 // Our size helpers and LibTorch accept the same parameters and agree on the
 // result sizes.
 TEST(ExternKernels, PoolSizesAgreeWithLibTorch) {
