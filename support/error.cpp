@@ -14,6 +14,42 @@ std::string SourceLocation::str() const {
 
 namespace {
 
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629), or 0.
+size_t utf8_length(const std::string& s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (len == 0 || i + len > s.size() || c == 0xc0 || c == 0xc1 || c > 0xf4) return 0;
+  for (size_t k = 1; k < len; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  if (len >= 3) {  // overlong forms, and code points past U+10FFFF
+    const auto d = static_cast<unsigned char>(s[i + 1]);
+    if ((c == 0xe0 && d < 0xa0) || (c == 0xf0 && d < 0x90) || (c == 0xf4 && d >= 0x90)) return 0;
+  }
+  return len;
+}
+
+// Names read from a user's file may hold any bytes: those that are not
+// UTF-8 text, and control characters other than newline and tab, are
+// written as \xNN, so that the message prints as it reads.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t len = utf8_length(s, i);
+    if (len == 0 || (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+      static const char* digits = "0123456789abcdef";
+      out += "\\x";
+      out += digits[c >> 4];
+      out += digits[c & 0xf];
+      ++i;
+      continue;
+    }
+    out.append(s, i, len);
+    i += len;
+  }
+  return out;
+}
+
 std::string format_error(const std::string& message, const SourceLocation& where,
                          const std::string& op, const std::string& source_line) {
   std::string s;
@@ -22,7 +58,7 @@ std::string format_error(const std::string& message, const SourceLocation& where
   if (!op.empty()) s += "in " + op + ": ";
   s += message;
   if (!source_line.empty()) s += "\n    " + source_line;
-  return s;
+  return printable(s);
 }
 
 }  // namespace

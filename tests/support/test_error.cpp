@@ -16,6 +16,21 @@ TEST(Error, MessageNamesFileLineOpAndSource) {
   EXPECT_EQ(e.where().line, 12);
 }
 
+// Names from a user's file may hold any bytes: the printed message escapes
+// those that are not UTF-8 text and control characters; message() keeps them.
+TEST(Error, BytesThatAreNotTextPrintEscaped) {
+  const std::string name = "__torch__.zoo.___torch\xb9mangle_7\x01.Net";
+  Error e("no code for class " + name, {"m\xffodel.pt", 0, 0});
+  EXPECT_EQ(std::string(e.what()), "m\\xffodel.pt: error: no code for class __torch__.zoo.___torch\\xb9mangle_7\\x01.Net");
+  EXPECT_EQ(e.message(), "no code for class " + name);
+  // UTF-8 text stays as it is, newlines and tabs too; a sequence cut short,
+  // an overlong form and one past U+10FFFF do not.
+  EXPECT_EQ(std::string(Error("µs \u2192 \U0001F600\tx\ny").what()), "error: µs \u2192 \U0001F600\tx\ny");
+  EXPECT_EQ(std::string(Error("a\xe2\x86").what()), "error: a\\xe2\\x86");
+  EXPECT_EQ(std::string(Error("\xc0\xaf \xe0\x80\xaf \xf4\x90\x80\x80").what()),
+            "error: \\xc0\\xaf \\xe0\\x80\\xaf \\xf4\\x90\\x80\\x80");
+}
+
 TEST(Error, WithFileFillsOnlyMissingFile) {
   Error e("bad", {"", 3, 1});
   EXPECT_EQ(std::string(e.with_file("m.pt").what()), "m.pt:3:1: error: bad");
