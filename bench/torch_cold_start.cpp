@@ -8,6 +8,8 @@
 #include <ATen/Parallel.h>
 #include <torch/script.h>
 
+#include "blas_threads.h"
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -68,7 +70,10 @@ int main(int argc, char** argv) {
     for (int i = 2; i + 1 < argc; i += 2) {
       const std::string option = argv[i];
       if (option == "--input") inputs.emplace_back(make_input(argv[i + 1]));
-      else if (option == "--threads") at::set_num_threads(std::stoi(argv[i + 1]));
+      else if (option == "--threads") {
+        at::set_num_threads(std::stoi(argv[i + 1]));
+        wick::torch_side::set_blas_threads(std::stoi(argv[i + 1]));
+      }
       else throw std::runtime_error("unknown option " + option);
     }
     torch::NoGradGuard no_grad;

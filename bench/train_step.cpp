@@ -23,6 +23,7 @@
 
 #include "api/jit_module.h"
 #include "api/trainer.h"
+#include "blas_threads.h"
 
 namespace {
 
@@ -63,6 +64,7 @@ std::string json_list(const std::vector<double>& v) {
 int run(const Options& o) {
   wick::set_num_threads(o.threads);
   torch::set_num_threads(o.threads);
+  wick::torch_side::set_blas_threads(o.threads);
   at::set_num_interop_threads(1);
   torch::manual_seed(0);
   const torch::Tensor x = torch::randn(parse_shape(o.input));

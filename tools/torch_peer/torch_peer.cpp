@@ -3,7 +3,8 @@
 // a thread-local message, so no exception reaches the C caller.
 #include "torch_peer.h"
 
-#include <dlfcn.h>
+#include "blas_threads.h"
+
 #include <torch/script.h>
 
 #include <cstring>
@@ -100,20 +101,6 @@ void flatten(const c10::IValue& v, std::vector<torch::Tensor>* out) {
   }
 }
 
-// LibTorch sets OpenMP's and MKL's thread counts but not OpenBLAS's, whose
-// pthread build keeps its own pool, one thread per core, for GEMM. It is
-// loaded with LibTorch (never by this library itself) and sized here too.
-void set_blas_threads(int threads) {
-  for (const char* lib : {"libopenblas.so.0", "libblas.so.3"}) {
-    void* handle = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
-    if (!handle) continue;
-    auto set = reinterpret_cast<void (*)(int)>(dlsym(handle, "openblas_set_num_threads"));
-    if (set) set(threads);
-    dlclose(handle);
-    if (set) return;
-  }
-}
-
 const torch::Tensor& output_at(const WickPeerModel* model, int index) {
   if (!model) throw std::runtime_error("no model");
   if (index < 0 || static_cast<size_t>(index) >= model->outputs.size())
@@ -133,7 +120,7 @@ int wick_torch_peer_set_num_threads(int threads) {
   return guarded("set_num_threads", [&] {
     if (threads < 1) throw std::runtime_error("thread count must be at least 1");
     torch::set_num_threads(threads);
-    set_blas_threads(threads);
+    wick::torch_side::set_blas_threads(threads);
     // LibTorch refuses a second setting of the inter-op pool, or one after
     // the pool started; forward() of a scripted model does not use it.
     static bool interop_set = false;
