@@ -262,11 +262,15 @@ void emit_mlp(KernelBuilder& b) {
       // The activations, element by element, into the next layer's input.
       b.bind(l.linear->output(), row_view(w, el, l.out_buf, l.out));
       const MemRef end_view = row_view(w, el, l.end_buf, l.out);
-      // Rows innermost: contiguous in the buffers, so the loop vectorizes.
-      const std::string f = w.begin_for(l.out);
-      const std::string r = w.begin_for(kLanes);
+      // One loop over the buffer's elements in memory order (row r of
+      // feature f at f * kLanes + r), which LLVM vectorizes along memory. A
+      // nest of features over rows lets it unroll the rows' loop of kLanes
+      // and vectorize the features' instead, with gathers and scatters
+      // (a ReLU chain took twice as long that way as a sigmoid one).
+      const std::string i = w.begin_for(l.out * kLanes);
+      const std::string r = w.op("arith.remui " + i + ", " + w.index(kLanes) + " : index");
+      const std::string f = w.op("arith.divui " + i + ", " + w.index(kLanes) + " : index");
       w.store(eval.value_at(l.end, {r, f}), end_view, {r, f});
-      w.end_for();
       w.end_for();
       eval.clear_cache();
     }

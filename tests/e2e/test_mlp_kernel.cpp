@@ -1,9 +1,13 @@
-// f64 linear layers of the module on the CPU: one small-MLP kernel computes
-// them (no library call takes f64), checked against LibTorch on fresh random
-// inputs: chains of layers and activations, a single layer, batches that are
-// not a multiple of the kernel's row block, an input that is a transposed
-// view, rows split between two threads, and rows left a symbol (a dynamic
-// batch) that one compiled graph runs at several sizes.
+// Chains of small linear layers of the module on the CPU, computed by one
+// small-MLP kernel, checked against LibTorch on fresh random inputs.
+// f64 (no library call takes it): chains of layers and activations, a single
+// layer, batches that are not a multiple of the kernel's row block, an input
+// that is a transposed view, rows split between two threads, and rows left a
+// symbol (a dynamic batch) that one compiled graph runs at several sizes.
+// f32: every activation form between layers (cheap ones such as relu, which
+// LLVM vectorizes differently from long ones, one with a constant, one that
+// reads a per-feature tensor) at feature counts that are not multiples of
+// the vector width.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -22,10 +26,23 @@ namespace {
 struct Layer {
   std::string name;
   torch::Tensor weight, bias;
+  torch::Tensor gain;  // [out], for the activation "scaled_relu"
 };
 
-Layer layer(const std::string& name, int64_t in, int64_t out) {
-  return {name, torch::randn({out, in}, torch::kDouble) * 0.4, torch::randn({out}, torch::kDouble) * 0.1};
+Layer layer(const std::string& name, int64_t in, int64_t out, torch::ScalarType dtype = torch::kDouble) {
+  return {name, torch::randn({out, in}, dtype) * 0.4, torch::randn({out}, dtype) * 0.1, torch::randn({out}, dtype)};
+}
+
+// The text of `activation` applied to %h (of type `y`) after layer k, into %a<k>.
+std::string activation_text(const std::string& activation, const std::string& k, const std::string& h,
+                            const std::string& y) {
+  const std::string a = "    %a" + k + " : " + y + " = ";
+  if (activation == "leaky_relu")
+    return "    %slope" + k + " : Float = prim::Constant[value=0.2]()\n" + a + "aten::leaky_relu(" + h + ", %slope" + k +
+           ")\n";
+  if (activation == "scaled_relu")
+    return "    %s" + k + " : " + y + " = aten::mul.Tensor(" + h + ", %g" + k + ")\n" + a + "aten::relu(%s" + k + ")\n";
+  return a + "aten::" + activation + "(" + h + ")\n";
 }
 
 // The module text of `layers` applied in turn with `activation` after each
@@ -35,11 +52,13 @@ std::string mlp_text(const std::vector<Layer>& layers, const std::string& rows, 
                      bool last_plain, bool transposed) {
   const int64_t in = layers.front().weight.size(1);
   auto dim_of = [](int64_t d) { return std::to_string(d); };
-  auto type = [](const std::string& a, const std::string& b) { return "Tensor(f64, [" + a + ", " + b + "])"; };
+  const std::string dtype = layers.front().weight.scalar_type() == torch::kDouble ? "f64" : "f32";
+  auto type = [&](const std::string& a, const std::string& b) { return "Tensor(" + dtype + ", [" + a + ", " + b + "])"; };
   std::string t = "module @M {\n";
   for (const Layer& l : layers) {
     t += "  param \"" + l.name + ".weight\" : " + test::wir_type(l.weight) + "\n";
     t += "  param \"" + l.name + ".bias\" : " + test::wir_type(l.bias) + "\n";
+    t += "  param \"" + l.name + ".gain\" : " + test::wir_type(l.gain) + "\n";
   }
   const int64_t out = layers.back().weight.size(0);
   t += "  graph @forward(%x : " + (transposed ? type(dim_of(in), rows) : type(rows, dim_of(in))) + ") -> (" + type(rows, dim_of(out)) + ") {\n";
@@ -55,10 +74,11 @@ std::string mlp_text(const std::vector<Layer>& layers, const std::string& rows, 
     const std::string y = type(rows, dim_of(l.weight.size(0)));
     t += "    %w" + k + " : " + test::wir_type(l.weight) + " = prim::Param[name=\"" + l.name + ".weight\"]()\n";
     t += "    %b" + k + " : " + test::wir_type(l.bias) + " = prim::Param[name=\"" + l.name + ".bias\"]()\n";
+    t += "    %g" + k + " : " + test::wir_type(l.gain) + " = prim::Param[name=\"" + l.name + ".gain\"]()\n";
     t += "    %l" + k + " : " + y + " = aten::linear(" + h + ", %w" + k + ", %b" + k + ")\n";
     h = "%l" + k;
     if (i + 1 < layers.size() || !last_plain) {
-      t += "    %a" + k + " : " + y + " = aten::" + activation + "(" + h + ")\n";
+      t += activation_text(activation, k, h, y);
       h = "%a" + k;
     }
   }
@@ -73,6 +93,8 @@ torch::Tensor reference(const std::vector<Layer>& layers, torch::Tensor x, const
     if (i + 1 < layers.size() || !last_plain) {
       if (activation == "sigmoid") x = torch::sigmoid(x);
       else if (activation == "tanh") x = torch::tanh(x);
+      else if (activation == "leaky_relu") x = torch::leaky_relu(x, 0.2);
+      else if (activation == "scaled_relu") x = torch::relu(x * layers[i].gain);
       else x = torch::relu(x);
     }
   }
@@ -87,10 +109,11 @@ struct Result {
 // The module of mlp_text with the layers' values.
 std::unique_ptr<ir::Module> mlp_module(const std::vector<Layer>& layers, const std::string& rows,
                                        const std::string& activation, bool last_plain, bool transposed) {
-  auto m = ir::parse_module(mlp_text(layers, rows, activation, last_plain, transposed), "double_mlp.wir");
+  auto m = ir::parse_module(mlp_text(layers, rows, activation, last_plain, transposed), "mlp.wir");
   for (const Layer& l : layers) {
     m->set_tensor_data(l.name + ".weight", test::to_wick(l.weight));
     m->set_tensor_data(l.name + ".bias", test::to_wick(l.bias));
+    m->set_tensor_data(l.name + ".gain", test::to_wick(l.gain));
   }
   return m;
 }
@@ -176,6 +199,29 @@ TEST(DoubleMlpKernel, RowsSplitBetweenTwoThreads) {
   set_num_threads(1);
   expect_one_mlp_kernel(r.kernels);
   expect_close(r.out, reference(layers, x, "tanh", true));
+}
+
+// f32 sums in another order: within 1e-5 of the largest reference value.
+void expect_close_f32(const torch::Tensor& got, const torch::Tensor& want) {
+  ASSERT_EQ(got.sizes(), want.sizes());
+  const double scale = want.abs().max().item<double>();
+  const double err = (got - want).abs().max().item<double>();
+  EXPECT_LE(err, 1e-5 * std::max(scale, 1.0)) << "max abs error " << err << " of " << scale;
+}
+
+TEST(FloatMlpKernel, EveryActivationFormAtRaggedFeaturesAndRows) {
+  torch::manual_seed(16);
+  const std::vector<Layer> layers = {layer("a", 14, 23, torch::kFloat), layer("b", 23, 9, torch::kFloat),
+                                     layer("c", 9, 5, torch::kFloat), layer("d", 5, 3, torch::kFloat)};
+  for (const std::string activation : {"relu", "sigmoid", "tanh", "leaky_relu", "scaled_relu"}) {
+    for (int64_t rows : {7, 200}) {
+      SCOPED_TRACE(activation + " at " + std::to_string(rows) + " rows");
+      const torch::Tensor x = torch::randn({rows, 14});
+      const Result r = run(layers, x, activation, true, false);
+      expect_one_mlp_kernel(r.kernels);
+      expect_close_f32(r.out, reference(layers, x, activation, true));
+    }
+  }
 }
 
 }  // namespace
