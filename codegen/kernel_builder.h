@@ -44,6 +44,9 @@ class KernelBuilder {
 
   // The sizes of a tensor value of the group in this kernel.
   std::vector<Size> shape(const ir::Value* v);
+  // Makes shape(v) give `sizes` from now on: for a kernel that iterates
+  // over fewer, collapsed dims (kernel_pointwise.cpp).
+  void set_shape(const ir::Value* v, std::vector<Size> sizes) { shapes_[v] = std::move(sizes); }
   // The size of a dim: static, or read from an argument that has it.
   Size size_of(const ir::Dim& d);
 
@@ -62,6 +65,8 @@ class KernelBuilder {
   void bind_register(const ir::Value* v, const Scalar& s) { scalars_[v] = s; }
   // The output memref of `v`, or null when `v` is not a group output.
   const MemRef* output(const ir::Value* v) const;
+  // Makes `v` write to `m` (a view of its argument) from now on.
+  void bind_output(const ir::Value* v, const MemRef& m) { outputs_[v] = m; }
   // For a node that is its kernel alone (a gather, a scatter): the memref of
   // its tensor operand `v`, and of its single result, which must be there.
   const MemRef& operand_of(const ir::Node& node, const ir::Value* v) const;
@@ -99,6 +104,7 @@ class KernelBuilder {
   std::map<const ir::Value*, MemRef> inputs_;
   std::map<const ir::Value*, Scalar> scalars_;
   std::map<const ir::Value*, MemRef> outputs_;
+  std::map<const ir::Value*, std::vector<Size>> shapes_;  // set_shape
   std::optional<MemRef> status_;
   bool split_ = false;
   bool for_gpu_ = false;

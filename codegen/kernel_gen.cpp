@@ -206,6 +206,8 @@ void KernelBuilder::add_group_args() {
 }
 
 std::vector<Size> KernelBuilder::shape(const ir::Value* v) {
+  auto set = shapes_.find(v);
+  if (set != shapes_.end()) return set->second;
   static_dtype(v);
   const std::vector<ir::Dim>& dims = *v->type()->shape();
   std::vector<Size> s;

@@ -438,6 +438,64 @@ TEST_F(PointwiseKernels, StridedInputs) {
 })", {t, sl, ex});
 }
 
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = 0; (p = text.find(what, p)) != std::string::npos; p += what.size()) ++n;
+  return n;
+}
+
+// Dims that every argument holds contiguously run as one loop; a dim where
+// one argument is not contiguous with the next (a slice, a transpose, a
+// broadcast) keeps its own, and a value broadcast along some dims only, or
+// a position-dependent op, keeps the whole nest. The results match torch's
+// in every case.
+TEST_F(PointwiseKernels, ContiguousDimsRunAsOneLoop) {
+  struct Case {
+    std::string what;
+    torch::Tensor y;
+    size_t loops;
+  };
+  const torch::Tensor x = torch::randn({4, 3, 8});
+  const std::vector<Case> cases = {
+      {"contiguous", torch::randn({4, 3, 8}), 1},
+      {"dim 2 sliced", torch::randn({4, 3, 16}).slice(2, 5, 13), 2},       // strides [48, 16, 1]
+      {"dims 1, 2 transposed", torch::randn({4, 8, 3}).transpose(1, 2), 3},  // strides [24, 1, 3]
+      {"dim 0 broadcast", torch::randn({1, 3, 8}).expand({4, 3, 8}), 2},    // strides [0, 8, 1]
+      {"dim 2 broadcast", torch::randn({4, 3, 1}).expand({4, 3, 8}), 2},    // strides [3, 1, 0]
+  };
+  const std::string text = R"(graph @g(%x : Tensor(f32, [4, 3, 8]), %y : Tensor(f32, [4, 3, 8])) -> (Tensor, Tensor) {
+  %one : Int = prim::Constant[value=1]()
+  %s : Tensor = aten::add.Tensor(%x, %y, %one)
+  %t : Tensor = aten::sigmoid(%s)
+  %p : Tensor = aten::mul.Tensor(%t, %x)
+  return(%p, %s)
+})";
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto m = test::parse_graph(text);
+    const ir::Graph& g = test::graph_of(*m);
+    const std::vector<c10::IValue> in = {x, c.y};
+    auto ref = test::torch_graph(g, in);
+    auto got = test::run_group(test::whole_graph_group(g, in), in);
+    EXPECT_TRUE(matches(got.outputs[0], ref[0]));
+    EXPECT_TRUE(matches(got.outputs[1], ref[1]));
+    EXPECT_EQ(count_of(got.kernel.mlir, "scf.for"), c.loops) << got.kernel.mlir;
+  }
+  // A tensor broadcast along its rows keeps the nest; tril reads its dims.
+  auto partial = test::run_graph(R"(graph @g(%x : Tensor(f32, [4, 3, 8]), %b : Tensor(f32, [8])) -> (Tensor) {
+  %one : Int = prim::Constant[value=1]()
+  %s : Tensor = aten::add.Tensor(%x, %b, %one)
+  return(%s)
+})", {x, torch::randn({8})});
+  EXPECT_EQ(count_of(partial.kernel.mlir, "scf.for"), 3u) << partial.kernel.mlir;
+  check_graph(R"(graph @g(%x : Tensor(f32, [4, 3, 8])) -> (Tensor) {
+  %d : Int = prim::Constant[value=1]()
+  %e : Tensor = aten::exp(%x)
+  %t : Tensor = aten::tril(%e, %d)
+  return(%t)
+})", {x});
+}
+
 TEST_F(PointwiseKernels, ScalarArguments) {
   // Int, Float and Bool values that are not constants arrive as arguments.
   torch::Tensor x = torch::randn({5, 3});
