@@ -88,6 +88,15 @@ TargetDescription resolve_uncached(const CompileOptions& options) {
   } else {
     target.cpu = options.cpu;
   }
+  // AMD's Zen cores gather and scatter slowly (a 16-lane gather is 16 loads
+  // in sequence), yet LLVM 19's cost model for them takes vector gathers as
+  // cheap: with a short static inner loop (a row of 14) it unrolled that loop
+  // and vectorized the one around it across rows, gathering and scattering
+  // at the row stride. Later LLVMs say so for znver4 and znver5 themselves.
+  if (target.cpu.rfind("znver", 0) == 0) {
+    features.emplace("prefer-no-gather", true);
+    features.emplace("prefer-no-scatter", true);
+  }
   merge_features(options.features, features);
   target.features = join_features(features);
 
