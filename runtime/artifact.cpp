@@ -63,6 +63,10 @@ std::unique_ptr<Artifact> Artifact::open(const std::string& dir) {
   a->dir_ = dir;
   const std::string manifest_path = dir + "/" + kManifestFile;
   a->manifest_ = parse_manifest(read_file(manifest_path, kMaxManifestBytes), manifest_path);
+  for (const IoInfo& io : a->manifest_.inputs) {
+    a->input_specs_.push_back(io.spec);
+    a->input_names_.push_back(io.name);
+  }
   const Manifest& m = a->manifest_;
   check_compatible(m, dir);
 
@@ -150,20 +154,14 @@ std::string Artifact::check_inputs(const std::vector<Tensor>& inputs, std::vecto
   std::vector<int64_t> values;
   if (!symbols) symbols = &values;
   symbols->assign(manifest_.symbols.size(), -1);
-  const auto& ios = manifest_.inputs;
-  std::vector<TensorSpec> specs;
-  std::vector<std::string> names;
-  for (const IoInfo& io : ios) {
-    specs.push_back(io.spec);
-    names.push_back(io.name);
-  }
+  const std::vector<std::string>& names = input_names_;
   std::vector<InputShape> shapes;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined())
       return "input " + std::to_string(i) + (i < names.size() ? " (" + names[i] + ")" : "") + " is undefined";
     shapes.push_back({inputs[i].dtype(), &inputs[i].sizes()});
   }
-  std::string problem = bind_input_shapes(specs, names, manifest_.symbols, shapes, symbols);
+  std::string problem = bind_input_shapes(input_specs_, names, manifest_.symbols, shapes, symbols);
   if (!problem.empty()) symbols->assign(manifest_.symbols.size(), -1);
   return problem;
 }

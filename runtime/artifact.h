@@ -79,6 +79,9 @@ class Artifact {
 
   std::string dir_;
   Manifest manifest_;
+  // The manifest's inputs' specs and names, as check_inputs reads them.
+  std::vector<TensorSpec> input_specs_;
+  std::vector<std::string> input_names_;
   std::shared_ptr<void> library_;  // dlclose'd after the executor is gone
   std::vector<Tensor> weights_;
   std::unique_ptr<Executor> executor_;

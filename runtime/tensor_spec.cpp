@@ -63,25 +63,28 @@ std::string bind_input_shapes(const std::vector<TensorSpec>& specs, const std::v
   for (size_t i = 0; i < specs.size(); ++i) {
     const TensorSpec& spec = specs[i];
     const std::vector<int64_t>& sizes = *inputs[i].sizes;
-    const std::string which = "input " + std::to_string(i) + (i < names.size() ? " (" + names[i] + ")" : "");
-    const std::string is = which + " is " + std::string(dtype_name(inputs[i].dtype)) + shape_str(sizes);
-    const std::string compiled = ", but the model was compiled for " + spec_text(spec, symbols);
-    if (inputs[i].dtype != spec.dtype || sizes.size() != spec.sizes.size()) return is + compiled;
+    // The message's parts, built only for a message: this runs on every call.
+    auto is = [&] {
+      return "input " + std::to_string(i) + (i < names.size() ? " (" + names[i] + ")" : "") + " is " +
+             std::string(dtype_name(inputs[i].dtype)) + shape_str(sizes);
+    };
+    auto compiled = [&] { return ", but the model was compiled for " + spec_text(spec, symbols); };
+    if (inputs[i].dtype != spec.dtype || sizes.size() != spec.sizes.size()) return is() + compiled();
     for (size_t d = 0; d < sizes.size(); ++d) {
       const int32_t sym = dim_symbol(spec, d);
       if (sym < 0) {
-        if (sizes[d] != spec.sizes[d]) return is + compiled;
+        if (sizes[d] != spec.sizes[d]) return is() + compiled();
         continue;
       }
       const int64_t coefficient = spec.sizes[d];
-      if (static_cast<size_t>(sym) >= symbols.size() || coefficient <= 0) return is + compiled;
+      if (static_cast<size_t>(sym) >= symbols.size() || coefficient <= 0) return is() + compiled();
       if (sizes[d] % coefficient != 0)
-        return is + compiled + ": dim " + std::to_string(d) + " must be a multiple of " + std::to_string(coefficient);
+        return is() + compiled() + ": dim " + std::to_string(d) + " must be a multiple of " + std::to_string(coefficient);
       const int64_t v = sizes[d] / coefficient;
       int64_t& value = (*values)[static_cast<size_t>(sym)];
       if (value >= 0 && value != v) {
         const size_t first = bound_by[static_cast<size_t>(sym)];
-        return is + ", which makes " + symbols[static_cast<size_t>(sym)] + " = " + std::to_string(v) + ", but input " +
+        return is() + ", which makes " + symbols[static_cast<size_t>(sym)] + " = " + std::to_string(v) + ", but input " +
                std::to_string(first) + (first < names.size() ? " (" + names[first] + ")" : "") + " made it " +
                std::to_string(value) + " (the model was compiled for " + spec_text(spec, symbols) + ")";
       }
